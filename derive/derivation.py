@@ -1,0 +1,263 @@
+"""The derivation data model: claims, steps, certificates, assumptions, derivations.
+
+A derivation is data, not a script.  Each step holds one *claim* (a SymPy object wrapped in
+one of the claim classes below) and the reason for it in words.  ``derive.verify`` checks
+each claim and attaches a :class:`Certificate` naming the method that decided it.  The LaTeX
+printer (``derive.latex``) and the numeric evaluators (``checks.numeric``) read the same
+objects, so what is printed is what was proved.
+
+Claim kinds
+-----------
+- :class:`Identity`    ``lhs = rhs`` for scalar or matrix expressions (MatrixSymbols of
+  symbolic size allowed).
+- :class:`Holds`       a relation (or Boolean combination) that follows from the assumptions.
+- :class:`Equivalent`  two conditions on one variable describe the same set.
+- :class:`Recurrence`  a closed form solves a recurrence: checked by induction (base case and
+  inductive step are both :class:`Identity` claims).
+- :class:`Refuted`     an identity that is *false*: checked by an exact counterexample.  Used
+  for source claims that fail and for "this does not generalise" statements.
+- :class:`Definition`  a definition or a hypothesis; certified as such, never as proved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+from sympy import Basic
+
+__all__ = [
+    "Assumptions",
+    "Certificate",
+    "Claim",
+    "Identity",
+    "Holds",
+    "Equivalent",
+    "Recurrence",
+    "Refuted",
+    "Definition",
+    "Step",
+    "Source",
+    "Derivation",
+    "METHODS",
+]
+
+METHODS = (
+    "symbolic",
+    "exact instantiation",
+    "rigorous enclosure",
+    "high precision",
+    "induction",
+    "counterexample",
+    "definition",
+)
+"""Certificate methods, strongest first for identities (``induction`` wraps two identity
+certificates; ``counterexample`` certifies a :class:`Refuted` claim; ``definition`` marks a
+definition or hypothesis, which is stated, not proved)."""
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """How a claim was decided.
+
+    ``ok`` is True when the claim was proved (or the refutation was confirmed); ``method`` is one
+    of :data:`METHODS`, or ``"unverified"`` when no method decided, or ``"rejected"`` when a
+    method found the claim false; ``detail`` says what was done (instances tried, precision,
+    the counterexample found).
+    """
+
+    ok: bool
+    method: str
+    detail: str = ""
+    counterexample: Mapping[str, Any] | None = None
+
+    def __str__(self) -> str:
+        return f"{self.method}: {self.detail}" if self.detail else self.method
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """What a claim may assume, in a form both the prover and the instantiator can use.
+
+    - ``conditions``: SymPy relations on scalar symbols (``0 < alpha*a``, ``alpha*a < 2``).
+      Symbol-level facts (positive, integer, nonnegative) live on the symbols themselves.
+    - ``matrices``: ``MatrixSymbol -> property`` (see ``derive.matrices.MatrixProperty``).
+    - ``definitions``: ``symbol -> expression`` substituted before anything is checked
+      (``A -> Q D Q^T`` ties A to its eigendecomposition; ``b -> A c`` puts b in range(A)).
+    - ``sizes``: ``size symbol -> values`` to instantiate (default 1..4).
+    - ``text``: the assumptions in words, for the rendered derivation.
+    """
+
+    conditions: tuple[Basic, ...] = ()
+    matrices: Mapping[Basic, str] = field(default_factory=dict)
+    definitions: Mapping[Basic, Basic] = field(default_factory=dict)
+    sizes: Mapping[Basic, tuple[int, ...]] = field(default_factory=dict)
+    text: tuple[str, ...] = ()
+
+    def merged(self, other: Assumptions | None) -> Assumptions:
+        """These assumptions together with ``other`` (a step's own, added to its derivation's)."""
+        if other is None:
+            return self
+        return Assumptions(
+            conditions=self.conditions + other.conditions,
+            matrices={**self.matrices, **other.matrices},
+            definitions={**self.definitions, **other.definitions},
+            sizes={**self.sizes, **other.sizes},
+            text=self.text + other.text,
+        )
+
+    def substitute(self, expr: Any) -> Any:
+        """Apply the definitions to ``expr`` until nothing changes (at most 10 rounds)."""
+        if not self.definitions:
+            return expr
+        for _ in range(10):
+            new = expr.xreplace(dict(self.definitions))
+            if new == expr:
+                return new
+            expr = new
+        return expr
+
+
+class Claim:
+    """Base class of claims; subclasses are frozen dataclasses holding SymPy objects."""
+
+    def symbols(self) -> set[Basic]:
+        """Free symbols and matrix symbols of the claim."""
+        out: set[Basic] = set()
+        for value in self.__dict__.values():
+            if isinstance(value, Basic):
+                out |= value.free_symbols
+                out |= set(value.atoms(sp.MatrixSymbol))
+        return out
+
+
+@dataclass(frozen=True)
+class Identity(Claim):
+    """``lhs = rhs``: scalar expressions or matrix expressions of equal shape."""
+
+    lhs: Basic
+    rhs: Basic
+
+
+@dataclass(frozen=True)
+class Holds(Claim):
+    """``condition`` holds for every admissible value of its symbols."""
+
+    condition: Basic
+
+
+@dataclass(frozen=True)
+class Equivalent(Claim):
+    """``left`` and ``right``, conditions on the one real variable ``var``, define the same set
+    (within the admissible values of ``var``)."""
+
+    left: Basic
+    right: Basic
+    var: Basic
+
+
+@dataclass(frozen=True)
+class Recurrence(Claim):
+    """``name = solution`` solves ``x_{k+1} = update(x_k, k)``, ``x_0 = initial``.
+
+    ``update`` is a callable taking (previous value, k) and returning a SymPy expression; it is
+    stored with its LaTeX form ``update_latex`` so the printed recurrence is the checked one.
+    Proved by induction: ``solution|_{k=0} = initial`` and
+    ``solution|_{k -> k+1} = update(solution, k)``.
+    """
+
+    name: Basic
+    solution: Basic
+    index: Basic
+    update: Callable[[Basic, Basic], Basic]
+    initial: Basic
+
+    def base_case(self) -> Identity:
+        return Identity(self.solution.subs(self.index, 0), self.initial)
+
+    def inductive_step(self) -> Identity:
+        return Identity(self.solution.subs(self.index, self.index + 1), self.update(self.solution, self.index))
+
+    def update_expression(self) -> Basic:
+        """The update applied to ``name`` itself, for printing ``x^{(k+1)} = update(x^{(k)})``."""
+        return self.update(self.name, self.index)
+
+
+@dataclass(frozen=True)
+class Refuted(Claim):
+    """``lhs = rhs`` is false: some admissible instance makes the two sides differ."""
+
+    lhs: Basic
+    rhs: Basic
+
+
+@dataclass(frozen=True)
+class Definition(Claim):
+    """``lhs := rhs`` (or a hypothesis when ``rhs`` is None and ``lhs`` is a relation)."""
+
+    lhs: Basic
+    rhs: Basic | None = None
+
+
+@dataclass
+class Step:
+    """One step of a derivation: a claim, the reason for it, the step's own extra assumptions,
+    and (after verification) its certificate."""
+
+    claim: Claim
+    reason: str
+    given: Assumptions | None = None
+    certificate: Certificate | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.certificate is not None and self.certificate.ok
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a derivation comes from: the seed file and the equation or section."""
+
+    seed: str
+    where: str
+
+    def __str__(self) -> str:
+        return f"{self.seed}, {self.where}"
+
+
+@dataclass
+class Derivation:
+    """A derivation: id, title, source, assumptions, steps, and the result numeric code uses.
+
+    ``result`` is the claim the derivation establishes (usually its last step's claim); numeric
+    evaluators lambdify its right-hand side.  ``source_claims`` hold statements of the source
+    that the package checked and found false (as :class:`Refuted` steps), reported apart from
+    the package's own results.
+    """
+
+    id: str
+    title: str
+    source: Source
+    assumptions: Assumptions
+    steps: list[Step]
+    summary: str = ""
+    result: Claim | None = None
+    source_claims: list[Step] = field(default_factory=list)
+    symbols: Mapping[str, Basic] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.steps:
+            raise ValueError(f"derivation {self.id!r} has no steps")
+        if self.result is None:
+            self.result = self.steps[-1].claim
+
+    @property
+    def all_steps(self) -> Sequence[Step]:
+        return [*self.steps, *self.source_claims]
+
+    @property
+    def verified(self) -> bool:
+        """True when every step (and every recorded source claim) carries a passing certificate."""
+        return all(step.verified for step in self.all_steps)

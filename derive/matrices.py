@@ -1,0 +1,212 @@
+"""Matrix nodes SymPy lacks, and exact random matrices for instantiating matrix identities.
+
+Symbolic nodes
+--------------
+``Pinv(X)`` is the Moore–Penrose pseudoinverse :math:`\\mathbf{X}^\\dagger` of a matrix
+expression (001 §2.2, the definition after eq 13: :math:`\\mathbf{B}^\\dagger = \\mathbf{V}
+\\mathbf{S}^\\dagger \\mathbf{U}^\\top`).  It has symbolic shape, transposes as
+:math:`(\\mathbf{X}^\\top)^\\dagger`, and ``doit()`` on an explicit matrix computes the exact
+pseudoinverse (SymPy's rank-decomposition ``Matrix.pinv``), so a rational matrix gives a
+rational pseudoinverse.
+
+The matrix exponential of a matrix expression lives in :mod:`derive.matrices` too (added with
+the gradient-flow derivations); it must keep exact instantiation possible through
+:func:`rational_orthogonal` (``A = Q D Q^T`` with rational ``Q`` and ``D``).
+
+Exact random matrices
+---------------------
+The verification ladder (``derive.verify``) instantiates ``MatrixSymbol`` s with exact rational
+matrices that satisfy the stated assumptions: symmetric positive semidefinite of a chosen rank
+(``B B^T``), orthogonal (Cayley transform of a skew-symmetric matrix), diagonal, rectangular of
+a chosen rank.  Rank-deficient and singular matrices are drawn on purpose, since those are the
+cases where closed forms written for invertible matrices break.
+"""
+
+from __future__ import annotations
+
+import random
+
+import sympy as sp
+from sympy import Basic, ImmutableMatrix, Rational
+from sympy.core.sympify import _sympify
+from sympy.matrices.expressions.matexpr import MatrixExpr
+
+__all__ = [
+    "Pinv",
+    "MatrixProperty",
+    "random_rational",
+    "random_matrix",
+    "rational_orthogonal",
+    "random_psd",
+    "random_instance",
+]
+
+
+class Pinv(MatrixExpr):
+    """Moore–Penrose pseudoinverse :math:`\\mathbf{X}^\\dagger` of a matrix expression.
+
+    For :math:`\\mathbf{X} \\in \\mathbb{R}^{m\\times n}`, :math:`\\mathbf{X}^\\dagger \\in
+    \\mathbb{R}^{n \\times m}` is the unique matrix with
+    :math:`XX^\\dagger X = X,\\ X^\\dagger X X^\\dagger = X^\\dagger` and
+    :math:`XX^\\dagger,\\ X^\\dagger X` symmetric (001 §2.2, after eq 13).
+
+    >>> import sympy as sp
+    >>> Pinv(sp.ImmutableMatrix([[2, 0], [0, 0]])).doit()
+    Matrix([
+    [1/2, 0],
+    [  0, 0]])
+    >>> n = sp.Symbol("n", integer=True, positive=True)
+    >>> Pinv(sp.MatrixSymbol("B", n, 3)).shape
+    (3, n)
+    """
+
+    is_commutative = False
+
+    def __new__(cls, arg):
+        arg = _sympify(arg)
+        if not getattr(arg, "is_Matrix", False):
+            raise TypeError(f"Pinv takes a matrix expression; got {arg!r} of type {type(arg).__name__}")
+        return Basic.__new__(cls, arg)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        rows, cols = self.arg.shape
+        return (cols, rows)
+
+    def doit(self, **hints):
+        arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
+        if isinstance(arg, sp.MatrixBase):
+            return ImmutableMatrix(sp.Matrix(arg).pinv())
+        if isinstance(arg, sp.ZeroMatrix):
+            return sp.ZeroMatrix(*self.shape)
+        return Pinv(arg)
+
+    def _eval_transpose(self):
+        return Pinv(self.arg.T)
+
+    def _entry(self, i, j, **kwargs):
+        raise NotImplementedError("entries of a symbolic pseudoinverse are not available")
+
+
+# -- exact random matrices -------------------------------------------------------------------
+
+MatrixProperty = str
+"""Names of matrix properties the instantiator understands:
+
+``"any"`` (rectangular, random rank), ``"symmetric"``, ``"psd"`` (symmetric positive
+semidefinite, random rank, often singular), ``"pd"`` (positive definite), ``"singular_psd"``
+(rank < n), ``"orthogonal"``, ``"diagonal"``, ``"diagonal_nonneg"``, ``"invertible"``,
+``"full_column_rank"``, ``"full_row_rank"``.
+"""
+
+_KNOWN = {
+    "any",
+    "symmetric",
+    "psd",
+    "pd",
+    "singular_psd",
+    "orthogonal",
+    "diagonal",
+    "diagonal_nonneg",
+    "invertible",
+    "full_column_rank",
+    "full_row_rank",
+}
+
+
+def random_rational(rng: random.Random, low: int = -4, high: int = 4, den: int = 4) -> Rational:
+    """A random rational ``p/q`` with ``low <= p/q <= high`` and ``1 <= q <= den``."""
+    q = rng.randint(1, den)
+    return Rational(rng.randint(low * q, high * q), q)
+
+
+def random_matrix(rng: random.Random, rows: int, cols: int, rank: int | None = None) -> ImmutableMatrix:
+    """A random integer matrix of the given shape and exact rank (default: full rank)."""
+    full = min(rows, cols)
+    rank = full if rank is None else rank
+    if not 0 <= rank <= full:
+        raise ValueError(f"rank must be in [0, {full}] for a {rows}x{cols} matrix; got {rank}")
+    for _ in range(100):
+        left = sp.Matrix(rows, rank, lambda i, j: rng.randint(-3, 3))
+        right = sp.Matrix(rank, cols, lambda i, j: rng.randint(-3, 3))
+        m = left * right if rank else sp.zeros(rows, cols)
+        if m.rank() == rank:
+            return ImmutableMatrix(m)
+    raise RuntimeError(f"could not draw a {rows}x{cols} matrix of rank {rank}")
+
+
+def rational_orthogonal(rng: random.Random, n: int) -> ImmutableMatrix:
+    """An exact rational orthogonal matrix by the Cayley transform.
+
+    :math:`Q = (I - S)(I + S)^{-1}` is orthogonal for skew-symmetric :math:`S`
+    (:math:`I + S` is always invertible).  With probability 1/2 a row is negated, so both
+    rotations and reflections are drawn.
+    """
+    s = sp.zeros(n, n)
+    for i in range(n):
+        for j in range(i + 1, n):
+            v = random_rational(rng, -2, 2, 3)
+            s[i, j], s[j, i] = v, -v
+    eye = sp.eye(n)
+    q = (eye - s) * (eye + s).inv()
+    if rng.random() < 0.5:
+        q[0, :] = -q[0, :]
+    return ImmutableMatrix(q)
+
+
+def random_psd(rng: random.Random, n: int, rank: int | None = None) -> ImmutableMatrix:
+    """A random symmetric positive semidefinite rational matrix ``B B^T / d`` of exact rank."""
+    rank = n if rank is None else rank
+    b = random_matrix(rng, n, max(rank, 1), rank=rank) if rank else sp.zeros(n, 1)
+    return ImmutableMatrix(b * b.T / rng.randint(1, 3))
+
+
+def random_instance(rng: random.Random, prop: MatrixProperty, rows: int, cols: int) -> ImmutableMatrix:
+    """Draw an exact matrix of shape ``rows x cols`` with property ``prop`` (see MatrixProperty).
+
+    Ranks are drawn at random so that singular and rank-deficient cases appear.
+    """
+    if prop not in _KNOWN:
+        raise ValueError(f"unknown matrix property {prop!r}; known: {sorted(_KNOWN)}")
+    square = {"symmetric", "psd", "pd", "singular_psd", "orthogonal", "diagonal", "diagonal_nonneg", "invertible"}
+    if prop in square and rows != cols:
+        raise ValueError(f"property {prop!r} needs a square matrix; got {rows}x{cols}")
+    n = rows
+    if prop == "any":
+        return random_matrix(rng, rows, cols, rng.randint(0, min(rows, cols)) if rng.random() < 0.5 else None)
+    if prop == "full_column_rank":
+        if rows < cols:
+            raise ValueError(f"full column rank needs rows >= cols; got {rows}x{cols}")
+        return random_matrix(rng, rows, cols)
+    if prop == "full_row_rank":
+        if rows > cols:
+            raise ValueError(f"full row rank needs rows <= cols; got {rows}x{cols}")
+        return random_matrix(rng, rows, cols)
+    if prop == "symmetric":
+        m = sp.Matrix(n, n, lambda i, j: 0)
+        for i in range(n):
+            for j in range(i, n):
+                m[i, j] = m[j, i] = random_rational(rng)
+        return ImmutableMatrix(m)
+    if prop == "psd":
+        return random_psd(rng, n, rng.choice([n, n, max(n - 1, 0), rng.randint(0, n)]))
+    if prop == "pd":
+        return random_psd(rng, n, n)
+    if prop == "singular_psd":
+        return random_psd(rng, n, rng.randint(0, n - 1))
+    if prop == "orthogonal":
+        return rational_orthogonal(rng, n)
+    if prop == "diagonal":
+        return ImmutableMatrix(sp.diag(*[random_rational(rng) for _ in range(n)]))
+    if prop == "diagonal_nonneg":
+        vals = [random_rational(rng, 0, 4) for _ in range(n)]
+        if n and rng.random() < 0.5:
+            vals[rng.randrange(n)] = Rational(0)
+        return ImmutableMatrix(sp.diag(*vals))
+    if prop == "invertible":
+        return random_matrix(rng, n, n)
+    raise AssertionError(prop)
