@@ -1,0 +1,32 @@
+"""gdflow's symbolic layer: derivations of gradient-descent dynamics, verified step by step.
+
+>>> import derive
+>>> d = derive.get("gd.closed_form")
+>>> d.verified
+True
+"""
+
+from .catalogue import catalogue, get, ids
+from .derivation import (
+    Assumptions,
+    Certificate,
+    Definition,
+    Derivation,
+    Equivalent,
+    Holds,
+    Identity,
+    Recurrence,
+    Refuted,
+    Source,
+    Step,
+)
+from .latex import latex, render_derivation, render_document
+from .matrices import Pinv
+from .verify import verify, verify_claim
+
+__all__ = [
+    "catalogue", "get", "ids",
+    "Assumptions", "Certificate", "Definition", "Derivation", "Equivalent", "Holds", "Identity",
+    "Recurrence", "Refuted", "Source", "Step",
+    "latex", "render_derivation", "render_document", "Pinv", "verify", "verify_claim",
+]

@@ -1,0 +1,62 @@
+"""The catalogue: every derivation by its stable id.
+
+Each module of mathematics exposes ``DERIVATIONS``, a list of functions that build one
+:class:`~derive.derivation.Derivation` each.  The catalogue builds them on demand and verifies
+them once per process (certificates are cached with the derivation).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from functools import lru_cache
+
+from .derivation import Derivation
+from .verify import verify
+
+__all__ = ["MODULES", "builders", "ids", "get", "catalogue"]
+
+MODULES = [
+    "quadratic",
+    "invariance",
+    "eigencases",
+    "discrete",
+]
+"""Modules of ``derive`` whose ``DERIVATIONS`` make up the catalogue, in reading order."""
+
+
+@lru_cache(maxsize=1)
+def builders() -> dict[str, Callable[[], Derivation]]:
+    """``id -> builder`` for every derivation, in catalogue order."""
+    out: dict[str, Callable[[], Derivation]] = {}
+    for name in MODULES:
+        module = importlib.import_module(f"derive.{name}")
+        for build in module.DERIVATIONS:
+            d = build()
+            if d.id in out:
+                raise ValueError(f"duplicate derivation id {d.id!r} in derive.{name}")
+            out[d.id] = build
+    return out
+
+
+def ids() -> list[str]:
+    """Stable ids of all derivations, in catalogue order."""
+    return list(builders())
+
+
+@lru_cache(maxsize=None)
+def get(id: str, verified: bool = True) -> Derivation:
+    """The derivation with this id, verified (certificates attached) unless ``verified=False``.
+
+    Raises ``KeyError`` naming the unknown id and the known ones.
+    """
+    table = builders()
+    if id not in table:
+        raise KeyError(f"no derivation with id {id!r}; known ids: {', '.join(table)}")
+    d = table[id]()
+    return verify(d) if verified else d
+
+
+def catalogue(verified: bool = True) -> list[Derivation]:
+    """All derivations, in catalogue order."""
+    return [get(i, verified) for i in ids()]
