@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import sympy as sp
@@ -31,7 +32,7 @@ from sympy.printing.latex import LatexPrinter
 from .derivation import Definition, Derivation, Equivalent, Holds, Identity, Recurrence, Refuted, Step
 from .matrices import Pinv
 
-__all__ = ["GDLatexPrinter", "latex", "render_name", "render_step", "render_derivation", "render_document", "compile_pdf"]
+__all__ = ["GDLatexPrinter", "latex", "claim_latex", "render_name", "render_step", "render_derivation", "render_document", "compile_pdf"]
 
 _GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "kappa", "lambda", "mu", "nu", "xi",
@@ -101,7 +102,7 @@ class GDLatexPrinter(LatexPrinter):
     def _wrap(self, arg) -> str:
         text = self._print(arg)
         if isinstance(arg, (sp.MatrixSymbol, sp.Symbol, sp.Identity)) or arg.is_Atom:
-            return text
+            return "{" + text + "}" if "^" in text else text
         return rf"\left({text}\right)"
 
     def _print_Transpose(self, expr):
@@ -166,7 +167,10 @@ def _initial(name: sp.Basic, index: sp.Basic) -> sp.Basic:
 def _escape(text: str) -> str:
     """Escape a reason for LaTeX text mode, keeping ``$...$`` math as written."""
     parts = re.split(r"(\$[^$]*\$)", text)
-    table = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}"}
+    table = {
+        "&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+        "^": r"\textasciicircum{}", "~": r"\textasciitilde{}", "\\": r"\textbackslash{}",
+    }
     return "".join(p if p.startswith("$") else "".join(table.get(c, c) for c in p) for p in parts)
 
 
@@ -215,11 +219,29 @@ def render_step(step: Step, previous: Step | None = None) -> list[str]:
     if isinstance(c, Refuted):
         extra = ""
         if step.certificate is not None and step.certificate.counterexample:
-            extra = "; fails at " + _escape(
-                ", ".join(f"{k} = {v}" for k, v in step.certificate.counterexample.items())
-            )
+            extra = "; fails at $" + _COMMA.join(
+                f"{render_name(k, bold=isinstance(v, list))} = {_value(v)}" for k, v in step.certificate.counterexample.items()
+            ) + "$"
         return [rf"{latex(c.lhs)} &\neq {latex(c.rhs)} {_reason(step, extra)}"]
     raise TypeError(f"no LaTeX for claim {type(c).__name__}")
+
+
+def _value(v) -> str:
+    """LaTeX of a counterexample value (a rational as text, or a matrix as nested lists)."""
+    if isinstance(v, list):
+        rows = [" & ".join(latex(sp.Rational(x)) for x in row) for row in v]
+        return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+    return latex(sp.Rational(v)) if re.fullmatch(r"-?\d+(/\d+)?", str(v)) else _escape(str(v))
+
+
+def claim_latex(step: Step) -> str:
+    """The math of one step on its own (no alignment, no reason): for JSON and Markdown."""
+    lines = render_step(replace(step, certificate=None), None)
+    out = []
+    for line in lines:
+        math = line.split("&&")[0]
+        out.append(math.replace("&", "").strip())
+    return r",\qquad ".join(out)
 
 
 def _align(steps: Iterable[Step], label: str | None) -> str:
