@@ -111,6 +111,22 @@ class GDLatexPrinter(LatexPrinter):
     def _print_Pinv(self, expr):
         return self._wrap(expr.arg) + r"^{\dagger}"
 
+    def _print_MatExp(self, expr):
+        """``e^{-\\mathbf{K} t}``: the sign first, then the matrices, then the scalar factor."""
+        coeff, mats = expr.arg.as_coeff_mmul()
+        coeff = sp.sympify(coeff)
+        sign = ""
+        if coeff.could_extract_minus_sign():
+            sign, coeff = "-", -coeff
+        mats = mats.doit(deep=False) if isinstance(mats, sp.MatMul) and len(mats.args) == 1 else mats
+        text = self._print(mats)
+        if isinstance(mats, sp.MatAdd):
+            text = rf"\left({text}\right)"
+        if coeff != 1:
+            scalar = self._print(coeff)
+            text += " " + (rf"\left({scalar}\right)" if isinstance(coeff, sp.Add) else scalar)
+        return "e^{" + sign + text + "}"
+
     def _print_Inverse(self, expr):
         return self._wrap(expr.arg) + r"^{-1}"
 
@@ -141,7 +157,7 @@ class GDLatexPrinter(LatexPrinter):
 
 
 _COMMA = r",\ "
-_PRINTER = GDLatexPrinter({"mat_symbol_style": "bold", "mul_symbol": None})
+_PRINTER = GDLatexPrinter({"mat_symbol_style": "bold", "mul_symbol": None, "order": "old"})
 
 
 def latex(expr) -> str:
@@ -175,6 +191,7 @@ def _escape(text: str) -> str:
 
 
 def _reason(step: Step, extra: str = "") -> str:
+    """The reason of a step in text mode, with its step-level conditions and its method."""
     cert = step.certificate
     if cert is None:
         mark = r"\textbf{not checked}"
@@ -184,45 +201,44 @@ def _reason(step: Step, extra: str = "") -> str:
         mark = r"\textbf{" + _escape(cert.method.upper()) + "}"
     given = ""
     if step.given is not None and step.given.conditions and not isinstance(step.claim, Holds):
-        given = "; if $" + _COMMA.join(latex(c) for c in step.given.conditions) + "$"
-    text = _escape(step.reason) + given + extra
-    return r"&& \parbox[t]{0.36\linewidth}{\raggedright\small " + text + r" {\footnotesize[" + mark + "]}}"
+        given = " (if $" + _COMMA.join(latex(c) for c in step.given.conditions) + "$)"
+    return _escape(step.reason) + given + extra + r" \hfill{\footnotesize[" + mark + "]}"
 
 
-def render_step(step: Step, previous: Step | None = None) -> list[str]:
-    """The align lines (without line ends) of one step."""
+def render_step(step: Step, previous: Step | None = None) -> tuple[list[str], str]:
+    """The align lines (math only, ``&`` before the relation) of one step, and its reason."""
     c = step.claim
     if isinstance(c, Identity):
         prev = previous.claim if previous is not None else None
         if isinstance(prev, Identity) and prev.rhs == c.lhs:
-            return [f"&= {latex(c.rhs)} {_reason(step)}"]
-        return [f"{latex(c.lhs)} &= {latex(c.rhs)} {_reason(step)}"]
+            return [f"&= {latex(c.rhs)}"], _reason(step)
+        return [f"{latex(c.lhs)} &= {latex(c.rhs)}"], _reason(step)
     if isinstance(c, Definition):
         if c.rhs is None:
-            return [f"& {latex(c.lhs)} {_reason(step)}"]
-        return [rf"{latex(c.lhs)} &\coloneqq {latex(c.rhs)} {_reason(step)}"]
+            return [f"& {latex(c.lhs)}"], _reason(step)
+        return [rf"{latex(c.lhs)} &\coloneqq {latex(c.rhs)}"], _reason(step)
     if isinstance(c, Holds):
         conds = step.given.conditions if step.given is not None else ()
         if conds:
             joined = _COMMA.join(latex(x) for x in conds)
-            return [rf"{joined} &\implies {latex(c.condition)} {_reason(step)}"]
-        return [f"& {latex(c.condition)} {_reason(step)}"]
+            return [rf"{joined} &\implies {latex(c.condition)}"], _reason(step)
+        return [f"& {latex(c.condition)}"], _reason(step)
     if isinstance(c, Equivalent):
-        return [rf"{latex(c.left)} &\iff {latex(c.right)} {_reason(step)}"]
+        return [rf"{latex(c.left)} &\iff {latex(c.right)}"], _reason(step)
     if isinstance(c, Recurrence):
         shifted, first = _shift(c.name, c.index), _initial(c.name, c.index)
-        line1 = (
-            rf"{latex(shifted)} &= {latex(c.update_expression())},\quad {latex(first)} = {latex(c.initial)}"
-            r" && \parbox[t]{0.36\linewidth}{\raggedright\small the recurrence}"
-        )
-        return [line1, f"{latex(c.name)} &= {latex(c.solution)} {_reason(step, '; by induction on $' + latex(c.index) + '$')}"]
+        lines = [
+            rf"{latex(shifted)} &= {latex(c.update_expression())},\qquad {latex(first)} = {latex(c.initial)}",
+            rf"\implies {latex(c.name)} &= {latex(c.solution)}",
+        ]
+        return lines, _reason(step, "; the recurrence, then its solution, by induction on $" + latex(c.index) + "$")
     if isinstance(c, Refuted):
         extra = ""
         if step.certificate is not None and step.certificate.counterexample:
             extra = "; fails at $" + _COMMA.join(
                 f"{render_name(k, bold=isinstance(v, list))} = {_value(v)}" for k, v in step.certificate.counterexample.items()
             ) + "$"
-        return [rf"{latex(c.lhs)} &\neq {latex(c.rhs)} {_reason(step, extra)}"]
+        return [rf"{latex(c.lhs)} &\neq {latex(c.rhs)}"], _reason(step, extra)
     raise TypeError(f"no LaTeX for claim {type(c).__name__}")
 
 
@@ -236,23 +252,24 @@ def _value(v) -> str:
 
 def claim_latex(step: Step) -> str:
     """The math of one step on its own (no alignment, no reason): for JSON and Markdown."""
-    lines = render_step(replace(step, certificate=None), None)
-    out = []
-    for line in lines:
-        math = line.split("&&")[0]
-        out.append(math.replace("&", "").strip())
-    return r",\qquad ".join(out)
+    lines, _ = render_step(replace(step, certificate=None), None)
+    return r",\qquad ".join(line.replace("&", "").strip() for line in lines)
 
 
 def _align(steps: Iterable[Step], label: str | None) -> str:
-    lines: list[str] = []
+    """An align environment: each step's reason as a short line of text above its math, the
+    last line numbered and labelled."""
+    rows: list[str] = []
     previous = None
     for step in steps:
-        lines.extend(render_step(step, previous))
+        lines, reason = render_step(step, previous)
+        text = r"\shortintertext{\small " + reason + "}"
+        rows.append(text + "\n" + lines[0])
+        rows.extend(lines[1:])
         previous = step
-    body = [line + r" \nonumber" for line in lines]
+    body = [row + r" \nonumber" for row in rows]
     if label is not None and body:
-        body[-1] = lines[-1] + rf" \label{{{label}}}"
+        body[-1] = rows[-1] + rf" \label{{{label}}}"
     return "\\begin{align}\n" + " \\\\\n".join(body) + "\n\\end{align}"
 
 

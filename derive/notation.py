@@ -61,3 +61,10 @@ x_j = sp.Symbol("x", positive=True)  # the product alpha * a_j for a_j > 0
 a_max = sp.Symbol("a~_max", positive=True)
 a_min = sp.Symbol("a~_min", positive=True)
 kappa = sp.Symbol("kappa", positive=True)
+
+# gradient flow on least squares (000): L = 1/2 ||X w - y||^2, rows of X are data, K = X X^T
+X = sp.MatrixSymbol("X", N, D)
+y = sp.MatrixSymbol("y", N, 1)
+K = sp.MatrixSymbol("K", N, N)
+eta = sp.Symbol("eta", positive=True)  # learning rate of 002
+__all__ += ["X", "y", "K", "eta"]

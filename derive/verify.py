@@ -48,7 +48,7 @@ from .derivation import (
     Recurrence,
     Refuted,
 )
-from .matrices import Pinv, random_instance, random_rational
+from .matrices import MatExp, Pinv, exact_matrix_exp, random_instance, random_rational
 
 __all__ = ["verify", "verify_claim", "explicit", "admissible_instances", "DEFAULT_INSTANCES"]
 
@@ -117,6 +117,8 @@ def explicit(expr: Basic) -> Basic:
         return ImmutableMatrix(sp.Matrix(args[0]).inv())
     if isinstance(expr, Pinv):
         return ImmutableMatrix(sp.Matrix(args[0]).pinv())
+    if isinstance(expr, MatExp):
+        return exact_matrix_exp(sp.Matrix(args[0]))
     node = expr.func(*args)
     evaluated = node.doit() if hasattr(node, "doit") else node
     if isinstance(evaluated, MatrixExpr) and not isinstance(evaluated, sp.MatrixBase):
