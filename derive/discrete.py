@@ -126,9 +126,9 @@ def limit_projection() -> Derivation:
     """``gd.limit_projection``: w⁽∞⁾ is the projection of w⁽⁰⁾ on the minimisers (001 eq 13–16)."""
     w_inf = _limit_expr(A, b, w0, I)
     u = sp.MatrixSymbol("u", n, 1)
-    z = w_inf + (I - Pinv(A) * A) * u
-    null_part = (I - Pinv(A) * A) * u
+    z = sp.MatrixSymbol("z", n, 1)
     defs = Assumptions(definitions={winf: w_inf})
+    minimisers = Assumptions(definitions={winf: w_inf, z: winf + (I - Pinv(A) * A) * u})
     Aq = sp.MatrixSymbol("A", D, D)
     bq = sp.MatrixSymbol("b", D, 1)
     ls = Assumptions(
@@ -141,9 +141,9 @@ def limit_projection() -> Derivation:
         Step(Identity(A * winf + b, sp.ZeroMatrix(n, 1)), "it minimises J", given=defs),
         Step(Identity(w0 - winf, Pinv(A) * (A * w0 + b)), "$w^{(0)} - w^{(\\infty)}$ lies in range($A^\\dagger$) = range(A), orthogonal to null(A)", given=defs),
         Step(
-            Identity((w0 - z).T * (w0 - z), (w0 - winf).T * (w0 - winf) + null_part.T * null_part),
-            "every minimiser is $z = w^{(\\infty)} + (I - A^\\dagger A)u$; by Pythagoras none is closer to $w^{(0)}$: $w^{(\\infty)}$ is the projection",
-            given=defs,
+            Identity((w0 - z).T * (w0 - z), (w0 - winf).T * (w0 - winf) + u.T * (I - Pinv(A) * A) * u),
+            "every minimiser is $z = w^{(\\infty)} + (I - A^\\dagger A)u$; by Pythagoras ($I - A^\\dagger A$ is an orthogonal projection) none is closer to $w^{(0)}$: $w^{(\\infty)}$ is the projection",
+            given=minimisers,
         ),
         Step(Identity(w_inf.subs(w0, sp.ZeroMatrix(n, 1)), -Pinv(A) * b), "from $w^{(0)} = 0$: the minimum-norm minimiser (eq 14)"),
         Step(Identity(-Pinv(Aq) * bq, Pinv(Phi) * tt), "least squares from 0: $-A^\\dagger b = \\Phi^\\dagger t$ (eq 16)", given=ls),

@@ -207,16 +207,17 @@ def gradient_derivation() -> Derivation:
 def fixed_points_derivation() -> Derivation:
     """``quadratic.fixed_points``: none, one, or an affine subspace of critical points."""
     z = sp.MatrixSymbol("z", n, 1)
-    w_star = -Pinv(A) * b + (I - Pinv(A) * A) * z
+    w_general = -Pinv(A) * b + (I - Pinv(A) * A) * z
     in_range = Assumptions(definitions={b: A * sp.MatrixSymbol("c", n, 1)}, text=("$b \\in \\mathrm{range}(A)$",))
-    invertible = Assumptions(matrices={A: "pd"}, text=("A invertible",))
+    w_star = sp.MatrixSymbol("w_star", n, 1)
+    invertible = Assumptions(matrices={A: "pd"}, definitions={w_star: -A.I * b}, text=("A invertible",))
     steps = [
         Step(
             Identity((I - A * Pinv(A)) * (A * w + b), (I - A * Pinv(A)) * b),
             "$(I - AA^\\dagger)$ annihilates range(A), so if $(I - AA^\\dagger) b \\ne 0$ (b outside range(A)) no w has $Aw + b = 0$: no fixed point",
         ),
-        Step(Identity(A * (-A.I * b) + b, sp.ZeroMatrix(n, 1)), "A invertible: $w_\\star = -A^{-1}b$ is a fixed point, and the only one", given=invertible),
-        Step(Identity(A * w_star + b, sp.ZeroMatrix(n, 1)), "b in range(A): every $-A^\\dagger b + (I - A^\\dagger A) z$ is a fixed point", given=in_range),
+        Step(Identity(A * w_star + b, sp.ZeroMatrix(n, 1)), "A invertible: $w_\\star = -A^{-1}b$ is a fixed point, and the only one", given=invertible),
+        Step(Identity(A * w_general + b, sp.ZeroMatrix(n, 1)), "b in range(A): every $-A^\\dagger b + (I - A^\\dagger A) z$ is a fixed point", given=in_range),
         Step(Identity(A * (I - Pinv(A) * A) * z, sp.ZeroMatrix(n, 1)), "$(I - A^\\dagger A)z$ spans null(A): the fixed points form an affine subspace $w_\\star + \\mathrm{null}(A)$"),
         Step(Identity((I - Pinv(A) * A) * (-Pinv(A) * b), sp.ZeroMatrix(n, 1)), "the particular solution $-A^\\dagger b$ has no null-space component: it is the one of least norm"),
     ]

@@ -1,0 +1,257 @@
+"""The ``gdflow`` command: list, derive (verify and render), check (property tests), grade.
+
+Exit status is 0 only when everything asked for was verified / passed / graded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+import time
+from pathlib import Path
+
+EPILOG = """\
+examples:
+  gdflow list                                  the derivations, one per line
+  gdflow derive --all -o derivations.pdf       verify everything, write lecture notes (PDF)
+  gdflow derive gd.closed_form --format latex  one derivation as LaTeX on stdout
+  gdflow derive --all --format json            per derivation: steps, reasons, methods
+  gdflow check --examples 200                  property-test the closed forms numerically
+  gdflow check -k invariance --seed 3          only the properties whose name matches
+  gdflow grade SPEC.toml answers.csv -o out.jsonl   grade a class of homework answers
+
+Each derivation step is checked by the strongest method that decides it: symbolic,
+exact instantiation (random exact matrices of several sizes and ranks), rigorous
+enclosure (arb balls), high precision (mpmath).  A step no method decides is reported
+as unverified and makes the command exit 1.
+"""
+
+
+def _ids(requested: list[str], everything: bool) -> list[str]:
+    from derive import ids
+
+    known = ids()
+    if everything:
+        return known
+    if not requested:
+        raise SystemExit("gdflow derive: name derivation ids or pass --all (gdflow list shows the ids)")
+    for r in requested:
+        if r not in known:
+            close = difflib.get_close_matches(r, known, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else "; gdflow list shows the ids"
+            raise SystemExit(f"gdflow derive: no derivation with id {r!r}{hint}")
+    return requested
+
+
+def cmd_list(args) -> int:
+    from derive.catalogue import builders
+
+    rows = []
+    for id_, build in builders().items():
+        d = build()
+        rows.append({"id": id_, "title": d.title, "source": str(d.source), "steps": len(d.steps)})
+    if args.format == "json":
+        print(json.dumps(rows, indent=2))
+    else:
+        width = max(len(r["id"]) for r in rows)
+        for r in rows:
+            print(f"{r['id']:<{width}}  {r['title']}  [{r['source']}]")
+    return 0
+
+
+def _derivation_json(d) -> dict:
+    from derive.latex import claim_latex
+
+    def step(s):
+        c = s.certificate
+        return {
+            "latex": claim_latex(s),
+            "reason": s.reason,
+            "verified": s.verified,
+            "method": c.method if c else None,
+            "detail": c.detail if c else None,
+            **({"counterexample": dict(c.counterexample)} if c and c.counterexample else {}),
+        }
+
+    return {
+        "id": d.id,
+        "title": d.title,
+        "source": str(d.source),
+        "verified": d.verified,
+        "assumptions": list(d.assumptions.text),
+        "steps": [step(s) for s in d.steps],
+        "source_claims": [step(s) for s in d.source_claims],
+    }
+
+
+def _text(d) -> str:
+    import sympy as sp
+
+    from derive.derivation import Definition, Equivalent, Holds, Identity, Recurrence, Refuted
+
+    out = [f"{d.id}: {d.title}  [{d.source}]  {'VERIFIED' if d.verified else 'NOT VERIFIED'}"]
+    for group, steps in (("", d.steps), ("source claims that do not hold:", d.source_claims)):
+        if group and steps:
+            out.append("  " + group)
+        for s in steps:
+            c = s.claim
+            if isinstance(c, (Identity,)):
+                math = f"{sp.sstr(c.lhs)} = {sp.sstr(c.rhs)}"
+            elif isinstance(c, Refuted):
+                math = f"{sp.sstr(c.lhs)} != {sp.sstr(c.rhs)}"
+            elif isinstance(c, Definition):
+                math = f"{sp.sstr(c.lhs)} := {sp.sstr(c.rhs)}"
+            elif isinstance(c, Holds):
+                math = sp.sstr(c.condition)
+            elif isinstance(c, Equivalent):
+                math = f"{sp.sstr(c.left)} <=> {sp.sstr(c.right)}"
+            elif isinstance(c, Recurrence):
+                math = f"{sp.sstr(c.name)} = {sp.sstr(c.solution)}"
+            else:
+                math = repr(c)
+            cert = s.certificate
+            out.append(f"  [{cert.method if cert else 'not checked'}] {math}")
+            out.append(f"      {s.reason}")
+    return "\n".join(out)
+
+
+def _markdown(ds) -> str:
+    from derive.latex import claim_latex
+
+    out = []
+    for d in ds:
+        out.append(f"## {d.title}\n\n`{d.id}` — {d.source} — {'verified' if d.verified else '**NOT VERIFIED**'}\n")
+        for s in d.steps:
+            out.append(f"$$\n{claim_latex(s)}\n$$\n{s.reason} *({s.certificate.method if s.certificate else 'not checked'})*\n")
+        if d.source_claims:
+            out.append("**Source claims that do not hold**\n")
+            for s in d.source_claims:
+                out.append(f"$$\n{claim_latex(s)}\n$$\n{s.reason} *({s.certificate.method if s.certificate else 'not checked'})*\n")
+    return "\n".join(out)
+
+
+def cmd_derive(args) -> int:
+    from derive.catalogue import get
+    from derive.latex import compile_pdf, render_document
+
+    wanted = _ids(args.ids, args.all)
+    fmt = args.format
+    out_path = Path(args.output) if args.output else None
+    if out_path is not None and fmt is None:
+        fmt = {".tex": "latex", ".pdf": "pdf", ".md": "markdown", ".json": "json"}.get(out_path.suffix, "text")
+    fmt = fmt or "text"
+    if fmt == "pdf" and out_path is None:
+        raise SystemExit("gdflow derive: a PDF needs -o FILE.pdf")
+    ds = []
+    start = time.perf_counter()
+    for i, id_ in enumerate(wanted, 1):
+        t0 = time.perf_counter()
+        d = get(id_)
+        ds.append(d)
+        bad = [s for s in d.all_steps if not s.verified]
+        status = "verified" if not bad else f"NOT VERIFIED ({len(bad)} step(s))"
+        print(f"[{i}/{len(wanted)}] {id_}: {status} ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+        for s in bad:
+            print(f"    {s.reason}\n      -> {s.certificate}", file=sys.stderr)
+    if fmt == "json":
+        text = json.dumps([_derivation_json(d) for d in ds], indent=2)
+    elif fmt == "markdown":
+        text = _markdown(ds)
+    elif fmt in ("latex", "pdf"):
+        text = render_document(ds)
+    else:
+        text = "\n\n".join(_text(d) for d in ds)
+    if fmt == "pdf":
+        try:
+            compile_pdf(text, out_path)
+        except RuntimeError as exc:
+            print(f"gdflow derive: {exc}", file=sys.stderr)
+            return 2
+    elif out_path is not None:
+        out_path.write_text(text + ("\n" if not text.endswith("\n") else ""))
+    else:
+        print(text)
+    ok = all(d.verified for d in ds)
+    where = f" -> {out_path}" if out_path else ""
+    print(f"{sum(d.verified for d in ds)}/{len(ds)} derivations verified in {time.perf_counter() - start:.1f} s{where}", file=sys.stderr)
+    return 0 if ok else 1
+
+
+def cmd_check(args) -> int:
+    from checks.properties import format_results, run_checks
+
+    def progress(name, done, total):
+        if sys.stderr.isatty():
+            print(f"\r  {name}: {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    results = run_checks(args.k, args.examples, args.seed, progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    if not results:
+        print(f"gdflow check: no property matches {args.k!r}", file=sys.stderr)
+        return 2
+    print(format_results(results, args.format))
+    return 0 if all(r.passed for r in results) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gdflow",
+        description="Derive, prove, render and property-check the dynamics of gradient descent and gradient flow.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list the derivations by id", description="List every derivation: id, title, source.")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser(
+        "derive",
+        help="verify derivations and render them",
+        description="Verify derivations step by step and render them (text, LaTeX, PDF, Markdown, JSON). "
+        "The format follows the -o suffix (.tex, .pdf, .md, .json) unless --format is given.",
+        epilog="exit status: 0 when every requested derivation is verified, 1 when a step is not, 2 on a usage or LaTeX error",
+    )
+    p.add_argument("ids", nargs="*", metavar="ID", help="derivation ids (gdflow list)")
+    p.add_argument("--all", action="store_true", help="every derivation in the catalogue")
+    p.add_argument("--format", choices=["text", "latex", "markdown", "json", "pdf"], default=None)
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (.tex, .pdf, .md, .json, or text)")
+    p.set_defaults(func=cmd_derive)
+
+    p = sub.add_parser(
+        "check",
+        help="property-test the closed forms against real iterations",
+        description="Run the named property checks (hypothesis) that hold each closed form against numeric "
+        "gradient descent / gradient flow. Shrunk counterexamples are printed as matrices.",
+    )
+    p.add_argument("-k", metavar="PATTERN", default=None, help="only properties whose name contains PATTERN")
+    p.add_argument("--examples", type=int, default=100, help="hypothesis examples per property (default 100)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0); the same seed gives the same run")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_check)
+
+    try:
+        from checks.grade.cli import add_parser as add_grade
+    except ImportError:
+        add_grade = None
+    if add_grade is not None:
+        add_grade(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("gdflow: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
