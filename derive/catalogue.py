@@ -21,6 +21,7 @@ MODULES = [
     "invariance",
     "eigencases",
     "discrete",
+    "pseudoinverse",
 ]
 """Modules of ``derive`` whose ``DERIVATIONS`` make up the catalogue, in reading order."""
 

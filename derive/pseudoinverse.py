@@ -1,0 +1,556 @@
+"""The pseudoinverse, ridge regression and its λ → 0⁺ limit, implicit regularisation of GD.
+
+Source: 001 §2.2 (the pseudoinverse, after eq 13–14) and §2.4 (eq 16, ridge regression,
+"implicit regularization").  Loss scale: 001 writes the mean scale
+
+.. math:: \\mathcal{J}_\\lambda(\\mathbf{w}) = \\frac{1}{2N}\\|\\Phi\\mathbf{w} - \\mathbf{t}\\|^2
+   + \\frac{\\lambda}{2}\\|\\mathbf{w}\\|^2,\\qquad
+   \\mathbf{A}_\\lambda = \\Phi^\\top\\Phi/N + \\lambda\\mathbf{I},\\quad
+   \\mathbf{b} = -\\Phi^\\top\\mathbf{t}/N,
+
+whose minimiser is :math:`\\mathbf{w}_\\lambda = (\\Phi^\\top\\Phi + N\\lambda\\mathbf{I})^{-1}\\Phi^\\top\\mathbf{t}`.
+The source prints :math:`(\\Phi^\\top\\Phi + \\lambda\\mathbf{I})^{-1}\\Phi^\\top\\mathbf{t}` (and
+:math:`\\mathbf{b} = +\\Phi^\\top\\mathbf{t}/N`); that formula is the minimiser of the sum-scale
+objective :math:`\\tfrac12\\|\\Phi w - t\\|^2 + \\tfrac\\lambda2\\|w\\|^2`, i.e. of
+:math:`\\mathcal{J}_{\\lambda/N}`.  ``ridge.solution`` records both slips as refuted source claims.
+
+Rows of Φ are data points (N×D).
+
+Derivations: ``pinv.properties``, ``ridge.solution``, ``ridge.limit``,
+``ridge.implicit_regularisation``.  Exact public functions (for the grader):
+:func:`ridge_solution`, :func:`ridge_limit`, :func:`ridge_step_size_bound`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import sympy as sp
+from sympy import Basic, ImmutableMatrix
+from sympy.core.sympify import _sympify
+from sympy.matrices.expressions.matexpr import MatrixExpr
+
+from .derivation import (
+    Assumptions,
+    Definition,
+    Derivation,
+    Equivalent,
+    Holds,
+    Identity,
+    Recurrence,
+    Refuted,
+    Source,
+    Step,
+)
+from .matrices import Pinv
+from .notation import D, Dg, N, Q, alpha, k, lam, n, tt, Phi
+
+__all__ = [
+    "MatrixLimit",
+    "ridge_solution",
+    "ridge_limit",
+    "ridge_step_size_bound",
+    "ridge_expression",
+    "pinv_properties",
+    "ridge_solution_derivation",
+    "ridge_limit_derivation",
+    "implicit_regularisation",
+    "DERIVATIONS",
+]
+
+SOURCE = "001_76f73b0c2cfaffb7.txt"
+Scale = Literal["mean", "sum"]
+
+
+# -- a matrix limit node the verification ladder can instantiate --------------------------------
+
+
+class MatrixLimit(MatrixExpr):
+    """Entrywise one-sided limit :math:`\\lim_{x \\to x_0^{+}} \\mathbf{M}(x)` of a matrix expression.
+
+    ``var`` is bound (not a free symbol), so the verification ladder instantiates every other
+    symbol (sizes, matrices of random rank, scalars) exactly and ``doit`` then computes the
+    limit of each entry with SymPy's ``limit`` (from the right).  This decides a limit claim at
+    exact instances; it is evidence at those instances, not a proof for all of them — the
+    derivations that use it also give the proof (``ridge.limit``).
+
+    >>> x = sp.Symbol("x", positive=True)
+    >>> MatrixLimit(sp.ImmutableMatrix([[x / (x + x**2)]]), x, 0).doit()
+    Matrix([[1]])
+    """
+
+    is_commutative = False
+
+    def __new__(cls, expr, var, point=0):
+        expr, var, point = _sympify(expr), _sympify(var), _sympify(point)
+        if not getattr(expr, "is_Matrix", False):
+            raise TypeError(f"MatrixLimit takes a matrix expression; got {expr!r} of type {type(expr).__name__}")
+        if not isinstance(var, sp.Symbol):
+            raise TypeError(f"the limit variable must be a Symbol; got {var!r}")
+        return Basic.__new__(cls, expr, var, point)
+
+    @property
+    def expr(self):
+        return self.args[0]
+
+    @property
+    def var(self):
+        return self.args[1]
+
+    @property
+    def point(self):
+        return self.args[2]
+
+    @property
+    def shape(self):
+        return self.expr.shape
+
+    @property
+    def free_symbols(self):
+        return (self.expr.free_symbols - {self.var}) | self.point.free_symbols
+
+    def doit(self, **hints):
+        inner = self.expr.doit(**hints) if hints.get("deep", True) else self.expr
+        if isinstance(inner, sp.MatrixBase):
+            return ImmutableMatrix(inner.applyfunc(lambda e: sp.limit(sp.cancel(e), self.var, self.point, "+")))
+        return MatrixLimit(inner, self.var, self.point)
+
+    def _eval_transpose(self):
+        return MatrixLimit(self.expr.T, self.var, self.point)
+
+    def _entry(self, i, j, **kwargs):
+        return sp.Limit(self.expr[i, j], self.var, self.point, "+")
+
+    def _latex(self, printer):
+        inner = printer._print(self.expr)
+        return (
+            r"\lim_{" + printer._print(self.var) + r" \to " + printer._print(self.point) + r"^{+}} \left("
+            + inner + r"\right)"
+        )
+
+
+# -- symbols of this module -------------------------------------------------------------------
+
+m = sp.Symbol("m", integer=True, positive=True)
+B = sp.MatrixSymbol("B", m, n)
+cm = sp.MatrixSymbol("c", m, 1)
+u = sp.MatrixSymbol("u", n, 1)
+Bsq = sp.MatrixSymbol("B", n, n)
+U = sp.MatrixSymbol("U", n, n)
+S = sp.MatrixSymbol("S", n, n)
+V = sp.MatrixSymbol("V", n, n)
+G = sp.MatrixSymbol("G", n, n)
+In = sp.Identity(n)
+Im = sp.Identity(m)
+
+wD = sp.MatrixSymbol("w", D, 1)
+vD = sp.MatrixSymbol("v", D, 1)
+w0D = sp.MatrixSymbol("w^(0)", D, 1)
+wkD = sp.MatrixSymbol("w^(k)", D, 1)
+w_lam = sp.MatrixSymbol("w_lambda", D, 1)
+ID = sp.Identity(D)
+IN = sp.Identity(N)
+mu_ = sp.Symbol("mu", positive=True)
+s_ = sp.Symbol("s", positive=True)
+s0_ = sp.Symbol("s", nonnegative=True)
+a_max_ = sp.Symbol("a~_max", positive=True)
+a_lmax = sp.Symbol("a~_lambda,max", positive=True)
+x_ = sp.Symbol("x", positive=True)
+eps_ = sp.Symbol("epsilon", real=True)
+
+
+def ridge_expression(Phi_=Phi, t_=tt, lam_=lam, scale: Scale = "mean"):
+    """The ridge minimiser as a SymPy (matrix) expression (001 §2.4, N placed correctly).
+
+    ``scale="mean"``: :math:`(\\Phi^\\top\\Phi + N\\lambda I)^{-1}\\Phi^\\top t` for
+    :math:`\\frac{1}{2N}\\|\\Phi w - t\\|^2 + \\frac\\lambda2\\|w\\|^2`; ``scale="sum"``:
+    :math:`(\\Phi^\\top\\Phi + \\lambda I)^{-1}\\Phi^\\top t` for :math:`\\frac12\\|\\Phi w - t\\|^2 + \\frac\\lambda2\\|w\\|^2`.
+    """
+    rows, cols = Phi_.shape
+    factor = rows if scale == "mean" else 1
+    return sp.Inverse(Phi_.T * Phi_ + factor * lam_ * sp.Identity(cols)) * Phi_.T * t_
+
+
+_W_LAM = ridge_expression()
+_A_LAM = Phi.T * Phi / N + lam * ID
+_B_LS = -Phi.T * tt / N
+_C_LS = tt.T * tt / (2 * N)
+
+
+def _J_ridge(x):
+    r = Phi * x - tt
+    return r.T * r / (2 * N) + lam / 2 * (x.T * x)
+
+
+def _quad(x, A_, b_):
+    return (x.T * A_ * x) / 2 + b_.T * x + _C_LS
+
+
+_LS_SIZES = {N: (1, 2, 3, 4), D: (1, 2, 3)}
+_LS = Assumptions(
+    sizes=_LS_SIZES,
+    text=(
+        "$\\Phi \\in \\mathbb{R}^{N\\times D}$ of any rank (rows are data points), $t \\in \\mathbb{R}^N$, $\\lambda > 0$",
+        "loss scale $1/(2N)$: $J_\\lambda(w) = \\frac{1}{2N}\\|\\Phi w - t\\|^2 + \\frac{\\lambda}{2}\\|w\\|^2$",
+    ),
+)
+
+
+# -- exact public functions -------------------------------------------------------------------
+
+
+def _as_matrix(value, name: str) -> sp.Matrix:
+    try:
+        M = sp.Matrix(value)
+    except Exception as exc:  # noqa: BLE001
+        raise TypeError(f"{name} must be a matrix (nested lists or a SymPy Matrix); got {value!r} of type {type(value).__name__}") from exc
+    return M.applyfunc(lambda e: sp.Rational(e) if isinstance(e, (int, str)) or (isinstance(e, float)) else sp.sympify(e))
+
+
+def _check_ls(P: sp.Matrix, y: sp.Matrix) -> None:
+    if y.shape != (P.rows, 1):
+        raise ValueError(f"t must be a vector with one entry per row of Phi ({P.rows}); got shape {y.shape}")
+
+
+def _lam_value(lam_value) -> Basic:
+    value = sp.Rational(lam_value) if isinstance(lam_value, (int, str, float)) else sp.sympify(lam_value)
+    if value.is_positive is False:
+        raise ValueError(f"lam must be > 0 (for lam = 0 use ridge_limit, the minimum-norm solution); got lam = {value}")
+    return value
+
+
+def ridge_solution(Phi_value, t_value, lam_value, scale: Scale = "mean") -> sp.Matrix:
+    """The ridge minimiser :math:`\\mathbf{w}_\\lambda`, exactly (001 §2.4; ``ridge.solution``).
+
+    ``scale="mean"`` (001's convention):
+
+    .. math:: \\mathbf{w}_\\lambda = \\arg\\min_{\\mathbf{w}} \\frac{1}{2N}\\|\\Phi\\mathbf{w}-\\mathbf{t}\\|^2
+       + \\frac{\\lambda}{2}\\|\\mathbf{w}\\|^2 = (\\Phi^\\top\\Phi + N\\lambda\\mathbf{I})^{-1}\\Phi^\\top\\mathbf{t};
+
+    ``scale="sum"`` (000's convention, and the formula 001 prints):
+    :math:`\\arg\\min \\tfrac12\\|\\Phi w - t\\|^2 + \\tfrac\\lambda2\\|w\\|^2 = (\\Phi^\\top\\Phi + \\lambda I)^{-1}\\Phi^\\top t`.
+    Φ is N×D with rows the data points (any rank), ``t`` has N entries, ``lam`` = λ > 0 may be
+    a positive SymPy symbol.  Numbers are converted exactly (``0.1`` → 1/10).
+
+    >>> ridge_solution([[1, 0], [1, 0]], [1, 3], 1)
+    Matrix([
+    [1],
+    [0]])
+    >>> ridge_solution([[1, 0], [1, 0]], [1, 3], 1, scale="sum")
+    Matrix([
+    [4/3],
+    [  0]])
+    """
+    if scale not in ("mean", "sum"):
+        raise ValueError(f"scale must be 'mean' (1/(2N)) or 'sum' (1/2); got {scale!r}")
+    P, y = _as_matrix(Phi_value, "Phi"), _as_matrix(t_value, "t")
+    _check_ls(P, y)
+    lv = _lam_value(lam_value)
+    factor = P.rows if scale == "mean" else 1
+    M = P.T * P + factor * lv * sp.eye(P.cols)
+    return (M.LUsolve(P.T * y)).applyfunc(sp.simplify)
+
+
+def ridge_limit(Phi_value, t_value) -> sp.Matrix:
+    """:math:`\\lim_{\\lambda\\to0^+}\\mathbf{w}_\\lambda = \\Phi^\\dagger\\mathbf{t}`, exactly (001 §2.4; ``ridge.limit``).
+
+    The same for both loss scales (rescaling λ does not move the limit); it is the
+    minimum-norm least-squares solution, where GD from 0 on the unregularised loss converges
+    (001 eq 16; ``ridge.implicit_regularisation``).  Φ is N×D of any rank.
+
+    >>> ridge_limit([[1, 1], [2, 2]], [1, 2])
+    Matrix([
+    [1/2],
+    [1/2]])
+    """
+    P, y = _as_matrix(Phi_value, "Phi"), _as_matrix(t_value, "t")
+    _check_ls(P, y)
+    return P.pinv() * y
+
+
+def ridge_step_size_bound(Phi_value, lam_value, scale: Scale = "mean") -> Basic:
+    """The largest stable step of GD on the ridge objective: GD converges to
+    :math:`\\mathbf{w}_\\lambda` iff :math:`0 < \\alpha < 2/(\\tilde a_{\\max} + \\lambda)`
+    (001 §2.2 A2 applied to §2.4; ``ridge.implicit_regularisation``).
+
+    ``scale="mean"``: :math:`\\tilde a_{\\max} = \\lambda_{\\max}(\\Phi^\\top\\Phi)/N`;
+    ``scale="sum"``: :math:`\\tilde a_{\\max} = \\lambda_{\\max}(\\Phi^\\top\\Phi)`.  Exact.
+
+    >>> ridge_step_size_bound([[2, 0], [0, 0]], "1/2")
+    4/5
+    """
+    if scale not in ("mean", "sum"):
+        raise ValueError(f"scale must be 'mean' (1/(2N)) or 'sum' (1/2); got {scale!r}")
+    P = _as_matrix(Phi_value, "Phi")
+    lv = _lam_value(lam_value)
+    A_ = P.T * P / (P.rows if scale == "mean" else 1)
+    eigs = [sp.simplify(e) for e in A_.eigenvals()]
+    top = sp.Max(*eigs) if eigs else sp.Integer(0)
+    return sp.simplify(2 / (top + lv))
+
+
+# -- derivations ------------------------------------------------------------------------------
+
+
+def pinv_properties() -> Derivation:
+    """``pinv.properties``: Penrose conditions, min-norm least squares, (BᵀB)†Bᵀ = B† (001 §2.2)."""
+    P = In - Pinv(B) * B
+    full_col = Assumptions(matrices={B: "full_column_rank"}, text=("B of full column rank ($B^T B$ invertible)",))
+    square = Assumptions(matrices={Bsq: "invertible"})
+    sym = Assumptions(matrices={Q: "orthogonal", Dg: "diagonal"})
+    svd = Assumptions(matrices={U: "orthogonal", V: "orthogonal", S: "diagonal"})
+    steps = [
+        Step(
+            Identity(Pinv(U * S * V.T), V * Pinv(S) * U.T),
+            "definition by the SVD $B = U S V^T$: $B^\\dagger = V S^\\dagger U^T$, $S^\\dagger$ inverts the nonzero singular values (checked for square S; the node computes $B^\\dagger$ exactly for any shape)",
+            given=svd,
+        ),
+        Step(Identity(B * Pinv(B) * B, B), "Penrose 1"),
+        Step(Identity(Pinv(B) * B * Pinv(B), Pinv(B)), "Penrose 2"),
+        Step(Identity((B * Pinv(B)).T, B * Pinv(B)), "Penrose 3: $BB^\\dagger$ is symmetric, the orthogonal projector onto range(B)"),
+        Step(Identity((Pinv(B) * B).T, Pinv(B) * B), "Penrose 4: $B^\\dagger B$ is symmetric, the orthogonal projector onto range($B^T$)"),
+        Step(Identity(Pinv(B.T * B) * B.T, Pinv(B)), "for any B (used in eq 16)"),
+        Step(Identity(sp.Inverse(B.T * B) * B.T, Pinv(B)), "when $B^T B$ is invertible", given=full_col),
+        Step(Identity(sp.Inverse(Bsq), Pinv(Bsq)), "the ordinary inverse when B is invertible", given=square),
+        Step(Identity(Pinv(Q * Dg * Q.T), Q * Pinv(Dg) * Q.T), "symmetric $A = QDQ^T$: $A^\\dagger = Q D^\\dagger Q^T$", given=sym),
+        Step(
+            Identity(B.T * (B * (Pinv(B) * cm) - cm), sp.ZeroMatrix(n, 1)),
+            "$B^\\dagger c$ solves the normal equations $B^T B v = B^T c$, so it minimises $\\|Bv - c\\|^2$",
+        ),
+        Step(
+            Identity(Pinv(B) * B * u, Pinv(B.T * B) * (B.T * B * u)),
+            "if $B^T B u = B^T c$ then $B^\\dagger B u = (B^T B)^\\dagger B^T c = B^\\dagger c$: every least-squares solution is $B^\\dagger c + (I - B^\\dagger B)u$",
+        ),
+        Step(
+            Identity(
+                (Pinv(B) * cm + P * u).T * (Pinv(B) * cm + P * u),
+                (Pinv(B) * cm).T * (Pinv(B) * cm) + (P * u).T * (P * u),
+            ),
+            "Pythagoras: $B^\\dagger c$ is orthogonal to null(B), so it is the least-squares solution of minimum norm",
+        ),
+    ]
+    return Derivation(
+        id="pinv.properties",
+        title="The pseudoinverse: Penrose conditions and the minimum-norm least-squares solution",
+        source=Source(SOURCE, "§2.2, after eq 13-14; §2.4 (eq 16)"),
+        assumptions=Assumptions(
+            sizes={m: (1, 2, 3, 4), n: (1, 2, 3)},
+            text=("$B \\in \\mathbb{R}^{m\\times n}$ of any rank (rectangular, rank-deficient included)",),
+        ),
+        steps=steps,
+        result=steps[-1].claim,
+        summary="The symbolic pseudoinverse satisfies the four Penrose conditions; $B^\\dagger c$ is the least-squares solution of minimum norm, and $(B^T B)^\\dagger B^T = B^\\dagger$ for every B.",
+    )
+
+
+def ridge_solution_derivation() -> Derivation:
+    """``ridge.solution``: the minimiser of (1/2N)‖Φw − t‖² + (λ/2)‖w‖² (001 §2.4)."""
+    defs = Assumptions(definitions={w_lam: _W_LAM})
+    src = sp.Inverse(Phi.T * Phi + lam * ID) * Phi.T * tt
+    J = sp.MatrixSymbol("J_lambda", 1, 1)
+    steps = [
+        Step(Definition(J, _J_ridge(wD)), "ridge regression: mean squared error plus an $\\ell_2$ penalty (§2.4)"),
+        Step(
+            Identity(_J_ridge(wD), _quad(wD, _A_LAM, _B_LS)),
+            "a quadratic with $A_\\lambda = \\Phi^T\\Phi/N + \\lambda I$, $b = -\\Phi^T t/N$, $c = t^T t/(2N)$",
+        ),
+        Step(
+            Identity(_J_ridge(wD + eps_ * vD), _J_ridge(wD) + eps_ * vD.T * (_A_LAM * wD + _B_LS) + eps_**2 / 2 * (vD.T * _A_LAM * vD)),
+            "expansion along v: $\\nabla J_\\lambda = A_\\lambda w + b$, $\\nabla^2 J_\\lambda = A_\\lambda$ (quadratic.gradient)",
+        ),
+        Step(
+            Identity(vD.T * _A_LAM * vD, (Phi * vD).T * (Phi * vD) / N + lam * (vD.T * vD)),
+            "$v^T A_\\lambda v \\ge \\lambda\\|v\\|^2 > 0$ for $v \\ne 0$: $A_\\lambda$ is positive definite, so the critical point is the unique minimiser",
+        ),
+        Step(Definition(w_lam, _W_LAM), "the candidate, with the N placed correctly"),
+        Step(Identity(_A_LAM * w_lam + _B_LS, sp.ZeroMatrix(D, 1)), "it is the critical point: $\\nabla J_\\lambda(w_\\lambda) = 0$", given=defs),
+        Step(Identity(w_lam, -sp.Inverse(_A_LAM) * _B_LS), "equivalently $w_\\lambda = -A_\\lambda^{-1}b$", given=defs),
+        Step(
+            Identity(w_lam, Phi.T * sp.Inverse(Phi * Phi.T + N * lam * IN) * tt),
+            "the push-through (kernel) form: an $N\\times N$ solve, cheaper when $N < D$",
+            given=defs,
+        ),
+        Step(
+            Identity((Phi.T * Phi + lam * ID) * src - Phi.T * tt, sp.ZeroMatrix(D, 1)),
+            "the source's formula is the critical point of the sum-scale objective $\\frac12\\|\\Phi w - t\\|^2 + \\frac{\\lambda}{2}\\|w\\|^2$",
+        ),
+        Step(
+            Identity(src, _W_LAM.xreplace({lam: lam / N})),
+            "so it equals $w_{\\lambda/N}$: the source's formula needs $\\lambda$ rescaled to $N\\lambda$ to minimise $J_\\lambda$",
+        ),
+    ]
+    source_claims = [
+        Step(
+            Refuted(_A_LAM * src + _B_LS, sp.ZeroMatrix(D, 1)),
+            "001 §2.4 gives $w_\\lambda = (\\Phi^T\\Phi + \\lambda I)^{-1}\\Phi^T t$ as the minimiser of $J_\\lambda$; it is not even a critical point when $N \\ge 2$",
+            given=Assumptions(sizes={N: (2, 3, 4), D: (1, 2, 3)}),
+        ),
+        Step(
+            Refuted(_J_ridge(wD), _quad(wD, _A_LAM, -_B_LS)),
+            "001 §2.4 writes $b = \\frac1N\\Phi^T t$; the sign is $-$",
+        ),
+    ]
+    return Derivation(
+        id="ridge.solution",
+        title="Ridge regression: the minimiser, with the N in the right place",
+        source=Source(SOURCE, "§2.4 (ridge regression)"),
+        assumptions=_LS,
+        steps=steps,
+        source_claims=source_claims,
+        result=Identity(w_lam, _W_LAM),
+        symbols={"w_lambda": w_lam, "Phi": Phi, "t": tt, "lambda": lam, "N": N},
+        summary="With the mean loss scale the ridge minimiser is $(\\Phi^T\\Phi + N\\lambda I)^{-1}\\Phi^T t$; the source's formula without N minimises the sum-scale loss, i.e. uses $\\lambda/N$.",
+    )
+
+
+def ridge_limit_derivation() -> Derivation:
+    """``ridge.limit``: lim_{λ→0⁺} w_λ = Φ†t, through the eigen/SVD form (001 §2.4)."""
+    GL = Phi.T * Phi
+    defs = Assumptions(definitions={w_lam: _W_LAM})
+    eig = Assumptions(
+        matrices={Q: "orthogonal", Dg: "diagonal_nonneg"},
+        definitions={G: Q * Dg * Q.T},
+        sizes={n: (1, 2, 3, 4)},
+        text=("$G = \\Phi^T\\Phi = Q D Q^T$, $D = \\mathrm{diag}(s_j^2)$, $\\mu = N\\lambda > 0$",),
+    )
+    d = sp.Symbol("d", positive=True)
+    # concrete rank-deficient feature matrices: 3x2 of rank 1 (N > D) and 2x3 of rank 1 (N < D)
+    examples = [
+        (ImmutableMatrix([[1, 2], [2, 4], [0, 0]]), ImmutableMatrix([1, 0, 2])),
+        (ImmutableMatrix([[1, 0, 1], [2, 0, 2]]), ImmutableMatrix([1, 1])),
+    ]
+    concrete = []
+    for P0, t0 in examples:
+        N0, D0 = P0.shape
+        w0 = (P0.T * P0 + N0 * lam * sp.eye(D0)).inv() * P0.T * t0
+        lhs = ImmutableMatrix(w0.applyfunc(lambda e: sp.Limit(sp.cancel(e), lam, 0, "+")))
+        concrete.append(
+            Step(
+                Identity(lhs, ImmutableMatrix(P0.pinv() * t0)),
+                f"SymPy's limit, entry by entry, on the rank-1 {N0}x{D0} $\\Phi = {sp.latex(P0)}$, $t = {sp.latex(t0.T)}^T$",
+            )
+        )
+    steps = [
+        Step(Definition(w_lam, _W_LAM), "the ridge minimiser (ridge.solution)"),
+        Step(Identity(Pinv(Phi), Pinv(GL) * Phi.T), "$\\Phi^\\dagger = (\\Phi^T\\Phi)^\\dagger\\Phi^T$ (pinv.properties)"),
+        Step(Identity(GL * Pinv(GL) * Phi.T, Phi.T), "range($\\Phi^T$) = range($\\Phi^T\\Phi$): $GG^\\dagger$ fixes $\\Phi^T$"),
+        Step(
+            Identity(w_lam, sp.Inverse(GL + N * lam * ID) * GL * Pinv(Phi) * tt),
+            "so $w_\\lambda = (G + N\\lambda I)^{-1} G\\, \\Phi^\\dagger t$: the ridge solution filters $\\Phi^\\dagger t$",
+            given=defs,
+        ),
+        Step(
+            Identity(w_lam - Pinv(Phi) * tt, -N * lam * sp.Inverse(GL + N * lam * ID) * Pinv(Phi) * tt),
+            "the error, exactly: linear in $\\lambda$ times a bounded factor",
+            given=defs,
+        ),
+        Step(Identity(Pinv(Phi) * tt, GL * Pinv(GL) * Pinv(Phi) * tt), "$\\Phi^\\dagger t$ lies in range(G), where every eigenvalue of G is $\\ge s_{\\min}^2 > 0$"),
+        Step(
+            Identity(sp.Inverse(G + mu_ * In) * G * Pinv(G), Q * sp.Inverse(Dg + mu_ * In) * Dg * Pinv(Dg) * Q.T),
+            "in the eigenbasis of G the filter is diagonal: $s_j^2/(s_j^2 + N\\lambda)$ times $(s_j^2)^\\dagger$",
+            given=eig,
+        ),
+        Step(Identity(1 / d - 1 / (d + mu_), mu_ / (d * (d + mu_))), "per eigenvalue $d = s^2 > 0$: $0 \\le 1/d - 1/(d + N\\lambda) \\le N\\lambda/d^2$, so $\\|w_\\lambda - \\Phi^\\dagger t\\| \\le N\\lambda\\|\\Phi^\\dagger t\\|/s_{\\min}^2 = O(\\lambda)$"),
+        Step(
+            Identity(sp.Limit(s_**2 / (s_**2 + N * lam) / s_, lam, 0, "+"), 1 / s_),
+            "per singular value $s > 0$: $\\frac{s^2}{s^2 + N\\lambda}\\cdot\\frac1s \\to \\frac1s$ (SymPy's limit)",
+        ),
+        Step(
+            Identity(sp.Limit(s0_ / (s0_**2 + N * lam), lam, 0, "+"), sp.Integer(0)),
+            "per singular value $s = 0$: the factor is 0 for every $\\lambda > 0$, as is the entry of $S^\\dagger$",
+            given=Assumptions(conditions=(sp.Eq(s0_, 0),)),
+        ),
+        *concrete,
+        Step(
+            Identity(MatrixLimit(_W_LAM, lam, 0), Pinv(Phi) * tt),
+            "the limit itself at random exact $\\Phi$ of random rank (SymPy's limit entry by entry); the proof for all $\\Phi$ is the chain above",
+        ),
+    ]
+    return Derivation(
+        id="ridge.limit",
+        title="The ridgeless limit: $\\lambda \\to 0^+$ gives the minimum-norm solution",
+        source=Source(SOURCE, "§2.4 (limit of the ridge solution)"),
+        assumptions=_LS,
+        steps=steps,
+        result=steps[-1].claim,
+        summary=(
+            "Proof: $w_\\lambda - \\Phi^\\dagger t = -N\\lambda(\\Phi^T\\Phi + N\\lambda I)^{-1}\\Phi^\\dagger t$ exactly (exact instantiation), "
+            "and $\\Phi^\\dagger t$ lies in the span of the eigenvectors of $\\Phi^T\\Phi$ with eigenvalue $s^2 \\ge s_{\\min}^2 > 0$, "
+            "so the error is at most $N\\lambda\\|\\Phi^\\dagger t\\|/s_{\\min}^2$. Per singular value the filter "
+            "$s/(s^2 + N\\lambda)$ tends to $1/s$ for $s > 0$ and is 0 for $s = 0$ (SymPy's limit, decided symbolically). "
+            "The limit is also computed by SymPy on two concrete rank-1 matrices and, entry by entry, at random exact instances."
+        ),
+    )
+
+
+def _gd_ls(x, _k):
+    return x - alpha * (Phi.T * Phi / N * x - Phi.T * tt / N)
+
+
+def _gd_ridge(x, _k):
+    return x - alpha * (_A_LAM * x + _B_LS)
+
+
+def implicit_regularisation() -> Derivation:
+    """``ridge.implicit_regularisation``: GD from 0 → Φ†t = lim w_λ; ridge GD converges iff 0 < α < 2/(ã_max + λ)."""
+    A_ls = Phi.T * Phi / N
+    defs = Assumptions(definitions={w_lam: _W_LAM})
+    eig = Assumptions(matrices={Q: "orthogonal", Dg: "diagonal_nonneg"}, definitions={G: Q * Dg * Q.T})
+    wk_ls = (ID - (ID - alpha * A_ls) ** k) * Pinv(Phi) * tt
+    steps = [
+        Step(
+            Recurrence(wkD, wk_ls, k, _gd_ls, sp.ZeroMatrix(D, 1)),
+            "GD on $J = \\frac{1}{2N}\\|\\Phi w - t\\|^2$ from $w^{(0)} = 0$ (gd.closed_form with $w^{(\\infty)} = \\Phi^\\dagger t$)",
+        ),
+        Step(
+            Identity(Pinv(A_ls) * A_ls * Pinv(Phi) * tt, Pinv(Phi) * tt),
+            "$\\Phi^\\dagger t \\in$ range(A): $(I - \\alpha A)^k\\Phi^\\dagger t \\to 0$ when $0 < \\alpha < 2/\\tilde a_{\\max}$ (gd.step_size_cases), so $w^{(k)} \\to \\Phi^\\dagger t$",
+        ),
+        Step(Identity(-Pinv(A_ls) * _B_LS, Pinv(Phi) * tt), "the limit is $-A^\\dagger b$, the minimum-norm minimiser (eq 14, 16)"),
+        Step(
+            Identity(MatrixLimit(_W_LAM, lam, 0), Pinv(Phi) * tt),
+            "the same point as the ridgeless limit (ridge.limit): implicit regularisation",
+        ),
+        Step(
+            Recurrence(wkD, w_lam + (ID - alpha * _A_LAM) ** k * (w0D - w_lam), k, _gd_ridge, w0D),
+            "GD on the ridge objective, from any $w^{(0)}$: the error is multiplied by $I - \\alpha A_\\lambda$ per step",
+            given=defs,
+        ),
+        Step(
+            Identity(Q.T * (G + lam * In) * Q, Dg + lam * In),
+            "the eigenvalues of $A_\\lambda = A + \\lambda I$ are $\\tilde a_j + \\lambda \\ge \\lambda > 0$: no flat direction, a unique fixed point",
+            given=eig,
+        ),
+        Step(
+            Equivalent(sp.And(x_ > 0, x_ < 2), sp.Abs(1 - x_) < 1, x_),
+            "direction j contracts iff $x = \\alpha(\\tilde a_j + \\lambda) \\in (0, 2)$ (gd.step_size_cases)",
+        ),
+        Step(
+            Holds(1 - x_ <= -1),
+            "at $x = \\alpha(\\tilde a_{\\max} + \\lambda) \\ge 2$ the top direction does not contract: no convergence from a generic start",
+            given=Assumptions(conditions=(x_ >= 2,)),
+        ),
+        Step(
+            Definition(a_lmax, a_max_ + lam),
+            "the largest eigenvalue of $A_\\lambda$",
+        ),
+        Step(
+            Equivalent(sp.And(alpha * a_lmax > 0, alpha * a_lmax < 2), sp.And(alpha > 0, alpha < 2 / a_lmax), alpha),
+            "so ridge GD converges to $w_\\lambda$ iff $0 < \\alpha < 2/(\\tilde a_{\\max} + \\lambda)$",
+        ),
+    ]
+    return Derivation(
+        id="ridge.implicit_regularisation",
+        title="Implicit regularisation: GD from zero finds the ridgeless solution",
+        source=Source(SOURCE, "§2.4 (implicit regularization), eq 13-16"),
+        assumptions=Assumptions(
+            sizes=_LS_SIZES,
+            text=_LS.text + ("$\\tilde a_{\\max}$ the largest eigenvalue of $\\Phi^T\\Phi/N$, $\\alpha > 0$",),
+        ),
+        steps=steps,
+        result=steps[-1].claim,
+        summary="GD from zero on the unregularised loss never leaves range($\\Phi^T$) and converges to $\\Phi^\\dagger t = \\lim_{\\lambda\\to0^+} w_\\lambda$; GD on the ridge objective converges to $w_\\lambda$ exactly when $0 < \\alpha < 2/(\\tilde a_{\\max} + \\lambda)$.",
+    )
+
+
+DERIVATIONS = [pinv_properties, ridge_solution_derivation, ridge_limit_derivation, implicit_regularisation]
