@@ -1,0 +1,114 @@
+"""Grade one answer to one question (runs inside a worker process, see :mod:`.worker`).
+
+A result is a plain dict (JSON-ready) with the keys ``student``, ``question``, ``answer``,
+``verdict`` (``correct`` / ``incorrect`` / ``invalid`` / ``timeout``, or ``error`` when
+the grader itself failed), ``interpreted_as`` (LaTeX of what was read, or ``null``),
+``feedback``, ``counterexample`` (for ``incorrect`` where one exists: ``at`` the values of
+the free symbols, ``answer`` and ``reference`` values there, ``entry`` for matrices),
+``method`` (how equivalence was decided) and ``seconds``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+
+import sympy as sp
+
+from .equivalence import compare
+from .parse import DomainAnswerError, ParseError, parse_answer, parse_label
+from .spec import Question, _unwrap
+
+__all__ = ["grade_answer", "answer_key", "RESULT_KEYS"]
+
+RESULT_KEYS = ["id", "student", "question", "answer", "verdict", "interpreted_as", "feedback",
+               "counterexample", "method", "seconds"]
+
+
+def answer_key(student: str, question: str, answer: str) -> str:
+    """A stable id of one graded answer (used to skip finished work on a rerun)."""
+    h = hashlib.sha256(f"{student}\0{question}\0{answer}".encode()).hexdigest()
+    return h[:16]
+
+
+def result(student: str, question: str, answer: str, verdict: str, feedback: str,
+           interpreted_as: str | None = None, counterexample: dict | None = None,
+           method: str | None = None, seconds: float = 0.0) -> dict[str, Any]:
+    """A result record (see the module docstring)."""
+    return {"id": answer_key(student, question, answer), "student": student, "question": question,
+            "answer": answer, "verdict": verdict, "interpreted_as": interpreted_as,
+            "feedback": feedback, "counterexample": counterexample, "method": method,
+            "seconds": round(seconds, 4)}
+
+
+def grade_answer(q: Question, text: str, student: str = "") -> dict[str, Any]:
+    """Read ``text`` safely and compare it with the question's reference; returns a result
+    dict with the verdict, what was read, feedback and a counterexample when incorrect."""
+    t0 = time.perf_counter()
+    ref = q.reference
+
+    def done(verdict: str, feedback: str, **kw: Any) -> dict[str, Any]:
+        override = q.feedback.get(verdict)
+        if override:
+            feedback = override + (" — " + feedback if feedback and verdict != "correct" else "")
+        return result(student, q.id, text, verdict, feedback, seconds=time.perf_counter() - t0, **kw)
+
+    try:
+        if ref.expect == "label":
+            parsed = parse_label(text, ref.labels or {})
+        else:
+            parsed = parse_answer(text, ref.scope, ref.expect)
+    except ParseError as exc:
+        return done("invalid", exc.describe())
+    except DomainAnswerError as exc:
+        return done("incorrect", exc.feedback, method="domain")
+    value = _unwrap(parsed.value, ref.value)
+    cmp = compare(value, ref.value, ref.domain, q.tolerance, ref.variable)
+    if cmp.equal:
+        return done("correct", "correct", interpreted_as=parsed.latex, method=cmp.method)
+    msgs: list[str] = []
+    if cmp.message:
+        msgs.append(cmp.message)
+    if cmp.method != "shape":
+        for wrong, why in ref.mutants:
+            try:
+                if compare(value, wrong, ref.domain, q.tolerance, ref.variable).equal:
+                    msgs.append(why)
+                    break
+            except Exception:  # noqa: BLE001 - feedback is best effort, the verdict stands
+                continue
+    if ref.explain is not None:
+        try:
+            msgs.extend(ref.explain(value, cmp))
+        except Exception:  # noqa: BLE001
+            pass
+    if q.tolerance is None and _is_close_decimal(value, ref.value):
+        msgs.append("decimals are compared exactly; your value is close but not equal "
+                    "(give an exact fraction)")
+    if not msgs:
+        msgs.append("your answer differs from the correct one")
+    cx = cmp.counterexample
+    if cx and cmp.method == "set":
+        (var, val), = cx["at"].items()
+        if cx["answer"] == "included":
+            msgs.append(f"for example {var} = {val} is in your set but not in the correct one")
+        else:
+            msgs.append(f"for example {var} = {val} is in the correct set but not in yours")
+    elif cx:
+        at = ", ".join(f"{k} = {v}" for k, v in cx.get("at", {}).items())
+        where = f" at {at}" if at else ""
+        entry = f" (entry {cx['entry']})" if cx.get("entry") else ""
+        msgs.append(f"for example{where}{entry}: yours is {cx['answer']}, the correct value is {cx['reference']}")
+    return done("incorrect", "; ".join(msgs), interpreted_as=parsed.latex, counterexample=cx,
+                method=cmp.method)
+
+
+def _is_close_decimal(value: Any, ref: Any) -> bool:
+    try:
+        if isinstance(value, sp.Expr) and isinstance(ref, sp.Expr) and value.is_Rational and ref.is_number:
+            r = sp.N(ref, 30)
+            return r != 0 and abs(sp.N(value, 30) - r) <= abs(r) * sp.Rational(1, 100)
+    except (TypeError, ValueError):
+        return False
+    return False

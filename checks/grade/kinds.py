@@ -1,0 +1,641 @@
+r"""Question kinds: how each computes its reference answer from the problem data, which names
+a student may use, and the domain feedback for typical wrong answers.
+
+Loss conventions (DESIGN.md): quadratics are :math:`J(w) = \tfrac12 w^\top A w + b^\top w + c`
+(001 §2); gradient flow is on :math:`L(w) = \tfrac12\|Xw - y\|^2` (000); ridge is
+:math:`J_\lambda = \tfrac{1}{2N}\|\Phi w - t\|^2 + \tfrac\lambda2\|w\|^2` (001 §2.4).
+
+Each kind lists its ``required`` and ``optional`` keys; :class:`Reference` carries the exact
+reference, the scope of names an answer may use, the admissible domain of its symbols, and
+*mutants*: typical wrong answers (a sign flip in the update, a dropped ½, the minimum-norm
+solution where the start matters...) each with the explanation given when an answer matches.
+
+Reference computations come from ``derive/`` where the function exists; the functions marked
+``LOCAL`` below are stand-ins until the corresponding ``derive`` function lands.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+from .equivalence import Comparison, Domain, compare, relation_to_set
+from .fields import Fields, SpecError
+from .parse import Scope
+
+__all__ = ["Reference", "Kind", "KINDS", "COMMON_KEYS", "STEP_LABELS", "reference_sources"]
+
+COMMON_KEYS = {"id", "kind", "prompt", "expected", "tolerance", "feedback", "assume", "timeout", "points"}
+
+
+@dataclass
+class Reference:
+    """A question's computed reference answer and what grading needs to know about it."""
+
+    value: Any
+    scope: Scope
+    domain: Domain
+    expect: str = "any"
+    variable: sp.Symbol | None = None
+    labels: dict[str, list[str]] | None = None
+    mutants: list[tuple[Any, str]] = field(default_factory=list)
+    explain: Callable[[Any, Comparison], list[str]] | None = None
+    source: str = ""
+
+
+@dataclass
+class Kind:
+    """A question kind: its keys and the function building its :class:`Reference`."""
+
+    name: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    build: Callable[[Fields], Reference]
+    doc: str
+
+
+# ------------------------------------------------------------------------------ derive hooks
+
+_SOURCES: dict[str, str] = {}
+
+
+def _derive(module: str, name: str) -> Callable | None:
+    """``derive.<module>.<name>`` if it exists (the lead's derivations land over time)."""
+    try:
+        mod = importlib.import_module(f"derive.{module}")
+    except Exception:  # noqa: BLE001 - a half-written derive module must not break grading
+        return None
+    return getattr(mod, name, None)
+
+
+def reference_sources() -> dict[str, str]:
+    """Which function computed each kind's reference in this process (``derive.*`` or
+    ``checks.grade.kinds`` LOCAL stand-ins)."""
+    return dict(_SOURCES)
+
+
+def _note(kind: str, src: str) -> str:
+    _SOURCES[kind] = src
+    return src
+
+
+# ------------------------------------------------------------------------------ local maths
+
+
+def gd_iterates(objective: sp.Expr, variables: list[sp.Symbol], start: sp.Matrix,
+                lr: sp.Expr, steps: int) -> list[sp.Matrix]:
+    r"""Gradient-descent iterates :math:`x^{(i+1)} = x^{(i)} - \varepsilon\nabla f(x^{(i)})`,
+    i = 0..steps, on any differentiable ``objective`` (003; the update rule itself)."""
+    grad = sp.Matrix([sp.diff(objective, v) for v in variables])
+    xs = [start]
+    x = start
+    for _ in range(steps):
+        g = grad.xreplace(dict(zip(variables, x, strict=True)))
+        x = sp.Matrix([sp.expand(e) for e in x - lr * g])
+        xs.append(x)
+    return xs
+
+
+def limit_point_local(A: sp.Matrix, b: sp.Matrix, w0: sp.Matrix) -> sp.Matrix:
+    r"""LOCAL stand-in for ``derive.discrete.limit_point``:
+    :math:`w^{(\infty)} = -A^\dagger b + (I - A^\dagger A)w^{(0)}` (001 eq 13–14; the
+    projection of :math:`w^{(0)}` onto the minimiser set)."""
+    Ap = A.pinv()
+    return sp.simplify(-Ap * b + (sp.eye(A.shape[0]) - Ap * A) * w0)
+
+
+def closed_form_iterate_local(A: sp.Matrix, b: sp.Matrix, w0: sp.Matrix, alpha: sp.Expr,
+                              k: sp.Expr) -> sp.Matrix:
+    r"""LOCAL stand-in for ``derive.discrete.closed_form_iterate``:
+    :math:`w^{(k)} = w^{(\infty)} + (I - \alpha A)^k (w^{(0)} - w^{(\infty)})` (001 eq 13),
+    valid when :math:`b \in \operatorname{range}(A)`."""
+    winf = limit_point_local(A, b, w0)
+    M = sp.eye(A.shape[0]) - alpha * A
+    P = _matrix_power(M, k)
+    return (winf + P * (w0 - winf)).applyfunc(sp.simplify)
+
+
+def _limit_point(A: sp.Matrix, b: sp.Matrix, w0: sp.Matrix) -> sp.Matrix:
+    fn = _derive("discrete", "limit_point")
+    return sp.Matrix(fn(A, b, w0)) if fn is not None else limit_point_local(A, b, w0)
+
+
+def _matrix_power(M: sp.Matrix, k: sp.Expr) -> sp.Matrix:
+    if isinstance(k, sp.Integer) or (isinstance(k, int)):
+        return M ** int(k)
+    if M.is_diagonal():
+        return sp.diag(*[M[i, i] ** k for i in range(M.shape[0])])
+    P, D = M.diagonalize()
+    return P * sp.diag(*[D[i, i] ** k for i in range(D.shape[0])]) * P.inv()
+
+
+def loss(A: sp.Matrix, b: sp.Matrix, c: sp.Expr, w: sp.Matrix) -> sp.Expr:
+    r""":math:`J(w) = \tfrac12 w^\top A w + b^\top w + c` (001 eq 3)."""
+    return (w.T * A * w / 2 + b.T * w)[0, 0] + c
+
+
+def flow_local(X: sp.Matrix, y: sp.Matrix, w0: sp.Matrix, t: sp.Expr, target: str) -> sp.Matrix:
+    r"""LOCAL stand-in for ``derive.flow``: gradient flow on :math:`L = \tfrac12\|Xw - y\|^2`
+    (000), any rank, with :math:`K = XX^\top`:
+    :math:`w(t) = w_0 - X^\top K^\dagger (I - e^{-Kt})(Xw_0 - y)`,
+    :math:`w(\infty) = (I - X^\dagger X)w_0 + X^\dagger y`; ``target`` ``"f"`` gives the
+    predictions :math:`Xw(t)`, ``"r"`` the residual :math:`Xw(t) - y`."""
+    N, D = X.shape
+    if t == sp.oo:
+        Xp = X.pinv()
+        w = (sp.eye(D) - Xp * X) * w0 + Xp * y
+    else:
+        K = X * X.T
+        E = sp.eye(N) - (-K * t).exp()
+        w = w0 - X.T * K.pinv() * E * (X * w0 - y)
+    tidy = sp.simplify if t.is_number else sp.expand
+    if target == "w":
+        return w.applyfunc(tidy)
+    f = X * w
+    return (f if target == "f" else f - y).applyfunc(tidy)
+
+
+def ridge_local(Phi: sp.Matrix, t: sp.Matrix, lam: sp.Expr | None) -> sp.Matrix:
+    r"""LOCAL stand-in for ``derive.pseudoinverse``: the ridge solution of
+    :math:`J_\lambda = \tfrac1{2N}\|\Phi w - t\|^2 + \tfrac\lambda2\|w\|^2`,
+    :math:`w_\lambda = (\Phi^\top\Phi + N\lambda I)^{-1}\Phi^\top t`, and for ``lam=None`` its
+    limit :math:`\lim_{\lambda\to0^+} w_\lambda = \Phi^\dagger t` (001 §2.4)."""
+    if lam is None:
+        return Phi.pinv() * t
+    N, D = Phi.shape
+    return ((Phi.T * Phi + N * lam * sp.eye(D)).inv() * Phi.T * t).applyfunc(sp.simplify)
+
+
+def gaussian_affine_local(mu: sp.Matrix, Sigma: sp.Matrix, B: sp.Matrix, c: sp.Matrix) -> tuple[sp.Matrix, sp.Matrix]:
+    r"""LOCAL stand-in for ``derive.gaussian``: :math:`z \sim \mathcal N(\mu, \Sigma)
+    \Rightarrow Bz + c \sim \mathcal N(B\mu + c, B\Sigma B^\top)` (000 appendix)."""
+    return B * mu + c, B * Sigma * B.T
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def _scope_add(scope: Scope, **mats: sp.Matrix) -> None:
+    for k, v in mats.items():
+        scope.matrices[k] = v
+
+
+def _in_range(A: sp.Matrix, b: sp.Matrix) -> bool:
+    return all(sp.simplify(e) == 0 for e in (sp.eye(A.shape[0]) - A * A.pinv()) * b)
+
+
+def _domain(f: Fields) -> Domain:
+    return f.scope_domain  # type: ignore[attr-defined]
+
+
+def _differs(x: Any, ref: Any, dom: Domain) -> bool:
+    try:
+        return not compare(x, ref, dom).equal
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _mutants(ref: Any, dom: Domain, items: list[tuple[Any, str]]) -> list[tuple[Any, str]]:
+    """Keep the typical wrong answers that really differ from the reference."""
+    return [(m, msg) for m, msg in items if m is not None and _differs(m, ref, dom)]
+
+
+def _eigs(A: sp.Matrix) -> list[sp.Expr]:
+    return [sp.nsimplify(e) if e.is_number else e for e in A.eigenvals()]
+
+
+# ------------------------------------------------------------------------------ kinds
+
+
+def build_expression(f: Fields) -> Reference:
+    """``expression``: the author's own reference (plain or LaTeX)."""
+    if f.has("symbols"):
+        names = f.raw("symbols")
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise SpecError(f"{f.where('symbols')}: expected a list of names")
+        for n in names:
+            f.declare(n)
+    from .parse import ParseError, parse_answer
+
+    text = f.raw("reference")
+    if not isinstance(text, (str, int, float)) or isinstance(text, bool):
+        raise SpecError(f"{f.where('reference')}: expected an expression string")
+    try:
+        parsed = parse_answer(str(text), f.scope, f.raw("answer_type", "any"))
+    except ParseError as exc:
+        raise SpecError(f"{f.where('reference')}: cannot read {text!r}: {exc.describe()}") from None
+    val = parsed.value
+    _note("expression", "spec (author's reference)")
+    dom = _domain(f)
+    variable = None
+    expect = "any"
+    if parsed.shape in ("set", "relation") and not isinstance(val, sp.Equality):
+        syms = sorted(getattr(val, "free_symbols", set()), key=lambda s: s.name)
+        if isinstance(val, sp.Set) or len(syms) == 1:
+            variable = f.symbol("variable", syms[0].name if syms else "x")
+            expect = "set"
+    muts = []
+    if parsed.shape == "scalar":
+        muts = _mutants(val, dom, [(-val, "your answer has the opposite sign"),
+                                   (2 * val, "your answer is twice the correct value"),
+                                   (val / 2, "your answer is half the correct value")])
+    return Reference(val, f.scope, dom, expect=expect, variable=variable, mutants=muts,
+                     source="spec")
+
+
+def build_gd_step(f: Fields) -> Reference:
+    """``gd_step``: ``steps`` GD steps :math:`x \\leftarrow x - \\varepsilon\\nabla f(x)` from
+    ``start`` on ``objective`` in ``variables`` — or one step with a given ``gradient``
+    (003's worked step)."""
+    lr = f.expr("learning_rate")
+    steps_raw = f.raw("steps", 1)
+    if not isinstance(steps_raw, int) or isinstance(steps_raw, bool) or not 0 <= steps_raw <= 50:
+        raise SpecError(f"{f.where('steps')}: expected an integer from 0 to 50; got {steps_raw!r}")
+    dom = _domain(f)
+    if f.has("objective") == f.has("gradient"):
+        raise SpecError(f"question {f.qid}: give exactly one of `objective` and `gradient`")
+    if f.has("gradient"):
+        start = f.vector("start")
+        g = f.vector("gradient", len(start))
+        if steps_raw != 1:
+            raise SpecError(f"{f.where('steps')}: with a given `gradient` only one step is defined")
+        ref = start - lr * g
+        prev = start
+        items = [(start + lr * g, "you moved along +∇f (ascent); gradient descent subtracts the step: x − ε∇f"),
+                 (lr * g, "that is the step ε∇f; the new point is the start minus it"),
+                 (-lr * g, "that is the change −ε∇f; add it to the start"),
+                 (start - g, "you forgot the learning rate ε")]
+        _note("gd_step", "checks.grade.kinds (definition of the update; gradient given)")
+    else:
+        names = f.raw("variables")
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+            raise SpecError(f"{f.where('variables')}: expected a list of variable names, e.g. [\"x\"]")
+        variables = []
+        variables = [f.declare(n) for n in names]
+        obj = f.expr("objective")
+        start = f.vector("start", len(variables))
+        extra = obj.free_symbols - set(variables)
+        if extra:
+            raise SpecError(f"{f.where('objective')}: depends on {sorted(map(str, extra))}, which are not `variables`")
+        xs = gd_iterates(obj, variables, start, lr, steps_raw + 1)
+        ref, prev = xs[steps_raw], xs[max(steps_raw - 1, 0)]
+        grad0 = sp.Matrix([sp.diff(obj, v) for v in variables]).xreplace(dict(zip(variables, start, strict=True)))
+        ascent = start + lr * grad0 if steps_raw == 1 else None
+        items = [(ascent, "you moved along +∇f (ascent); gradient descent subtracts the step: x − ε∇f(x)"),
+                 (grad0 if steps_raw == 1 else None, "that is the gradient ∇f at the start, not the new point"),
+                 (lr * grad0 if steps_raw == 1 else None, "that is the step ε∇f; the new point is the start minus it"),
+                 (prev if steps_raw > 1 else None, f"that is the point after {steps_raw - 1} steps; the question asks for {steps_raw}"),
+                 (xs[steps_raw + 1], f"that is the point after {steps_raw + 1} steps; the question asks for {steps_raw}")]
+        _note("gd_step", "checks.grade.kinds.gd_iterates (definition of the update)")
+        for v in variables:
+            f.scope.symbols.pop(v.name, None)  # the answer is a point: no free variables
+    if len(ref) == 1:
+        ref = ref[0]
+        items = [(m[0] if isinstance(m, sp.MatrixBase) else m, msg) for m, msg in items]
+    return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items), source=_SOURCES["gd_step"])
+
+
+def _quadratic(f: Fields) -> tuple[sp.Matrix, sp.Matrix, sp.Matrix]:
+    A = f.matrix("A", psd=True)
+    n = A.shape[0]
+    b = f.vector("b", n)
+    w0 = f.vector("start", n)
+    _scope_add(f.scope, A=A, b=b, w0=w0)
+    f.scope.dimension = n
+    return A, b, w0
+
+
+def build_fixed_point(f: Fields) -> Reference:
+    r"""``fixed_point``: :math:`w^{(\infty)} = -A^\dagger b + (I - A^\dagger A)w^{(0)}` for GD on
+    :math:`\tfrac12 w^\top Aw + b^\top w` from ``start`` (001 eq 13–14 and its exercise)."""
+    A, b, w0 = _quadratic(f)
+    if not _in_range(A, b):
+        raise SpecError(f"{f.where('b')}: b is not in the range of A, so J is unbounded below and GD has no limit")
+    fn = _derive("discrete", "limit_point")
+    if fn is not None:
+        ref = sp.Matrix(fn(A, b, w0))
+        _note("fixed_point", "derive.discrete.limit_point")
+    else:
+        ref = limit_point_local(A, b, w0)
+        _note("fixed_point", "checks.grade.kinds.limit_point_local (LOCAL)")
+    dom = _domain(f)
+    Ap = A.pinv()
+    singular = A.det() == 0
+    items = [(-Ap * b, "that is the limit from w⁽⁰⁾ = 0 (the minimum-norm solution −A†b, 001 eq 14); "
+                       "from w⁽⁰⁾ ≠ 0 the component of w⁽⁰⁾ in the null space of A never moves, "
+                       "so the limit is −A†b + (I − A†A)w⁽⁰⁾"),
+             (Ap * b + (sp.eye(A.shape[0]) - Ap * A) * w0, "check the sign of the A†b term: the minimiser solves Aw + b = 0"),
+             (w0, "that is the start; GD moves every component with positive curvature"),
+             ((sp.eye(A.shape[0]) - Ap * A) * w0, "you kept the null-space part of w⁽⁰⁾ but dropped −A†b")]
+    muts = _mutants(ref, dom, items)
+
+    def explain(answer: Any, cmp: Comparison) -> list[str]:
+        if singular and isinstance(answer, sp.MatrixBase) and answer.shape == ref.shape:
+            return ["here A is singular, so the minimisers form a line/plane; GD goes to the one "
+                    "closest to w⁽⁰⁾"]
+        return []
+
+    return Reference(ref, f.scope, dom, mutants=muts, explain=explain, source=_SOURCES["fixed_point"])
+
+
+def build_closed_form_iterate(f: Fields) -> Reference:
+    r"""``closed_form_iterate``: :math:`w^{(k)} = w^{(\infty)} + (I-\alpha A)^k(w^{(0)} - w^{(\infty)})`
+    with α = ``learning_rate`` (a number or a symbol) and k = ``steps`` (default the symbol
+    ``k``, a nonnegative integer) (001 eq 13)."""
+    A, b, w0 = _quadratic(f)
+    if not _in_range(A, b):
+        raise SpecError(f"{f.where('b')}: b is not in the range of A; eq 13 needs J bounded below")
+    alpha = f.expr("learning_rate")
+    kname = f.raw("steps", "k")
+    if isinstance(kname, int) and not isinstance(kname, bool):
+        k = sp.Integer(kname)
+    elif isinstance(kname, str):
+        found = f.scope.lookup(kname)
+        k = found if isinstance(found, sp.Symbol) else sp.Symbol(kname, integer=True, nonnegative=True)
+        f.scope.symbols[kname] = k
+        if not k.is_integer:
+            raise SpecError(f"{f.where('steps')}: the step count {kname} must be assumed an integer (\"{kname} >= 0 integer\")")
+        _domain(f).integers.add(k)
+        _domain(f).intervals.setdefault(k, sp.Interval(0, sp.oo))
+    else:
+        raise SpecError(f"{f.where('steps')}: expected an integer or a symbol name; got {kname!r}")
+    fn = _derive("discrete", "closed_form_iterate")
+    if fn is not None:
+        ref = sp.Matrix(fn(A, b, w0, alpha, k))
+        _note("closed_form_iterate", "derive.discrete.closed_form_iterate")
+    else:
+        ref = closed_form_iterate_local(A, b, w0, alpha, k)
+        _note("closed_form_iterate", "checks.grade.kinds.closed_form_iterate_local (LOCAL)")
+    dom = _domain(f)
+    winf = _limit_point(A, b, w0)
+    n = A.shape[0]
+    items = [(winf + _matrix_power(sp.eye(n) + alpha * A, k) * (w0 - winf),
+              "you used (1 + αa) where the update gives (1 − αa): w ← w − α(Aw + b) multiplies the "
+              "error by (I − αA)"),
+             (winf + _matrix_power(sp.eye(n) - alpha * A, k + 1) * (w0 - winf),
+              "your exponent is off by one: after k steps the error is multiplied by (I − αA)^k"),
+             (winf + _matrix_power(sp.eye(n) - alpha * A, k - 1) * (w0 - winf) if k != 0 else None,
+              "your exponent is off by one: after k steps the error is multiplied by (I − αA)^k"),
+             (_matrix_power(sp.eye(n) - alpha * A, k) * w0,
+              "you left out the fixed point: w⁽ᵏ⁾ − w⁽∞⁾ = (I − αA)^k (w⁽⁰⁾ − w⁽∞⁾)")]
+    return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items), source=_SOURCES["closed_form_iterate"])
+
+
+def build_loss_after(f: Fields) -> Reference:
+    r"""``loss_after``: :math:`J(w^{(k)})` with :math:`J = \tfrac12 w^\top Aw + b^\top w + c`
+    (``c`` default 0), α = ``learning_rate``, k = ``steps`` (number or symbol) (001 §2.3)."""
+    ref_iter = build_closed_form_iterate(f)
+    A, b = f.scope.matrices["A"], f.scope.matrices["b"]
+    c = f.expr("c", 0) if f.has("c") else sp.Integer(0)
+    wk = ref_iter.value
+    fn = _derive("discrete", "loss_after")
+    if fn is not None:
+        J = fn(A, b, c, f.scope.matrices["w0"], f.expr("learning_rate"), _steps(f))
+        _note("loss_after", "derive.discrete.loss_after")
+    else:
+        J = sp.simplify(loss(A, b, c, wk))
+        _note("loss_after", "checks.grade.kinds.loss (LOCAL, on the closed-form iterate)")
+    dom = ref_iter.domain
+    w0 = f.scope.matrices["w0"]
+    winf = _limit_point(A, b, w0)
+    Jstar = loss(A, b, c, winf)
+    items = [(2 * (J - c) + c, "you dropped the ½ in J = ½wᵀAw + bᵀw + c"),
+             (J - Jstar if Jstar != 0 else None, "that is the excess loss J(w⁽ᵏ⁾) − J⋆; the question asks for J(w⁽ᵏ⁾)"),
+             (J.subs(_steps(f), 2 * _steps(f)) if isinstance(_steps(f), sp.Symbol) else None,
+              "the loss decays like (1 − αa)^{2k}: check the power of the decay factor")]
+    for m, _ in ref_iter.mutants[:1]:
+        items.append((sp.simplify(loss(A, b, c, m)), "you used (1 + αa) where the update gives (1 − αa)"))
+    return Reference(J, f.scope, dom, mutants=_mutants(J, dom, items), source=_SOURCES["loss_after"])
+
+
+def _steps(f: Fields) -> sp.Expr:
+    kname = f.raw("steps", "k")
+    if isinstance(kname, int):
+        return sp.Integer(kname)
+    return f.scope.symbols[kname]
+
+
+def build_convergence_condition(f: Fields) -> Reference:
+    r"""``convergence_condition``: the set of α for which GD on :math:`\tfrac12 w^\top Aw +
+    b^\top w` converges: :math:`0 < \alpha < 2/\lambda_{\max}(A)` when
+    :math:`b\in\operatorname{range}(A)`, empty otherwise (001 §2.2, A1–A2)."""
+    A = f.matrix("A", psd=True)
+    b = f.vector("b", A.shape[0]) if f.has("b") else sp.zeros(A.shape[0], 1)
+    alpha = f.symbol("variable", "alpha")
+    if alpha.is_positive or alpha.is_nonnegative:
+        raise SpecError(f"{f.where('assume')}: do not assume a sign for {alpha}: the answer must state it")
+    fn = _derive("eigencases", "convergence_condition")
+    if fn is not None:
+        cond = fn(A, b, alpha)
+        _note("convergence_condition", "derive.eigencases.convergence_condition")
+    else:  # pragma: no cover - derive has it
+        lmax = max(_eigs(A))
+        cond = sp.And(alpha > 0, alpha < 2 / lmax) if _in_range(A, b) else sp.false
+        _note("convergence_condition", "checks.grade.kinds (LOCAL)")
+    ref = relation_to_set(cond, alpha)
+    f.scope.matrices.update({"A": A})
+    eigs = sorted(_eigs(A), key=lambda e: float(e))
+    lmax = eigs[-1]
+    nonzero = [e for e in eigs if e != 0]
+    lmin = nonzero[0] if nonzero else None
+
+    def explain(answer: Any, cmp: Comparison) -> list[str]:
+        try:
+            s = relation_to_set(answer, alpha)
+        except Exception:  # noqa: BLE001
+            return []
+        out = []
+        if ref.is_empty:
+            return ["b is not in the range of A, so J is unbounded below: GD converges for no α"]
+        if lmax != 0 and s.contains(2 / lmax) == sp.true:
+            out.append(f"your interval includes α = 2/λ_max = {2 / lmax}, where the iterates "
+                       "oscillate without converging")
+        if lmax != 0 and (s - sp.Interval(-sp.oo, 2 / lmax)).is_empty is False:
+            out.append(f"for α > 2/λ_max = {2 / lmax} the iterates diverge")
+        if s.contains(0) == sp.true or (s - sp.Interval.open(0, sp.oo)).is_empty is False:
+            out.append("for α ≤ 0 GD does not move toward the minimum (α = 0 never moves)")
+        sup = s.sup if not s.is_empty else None
+        if sup is not None and lmax != 0 and sup == 1 / lmax:
+            out.append(f"α < 1/λ_max = {1 / lmax} gives monotone convergence, but GD still "
+                       f"converges (oscillating) up to 2/λ_max = {2 / lmax}")
+        if (sup is not None and lmin is not None and lmin != lmax and sup in (2 / lmin, 1 / lmin)
+                and sup not in (2 / lmax, 1 / lmax)):
+            out.append("you used the smallest eigenvalue; the largest eigenvalue limits α")
+        return out
+
+    return Reference(ref, f.scope, _domain(f), expect="set", variable=alpha, explain=explain,
+                     source=_SOURCES["convergence_condition"])
+
+
+STEP_LABELS: dict[str, list[str]] = {
+    "monotone": ["monotone convergence", "monotonic", "converges monotonically", "monotonic convergence", "case 1a monotone"],
+    "one_step": ["one step", "converges in one step", "in one step", "immediate convergence", "exact in one step"],
+    "oscillating": ["oscillating convergence", "oscillates and converges", "converges with oscillation",
+                    "oscillatory convergence", "damped oscillation", "converges oscillating"],
+    "bounded_oscillation": ["oscillates", "oscillates without converging", "two-cycle", "2-cycle",
+                            "period two", "bounded oscillation", "neither converges nor diverges"],
+    "divergent": ["diverges", "divergence", "diverge", "blows up", "explodes"],
+    "drift": ["drifts", "linear drift", "moves linearly", "unbounded drift"],
+    "static": ["constant", "stays", "never moves", "fixed", "does not move", "stationary"],
+}
+
+_LABEL_WHY = {
+    "monotone": "0 < αa < 1: the iterates approach the minimiser from one side",
+    "one_step": "αa = 1: the iterate reaches the minimiser in one step",
+    "oscillating": "1 < αa < 2: the iterates overshoot and converge while oscillating",
+    "bounded_oscillation": "αa = 2: the iterates jump between w⋆ ± (w⁽⁰⁾ − w⋆) forever",
+    "divergent": "αa > 2: the oscillation grows, the iterates diverge",
+    "drift": "a = 0 and b ≠ 0: the coordinate moves by −αb every step (J is unbounded below)",
+    "static": "a = 0 and b = 0: the coordinate never changes",
+}
+
+
+def build_step_size_case(f: Fields) -> Reference:
+    """``step_size_case``: the behaviour label of an eigendirection with curvature
+    ``curvature`` (ã ≥ 0), step ``learning_rate`` and ``b_tilde`` (default 1) (001 §2.2)."""
+    alpha = f.expr("learning_rate")
+    a = f.expr("curvature")
+    bt = f.expr("b_tilde", 1) if f.has("b_tilde") else sp.Integer(1)
+    fn = _derive("eigencases", "step_size_case")
+    try:
+        if fn is not None:
+            label = str(fn(alpha, a, bt))
+            _note("step_size_case", "derive.eigencases.step_size_case")
+        else:  # pragma: no cover
+            raise SpecError("derive.eigencases.step_size_case is missing")
+    except ValueError as exc:
+        raise SpecError(f"question {f.qid}: {exc}") from None
+    if label not in STEP_LABELS:
+        raise SpecError(f"question {f.qid}: unknown label {label!r} from derive")
+    x = alpha * a
+
+    def explain(answer: Any, cmp: Comparison) -> list[str]:
+        return [f"here α·a = {x}; " + _LABEL_WHY[label]]
+
+    return Reference(label, f.scope, _domain(f), expect="label", labels=STEP_LABELS, explain=explain,
+                     source=_SOURCES["step_size_case"])
+
+
+def build_gradient_flow(f: Fields) -> Reference:
+    r"""``gradient_flow``: on :math:`L = \tfrac12\|Xw - y\|^2` from ``start``: ``target``
+    ``w`` (parameters, default), ``f`` (predictions Xw) or ``r`` (residual Xw − y) at
+    ``time`` (a number, a symbol, default ``t`` ≥ 0, or ``"oo"`` for the limit) (000)."""
+    X = f.matrix("X")
+    N, D = X.shape
+    y = f.vector("y", N)
+    w0 = f.vector("start", D)
+    target = f.string("target", ["w", "f", "r"], "w")
+    traw = f.raw("time", "t")
+    if traw in ("oo", "inf", "infinity"):
+        t = sp.oo
+    elif isinstance(traw, str):
+        found = f.scope.lookup(traw)
+        t = found if isinstance(found, sp.Symbol) else sp.Symbol(traw, nonnegative=True)
+        f.scope.symbols[traw] = t
+        _domain(f).intervals.setdefault(t, sp.Interval(0, sp.oo))
+    else:
+        t = f.expr("time")
+    K = X * X.T
+    _scope_add(f.scope, X=X, y=y, w0=w0, K=K)
+    f.scope.dimension = D if target == "w" else N
+    ref = flow_local(X, y, w0, t, target)
+    _note("gradient_flow", "checks.grade.kinds.flow_local (LOCAL)")
+    dom = _domain(f)
+    items = []
+    if t != sp.oo:
+        items.append((flow_local(X, y, w0, -t, target), "your solution grows: gradient flow has e^{−Kt}, not e^{+Kt}"))
+    else:
+        items.append((w0 if target == "w" else X * w0 if target == "f" else X * w0 - y,
+                      "that is the start: the flow moves until the residual lies in the null space of Xᵀ"))
+        if target == "w":
+            items.append((X.pinv() * y, "that is the minimum-norm solution X†y; from w₀ ≠ 0 the part of w₀ in the null space of X stays"))
+    return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items), source=_SOURCES["gradient_flow"])
+
+
+def build_ridge_limit(f: Fields) -> Reference:
+    r"""``ridge_limit``: for :math:`J_\lambda = \tfrac1{2N}\|\Phi w - t\|^2 + \tfrac\lambda2\|w\|^2`,
+    :math:`w_\lambda = (\Phi^\top\Phi + N\lambda I)^{-1}\Phi^\top t` at ``ridge`` = λ (a number or
+    symbol), or without ``ridge`` its limit :math:`\Phi^\dagger t` (001 §2.4)."""
+    Phi = f.matrix("Phi")
+    N, D = Phi.shape
+    t = f.vector("t", N)
+    lam = None
+    if f.has("ridge"):
+        r = f.raw("ridge")
+        if isinstance(r, str) and r.isidentifier():
+            found = f.scope.lookup(r)
+            lam = found if isinstance(found, sp.Symbol) else sp.Symbol(r, positive=True)
+            f.scope.symbols[r] = lam
+            _domain(f).intervals.setdefault(lam, sp.Interval.open(0, sp.oo))
+        else:
+            lam = f.expr("ridge")
+    _scope_add(f.scope, Phi=Phi, t=t)
+    f.scope.symbols.pop("t", None)
+    f.scope.dimension = D
+    ref = ridge_local(Phi, t, lam)
+    _note("ridge_limit", "checks.grade.kinds.ridge_local (LOCAL)")
+    dom = _domain(f)
+    items = []
+    if lam is not None:
+        items.append((((Phi.T * Phi + lam * sp.eye(D)).inv() * Phi.T * t).applyfunc(sp.simplify),
+                      "you dropped the N: with J = (1/2N)‖Φw − t‖² + (λ/2)‖w‖² the solution is "
+                      "(ΦᵀΦ + NλI)⁻¹Φᵀt (001 prints it without N)"))
+    else:
+        items.append((-Phi.pinv() * t, "check the sign: the limit is Φ†t"))
+    return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items), source=_SOURCES["ridge_limit"])
+
+
+def build_gaussian_affine(f: Fields) -> Reference:
+    r"""``gaussian_affine``: for :math:`z\sim\mathcal N(\mu,\Sigma)`, the ``part`` ``mean``
+    (:math:`B\mu + c`) or ``covariance`` (:math:`B\Sigma B^\top`) of :math:`Bz + c` (000)."""
+    mu = f.vector("mean")
+    n = len(mu)
+    Sigma = f.matrix("covariance", psd=True, rows=n)
+    B = f.matrix("B", cols=n)
+    c = f.vector("c", B.shape[0]) if f.has("c") else sp.zeros(B.shape[0], 1)
+    part = f.string("part", ["mean", "covariance"])
+    _scope_add(f.scope, mu=mu, Sigma=Sigma, B=B, c=c)
+    mean, cov = gaussian_affine_local(mu, Sigma, B, c)
+    _note("gaussian_affine", "checks.grade.kinds.gaussian_affine_local (LOCAL)")
+    dom = _domain(f)
+    if part == "mean":
+        ref = mean
+        items = [(B * mu, "you left out the shift c: the mean of Bz + c is Bμ + c"),
+                 (mu + c, "you left out B: the mean of Bz + c is Bμ + c")]
+    else:
+        ref = cov
+        items = [(B.T * Sigma * B if B.shape[0] == B.shape[1] else None,
+                  "you wrote BᵀΣB; the covariance of Bz + c is BΣBᵀ"),
+                 (B * Sigma if B.shape[0] == B.shape[1] else None, "the covariance of Bz + c is BΣBᵀ (you left out Bᵀ)"),
+                 (cov + c * c.T, "the shift c does not change the covariance: it is BΣBᵀ"),
+                 (B * B.T, "you left out Σ: the covariance is BΣBᵀ")]
+    return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items), source=_SOURCES["gaussian_affine"])
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in [
+        Kind("expression", ("reference",), ("symbols", "variable", "answer_type"), build_expression,
+             build_expression.__doc__ or ""),
+        Kind("gd_step", ("start", "learning_rate"), ("objective", "variables", "gradient", "steps"),
+             build_gd_step, build_gd_step.__doc__ or ""),
+        Kind("closed_form_iterate", ("A", "b", "start", "learning_rate"), ("steps",),
+             build_closed_form_iterate, build_closed_form_iterate.__doc__ or ""),
+        Kind("fixed_point", ("A", "b", "start"), (), build_fixed_point, build_fixed_point.__doc__ or ""),
+        Kind("convergence_condition", ("A",), ("b", "variable"), build_convergence_condition,
+             build_convergence_condition.__doc__ or ""),
+        Kind("step_size_case", ("learning_rate", "curvature"), ("b_tilde",), build_step_size_case,
+             build_step_size_case.__doc__ or ""),
+        Kind("loss_after", ("A", "b", "start", "learning_rate"), ("steps", "c"), build_loss_after,
+             build_loss_after.__doc__ or ""),
+        Kind("gradient_flow", ("X", "y", "start"), ("target", "time"), build_gradient_flow,
+             build_gradient_flow.__doc__ or ""),
+        Kind("ridge_limit", ("Phi", "t"), ("ridge",), build_ridge_limit, build_ridge_limit.__doc__ or ""),
+        Kind("gaussian_affine", ("mean", "covariance", "B", "part"), ("c",), build_gaussian_affine,
+             build_gaussian_affine.__doc__ or ""),
+    ]
+}
