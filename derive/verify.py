@@ -255,7 +255,11 @@ def _symbolic_zero(lhs: Basic, rhs: Basic) -> bool:
             if isinstance(d, sp.MatrixBase):
                 return all(sp.simplify(e) == 0 for e in d)
             return bool(d == 0 or getattr(d, "is_ZeroMatrix", False))
-        return sp.simplify(lhs - rhs) == 0
+        d = lhs - rhs
+        if sp.simplify(d) == 0:
+            return True
+        # powers with symbolic exponents: (1 - x)^(k+1) = (1 - x)(1 - x)^k
+        return sp.simplify(sp.expand(sp.expand_power_exp(d))) == 0
     except Exception:
         return False
 
