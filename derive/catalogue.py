@@ -22,6 +22,8 @@ MODULES = [
     "eigencases",
     "discrete",
     "pseudoinverse",
+    "flow",
+    "function_space",
 ]
 """Modules of ``derive`` whose ``DERIVATIONS`` make up the catalogue, in reading order."""
 

@@ -1,0 +1,241 @@
+"""Gradient flow on least squares: the ODE, its matrix-exponential solution, the GD limit.
+
+Source: 000 ("Gradient descent and gradient flow", "Gradient flow for least squares loss",
+"Parameter evolution", "Comparison to closed-form solution"; eq 5–7, 16–20 of the blog, whose
+equations were lost in extraction and are restated in MATH.md).  Loss scale: the *sum* scale
+
+.. math:: L(\\mathbf{w}) = \\tfrac12 \\|\\mathbf{X}\\mathbf{w} - \\mathbf{y}\\|^2,\\qquad
+   \\nabla L(\\mathbf{w}) = \\mathbf{X}^\\top(\\mathbf{X}\\mathbf{w} - \\mathbf{y}),
+
+rows of :math:`\\mathbf{X} \\in \\mathbb{R}^{N\\times D}` are data points.  With the mean scale
+:math:`\\frac{1}{2N}\\|\\cdot\\|^2` every :math:`\\mathbf{X}^\\top\\mathbf{X}` below becomes
+:math:`\\mathbf{X}^\\top\\mathbf{X}/N` (time runs N times slower).
+
+Derivations: ``flow.ode``, ``flow.gd_limit``, ``flow.parameter_solution``.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .derivation import Assumptions, Definition, Derivation, Identity, Source, Step
+from .matrices import MatExp, Pinv
+from .notation import D, Dg, N, Q, X, a_j, alpha, eps, k, n, t, y
+
+__all__ = [
+    "SOURCE",
+    "least_squares_gradient",
+    "flow_parameter_solution",
+    "diff_t",
+    "TimeVector",
+    "DERIVATIONS",
+]
+
+SOURCE = "000_fe852d0dbc3739f0.txt"
+
+W = sp.MatrixSymbol("w", D, 1)
+W0 = sp.MatrixSymbol("w^(0)", D, 1)
+WK = sp.MatrixSymbol("w^(k)", D, 1)
+WK1 = sp.MatrixSymbol("w^(k+1)", D, 1)
+WSTAR = sp.MatrixSymbol("w_star", D, 1)
+V = sp.MatrixSymbol("v", D, 1)
+L1 = sp.MatrixSymbol("L", 1, 1)
+ID = sp.Identity(D)
+SMALL = {N: (1, 2, 3), D: (1, 2, 3)}
+
+
+class TimeVector(sp.MatrixSymbol):
+    """A vector-valued function of time, printed :math:`\\mathbf{w}(t)` (a name only: it is never
+    instantiated by itself)."""
+
+    def _latex(self, printer):
+        base = str(self.name).split("(")[0]
+        return rf"\mathbf{{{base}}}(t)"
+
+
+WT = TimeVector("w(t)", D, 1)
+"""Sizes tried by exact instantiation (exact matrix exponentials stay cheap up to 3x3)."""
+
+
+def diff_t(expr: sp.Basic, var: sp.Basic = t) -> sp.Basic:
+    """:math:`\\tfrac{d}{dt}` of a matrix expression in which ``t`` appears only through
+    :class:`~derive.matrices.MatExp` nodes :math:`e^{t\\mathbf{B}}` (rule
+    :math:`\\tfrac{d}{dt}e^{t\\mathbf{B}} = \\mathbf{B}e^{t\\mathbf{B}}`) and scalar factors;
+    the product rule is SymPy's."""
+    return sp.expand(expr.diff(var))
+
+
+def _loss(x: sp.Basic, X_: sp.Basic = X, y_: sp.Basic = y) -> sp.Basic:
+    r = X_ * x - y_
+    return (r.T * r) / 2
+
+
+def least_squares_gradient(X_value, y_value, w_value) -> sp.Matrix:
+    """:math:`\\nabla L(\\mathbf{w}) = \\mathbf{X}^\\top(\\mathbf{X}\\mathbf{w} - \\mathbf{y})` for
+    :math:`L = \\tfrac12\\|\\mathbf{X}\\mathbf{w} - \\mathbf{y}\\|^2` (sum scale; 000, eq 7;
+    proved in ``flow.ode``), exactly.
+
+    >>> least_squares_gradient([[1, 0], [0, 2]], [1, 1], [0, 0])
+    Matrix([
+    [-1],
+    [-2]])
+    """
+    Xm, ym, wm = sp.Matrix(X_value), sp.Matrix(y_value), sp.Matrix(w_value)
+    if ym.shape != (Xm.rows, 1) or wm.shape != (Xm.cols, 1):
+        raise ValueError(f"shapes do not fit: X {Xm.shape}, y {ym.shape}, w {wm.shape}")
+    return Xm.T * (Xm * wm - ym)
+
+
+def flow_parameter_solution(X_value, y_value, w0_value, t_value=t) -> sp.Matrix:
+    """:math:`\\mathbf{w}(t) = \\mathbf{w}_\\star + e^{-\\mathbf{X}^\\top\\mathbf{X}t}(\\mathbf{w}_0 -
+    \\mathbf{w}_\\star)`, :math:`\\mathbf{w}_\\star = (\\mathbf{X}^\\top\\mathbf{X})^{-1}\\mathbf{X}^\\top\\mathbf{y}`
+    (000, eq 18; ``flow.parameter_solution``), exactly, for X of full column rank.  Sum loss scale.
+    ``t_value`` may be a symbol; the exponential is SymPy's exact ``Matrix.exp``.
+
+    >>> flow_parameter_solution([[1], [1]], [1, 3], [0], 0)
+    Matrix([[0]])
+    >>> flow_parameter_solution([[1], [1]], [1, 3], [0], sp.oo)
+    Matrix([[2]])
+    """
+    Xm, ym, wm = sp.Matrix(X_value), sp.Matrix(y_value), sp.Matrix(w0_value)
+    B = Xm.T * Xm
+    if B.rank() < B.rows:
+        raise ValueError(f"X must have full column rank ({Xm.cols}); got rank {Xm.rank()}: use function_space.parameter_evolution")
+    star = B.inv() * Xm.T * ym
+    tv = sp.sympify(t_value)
+    if tv is sp.oo:
+        return star
+    return (star + (-B * tv).exp() * (wm - star)).applyfunc(sp.simplify)
+
+
+# -- derivations -------------------------------------------------------------------------------
+
+
+def flow_ode() -> Derivation:
+    """``flow.ode``: the gradient of L, the GD step as a difference quotient, the flow ODE
+    :math:`\\tfrac{d\\mathbf{w}}{dt} = -\\nabla L(\\mathbf{w}) = -\\mathbf{X}^\\top(\\mathbf{X}\\mathbf{w} - \\mathbf{y})` (000, eq 5–7)."""
+    grad = X.T * (X * W - y)
+    gd = Assumptions(definitions={WK1: WK - alpha * X.T * (X * WK - y)})
+    steps = [
+        Step(Definition(L1, _loss(W)), "least squares, sum scale $\\frac12$, rows of $X$ are data"),
+        Step(
+            Identity(_loss(W + eps * V), _loss(W) + eps * V.T * grad + eps**2 / 2 * (V.T * X.T * X * V)),
+            "expand along a direction v: the coefficient of $\\epsilon$ is $v^T\\nabla L(w)$, so $\\nabla L(w) = X^T(Xw - y)$ and $\\nabla^2 L = X^T X$",
+        ),
+        Step(Definition(WK1, WK - alpha * X.T * (X * WK - y)), "one GD step with learning rate $\\alpha$"),
+        Step(
+            Identity((WK1 - WK) / alpha, -X.T * (X * WK - y)),
+            "the step divided by $\\alpha$ is $-\\nabla L$; with $w^{(k)} = w(k\\alpha)$, $t = k\\alpha$ and $\\alpha \\to 0$ the difference quotient becomes $dw/dt$",
+            given=gd,
+        ),
+        Step(
+            Definition(sp.Derivative(W, t, evaluate=False), -X.T * (X * W - y)),
+            "gradient flow: the ODE of the small-step limit (its solutions are the limits of GD, flow.gd_limit)",
+        ),
+    ]
+    return Derivation(
+        id="flow.ode",
+        title="Gradient flow: the small-step limit of gradient descent",
+        source=Source(SOURCE, "gradient descent and gradient flow, eq 5-7"),
+        assumptions=Assumptions(sizes=SMALL, text=("$X \\in \\mathbb{R}^{N\\times D}$ of any rank, rows are data; $L = \\frac12\\|Xw - y\\|^2$",)),
+        steps=steps,
+        result=steps[-1].claim,
+        summary="Dividing a GD step by the learning rate gives minus the gradient; letting the rate go to zero turns the iteration into the ODE $dw/dt = -X^T(Xw - y)$.",
+    )
+
+
+def gd_limit() -> Derivation:
+    """``flow.gd_limit``: :math:`(\\mathbf{I} - \\alpha\\mathbf{A})^{t/\\alpha} \\to e^{-\\mathbf{A}t}` as
+    :math:`\\alpha \\to 0^+`, with the first-order error
+    :math:`(\\mathbf{I} - \\alpha\\mathbf{A})^{t/\\alpha} = e^{-\\mathbf{A}t}(\\mathbf{I} - \\tfrac{\\alpha t}{2}\\mathbf{A}^2) + O(\\alpha^2)`
+    (000, "gradient flow"; MATH.md).  A symmetric PSD, here :math:`\\mathbf{X}^\\top\\mathbf{X}`."""
+    A_ = sp.MatrixSymbol("A", n, n)
+    In = sp.Identity(n)
+    eig = Assumptions(
+        matrices={Q: "orthogonal", Dg: "diagonal_nonneg"},
+        definitions={A_: Q * Dg * Q.T},
+        text=("$A = QDQ^T$, $Q$ orthogonal, $D$ diagonal with entries $a_j \\ge 0$",),
+    )
+    a = a_j
+    power = (1 - alpha * a) ** (t / alpha)
+    steps = [
+        Step(
+            Identity(sp.Limit(power, alpha, 0, "+"), sp.exp(-a * t)),
+            "one eigendirection: $(t/\\alpha)\\log(1 - \\alpha a) \\to -at$",
+        ),
+        Step(
+            Identity(sp.Limit((power - sp.exp(-a * t)) / alpha, alpha, 0, "+"), -(a**2) * t * sp.exp(-a * t) / 2),
+            "the first-order error: $(1 - \\alpha a)^{t/\\alpha} = e^{-at}(1 - \\alpha a^2 t/2) + O(\\alpha^2)$",
+        ),
+        Step(
+            Identity((In - alpha * A_) ** k, Q * (In - alpha * Dg) ** k * Q.T),
+            "k GD steps act on each eigendirection of A separately ($Q^TQ = I$)",
+            given=eig,
+        ),
+        Step(
+            Identity(MatExp(-A_ * t), Q * MatExp(-Dg * t) * Q.T),
+            "so does the exponential: $e^{-At} = Q e^{-Dt} Q^T$, $e^{-Dt} = \\mathrm{diag}(e^{-a_j t})$",
+            given=eig,
+        ),
+        Step(
+            Identity(
+                MatExp(-A_ * t) * (In - alpha * t / 2 * A_ * A_),
+                Q * MatExp(-Dg * t) * (In - alpha * t / 2 * Dg * Dg) * Q.T,
+            ),
+            "lifting the scalar limits entry by entry of the diagonal: $(I - \\alpha A)^{t/\\alpha} = e^{-At}(I - \\frac{\\alpha t}{2}A^2) + O(\\alpha^2) \\to e^{-At}$",
+            given=eig,
+        ),
+    ]
+    return Derivation(
+        id="flow.gd_limit",
+        title="Gradient descent tends to gradient flow as the step shrinks",
+        source=Source(SOURCE, "gradient flow (the limit of eq 5 as the learning rate goes to 0)"),
+        assumptions=Assumptions(
+            sizes={n: (1, 2, 3)},
+            text=("$a \\ge 0$ an eigenvalue of the symmetric PSD curvature $A$ ($A = X^TX$ for $L = \\frac12\\|Xw-y\\|^2$), $t \\ge 0$, $k = t/\\alpha$ steps",),
+        ),
+        steps=steps,
+        result=steps[-1].claim,
+        summary="After $t/\\alpha$ steps of size $\\alpha$ each eigendirection has shrunk by $(1-\\alpha a)^{t/\\alpha} \\to e^{-at}$; the error is first order in $\\alpha$, so GD tracks the flow with error $O(\\alpha)$.",
+    )
+
+
+def parameter_solution() -> Derivation:
+    """``flow.parameter_solution``: :math:`\\mathbf{w}(t) = \\mathbf{w}_\\star + e^{-\\mathbf{X}^\\top\\mathbf{X}t}
+    (\\mathbf{w}_0 - \\mathbf{w}_\\star)` solves the flow ODE, and tends to least squares (000, eq 16–20)."""
+    B = X.T * X
+    cand = WSTAR + MatExp(-B * t) * (W0 - WSTAR)
+    full = Assumptions(
+        matrices={X: "rational_svd_full_column_rank"},
+        definitions={WSTAR: (X.T * X).inverse() * X.T * y},
+        text=("$X$ of full column rank ($N \\ge D$, the overdetermined case): $X^TX$ invertible",),
+    )
+    V_ = sp.MatrixSymbol("V", D, D)
+    S_ = sp.MatrixSymbol("S", D, D)
+    Bm = sp.MatrixSymbol("B", D, D)
+    eig = Assumptions(matrices={V_: "orthogonal", S_: "diagonal_nonneg"}, definitions={Bm: V_ * S_ * V_.T})
+    s = sp.Symbol("s", positive=True)
+    steps = [
+        Step(Definition(WSTAR, (X.T * X).inverse() * X.T * y), "the least-squares solution (000, end of blog)"),
+        Step(Definition(WT, cand), "the candidate (eq 18)"),
+        Step(
+            Identity(diff_t(cand), -X.T * (X * cand - y)),
+            "substitute: $\\frac{d}{dt}$ of the candidate ($\\frac{d}{dt}e^{-Bt} = -Be^{-Bt}$) equals $-\\nabla L$ at the candidate, since $X^TXw_\\star = X^Ty$",
+        ),
+        Step(Identity(sp.MatAdd(WSTAR, sp.MatMul(MatExp(sp.ZeroMatrix(D, D)), W0 - WSTAR)), W0), "the initial condition; a linear ODE with constant coefficients has exactly one solution (Picard-Lindelöf)"),
+        Step(Identity(MatExp(-Bm * t), V_ * MatExp(-S_ * t) * V_.T), "$X^TX = VSV^T$: each eigendirection decays like $e^{-s_j t}$", given=eig),
+        Step(Identity(sp.Limit(sp.exp(-s * t), t, sp.oo), sp.Integer(0)), "every eigenvalue $s_j$ of $X^TX$ is positive (full column rank), so $e^{-X^TXt} \\to 0$"),
+        Step(Identity(WSTAR, Pinv(X) * y), "the limit $w(\\infty) = w_\\star$ is the least-squares solution $X^\\dagger y$ (eq 20)"),
+    ]
+    return Derivation(
+        id="flow.parameter_solution",
+        title="The gradient-flow parameters in closed form (overdetermined case)",
+        source=Source(SOURCE, "parameter evolution for the linear model, eq 18-20"),
+        assumptions=full.merged(Assumptions(sizes=SMALL)),
+        steps=steps,
+        result=steps[2].claim,
+        summary="The parameters relax exponentially to the least-squares solution, each eigendirection of $X^TX$ at its own rate.",
+    )
+
+
+DERIVATIONS = [flow_ode, gd_limit, parameter_solution]

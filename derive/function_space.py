@@ -1,0 +1,312 @@
+"""Training seen in function space: residual, trainability, parameters of any rank, predictions.
+
+Source: 000 ("Evolution of residual", "Closed-form solution for function evolution",
+"Trainability and convergence", "Evolution of parameters", "Evolution of model predictions";
+eq 8–18 and 21–24 of the blog, restated in MATH.md).  Loss scale: the *sum* scale
+:math:`L = \\tfrac12\\|\\mathbf{X}\\mathbf{w} - \\mathbf{y}\\|^2`, rows of X are data points, and
+:math:`\\mathbf{K} = \\mathbf{X}\\mathbf{X}^\\top` is the tangent kernel of the linear model on the
+training inputs.  With the mean scale :math:`\\frac{1}{2N}\\|\\cdot\\|^2`, replace K by K/N.
+
+.. math::
+    \\mathbf{r}(t) = e^{-\\mathbf{K}t}\\mathbf{r}(0),\\qquad
+    \\mathbf{w}(t) = \\mathbf{w}_0 - \\mathbf{X}^\\top\\mathbf{K}^\\dagger(\\mathbf{I} - e^{-\\mathbf{K}t})
+    (\\mathbf{X}\\mathbf{w}_0 - \\mathbf{y}),\\qquad
+    f(\\mathbf{x}_\\star, t) = a(t) + \\mathbf{b}(t)^\\top\\mathbf{w}_0.
+
+Derivations: ``flow.residual``, ``flow.trainability``, ``flow.parameter_evolution``,
+``flow.predictions``.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .derivation import Assumptions, Definition, Derivation, Identity, Refuted, Source, Step
+from .flow import SMALL, SOURCE, TimeVector, diff_t
+from .matrices import MatExp, Pinv
+from .notation import D, Dg, K, N, Q, X, t, y
+
+__all__ = [
+    "residual_evolution",
+    "parameter_evolution",
+    "prediction_coefficients",
+    "DERIVATIONS",
+]
+
+W = sp.MatrixSymbol("w", D, 1)
+W0 = sp.MatrixSymbol("w^(0)", D, 1)
+WSTAR = sp.MatrixSymbol("w_star", D, 1)
+R0 = sp.MatrixSymbol("r^(0)", N, 1)
+F = sp.MatrixSymbol("f", N, 1)
+F0 = sp.MatrixSymbol("f^(0)", N, 1)
+J = sp.MatrixSymbol("J", N, D)
+XS = sp.MatrixSymbol("x_star", D, 1)
+KS = sp.MatrixSymbol("k_star", N, 1)
+EM = sp.MatrixSymbol("E", N, N)
+A1 = sp.MatrixSymbol("a", 1, 1)
+BV = sp.MatrixSymbol("b", D, 1)
+IN = sp.Identity(N)
+ID = sp.Identity(D)
+EXP = MatExp(-K * t)
+
+KERNEL = Assumptions(
+    matrices={X: "rational_svd"},
+    definitions={K: X * X.T},
+    sizes=SMALL,
+    text=("$X \\in \\mathbb{R}^{N\\times D}$ of any rank (rows are data), $K = XX^T$; $L = \\frac12\\|Xw - y\\|^2$",),
+)
+"""K = X Xᵀ with X drawn as U S Vᵀ (rational orthogonal U, V): rank-deficient X included, and
+every exponential of K or XᵀX stays exact."""
+
+
+def _exact(m):
+    return sp.Matrix(m)
+
+
+def _check_Xy(Xm: sp.Matrix, ym: sp.Matrix, wm: sp.Matrix | None = None) -> None:
+    if ym.shape != (Xm.rows, 1):
+        raise ValueError(f"y must have one entry per row of X ({Xm.rows}); got shape {ym.shape}")
+    if wm is not None and wm.shape != (Xm.cols, 1):
+        raise ValueError(f"w0 must have one entry per column of X ({Xm.cols}); got shape {wm.shape}")
+
+
+def residual_evolution(X_value, y_value, w0_value, t_value=t) -> sp.Matrix:
+    """:math:`\\mathbf{r}(t) = e^{-\\mathbf{K}t}(\\mathbf{X}\\mathbf{w}_0 - \\mathbf{y})`,
+    :math:`\\mathbf{K} = \\mathbf{X}\\mathbf{X}^\\top` (000, eq 9–12; ``flow.residual``), exactly; sum
+    loss scale.  At ``t_value = oo`` the limit :math:`(\\mathbf{I} - \\mathbf{K}\\mathbf{K}^\\dagger)\\mathbf{r}(0)`
+    (``flow.trainability``).
+
+    >>> residual_evolution([[1, 0], [0, 0]], [1, 1], [0, 0], sp.oo)
+    Matrix([
+    [ 0],
+    [-1]])
+    """
+    Xm, ym, wm = _exact(X_value), _exact(y_value), _exact(w0_value)
+    _check_Xy(Xm, ym, wm)
+    Km = Xm * Xm.T
+    r0 = Xm * wm - ym
+    tv = sp.sympify(t_value)
+    if tv is sp.oo:
+        return (sp.eye(Km.rows) - Km * Km.pinv()) * r0
+    return ((-Km * tv).exp() * r0).applyfunc(sp.simplify)
+
+
+def parameter_evolution(X_value, y_value, w0_value, t_value=t) -> sp.Matrix:
+    """:math:`\\mathbf{w}(t) = \\mathbf{w}_0 - \\mathbf{X}^\\top\\mathbf{K}^\\dagger(\\mathbf{I} - e^{-\\mathbf{K}t})
+    (\\mathbf{X}\\mathbf{w}_0 - \\mathbf{y})` for X of any rank (000, eq 16; ``flow.parameter_evolution``),
+    exactly; sum loss scale.  At ``t_value = oo``:
+    :math:`(\\mathbf{I} - \\mathbf{X}^\\dagger\\mathbf{X})\\mathbf{w}_0 + \\mathbf{X}^\\dagger\\mathbf{y}`.
+
+    >>> parameter_evolution([[1, 1]], [2], [0, 0], sp.oo)
+    Matrix([
+    [1],
+    [1]])
+    """
+    Xm, ym, wm = _exact(X_value), _exact(y_value), _exact(w0_value)
+    _check_Xy(Xm, ym, wm)
+    tv = sp.sympify(t_value)
+    if tv is sp.oo:
+        P = Xm.pinv()
+        return (sp.eye(Xm.cols) - P * Xm) * wm + P * ym
+    Km = Xm * Xm.T
+    E = sp.eye(Km.rows) - (-Km * tv).exp()
+    return (wm - Xm.T * Km.pinv() * E * (Xm * wm - ym)).applyfunc(sp.simplify)
+
+
+def prediction_coefficients(X_value, y_value, x_star, t_value=t) -> tuple[sp.Basic, sp.Matrix]:
+    """``(a(t), b(t))`` with :math:`f(\\mathbf{x}_\\star, t) = a(t) + \\mathbf{b}(t)^\\top\\mathbf{w}_0`,
+    :math:`\\mathbf{k}_\\star = \\mathbf{X}\\mathbf{x}_\\star`, :math:`\\mathbf{E}(t) = \\mathbf{I} - e^{-\\mathbf{K}t}`:
+    :math:`a(t) = \\mathbf{k}_\\star^\\top\\mathbf{K}^\\dagger\\mathbf{E}(t)\\mathbf{y}`,
+    :math:`\\mathbf{b}(t) = \\mathbf{x}_\\star - \\mathbf{X}^\\top\\mathbf{E}(t)\\mathbf{K}^\\dagger\\mathbf{k}_\\star`
+    (000, eq 21–24; ``flow.predictions``), exactly; sum loss scale.
+
+    >>> prediction_coefficients([[1, 0]], [2], [1, 1], sp.oo)
+    (2, Matrix([
+    [0],
+    [1]]))
+    """
+    Xm, ym, xs = _exact(X_value), _exact(y_value), _exact(x_star)
+    _check_Xy(Xm, ym, xs)
+    Km = Xm * Xm.T
+    tv = sp.sympify(t_value)
+    E = Km * Km.pinv() if tv is sp.oo else sp.eye(Km.rows) - (-Km * tv).exp()
+    ks = Xm * xs
+    a = (ks.T * Km.pinv() * E * ym)[0, 0]
+    b = xs - Xm.T * E * Km.pinv() * ks
+    return sp.simplify(a), b.applyfunc(sp.simplify)
+
+
+# -- derivations -------------------------------------------------------------------------------
+
+
+def residual() -> Derivation:
+    """``flow.residual``: :math:`\\tfrac{d\\mathbf{r}}{dt} = -\\mathbf{K}\\mathbf{r}`, :math:`\\mathbf{K} = \\mathbf{J}\\mathbf{J}^\\top`,
+    and :math:`\\mathbf{f}(t) = \\mathbf{y} + e^{-\\mathbf{K}t}(\\mathbf{f}_0 - \\mathbf{y})` (000, eq 8–12)."""
+    general = Assumptions(definitions={K: J * J.T}, text=("$J = \\partial f/\\partial w$ at the current parameters",))
+    r_t = EXP * R0
+    f_t = y + EXP * (F0 - y)
+    steps = [
+        Step(Definition(sp.Derivative(W, t, evaluate=False), -J.T * (F - y)), "gradient flow on $\\frac12\\|f(w) - y\\|^2$ (flow.ode): $\\nabla L = J^T(f - y)$ by the chain rule"),
+        Step(
+            Identity(J * (-J.T * (F - y)), -K * (F - y)),
+            "chain rule: $\\frac{df}{dt} = J\\frac{dw}{dt}$; with $K = JJ^T$ (the tangent kernel on the training inputs) the residual $r = f - y$ obeys $\\frac{dr}{dt} = -Kr$",
+            given=general,
+        ),
+        Step(
+            Identity(X * (-X.T * (X * W - y)), -K * (X * W - y)),
+            "the linear model $f = Xw$: $J = X$ and $K = XX^T$ does not depend on $w$, so the ODE is linear with constant coefficients",
+        ),
+        Step(Definition(TimeVector("r(t)", N, 1), r_t), "the candidate (eq 11)"),
+        Step(Identity(diff_t(r_t), -K * r_t), "it solves $\\frac{dr}{dt} = -Kr$"),
+        Step(Identity(sp.MatMul(MatExp(sp.ZeroMatrix(N, N)), R0), R0), "with $r(0) = r^{(0)}$; the solution is unique"),
+        Step(
+            Identity(diff_t(f_t), -K * (f_t - y)),
+            "the function at the data points, $f(t) = y + r(t)$ (eq 12), with $f(0) = f^{(0)}$",
+        ),
+    ]
+    return Derivation(
+        id="flow.residual",
+        title="The residual decays through the tangent kernel",
+        source=Source(SOURCE, "evolution of residual, closed-form function evolution, eq 8-12"),
+        assumptions=KERNEL,
+        steps=steps,
+        result=steps[-1].claim,
+        summary="In function space the residual obeys the linear ODE $dr/dt = -Kr$ with the kernel $K = XX^T$, so $f(t) = y + e^{-Kt}(f_0 - y)$.",
+    )
+
+
+def trainability() -> Derivation:
+    """``flow.trainability``: :math:`\\mathbf{r}(\\infty) = (\\mathbf{I} - \\mathbf{K}\\mathbf{K}^\\dagger)\\mathbf{r}(0)`,
+    zero iff K has full rank; eigendirection j of K decays at rate :math:`\\lambda_j` (000, "Trainability")."""
+    eig = Assumptions(
+        matrices={Q: "orthogonal", Dg: "diagonal_nonneg"},
+        definitions={K: Q * Dg * Q.T},
+        sizes={N: (1, 2, 3, 4)},
+        text=("$K = QDQ^T$: $Q$ orthogonal, $D = \\mathrm{diag}(\\lambda_j)$, $\\lambda_j \\ge 0$ (zeros included)",),
+    )
+    lam = sp.Symbol("lambda_j", positive=True)
+    Qn = sp.MatrixSymbol("Q", N, N)
+    Dn = sp.MatrixSymbol("D", N, N)
+    eig = Assumptions(
+        matrices={Qn: "orthogonal", Dn: "diagonal_nonneg"},
+        definitions={K: Qn * Dn * Qn.T},
+        text=eig.text,
+    )
+    steps = [
+        Step(
+            Identity(Qn.T * EXP * R0, MatExp(-Dn * t) * Qn.T * R0),
+            "in the eigenbasis of K each coordinate decays on its own: $\\tilde r_j(t) = e^{-\\lambda_j t}\\tilde r_j(0)$; the speed is set by the eigenvalues",
+            given=eig,
+        ),
+        Step(Identity(sp.Limit(sp.exp(-lam * t), t, sp.oo), sp.Integer(0)), "a direction with $\\lambda_j > 0$ is fitted; one with $\\lambda_j = 0$ keeps $e^{0} = 1$"),
+        Step(
+            Identity(Qn * (IN - Dn * Pinv(Dn)) * Qn.T, IN - K * Pinv(K)),
+            "so $e^{-Dt} \\to I - DD^\\dagger$ (1 where $\\lambda_j = 0$, else 0), and $e^{-Kt} \\to I - KK^\\dagger$, the projection onto the null space of K",
+            given=eig,
+        ),
+        Step(
+            Identity(K * (IN - K * Pinv(K)) * R0, sp.ZeroMatrix(N, 1)),
+            "$r(\\infty) = (I - KK^\\dagger)r(0)$ lies in the null space of K: the part of the residual the model cannot reach",
+            given=KERNEL,
+        ),
+        Step(
+            Identity(IN - K * Pinv(K), sp.ZeroMatrix(N, N)),
+            "trainable: when K is full rank ($\\mathrm{rank}\\,X = N \\le D$) the residual tends to 0",
+            given=Assumptions(matrices={K: "pd"}),
+        ),
+        Step(
+            Refuted((IN - K * Pinv(K)) * R0, sp.ZeroMatrix(N, 1)),
+            "not trainable: for singular K some residuals never vanish",
+            given=Assumptions(matrices={K: "singular_psd"}, sizes={N: (2, 3)}),
+        ),
+    ]
+    return Derivation(
+        id="flow.trainability",
+        title="Trainability and convergence speed from the eigenvalues of K",
+        source=Source(SOURCE, "trainability and convergence in the linear model (eq 12)"),
+        assumptions=Assumptions(sizes=SMALL, text=("$K = XX^T$ symmetric PSD of any rank; $r(t) = e^{-Kt}r(0)$ (flow.residual)",)),
+        steps=steps,
+        result=Identity(TimeVector("r(inf)", N, 1), (IN - K * Pinv(K)) * R0),
+        summary="The residual's component along an eigenvector of K decays like $e^{-\\lambda t}$; the component in the null space of K stays, so the training data are fitted exactly iff K has full rank.",
+    )
+
+
+def parameter_evolution_derivation() -> Derivation:
+    """``flow.parameter_evolution``: :math:`\\mathbf{w}(t) = \\mathbf{w}_0 - \\mathbf{X}^\\top\\mathbf{K}^\\dagger
+    (\\mathbf{I} - e^{-\\mathbf{K}t})(\\mathbf{X}\\mathbf{w}_0 - \\mathbf{y})` for any rank (000, eq 13–18)."""
+    r0 = X * W0 - y
+    w_t = W0 - X.T * Pinv(K) * (IN - EXP) * r0
+    full = Assumptions(
+        matrices={X: "rational_svd_full_column_rank"},
+        definitions={WSTAR: (X.T * X).inverse() * X.T * y},
+        text=("$X$ of full column rank",),
+    )
+    steps = [
+        Step(Definition(TimeVector("w(t)", D, 1), w_t), "the candidate for any rank (eq 16 with $K^\\dagger$ in place of $K^{-1}$)"),
+        Step(
+            Identity(diff_t(w_t), -X.T * (X * w_t - y)),
+            "it solves the flow ODE: $X^TKK^\\dagger = X^T$ and $K^\\dagger K e^{-Kt} = KK^\\dagger e^{-Kt}$",
+        ),
+        Step(Identity(W0 - X.T * Pinv(K) * (IN - sp.MatMul(MatExp(sp.ZeroMatrix(N, N)))) * r0, W0), "and starts at $w_0$"),
+        Step(
+            Identity(w_t, WSTAR + MatExp(-X.T * X * t) * (W0 - WSTAR)),
+            "when $X^TX$ is invertible it is the overdetermined form of flow.parameter_solution (eq 18): $X^T g(XX^T) = g(X^TX)X^T$",
+            given=full,
+        ),
+        Step(
+            Identity(W0 - X.T * Pinv(K) * (K * Pinv(K)) * r0, (ID - Pinv(X) * X) * W0 + Pinv(X) * y),
+            "as $t \\to \\infty$, $I - e^{-Kt} \\to KK^\\dagger$ (flow.trainability): the limit keeps the part of $w_0$ in the null space of X and adds the minimum-norm solution $X^\\dagger y$",
+        ),
+    ]
+    return Derivation(
+        id="flow.parameter_evolution",
+        title="Parameter evolution for any rank, and its limit",
+        source=Source(SOURCE, "evolution of parameters, eq 13-18; comparison to closed-form solution"),
+        assumptions=KERNEL,
+        steps=steps,
+        result=steps[1].claim,
+        summary="The parameters move only within the row space of X; they converge to the projection of $w_0$ onto the solution set, $(I - X^\\dagger X)w_0 + X^\\dagger y$, which is $X^\\dagger y$ from $w_0 = 0$.",
+    )
+
+
+def predictions() -> Derivation:
+    """``flow.predictions``: :math:`f(\\mathbf{x}_\\star, t) = a(t) + \\mathbf{b}(t)^\\top\\mathbf{w}_0` (000, eq 21–24)."""
+    r0 = X * W0 - y
+    E = IN - EXP
+    w_t = W0 - X.T * Pinv(K) * E * r0
+    a_t = KS.T * Pinv(K) * EM * y
+    b_t = XS - X.T * EM * Pinv(K) * KS
+    defs = Assumptions(definitions={KS: X * XS, EM: E})
+    steps = [
+        Step(Definition(KS, X * XS), "the kernel between the new input and the training inputs"),
+        Step(Definition(EM, E), "how far each eigendirection of K has been fitted at time t"),
+        Step(Definition(A1, a_t), "the part of the prediction fixed by the data"),
+        Step(Definition(BV, b_t), "the coefficient of the initial parameters"),
+        Step(
+            Identity(XS.T * w_t, a_t + b_t.T * W0),
+            "the prediction $x_\\star^T w(t)$ (flow.parameter_evolution) is affine in $w_0$; $K^\\dagger$ and $e^{-Kt}$ are symmetric and commute",
+            given=defs,
+        ),
+        Step(
+            Identity(KS.T * Pinv(K) * K * Pinv(K) * y, XS.T * Pinv(X) * y),
+            "at $t = \\infty$, $E \\to KK^\\dagger$ and $a(\\infty) = x_\\star^T X^\\dagger y$: the least-squares prediction",
+            given=defs,
+        ),
+        Step(
+            Identity(XS - X.T * K * Pinv(K) * Pinv(K) * KS, (ID - Pinv(X) * X) * XS),
+            "and $b(\\infty) = (I - X^\\dagger X)x_\\star$: $w_0$ still matters along the null space of X",
+            given=defs,
+        ),
+    ]
+    return Derivation(
+        id="flow.predictions",
+        title="Predictions at a new input during training",
+        source=Source(SOURCE, "evolution of model predictions, eq 21-24"),
+        assumptions=KERNEL,
+        steps=steps,
+        result=steps[4].claim,
+        summary="The prediction at a new point is an affine function $a(t) + b(t)^T w_0$ of the initial parameters, which is what makes its uncertainty under a Gaussian $w_0$ computable.",
+    )
+
+
+DERIVATIONS = [residual, trainability, parameter_evolution_derivation, predictions]
