@@ -169,6 +169,7 @@ def loss_decay() -> Derivation:
     Jm = lambda x: (x.T * A * x) / 2 + b.T * x  # noqa: E731
     Jc = lambda x: a_j / 2 * x**2 + bt * x  # noqa: E731
     eps_ = sp.Symbol("epsilon", positive=True)
+    k_eps = sp.Symbol("k_epsilon", positive=True)
     steps = [
         Step(Identity(Jc(wt_j) - Jc(wstar_j), a_j / 2 * (wt_j - wstar_j) ** 2), "per eigendirection, J is a parabola around its minimum", given=positive),
         Step(
@@ -187,8 +188,9 @@ def loss_decay() -> Derivation:
             given=Assumptions(definitions={kappa: a_max / a_min}),
         ),
         Step(
-            Identity(sp.exp(-2 * k / kappa).subs(k, kappa / 2 * sp.log(1 / eps_)), eps_),
-            "using the standard bound $(1 - 1/\\kappa)^{2k} \\le e^{-2k/\\kappa}$ (not checked here), $k = \\frac{\\kappa}{2}\\log\\frac1\\epsilon$ steps shrink the gap by $\\epsilon$: $O(\\kappa\\log 1/\\epsilon)$ iterations",
+            Identity(sp.exp(-2 * k_eps / kappa), eps_),
+            "using the standard bound $(1 - 1/\\kappa)^{2k} \\le e^{-2k/\\kappa}$ (not checked here), $k_\\epsilon = \\frac{\\kappa}{2}\\log\\frac1\\epsilon$ steps shrink the gap by $\\epsilon$: $O(\\kappa\\log 1/\\epsilon)$ iterations",
+            given=Assumptions(definitions={k_eps: kappa / 2 * sp.log(1 / eps_)}),
         ),
     ]
     return Derivation(

@@ -139,3 +139,9 @@ def test_explicit_instances():
     assert m.rank() < 4 and m == m.T
     val = explicit(((I - alpha * A) ** k).xreplace({n: 2, A: sp.ImmutableMatrix([[1, 0], [0, 0]]), alpha: 2, k: 3}))
     assert val == sp.ImmutableMatrix([[-1, 0], [0, 1]])
+
+
+def test_a_step_that_states_nothing_is_not_passed():
+    """x = x as built (SymPy evaluated the interesting part away) must not be certified."""
+    cert = verify_claim(Identity(A * (-A.I * b) + b, sp.ZeroMatrix(n, 1)), Assumptions(matrices={A: "pd"}))
+    assert not cert.ok and "same expression" in cert.detail
