@@ -1,0 +1,298 @@
+r"""Real gradient-descent iterations on a convex quadratic: the ground truth for the closed forms.
+
+The objective is (001 §2, eq 3)
+
+.. math::
+
+    J(\mathbf w) = \tfrac12 \mathbf w^\top \mathbf A \mathbf w + \mathbf b^\top \mathbf w + c,
+    \qquad \mathbf A \succeq 0,
+
+and gradient descent with step :math:`\alpha` (``alpha``) is (001 eq 9–10)
+
+.. math::
+
+    \mathbf w^{(k+1)} = \mathbf w^{(k)} - \alpha(\mathbf A \mathbf w^{(k)} + \mathbf b)
+                      = (\mathbf I - \alpha \mathbf A)\mathbf w^{(k)} - \alpha \mathbf b .
+
+Loss scale: this module works with the quadratic as written (the ½ in front of
+:math:`\mathbf w^\top\mathbf A\mathbf w`).  Least squares in 001's scale
+:math:`J = \frac{1}{2N}\|\boldsymbol\Phi\mathbf w - \mathbf t\|^2` is the instance
+:math:`\mathbf A = \boldsymbol\Phi^\top\boldsymbol\Phi/N`, :math:`\mathbf b =
+-\boldsymbol\Phi^\top\mathbf t/N`, :math:`c = \mathbf t^\top\mathbf t/(2N)`
+(:func:`least_squares_quadratic`); the stability threshold :math:`2/a_{\max}` refers to the
+eigenvalues of *this* :math:`\mathbf A`.
+
+Two arithmetics:
+
+- :func:`gd_trajectory` iterates in float64 (numpy), one matrix-vector product per step;
+- :func:`gd_trajectory_mp` iterates in mpmath at ``dps`` decimal digits (``mp.workdps``).  The
+  float64 inputs are converted exactly (every float is a dyadic rational), so the mpmath
+  trajectory is the exact dynamics of the float64 problem up to ``10^{-dps}`` relative rounding
+  per step: the reference the float64 iteration and the closed forms are held against.
+
+Inputs are validated by :func:`validate_quadratic`; errors name the offending value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+
+__all__ = [
+    "EIGENVALUE_TOL_FACTOR",
+    "Trajectory",
+    "validate_quadratic",
+    "validate_steps",
+    "eigenvalue_tolerance",
+    "gd_trajectory",
+    "gd_trajectory_mp",
+    "quadratic_value",
+    "least_squares_quadratic",
+]
+
+EPS = float(np.finfo(np.float64).eps)
+
+EIGENVALUE_TOL_FACTOR = 10.0
+r"""Eigenvalues of a symmetric matrix computed in float64 (``numpy.linalg.eigh``, backward
+stable) are accurate to about :math:`D\,\varepsilon\,\|\mathbf A\|_2`.  gdflow treats an
+eigenvalue :math:`|\tilde a_j| \le \tau = 10\,D\,\varepsilon\,\max_i|\tilde a_i|` as zero
+(this factor is the 10), and accepts eigenvalues down to :math:`-\tau` as "positive
+semidefinite to working precision"."""
+
+
+def eigenvalue_tolerance(eigenvalues: np.ndarray) -> float:
+    r""":math:`\tau = 10\,D\,\varepsilon_{64}\max_j|\tilde a_j|`: eigenvalues with
+    :math:`|\tilde a_j|\le\tau` are zero to working precision (see :data:`EIGENVALUE_TOL_FACTOR`)."""
+    ev = np.asarray(eigenvalues, dtype=float)
+    if ev.size == 0:
+        return 0.0
+    return EIGENVALUE_TOL_FACTOR * ev.size * EPS * float(np.max(np.abs(ev)))
+
+
+def _shape_text(x: np.ndarray) -> str:
+    return "×".join(str(s) for s in x.shape) if x.ndim else "scalar"
+
+
+def _as_float_array(name: str, value: object) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of real numbers; got {value!r} of type {type(value).__name__}") from exc
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        where = f"{name}[{', '.join(map(str, idx))}]" if idx else name
+        raise ValueError(f"{name} must be finite; got {float(arr[idx]) if idx else float(arr)!r} at {where}")
+    return arr
+
+
+def validate_quadratic(
+    A: object, b: object, w0: object, alpha: object | None = None, c: object | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float | None, float | None]:
+    r"""Check and convert the data of :math:`J(\mathbf w)=\frac12\mathbf w^\top\mathbf A\mathbf w
+    + \mathbf b^\top\mathbf w + c` and of the GD run (001 eq 3, 9).
+
+    Returns ``(A, b, w0, alpha, c)`` as float64 (``A`` symmetrised exactly as
+    :math:`(\mathbf A+\mathbf A^\top)/2`).  Raises ``ValueError`` naming the value when
+
+    - an entry is NaN or infinite;
+    - ``A`` is not square, or ``b``/``w0`` do not have shape ``(D,)`` (column vectors
+      ``(D, 1)`` are accepted and flattened);
+    - ``A`` is not symmetric to working precision:
+      :math:`|A_{ij}-A_{ji}| > 10 D\varepsilon\max|A|`;
+    - ``A`` has an eigenvalue below :math:`-\tau` (:func:`eigenvalue_tolerance`):
+      "A must be symmetric positive semidefinite; got a 2×2 matrix with eigenvalue -0.5";
+    - ``alpha`` is not a finite number > 0.
+    """
+    A = _as_float_array("A", A)
+    if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
+        raise ValueError(f"A must be a square D×D matrix with D ≥ 1; got shape {A.shape}")
+    d = A.shape[0]
+    b = _as_float_array("b", b)
+    w0 = _as_float_array("w0", w0)
+    for name, vec in (("b", b), ("w0", w0)):
+        if vec.shape not in ((d,), (d, 1)):
+            raise ValueError(f"{name} must have shape ({d},) to match A ({d}×{d}); got shape {vec.shape}")
+    b, w0 = b.reshape(d), w0.reshape(d)
+    scale = float(np.max(np.abs(A)))
+    asym = np.abs(A - A.T)
+    if asym.max() > EIGENVALUE_TOL_FACTOR * d * EPS * scale:
+        i, j = (int(x) for x in np.unravel_index(np.argmax(asym), asym.shape))
+        raise ValueError(
+            f"A must be symmetric; got a {d}×{d} matrix with A[{i}, {j}] = {float(A[i, j])!r} ≠ A[{j}, {i}] = {float(A[j, i])!r}"
+        )
+    A = (A + A.T) / 2
+    ev = np.linalg.eigvalsh(A)
+    if ev[0] < -eigenvalue_tolerance(ev):
+        raise ValueError(
+            f"A must be symmetric positive semidefinite; got a {d}×{d} matrix with eigenvalue {ev[0]:.6g}"
+        )
+    if alpha is not None:
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
+            raise TypeError(f"alpha must be a real number; got {alpha!r} of type {type(alpha).__name__}")
+        alpha = float(alpha)
+        if not np.isfinite(alpha) or alpha <= 0:
+            raise ValueError(f"alpha must be a finite step size > 0; got alpha = {alpha!r}")
+    if c is not None:
+        c_arr = _as_float_array("c", c)
+        if c_arr.shape != ():
+            raise ValueError(f"c must be a scalar; got shape {c_arr.shape}")
+        c = float(c_arr)
+    return A, b, w0, alpha, c
+
+
+def validate_steps(ks: int | Iterable[int | float], allow_infinity: bool) -> np.ndarray:
+    """``ks`` as a float64 array of nonnegative integers (and ``inf`` when ``allow_infinity``).
+
+    Raises ``ValueError`` naming the first bad step count.
+    """
+    arr = np.atleast_1d(np.asarray(ks, dtype=float))
+    if arr.ndim != 1:
+        raise ValueError(f"ks must be a step count or a 1-D sequence of them; got shape {arr.shape}")
+    for k in arr:
+        if np.isnan(k) or k < 0 or (np.isinf(k) and not allow_infinity) or (np.isfinite(k) and k != np.floor(k)):
+            what = "nonnegative integers or inf" if allow_infinity else "nonnegative integers (the iteration cannot reach k = inf; use checks.numeric.gd_iterates)"
+            raise ValueError(f"ks must be {what}; got {k!r}")
+    return arr
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    r"""Iterates :math:`\mathbf w^{(k)}` (rows of ``w``, in the order of ``ks``) and losses
+    :math:`J(\mathbf w^{(k)})`.  For :func:`gd_trajectory_mp` the arrays hold ``mpmath.mpf``
+    (``dtype=object``) and ``dps`` is the working precision."""
+
+    ks: tuple[int, ...]
+    w: np.ndarray
+    loss: np.ndarray
+    dps: int | None = None
+
+    def as_float(self) -> Trajectory:
+        """The same trajectory rounded to float64."""
+        return Trajectory(self.ks, np.array(self.w, dtype=float), np.array(self.loss, dtype=float), None)
+
+
+def quadratic_value(A: np.ndarray, b: np.ndarray, c: float, w: np.ndarray) -> float:
+    r""":math:`J(\mathbf w) = \frac12\mathbf w^\top\mathbf A\mathbf w + \mathbf b^\top\mathbf w + c`
+    (001 eq 3) in float64."""
+    return float(0.5 * w @ A @ w + b @ w + c)
+
+
+def gd_trajectory(
+    A: object,
+    b: object,
+    w0: object,
+    alpha: float,
+    ks: int | Sequence[int],
+    c: float = 0.0,
+) -> Trajectory:
+    r"""Run gradient descent in float64 and record :math:`\mathbf w^{(k)}` at each ``k`` in ``ks``.
+
+    .. math::
+
+        \mathbf w^{(k+1)} = \mathbf w^{(k)} - \alpha(\mathbf A\mathbf w^{(k)} + \mathbf b)
+        \qquad\text{(001 eq 9–10)}
+
+    on :math:`J(\mathbf w)=\frac12\mathbf w^\top\mathbf A\mathbf w+\mathbf b^\top\mathbf w+c`
+    (the ½ scale; see the module docstring for least squares), where :math:`\alpha` is
+    ``alpha`` and :math:`\mathbf w^{(0)}` is ``w0``.  Runs ``max(ks)`` steps at
+    :math:`O(D^2)` each.  Entries that overflow become ``inf`` (a divergent run is reported as
+    it is computed, not cleaned).
+
+    >>> t = gd_trajectory([[2.0]], [-2.0], [0.0], 0.25, [0, 1, 2])
+    >>> t.w[:, 0].tolist()
+    [0.0, 0.5, 0.75]
+    """
+    A, b, w0, alpha, c = validate_quadratic(A, b, w0, alpha, c)
+    steps = validate_steps(ks, allow_infinity=False).astype(np.int64)
+    order = {int(k) for k in steps}
+    out: dict[int, np.ndarray] = {}
+    w = w0.copy()
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(int(steps.max()) + 1):
+            if k in order:
+                out[k] = w.copy()
+            if k == steps.max():
+                break
+            w = w - alpha * (A @ w + b)
+        ws = np.array([out[int(k)] for k in steps])
+        loss = np.array([0.5 * x @ A @ x + b @ x + c for x in ws])
+    return Trajectory(tuple(int(k) for k in steps), ws, loss)
+
+
+def gd_trajectory_mp(
+    A: object,
+    b: object,
+    w0: object,
+    alpha: float,
+    ks: int | Sequence[int],
+    c: float = 0.0,
+    dps: int = 50,
+) -> Trajectory:
+    r"""Run gradient descent in mpmath at ``dps`` digits and record :math:`\mathbf w^{(k)}`.
+
+    Same recurrence as :func:`gd_trajectory` (001 eq 9–10), same ½ loss scale.  The float64
+    data are converted to ``mpf`` exactly, so this is the exact dynamics of the given float64
+    problem, up to a relative rounding of :math:`10^{-\text{dps}}` per operation; with the
+    default 50 digits and ``k`` up to :math:`10^4` steps that is far below any float64
+    tolerance.  Costs :math:`O(D^2)` multiprecision operations per step (use D ≤ ~20).
+
+    >>> t = gd_trajectory_mp([[2.0]], [-2.0], [0.0], 0.25, [3])
+    >>> t.w[0, 0]
+    mpf('0.875')
+    """
+    A, b, w0, alpha, c = validate_quadratic(A, b, w0, alpha, c)
+    steps = validate_steps(ks, allow_infinity=False).astype(np.int64)
+    d = A.shape[0]
+    wanted = {int(k) for k in steps}
+    out: dict[int, list] = {}
+    with mpmath.mp.workdps(dps):
+        mpf = mpmath.mpf
+        Am = [[mpf(float(x)) for x in row] for row in A]
+        bm = [mpf(float(x)) for x in b]
+        am = mpf(alpha)
+        cm = mpf(c)
+        w = [mpf(float(x)) for x in w0]
+        last = int(steps.max())
+        for k in range(last + 1):
+            if k in wanted:
+                out[k] = list(w)
+            if k == last:
+                break
+            g = [mpmath.fdot(Am[i], w) + bm[i] for i in range(d)]
+            w = [w[i] - am * g[i] for i in range(d)]
+        ws = np.empty((len(steps), d), dtype=object)
+        loss = np.empty(len(steps), dtype=object)
+        for r, k in enumerate(steps):
+            x = out[int(k)]
+            ws[r, :] = x
+            quad = sum((x[i] * mpmath.fdot(Am[i], x) for i in range(d)), mpf(0))
+            loss[r] = quad / 2 + mpmath.fdot(bm, x) + cm
+    return Trajectory(tuple(int(k) for k in steps), ws, loss, dps)
+
+
+def least_squares_quadratic(Phi: object, t: object) -> tuple[np.ndarray, np.ndarray, float]:
+    r"""The quadratic of least squares in 001's scale (001 eq 3–4, §2.4):
+
+    .. math::
+
+        J(\mathbf w) = \frac{1}{2N}\|\boldsymbol\Phi\mathbf w - \mathbf t\|^2
+        = \tfrac12\mathbf w^\top\mathbf A\mathbf w + \mathbf b^\top\mathbf w + c,\quad
+        \mathbf A = \frac{\boldsymbol\Phi^\top\boldsymbol\Phi}{N},\
+        \mathbf b = -\frac{\boldsymbol\Phi^\top\mathbf t}{N},\ c = \frac{\mathbf t^\top\mathbf t}{2N},
+
+    with the rows of ``Phi`` (N×D) the data points.  Returns ``(A, b, c)``.
+    """
+    Phi = _as_float_array("Phi", Phi)
+    t = _as_float_array("t", t)
+    if Phi.ndim != 2 or 0 in Phi.shape:
+        raise ValueError(f"Phi must be an N×D matrix (rows are data points); got shape {Phi.shape}")
+    n = Phi.shape[0]
+    if t.shape not in ((n,), (n, 1)):
+        raise ValueError(f"t must have shape ({n},) to match Phi ({n}×{Phi.shape[1]}); got shape {t.shape}")
+    t = t.reshape(n)
+    A = Phi.T @ Phi / n
+    return (A + A.T) / 2, -Phi.T @ t / n, float(t @ t / (2 * n))
