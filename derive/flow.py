@@ -17,6 +17,9 @@ Derivations: ``flow.ode``, ``flow.gd_limit``, ``flow.parameter_solution``.
 from __future__ import annotations
 
 import sympy as sp
+from sympy import Basic
+from sympy.core.sympify import _sympify
+from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .derivation import Assumptions, Definition, Derivation, Identity, Source, Step
 from .matrices import MatExp, Pinv
@@ -28,6 +31,7 @@ __all__ = [
     "flow_parameter_solution",
     "diff_t",
     "TimeVector",
+    "TimeDerivative",
     "DERIVATIONS",
 ]
 
@@ -54,6 +58,43 @@ class TimeVector(sp.MatrixSymbol):
 
 
 WT = TimeVector("w(t)", D, 1)
+
+
+class TimeDerivative(MatrixExpr):
+    """:math:`\\tfrac{d}{dt}\\mathbf{M}(t)` of a matrix expression, kept unevaluated for printing;
+    ``doit()`` differentiates (:func:`diff_t`).  SymPy's ``Derivative`` of a matrix expression is
+    not recognised as a matrix, so claims about derivatives of vectors use this node.  The
+    derivative cannot be instantiated at a number t (``doit`` raises ``ValueError``), so a claim
+    with it is proved symbolically or not at all."""
+
+    is_commutative = False
+
+    def __new__(cls, arg, var=t):
+        return Basic.__new__(cls, _sympify(arg), _sympify(var))
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def shape(self):
+        return self.arg.shape
+
+    def doit(self, **hints):
+        arg, var = self.args
+        if not isinstance(var, sp.Symbol):
+            raise ValueError(f"cannot differentiate with respect to the number {var}")
+        return diff_t(arg.doit(**hints) if hints.get("deep", True) else arg, var)
+
+    def _entry(self, i, j, **kwargs):
+        raise NotImplementedError("entries of a symbolic derivative are not available")
+
+    def _latex(self, printer):
+        arg, var = self.args
+        inner = printer._print(arg)
+        if not isinstance(arg, sp.MatrixSymbol):
+            inner = rf"\left({inner}\right)"
+        return rf"\frac{{d}}{{d{printer._print(var)}}}{inner}"
 """Sizes tried by exact instantiation (exact matrix exponentials stay cheap up to 3x3)."""
 
 
@@ -219,8 +260,9 @@ def parameter_solution() -> Derivation:
         Step(Definition(WSTAR, (X.T * X).inverse() * X.T * y), "the least-squares solution (000, end of blog)"),
         Step(Definition(WT, cand), "the candidate (eq 18)"),
         Step(
-            Identity(diff_t(cand), -X.T * (X * cand - y)),
+            Identity(TimeDerivative(WT), -X.T * (X * WT - y)),
             "substitute: $\\frac{d}{dt}$ of the candidate ($\\frac{d}{dt}e^{-Bt} = -Be^{-Bt}$) equals $-\\nabla L$ at the candidate, since $X^TXw_\\star = X^Ty$",
+            given=Assumptions(definitions={WT: cand}),
         ),
         Step(Identity(sp.MatAdd(WSTAR, sp.MatMul(MatExp(sp.ZeroMatrix(D, D)), W0 - WSTAR)), W0), "the initial condition; a linear ODE with constant coefficients has exactly one solution (Picard-Lindelöf)"),
         Step(Identity(MatExp(-Bm * t), V_ * MatExp(-S_ * t) * V_.T), "$X^TX = VSV^T$: each eigendirection decays like $e^{-s_j t}$", given=eig),

@@ -22,7 +22,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .derivation import Assumptions, Definition, Derivation, Identity, Refuted, Source, Step
-from .flow import SMALL, SOURCE, TimeVector, diff_t
+from .flow import SMALL, SOURCE, TimeDerivative, TimeVector, diff_t
 from .matrices import MatExp, Pinv
 from .notation import D, Dg, K, N, Q, X, t, y
 
@@ -48,6 +48,9 @@ BV = sp.MatrixSymbol("b", D, 1)
 IN = sp.Identity(N)
 ID = sp.Identity(D)
 EXP = MatExp(-K * t)
+RT = TimeVector("r(t)", N, 1)
+FT = TimeVector("f(t)", N, 1)
+WT = TimeVector("w(t)", D, 1)
 
 KERNEL = Assumptions(
     matrices={X: "rational_svd"},
@@ -156,12 +159,18 @@ def residual() -> Derivation:
             Identity(X * (-X.T * (X * W - y)), -K * (X * W - y)),
             "the linear model $f = Xw$: $J = X$ and $K = XX^T$ does not depend on $w$, so the ODE is linear with constant coefficients",
         ),
-        Step(Definition(TimeVector("r(t)", N, 1), r_t), "the candidate (eq 11)"),
-        Step(Identity(diff_t(r_t), -K * r_t), "it solves $\\frac{dr}{dt} = -Kr$"),
-        Step(Identity(sp.MatMul(MatExp(sp.ZeroMatrix(N, N)), R0), R0), "with $r(0) = r^{(0)}$; the solution is unique"),
+        Step(Definition(RT, r_t), "the candidate (eq 11)"),
         Step(
-            Identity(diff_t(f_t), -K * (f_t - y)),
-            "the function at the data points, $f(t) = y + r(t)$ (eq 12), with $f(0) = f^{(0)}$",
+            Identity(TimeDerivative(RT), -K * RT),
+            "it solves $\\frac{dr}{dt} = -Kr$: $\\frac{d}{dt}e^{-Kt} = -Ke^{-Kt}$",
+            given=Assumptions(definitions={RT: r_t}),
+        ),
+        Step(Identity(sp.MatMul(MatExp(sp.ZeroMatrix(N, N)), R0), R0), "with $r(0) = r^{(0)}$; the solution is unique"),
+        Step(Definition(FT, f_t), "the function at the data points, $f(t) = y + r(t)$ (eq 12)"),
+        Step(
+            Identity(TimeDerivative(FT), -K * (FT - y)),
+            "it obeys $\\frac{df}{dt} = -K(f - y)$ with $f(0) = f^{(0)}$",
+            given=Assumptions(definitions={FT: f_t}),
         ),
     ]
     return Derivation(
@@ -242,12 +251,16 @@ def parameter_evolution_derivation() -> Derivation:
         text=("$X$ of full column rank",),
     )
     steps = [
-        Step(Definition(TimeVector("w(t)", D, 1), w_t), "the candidate for any rank (eq 16 with $K^\\dagger$ in place of $K^{-1}$)"),
+        Step(Definition(WT, w_t), "the candidate for any rank (eq 16 with $K^\\dagger$ in place of $K^{-1}$)"),
         Step(
-            Identity(diff_t(w_t), -X.T * (X * w_t - y)),
-            "it solves the flow ODE: $X^TKK^\\dagger = X^T$ and $K^\\dagger K e^{-Kt} = KK^\\dagger e^{-Kt}$",
+            Identity(diff_t(w_t), -X.T * (X * WT - y)),
+            "it solves the flow ODE: its derivative is $-\\nabla L(w(t))$, since $X^TKK^\\dagger = X^T$ and $K^\\dagger K e^{-Kt} = KK^\\dagger e^{-Kt}$",
+            given=Assumptions(definitions={WT: w_t}),
         ),
-        Step(Identity(W0 - X.T * Pinv(K) * (IN - sp.MatMul(MatExp(sp.ZeroMatrix(N, N)))) * r0, W0), "and starts at $w_0$"),
+        Step(
+            Identity(sp.MatAdd(W0, sp.MatMul(-1, X.T, Pinv(K), sp.MatAdd(IN, sp.MatMul(-1, MatExp(sp.ZeroMatrix(N, N)))), r0)), W0),
+            "and starts at $w_0$",
+        ),
         Step(
             Identity(w_t, WSTAR + MatExp(-X.T * X * t) * (W0 - WSTAR)),
             "when $X^TX$ is invertible it is the overdetermined form of flow.parameter_solution (eq 18): $X^T g(XX^T) = g(X^TX)X^T$",
