@@ -1,0 +1,297 @@
+r"""Hypothesis strategies for gradient descent on convex quadratics (001 §2).
+
+Every drawn problem is :math:`J(\mathbf w)=\frac12\mathbf w^\top\mathbf A\mathbf w+\mathbf b^\top
+\mathbf w+c` with :math:`\mathbf A\succeq0` (the ½ scale); least-squares problems are drawn in
+001's scale :math:`J=\frac1{2N}\|\boldsymbol\Phi\mathbf w-\mathbf t\|^2` and converted with
+``checks.simulate.least_squares_quadratic``.
+
+How matrices are built.  :math:`\mathbf A=\mathbf Q\,\mathrm{diag}(\tilde a)\,\mathbf Q^\top` with
+:math:`\mathbf Q` the orthogonal factor of a drawn matrix (QR) and drawn eigenvalues: the
+largest :math:`\tilde a_{\max}\in[10^{-2},10^{2}]` (log-uniform), the smallest nonzero one
+:math:`\tilde a_{\max}/\kappa` with :math:`\kappa` up to ``max_condition`` (default
+:math:`10^8`), the others log-uniform in between, and ``D - rank`` exact zeros for
+rank-deficient matrices.  The float64 matrix is symmetrised, so it is exactly symmetric; its
+zero eigenvalues become :math:`O(D\varepsilon\tilde a_{\max})`, as in real use.  Shrinking
+moves toward :math:`\mathbf Q=\mathbf I`, equal eigenvalues and small vectors, which prints
+as a readable counterexample.
+
+Step sizes are drawn relative to :math:`2/\tilde a_{\max}`, where :math:`\tilde a_{\max}` is the
+largest eigenvalue of the float64 ``A`` actually drawn (``numpy.linalg.eigvalsh``), so
+"exactly at the boundary" means :math:`\alpha = 2/\tilde a_{\max}` in float64.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+__all__ = [
+    "GDProblem",
+    "LeastSquaresProblem",
+    "show",
+    "orthogonal_matrices",
+    "spectra",
+    "psd_matrices",
+    "step_sizes",
+    "gd_problems",
+    "step_counts",
+    "least_squares_problems",
+    "invertible_matrices",
+    "shifts",
+    "ALPHA_MODES",
+]
+
+ALPHA_MODES = ("any", "boundary", "convergent", "interior", "divergent", "one_step")
+r"""How :func:`step_sizes` draws :math:`u = \alpha\tilde a_{\max}/2`:
+
+- ``any``: one of the modes below, chosen by hypothesis;
+- ``boundary``: :math:`u = 1` exactly, or :math:`u = 1\pm10^{-e}`, :math:`e\in[1,12]`
+  (just below and just above the stability threshold);
+- ``convergent``: :math:`u\in[0.01, 0.999]`;
+- ``interior``: :math:`u\in[0.25, 0.75]`, so :math:`|1-\alpha\tilde a_{\max}|\le 0.5` and
+  every nonzero direction converges;
+- ``divergent``: :math:`u\in[1.001, 1.5]`;
+- ``one_step``: :math:`\alpha = 1/\tilde a_j` for a drawn nonzero eigenvalue (case αã = 1).
+"""
+
+_FLOAT = {"allow_nan": False, "allow_infinity": False}
+
+
+def show(x: np.ndarray) -> str:
+    """A float array printed readably and exactly (shortest round-tripping digits)."""
+    return np.array2string(np.asarray(x, dtype=float), separator=", ", floatmode="unique", max_line_width=110)
+
+
+def _block(name: str, x: object) -> str:
+    text = show(np.asarray(x)) if np.ndim(x) else repr(float(x))
+    lines = text.splitlines()
+    pad = " " * (len(name) + 3)
+    return f"{name} = " + ("\n" + pad).join(lines)
+
+
+@dataclass(frozen=True, repr=False)
+class GDProblem:
+    r"""A drawn GD problem on :math:`J(\mathbf w)=\frac12\mathbf w^\top\mathbf A\mathbf w+\mathbf
+    b^\top\mathbf w+c` (½ scale) with start ``w0`` and step ``alpha``; ``spectrum`` holds the
+    eigenvalues it was built from and ``note`` says how it was drawn.  Prints as matrices."""
+
+    A: np.ndarray
+    b: np.ndarray
+    c: float
+    w0: np.ndarray
+    alpha: float
+    spectrum: np.ndarray
+    note: str = ""
+
+    @property
+    def size(self) -> int:
+        return int(self.A.shape[0])
+
+    def __repr__(self) -> str:
+        parts = [
+            _block("A", self.A),
+            _block("b", self.b),
+            _block("c", self.c),
+            _block("w0", self.w0),
+            f"alpha = {self.alpha!r}",
+            _block("eigenvalues (as drawn)", self.spectrum),
+        ]
+        if self.note:
+            parts.append(f"note: {self.note}")
+        return "GDProblem(\n  " + "\n  ".join(p.replace("\n", "\n  ") for p in parts) + "\n)"
+
+
+@dataclass(frozen=True, repr=False)
+class LeastSquaresProblem:
+    r"""Least squares :math:`J=\frac1{2N}\|\boldsymbol\Phi\mathbf w-\mathbf t\|^2` (001's scale),
+    rows of ``Phi`` (N×D) are data points; ``alpha`` is a GD step for the quadratic of
+    ``least_squares_quadratic(Phi, t)``."""
+
+    Phi: np.ndarray
+    t: np.ndarray
+    alpha: float
+    note: str = ""
+
+    def __repr__(self) -> str:
+        parts = [_block("Phi", self.Phi), _block("t", self.t), f"alpha = {self.alpha!r}"]
+        if self.note:
+            parts.append(f"note: {self.note}")
+        return "LeastSquaresProblem(\n  " + "\n  ".join(p.replace("\n", "\n  ") for p in parts) + "\n)"
+
+
+def orthogonal_matrices(n: int) -> st.SearchStrategy[np.ndarray]:
+    """n×n orthogonal matrices: the Q factor (``numpy.linalg.qr``) of a drawn matrix with
+    entries in [-1, 1]; shrinks toward the identity."""
+    return arrays(np.float64, (n, n), elements=st.floats(-1, 1, **_FLOAT)).map(lambda m: np.linalg.qr(m)[0])
+
+
+@st.composite
+def spectra(
+    draw: st.DrawFn,
+    n: int,
+    rank: int | None = None,
+    max_condition: float = 1e8,
+) -> np.ndarray:
+    r"""n eigenvalues, descending: ``rank`` nonzero ones (drawn in [0, n] when None) from
+    :math:`\tilde a_{\max}\in[10^{-2},10^2]` down to :math:`\tilde a_{\max}/\kappa`,
+    :math:`\kappa\le` ``max_condition``, then zeros."""
+    r = draw(st.integers(0, n)) if rank is None else rank
+    if not 0 <= r <= n:
+        raise ValueError(f"rank must be in [0, {n}]; got {r}")
+    top = 10.0 ** draw(st.floats(-2, 2, **_FLOAT))
+    log_kappa = draw(st.floats(0, float(np.log10(max_condition)), **_FLOAT))
+    u = [0.0] + [draw(st.floats(0, 1, **_FLOAT)) for _ in range(max(r - 2, 0))] + ([1.0] if r >= 2 else [])
+    nonzero = sorted((top * 10.0 ** (-log_kappa * x) for x in u[:r]), reverse=True)
+    return np.array(nonzero + [0.0] * (n - r))
+
+
+@st.composite
+def _psd_parts(
+    draw: st.DrawFn, min_size: int, max_size: int, rank: str, max_condition: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = draw(st.integers(min_size, max_size))
+    if rank == "full":
+        r = n
+    elif rank == "deficient":
+        r = draw(st.integers(0, n - 1)) if n > 1 else 0
+    elif rank == "any":
+        r = draw(st.integers(0, n))
+    else:
+        raise ValueError(f"rank must be 'any', 'full' or 'deficient'; got {rank!r}")
+    ev = draw(spectra(n, r, max_condition))
+    Q = draw(orthogonal_matrices(n))
+    A = Q @ np.diag(ev) @ Q.T
+    return (A + A.T) / 2, Q, ev
+
+
+def psd_matrices(
+    min_size: int = 1, max_size: int = 6, rank: str = "any", max_condition: float = 1e8
+) -> st.SearchStrategy[np.ndarray]:
+    r"""Symmetric positive semidefinite float64 matrices of size ``min_size``..``max_size``
+    (default 1–6); ``rank`` is ``"any"``, ``"full"`` or ``"deficient"`` (rank < D, singular);
+    condition number of the nonzero part up to ``max_condition`` (default :math:`10^8`)."""
+    return _psd_parts(min_size, max_size, rank, max_condition).map(lambda parts: parts[0])
+
+
+def step_sizes(A: np.ndarray, mode: str = "any", spectrum: np.ndarray | None = None) -> st.SearchStrategy[float]:
+    r"""Step sizes :math:`\alpha` for ``A`` relative to :math:`2/\tilde a_{\max}` (see
+    :data:`ALPHA_MODES`).  For ``A = 0`` any :math:`\alpha\in[10^{-3}, 10]`."""
+    ev = np.linalg.eigvalsh(A)
+    top = float(ev[-1])
+    if mode not in ALPHA_MODES:
+        raise ValueError(f"mode must be one of {ALPHA_MODES}; got {mode!r}")
+    if top <= 0:
+        return st.floats(1e-3, 10, **_FLOAT)
+    limit = 2.0 / top
+
+    def scaled(us: st.SearchStrategy[float]) -> st.SearchStrategy[float]:
+        return us.map(lambda u: limit * u)
+
+    boundary = st.one_of(
+        st.just(limit),
+        st.tuples(st.sampled_from([-1.0, 1.0]), st.floats(1, 12, **_FLOAT)).map(lambda se: limit * (1 + se[0] * 10.0 ** (-se[1]))),
+    )
+    nonzero = [float(x) for x in (spectrum if spectrum is not None else ev) if x > 1e-12 * top]
+    one_step = st.sampled_from(nonzero).map(lambda a: 1.0 / a) if nonzero else st.just(1.0 / top)
+    table = {
+        "boundary": boundary,
+        "convergent": scaled(st.floats(0.01, 0.999, **_FLOAT)),
+        "interior": scaled(st.floats(0.25, 0.75, **_FLOAT)),
+        "divergent": scaled(st.floats(1.001, 1.5, **_FLOAT)),
+        "one_step": one_step,
+    }
+    if mode == "any":
+        return st.one_of(table["convergent"], table["boundary"], table["divergent"], table["one_step"])
+    return table[mode]
+
+
+@st.composite
+def gd_problems(
+    draw: st.DrawFn,
+    min_size: int = 1,
+    max_size: int = 6,
+    rank: str = "any",
+    max_condition: float = 1e8,
+    b_in_range: bool | None = None,
+    alpha: str = "any",
+) -> GDProblem:
+    r"""GD problems :math:`(\mathbf A,\mathbf b,c,\mathbf w^{(0)},\alpha)` (½ scale).
+
+    - ``A``: :func:`psd_matrices` (``rank``, ``max_condition``);
+    - ``b``: in range(A) (:math:`\mathbf b = \mathbf Q_r\mathbf y`) when ``b_in_range`` is True;
+      out of it when False (adds :math:`\mathbf Q_0\mathbf z` with every null component
+      :math:`|z_i|\in[0.1, 10]`, forcing a rank-deficient A); either when None.
+      Entries of :math:`\mathbf y` are scaled by :math:`\tilde a_j` so the minimiser
+      :math:`-\mathbf A^\dagger\mathbf b` stays O(10) whatever the conditioning;
+    - ``w0`` entries in [-10, 10], ``c`` in [-10, 10];
+    - ``alpha``: :func:`step_sizes` mode.
+    """
+    in_range = draw(st.booleans()) if b_in_range is None else b_in_range
+    if not in_range and rank == "full":
+        raise ValueError("b out of range(A) needs a rank-deficient A; got rank='full'")
+    n_min = max(min_size, 2) if not in_range else min_size
+    A, Q, ev = draw(_psd_parts(n_min, max(max_size, n_min), rank if in_range else "deficient", max_condition))
+    n = A.shape[0]
+    r = int(np.count_nonzero(ev))
+    coords = np.array([draw(st.floats(-10, 10, **_FLOAT)) for _ in range(n)])
+    b = -Q[:, :r] @ (ev[:r] * coords[:r])  # = -A (Q_r coords_r): minimiser Q_r coords_r
+    if not in_range:
+        z = np.array([draw(st.floats(0.1, 10, **_FLOAT)) * draw(st.sampled_from([-1.0, 1.0])) for _ in range(n - r)])
+        b = b + Q[:, r:] @ z
+    w0 = np.array([draw(st.floats(-10, 10, **_FLOAT)) for _ in range(n)])
+    c = draw(st.floats(-10, 10, **_FLOAT))
+    mode = alpha
+    step = draw(step_sizes(A, mode, ev))
+    kappa = ev[0] / ev[r - 1] if r else float("nan")
+    note = f"D = {n}, rank {r}, κ = {kappa:.3g}, b {'in' if in_range else 'out of'} range(A), α mode {mode!r}"
+    return GDProblem(A, b, c, w0, step, ev, note)
+
+
+def step_counts(max_k: int = 300, max_count: int = 6) -> st.SearchStrategy[list[int]]:
+    """Sorted distinct step counts in [0, ``max_k``], always including 0 and 1."""
+    return st.lists(st.integers(0, max_k), max_size=max_count).map(lambda ks: sorted({0, 1, *ks}))
+
+
+@st.composite
+def least_squares_problems(
+    draw: st.DrawFn, max_points: int = 8, max_features: int = 6, max_condition: float = 1e3, alpha: str = "interior"
+) -> LeastSquaresProblem:
+    r""":math:`\boldsymbol\Phi\in\mathbb R^{N\times D}` (rows are data points, N, D ≥ 1) of
+    random rank ≤ min(N, D) with singular values from :math:`\sigma_{\max}\in[0.1,10]` down to
+    :math:`\sigma_{\max}/\kappa`, :math:`\kappa\le` ``max_condition`` (so
+    :math:`\mathbf A=\boldsymbol\Phi^\top\boldsymbol\Phi/N` has condition up to its square), and
+    targets :math:`\mathbf t` in [-10, 10]; ``alpha`` as in :func:`step_sizes` for that A."""
+    from .simulate import least_squares_quadratic
+
+    N = draw(st.integers(1, max_points))
+    D = draw(st.integers(1, max_features))
+    r = draw(st.integers(0, min(N, D)))
+    sv = np.sqrt(draw(spectra(min(N, D), r, max_condition**2)))
+    U = draw(orthogonal_matrices(N))
+    V = draw(orthogonal_matrices(D))
+    S = np.zeros((N, D))
+    S[np.arange(min(N, D)), np.arange(min(N, D))] = sv
+    Phi = U @ S @ V.T
+    t = np.array([draw(st.floats(-10, 10, **_FLOAT)) for _ in range(N)])
+    A, _, _ = least_squares_quadratic(Phi, t)
+    step = draw(step_sizes(A, alpha))
+    return LeastSquaresProblem(Phi, t, step, f"N = {N}, D = {D}, rank {r}")
+
+
+@st.composite
+def invertible_matrices(draw: st.DrawFn, n: int, max_condition: float = 1e3) -> np.ndarray:
+    r"""n×n invertible matrices :math:`\mathbf U\,\mathrm{diag}(s)\,\mathbf V^\top` with singular
+    values :math:`s_i\in[\kappa^{-1/2},\kappa^{1/2}]`, :math:`\kappa\le` ``max_condition``."""
+    U = draw(orthogonal_matrices(n))
+    V = draw(orthogonal_matrices(n))
+    half = 0.5 * float(np.log10(max_condition))
+    s = np.array([10.0 ** draw(st.floats(-half, half, **_FLOAT)) for _ in range(n)])
+    return U @ np.diag(s) @ V.T
+
+
+def shifts(n: int) -> st.SearchStrategy[np.ndarray]:
+    """Shift vectors s in [-10, 10]^n."""
+    return arrays(np.float64, (n,), elements=st.floats(-10, 10, **_FLOAT))
