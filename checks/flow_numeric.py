@@ -1,0 +1,370 @@
+r"""Gradient flow on least squares, numerically: closed-form evaluators and real simulations.
+
+Source: 000 (gradient flow, residual / function / parameter / prediction evolution), the
+formulas proved in ``derive.flow`` and ``derive.function_space``.  The loss is
+
+.. math::
+
+    L(\mathbf w) = \frac{c}{2}\|\mathbf X\mathbf w - \mathbf y\|^2, \qquad
+    c = 1 \text{ (``scale="sum"``, 000's convention)}, \quad
+    c = 1/N \text{ (``scale="mean"``)},
+
+rows of :math:`\mathbf X \in \mathbb R^{N\times D}` are data points.  Gradient flow
+:math:`\dot{\mathbf w} = -\nabla L = -c\,\mathbf X^\top(\mathbf X\mathbf w - \mathbf y)` has, with
+:math:`\mathbf K_c = c\,\mathbf X\mathbf X^\top` (so the mean scale turns :math:`e^{-\mathbf Kt}` into
+:math:`e^{-\mathbf Kt/N}`) and :math:`\mathbf r_0 = \mathbf X\mathbf w_0 - \mathbf y`,
+
+.. math::
+
+    \mathbf r(t) = e^{-\mathbf K_c t}\mathbf r_0, \quad
+    \mathbf f(t) = \mathbf y + \mathbf r(t), \quad
+    \mathbf w(t) = \mathbf w_0 - c\,\mathbf X^\top \varphi(\mathbf K_c, t)\,\mathbf r_0, \quad
+    f(\mathbf x_\star, t) = \mathbf x_\star^\top \mathbf w(t),
+
+with :math:`\varphi(\lambda, t) = (1 - e^{-\lambda t})/\lambda` (:math:`= t` at
+:math:`\lambda = 0`), which for :math:`c = 1` is 000's
+:math:`\mathbf w(t) = \mathbf w_0 - \mathbf X^\top\mathbf K^\dagger(\mathbf I - e^{-\mathbf Kt})\mathbf r_0`.
+
+Evaluation (:class:`LinearFlow`): one thin SVD :math:`\mathbf X = \mathbf U\mathbf S\mathbf V^\top`
+(so :math:`\mathbf K_c = \mathbf U (c\mathbf S^2)\mathbf U^\top` on the range of X, and 0 on its
+complement), then every time point costs :math:`O(N m)`, :math:`m = \min(N, D)`.  Singular
+values below :math:`\tau` (``checks.simulate.eigenvalue_tolerance`` of the singular values) are
+zero: those directions of the residual never move (:math:`e^{0} = 1`) and contribute nothing
+to :math:`\mathbf w(t)` (:math:`\mathbf X^\top\mathbf u = 0`), so :math:`t = \infty` and singular K
+give the projection limits :math:`(\mathbf I - \mathbf K\mathbf K^\dagger)\mathbf r_0` and
+:math:`(\mathbf I - \mathbf X^\dagger\mathbf X)\mathbf w_0 + \mathbf X^\dagger\mathbf y` without NaN.
+For positive eigenvalues :math:`c\,s\,\varphi(cs^2, t) = -\mathrm{expm1}(-cs^2t)/s`, accurate for
+tiny :math:`\lambda t`.
+
+:class:`LinearFlowMP` evaluates the same formulas in mpmath (``dps`` digits) from an
+eigendecomposition of :math:`\mathbf K_c` (``mpmath.eigsy``): an independent route, used as the
+high-precision reference.
+
+Simulations: :func:`integrate_flow` (scipy ``solve_ivp``, DOP853 or an implicit method with the
+exact Jacobian, tight tolerances) and :func:`gd_parameters` (GD with step :math:`\alpha`, the
+forward-Euler discretisation of the flow).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import mpmath
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from .simulate import eigenvalue_tolerance
+
+__all__ = [
+    "Scale",
+    "scale_factor",
+    "phi",
+    "phi_mp",
+    "LinearFlow",
+    "LinearFlowMP",
+    "linear_flow",
+    "integrate_flow",
+    "gd_parameters",
+    "THREE_POINT",
+]
+
+Scale = Literal["sum", "mean"]
+
+
+def scale_factor(scale: Scale, n_data: int) -> float:
+    r"""The factor :math:`c` of :math:`L = \frac c2\|\mathbf X\mathbf w - \mathbf y\|^2`:
+    1 for ``"sum"`` (000), :math:`1/N` for ``"mean"``."""
+    if scale == "sum":
+        return 1.0
+    if scale == "mean":
+        return 1.0 / n_data
+    raise ValueError(f"scale must be 'sum' or 'mean'; got {scale!r} of type {type(scale).__name__}")
+
+
+def phi(lam: np.ndarray, t: np.ndarray) -> np.ndarray:
+    r""":math:`\varphi(\lambda, t) = \int_0^t e^{-\lambda\tau}d\tau = (1 - e^{-\lambda t})/\lambda`,
+    elementwise with broadcasting, stable for small :math:`\lambda t` (``-expm1(-λt)/λ``),
+    :math:`= t` at :math:`\lambda = 0` and :math:`= 1/\lambda` at :math:`t = \infty`,
+    :math:`\lambda > 0` (000, parameter evolution).  :math:`\varphi(0, \infty) = \infty`.
+
+    >>> phi(np.array([0.0, 1e-20, 2.0]), np.array([3.0, 3.0, np.inf])).tolist()
+    [3.0, 3.0, 0.5]
+    """
+    lam, t = np.broadcast_arrays(np.asarray(lam, dtype=float), np.asarray(t, dtype=float))
+    out = np.empty(lam.shape)
+    zero = lam == 0
+    out[zero] = t[zero]
+    nz = ~zero
+    with np.errstate(over="ignore", invalid="ignore"):
+        lt = lam[nz] * t[nz]
+        out[nz] = np.where(np.isinf(t[nz]), 1.0 / lam[nz], -np.expm1(-lt) / lam[nz])
+    return out
+
+
+def phi_mp(lam, t):
+    r""":math:`\varphi(\lambda, t) = (1 - e^{-\lambda t})/\lambda` in mpmath (``t`` may be
+    ``mpmath.inf``; :math:`t` at :math:`\lambda = 0`)."""
+    lam, t = mpmath.mpf(lam), mpmath.mpf(t)
+    if lam == 0:
+        return t
+    if mpmath.isinf(t):
+        return 1 / lam
+    return -mpmath.expm1(-lam * t) / lam
+
+
+def _as_2d(name: str, value, rows: int | None = None) -> np.ndarray:
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-d array; got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite; got {arr}")
+    return arr
+
+
+def _as_vec(name: str, value, length: int) -> np.ndarray:
+    arr = np.asarray(value, dtype=float).reshape(-1)
+    if arr.shape != (length,):
+        raise ValueError(f"{name} must have {length} entries; got shape {np.shape(value)}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite; got {arr}")
+    return arr
+
+
+def _times(ts) -> np.ndarray:
+    t = np.atleast_1d(np.asarray(ts, dtype=float))
+    if t.ndim != 1 or np.any(np.isnan(t)) or np.any(t < 0):
+        raise ValueError(f"times must be a 1-d array of numbers >= 0 (inf allowed); got {ts!r}")
+    return t
+
+
+@dataclass(frozen=True)
+class LinearFlow:
+    r"""Closed forms of gradient flow on :math:`L = \frac c2\|\mathbf X\mathbf w - \mathbf y\|^2`
+    (module docstring), evaluated from one thin SVD of X.  Build with :func:`linear_flow`.
+
+    ``s`` are the positive singular values of X (zeros removed), ``U`` (N×m) and ``V`` (D×m)
+    the matching singular vectors, ``lam = c s^2`` the nonzero eigenvalues of
+    :math:`\mathbf K_c = c\mathbf X\mathbf X^\top`, ``coef = U^T r0``.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    w0: np.ndarray
+    c: float
+    s: np.ndarray
+    U: np.ndarray
+    V: np.ndarray
+    lam: np.ndarray
+    r0: np.ndarray
+    coef: np.ndarray
+
+    @property
+    def rank(self) -> int:
+        """The numerical rank of X (= rank of K)."""
+        return int(self.s.size)
+
+    @property
+    def trainable(self) -> bool:
+        r"""True iff K has full rank N: then :math:`\mathbf r(t) \to 0` (``flow.trainability``)."""
+        return self.rank == self.X.shape[0]
+
+    def residual(self, ts) -> np.ndarray:
+        r""":math:`\mathbf r(t) = e^{-\mathbf K_c t}\mathbf r_0` at each time (rows), shape (T, N);
+        at :math:`t = \infty`, :math:`(\mathbf I - \mathbf K\mathbf K^\dagger)\mathbf r_0` (000, eq 11;
+        ``flow.residual``, ``flow.trainability``)."""
+        t = _times(ts)
+        with np.errstate(over="ignore"):
+            decay = -np.expm1(-np.outer(t, self.lam))  # 1 - e^{-λt}, (T, m); 1 at t = inf
+        return self.r0[None, :] - (decay * self.coef[None, :]) @ self.U.T
+
+    def outputs(self, ts) -> np.ndarray:
+        r""":math:`\mathbf f(t) = \mathbf y + e^{-\mathbf K_c t}(\mathbf f_0 - \mathbf y)` at the training
+        inputs, shape (T, N) (000, eq 12; ``flow.residual``)."""
+        return self.y[None, :] + self.residual(ts)
+
+    def _shift(self, ts) -> np.ndarray:
+        # c s φ(c s², t) U^T r0 = -expm1(-λ t)/s · coef, (T, m)
+        t = _times(ts)
+        with np.errstate(over="ignore"):
+            decay = -np.expm1(-np.outer(t, self.lam))
+        return decay * (self.coef / self.s)[None, :]
+
+    def parameters(self, ts) -> np.ndarray:
+        r""":math:`\mathbf w(t) = \mathbf w_0 - c\mathbf X^\top\varphi(\mathbf K_c, t)\mathbf r_0`, shape (T, D)
+        (000, eq 16 for any rank, sum scale :math:`c = 1`: :math:`\mathbf w_0 - \mathbf X^\top\mathbf K^\dagger(\mathbf I
+        - e^{-\mathbf Kt})\mathbf r_0`; ``flow.parameter_evolution``).  At :math:`t = \infty`:
+        :math:`(\mathbf I - \mathbf X^\dagger\mathbf X)\mathbf w_0 + \mathbf X^\dagger\mathbf y`."""
+        return self.w0[None, :] - self._shift(ts) @ self.V.T
+
+    def predict(self, x_star, ts) -> np.ndarray:
+        r""":math:`f(\mathbf x_\star, t) = \mathbf x_\star^\top\mathbf w(t) = a(t) + \mathbf b(t)^\top\mathbf w_0`
+        for each row of ``x_star`` (M×D, or one point of length D), shape (T, M)
+        (000, eq 21–24; ``flow.predictions``)."""
+        xs = np.atleast_2d(np.asarray(x_star, dtype=float))
+        if xs.shape[1] != self.X.shape[1]:
+            raise ValueError(f"x_star must have {self.X.shape[1]} columns (one per parameter); got shape {xs.shape}")
+        proj = xs @ self.V  # (M, m)
+        return (xs @ self.w0)[None, :] - self._shift(ts) @ proj.T
+
+    def loss(self, ts) -> np.ndarray:
+        r""":math:`L(t) = \frac c2\|\mathbf r(t)\|^2`, shape (T,)."""
+        r = self.residual(ts)
+        return 0.5 * self.c * np.einsum("ij,ij->i", r, r)
+
+
+def linear_flow(X, y, w0, scale: Scale = "sum") -> LinearFlow:
+    r"""Prepare the closed-form evaluators of gradient flow on
+    :math:`L = \frac c2\|\mathbf X\mathbf w - \mathbf y\|^2` (``scale``: ``"sum"`` c = 1, ``"mean"``
+    c = 1/N) from ``X`` (N×D, rows are data), ``y`` (N), ``w0`` (D).  One thin SVD,
+    :math:`O(N D \min(N, D))`.
+
+    >>> fl = linear_flow([[1.0, 0.0], [0.0, 0.0]], [1.0, 1.0], [0.0, 0.0])
+    >>> fl.residual([0.0, np.inf]).tolist()
+    [[-1.0, -1.0], [0.0, -1.0]]
+    """
+    Xa = _as_2d("X", X)
+    N, D = Xa.shape
+    ya, wa = _as_vec("y", y, N), _as_vec("w0", w0, D)
+    c = scale_factor(scale, N)
+    U, s, Vt = np.linalg.svd(Xa, full_matrices=False)
+    keep = s > eigenvalue_tolerance(s) if s.size else np.zeros(0, bool)
+    U, s, V = U[:, keep], s[keep], Vt[keep].T
+    r0 = Xa @ wa - ya
+    return LinearFlow(Xa, ya, wa, c, s, U, V, c * s**2, r0, U.T @ r0)
+
+
+@dataclass(frozen=True)
+class LinearFlowMP:
+    r"""The closed forms of :class:`LinearFlow` in mpmath at ``dps`` digits, from the symmetric
+    eigendecomposition :math:`\mathbf K_c = \mathbf Q\Lambda\mathbf Q^\top` (``mpmath.eigsy``);
+    eigenvalues :math:`\le 10^{-(dps-10)}\lambda_{\max} N` count as zero.  Inputs are converted
+    exactly from float64 (or given as strings / mpf).  Suited to N, D up to a few dozen."""
+
+    X: mpmath.matrix
+    y: mpmath.matrix
+    w0: mpmath.matrix
+    c: mpmath.mpf
+    lam: list
+    Q: mpmath.matrix
+    dps: int
+
+    @classmethod
+    def build(cls, X, y, w0, scale: Scale = "sum", dps: int = 50) -> LinearFlowMP:
+        """Convert and decompose (see the class docstring)."""
+        with mpmath.workdps(dps):
+            Xm = mpmath.matrix([[mpmath.mpf(v) for v in row] for row in X])
+            N, D = Xm.rows, Xm.cols
+            ym = mpmath.matrix([mpmath.mpf(v) for v in np.asarray(y, dtype=object).reshape(-1)])
+            wm = mpmath.matrix([mpmath.mpf(v) for v in np.asarray(w0, dtype=object).reshape(-1)])
+            if ym.rows != N or wm.rows != D:
+                raise ValueError(f"y must have {N} entries and w0 {D}; got {ym.rows} and {wm.rows}")
+            c = mpmath.mpf(1) if scale == "sum" else mpmath.mpf(1) / N
+            if scale not in ("sum", "mean"):
+                raise ValueError(f"scale must be 'sum' or 'mean'; got {scale!r}")
+            K = c * Xm * Xm.T
+            ev, Q = mpmath.eigsy(K)
+            top = max([abs(v) for v in ev] + [mpmath.mpf(0)])
+            tol = top * N * mpmath.mpf(10) ** (-(dps - 10))
+            lam = [v if abs(v) > tol else mpmath.mpf(0) for v in ev]
+            return cls(Xm, ym, wm, c, lam, Q, dps)
+
+    def _coef(self):
+        r0 = self.X * self.w0 - self.y
+        return self.Q.T * r0
+
+    def residual(self, t) -> mpmath.matrix:
+        r""":math:`\mathbf r(t) = \mathbf Q e^{-\Lambda t}\mathbf Q^\top\mathbf r_0` (``t`` may be ``mpmath.inf``)."""
+        with mpmath.workdps(self.dps):
+            t = mpmath.mpf(t)
+            coef = self._coef()
+            g = mpmath.matrix([coef[i] * (mpmath.exp(-lam * t) if lam > 0 else 1) for i, lam in enumerate(self.lam)])
+            return self.Q * g
+
+    def parameters(self, t) -> mpmath.matrix:
+        r""":math:`\mathbf w(t) = \mathbf w_0 - c\mathbf X^\top\mathbf Q\varphi(\Lambda, t)\mathbf Q^\top\mathbf r_0`
+        (zero eigenvalues dropped: :math:`\mathbf X^\top\mathbf q = 0` for them)."""
+        with mpmath.workdps(self.dps):
+            t = mpmath.mpf(t)
+            coef = self._coef()
+            g = mpmath.matrix([coef[i] * phi_mp(lam, t) if lam > 0 else 0 for i, lam in enumerate(self.lam)])
+            return self.w0 - self.c * self.X.T * (self.Q * g)
+
+    def predict(self, x_star, t):
+        r""":math:`f(\mathbf x_\star, t) = \mathbf x_\star^\top\mathbf w(t)`."""
+        with mpmath.workdps(self.dps):
+            xs = mpmath.matrix([mpmath.mpf(v) for v in x_star])
+            return (xs.T * self.parameters(t))[0]
+
+
+def integrate_flow(
+    X,
+    y,
+    w0,
+    ts: Sequence[float],
+    scale: Scale = "sum",
+    rtol: float = 1e-12,
+    atol: float = 1e-14,
+    method: str = "DOP853",
+) -> np.ndarray:
+    r"""Integrate gradient flow :math:`\dot{\mathbf w} = -c\,\mathbf X^\top(\mathbf X\mathbf w - \mathbf y)`
+    numerically (scipy ``solve_ivp``) from :math:`\mathbf w(0) = \mathbf w_0` and return
+    :math:`\mathbf w(t)` at the finite, sorted times ``ts``, shape (T, D) (000, eq 6–7; the
+    ground truth for the closed forms).  ``method="DOP853"`` (explicit, order 8) suits
+    well-conditioned problems; for stiff ones pass ``"Radau"`` or ``"BDF"``, which receive the
+    exact Jacobian :math:`-c\mathbf X^\top\mathbf X`.
+    """
+    Xa = _as_2d("X", X)
+    N, D = Xa.shape
+    ya, wa = _as_vec("y", y, N), _as_vec("w0", w0, D)
+    c = scale_factor(scale, N)
+    t = _times(ts)
+    if not np.all(np.isfinite(t)) or np.any(np.diff(t) < 0):
+        raise ValueError(f"ts must be finite and sorted for integration; got {ts!r}")
+    A = c * Xa.T @ Xa
+    b = c * Xa.T @ ya
+
+    def rhs(_t, w):
+        return b - A @ w
+
+    kwargs = {"jac": lambda _t, _w: -A} if method in ("Radau", "BDF", "LSODA") else {}
+    sol = solve_ivp(rhs, (0.0, float(t[-1]) if t.size else 0.0), wa, method=method, t_eval=t, rtol=rtol, atol=atol, **kwargs)
+    if not sol.success:
+        raise RuntimeError(f"solve_ivp ({method}) failed: {sol.message}")
+    return sol.y.T
+
+
+def gd_parameters(X, y, w0, alpha: float, steps: Sequence[int] | int, scale: Scale = "sum") -> np.ndarray:
+    r"""Gradient descent :math:`\mathbf w^{(k+1)} = \mathbf w^{(k)} - \alpha c\,\mathbf X^\top(\mathbf X\mathbf w^{(k)} - \mathbf y)`
+    (000, eq 5: the forward-Euler discretisation of the flow with step :math:`\alpha`), returning
+    :math:`\mathbf w^{(k)}` for each k in ``steps``, shape (len(steps), D).  Step k approximates
+    :math:`\mathbf w(k\alpha)` with error :math:`O(\alpha)` (``flow.gd_limit``)."""
+    Xa = _as_2d("X", X)
+    N, D = Xa.shape
+    ya, wa = _as_vec("y", y, N), _as_vec("w0", w0, D)
+    c = scale_factor(scale, N)
+    ks = np.atleast_1d(np.asarray(steps, dtype=np.int64))
+    if ks.ndim != 1 or np.any(ks < 0):
+        raise ValueError(f"steps must be nonnegative integers; got {steps!r}")
+    if not alpha > 0:
+        raise ValueError(f"alpha must be > 0; got {alpha!r}")
+    A = c * Xa.T @ Xa
+    b = c * Xa.T @ ya
+    want = {int(k) for k in ks}
+    out: dict[int, np.ndarray] = {}
+    w = wa.copy()
+    for k in range(int(ks.max()) + 1 if ks.size else 0):
+        if k in want:
+            out[k] = w.copy()
+        w = w - alpha * (A @ w - b)
+    return np.array([out[int(k)] for k in ks])
+
+
+THREE_POINT = {
+    "X": [[0.2, 1.0], [0.4, 1.0], [0.8, 1.0]],
+    "y": [-0.1, 0.15, 0.3],
+    "w0": [-0.05, -0.4],
+}
+"""The worked example of 000 (fitting a line to three points; MATH.md): rows of X are
+(x_i, 1), so w = (slope, intercept).  Sum loss scale."""
