@@ -115,8 +115,12 @@ def convergence_condition(A_value, b_value, alpha_symbol=alpha) -> sp.Basic:
     (001 §2.2, A1–A2).  ``false`` when b ∉ range(A) (J unbounded below, some coordinate drifts);
     ``alpha > 0`` when A = 0 and b = 0.
 
+    The default symbol is positive, so ``alpha > 0`` is implied; pass a real symbol to see it.
+
     >>> import sympy as sp
     >>> convergence_condition(sp.Matrix([[2, 0], [0, 0]]), sp.Matrix([-2, 0]))
+    alpha < 1
+    >>> convergence_condition([[2, 0], [0, 0]], [-2, 0], sp.Symbol("alpha", real=True))
     (alpha > 0) & (alpha < 1)
     """
     A_m, b_m = sp.Matrix(A_value), sp.Matrix(b_value)
