@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from .derivation import Derivation
 from .verify import verify
@@ -47,7 +47,7 @@ def ids() -> list[str]:
     return list(builders())
 
 
-@lru_cache(maxsize=None)
+@cache
 def get(id: str, verified: bool = True) -> Derivation:
     """The derivation with this id, verified (certificates attached) unless ``verified=False``.
 

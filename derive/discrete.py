@@ -18,7 +18,29 @@ import sympy as sp
 
 from .derivation import Assumptions, Definition, Derivation, Identity, Recurrence, Source, Step
 from .matrices import Pinv
-from .notation import D, I, N, A, Phi, a_j, a_max, a_min, alpha, b, c, k, kappa, n, tt, w0, wk, winf, wstar_j, wt0_j, wt_j
+from .notation import (
+    A,
+    D,
+    I,
+    N,
+    Phi,
+    a_j,
+    a_max,
+    a_min,
+    alpha,
+    b,
+    c,
+    k,
+    kappa,
+    n,
+    tt,
+    w0,
+    winf,
+    wk,
+    wstar_j,
+    wt0_j,
+    wt_j,
+)
 
 __all__ = ["closed_form_iterate", "limit_point", "loss_after", "DERIVATIONS"]
 

@@ -29,8 +29,16 @@ from pathlib import Path
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from .derivation import Definition, Derivation, Equivalent, Holds, Identity, Recurrence, Refuted, Step
-from .matrices import Pinv
+from .derivation import (
+    Definition,
+    Derivation,
+    Equivalent,
+    Holds,
+    Identity,
+    Recurrence,
+    Refuted,
+    Step,
+)
 
 __all__ = ["GDLatexPrinter", "latex", "claim_latex", "render_name", "render_step", "render_derivation", "render_document", "compile_pdf"]
 

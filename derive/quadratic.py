@@ -16,7 +16,7 @@ import sympy as sp
 
 from .derivation import Assumptions, Definition, Derivation, Identity, Source, Step
 from .matrices import Pinv
-from .notation import D, I, N, A, Phi, alpha, b, c, eps, n, tt, v, w
+from .notation import A, D, I, N, Phi, alpha, b, eps, n, tt, v, w
 
 __all__ = [
     "least_squares_quadratic",

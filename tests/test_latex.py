@@ -11,7 +11,7 @@ import sympy as sp
 from derive.catalogue import get
 from derive.latex import compile_pdf, latex, render_derivation, render_document, render_name
 from derive.matrices import Pinv
-from derive.notation import A, I, Phi, alpha, b, k, w0, winf, wt0_j
+from derive.notation import A, I, Phi, alpha, k, w0, winf, wt0_j
 
 NOTATION = [
     (A.T, r"\mathbf{A}^{\top}"),

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from derive.derivation import Assumptions, Definition, Equivalent, Holds, Identity, Recurrence, Refuted
+from derive.derivation import (
+    Assumptions,
+    Definition,
+    Equivalent,
+    Holds,
+    Identity,
+    Recurrence,
+    Refuted,
+)
 from derive.matrices import Pinv, random_instance, rational_orthogonal
 from derive.notation import A, I, alpha, b, c, k, n, w, x_j
 from derive.verify import _numeric_decide, explicit, verify_claim
