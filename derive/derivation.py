@@ -120,6 +120,12 @@ class Assumptions:
         return expr
 
 
+def _sympify_fields(obj, *names: str) -> None:
+    """Turn plain numbers in a frozen claim into SymPy objects (``Identity(x, 0)``)."""
+    for name in names:
+        object.__setattr__(obj, name, sp.sympify(getattr(obj, name)))
+
+
 class Claim:
     """Base class of claims; subclasses are frozen dataclasses holding SymPy objects."""
 
@@ -139,6 +145,9 @@ class Identity(Claim):
 
     lhs: Basic
     rhs: Basic
+
+    def __post_init__(self) -> None:
+        _sympify_fields(self, "lhs", "rhs")
 
 
 @dataclass(frozen=True)
@@ -191,6 +200,9 @@ class Refuted(Claim):
 
     lhs: Basic
     rhs: Basic
+
+    def __post_init__(self) -> None:
+        _sympify_fields(self, "lhs", "rhs")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .derivation import Assumptions, Definition, Derivation, Identity, Recurrence, Source, Step
+from .derivation import Assumptions, Definition, Derivation, Holds, Identity, Recurrence, Source, Step
 from .matrices import Pinv
 from .notation import (
     A,
@@ -192,6 +192,8 @@ def loss_decay() -> Derivation:
     Jc = lambda x: a_j / 2 * x**2 + bt * x  # noqa: E731
     eps_ = sp.Symbol("epsilon", positive=True)
     k_eps = sp.Symbol("k_epsilon", positive=True)
+    u = sp.Symbol("u", positive=True)
+    bound = sp.exp(-u) - (1 - u)
     steps = [
         Step(Identity(Jc(wt_j) - Jc(wstar_j), a_j / 2 * (wt_j - wstar_j) ** 2), "per eigendirection, J is a parabola around its minimum", given=positive),
         Step(
@@ -209,9 +211,12 @@ def loss_decay() -> Derivation:
             "with $\\alpha = 1/\\tilde a_{\\max}$ the slowest direction, the smallest nonzero curvature, contracts by $1 - 1/\\kappa$, $\\kappa = \\tilde a_{\\max}/\\tilde a_{\\min}$",
             given=Assumptions(definitions={kappa: a_max / a_min}),
         ),
+        Step(Identity(sp.Subs(bound, u, 0), 0), "the bound $1 - u \\le e^{-u}$: the gap $g(u) = e^{-u} - (1 - u)$ vanishes at 0"),
+        Step(Identity(sp.Derivative(bound, u), 1 - sp.exp(-u)), "its derivative"),
+        Step(Holds(1 - sp.exp(-u) >= 0), "is nonnegative for $u > 0$, so $g \\ge 0$; with $u = 1/\\kappa$, $(1 - 1/\\kappa)^{2k} \\le e^{-2k/\\kappa}$"),
         Step(
             Identity(sp.exp(-2 * k_eps / kappa), eps_),
-            "using the standard bound $(1 - 1/\\kappa)^{2k} \\le e^{-2k/\\kappa}$ (not checked here), $k_\\epsilon = \\frac{\\kappa}{2}\\log\\frac1\\epsilon$ steps shrink the gap by $\\epsilon$: $O(\\kappa\\log 1/\\epsilon)$ iterations",
+            "$k_\\epsilon = \\frac{\\kappa}{2}\\log\\frac1\\epsilon$ steps shrink the gap by $\\epsilon$: $O(\\kappa\\log 1/\\epsilon)$ iterations",
             given=Assumptions(definitions={k_eps: kappa / 2 * sp.log(1 / eps_)}),
         ),
     ]

@@ -142,6 +142,19 @@ class GDLatexPrinter(LatexPrinter):
         base, exp = expr.args
         return self._wrap(base) + "^{" + self._print(exp) + "}"
 
+    def _print_MatMul(self, expr):
+        """A rational coefficient prints as a fraction in front, without parentheses."""
+        coeff, factors = expr.as_coeff_mmul()
+        if coeff.is_Rational and coeff not in (1, -1) and factors.args:
+            rest = self._print(sp.MatMul(*factors.args)) if len(factors.args) > 1 else self._wrap_factor(factors.args[0])
+            sign = "- " if coeff < 0 else ""
+            return f"{sign}{self._print(abs(coeff))} {rest}"
+        return super()._print_MatMul(expr)
+
+    def _wrap_factor(self, arg) -> str:
+        text = self._print(arg)
+        return rf"\left({text}\right)" if isinstance(arg, sp.MatAdd) else text
+
     def _print_MatAdd(self, expr):
         """Terms with a plus sign first (``I - αA``, not ``-αA + I``), the rest in SymPy's order."""
         terms = list(expr.args)
@@ -198,6 +211,68 @@ def _escape(text: str) -> str:
     return "".join(p if p.startswith("$") else "".join(table.get(c, c) for c in p) for p in parts)
 
 
+_LINE = 62
+"""Visible characters of math that fit on one line of the document (A4, 2 cm margins, 11 pt)."""
+_SIDE = 32
+
+
+def _visible(tex: str) -> int:
+    """A rough count of the characters a LaTeX math string shows."""
+    tex = re.sub(r"\\(left|right|mathbf|boldsymbol|tilde|top|dagger)\b", "", tex)
+    tex = re.sub(r"\\[a-zA-Z]+", "x", tex)
+    return len(re.sub(r"[{}^_\s]", "", tex))
+
+
+def _terms(tex: str) -> list[str]:
+    """Split a printed sum at its top-level + and - signs (each piece keeps its sign)."""
+    pieces, depth, start, i = [], 0, 0, 0
+    while i < len(tex):
+        if tex.startswith(r"\left", i):
+            depth += 1
+            i += 5
+            continue
+        if tex.startswith(r"\right", i):
+            depth -= 1
+            i += 6
+            continue
+        ch = tex[i]
+        if ch in "{(":
+            depth += 1
+        elif ch in "})":
+            depth -= 1
+        elif depth == 0 and tex.startswith((" + ", " - "), i) and i > start:
+            pieces.append(tex[start:i].strip())
+            start = i + 1
+        i += 1
+    pieces.append(tex[start:].strip())
+    return [p for p in pieces if p]
+
+
+def _fit(tex: str, width: int) -> str:
+    """``tex`` as is when it is short, else a ``multlined`` block broken at top-level signs."""
+    if _visible(tex) <= width:
+        return tex
+    lines, current = [], ""
+    for term in _terms(tex):
+        if current and _visible(current + term) > width:
+            lines.append(current)
+            current = term
+        else:
+            current = f"{current} {term}".strip()
+    lines.append(current)
+    if len(lines) == 1:
+        return tex
+    return r"\begin{multlined}[t] " + r" \\ ".join(lines) + r" \end{multlined}"
+
+
+def _relation(lhs: str, op: str, rhs: str) -> str:
+    """``lhs &op rhs`` with long sides broken over several lines."""
+    if _visible(lhs) + _visible(rhs) <= _LINE:
+        return f"{lhs} &{op} {rhs}"
+    side = _SIDE if _visible(lhs) > _SIDE else _LINE - _visible(lhs)
+    return f"{_fit(lhs, _SIDE)} &{op} {_fit(rhs, side)}"
+
+
 def _reason(step: Step, extra: str = "") -> str:
     """The reason of a step in text mode, with its step-level conditions and its method."""
     cert = step.certificate
@@ -219,12 +294,12 @@ def render_step(step: Step, previous: Step | None = None) -> tuple[list[str], st
     if isinstance(c, Identity):
         prev = previous.claim if previous is not None else None
         if isinstance(prev, Identity) and prev.rhs == c.lhs:
-            return [f"&= {latex(c.rhs)}"], _reason(step)
-        return [f"{latex(c.lhs)} &= {latex(c.rhs)}"], _reason(step)
+            return [f"&= {_fit(latex(c.rhs), _LINE)}"], _reason(step)
+        return [_relation(latex(c.lhs), "=", latex(c.rhs))], _reason(step)
     if isinstance(c, Definition):
         if c.rhs is None:
             return [f"& {latex(c.lhs)}"], _reason(step)
-        return [rf"{latex(c.lhs)} &\coloneqq {latex(c.rhs)}"], _reason(step)
+        return [_relation(latex(c.lhs), r"\coloneqq", latex(c.rhs))], _reason(step)
     if isinstance(c, Holds):
         conds = step.given.conditions if step.given is not None else ()
         if conds:
@@ -237,7 +312,7 @@ def render_step(step: Step, previous: Step | None = None) -> tuple[list[str], st
         shifted, first = _shift(c.name, c.index), _initial(c.name, c.index)
         lines = [
             rf"{latex(shifted)} &= {latex(c.update_expression())},\qquad {latex(first)} = {latex(c.initial)}",
-            rf"\implies {latex(c.name)} &= {latex(c.solution)}",
+            rf"\implies " + _relation(latex(c.name), "=", latex(c.solution)),
         ]
         return lines, _reason(step, "; the recurrence, then its solution, by induction on $" + latex(c.index) + "$")
     if isinstance(c, Refuted):
@@ -246,7 +321,7 @@ def render_step(step: Step, previous: Step | None = None) -> tuple[list[str], st
             extra = "; fails at $" + _COMMA.join(
                 f"{render_name(k, bold=isinstance(v, list))} = {_value(v)}" for k, v in step.certificate.counterexample.items()
             ) + "$"
-        return [rf"{latex(c.lhs)} &\neq {latex(c.rhs)}"], _reason(step, extra)
+        return [_relation(latex(c.lhs), r"\neq", latex(c.rhs))], _reason(step, extra)
     raise TypeError(f"no LaTeX for claim {type(c).__name__}")
 
 
