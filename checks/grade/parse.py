@@ -477,7 +477,7 @@ class Eye:
     """The identity ``I`` of a formula answer, times a scalar; its size is taken from the
     matrix it meets (``A + I``) or, at the end, from ``Scope.dimension``."""
 
-    def __init__(self, scale: Any = sp.Integer(1)):
+    def __init__(self, scale: Any = sp.S.One):
         self.scale = scale
 
     def __repr__(self) -> str:
@@ -559,7 +559,11 @@ def normalize_unicode(text: str) -> str:
             if hint is None:
                 nf = unicodedata.normalize("NFKC", ch)
                 hint = nf if nf.isascii() and nf.strip() else None
-            fixed = text[:i] + hint + text[i + 1 :] if hint else None
+            whole = unicodedata.normalize("NFKC", text)
+            if whole.isascii() and whole != text:
+                fixed = whole
+            else:
+                fixed = text[:i] + hint + text[i + 1 :] if hint else None
             raise ParseError(
                 f"character `{ch}` ({name}) is not allowed", i + 1, fixed if fixed and len(fixed) < 80 else hint
             )
@@ -838,6 +842,9 @@ def _parse_plain_part(text: str, builder: Builder, expect: str) -> Any:
                 "curly braces are LaTeX: use ( ) in plain syntax, or wrap LaTeX in $...$",
                 text.index(brace) + 1, fixed if len(fixed) < 80 else None,
             )
+    for quote in "'\"":
+        if quote in text:
+            raise ParseError("quotes (strings) are not allowed in an answer", text.index(quote) + 1)
     src = _plain_source(text)
     try:
         tree = ast.parse(src.strip(), mode="eval")
@@ -911,7 +918,7 @@ def latex_precheck(text: str) -> str:
     elif t.startswith("$") and t.endswith("$") and len(t) > 2:
         t = t[1:-1]
     for ch, what in (("$", "`$` inside the answer"), ("%", "`%` (a TeX comment)"), ("#", "`#`"),
-                     ("~", "`~`"), ("@", "`@`"), ("\"", "quotes"), ("'", "primes")):
+                     ("~", "`~`"), ("@", "`@`"), ("\"", "quotes"), ("'", "quotes or primes")):
         if ch in t:
             raise ParseError(f"{what} is not allowed", t.index(ch) + 1)
     t = re.sub(r"(?<!\\)\\[,;:! ]", " ", t)
@@ -923,7 +930,9 @@ def latex_precheck(text: str) -> str:
         if cmd in ("{", "}"):
             continue
         if cmd not in _LATEX_ALLOWED:
-            sug = difflib.get_close_matches(cmd, sorted(_LATEX_ALLOWED), n=1, cutoff=0.75)
+            pool = sorted(_LATEX_ALLOWED - {"in", "top", "pi"})
+            sug = [c for c in pool if sorted(c) == sorted(cmd)] or difflib.get_close_matches(
+                cmd, pool, n=1, cutoff=0.8)
             raise ParseError(
                 f"LaTeX command `\\{cmd}` is not allowed", m.start() + 1,
                 ("\\" + sug[0]) if sug else None,
@@ -932,8 +941,9 @@ def latex_precheck(text: str) -> str:
             raise ParseError(f"`\\{cmd}{{...}}` is only allowed as \\mathrm{{e}}", m.start() + 1)
     for m in re.finditer(r"\\(begin|end)\s*\{([^}]*)\}", t):
         if m.group(2) not in _LATEX_ENVS:
-            raise ParseError(f"LaTeX environment `{m.group(2)}` is not allowed", m.start() + 1,
-                             "bmatrix")
+            close = difflib.get_close_matches(m.group(2), sorted(_LATEX_ENVS), n=1, cutoff=0.6)
+            raise ParseError(f"LaTeX environment `{m.group(2)}` is not allowed (use bmatrix or pmatrix)",
+                             m.start() + 1, close[0] if close else None)
     if re.search(r"\\(begin|end)(?!\s*\{)", t):
         raise ParseError("\\begin / \\end need an environment name")
     if _bracket_depth(t) > LIMITS["max_depth"]:
@@ -1155,9 +1165,9 @@ def parse_latex_answer(text: str, scope: Scope, expect: str = "any") -> Parsed:
 
 
 def is_latex(text: str) -> bool:
-    """An answer is LaTeX when it is wrapped in ``$...$`` or contains a backslash."""
+    """An answer is LaTeX when it is wrapped in ``$...$`` or contains a backslash or braces."""
     t = text.strip()
-    return "\\" in t or (t.startswith("$") and t.endswith("$") and len(t) > 1)
+    return "\\" in t or "{" in t or "}" in t or (t.startswith("$") and t.endswith("$") and len(t) > 1)
 
 
 def parse_answer(text: str, scope: Scope, expect: str = "any") -> Parsed:

@@ -1,0 +1,133 @@
+"""The ``gdflow grade`` subcommand: ``add_parser(subparsers)`` and ``run(args) -> int``.
+
+::
+
+    gdflow grade SPEC.toml [ANSWERS.csv] [--question ID --answer TEXT]
+                 [--format table|json|jsonl] [-o FILE] [--jobs N] [--timeout S] [--memory MB]
+
+Exit status: 0 when every answer received a verdict (correct, incorrect, invalid or timeout);
+1 when the grader itself failed on some answer (verdict ``error``); 2 for an invalid spec,
+an unreadable answers file or a usage error. Spec errors are all listed, each naming the
+question and the key, before any answer is graded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+__all__ = ["add_parser", "run", "main"]
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``grade`` on an ``argparse`` subparsers object and return its parser."""
+    p = subparsers.add_parser(
+        "grade",
+        help="grade homework answers against a problem spec",
+        description="Grade answers against a TOML problem spec: one answer (--question/--answer) "
+        "or a class (CSV with columns student,question,answer). Each answer runs in its own "
+        "worker process, killed at the timeout.",
+    )
+    configure(p)
+    return p
+
+
+def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the ``grade`` arguments to ``p``."""
+    p.add_argument("spec", help="problem spec (TOML)")
+    p.add_argument("answers", nargs="?", help="class answers (CSV: student,question,answer)")
+    p.add_argument("--question", help="grade one answer to this question id")
+    p.add_argument("--answer", help="the answer text (with --question)")
+    p.add_argument("--format", choices=["table", "json", "jsonl"], default=None,
+                   help="output format (default: table on a terminal, jsonl into -o FILE)")
+    p.add_argument("-o", "--output", help="stream results to FILE; a rerun skips answers already in it")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes in parallel (default 1)")
+    p.add_argument("--timeout", type=float, default=None, help="seconds per answer (overrides the spec)")
+    p.add_argument("--memory", type=int, default=None, help="memory per worker in MB (default: spec, else 1024)")
+    p.add_argument("--check-spec", action="store_true", help="only validate the spec and its expected answers")
+    p.set_defaults(func=run)
+    return p
+
+
+def _print_one(rec: dict[str, Any], fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps(rec, ensure_ascii=False, indent=2))
+    elif fmt == "jsonl":
+        print(json.dumps(rec, ensure_ascii=False))
+    else:
+        print(f"question {rec['question']}: {rec['verdict']}")
+        if rec.get("interpreted_as"):
+            print(f"  read as:  {rec['interpreted_as']}")
+        print(f"  feedback: {rec['feedback']}")
+        cx = rec.get("counterexample")
+        if cx:
+            print(f"  counterexample: {json.dumps(cx, ensure_ascii=False)}")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``gdflow grade`` with parsed ``args``; returns the exit status."""
+    from .grader import grade_answer
+    from .runner import AnswersError, grade_class, read_answers
+    from .spec import SpecError, load_spec
+    from .worker import Task, run_tasks
+
+    try:
+        ps = load_spec(args.spec)
+    except SpecError as exc:
+        print(f"gdflow grade: the spec has {len(exc.errors)} error(s):", file=sys.stderr)
+        for e in exc.errors:
+            print(f"  {e}", file=sys.stderr)
+        return 2
+    if args.timeout is not None:
+        if not 0 < args.timeout <= 600:
+            print("gdflow grade: --timeout must be in (0, 600]", file=sys.stderr)
+            return 2
+        for q in ps.questions.values():
+            q.timeout = args.timeout
+    if args.jobs < 1:
+        print("gdflow grade: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    if args.check_spec:
+        print(f"{args.spec}: {len(ps.questions)} question(s), references computed, expected answers agree")
+        return 0
+    one = args.question is not None or args.answer is not None
+    if one and (args.question is None or args.answer is None or args.answers):
+        print("gdflow grade: give --question and --answer together, and no answers file", file=sys.stderr)
+        return 2
+    if one:
+        q = ps.questions.get(args.question)
+        if q is None:
+            print(f"gdflow grade: no question {args.question!r}; the spec has {', '.join(ps.questions)}",
+                  file=sys.stderr)
+            return 2
+        from .parse import warm_up
+
+        warm_up()
+        task = Task("", q.id, args.answer, q.timeout, lambda: grade_answer(q, args.answer))
+        (rec,) = list(run_tasks([task], jobs=1, memory_mb=args.memory or ps.memory_mb))
+        fmt = args.format or "table"
+        if args.output:
+            with open(args.output, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        _print_one(rec, fmt)
+        return 1 if rec["verdict"] == "error" else 0
+    if not args.answers:
+        print("gdflow grade: give an answers CSV, or --question and --answer", file=sys.stderr)
+        return 2
+    try:
+        rows = read_answers(args.answers)
+    except AnswersError as exc:
+        print(f"gdflow grade: {exc}", file=sys.stderr)
+        return 2
+    fmt = args.format or ("jsonl" if args.output else "table")
+    counts = grade_class(ps, rows, args.output, fmt, jobs=args.jobs, memory_mb=args.memory)
+    return 1 if counts.get("error") else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry point (``python -m checks.grade``) until ``gdflow`` wires ``grade``."""
+    parser = argparse.ArgumentParser(prog="gdflow grade")
+    configure(parser)
+    return run(parser.parse_args(argv))

@@ -1,0 +1,206 @@
+"""Class grading: a CSV of answers in, results streamed out as each answer finishes.
+
+Input: a CSV file with the header ``student,question,answer`` (other columns are ignored).
+Output (``table``, ``json`` or ``jsonl``) is written record by record and flushed after each
+one, so a crash or a kill loses nothing already graded. A rerun with the same output file
+reads the records already there (a torn last line is dropped), rewrites them cleanly and grades
+only the answers not yet done (an answer is identified by its ``id``: a hash of student,
+question and answer text).
+
+Formats:
+
+* ``jsonl``: one JSON object per line (keys: :data:`checks.grade.grader.RESULT_KEYS`);
+* ``json``: a JSON array with one object per line; the closing ``]`` is written at the end
+  (a file cut short by a kill is still read back by a rerun);
+* ``table``: a header line, then one ``|``-separated line per answer ending with its ``id``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from .grader import RESULT_KEYS, answer_key, grade_answer, result
+from .spec import ProblemSet
+from .worker import Task, run_tasks
+
+__all__ = ["read_answers", "grade_class", "Writer", "load_done", "FORMATS"]
+
+FORMATS = ("table", "json", "jsonl")
+_TABLE_COLS = ["student", "question", "verdict", "interpreted_as", "feedback", "id"]
+
+
+class AnswersError(ValueError):
+    """The answers CSV cannot be read (missing columns, not CSV, unreadable)."""
+
+
+def read_answers(path: str | Path) -> list[tuple[str, str, str]]:
+    """Rows ``(student, question, answer)`` of a CSV with the header ``student,question,answer``."""
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            missing = {"student", "question", "answer"} - set(reader.fieldnames or [])
+            if missing:
+                raise AnswersError(f"{path}: missing column(s) {', '.join(sorted(missing))}; "
+                                   "the header must be student,question,answer")
+            rows = []
+            for i, row in enumerate(reader, 2):
+                if row.get("answer") is None:
+                    raise AnswersError(f"{path}: line {i}: too few fields")
+                rows.append((row["student"].strip(), row["question"].strip(), row["answer"]))
+            return rows
+    except OSError as exc:
+        raise AnswersError(f"{path}: cannot read: {exc.strerror}") from None
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise AnswersError(f"{path}: not a readable CSV: {exc}") from None
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, dict):
+        v = json.dumps(v, ensure_ascii=False)
+    return str(v).replace("|", "¦").replace("\n", " ").replace("\r", " ")
+
+
+class Writer:
+    """Streams result records to a text stream in one of :data:`FORMATS`."""
+
+    def __init__(self, stream: IO[str], fmt: str):
+        if fmt not in FORMATS:
+            raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}")
+        self.stream = stream
+        self.fmt = fmt
+        self.count = 0
+
+    def begin(self) -> None:
+        if self.fmt == "json":
+            self.stream.write("[\n")
+        elif self.fmt == "table":
+            self.stream.write(" | ".join(_TABLE_COLS) + "\n")
+        self.stream.flush()
+
+    def write(self, rec: dict[str, Any]) -> None:
+        if self.fmt == "jsonl":
+            self.stream.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        elif self.fmt == "json":
+            sep = "" if self.count == 0 else ",\n"
+            self.stream.write(sep + json.dumps(rec, ensure_ascii=False))
+        else:
+            self.stream.write(" | ".join(_cell(rec.get(c)) for c in _TABLE_COLS) + "\n")
+        self.count += 1
+        self.stream.flush()
+
+    def end(self) -> None:
+        if self.fmt == "json":
+            self.stream.write("\n]\n")
+        self.stream.flush()
+
+
+def load_done(path: str | Path, fmt: str) -> list[dict[str, Any]]:
+    """Records already in an output file of format ``fmt`` (torn or malformed lines are
+    dropped: those answers are graded again)."""
+    p = Path(path)
+    if not p.exists():
+        return []
+    records: list[dict[str, Any]] = []
+    text = p.read_text(encoding="utf-8", errors="replace")
+    for line in text.splitlines():
+        s = line.strip()
+        if fmt in ("jsonl", "json"):
+            s = s.rstrip(",")
+            if not s.startswith("{"):
+                continue
+            try:
+                rec = json.loads(s)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(rec, dict) and "id" in rec and "verdict" in rec:
+                records.append(rec)
+        else:
+            parts = line.split(" | ")
+            if len(parts) != len(_TABLE_COLS) or parts == _TABLE_COLS:
+                continue
+            rec = dict(zip(_TABLE_COLS, parts, strict=True))
+            rec["id"] = rec["id"].strip()
+            if len(rec["id"]) == 16:
+                records.append(rec)
+    return records
+
+
+def _tasks(ps: ProblemSet, rows: Iterable[tuple[str, str, str]], done: set[str]) -> Iterator[Task | dict]:
+    seen = set(done)
+    for student, qid, answer in rows:
+        key = answer_key(student, qid, answer)
+        if key in seen:
+            continue
+        seen.add(key)
+        q = ps.questions.get(qid)
+        if q is None:
+            yield result(student, qid, answer, "invalid",
+                         f"there is no question {qid!r} in the spec (questions: {', '.join(ps.questions)})")
+            continue
+        yield Task(student, qid, answer, q.timeout,
+                   (lambda q=q, answer=answer, student=student: grade_answer(q, answer, student)))
+
+
+def grade_class(ps: ProblemSet, rows: list[tuple[str, str, str]], out: str | None, fmt: str = "jsonl",
+                jobs: int = 1, memory_mb: int | None = None, stdout: IO[str] | None = None,
+                log: IO[str] | None = None) -> Counter:
+    """Grade ``rows`` against ``ps``, streaming each result to ``out`` (or ``stdout``) as it
+    finishes; with an existing ``out``, answers already there are skipped. Returns the count
+    of verdicts (including earlier ones)."""
+    from .parse import warm_up
+
+    warm_up()  # build the LaTeX grammar once, before forking workers
+    log = log or sys.stderr
+    earlier: list[dict[str, Any]] = []
+    if out:
+        earlier = load_done(out, fmt)
+        tmp = f"{out}.tmp{os.getpid()}"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            w = Writer(fh, fmt)
+            w.begin()
+            for rec in earlier:
+                w.write(rec)
+        os.replace(tmp, out)  # a clean file holding exactly the earlier records
+        stream: IO[str] = open(out, "a", encoding="utf-8")  # noqa: SIM115 - closed below
+        writer = Writer(stream, fmt)
+        writer.count = len(earlier)
+    else:
+        stream = stdout or sys.stdout
+        writer = Writer(stream, fmt)
+        writer.begin()
+    counts: Counter = Counter(r.get("verdict", "?") for r in earlier)
+    done = {r["id"] for r in earlier}
+    if earlier:
+        print(f"grade: {len(earlier)} answer(s) already in {out}; grading the rest", file=log)
+    t0 = time.monotonic()
+    direct: list[dict] = []
+    tasks: list[Task] = []
+    for item in _tasks(ps, rows, done):
+        (direct if isinstance(item, dict) else tasks).append(item)
+    try:
+        for rec in direct:
+            writer.write(rec)
+            counts[rec["verdict"]] += 1
+        mem = memory_mb if memory_mb is not None else ps.memory_mb
+        for rec in run_tasks(tasks, jobs=jobs, memory_mb=mem):
+            writer.write({k: rec.get(k) for k in RESULT_KEYS})
+            counts[rec["verdict"]] += 1
+        writer.end()
+    finally:
+        if out:
+            stream.close()
+    elapsed = time.monotonic() - t0
+    n = len(tasks) + len(direct)
+    summary = ", ".join(f"{v} {counts[v]}" for v in ("correct", "incorrect", "invalid", "timeout", "error") if counts[v])
+    print(f"grade: {n} answer(s) graded in {elapsed:.1f} s ({summary or 'nothing to do'})", file=log)
+    return counts

@@ -1,0 +1,120 @@
+"""Equivalence: right answers accepted, wrong ones rejected with a counterexample, and the
+known false verdicts of other graders avoided."""
+
+import pytest
+import sympy as sp
+
+from checks.grade.equivalence import Domain, compare, sample_points
+from checks.grade.parse import Scope, parse_answer
+
+n_real = sp.Symbol("n", real=True)
+n_pos = sp.Symbol("n", positive=True)
+x = sp.Symbol("x", real=True)
+alpha = sp.Symbol("alpha", positive=True)
+alpha_r = sp.Symbol("alpha", real=True)
+a = sp.Symbol("a", positive=True)
+k = sp.Symbol("k", integer=True, nonnegative=True)
+t = sp.Symbol("t", nonnegative=True)
+
+
+def read(text, *syms, expect="any"):
+    return parse_answer(text, Scope(symbols={s.name: s for s in syms}), expect).value
+
+
+def same(u, v, *syms, tolerance=None, variable=None, expect="any"):
+    return compare(read(u, *syms, expect=expect), read(v, *syms, expect=expect), Domain(),
+                   tolerance, variable)
+
+
+# (answer, reference, symbols, equal?)  -- the known false verdicts first
+CASES = [
+    ("1/2004!", "1/2006!", [], False),
+    ("1/2006!", "1/(2006*2005*2004!)", [], True),
+    ("4*sqrt(2)", "4", [], False),
+    ("sqrt(32)", "4*sqrt(2)", [], True),
+    ("sqrt(1/n)", "1/sqrt(n)", [n_real], False),  # n real of either sign: differ at n < 0
+    ("sqrt(1/n)", "1/sqrt(n)", [n_pos], True),  # assumed n > 0: equal
+    ("0.4000001", "2/5", [], False),  # a float that rounds to the reference
+    ("0.33", "1/3", [], False),
+    ("0.4", "2/5", [], True),
+    ("(1-alpha*a)^(2*k)", "((1-alpha*a)^2)^k", [alpha, a, k], True),
+    ("(1+alpha*a)^(2*k)", "(1-alpha*a)^(2*k)", [alpha, a, k], False),
+    ("(1-alpha*a)^k", "(1-alpha*a)^(2*k)", [alpha, a, k], False),
+    ("exp(-2*t)", "exp(-t)^2", [t], True),
+    ("exp(-2*t)", "exp(-t)/2", [t], False),
+    ("exp(-t) + 10^(-30)", "exp(-t)", [t], False),  # high precision sees 1e-30
+    ("(x^2 - 1)/(x - 1)", "x + 1", [x], True),
+    ("x^2", "x", [x], False),
+    ("log(exp(x))", "x", [x], True),
+    ("abs(x)", "x", [x], False),
+]
+
+
+@pytest.mark.parametrize("u,v,syms,equal", CASES)
+def test_verdicts(u, v, syms, equal):
+    c = same(u, v, *syms)
+    assert c.equal is equal, c
+    if not equal and c.method != "shape":
+        assert c.counterexample is not None
+        assert c.counterexample["answer"] != c.counterexample["reference"]
+
+
+def test_counterexample_is_admissible_and_exact():
+    c = same("(1+alpha*a)^k", "(1-alpha*a)^k", alpha, a, k)
+    cx = c.counterexample
+    assert sp.Rational(cx["at"]["alpha"]) > 0 and sp.Rational(cx["at"]["a"]) > 0
+    kk = sp.Integer(cx["at"]["k"])
+    assert kk >= 0
+    al, aa = sp.Rational(cx["at"]["alpha"]), sp.Rational(cx["at"]["a"])
+    assert sp.Rational(cx["answer"]) == (1 + al * aa) ** kk
+    assert sp.Rational(cx["reference"]) == (1 - al * aa) ** kk
+
+
+def test_sqrt_counterexample_is_negative_n():
+    c = same("sqrt(1/n)", "1/sqrt(n)", n_real)
+    assert sp.Rational(c.counterexample["at"]["n"]) < 0
+
+
+def test_tolerance_accepts_close_decimals_only_when_asked():
+    assert same("0.3333", "1/3", tolerance=sp.Rational(1, 1000)).equal
+    assert not same("0.33", "1/3", tolerance=sp.Rational(1, 1000)).equal
+    assert not same("0.3333", "1/3").equal
+
+
+def test_equations_up_to_nonzero_factor():
+    assert same("2*x = 4", "x = 2", x).equal
+    assert same("4 - 2*x = 0", "x = 2", x).equal
+    assert not same("x = 2", "x = 3", x).equal
+    assert not same("x*(x-2) = 0", "x = 2", x).equal  # a factor that vanishes is not a scaling
+    assert not same("0*x = 0", "x = 2", x).equal
+
+
+def test_matrices_entrywise_with_size_message():
+    assert same("[1, 2]", "[[1, 2]]").equal  # a row and a column vector of one length
+    c = same("[1, 2, 3]", "[1, 2]")
+    assert not c.equal and c.message == "your answer is 3×1; the answer should be 2×1"
+    c = same("[[1, 2], [3, 4]]", "[[1, 2], [3, 5]]")
+    assert not c.equal and c.counterexample["entry"] == "(2, 2)"
+    c = same("2", "[1, 2]")
+    assert not c.equal and "vector" in c.message
+
+
+def test_sets_and_inequalities():
+    ref = sp.Interval.open(0, sp.Rational(2, 3))
+    for good in ["0 < alpha < 2/3", "(0, 2/3)", "alpha > 0 and alpha < 2/3", r"$0<\alpha<\frac{2}{3}$"]:
+        assert compare(read(good, alpha_r, expect="set"), ref, variable=alpha_r).equal, good
+    c = compare(read("(0, 2/3]", alpha_r, expect="set"), ref, variable=alpha_r)
+    assert not c.equal and c.counterexample["at"] == {"alpha": "2/3"}
+    c = compare(read("alpha < 2/3", alpha_r, expect="set"), ref, variable=alpha_r)
+    assert not c.equal and sp.Rational(c.counterexample["at"]["alpha"]) <= 0
+    c = compare(read("0 < alpha < 1/3", alpha_r, expect="set"), ref, variable=alpha_r)
+    assert not c.equal and c.counterexample["answer"] == "excluded"
+
+
+def test_sample_points_respect_domain():
+    s = sp.Symbol("s", real=True)
+    dom = Domain(intervals={s: sp.Interval.open(0, 1)}, integers=set())
+    pts = sample_points([s, k], dom, 12)
+    assert all(0 < p[s] < 1 for p in pts)
+    assert all(p[k].is_Integer and p[k] >= 0 for p in pts)
+    assert len({p[s] for p in pts}) > 6  # the points really vary

@@ -1,0 +1,148 @@
+"""A corpus of hostile answers: every one is `invalid` or `timeout`, nothing is executed
+(a canary file that any injection would create stays absent), and the batch never stops."""
+
+import json
+import os
+import signal
+import time
+
+import pytest
+
+from checks.grade.grader import result
+from checks.grade.runner import grade_class
+from checks.grade.spec import loads_spec
+from checks.grade.worker import Task, run_tasks
+
+SPEC = """
+title = "hostile"
+[defaults]
+timeout = 4
+[[question]]
+id = "e"
+kind = "expression"
+reference = "(1 - alpha*a)^(2*k)"
+assume = ["alpha > 0", "a > 0", "k >= 0 integer"]
+[[question]]
+id = "m"
+kind = "fixed_point"
+A = [[1, 1], [1, 1]]
+b = [-2, -2]
+start = [3, 1]
+"""
+
+
+def corpus(canary: str) -> list[str]:
+    c = canary
+    return [
+        f"__import__('os').system('touch {c}')",
+        f"open('{c}', 'w')",
+        f"exec(\"open('{c}', 'w')\")",
+        f"eval(\"open('{c}', 'w')\")",
+        f"(lambda: open('{c}', 'w'))()",
+        f"lambda: open('{c}', 'w')",
+        f"[open('{c}', 'w') for _ in 'x']",
+        f"f\"{{open('{c}', 'w')}}\"",
+        f"alpha if open('{c}', 'w') else a",
+        "().__class__.__base__.__subclasses__()",
+        "alpha.__class__",
+        "A.__init__.__globals__",
+        "getattr(alpha, '__class__')",
+        "__builtins__",
+        "import os",
+        f"sympify(\"open('{c}', 'w')\")",
+        "Symbol('x')",
+        "alpha[0]",
+        "{'a': 1}",
+        "alpha := 1",
+        f"$\\input{{{c}}}$",
+        f"$\\write18{{touch {c}}}$",
+        f"\\immediate\\write18{{touch {c}}}",
+        "$\\def\\a{\\a}\\a$",
+        "$\\csname alpha\\endcsname$",
+        "$\\catcode`\\^=12$",
+        f"\\openout1={c}",
+        "\\newcommand{\\x}{1}",
+        "9**9**9**9",
+        "10^10^10",
+        "2**2**2**2**2**2",
+        "$10^{10^{10}}$",
+        "factorial(100000)",
+        "$100000!$",
+        "1e99999",
+        "x" * 100_000,
+        "(" * 500 + "1" + ")" * 500,
+        "-" * 1000 + "1",
+        "[" * 300 + "1" + "]" * 300,
+        "аlpha",  # Cyrillic a
+        "alpha\u202e",  # right-to-left override
+        "al\u200dpha",  # zero-width joiner
+        "alpha\x00",
+        "ａｌｐｈａ",  # full-width letters
+        "1/0",
+        "$\\frac{1}{0}$",
+        "0**-1",
+    ]
+
+
+NASTY_BUT_VALID = [
+    "exp(exp(exp(exp(100))))",
+    "(1 - alpha*a)^1000",
+    "sin(10^400)",
+]
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return loads_spec(SPEC)
+
+
+def test_corpus_is_refused_executes_nothing_and_the_batch_goes_on(spec, tmp_path):
+    canary = str(tmp_path / "canary")
+    rows = [(f"h{i:03d}", "e", text) for i, text in enumerate(corpus(canary))]
+    rows += [(f"m{i:03d}", "m", text) for i, text in enumerate(corpus(canary)[:20])]
+    rows += [(f"v{i}", "e", text) for i, text in enumerate(NASTY_BUT_VALID)]
+    rows += [("last", "e", "((1 - alpha*a)^2)^k")]  # a right answer after all of that
+    out = tmp_path / "out.jsonl"
+    counts = grade_class(spec, rows, str(out), "jsonl", jobs=2, memory_mb=512)
+    assert not os.path.exists(canary)
+    recs = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(recs) == len(rows) == sum(counts.values())
+    by = {r["student"]: r for r in recs}
+    for r in recs:
+        if r["student"][0] in "hm":
+            assert r["verdict"] in ("invalid", "timeout"), r
+            assert r["feedback"]
+    for i in range(len(NASTY_BUT_VALID)):
+        assert by[f"v{i}"]["verdict"] in ("incorrect", "invalid", "timeout"), by[f"v{i}"]
+    assert by["last"]["verdict"] == "correct"
+
+
+def _sleep_forever():
+    while True:
+        time.sleep(0.05)
+
+
+def _eat_memory():
+    hog = []
+    while True:
+        hog.append(bytearray(50 * 1024 * 1024))
+
+
+def _crash():
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def _fine():
+    return result("s", "q", "ok", "correct", "correct")
+
+
+def test_worker_kills_at_timeout_bounds_memory_and_survives_crashes():
+    tasks = [Task("s", "q", "loop", 1.0, _sleep_forever), Task("s", "q", "mem", 10.0, _eat_memory),
+             Task("s", "q", "crash", 5.0, _crash), Task("s", "q", "ok", 5.0, _fine)]
+    t0 = time.monotonic()
+    out = {r["answer"]: r for r in run_tasks(tasks, jobs=2, memory_mb=256)}
+    assert time.monotonic() - t0 < 8
+    assert out["loop"]["verdict"] == "timeout" and "longer than 1 s" in out["loop"]["feedback"]
+    assert out["mem"]["verdict"] == "timeout" and "memory" in out["mem"]["feedback"]
+    assert out["crash"]["verdict"] == "error" and "exit code" in out["crash"]["feedback"]
+    assert out["ok"]["verdict"] == "correct"

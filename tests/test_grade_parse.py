@@ -1,0 +1,149 @@
+"""Safe parsing of answers: what is read, and what is refused (with where and a suggestion)."""
+
+import pytest
+import sympy as sp
+
+from checks.grade.parse import (
+    DomainAnswerError,
+    ParseError,
+    Scope,
+    parse_answer,
+    parse_label,
+)
+
+alpha = sp.Symbol("alpha", positive=True)
+a = sp.Symbol("a", positive=True)
+k = sp.Symbol("k", integer=True, nonnegative=True)
+x = sp.Symbol("x", real=True)
+A = sp.Matrix([[2, 0], [0, 0]])
+b = sp.Matrix([-2, 0])
+
+
+@pytest.fixture
+def scope():
+    return Scope(symbols={"alpha": alpha, "a": a, "k": k, "x": x}, matrices={"A": A, "b": b}, dimension=2)
+
+
+READ = [
+    ("(1-alpha*a)^k", (1 - alpha * a) ** k),
+    ("(1-alpha*a)**k", (1 - alpha * a) ** k),
+    ("2/5", sp.Rational(2, 5)),
+    ("0.4", sp.Rational(2, 5)),  # decimals are exact
+    ("1e-3", sp.Rational(1, 1000)),
+    ("0.30000000000000001", sp.Rational(30000000000000001, 10**17)),  # the digits typed, not a float
+    ("α/2", alpha / 2),
+    ("x²", x**2),
+    ("2 − x", 2 - x),  # unicode minus
+    ("sqrt(8)", 2 * sp.sqrt(2)),
+    ("e^(-k)", sp.exp(-k)),
+    ("5!", sp.factorial(5)),
+    (r"$\frac{2}{5}$", sp.Rational(2, 5)),
+    (r"\frac23", sp.Rational(2, 3)),
+    (r"(1-\alpha a)^{2k}", (1 - alpha * a) ** (2 * k)),
+    (r"\sqrt{\frac{1}{4}}", sp.Rational(1, 2)),
+    (r"e^{-k}", sp.exp(-k)),
+    ("x^{2}", x**2),  # braces mark LaTeX
+    (r"0.4", sp.Rational(2, 5)),
+]
+
+
+@pytest.mark.parametrize("text,value", READ)
+def test_reads_scalars_exactly(scope, text, value):
+    p = parse_answer(text, scope)
+    assert p.shape == "scalar"
+    assert sp.simplify(p.value - value) == 0
+
+
+def test_vectors_matrices_plain_and_latex(scope):
+    assert parse_answer("[[1,0],[0,1]]", scope).value == sp.eye(2)
+    assert parse_answer("[0.75, 2.12]", scope).value == sp.Matrix([sp.Rational(3, 4), sp.Rational(53, 25)])
+    m = parse_answer(r"\begin{bmatrix}1 & 0\\ 0 & 1\end{bmatrix}", scope).value
+    assert m == sp.eye(2)
+    v = parse_answer(r"$\begin{pmatrix} 0.75 \\ 2.12 \end{pmatrix}$", scope).value
+    assert v == sp.Matrix([sp.Rational(3, 4), sp.Rational(53, 25)])
+
+
+def test_intervals_and_inequalities(scope):
+    assert parse_answer("(0, 2/3)", scope, "set").value == sp.Interval.open(0, sp.Rational(2, 3))
+    assert parse_answer("[0, 2/3)", scope, "set").value == sp.Interval.Ropen(0, sp.Rational(2, 3))
+    assert parse_answer("(0, 2/3]", scope, "set").value == sp.Interval.Lopen(0, sp.Rational(2, 3))
+    rel = parse_answer("0 < x < 2/3", scope).value
+    assert rel.as_set() == sp.Interval.open(0, sp.Rational(2, 3))
+    rel = parse_answer(r"0<x\le\frac23", scope).value
+    assert rel.as_set() == sp.Interval.Lopen(0, sp.Rational(2, 3))
+    assert parse_answer(r"x \in \left(0, \frac{2}{3}\right)", scope).value.as_set() == sp.Interval.open(0, sp.Rational(2, 3))
+    # without expect="set" a pair is a vector
+    assert parse_answer("(0, 2/3)", scope).value == sp.Matrix([0, sp.Rational(2, 3)])
+
+
+def test_equation(scope):
+    eq = parse_answer("2*x = 4", scope).value
+    assert isinstance(eq, sp.Equality) and eq.lhs == 2 * x and eq.rhs == 4
+
+
+def test_formula_answers_on_the_data(scope):
+    assert parse_answer("-pinv(A)*b", scope).value == sp.Matrix([1, 0])
+    assert parse_answer("A^T", scope).value == A
+    assert parse_answer("(I - alpha*A)*b", scope).value == sp.Matrix([-2 + 4 * alpha, 0])
+    with pytest.raises(DomainAnswerError, match="singular"):
+        parse_answer("-inv(A)*b", scope)
+    with pytest.raises(ParseError, match="cannot multiply a 2×1 matrix by a 2×2"):
+        parse_answer("b*A", scope)
+
+
+REFUSED = [
+    # (text, words in the message, suggestion or None)
+    ("a1pha*2", "unknown name `a1pha`", "alpha"),
+    ("Alpha", "unknown name", "alpha"),
+    ("2x", "implicit multiplication", "2*x"),
+    ("2alpha", "implicit multiplication", "2*alpha"),
+    ("аlpha", "CYRILLIC SMALL LETTER A", "alpha"),  # Cyrillic а
+    ("x\u200b+1", "ZERO WIDTH SPACE", None),
+    ("ｘ+1", "FULLWIDTH", "x+1"),
+    ("x.real", "attribute access", None),
+    ("foo(x)", "function `foo` is not allowed", None),
+    ("sqr(x)", "function `sqr` is not allowed", "sqrt(...)"),
+    ("'x'", "strings", None),
+    ("x // 2", "operator `//`", None),
+    ("1/0", "division by zero", None),
+    ("x**100000", "exponent 100000 is too large", None),
+    ("9**9**9**9", "digits", None),
+    ("10^10^10", "digits", None),
+    ("10000!", "too large", None),
+    ("((((((((((((((((((((((((((((((((((((((((((x))))))))))))))))))))))))))))))))))))))))))", "nested too deeply", None),
+    ("-" * 900 + "1", "nested too deeply", None),
+    ("x" * 3000, "longer than", None),
+    (r"\input{/etc/passwd}", "`\\input` is not allowed", None),
+    (r"\def\x{1}", "`\\def` is not allowed", None),
+    (r"\csname x\endcsname", "`\\csname` is not allowed", None),
+    (r"\frca{1}{2}", "`\\frca` is not allowed", "\\frac"),
+    (r"\int x dx", "`\\int` is not allowed", None),
+    (r"\begin{verbatim}x\end{verbatim}", "environment `verbatim`", None),
+    (r"10^{10^{10}}", "digits", None),
+    (r"\frac{1}{2} % comment", "TeX comment", None),
+]
+
+
+@pytest.mark.parametrize("text,words,suggestion", REFUSED)
+def test_refused_with_what_where_and_suggestion(scope, text, words, suggestion):
+    with pytest.raises(ParseError) as info:
+        parse_answer(text, scope)
+    assert words in info.value.describe()
+    assert info.value.suggestion == suggestion
+
+
+def test_column_points_at_the_problem(scope):
+    with pytest.raises(ParseError) as info:
+        parse_answer("1 + a1pha", scope)
+    assert info.value.column == 5
+
+
+LABELS = {"monotone": ["monotone convergence"], "divergent": ["diverges"]}
+
+
+def test_labels():
+    assert parse_label(" Monotone-Convergence ", LABELS).value == "monotone"
+    assert parse_label("diverges", LABELS).value == "divergent"
+    with pytest.raises(ParseError) as info:
+        parse_label("divergnt", LABELS)
+    assert info.value.suggestion == "divergent"

@@ -1,0 +1,128 @@
+"""Class grading: results stream to the output as each answer finishes; a kill loses nothing
+already written; a rerun with the same output grades only what is missing."""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from checks.grade.cli import main
+from checks.grade.grader import answer_key
+from checks.grade.runner import AnswersError, grade_class, load_done, read_answers
+from checks.grade.spec import loads_spec
+
+SPEC = """
+title = "runner"
+[defaults]
+timeout = 5
+[[question]]
+id = "1"
+kind = "gd_step"
+objective = "x**2 - 4*x + 5"
+variables = ["x"]
+start = [0]
+learning_rate = "0.1"
+[[question]]
+id = "2"
+kind = "convergence_condition"
+A = [[3, 1], [1, 3]]
+"""
+
+ROWS = [("ann", "1", "0.4"), ("bob", "1", "-0.4"), ("cid", "1", "2x"), ("ann", "2", "0 < alpha < 1/2"),
+        ("bob", "2", "(0, 1/2]"), ("cid", "3", "1")]
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return loads_spec(SPEC)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "table"])
+def test_resume_after_a_torn_write_grades_only_the_rest(spec, tmp_path, fmt):
+    out = tmp_path / f"out.{fmt}"
+    counts = grade_class(spec, ROWS, str(out), fmt)
+    assert sum(counts.values()) == 6
+    assert counts["correct"] == 2 and counts["incorrect"] == 2 and counts["invalid"] == 2
+    full = load_done(out, fmt)
+    assert len(full) == 6 and len({r["id"] for r in full}) == 6
+    if fmt == "json":
+        assert len(json.loads(out.read_text())) == 6  # a complete file is a JSON array
+    # simulate a kill: keep the header/first records, then a torn line
+    lines = out.read_text().splitlines(keepends=True)
+    keep = 3 if fmt == "jsonl" else 4  # json: "[" + 3 records; table: header + 3 rows
+    out.write_text("".join(lines[:keep]) + lines[keep][: len(lines[keep]) // 2])
+    kept = load_done(out, fmt)
+    assert len(kept) == 3
+    kept_ids = {r["id"] for r in kept}
+    missing = [r for r in full if r["id"] not in kept_ids]
+    graded = []
+    import checks.grade.runner as runner
+
+    real = runner.run_tasks
+
+    def spy(tasks, **kw):
+        tasks = list(tasks)
+        graded.extend(answer_key(t.student, t.question, t.answer) for t in tasks)
+        return real(tasks, **kw)
+
+    runner.run_tasks = spy
+    try:
+        counts = grade_class(spec, ROWS, str(out), fmt)
+    finally:
+        runner.run_tasks = real
+    # exactly the answers that were not in the file are graded again (by a worker, unless
+    # they name an unknown question, which is answered directly)
+    assert sorted(graded) == sorted(r["id"] for r in missing if r["question"] != "3")
+    assert graded
+    again = load_done(out, fmt)
+    assert sorted(r["id"] for r in again) == sorted(r["id"] for r in full)
+    assert {r["student"] + r["question"]: r["verdict"] for r in again} == {
+        r["student"] + r["question"]: r["verdict"] for r in full}
+    if fmt == "json":
+        assert len(json.loads(out.read_text())) == 6
+    assert sum(counts.values()) == 6
+
+
+def test_a_killed_run_keeps_what_it_wrote_and_a_rerun_finishes(tmp_path):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC.replace("timeout = 5", "timeout = 1"))
+    answers = tmp_path / "answers.csv"
+    slow = "exp(exp(exp(exp(100))))"  # runs into the 1 s timeout
+    answers.write_text("student,question,answer\n" + "".join(f"s{i},1,{slow}\n" for i in range(6)))
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "checks.grade", str(spec), str(answers), "-o", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).parents[1])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(load_done(out, "jsonl")) < 2:
+        time.sleep(0.1)
+    proc.kill()
+    proc.wait()
+    before = load_done(out, "jsonl")
+    assert 2 <= len(before) < 6  # streamed, and the kill came before the end
+    assert all(r["verdict"] == "timeout" for r in before)
+    assert main([str(spec), str(answers), "-o", str(out), "--jobs", "2"]) == 0
+    after = load_done(out, "jsonl")
+    assert len(after) == 6 and {r["student"] for r in after} == {f"s{i}" for i in range(6)}
+    assert [r["id"] for r in after[: len(before)]] == [r["id"] for r in before]
+
+
+def test_cli_single_answer_and_errors(tmp_path, capsys):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC)
+    assert main([str(spec), "--question", "1", "--answer", "-0.4", "--format", "json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["verdict"] == "incorrect" and "ascent" in rec["feedback"]
+    assert rec["counterexample"]["answer"] == "-2/5" and rec["counterexample"]["reference"] == "2/5"
+    assert main([str(spec), "--question", "9", "--answer", "1"]) == 2
+    bad = tmp_path / "bad.toml"
+    bad.write_text(SPEC.replace('learning_rate = "0.1"', 'learning_rate = "0.1"\nexpected = "1/2"'))
+    assert main([str(bad), "--question", "1", "--answer", "1"]) == 2
+    assert "question 1: key `expected`" in capsys.readouterr().err
+    csv_bad = tmp_path / "a.csv"
+    csv_bad.write_text("name,question,answer\nx,1,2\n")
+    with pytest.raises(AnswersError, match="missing column"):
+        read_answers(csv_bad)
+    assert main([str(spec), str(csv_bad)]) == 2
