@@ -146,7 +146,7 @@ def flow_parameter_solution(X_value, y_value, w0_value, t_value=t) -> sp.Matrix:
     tv = sp.sympify(t_value)
     if tv is sp.oo:
         return star
-    return (star + (-B * tv).exp() * (wm - star)).applyfunc(sp.simplify)
+    return star + (-B * tv).exp() * (wm - star)
 
 
 # -- derivations -------------------------------------------------------------------------------

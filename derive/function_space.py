@@ -91,7 +91,7 @@ def residual_evolution(X_value, y_value, w0_value, t_value=t) -> sp.Matrix:
     tv = sp.sympify(t_value)
     if tv is sp.oo:
         return (sp.eye(Km.rows) - Km * Km.pinv()) * r0
-    return ((-Km * tv).exp() * r0).applyfunc(sp.simplify)
+    return (-Km * tv).exp() * r0
 
 
 def parameter_evolution(X_value, y_value, w0_value, t_value=t) -> sp.Matrix:
@@ -113,7 +113,7 @@ def parameter_evolution(X_value, y_value, w0_value, t_value=t) -> sp.Matrix:
         return (sp.eye(Xm.cols) - P * Xm) * wm + P * ym
     Km = Xm * Xm.T
     E = sp.eye(Km.rows) - (-Km * tv).exp()
-    return (wm - Xm.T * Km.pinv() * E * (Xm * wm - ym)).applyfunc(sp.simplify)
+    return wm - Xm.T * Km.pinv() * E * (Xm * wm - ym)
 
 
 def prediction_coefficients(X_value, y_value, x_star, t_value=t) -> tuple[sp.Basic, sp.Matrix]:
@@ -136,7 +136,7 @@ def prediction_coefficients(X_value, y_value, x_star, t_value=t) -> tuple[sp.Bas
     ks = Xm * xs
     a = (ks.T * Km.pinv() * E * ym)[0, 0]
     b = xs - Xm.T * E * Km.pinv() * ks
-    return sp.simplify(a), b.applyfunc(sp.simplify)
+    return a, b
 
 
 # -- derivations -------------------------------------------------------------------------------

@@ -261,9 +261,8 @@ def exact_matrix_exp(m: sp.MatrixBase) -> ImmutableMatrix:
         return ImmutableMatrix(m)
     if m.is_zero_matrix:
         return ImmutableMatrix(sp.eye(m.rows))
-    lam = sp.Dummy("lambda")
-    _, factors = sp.factor_list(m.charpoly(lam).as_expr(), lam)
-    worst = max((sp.degree(f, lam) for f, _ in factors), default=0)
+    _, factors = m.charpoly().factor_list()
+    worst = max((f.degree() for f, _ in factors), default=0)
     if worst >= 3:
         raise NotImplementedError(
             f"the {m.rows}x{m.rows} matrix has an irreducible characteristic factor of degree {worst}; "

@@ -1,0 +1,167 @@
+"""Gradient flow (derive.flow) and the matrix exponential node (derive.matrices.MatExp)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import sympy as sp
+
+from derive.catalogue import get
+from derive.derivation import Assumptions, Identity
+from derive.flow import TimeDerivative, diff_t, flow_parameter_solution, least_squares_gradient
+from derive.latex import latex
+from derive.matrices import MatExp, exact_matrix_exp, random_instance, rational_orthogonal
+from derive.notation import D, K, N, X, t, y
+from derive.verify import explicit, verify_claim
+
+FLOW_IDS = ["flow.ode", "flow.gd_limit", "flow.parameter_solution"]
+
+w0 = sp.MatrixSymbol("w^(0)", D, 1)
+r0 = X * w0 - y
+E = MatExp(-K * t)
+KERNEL = Assumptions(matrices={X: "rational_svd"}, definitions={K: X * X.T}, sizes={N: (1, 2, 3), D: (1, 2, 3)})
+
+
+@pytest.mark.parametrize("derivation_id", FLOW_IDS)
+def test_every_flow_derivation_verifies(derivation_id):
+    d = get(derivation_id)
+    bad = [(s.reason, str(s.certificate)) for s in d.all_steps if not s.verified]
+    assert d.verified, bad
+
+
+# -- the MatExp node ---------------------------------------------------------------------------
+
+
+def test_matexp_prints_as_exponential():
+    assert latex(MatExp(-K * t)) == r"e^{-\mathbf{K} t}"
+    assert latex(MatExp(-X.T * X * t)) == r"e^{-\mathbf{X}^{\top} \mathbf{X} t}"
+    assert latex(MatExp(-K * t) * y) == r"e^{-\mathbf{K} t} \mathbf{y}"
+
+
+def test_matexp_shape_transpose_and_derivative():
+    assert MatExp(-X.T * X * t).shape == (D, D)
+    assert MatExp(-K * t).T == MatExp(-K.T * t)
+    assert diff_t(MatExp(-K * t)) == -K * MatExp(-K * t)
+    assert diff_t(MatExp(-K)) == sp.ZeroMatrix(N, N)
+    with pytest.raises(sp.ShapeError):
+        MatExp(X)
+    with pytest.raises(TypeError):
+        MatExp(t)
+    with pytest.raises(NotImplementedError):  # exp(K t^2) is not of the form exp(t B)
+        diff_t(MatExp(K * t**2))
+
+
+def test_time_derivative_node_prints_and_evaluates():
+    node = TimeDerivative(E * y)
+    assert latex(node).startswith(r"\frac{d}{dt}")
+    assert node.doit() == -K * E * y
+    with pytest.raises(ValueError):
+        TimeDerivative(E * y, sp.Rational(1, 2)).doit()
+
+
+def test_exact_exponential_of_Q_D_Qt():
+    """Q diag(d) Q^T with rational orthogonal Q: exp is Q diag(e^{d t}) Q^T exactly."""
+    rng = random.Random(3)
+    for n in (1, 2, 3, 4):
+        Q = rational_orthogonal(rng, n)
+        d = [sp.Rational(rng.randint(0, 8), rng.randint(1, 3)) for _ in range(n)]
+        tv = sp.Rational(3, 7)
+        M = Q * sp.diag(*d) * Q.T
+        want = Q * sp.diag(*[sp.exp(-x * tv) for x in d]) * Q.T
+        got = explicit(MatExp(-M * tv))
+        assert (got - want).applyfunc(sp.simplify) == sp.zeros(n, n)
+
+
+def test_exact_exponential_refuses_cubic_irrational_spectra():
+    with pytest.raises(NotImplementedError):
+        exact_matrix_exp(sp.Matrix([[2, 1, 0], [1, 3, 1], [0, 1, 1]]))
+    # quadratic factors are fine (the three-point example of 000 has eigenvalues (48 ± √1954)/25)
+    m = exact_matrix_exp(-sp.Matrix([[1, 2], [2, 5]]))
+    assert all(v.is_real for v in m)
+
+
+def test_rational_svd_instances_have_rational_spectra():
+    rng = random.Random(7)
+    for rows, cols in [(3, 2), (2, 3), (3, 3), (1, 2)]:
+        Xv = random_instance(rng, "rational_svd", rows, cols)
+        for M in (Xv * Xv.T, Xv.T * Xv):
+            assert all(ev.is_rational for ev in M.eigenvals())
+        Xf = random_instance(rng, "rational_svd_full_column_rank", 3, 2)
+        assert Xf.rank() == 2
+
+
+# -- wrong identities with exponentials are rejected -------------------------------------------
+
+RIGHT = Identity(diff_t(E * r0), -K * E * r0)
+
+WRONG_EXP_IDENTITIES = {
+    "sign flip of the derivative": Identity(diff_t(E * r0), K * E * r0),
+    "sign flip in the exponent": Identity(E * r0, MatExp(K * t) * r0),
+    "exp(-Kt) vs exp(-K) t": Identity(E * r0, MatExp(-K) * t * r0),
+    "missing factor 1/2 in the exponent": Identity(E * r0, MatExp(-K * t / 2) * r0),
+    "missing factor in front": Identity(diff_t(E * r0), -2 * K * E * r0),
+    "K^2 in place of K": Identity(E * r0, MatExp(-K * K * t) * r0),
+    "first-order truncation": Identity(E * r0, (sp.Identity(N) - K * t) * r0),
+    "X^T X vs X X^T on the wrong side": Identity(X.T * E, 2 * MatExp(-X.T * X * t) * X.T),
+    "identity in place of the exponential": Identity(E * r0, r0),
+    "pinv on the wrong side of the limit": Identity(
+        w0 - X.T * sp.Identity(N) * (X * w0 - y), (sp.Identity(D) - X.T * X) * w0 + X.T * y * 2
+    ),
+}
+
+
+def test_right_exponential_identity_accepted():
+    assert verify_claim(RIGHT, KERNEL).ok
+    # and X^T e^{-XX^T t} = e^{-X^T X t} X^T (functions of XX^T and X^TX intertwine)
+    cert = verify_claim(Identity(X.T * E, MatExp(-X.T * X * t) * X.T), KERNEL)
+    assert cert.ok, cert
+
+
+@pytest.mark.parametrize("name", sorted(WRONG_EXP_IDENTITIES))
+def test_wrong_exponential_identity_rejected(name):
+    cert = verify_claim(WRONG_EXP_IDENTITIES[name], KERNEL)
+    assert not cert.ok, (name, str(cert))
+    assert cert.method == "rejected", (name, str(cert))
+
+
+def test_numeric_rung_decides_non_rational_instances():
+    """With t drawn positive the entries are transcendental (e^{-3t/2}): the arb/mpmath rungs
+    decide, and a wrong exponent is rejected there."""
+    tp = sp.Symbol("t", positive=True)
+    Ep = MatExp(-K * tp)
+    bad = verify_claim(Identity(Ep * r0, MatExp(-K * tp * 2) * r0), KERNEL)
+    assert bad.method == "rejected", str(bad)
+    assert bad.detail.startswith(("rigorous enclosure", "high precision")), str(bad)
+
+
+# -- the ODE solution against SymPy's dsolve ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "Xv, yv, wv",
+    [
+        ([[1, 0], [1, 1], [0, 1]], [1, 2, 0], [0, 0]),  # X^T X = [[2, 1], [1, 2]], eigenvalues 1, 3
+        ([[1, 0], [0, 2]], [1, -1], [3, 1]),  # decoupled, eigenvalues 1, 4
+    ],
+)
+def test_parameter_solution_agrees_with_dsolve(Xv, yv, wv):
+    """w(t) = w* + exp(-X^T X t)(w0 - w*) (flow.parameter_solution) is what sympy.dsolve returns
+    for dw/dt = -X^T(Xw - y), w(0) = w0."""
+    Xm, ym = sp.Matrix(Xv), sp.Matrix(yv)
+    ts = sp.Symbol("t")
+    fs = [sp.Function(f"w{i}") for i in range(Xm.cols)]
+    wv_t = sp.Matrix([f(ts) for f in fs])
+    rhs = -Xm.T * (Xm * wv_t - ym)
+    eqs = [sp.Eq(sp.diff(wv_t[i], ts), rhs[i]) for i in range(Xm.cols)]
+    sol = sp.dsolve(eqs, [f(ts) for f in fs], ics={f(0): v for f, v in zip(fs, wv, strict=True)})
+    got = sp.Matrix([s.rhs for s in sol])
+    closed = flow_parameter_solution(Xv, yv, wv, ts)
+    assert (got - closed).applyfunc(lambda e: sp.simplify(sp.expand(e))) == sp.zeros(Xm.cols, 1)
+
+
+def test_least_squares_gradient_and_limit():
+    assert least_squares_gradient([[1, 2]], [1], [1, 1]) == sp.Matrix([2, 4])
+    assert flow_parameter_solution([[1, 0], [1, 1], [0, 1]], [1, 2, 0], [5, 5], sp.oo) == sp.Matrix([sp.Rational(4, 3), sp.Rational(1, 3)])
+    with pytest.raises(ValueError, match="full column rank"):
+        flow_parameter_solution([[1, 1]], [1], [0, 0], 1)
