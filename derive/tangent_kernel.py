@@ -152,7 +152,9 @@ def tangent_derivation(model: sp.Basic | None = None, params: Sequence[sp.Symbol
             "$\\Delta''(0)/2$: the error of the first-order update is $\\frac{\\eta^2}{2}\\nabla L^T \\nabla^2_w f\\, \\nabla L + O(\\eta^3)$: second order in $\\eta$",
         ),
     ]
-    if all(sp.diff(model, p, q) == 0 for p in ps for q in ps):
+    linear = all(sp.diff(model, p, q) == 0 for p in ps for q in ps)
+    if linear:
+        steps.pop()  # the second-order term is identically 0: nothing to state
         steps.append(Step(Identity(moved - model, first), "f is linear in w: the first-order update is exact"))
     else:
         steps.append(Step(Refuted(moved - model, first), "f is not linear in w: the first-order update is not exact"))
