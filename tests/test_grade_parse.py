@@ -147,3 +147,26 @@ def test_labels():
     with pytest.raises(ParseError) as info:
         parse_label("divergnt", LABELS)
     assert info.value.suggestion == "divergent"
+
+
+def test_latex_products_keep_their_written_order():
+    B = sp.Matrix([[1, 1], [0, 1]])
+    S = sp.Matrix([[1, 0], [0, 4]])
+    sc = Scope(matrices={"B": B, "Sigma": S}, dimension=2)
+    assert parse_answer(r"$B \Sigma B^T$", sc).value == B * S * B.T
+    assert parse_answer(r"$B^\top\Sigma B$", sc).value == B.T * S * B
+    assert B * S * B.T != B.T * S * B  # so the two readings really differ
+
+
+def test_latex_implicit_products(scope):
+    assert parse_answer(r"$x^2 \alpha$", scope).value == x**2 * alpha
+    assert parse_answer(r"$\alpha(x+1)$", scope).value == alpha * (x + 1)
+    assert parse_answer(r"$\frac{1}{2}x$", scope).value == x / 2
+    assert parse_answer(r"$\begin{bmatrix}2x & 1\end{bmatrix}$", scope).value == sp.Matrix([[2 * x, 1]])
+
+
+def test_formula_is_shown_as_written(scope):
+    from checks.grade.parse import display_latex
+
+    assert display_latex("-pinv(A)*b", scope) == r"- \mathbf{A}^{\dagger} \mathbf{b}"
+    assert display_latex(r"$(I - \alpha A)^k b$", scope) == r"\left(\mathbf{I} - \alpha \mathbf{A}\right)^{k} \mathbf{b}"

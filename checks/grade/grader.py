@@ -17,7 +17,7 @@ from typing import Any
 import sympy as sp
 
 from .equivalence import compare
-from .parse import DomainAnswerError, ParseError, parse_answer, parse_label
+from .parse import DomainAnswerError, ParseError, display_latex, parse_answer, parse_label
 from .spec import Question, _unwrap
 
 __all__ = ["grade_answer", "answer_key", "RESULT_KEYS"]
@@ -63,6 +63,10 @@ def grade_answer(q: Question, text: str, student: str = "") -> dict[str, Any]:
         return done("invalid", exc.describe())
     except DomainAnswerError as exc:
         return done("incorrect", exc.feedback, method="domain")
+    if parsed.used_data:  # a formula on the problem's data: show the formula, not its value
+        shown = display_latex(text, ref.scope, ref.expect)
+        if shown:
+            parsed.latex = shown + r" \;=\; " + parsed.latex if len(parsed.latex) < 200 else shown
     value = _unwrap(parsed.value, ref.value)
     cmp = compare(value, ref.value, ref.domain, q.tolerance, ref.variable)
     if cmp.equal:

@@ -101,7 +101,7 @@ def gd_iterates(objective: sp.Expr, variables: list[sp.Symbol], start: sp.Matrix
 
 
 def limit_point_local(A: sp.Matrix, b: sp.Matrix, w0: sp.Matrix) -> sp.Matrix:
-    r"""LOCAL stand-in for ``derive.discrete.limit_point``:
+    r"""LOCAL fallback for ``derive.discrete.limit_point``:
     :math:`w^{(\infty)} = -A^\dagger b + (I - A^\dagger A)w^{(0)}` (001 eq 13–14; the
     projection of :math:`w^{(0)}` onto the minimiser set)."""
     Ap = A.pinv()
@@ -110,7 +110,7 @@ def limit_point_local(A: sp.Matrix, b: sp.Matrix, w0: sp.Matrix) -> sp.Matrix:
 
 def closed_form_iterate_local(A: sp.Matrix, b: sp.Matrix, w0: sp.Matrix, alpha: sp.Expr,
                               k: sp.Expr) -> sp.Matrix:
-    r"""LOCAL stand-in for ``derive.discrete.closed_form_iterate``:
+    r"""LOCAL fallback for ``derive.discrete.closed_form_iterate``:
     :math:`w^{(k)} = w^{(\infty)} + (I - \alpha A)^k (w^{(0)} - w^{(\infty)})` (001 eq 13),
     valid when :math:`b \in \operatorname{range}(A)`."""
     winf = limit_point_local(A, b, w0)
@@ -139,19 +139,25 @@ def loss(A: sp.Matrix, b: sp.Matrix, c: sp.Expr, w: sp.Matrix) -> sp.Expr:
 
 
 def flow_local(X: sp.Matrix, y: sp.Matrix, w0: sp.Matrix, t: sp.Expr, target: str) -> sp.Matrix:
-    r"""LOCAL stand-in for ``derive.flow``: gradient flow on :math:`L = \tfrac12\|Xw - y\|^2`
-    (000), any rank, with :math:`K = XX^\top`:
-    :math:`w(t) = w_0 - X^\top K^\dagger (I - e^{-Kt})(Xw_0 - y)`,
-    :math:`w(\infty) = (I - X^\dagger X)w_0 + X^\dagger y`; ``target`` ``"f"`` gives the
-    predictions :math:`Xw(t)`, ``"r"`` the residual :math:`Xw(t) - y`."""
+    r"""Gradient flow on :math:`L = \tfrac12\|Xw - y\|^2` (000), any rank, with :math:`K = XX^\top`:
+    :math:`w(t) = w_0 - X^\top K^\dagger (I - e^{-Kt})(Xw_0 - y)` (``derive.function_space.
+    parameter_evolution``), :math:`r(t) = e^{-Kt}(Xw_0 - y)` (``residual_evolution``),
+    predictions :math:`f = y + r`; ``target`` is ``"w"``, ``"f"`` or ``"r"``. Uses ``derive``
+    and falls back to the same formulas here (LOCAL) only if ``derive`` lacks them."""
+    par = _derive("function_space", "parameter_evolution")
+    res = _derive("function_space", "residual_evolution")
+    if par is not None and res is not None:
+        if target == "w":
+            return sp.Matrix(par(X, y, w0, t))
+        r = sp.Matrix(res(X, y, w0, t))
+        return r + y if target == "f" else r
     N, D = X.shape
     if t == sp.oo:
         Xp = X.pinv()
         w = (sp.eye(D) - Xp * X) * w0 + Xp * y
     else:
         K = X * X.T
-        E = sp.eye(N) - (-K * t).exp()
-        w = w0 - X.T * K.pinv() * E * (X * w0 - y)
+        w = w0 - X.T * K.pinv() * (sp.eye(N) - (-K * t).exp()) * (X * w0 - y)
     tidy = sp.simplify if t.is_number else sp.expand
     if target == "w":
         return w.applyfunc(tidy)
@@ -160,7 +166,7 @@ def flow_local(X: sp.Matrix, y: sp.Matrix, w0: sp.Matrix, t: sp.Expr, target: st
 
 
 def ridge_local(Phi: sp.Matrix, t: sp.Matrix, lam: sp.Expr | None) -> sp.Matrix:
-    r"""LOCAL stand-in for ``derive.pseudoinverse``: the ridge solution of
+    r"""LOCAL fallback for ``derive.pseudoinverse.ridge_solution`` / ``ridge_limit``: the ridge solution of
     :math:`J_\lambda = \tfrac1{2N}\|\Phi w - t\|^2 + \tfrac\lambda2\|w\|^2`,
     :math:`w_\lambda = (\Phi^\top\Phi + N\lambda I)^{-1}\Phi^\top t`, and for ``lam=None`` its
     limit :math:`\lim_{\lambda\to0^+} w_\lambda = \Phi^\dagger t` (001 §2.4)."""
@@ -171,7 +177,7 @@ def ridge_local(Phi: sp.Matrix, t: sp.Matrix, lam: sp.Expr | None) -> sp.Matrix:
 
 
 def gaussian_affine_local(mu: sp.Matrix, Sigma: sp.Matrix, B: sp.Matrix, c: sp.Matrix) -> tuple[sp.Matrix, sp.Matrix]:
-    r"""LOCAL stand-in for ``derive.gaussian``: :math:`z \sim \mathcal N(\mu, \Sigma)
+    r"""LOCAL fallback for ``derive.gaussian.affine_gaussian``: :math:`z \sim \mathcal N(\mu, \Sigma)
     \Rightarrow Bz + c \sim \mathcal N(B\mu + c, B\Sigma B^\top)` (000 appendix)."""
     return B * mu + c, B * Sigma * B.T
 
@@ -543,7 +549,9 @@ def build_gradient_flow(f: Fields) -> Reference:
     _scope_add(f.scope, X=X, y=y, w0=w0, K=K)
     f.scope.dimension = D if target == "w" else N
     ref = flow_local(X, y, w0, t, target)
-    _note("gradient_flow", "checks.grade.kinds.flow_local (LOCAL)")
+    have = _derive("function_space", "parameter_evolution") is not None
+    _note("gradient_flow", "derive.function_space.parameter_evolution / residual_evolution" if have
+          else "checks.grade.kinds.flow_local (LOCAL)")
     dom = _domain(f)
     items = []
     if t != sp.oo:
@@ -576,8 +584,16 @@ def build_ridge_limit(f: Fields) -> Reference:
     _scope_add(f.scope, Phi=Phi, t=t)
     f.scope.symbols.pop("t", None)
     f.scope.dimension = D
-    ref = ridge_local(Phi, t, lam)
-    _note("ridge_limit", "checks.grade.kinds.ridge_local (LOCAL)")
+    sol, lim = _derive("pseudoinverse", "ridge_solution"), _derive("pseudoinverse", "ridge_limit")
+    if lam is None and lim is not None:
+        ref = sp.Matrix(lim(Phi, t))
+        _note("ridge_limit", "derive.pseudoinverse.ridge_limit")
+    elif lam is not None and sol is not None:
+        ref = sp.Matrix(sol(Phi, t, lam, scale="mean"))
+        _note("ridge_limit", "derive.pseudoinverse.ridge_solution (scale='mean')")
+    else:
+        ref = ridge_local(Phi, t, lam)
+        _note("ridge_limit", "checks.grade.kinds.ridge_local (LOCAL)")
     dom = _domain(f)
     items = []
     if lam is not None:
@@ -599,8 +615,13 @@ def build_gaussian_affine(f: Fields) -> Reference:
     c = f.vector("c", B.shape[0]) if f.has("c") else sp.zeros(B.shape[0], 1)
     part = f.string("part", ["mean", "covariance"])
     _scope_add(f.scope, mu=mu, Sigma=Sigma, B=B, c=c)
-    mean, cov = gaussian_affine_local(mu, Sigma, B, c)
-    _note("gaussian_affine", "checks.grade.kinds.gaussian_affine_local (LOCAL)")
+    fn = _derive("gaussian", "affine_gaussian")
+    if fn is not None:
+        mean, cov = (sp.Matrix(m) for m in fn(B, c, mu, Sigma))
+        _note("gaussian_affine", "derive.gaussian.affine_gaussian")
+    else:
+        mean, cov = gaussian_affine_local(mu, Sigma, B, c)
+        _note("gaussian_affine", "checks.grade.kinds.gaussian_affine_local (LOCAL)")
     dom = _domain(f)
     if part == "mean":
         ref = mean

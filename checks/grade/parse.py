@@ -144,6 +144,7 @@ class Parsed:
     shape: str
     latex: str
     syntax: str
+    used_data: bool = False
 
 
 def _shape_of(value: Any) -> str:
@@ -200,6 +201,7 @@ class Builder:
     def __init__(self, scope: Scope):
         self.scope = scope
         self.nodes = 0
+        self.used_data = False
 
     # -- leaves
     def tick(self) -> None:
@@ -226,11 +228,14 @@ class Builder:
         self.tick()
         found = self.scope.lookup(name)
         if found is not None:
+            if isinstance(found, sp.MatrixBase):
+                self.used_data = True
             return found
         key = _name_key(name)
         if key in _CONSTANTS and key not in ("E",):
             return _CONSTANTS[key]
         if key == "I" and self.scope.dimension:
+            self.used_data = True
             return Eye()
         if self.scope.declare_unknown and re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", key):
             sym = sp.Symbol(key, real=True)
@@ -482,6 +487,93 @@ class Eye:
 
     def __repr__(self) -> str:
         return f"{self.scale}*I"
+
+
+class DisplayBuilder(Builder):
+    """Builds the *unevaluated* formula of an answer that uses the problem's data names
+    (``-pinv(A)*b`` stays :math:`-\\mathbf{A}^\\dagger\\mathbf{b}`), only to show what was read.
+    It runs after the real :class:`Builder` has accepted the answer."""
+
+    def symbol(self, name: str, column: int | None = None) -> Any:
+        found = self.scope.lookup(name)
+        if isinstance(found, sp.MatrixBase):
+            for n, v in self.scope.matrices.items():
+                if _name_key(n) == _name_key(name):
+                    return sp.MatrixSymbol(n, *v.shape)
+        if _name_key(name) == "I" and self.scope.dimension and found is None:
+            return Eye()
+        return super().symbol(name, column)
+
+    def _eye(self, e: Eye, like: Any) -> Any:
+        n = like.shape[0] if hasattr(like, "shape") else self.scope.dimension
+        return e.scale * sp.Identity(n)
+
+    def add(self, a: Any, b: Any, column: int | None = None) -> Any:
+        if isinstance(a, Eye) != isinstance(b, Eye):
+            a, b = (self._eye(a, b), b) if isinstance(a, Eye) else (a, self._eye(b, a))
+        elif isinstance(a, Eye):
+            return Eye(a.scale + b.scale)
+        return a + b
+
+    def sub(self, a: Any, b: Any, column: int | None = None) -> Any:
+        return self.add(a, self.neg(b), column)
+
+    def neg(self, a: Any) -> Any:
+        return Eye(-a.scale) if isinstance(a, Eye) else -a
+
+    def mul(self, a: Any, b: Any, column: int | None = None) -> Any:
+        if isinstance(a, Eye) or isinstance(b, Eye):
+            return super().mul(a, b, column)
+        return a * b
+
+    def div(self, a: Any, b: Any, column: int | None = None) -> Any:
+        return Eye(a.scale / b) if isinstance(a, Eye) else a / b
+
+    def pow(self, base: Any, exp: Any, column: int | None = None) -> Any:
+        if isinstance(base, sp.MatrixExpr):
+            if isinstance(exp, sp.Symbol) and exp.name == "T":
+                return base.T
+            if isinstance(exp, sp.Symbol) and exp.name == "dagger":
+                from derive.matrices import Pinv
+
+                return Pinv(base)
+            return sp.MatPow(base, exp)
+        return super().pow(base, exp, column)
+
+    def call(self, name: str, args: list[Any], column: int | None = None) -> Any:
+        a = args[0] if args else None
+        if isinstance(a, sp.MatrixExpr):
+            from derive.matrices import MatExp, Pinv
+
+            return {"transpose": lambda m: m.T, "inv": lambda m: m.I, "pinv": Pinv,
+                    "expm": MatExp, "exp": MatExp}[name](a)
+        return super().call(name, args, column)
+
+    def finish(self, value: Any) -> Any:
+        if isinstance(value, Eye):
+            return value.scale * sp.Identity(self.scope.dimension or 1)
+        return value
+
+
+def display_latex(text: str, scope: Scope, expect: str = "any") -> str | None:
+    """LaTeX of the formula as written (data names kept symbolic), or ``None`` when it cannot
+    be shown that way."""
+    try:
+        from derive.latex import latex as dlatex
+    except Exception:  # noqa: BLE001
+        dlatex = sp.latex
+    try:
+        b = DisplayBuilder(scope)
+        if is_latex(text):
+            t = latex_precheck(normalize_unicode(text))
+            value = b.finish(_latex_piece(t, b))
+        else:
+            t = normalize_unicode(text).strip()
+            value = b.finish(_parse_plain_part(t, b, expect))
+        out = dlatex(value)
+    except Exception:  # noqa: BLE001 - display only; the verdict does not depend on it
+        return None
+    return out if len(out) <= 600 else None
 
 
 # --------------------------------------------------------------------------------------
@@ -831,7 +923,7 @@ def parse_plain(text: str, scope: Scope, expect: str = "any") -> Parsed:
         value = builder.relation("==", lhs, rhs)
     else:
         value = builder.finish(_parse_plain_part(text, builder, expect))
-    return Parsed(value, _shape_of(value), to_latex(value), "plain")
+    return Parsed(value, _shape_of(value), to_latex(value), "plain", builder.used_data)
 
 
 def _parse_plain_part(text: str, builder: Builder, expect: str) -> Any:
@@ -894,7 +986,7 @@ def _parse_scalar_text(t: str, builder: Builder) -> Any:
 
 _GREEK = (
     "alpha beta gamma delta epsilon varepsilon zeta eta theta kappa lambda mu nu xi rho "
-    "sigma tau phi varphi chi psi omega Sigma Lambda"
+    "sigma tau phi varphi chi psi omega Sigma Lambda Phi"
 ).split()
 _LATEX_ALLOWED = set(
     (
@@ -956,6 +1048,141 @@ def latex_precheck(text: str) -> str:
 _lark_parser = None
 
 
+def _nc(sym: Any) -> Any:
+    if isinstance(sym, sp.Symbol) and sym.is_commutative:
+        return sp.Symbol(sym.name, commutative=False)
+    return sym
+
+
+_PREFIX_FUNCS = {"sin", "cos", "tan", "exp", "ln", "log"}
+_INFIX_COMMANDS = {"cdot", "times", "le", "leq", "ge", "geq", "lt", "gt", "in", "ne", "neq"}
+
+
+def _group_end(t: str, i: int) -> int:
+    """Index just past the brace group starting at ``t[i] == "{"``."""
+    depth = 0
+    for j in range(i, len(t)):
+        if t[j] == "{":
+            depth += 1
+        elif t[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    raise ParseError("unbalanced braces in the LaTeX answer", i + 1)
+
+
+def _argument(t: str, i: int) -> tuple[str, int]:
+    """One TeX argument at ``i`` (a brace group, a command or one character), processed."""
+    while i < len(t) and t[i] == " ":
+        i += 1
+    if i >= len(t):
+        raise ParseError("a LaTeX command is missing its argument")
+    if t[i] == "{":
+        j = _group_end(t, i)
+        return "{" + _explicit_products(t[i + 1 : j - 1]) + "}", j
+    if t[i] == "\\":
+        j = i + 1
+        while j < len(t) and t[j].isalpha():
+            j += 1
+        return t[i : max(j, i + 2)], max(j, i + 2)
+    return t[i], i + 1
+
+
+def _explicit_products(t: str) -> str:
+    r"""Write every implicit product of a LaTeX answer as ``\cdot`` (``x^2 y``, ``B \Sigma
+    B^T``, ``\alpha(x+1)``): SymPy's Lark grammar misses several adjacencies and reads
+    ``\alpha(x+1)`` ambiguously. Each item is classified as starting and/or ending an
+    operand; ``\cdot`` goes between an operand end and an operand start."""
+    out: list[str] = []
+    i, n = 0, len(t)
+    prev_end = False
+    attach: str | bool = False  # the next item is the argument of ^ or _ (subscripts kept raw)
+    while i < n:
+        c = t[i]
+        if c.isspace():
+            out.append(c)
+            i += 1
+            continue
+        if t.startswith("\\\\", i):
+            item, i, starts, ends = "\\\\", i + 2, False, False
+        elif c == "\\":
+            j = i + 1
+            while j < n and t[j].isalpha():
+                j += 1
+            if j == i + 1:
+                j += 1
+            word = t[i + 1 : j]
+            if word in ("begin", "end", "mathit", "mathrm", "text"):
+                k = j
+                while k < n and t[k] == " ":
+                    k += 1
+                close = _group_end(t, k) if k < n and t[k] == "{" else k
+                item, i = t[i:close], close
+                starts, ends = word in ("begin", "mathit", "mathrm", "text"), word in ("end", "mathit", "mathrm", "text")
+            elif word == "frac":
+                a1, j = _argument(t, j)
+                a2, j = _argument(t, j)
+                item, i, starts, ends = "\\frac" + a1 + a2, j, True, True
+            elif word == "sqrt":
+                item = "\\sqrt"
+                k = j
+                if k < n and t[k] == "[":
+                    close = t.index("]", k)
+                    item += "[" + _explicit_products(t[k + 1 : close]) + "]"
+                    k = close + 1
+                a1, j = _argument(t, k)
+                item, i, starts, ends = item + a1, j, True, True
+            elif word in ("left", "right"):
+                k = j
+                while k < n and t[k] == " ":
+                    k += 1
+                if k < n and t[k] == "\\":
+                    m = k + 1
+                    while m < n and t[m].isalpha():
+                        m += 1
+                    k = max(m, k + 2)
+                else:
+                    k += 1
+                item, i = t[i:k], k
+                starts, ends = word == "left", word == "right"
+            elif word in _PREFIX_FUNCS:
+                item, i, starts, ends = t[i:j], j, True, False
+            elif word in _INFIX_COMMANDS:
+                item, i, starts, ends = t[i:j], j, False, False
+            else:  # a symbol: \alpha, \infty, ...
+                item, i, starts, ends = t[i:j], j, True, True
+        elif c == "{":
+            j = _group_end(t, i)
+            inner = t[i + 1 : j - 1] if attach == "_" else _explicit_products(t[i + 1 : j - 1])
+            item, i, starts, ends = "{" + inner + "}", j, True, True
+        elif c in "([":
+            item, i, starts, ends = c, i + 1, True, False
+        elif c in ")]":
+            item, i, starts, ends = c, i + 1, False, True
+        elif c.isalpha():
+            item, i, starts, ends = c, i + 1, True, True
+        elif c.isdigit() or c == ".":
+            j = i
+            while j < n and (t[j].isdigit() or t[j] == "."):
+                j += 1
+            item, i, starts, ends = t[i:j], j, True, True
+        elif c == "!":
+            item, i, starts, ends = c, i + 1, False, True
+        else:  # + - * / = < > , & | ^ _ and anything the parser will judge
+            item, i, starts, ends = c, i + 1, False, False
+        if attach:
+            out.append(item)
+            prev_end, attach = True, False
+            continue
+        if starts and prev_end:
+            out.append(r" \cdot ")
+        out.append(item)
+        prev_end = ends
+        if item in ("^", "_"):
+            attach, prev_end = item, False
+    return "".join(out)
+
+
 def _get_lark_parser():
     global _lark_parser
     if _lark_parser is None:
@@ -988,6 +1215,30 @@ def _get_lark_parser():
 
             def binomial(self, tokens):
                 raise ParseError("\\binom is not allowed")
+
+            # Every symbol is read as noncommutative so that a product keeps the order in
+            # which it was written (B \Sigma B^T is not \Sigma B B^T); the rebuild through
+            # Builder then multiplies the real objects in that order.
+            def SYMBOL(self, tok):  # noqa: N802 - lark token callback name
+                return sp.Symbol(str(tok), commutative=False)
+
+            def GREEK_SYMBOL_WITH_PRIMES(self, tok):  # noqa: N802
+                return _nc(super().GREEK_SYMBOL_WITH_PRIMES(tok))
+
+            def LATIN_SYMBOL_WITH_LATIN_SUBSCRIPT(self, tok):  # noqa: N802
+                return _nc(super().LATIN_SYMBOL_WITH_LATIN_SUBSCRIPT(tok))
+
+            def GREEK_SYMBOL_WITH_LATIN_SUBSCRIPT(self, tok):  # noqa: N802
+                return _nc(super().GREEK_SYMBOL_WITH_LATIN_SUBSCRIPT(tok))
+
+            def LATIN_SYMBOL_WITH_GREEK_SUBSCRIPT(self, tok):  # noqa: N802
+                return _nc(super().LATIN_SYMBOL_WITH_GREEK_SUBSCRIPT(tok))
+
+            def GREEK_SYMBOL_WITH_GREEK_SUBSCRIPT(self, tok):  # noqa: N802
+                return _nc(super().GREEK_SYMBOL_WITH_GREEK_SUBSCRIPT(tok))
+
+            def multi_letter_symbol(self, tokens):
+                return _nc(super().multi_letter_symbol(tokens))
 
         _lark_parser = LarkLaTeXParser(transformer=_SafeTransformer)
     return _lark_parser
@@ -1062,9 +1313,9 @@ def _rebuild(expr: Any, b: Builder, depth: int = 0) -> Any:
     if isinstance(expr, sp.Pow):
         base = _rebuild(expr.base, b, d)
         if isinstance(expr.exp, sp.Symbol) and expr.exp.name == "dagger":
-            if not isinstance(base, sp.MatrixBase):
+            if not isinstance(base, (sp.MatrixBase, sp.MatrixExpr)):
                 raise ParseError("^\\dagger applies to matrices only")
-            return base.pinv()
+            return b.pow(base, sp.Symbol("dagger"))
         ex = _rebuild(expr.exp, b, d)
         if base == sp.E and not isinstance(ex, sp.MatrixBase):
             return b.call("exp", [ex])
@@ -1089,9 +1340,9 @@ def _latex_piece(t: str, b: Builder) -> Any:
     t = re.sub(r"\^\s*\{\s*\\top\s*\}", "^{T}", t)
     t = re.sub(r"\^\s*\{?\s*\\dagger\s*\}?", r"^{\\mathit{dagger}}", t)
     t = re.sub(r"\\pi\b", r"(\\mathit{pi})", t)
-    t = re.sub(r"\\Sigma\b", r"\\mathit{Sigma}", t)
-    t = re.sub(r"\\Lambda\b", r"\\mathit{Lambda}", t)
+    t = re.sub(r"\\(Sigma|Lambda|Phi)\b", r"(\\mathit{\1})", t)
     t = re.sub(r"\\(d|t)frac", r"\\frac", t)
+    t = _explicit_products(t)
     try:
         expr = _get_lark_parser().doparse(t)
     except ParseError:
@@ -1161,7 +1412,7 @@ def parse_latex_answer(text: str, scope: Scope, expect: str = "any") -> Parsed:
         vals = [_latex_piece(p, b) for p, _ in pieces]
         rels = [b.relation(op, x, y) for (_, op), x, y in zip(pieces, vals, vals[1:], strict=False)]
         value = rels[0] if len(rels) == 1 else sp.And(*rels)
-    return Parsed(value, _shape_of(value), to_latex(value), "latex")
+    return Parsed(value, _shape_of(value), to_latex(value), "latex", b.used_data)
 
 
 def is_latex(text: str) -> bool:
