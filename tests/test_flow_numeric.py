@@ -1,0 +1,199 @@
+"""Numeric gradient flow (checks.flow_numeric) and its property checks (checks.flow_properties)."""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+
+from checks.flow_numeric import (
+    THREE_POINT,
+    LinearFlowMP,
+    gd_parameters,
+    integrate_flow,
+    linear_flow,
+    phi,
+    phi_mp,
+    scale_factor,
+)
+from checks.flow_properties import FLOW_PROPERTIES, fitted_slope, lazy_training
+from checks.properties import PROPERTIES
+
+RNG = np.random.default_rng(20261123)
+
+
+def _problem(N, D, rank=None, seed=0):
+    rng = np.random.default_rng(seed)
+    rank = min(N, D) if rank is None else rank
+    X = rng.normal(size=(N, rank)) @ rng.normal(size=(rank, D)) / np.sqrt(D)
+    return X, rng.normal(size=N), rng.normal(size=D)
+
+
+# -- closed forms against integration -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("scale", ["sum", "mean"])
+@pytest.mark.parametrize("shape", [(5, 3), (3, 5), (4, 4), (1, 3)])
+def test_closed_forms_match_integration(shape, scale):
+    X, y, w0 = _problem(*shape, seed=shape[0] * 10 + shape[1])
+    fl = linear_flow(X, y, w0, scale)
+    ts = np.array([0.0, 0.01, 0.2, 1.0, 3.0]) / fl.lam.max()
+    w_int = integrate_flow(X, y, w0, ts, scale)
+    scale_w = max(1.0, np.abs(w_int).max())
+    assert np.abs(fl.parameters(ts) - w_int).max() / scale_w < 1e-8
+    assert np.abs(fl.residual(ts) - (w_int @ X.T - y)).max() / max(1.0, np.abs(y).max()) < 1e-8
+    assert np.abs(fl.outputs(ts) - w_int @ X.T).max() / max(1.0, np.abs(y).max()) < 1e-8
+    xs = RNG.normal(size=(2, shape[1]))
+    assert np.abs(fl.predict(xs, ts) - w_int @ xs.T).max() / scale_w < 1e-8
+    loss = 0.5 * scale_factor(scale, shape[0]) * ((w_int @ X.T - y) ** 2).sum(axis=1)
+    assert np.allclose(fl.loss(ts), loss, rtol=1e-8, atol=1e-14)
+
+
+def test_mean_scale_is_sum_scale_at_time_t_over_N():
+    """The mean loss turns e^{-Kt} into e^{-Kt/N}: the mean-scale flow at t is the sum-scale flow at t/N."""
+    X, y, w0 = _problem(6, 3, seed=4)
+    ts = np.array([0.0, 0.5, 2.0, 7.0])
+    mean, total = linear_flow(X, y, w0, "mean"), linear_flow(X, y, w0, "sum")
+    assert np.allclose(mean.parameters(ts), total.parameters(ts / 6), rtol=1e-13, atol=1e-14)
+    assert np.allclose(mean.residual(ts), total.residual(ts / 6), rtol=1e-13, atol=1e-14)
+
+
+def test_stiff_integration_with_jacobian_agrees():
+    X, y, w0 = _problem(8, 4, seed=5)
+    X[:, 0] *= 30.0  # eigenvalues spread over ~3 decades
+    ts = np.linspace(0, 2.0, 5)
+    fl = linear_flow(X, y, w0)
+    w_radau = integrate_flow(X, y, w0, ts, method="Radau", rtol=1e-10, atol=1e-12)
+    assert np.abs(fl.parameters(ts) - w_radau).max() / np.abs(w_radau).max() < 1e-7
+
+
+# -- singular K, t = inf, and the small-eigenvalue limit ----------------------------------------
+
+
+@pytest.mark.parametrize("shape, rank", [((5, 3), 2), ((3, 5), 2), ((4, 4), 1), ((3, 2), 0)])
+def test_rank_deficient_limits_are_projections(shape, rank):
+    X, y, w0 = _problem(*shape, rank=rank, seed=rank + 17)
+    fl = linear_flow(X, y, w0)
+    assert fl.rank == rank
+    P = np.linalg.pinv(X, rcond=1e-10)
+    ts = np.array([0.0, 1.0, np.inf])
+    for block in (fl.residual(ts), fl.parameters(ts), fl.predict(np.ones(shape[1]), ts)):
+        assert np.all(np.isfinite(block))
+    r0 = X @ w0 - y
+    assert np.allclose(fl.residual([np.inf])[0], r0 - X @ P @ r0, atol=1e-12)
+    assert np.allclose(fl.parameters([np.inf])[0], w0 - P @ X @ w0 + P @ y, atol=1e-12)
+    assert not fl.trainable
+
+
+def test_phi_is_stable_at_small_eigenvalues_and_infinite_time():
+    lam = np.array([0.0, 1e-300, 1e-12, 1.0, 50.0])
+    t = np.array([2.0, 1.0, 1.0, np.inf, 3.0])
+    out = phi(lam, t)
+    assert out[0] == 2.0 and out[1] == 1.0 and out[3] == 1.0
+    assert out[2] == pytest.approx(1.0 - 0.5e-12, rel=1e-15)  # 1 - λt/2: naive (1 - e^{-λt})/λ loses 4 digits
+    assert out[4] == pytest.approx((1 - np.exp(-150.0)) / 50.0, rel=1e-15)
+    assert phi(0.0, np.inf) == np.inf
+    with mpmath.workdps(40):
+        assert abs(phi_mp(mpmath.mpf("1e-30"), 1) - 1) < mpmath.mpf("1e-29")
+        assert phi_mp(0, 3) == 3 and phi_mp(2, mpmath.inf) == mpmath.mpf(1) / 2
+
+
+def test_mpmath_evaluator_agrees_with_float64():
+    X, y, w0 = _problem(4, 3, rank=2, seed=8)
+    fl = linear_flow(X, y, w0, "mean")
+    mp = LinearFlowMP.build(X, y, w0, "mean", dps=40)
+    for tv in (0.0, 0.3, 5.0, np.inf):
+        w_mp = np.array([float(v) for v in mp.parameters(mpmath.inf if tv == np.inf else tv)])
+        r_mp = np.array([float(v) for v in mp.residual(mpmath.inf if tv == np.inf else tv)])
+        assert np.allclose(fl.parameters([tv])[0], w_mp, rtol=1e-12, atol=1e-12)
+        assert np.allclose(fl.residual([tv])[0], r_mp, rtol=1e-12, atol=1e-12)
+
+
+def test_inputs_are_validated():
+    with pytest.raises(ValueError, match="scale"):
+        linear_flow([[1.0]], [1.0], [0.0], "median")
+    with pytest.raises(ValueError, match="y must have 2 entries"):
+        linear_flow([[1.0], [2.0]], [1.0], [0.0])
+    with pytest.raises(ValueError, match="times"):
+        linear_flow([[1.0]], [1.0], [0.0]).residual([-1.0])
+    with pytest.raises(ValueError, match="alpha"):
+        gd_parameters([[1.0]], [1.0], [0.0], 0.0, 3)
+
+
+# -- GD with step alpha tends to the flow at rate alpha ----------------------------------------
+
+
+def test_gd_tracks_flow_with_error_order_alpha():
+    X, y, w0 = _problem(6, 3, seed=11)
+    fl = linear_flow(X, y, w0)
+    T = 2.0 / fl.lam.max()
+    ms = np.array([100, 200, 400, 800, 1600])
+    errs = [np.linalg.norm(gd_parameters(X, y, w0, T / m, [m])[0] - fl.parameters([T])[0]) for m in ms]
+    slope = fitted_slope(T / ms, errs)
+    assert abs(slope - 1.0) < 0.05, (slope, errs)
+
+
+# -- the three-point line fit of 000 -----------------------------------------------------------
+
+# Reference values: SymPy 1.14 exact arithmetic (derive.function_space.parameter_evolution /
+# residual_evolution / prediction_coefficients with X rows (1/5, 1), (2/5, 1), (4/5, 1),
+# y = (-1/10, 3/20, 3/10), w0 = (-1/20, -2/5); exp via Matrix.exp, the eigenvalues of K are
+# 0 and (48 ± √1954)/25), evaluated with sympy.N(·, 20).  Sum loss scale.  t = inf is exact:
+# the least-squares line, slope 5/8 and intercept -7/40.
+THREE_POINT_REFERENCE = {
+    1.0: {
+        "w": [0.22895083647979943434, 0.0057461559481116684578],
+        "r": [0.15153632324407155533, -0.052673509459968557807, -0.11109317486804878407],
+        "f_star": 0.14311665783599132906,
+    },
+    10.0: {
+        "w": [0.52541791709659962611, -0.12605093299565364622],
+        "r": [0.079032650423666279003, -0.065883766157013795776, -0.0057165993183739453323],
+        "f_star": 0.18919981726230612945,
+    },
+    np.inf: {"w": [0.625, -0.175], "r": [0.05, -0.075, 0.025], "f_star": 0.2},
+}
+X_STAR = [0.6, 1.0]
+
+
+@pytest.mark.parametrize("tv", sorted(THREE_POINT_REFERENCE))
+def test_three_point_example_numbers(tv):
+    ref = THREE_POINT_REFERENCE[tv]
+    fl = linear_flow(**THREE_POINT)
+    assert np.allclose(fl.parameters([tv])[0], ref["w"], rtol=1e-13, atol=1e-15)
+    assert np.allclose(fl.residual([tv])[0], ref["r"], rtol=1e-13, atol=1e-15)
+    assert fl.predict(X_STAR, [tv])[0, 0] == pytest.approx(ref["f_star"], rel=1e-13)
+    mp = LinearFlowMP.build(THREE_POINT["X"], THREE_POINT["y"], THREE_POINT["w0"], dps=40)
+    # the float64 inputs 0.2, -0.1, ... are not the rationals 1/5, -1/10: agreement to ~1e-16
+    w_mp = mp.parameters(mpmath.inf if tv == np.inf else tv)
+    assert max(abs(float(w_mp[i]) - ref["w"][i]) for i in range(2)) < 1e-14
+    if np.isfinite(tv):
+        w_int = integrate_flow(THREE_POINT["X"], THREE_POINT["y"], THREE_POINT["w0"], [tv])[0]
+        assert np.allclose(w_int, ref["w"], rtol=1e-10, atol=1e-12)
+
+
+def test_three_point_fit_is_not_trainable():
+    """Three points, two parameters: K = XX^T has rank 2 < 3, so the residual keeps its
+    least-squares part (000, trainability)."""
+    fl = linear_flow(**THREE_POINT)
+    assert fl.rank == 2 and not fl.trainable
+    assert np.linalg.norm(fl.residual([np.inf])[0]) == pytest.approx(np.sqrt(0.05**2 + 0.075**2 + 0.025**2), rel=1e-13)
+
+
+# -- the registered property checks ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(FLOW_PROPERTIES))
+def test_flow_property_passes(name):
+    result = PROPERTIES[name].run(examples=40, seed_value=1)
+    assert result.passed, result.counterexample
+
+
+def test_lazy_training_kernel_change_shrinks_with_width():
+    """002 §5: the relative change of the empirical tangent kernel during training decreases
+    with the width m; the fitted slope is at most -0.4 (the O(1/sqrt m) bound allows -0.5; we
+    measure about -0.9 with the defaults)."""
+    res = lazy_training(widths=(64, 256, 1024, 4096), steps=100, seeds=2)
+    assert all(a > b for a, b in zip(res.relative_change, res.relative_change[1:], strict=False)), res.relative_change
+    assert res.slope < -0.4, res
+    assert all(end < 0.5 * start for start, end in zip(res.loss_start, res.loss_end, strict=True))
