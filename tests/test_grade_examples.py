@@ -50,7 +50,8 @@ def test_class_grades_as_expected(problem_set):
     # domain feedback in the problem's terms
     assert "2/λ_max" in got[("ben", "4")]["feedback"] and "oscillate" in got[("ben", "4")]["feedback"]
     assert "(1 + αa)" in got[("ben", "5")]["feedback"]
-    assert "singular" in got[("cho", "3")]["feedback"]
+    assert "holds only when A is invertible; here A is singular" in got[("cho", "3")]["feedback"]
+    assert r"\mathbf{A}^{-1}" in got[("eve", "3")]["interpreted_as"]
     assert "minimum-norm" in got[("ben", "3")]["feedback"]
     assert "did you mean `alpha`" in got[("dan", "5")]["feedback"]
     assert got[("ben", "5")]["counterexample"]["at"].keys() == {"alpha", "k"}

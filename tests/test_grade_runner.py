@@ -126,3 +126,17 @@ def test_cli_single_answer_and_errors(tmp_path, capsys):
     with pytest.raises(AnswersError, match="missing column"):
         read_answers(csv_bad)
     assert main([str(spec), str(csv_bad)]) == 2
+
+
+def test_refuses_to_overwrite_a_foreign_output_file(spec, tmp_path):
+    out = tmp_path / "notes.txt"
+    out.write_text("my notes\nline two\n")
+    with pytest.raises(AnswersError, match="refusing to overwrite"):
+        grade_class(spec, ROWS, str(out), "jsonl")
+    assert out.read_text() == "my notes\nline two\n"
+
+
+def test_csv_with_a_byte_order_mark(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_bytes("\ufeffstudent,question,answer\nann,1,\"[1, 2]\"\n".encode())
+    assert read_answers(p) == [("ann", "1", "[1, 2]")]

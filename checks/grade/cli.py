@@ -122,7 +122,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"gdflow grade: {exc}", file=sys.stderr)
         return 2
     fmt = args.format or ("jsonl" if args.output else "table")
-    counts = grade_class(ps, rows, args.output, fmt, jobs=args.jobs, memory_mb=args.memory)
+    try:
+        counts = grade_class(ps, rows, args.output, fmt, jobs=args.jobs, memory_mb=args.memory)
+    except AnswersError as exc:
+        print(f"gdflow grade: {exc}", file=sys.stderr)
+        return 2
     return 1 if counts.get("error") else 0
 
 

@@ -62,7 +62,8 @@ def grade_answer(q: Question, text: str, student: str = "") -> dict[str, Any]:
     except ParseError as exc:
         return done("invalid", exc.describe())
     except DomainAnswerError as exc:
-        return done("incorrect", exc.feedback, method="domain")
+        return done("incorrect", exc.feedback, method="domain",
+                    interpreted_as=display_latex(text, ref.scope, ref.expect))
     if parsed.used_data:  # a formula on the problem's data: show the formula, not its value
         shown = display_latex(text, ref.scope, ref.expect)
         if shown:
@@ -90,6 +91,10 @@ def grade_answer(q: Question, text: str, student: str = "") -> dict[str, Any]:
     if q.tolerance is None and _is_close_decimal(value, ref.value):
         msgs.append("decimals are compared exactly; your value is close but not equal "
                     "(give an exact fraction)")
+    extra = _free(value) - _free(ref.value)
+    if extra and not (ref.variable is not None and extra <= {ref.variable}):
+        names = ", ".join(sorted(str(s) for s in extra))
+        msgs.append(f"your answer depends on {names}; the correct one does not")
     if not msgs:
         msgs.append("your answer differs from the correct one")
     cx = cmp.counterexample
@@ -106,6 +111,10 @@ def grade_answer(q: Question, text: str, student: str = "") -> dict[str, Any]:
         msgs.append(f"for example{where}{entry}: yours is {cx['answer']}, the correct value is {cx['reference']}")
     return done("incorrect", "; ".join(msgs), interpreted_as=parsed.latex, counterexample=cx,
                 method=cmp.method)
+
+
+def _free(v: Any) -> set:
+    return set(getattr(v, "free_symbols", set())) if not isinstance(v, str) else set()
 
 
 def _is_close_decimal(value: Any, ref: Any) -> bool:

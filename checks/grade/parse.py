@@ -424,9 +424,11 @@ class Builder:
             if a.free_symbols:
                 return a.inv()
             if a.det() == 0:
+                names = [n for n, m in self.scope.matrices.items() if m.shape == a.shape and m == a]
+                what = names[0] if names else "the matrix it inverts"
                 raise DomainAnswerError(
-                    "your formula holds only when the matrix it inverts is invertible; "
-                    f"here it is singular (rank {a.rank()} < {a.shape[0]})"
+                    f"your formula holds only when {what} is invertible; here {what if names else 'it'} "
+                    f"is singular (rank {a.rank()} < {a.shape[0]})"
                 )
             return a.inv()
         if name in ("expm", "exp"):

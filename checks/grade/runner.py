@@ -44,7 +44,7 @@ class AnswersError(ValueError):
 def read_answers(path: str | Path) -> list[tuple[str, str, str]]:
     """Rows ``(student, question, answer)`` of a CSV with the header ``student,question,answer``."""
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
+        with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: spreadsheets write a BOM
             reader = csv.DictReader(fh)
             missing = {"student", "question", "answer"} - set(reader.fieldnames or [])
             if missing:
@@ -164,6 +164,12 @@ def grade_class(ps: ProblemSet, rows: list[tuple[str, str, str]], out: str | Non
     earlier: list[dict[str, Any]] = []
     if out:
         earlier = load_done(out, fmt)
+        if not earlier and Path(out).exists():
+            content = Path(out).read_text(encoding="utf-8", errors="replace").strip()
+            header = {"", "[", " | ".join(_TABLE_COLS)}
+            if content not in header and len(content.splitlines()) > 1:
+                raise AnswersError(f"{out} exists and holds no gdflow grade results in {fmt} format; "
+                                   "refusing to overwrite it (choose another -o or --format)")
         tmp = f"{out}.tmp{os.getpid()}"
         with open(tmp, "w", encoding="utf-8") as fh:
             w = Writer(fh, fmt)
