@@ -118,3 +118,22 @@ def test_sample_points_respect_domain():
     assert all(0 < p[s] < 1 for p in pts)
     assert all(p[k].is_Integer and p[k] >= 0 for p in pts)
     assert len({p[s] for p in pts}) > 6  # the points really vary
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+coeffs = st.lists(st.fractions(min_value=-5, max_value=5, max_denominator=7), min_size=1, max_size=5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(coeffs, st.integers(0, 6), st.fractions(min_value=-3, max_value=3, max_denominator=5).filter(lambda c: c != 0))
+def test_rewritings_accepted_and_perturbations_rejected(cs, j, c):
+    p = sum(sp.Rational(q.numerator, q.denominator) * x**i for i, q in enumerate(cs))
+    factored = sp.factor(p)
+    assert compare(factored, sp.expand(p)).equal
+    perturbed = p + sp.Rational(c.numerator, c.denominator) * x**j
+    cmp = compare(perturbed, p)
+    assert not cmp.equal
+    at = {x: sp.Rational(v) for v in cmp.counterexample["at"].values()}  # {} when both are constants
+    assert sp.S(perturbed).subs(at) != sp.S(p).subs(at)  # the counterexample is a real one

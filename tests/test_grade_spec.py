@@ -123,3 +123,16 @@ def test_duplicate_ids_and_feedback_table():
     assert "question 1: duplicate id" in errors_of(two)
     errs = errors_of(q('id = "1"\nkind = "expression"\nreference = "1"\nfeedback = { great = "x" }\n'))
     assert "question 1: key `feedback`" in errs[0]
+
+
+def test_tolerance_and_feedback_overrides():
+    from checks.grade.grader import grade_answer
+
+    text = q('id = "1"\nkind = "expression"\nreference = "1/3"\ntolerance = 0.01\n'
+             'feedback = { incorrect = "Revise slide 12." }\n')
+    question = loads_spec(text).questions["1"]
+    assert grade_answer(question, "0.333")["verdict"] == "correct"
+    r = grade_answer(question, "0.3")
+    assert r["verdict"] == "incorrect" and r["feedback"].startswith("Revise slide 12.")
+    errs = errors_of(q('id = "1"\nkind = "expression"\nreference = "1"\ntolerance = 2\n'))
+    assert "question 1: key `tolerance`" in errs[0]

@@ -547,6 +547,11 @@ def build_gradient_flow(f: Fields) -> Reference:
         t = f.expr("time")
     K = X * X.T
     _scope_add(f.scope, X=X, y=y, w0=w0, K=K)
+    if t != sp.oo and not t.is_number:
+        from .parse import matrix_exp
+
+        for M in (-K * t, K * t, -X.T * X * t):  # exponentials formula answers use (and the sign slip)
+            matrix_exp(M)
     f.scope.dimension = D if target == "w" else N
     ref = flow_local(X, y, w0, t, target)
     have = _derive("function_space", "parameter_evolution") is not None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import fractions
 import math
 import re
 import unicodedata
@@ -221,7 +222,8 @@ class Builder:
         m = re.search(r"[eE]([+-]?\d+)$", t)
         if m and abs(int(m.group(1))) > 400:
             raise ParseError("decimal exponent too large (limit 400)", column)
-        return sp.Rational(t)
+        f = fractions.Fraction(t)  # exact; the text was checked to be a plain decimal
+        return sp.Rational(f.numerator, f.denominator)
 
     def symbol(self, name: str, column: int | None = None) -> Any:
         """A declared symbol, a data matrix, a constant (``pi``, ``e``, ``oo``) or ``I``."""
@@ -434,7 +436,7 @@ class Builder:
         if name in ("expm", "exp"):
             if not square:
                 raise ParseError("the matrix exponential needs a square matrix", column)
-            return a.exp()
+            return matrix_exp(a)
         raise ParseError(f"`{name}` of a matrix is not supported", column)
 
     def matrix(self, rows: list[list[Any]], column: int | None = None) -> sp.Matrix:
@@ -478,6 +480,18 @@ class Builder:
 
 def _dims(m: sp.MatrixBase) -> str:
     return f"{m.shape[0]}×{m.shape[1]}"
+
+
+_EXP_CACHE: dict[Any, sp.Matrix] = {}
+
+
+def matrix_exp(m: sp.MatrixBase) -> sp.Matrix:
+    """``m.exp()``, remembered: a spec computes the exponentials its answers are likely to use
+    (e.g. e^{-Kt}) once in the parent process, and every forked worker inherits them."""
+    key = sp.ImmutableMatrix(m)
+    if key not in _EXP_CACHE:
+        _EXP_CACHE[key] = sp.Matrix(m).exp()
+    return _EXP_CACHE[key]
 
 
 class Eye:
