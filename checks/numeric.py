@@ -62,7 +62,7 @@ import sympy as sp
 
 from derive.derivation import Identity, Recurrence
 
-from .simulate import EPS, eigenvalue_tolerance, validate_quadratic, validate_steps
+from .simulate import EPS, eigenvalue_tolerance, safe_norm, validate_quadratic, validate_steps
 
 __all__ = [
     "CASES",
@@ -284,8 +284,8 @@ def eigendirections(A: object, b: object, w0: object | None, alpha: float) -> Di
     bt = Q.T @ b
     wt0 = Q.T @ w0
     pos = a > 0
-    pinv_b = np.linalg.norm(bt[pos] / a[pos]) if pos.any() else 0.0
-    b_tol = 2 * basis.tolerance * pinv_b + 10 * len(a) * EPS * float(np.linalg.norm(b))
+    pinv_b = safe_norm(bt[pos] / a[pos]) if pos.any() else 0.0
+    b_tol = 2 * basis.tolerance * pinv_b + 10 * len(a) * EPS * float(safe_norm(b))
     bt = np.where(~pos & (np.abs(bt) <= b_tol), 0.0, bt)
     x = alpha * a
     snap = alpha * basis.tolerance

@@ -47,6 +47,7 @@ __all__ = [
     "validate_quadratic",
     "validate_steps",
     "eigenvalue_tolerance",
+    "safe_norm",
     "gd_trajectory",
     "gd_trajectory_mp",
     "quadratic_value",
@@ -61,6 +62,18 @@ stable) are accurate to about :math:`D\,\varepsilon\,\|\mathbf A\|_2`.  gdflow t
 eigenvalue :math:`|\tilde a_j| \le \tau = 10\,D\,\varepsilon\,\max_i|\tilde a_i|` as zero
 (this factor is the 10), and accepts eigenvalues down to :math:`-\tau` as "positive
 semidefinite to working precision"."""
+
+
+def safe_norm(x: object) -> float:
+    r"""Euclidean norm :math:`\|x\|_2` without underflow or overflow of the squares (scaled by
+    :math:`\max|x_i|`; ``numpy.linalg.norm`` returns 0 for vectors of size ~1e-170)."""
+    arr = np.abs(np.asarray(x, dtype=float)).ravel()
+    if arr.size == 0:
+        return 0.0
+    m = float(arr.max())
+    if m == 0.0 or not np.isfinite(m):
+        return m
+    return m * float(np.sqrt(np.sum((arr / m) ** 2)))
 
 
 def eigenvalue_tolerance(eigenvalues: np.ndarray) -> float:

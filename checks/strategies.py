@@ -57,7 +57,7 @@ r"""How :func:`step_sizes` draws :math:`u = \alpha\tilde a_{\max}/2`:
 - ``one_step``: :math:`\alpha = 1/\tilde a_j` for a drawn nonzero eigenvalue (case αã = 1).
 """
 
-_FLOAT = {"allow_nan": False, "allow_infinity": False}
+_FLOAT = {"allow_nan": False, "allow_infinity": False, "allow_subnormal": False}
 
 
 def show(x: np.ndarray) -> str:
@@ -103,6 +103,9 @@ class GDProblem:
             parts.append(f"note: {self.note}")
         return "GDProblem(\n  " + "\n  ".join(p.replace("\n", "\n  ") for p in parts) + "\n)"
 
+    def _repr_pretty_(self, printer, cycle: bool) -> None:  # hypothesis prints examples with this
+        printer.text(repr(self))
+
 
 @dataclass(frozen=True, repr=False)
 class LeastSquaresProblem:
@@ -120,6 +123,9 @@ class LeastSquaresProblem:
         if self.note:
             parts.append(f"note: {self.note}")
         return "LeastSquaresProblem(\n  " + "\n  ".join(p.replace("\n", "\n  ") for p in parts) + "\n)"
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:  # hypothesis prints examples with this
+        printer.text(repr(self))
 
 
 def orthogonal_matrices(n: int) -> st.SearchStrategy[np.ndarray]:
