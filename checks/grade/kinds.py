@@ -206,8 +206,19 @@ def _differs(x: Any, ref: Any, dom: Domain) -> bool:
 
 
 def _mutants(ref: Any, dom: Domain, items: list[tuple[Any, str]]) -> list[tuple[Any, str]]:
-    """Keep the typical wrong answers that really differ from the reference."""
-    return [(m, msg) for m, msg in items if m is not None and _differs(m, ref, dom)]
+    """Keep the typical wrong answers that really differ from the reference (an item may be
+    a zero-argument function, skipped when it does not apply to this data)."""
+    out = []
+    for m, msg in items:
+        if callable(m):
+            try:
+                m = m()
+            except (ValueError, TypeError, ArithmeticError, sp.matrices.exceptions.ShapeError,
+                    sp.matrices.exceptions.NonInvertibleMatrixError):
+                continue
+        if m is not None and _differs(m, ref, dom):
+            out.append((m, msg))
+    return out
 
 
 def _eigs(A: sp.Matrix) -> list[sp.Expr]:
@@ -411,7 +422,7 @@ def build_loss_after(f: Fields) -> Reference:
     Jstar = loss(A, b, c, winf)
     items = [(2 * (J - c) + c, "you dropped the ½ in J = ½wᵀAw + bᵀw + c"),
              (J - Jstar if Jstar != 0 else None, "that is the excess loss J(w⁽ᵏ⁾) − J⋆; the question asks for J(w⁽ᵏ⁾)"),
-             (J.subs(_steps(f), 2 * _steps(f)) if isinstance(_steps(f), sp.Symbol) else None,
+             (J.subs(_steps(f), _steps(f) / 2) if isinstance(_steps(f), sp.Symbol) else None,
               "the loss decays like (1 − αa)^{2k}: check the power of the decay factor")]
     for m, _ in ref_iter.mutants[:1]:
         items.append((sp.simplify(loss(A, b, c, m)), "you used (1 + αa) where the update gives (1 − αa)"))
@@ -602,7 +613,7 @@ def build_ridge_limit(f: Fields) -> Reference:
     dom = _domain(f)
     items = []
     if lam is not None:
-        items.append((((Phi.T * Phi + lam * sp.eye(D)).inv() * Phi.T * t).applyfunc(sp.simplify),
+        items.append((lambda: ((Phi.T * Phi + lam * sp.eye(D)).inv() * Phi.T * t).applyfunc(sp.simplify),
                       "you dropped the N: with J = (1/2N)‖Φw − t‖² + (λ/2)‖w‖² the solution is "
                       "(ΦᵀΦ + NλI)⁻¹Φᵀt (001 prints it without N)"))
     else:
@@ -631,14 +642,14 @@ def build_gaussian_affine(f: Fields) -> Reference:
     if part == "mean":
         ref = mean
         items = [(B * mu, "you left out the shift c: the mean of Bz + c is Bμ + c"),
-                 (mu + c, "you left out B: the mean of Bz + c is Bμ + c")]
+                 (lambda: mu + c, "you left out B: the mean of Bz + c is Bμ + c")]
     else:
         ref = cov
         items = [(B.T * Sigma * B if B.shape[0] == B.shape[1] else None,
                   "you wrote BᵀΣB; the covariance of Bz + c is BΣBᵀ"),
                  (B * Sigma if B.shape[0] == B.shape[1] else None, "the covariance of Bz + c is BΣBᵀ (you left out Bᵀ)"),
-                 (cov + c * c.T, "the shift c does not change the covariance: it is BΣBᵀ"),
-                 (B * B.T, "you left out Σ: the covariance is BΣBᵀ")]
+                 (lambda: cov + c * c.T, "the shift c does not change the covariance: it is BΣBᵀ"),
+                 (lambda: B * B.T, "you left out Σ: the covariance is BΣBᵀ")]
     return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items), source=_SOURCES["gaussian_affine"])
 
 

@@ -1445,9 +1445,17 @@ def parse_answer(text: str, scope: Scope, expect: str = "any") -> Parsed:
         raise ParseError("answer must be text")
     if len(text) > max(LIMITS["max_chars"], LIMITS["max_latex_chars"]):
         raise ParseError(f"answer is longer than {LIMITS['max_chars']} characters")
+    if expect == "set":
+        word = re.sub(r"[\s$]+", " ", text).strip().lower()
+        if word in _EMPTY_WORDS:
+            return Parsed(sp.S.EmptySet, "set", r"\emptyset", "plain")
     if is_latex(text):
         return parse_latex_answer(normalize_unicode(text), scope, expect)
     return parse_plain(text, scope, expect)
+
+
+_EMPTY_WORDS = {"none", "empty", "empty set", "emptyset", "the empty set", "∅", "{}", "\\emptyset",
+                "\\varnothing", "\\{\\}", "no alpha", "no value", "never", "no learning rate"}
 
 
 def parse_label(text: str, labels: dict[str, list[str]]) -> Parsed:

@@ -1,0 +1,109 @@
+"""Question kinds: references from the problem data and feedback in the problem's terms."""
+
+import pytest
+import sympy as sp
+
+from checks.grade.grader import grade_answer
+from checks.grade.spec import loads_spec
+
+SPEC = """
+title = "kinds"
+[[question]]
+id = "ridge"
+kind = "ridge_limit"
+Phi = [[1, 0], [1, 0], [0, 1]]
+t = [1, 3, 2]
+ridge = "lambda"
+[[question]]
+id = "mean"
+kind = "gaussian_affine"
+mean = [1, -1]
+covariance = [[1, 0], [0, 4]]
+B = [[1, 1]]
+c = [2]
+part = "mean"
+[[question]]
+id = "two"
+kind = "step_size_case"
+learning_rate = "1/2"
+curvature = 4
+[[question]]
+id = "drift"
+kind = "step_size_case"
+learning_rate = "1/2"
+curvature = 0
+b_tilde = 1
+[[question]]
+id = "eq"
+kind = "expression"
+reference = "x = 2"
+[[question]]
+id = "never"
+kind = "convergence_condition"
+A = [[2, 0], [0, 0]]
+b = [0, 1]
+[[question]]
+id = "flow"
+kind = "gradient_flow"
+X = [[1], [2]]
+y = [1, 1]
+start = [0]
+time = "t"
+[[question]]
+id = "loss"
+kind = "loss_after"
+A = [[2, 0], [0, 0]]
+b = [-2, 0]
+start = [3, 1]
+learning_rate = "alpha"
+steps = "k"
+assume = ["0 < alpha < 1", "k >= 0 integer"]
+"""
+
+
+@pytest.fixture(scope="module")
+def qs():
+    return loads_spec(SPEC).questions
+
+
+CASES = [
+    # (question, answer, verdict, words in the feedback)
+    ("ridge", "inv(transpose(Phi)*Phi + 3*lambda*I)*transpose(Phi)*t", "correct", "correct"),
+    ("ridge", "[4/(2+3*λ), 2/(1+3*λ)]", "correct", "correct"),
+    ("ridge", "inv(transpose(Phi)*Phi + lambda*I)*transpose(Phi)*t", "incorrect", "you dropped the N"),
+    ("mean", "2", "correct", "correct"),
+    ("mean", "[0]", "incorrect", "you left out the shift c"),
+    ("two", "oscillates without converging", "correct", "correct"),
+    ("two", "diverges", "incorrect", "α·a = 2"),
+    ("drift", "drifts", "correct", "correct"),
+    ("eq", "2*x = 4", "correct", "correct"),
+    ("eq", "x", "incorrect", "asks for an equation"),
+    ("never", "none", "correct", "correct"),
+    ("never", "$\\emptyset$", "correct", "correct"),
+    ("never", "0 < alpha < 1", "incorrect", "unbounded below"),
+    ("flow", "3/5 - 3/5*exp(-5*t)", "correct", "correct"),
+    ("flow", "transpose(X)*pinv(K)*(I - expm(-K*t))*y", "correct", "correct"),
+    ("flow", "3/5 - 3/5*exp(5*t)", "incorrect", "e^{−Kt}"),
+    ("flow", "1/2", "incorrect", "differs"),
+    ("loss", "-1 + 4*(1 - 2*alpha)^(2*k)", "correct", "correct"),
+    ("loss", "-1 + 4*(1 - 2*alpha)^k", "incorrect", "(1 − αa)^{2k}"),
+    ("loss", "-2 + 8*(1 - 2*alpha)^(2*k)", "incorrect", "you dropped the ½"),
+]
+
+
+@pytest.mark.parametrize("qid,answer,verdict,words", CASES)
+def test_kind_verdicts_and_feedback(qs, qid, answer, verdict, words):
+    r = grade_answer(qs[qid], answer)
+    assert r["verdict"] == verdict, r
+    assert words in r["feedback"]
+
+
+def test_references(qs):
+    lam = qs["ridge"].reference.scope.symbols["lambda"]
+    # 001 §2.4 with N = 3: (Phi^T Phi + 3 lambda I)^{-1} Phi^T t
+    assert sp.simplify(qs["ridge"].reference.value - sp.Matrix([4 / (2 + 3 * lam), 2 / (1 + 3 * lam)])) == sp.zeros(2, 1)
+    assert qs["mean"].reference.value == sp.Matrix([2])
+    assert qs["never"].reference.value == sp.S.EmptySet
+    t = qs["flow"].reference.scope.symbols["t"]
+    # L = 1/2 ((w - 1)^2 + (2w - 1)^2): dw/dt = 3 - 5w, so w(t) = 3/5 (1 - e^{-5t})
+    assert sp.simplify(qs["flow"].reference.value[0] - sp.Rational(3, 5) * (1 - sp.exp(-5 * t))) == 0
