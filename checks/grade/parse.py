@@ -277,11 +277,13 @@ class Builder:
         return m + e.scale * sp.eye(m.shape[0])
 
     def finish(self, value: Any) -> Any:
-        """Resolve a left-over identity to ``Scope.dimension``."""
+        """Resolve a left-over identity to ``Scope.dimension``; refuse undefined values."""
         if isinstance(value, Eye):
             if not self.scope.dimension:
                 raise ParseError("the size of the identity I is not determined here")
             return value.scale * sp.eye(self.scope.dimension)
+        if isinstance(value, (sp.Basic, sp.MatrixBase)) and value.has(sp.nan, sp.zoo):
+            raise ParseError("the answer has an undefined value (such as ∞ − ∞, 0·∞ or 1/0)")
         return value
 
     def mul(self, a: Any, b: Any, column: int | None = None) -> Any:
@@ -351,13 +353,13 @@ class Builder:
                     digits = float(abs(exp)) * math.log10(max(float(abs(base)), 1 / float(abs(base))))
                     if digits > LIMITS["max_digits"]:
                         raise ParseError(
-                            f"the number {base}**{exp} would have about {digits:.3g} digits "
+                            f"{_power_text(base, exp)} would have about {digits:.3g} digits "
                             f"(limit {LIMITS['max_digits']})",
                             column,
                         )
             elif abs(exp) > LIMITS["max_exponent"]:
                 raise ParseError(
-                    f"exponent {exp} is too large (limit {LIMITS['max_exponent']})", column
+                    f"exponent {_short(exp)} is too large (limit {LIMITS['max_exponent']})", column
                 )
         elif base.is_Number and abs(base) > 1 and exp.free_symbols == set():
             # a numeric tower that SymPy did not evaluate (e.g. 10**(10**10) with evaluate off)
@@ -403,7 +405,7 @@ class Builder:
                 if not a.is_Integer or a < 0:
                     raise ParseError("n! needs a nonnegative integer n", column)
                 if a > LIMITS["max_factorial"]:
-                    raise ParseError(f"{a}! is too large (limit {LIMITS['max_factorial']}!)", column)
+                    raise ParseError(f"n! with n = {_short(a)} is too large (limit {LIMITS['max_factorial']}!)", column)
             return sp.factorial(a, evaluate=False) if a.is_Number else sp.factorial(a)
         return getattr(sp, name)(a)
 
@@ -476,6 +478,24 @@ class Builder:
             raise ParseError(f"cannot {op} a {_dims(a)} and a {_dims(b)} matrix", column)
         if ma != mb:
             raise ParseError(f"cannot {op} a matrix and a scalar", column)
+
+
+def _short(x: Any) -> str:
+    """A number for a message: in full when short, else its size."""
+    try:
+        text = str(x)
+    except ValueError:
+        return "a number with more than 4300 digits"
+    if len(text) <= 24:
+        return text
+    if isinstance(x, sp.Integer) or (isinstance(x, int) and not isinstance(x, bool)):
+        return f"a {len(text.lstrip('-'))}-digit number"
+    return text[:20] + "…"
+
+
+def _power_text(base: Any, exp: Any) -> str:
+    b, e = _short(base), _short(exp)
+    return f"the number {b}**{e}" if " " not in b + e else "this power of numbers"
 
 
 def _dims(m: sp.MatrixBase) -> str:
@@ -1415,7 +1435,7 @@ def parse_latex_answer(text: str, scope: Scope, expect: str = "any") -> Parsed:
             raise ParseError("write `\\alpha \\in (a, b)` with an interval")
         value = iv.as_relational(var)
         return Parsed(value, "relation", to_latex(value), "latex")
-    if r"\in" in t:
+    if re.search(r"\\in(?![A-Za-z])", t):
         raise ParseError("`\\in` must follow a single symbol")
     if expect == "set":
         iv = _half_open(t, scope, b)
