@@ -168,7 +168,7 @@ def validate_steps(ks: int | Iterable[int | float], allow_infinity: bool) -> np.
     for k in arr:
         if np.isnan(k) or k < 0 or (np.isinf(k) and not allow_infinity) or (np.isfinite(k) and k != np.floor(k)):
             what = "nonnegative integers or inf" if allow_infinity else "nonnegative integers (the iteration cannot reach k = inf; use checks.numeric.gd_iterates)"
-            raise ValueError(f"ks must be {what}; got {k!r}")
+            raise ValueError(f"ks must be {what}; got {float(k)!r}")
     return arr
 
 
@@ -212,8 +212,8 @@ def gd_trajectory(
     on :math:`J(\mathbf w)=\frac12\mathbf w^\top\mathbf A\mathbf w+\mathbf b^\top\mathbf w+c`
     (the ½ scale; see the module docstring for least squares), where :math:`\alpha` is
     ``alpha`` and :math:`\mathbf w^{(0)}` is ``w0``.  Runs ``max(ks)`` steps at
-    :math:`O(D^2)` each.  Entries that overflow become ``inf`` (a divergent run is reported as
-    it is computed, not cleaned).
+    :math:`O(D^2)` each.  A divergent run that leaves the float64 range raises
+    ``OverflowError`` naming the step (it never returns inf or NaN).
 
     >>> t = gd_trajectory([[2.0]], [-2.0], [0.0], 0.25, [0, 1, 2])
     >>> t.w[:, 0].tolist()
@@ -231,8 +231,15 @@ def gd_trajectory(
             if k == steps.max():
                 break
             w = w - alpha * (A @ w + b)
+            if not np.isfinite(w).all():
+                raise OverflowError(
+                    f"gradient descent left the float64 range at step k = {k + 1} (alpha = {alpha!r}, "
+                    f"alpha * a_max = {alpha * float(np.linalg.eigvalsh(A)[-1]):.6g}): the run diverges"
+                )
         ws = np.array([out[int(k)] for k in steps])
         loss = np.array([0.5 * x @ A @ x + b @ x + c for x in ws])
+    if not np.isfinite(loss).all():
+        raise OverflowError(f"J(w^(k)) left the float64 range (alpha = {alpha!r}): the run diverges")
     return Trajectory(tuple(int(k) for k in steps), ws, loss)
 
 

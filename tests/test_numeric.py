@@ -1,0 +1,248 @@
+"""checks.numeric: the closed-form evaluator, its cases, the loss, the limit point."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import derive
+from checks.numeric import (
+    NoLimitError,
+    coordinate_solution,
+    eigendirections,
+    gd_iterates,
+    gd_loss,
+    limit_point,
+    loss_gap_expression,
+    step_size_case_expression,
+    step_size_cases,
+)
+from checks.simulate import gd_trajectory, gd_trajectory_mp
+from derive import notation as n
+
+EPS = np.finfo(float).eps
+
+
+def rotated(eigenvalues, seed=0):
+    """Q diag(eigenvalues) Q^T for a random orthogonal Q, and Q."""
+    d = len(eigenvalues)
+    Q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((d, d)))
+    A = Q @ np.diag(eigenvalues) @ Q.T
+    return (A + A.T) / 2, Q
+
+
+# -- the formulas are the derivations' ---------------------------------------------------------
+
+
+def test_evaluated_formula_is_the_verified_derivation_result():
+    d = derive.get("gd.coordinate_recurrence")
+    assert d.verified
+    assert coordinate_solution() == d.result.solution
+    assert coordinate_solution().free_symbols == {n.a_j, n.bt_j, n.wt0_j, n.alpha, n.k}
+
+
+def test_case_expression_is_step_size_cases_in_x():
+    from derive import eigencases
+
+    assert step_size_case_expression() == eigencases.STEP_SIZE_CASES.subs(n.alpha * n.a_j, n.x_j)
+    assert derive.get("gd.step_size_cases").verified
+
+
+def test_loss_share_is_the_loss_decay_step():
+    expected = n.a_j / 2 * (1 - n.alpha * n.a_j) ** (2 * n.k) * (n.wt0_j + n.bt_j / n.a_j) ** 2
+    assert sp.simplify(loss_gap_expression() - expected) == 0
+    assert derive.get("gd.loss_decay").verified
+
+
+# -- step-size cases (001 §2.2): a table --------------------------------------------------------
+
+CASES = [
+    # (curvature a, b~, alpha, case)
+    (1.0, 0.0, 0.5, "monotone"),
+    (1.0, 0.0, 1.0, "one_step"),
+    (1.0, 0.0, 1.5, "oscillating"),
+    (1.0, 0.0, 2.0, "bounded_oscillation"),
+    (1.0, 0.0, 2.5, "divergent"),
+    (0.0, 1.0, 0.5, "drift"),
+    (0.0, 0.0, 0.5, "static"),
+    (4.0, -3.0, 0.5, "bounded_oscillation"),
+    (3.0, 1.0, 2 / 3, "bounded_oscillation"),  # 3 * fl(2/3) = 2 within alpha * tau
+    (10.0, 1.0, 0.1, "one_step"),  # 10 * 0.1 = 1.0000000000000000555 -> 1
+]
+
+
+@pytest.mark.parametrize("a, bt, alpha, case", CASES)
+def test_step_size_case_table(a, bt, alpha, case):
+    A = np.array([[a]])
+    assert step_size_cases(A, [bt], alpha) == (case,)
+
+
+def test_equality_to_2_is_decided_within_the_eigenvalue_uncertainty():
+    A, _ = rotated([2.0, 1.0, 0.5], seed=3)
+    a_max = np.linalg.eigvalsh(A)[-1]
+    tau = 10 * 3 * EPS * a_max
+    assert step_size_cases(A, np.zeros(3), 2 / a_max)[-1] == "bounded_oscillation"
+    # within alpha*tau of 2: still "equal"; a relative 1e-9 away: decided
+    assert step_size_cases(A, np.zeros(3), (2 + 0.5 * tau / a_max) / a_max)[-1] == "bounded_oscillation"
+    assert step_size_cases(A, np.zeros(3), (2 / a_max) * (1 + 1e-9))[-1] == "divergent"
+    assert step_size_cases(A, np.zeros(3), (2 / a_max) * (1 - 1e-9))[-1] == "oscillating"
+
+
+def test_zero_curvature_threshold_relative_to_a_max():
+    # eigenvalue 1e-17 next to 1 is zero (below 10 D eps a_max = 4.4e-15); 1e-12 is not
+    assert eigendirections(np.diag([1e-17, 1.0]), [0.0, 0.0], None, 0.5).a[0] == 0.0
+    assert eigendirections(np.diag([1e-12, 1.0]), [0.0, 0.0], None, 1.0).cases == ("monotone", "one_step")
+    # alone, 1e-17 is the whole spectrum and is not zero
+    assert step_size_cases([[1e-17]], [0.0], 1.0) == ("monotone",)
+
+
+def test_b_in_range_decided_with_stated_tolerance():
+    A, Q = rotated([0.0, 1e-6, 1.0], seed=4)
+    b_in = A @ np.array([1.0, -2.0, 3.0])  # in range(A) up to rounding
+    assert "drift" not in step_size_cases(A, b_in, 1.0)
+    b_out = b_in + 1e-6 * Q[:, 0]
+    assert step_size_cases(A, b_out, 1.0)[0] == "drift"
+
+
+# -- iterates ----------------------------------------------------------------------------------
+
+
+def test_iterates_match_iteration_singular_matrix():
+    A, Q = rotated([0.0, 0.0, 1e-3, 0.5, 2.0], seed=0)
+    rng = np.random.default_rng(1)
+    b, w0 = A @ rng.standard_normal(5), rng.standard_normal(5)
+    ks = [0, 1, 5, 100, 1000]
+    it = gd_iterates(A, b, w0, 0.5, ks)
+    exact = np.array(gd_trajectory_mp(A, b, w0, 0.5, ks).w, dtype=float)
+    assert it.cases == ("static", "static", "monotone", "monotone", "one_step")
+    # chosen: 16 D eps (1 + alpha a_max k) |scale| (see checks.properties)
+    scale = np.linalg.norm(w0) + np.linalg.norm(np.linalg.pinv(A) @ b) + np.linalg.norm(b)
+    for i, k in enumerate(ks):
+        assert np.linalg.norm(it.w[i] - exact[i]) <= 16 * 5 * EPS * (1 + k) * scale
+
+
+def test_alpha_a_equal_to_2_oscillates_exactly_for_a_hundred_thousand_steps():
+    A = np.diag([2.0, 0.5])
+    b, w0 = np.array([-2.0, 1.0]), np.array([3.0, 0.0])  # w* = (1, -2)
+    it = gd_iterates(A, b, w0, 1.0, [0, 1, 2, 99_999, 100_000])
+    assert it.cases == ("monotone", "bounded_oscillation")
+    np.testing.assert_allclose(it.w[:, 0], [3.0, -1.0, 3.0, -1.0, 3.0], rtol=0, atol=1e-15)
+    with pytest.raises(NoLimitError, match=r"eigendirection 1 \(ã = 2, α·ã = 2\) is bounded_oscillation"):
+        gd_iterates(A, b, w0, 1.0, [np.inf])
+
+
+def test_k_infinity_is_the_limit_projection():
+    A, _ = rotated([0.0, 0.3, 1.0, 2.0], seed=5)
+    rng = np.random.default_rng(6)
+    b, w0 = A @ rng.standard_normal(4), rng.standard_normal(4)
+    w_inf = gd_iterates(A, b, w0, 0.9, [np.inf]).w[0]
+    Ap = np.linalg.pinv(A, rcond=1e-10)
+    expected = -Ap @ b + (np.eye(4) - Ap @ A) @ w0  # 001 eq 13-14, with numpy's SVD pinv
+    np.testing.assert_allclose(w_inf, expected, rtol=0, atol=1e-13 * np.linalg.norm(expected))
+    np.testing.assert_allclose(limit_point(A, b, w0), expected, rtol=0, atol=1e-13 * np.linalg.norm(expected))
+    assert np.abs(gd_trajectory(A, b, w0, 0.9, [400]).w[0] - w_inf).max() <= 1e-12
+
+
+NO_LIMIT = [
+    # (A, b, w0, alpha, message)
+    (np.diag([1.0, 0.0]), [0.0, 2.0], [0.0, 0.0], 0.5, r"eigendirection 0 \(ã = 0, α·ã = 0, b̃ = 2\) is drift"),
+    (np.diag([1.0, 3.0]), [0.0, 0.0], [1.0, 1.0], 0.9, r"eigendirection 1 \(ã = 3, α·ã = 2.7\) is divergent"),
+    (np.diag([4.0]), [-4.0], [0.0], 0.5, r"eigendirection 0 \(ã = 4, α·ã = 2\) is bounded_oscillation"),
+]
+
+
+@pytest.mark.parametrize("A, b, w0, alpha, message", NO_LIMIT)
+def test_no_limit_at_infinity_is_an_error_not_nan(A, b, w0, alpha, message):
+    with pytest.raises(NoLimitError, match=message) as info:
+        gd_iterates(A, b, w0, alpha, [0, 5, np.inf])
+    assert info.value.directions
+    finite = gd_iterates(A, b, w0, alpha, [0, 5])  # finite k are fine
+    assert np.isfinite(finite.w).all()
+
+
+def test_divergent_direction_started_at_its_fixed_point_has_a_limit():
+    # eigenvalues ascending: direction 0 has a = 1 (x = 0.9), direction 1 has a = 3 (x = 2.7),
+    # and starts at its fixed point w* = 3/3 = 1
+    it = gd_iterates(np.diag([1.0, 3.0]), [0.0, -3.0], [2.0, 1.0], 0.9, [0, 1000, np.inf])
+    assert it.cases == ("monotone", "divergent")
+    np.testing.assert_array_equal(it.w[:, 1], [1.0, 1.0, 1.0])
+    assert it.w[2, 0] == 0.0
+
+
+def test_alpha_past_2_over_a_max_diverges_and_overflow_is_an_error():
+    A = np.diag([0.25, 1.0])
+    it = gd_iterates(A, [0.0, 0.0], [1.0, 1.0], 2.5, [10])
+    assert it.cases == ("monotone", "divergent")
+    assert it.w[0, 1] == pytest.approx((1 - 2.5) ** 10)
+    with pytest.raises(OverflowError, match=r"eigendirection 1 is divergent"):
+        gd_iterates(A, [0.0, 0.0], [1.0, 1.0], 2.5, [10_000])
+
+
+def test_drift_when_b_is_outside_the_range():
+    A = np.diag([0.0, 2.0])
+    it = gd_iterates(A, [1.0, -2.0], [0.0, 0.0], 0.25, [0, 4, 100_000])
+    assert it.cases == ("drift", "monotone")
+    np.testing.assert_allclose(it.w[:, 0], [0.0, -1.0, -25_000.0], rtol=1e-15)
+    np.testing.assert_allclose(gd_trajectory(A, [1.0, -2.0], [0.0, 0.0], 0.25, [4]).w[0], it.w[1], rtol=1e-15)
+
+
+def test_many_k_at_once_large_dimension():
+    d = 60
+    ev = np.linspace(0.01, 1.0, d)
+    ev[:5] = 0.0
+    A, _ = rotated(ev, seed=7)
+    rng = np.random.default_rng(8)
+    b, w0 = A @ rng.standard_normal(d), rng.standard_normal(d)
+    ks = list(range(0, 301, 20))
+    it = gd_iterates(A, b, w0, 1.9, ks)
+    ref = gd_trajectory(A, b, w0, 1.9, ks).w
+    assert it.w.shape == (len(ks), d)
+    assert np.abs(it.w - ref).max() <= 16 * d * EPS * (1 + 1.9 * 300) * 10 * np.linalg.norm(w0)
+
+
+# -- loss --------------------------------------------------------------------------------------
+
+
+def test_loss_decay_matches_the_observed_loss():
+    A, _ = rotated([0.0, 0.2, 1.0, 1.5], seed=9)
+    rng = np.random.default_rng(10)
+    b, w0, c = A @ rng.standard_normal(4), rng.standard_normal(4), 0.7
+    ks = [0, 1, 3, 10, 50]
+    curve = gd_loss(A, b, c, w0, 1.0, ks + [np.inf])
+    observed = np.array(gd_trajectory_mp(A, b, w0, 1.0, ks, c=c).loss, dtype=float)
+    np.testing.assert_allclose(curve.loss[:-1], observed, rtol=0, atol=1e-13)
+    assert curve.loss[-1] == pytest.approx(curve.minimum, abs=1e-15)
+    assert curve.excess[-1] == 0.0 and (np.diff(curve.excess) <= 0).all()
+    Ap = np.linalg.pinv(A, rcond=1e-10)
+    assert curve.minimum == pytest.approx(c - 0.5 * b @ Ap @ b, abs=1e-13)
+
+
+def test_loss_unbounded_below_with_drift():
+    curve = gd_loss(np.diag([0.0, 2.0]), [1.0, -2.0], 0.0, [0.0, 0.0], 0.25, [0, 4, np.inf])
+    assert curve.excess is None and curve.minimum == -np.inf
+    # J = b1 w1 + (w2^2 - 2 w2): at k = 4, w = (-1, 1 - 2^-4)
+    assert curve.loss[1] == pytest.approx(-1.0 + (1 - 2**-4) ** 2 - 2 * (1 - 2**-4), rel=1e-14)
+    assert curve.loss[2] == -np.inf
+
+
+def test_loss_bounded_oscillation_is_constant_and_divergence_is_plus_infinity():
+    bounded = gd_loss(np.diag([4.0]), [-4.0], 0.0, [0.0], 0.5, [0, 7, np.inf])
+    np.testing.assert_allclose(bounded.excess, [2.0, 2.0, 2.0])  # (a/2)(w0 - w*)^2 = 2
+    divergent = gd_loss(np.diag([4.0]), [0.0], 0.0, [1.0], 0.6, [np.inf])
+    assert divergent.loss[0] == np.inf
+
+
+def test_limit_point_from_zero_is_minus_pinv_b():
+    A, _ = rotated([0.0, 1.0, 3.0], seed=11)
+    b = A @ np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(limit_point(A, b, np.zeros(3)), -np.linalg.pinv(A, rcond=1e-10) @ b, atol=1e-14)
+
+
+def test_errors_name_the_value():
+    with pytest.raises(ValueError, match=r"eigenvalue -1"):
+        gd_iterates(np.diag([1.0, -1.0]), [0, 0], [0, 0], 0.1, [1])
+    with pytest.raises(ValueError, match=r"ks must be nonnegative integers or inf; got -3.0"):
+        gd_iterates(np.eye(2), [0, 0], [0, 0], 0.1, [-3])
+    with pytest.raises(ValueError, match=r"alpha = -1.0"):
+        gd_loss(np.eye(2), [0, 0], 0.0, [0, 0], -1.0, [1])
