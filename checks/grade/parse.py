@@ -525,6 +525,9 @@ class Eye:
         return f"{self.scale}*I"
 
 
+_DISPLAY_NAMES = {"w0": "w^(0)"}  # derive.notation's names, so the printer shows w^{(0)}
+
+
 class DisplayBuilder(Builder):
     """Builds the *unevaluated* formula of an answer that uses the problem's data names
     (``-pinv(A)*b`` stays :math:`-\\mathbf{A}^\\dagger\\mathbf{b}`), only to show what was read.
@@ -535,7 +538,7 @@ class DisplayBuilder(Builder):
         if isinstance(found, sp.MatrixBase):
             for n, v in self.scope.matrices.items():
                 if _name_key(n) == _name_key(name):
-                    return sp.MatrixSymbol(n, *v.shape)
+                    return sp.MatrixSymbol(_DISPLAY_NAMES.get(n, n), *v.shape)
         if _name_key(name) == "I" and self.scope.dimension and found is None:
             return Eye()
         return super().symbol(name, column)
