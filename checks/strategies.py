@@ -229,13 +229,16 @@ def gd_problems(
     - ``A``: :func:`psd_matrices` (``rank``, ``max_condition``);
     - ``b``: in range(A) (:math:`\mathbf b = \mathbf Q_r\mathbf y`) when ``b_in_range`` is True;
       out of it when False (adds :math:`\mathbf Q_0\mathbf z` with every null component
-      :math:`|z_i|\in[0.1, 10]`, forcing a rank-deficient A); either when None.
+      :math:`|z_i|\in[0.1, 10]`, forcing a rank-deficient A); either when None (in range for ``rank="full"``).
       Entries of :math:`\mathbf y` are scaled by :math:`\tilde a_j` so the minimiser
       :math:`-\mathbf A^\dagger\mathbf b` stays O(10) whatever the conditioning;
     - ``w0`` entries in [-10, 10], ``c`` in [-10, 10];
     - ``alpha``: :func:`step_sizes` mode.
     """
-    in_range = draw(st.booleans()) if b_in_range is None else b_in_range
+    if b_in_range is None:
+        in_range = True if rank == "full" else draw(st.booleans())
+    else:
+        in_range = b_in_range
     if not in_range and rank == "full":
         raise ValueError("b out of range(A) needs a rank-deficient A; got rank='full'")
     n_min = max(min_size, 2) if not in_range else min_size
