@@ -2,29 +2,72 @@
 lambdified from the derivations, hypothesis strategies and the registry of property checks.
 
 Layer rule: ``checks`` imports ``derive``, never the reverse.
+
+- :mod:`checks.simulate`   GD iterations in float64 and mpmath; input validation
+- :mod:`checks.numeric`    closed forms from one eigendecomposition (any rank, k = inf)
+- :mod:`checks.strategies` hypothesis strategies (PSD, rank-deficient, ill-conditioned, alpha at 2/a_max)
+- :mod:`checks.properties` named property checks, ``run_checks`` and ``format_results``
 """
 
 from .numeric import (
     CASES,
+    CONVERGING_CASES,
+    Iterates,
+    LossCurve,
     NoLimitError,
+    eigenbasis,
     eigendirections,
     gd_iterates,
     gd_loss,
     limit_point,
     step_size_cases,
 )
-from .simulate import gd_trajectory, gd_trajectory_mp, least_squares_quadratic, validate_quadratic
+from .properties import (
+    PROPERTIES,
+    PROPERTY_MODULES,
+    Property,
+    PropertyResult,
+    format_results,
+    load_properties,
+    register,
+    run_checks,
+)
+from .simulate import (
+    Trajectory,
+    gd_trajectory,
+    gd_trajectory_mp,
+    least_squares_quadratic,
+    quadratic_value,
+    validate_quadratic,
+)
 
 __all__ = [
+    # closed forms
     "CASES",
+    "CONVERGING_CASES",
+    "Iterates",
+    "LossCurve",
     "NoLimitError",
+    "eigenbasis",
     "eigendirections",
     "gd_iterates",
     "gd_loss",
     "limit_point",
     "step_size_cases",
+    # property checks
+    "PROPERTIES",
+    "PROPERTY_MODULES",
+    "Property",
+    "PropertyResult",
+    "format_results",
+    "load_properties",
+    "register",
+    "run_checks",
+    # iterations
+    "Trajectory",
     "gd_trajectory",
     "gd_trajectory_mp",
     "least_squares_quadratic",
+    "quadratic_value",
     "validate_quadratic",
 ]

@@ -129,7 +129,8 @@ def step_size_case_expression() -> sp.Basic:
     r"""``derive.eigencases.STEP_SIZE_CASES`` (001 §2.2, cases 1–3) with :math:`\alpha\tilde a_j`
     replaced by the symbol :math:`x` (``derive.notation.x_j``), so that the numeric side can
     decide :math:`x = 1` and :math:`x = 2` with a tolerance before evaluating it."""
-    from derive import eigencases, notation as n
+    from derive import eigencases
+    from derive import notation as n
 
     expr = eigencases.STEP_SIZE_CASES.subs(n.alpha * n.a_j, n.x_j)
     left = expr.free_symbols - {n.x_j, n.a_j, n.bt_j} - {e for e, _ in expr.args}

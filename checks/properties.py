@@ -23,8 +23,9 @@ Registering a property from another module
   ``settings(max_examples=examples, deadline=None, database=None)`` and ``seed(seed)``).
 - Names are ``area.what_holds`` (``gd.…``, ``flow.…``, ``ridge.…``, ``gaussian.…``); a name can
   be registered once.  Descriptions are one sentence, with the seed equation.
-- So that ``gdflow check`` sees them, add the module's dotted name to :data:`PROPERTY_MODULES`
-  (one line); :func:`load_properties` imports every module listed there.
+- So that ``gdflow check`` sees them, name the module ``checks/<area>_properties.py``:
+  :func:`load_properties` imports every module of the ``checks`` package whose name ends in
+  ``_properties``.  A module elsewhere can be added to :data:`PROPERTY_MODULES` instead.
 - Make the examples print readably: draw dataclasses whose ``repr`` shows matrices (see
   ``checks.strategies.GDProblem``); hypothesis prints the shrunk falsifying example with it.
 - Assert with a message that gives the numbers (``f"error {err:.3g} > tolerance {tol:.3g}"``).
@@ -74,7 +75,13 @@ from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException, UnsatisfiedAssumption
 
 from . import strategies as gs
-from .numeric import CONVERGING_CASES, NoLimitError, eigendirections, gd_iterates, gd_loss, limit_point
+from .numeric import (
+    CONVERGING_CASES,
+    eigendirections,
+    gd_iterates,
+    gd_loss,
+    limit_point,
+)
 from .simulate import EPS, gd_trajectory, gd_trajectory_mp, least_squares_quadratic, safe_norm
 
 __all__ = [
@@ -102,8 +109,8 @@ TINY = 1e-300
 arithmetic has absolute, not relative, rounding errors of 5e-324 per operation."""
 
 PROPERTY_MODULES: list[str] = ["checks.properties"]
-"""Modules whose import registers properties; :func:`load_properties` imports them all.
-Add yours here (see the module docstring)."""
+"""Modules whose import registers properties, besides the ``checks/*_properties.py`` modules
+that :func:`load_properties` finds by name (see the module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -166,8 +173,13 @@ def register(
 
 
 def load_properties() -> dict[str, Property]:
-    """Import every module of :data:`PROPERTY_MODULES` and return :data:`PROPERTIES`."""
-    for module in PROPERTY_MODULES:
+    """Import every module of :data:`PROPERTY_MODULES` and every ``checks/*_properties.py``
+    module, and return :data:`PROPERTIES`."""
+    import pkgutil
+
+    package = importlib.import_module("checks")
+    found = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.name.endswith("_properties"))
+    for module in [*PROPERTY_MODULES, *(f"checks.{name}" for name in found)]:
         importlib.import_module(module)
     return PROPERTIES
 
