@@ -43,6 +43,12 @@ CASES = [
     ("exp(-2*t)", "exp(-t)^2", [t], True),
     ("exp(-2*t)", "exp(-t)/2", [t], False),
     ("exp(-t) + 10^(-30)", "exp(-t)", [t], False),  # high precision sees 1e-30
+    ("exp(-t) + 10^(-50)", "exp(-t)", [t], False),  # below 60 digits, but exactly nonzero
+    ("exp(-200)", "0", [], False),  # tiny is not zero
+    ("exp(-200*t)", "0", [t], False),
+    ("sin(pi/7)^2 + cos(pi/7)^2", "1", [], True),  # a true zero difference with numerical residue
+    ("sqrt(2)*sqrt(3)", "sqrt(6)", [], True),
+    ("exp(1)^2 + 10^(-70)", "exp(2)", [], False),
     ("(x^2 - 1)/(x - 1)", "x + 1", [x], True),
     ("x^2", "x", [x], False),
     ("log(exp(x))", "x", [x], True),
@@ -138,3 +144,13 @@ def test_rewritings_accepted_and_perturbations_rejected(cs, j, c):
     given_at = cmp.counterexample["at"]  # {} when both sides are constants
     at = {x: sp.Rational(given_at["x"])} if given_at else {}
     assert sp.S(perturbed).subs(at) != sp.S(p).subs(at)  # the counterexample is a real one
+
+
+def test_numeric_zero_test_tells_residue_from_tiny_values():
+    from checks.grade.equivalence import _same
+
+    one = sp.sin(sp.pi / 7) ** 2 + sp.cos(sp.pi / 7) ** 2  # not simplified: numeric path
+    assert _same(one, sp.Integer(1), None) is True
+    assert _same(sp.sqrt(5 + 2 * sp.sqrt(6)), sp.sqrt(2) + sp.sqrt(3), None) is True
+    assert _same(sp.exp(-200), sp.Integer(0), None) is False
+    assert _same(sp.E**2 + sp.Rational(1, 10**70), sp.exp(2), None) is False

@@ -10,8 +10,10 @@ Order of methods (the first that decides is reported in ``Comparison.method``):
    high probability (Schwartz–Zippel), and one point where they differ is a proof of
    difference and becomes the counterexample;
 3. **high precision**: where a value is transcendental (``exp``, ``sqrt`` of non-squares) it
-   is evaluated with 60 significant digits (mpmath through ``evalf``) at up to 5 of the points,
-   and two values count as equal when they agree to 45 digits.
+   is evaluated with 60 significant digits (mpmath through ``evalf``) at up to 5 of the points;
+   a difference larger than 10^-45 (relative) is a difference, and a smaller one counts as zero
+   only if it shrinks when the precision is doubled (a true zero's residue does, a genuinely
+   tiny value such as e^-200 does not).
 
 Numbers are exact: ``0.4`` is 2/5 and ``0.33`` is not 1/3 unless a ``tolerance`` (relative)
 is given. ``1/2004!`` and ``1/2006!`` differ exactly; ``4*sqrt(2)`` is not ``4``.
@@ -158,12 +160,19 @@ def _same(a: sp.Expr, b: sp.Expr, tolerance: sp.Rational | None) -> bool | None:
         return a == b
     if a == b:
         return True
-    na, nb = _num(a), _num(b)
-    diff = abs(na - nb)
+    d = a - b  # identical transcendental parts cancel here: exp(-t) + 10^-50 vs exp(-t)
+    if d.is_Rational:
+        return d == 0
+    diff = abs(sp.N(d, _DIGITS))
     if diff.has(sp.nan) or not diff.is_number:
         return None
-    scale = max(abs(nb), 1)
-    return bool(diff <= _AGREE * scale)
+    scale = max(abs(_num(b)), 1)
+    if diff > _AGREE * scale:
+        return False
+    # Looks like zero at 60 digits. A true zero's numerical residue shrinks with precision;
+    # a genuinely tiny difference (e^-200 against 0) stays the same size.
+    finer = abs(sp.N(d, 2 * _DIGITS))
+    return bool(finer == 0 or diff == 0 or finer < diff * sp.Rational(1, 10**30))
 
 
 def _show(v: Any) -> str:
