@@ -24,6 +24,7 @@ MODULES = [
     "pseudoinverse",
     "flow",
     "function_space",
+    "gaussian",
     "tangent_kernel",
 ]
 """Modules of ``derive`` whose ``DERIVATIONS`` make up the catalogue, in reading order."""

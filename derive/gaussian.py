@@ -1,0 +1,290 @@
+"""Affine transforms of Gaussians, and the uncertainty of gradient-flow predictions.
+
+Source: 000 ("Evolution of prediction covariance"; appendix "Affine transformations of normal
+distributions").  If :math:`\\mathbf{z} \\sim \\mathcal{N}(\\boldsymbol{\\mu}, \\boldsymbol{\\Sigma})`
+then :math:`\\mathbf{B}\\mathbf{z} + \\mathbf{c} \\sim \\mathcal{N}(\\mathbf{B}\\boldsymbol{\\mu} + \\mathbf{c},
+\\mathbf{B}\\boldsymbol{\\Sigma}\\mathbf{B}^\\top)`: by change of variables in the density for
+invertible B, and by the characteristic function for any B (rank-deficient B gives a
+degenerate Gaussian supported on :math:`\\mathbf{c} + \\operatorname{range}(\\mathbf{B})`).
+
+Gradient flow on :math:`L(\\mathbf{w}) = \\tfrac12\\|\\mathbf{X}\\mathbf{w} - \\mathbf{y}\\|^2` (000's
+sum loss scale; rows of X are data, :math:`\\mathbf{K} = \\mathbf{X}\\mathbf{X}^\\top`) predicts
+:math:`f(\\mathbf{x}_\\star, t) = a(t) + \\mathbf{b}(t)^\\top\\mathbf{w}_0`, affine in the
+initial weights, so a Gaussian prior on :math:`\\mathbf{w}_0` gives a Gaussian prediction.
+
+Derivations: ``gaussian.affine``, ``gaussian.prediction_uncertainty``.  Exact public function:
+:func:`affine_gaussian`.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy import Basic
+
+from .derivation import Assumptions, Definition, Derivation, Identity, Source, Step
+from .matrices import MatExp, Pinv
+from .function_space import KS as ks
+from .function_space import W0 as w0
+from .function_space import XS as xs
+from .notation import D, K, N, X, n, t, y
+from .pseudoinverse import MatrixLimit
+
+__all__ = [
+    "affine_gaussian",
+    "normal_density",
+    "characteristic_function",
+    "characteristic_exponent",
+    "prediction_coefficient_expressions",
+    "affine",
+    "prediction_uncertainty",
+    "DERIVATIONS",
+]
+
+SOURCE = "000_fe852d0dbc3739f0.txt"
+
+m = sp.Symbol("m", integer=True, positive=True)
+B = sp.MatrixSymbol("B", m, n)
+Bsq = sp.MatrixSymbol("B", n, n)
+z = sp.MatrixSymbol("z", n, 1)
+mu = sp.MatrixSymbol("mu", n, 1)
+Sigma = sp.MatrixSymbol("Sigma", n, n)
+cm = sp.MatrixSymbol("c", m, 1)
+cn = sp.MatrixSymbol("c", n, 1)
+xn = sp.MatrixSymbol("x", n, 1)
+um = sp.MatrixSymbol("u", m, 1)
+Im = sp.Identity(m)
+
+mu0 = sp.MatrixSymbol("mu_0", D, 1)
+Sigma0 = sp.MatrixSymbol("Sigma_0", D, D)
+wt = sp.MatrixSymbol("w(t)", D, 1)
+Et = sp.MatrixSymbol("E(t)", N, N)
+at = sp.MatrixSymbol("a(t)", 1, 1)
+bt = sp.MatrixSymbol("b(t)", D, 1)
+IN = sp.Identity(N)
+ID = sp.Identity(D)
+
+
+def normal_density(x: Basic, mean: Basic, cov: Basic, dim: Basic) -> Basic:
+    """The multivariate normal density :math:`(2\\pi)^{-d/2}\\det(\\Sigma)^{-1/2}
+    \\exp(-\\tfrac12 (x-\\mu)^\\top\\Sigma^{-1}(x-\\mu))` as a scalar SymPy expression of matrix
+    expressions (000 appendix), ``dim`` = d.  The quadratic form is wrapped in ``Trace`` so it is
+    a scalar."""
+    r = x - mean
+    return (2 * sp.pi) ** (-dim / 2) * sp.Determinant(cov) ** sp.Rational(-1, 2) * sp.exp(-sp.Trace(r.T * sp.Inverse(cov) * r) / 2)
+
+
+def characteristic_exponent(u: Basic, mean: Basic, cov: Basic) -> Basic:
+    """:math:`\\log\\varphi(u) = i u^\\top\\mu - \\tfrac12 u^\\top\\Sigma u` of :math:`\\mathcal{N}(\\mu, \\Sigma)`
+    (see :func:`characteristic_function`), as a 1×1 matrix expression."""
+    return sp.I * (u.T * mean) - (u.T * cov * u) / 2
+
+
+def characteristic_function(u: Basic, mean: Basic, cov: Basic) -> Basic:
+    """:math:`\\varphi(u) = \\mathbb{E}\\,e^{i u^\\top x} = \\exp(i u^\\top\\mu - \\tfrac12 u^\\top\\Sigma u)`
+    of :math:`\\mathcal{N}(\\mu, \\Sigma)`, Σ positive semidefinite (possibly singular): the
+    definition of a Gaussian that covers degenerate ones."""
+    return sp.exp(sp.I * sp.Trace(u.T * mean) - sp.Trace(u.T * cov * u) / 2)
+
+
+def prediction_coefficient_expressions(X_=X, y_=y, x_star=xs, t_=t):
+    """``(a(t), b(t))`` with :math:`f(x_\\star, t) = a(t) + b(t)^\\top w_0` for gradient flow on
+    :math:`\\tfrac12\\|Xw - y\\|^2` (000, "Evolution of model predictions"; flow.predictions):
+    :math:`k_\\star = X x_\\star`, :math:`E(t) = I - e^{-Kt}`, :math:`a(t) = k_\\star^\\top K^\\dagger E(t) y`,
+    :math:`b(t) = x_\\star - X^\\top E(t) K^\\dagger k_\\star`, as matrix expressions."""
+    K_ = X_ * X_.T
+    E_ = sp.Identity(X_.shape[0]) - MatExp(-K_ * t_)
+    k_ = X_ * x_star
+    return k_.T * Pinv(K_) * E_ * y_, x_star - X_.T * E_ * Pinv(K_) * k_
+
+
+# -- exact public function --------------------------------------------------------------------
+
+
+def affine_gaussian(B_value, c_value, mu_value, Sigma_value) -> tuple[sp.Matrix, sp.Matrix]:
+    """Mean and covariance of :math:`\\mathbf{B}\\mathbf{z} + \\mathbf{c}` for
+    :math:`\\mathbf{z} \\sim \\mathcal{N}(\\boldsymbol\\mu, \\boldsymbol\\Sigma)`, exactly
+    (000 appendix, "Affine transformations of normal distributions"; ``gaussian.affine``):
+
+    .. math:: \\mathbf{B}\\mathbf{z} + \\mathbf{c} \\sim \\mathcal{N}(\\mathbf{B}\\boldsymbol\\mu + \\mathbf{c},\\
+       \\mathbf{B}\\boldsymbol\\Sigma\\mathbf{B}^\\top).
+
+    ``B`` is m×n of any rank (rank-deficient B gives a singular covariance: the result is
+    supported on c + range(B)); ``Sigma`` must be symmetric positive semidefinite.  No loss
+    scale is involved.  Returns ``(mean, cov)`` as SymPy matrices.
+
+    >>> mean, cov = affine_gaussian([[1, 1]], [2], [1, -1], [[1, 0], [0, 4]])
+    >>> mean, cov
+    (Matrix([[2]]), Matrix([[5]]))
+    """
+    Bm, c_, m_, S = (sp.Matrix(v) for v in (B_value, c_value, mu_value, Sigma_value))
+    if S.rows != S.cols or S != S.T:
+        raise ValueError(f"Sigma must be a symmetric square matrix; got a {S.rows}x{S.cols} matrix {S.tolist()}")
+    if S.is_positive_semidefinite is False:
+        raise ValueError(f"Sigma must be positive semidefinite; got {S.tolist()} with eigenvalues {list(S.eigenvals())}")
+    if m_.shape != (S.rows, 1):
+        raise ValueError(f"mu must be a vector of length {S.rows} to match Sigma; got shape {m_.shape}")
+    if Bm.cols != S.rows:
+        raise ValueError(f"B must have {S.rows} columns to act on z; got shape {Bm.shape}")
+    if c_.shape != (Bm.rows, 1):
+        raise ValueError(f"c must be a vector of length {Bm.rows} (the rows of B); got shape {c_.shape}")
+    return Bm * m_ + c_, Bm * S * Bm.T
+
+
+# -- derivations ------------------------------------------------------------------------------
+
+
+def affine() -> Derivation:
+    """``gaussian.affine``: z ~ N(μ, Σ) ⇒ Bz + c ~ N(Bμ + c, BΣBᵀ) (000 appendix)."""
+    inv = Assumptions(
+        matrices={Bsq: "invertible", Sigma: "pd"},
+        sizes={n: (1, 2, 3)},
+        text=("B square and invertible, $\\Sigma$ positive definite",),
+    )
+    zi = sp.Inverse(Bsq) * (xn - cn)
+    q_z = (zi - mu).T * sp.Inverse(Sigma) * (zi - mu)
+    q_x = (xn - Bsq * mu - cn).T * sp.Inverse(Bsq * Sigma * Bsq.T) * (xn - Bsq * mu - cn)
+    anyB = Assumptions(matrices={Sigma: "psd"}, text=("B any $m\\times n$ matrix (rank-deficient included), $\\Sigma \\succeq 0$",))
+    p_z = sp.Function("p_z")
+    steps = [
+        Step(Definition(p_z(z), normal_density(z, mu, Sigma, n)), "the normal density in $\\mathbb{R}^n$ (000 appendix)", given=inv),
+        Step(
+            Identity(Bsq * z + cn, xn),
+            "$x = Bz + c$ is inverted by $z = B^{-1}(x - c)$",
+            given=inv.merged(Assumptions(definitions={z: zi})),
+        ),
+        Step(
+            Identity(sp.Abs(sp.Determinant(sp.Inverse(Bsq))), 1 / sp.Abs(sp.Determinant(Bsq))),
+            "change of variables: $p_x(x) = p_z(B^{-1}(x - c))\\,|\\det B^{-1}| = p_z(B^{-1}(x - c))/|\\det B|$",
+            given=inv,
+        ),
+        Step(Identity(q_z, q_x), "the completed square: the exponent is a quadratic in x centred at $B\\mu + c$ with matrix $(B\\Sigma B^T)^{-1}$", given=inv),
+        Step(
+            Identity(sp.Determinant(Bsq * Sigma * Bsq.T), sp.Determinant(Bsq) ** 2 * sp.Determinant(Sigma)),
+            "the constant: $\\det(B\\Sigma B^T) = (\\det B)^2\\det\\Sigma$",
+            given=inv,
+        ),
+        Step(
+            Identity(sp.sqrt(sp.Determinant(Bsq * Sigma * Bsq.T)), sp.Abs(sp.Determinant(Bsq)) * sp.sqrt(sp.Determinant(Sigma))),
+            "so $|\\det B|\\sqrt{\\det\\Sigma} = \\sqrt{\\det(B\\Sigma B^T)}$: exactly the normalising constant of $\\mathcal{N}(B\\mu + c, B\\Sigma B^T)$",
+            given=inv,
+        ),
+        Step(
+            Identity(normal_density(zi, mu, Sigma, n) / sp.Abs(sp.Determinant(Bsq)), normal_density(xn, Bsq * mu + cn, Bsq * Sigma * Bsq.T, n)),
+            "the transformed density is the normal density $\\mathcal{N}(B\\mu + c, B\\Sigma B^T)$ (checked at exact instances; exp and square roots are compared exactly or in arb balls)",
+            given=inv,
+        ),
+        Step(Identity(B * z + cm - (B * mu + cm), B * (z - mu)), "any B: $Bz + c - (B\\mu + c) = B(z - \\mu)$, so $\\mathbb{E}[Bz + c] = B\\mu + c$ by linearity", given=anyB),
+        Step(
+            Identity((B * z + cm - (B * mu + cm)) * (B * z + cm - (B * mu + cm)).T, B * (z - mu) * (z - mu).T * B.T),
+            "and $\\mathrm{Cov}[Bz + c] = B\\,\\mathbb{E}[(z - \\mu)(z - \\mu)^T]B^T = B\\Sigma B^T$",
+            given=anyB,
+        ),
+        Step(
+            Identity(B * Sigma * B.T * (Im - B * Pinv(B)), sp.ZeroMatrix(m, m)),
+            "rank-deficient B: no variance outside range(B); the result is a degenerate Gaussian on $c + \\mathrm{range}(B)$",
+            given=anyB,
+        ),
+        Step(
+            Identity(
+                sp.I * (um.T * cm) + characteristic_exponent(B.T * um, mu, Sigma),
+                characteristic_exponent(um, B * mu + cm, B * Sigma * B.T),
+            ),
+            "for any B: $\\mathbb{E}e^{iu^T(Bz + c)} = e^{iu^Tc}\\varphi_z(B^T u)$; its exponent is that of $\\mathcal{N}(B\\mu + c, B\\Sigma B^T)$, so this is the characteristic function of that law",
+            given=anyB,
+        ),
+    ]
+    return Derivation(
+        id="gaussian.affine",
+        title="Affine transforms of Gaussians",
+        source=Source(SOURCE, "appendix: affine transformations of normal distributions"),
+        assumptions=Assumptions(
+            sizes={m: (1, 2, 3), n: (1, 2, 3)},
+            text=("$z \\sim \\mathcal{N}(\\mu, \\Sigma)$ in $\\mathbb{R}^n$, $x = Bz + c$ with $B \\in \\mathbb{R}^{m\\times n}$, $c \\in \\mathbb{R}^m$",),
+        ),
+        steps=steps,
+        result=steps[-1].claim,
+        summary="For invertible B the density transforms with the factor $|\\det B|^{-1}$ and the completed square gives $\\mathcal{N}(B\\mu + c, B\\Sigma B^T)$; for any B (rank-deficient included) the moments and the characteristic function give the same law, degenerate when $B\\Sigma B^T$ is singular.",
+    )
+
+
+def prediction_uncertainty() -> Derivation:
+    """``gaussian.prediction_uncertainty``: w₀ ~ N(μ₀, Σ₀) ⇒ f(x*, t) ~ N(a + bᵀμ₀, bᵀΣ₀b) (000)."""
+    a_expr, b_expr = prediction_coefficient_expressions()
+    E_expr = IN - MatExp(-K * t)
+    w_expr = w0 - X.T * Pinv(K) * Et * (X * w0 - y)
+    kernel = Assumptions(
+        matrices={X: "rational_svd"},
+        definitions={K: X * X.T, ks: X * xs, Et: E_expr},
+        sizes={N: (1, 2, 3), D: (1, 2, 3)},
+    )
+    coeffs = Assumptions(definitions={at: ks.T * Pinv(K) * Et * y, bt: xs - X.T * Et * Pinv(K) * ks, wt: w_expr})
+    full_col = Assumptions(matrices={X: "full_column_rank"}, sizes={N: (2, 3, 4), D: (1, 2)}, text=("$X^T X$ invertible",))
+    f_at = xs.T * wt
+    mean_t = at + bt.T * mu0
+    var_t = bt.T * Sigma0 * bt
+    b_inf = xs - X.T * K * Pinv(K) * Pinv(K) * X * xs
+    a_inf = (X * xs).T * Pinv(K) * K * Pinv(K) * y
+    steps = [
+        Step(Definition(Et, E_expr), "$E(t) = I - e^{-Kt}$, $K = XX^T$ (000, function-space evolution)"),
+        Step(Definition(wt, w_expr), "gradient flow on $L = \\frac12\\|Xw - y\\|^2$, any rank (000, evolution of parameters; flow.parameter_evolution)"),
+        Step(
+            Identity(f_at, at + bt.T * w0),
+            "the prediction $f(x_\\star, t) = x_\\star^T w(t)$ is affine in $w_0$, with $a(t) = k_\\star^T K^\\dagger E(t)y$, $b(t) = x_\\star - X^T E(t)K^\\dagger k_\\star$ (flow.predictions)",
+            given=kernel.merged(coeffs),
+        ),
+        Step(
+            Identity(f_at - mean_t, bt.T * (w0 - mu0)),
+            "with $w_0 \\sim \\mathcal{N}(\\mu_0, \\Sigma_0)$: gaussian.affine with $B = b(t)^T$, $c = a(t)$ gives the mean $a(t) + b(t)^T\\mu_0$",
+            given=kernel.merged(coeffs),
+        ),
+        Step(
+            Identity((f_at - mean_t) * (f_at - mean_t).T, bt.T * ((w0 - mu0) * (w0 - mu0).T) * bt),
+            "and the variance $b(t)^T\\Sigma_0 b(t)$: $f(x_\\star, t) \\sim \\mathcal{N}(a(t) + b(t)^T\\mu_0,\\ b(t)^T\\Sigma_0 b(t))$",
+            given=kernel.merged(coeffs),
+        ),
+        Step(Identity(a_expr.subs(t, 0), sp.ZeroMatrix(1, 1)), "at $t = 0$: $E(0) = 0$, so $a(0) = 0$", given=kernel),
+        Step(
+            Identity(b_expr.subs(t, 0), xs),
+            "and $b(0) = x_\\star$: the prior predictive $\\mathcal{N}(x_\\star^T\\mu_0,\\ x_\\star^T\\Sigma_0 x_\\star)$",
+            given=kernel,
+        ),
+        Step(
+            Identity(MatrixLimit(MatExp(-K * t), t, sp.oo), IN - K * Pinv(K)),
+            "as $t \\to \\infty$, $e^{-Kt} \\to I - KK^\\dagger$: directions with eigenvalue $d > 0$ decay as $e^{-dt}$, the null space of K stays (SymPy's limit entry by entry at exact instances)",
+            given=kernel,
+        ),
+        Step(
+            Identity(b_inf, (ID - Pinv(X) * X) * xs),
+            "so $b(\\infty) = x_\\star - X^T K K^\\dagger K^\\dagger X x_\\star = (I - X^\\dagger X)x_\\star$, the component of $x_\\star$ in the null space of X",
+            given=kernel,
+        ),
+        Step(
+            Identity(a_inf + b_inf.T * mu0, xs.T * (Pinv(X) * y + (ID - Pinv(X) * X) * mu0)),
+            "mean at $t = \\infty$: $x_\\star^T w(\\infty)$ with $w(\\infty) = X^\\dagger y + (I - X^\\dagger X)\\mu_0$",
+            given=kernel,
+        ),
+        Step(
+            Identity(b_inf.T * Sigma0 * b_inf, xs.T * (ID - Pinv(X) * X) * Sigma0 * (ID - Pinv(X) * X) * xs),
+            "variance at $t = \\infty$: only the prior variance in the null space of X is left",
+            given=kernel,
+        ),
+        Step(Identity(ID - Pinv(X) * X, sp.ZeroMatrix(D, D)), "when $X^T X$ is invertible the null space is trivial: the variance tends to 0", given=full_col),
+    ]
+    return Derivation(
+        id="gaussian.prediction_uncertainty",
+        title="The uncertainty of predictions during gradient flow",
+        source=Source(SOURCE, "evolution of prediction covariance; appendix on affine transforms"),
+        assumptions=Assumptions(
+            sizes={N: (1, 2, 3), D: (1, 2, 3)},
+            text=(
+                "gradient flow on $L(w) = \\frac12\\|Xw - y\\|^2$ (sum loss scale), $X \\in \\mathbb{R}^{N\\times D}$ of any rank, rows are data, $K = XX^T$",
+                "prior $w_0 \\sim \\mathcal{N}(\\mu_0, \\Sigma_0)$; a test input $x_\\star \\in \\mathbb{R}^D$, $k_\\star = X x_\\star$",
+            ),
+        ),
+        steps=steps,
+        result=Identity((f_at - mean_t) * (f_at - mean_t).T, bt.T * ((w0 - mu0) * (w0 - mu0).T) * bt),
+        summary="The prediction is affine in the initial weights, so a Gaussian prior gives a Gaussian prediction with mean $a(t) + b(t)^T\\mu_0$ and variance $b(t)^T\\Sigma_0 b(t)$: the prior predictive at $t = 0$, and at $t = \\infty$ only the prior variance in the null space of X, zero when $X^T X$ is invertible.",
+    )
+
+
+DERIVATIONS = [affine, prediction_uncertainty]
