@@ -107,3 +107,32 @@ def test_references(qs):
     t = qs["flow"].reference.scope.symbols["t"]
     # L = 1/2 ((w - 1)^2 + (2w - 1)^2): dw/dt = 3 - 5w, so w(t) = 3/5 (1 - e^{-5t})
     assert sp.simplify(qs["flow"].reference.value[0] - sp.Rational(3, 5) * (1 - sp.exp(-5 * t))) == 0
+
+
+SURD = """
+title = "surd"
+[[question]]
+id = "exact"
+kind = "convergence_condition"
+A = [[2, 1], [1, 1]]
+[[question]]
+id = "approx"
+kind = "convergence_condition"
+A = [[2, 1], [1, 1]]
+tolerance = 0.001
+"""
+
+
+@pytest.mark.parametrize("qid,answer,verdict,words", [
+    ("exact", "0 < alpha < 3 - sqrt(5)", "correct", "correct"),  # 2/lambda_max with lambda_max = (3 + sqrt 5)/2
+    ("exact", "0 < alpha < 4/(3 + sqrt(5))", "correct", "correct"),
+    ("exact", "0 < alpha < 0.7639", "incorrect", "close to 2/λ_max = 3 - sqrt(5)"),
+    ("exact", "0 < alpha <= 3 - sqrt(5)", "incorrect", "includes α = 2/λ_max"),
+    ("approx", "0 < alpha < 0.7639", "correct", "correct"),
+    ("approx", "0 < alpha < 0.77", "incorrect", "diverge"),
+])
+def test_irrational_threshold(qid, answer, verdict, words):
+    r = grade_answer(loads_spec(SURD).questions[qid], answer)
+    assert r["verdict"] == verdict and words in r["feedback"], r
+    if qid == "exact" and verdict == "incorrect" and "0.7639" not in answer:
+        assert "close to" not in r["feedback"]

@@ -310,7 +310,24 @@ def _pick(s: sp.Set) -> sp.Expr | None:
     return None
 
 
-def _compare_sets(a: sp.Set, r: sp.Set, var: sp.Symbol) -> Comparison:
+def _close_intervals(a: sp.Set, r: sp.Set, tolerance: sp.Rational) -> bool:
+    """Intervals with the same openness whose finite ends agree within ``tolerance``."""
+    if not (isinstance(a, sp.Interval) and isinstance(r, sp.Interval)):
+        return False
+    if (a.left_open, a.right_open) != (r.left_open, r.right_open):
+        return False
+    for x, y in ((a.start, r.start), (a.end, r.end)):
+        if x.is_infinite or y.is_infinite:
+            if x != y:
+                return False
+        elif not _same(x, y, tolerance):
+            return False
+    return True
+
+
+def _compare_sets(a: sp.Set, r: sp.Set, var: sp.Symbol, tolerance: sp.Rational | None = None) -> Comparison:
+    if tolerance is not None and _close_intervals(a, r, tolerance):
+        return Comparison(True, "set (ends within tolerance)")
     extra = sp.Complement(a, r)
     missing = sp.Complement(r, a)
     if extra.is_empty and missing.is_empty:
@@ -392,7 +409,7 @@ def compare(answer: Any, reference: Any, domain: Domain | None = None,
             sa = relation_to_set(answer, variable)
         except (ValueError, NotImplementedError, TypeError) as exc:
             return Comparison(False, "shape", None, str(exc))
-        return _compare_sets(sa, relation_to_set(reference, variable), variable)
+        return _compare_sets(sa, relation_to_set(reference, variable), variable, tolerance)
     if kr == "equation":
         if ka != "equation":
             return Comparison(False, "shape", None, f"the question asks for an equation; your answer is {_WORDS[ka]}")

@@ -221,6 +221,13 @@ def _mutants(ref: Any, dom: Domain, items: list[tuple[Any, str]]) -> list[tuple[
     return out
 
 
+def _show_number(v: sp.Expr) -> str:
+    """An exact number in a short form, with a decimal when it is irrational."""
+    v = sp.radsimp(sp.nsimplify(v)) if v.is_number else v
+    text = str(v)
+    return text if v.is_Rational else f"{text} ≈ {sp.N(v, 6)}"
+
+
 def _eigs(A: sp.Matrix) -> list[sp.Expr]:
     return [sp.nsimplify(e) if e.is_number else e for e in A.eigenvals()]
 
@@ -468,17 +475,23 @@ def build_convergence_condition(f: Fields) -> Reference:
         out = []
         if ref.is_empty:
             return ["b is not in the range of A, so J is unbounded below: GD converges for no α"]
+        top = _show_number(2 / lmax) if lmax != 0 else ""
         if lmax != 0 and s.contains(2 / lmax) == sp.true:
-            out.append(f"your interval includes α = 2/λ_max = {2 / lmax}, where the iterates "
+            out.append(f"your interval includes α = 2/λ_max = {top}, where the iterates "
                        "oscillate without converging")
         if lmax != 0 and (s - sp.Interval(-sp.oo, 2 / lmax)).is_empty is False:
-            out.append(f"for α > 2/λ_max = {2 / lmax} the iterates diverge")
+            out.append(f"for α > 2/λ_max = {top} the iterates diverge")
+        sup0 = s.sup if not s.is_empty else None
+        if (lmax != 0 and sup0 is not None and sup0.is_finite and sp.simplify(sup0 - 2 / lmax) != 0
+                and abs(sp.N(sup0 - 2 / lmax, 20)) <= abs(sp.N(2 / lmax, 20)) / 100):
+            out.append(f"your upper end {_show_number(sup0)} is close to 2/λ_max = {top} but not "
+                       "equal to it")
         if s.contains(0) == sp.true or (s - sp.Interval.open(0, sp.oo)).is_empty is False:
             out.append("for α ≤ 0 GD does not move toward the minimum (α = 0 never moves)")
         sup = s.sup if not s.is_empty else None
         if sup is not None and lmax != 0 and sup == 1 / lmax:
-            out.append(f"α < 1/λ_max = {1 / lmax} gives monotone convergence, but GD still "
-                       f"converges (oscillating) up to 2/λ_max = {2 / lmax}")
+            out.append(f"α < 1/λ_max = {_show_number(1 / lmax)} gives monotone convergence, but GD "
+                       f"still converges (oscillating) up to 2/λ_max = {top}")
         if (sup is not None and lmin is not None and lmin != lmax and sup in (2 / lmin, 1 / lmin)
                 and sup not in (2 / lmax, 1 / lmax)):
             out.append("you used the smallest eigenvalue; the largest eigenvalue limits α")
