@@ -52,6 +52,7 @@ class Domain:
     integers: set[sp.Symbol] = field(default_factory=set)
 
     def interval(self, s: sp.Symbol) -> sp.Set:
+        """The admissible interval of ``s`` (from the spec, else from its assumptions)."""
         if s in self.intervals:
             return self.intervals[s]
         if s.is_positive:
@@ -61,6 +62,7 @@ class Domain:
         return sp.Interval(-sp.oo, sp.oo)
 
     def is_integer(self, s: sp.Symbol) -> bool:
+        """Whether ``s`` takes integer values only."""
         return s in self.integers or bool(s.is_integer)
 
 

@@ -126,15 +126,19 @@ class Fields:
         self.scope = scope
 
     def where(self, key: str) -> str:
+        """``question ID: key `KEY``` for messages."""
         return f"question {self.qid}: key `{key}`"
 
     def has(self, key: str) -> bool:
+        """Whether the question sets ``key``."""
         return key in self.data
 
     def raw(self, key: str, default: Any = None) -> Any:
+        """The TOML value of ``key`` as read."""
         return self.data.get(key, default)
 
     def string(self, key: str, choices: list[str] | None = None, default: str | None = None) -> str:
+        """A string value, optionally one of ``choices``."""
         v = self.data.get(key, default)
         if not isinstance(v, str):
             raise SpecError(f"{self.where(key)}: expected a string, got {v!r}")

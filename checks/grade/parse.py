@@ -103,9 +103,11 @@ class Scope:
     declare_unknown: bool = False
 
     def key(self, name: str) -> str:
+        """The normalised form of ``name`` used for lookups (``x_{0}`` → ``x0``)."""
         return _name_key(name)
 
     def lookup(self, name: str) -> Any | None:
+        """The data matrix or symbol called ``name``, or ``None``."""
         key = _name_key(name)
         for table in (self.matrices, self.symbols):
             for n, v in table.items():
@@ -114,6 +116,7 @@ class Scope:
         return None
 
     def names(self) -> list[str]:
+        """Every name an answer may use."""
         return list(self.symbols) + list(self.matrices)
 
 
@@ -206,6 +209,7 @@ class Builder:
 
     # -- leaves
     def tick(self) -> None:
+        """Count one syntax node; refuse answers larger than ``max_nodes``."""
         self.nodes += 1
         if self.nodes > LIMITS["max_nodes"]:
             raise ParseError(f"answer is too large (more than {LIMITS['max_nodes']} parts)")
@@ -248,12 +252,14 @@ class Builder:
     # -- arithmetic
     def add(self, a: Any, b: Any, column: int | None = None) -> Any:
         self.tick()
+        """``a + b`` (matrices must have one shape; ``I`` takes the other's size)."""
         if isinstance(a, Eye) or isinstance(b, Eye):
             return self._eye_add(a, b, column)
         self._same_shape(a, b, "+", column)
         return a + b
 
     def sub(self, a: Any, b: Any, column: int | None = None) -> Any:
+        """``a - b`` (as :meth:`add`)."""
         self.tick()
         if isinstance(a, Eye) or isinstance(b, Eye):
             return self._eye_add(a, self.neg(b), column)
@@ -261,6 +267,7 @@ class Builder:
         return a - b
 
     def neg(self, a: Any) -> Any:
+        """``-a``."""
         self.tick()
         if isinstance(a, Eye):
             return Eye(-a.scale)
@@ -287,6 +294,7 @@ class Builder:
         return value
 
     def mul(self, a: Any, b: Any, column: int | None = None) -> Any:
+        """``a * b``; a matrix product checks that the inner sizes agree."""
         self.tick()
         if isinstance(a, Eye) and isinstance(b, Eye):
             return Eye(a.scale * b.scale)
@@ -303,6 +311,7 @@ class Builder:
         return a * b
 
     def div(self, a: Any, b: Any, column: int | None = None) -> Any:
+        """``a / b``; refuses division by zero and by a matrix."""
         self.tick()
         if isinstance(b, sp.MatrixBase):
             raise ParseError("division by a matrix is not defined; use inv(...)", column)
@@ -462,6 +471,7 @@ class Builder:
         return sp.Matrix(rows)
 
     def relation(self, op: str, a: Any, b: Any, column: int | None = None) -> Any:
+        """The relation ``a op b`` (``<``, ``<=``, ``>``, ``>=``, ``==``) between scalars, unevaluated."""
         self.tick()
         a, b = self.finish(a), self.finish(b)
         if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):

@@ -81,6 +81,7 @@ class Writer:
         self.count = 0
 
     def begin(self) -> None:
+        """Write what precedes the records (``[`` for json, the header for table)."""
         if self.fmt == "json":
             self.stream.write("[\n")
         elif self.fmt == "table":
@@ -88,6 +89,7 @@ class Writer:
         self.stream.flush()
 
     def write(self, rec: dict[str, Any]) -> None:
+        """Write one record and flush it."""
         if self.fmt == "jsonl":
             self.stream.write(json.dumps(rec, ensure_ascii=False) + "\n")
         elif self.fmt == "json":
@@ -99,6 +101,7 @@ class Writer:
         self.stream.flush()
 
     def end(self) -> None:
+        """Write what follows the records (``]`` for json)."""
         if self.fmt == "json":
             self.stream.write("\n]\n")
         self.stream.flush()
