@@ -62,7 +62,7 @@ import sympy as sp
 
 from derive.derivation import Identity, Recurrence
 
-from .simulate import EPS, eigenvalue_tolerance, safe_norm, validate_quadratic, validate_steps
+from .simulate import EPS, check_psd, eigenvalue_tolerance, safe_norm, validate_quadratic, validate_steps
 
 __all__ = [
     "CASES",
@@ -227,8 +227,10 @@ class Eigenbasis:
 def eigenbasis(A: object) -> Eigenbasis:
     r"""Eigendecomposition of a symmetric PSD ``A`` (validated) with zero curvatures decided by
     :math:`|\tilde a_j|\le\tau = 10D\varepsilon\tilde a_{\max}` (001 eq 11)."""
-    A, _, _, _, _ = validate_quadratic(A, np.zeros(np.shape(A)[0]), np.zeros(np.shape(A)[0]))
+    d = np.shape(A)[0] if np.ndim(A) == 2 else 0
+    A, _, _, _, _ = validate_quadratic(A, np.zeros(d), np.zeros(d), psd=False)
     ev, Q = np.linalg.eigh(A)
+    check_psd(ev)
     tol = eigenvalue_tolerance(ev)
     curv = np.where(np.abs(ev) <= tol, 0.0, ev)
     return Eigenbasis(ev, curv, Q, tol)
@@ -279,7 +281,7 @@ def eigendirections(A: object, b: object, w0: object | None, alpha: float) -> Di
     r"""Validate the problem and express it per eigendirection, with the case of each
     (001 eq 11–12, cases 1–3).  ``w0`` may be None (then zeros)."""
     d = np.shape(A)[0] if np.ndim(A) == 2 else 0
-    A, b, w0, alpha, _ = validate_quadratic(A, b, np.zeros(d) if w0 is None else w0, alpha)
+    A, b, w0, alpha, _ = validate_quadratic(A, b, np.zeros(d) if w0 is None else w0, alpha, psd=False)
     basis = eigenbasis(A)
     Q, a = basis.Q, basis.curvatures
     bt = Q.T @ b
@@ -404,7 +406,7 @@ def gd_iterates(
     >>> it.cases
     ('static', 'monotone')
     """
-    A, b, w0, alpha, _ = validate_quadratic(A, b, w0, alpha)
+    A, b, w0, alpha, _ = validate_quadratic(A, b, w0, alpha, psd=False)  # PSD: checked on eigh's eigenvalues
     steps = validate_steps(ks, allow_infinity=True)
     dirs = eigendirections(A, b, w0, alpha)
     wt = _evaluate(dirs, steps)
@@ -455,7 +457,7 @@ def gd_loss(
     >>> gd_loss([[2.0]], [-2.0], 1.0, [0.0], 0.25, [0, 1, np.inf]).excess.tolist()
     [1.0, 0.25, 0.0]
     """
-    A, b, w0, alpha, c = validate_quadratic(A, b, w0, alpha, c)
+    A, b, w0, alpha, c = validate_quadratic(A, b, w0, alpha, c, psd=False)  # PSD: checked on eigh's eigenvalues
     steps = validate_steps(ks, allow_infinity=True)
     dirs = eigendirections(A, b, w0, alpha)
     pos = dirs.a > 0
@@ -518,7 +520,7 @@ def limit_point(A: object, b: object, w0: object) -> np.ndarray:
     >>> limit_point([[2.0, 0.0], [0.0, 0.0]], [-2.0, 3.0], [7.0, 5.0]).tolist()
     [1.0, 5.0]
     """
-    A, b, w0, _, _ = validate_quadratic(A, b, w0)
+    A, b, w0, _, _ = validate_quadratic(A, b, w0, psd=False)  # PSD: checked on eigh's eigenvalues
     basis = eigenbasis(A)
     a = basis.curvatures
     bt, wt0 = basis.Q.T @ b, basis.Q.T @ w0

@@ -45,6 +45,7 @@ __all__ = [
     "EIGENVALUE_TOL_FACTOR",
     "Trajectory",
     "validate_quadratic",
+    "check_psd",
     "validate_steps",
     "eigenvalue_tolerance",
     "safe_norm",
@@ -102,8 +103,24 @@ def _as_float_array(name: str, value: object) -> np.ndarray:
     return arr
 
 
+def check_psd(eigenvalues: np.ndarray) -> None:
+    """Raise the "must be symmetric positive semidefinite" error when the smallest eigenvalue is
+    below :math:`-\tau` (:func:`eigenvalue_tolerance`)."""
+    ev = np.asarray(eigenvalues, dtype=float)
+    if ev.size and ev.min() < -eigenvalue_tolerance(ev):
+        d = ev.size
+        raise ValueError(
+            f"A must be symmetric positive semidefinite; got a {d}×{d} matrix with eigenvalue {ev.min():.6g}"
+        )
+
+
 def validate_quadratic(
-    A: object, b: object, w0: object, alpha: object | None = None, c: object | None = None
+    A: object,
+    b: object,
+    w0: object,
+    alpha: object | None = None,
+    c: object | None = None,
+    psd: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float | None, float | None]:
     r"""Check and convert the data of :math:`J(\mathbf w)=\frac12\mathbf w^\top\mathbf A\mathbf w
     + \mathbf b^\top\mathbf w + c` and of the GD run (001 eq 3, 9).
@@ -119,6 +136,9 @@ def validate_quadratic(
     - ``A`` has an eigenvalue below :math:`-\tau` (:func:`eigenvalue_tolerance`):
       "A must be symmetric positive semidefinite; got a 2×2 matrix with eigenvalue -0.5";
     - ``alpha`` is not a finite number > 0.
+
+    ``psd=False`` skips the eigenvalue check (for callers that decompose A anyway and call
+    :func:`check_psd` on the eigenvalues they compute).
     """
     A = _as_float_array("A", A)
     if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
@@ -138,11 +158,8 @@ def validate_quadratic(
             f"A must be symmetric; got a {d}×{d} matrix with A[{i}, {j}] = {float(A[i, j])!r} ≠ A[{j}, {i}] = {float(A[j, i])!r}"
         )
     A = (A + A.T) / 2
-    ev = np.linalg.eigvalsh(A)
-    if ev[0] < -eigenvalue_tolerance(ev):
-        raise ValueError(
-            f"A must be symmetric positive semidefinite; got a {d}×{d} matrix with eigenvalue {ev[0]:.6g}"
-        )
+    if psd:
+        check_psd(np.linalg.eigvalsh(A))
     if alpha is not None:
         if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
             raise TypeError(f"alpha must be a real number; got {alpha!r} of type {type(alpha).__name__}")
