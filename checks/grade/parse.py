@@ -125,12 +125,7 @@ _ALIASES = {"eps": "epsilon", "varepsilon": "epsilon", "lam": "lambda", "varphi"
 
 def _name_key(name: str) -> str:
     n = name.replace("{", "").replace("}", "").replace("_", "").replace("\\", "")
-    n = n.replace("lambda", "lambda")
     return _ALIASES.get(n, n)
-
-
-def _symbol_latex(name: str) -> str:
-    return name
 
 
 # --------------------------------------------------------------------------------------
@@ -892,9 +887,8 @@ class _PlainWalker:
         if isinstance(node, ast.BoolOp):
             parts = [self.walk(v, d) for v in node.values]
             for p in parts:
-                if _shape_of(p) not in ("relation", "set"):
+                if _shape_of(p) != "relation":
                     raise ParseError("`and`/`or` join comparisons only", self.col(node))
-            parts = [_as_relation(p) for p in parts]
             return sp.And(*parts) if isinstance(node.op, ast.And) else sp.Or(*parts)
         word = _NODE_WORDS.get(type(node), f"`{type(node).__name__}`")
         raise ParseError(f"{word} not allowed in an answer", self.col(node))
@@ -945,10 +939,6 @@ def _list_to_matrix(b: Builder, elts: list[ast.AST], items: list[Any], column: i
     if any(isinstance(x, sp.MatrixBase) for x in items):
         raise ParseError("mix of numbers and lists in a matrix", column)
     return b.matrix([[x] for x in items], column)
-
-
-def _as_relation(p: Any) -> Any:
-    return p
 
 
 def parse_plain(text: str, scope: Scope, expect: str = "any") -> Parsed:
