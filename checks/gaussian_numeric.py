@@ -1,0 +1,130 @@
+r"""Gaussian uncertainty numerically: affine moments, and the mean and variance of gradient-flow
+predictions for many times and many test inputs at once.
+
+Source: 000 ("Evolution of prediction covariance", appendix on affine transforms), proved in
+``derive.gaussian`` (``gaussian.affine``, ``gaussian.prediction_uncertainty``).  Loss
+:math:`L(\mathbf w) = \frac c2\|\mathbf X\mathbf w - \mathbf y\|^2` with ``scale`` "sum" (c = 1, 000) or
+"mean" (c = 1/N); rows of :math:`\mathbf X\in\mathbb R^{N\times D}` are data points.
+
+With the thin SVD :math:`\mathbf X = \mathbf U\mathbf S\mathbf V^\top` (positive singular values only)
+and :math:`d_j(t) = 1 - e^{-c s_j^2 t}` (:math:`= 1` at :math:`t = \infty`), the prediction
+:math:`f(\mathbf x_\star, t) = a(t) + \mathbf b(t)^\top\mathbf w_0` has
+
+.. math::
+
+    \mathbf b(t) = \mathbf x_\star - \mathbf V\,\mathrm{diag}(d_j(t))\,\mathbf V^\top\mathbf x_\star,\qquad
+    a(t) = \sum_j d_j(t)\,\frac{\mathbf u_j^\top\mathbf y}{s_j}\,\mathbf v_j^\top\mathbf x_\star,
+
+(000's :math:`\mathbf b = \mathbf x_\star - \mathbf X^\top\mathbf E\mathbf K^\dagger\mathbf k_\star`,
+:math:`a = \mathbf k_\star^\top\mathbf K^\dagger\mathbf E\mathbf y` in the singular basis), and for
+:math:`\mathbf w_0\sim\mathcal N(\boldsymbol\mu_0, \boldsymbol\Sigma_0)`:
+mean :math:`a(t) + \mathbf b(t)^\top\boldsymbol\mu_0`, variance
+:math:`\mathbf b(t)^\top\boldsymbol\Sigma_0\mathbf b(t) = \|\mathbf R^\top\mathbf b(t)\|^2` with
+:math:`\boldsymbol\Sigma_0 = \mathbf R\mathbf R^\top` (so the variance is never negative).  Zero
+singular values contribute nothing (rank-deficient X is safe), and at :math:`t=\infty`,
+:math:`\mathbf b = (\mathbf I - \mathbf V\mathbf V^\top)\mathbf x_\star = (\mathbf I - \mathbf X^\dagger\mathbf X)\mathbf x_\star`:
+no NaN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from .simulate import eigenvalue_tolerance
+
+__all__ = ["PredictionMoments", "prediction_moments", "affine_moments", "psd_factor"]
+
+Scale = Literal["sum", "mean"]
+
+
+def psd_factor(Sigma) -> np.ndarray:
+    r""":math:`\mathbf R` with :math:`\boldsymbol\Sigma = \mathbf R\mathbf R^\top` for symmetric PSD Σ
+    (``eigh``; eigenvalues within rounding of 0 are set to 0, clearly negative ones rejected)."""
+    S = np.asarray(Sigma, dtype=float)
+    if S.ndim != 2 or S.shape[0] != S.shape[1]:
+        raise ValueError(f"Sigma must be a square matrix; got shape {S.shape}")
+    if not np.allclose(S, S.T, rtol=0, atol=8 * np.finfo(float).eps * max(1.0, float(np.abs(S).max(initial=0)))):
+        raise ValueError(f"Sigma must be symmetric; got {S.tolist()}")
+    ev, Q = np.linalg.eigh(S)
+    if ev.size and ev.min() < -eigenvalue_tolerance(ev):
+        raise ValueError(f"Sigma must be positive semidefinite; got a {S.shape[0]}×{S.shape[0]} matrix with eigenvalue {ev.min():.6g}")
+    return Q * np.sqrt(np.clip(ev, 0.0, None))[None, :]
+
+
+def affine_moments(B, c, mu, Sigma) -> tuple[np.ndarray, np.ndarray]:
+    r"""Mean and covariance of :math:`\mathbf B\mathbf z + \mathbf c` for
+    :math:`\mathbf z\sim\mathcal N(\boldsymbol\mu, \boldsymbol\Sigma)`:
+    :math:`(\mathbf B\boldsymbol\mu + \mathbf c,\ \mathbf B\boldsymbol\Sigma\mathbf B^\top)` (000 appendix;
+    ``gaussian.affine``), float64; B of any shape and rank."""
+    Bm = np.atleast_2d(np.asarray(B, dtype=float))
+    R = psd_factor(Sigma)
+    mean = Bm @ np.asarray(mu, dtype=float).reshape(-1) + np.asarray(c, dtype=float).reshape(-1)
+    BR = Bm @ R
+    return mean, BR @ BR.T
+
+
+@dataclass(frozen=True)
+class PredictionMoments:
+    r"""Mean and variance of :math:`f(\mathbf x_\star, t)` under :math:`\mathbf w_0\sim\mathcal N(\boldsymbol\mu_0, \boldsymbol\Sigma_0)`,
+    shape (T, M) each: rows are times, columns test inputs; ``a`` and ``b`` are the affine
+    coefficients, shapes (T, M) and (T, M, D)."""
+
+    times: np.ndarray
+    mean: np.ndarray
+    variance: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+
+    @property
+    def std(self) -> np.ndarray:
+        return np.sqrt(self.variance)
+
+
+def prediction_moments(X, y, x_star, times, mu0, Sigma0, scale: Scale = "sum") -> PredictionMoments:
+    r"""Mean :math:`a(t) + \mathbf b(t)^\top\boldsymbol\mu_0` and variance :math:`\mathbf b(t)^\top\boldsymbol\Sigma_0\mathbf b(t)`
+    of the gradient-flow prediction :math:`f(\mathbf x_\star, t)` for every time in ``times``
+    (``inf`` allowed) and every row of ``x_star`` (M×D) (000, evolution of prediction covariance;
+    ``gaussian.prediction_uncertainty``).  Loss :math:`\frac c2\|\mathbf X\mathbf w - \mathbf y\|^2`
+    (``scale="sum"``: c = 1, 000's convention).  One SVD of X; X of any rank.
+
+    >>> m = prediction_moments([[1.0, 0.0]], [2.0], [[1.0, 1.0]], [0.0, np.inf], [0.0, 0.0], np.eye(2))
+    >>> m.mean.tolist(), m.variance.tolist()
+    ([[0.0], [2.0]], [[2.0], [1.0]])
+    """
+    Xa = np.asarray(X, dtype=float)
+    if Xa.ndim != 2:
+        raise ValueError(f"X must be a 2-d array (N×D, rows are data points); got shape {Xa.shape}")
+    N, D = Xa.shape
+    ya = np.asarray(y, dtype=float).reshape(-1)
+    if ya.shape != (N,):
+        raise ValueError(f"y must have one entry per row of X ({N}); got shape {np.shape(y)}")
+    xs = np.atleast_2d(np.asarray(x_star, dtype=float))
+    if xs.shape[1] != D:
+        raise ValueError(f"x_star must have {D} columns (one per parameter); got shape {xs.shape}")
+    m0 = np.asarray(mu0, dtype=float).reshape(-1)
+    if m0.shape != (D,):
+        raise ValueError(f"mu0 must have {D} entries; got shape {np.shape(mu0)}")
+    R = psd_factor(Sigma0)
+    if R.shape[0] != D:
+        raise ValueError(f"Sigma0 must be {D}×{D}; got shape {np.shape(Sigma0)}")
+    t = np.atleast_1d(np.asarray(times, dtype=float))
+    if t.ndim != 1 or np.any(np.isnan(t)) or np.any(t < 0):
+        raise ValueError(f"times must be numbers >= 0 (inf allowed); got {times!r}")
+    c = 1.0 if scale == "sum" else (1.0 / N if scale == "mean" else None)
+    if c is None:
+        raise ValueError(f"scale must be 'sum' or 'mean'; got {scale!r}")
+    U, s, Vt = np.linalg.svd(Xa, full_matrices=False)
+    keep = s > eigenvalue_tolerance(s) if s.size else np.zeros(0, bool)
+    U, s, V = U[:, keep], s[keep], Vt[keep].T
+    with np.errstate(over="ignore"):
+        d = -np.expm1(-np.outer(t, c * s**2))  # (T, m), 1 at t = inf
+    P = xs @ V  # (M, m): v_j^T x*
+    a = (d * ((U.T @ ya) / s)[None, :]) @ P.T  # (T, M)
+    b = xs[None, :, :] - np.einsum("tj,mj,dj->tmd", d, P, V)  # (T, M, D)
+    mean = a + b @ m0
+    bR = b @ R
+    variance = np.einsum("tmk,tmk->tm", bR, bR)
+    return PredictionMoments(t, mean, variance, a, b)
