@@ -62,7 +62,14 @@ import sympy as sp
 
 from derive.derivation import Identity, Recurrence
 
-from .simulate import EPS, check_psd, eigenvalue_tolerance, safe_norm, validate_quadratic, validate_steps
+from .simulate import (
+    EPS,
+    check_psd,
+    eigenvalue_tolerance,
+    safe_norm,
+    validate_quadratic,
+    validate_steps,
+)
 
 __all__ = [
     "CASES",
