@@ -298,13 +298,9 @@ def build_gd_step(f: Fields) -> Reference:
         names = f.raw("variables")
         if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
             raise SpecError(f"{f.where('variables')}: expected a list of variable names, e.g. [\"x\"]")
-        variables = []
         variables = [f.declare(n) for n in names]
-        obj = f.expr("objective")
+        obj = f.expr("objective")  # other symbols in it are parameters the answer may use
         start = f.vector("start", len(variables))
-        extra = obj.free_symbols - set(variables)
-        if extra:
-            raise SpecError(f"{f.where('objective')}: depends on {sorted(map(str, extra))}, which are not `variables`")
         xs = gd_iterates(obj, variables, start, lr, steps_raw + 1)
         ref, prev = xs[steps_raw], xs[max(steps_raw - 1, 0)]
         grad0 = sp.Matrix([sp.diff(obj, v) for v in variables]).xreplace(dict(zip(variables, start, strict=True)))
@@ -312,8 +308,8 @@ def build_gd_step(f: Fields) -> Reference:
         items = [(ascent, "you moved along +∇f (ascent); gradient descent subtracts the step: x − ε∇f(x)"),
                  (grad0 if steps_raw == 1 else None, "that is the gradient ∇f at the start, not the new point"),
                  (lr * grad0 if steps_raw == 1 else None, "that is the step ε∇f; the new point is the start minus it"),
-                 (prev if steps_raw > 1 else None, f"that is the point after {steps_raw - 1} steps; the question asks for {steps_raw}"),
-                 (xs[steps_raw + 1], f"that is the point after {steps_raw + 1} steps; the question asks for {steps_raw}")]
+                 (prev if steps_raw > 1 else None, f"that is the point after {_n_steps(steps_raw - 1)}; the question asks for {_n_steps(steps_raw)}"),
+                 (xs[steps_raw + 1], f"that is the point after {_n_steps(steps_raw + 1)}; the question asks for {_n_steps(steps_raw)}")]
         _note("gd_step", "checks.grade.kinds.gd_iterates (definition of the update)")
         for v in variables:
             f.scope.symbols.pop(v.name, None)  # the answer is a point: no free variables
@@ -321,6 +317,10 @@ def build_gd_step(f: Fields) -> Reference:
         ref = ref[0]
         items = [(m[0] if isinstance(m, sp.MatrixBase) else m, msg) for m, msg in items]
     return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items), source=_SOURCES["gd_step"])
+
+
+def _n_steps(n: int) -> str:
+    return f"{n} step" if n == 1 else f"{n} steps"
 
 
 def _quadratic(f: Fields) -> tuple[sp.Matrix, sp.Matrix, sp.Matrix]:
