@@ -29,6 +29,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Grade answers against a TOML problem spec: one answer (--question/--answer) "
         "or a class (CSV with columns student,question,answer). Each answer runs in its own "
         "worker process, killed at the timeout.",
+        epilog="exit status: 0 when every answer got a verdict (correct, incorrect, invalid, timeout), "
+        "1 when the grader itself failed on an answer (verdict error), 2 on an invalid spec, an "
+        "unreadable answers file or a usage error",
     )
     configure(p)
     return p
@@ -36,16 +39,16 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the ``grade`` arguments to ``p``."""
-    p.add_argument("spec", help="problem spec (TOML)")
-    p.add_argument("answers", nargs="?", help="class answers (CSV: student,question,answer)")
-    p.add_argument("--question", help="grade one answer to this question id")
-    p.add_argument("--answer", help="the answer text (with --question)")
+    p.add_argument("spec", metavar="SPEC.toml", help="problem spec (TOML)")
+    p.add_argument("answers", metavar="ANSWERS.csv", nargs="?", help="class answers (CSV: student,question,answer)")
+    p.add_argument("--question", metavar="ID", help="grade one answer to this question id")
+    p.add_argument("--answer", metavar="TEXT", help="the answer text (with --question)")
     p.add_argument("--format", choices=["table", "json", "jsonl"], default=None,
                    help="output format (default: table on a terminal, jsonl into -o FILE)")
-    p.add_argument("-o", "--output", help="stream results to FILE; a rerun skips answers already in it")
-    p.add_argument("--jobs", type=int, default=1, help="worker processes in parallel (default 1)")
-    p.add_argument("--timeout", type=float, default=None, help="seconds per answer (overrides the spec)")
-    p.add_argument("--memory", type=int, default=None, help="memory per worker in MB (default: spec, else 1024)")
+    p.add_argument("-o", "--output", metavar="FILE", help="stream results to FILE; a rerun skips answers already in it")
+    p.add_argument("--jobs", metavar="N", type=int, default=1, help="worker processes in parallel (default 1)")
+    p.add_argument("--timeout", metavar="S", type=float, default=None, help="seconds per answer (overrides the spec)")
+    p.add_argument("--memory", metavar="MB", type=int, default=None, help="memory per worker in MB (default: spec, else 1024)")
     p.add_argument("--check-spec", action="store_true", help="only validate the spec and its expected answers")
     p.set_defaults(func=run)
     return p
