@@ -29,7 +29,7 @@ from typing import Literal
 
 import numpy as np
 
-from .simulate import eigenvalue_tolerance
+from .simulate import eigenvalue_tolerance, safe_norm
 
 __all__ = ["Scale", "RidgePath", "ridge_path", "ridge_gd", "ridge_step_bound", "loss_factor"]
 
@@ -98,7 +98,7 @@ class RidgePath:
         lam = np.atleast_1d(np.asarray(lams, dtype=float))
         if self.rank == 0:
             return np.zeros(lam.size)
-        return lam / self.c / self.s.min() ** 2 * float(np.linalg.norm(self.limit()))
+        return lam / self.c / self.s.min() ** 2 * safe_norm(self.limit())
 
 
 def ridge_path(Phi, t, scale: Scale = "mean") -> RidgePath:
