@@ -272,7 +272,7 @@ class Directions:
         return (self.a > 0) & (self.w0 == self.fixed_point)
 
 
-def _classify(x: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float) -> tuple[str, ...]:
+def _classify(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[str, ...]:
     fn, names = _case_function()
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         codes = np.broadcast_to(fn(x, a, b), x.shape)
@@ -286,7 +286,17 @@ def _classify(x: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float) -> tupl
 
 def eigendirections(A: object, b: object, w0: object | None, alpha: float) -> Directions:
     r"""Validate the problem and express it per eigendirection, with the case of each
-    (001 eq 11–12, cases 1–3).  ``w0`` may be None (then zeros)."""
+    (001 eq 11–12, cases 1–3):
+
+    .. math::
+
+        \mathbf A = \mathbf Q\,\mathrm{diag}(\tilde a)\,\mathbf Q^\top,\quad
+        \tilde{\mathbf b} = \mathbf Q^\top\mathbf b,\quad
+        \tilde{\mathbf w}^{(0)} = \mathbf Q^\top\mathbf w^{(0)},\quad
+        \tilde w_j^{(k+1)} = \tilde w_j^{(k)} - \alpha(\tilde a_j\tilde w_j^{(k)} + \tilde b_j)
+
+    on the ½-scale quadratic, with the zero / equality decisions of the module docstring.
+    ``w0`` may be None (then zeros)."""
     d = np.shape(A)[0] if np.ndim(A) == 2 else 0
     A, b, w0, alpha, _ = validate_quadratic(A, b, np.zeros(d) if w0 is None else w0, alpha, psd=False)
     basis = eigenbasis(A)
@@ -301,7 +311,7 @@ def eigendirections(A: object, b: object, w0: object | None, alpha: float) -> Di
     snap = alpha * basis.tolerance
     x = np.where(np.abs(x - 1) <= snap, 1.0, x)
     x = np.where(np.abs(x - 2) <= snap, 2.0, x)
-    cases = _classify(x, a, bt, alpha)
+    cases = _classify(x, a, bt)
     return Directions(basis, a, bt, wt0, alpha, x, b_tol, cases)
 
 

@@ -227,11 +227,14 @@ def gd_problems(
     r"""GD problems :math:`(\mathbf A,\mathbf b,c,\mathbf w^{(0)},\alpha)` (½ scale).
 
     - ``A``: :func:`psd_matrices` (``rank``, ``max_condition``);
-    - ``b``: in range(A) (:math:`\mathbf b = \mathbf Q_r\mathbf y`) when ``b_in_range`` is True;
-      out of it when False (adds :math:`\mathbf Q_0\mathbf z` with every null component
-      :math:`|z_i|\in[0.1, 10]`, forcing a rank-deficient A); either when None (in range for ``rank="full"``).
-      Entries of :math:`\mathbf y` are scaled by :math:`\tilde a_j` so the minimiser
-      :math:`-\mathbf A^\dagger\mathbf b` stays O(10) whatever the conditioning;
+    - ``b``: in range(A) (:math:`\mathbf b = \mathbf Q_r\mathbf y`, :math:`\mathbf Q_r` the
+      eigenvectors of the nonzero eigenvalues) when ``b_in_range`` is True; out of it when False
+      (adds :math:`\mathbf Q_0\mathbf z` with every null component :math:`|z_i|\in[0.1, 10]`,
+      forcing a rank-deficient A); either when None (in range for ``rank="full"``).  Half the
+      time :math:`y_j = -\tilde a_j u_j`, :math:`u_j\in[-10,10]`, so the minimiser
+      :math:`-\mathbf A^\dagger\mathbf b = \mathbf Q_r\mathbf u` is O(10) whatever the
+      conditioning; otherwise :math:`y_j = u_j` and the minimiser is up to
+      :math:`10\kappa/\tilde a_{\max}` large (tolerances must scale with it);
     - ``w0`` entries in [-10, 10], ``c`` in [-10, 10];
     - ``alpha``: :func:`step_sizes` mode.
     """
@@ -246,7 +249,12 @@ def gd_problems(
     n = A.shape[0]
     r = int(np.count_nonzero(ev))
     coords = np.array([draw(st.floats(-10, 10, **_FLOAT)) for _ in range(n)])
-    b = -Q[:, :r] @ (ev[:r] * coords[:r])  # = -A (Q_r coords_r): minimiser Q_r coords_r
+    if draw(st.booleans()):
+        b = -Q[:, :r] @ (ev[:r] * coords[:r])  # minimiser Q_r coords_r: O(10) whatever κ
+        how = "minimiser O(10)"
+    else:
+        b = Q[:, :r] @ coords[:r]  # O(10) b: minimiser up to κ/a_max times larger
+        how = "b O(10)"
     if not in_range:
         z = np.array([draw(st.floats(0.1, 10, **_FLOAT)) * draw(st.sampled_from([-1.0, 1.0])) for _ in range(n - r)])
         b = b + Q[:, r:] @ z
@@ -255,7 +263,7 @@ def gd_problems(
     mode = alpha
     step = draw(step_sizes(A, mode, ev))
     kappa = ev[0] / ev[r - 1] if r else float("nan")
-    note = f"D = {n}, rank {r}, κ = {kappa:.3g}, b {'in' if in_range else 'out of'} range(A), α mode {mode!r}"
+    note = f"D = {n}, rank {r}, κ = {kappa:.3g}, b {'in' if in_range else 'out of'} range(A) ({how}), α mode {mode!r}"
     return GDProblem(A, b, c, w0, step, ev, note)
 
 

@@ -246,3 +246,12 @@ def test_errors_name_the_value():
         gd_iterates(np.eye(2), [0, 0], [0, 0], 0.1, [-3])
     with pytest.raises(ValueError, match=r"alpha = -1.0"):
         gd_loss(np.eye(2), [0, 0], 0.0, [0, 0], -1.0, [1])
+
+
+def test_doctests_of_numeric():
+    import doctest
+
+    import checks.numeric
+
+    result = doctest.testmod(checks.numeric)
+    assert result.attempted >= 5 and result.failed == 0

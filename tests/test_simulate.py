@@ -173,3 +173,12 @@ def test_safe_norm_does_not_underflow():
     x = np.array([3e-200, 4e-200])
     assert np.linalg.norm(x) == 0.0  # numpy squares and underflows
     assert safe_norm(x) == pytest.approx(5e-200, rel=1e-15)
+
+
+def test_doctests_of_simulate():
+    import doctest
+
+    import checks.simulate
+
+    result = doctest.testmod(checks.simulate)
+    assert result.attempted >= 2 and result.failed == 0
