@@ -214,11 +214,19 @@ class LinearFlow:
         return 0.5 * self.c * np.einsum("ij,ij->i", r, r)
 
 
-def linear_flow(X, y, w0, scale: Scale = "sum") -> LinearFlow:
+def linear_flow(X, y, w0, scale: Scale = "sum", method: Literal["svd", "eigh"] = "svd") -> LinearFlow:
     r"""Prepare the closed-form evaluators of gradient flow on
     :math:`L = \frac c2\|\mathbf X\mathbf w - \mathbf y\|^2` (``scale``: ``"sum"`` c = 1, ``"mean"``
-    c = 1/N) from ``X`` (N×D, rows are data), ``y`` (N), ``w0`` (D).  One thin SVD,
-    :math:`O(N D \min(N, D))`.
+    c = 1/N) from ``X`` (N×D, rows are data), ``y`` (N), ``w0`` (D).
+
+    ``method="svd"``: one thin SVD of X, :math:`O(N D \min(N, D))`, singular values accurate to
+    :math:`\varepsilon s_{\max}`.  ``method="eigh"``: the symmetric eigendecomposition of the smaller
+    Gram matrix (:math:`\mathbf X^\top\mathbf X` or :math:`\mathbf K = \mathbf X\mathbf X^\top`), then
+    :math:`\mathbf U = \mathbf X\mathbf V\mathbf S^{-1}` (or :math:`\mathbf V = \mathbf X^\top\mathbf U\mathbf S^{-1}`):
+    faster with the LAPACK shipped here (``eigh`` beats ``gesdd`` 3–10x on 1000×1000), but the
+    eigenvalues :math:`s^2` carry absolute error :math:`\varepsilon s_{\max}^2`, so singular values
+    below about :math:`\sqrt{10 m\varepsilon}\,s_{\max}` count as zero (their directions of
+    :math:`\mathbf w` are dropped, as for rank-deficient X).
 
     >>> fl = linear_flow([[1.0, 0.0], [0.0, 0.0]], [1.0, 1.0], [0.0, 0.0])
     >>> fl.residual([0.0, np.inf]).tolist()
@@ -228,9 +236,22 @@ def linear_flow(X, y, w0, scale: Scale = "sum") -> LinearFlow:
     N, D = Xa.shape
     ya, wa = _as_vec("y", y, N), _as_vec("w0", w0, D)
     c = scale_factor(scale, N)
-    U, s, Vt = np.linalg.svd(Xa, full_matrices=False)
-    keep = s > eigenvalue_tolerance(s) if s.size else np.zeros(0, bool)
-    U, s, V = U[:, keep], s[keep], Vt[keep].T
+    if method == "svd":
+        U, s, Vt = np.linalg.svd(Xa, full_matrices=False)
+        keep = s > eigenvalue_tolerance(s) if s.size else np.zeros(0, bool)
+        U, s, V = U[:, keep], s[keep], Vt[keep].T
+    elif method == "eigh":
+        small_side = Xa.T @ Xa if D <= N else Xa @ Xa.T
+        mu, vecs = np.linalg.eigh(small_side)
+        keep = mu > eigenvalue_tolerance(mu) if mu.size else np.zeros(0, bool)
+        mu, vecs = mu[keep], vecs[:, keep]
+        s = np.sqrt(mu)
+        if D <= N:
+            V, U = vecs, (Xa @ vecs) / s[None, :]
+        else:
+            U, V = vecs, (Xa.T @ vecs) / s[None, :]
+    else:
+        raise ValueError(f"method must be 'svd' or 'eigh'; got {method!r}")
     r0 = Xa @ wa - ya
     return LinearFlow(Xa, ya, wa, c, s, U, V, c * s**2, r0, U.T @ r0)
 

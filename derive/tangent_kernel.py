@@ -219,7 +219,8 @@ def regression() -> Derivation:
             "the change of $\\hat f(x)$ in one step: $-2\\eta\\sum_i (\\hat f(x_i) - y_i) H(x, x_i)$ with $H(x, x_i) = \\sum_j K(x, x_j) K(x_i, x_j)$",
             given=update,
         ),
-        Step(Definition(Hm, Km.T * Km), "the tangent kernel of this parametrisation on the training inputs: $\\nabla_\\alpha \\hat f(x) = k_x$, so $H(x, x') = k_x^T k_{x'}$"),
+        Step(Definition(sp.Function("H")(XV, XP), kx.T * kx2), "the tangent kernel of this parametrisation: $\\nabla_\\alpha \\hat f(x) = k_x$, so $H(x, x') = k_x^T k_{x'} = \\sum_j K(x, x_j) K(x', x_j)$"),
+        Step(Definition(Hm, Km.T * Km), "on the training inputs, $H_{ij} = \\sum_l K_{il} K_{jl}$"),
         Step(Identity(Km.T * Km, Km * Km), "on the training inputs $H = K^T K = K^2$, not K"),
     ]
     concrete = sp.ImmutableMatrix([[2, 1], [1, 2]])

@@ -9,7 +9,12 @@ import sympy as sp
 
 from derive.catalogue import get
 from derive.derivation import Assumptions, Identity, Refuted
-from derive.function_space import KERNEL, parameter_evolution, prediction_coefficients, residual_evolution
+from derive.function_space import (
+    KERNEL,
+    parameter_evolution,
+    prediction_coefficients,
+    residual_evolution,
+)
 from derive.matrices import MatExp, Pinv
 from derive.notation import D, K, N, X, t, y
 from derive.verify import verify_claim
