@@ -146,3 +146,29 @@ def test_worker_kills_at_timeout_bounds_memory_and_survives_crashes():
     assert out["mem"]["verdict"] == "timeout" and "memory" in out["mem"]["feedback"]
     assert out["crash"]["verdict"] == "error" and "exit code" in out["crash"]["feedback"]
     assert out["ok"]["verdict"] == "correct"
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from checks.grade.parse import DomainAnswerError, ParseError, Scope, parse_answer  # noqa: E402
+
+_TOKENS = ["x", "alpha", "a", "A", "b", "I", "k", "1", "2", "0", "0.5", "9", "+", "-", "*", "/", "^", "**", "(", ")",
+           "[", "]", ",", "!", "=", "<", "<=", " ", "sqrt(", "exp(", "inv(", "pinv(", "\\frac{", "}{", "}", "{",
+           "$", "\\alpha", "\\cdot", "\\left(", "\\right)", "\\begin{bmatrix}", "\\end{bmatrix}", "&", "\\\\",
+           "e", "oo", "__", ".", "'", "lambda", "α", "²", "−", "а", "\u200b"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_TOKENS), min_size=1, max_size=14).map("".join))
+def test_fuzzed_answers_are_read_or_refused_never_crash(text):
+    import sympy as sp
+
+    scope = Scope(symbols={"x": sp.Symbol("x", real=True), "alpha": sp.Symbol("alpha", positive=True),
+                           "a": sp.Symbol("a", real=True), "k": sp.Symbol("k", integer=True, nonnegative=True)},
+                  matrices={"A": sp.Matrix([[2, 0], [0, 0]]), "b": sp.Matrix([1, 0])}, dimension=2)
+    for expect in ("any", "set"):
+        try:
+            parse_answer(text, scope, expect)
+        except (ParseError, DomainAnswerError):
+            pass

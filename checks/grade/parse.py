@@ -23,6 +23,7 @@ import fractions
 import math
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -978,7 +979,9 @@ def _parse_plain_part(text: str, builder: Builder, expect: str) -> Any:
             raise ParseError("quotes (strings) are not allowed in an answer", text.index(quote) + 1)
     src = _plain_source(text)
     try:
-        tree = ast.parse(src.strip(), mode="eval")
+        with warnings.catch_warnings():  # e.g. "invalid decimal literal" for 2alpha: we explain it
+            warnings.simplefilter("ignore")
+            tree = ast.parse(src.strip(), mode="eval")
     except SyntaxError as exc:
         msg, fix = _syntax_hint(text)
         col = exc.offset if exc.offset and exc.offset <= len(text) else None
