@@ -180,8 +180,8 @@ def validate_steps(ks: int | Iterable[int | float], allow_infinity: bool) -> np.
     Raises ``ValueError`` naming the first bad step count.
     """
     arr = np.atleast_1d(np.asarray(ks, dtype=float))
-    if arr.ndim != 1:
-        raise ValueError(f"ks must be a step count or a 1-D sequence of them; got shape {arr.shape}")
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"ks must be a step count or a nonempty 1-D sequence of them; got shape {arr.shape}")
     for k in arr:
         if np.isnan(k) or k < 0 or (np.isinf(k) and not allow_infinity) or (np.isfinite(k) and k != np.floor(k)):
             what = "nonnegative integers or inf" if allow_infinity else "nonnegative integers (the iteration cannot reach k = inf; use checks.numeric.gd_iterates)"

@@ -148,7 +148,10 @@ def test_bad_input_is_rejected_with_the_value_named(A, b, w0, alpha, error, mess
         gd_trajectory(A, b, w0, alpha, [1])
 
 
-@pytest.mark.parametrize("ks, message", [([-1], r"got -1.0"), ([1.5], r"got 1.5"), ([np.inf], r"cannot reach k = inf")])
+@pytest.mark.parametrize(
+    "ks, message",
+    [([-1], r"got -1.0"), ([1.5], r"got 1.5"), ([np.inf], r"cannot reach k = inf"), ([], r"nonempty .* got shape \(0,\)")],
+)
 def test_bad_step_counts_are_rejected(ks, message):
     with pytest.raises(ValueError, match=message):
         gd_trajectory([[1.0]], [0.0], [1.0], 0.1, ks)
