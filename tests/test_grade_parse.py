@@ -170,3 +170,15 @@ def test_formula_is_shown_as_written(scope):
 
     assert display_latex("-pinv(A)*b", scope) == r"- \mathbf{A}^{\dagger} \mathbf{b}"
     assert display_latex(r"$(I - \alpha A)^k b$", scope) == r"\left(\mathbf{I} - \alpha \mathbf{A}\right)^{k} \mathbf{b}"
+
+
+@pytest.mark.parametrize("text,words", [
+    ("(1 < 2) - oo", "comparison cannot be used inside arithmetic"),
+    ("2 ^ exp(oo > -1)", "comparison cannot be used inside arithmetic"),
+    ("abs(x < 1)", "comparison cannot be used inside arithmetic"),
+    ("[oo, 1]", "entries must be finite"),
+    ("expm([exp(oo)])", "entries must be finite"),
+])
+def test_ill_formed_combinations_are_invalid(scope, text, words):
+    with pytest.raises(ParseError, match=words):
+        parse_answer(text, scope)

@@ -246,9 +246,18 @@ class Builder:
         raise ParseError(f"unknown name `{name}`", column, suggest_name(name, self.scope))
 
     # -- arithmetic
+    @staticmethod
+    def _operands(*xs: Any, column: int | None = None) -> None:
+        for x in xs:
+            if isinstance(x, sp.Set):
+                raise ParseError("an interval cannot be used inside arithmetic", column)
+            if isinstance(x, sp.logic.boolalg.Boolean) and not isinstance(x, sp.Expr):
+                raise ParseError("a comparison cannot be used inside arithmetic", column)
+
     def add(self, a: Any, b: Any, column: int | None = None) -> Any:
         self.tick()
         """``a + b`` (matrices must have one shape; ``I`` takes the other's size)."""
+        self._operands(a, b, column=column)
         if isinstance(a, Eye) or isinstance(b, Eye):
             return self._eye_add(a, b, column)
         self._same_shape(a, b, "+", column)
@@ -256,6 +265,7 @@ class Builder:
 
     def sub(self, a: Any, b: Any, column: int | None = None) -> Any:
         """``a - b`` (as :meth:`add`)."""
+        self._operands(a, b, column=column)
         self.tick()
         if isinstance(a, Eye) or isinstance(b, Eye):
             return self._eye_add(a, self.neg(b), column)
@@ -264,6 +274,7 @@ class Builder:
 
     def neg(self, a: Any) -> Any:
         """``-a``."""
+        self._operands(a)
         self.tick()
         if isinstance(a, Eye):
             return Eye(-a.scale)
@@ -291,6 +302,7 @@ class Builder:
 
     def mul(self, a: Any, b: Any, column: int | None = None) -> Any:
         """``a * b``; a matrix product checks that the inner sizes agree."""
+        self._operands(a, b, column=column)
         self.tick()
         if isinstance(a, Eye) and isinstance(b, Eye):
             return Eye(a.scale * b.scale)
@@ -308,6 +320,7 @@ class Builder:
 
     def div(self, a: Any, b: Any, column: int | None = None) -> Any:
         """``a / b``; refuses division by zero and by a matrix."""
+        self._operands(a, b, column=column)
         self.tick()
         if isinstance(b, sp.MatrixBase):
             raise ParseError("division by a matrix is not defined; use inv(...)", column)
@@ -324,6 +337,7 @@ class Builder:
     def pow(self, base: Any, exp: Any, column: int | None = None) -> Any:
         """``base ** exp`` with bounds; ``M**T`` transposes and ``M**-1`` inverts a matrix."""
         self.tick()
+        self._operands(base, exp, column=column)
         if isinstance(exp, (sp.MatrixBase, Eye)):
             raise ParseError("a matrix cannot be an exponent", column)
         if isinstance(base, Eye):
@@ -376,6 +390,7 @@ class Builder:
     def call(self, name: str, args: list[Any], column: int | None = None) -> Any:
         """A whitelisted function applied to ``args`` (scalars or matrices as allowed)."""
         self.tick()
+        self._operands(*args, column=column)
         if name not in _FUNCTIONS:
             raise ParseError(
                 f"function `{name}` is not allowed", column, suggest_function(name)
@@ -460,6 +475,9 @@ class Builder:
                     f"row {i} has {len(r)} entries but row 1 has {width}", column
                 )
             for x in r:
+                self._operands(x, column=column)
+                if isinstance(x, sp.Expr) and x.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+                    raise ParseError("vector and matrix entries must be finite", column)
                 if isinstance(x, (sp.MatrixBase, Eye)):
                     raise ParseError("matrix entries must be numbers or expressions", column)
                 if not isinstance(x, sp.Expr):
@@ -1475,9 +1493,18 @@ def parse_answer(text: str, scope: Scope, expect: str = "any") -> Parsed:
         word = re.sub(r"[\s$]+", " ", text).strip().lower()
         if word in _EMPTY_WORDS:
             return Parsed(sp.S.EmptySet, "set", r"\emptyset", "plain")
-    if is_latex(text):
-        return parse_latex_answer(normalize_unicode(text), scope, expect)
-    return parse_plain(text, scope, expect)
+    try:
+        if is_latex(text):
+            return parse_latex_answer(normalize_unicode(text), scope, expect)
+        return parse_plain(text, scope, expect)
+    except (ParseError, DomainAnswerError):
+        raise
+    except (TypeError, ValueError, AttributeError, IndexError, KeyError, NotImplementedError,
+            ZeroDivisionError, ArithmeticError) as exc:
+        # SymPy refused to build something the whitelist let through (e.g. exp of a 1×1
+        # matrix holding oo): the answer cannot be read, say so rather than fail
+        detail = str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__
+        raise ParseError(f"this answer cannot be evaluated ({detail})") from None
 
 
 _EMPTY_WORDS = {"none", "empty", "empty set", "emptyset", "the empty set", "∅", "{}", "\\emptyset",
