@@ -203,7 +203,9 @@ def affine_density(p: AffineProblem, offsets: list[list[float]]) -> None:
     # normalisation: the transformed density integrates to 1
     if n == 1:
         with mpmath.workdps(20):
-            total = mpmath.quad(lambda u: transformed(mpmath.matrix([u])), [-mpmath.inf, mean[0], mpmath.inf])
+            b, cc, m0, v = (mpmath.mpf(float(a)) for a in (p.B[0, 0], p.c[0], p.mu[0], p.Sigma[0, 0]))
+            scalar = lambda x: mpmath.exp(-(((x - cc) / b - m0) ** 2) / (2 * v)) / mpmath.sqrt(2 * mpmath.pi * v) / abs(b)  # noqa: E731
+            total = mpmath.quad(scalar, [-mpmath.inf, b * m0 + cc, mpmath.inf])
         assert abs(total - 1) < 1e-12, f"the transformed density integrates to {total}, not 1"
     else:
         # tensor Gauss-Hermite rule after the substitution x = m + Q diag(2 sqrt(e)) u, (e, Q) the
