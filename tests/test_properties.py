@@ -107,3 +107,76 @@ def test_tolerance_scales_with_k_and_growth():
     assert t10 > t0 > 0
     # divergent (rho = |1 - 1.5*2| = 2): the bound follows the growth 2^k
     assert props.iterate_tolerance(A, b, w0, 1.5, 20) / props.iterate_tolerance(A, b, w0, 1.5, 19) > 1.9
+
+
+# -- the properties catch wrong formulas (mutants of what numeric evaluates) -------------------
+
+
+def _mutant_solution(mutate):
+    import sympy as sp
+
+    from checks import numeric
+    from derive import notation as n
+
+    expr = mutate(numeric.coordinate_solution(), n)
+    assert expr != numeric.coordinate_solution()
+    return lambda: sp.lambdify((n.a_j, n.bt_j, n.wt0_j, n.alpha, n.k), expr, "numpy")
+
+
+def _branch(e, i, new):
+    import sympy as sp
+
+    args = list(e.args)
+    args[i] = (new(args[i][0]), args[i][1])
+    return sp.Piecewise(*args)
+
+
+SOLUTION_MUTANTS = {
+    "exponent k -> k+1": lambda e, n: e.xreplace({n.k: n.k + 1}),
+    "drift sign flipped": lambda e, n: _branch(e, 1, lambda x: x.subs(n.bt_j, -n.bt_j)),
+    "fixed point sign flipped": lambda e, n: _branch(e, 0, lambda x: x.subs(n.bt_j, -n.bt_j)),
+    "I - alpha A -> I + alpha A": lambda e, n: _branch(e, 0, lambda x: x.subs(n.alpha, -n.alpha)),
+}
+
+
+@pytest.mark.parametrize("mutant", list(SOLUTION_MUTANTS))
+def test_closed_form_property_rejects_a_wrong_formula(monkeypatch, mutant):
+    from checks import numeric
+
+    monkeypatch.setattr(numeric, "_solution_function", _mutant_solution(SOLUTION_MUTANTS[mutant]))
+    (result,) = run_checks("gd.closed_form_matches_iteration", examples=30, seed=0)
+    assert not result.passed and "A = [[" in result.counterexample
+
+
+def test_case_property_rejects_swapped_labels(monkeypatch):
+    from checks import numeric
+
+    fn, names = numeric._case_function()
+    swap = {"monotone": "oscillating", "oscillating": "monotone"}
+    monkeypatch.setattr(numeric, "_case_function", lambda: (fn, tuple(swap.get(x, x) for x in names)))
+    (result,) = run_checks("gd.case_labels_match_behaviour", examples=30, seed=0)
+    assert not result.passed and "is labelled" in result.counterexample
+
+
+def test_loss_property_rejects_exponent_k_instead_of_2k(monkeypatch):
+    import sympy as sp
+
+    from checks import numeric
+    from derive import notation as n
+
+    wrong = numeric.loss_gap_expression().xreplace({2 * n.k: n.k})
+    assert wrong != numeric.loss_gap_expression()
+    monkeypatch.setattr(numeric, "_loss_gap_function", lambda: sp.lambdify((n.a_j, n.bt_j, n.wt0_j, n.alpha, n.k), wrong, "numpy"))
+    (result,) = run_checks("gd.loss_decay_matches_observed", examples=30, seed=0)
+    assert not result.passed and "loss at k" in result.counterexample
+
+
+def test_limit_property_rejects_limit_without_the_null_space_part(monkeypatch):
+    from checks import numeric, properties
+
+    def minus_pinv_b(A, b, w0):  # the limit from 0, wrongly used for any start
+        return numeric.limit_point(A, b, np.zeros_like(np.asarray(w0, dtype=float)))
+
+    monkeypatch.setattr(properties, "limit_point", minus_pinv_b)
+    (result,) = run_checks("gd.limit_is_projection", examples=30, seed=0)
+    assert not result.passed
