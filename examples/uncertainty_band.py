@@ -1,0 +1,87 @@
+r"""The uncertainty band of gradient-flow predictions on the three-point example of 000.
+
+Fit a line :math:`f(x) = w_1 x + w_2` to the three points of 000 (rows of X are (x_i, 1)):
+X rows (0.2, 1), (0.4, 1), (0.8, 1); y = (−0.1, 0.15, 0.3); loss :math:`L = \tfrac12\|Xw - y\|^2`
+(000's sum scale), trained by gradient flow from a random start
+
+.. math:: \mathbf w_0 \sim \mathcal N\bigl((-0.05, -0.4)^\top,\ 0.1^2\,\mathbf I\bigr)
+
+(the mean is 000's worked start).  At each time the prediction at a new input x* = (x, 1) is
+Gaussian with mean :math:`a(t) + \mathbf b(t)^\top\boldsymbol\mu_0` and variance
+:math:`\mathbf b(t)^\top\boldsymbol\Sigma_0\mathbf b(t)` (``gaussian.prediction_uncertainty``);
+the script draws the mean ± 2 standard deviations for several times and the least-squares
+line :math:`\mathbf x_\star^\top\mathbf X^\dagger\mathbf y`, which the band shrinks onto (XᵀX is invertible
+here, so the variance tends to 0).
+
+Usage::
+
+    python examples/uncertainty_band.py [-o uncertainty_band.png]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from checks.gaussian_numeric import prediction_moments  # noqa: E402
+
+X = np.array([[0.2, 1.0], [0.4, 1.0], [0.8, 1.0]])
+Y = np.array([-0.1, 0.15, 0.3])
+MU0 = np.array([-0.05, -0.4])
+SIGMA0 = 0.1**2 * np.eye(2)
+TIMES = np.array([0.0, 0.5, 2.0, 8.0, 30.0, np.inf])
+
+
+def band(times=TIMES, grid=None):
+    """Mean and standard deviation of f((x, 1), t) on ``grid`` (rows: times), and the
+    least-squares line on the grid."""
+    xg = np.linspace(0.0, 1.0, 101) if grid is None else np.asarray(grid, dtype=float)
+    xs = np.column_stack([xg, np.ones_like(xg)])
+    m = prediction_moments(X, Y, xs, times, MU0, SIGMA0, scale="sum")
+    ls = xs @ np.linalg.pinv(X) @ Y
+    return xg, m.mean, m.std, ls
+
+
+def main(argv: list[str] | None = None) -> Path:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-o", "--output", default="uncertainty_band.png", help="PNG file to write")
+    args = parser.parse_args(argv)
+    xg, mean, sd, ls = band()
+    fig, axes = plt.subplots(2, 3, figsize=(12, 7), sharex=True, sharey=True)
+    for ax, t, mu, s in zip(axes.ravel(), TIMES, mean, sd, strict=True):
+        ax.fill_between(xg, mu - 2 * s, mu + 2 * s, color="tab:blue", alpha=0.25, label="mean ± 2 sd")
+        ax.plot(xg, mu, color="tab:blue", label="mean prediction")
+        ax.plot(xg, ls, color="black", ls="--", lw=1, label="least squares $x_\\star^T X^\\dagger y$")
+        ax.scatter(X[:, 0], Y, color="tab:red", zorder=3, label="data")
+        ax.set_title("t = ∞" if np.isinf(t) else f"t = {t:g}")
+        ax.set_ylim(-1.0, 1.0)
+        ax.grid(alpha=0.3)
+    for ax in axes[-1]:
+        ax.set_xlabel("x")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("f(x, t)")
+    axes[0, 0].legend(loc="upper left", fontsize=8)
+    fig.suptitle(
+        "Gradient flow on $\\frac{1}{2}\\|Xw - y\\|^2$ (000's three points), $w_0 \\sim N((-0.05, -0.4), 0.1^2 I)$:\n"
+        "the predictive band shrinks onto the least-squares line"
+    )
+    fig.tight_layout()
+    out = Path(args.output)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    widths = sd.max(axis=1)
+    gaps = np.abs(mean - ls[None, :]).max(axis=1)
+    for t, wdt, gap in zip(TIMES, widths, gaps, strict=True):
+        print(f"t = {t:>5g}: max sd {wdt:.4g}, max |mean - least squares| {gap:.4g}")
+    print(f"wrote {out}")
+    return out
+
+
+if __name__ == "__main__":
+    main()
