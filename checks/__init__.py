@@ -22,16 +22,6 @@ from .numeric import (
     limit_point,
     step_size_cases,
 )
-from .properties import (
-    PROPERTIES,
-    PROPERTY_MODULES,
-    Property,
-    PropertyResult,
-    format_results,
-    load_properties,
-    register,
-    run_checks,
-)
 from .simulate import (
     Trajectory,
     gd_trajectory,
@@ -71,3 +61,26 @@ __all__ = [
     "quadratic_value",
     "validate_quadratic",
 ]
+
+_LAZY = {
+    name: "properties"
+    for name in (
+        "PROPERTIES",
+        "PROPERTY_MODULES",
+        "Property",
+        "PropertyResult",
+        "format_results",
+        "load_properties",
+        "register",
+        "run_checks",
+    )
+}
+
+
+def __getattr__(name: str):
+    """The property registry is imported on first use (it pulls in hypothesis and scipy)."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'checks' has no attribute {name!r}")

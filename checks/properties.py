@@ -78,7 +78,6 @@ from dataclasses import dataclass
 
 import mpmath
 import numpy as np
-import scipy.linalg
 from hypothesis import HealthCheck, Phase, assume, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException, UnsatisfiedAssumption
@@ -478,6 +477,8 @@ def limit_is_projection(problem: gs.GDProblem) -> None:
     assert residual <= tol_res, f"w_inf is not a critical point: |A w_inf + b| = {residual:.3g} > {tol_res:.3g}"
     pos = dirs.a[dirs.a > 0]
     if len(pos) < d:  # null space, computed independently (SVD) at the same threshold
+        import scipy.linalg
+
         null = scipy.linalg.null_space(A, rcond=dirs.basis.tolerance / a_max if a_max > 0 else 1.0)
         kappa = a_max / pos.min() if len(pos) else 1.0
         moved = float(safe_norm(null.T @ (w_inf - w0)))
