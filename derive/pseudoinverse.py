@@ -347,6 +347,8 @@ def ridge_solution_derivation() -> Derivation:
     """``ridge.solution``: the minimiser of (1/2N)‖Φw − t‖² + (λ/2)‖w‖² (001 §2.4)."""
     defs = Assumptions(definitions={w_lam: _W_LAM})
     src = sp.Inverse(Phi.T * Phi + lam * ID) * Phi.T * tt
+    w_src = sp.MatrixSymbol("w_lambda^(001)", D, 1)
+    src_def = Assumptions(definitions={w_src: src})
     J = sp.MatrixSymbol("J_lambda", 1, 1)
     steps = [
         Step(Definition(J, _J_ridge(wD)), "ridge regression: mean squared error plus an $\\ell_2$ penalty (§2.4)"),
@@ -370,13 +372,16 @@ def ridge_solution_derivation() -> Derivation:
             "the push-through (kernel) form: an $N\\times N$ solve, cheaper when $N < D$",
             given=defs,
         ),
+        Step(Definition(w_src, src), "the formula printed in 001 §2.4"),
         Step(
-            Identity((Phi.T * Phi + lam * ID) * src - Phi.T * tt, sp.ZeroMatrix(D, 1)),
-            "the source's formula is the critical point of the sum-scale objective $\\frac12\\|\\Phi w - t\\|^2 + \\frac{\\lambda}{2}\\|w\\|^2$",
+            Identity((Phi.T * Phi + lam * ID) * w_src - Phi.T * tt, sp.ZeroMatrix(D, 1)),
+            "it is the critical point of the sum-scale objective $\\frac12\\|\\Phi w - t\\|^2 + \\frac{\\lambda}{2}\\|w\\|^2$",
+            given=src_def,
         ),
         Step(
-            Identity(src, _W_LAM.xreplace({lam: lam / N})),
+            Identity(w_src, _W_LAM.xreplace({lam: lam / N})),
             "so it equals $w_{\\lambda/N}$: the source's formula needs $\\lambda$ rescaled to $N\\lambda$ to minimise $J_\\lambda$",
+            given=src_def,
         ),
     ]
     source_claims = [
