@@ -180,3 +180,15 @@ def test_limit_property_rejects_limit_without_the_null_space_part(monkeypatch):
     monkeypatch.setattr(properties, "limit_point", minus_pinv_b)
     (result,) = run_checks("gd.limit_is_projection", examples=30, seed=0)
     assert not result.passed
+
+
+def test_an_error_in_a_check_is_a_failure_with_its_type(false_property):
+    @register("test.crashes", "raises RuntimeError", gs.gd_problems(max_size=2))
+    def crashes(problem):
+        raise RuntimeError(f"boom at D = {problem.size}")
+
+    try:
+        (result,) = run_checks("test.crashes", examples=5, seed=0)
+    finally:
+        del PROPERTIES["test.crashes"]
+    assert not result.passed and result.counterexample.startswith("RuntimeError: boom at D = 1")
