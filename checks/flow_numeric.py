@@ -105,7 +105,8 @@ def phi(lam: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 def phi_mp(lam, t):
     r""":math:`\varphi(\lambda, t) = (1 - e^{-\lambda t})/\lambda` in mpmath (``t`` may be
-    ``mpmath.inf``; :math:`t` at :math:`\lambda = 0`)."""
+    ``mpmath.inf``; :math:`t` at :math:`\lambda = 0`); 000, parameter evolution, any loss scale
+    (:math:`\lambda` is an eigenvalue of :math:`c\mathbf X\mathbf X^\top`)."""
     lam, t = mpmath.mpf(lam), mpmath.mpf(t)
     if lam == 0:
         return t

@@ -102,7 +102,8 @@ def diff_t(expr: sp.Basic, var: sp.Basic = t) -> sp.Basic:
     """:math:`\\tfrac{d}{dt}` of a matrix expression in which ``t`` appears only through
     :class:`~derive.matrices.MatExp` nodes :math:`e^{t\\mathbf{B}}` (rule
     :math:`\\tfrac{d}{dt}e^{t\\mathbf{B}} = \\mathbf{B}e^{t\\mathbf{B}}`) and scalar factors;
-    the product rule is SymPy's."""
+    the product rule is SymPy's.  Used to check that a candidate solves the flow ODE of 000
+    (eq 6-7); a rule of calculus, independent of the loss scale."""
     return sp.expand(expr.diff(var))
 
 
@@ -154,7 +155,8 @@ def flow_parameter_solution(X_value, y_value, w0_value, t_value=t) -> sp.Matrix:
 
 def flow_ode() -> Derivation:
     """``flow.ode``: the gradient of L, the GD step as a difference quotient, the flow ODE
-    :math:`\\tfrac{d\\mathbf{w}}{dt} = -\\nabla L(\\mathbf{w}) = -\\mathbf{X}^\\top(\\mathbf{X}\\mathbf{w} - \\mathbf{y})` (000, eq 5–7)."""
+    :math:`\\tfrac{d\\mathbf{w}}{dt} = -\\nabla L(\\mathbf{w}) = -\\mathbf{X}^\\top(\\mathbf{X}\\mathbf{w} - \\mathbf{y})` (000, eq 5–7;
+    sum scale :math:`L = \\tfrac12\\|\\mathbf{X}\\mathbf{w} - \\mathbf{y}\\|^2`)."""
     grad = X.T * (X * W - y)
     gd = Assumptions(definitions={WK1: WK - alpha * X.T * (X * WK - y)})
     steps = [
@@ -243,7 +245,8 @@ def gd_limit() -> Derivation:
 
 def parameter_solution() -> Derivation:
     """``flow.parameter_solution``: :math:`\\mathbf{w}(t) = \\mathbf{w}_\\star + e^{-\\mathbf{X}^\\top\\mathbf{X}t}
-    (\\mathbf{w}_0 - \\mathbf{w}_\\star)` solves the flow ODE, and tends to least squares (000, eq 16–20)."""
+    (\\mathbf{w}_0 - \\mathbf{w}_\\star)` solves the flow ODE, and tends to least squares (000, eq 16–20;
+    sum scale :math:`L = \\tfrac12\\|\\mathbf{X}\\mathbf{w} - \\mathbf{y}\\|^2`)."""
     B = X.T * X
     cand = WSTAR + MatExp(-B * t) * (W0 - WSTAR)
     full = Assumptions(

@@ -144,7 +144,8 @@ def prediction_coefficients(X_value, y_value, x_star, t_value=t) -> tuple[sp.Bas
 
 def residual() -> Derivation:
     """``flow.residual``: :math:`\\tfrac{d\\mathbf{r}}{dt} = -\\mathbf{K}\\mathbf{r}`, :math:`\\mathbf{K} = \\mathbf{J}\\mathbf{J}^\\top`,
-    and :math:`\\mathbf{f}(t) = \\mathbf{y} + e^{-\\mathbf{K}t}(\\mathbf{f}_0 - \\mathbf{y})` (000, eq 8–12)."""
+    and :math:`\\mathbf{f}(t) = \\mathbf{y} + e^{-\\mathbf{K}t}(\\mathbf{f}_0 - \\mathbf{y})` (000, eq 8–12; sum scale
+    :math:`\\tfrac12\\|\\mathbf{f} - \\mathbf{y}\\|^2`, with the mean scale K becomes K/N)."""
     general = Assumptions(definitions={K: J * J.T}, text=("$J = \\partial f/\\partial w$ at the current parameters",))
     r_t = EXP * R0
     f_t = y + EXP * (F0 - y)
@@ -186,7 +187,8 @@ def residual() -> Derivation:
 
 def trainability() -> Derivation:
     """``flow.trainability``: :math:`\\mathbf{r}(\\infty) = (\\mathbf{I} - \\mathbf{K}\\mathbf{K}^\\dagger)\\mathbf{r}(0)`,
-    zero iff K has full rank; eigendirection j of K decays at rate :math:`\\lambda_j` (000, "Trainability")."""
+    zero iff K has full rank; eigendirection j of K decays at rate :math:`\\lambda_j` (000, "Trainability";
+    sum scale, :math:`\\mathbf{K} = \\mathbf{X}\\mathbf{X}^\\top`)."""
     eig = Assumptions(
         matrices={Q: "orthogonal", Dg: "diagonal_nonneg"},
         definitions={K: Q * Dg * Q.T},
@@ -242,7 +244,7 @@ def trainability() -> Derivation:
 
 def parameter_evolution_derivation() -> Derivation:
     """``flow.parameter_evolution``: :math:`\\mathbf{w}(t) = \\mathbf{w}_0 - \\mathbf{X}^\\top\\mathbf{K}^\\dagger
-    (\\mathbf{I} - e^{-\\mathbf{K}t})(\\mathbf{X}\\mathbf{w}_0 - \\mathbf{y})` for any rank (000, eq 13–18)."""
+    (\\mathbf{I} - e^{-\\mathbf{K}t})(\\mathbf{X}\\mathbf{w}_0 - \\mathbf{y})` for any rank (000, eq 13–18; sum scale)."""
     r0 = X * W0 - y
     w_t = W0 - X.T * Pinv(K) * (IN - EXP) * r0
     full = Assumptions(
@@ -283,7 +285,7 @@ def parameter_evolution_derivation() -> Derivation:
 
 
 def predictions() -> Derivation:
-    """``flow.predictions``: :math:`f(\\mathbf{x}_\\star, t) = a(t) + \\mathbf{b}(t)^\\top\\mathbf{w}_0` (000, eq 21–24)."""
+    """``flow.predictions``: :math:`f(\\mathbf{x}_\\star, t) = a(t) + \\mathbf{b}(t)^\\top\\mathbf{w}_0` (000, eq 21–24; sum scale)."""
     r0 = X * W0 - y
     E = IN - EXP
     w_t = W0 - X.T * Pinv(K) * E * r0
