@@ -239,7 +239,7 @@ def gd_problems(
     - ``alpha``: :func:`step_sizes` mode.
     """
     if b_in_range is None:
-        in_range = True if rank == "full" else draw(st.booleans())
+        in_range = True if rank == "full" else not draw(st.booleans())  # shrinks toward in range
     else:
         in_range = b_in_range
     if not in_range and rank == "full":
