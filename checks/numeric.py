@@ -25,7 +25,9 @@ derivation ``gd.coordinate_recurrence`` (a :class:`derive.derivation.Recurrence`
 
 lambdified with numpy and applied to the whole (k × j) grid at once, so what ``gdflow derive``
 prints is what is evaluated.  The step-size case of each direction is the derivation's
-Piecewise of labels (``derive.eigencases.STEP_SIZE_CASES``) lambdified the same way.
+Piecewise of labels (``derive.eigencases.STEP_SIZE_CASES``, with :math:`\alpha\tilde a_j`
+renamed :math:`x`) lambdified the same way, and :func:`gd_loss` lambdifies the per-direction
+share of the excess loss from the derivation ``gd.loss_decay``.
 Cost: :math:`O(D^3)` once, then :math:`O(D^2)` per requested k.
 
 Numerical decisions (stated, not hidden)
@@ -33,6 +35,8 @@ Numerical decisions (stated, not hidden)
 - **Zero curvature.**  :math:`\tilde a_j` is zero when :math:`|\tilde a_j| \le \tau = 10\,D\,
   \varepsilon\,\tilde a_{\max}` (``checks.simulate.eigenvalue_tolerance``; eigh is backward
   stable, so computed eigenvalues are accurate to about :math:`D\varepsilon\|\mathbf A\|`).
+  Such a direction is evaluated on the formula's :math:`\tilde a_j = 0` branch (never by
+  dividing by a rounding-level eigenvalue).
 - **b in range(A).**  In a zero direction, :math:`\tilde b_j` is zero when
   :math:`|\tilde b_j| \le 2\tau\|\mathbf A^\dagger\mathbf b\| + 10D\varepsilon\|\mathbf b\|`:
   for :math:`\mathbf b = \mathbf A\mathbf c` the computed :math:`\mathbf q_j^\top\mathbf b` of a
