@@ -165,3 +165,14 @@ def test_least_squares_gradient_and_limit():
     assert flow_parameter_solution([[1, 0], [1, 1], [0, 1]], [1, 2, 0], [5, 5], sp.oo) == sp.Matrix([sp.Rational(4, 3), sp.Rational(1, 3)])
     with pytest.raises(ValueError, match="full column rank"):
         flow_parameter_solution([[1, 1]], [1], [0, 0], 1)
+
+
+def test_transposed_exponent_rejected_for_a_nonsymmetric_matrix():
+    """exp(-K^T t) = exp(-K t) only for symmetric K: for a general 2x2 K the ladder rejects it
+    (eigenvalues may be complex: the high-precision rung decides)."""
+    assume = Assumptions(matrices={K: "invertible"}, sizes={N: (2,)})
+    v = sp.MatrixSymbol("v", N, 1)
+    cert = verify_claim(Identity(MatExp(-K * t) * v, MatExp(-K.T * t) * v), assume)
+    assert not cert.ok and cert.method == "rejected", str(cert)
+    symmetric = Assumptions(matrices={K: "symmetric"}, sizes={N: (2,)})
+    assert verify_claim(Identity(MatExp(-K * t) * v, MatExp(-K.T * t) * v), symmetric).ok
