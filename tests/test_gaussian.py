@@ -1,0 +1,124 @@
+"""derive.gaussian: gaussian.affine and gaussian.prediction_uncertainty.
+
+Both derivations verify; wrong steps (missing |det B|, a sign flip in the mean, the covariance
+transformed on the wrong side, the projector on the wrong side at t = ∞) are rejected; the
+exact public function gives the hand-computed moments.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from checks.gaussian_numeric import prediction_moments
+from derive.catalogue import get
+from derive.derivation import Assumptions, Identity
+from derive.function_space import prediction_coefficients
+from derive.gaussian import (
+    B,
+    Bsq,
+    Sigma,
+    Sigma0,
+    affine_gaussian,
+    cn,
+    mu,
+    normal_density,
+    xn,
+    xs,
+)
+from derive.matrices import Pinv
+from derive.notation import D, N, X, n
+from derive.verify import verify_claim
+
+INV = Assumptions(matrices={Bsq: "invertible", Sigma: "pd"}, sizes={n: (1, 2, 3)})
+ID_ = sp.Identity(D)
+
+
+@pytest.mark.parametrize("derivation_id", ["gaussian.affine", "gaussian.prediction_uncertainty"])
+def test_derivation_verifies(derivation_id):
+    d = get(derivation_id)
+    bad = [(s.reason, str(s.certificate)) for s in d.all_steps if not s.verified]
+    assert not bad, bad
+
+
+def rejected(claim, assume) -> bool:
+    cert = verify_claim(claim, assume)
+    return not cert.ok and cert.method == "rejected"
+
+
+def _transformed(det_factor):
+    return normal_density(sp.Inverse(Bsq) * (xn - cn), mu, Sigma, n) * det_factor
+
+
+def test_density_needs_the_determinant_factor():
+    rhs = normal_density(xn, Bsq * mu + cn, Bsq * Sigma * Bsq.T, n)
+    assert verify_claim(Identity(_transformed(1 / sp.Abs(sp.Determinant(Bsq))), rhs), INV).ok
+    assert rejected(Identity(_transformed(1), rhs), INV)  # |det B| missing
+    assert rejected(Identity(_transformed(sp.Abs(sp.Determinant(Bsq))), rhs), INV)  # inverted
+
+
+def test_density_with_wrong_moments_is_rejected():
+    lhs = _transformed(1 / sp.Abs(sp.Determinant(Bsq)))
+    assert rejected(Identity(lhs, normal_density(xn, Bsq * mu - cn, Bsq * Sigma * Bsq.T, n)), INV)  # sign flip
+    assert rejected(Identity(lhs, normal_density(xn, Bsq * mu + cn, Bsq.T * Sigma * Bsq, n)), INV)  # wrong side
+
+
+def test_affine_covariance_wrong_side_is_rejected():
+    anyB = Assumptions(matrices={Sigma: "psd"}, sizes={sp.Symbol("m", integer=True, positive=True): (1, 2, 3), n: (1, 2, 3)})
+    Im = sp.Identity(B.shape[0])
+    assert verify_claim(Identity(B * Sigma * B.T * (Im - B * Pinv(B)), sp.ZeroMatrix(*Im.shape)), anyB).ok
+    # (I - B^dagger B) on the wrong side: shapes do not even compose for m != n
+    assert not verify_claim(Identity(B * Sigma * B.T * (sp.Identity(n) - Pinv(B) * B), sp.ZeroMatrix(*Im.shape)), anyB).ok
+
+
+def test_null_space_projector_on_the_wrong_side_is_rejected():
+    kernel = Assumptions(matrices={X: "rational_svd"}, sizes={N: (1, 2, 3), D: (1, 2, 3)})
+    b_inf = (ID_ - Pinv(X) * X) * xs
+    assert verify_claim(Identity(b_inf.T * Sigma0 * b_inf, xs.T * (ID_ - Pinv(X) * X) * Sigma0 * (ID_ - Pinv(X) * X) * xs), kernel).ok
+    sq = Assumptions(matrices={X: "rational_svd"}, sizes={N: (2, 3), D: (2, 3)})
+    wrong = xs.T * (sp.Identity(N) - X * Pinv(X)) * Sigma0 * (sp.Identity(N) - X * Pinv(X)) * xs
+    assert not verify_claim(Identity(b_inf.T * Sigma0 * b_inf, wrong), sq).ok
+    assert not verify_claim(Identity(ID_ - Pinv(X) * X, sp.ZeroMatrix(D, D)), kernel).ok  # only for full column rank
+
+
+def test_affine_gaussian_values():
+    mean, cov = affine_gaussian([[1, 1]], [2], [1, -1], [[1, 0], [0, 4]])
+    assert mean == sp.Matrix([2]) and cov == sp.Matrix([[5]])
+    # rank-deficient B: a degenerate Gaussian, singular covariance supported on range(B)
+    mean, cov = affine_gaussian([[1, 2], [2, 4]], [0, 1], [1, 1], sp.eye(2))
+    assert mean == sp.Matrix([3, 7]) and cov == sp.Matrix([[5, 10], [10, 20]]) and cov.det() == 0
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (([[1, 0]], [0], [0, 0], [[1, 2], [2, 1]]), "positive semidefinite"),
+        (([[1, 0]], [0], [0, 0], [[1, 2], [0, 1]]), "symmetric"),
+        (([[1, 0, 0]], [0], [0, 0], sp.eye(2)), "columns"),
+        (([[1, 0]], [0, 1], [0, 0], sp.eye(2)), "c must be a vector of length 1"),
+    ],
+)
+def test_affine_gaussian_errors(args, message):
+    with pytest.raises(ValueError, match=message):
+        affine_gaussian(*args)
+
+
+def test_numeric_moments_match_exact_coefficients_on_three_points():
+    """The float64 evaluator against the exact a(t), b(t) of flow.predictions (SymPy, exact
+    rationals and exp) on 000's three points, prior N((-1/20, -2/5), I/100)."""
+    Xr = sp.Matrix([[sp.Rational(1, 5), 1], [sp.Rational(2, 5), 1], [sp.Rational(4, 5), 1]])
+    yr = sp.Matrix([-sp.Rational(1, 10), sp.Rational(3, 20), sp.Rational(3, 10)])
+    mu_r, S_r = sp.Matrix([-sp.Rational(1, 20), -sp.Rational(2, 5)]), sp.eye(2) / 100
+    x_stars = [sp.Matrix([sp.Rational(1, 2), 1]), sp.Matrix([sp.Rational(13, 10), 1])]
+    times = [0, sp.Rational(1, 2), 3, sp.oo]
+    num = prediction_moments(np.array(Xr, float), np.array(yr, float).ravel(), np.array([list(x) for x in x_stars], float),
+                             [float(t) for t in times], np.array(mu_r, float).ravel(), np.array(S_r, float))
+    for ti, t in enumerate(times):
+        for j, x in enumerate(x_stars):
+            a, b = prediction_coefficients(Xr, yr, x, t)
+            mean = float(sp.N(a + (b.T * mu_r)[0], 30))
+            var = float(sp.N((b.T * S_r * b)[0], 30))
+            assert abs(num.mean[ti, j] - mean) <= 1e-13 and abs(num.variance[ti, j] - var) <= 1e-14, (t, j)
+    assert num.variance[-1].max() < 1e-28  # X^T X invertible: no variance left at t = oo
+    assert np.allclose(num.variance[0], [float((x.T * S_r * x)[0]) for x in x_stars], rtol=1e-14)  # prior predictive
