@@ -182,3 +182,14 @@ def test_formula_is_shown_as_written(scope):
 def test_ill_formed_combinations_are_invalid(scope, text, words):
     with pytest.raises(ParseError, match=words):
         parse_answer(text, scope)
+
+
+def test_latex_matrix_algebra():
+    sc = Scope()
+    M = r"\begin{bmatrix}1 & 1\\ 0 & 1\end{bmatrix}"
+    v = r"\begin{bmatrix}1\\ 2\end{bmatrix}"
+    assert parse_answer(f"${M}^{{2}}$", sc).value == sp.Matrix([[1, 2], [0, 1]])
+    assert parse_answer(f"${M} {v}$", sc).value == sp.Matrix([3, 2])
+    assert parse_answer(f"${M}^{{-1}}$", sc).value == sp.Matrix([[1, -1], [0, 1]])
+    assert parse_answer(f"$2{v} + {v}$", sc).value == sp.Matrix([3, 6])
+    assert parse_answer(r"$\begin{bmatrix}1 & 2\end{bmatrix}^\top$", sc).value == sp.Matrix([1, 2])

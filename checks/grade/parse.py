@@ -1262,9 +1262,10 @@ def _get_lark_parser():
             def superscript(self, tokens):
                 base = tokens[0]
                 sup = tokens[2] if len(tokens) == 3 else tokens[3] if len(tokens) == 5 else None
-                if isinstance(base, sp.Basic) and isinstance(sup, sp.Basic):
-                    if isinstance(base, sp.Expr) and isinstance(sup, sp.Expr) and base.is_Number and sup.is_Number:
-                        Builder(Scope()).pow(base, sup)  # raises if too large
+                if isinstance(base, sp.Expr) and isinstance(sup, sp.Expr) and base.is_Number and sup.is_Number:
+                    Builder(Scope()).pow(base, sup)  # raises if too large
+                if isinstance(base, sp.MatrixBase) and isinstance(sup, sp.Symbol) and sup.name in ("T", "dagger"):
+                    return sp.Transpose(base) if sup.name == "T" else sp.Matrix(base).pinv()
                 return super().superscript(tokens)
 
             def factorial(self, tokens):
@@ -1337,6 +1338,17 @@ def _rebuild(expr: Any, b: Builder, depth: int = 0) -> Any:
         return b.matrix(rows)
     if isinstance(expr, sp.Transpose):
         return b.call("transpose", [_rebuild(expr.arg, b, d)])
+    if isinstance(expr, sp.Inverse):
+        return b.call("inv", [_rebuild(expr.arg, b, d)])
+    if isinstance(expr, (sp.MatAdd, sp.MatMul)):
+        args = [_rebuild(a, b, d) for a in expr.args]
+        op = b.add if isinstance(expr, sp.MatAdd) else b.mul
+        out = args[0]
+        for a in args[1:]:
+            out = op(out, a)
+        return out
+    if isinstance(expr, sp.MatPow):
+        return b.pow(_rebuild(expr.base, b, d), _rebuild(expr.exp, b, d))
     if not isinstance(expr, sp.Basic):
         raise ParseError(f"could not read this LaTeX ({type(expr).__name__})")
     if expr.is_Symbol:
@@ -1414,7 +1426,7 @@ def _latex_piece(t: str, b: Builder) -> Any:
         if isinstance(inner, DomainAnswerError):
             raise inner from None
         col = getattr(exc, "column", None)
-        raise ParseError("could not read this LaTeX", col if isinstance(col, int) else None) from None
+        raise ParseError("could not read this LaTeX", col if isinstance(col, int) and col > 0 else None) from None
     return _rebuild(expr, b)
 
 
