@@ -13,7 +13,7 @@ Properties (name: statement; derivation):
   :math:`\mathcal N(\mathbf B\boldsymbol\mu+\mathbf c, \mathbf B\boldsymbol\Sigma\mathbf B^\top)` at drawn points (mpmath, 40 digits,
   relative 1e-25) and integrates to 1 (mpmath ``quad`` for n = 1, a 60×60 Gauss–Hermite rule for n = 2).
 - ``gaussian.prediction_variance_mc``: for gradient flow with :math:`\mathbf w_0\sim\mathcal N(\boldsymbol\mu_0,\boldsymbol\Sigma_0)`,
-  Monte Carlo predictions (2000 draws of :math:`\mathbf w_0`, pushed through
+  Monte Carlo predictions (20 000 draws of :math:`\mathbf w_0`, pushed through
   :math:`\mathbf w(t) = \mathbf w_0 - c\mathbf X^\top\mathbf K_c^\dagger(\mathbf I - e^{-\mathbf K_c t})(\mathbf X\mathbf w_0 - \mathbf y)` with
   ``scipy.linalg.expm`` and ``pinv``, an independent route) have mean and variance consistent with
   :func:`checks.gaussian_numeric.prediction_moments` at t = 0, 0.5, 3, ∞ (``gaussian.prediction_uncertainty``).
@@ -69,7 +69,7 @@ FALSE_ALARM_PER_EXAMPLE = 1e-9
 (split over its tests by Bonferroni)."""
 
 AFFINE_SAMPLES = 20_000
-PREDICTION_SAMPLES = 2_000
+PREDICTION_SAMPLES = 20_000
 _FLOAT = {"allow_nan": False, "allow_infinity": False, "allow_subnormal": False}
 
 
