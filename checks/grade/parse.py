@@ -1264,6 +1264,8 @@ def _get_lark_parser():
                 sup = tokens[2] if len(tokens) == 3 else tokens[3] if len(tokens) == 5 else None
                 if isinstance(base, sp.Expr) and isinstance(sup, sp.Expr) and base.is_Number and sup.is_Number:
                     Builder(Scope()).pow(base, sup)  # raises if too large
+                if isinstance(base, sp.MatrixBase) and isinstance(sup, sp.Expr) and sup.is_Number and abs(sup) > LIMITS["max_exponent"]:
+                    raise ParseError(f"matrix power {_short(sup)} is too large (limit {LIMITS['max_exponent']})")
                 if isinstance(base, sp.MatrixBase) and isinstance(sup, sp.Symbol) and sup.name in ("T", "dagger"):
                     return sp.Transpose(base) if sup.name == "T" else sp.Matrix(base).pinv()
                 return super().superscript(tokens)
