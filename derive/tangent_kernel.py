@@ -223,15 +223,12 @@ def regression() -> Derivation:
         Step(Definition(Hm, Km.T * Km), "on the training inputs, $H_{ij} = \\sum_l K_{il} K_{jl}$"),
         Step(Identity(Km.T * Km, Km * Km), "on the training inputs $H = K^T K = K^2$, not K"),
     ]
-    concrete = sp.ImmutableMatrix([[2, 1], [1, 2]])
     source_claims = [
         Step(
             Refuted(Km * Km, Km),
-            "002 §3, last step, equates the tangent kernel H with K; but $H = K^2$ on the training inputs",
-        ),
-        Step(
-            Refuted(concrete.T * concrete, concrete),
-            "a concrete counterexample: for $K = \\begin{pmatrix}2&1\\\\1&2\\end{pmatrix}$, $H = K^TK$ differs from K",
+            "002 §3, last step, equates the tangent kernel H with K; but $H = K^2$ on the training inputs "
+            "(e.g. $K = \\begin{pmatrix}2&1\\\\1&2\\end{pmatrix}$ gives $H = \\begin{pmatrix}5&4\\\\4&5\\end{pmatrix}$)",
+            given=Assumptions(sizes={N: (2,)}),
         ),
         Step(
             Refuted(kx.T * (al1 - al), -eta * kx.T * (Km * al - y)),
