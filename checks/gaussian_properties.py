@@ -141,7 +141,7 @@ def affine_moments_match_samples(p: AffineProblem) -> None:
     R = psd_factor(p.Sigma)
     xi = rng.standard_normal((AFFINE_SAMPLES, n))
     x = (p.mu[None, :] + xi @ R.T) @ p.B.T + p.c[None, :]
-    mean, cov = p.B @ p.mu + p.c, p.B @ p.Sigma @ p.B.T
+    mean = p.B @ p.mu + p.c
     mag = safe_norm(p.B) * (safe_norm(p.mu) + safe_norm(R) * float(np.max(np.linalg.norm(xi, axis=1)))) + safe_norm(p.c)
     delta = SAFETY * (m + n) * EPS * mag + TINY
     dirs = [np.eye(m)[i] for i in range(m)]

@@ -22,10 +22,10 @@ import sympy as sp
 from sympy import Basic
 
 from .derivation import Assumptions, Definition, Derivation, Identity, Source, Step
-from .matrices import MatExp, Pinv
 from .function_space import KS as ks
 from .function_space import W0 as w0
 from .function_space import XS as xs
+from .matrices import MatExp, Pinv
 from .notation import D, K, N, X, n, t, y
 from .pseudoinverse import MatrixLimit
 
@@ -241,6 +241,10 @@ def prediction_uncertainty() -> Derivation:
             Identity((f_at - mean_t) * (f_at - mean_t).T, bt.T * ((w0 - mu0) * (w0 - mu0).T) * bt),
             "and the variance $b(t)^T\\Sigma_0 b(t)$: $f(x_\\star, t) \\sim \\mathcal{N}(a(t) + b(t)^T\\mu_0,\\ b(t)^T\\Sigma_0 b(t))$",
             given=kernel.merged(coeffs),
+        ),
+        Step(
+            Definition(sp.MatrixSymbol("v(t)", 1, 1), var_t),
+            "taking expectations, $\\mathbb{E}[(w_0 - \\mu_0)(w_0 - \\mu_0)^T] = \\Sigma_0$: the predictive variance",
         ),
         Step(Identity(a_expr.subs(t, 0), sp.ZeroMatrix(1, 1)), "at $t = 0$: $E(0) = 0$, so $a(0) = 0$", given=kernel),
         Step(

@@ -43,7 +43,7 @@ from .derivation import (
     Step,
 )
 from .matrices import Pinv
-from .notation import D, Dg, N, Q, alpha, k, lam, n, tt, Phi
+from .notation import D, Dg, N, Phi, Q, alpha, k, lam, n, tt
 
 __all__ = [
     "MatrixLimit",
