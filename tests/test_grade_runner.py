@@ -65,7 +65,7 @@ def test_resume_after_a_torn_write_grades_only_the_rest(spec, tmp_path, fmt):
 
     def spy(tasks, **kw):
         tasks = list(tasks)
-        graded.extend(answer_key(t.student, t.question, t.answer) for t in tasks)
+        graded.extend(answer_key(t.student, t.question, t.answer, t.spec) for t in tasks)
         return real(tasks, **kw)
 
     runner.run_tasks = spy
@@ -140,3 +140,17 @@ def test_csv_with_a_byte_order_mark(tmp_path):
     p = tmp_path / "a.csv"
     p.write_bytes("\ufeffstudent,question,answer\nann,1,\"[1, 2]\"\n".encode())
     assert read_answers(p) == [("ann", "1", "[1, 2]")]
+
+
+def test_a_changed_spec_grades_again_and_keeps_the_old_results(spec, tmp_path, capsys):
+    out = tmp_path / "out.jsonl"
+    rows = [("ann", "1", "0.4")]
+    grade_class(spec, rows, str(out), "jsonl")
+    fixed = loads_spec(SPEC.replace('learning_rate = "0.1"', 'learning_rate = "0.2"'))  # x1 = 0.8 now
+    assert fixed.fingerprint != spec.fingerprint
+    grade_class(fixed, rows, str(out), "jsonl")
+    recs = load_done(out, "jsonl")
+    assert [r["verdict"] for r in recs] == ["correct", "incorrect"]
+    assert "another version of the spec" in capsys.readouterr().err
+    grade_class(fixed, rows, str(out), "jsonl")  # nothing new to do
+    assert len(load_done(out, "jsonl")) == 2

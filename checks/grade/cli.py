@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         from .parse import warm_up
 
         warm_up()
-        task = Task("", q.id, args.answer, q.timeout, lambda: grade_answer(q, args.answer))
+        task = Task("", q.id, args.answer, q.timeout, lambda: grade_answer(q, args.answer), ps.fingerprint)
         (rec,) = list(run_tasks([task], jobs=1, memory_mb=args.memory or ps.memory_mb))
         fmt = args.format or "table"
         if args.output:

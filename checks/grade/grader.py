@@ -26,17 +26,18 @@ RESULT_KEYS = ["id", "student", "question", "answer", "verdict", "interpreted_as
                "counterexample", "method", "seconds"]
 
 
-def answer_key(student: str, question: str, answer: str) -> str:
-    """A stable id of one graded answer (used to skip finished work on a rerun)."""
-    h = hashlib.sha256(f"{student}\0{question}\0{answer}".encode()).hexdigest()
+def answer_key(student: str, question: str, answer: str, spec: str = "") -> str:
+    """A stable id of one graded answer under one version of the spec (``spec`` is the spec's
+    fingerprint): a rerun skips ids already in the output, and a changed spec grades again."""
+    h = hashlib.sha256(f"{spec}\0{student}\0{question}\0{answer}".encode()).hexdigest()
     return h[:16]
 
 
 def result(student: str, question: str, answer: str, verdict: str, feedback: str,
            interpreted_as: str | None = None, counterexample: dict | None = None,
-           method: str | None = None, seconds: float = 0.0) -> dict[str, Any]:
+           method: str | None = None, seconds: float = 0.0, spec: str = "") -> dict[str, Any]:
     """A result record (see the module docstring)."""
-    return {"id": answer_key(student, question, answer), "student": student, "question": question,
+    return {"id": answer_key(student, question, answer, spec), "student": student, "question": question,
             "answer": answer, "verdict": verdict, "interpreted_as": interpreted_as,
             "feedback": feedback, "counterexample": counterexample, "method": method,
             "seconds": round(seconds, 4)}
@@ -52,7 +53,8 @@ def grade_answer(q: Question, text: str, student: str = "") -> dict[str, Any]:
         override = q.feedback.get(verdict)
         if override:
             feedback = override + (" — " + feedback if feedback and verdict != "correct" else "")
-        return result(student, q.id, text, verdict, feedback, seconds=time.perf_counter() - t0, **kw)
+        return result(student, q.id, text, verdict, feedback, seconds=time.perf_counter() - t0,
+                      spec=q.spec_fingerprint, **kw)
 
     try:
         if ref.expect == "label":

@@ -4,8 +4,9 @@ Input: a CSV file with the header ``student,question,answer`` (other columns are
 Output (``table``, ``json`` or ``jsonl``) is written record by record and flushed after each
 one, so a crash or a kill loses nothing already graded. A rerun with the same output file
 reads the records already there (a torn last line is dropped), rewrites them cleanly and grades
-only the answers not yet done (an answer is identified by its ``id``: a hash of student,
-question and answer text).
+only the answers not yet done (an answer is identified by its ``id``: a hash of the spec's text,
+student, question and answer, so an edited spec grades everything again; the older records are
+kept). An existing file that holds no results in the chosen format is never overwritten.
 
 Formats:
 
@@ -141,17 +142,19 @@ def load_done(path: str | Path, fmt: str) -> list[dict[str, Any]]:
 def _tasks(ps: ProblemSet, rows: Iterable[tuple[str, str, str]], done: set[str]) -> Iterator[Task | dict]:
     seen = set(done)
     for student, qid, answer in rows:
-        key = answer_key(student, qid, answer)
+        key = answer_key(student, qid, answer, ps.fingerprint)
         if key in seen:
             continue
         seen.add(key)
         q = ps.questions.get(qid)
         if q is None:
             yield result(student, qid, answer, "invalid",
-                         f"there is no question {qid!r} in the spec (questions: {', '.join(ps.questions)})")
+                         f"there is no question {qid!r} in the spec (questions: {', '.join(ps.questions)})",
+                         spec=ps.fingerprint)
             continue
         yield Task(student, qid, answer, q.timeout,
-                   (lambda q=q, answer=answer, student=student: grade_answer(q, answer, student)))
+                   (lambda q=q, answer=answer, student=student: grade_answer(q, answer, student)),
+                   ps.fingerprint)
 
 
 def grade_class(ps: ProblemSet, rows: list[tuple[str, str, str]], out: str | None, fmt: str = "jsonl",
@@ -190,7 +193,12 @@ def grade_class(ps: ProblemSet, rows: list[tuple[str, str, str]], out: str | Non
     counts: Counter = Counter(r.get("verdict", "?") for r in earlier)
     done = {r["id"] for r in earlier}
     if earlier:
-        print(f"grade: {len(earlier)} answer(s) already in {out}; grading the rest", file=log)
+        current = {answer_key(s, q, a, ps.fingerprint) for s, q, a in rows}
+        stale = sum(1 for r in earlier if r["id"] not in current)
+        print(f"grade: {len(earlier) - stale} answer(s) already in {out}; grading the rest", file=log)
+        if stale:
+            print(f"grade: {stale} earlier result(s) in {out} are for another version of the spec or "
+                  "the answers; they are kept, and changed answers are graded again", file=log)
     t0 = time.monotonic()
     direct: list[dict] = []
     tasks: list[Task] = []

@@ -12,6 +12,7 @@ the spec, reported before any student is graded. All errors of a spec are report
 from __future__ import annotations
 
 import decimal
+import hashlib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,7 @@ class Question:
     feedback: dict[str, str] = field(default_factory=dict)
     timeout: float = 5.0
     points: float = 1.0
+    spec_fingerprint: str = ""
 
 
 @dataclass
@@ -54,6 +56,7 @@ class ProblemSet:
     timeout: float = 5.0
     memory_mb: int = 1024
     path: str = ""
+    fingerprint: str = ""
 
 
 def _positive(v: Any, where: str, upper: float) -> float:
@@ -213,7 +216,10 @@ def loads_spec(text: str, path: str = "<spec>") -> ProblemSet:
         questions[question.id] = question
     if errors:
         raise SpecError(errors)
-    return ProblemSet(title, questions, timeout, memory, path)
+    fingerprint = hashlib.sha256(text.encode()).hexdigest()[:16]
+    for q in questions.values():
+        q.spec_fingerprint = fingerprint
+    return ProblemSet(title, questions, timeout, memory, path, fingerprint)
 
 
 def load_spec(path: str | Path) -> ProblemSet:

@@ -41,6 +41,7 @@ class Task:
     answer: str
     timeout: float
     grade: Callable[[], dict[str, Any]]
+    spec: str = ""  # the spec's fingerprint, part of each result's id
 
 
 def _vm_bytes() -> int:
@@ -64,14 +65,14 @@ def _child(task: Task, conn: Any, memory_mb: int) -> None:
         try:
             out = task.grade()
         except MemoryError:
-            out = result(task.student, task.question, task.answer, "timeout",
+            out = result(task.student, task.question, task.answer, "timeout", spec=task.spec, feedback=
                          f"evaluating this answer needs more than the memory limit ({memory_mb} MB)")
         except RecursionError:
-            out = result(task.student, task.question, task.answer, "invalid",
+            out = result(task.student, task.question, task.answer, "invalid", spec=task.spec, feedback=
                          "answer is nested too deeply to evaluate")
         except Exception as exc:  # noqa: BLE001 - reported as a grader error, never lost
             tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            out = result(task.student, task.question, task.answer, "error",
+            out = result(task.student, task.question, task.answer, "error", spec=task.spec, feedback=
                          f"internal grader error: {tb}")
         conn.send(out)
     except MemoryError:
@@ -135,16 +136,16 @@ def _loop(ctx: Any, pending: Iterator[Task], running: dict, jobs: int, memory_mb
                     code = proc.exitcode
                     if code == 3 or code == -9 and now < deadline:
                         why = "the worker ran out of memory"
-                        out = result(task.student, task.question, task.answer, "timeout", why)
+                        out = result(task.student, task.question, task.answer, "timeout", spec=task.spec, feedback=why)
                     elif code is not None and code < 0 and -code == signal.SIGXCPU:
-                        out = result(task.student, task.question, task.answer, "timeout",
+                        out = result(task.student, task.question, task.answer, "timeout", spec=task.spec, feedback=
                                      f"grading exceeded the CPU time limit ({task.timeout:g} s)")
                     else:
-                        out = result(task.student, task.question, task.answer, "error",
+                        out = result(task.student, task.question, task.answer, "error", spec=task.spec, feedback=
                                      f"the grading worker died without a result (exit code {code})")
             elif now >= deadline:
                 proc.kill()
-                out = result(task.student, task.question, task.answer, "timeout",
+                out = result(task.student, task.question, task.answer, "timeout", spec=task.spec, feedback=
                              f"grading took longer than {task.timeout:g} s; the worker was stopped")
             if out is None:
                 continue
