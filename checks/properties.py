@@ -511,7 +511,11 @@ def least_squares_min_norm(problem: gs.LeastSquaresProblem) -> None:
     # numerical rank of Phi decided between the exact zeros (~eps) and sigma_min >= sigma_max/1e3
     target = np.linalg.pinv(Phi, rcond=1e-10) @ t
     scale = float(safe_norm(target))
-    tol = SAFETY * d * EPS * kappa * scale + SAFETY * d * EPS * float(safe_norm(t)) + TINY
+    # least-squares perturbation bound (Wedin): a relative perturbation eps of Phi moves Phi^+ t by
+    # <~ eps (kappa(Phi) |Phi^+ t| + kappa(Phi)^2 |r| / sigma_max), |r| <= |t|; kappa(A) = kappa(Phi)^2
+    # bounds both factors, and sigma_max(Phi)^2 = N a_max
+    sigma_max = math.sqrt(Phi.shape[0] * dirs.basis.a_max) if len(pos) else 1.0
+    tol = SAFETY * d * EPS * kappa * (scale + float(safe_norm(t)) / sigma_max) + TINY
     for what, w in (("limit_point", limit_point(A, b, zero)), ("gd_iterates(k = inf)", gd_iterates(A, b, zero, alpha, [np.inf]).w[0])):
         err = float(safe_norm(w - target))
         assert err <= tol, f"{what} differs from Phi^+ t by {err:.3g} > {tol:.3g} (κ(A) = {kappa:.3g})"

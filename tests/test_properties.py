@@ -192,3 +192,16 @@ def test_an_error_in_a_check_is_a_failure_with_its_type(false_property):
     finally:
         del PROPERTIES["test.crashes"]
     assert not result.passed and result.counterexample.startswith("RuntimeError: boom at D = 1")
+
+
+def test_regression_least_squares_with_residual_outside_range():
+    # found by `run_checks("gd.", 1000, seed=31)`: t almost orthogonal to range(Phi), so Phi^+ t is
+    # ~4e-15 and its rounding error is governed by kappa(Phi)^2 |t| / sigma_max (Wedin), not |Phi^+ t|
+    Phi = np.array(
+        [
+            [0.0, -3.5840407048292314e-19],
+            [-7.0710678118654746e-01, -7.0710678118654771e-03],
+            [-7.0710678118654746e-01, 7.0710678118654779e-03],
+        ]
+    )
+    props.least_squares_min_norm(gs.LeastSquaresProblem(Phi, np.array([1.0, 0.0, 0.0]), 3.000000000000001))
