@@ -199,3 +199,66 @@ def test_lazy_training_kernel_change_shrinks_with_width(activation):
     assert all(a > b for a, b in zip(res.relative_change, res.relative_change[1:], strict=False)), res.relative_change
     assert res.slope < -0.4, res
     assert all(end < 0.5 * start for start, end in zip(res.loss_start, res.loss_end, strict=True))
+
+
+# -- the derivations' own formulas, instantiated, against the numeric evaluators ----------------
+
+
+def _instantiate(expr, Xv, yv, wv, tv, extra=None):
+    import sympy as sp
+
+    from derive.notation import D, K, N, X, t, y
+    from derive.verify import explicit
+
+    Xm = sp.ImmutableMatrix(Xv)
+    w0 = sp.MatrixSymbol("w^(0)", D, 1)
+    subs = {N: Xm.rows, D: Xm.cols, X: Xm, y: sp.ImmutableMatrix(yv), w0: sp.ImmutableMatrix(wv), t: tv, **(extra or {})}
+    expr = expr.xreplace({K: X * X.T})
+    return np.array([float(v) for v in explicit(expr.xreplace(subs))])
+
+
+@pytest.mark.parametrize("tv", ["1/2", "3"])
+def test_printed_formulas_are_what_the_evaluators_compute(tv):
+    """The candidates stated in flow.parameter_evolution, flow.parameter_solution and
+    flow.residual, instantiated exactly at the three-point example (X rows (1/5, 1), (2/5, 1),
+    (4/5, 1)), agree with checks.flow_numeric to 1e-13."""
+    import sympy as sp
+
+    from derive.catalogue import get
+
+    R = sp.Rational
+    Xv = [[R(1, 5), 1], [R(2, 5), 1], [R(4, 5), 1]]
+    yv, wv = [R(-1, 10), R(3, 20), R(3, 10)], [R(-1, 20), R(-2, 5)]
+    fl = linear_flow(THREE_POINT["X"], THREE_POINT["y"], THREE_POINT["w0"])
+    t_exact = sp.Rational(tv)
+    w_num, r_num = fl.parameters([float(t_exact)])[0], fl.residual([float(t_exact)])[0]
+    w_any = get("flow.parameter_evolution", verified=False).steps[0].claim.rhs
+    assert np.allclose(_instantiate(w_any, Xv, yv, wv, t_exact), w_num, rtol=1e-13, atol=1e-15)
+    sol = get("flow.parameter_solution", verified=False)
+    w_over = sol.steps[1].claim.rhs  # w* + exp(-X^T X t)(w0 - w*)
+    w_star = sol.steps[0].claim
+    w_over = w_over.xreplace({w_star.lhs: w_star.rhs})
+    assert np.allclose(_instantiate(w_over, Xv, yv, wv, t_exact), w_num, rtol=1e-13, atol=1e-15)
+    r_t = get("flow.residual", verified=False).steps[3].claim.rhs  # e^{-Kt} r0
+    from derive.notation import N
+
+    r0 = sp.MatrixSymbol("r^(0)", N, 1)
+    r0v = sp.ImmutableMatrix(Xv) * sp.ImmutableMatrix(wv) - sp.ImmutableMatrix(yv)
+    assert np.allclose(_instantiate(r_t, Xv, yv, wv, t_exact, {r0: r0v}), r_num, rtol=1e-13, atol=1e-15)
+
+
+def test_gd_error_matches_the_first_order_term_of_flow_gd_limit():
+    """flow.gd_limit: (I - aA)^{t/a} = e^{-At}(I - (a t/2)A^2) + O(a^2), so GD after t/a steps
+    misses w(t) by -(a t/2) A^2 e^{-At}(w0 - w*) to first order (A = X^T X, sum scale)."""
+    import scipy.linalg
+
+    X, y, w0 = _problem(6, 3, seed=12)
+    A = X.T @ X
+    w_star = np.linalg.solve(A, X.T @ y)
+    T = 1.0 / np.linalg.eigvalsh(A)[-1]
+    lead = -(T / 2) * A @ A @ scipy.linalg.expm(-A * T) @ (w0 - w_star)
+    fl = linear_flow(X, y, w0)
+    for m in (500, 2000):
+        alpha = T / m
+        gap = gd_parameters(X, y, w0, alpha, [m])[0] - fl.parameters([T])[0]
+        assert np.linalg.norm(gap / alpha - lead) <= 5.0 / m * np.linalg.norm(lead), (m, gap / alpha, lead)
