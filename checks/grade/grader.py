@@ -85,6 +85,12 @@ def grade_answer(q: Question, text: str, student: str = "") -> dict[str, Any]:
                     break
             except Exception:  # noqa: BLE001 - feedback is best effort, the verdict stands
                 continue
+    if not msgs and not isinstance(ref.value, (str, sp.Set)) and not isinstance(ref.value, sp.logic.boolalg.Boolean):
+        try:
+            if compare(value, -ref.value, ref.domain, q.tolerance, ref.variable).equal:
+                msgs.append("your answer has the opposite sign")
+        except Exception:  # noqa: BLE001
+            pass
     if ref.explain is not None:
         try:
             msgs.extend(ref.explain(value, cmp))

@@ -449,6 +449,11 @@ class Builder:
                 return a.inv()
             if a.det() == 0:
                 names = [n for n, m in self.scope.matrices.items() if m.shape == a.shape and m == a]
+                for n, m in self.scope.matrices.items():  # the usual Gram matrices: XᵀX, XXᵀ
+                    if m.shape[1] > 1 and (m.T * m).shape == a.shape and m.T * m == a:
+                        names.append(f"{n}ᵀ{n}")
+                    if m.shape[0] > 1 and (m * m.T).shape == a.shape and m * m.T == a:
+                        names.append(f"{n}{n}ᵀ")
                 what = names[0] if names else "the matrix it inverts"
                 raise DomainAnswerError(
                     f"your formula holds only when {what} is invertible; here {what if names else 'it'} "
