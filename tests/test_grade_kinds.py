@@ -136,3 +136,13 @@ def test_irrational_threshold(qid, answer, verdict, words):
     assert r["verdict"] == verdict and words in r["feedback"], r
     if qid == "exact" and verdict == "incorrect" and "0.7639" not in answer:
         assert "close to" not in r["feedback"]
+
+
+def test_local_step_size_case_agrees_with_derive():
+    from checks.grade.kinds import step_size_case_local
+    from derive.eigencases import step_size_case
+
+    for alpha in [sp.Rational(1, 10), sp.Rational(1, 4), sp.Rational(1, 2), 1, 2]:
+        for a in [0, 1, 2, 4, 5]:
+            for bt in [0, 1]:
+                assert step_size_case_local(sp.S(alpha), sp.S(a), sp.S(bt)) == str(step_size_case(alpha, a, bt))

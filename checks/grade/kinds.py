@@ -133,6 +133,22 @@ def _matrix_power(M: sp.Matrix, k: sp.Expr) -> sp.Matrix:
     return P * sp.diag(*[D[i, i] ** k for i in range(D.shape[0])]) * P.inv()
 
 
+def step_size_case_local(alpha: sp.Expr, a: sp.Expr, bt: sp.Expr) -> str:
+    """LOCAL fallback for ``derive.eigencases.step_size_case``: the behaviour of one
+    eigendirection by x = αã (001 §2.2, cases 1(a)–3)."""
+    if a < 0 or alpha <= 0:
+        raise ValueError(f"need a >= 0 and alpha > 0; got a = {a}, alpha = {alpha}")
+    if a == 0:
+        return "static" if bt == 0 else "drift"
+    x = alpha * a
+    for bound, below, at in ((1, "monotone", "one_step"), (2, "oscillating", "bounded_oscillation")):
+        if x < bound:
+            return below
+        if x == bound:
+            return at
+    return "divergent"
+
+
 def loss(A: sp.Matrix, b: sp.Matrix, c: sp.Expr, w: sp.Matrix) -> sp.Expr:
     r""":math:`J(w) = \tfrac12 w^\top A w + b^\top w + c` (001 eq 3)."""
     return (w.T * A * w / 2 + b.T * w)[0, 0] + c
@@ -535,8 +551,9 @@ def build_step_size_case(f: Fields) -> Reference:
         if fn is not None:
             label = str(fn(alpha, a, bt))
             _note("step_size_case", "derive.eigencases.step_size_case")
-        else:  # pragma: no cover
-            raise SpecError("derive.eigencases.step_size_case is missing")
+        else:  # pragma: no cover - derive has it
+            label = step_size_case_local(alpha, a, bt)
+            _note("step_size_case", "checks.grade.kinds.step_size_case_local (LOCAL)")
     except ValueError as exc:
         raise SpecError(f"question {f.qid}: {exc}") from None
     if label not in STEP_LABELS:
