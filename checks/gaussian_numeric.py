@@ -77,10 +77,9 @@ class PredictionMoments:
     variance: np.ndarray
     a: np.ndarray
     b: np.ndarray
-
-    @property
-    def std(self) -> np.ndarray:
-        return np.sqrt(self.variance)
+    std: np.ndarray
+    r"""The standard deviation, computed as a scaled norm of :math:`\mathbf R^\top\mathbf b` (no underflow
+    of the squares: exact to rounding even where ``variance`` underflows to 0)."""
 
 
 def prediction_moments(X, y, x_star, times, mu0, Sigma0, scale: Scale = "sum") -> PredictionMoments:
@@ -126,5 +125,8 @@ def prediction_moments(X, y, x_star, times, mu0, Sigma0, scale: Scale = "sum") -
     b = xs[None, :, :] - np.einsum("tj,mj,dj->tmd", d, P, V)  # (T, M, D)
     mean = a + b @ m0
     bR = b @ R
+    top = np.max(np.abs(bR), axis=2, initial=0.0)  # (T, M)
+    safe = np.where(top > 0, top, 1.0)
+    std = top * np.sqrt(np.einsum("tmk,tmk->tm", bR / safe[..., None], bR / safe[..., None]))
     variance = np.einsum("tmk,tmk->tm", bR, bR)
-    return PredictionMoments(t, mean, variance, a, b)
+    return PredictionMoments(t, mean, variance, a, b, std)

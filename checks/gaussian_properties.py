@@ -162,7 +162,7 @@ def affine_moments_match_samples(p: AffineProblem) -> None:
     centred = x - xbar[None, :]
     for u in dirs:
         sd = safe_norm(R.T @ (p.B.T @ u))
-        sd_hat = float(np.sqrt(np.sum((centred @ u) ** 2) / (AFFINE_SAMPLES - 1)))
+        sd_hat = safe_norm(centred @ u) / np.sqrt(AFFINE_SAMPLES - 1)
         lo, hi = sd_bounds(sd, AFFINE_SAMPLES, alpha, 2 * delta + delta_mean + 2 * delta_formula)
         hi *= 1 + SAFETY * np.log2(AFFINE_SAMPLES) * EPS
         assert lo <= sd_hat <= hi, f"sample sd {sd_hat:.6g} along {u} is outside [{lo:.6g}, {hi:.6g}] (sqrt(u^T B Sigma B^T u) = {sd:.6g})"
@@ -265,15 +265,16 @@ def prediction_variance_mc(example) -> None:
         E = K @ Kp if np.isinf(t) else np.eye(N) - scipy.linalg.expm(-K * t)
         Wt = W0 - c * X.T @ (Kp @ (E @ (X @ W0 - y[:, None])))
         F = xs @ Wt  # (M, S)
-        mag = safe_norm(xs) * (float(np.max(np.linalg.norm(W0, axis=0))) + safe_norm(X) * safe_norm(Kp) * safe_norm(y))
+        # sqrt(D) max|W0| bounds every column norm of W0 without squaring (no underflow)
+        mag = safe_norm(xs) * (np.sqrt(D) * float(np.max(np.abs(W0))) + safe_norm(X) * safe_norm(Kp) * safe_norm(y))
         delta = SAFETY * (N + D) * EPS * kappa_k * mag + TINY
         for j in range(xs.shape[0]):
-            sd = float(np.sqrt(mom.variance[ti, j]))
+            sd = float(mom.std[ti, j])
             fbar = math.fsum(F[j]) / PREDICTION_SAMPLES  # correctly rounded sum
             delta_mean = delta + 2 * EPS * float(np.max(np.abs(F[j])))
             ok, allowed = mean_ok(fbar, float(mom.mean[ti, j]), sd, PREDICTION_SAMPLES, alpha, delta_mean)
             assert ok, f"t = {t}, x* = {xs[j]}: Monte Carlo mean {fbar:.8g} not within {allowed:.3g} of a + b^T mu0 = {mom.mean[ti, j]:.8g}"
-            sd_hat = float(np.sqrt(np.sum((F[j] - fbar) ** 2) / (PREDICTION_SAMPLES - 1)))
+            sd_hat = safe_norm(F[j] - fbar) / np.sqrt(PREDICTION_SAMPLES - 1)
             delta_formula = SAFETY * (N + D) * EPS * kappa_k * safe_norm(xs[j]) * safe_norm(R) + TINY
             lo, hi = sd_bounds(sd, PREDICTION_SAMPLES, alpha, 2 * delta + delta_mean + 2 * delta_formula)
             hi *= 1 + SAFETY * np.log2(PREDICTION_SAMPLES) * EPS
