@@ -146,3 +146,31 @@ def test_local_step_size_case_agrees_with_derive():
         for a in [0, 1, 2, 4, 5]:
             for bt in [0, 1]:
                 assert step_size_case_local(sp.S(alpha), sp.S(a), sp.S(bt)) == str(step_size_case(alpha, a, bt))
+
+
+def test_local_fallbacks_agree_with_derive():
+    from derive.discrete import closed_form_iterate, limit_point
+    from derive.gaussian import affine_gaussian
+    from derive.pseudoinverse import ridge_limit, ridge_solution
+
+    from checks.grade.kinds import (
+        closed_form_iterate_local,
+        gaussian_affine_local,
+        limit_point_local,
+        ridge_local,
+    )
+
+    alpha = sp.Symbol("alpha", positive=True)
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    lam = sp.Symbol("lambda", positive=True)
+    for A, b, w0 in [([[1, 1], [1, 1]], [-2, -2], [3, 1]), ([[2, 0], [0, 0]], [-2, 0], [3, 1]),
+                     ([[3, 1], [1, 3]], [1, -1], [0, 2])]:
+        A, b, w0 = sp.Matrix(A), sp.Matrix(b), sp.Matrix(w0)
+        assert limit_point_local(A, b, w0) == limit_point(A, b, w0)
+        diff = closed_form_iterate_local(A, b, w0, alpha, k) - closed_form_iterate(A, b, w0, alpha, k)
+        assert all(sp.simplify(e.subs({alpha: sp.Rational(1, 7), k: 3})) == 0 for e in diff)
+    Phi, t = sp.Matrix([[1, 0], [1, 0], [0, 1]]), sp.Matrix([1, 3, 2])
+    assert ridge_local(Phi, t, None) == ridge_limit(Phi, t)
+    assert sp.simplify(ridge_local(Phi, t, lam) - ridge_solution(Phi, t, lam)) == sp.zeros(2, 1)
+    mu, S, B, c = sp.Matrix([1, -1]), sp.Matrix([[1, 0], [0, 4]]), sp.Matrix([[1, 1]]), sp.Matrix([2])
+    assert gaussian_affine_local(mu, S, B, c) == affine_gaussian(B, c, mu, S)
