@@ -149,16 +149,15 @@ def test_local_step_size_case_agrees_with_derive():
 
 
 def test_local_fallbacks_agree_with_derive():
-    from derive.discrete import closed_form_iterate, limit_point
-    from derive.gaussian import affine_gaussian
-    from derive.pseudoinverse import ridge_limit, ridge_solution
-
     from checks.grade.kinds import (
         closed_form_iterate_local,
         gaussian_affine_local,
         limit_point_local,
         ridge_local,
     )
+    from derive.discrete import closed_form_iterate, limit_point
+    from derive.gaussian import affine_gaussian
+    from derive.pseudoinverse import ridge_limit, ridge_solution
 
     alpha = sp.Symbol("alpha", positive=True)
     k = sp.Symbol("k", integer=True, nonnegative=True)
