@@ -379,9 +379,9 @@ def ridge_solution_derivation() -> Derivation:
             given=src_def,
         ),
         Step(
-            Identity(w_src, _W_LAM.xreplace({lam: lam / N})),
-            "so it equals $w_{\\lambda/N}$: the source's formula needs $\\lambda$ rescaled to $N\\lambda$ to minimise $J_\\lambda$",
-            given=src_def,
+            Identity(w_src, _W_LAM.xreplace({lam: mu_})),
+            "so it is the mean-scale minimiser $w_\\mu$ at $\\mu = \\lambda/N$: to minimise $J_\\lambda$ the source's formula needs $\\lambda$ replaced by $N\\lambda$",
+            given=src_def.merged(Assumptions(conditions=(sp.Eq(mu_, lam / N),))),
         ),
     ]
     source_claims = [
