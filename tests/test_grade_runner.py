@@ -154,3 +154,16 @@ def test_a_changed_spec_grades_again_and_keeps_the_old_results(spec, tmp_path, c
     assert "another version of the spec" in capsys.readouterr().err
     grade_class(fixed, rows, str(out), "jsonl")  # nothing new to do
     assert len(load_done(out, "jsonl")) == 2
+
+
+def test_points_by_student(spec, capsys):
+    from checks.grade.runner import points_by_student
+
+    recs = [{"student": "ann", "question": "1", "verdict": "correct"},
+            {"student": "ann", "question": "1", "verdict": "incorrect"},  # a second try: best counts
+            {"student": "ann", "question": "2", "verdict": "correct"},
+            {"student": "bob", "question": "2", "verdict": "invalid"},
+            {"student": "bob", "question": "9", "verdict": "correct"}]  # no such question: 0
+    assert points_by_student(spec, recs) == {"ann": 2.0, "bob": 0.0}
+    grade_class(spec, ROWS, None, "jsonl")
+    assert "grade: points (of 2): ann 2, bob 0, cid 0" in capsys.readouterr().err

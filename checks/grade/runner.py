@@ -32,7 +32,7 @@ from .grader import RESULT_KEYS, answer_key, grade_answer, result
 from .spec import ProblemSet
 from .worker import Task, run_tasks
 
-__all__ = ["read_answers", "grade_class", "Writer", "load_done", "FORMATS"]
+__all__ = ["read_answers", "grade_class", "Writer", "load_done", "points_by_student", "FORMATS"]
 
 FORMATS = ("table", "json", "jsonl")
 _TABLE_COLS = ["student", "question", "verdict", "interpreted_as", "feedback", "id"]
@@ -204,6 +204,8 @@ def grade_class(ps: ProblemSet, rows: list[tuple[str, str, str]], out: str | Non
     tasks: list[Task] = []
     for item in _tasks(ps, rows, done):
         (direct if isinstance(item, dict) else tasks).append(item)
+    current_ids = {answer_key(s, q, a, ps.fingerprint) for s, q, a in rows}
+    graded = [r for r in earlier if r["id"] in current_ids]
     try:
         for rec in direct:
             writer.write(rec)
@@ -212,6 +214,7 @@ def grade_class(ps: ProblemSet, rows: list[tuple[str, str, str]], out: str | Non
         for rec in run_tasks(tasks, jobs=jobs, memory_mb=mem):
             writer.write({k: rec.get(k) for k in RESULT_KEYS})
             counts[rec["verdict"]] += 1
+            graded.append(rec)
         writer.end()
     finally:
         if out:
@@ -220,4 +223,23 @@ def grade_class(ps: ProblemSet, rows: list[tuple[str, str, str]], out: str | Non
     n = len(tasks) + len(direct)
     summary = ", ".join(f"{v} {counts[v]}" for v in ("correct", "incorrect", "invalid", "timeout", "error") if counts[v])
     print(f"grade: {n} answer(s) graded in {elapsed:.1f} s ({summary or 'nothing to do'})", file=log)
+    scores = points_by_student(ps, graded)
+    if scores:
+        total = sum(q.points for q in ps.questions.values())
+        print(f"grade: points (of {total:g}): " + ", ".join(f"{s} {p:g}" for s, p in scores.items()), file=log)
     return counts
+
+
+def points_by_student(ps: ProblemSet, records: Iterable[dict[str, Any]]) -> dict[str, float]:
+    """Each student's points: the question's ``points`` for each question answered correctly
+    (a question answered more than once counts once)."""
+    best: dict[tuple[str, str], float] = {}
+    for r in records:
+        q = ps.questions.get(str(r.get("question")))
+        key = (str(r.get("student")), str(r.get("question")))
+        got = q.points if (q is not None and r.get("verdict") == "correct") else 0.0
+        best[key] = max(best.get(key, 0.0), got)
+    out: dict[str, float] = {}
+    for (student, _), p in sorted(best.items()):
+        out[student] = out.get(student, 0.0) + p
+    return out
