@@ -30,6 +30,7 @@ from .notation import D, K, N, X, n, t, y
 from .pseudoinverse import MatrixLimit
 
 __all__ = [
+    "Det",
     "affine_gaussian",
     "normal_density",
     "characteristic_function",
@@ -41,6 +42,14 @@ __all__ = [
 ]
 
 SOURCE = "000_fe852d0dbc3739f0.txt"
+
+
+class Det(sp.Determinant):
+    """The determinant of a matrix expression, printed :math:`\\det(\\mathbf{M})` (SymPy prints
+    :math:`|\\mathbf{M}|`, which inside an absolute value reads as a norm)."""
+
+    def _latex(self, printer):
+        return r"\det\left(" + printer._print(self.arg) + r"\right)"
 
 m = sp.Symbol("m", integer=True, positive=True)
 B = sp.MatrixSymbol("B", m, n)
@@ -70,7 +79,7 @@ def normal_density(x: Basic, mean: Basic, cov: Basic, dim: Basic) -> Basic:
     expressions (000 appendix), ``dim`` = d.  The quadratic form is wrapped in ``Trace`` so it is
     a scalar."""
     r = x - mean
-    return (2 * sp.pi) ** (-dim / 2) * sp.Determinant(cov) ** sp.Rational(-1, 2) * sp.exp(-sp.Trace(r.T * sp.Inverse(cov) * r) / 2)
+    return (2 * sp.pi) ** (-dim / 2) * Det(cov) ** sp.Rational(-1, 2) * sp.exp(-sp.Trace(r.T * sp.Inverse(cov) * r) / 2)
 
 
 def characteristic_exponent(u: Basic, mean: Basic, cov: Basic) -> Basic:
@@ -153,23 +162,23 @@ def affine() -> Derivation:
             given=inv.merged(Assumptions(definitions={z: zi})),
         ),
         Step(
-            Identity(sp.Abs(sp.Determinant(sp.Inverse(Bsq))), 1 / sp.Abs(sp.Determinant(Bsq))),
+            Identity(sp.Abs(Det(sp.Inverse(Bsq))), 1 / sp.Abs(Det(Bsq))),
             "change of variables: $p_x(x) = p_z(B^{-1}(x - c))\\,|\\det B^{-1}| = p_z(B^{-1}(x - c))/|\\det B|$",
             given=inv,
         ),
         Step(Identity(q_z, q_x), "the completed square: the exponent is a quadratic in x centred at $B\\mu + c$ with matrix $(B\\Sigma B^T)^{-1}$", given=inv),
         Step(
-            Identity(sp.Determinant(Bsq * Sigma * Bsq.T), sp.Determinant(Bsq) ** 2 * sp.Determinant(Sigma)),
+            Identity(Det(Bsq * Sigma * Bsq.T), Det(Bsq) ** 2 * Det(Sigma)),
             "the constant: $\\det(B\\Sigma B^T) = (\\det B)^2\\det\\Sigma$",
             given=inv,
         ),
         Step(
-            Identity(sp.sqrt(sp.Determinant(Bsq * Sigma * Bsq.T)), sp.Abs(sp.Determinant(Bsq)) * sp.sqrt(sp.Determinant(Sigma))),
+            Identity(sp.sqrt(Det(Bsq * Sigma * Bsq.T)), sp.Abs(Det(Bsq)) * sp.sqrt(Det(Sigma))),
             "so $|\\det B|\\sqrt{\\det\\Sigma} = \\sqrt{\\det(B\\Sigma B^T)}$: exactly the normalising constant of $\\mathcal{N}(B\\mu + c, B\\Sigma B^T)$",
             given=inv,
         ),
         Step(
-            Identity(normal_density(zi, mu, Sigma, n) / sp.Abs(sp.Determinant(Bsq)), normal_density(xn, Bsq * mu + cn, Bsq * Sigma * Bsq.T, n)),
+            Identity(normal_density(zi, mu, Sigma, n) / sp.Abs(Det(Bsq)), normal_density(xn, Bsq * mu + cn, Bsq * Sigma * Bsq.T, n)),
             "the transformed density is the normal density $\\mathcal{N}(B\\mu + c, B\\Sigma B^T)$ (checked at exact instances; exp and square roots are compared exactly or in arb balls)",
             given=inv,
         ),
