@@ -319,6 +319,15 @@ def build_gd_step(f: Fields) -> Reference:
         start = f.vector("start", len(variables))
         xs = gd_iterates(obj, variables, start, lr, steps_raw + 1)
         ref, prev = xs[steps_raw], xs[max(steps_raw - 1, 0)]
+        source = "checks.grade.kinds.gd_iterates (the update rule, any objective)"
+        quad = _as_quadratic(obj, variables)
+        fn = _derive("quadratic", "gd_step")
+        if quad is not None and fn is not None:
+            try:
+                ref = sp.Matrix(fn(quad[0], quad[1], start, lr, steps_raw))
+                source = "derive.quadratic.gd_step (objective read as 1/2 wᵀAw + bᵀw + c)"
+            except ValueError:
+                pass  # e.g. a non-convex quadratic: the update rule itself decides
         grad0 = sp.Matrix([sp.diff(obj, v) for v in variables]).xreplace(dict(zip(variables, start, strict=True)))
         ascent = start + lr * grad0 if steps_raw == 1 else None
         items = [(ascent, "you moved along +∇f (ascent); gradient descent subtracts the step: x − ε∇f(x)"),
@@ -326,13 +335,27 @@ def build_gd_step(f: Fields) -> Reference:
                  (lr * grad0 if steps_raw == 1 else None, "that is the step ε∇f; the new point is the start minus it"),
                  (prev if steps_raw > 1 else None, f"that is the point after {_n_steps(steps_raw - 1)}; the question asks for {_n_steps(steps_raw)}"),
                  (xs[steps_raw + 1], f"that is the point after {_n_steps(steps_raw + 1)}; the question asks for {_n_steps(steps_raw)}")]
-        _note("gd_step", "checks.grade.kinds.gd_iterates (definition of the update)")
+        _note("gd_step", source)
         for v in variables:
             f.scope.symbols.pop(v.name, None)  # the answer is a point: no free variables
     if len(ref) == 1:
         ref = ref[0]
         items = [(m[0] if isinstance(m, sp.MatrixBase) else m, msg) for m, msg in items]
     return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items), source=_SOURCES["gd_step"])
+
+
+def _as_quadratic(obj: sp.Expr, variables: list[sp.Symbol]) -> tuple[sp.Matrix, sp.Matrix] | None:
+    """(A, b) with obj = ½ wᵀAw + bᵀw + c when ``obj`` is a quadratic polynomial in
+    ``variables`` with numeric coefficients, else ``None``."""
+    try:
+        poly = sp.Poly(obj, *variables)
+    except (sp.PolynomialError, sp.GeneratorsNeeded):
+        return None
+    if poly.total_degree() > 2 or obj.free_symbols - set(variables):
+        return None
+    A = sp.hessian(obj, variables)
+    b = sp.Matrix([sp.diff(obj, v) for v in variables]).xreplace(dict.fromkeys(variables, 0))
+    return A, b
 
 
 def _n_steps(n: int) -> str:
