@@ -260,9 +260,16 @@ def linear_flow(X, y, w0, scale: Scale = "sum", method: Literal["svd", "eigh"] =
 @dataclass(frozen=True)
 class LinearFlowMP:
     r"""The closed forms of :class:`LinearFlow` in mpmath at ``dps`` digits, from the symmetric
-    eigendecomposition :math:`\mathbf K_c = \mathbf Q\Lambda\mathbf Q^\top` (``mpmath.eigsy``);
-    eigenvalues :math:`\le 10^{-(dps-10)}\lambda_{\max} N` count as zero.  Inputs are converted
-    exactly from float64 (or given as strings / mpf).  Suited to N, D up to a few dozen."""
+    eigendecomposition :math:`\mathbf K_c = \mathbf Q\Lambda\mathbf Q^\top` (``mpmath.eigsy``).  Inputs
+    are converted exactly from float64 (or given as strings / mpf).  Suited to N, D up to a few dozen.
+
+    Which eigenvalues are zero: float64 data determine a singular value of X only to about
+    :math:`\varepsilon s_{\max}`, so by default (``data_eps`` = 2^-52) eigenvalues
+    :math:`\lambda \le (10\,m\,\varepsilon)^2\lambda_{\max}`, :math:`m = \min(N, D)`, count as zero: the
+    same rank decision as :class:`LinearFlow` (singular values :math:`\le 10 m\varepsilon s_{\max}`).
+    The :math:`t = \infty` limits (pseudoinverses) are discontinuous in the data and would otherwise
+    follow rounding noise.  ``data_eps=0`` keeps every eigenvalue above
+    :math:`10^{-(dps-10)}N\lambda_{\max}` (for exact data given as strings)."""
 
     X: mpmath.matrix
     y: mpmath.matrix
@@ -273,7 +280,7 @@ class LinearFlowMP:
     dps: int
 
     @classmethod
-    def build(cls, X, y, w0, scale: Scale = "sum", dps: int = 50) -> LinearFlowMP:
+    def build(cls, X, y, w0, scale: Scale = "sum", dps: int = 50, data_eps: float = 2.0**-52) -> LinearFlowMP:
         """Convert and decompose (see the class docstring)."""
         with mpmath.workdps(dps):
             Xm = mpmath.matrix([[mpmath.mpf(v) for v in row] for row in X])
@@ -288,7 +295,7 @@ class LinearFlowMP:
             K = c * Xm * Xm.T
             ev, Q = mpmath.eigsy(K)
             top = max([abs(v) for v in ev] + [mpmath.mpf(0)])
-            tol = top * N * mpmath.mpf(10) ** (-(dps - 10))
+            tol = max(top * N * mpmath.mpf(10) ** (-(dps - 10)), top * (10 * min(N, D) * mpmath.mpf(data_eps)) ** 2)
             lam = [v if abs(v) > tol else mpmath.mpf(0) for v in ev]
             return cls(Xm, ym, wm, c, lam, Q, dps)
 

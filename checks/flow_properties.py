@@ -19,6 +19,8 @@ Properties (name: statement, source):
 - ``flow.parameter_limit``: :math:`\mathbf w(\infty) = (\mathbf I - \mathbf X^\dagger\mathbf X)\mathbf w_0 +
   \mathbf X^\dagger\mathbf y`, the minimum-norm least-squares solution from :math:`\mathbf w_0 = 0`
   (``flow.parameter_evolution``).
+- ``flow.mpmath_agrees``: the float64 evaluator equals a 50-digit mpmath evaluation through an
+  independent eigendecomposition (of K instead of X), t = ∞ included.
 - ``kernel.first_order_rate``: for a nonlinear SymPy model, the first-order tangent-kernel
   update misses the true change by :math:`O(\eta^2)`: fitted slope within 0.2 of 2 (``kernel.tangent``).
 
@@ -35,7 +37,7 @@ import sympy as sp
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from .flow_numeric import Scale, gd_parameters, integrate_flow, linear_flow
+from .flow_numeric import LinearFlowMP, Scale, gd_parameters, integrate_flow, linear_flow
 from .properties import register
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "fitted_slope",
     "residual_limit",
     "parameter_limit",
+    "agrees_with_mpmath",
     "KernelProblem",
     "kernel_problems",
     "first_order_rate",
@@ -188,6 +191,30 @@ def parameter_limit(p: FlowProblem) -> float:
     err0 = _rel(zero, min_norm)
     assert err0 <= 1e-10, f"from w0 = 0 the flow ends at {zero}, not the minimum-norm solution {min_norm} (error {err0:.2e})"
     return max(err, err0)
+
+
+MP_RTOL = 1e-11
+"""float64 evaluator vs 50-digit mpmath: the drawn X have singular values in [0.3, 2]
+(condition number <= 6.7), so the float64 closed forms are accurate to a few hundred eps;
+1e-11 leaves a margin of ~100x for the eigenvector sensitivity of clustered singular values."""
+
+
+def agrees_with_mpmath(p: FlowProblem) -> float:
+    """``flow.mpmath_agrees``: the float64 evaluator (thin SVD of X) equals the 50-digit mpmath
+    evaluator (``mpmath.eigsy`` of K, an independent route) for w(t) and r(t) at
+    t = 0.5/lambda_max, 5/lambda_max and infinity, to ``MP_RTOL`` relative; returns the worst error."""
+    fl = linear_flow(p.X, p.y, p.w0, p.scale)
+    mp = LinearFlowMP.build(p.X, p.y, p.w0, p.scale, dps=50)
+    lam_max = float(fl.lam.max()) if fl.rank else 1.0
+    worst = 0.0
+    for tv in (0.5 / lam_max, 5.0 / lam_max, np.inf):
+        t_mp = mpmath.inf if np.isinf(tv) else mpmath.mpf(tv)
+        w_mp = np.array([float(v) for v in mp.parameters(t_mp)])
+        r_mp = np.array([float(v) for v in mp.residual(t_mp)])
+        errs = (_rel(fl.parameters([tv])[0], w_mp), _rel(fl.residual([tv])[0], r_mp))
+        assert max(errs) <= MP_RTOL, f"float64 vs mpmath at t = {tv:.4g}: relative errors (w, r) = {errs} > {MP_RTOL}"
+        worst = max(worst, *errs)
+    return worst
 
 
 # -- the tangent kernel: first-order update error ----------------------------------------------
@@ -372,6 +399,7 @@ FLOW_PROPERTIES = {
     "flow.gd_rate": (flow_problems(), gd_rate, "GD with step alpha tracks gradient flow with error O(alpha): log-log slope within 0.1 of 1 (flow.gd_limit)"),
     "flow.residual_limit": (flow_problems(rank_deficient=None), residual_limit, "r(inf) = (I - KK^+) r(0) for any rank, finite, and reached by integration (flow.trainability)"),
     "flow.parameter_limit": (flow_problems(), parameter_limit, "w(inf) = (I - X^+X) w0 + X^+ y; min-norm least squares from w0 = 0 (flow.parameter_evolution)"),
+    "flow.mpmath_agrees": (flow_problems(max_n=4, max_d=4), agrees_with_mpmath, "the float64 closed forms (thin SVD) equal a 50-digit mpmath evaluation (eigsy of K) to 1e-11, t = inf and singular K included"),
     "kernel.first_order_rate": (kernel_problems(), first_order_rate, "the first-order tangent-kernel update of a tanh network errs by O(eta^2): slope within 0.2 of 2 (kernel.tangent)"),
 }
 """name -> (hypothesis strategy, check, description); each is registered with
