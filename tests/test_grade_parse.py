@@ -193,3 +193,10 @@ def test_latex_matrix_algebra():
     assert parse_answer(f"${M}^{{-1}}$", sc).value == sp.Matrix([[1, -1], [0, 1]])
     assert parse_answer(f"$2{v} + {v}$", sc).value == sp.Matrix([3, 6])
     assert parse_answer(r"$\begin{bmatrix}1 & 2\end{bmatrix}^\top$", sc).value == sp.Matrix([1, 2])
+
+
+def test_iterate_index_superscript_names_the_start():
+    sc = Scope(symbols={"x": x}, matrices={"w0": sp.Matrix([1, 2]), "A": sp.eye(2)}, dimension=2)
+    for text in ["w^(0)", "$w^{(0)}$", "$A w^{(0)}$", "$w_0$", "A*w0"]:
+        assert parse_answer(text, sc).value == sp.Matrix([1, 2]), text
+    assert parse_answer("x^(2)", sc).value == x**2  # a declared name keeps its power

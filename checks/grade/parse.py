@@ -1494,6 +1494,22 @@ def parse_latex_answer(text: str, scope: Scope, expect: str = "any") -> Parsed:
     return Parsed(value, _shape_of(value), to_latex(value), "latex", b.used_data)
 
 
+_INDEX_SUP = re.compile(r"(?<![A-Za-z\\])([A-Za-z])\s*\^\s*(?:\{\s*\(\s*(\d+)\s*\)\s*\}|\(\s*(\d+)\s*\))")
+
+
+def _index_superscripts(text: str, scope: Scope, latex: bool = False) -> str:
+    """``w^{(0)}`` / ``w^(0)`` is the iterate index of 001's notation, not a power: read it as
+    the data name ``w0`` when the question has ``w0`` and no ``w``."""
+
+    def repl(m: re.Match) -> str:
+        name, idx = m.group(1), m.group(2) or m.group(3)
+        if scope.lookup(name + idx) is not None and scope.lookup(name) is None:
+            return f"{name}_{{{idx}}}" if latex else name + idx
+        return m.group(0)
+
+    return _INDEX_SUP.sub(repl, text)
+
+
 def is_latex(text: str) -> bool:
     """An answer is LaTeX when it is wrapped in ``$...$`` or contains a backslash or braces."""
     t = text.strip()
@@ -1512,6 +1528,7 @@ def parse_answer(text: str, scope: Scope, expect: str = "any") -> Parsed:
         word = re.sub(r"[\s$]+", " ", text).strip().lower()
         if word in _EMPTY_WORDS:
             return Parsed(sp.S.EmptySet, "set", r"\emptyset", "plain")
+    text = _index_superscripts(text, scope, is_latex(text))
     try:
         if is_latex(text):
             return parse_latex_answer(normalize_unicode(text), scope, expect)
