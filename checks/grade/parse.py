@@ -632,6 +632,7 @@ def display_latex(text: str, scope: Scope, expect: str = "any") -> str | None:
         dlatex = sp.latex
     try:
         b = DisplayBuilder(scope)
+        text = _index_superscripts(text, scope, is_latex(text))
         if is_latex(text):
             t = latex_precheck(normalize_unicode(text))
             value = b.finish(_latex_piece(t, b))
