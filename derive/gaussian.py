@@ -218,7 +218,7 @@ def affine() -> Derivation:
 
 def prediction_uncertainty() -> Derivation:
     """``gaussian.prediction_uncertainty``: w₀ ~ N(μ₀, Σ₀) ⇒ f(x*, t) ~ N(a + bᵀμ₀, bᵀΣ₀b) (000)."""
-    a_expr, b_expr = prediction_coefficient_expressions()
+    E0 = sp.MatrixSymbol("E(0)", N, N)
     E_expr = IN - MatExp(-K * t)
     w_expr = w0 - X.T * Pinv(K) * Et * (X * w0 - y)
     kernel = Assumptions(
@@ -226,6 +226,7 @@ def prediction_uncertainty() -> Derivation:
         definitions={K: X * X.T, ks: X * xs, Et: E_expr},
         sizes={N: (1, 2, 3), D: (1, 2, 3)},
     )
+    at_zero = kernel.merged(Assumptions(definitions={E0: IN - MatExp(sp.ZeroMatrix(N, N))}))
     coeffs = Assumptions(definitions={at: ks.T * Pinv(K) * Et * y, bt: xs - X.T * Et * Pinv(K) * ks, wt: w_expr})
     full_col = Assumptions(matrices={X: "full_column_rank"}, sizes={N: (2, 3, 4), D: (1, 2)}, text=("$X^T X$ invertible",))
     f_at = xs.T * wt
@@ -255,11 +256,12 @@ def prediction_uncertainty() -> Derivation:
             Definition(sp.MatrixSymbol("v(t)", 1, 1), var_t),
             "taking expectations, $\\mathbb{E}[(w_0 - \\mu_0)(w_0 - \\mu_0)^T] = \\Sigma_0$: the predictive variance",
         ),
-        Step(Identity(a_expr.subs(t, 0), sp.ZeroMatrix(1, 1)), "at $t = 0$: $E(0) = 0$, so $a(0) = 0$", given=kernel),
+        Step(Identity(E0, sp.ZeroMatrix(N, N)), "at $t = 0$: $E(0) = I - e^{\\mathbf{0}} = 0$", given=at_zero),
+        Step(Identity(ks.T * Pinv(K) * E0 * y, sp.ZeroMatrix(1, 1)), "so $a(0) = 0$", given=at_zero),
         Step(
-            Identity(b_expr.subs(t, 0), xs),
+            Identity(xs - X.T * E0 * Pinv(K) * ks, xs),
             "and $b(0) = x_\\star$: the prior predictive $\\mathcal{N}(x_\\star^T\\mu_0,\\ x_\\star^T\\Sigma_0 x_\\star)$",
-            given=kernel,
+            given=at_zero,
         ),
         Step(
             Identity(MatrixLimit(MatExp(-K * t), t, sp.oo), IN - K * Pinv(K)),

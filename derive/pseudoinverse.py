@@ -66,7 +66,8 @@ Scale = Literal["mean", "sum"]
 
 
 class MatrixLimit(MatrixExpr):
-    """Entrywise one-sided limit :math:`\\lim_{x \\to x_0^{+}} \\mathbf{M}(x)` of a matrix expression.
+    """Entrywise one-sided limit :math:`\\lim_{x \\to x_0^{+}} \\mathbf{M}(x)` of a matrix expression
+    (from the right; ``point`` may be ``oo``).
 
     ``var`` is bound (not a free symbol), so the verification ladder instantiates every other
     symbol (sizes, matrices of random rank, scalars) exactly and ``doit`` then computes the
@@ -123,8 +124,9 @@ class MatrixLimit(MatrixExpr):
 
     def _latex(self, printer):
         inner = printer._print(self.expr)
+        side = "" if self.point in (sp.oo, -sp.oo) else "^{+}"
         return (
-            r"\lim_{" + printer._print(self.var) + r" \to " + printer._print(self.point) + r"^{+}} \left("
+            r"\lim_{" + printer._print(self.var) + r" \to " + printer._print(self.point) + side + r"} \left("
             + inner + r"\right)"
         )
 
