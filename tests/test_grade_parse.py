@@ -33,6 +33,10 @@ READ = [
     ("0.30000000000000001", sp.Rational(30000000000000001, 10**17)),  # the digits typed, not a float
     ("α/2", alpha / 2),
     ("x²", x**2),
+    ("x¹⁰", x**10),
+    ("x⁻¹", 1 / x),
+    ("(1-α)ᵏ", (1 - alpha) ** k),
+    ("⅔", sp.Rational(2, 3)),
     ("2 − x", 2 - x),  # unicode minus
     ("sqrt(8)", 2 * sp.sqrt(2)),
     ("e^(-k)", sp.exp(-k)),

@@ -684,9 +684,10 @@ _UNICODE_MAP = {
     "μ": " mu ", "σ": " sigma ", "τ": " tau ", "ω": " omega ", "π": " pi ", "Σ": " Sigma ",
     "−": "-", "–": "-", "×": "*", "·": "*", "⋅": "*", "∗": "*", "÷": "/",
     "≤": "<=", "≥": ">=", "⩽": "<=", "⩾": ">=", "∞": " oo ", "∈": " in ", "√": "sqrt",
-    "²": "^2", "³": "^3", "⁻¹": "^-1", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+    "\u00a0": " ", "\u2009": " ", "\u202f": " ",
     "ᵀ": "^T", "†": "^dagger",
 }
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺ᵏⁿᵗⁱ", "0123456789-+knti", strict=True))
 _CONFUSABLE = {
     "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "і": "i",
     "к": "k", "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O",
@@ -702,6 +703,13 @@ def normalize_unicode(text: str) -> str:
     out = []
     i = 0
     while i < len(text):
+        if text[i] in _SUPERSCRIPTS:  # a run of superscripts is one exponent: x¹⁰ → x^(10)
+            j = i
+            while j < len(text) and text[j] in _SUPERSCRIPTS:
+                j += 1
+            out.append("^(" + "".join(_SUPERSCRIPTS[c] for c in text[i:j]) + ")")
+            i = j
+            continue
         two = text[i : i + 2]
         if two in _UNICODE_MAP:
             out.append(_UNICODE_MAP[two])
@@ -714,6 +722,8 @@ def normalize_unicode(text: str) -> str:
             out.append(ch)
         elif ch in _UNICODE_MAP:
             out.append(_UNICODE_MAP[ch])
+        elif unicodedata.name(ch, "").startswith("VULGAR FRACTION"):
+            out.append("(" + unicodedata.normalize("NFKC", ch).replace("\u2044", "/") + ")")
         else:
             name = unicodedata.name(ch, f"U+{ord(ch):04X}")
             hint = _CONFUSABLE.get(ch)
