@@ -84,14 +84,14 @@ def normal_density(x: Basic, mean: Basic, cov: Basic, dim: Basic) -> Basic:
 
 def characteristic_exponent(u: Basic, mean: Basic, cov: Basic) -> Basic:
     """:math:`\\log\\varphi(u) = i u^\\top\\mu - \\tfrac12 u^\\top\\Sigma u` of :math:`\\mathcal{N}(\\mu, \\Sigma)`
-    (see :func:`characteristic_function`), as a 1×1 matrix expression."""
+    (see :func:`characteristic_function`), as a 1×1 matrix expression (000 appendix; ``gaussian.affine``)."""
     return sp.I * (u.T * mean) - (u.T * cov * u) / 2
 
 
 def characteristic_function(u: Basic, mean: Basic, cov: Basic) -> Basic:
     """:math:`\\varphi(u) = \\mathbb{E}\\,e^{i u^\\top x} = \\exp(i u^\\top\\mu - \\tfrac12 u^\\top\\Sigma u)`
     of :math:`\\mathcal{N}(\\mu, \\Sigma)`, Σ positive semidefinite (possibly singular): the
-    definition of a Gaussian that covers degenerate ones."""
+    definition of a Gaussian that covers degenerate ones (000 appendix; ``gaussian.affine``)."""
     return sp.exp(sp.I * sp.Trace(u.T * mean) - sp.Trace(u.T * cov * u) / 2)
 
 
