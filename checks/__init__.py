@@ -19,6 +19,7 @@ from .numeric import (
     eigendirections,
     gd_iterates,
     gd_loss,
+    least_squares_iterates,
     limit_point,
     step_size_cases,
 )
@@ -26,6 +27,7 @@ from .simulate import (
     Trajectory,
     gd_trajectory,
     gd_trajectory_mp,
+    least_squares_b_rounding,
     least_squares_quadratic,
     quadratic_value,
     validate_quadratic,
@@ -42,6 +44,7 @@ __all__ = [
     "eigendirections",
     "gd_iterates",
     "gd_loss",
+    "least_squares_iterates",
     "limit_point",
     "step_size_cases",
     # property checks
@@ -57,6 +60,7 @@ __all__ = [
     "Trajectory",
     "gd_trajectory",
     "gd_trajectory_mp",
+    "least_squares_b_rounding",
     "least_squares_quadratic",
     "quadratic_value",
     "validate_quadratic",

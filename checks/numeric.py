@@ -89,6 +89,7 @@ __all__ = [
     "LossCurve",
     "gd_loss",
     "limit_point",
+    "least_squares_iterates",
     "coordinate_solution",
     "step_size_case_expression",
     "loss_gap_expression",
@@ -288,7 +289,9 @@ def _classify(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[str, ...]:
     return tuple(out)
 
 
-def eigendirections(A: object, b: object, w0: object | None, alpha: float) -> Directions:
+def eigendirections(
+    A: object, b: object, w0: object | None, alpha: float, b_tol: float | None = None
+) -> Directions:
     r"""Validate the problem and express it per eigendirection, with the case of each
     (001 eq 11–12, cases 1–3):
 
@@ -300,7 +303,10 @@ def eigendirections(A: object, b: object, w0: object | None, alpha: float) -> Di
         \tilde w_j^{(k+1)} = \tilde w_j^{(k)} - \alpha(\tilde a_j\tilde w_j^{(k)} + \tilde b_j)
 
     on the ½-scale quadratic, with the zero / equality decisions of the module docstring.
-    ``w0`` may be None (then zeros)."""
+    ``w0`` may be None (then zeros).  ``b_tol`` raises the threshold below which a
+    zero-curvature :math:`\tilde b_j` counts as 0, for a ``b`` that carries rounding from its
+    formation (e.g. :math:`-\boldsymbol\Phi^\top\mathbf t/N` with cancellation, see
+    ``checks.simulate.least_squares_b_rounding``); the default bound assumes b is given exactly."""
     d = np.shape(A)[0] if np.ndim(A) == 2 else 0
     A, b, w0, alpha, _ = validate_quadratic(A, b, np.zeros(d) if w0 is None else w0, alpha, psd=False)
     basis = eigenbasis(A)
@@ -309,7 +315,7 @@ def eigendirections(A: object, b: object, w0: object | None, alpha: float) -> Di
     wt0 = Q.T @ w0
     pos = a > 0
     pinv_b = safe_norm(bt[pos] / a[pos]) if pos.any() else 0.0
-    b_tol = 2 * basis.tolerance * pinv_b + 10 * len(a) * EPS * float(safe_norm(b))
+    b_tol = max(2 * basis.tolerance * pinv_b + 10 * len(a) * EPS * float(safe_norm(b)), b_tol or 0.0)
     bt = np.where(~pos & (np.abs(bt) <= b_tol), 0.0, bt)
     x = alpha * a
     snap = alpha * basis.tolerance
@@ -319,7 +325,7 @@ def eigendirections(A: object, b: object, w0: object | None, alpha: float) -> Di
     return Directions(basis, a, bt, wt0, alpha, x, b_tol, cases)
 
 
-def step_size_cases(A: object, b: object, alpha: float) -> tuple[str, ...]:
+def step_size_cases(A: object, b: object, alpha: float, b_tol: float | None = None) -> tuple[str, ...]:
     r"""The case of each eigendirection of :math:`\mathbf A` (ascending eigenvalues) for step
     ``alpha`` (001 §2.2): with :math:`x_j = \alpha\tilde a_j`,
 
@@ -333,12 +339,13 @@ def step_size_cases(A: object, b: object, alpha: float) -> tuple[str, ...]:
         \end{cases}
 
     evaluated from ``derive.eigencases.STEP_SIZE_CASES``; equalities are decided with the
-    tolerances of the module docstring.  Loss scale: ½ (module docstring).
+    tolerances of the module docstring (``b_tol`` as in :func:`eigendirections`).  Loss
+    scale: ½ (module docstring).
 
     >>> step_size_cases([[1.0, 0.0], [0.0, 0.0]], [0.0, 1.0], 2.0)
     ('drift', 'bounded_oscillation')
     """
-    return eigendirections(A, b, None, alpha).cases
+    return eigendirections(A, b, None, alpha, b_tol).cases
 
 
 # -- iterates ----------------------------------------------------------------------------------
@@ -372,7 +379,13 @@ def _no_limit_message(dirs: Directions, bad: list[int]) -> str:
         + f") is {dirs.cases[j]}"
         for j in bad
     ]
-    return "gradient descent has no limit at k = ∞: " + "; ".join(parts)
+    text = "gradient descent has no limit at k = ∞: " + "; ".join(parts)
+    if any(dirs.cases[j] == "drift" for j in bad):
+        text += (
+            f" (b̃_j counts as 0 below {dirs.b_tolerance:.3g}; if b carries rounding from its formation, "
+            "pass b_tol, e.g. checks.simulate.least_squares_b_rounding for least squares)"
+        )
+    return text
 
 
 def _evaluate(dirs: Directions, ks: np.ndarray) -> np.ndarray:
@@ -400,7 +413,12 @@ def _evaluate(dirs: Directions, ks: np.ndarray) -> np.ndarray:
 
 
 def gd_iterates(
-    A: object, b: object, w0: object, alpha: float, ks: float | Sequence[float]
+    A: object,
+    b: object,
+    w0: object,
+    alpha: float,
+    ks: float | Sequence[float],
+    b_tol: float | None = None,
 ) -> Iterates:
     r"""Gradient-descent iterates :math:`\mathbf w^{(k)}` for many k at once, from one
     eigendecomposition (001 eq 13, per direction eq 11–12 solved):
@@ -418,8 +436,8 @@ def gd_iterates(
     At k = ∞ returns :math:`\mathbf w^{(\infty)} = -\mathbf A^\dagger\mathbf b + (\mathbf I -
     \mathbf A^\dagger\mathbf A)\mathbf w^{(0)}` (001 eq 13–14) when it exists and raises
     :class:`NoLimitError` otherwise.  Zero curvature, :math:`\tilde b_j = 0` and
-    :math:`\alpha\tilde a_j\in\{1,2\}` are decided with the tolerances of the module docstring.
-    Cost :math:`O(D^3 + |ks|\,D^2)`.
+    :math:`\alpha\tilde a_j\in\{1,2\}` are decided with the tolerances of the module docstring
+    (``b_tol`` as in :func:`eigendirections`).  Cost :math:`O(D^3 + |ks|\,D^2)`.
 
     >>> it = gd_iterates([[2.0, 0.0], [0.0, 0.0]], [-2.0, 0.0], [0.0, 5.0], 0.25, [0, 2, np.inf])
     >>> it.w.tolist()
@@ -429,7 +447,7 @@ def gd_iterates(
     """
     A, b, w0, alpha, _ = validate_quadratic(A, b, w0, alpha, psd=False)  # PSD: checked on eigh's eigenvalues
     steps = validate_steps(ks, allow_infinity=True)
-    dirs = eigendirections(A, b, w0, alpha)
+    dirs = eigendirections(A, b, w0, alpha, b_tol)
     wt = _evaluate(dirs, steps)
     return Iterates(steps, wt @ dirs.basis.Q.T, wt, dirs)
 
@@ -451,7 +469,13 @@ class LossCurve:
 
 
 def gd_loss(
-    A: object, b: object, c: float, w0: object, alpha: float, ks: float | Sequence[float]
+    A: object,
+    b: object,
+    c: float,
+    w0: object,
+    alpha: float,
+    ks: float | Sequence[float],
+    b_tol: float | None = None,
 ) -> LossCurve:
     r"""Loss along gradient descent from the loss-decay formula (001 §2.3, eq 15 and after):
 
@@ -473,14 +497,14 @@ def gd_loss(
     (\tilde w^{(0)}_j-\tilde w^\star_j)^2` under bounded oscillation;
     ``+inf`` if a divergent direction has moved off its fixed point (exponential growth beats
     the linear drift); otherwise ``-inf`` if some direction drifts.  Finite k that overflow
-    float64 raise ``OverflowError``.
+    float64 raise ``OverflowError``.  ``b_tol`` as in :func:`eigendirections`.
 
     >>> gd_loss([[2.0]], [-2.0], 1.0, [0.0], 0.25, [0, 1, np.inf]).excess.tolist()
     [1.0, 0.25, 0.0]
     """
     A, b, w0, alpha, c = validate_quadratic(A, b, w0, alpha, c, psd=False)  # PSD: checked on eigh's eigenvalues
     steps = validate_steps(ks, allow_infinity=True)
-    dirs = eigendirections(A, b, w0, alpha)
+    dirs = eigendirections(A, b, w0, alpha, b_tol)
     pos = dirs.a > 0
     safe_a = np.where(pos, dirs.a, 1.0)
     minimum_range = c - float(np.sum(np.where(pos, dirs.b**2 / safe_a, 0.0))) / 2
@@ -517,6 +541,36 @@ def gd_loss(
     if drift.any():
         return LossCurve(steps, loss, None, -np.inf, dirs.cases)
     return LossCurve(steps, loss, gaps_arr, minimum_range, dirs.cases)
+
+
+# -- least squares ----------------------------------------------------------------------------
+
+
+def least_squares_iterates(
+    Phi: object, t: object, w0: object, alpha: float, ks: float | Sequence[float]
+) -> Iterates:
+    r"""GD iterates for least squares in 001's scale (001 eq 3–4, 13, 16):
+
+    .. math::
+
+        J(\mathbf w) = \frac1{2N}\|\boldsymbol\Phi\mathbf w-\mathbf t\|^2,\quad
+        \mathbf A = \boldsymbol\Phi^\top\boldsymbol\Phi/N,\ \mathbf b = -\boldsymbol\Phi^\top\mathbf t/N,
+        \qquad \mathbf w^{(\infty)} = \boldsymbol\Phi^\dagger\mathbf t\ \text{from}\ \mathbf w^{(0)} = 0,
+
+    rows of ``Phi`` (N×D) are data points.  The same evaluator as :func:`gd_iterates`, with the
+    zero test for :math:`\tilde b_j` widened by the rounding of forming
+    :math:`\boldsymbol\Phi^\top\mathbf t` (``least_squares_b_rounding``): b is in
+    range(A) exactly, but cancellation in :math:`\boldsymbol\Phi^\top\mathbf t` (t nearly
+    orthogonal to the columns) leaves it outside by rounding, which must not read as drift.
+
+    >>> w = least_squares_iterates([[1.0, 1.0], [1.0, 1.0]], [2.0, 0.0], [0.0, 0.0], 0.5, [np.inf]).w
+    >>> np.round(w, 12).tolist()  # Phi^+ t: the mean target 1 split over two equal features
+    [[0.5, 0.5]]
+    """
+    from .simulate import least_squares_b_rounding, least_squares_quadratic
+
+    A, b, _ = least_squares_quadratic(Phi, t)
+    return gd_iterates(A, b, w0, alpha, ks, b_tol=least_squares_b_rounding(Phi, t))
 
 
 # -- limit -------------------------------------------------------------------------------------

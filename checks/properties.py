@@ -88,9 +88,17 @@ from .numeric import (
     eigendirections,
     gd_iterates,
     gd_loss,
+    least_squares_iterates,
     limit_point,
 )
-from .simulate import EPS, gd_trajectory, gd_trajectory_mp, least_squares_quadratic, safe_norm
+from .simulate import (
+    EPS,
+    gd_trajectory,
+    gd_trajectory_mp,
+    least_squares_b_rounding,
+    least_squares_quadratic,
+    safe_norm,
+)
 
 __all__ = [
     "Property",
@@ -505,7 +513,8 @@ def least_squares_min_norm(problem: gs.LeastSquaresProblem) -> None:
     A, b, _ = least_squares_quadratic(Phi, t)
     d = A.shape[0]
     zero = np.zeros(d)
-    dirs = eigendirections(A, b, zero, alpha)
+    dirs = eigendirections(A, b, zero, alpha, least_squares_b_rounding(Phi, t))
+    assert "drift" not in dirs.cases, f"b = -Phi^T t / N is in range(A); cases {dirs.cases}"
     pos = dirs.a[dirs.a > 0]
     kappa = float(pos.max() / pos.min()) if len(pos) else 1.0
     # numerical rank of Phi decided between the exact zeros (~eps) and sigma_min >= sigma_max/1e3
@@ -516,7 +525,10 @@ def least_squares_min_norm(problem: gs.LeastSquaresProblem) -> None:
     # bounds both factors, and sigma_max(Phi)^2 = N a_max
     sigma_max = math.sqrt(Phi.shape[0] * dirs.basis.a_max) if len(pos) else 1.0
     tol = SAFETY * d * EPS * kappa * (scale + float(safe_norm(t)) / sigma_max) + TINY
-    for what, w in (("limit_point", limit_point(A, b, zero)), ("gd_iterates(k = inf)", gd_iterates(A, b, zero, alpha, [np.inf]).w[0])):
+    for what, w in (
+        ("limit_point", limit_point(A, b, zero)),
+        ("least_squares_iterates(k = inf)", least_squares_iterates(Phi, t, zero, alpha, [np.inf]).w[0]),
+    ):
         err = float(safe_norm(w - target))
         assert err <= tol, f"{what} differs from Phi^+ t by {err:.3g} > {tol:.3g} (κ(A) = {kappa:.3g})"
     if len(pos):

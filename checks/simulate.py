@@ -53,6 +53,7 @@ __all__ = [
     "gd_trajectory_mp",
     "quadratic_value",
     "least_squares_quadratic",
+    "least_squares_b_rounding",
 ]
 
 EPS = float(np.finfo(np.float64).eps)
@@ -333,3 +334,16 @@ def least_squares_quadratic(Phi: object, t: object) -> tuple[np.ndarray, np.ndar
     t = t.reshape(n)
     A = Phi.T @ Phi / n
     return (A + A.T) / 2, -Phi.T @ t / n, float(t @ t / (2 * n))
+
+
+def least_squares_b_rounding(Phi: object, t: object) -> float:
+    r"""A bound on the rounding error of :math:`\mathbf b = -\boldsymbol\Phi^\top\mathbf t/N` as
+    formed in float64 by :func:`least_squares_quadratic`:
+    :math:`10\,N\varepsilon\,\|\,|\boldsymbol\Phi|^\top|\mathbf t|\,\|/N` (a dot product of length N
+    errs by at most :math:`N\varepsilon` times the dot product of the absolute values).  With t
+    nearly orthogonal to the columns of Φ this is far above :math:`\varepsilon\|\mathbf b\|`.
+    Pass it as ``b_tol`` to the evaluators of :mod:`checks.numeric` (001 eq 3–4, §2.4)."""
+    Phi = _as_float_array("Phi", Phi)
+    t = _as_float_array("t", t).reshape(-1)
+    n = Phi.shape[0]
+    return 10.0 * n * EPS * safe_norm(np.abs(Phi).T @ np.abs(t)) / n

@@ -255,3 +255,33 @@ def test_doctests_of_numeric():
 
     result = doctest.testmod(checks.numeric)
     assert result.attempted >= 5 and result.failed == 0
+
+
+# -- least squares: b formed with cancellation -------------------------------------------------
+
+# found by `run_checks("gd.", 1000, seed=50)`: duplicated columns (rank 1) and t nearly orthogonal
+# to them, so fl(-Phi^T t / N) sits 6.5e-17 outside range(A): rounding, not drift
+DUPLICATE_COLUMNS = np.array([[0.0, 0.0], [-0.46161188249306345, -0.4616118824930636], [-0.5356439768551586, -0.5356439768551587]])
+NEARLY_ORTHOGONAL_T = np.array([0.0, 4.09375, -3.53125])
+
+
+def test_least_squares_cancellation_is_not_drift():
+    from checks import least_squares_iterates
+    from checks.simulate import least_squares_b_rounding, least_squares_quadratic
+
+    A, b, _ = least_squares_quadratic(DUPLICATE_COLUMNS, NEARLY_ORTHOGONAL_T)
+    with pytest.raises(NoLimitError, match=r"is drift \(b̃_j counts as 0 below .*pass b_tol"):
+        gd_iterates(A, b, np.zeros(2), 1.0, [np.inf])  # b taken as exact: the rounding reads as drift
+    tol = least_squares_b_rounding(DUPLICATE_COLUMNS, NEARLY_ORTHOGONAL_T)
+    assert step_size_cases(A, b, 1.0, b_tol=tol)[0] == "static"
+    w_inf = least_squares_iterates(DUPLICATE_COLUMNS, NEARLY_ORTHOGONAL_T, np.zeros(2), 1.0, [np.inf]).w[0]
+    target = np.linalg.pinv(DUPLICATE_COLUMNS, rcond=1e-10) @ NEARLY_ORTHOGONAL_T  # 001 eq 16
+    np.testing.assert_allclose(w_inf, target, rtol=1e-12)
+
+
+def test_least_squares_b_rounding_bound():
+    from checks.simulate import least_squares_b_rounding
+
+    # 10 N eps | |Phi|^T |t| | / N with |Phi|^T |t| = (3, 3): 10 * 2 * eps * 3 sqrt 2 / 2
+    got = least_squares_b_rounding([[1.0, 1.0], [1.0, -1.0]], [1.0, 2.0])
+    assert got == pytest.approx(10 * EPS * 3 * np.sqrt(2), rel=1e-15)
