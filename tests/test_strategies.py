@@ -8,7 +8,12 @@ from hypothesis import strategies as st
 
 from checks import strategies as gs
 from checks.numeric import eigendirections
-from checks.simulate import eigenvalue_tolerance, least_squares_quadratic, validate_quadratic
+from checks.simulate import (
+    eigenvalue_tolerance,
+    least_squares_b_rounding,
+    least_squares_quadratic,
+    validate_quadratic,
+)
 
 FAST = settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -103,7 +108,8 @@ def test_least_squares_problems(problem):
     N, D = problem.Phi.shape
     assert 1 <= N <= 8 and 1 <= D <= 6 and problem.t.shape == (N,)
     A, b, _ = least_squares_quadratic(problem.Phi, problem.t)
-    assert "drift" not in eigendirections(A, b, None, problem.alpha).cases  # b = -Phi^T t / N is in range(A)
+    b_tol = least_squares_b_rounding(problem.Phi, problem.t)  # b = -Phi^T t / N is in range(A) up to its rounding
+    assert "drift" not in eigendirections(A, b, None, problem.alpha, b_tol).cases
 
 
 @FAST
