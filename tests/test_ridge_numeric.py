@@ -73,3 +73,20 @@ def test_properties_registered_and_pass():
     assert {r.name for r in results} == names
     failed = [(r.name, r.counterexample) for r in results if not r.passed]
     assert not failed, failed
+
+
+@pytest.mark.parametrize("derivation_id", ["ridge.solution", "ridge.limit"])
+def test_evaluator_computes_the_verified_result(derivation_id):
+    """The float64 path evaluates exactly the right-hand side that the derivation proved
+    (instantiated exactly with SymPy, then compared)."""
+    from derive.catalogue import get
+    from derive.notation import D, N, Phi, lam, tt
+    from derive.verify import explicit
+
+    result = get(derivation_id).result
+    P, t = sp.Matrix(WIDE), sp.Matrix(T_WIDE)
+    lam_value = sp.Rational(1, 7)
+    exact = explicit(result.rhs.xreplace({Phi: sp.ImmutableMatrix(P), tt: sp.ImmutableMatrix(t), N: 3, D: 3, lam: lam_value}))
+    path = ridge_path(np.array(WIDE, float), np.array(T_WIDE, float), "mean")
+    got = path.weights([float(lam_value)])[0] if derivation_id == "ridge.solution" else path.limit()
+    assert np.allclose(got, np.array(exact, float).ravel(), rtol=0, atol=100 * EPS)
