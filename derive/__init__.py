@@ -21,12 +21,12 @@ from .derivation import (
     Step,
 )
 from .latex import latex, render_derivation, render_document
-from .matrices import Pinv
+from .matrices import MatExp, Pinv
 from .verify import verify, verify_claim
 
 __all__ = [
     "catalogue", "get", "ids",
     "Assumptions", "Certificate", "Definition", "Derivation", "Equivalent", "Holds", "Identity",
     "Recurrence", "Refuted", "Source", "Step",
-    "latex", "render_derivation", "render_document", "Pinv", "verify", "verify_claim",
+    "latex", "render_derivation", "render_document", "MatExp", "Pinv", "verify", "verify_claim",
 ]
