@@ -44,6 +44,10 @@ class Task:
     spec: str = ""  # the spec's fingerprint, part of each result's id
 
 
+def _verdict(task: Task, verdict: str, feedback: str) -> dict[str, Any]:
+    return result(task.student, task.question, task.answer, verdict, feedback, spec=task.spec)
+
+
 def _vm_bytes() -> int:
     try:
         with open("/proc/self/statm") as fh:
@@ -65,15 +69,12 @@ def _child(task: Task, conn: Any, memory_mb: int) -> None:
         try:
             out = task.grade()
         except MemoryError:
-            out = result(task.student, task.question, task.answer, "timeout", spec=task.spec, feedback=
-                         f"evaluating this answer needs more than the memory limit ({memory_mb} MB)")
+            out = _verdict(task, "timeout", f"evaluating this answer needs more than the memory limit ({memory_mb} MB)")
         except RecursionError:
-            out = result(task.student, task.question, task.answer, "invalid", spec=task.spec, feedback=
-                         "answer is nested too deeply to evaluate")
+            out = _verdict(task, "invalid", "answer is nested too deeply to evaluate")
         except Exception as exc:  # noqa: BLE001 - reported as a grader error, never lost
             tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            out = result(task.student, task.question, task.answer, "error", spec=task.spec, feedback=
-                         f"internal grader error: {tb}")
+            out = _verdict(task, "error", f"internal grader error: {tb}")
         conn.send(out)
     except MemoryError:
         code = 3
@@ -134,19 +135,16 @@ def _loop(ctx: Any, pending: Iterator[Task], running: dict, jobs: int, memory_mb
                 except (EOFError, OSError):
                     proc.join(1)
                     code = proc.exitcode
-                    if code == 3 or code == -9 and now < deadline:
+                    if code == 3 or (code == -signal.SIGKILL and now < deadline):  # MemoryError / OOM killer
                         why = "the worker ran out of memory"
-                        out = result(task.student, task.question, task.answer, "timeout", spec=task.spec, feedback=why)
+                        out = _verdict(task, "timeout", why)
                     elif code is not None and code < 0 and -code == signal.SIGXCPU:
-                        out = result(task.student, task.question, task.answer, "timeout", spec=task.spec, feedback=
-                                     f"grading exceeded the CPU time limit ({task.timeout:g} s)")
+                        out = _verdict(task, "timeout", f"grading exceeded the CPU time limit ({task.timeout:g} s)")
                     else:
-                        out = result(task.student, task.question, task.answer, "error", spec=task.spec, feedback=
-                                     f"the grading worker died without a result (exit code {code})")
+                        out = _verdict(task, "error", f"the grading worker died without a result (exit code {code})")
             elif now >= deadline:
                 proc.kill()
-                out = result(task.student, task.question, task.answer, "timeout", spec=task.spec, feedback=
-                             f"grading took longer than {task.timeout:g} s; the worker was stopped")
+                out = _verdict(task, "timeout", f"grading took longer than {task.timeout:g} s; the worker was stopped")
             if out is None:
                 continue
             proc.join(5)
