@@ -109,7 +109,7 @@ def prediction_coefficient_expressions(X_=X, y_=y, x_star=xs, t_=t):
 # -- exact public function --------------------------------------------------------------------
 
 
-def affine_gaussian(B_value, c_value, mu_value, Sigma_value) -> tuple[sp.Matrix, sp.Matrix]:
+def affine_gaussian(B, c, mu, Sigma) -> tuple[sp.Matrix, sp.Matrix]:
     """Mean and covariance of :math:`\\mathbf{B}\\mathbf{z} + \\mathbf{c}` for
     :math:`\\mathbf{z} \\sim \\mathcal{N}(\\boldsymbol\\mu, \\boldsymbol\\Sigma)`, exactly
     (000 appendix, "Affine transformations of normal distributions"; ``gaussian.affine``):
@@ -125,7 +125,7 @@ def affine_gaussian(B_value, c_value, mu_value, Sigma_value) -> tuple[sp.Matrix,
     >>> mean, cov
     (Matrix([[2]]), Matrix([[5]]))
     """
-    Bm, c_, m_, S = (sp.Matrix(v) for v in (B_value, c_value, mu_value, Sigma_value))
+    Bm, c_, m_, S = (sp.Matrix(v) for v in (B, c, mu, Sigma))
     if S.rows != S.cols or S != S.T:
         raise ValueError(f"Sigma must be a symmetric square matrix; got a {S.rows}x{S.cols} matrix {S.tolist()}")
     if S.is_positive_semidefinite is False:

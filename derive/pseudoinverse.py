@@ -221,7 +221,7 @@ def _lam_value(lam_value) -> Basic:
     return value
 
 
-def ridge_solution(Phi_value, t_value, lam_value, scale: Scale = "mean") -> sp.Matrix:
+def ridge_solution(Phi, t, lam, scale: Scale = "mean") -> sp.Matrix:
     """The ridge minimiser :math:`\\mathbf{w}_\\lambda`, exactly (001 §2.4; ``ridge.solution``).
 
     ``scale="mean"`` (001's convention):
@@ -245,15 +245,15 @@ def ridge_solution(Phi_value, t_value, lam_value, scale: Scale = "mean") -> sp.M
     """
     if scale not in ("mean", "sum"):
         raise ValueError(f"scale must be 'mean' (1/(2N)) or 'sum' (1/2); got {scale!r}")
-    P, y = _as_matrix(Phi_value, "Phi"), _as_matrix(t_value, "t")
+    P, y = _as_matrix(Phi, "Phi"), _as_matrix(t, "t")
     _check_ls(P, y)
-    lv = _lam_value(lam_value)
+    lv = _lam_value(lam)
     factor = P.rows if scale == "mean" else 1
     M = P.T * P + factor * lv * sp.eye(P.cols)
     return (M.LUsolve(P.T * y)).applyfunc(sp.simplify)
 
 
-def ridge_limit(Phi_value, t_value) -> sp.Matrix:
+def ridge_limit(Phi, t) -> sp.Matrix:
     """:math:`\\lim_{\\lambda\\to0^+}\\mathbf{w}_\\lambda = \\Phi^\\dagger\\mathbf{t}`, exactly (001 §2.4; ``ridge.limit``).
 
     The same for both loss scales (rescaling λ does not move the limit); it is the
@@ -265,12 +265,12 @@ def ridge_limit(Phi_value, t_value) -> sp.Matrix:
     [1/2],
     [1/2]])
     """
-    P, y = _as_matrix(Phi_value, "Phi"), _as_matrix(t_value, "t")
+    P, y = _as_matrix(Phi, "Phi"), _as_matrix(t, "t")
     _check_ls(P, y)
     return P.pinv() * y
 
 
-def ridge_step_size_bound(Phi_value, lam_value, scale: Scale = "mean") -> Basic:
+def ridge_step_size_bound(Phi, lam, scale: Scale = "mean") -> Basic:
     """The largest stable step of GD on the ridge objective: GD converges to
     :math:`\\mathbf{w}_\\lambda` iff :math:`0 < \\alpha < 2/(\\tilde a_{\\max} + \\lambda)`
     (001 §2.2 A2 applied to §2.4; ``ridge.implicit_regularisation``).
@@ -283,8 +283,8 @@ def ridge_step_size_bound(Phi_value, lam_value, scale: Scale = "mean") -> Basic:
     """
     if scale not in ("mean", "sum"):
         raise ValueError(f"scale must be 'mean' (1/(2N)) or 'sum' (1/2); got {scale!r}")
-    P = _as_matrix(Phi_value, "Phi")
-    lv = _lam_value(lam_value)
+    P = _as_matrix(Phi, "Phi")
+    lv = _lam_value(lam)
     A_ = P.T * P / (P.rows if scale == "mean" else 1)
     eigs = [sp.simplify(e) for e in A_.eigenvals()]
     top = sp.Max(*eigs) if eigs else sp.Integer(0)
