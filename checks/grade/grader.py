@@ -16,7 +16,7 @@ from typing import Any
 
 import sympy as sp
 
-from .equivalence import compare
+from .equivalence import compare, relation_to_set
 from .parse import DomainAnswerError, ParseError, display_latex, parse_answer, parse_label
 from .spec import Question, _unwrap
 
@@ -70,6 +70,12 @@ def grade_answer(q: Question, text: str, student: str = "") -> dict[str, Any]:
         shown = display_latex(text, ref.scope, ref.expect)
         if shown:
             parsed.latex = shown + r" \;=\; " + parsed.latex if len(parsed.latex) < 200 else shown
+    if ref.variable is not None and parsed.shape == "relation" and not isinstance(parsed.value, sp.Equality):
+        try:  # show a condition on the variable as the set it describes
+            shown_set = relation_to_set(parsed.value, ref.variable)
+            parsed.latex = f"{sp.latex(ref.variable)} \\in {sp.latex(shown_set)}"
+        except Exception:  # noqa: BLE001 - display only
+            pass
     value = _unwrap(parsed.value, ref.value)
     cmp = compare(value, ref.value, ref.domain, q.tolerance, ref.variable)
     if cmp.equal:
