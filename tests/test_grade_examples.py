@@ -55,3 +55,7 @@ def test_class_grades_as_expected(problem_set):
     assert "minimum-norm" in got[("ben", "3")]["feedback"]
     assert "did you mean `alpha`" in got[("dan", "5")]["feedback"]
     assert got[("ben", "5")]["counterexample"]["at"].keys() == {"alpha", "k"}
+    # what was read is shown in LaTeX: sets as sets, formulas as written
+    assert got[("ada", "4")]["interpreted_as"] == r"\alpha \in \left(0, \frac{1}{2}\right)"
+    assert got[("ada", "1")]["interpreted_as"] == r"\frac{2}{5}"
+    assert got[("dan", "3")]["interpreted_as"].startswith(r"\left(\mathbf{I} - \mathbf{A}^{\dagger} \mathbf{A}\right)")
