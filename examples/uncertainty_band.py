@@ -53,7 +53,12 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("-o", "--output", default="uncertainty_band.png", help="PNG file to write")
     args = parser.parse_args(argv)
     xg, mean, sd, ls = band()
-    fig, axes = plt.subplots(2, 3, figsize=(12, 7), sharex=True, sharey=True)
+    fig = plt.figure(figsize=(15, 7))
+    grid = fig.add_gridspec(2, 4, width_ratios=[1, 1, 1, 1.15])
+    axes = np.array([[fig.add_subplot(grid[r, c]) for c in range(3)] for r in range(2)])
+    for ax in axes.ravel()[1:]:
+        ax.sharex(axes[0, 0])
+        ax.sharey(axes[0, 0])
     for ax, t, mu, s in zip(axes.ravel(), TIMES, mean, sd, strict=True):
         ax.fill_between(xg, mu - 2 * s, mu + 2 * s, color="tab:blue", alpha=0.25, label="mean ± 2 sd")
         ax.plot(xg, mu, color="tab:blue", label="mean prediction")
@@ -67,6 +72,19 @@ def main(argv: list[str] | None = None) -> Path:
     for ax in axes[:, 0]:
         ax.set_ylabel("f(x, t)")
     axes[0, 0].legend(loc="upper left", fontsize=8)
+    # the standard deviation over time at a few inputs (log time axis)
+    side = fig.add_subplot(grid[:, 3])
+    ts = np.logspace(-2, 2, 200)
+    for x in (0.0, 0.5, 1.0):
+        _, _, s_t, _ = band(ts, [x])
+        side.plot(ts, s_t[:, 0], label=f"x = {x:g}")
+    side.set_xscale("log")
+    side.set_yscale("log")
+    side.set_xlabel("t")
+    side.set_ylabel("sd of f(x, t)")
+    side.set_title("predictive sd over training")
+    side.grid(alpha=0.3, which="both")
+    side.legend(fontsize=8)
     fig.suptitle(
         "Gradient flow on $\\frac{1}{2}\\|Xw - y\\|^2$ (000's three points), $w_0 \\sim N((-0.05, -0.4), 0.1^2 I)$:\n"
         "the predictive band shrinks onto the least-squares line"
