@@ -214,7 +214,7 @@ class Builder:
         """An exact number from its decimal text (``0.4`` is 2/5, ``1e-3`` is 1/1000)."""
         self.tick()
         t = text.strip()
-        if not re.fullmatch(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", t):
+        if not re.fullmatch(r"([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", t):
             raise ParseError(f"`{t}` is not a plain decimal number", column)
         mant = re.split(r"[eE]", t)[0]
         if len(mant.replace(".", "")) > 400:
