@@ -16,7 +16,16 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .derivation import Assumptions, Definition, Derivation, Holds, Identity, Recurrence, Source, Step
+from .derivation import (
+    Assumptions,
+    Definition,
+    Derivation,
+    Holds,
+    Identity,
+    Recurrence,
+    Source,
+    Step,
+)
 from .matrices import Pinv
 from .notation import (
     A,

@@ -312,7 +312,7 @@ def render_step(step: Step, previous: Step | None = None) -> tuple[list[str], st
         shifted, first = _shift(c.name, c.index), _initial(c.name, c.index)
         lines = [
             rf"{latex(shifted)} &= {latex(c.update_expression())},\qquad {latex(first)} = {latex(c.initial)}",
-            rf"\implies " + _relation(latex(c.name), "=", latex(c.solution)),
+            r"\implies " + _relation(latex(c.name), "=", latex(c.solution)),
         ]
         return lines, _reason(step, "; the recurrence, then its solution, by induction on $" + latex(c.index) + "$")
     if isinstance(c, Refuted):
