@@ -159,17 +159,15 @@ def loss_gap_expression() -> sp.Basic:
     r"""One eigendirection's share of the excess loss along GD, from the derivation
     ``gd.loss_decay`` (001 §2.3): :math:`\frac{\tilde a_j}{2}(1-\alpha\tilde a_j)^{2k}
     (\tilde w_j^{(0)}-\tilde w_{\star j})^2`, with :math:`\tilde w_{\star j}=-\tilde b_j/\tilde a_j`
-    substituted; valid for :math:`\tilde a_j>0`.  Taken from the first step of that
-    derivation whose right-hand side is a scalar in ``a_j, alpha, k, wt0_j, wstar_j``."""
+    substituted; valid for :math:`\tilde a_j>0`.  Read from the step labelled
+    ``coordinate_gap`` of that derivation."""
     import derive
     from derive import notation as n
 
-    wanted = {n.a_j, n.alpha, n.k, n.wt0_j, n.wstar_j}
-    for step in derive.get("gd.loss_decay", verified=False).steps:
-        claim = step.claim
-        if isinstance(claim, Identity) and not claim.rhs.atoms(sp.MatrixSymbol) and claim.rhs.free_symbols == wanted:
-            return claim.rhs.subs(n.wstar_j, -n.bt_j / n.a_j)
-    raise LookupError("gd.loss_decay has no per-direction step a_j/2 (1 - alpha a_j)^(2k) (w0_j - w*_j)^2")
+    claim = derive.get("gd.loss_decay", verified=False).step("coordinate_gap").claim
+    if not isinstance(claim, Identity):
+        raise TypeError(f"gd.loss_decay's coordinate_gap step must be an Identity; got {type(claim).__name__}")
+    return claim.rhs.subs(n.wstar_j, -n.bt_j / n.a_j)
 
 
 def _label_name(sym: sp.Basic) -> str:

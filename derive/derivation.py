@@ -222,6 +222,8 @@ class Step:
     reason: str
     given: Assumptions | None = None
     certificate: Certificate | None = None
+    label: str = ""
+    """A stable handle for code that reads this step (``Derivation.step(label)``)."""
 
     @property
     def verified(self) -> bool:
@@ -268,6 +270,14 @@ class Derivation:
     @property
     def all_steps(self) -> Sequence[Step]:
         return [*self.steps, *self.source_claims]
+
+    def step(self, label: str) -> Step:
+        """The step with this label; ``KeyError`` naming the labels there are."""
+        for s in self.all_steps:
+            if s.label == label:
+                return s
+        known = [s.label for s in self.all_steps if s.label]
+        raise KeyError(f"derivation {self.id!r} has no step labelled {label!r}; labels: {known}")
 
     @property
     def verified(self) -> bool:

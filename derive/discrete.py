@@ -209,6 +209,7 @@ def loss_decay() -> Derivation:
             Identity(Jc(wstar_j + (1 - alpha * a_j) ** k * (wt0_j - wstar_j)) - Jc(wstar_j), a_j / 2 * (1 - alpha * a_j) ** (2 * k) * (wt0_j - wstar_j) ** 2),
             "along the iterates (gd.coordinate_recurrence): decay by $(1 - \\alpha\\tilde a_j)^{2k}$",
             given=positive,
+            label="coordinate_gap",
         ),
         Step(
             Identity(Jm(wk) - Jm(winf), (w0 - winf).T * (I - alpha * A) ** (2 * k) * A * (w0 - winf) / 2),
