@@ -166,13 +166,16 @@ class Fields:
             raise SpecError(f"{w}: must be square; got a {m.shape[0]}×{m.shape[1]} matrix")
         if (symmetric or psd) and m != m.T:
             raise SpecError(f"{w}: must be symmetric; got {m.tolist()}")
-        if psd:
-            for e in m.eigenvals():
-                if sp.N(e, 30) < -sp.Rational(1, 10**25):
-                    raise SpecError(
-                        f"{w}: must be symmetric positive semidefinite; got a "
-                        f"{m.shape[0]}×{m.shape[1]} matrix with eigenvalue {sp.nsimplify(e)}"
-                    )
+        if psd and m.is_positive_semidefinite is not True:  # exact test (no eigenvalue formulas)
+            import numpy as np
+
+            low = float(np.linalg.eigvalsh(np.array(m.tolist(), dtype=float)).min())
+            guess = sp.nsimplify(low, tolerance=1e-12, rational=True)
+            shown = guess if guess.q <= 1000 else f"{low:.6g}"
+            raise SpecError(
+                f"{w}: must be symmetric positive semidefinite; got a "
+                f"{m.shape[0]}×{m.shape[1]} matrix with eigenvalue {shown}"
+            )
         return m
 
     def vector(self, key: str, length: int | None = None) -> sp.Matrix:
