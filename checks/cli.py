@@ -234,12 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_check)
 
-    try:
-        from checks.grade.cli import add_parser as add_grade
-    except ImportError:
-        add_grade = None
-    if add_grade is not None:
-        add_grade(sub)
+    from checks.grade.cli import add_parser as add_grade
+
+    add_grade(sub)
     return parser
 
 
@@ -251,6 +248,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gdflow: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (gdflow ... | head): stop quietly, as other tools do
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
