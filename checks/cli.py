@@ -182,12 +182,17 @@ def cmd_derive(args) -> int:
 def cmd_check(args) -> int:
     from checks.properties import format_results, run_checks
 
+    tty = sys.stderr.isatty()
+
     def progress(name, done, total):
-        if sys.stderr.isatty():
-            print(f"\r  {name}: {done}/{total}", end="", file=sys.stderr, flush=True)
+        if done == total:
+            return
+        line = f"[{done + 1}/{total}] {name} ({args.examples} examples)"
+        # on a terminal one line is rewritten; in a log each property gets its own line
+        print(f"\r\033[K{line}" if tty else line, end="" if tty else "\n", file=sys.stderr, flush=True)
 
     results = run_checks(args.k, args.examples, args.seed, progress)
-    if sys.stderr.isatty():
+    if tty:
         print(file=sys.stderr)
     if not results:
         print(f"gdflow check: no property matches {args.k!r}", file=sys.stderr)
