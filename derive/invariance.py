@@ -14,38 +14,29 @@ from __future__ import annotations
 import sympy as sp
 
 from .derivation import Assumptions, Definition, Derivation, Identity, Refuted, Source, Step
-from .notation import A, Q, T, alpha, b, eps, s, v, w
+from .notation import A, Q, T, alpha, eps, s, v, w
+from .quadratic import gradient_expr, objective_expr
 
 __all__ = ["rigid_invariance", "DERIVATIONS"]
 
 SOURCE = "001_76f73b0c2cfaffb7.txt"
 
 
-def _J(x):
-    """J(x) = ½xᵀAx + bᵀx + c as a 1×1 matrix expression (quadratic.gradient)."""
-    return (x.T * A * x) / 2 + b.T * x + sp.MatrixSymbol("c", 1, 1)
-
-
-def _grad(x):
-    """∇J(x) = A x + b (quadratic.gradient)."""
-    return A * x + b
-
-
 def rigid_invariance() -> Derivation:
     """``gd.rigid_invariance``: T(GD step) = GD step of J̃ at T(w) for rigid T (001 eq 6–8)."""
     wt = sp.MatrixSymbol("w~", *w.shape)
-    step_w = w - alpha * _grad(w)
-    grad_tilde = Q.T * _grad(Q * wt + s)
+    step_w = w - alpha * gradient_expr(w)
+    grad_tilde = Q.T * gradient_expr(Q * wt + s)
     coords = Assumptions(definitions={wt: Q.T * (w - s)})
     general = Assumptions(matrices={T: "invertible"}, definitions={wt: T.I * (w - s)})
     steps = [
         Step(Definition(wt, Q.T * (w - s)), "the rigid change of coordinates $\\mathcal{T}$ (eq 6); its inverse is $Q\\tilde w + s$ (eq 7)"),
         Step(Identity(Q * (Q.T * (w - s)) + s, w), "$\\mathcal{T}^{-1}(\\mathcal{T}(w)) = w$ since $QQ^T = I$"),
         Step(
-            Identity(_J(Q * (wt + eps * v) + s), _J(Q * wt + s) + eps * v.T * grad_tilde + eps**2 / 2 * (v.T * Q.T * A * Q * v)),
+            Identity(objective_expr(Q * (wt + eps * v) + s), objective_expr(Q * wt + s) + eps * v.T * grad_tilde + eps**2 / 2 * (v.T * Q.T * A * Q * v)),
             "chain rule for $\\tilde J(\\tilde w) = J(Q\\tilde w + s)$ (eq 8): the $\\epsilon$ coefficient along v gives $\\nabla\\tilde J(\\tilde w) = Q^T \\nabla J(Q\\tilde w + s)$",
         ),
-        Step(Identity(grad_tilde, Q.T * _grad(w)), "at $\\tilde w = \\mathcal{T}(w)$ the transformed gradient is $Q^T\\nabla J(w)$", given=coords),
+        Step(Identity(grad_tilde, Q.T * gradient_expr(w)), "at $\\tilde w = \\mathcal{T}(w)$ the transformed gradient is $Q^T\\nabla J(w)$", given=coords),
         Step(
             Identity(wt - alpha * grad_tilde, Q.T * (step_w - s)),
             "inductive step: a GD step on $\\tilde J$ from $\\mathcal{T}(w^{(k)})$ lands on $\\mathcal{T}(w^{(k+1)})$; with $\\tilde w^{(0)} = \\mathcal{T}(w^{(0)})$, induction gives $\\tilde w^{(k)} = \\mathcal{T}(w^{(k)})$",
@@ -55,7 +46,7 @@ def rigid_invariance() -> Derivation:
     source_claims = []
     counter = [
         Step(
-            Refuted(wt - alpha * T.T * _grad(T * wt + s), T.I * (step_w - s)),
+            Refuted(wt - alpha * T.T * gradient_expr(T * wt + s), T.I * (step_w - s)),
             "for a general invertible T, with $\\mathcal{T}(w) = T^{-1}(w - s)$, the chain rule gives $T^T\\nabla J$ and the step no longer maps to $\\mathcal{T}(w^{(k+1)})$ (the hint after eq 8)",
             given=general,
         )

@@ -24,6 +24,8 @@ __all__ = [
     "gradient",
     "hessian",
     "gd_step",
+    "objective_expr",
+    "gradient_expr",
     "FixedPoints",
     "fixed_points",
     "DERIVATIONS",
@@ -141,9 +143,15 @@ def fixed_points(A_value, b_value) -> FixedPoints:
 # -- derivations -------------------------------------------------------------------------------
 
 
-def _J(x):
-    """J at the vector expression x, as a 1x1 matrix expression."""
+def objective_expr(x):
+    """:math:`J(x) = \\tfrac12 x^\\top A x + b^\\top x + c` at a vector expression x, as a 1×1
+    matrix expression in the symbols of :mod:`derive.notation` (001 eq 4)."""
     return (x.T * A * x) / 2 + b.T * x + sp.MatrixSymbol("c", 1, 1)
+
+
+def gradient_expr(x):
+    """:math:`\\nabla J(x) = A x + b` at a vector expression x (001 eq 10; ``quadratic.gradient``)."""
+    return A * x + b
 
 
 def least_squares() -> Derivation:
@@ -180,11 +188,11 @@ def least_squares() -> Derivation:
 
 def gradient_derivation() -> Derivation:
     """``quadratic.gradient``: ∇J = Aw + b, Hessian A, the GD update, fixed points = critical points."""
-    grad = A * w + b
+    grad = gradient_expr(w)
     steps = [
-        Step(Definition(sp.MatrixSymbol("J(w)", 1, 1), _J(w)), "a convex quadratic, A symmetric PSD (eq 4)"),
+        Step(Definition(sp.MatrixSymbol("J(w)", 1, 1), objective_expr(w)), "a convex quadratic, A symmetric PSD (eq 4)"),
         Step(
-            Identity(_J(w + eps * v), _J(w) + eps * v.T * grad + eps**2 / 2 * (v.T * A * v)),
+            Identity(objective_expr(w + eps * v), objective_expr(w) + eps * v.T * grad + eps**2 / 2 * (v.T * A * v)),
             "expand along a direction v: the $\\epsilon$ coefficient is $v^T \\nabla J(w)$, the $\\epsilon^2/2$ coefficient $v^T \\nabla^2 J\\, v$; so $\\nabla J = Aw + b$ and $\\nabla^2 J = A$ (eq 10)",
         ),
         Step(Identity(w - alpha * grad, (I - alpha * A) * w - alpha * b), "the GD update (eq 5, 9)"),
