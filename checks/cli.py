@@ -201,6 +201,16 @@ def cmd_check(args) -> int:
     return 0 if all(r.passed for r in results) else 1
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number; got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1; got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gdflow",
@@ -234,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
         "gradient descent / gradient flow. Shrunk counterexamples are printed as matrices.",
     )
     p.add_argument("-k", metavar="PATTERN", default=None, help="only properties whose name contains PATTERN")
-    p.add_argument("--examples", type=int, default=100, help="hypothesis examples per property (default 100)")
+    p.add_argument("--examples", type=_positive, default=100, help="hypothesis examples per property (default 100)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0); the same seed gives the same run")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_check)

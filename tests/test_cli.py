@@ -52,3 +52,13 @@ def test_derive_needs_ids_or_all():
 def test_help_teaches():
     proc = run("--help")
     assert proc.returncode == 0 and "gdflow derive --all -o derivations.pdf" in proc.stdout
+
+
+def test_check_rejects_zero_examples():
+    proc = run("check", "--examples", "0")
+    assert proc.returncode == 2 and "must be at least 1; got 0" in proc.stderr
+
+
+def test_check_unknown_pattern():
+    proc = run("check", "-k", "no-such-property")
+    assert proc.returncode == 2 and "no property matches" in proc.stderr
