@@ -129,15 +129,6 @@ def _sympify_fields(obj, *names: str) -> None:
 class Claim:
     """Base class of claims; subclasses are frozen dataclasses holding SymPy objects."""
 
-    def symbols(self) -> set[Basic]:
-        """Free symbols and matrix symbols of the claim."""
-        out: set[Basic] = set()
-        for value in self.__dict__.values():
-            if isinstance(value, Basic):
-                out |= value.free_symbols
-                out |= set(value.atoms(sp.MatrixSymbol))
-        return out
-
 
 @dataclass(frozen=True)
 class Identity(Claim):

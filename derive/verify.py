@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 
 import sympy as sp
 from sympy import Basic, ImmutableMatrix
@@ -601,10 +600,3 @@ def verify(derivation: Derivation, *, seed: int = 0, instances: int = DEFAULT_IN
         assume = derivation.assumptions.merged(step.given)
         step.certificate = verify_claim(step.claim, assume, seed=seed * 1000 + i, instances=instances)
     return derivation
-
-
-def uncertified(derivation: Derivation) -> Derivation:
-    """A copy of ``derivation`` with every certificate removed (for re-verification in tests)."""
-    steps = [replace(s, certificate=None) for s in derivation.steps]
-    source_claims = [replace(s, certificate=None) for s in derivation.source_claims]
-    return replace(derivation, steps=steps, source_claims=source_claims)
