@@ -250,7 +250,6 @@ class Derivation:
     summary: str = ""
     result: Claim | None = None
     source_claims: list[Step] = field(default_factory=list)
-    symbols: Mapping[str, Basic] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.steps:

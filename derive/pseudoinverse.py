@@ -405,7 +405,6 @@ def ridge_solution_derivation() -> Derivation:
         steps=steps,
         source_claims=source_claims,
         result=Identity(w_lam, _W_LAM),
-        symbols={"w_lambda": w_lam, "Phi": Phi, "t": tt, "lambda": lam, "N": N},
         summary="With the mean loss scale the ridge minimiser is $(\\Phi^T\\Phi + N\\lambda I)^{-1}\\Phi^T t$; the source's formula without N minimises the sum-scale loss, i.e. uses $\\lambda/N$.",
     )
 
