@@ -186,16 +186,10 @@ def latex(expr) -> str:
     return _PRINTER.doprint(expr)
 
 
-def _shift(name: sp.Basic, index: sp.Basic) -> sp.Basic:
-    """``w^(k)`` -> ``w^(k+1)`` for printing a recurrence."""
-    text = str(name).replace(f"^({index})", f"^({index}+1)")
-    if isinstance(name, sp.MatrixSymbol):
-        return sp.MatrixSymbol(text, *name.shape)
-    return sp.Symbol(text)
-
-
-def _initial(name: sp.Basic, index: sp.Basic) -> sp.Basic:
-    text = str(name).replace(f"^({index})", "^(0)")
+def _at(name: sp.Basic, index: sp.Basic, superscript: str) -> sp.Basic:
+    """The iterate ``name`` (``w^(k)``) at another superscript (``w^(k+1)``, ``w^(0)``), for
+    printing a recurrence."""
+    text = str(name).replace(f"^({index})", f"^({superscript})")
     if isinstance(name, sp.MatrixSymbol):
         return sp.MatrixSymbol(text, *name.shape)
     return sp.Symbol(text)
@@ -309,7 +303,7 @@ def render_step(step: Step, previous: Step | None = None) -> tuple[list[str], st
     if isinstance(c, Equivalent):
         return [rf"{latex(c.left)} &\iff {latex(c.right)}"], _reason(step)
     if isinstance(c, Recurrence):
-        shifted, first = _shift(c.name, c.index), _initial(c.name, c.index)
+        shifted, first = _at(c.name, c.index, f"{c.index}+1"), _at(c.name, c.index, "0")
         lines = [
             rf"{latex(shifted)} &= {latex(c.update_expression())},\qquad {latex(first)} = {latex(c.initial)}",
             r"\implies " + _relation(latex(c.name), "=", latex(c.solution)),
