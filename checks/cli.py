@@ -29,6 +29,12 @@ as unverified and makes the command exit 1.
 """
 
 
+def _usage_error(message: str) -> None:
+    """Print ``message`` to stderr and exit with status 2, as argparse does for usage errors."""
+    print(message, file=sys.stderr)
+    raise SystemExit(2)
+
+
 def _ids(requested: list[str], everything: bool) -> list[str]:
     from derive import ids
 
@@ -36,12 +42,12 @@ def _ids(requested: list[str], everything: bool) -> list[str]:
     if everything:
         return known
     if not requested:
-        raise SystemExit("gdflow derive: name derivation ids or pass --all (gdflow list shows the ids)")
+        _usage_error("gdflow derive: name derivation ids or pass --all (gdflow list shows the ids)")
     for r in requested:
         if r not in known:
             close = difflib.get_close_matches(r, known, n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else "; gdflow list shows the ids"
-            raise SystemExit(f"gdflow derive: no derivation with id {r!r}{hint}")
+            _usage_error(f"gdflow derive: no derivation with id {r!r}{hint}")
     return requested
 
 
@@ -143,7 +149,7 @@ def cmd_derive(args) -> int:
         fmt = {".tex": "latex", ".pdf": "pdf", ".md": "markdown", ".json": "json"}.get(out_path.suffix, "text")
     fmt = fmt or "text"
     if fmt == "pdf" and out_path is None:
-        raise SystemExit("gdflow derive: a PDF needs -o FILE.pdf")
+        _usage_error("gdflow derive: a PDF needs -o FILE.pdf")
     ds = []
     start = time.perf_counter()
     for i, id_ in enumerate(wanted, 1):

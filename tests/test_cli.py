@@ -41,12 +41,12 @@ def test_derive_output_follows_suffix(tmp_path, suffix, marker):
 
 def test_unknown_id_suggests():
     proc = run("derive", "gd.closed_from")
-    assert proc.returncode != 0 and "did you mean gd.closed_form" in proc.stderr
+    assert proc.returncode == 2 and "did you mean gd.closed_form" in proc.stderr
 
 
 def test_derive_needs_ids_or_all():
     proc = run("derive")
-    assert proc.returncode != 0 and "--all" in proc.stderr
+    assert proc.returncode == 2 and "--all" in proc.stderr
 
 
 def test_help_teaches():
