@@ -10,24 +10,29 @@ reference, the scope of names an answer may use, the admissible domain of its sy
 *mutants*: typical wrong answers (a sign flip in the update, a dropped ½, the minimum-norm
 solution where the start matters...) each with the explanation given when an answer matches.
 
-Reference computations come from ``derive/`` where the function exists; the functions marked
-``LOCAL`` below are stand-ins until the corresponding ``derive`` function lands.
+Reference computations come from ``derive/``.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import sympy as sp
 
+from derive.discrete import closed_form_iterate, limit_point, loss_after
+from derive.eigencases import convergence_condition, step_size_case
+from derive.function_space import parameter_evolution, residual_evolution
+from derive.gaussian import affine_gaussian
+from derive.pseudoinverse import ridge_limit, ridge_solution
+from derive.quadratic import gd_step
+
 from .equivalence import Comparison, Domain, compare, relation_to_set
 from .fields import Fields, SpecError
 from .parse import Scope
 
-__all__ = ["Reference", "Kind", "KINDS", "COMMON_KEYS", "STEP_LABELS", "reference_sources"]
+__all__ = ["Reference", "Kind", "KINDS", "COMMON_KEYS", "STEP_LABELS"]
 
 COMMON_KEYS = {"id", "kind", "prompt", "expected", "tolerance", "feedback", "assume", "timeout", "points"}
 
@@ -44,7 +49,6 @@ class Reference:
     labels: dict[str, list[str]] | None = None
     mutants: list[tuple[Any, str]] = field(default_factory=list)
     explain: Callable[[Any, Comparison], list[str]] | None = None
-    source: str = ""
 
 
 @dataclass
@@ -56,31 +60,6 @@ class Kind:
     optional: tuple[str, ...]
     build: Callable[[Fields], Reference]
     doc: str
-
-
-# ------------------------------------------------------------------------------ derive hooks
-
-_SOURCES: dict[str, str] = {}
-
-
-def _derive(module: str, name: str) -> Callable | None:
-    """``derive.<module>.<name>`` if it exists (the lead's derivations land over time)."""
-    try:
-        mod = importlib.import_module(f"derive.{module}")
-    except Exception:  # noqa: BLE001 - a half-written derive module must not break grading
-        return None
-    return getattr(mod, name, None)
-
-
-def reference_sources() -> dict[str, str]:
-    """Which function computed each kind's reference in this process (``derive.*`` or
-    ``checks.grade.kinds`` LOCAL stand-ins)."""
-    return dict(_SOURCES)
-
-
-def _note(kind: str, src: str) -> str:
-    _SOURCES[kind] = src
-    return src
 
 
 # ------------------------------------------------------------------------------ local maths
@@ -100,30 +79,6 @@ def gd_iterates(objective: sp.Expr, variables: list[sp.Symbol], start: sp.Matrix
     return xs
 
 
-def limit_point_local(A: sp.Matrix, b: sp.Matrix, w0: sp.Matrix) -> sp.Matrix:
-    r"""LOCAL fallback for ``derive.discrete.limit_point``:
-    :math:`w^{(\infty)} = -A^\dagger b + (I - A^\dagger A)w^{(0)}` (001 eq 13–14; the
-    projection of :math:`w^{(0)}` onto the minimiser set)."""
-    Ap = A.pinv()
-    return sp.simplify(-Ap * b + (sp.eye(A.shape[0]) - Ap * A) * w0)
-
-
-def closed_form_iterate_local(A: sp.Matrix, b: sp.Matrix, w0: sp.Matrix, alpha: sp.Expr,
-                              k: sp.Expr) -> sp.Matrix:
-    r"""LOCAL fallback for ``derive.discrete.closed_form_iterate``:
-    :math:`w^{(k)} = w^{(\infty)} + (I - \alpha A)^k (w^{(0)} - w^{(\infty)})` (001 eq 13),
-    valid when :math:`b \in \operatorname{range}(A)`."""
-    winf = limit_point_local(A, b, w0)
-    M = sp.eye(A.shape[0]) - alpha * A
-    P = _matrix_power(M, k)
-    return (winf + P * (w0 - winf)).applyfunc(sp.simplify)
-
-
-def _limit_point(A: sp.Matrix, b: sp.Matrix, w0: sp.Matrix) -> sp.Matrix:
-    fn = _derive("discrete", "limit_point")
-    return sp.Matrix(fn(A, b, w0)) if fn is not None else limit_point_local(A, b, w0)
-
-
 def _matrix_power(M: sp.Matrix, k: sp.Expr) -> sp.Matrix:
     if isinstance(k, sp.Integer) or (isinstance(k, int)):
         return M ** int(k)
@@ -133,69 +88,19 @@ def _matrix_power(M: sp.Matrix, k: sp.Expr) -> sp.Matrix:
     return P * sp.diag(*[D[i, i] ** k for i in range(D.shape[0])]) * P.inv()
 
 
-def step_size_case_local(alpha: sp.Expr, a: sp.Expr, bt: sp.Expr) -> str:
-    """LOCAL fallback for ``derive.eigencases.step_size_case``: the behaviour of one
-    eigendirection by x = αã (001 §2.2, cases 1(a)–3)."""
-    if a < 0 or alpha <= 0:
-        raise ValueError(f"need a >= 0 and alpha > 0; got a = {a}, alpha = {alpha}")
-    if a == 0:
-        return "static" if bt == 0 else "drift"
-    x = alpha * a
-    for bound, below, at in ((1, "monotone", "one_step"), (2, "oscillating", "bounded_oscillation")):
-        if x < bound:
-            return below
-        if x == bound:
-            return at
-    return "divergent"
-
-
 def loss(A: sp.Matrix, b: sp.Matrix, c: sp.Expr, w: sp.Matrix) -> sp.Expr:
     r""":math:`J(w) = \tfrac12 w^\top A w + b^\top w + c` (001 eq 3)."""
     return (w.T * A * w / 2 + b.T * w)[0, 0] + c
 
 
-def flow_local(X: sp.Matrix, y: sp.Matrix, w0: sp.Matrix, t: sp.Expr, target: str) -> sp.Matrix:
-    r"""Gradient flow on :math:`L = \tfrac12\|Xw - y\|^2` (000), any rank, with :math:`K = XX^\top`:
-    :math:`w(t) = w_0 - X^\top K^\dagger (I - e^{-Kt})(Xw_0 - y)` (``derive.function_space.
-    parameter_evolution``), :math:`r(t) = e^{-Kt}(Xw_0 - y)` (``residual_evolution``),
-    predictions :math:`f = y + r`; ``target`` is ``"w"``, ``"f"`` or ``"r"``. Uses ``derive``
-    and falls back to the same formulas here (LOCAL) only if ``derive`` lacks them."""
-    par = _derive("function_space", "parameter_evolution")
-    res = _derive("function_space", "residual_evolution")
-    if par is not None and res is not None:
-        if target == "w":
-            return sp.Matrix(par(X, y, w0, t))
-        r = sp.Matrix(res(X, y, w0, t))
-        return r + y if target == "f" else r
-    N, D = X.shape
-    if t == sp.oo:
-        Xp = X.pinv()
-        w = (sp.eye(D) - Xp * X) * w0 + Xp * y
-    else:
-        K = X * X.T
-        w = w0 - X.T * K.pinv() * (sp.eye(N) - (-K * t).exp()) * (X * w0 - y)
-    tidy = sp.simplify if t.is_number else sp.expand
+def _flow(X: sp.Matrix, y: sp.Matrix, w0: sp.Matrix, t: sp.Expr, target: str) -> sp.Matrix:
+    r"""Gradient flow on :math:`L = \tfrac12\|Xw - y\|^2` (000): the parameters
+    (``derive.function_space.parameter_evolution``), the residual (``residual_evolution``) or
+    the predictions :math:`f = y + r`; ``target`` is ``"w"``, ``"f"`` or ``"r"``."""
     if target == "w":
-        return w.applyfunc(tidy)
-    f = X * w
-    return (f if target == "f" else f - y).applyfunc(tidy)
-
-
-def ridge_local(Phi: sp.Matrix, t: sp.Matrix, lam: sp.Expr | None) -> sp.Matrix:
-    r"""LOCAL fallback for ``derive.pseudoinverse.ridge_solution`` / ``ridge_limit``: the ridge solution of
-    :math:`J_\lambda = \tfrac1{2N}\|\Phi w - t\|^2 + \tfrac\lambda2\|w\|^2`,
-    :math:`w_\lambda = (\Phi^\top\Phi + N\lambda I)^{-1}\Phi^\top t`, and for ``lam=None`` its
-    limit :math:`\lim_{\lambda\to0^+} w_\lambda = \Phi^\dagger t` (001 §2.4)."""
-    if lam is None:
-        return Phi.pinv() * t
-    N, D = Phi.shape
-    return ((Phi.T * Phi + N * lam * sp.eye(D)).inv() * Phi.T * t).applyfunc(sp.simplify)
-
-
-def gaussian_affine_local(mu: sp.Matrix, Sigma: sp.Matrix, B: sp.Matrix, c: sp.Matrix) -> tuple[sp.Matrix, sp.Matrix]:
-    r"""LOCAL fallback for ``derive.gaussian.affine_gaussian``: :math:`z \sim \mathcal N(\mu, \Sigma)
-    \Rightarrow Bz + c \sim \mathcal N(B\mu + c, B\Sigma B^\top)` (000 appendix)."""
-    return B * mu + c, B * Sigma * B.T
+        return sp.Matrix(parameter_evolution(X, y, w0, t))
+    r = sp.Matrix(residual_evolution(X, y, w0, t))
+    return r + y if target == "f" else r
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -269,7 +174,6 @@ def build_expression(f: Fields) -> Reference:
     except ParseError as exc:
         raise SpecError(f"{f.where('reference')}: cannot read {text!r}: {exc.describe()}") from None
     val = parsed.value
-    _note("expression", "spec (author's reference)")
     dom = _domain(f)
     variable = None
     expect = "any"
@@ -283,8 +187,7 @@ def build_expression(f: Fields) -> Reference:
         muts = _mutants(val, dom, [(-val, "your answer has the opposite sign"),
                                    (2 * val, "your answer is twice the correct value"),
                                    (val / 2, "your answer is half the correct value")])
-    return Reference(val, f.scope, dom, expect=expect, variable=variable, mutants=muts,
-                     source="spec")
+    return Reference(val, f.scope, dom, expect=expect, variable=variable, mutants=muts)
 
 
 def build_gd_step(f: Fields) -> Reference:
@@ -309,7 +212,6 @@ def build_gd_step(f: Fields) -> Reference:
                  (lr * g, "that is the step ε∇f; the new point is the start minus it"),
                  (-lr * g, "that is the change −ε∇f; add it to the start"),
                  (start - g, "you forgot the learning rate ε")]
-        _note("gd_step", "checks.grade.kinds (definition of the update; gradient given)")
     else:
         names = f.raw("variables")
         if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
@@ -319,13 +221,10 @@ def build_gd_step(f: Fields) -> Reference:
         start = f.vector("start", len(variables))
         xs = gd_iterates(obj, variables, start, lr, steps_raw + 1)
         ref, prev = xs[steps_raw], xs[max(steps_raw - 1, 0)]
-        source = "checks.grade.kinds.gd_iterates (the update rule, any objective)"
         quad = _as_quadratic(obj, variables)
-        fn = _derive("quadratic", "gd_step")
-        if quad is not None and fn is not None:
+        if quad is not None:
             try:
-                ref = sp.Matrix(fn(quad[0], quad[1], start, lr, steps_raw))
-                source = "derive.quadratic.gd_step (objective read as 1/2 wᵀAw + bᵀw + c)"
+                ref = sp.Matrix(gd_step(quad[0], quad[1], start, lr, steps_raw))
             except ValueError:
                 pass  # e.g. a non-convex quadratic: the update rule itself decides
         grad0 = sp.Matrix([sp.diff(obj, v) for v in variables]).xreplace(dict(zip(variables, start, strict=True)))
@@ -335,13 +234,12 @@ def build_gd_step(f: Fields) -> Reference:
                  (lr * grad0 if steps_raw == 1 else None, "that is the step ε∇f; the new point is the start minus it"),
                  (prev if steps_raw > 1 else None, f"that is the point after {_n_steps(steps_raw - 1)}; the question asks for {_n_steps(steps_raw)}"),
                  (xs[steps_raw + 1], f"that is the point after {_n_steps(steps_raw + 1)}; the question asks for {_n_steps(steps_raw)}")]
-        _note("gd_step", source)
         for v in variables:
             f.scope.symbols.pop(v.name, None)  # the answer is a point: no free variables
     if len(ref) == 1:
         ref = ref[0]
         items = [(m[0] if isinstance(m, sp.MatrixBase) else m, msg) for m, msg in items]
-    return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items), source=_SOURCES["gd_step"])
+    return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items))
 
 
 def _as_quadratic(obj: sp.Expr, variables: list[sp.Symbol]) -> tuple[sp.Matrix, sp.Matrix] | None:
@@ -378,13 +276,7 @@ def build_fixed_point(f: Fields) -> Reference:
     A, b, w0 = _quadratic(f)
     if not _in_range(A, b):
         raise SpecError(f"{f.where('b')}: b is not in the range of A, so J is unbounded below and GD has no limit")
-    fn = _derive("discrete", "limit_point")
-    if fn is not None:
-        ref = sp.Matrix(fn(A, b, w0))
-        _note("fixed_point", "derive.discrete.limit_point")
-    else:
-        ref = limit_point_local(A, b, w0)
-        _note("fixed_point", "checks.grade.kinds.limit_point_local (LOCAL)")
+    ref = sp.Matrix(limit_point(A, b, w0))
     dom = _domain(f)
     Ap = A.pinv()
     singular = A.det() == 0
@@ -402,7 +294,7 @@ def build_fixed_point(f: Fields) -> Reference:
                     "closest to w⁽⁰⁾"]
         return []
 
-    return Reference(ref, f.scope, dom, mutants=muts, explain=explain, source=_SOURCES["fixed_point"])
+    return Reference(ref, f.scope, dom, mutants=muts, explain=explain)
 
 
 def build_closed_form_iterate(f: Fields) -> Reference:
@@ -426,15 +318,9 @@ def build_closed_form_iterate(f: Fields) -> Reference:
         _domain(f).intervals.setdefault(k, sp.Interval(0, sp.oo))
     else:
         raise SpecError(f"{f.where('steps')}: expected an integer or a symbol name; got {kname!r}")
-    fn = _derive("discrete", "closed_form_iterate")
-    if fn is not None:
-        ref = sp.Matrix(fn(A, b, w0, alpha, k))
-        _note("closed_form_iterate", "derive.discrete.closed_form_iterate")
-    else:
-        ref = closed_form_iterate_local(A, b, w0, alpha, k)
-        _note("closed_form_iterate", "checks.grade.kinds.closed_form_iterate_local (LOCAL)")
+    ref = sp.Matrix(closed_form_iterate(A, b, w0, alpha, k))
     dom = _domain(f)
-    winf = _limit_point(A, b, w0)
+    winf = limit_point(A, b, w0)
     n = A.shape[0]
     items = [(winf + _matrix_power(sp.eye(n) + alpha * A, k) * (w0 - winf),
               "you used (1 + αa) where the update gives (1 − αa): w ← w − α(Aw + b) multiplies the "
@@ -445,7 +331,7 @@ def build_closed_form_iterate(f: Fields) -> Reference:
               "your exponent is off by one: after k steps the error is multiplied by (I − αA)^k"),
              (_matrix_power(sp.eye(n) - alpha * A, k) * w0,
               "you left out the fixed point: w⁽ᵏ⁾ − w⁽∞⁾ = (I − αA)^k (w⁽⁰⁾ − w⁽∞⁾)")]
-    return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items), source=_SOURCES["closed_form_iterate"])
+    return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items))
 
 
 def build_loss_after(f: Fields) -> Reference:
@@ -454,17 +340,10 @@ def build_loss_after(f: Fields) -> Reference:
     ref_iter = build_closed_form_iterate(f)
     A, b = f.scope.matrices["A"], f.scope.matrices["b"]
     c = f.expr("c", 0) if f.has("c") else sp.Integer(0)
-    wk = ref_iter.value
-    fn = _derive("discrete", "loss_after")
-    if fn is not None:
-        J = fn(A, b, c, f.scope.matrices["w0"], f.expr("learning_rate"), _steps(f))
-        _note("loss_after", "derive.discrete.loss_after")
-    else:
-        J = sp.simplify(loss(A, b, c, wk))
-        _note("loss_after", "checks.grade.kinds.loss (LOCAL, on the closed-form iterate)")
+    J = loss_after(A, b, c, f.scope.matrices["w0"], f.expr("learning_rate"), _steps(f))
     dom = ref_iter.domain
     w0 = f.scope.matrices["w0"]
-    winf = _limit_point(A, b, w0)
+    winf = limit_point(A, b, w0)
     Jstar = loss(A, b, c, winf)
     items = [(2 * (J - c) + c, "you dropped the ½ in J = ½wᵀAw + bᵀw + c"),
              (J - Jstar if Jstar != 0 else None, "that is the excess loss J(w⁽ᵏ⁾) − J⋆; the question asks for J(w⁽ᵏ⁾)"),
@@ -472,7 +351,7 @@ def build_loss_after(f: Fields) -> Reference:
               "the loss decays like (1 − αa)^{2k}: check the power of the decay factor")]
     for m, _ in ref_iter.mutants[:1]:
         items.append((sp.simplify(loss(A, b, c, m)), "you used (1 + αa) where the update gives (1 − αa)"))
-    return Reference(J, f.scope, dom, mutants=_mutants(J, dom, items), source=_SOURCES["loss_after"])
+    return Reference(J, f.scope, dom, mutants=_mutants(J, dom, items))
 
 
 def _steps(f: Fields) -> sp.Expr:
@@ -491,14 +370,7 @@ def build_convergence_condition(f: Fields) -> Reference:
     alpha = f.symbol("variable", "alpha")
     if alpha.is_positive or alpha.is_nonnegative:
         raise SpecError(f"{f.where('assume')}: do not assume a sign for {alpha}: the answer must state it")
-    fn = _derive("eigencases", "convergence_condition")
-    if fn is not None:
-        cond = fn(A, b, alpha)
-        _note("convergence_condition", "derive.eigencases.convergence_condition")
-    else:  # pragma: no cover - derive has it
-        lmax = max(_eigs(A))
-        cond = sp.And(alpha > 0, alpha < 2 / lmax) if _in_range(A, b) else sp.false
-        _note("convergence_condition", "checks.grade.kinds (LOCAL)")
+    cond = convergence_condition(A, b, alpha)
     ref = relation_to_set(cond, alpha)
     f.scope.matrices.update({"A": A})
     eigs = sorted(_eigs(A), key=lambda e: float(e))
@@ -536,8 +408,7 @@ def build_convergence_condition(f: Fields) -> Reference:
             out.append("you used the smallest eigenvalue; the largest eigenvalue limits α")
         return out
 
-    return Reference(ref, f.scope, _domain(f), expect="set", variable=alpha, explain=explain,
-                     source=_SOURCES["convergence_condition"])
+    return Reference(ref, f.scope, _domain(f), expect="set", variable=alpha, explain=explain)
 
 
 STEP_LABELS: dict[str, list[str]] = {
@@ -569,14 +440,8 @@ def build_step_size_case(f: Fields) -> Reference:
     alpha = f.expr("learning_rate")
     a = f.expr("curvature")
     bt = f.expr("b_tilde", 1) if f.has("b_tilde") else sp.Integer(1)
-    fn = _derive("eigencases", "step_size_case")
     try:
-        if fn is not None:
-            label = str(fn(alpha, a, bt))
-            _note("step_size_case", "derive.eigencases.step_size_case")
-        else:  # pragma: no cover - derive has it
-            label = step_size_case_local(alpha, a, bt)
-            _note("step_size_case", "checks.grade.kinds.step_size_case_local (LOCAL)")
+        label = str(step_size_case(alpha, a, bt))
     except ValueError as exc:
         raise SpecError(f"question {f.qid}: {exc}") from None
     if label not in STEP_LABELS:
@@ -586,8 +451,7 @@ def build_step_size_case(f: Fields) -> Reference:
     def explain(answer: Any, cmp: Comparison) -> list[str]:
         return [f"here α·a = {x}; " + _LABEL_WHY[label]]
 
-    return Reference(label, f.scope, _domain(f), expect="label", labels=STEP_LABELS, explain=explain,
-                     source=_SOURCES["step_size_case"])
+    return Reference(label, f.scope, _domain(f), expect="label", labels=STEP_LABELS, explain=explain)
 
 
 def build_gradient_flow(f: Fields) -> Reference:
@@ -617,20 +481,17 @@ def build_gradient_flow(f: Fields) -> Reference:
         for M in (-K * t, K * t, -X.T * X * t):  # exponentials formula answers use (and the sign slip)
             matrix_exp(M)
     f.scope.dimension = D if target == "w" else N
-    ref = flow_local(X, y, w0, t, target)
-    have = _derive("function_space", "parameter_evolution") is not None
-    _note("gradient_flow", "derive.function_space.parameter_evolution / residual_evolution" if have
-          else "checks.grade.kinds.flow_local (LOCAL)")
+    ref = _flow(X, y, w0, t, target)
     dom = _domain(f)
     items = []
     if t != sp.oo:
-        items.append((flow_local(X, y, w0, -t, target), "your solution grows: gradient flow has e^{−Kt}, not e^{+Kt}"))
+        items.append((_flow(X, y, w0, -t, target), "your solution grows: gradient flow has e^{−Kt}, not e^{+Kt}"))
     else:
         items.append((w0 if target == "w" else X * w0 if target == "f" else X * w0 - y,
                       "that is the start: the flow moves until the residual lies in the null space of Xᵀ"))
         if target == "w":
             items.append((X.pinv() * y, "that is the minimum-norm solution X†y; from w₀ ≠ 0 the part of w₀ in the null space of X stays"))
-    return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items), source=_SOURCES["gradient_flow"])
+    return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items))
 
 
 def build_ridge_limit(f: Fields) -> Reference:
@@ -653,16 +514,10 @@ def build_ridge_limit(f: Fields) -> Reference:
     _scope_add(f.scope, Phi=Phi, t=t)
     f.scope.symbols.pop("t", None)
     f.scope.dimension = D
-    sol, lim = _derive("pseudoinverse", "ridge_solution"), _derive("pseudoinverse", "ridge_limit")
-    if lam is None and lim is not None:
-        ref = sp.Matrix(lim(Phi, t))
-        _note("ridge_limit", "derive.pseudoinverse.ridge_limit")
-    elif lam is not None and sol is not None:
-        ref = sp.Matrix(sol(Phi, t, lam, scale="mean"))
-        _note("ridge_limit", "derive.pseudoinverse.ridge_solution (scale='mean')")
+    if lam is None:
+        ref = sp.Matrix(ridge_limit(Phi, t))
     else:
-        ref = ridge_local(Phi, t, lam)
-        _note("ridge_limit", "checks.grade.kinds.ridge_local (LOCAL)")
+        ref = sp.Matrix(ridge_solution(Phi, t, lam, scale="mean"))
     dom = _domain(f)
     items = []
     if lam is not None:
@@ -671,7 +526,7 @@ def build_ridge_limit(f: Fields) -> Reference:
                       "(ΦᵀΦ + NλI)⁻¹Φᵀt (001 prints it without N)"))
     else:
         items.append((-Phi.pinv() * t, "check the sign: the limit is Φ†t"))
-    return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items), source=_SOURCES["ridge_limit"])
+    return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items))
 
 
 def build_gaussian_affine(f: Fields) -> Reference:
@@ -684,13 +539,7 @@ def build_gaussian_affine(f: Fields) -> Reference:
     c = f.vector("c", B.shape[0]) if f.has("c") else sp.zeros(B.shape[0], 1)
     part = f.string("part", ["mean", "covariance"])
     _scope_add(f.scope, mu=mu, Sigma=Sigma, B=B, c=c)
-    fn = _derive("gaussian", "affine_gaussian")
-    if fn is not None:
-        mean, cov = (sp.Matrix(m) for m in fn(B, c, mu, Sigma))
-        _note("gaussian_affine", "derive.gaussian.affine_gaussian")
-    else:
-        mean, cov = gaussian_affine_local(mu, Sigma, B, c)
-        _note("gaussian_affine", "checks.grade.kinds.gaussian_affine_local (LOCAL)")
+    mean, cov = (sp.Matrix(m) for m in affine_gaussian(B, c, mu, Sigma))
     dom = _domain(f)
     if part == "mean":
         ref = mean
@@ -703,7 +552,7 @@ def build_gaussian_affine(f: Fields) -> Reference:
                  (B * Sigma if B.shape[0] == B.shape[1] else None, "the covariance of Bz + c is BΣBᵀ (you left out Bᵀ)"),
                  (lambda: cov + c * c.T, "the shift c does not change the covariance: it is BΣBᵀ"),
                  (lambda: B * B.T, "you left out Σ: the covariance is BΣBᵀ")]
-    return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items), source=_SOURCES["gaussian_affine"])
+    return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items))
 
 
 KINDS: dict[str, Kind] = {
