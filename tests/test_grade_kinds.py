@@ -136,3 +136,22 @@ def test_irrational_threshold(qid, answer, verdict, words):
     assert r["verdict"] == verdict and words in r["feedback"], r
     if qid == "exact" and verdict == "incorrect" and "0.7639" not in answer:
         assert "close to" not in r["feedback"]
+
+
+def test_loss_after_plus_variant_labelled_by_identity():
+    # with k = 0 the (1 + αa) iterate equals the reference and is dropped; J(w⁽¹⁾) must not be
+    # explained as that variant (it was: the first remaining iterate variant took its label)
+    q = loads_spec("""
+title = "loss0"
+[[question]]
+id = "l0"
+kind = "loss_after"
+A = [[2, 0], [0, 0]]
+b = [-2, 0]
+start = [3, 1]
+learning_rate = "1/4"
+steps = 0
+""").questions["l0"]
+    assert grade_answer(q, "3")["verdict"] == "correct"
+    r = grade_answer(q, "0")  # J(w⁽¹⁾)
+    assert r["verdict"] == "incorrect" and "1 + αa" not in r["feedback"], r
