@@ -98,12 +98,20 @@ def first_order_update(
     ps = _params(params)
     if len(data_x) != len(data_y):
         raise ValueError(f"data_x and data_y must have the same length; got {len(data_x)} and {len(data_y)}")
-    u = [model.xreplace({x: xi}) for xi in data_x]
-    grad_L = sum((gradient(model.xreplace({x: xi}), ps) * (ui - yi) for xi, ui, yi in zip(data_x, u, data_y, strict=True)), sp.zeros(len(ps), 1))
+    grad_L = _loss_gradient(model, ps, x, data_x, data_y)
     moved = model.xreplace({p: p - eta_value * gi for p, gi in zip(ps, grad_L, strict=True)})
     exact = moved - model
-    first = -eta_value * sum((ui - yi) * tangent_kernel(model, ps, x, xi) for xi, ui, yi in zip(data_x, u, data_y, strict=True))
+    first = -eta_value * sum(
+        (model.xreplace({x: xi}) - yi) * tangent_kernel(model, ps, x, xi) for xi, yi in zip(data_x, data_y, strict=True)
+    )
     return exact, first
+
+
+def _loss_gradient(model: sp.Basic, ps: list[sp.Symbol], x: sp.Symbol, data_x, data_y) -> sp.Matrix:
+    """:math:`\\nabla L = \\sum_i (u_i - y_i)\\nabla_w f(\\mathbf w, x_i)` of
+    :math:`L = \\tfrac12\\sum_i (f(\\mathbf w, x_i) - y_i)^2` (002 §4)."""
+    terms = (gradient(model.xreplace({x: xi}), ps) * (model.xreplace({x: xi}) - yi) for xi, yi in zip(data_x, data_y, strict=True))
+    return sum(terms, sp.zeros(len(ps), 1))
 
 
 def tangent_derivation(model: sp.Basic | None = None, params: Sequence[sp.Symbol] | None = None, x: sp.Symbol | None = None, n_data: int = 2) -> Derivation:
@@ -121,13 +129,11 @@ def tangent_derivation(model: sp.Basic | None = None, params: Sequence[sp.Symbol
     xs = sp.symbols(f"x_1:{n_data + 1}", real=True)
     ys = sp.symbols(f"y_1:{n_data + 1}", real=True)
     u = [model.xreplace({x: xi}) for xi in xs]
-    grads = [gradient(ui, ps) for ui in u]
     loss = sum((ui - yi) ** 2 for ui, yi in zip(u, ys, strict=True)) / 2
-    grad_L = sum((g * (ui - yi) for g, ui, yi in zip(grads, u, ys, strict=True)), sp.zeros(len(ps), 1))
-    moved = model.xreplace({p: p - eta * gi for p, gi in zip(ps, grad_L, strict=True)})
+    grad_L = _loss_gradient(model, ps, x, xs, ys)
+    exact, first = first_order_update(model, ps, x, xs, ys)
     H = sp.Function("H")
     kernel_terms = [tangent_kernel(model, ps, x, xi) for xi in xs]
-    first = -eta * sum((ui - yi) * k for ui, yi, k in zip(u, ys, kernel_terms, strict=True))
     hess = sp.hessian(model, ps)
     steps = [
         Step(Definition(sp.Symbol("f(w, x)"), model), "the model, a SymPy expression in the parameters and the input"),
@@ -140,24 +146,24 @@ def tangent_derivation(model: sp.Basic | None = None, params: Sequence[sp.Symbol
             "the gradient of $L = \\frac12\\sum_i (u_i - y_i)^2$, $u_i = f(w, x_i)$: $\\nabla L = \\sum_i (u_i - y_i)\\nabla_w f(w, x_i)$",
         ),
         Step(
-            Definition(sp.Function("Delta")(eta), sp.Subs(moved, eta, eta) - model),
+            Definition(sp.Function("Delta")(eta), exact),
             "the change of the output at x after one GD step with learning rate $\\eta$",
         ),
         Step(
-            Identity(sp.factor(sp.diff(moved, eta).subs(eta, 0)), sp.Add(*[-(ui - yi) * sp.factor(k) for ui, yi, k in zip(u, ys, kernel_terms, strict=True)])),
+            Identity(sp.factor(sp.diff(exact, eta).subs(eta, 0)), sp.Add(*[-(ui - yi) * sp.factor(k) for ui, yi, k in zip(u, ys, kernel_terms, strict=True)])),
             "$\\Delta'(0)$, the first-order change of $f(w - \\eta\\nabla L, x)$ in $\\eta$, is $-\\sum_i (u_i - y_i) H(x, x_i)$: kernel regression with the kernel H",
         ),
         Step(
-            Identity(sp.factor(sp.diff(moved, eta, 2).subs(eta, 0) / 2), ((grad_L.T * hess * grad_L)[0, 0]) / 2),
+            Identity(sp.factor(sp.diff(exact, eta, 2).subs(eta, 0) / 2), ((grad_L.T * hess * grad_L)[0, 0]) / 2),
             "$\\Delta''(0)/2$: the error of the first-order update is $\\frac{\\eta^2}{2}\\nabla L^T \\nabla^2_w f\\, \\nabla L + O(\\eta^3)$: second order in $\\eta$",
         ),
     ]
     linear = all(sp.diff(model, p, q) == 0 for p in ps for q in ps)
     if linear:
         steps.pop()  # the second-order term is identically 0: nothing to state
-        steps.append(Step(Identity(moved - model, first), "f is linear in w: the first-order update is exact"))
+        steps.append(Step(Identity(exact, first), "f is linear in w: the first-order update is exact"))
     else:
-        steps.append(Step(Refuted(moved - model, first), "f is not linear in w: the first-order update is not exact"))
+        steps.append(Step(Refuted(exact, first), "f is not linear in w: the first-order update is not exact"))
     lm, lps, lx = LINE_MODEL
     l_exact, l_first = first_order_update(lm, lps, lx, xs, ys)
     steps.append(
