@@ -286,10 +286,9 @@ def build_fixed_point(f: Fields) -> Reference:
     return Reference(ref, f.scope, dom, mutants=muts, explain=explain)
 
 
-def build_closed_form_iterate(f: Fields) -> Reference:
-    r"""``closed_form_iterate``: :math:`w^{(k)} = w^{(\infty)} + (I-\alpha A)^k(w^{(0)} - w^{(\infty)})`
-    with α = ``learning_rate`` (a number or a symbol) and k = ``steps`` (default the symbol
-    ``k``, a nonnegative integer) (001 eq 13)."""
+def _iterate_setup(f: Fields) -> tuple[sp.Matrix, sp.Matrix, sp.Matrix, sp.Expr, sp.Expr]:
+    """(A, b, w0, α, k) of a GD-on-a-quadratic question: the matrices in scope, α =
+    ``learning_rate`` and k = ``steps`` (an integer, or a symbol declared a nonnegative integer)."""
     A, b, w0 = _quadratic(f)
     _limit(f, A, b, w0)  # eq 13 needs J bounded below
     alpha = f.expr("learning_rate")
@@ -306,6 +305,14 @@ def build_closed_form_iterate(f: Fields) -> Reference:
         _domain(f).intervals.setdefault(k, sp.Interval(0, sp.oo))
     else:
         raise SpecError(f"{f.where('steps')}: expected an integer or a symbol name; got {kname!r}")
+    return A, b, w0, alpha, k
+
+
+def build_closed_form_iterate(f: Fields) -> Reference:
+    r"""``closed_form_iterate``: :math:`w^{(k)} = w^{(\infty)} + (I-\alpha A)^k(w^{(0)} - w^{(\infty)})`
+    with α = ``learning_rate`` (a number or a symbol) and k = ``steps`` (default the symbol
+    ``k``, a nonnegative integer) (001 eq 13)."""
+    A, b, w0, alpha, k = _iterate_setup(f)
     ref = sp.Matrix(closed_form_iterate(A, b, w0, alpha, k))
     dom = _domain(f)
     items = [(lambda: closed_form_iterate(A, b, w0, -alpha, k),  # (I + αA)^k
@@ -323,27 +330,17 @@ def build_closed_form_iterate(f: Fields) -> Reference:
 def build_loss_after(f: Fields) -> Reference:
     r"""``loss_after``: :math:`J(w^{(k)})` with :math:`J = \tfrac12 w^\top Aw + b^\top w + c`
     (``c`` default 0), α = ``learning_rate``, k = ``steps`` (number or symbol) (001 §2.3)."""
-    ref_iter = build_closed_form_iterate(f)
-    A, b = f.scope.matrices["A"], f.scope.matrices["b"]
+    A, b, w0, alpha, k = _iterate_setup(f)
     c = f.expr("c", 0) if f.has("c") else sp.Integer(0)
-    w0 = f.scope.matrices["w0"]
-    alpha, k = f.expr("learning_rate"), _steps(f)
     J = loss_after(A, b, c, w0, alpha, k)
-    dom = ref_iter.domain
+    dom = _domain(f)
     Jstar = objective(A, b, c, limit_point(A, b, w0))
     items = [(2 * (J - c) + c, "you dropped the ½ in J = ½wᵀAw + bᵀw + c"),
              (J - Jstar if Jstar != 0 else None, "that is the excess loss J(w⁽ᵏ⁾) − J⋆; the question asks for J(w⁽ᵏ⁾)"),
-             (J.subs(_steps(f), _steps(f) / 2) if isinstance(_steps(f), sp.Symbol) else None,
+             (J.subs(k, k / 2) if isinstance(k, sp.Symbol) else None,
               "the loss decays like (1 − αa)^{2k}: check the power of the decay factor"),
              (lambda: loss_after(A, b, c, w0, -alpha, k), "you used (1 + αa) where the update gives (1 − αa)")]
     return Reference(J, f.scope, dom, mutants=_mutants(J, dom, items))
-
-
-def _steps(f: Fields) -> sp.Expr:
-    kname = f.raw("steps", "k")
-    if isinstance(kname, int):
-        return sp.Integer(kname)
-    return f.scope.symbols[kname]
 
 
 def build_convergence_condition(f: Fields) -> Reference:
