@@ -194,6 +194,31 @@ def test_an_error_in_a_check_is_a_failure_with_its_type(false_property):
     assert not result.passed and result.counterexample.startswith("RuntimeError: boom at D = 1")
 
 
+def test_examples_rejected_by_assume_are_not_counted():
+    from hypothesis import assume
+
+    ran = []
+
+    @register("test.half_rejected", "odd sizes only", gs.gd_problems(max_size=4))
+    def half_rejected(problem):
+        assume(problem.size % 2 == 1)
+        ran.append(problem.size)
+
+    try:
+        (result,) = run_checks("test.half_rejected", examples=20, seed=0)
+    finally:
+        del PROPERTIES["test.half_rejected"]
+    assert result.passed
+    assert result.examples == len(ran) > 0  # only the examples that got past assume
+
+
+def test_kernel_rate_counts_only_nondegenerate_examples():
+    # about 40% of the drawn problems at seed 1 have c2 < KERNEL_MIN_C2 and are rejected by assume
+    (result,) = run_checks("kernel.first_order_rate", examples=30, seed=1)
+    assert result.passed, result.counterexample
+    assert result.examples == 30
+
+
 def test_regression_least_squares_with_residual_outside_range():
     # found by `run_checks("gd.", 1000, seed=31)`: t almost orthogonal to range(Phi), so Phi^+ t is
     # ~4e-15 and its rounding error is governed by kappa(Phi)^2 |t| / sigma_max (Wedin), not |Phi^+ t|
