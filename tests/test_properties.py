@@ -179,7 +179,7 @@ def test_limit_property_rejects_limit_without_the_null_space_part(monkeypatch):
 
     monkeypatch.setattr(properties, "limit_point", minus_pinv_b)
     (result,) = run_checks("gd.limit_is_projection", examples=30, seed=0)
-    assert not result.passed
+    assert not result.passed and "differs from limit_point" in result.counterexample
 
 
 def test_an_error_in_a_check_is_a_failure_with_its_type(false_property):
