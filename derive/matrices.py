@@ -35,6 +35,7 @@ __all__ = [
     "Pinv",
     "MatExp",
     "exact_matrix_exp",
+    "is_zero_matrix",
     "MatrixProperty",
     "random_rational",
     "random_matrix",
@@ -44,7 +45,37 @@ __all__ = [
 ]
 
 
-class Pinv(MatrixExpr):
+class _MatrixFunction(MatrixExpr):
+    """A function of one matrix expression, kept symbolic: ``doit()`` evaluates it once the
+    argument is explicit (:meth:`_explicit`), entries of the symbolic node are not available."""
+
+    is_commutative = False
+    _takes = "a matrix expression"
+    _what = "matrix function"
+
+    def __new__(cls, arg):
+        arg = _sympify(arg)
+        if not getattr(arg, "is_Matrix", False):
+            raise TypeError(f"{cls.__name__} takes {cls._takes}; got {arg!r} of type {type(arg).__name__}")
+        return Basic.__new__(cls, arg)
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    def doit(self, **hints):
+        arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
+        return self._explicit(arg)
+
+    def _explicit(self, arg):
+        """The value at the evaluated argument ``arg`` (the node itself while it is symbolic)."""
+        raise NotImplementedError
+
+    def _entry(self, i, j, **kwargs):
+        raise NotImplementedError(f"entries of a symbolic {self._what} are not available")
+
+
+class Pinv(_MatrixFunction):
     """Moore–Penrose pseudoinverse :math:`\\mathbf{X}^\\dagger` of a matrix expression.
 
     For :math:`\\mathbf{X} \\in \\mathbb{R}^{m\\times n}`, :math:`\\mathbf{X}^\\dagger \\in
@@ -62,25 +93,14 @@ class Pinv(MatrixExpr):
     (3, n)
     """
 
-    is_commutative = False
-
-    def __new__(cls, arg):
-        arg = _sympify(arg)
-        if not getattr(arg, "is_Matrix", False):
-            raise TypeError(f"Pinv takes a matrix expression; got {arg!r} of type {type(arg).__name__}")
-        return Basic.__new__(cls, arg)
-
-    @property
-    def arg(self):
-        return self.args[0]
+    _what = "pseudoinverse"
 
     @property
     def shape(self):
         rows, cols = self.arg.shape
         return (cols, rows)
 
-    def doit(self, **hints):
-        arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
+    def _explicit(self, arg):
         if isinstance(arg, sp.MatrixBase):
             return ImmutableMatrix(sp.Matrix(arg).pinv())
         if isinstance(arg, sp.ZeroMatrix):
@@ -89,9 +109,6 @@ class Pinv(MatrixExpr):
 
     def _eval_transpose(self):
         return Pinv(self.arg.T)
-
-    def _entry(self, i, j, **kwargs):
-        raise NotImplementedError("entries of a symbolic pseudoinverse are not available")
 
 
 # -- exact random matrices -------------------------------------------------------------------
@@ -271,7 +288,7 @@ def exact_matrix_exp(m: sp.MatrixBase) -> ImmutableMatrix:
     return ImmutableMatrix(m.exp())
 
 
-class MatExp(MatrixExpr):
+class MatExp(_MatrixFunction):
     """Matrix exponential :math:`e^{\\mathbf{M}}` of a square matrix expression
     (000, gradient flow: :math:`\\mathbf{r}(t) = e^{-\\mathbf{K}t}\\mathbf{r}(0)`).
 
@@ -294,27 +311,21 @@ class MatExp(MatrixExpr):
     [     0, 1]])
     """
 
-    is_commutative = False
+    _takes = "a square matrix expression"
+    _what = "matrix exponential"
 
     def __new__(cls, arg):
-        arg = _sympify(arg)
-        if not getattr(arg, "is_Matrix", False):
-            raise TypeError(f"MatExp takes a square matrix expression; got {arg!r} of type {type(arg).__name__}")
-        rows, cols = arg.shape
-        if (rows != cols) is sp.true or (isinstance(rows != cols, bool) and rows != cols):
-            raise sp.ShapeError(f"MatExp needs a square matrix; got shape {arg.shape}")
-        return Basic.__new__(cls, arg)
-
-    @property
-    def arg(self):
-        return self.args[0]
+        node = super().__new__(cls, arg)
+        rows, cols = node.arg.shape
+        if rows != cols:
+            raise sp.ShapeError(f"MatExp needs a square matrix; got shape {node.arg.shape}")
+        return node
 
     @property
     def shape(self):
         return self.arg.shape
 
-    def doit(self, **hints):
-        arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
+    def _explicit(self, arg):
         if isinstance(arg, sp.MatrixBase):
             return exact_matrix_exp(arg)
         if isinstance(arg, sp.ZeroMatrix):
@@ -329,17 +340,16 @@ class MatExp(MatrixExpr):
         if not arg.has(x):
             return sp.ZeroMatrix(*self.shape)
         rate = arg.diff(x)
-        if rate.has(x) or not _is_zero_matrix(arg - x * rate):
+        if rate.has(x) or not is_zero_matrix(arg - x * rate):
             raise NotImplementedError(
                 f"d/d{x} of exp({arg}) is implemented only for an argument {x}*B with B free of {x}"
             )
         return rate * self
 
-    def _entry(self, i, j, **kwargs):
-        raise NotImplementedError("entries of a symbolic matrix exponential are not available")
 
-
-def _is_zero_matrix(e) -> bool:
+def is_zero_matrix(e) -> bool:
+    """Whether the matrix expression ``e`` is zero after expansion and ``doit`` (an explicit
+    matrix: every entry simplifies to 0)."""
     e = sp.expand(e).doit()
     if isinstance(e, sp.MatrixBase):
         return all(sp.simplify(v) == 0 for v in e)

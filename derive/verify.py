@@ -47,7 +47,7 @@ from .derivation import (
     Recurrence,
     Refuted,
 )
-from .matrices import random_instance, random_rational
+from .matrices import is_zero_matrix, random_instance, random_rational
 
 __all__ = ["verify", "verify_claim", "explicit", "admissible_instances", "DEFAULT_INSTANCES"]
 
@@ -248,10 +248,7 @@ def _symbolic_zero(lhs: Basic, rhs: Basic) -> bool:
         return True
     try:
         if _is_matrix(lhs):
-            d = sp.expand(lhs - rhs).doit()
-            if isinstance(d, sp.MatrixBase):
-                return all(sp.simplify(e) == 0 for e in d)
-            return bool(d == 0 or getattr(d, "is_ZeroMatrix", False))
+            return is_zero_matrix(lhs - rhs)
         d = lhs - rhs
         if sp.simplify(d) == 0:
             return True
