@@ -337,10 +337,6 @@ def representable_steps(A: np.ndarray, alpha: float, ks: list[int], digits: floa
     return [k for k in ks if k * math.log10(rho) <= digits]
 
 
-def _mp_to_float(x: np.ndarray) -> np.ndarray:
-    return np.array(x, dtype=float)
-
-
 # -- the properties of issue 2 (001 §2) --------------------------------------------------------
 
 
@@ -355,7 +351,7 @@ def closed_form_matches_iteration(problem: gs.GDProblem, ks: list[int]) -> None:
     A, b, w0, alpha = problem.A, problem.b, problem.w0, problem.alpha
     ks = representable_steps(A, alpha, ks)
     closed = gd_iterates(A, b, w0, alpha, ks).w
-    exact = _mp_to_float(gd_trajectory_mp(A, b, w0, alpha, ks, dps=50).w)
+    exact = gd_trajectory_mp(A, b, w0, alpha, ks, dps=50).as_float().w
     floats = gd_trajectory(A, b, w0, alpha, ks).w
     for i, k in enumerate(ks):
         tol = iterate_tolerance(A, b, w0, alpha, k)

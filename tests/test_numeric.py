@@ -114,7 +114,7 @@ def test_iterates_match_iteration_singular_matrix():
     b, w0 = A @ rng.standard_normal(5), rng.standard_normal(5)
     ks = [0, 1, 5, 100, 1000]
     it = gd_iterates(A, b, w0, 0.5, ks)
-    exact = np.array(gd_trajectory_mp(A, b, w0, 0.5, ks).w, dtype=float)
+    exact = gd_trajectory_mp(A, b, w0, 0.5, ks).as_float().w
     assert it.cases == ("static", "static", "monotone", "monotone", "one_step")
     # chosen: 16 D eps (1 + alpha a_max k) |scale| (see checks.properties)
     scale = np.linalg.norm(w0) + np.linalg.norm(np.linalg.pinv(A) @ b) + np.linalg.norm(b)
@@ -210,7 +210,7 @@ def test_loss_decay_matches_the_observed_loss():
     b, w0, c = A @ rng.standard_normal(4), rng.standard_normal(4), 0.7
     ks = [0, 1, 3, 10, 50]
     curve = gd_loss(A, b, c, w0, 1.0, ks + [np.inf])
-    observed = np.array(gd_trajectory_mp(A, b, w0, 1.0, ks, c=c).loss, dtype=float)
+    observed = gd_trajectory_mp(A, b, w0, 1.0, ks, c=c).as_float().loss
     np.testing.assert_allclose(curve.loss[:-1], observed, rtol=0, atol=1e-13)
     assert curve.loss[-1] == pytest.approx(curve.minimum, abs=1e-15)
     assert curve.excess[-1] == 0.0 and (np.diff(curve.excess) <= 0).all()

@@ -56,7 +56,7 @@ def test_loss_is_the_quadratic_along_the_trajectory():
     for w, loss in zip(traj.w, traj.loss, strict=True):
         assert loss == pytest.approx(quadratic_value(A, b, c, w), rel=1e-15)
     mp = gd_trajectory_mp(A, b, [1.0, 1.0], 0.1, [0, 3, 9], c=c)
-    np.testing.assert_allclose(np.array(mp.loss, dtype=float), traj.loss, rtol=1e-14)
+    np.testing.assert_allclose(mp.as_float().loss, traj.loss, rtol=1e-14)
 
 
 def test_mpmath_exact_against_rational_arithmetic():
@@ -82,7 +82,7 @@ def test_float64_iteration_error_grows_with_k_but_stays_small_in_a_contracting_c
     b, w0 = rng.standard_normal(6), rng.standard_normal(6)
     ks = [0, 10, 100, 1000]
     f = gd_trajectory(A, b, w0, 0.3, ks).w
-    m = np.array(gd_trajectory_mp(A, b, w0, 0.3, ks).w, dtype=float)
+    m = gd_trajectory_mp(A, b, w0, 0.3, ks).as_float().w
     scale = np.linalg.norm(np.linalg.solve(A, b)) + np.linalg.norm(w0)
     for i, k in enumerate(ks):
         # chosen: the float64 run is backward stable per step, error <= ~k D eps scale
