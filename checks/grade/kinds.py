@@ -210,14 +210,14 @@ def build_gd_step(f: Fields) -> Reference:
         variables = [f.declare(n) for n in names]
         obj = f.expr("objective")  # other symbols in it are parameters the answer may use
         start = f.vector("start", len(variables))
-        xs = gd_iterates(obj, variables, start, lr, steps_raw + 1)
-        ref, prev = xs[steps_raw], xs[max(steps_raw - 1, 0)]
         quad = _as_quadratic(obj, variables)
-        if quad is not None:
-            try:
-                ref = sp.Matrix(gd_step(quad[0], quad[1], start, lr, steps_raw))
-            except ValueError:
-                pass  # e.g. a non-convex quadratic: the update rule itself decides
+        if quad is not None:  # derive.quadratic.gd_step, one step at a time
+            xs = [start]
+            for _ in range(steps_raw + 1):
+                xs.append(sp.Matrix(gd_step(quad[0], quad[1], xs[-1], lr)))
+        else:
+            xs = gd_iterates(obj, variables, start, lr, steps_raw + 1)
+        ref, prev = xs[steps_raw], xs[max(steps_raw - 1, 0)]
         grad0 = sp.Matrix([sp.diff(obj, v) for v in variables]).xreplace(dict(zip(variables, start, strict=True)))
         ascent = start + lr * grad0 if steps_raw == 1 else None
         items = [(ascent, "you moved along +∇f (ascent); gradient descent subtracts the step: x − ε∇f(x)"),
