@@ -267,7 +267,7 @@ def parameter_solution() -> Derivation:
             "substitute: $\\frac{d}{dt}$ of the candidate ($\\frac{d}{dt}e^{-Bt} = -Be^{-Bt}$) equals $-\\nabla L$ at the candidate, since $X^TXw_\\star = X^Ty$",
             given=Assumptions(definitions={WT: cand}),
         ),
-        Step(Identity(sp.MatAdd(WSTAR, sp.MatMul(MatExp(sp.ZeroMatrix(D, D)), W0 - WSTAR)), W0), "the initial condition; a linear ODE with constant coefficients has exactly one solution (Picard-Lindelöf)"),
+        Step(Identity(cand.subs(t, 0), W0), "the initial condition; a linear ODE with constant coefficients has exactly one solution (Picard-Lindelöf)"),
         Step(Identity(MatExp(-Bm * t), V_ * MatExp(-S_ * t) * V_.T), "$X^TX = VSV^T$: each eigendirection decays like $e^{-s_j t}$", given=eig),
         Step(Identity(sp.Limit(sp.exp(-s * t), t, sp.oo), sp.Integer(0)), "every eigenvalue $s_j$ of $X^TX$ is positive (full column rank), so $e^{-X^TXt} \\to 0$"),
         Step(Identity(WSTAR, Pinv(X) * y), "the limit $w(\\infty) = w_\\star$ is the least-squares solution $X^\\dagger y$ (eq 20)"),

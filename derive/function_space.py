@@ -166,7 +166,7 @@ def residual() -> Derivation:
             "it solves $\\frac{dr}{dt} = -Kr$: $\\frac{d}{dt}e^{-Kt} = -Ke^{-Kt}$",
             given=Assumptions(definitions={RT: r_t}),
         ),
-        Step(Identity(sp.MatMul(MatExp(sp.ZeroMatrix(N, N)), R0), R0), "with $r(0) = r^{(0)}$; the solution is unique"),
+        Step(Identity(r_t.subs(t, 0), R0), "with $r(0) = r^{(0)}$; the solution is unique"),
         Step(Definition(FT, f_t), "the function at the data points, $f(t) = y + r(t)$ (eq 12)"),
         Step(
             Identity(TimeDerivative(FT), -K * (FT - y)),
@@ -260,7 +260,7 @@ def parameter_evolution_derivation() -> Derivation:
             given=Assumptions(definitions={WT: w_t}),
         ),
         Step(
-            Identity(sp.MatAdd(W0, sp.MatMul(-1, X.T, Pinv(K), sp.MatAdd(IN, sp.MatMul(-1, MatExp(sp.ZeroMatrix(N, N)))), r0)), W0),
+            Identity(w_t.subs(t, 0), W0),
             "and starts at $w_0$",
         ),
         Step(

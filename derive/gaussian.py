@@ -226,7 +226,7 @@ def prediction_uncertainty() -> Derivation:
         definitions={K: X * X.T, ks: X * xs, Et: E_expr},
         sizes={N: (1, 2, 3), D: (1, 2, 3)},
     )
-    at_zero = kernel.merged(Assumptions(definitions={E0: IN - MatExp(sp.ZeroMatrix(N, N))}))
+    at_zero = kernel.merged(Assumptions(definitions={E0: E_expr.subs(t, 0)}))
     coeffs = Assumptions(definitions={at: ks.T * Pinv(K) * Et * y, bt: xs - X.T * Et * Pinv(K) * ks, wt: w_expr})
     full_col = Assumptions(matrices={X: "full_column_rank"}, sizes={N: (2, 3, 4), D: (1, 2)}, text=("$X^T X$ invertible",))
     f_at = xs.T * wt

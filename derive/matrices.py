@@ -305,6 +305,8 @@ class MatExp(_MatrixFunction):
     >>> K = sp.MatrixSymbol("K", n, n)
     >>> MatExp(-K * t).diff(t)
     -K*MatExp((-t)*K)
+    >>> MatExp(-K * t).subs(t, 0)
+    MatExp(0)
     >>> MatExp(sp.ImmutableMatrix([[1, 0], [0, 0]]) * t).doit()
     Matrix([
     [exp(t), 0],
@@ -319,6 +321,9 @@ class MatExp(_MatrixFunction):
         rows, cols = node.arg.shape
         if rows != cols:
             raise sp.ShapeError(f"MatExp needs a square matrix; got shape {node.arg.shape}")
+        if isinstance(node.arg, sp.MatMul) and node.arg.as_coeff_mmul()[0] == 0:
+            # exp(0 K), e.g. exp(-K t) at t = 0: keep the node, with the zero matrix as argument
+            return Basic.__new__(cls, sp.ZeroMatrix(rows, cols))
         return node
 
     @property
