@@ -38,6 +38,10 @@ id = "eq"
 kind = "expression"
 reference = "x = 2"
 [[question]]
+id = "scalar"
+kind = "expression"
+reference = "2/5"
+[[question]]
 id = "never"
 kind = "convergence_condition"
 A = [[2, 0], [0, 0]]
@@ -78,6 +82,8 @@ CASES = [
     ("drift", "drifts", "correct", "correct"),
     ("eq", "2*x = 4", "correct", "correct"),
     ("eq", "x", "incorrect", "asks for an equation"),
+    ("scalar", "-2/5", "incorrect", "opposite sign"),  # the grader's generic sign check
+    ("scalar", "4/5", "incorrect", "twice the correct value"),
     ("never", "none", "correct", "correct"),
     ("never", "$\\emptyset$", "correct", "correct"),
     ("never", "0 < alpha < 1", "incorrect", "unbounded below"),

@@ -175,8 +175,7 @@ def build_expression(f: Fields) -> Reference:
             expect = "set"
     muts = []
     if parsed.shape == "scalar":
-        muts = _mutants(val, dom, [(-val, "your answer has the opposite sign"),
-                                   (2 * val, "your answer is twice the correct value"),
+        muts = _mutants(val, dom, [(2 * val, "your answer is twice the correct value"),
                                    (val / 2, "your answer is half the correct value")])
     return Reference(val, f.scope, dom, expect=expect, variable=variable, mutants=muts)
 
