@@ -17,12 +17,9 @@ Derivations: ``flow.ode``, ``flow.gd_limit``, ``flow.parameter_solution``.
 from __future__ import annotations
 
 import sympy as sp
-from sympy import Basic
-from sympy.core.sympify import _sympify
-from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .derivation import Assumptions, Definition, Derivation, Identity, Source, Step
-from .matrices import MatExp, Pinv
+from .matrices import MatExp, Pinv, TimeDerivative, diff_t
 from .notation import D, Dg, N, Q, X, a_j, alpha, eps, k, n, t, y
 
 __all__ = [
@@ -60,51 +57,7 @@ class TimeVector(sp.MatrixSymbol):
 WT = TimeVector("w(t)", D, 1)
 
 
-class TimeDerivative(MatrixExpr):
-    """:math:`\\tfrac{d}{dt}\\mathbf{M}(t)` of a matrix expression, kept unevaluated for printing;
-    ``doit()`` differentiates (:func:`diff_t`).  SymPy's ``Derivative`` of a matrix expression is
-    not recognised as a matrix, so claims about derivatives of vectors use this node.  The
-    derivative cannot be instantiated at a number t (``doit`` raises ``ValueError``), so a claim
-    with it is proved symbolically or not at all."""
-
-    is_commutative = False
-
-    def __new__(cls, arg, var=t):
-        return Basic.__new__(cls, _sympify(arg), _sympify(var))
-
-    @property
-    def arg(self):
-        return self.args[0]
-
-    @property
-    def shape(self):
-        return self.arg.shape
-
-    def doit(self, **hints):
-        arg, var = self.args
-        if not isinstance(var, sp.Symbol):
-            raise ValueError(f"cannot differentiate with respect to the number {var}")
-        return diff_t(arg.doit(**hints) if hints.get("deep", True) else arg, var)
-
-    def _entry(self, i, j, **kwargs):
-        raise NotImplementedError("entries of a symbolic derivative are not available")
-
-    def _latex(self, printer):
-        arg, var = self.args
-        inner = printer._print(arg)
-        if not isinstance(arg, sp.MatrixSymbol):
-            inner = rf"\left({inner}\right)"
-        return rf"\frac{{d}}{{d{printer._print(var)}}}{inner}"
 """Sizes tried by exact instantiation (exact matrix exponentials stay cheap up to 3x3)."""
-
-
-def diff_t(expr: sp.Basic, var: sp.Basic = t) -> sp.Basic:
-    """:math:`\\tfrac{d}{dt}` of a matrix expression in which ``t`` appears only through
-    :class:`~derive.matrices.MatExp` nodes :math:`e^{t\\mathbf{B}}` (rule
-    :math:`\\tfrac{d}{dt}e^{t\\mathbf{B}} = \\mathbf{B}e^{t\\mathbf{B}}`) and scalar factors;
-    the product rule is SymPy's.  Used to check that a candidate solves the flow ODE of 000
-    (eq 6-7); a rule of calculus, independent of the loss scale."""
-    return sp.expand(expr.diff(var))
 
 
 def _loss(x: sp.Basic, X_: sp.Basic = X, y_: sp.Basic = y) -> sp.Basic:

@@ -22,8 +22,8 @@ from __future__ import annotations
 import sympy as sp
 
 from .derivation import Assumptions, Definition, Derivation, Identity, Refuted, Source, Step
-from .flow import SMALL, SOURCE, TimeDerivative, TimeVector, diff_t
-from .matrices import MatExp, Pinv
+from .flow import SMALL, SOURCE, TimeVector
+from .matrices import MatExp, Pinv, TimeDerivative
 from .notation import D, Dg, K, N, Q, X, t, y
 
 __all__ = [
@@ -255,7 +255,7 @@ def parameter_evolution_derivation() -> Derivation:
     steps = [
         Step(Definition(WT, w_t), "the candidate for any rank (eq 16 with $K^\\dagger$ in place of $K^{-1}$)"),
         Step(
-            Identity(diff_t(w_t), -X.T * (X * WT - y)),
+            Identity(TimeDerivative(WT), -X.T * (X * WT - y)),
             "it solves the flow ODE: its derivative is $-\\nabla L(w(t))$, since $X^TKK^\\dagger = X^T$ and $K^\\dagger K e^{-Kt} = KK^\\dagger e^{-Kt}$",
             given=Assumptions(definitions={WT: w_t}),
         ),

@@ -31,11 +31,15 @@ from sympy import Basic, ImmutableMatrix, Rational
 from sympy.core.sympify import _sympify
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
+from .notation import t
+
 __all__ = [
     "Pinv",
     "MatExp",
     "exact_matrix_exp",
     "is_zero_matrix",
+    "TimeDerivative",
+    "diff_t",
     "MatrixProperty",
     "random_rational",
     "random_matrix",
@@ -359,3 +363,56 @@ def is_zero_matrix(e) -> bool:
     if isinstance(e, sp.MatrixBase):
         return all(sp.simplify(v) == 0 for v in e)
     return bool(e == 0 or getattr(e, "is_ZeroMatrix", False))
+
+
+# -- the time derivative -------------------------------------------------------------------
+
+
+def diff_t(expr: sp.Basic, var: sp.Basic = t) -> sp.Basic:
+    """:math:`\\tfrac{d}{dt}` of a matrix expression in which ``t`` appears only through
+    :class:`MatExp` nodes :math:`e^{t\\mathbf{B}}` (rule
+    :math:`\\tfrac{d}{dt}e^{t\\mathbf{B}} = \\mathbf{B}e^{t\\mathbf{B}}`) and scalar factors;
+    the product rule is SymPy's.  Used to check that a candidate solves the flow ODE of 000
+    (eq 6-7); a rule of calculus, independent of the loss scale."""
+    return sp.expand(expr.diff(var))
+
+
+class TimeDerivative(MatrixExpr):
+    """:math:`\\tfrac{d}{dt}\\mathbf{M}(t)` of a matrix expression, kept unevaluated for printing;
+    ``doit()`` differentiates (:func:`diff_t`).  SymPy's ``Derivative`` of a matrix expression is
+    not recognised as a matrix, so claims about derivatives of vectors use this node.  The node
+    cannot be evaluated once t is a number (``doit`` raises ``ValueError``): the verification
+    ladder unfolds it with ``doit`` before it instantiates a claim (``derive.verify``)."""
+
+    is_commutative = False
+
+    def __new__(cls, arg, var=t):
+        return Basic.__new__(cls, _sympify(arg), _sympify(var))
+
+    @property
+    def arg(self):
+        return self.args[0]
+
+    @property
+    def var(self):
+        return self.args[1]
+
+    @property
+    def shape(self):
+        return self.arg.shape
+
+    def doit(self, **hints):
+        arg, var = self.args
+        if not isinstance(var, sp.Symbol):
+            raise ValueError(f"cannot differentiate with respect to the number {var}")
+        return diff_t(arg.doit(**hints) if hints.get("deep", True) else arg, var)
+
+    def _entry(self, i, j, **kwargs):
+        raise NotImplementedError("entries of a symbolic derivative are not available")
+
+    def _latex(self, printer):
+        arg, var = self.args
+        inner = printer._print(arg)
+        if not isinstance(arg, sp.MatrixSymbol):
+            inner = rf"\left({inner}\right)"
+        return rf"\frac{{d}}{{d{printer._print(var)}}}{inner}"

@@ -47,7 +47,7 @@ from .derivation import (
     Recurrence,
     Refuted,
 )
-from .matrices import is_zero_matrix, random_instance, random_rational
+from .matrices import TimeDerivative, is_zero_matrix, random_instance, random_rational
 
 __all__ = ["verify", "verify_claim", "explicit", "admissible_instances", "DEFAULT_INSTANCES"]
 
@@ -382,7 +382,16 @@ def _verify_identity(lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Ra
     return _instantiate(lhs, rhs, assume, rng, instances)
 
 
+def _unfold(expr: Basic) -> Basic:
+    """``expr`` with every :class:`~derive.matrices.TimeDerivative` differentiated (``doit``):
+    the node cannot be evaluated once its variable is a number."""
+    if not isinstance(expr, Basic) or not expr.has(TimeDerivative):
+        return expr
+    return expr.replace(lambda e: isinstance(e, TimeDerivative), lambda e: e.doit())
+
+
 def _instantiate(lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Random, instances: int) -> Certificate:
+    lhs, rhs = _unfold(lhs), _unfold(rhs)
     exact_ok = 0
     numeric: list[tuple[str, str]] = []
     shapes: set[tuple[str, str]] = set()

@@ -9,9 +9,17 @@ import sympy as sp
 
 from derive.catalogue import get
 from derive.derivation import Assumptions, Identity
-from derive.flow import TimeDerivative, diff_t, flow_parameter_solution, least_squares_gradient
+from derive.flow import flow_parameter_solution, least_squares_gradient
 from derive.latex import latex
-from derive.matrices import MatExp, exact_matrix_exp, random_instance, rational_orthogonal
+from derive.matrices import (
+    MatExp,
+    Pinv,
+    TimeDerivative,
+    diff_t,
+    exact_matrix_exp,
+    random_instance,
+    rational_orthogonal,
+)
 from derive.notation import D, K, N, X, t, y
 from derive.verify import explicit, verify_claim
 
@@ -61,6 +69,18 @@ def test_time_derivative_node_prints_and_evaluates():
     assert node.doit() == -K * E * y
     with pytest.raises(ValueError):
         TimeDerivative(E * y, sp.Rational(1, 2)).doit()
+
+
+def test_time_derivative_claims_are_instantiated_after_unfolding():
+    """A claim about d/dt of a defined w(t) that does not simplify symbolically is decided at
+    exact instances (the ladder differentiates before it substitutes a number for t)."""
+    wt = sp.MatrixSymbol("w(t)", D, 1)
+    cand = w0 - X.T * Pinv(K) * (sp.Identity(N) - E) * r0
+    defs = KERNEL.merged(Assumptions(definitions={wt: cand}))
+    cert = verify_claim(Identity(TimeDerivative(wt), -X.T * (X * wt - y)), defs)
+    assert cert.ok and cert.method == "exact instantiation", str(cert)
+    bad = verify_claim(Identity(TimeDerivative(wt), X.T * (X * wt - y)), defs)
+    assert bad.method == "rejected", str(bad)
 
 
 def test_exact_exponential_of_Q_D_Qt():
