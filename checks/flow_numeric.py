@@ -55,7 +55,15 @@ import mpmath
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from .simulate import eigenvalue_tolerance
+from .simulate import (
+    Scale,
+    as_matrix,
+    as_vector,
+    eigenvalue_tolerance,
+    scale_divisor,
+    scale_factor,
+    thin_svd,
+)
 
 __all__ = [
     "Scale",
@@ -69,19 +77,6 @@ __all__ = [
     "gd_parameters",
     "THREE_POINT",
 ]
-
-Scale = Literal["sum", "mean"]
-
-
-def scale_factor(scale: Scale, n_data: int) -> float:
-    r"""The factor :math:`c` of :math:`L = \frac c2\|\mathbf X\mathbf w - \mathbf y\|^2`:
-    1 for ``"sum"`` (000), :math:`1/N` for ``"mean"``."""
-    if scale == "sum":
-        return 1.0
-    if scale == "mean":
-        return 1.0 / n_data
-    raise ValueError(f"scale must be 'sum' or 'mean'; got {scale!r} of type {type(scale).__name__}")
-
 
 def phi(lam: np.ndarray, t: np.ndarray) -> np.ndarray:
     r""":math:`\varphi(\lambda, t) = \int_0^t e^{-\lambda\tau}d\tau = (1 - e^{-\lambda t})/\lambda`,
@@ -113,24 +108,6 @@ def phi_mp(lam, t):
     if mpmath.isinf(t):
         return 1 / lam
     return -mpmath.expm1(-lam * t) / lam
-
-
-def _as_2d(name: str, value, rows: int | None = None) -> np.ndarray:
-    arr = np.asarray(value, dtype=float)
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must be a 2-d array; got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite; got {arr}")
-    return arr
-
-
-def _as_vec(name: str, value, length: int) -> np.ndarray:
-    arr = np.asarray(value, dtype=float).reshape(-1)
-    if arr.shape != (length,):
-        raise ValueError(f"{name} must have {length} entries; got shape {np.shape(value)}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite; got {arr}")
-    return arr
 
 
 def _times(ts) -> np.ndarray:
@@ -233,14 +210,12 @@ def linear_flow(X, y, w0, scale: Scale = "sum", method: Literal["svd", "eigh"] =
     >>> fl.residual([0.0, np.inf]).tolist()
     [[-1.0, -1.0], [0.0, -1.0]]
     """
-    Xa = _as_2d("X", X)
+    Xa = as_matrix("X", X)
     N, D = Xa.shape
-    ya, wa = _as_vec("y", y, N), _as_vec("w0", w0, D)
+    ya, wa = as_vector("y", y, N), as_vector("w0", w0, D)
     c = scale_factor(scale, N)
     if method == "svd":
-        U, s, Vt = np.linalg.svd(Xa, full_matrices=False)
-        keep = s > eigenvalue_tolerance(s) if s.size else np.zeros(0, bool)
-        U, s, V = U[:, keep], s[keep], Vt[keep].T
+        U, s, V = thin_svd(Xa)
     elif method == "eigh":
         small_side = Xa.T @ Xa if D <= N else Xa @ Xa.T
         mu, vecs = np.linalg.eigh(small_side)
@@ -289,9 +264,7 @@ class LinearFlowMP:
             wm = mpmath.matrix([mpmath.mpf(v) for v in np.asarray(w0, dtype=object).reshape(-1)])
             if ym.rows != N or wm.rows != D:
                 raise ValueError(f"y must have {N} entries and w0 {D}; got {ym.rows} and {wm.rows}")
-            c = mpmath.mpf(1) if scale == "sum" else mpmath.mpf(1) / N
-            if scale not in ("sum", "mean"):
-                raise ValueError(f"scale must be 'sum' or 'mean'; got {scale!r}")
+            c = mpmath.mpf(1) / scale_divisor(scale, N)
             K = c * Xm * Xm.T
             ev, Q = mpmath.eigsy(K)
             top = max([abs(v) for v in ev] + [mpmath.mpf(0)])
@@ -344,9 +317,9 @@ def integrate_flow(
     well-conditioned problems; for stiff ones pass ``"Radau"`` or ``"BDF"``, which receive the
     exact Jacobian :math:`-c\mathbf X^\top\mathbf X`.
     """
-    Xa = _as_2d("X", X)
+    Xa = as_matrix("X", X)
     N, D = Xa.shape
-    ya, wa = _as_vec("y", y, N), _as_vec("w0", w0, D)
+    ya, wa = as_vector("y", y, N), as_vector("w0", w0, D)
     c = scale_factor(scale, N)
     t = _times(ts)
     if not np.all(np.isfinite(t)) or np.any(np.diff(t) < 0):
@@ -369,9 +342,9 @@ def gd_parameters(X, y, w0, alpha: float, steps: Sequence[int] | int, scale: Sca
     (000, eq 5: the forward-Euler discretisation of the flow with step :math:`\alpha`), returning
     :math:`\mathbf w^{(k)}` for each k in ``steps``, shape (len(steps), D).  Step k approximates
     :math:`\mathbf w(k\alpha)` with error :math:`O(\alpha)` (``flow.gd_limit``)."""
-    Xa = _as_2d("X", X)
+    Xa = as_matrix("X", X)
     N, D = Xa.shape
-    ya, wa = _as_vec("y", y, N), _as_vec("w0", w0, D)
+    ya, wa = as_vector("y", y, N), as_vector("w0", w0, D)
     c = scale_factor(scale, N)
     ks = np.atleast_1d(np.asarray(steps, dtype=np.int64))
     if ks.ndim != 1 or np.any(ks < 0):

@@ -29,15 +29,12 @@ no NaN.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
-from .simulate import eigenvalue_tolerance
+from .simulate import Scale, eigenvalue_tolerance, scale_factor, thin_svd
 
 __all__ = ["PredictionMoments", "prediction_moments", "affine_moments", "psd_factor"]
-
-Scale = Literal["sum", "mean"]
 
 
 def psd_factor(Sigma) -> np.ndarray:
@@ -112,12 +109,8 @@ def prediction_moments(X, y, x_star, times, mu0, Sigma0, scale: Scale = "sum") -
     t = np.atleast_1d(np.asarray(times, dtype=float))
     if t.ndim != 1 or np.any(np.isnan(t)) or np.any(t < 0):
         raise ValueError(f"times must be numbers >= 0 (inf allowed); got {times!r}")
-    c = 1.0 if scale == "sum" else (1.0 / N if scale == "mean" else None)
-    if c is None:
-        raise ValueError(f"scale must be 'sum' or 'mean'; got {scale!r}")
-    U, s, Vt = np.linalg.svd(Xa, full_matrices=False)
-    keep = s > eigenvalue_tolerance(s) if s.size else np.zeros(0, bool)
-    U, s, V = U[:, keep], s[keep], Vt[keep].T
+    c = scale_factor(scale, N)
+    U, s, V = thin_svd(Xa)
     with np.errstate(over="ignore"):
         d = -np.expm1(-np.outer(t, c * s**2))  # (T, m), 1 at t = inf
     P = xs @ V  # (M, m): v_j^T x*

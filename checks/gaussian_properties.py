@@ -51,7 +51,7 @@ from . import strategies as gs
 from .flow_properties import FlowProblem, flow_problems
 from .gaussian_numeric import prediction_moments, psd_factor
 from .properties import SAFETY, TINY, register
-from .simulate import EPS, eigenvalue_tolerance, safe_norm
+from .simulate import EPS, eigenvalue_tolerance, safe_norm, scale_factor, thin_svd
 
 __all__ = [
     "FALSE_ALARM_PER_EXAMPLE",
@@ -146,10 +146,9 @@ def affine_moments_match_samples(p: AffineProblem) -> None:
     delta = SAFETY * (m + n) * EPS * mag + TINY
     dirs = [np.eye(m)[i] for i in range(m)]
     dirs += [v / np.linalg.norm(v) for v in rng.standard_normal((2, m))]
-    U, s, _ = np.linalg.svd(p.B)
-    rank = int(np.sum(s > eigenvalue_tolerance(s))) if s.size else 0
+    rank = thin_svd(p.B)[1].size
     if rank < m:
-        dirs.append(U[:, rank])  # orthogonal to range(B): no variance at all
+        dirs.append(np.linalg.svd(p.B)[0][:, rank])  # orthogonal to range(B): no variance at all
     tests = m + len(dirs)
     alpha = FALSE_ALARM_PER_EXAMPLE / tests
     xbar = np.array([math.fsum(col) for col in x.T]) / AFFINE_SAMPLES  # correctly rounded sums
@@ -248,7 +247,7 @@ def prediction_variance_mc(example) -> None:
     p: FlowProblem
     X, y = p.X, p.y
     N, D = X.shape
-    c = 1.0 if p.scale == "sum" else 1.0 / N
+    c = scale_factor(p.scale, N)
     times = np.array([0.0, 0.5, 3.0, np.inf])
     mom = prediction_moments(X, y, xs, times, mu0, Sigma0, scale=p.scale)
     rng = np.random.default_rng(seed_value)
@@ -256,8 +255,7 @@ def prediction_variance_mc(example) -> None:
     W0 = mu0[:, None] + R @ rng.standard_normal((D, PREDICTION_SAMPLES))  # (D, S)
     K = c * X @ X.T
     Kp = np.linalg.pinv(K, hermitian=True, rcond=max(eigenvalue_tolerance(np.linalg.eigvalsh(K)) / max(np.abs(K).max(), TINY), 1e-15))
-    s = np.linalg.svd(X, compute_uv=False)
-    s = s[s > eigenvalue_tolerance(s)]
+    s = thin_svd(X)[1]
     kappa_k = float((s.max() / s.min()) ** 2) if s.size else 1.0
     tests = 2 * len(times) * xs.shape[0]
     alpha = FALSE_ALARM_PER_EXAMPLE / tests

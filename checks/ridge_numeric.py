@@ -25,37 +25,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
-from .simulate import eigenvalue_tolerance, safe_norm
+from .simulate import Scale, as_matrix, as_vector, safe_norm, scale_factor, thin_svd
 
-__all__ = ["Scale", "RidgePath", "ridge_path", "ridge_gd", "ridge_step_bound", "loss_factor"]
-
-Scale = Literal["mean", "sum"]
-
-
-def loss_factor(scale: Scale, n_data: int) -> float:
-    r"""The factor :math:`c` in :math:`\frac c2\|\boldsymbol\Phi\mathbf w - \mathbf t\|^2`: :math:`1/N`
-    for ``"mean"`` (001), 1 for ``"sum"`` (000)."""
-    if scale == "mean":
-        return 1.0 / n_data
-    if scale == "sum":
-        return 1.0
-    raise ValueError(f"scale must be 'mean' (1/(2N)) or 'sum' (1/2); got {scale!r} of type {type(scale).__name__}")
+__all__ = ["Scale", "RidgePath", "ridge_path", "ridge_gd", "ridge_step_bound"]
 
 
 def _inputs(Phi, t) -> tuple[np.ndarray, np.ndarray]:
-    P = np.asarray(Phi, dtype=float)
-    if P.ndim != 2:
-        raise ValueError(f"Phi must be a 2-d array (N×D, rows are data points); got shape {P.shape}")
-    y = np.asarray(t, dtype=float).reshape(-1)
-    if y.shape != (P.shape[0],):
-        raise ValueError(f"t must have one entry per row of Phi ({P.shape[0]}); got shape {np.shape(t)}")
-    if not (np.isfinite(P).all() and np.isfinite(y).all()):
-        raise ValueError("Phi and t must be finite")
-    return P, y
+    P = as_matrix("Phi", Phi)
+    return P, as_vector("t", t, P.shape[0])
 
 
 @dataclass(frozen=True)
@@ -110,10 +90,8 @@ def ridge_path(Phi, t, scale: Scale = "mean") -> RidgePath:
     [[1.0, 0.0], [2.0, 0.0]]
     """
     P, y = _inputs(Phi, t)
-    c = loss_factor(scale, P.shape[0])
-    U, s, Vt = np.linalg.svd(P, full_matrices=False)
-    keep = s > eigenvalue_tolerance(s) if s.size else np.zeros(0, bool)
-    U, s, V = U[:, keep], s[keep], Vt[keep].T
+    c = scale_factor(scale, P.shape[0])
+    U, s, V = thin_svd(P)
     return RidgePath(s, V, U.T @ y, c, P.shape[1])
 
 
@@ -122,7 +100,7 @@ def ridge_step_bound(Phi, lam: float, scale: Scale = "mean") -> float:
     :math:`\tilde a_{\max} = c\,s_{\max}^2` the largest eigenvalue of :math:`c\boldsymbol\Phi^\top\boldsymbol\Phi`
     (001 §2.2 A2 for :math:`\mathbf A_\lambda`; ``ridge.implicit_regularisation``).  Returns the bound."""
     P = np.asarray(Phi, dtype=float)
-    c = loss_factor(scale, P.shape[0])
+    c = scale_factor(scale, P.shape[0])
     s_max = float(np.linalg.norm(P, 2)) if P.size else 0.0
     return 2.0 / (c * s_max**2 + float(lam))
 
@@ -135,7 +113,7 @@ def ridge_gd(Phi, t, lam: float, alpha: float, steps: int, w0=None, scale: Scale
     from ``w0`` (default 0); λ = 0 is plain least squares (001 eq 9, §2.4).  Returns the last
     iterate; raises ``OverflowError`` when the run leaves the float64 range."""
     P, y = _inputs(Phi, t)
-    c = loss_factor(scale, P.shape[0])
+    c = scale_factor(scale, P.shape[0])
     w = np.zeros(P.shape[1]) if w0 is None else np.asarray(w0, dtype=float).copy()
     if w.shape != (P.shape[1],):
         raise ValueError(f"w0 must have one entry per column of Phi ({P.shape[1]}); got shape {np.shape(w0)}")

@@ -31,8 +31,8 @@ from hypothesis import strategies as st
 
 from . import strategies as gs
 from .properties import SAFETY, TINY, register
-from .ridge_numeric import loss_factor, ridge_gd, ridge_path, ridge_step_bound
-from .simulate import EPS, eigenvalue_tolerance, safe_norm
+from .ridge_numeric import ridge_gd, ridge_path, ridge_step_bound
+from .simulate import EIGENVALUE_TOL_FACTOR, EPS, safe_norm, scale_factor
 
 __all__ = ["limit_is_pinv", "gd_from_zero_is_pinv", "gd_stability_boundary", "SLOPE_TOL"]
 
@@ -44,9 +44,9 @@ _scales = st.sampled_from(["mean", "sum"])
 
 
 def _pinv_reference(Phi: np.ndarray, t: np.ndarray) -> np.ndarray:
-    s = np.linalg.svd(Phi, compute_uv=False)
-    rcond = eigenvalue_tolerance(s) / s.max() if s.size and s.max() > 0 else 1e-15
-    return np.linalg.pinv(Phi, rcond=rcond) @ t
+    # numpy's pinv (an independent route) with the rank decision of simulate.thin_svd: it keeps
+    # s > rcond * s_max, and eigenvalue_tolerance(s) = EIGENVALUE_TOL_FACTOR * min(N, D) * EPS * s_max
+    return np.linalg.pinv(Phi, rcond=EIGENVALUE_TOL_FACTOR * min(Phi.shape) * EPS) @ t
 
 
 @register(
@@ -59,7 +59,7 @@ def limit_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
     Phi, t = problem.Phi, problem.t
     N, D = Phi.shape
     path = ridge_path(Phi, t, scale)
-    c = loss_factor(scale, N)
+    c = scale_factor(scale, N)
     ref = _pinv_reference(Phi, t)
     lim = path.limit()
     if path.rank == 0:
@@ -103,7 +103,7 @@ def gd_from_zero_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
     if path.rank == 0:
         assert np.all(ridge_gd(Phi, t, 0.0, 1.0, 5, scale=scale) == 0), "rank 0: GD never moves from 0"
         return
-    c = loss_factor(scale, N)
+    c = scale_factor(scale, N)
     a = c * path.s**2
     alpha = 1.0 / a.max()  # inside (0, 2/a_max)
     rho = 1.0 - a.min() / a.max()  # contraction on range(Phi^T)
@@ -127,7 +127,7 @@ def gd_from_zero_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
 def gd_stability_boundary(problem: gs.LeastSquaresProblem, scale: str, lam_ratio: float) -> None:
     Phi, t = problem.Phi, problem.t
     N, D = Phi.shape
-    c = loss_factor(scale, N)
+    c = scale_factor(scale, N)
     s = np.linalg.svd(Phi, compute_uv=False)
     a_max = c * float(s.max()) ** 2 if s.size else 0.0
     lam = lam_ratio * max(a_max, 1.0)

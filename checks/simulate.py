@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import mpmath
 import numpy as np
@@ -48,6 +49,12 @@ __all__ = [
     "check_psd",
     "validate_steps",
     "eigenvalue_tolerance",
+    "thin_svd",
+    "Scale",
+    "scale_divisor",
+    "scale_factor",
+    "as_matrix",
+    "as_vector",
     "safe_norm",
     "gd_trajectory",
     "gd_trajectory_mp",
@@ -85,6 +92,57 @@ def eigenvalue_tolerance(eigenvalues: np.ndarray) -> float:
     if ev.size == 0:
         return 0.0
     return EIGENVALUE_TOL_FACTOR * ev.size * EPS * float(np.max(np.abs(ev)))
+
+
+def thin_svd(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""``(U, s, V)`` with :math:`\mathbf X \approx \mathbf U\,\mathrm{diag}(s)\,\mathbf V^\top`: the thin
+    SVD of X (N×D) keeping only the singular values :math:`s > \tau` (:func:`eigenvalue_tolerance`
+    of the singular values; the others are zero to working precision).  ``U`` is N×m, ``V`` D×m,
+    m the numerical rank (0 for a zero or empty X)."""
+    U, s, Vt = np.linalg.svd(np.asarray(X, dtype=float), full_matrices=False)
+    keep = s > eigenvalue_tolerance(s) if s.size else np.zeros(0, bool)
+    return U[:, keep], s[keep], Vt[keep].T
+
+
+Scale = Literal["sum", "mean"]
+r"""Loss scale of least squares :math:`\frac c2\|\mathbf X\mathbf w - \mathbf y\|^2`: ``"sum"``
+(c = 1, 000's convention) or ``"mean"`` (c = 1/N, 001's)."""
+
+
+def scale_divisor(scale: Scale, n_data: int) -> int:
+    """1 for ``"sum"``, N for ``"mean"``: the loss factor is ``1 / scale_divisor`` (exact for mpmath)."""
+    if scale == "sum":
+        return 1
+    if scale == "mean":
+        return int(n_data)
+    raise ValueError(f"scale must be 'sum' (c = 1) or 'mean' (c = 1/N); got {scale!r} of type {type(scale).__name__}")
+
+
+def scale_factor(scale: Scale, n_data: int) -> float:
+    r"""The factor :math:`c` of :math:`L = \frac c2\|\mathbf X\mathbf w - \mathbf y\|^2`:
+    1 for ``"sum"`` (000), :math:`1/N` for ``"mean"`` (001)."""
+    return 1.0 / scale_divisor(scale, n_data)
+
+
+def as_matrix(name: str, value: object) -> np.ndarray:
+    """``value`` as a finite 2-d float64 array; ``ValueError`` naming ``name`` otherwise."""
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-d array; got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite; got {arr}")
+    return arr
+
+
+def as_vector(name: str, value: object, length: int) -> np.ndarray:
+    """``value`` flattened to a finite float64 vector of ``length`` entries; ``ValueError`` naming
+    ``name`` otherwise."""
+    arr = np.asarray(value, dtype=float).reshape(-1)
+    if arr.shape != (length,):
+        raise ValueError(f"{name} must have {length} entries; got shape {np.shape(value)}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite; got {arr}")
+    return arr
 
 
 def _shape_text(x: np.ndarray) -> str:
