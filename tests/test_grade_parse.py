@@ -182,6 +182,7 @@ def test_formula_is_shown_as_written(scope):
     ("abs(x < 1)", "comparison cannot be used inside arithmetic"),
     ("[oo, 1]", "entries must be finite"),
     ("expm([exp(oo)])", "entries must be finite"),
+    ("expm([[2, 1, 0], [1, 3, 1], [0, 1, 1]])", "irreducible characteristic factor of degree 3"),  # cubic radicals
 ])
 def test_ill_formed_combinations_are_invalid(scope, text, words):
     with pytest.raises(ParseError, match=words):

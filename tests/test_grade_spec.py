@@ -136,3 +136,10 @@ def test_tolerance_and_feedback_overrides():
     assert r["verdict"] == "incorrect" and r["feedback"].startswith("Revise slide 12.")
     errs = errors_of(q('id = "1"\nkind = "expression"\nreference = "1"\ntolerance = 2\n'))
     assert "question 1: key `tolerance`" in errs[0]
+
+
+def test_gradient_flow_with_cubic_eigenvalues_is_refused_at_load():
+    # K = XXᵀ has an irreducible cubic characteristic polynomial: e^{-Kt} would need cubic radicals
+    errs = errors_of(q('id = "g"\nkind = "gradient_flow"\nX = [[2, 1, 0], [1, 3, 1], [0, 1, 1]]\n'
+                       'y = [1, 0, 0]\nstart = [0, 0, 0]\n'))
+    assert "question g" in errs[0] and "irreducible characteristic factor of degree 3" in errs[0], errs

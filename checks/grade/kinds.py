@@ -459,7 +459,10 @@ def build_gradient_flow(f: Fields) -> Reference:
     if t != sp.oo and not t.is_number:
         from .parse import matrix_exp
 
-        for M in (-K * t, K * t, -X.T * X * t):  # exponentials formula answers use (and the sign slip)
+        # exponentials formula answers use (and the sign slip), cached here for the forked workers
+        # (derive's parameter_evolution computes its own, uncached); this also refuses a K with
+        # cubic-radical eigenvalues before derive spends seconds on it
+        for M in (-K * t, K * t, -X.T * X * t):
             matrix_exp(M)
     f.scope.dimension = D if target == "w" else N
     ref = _flow(X, y, w0, t, target)

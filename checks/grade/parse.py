@@ -29,6 +29,8 @@ from typing import Any
 
 import sympy as sp
 
+from derive.matrices import exact_matrix_exp
+
 __all__ = [
     "ParseError",
     "DomainAnswerError",
@@ -535,11 +537,13 @@ _EXP_CACHE: dict[Any, sp.Matrix] = {}
 
 
 def matrix_exp(m: sp.MatrixBase) -> sp.Matrix:
-    """``m.exp()``, remembered: a spec computes the exponentials its answers are likely to use
-    (e.g. e^{-Kt}) once in the parent process, and every forked worker inherits them."""
+    """``derive.matrices.exact_matrix_exp(m)``, remembered: a spec computes the exponentials its
+    answers are likely to use (e.g. e^{-Kt}) once in the parent process, and every forked worker
+    inherits them.  Raises ``NotImplementedError`` for a characteristic polynomial with an
+    irreducible factor of degree 3 or more (cubic radicals: slow and not evaluable)."""
     key = sp.ImmutableMatrix(m)
     if key not in _EXP_CACHE:
-        _EXP_CACHE[key] = sp.Matrix(m).exp()
+        _EXP_CACHE[key] = sp.Matrix(exact_matrix_exp(m))
     return _EXP_CACHE[key]
 
 
