@@ -32,7 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .simulate import Scale, eigenvalue_tolerance, scale_factor, thin_svd
+from .flow_numeric import linear_flow
+from .simulate import Scale, as_matrix, as_vector, eigenvalue_tolerance
 
 __all__ = ["PredictionMoments", "prediction_moments", "affine_moments", "psd_factor"]
 
@@ -90,33 +91,20 @@ def prediction_moments(X, y, x_star, times, mu0, Sigma0, scale: Scale = "sum") -
     >>> m.mean.tolist(), m.variance.tolist()
     ([[0.0], [2.0]], [[2.0], [1.0]])
     """
-    Xa = np.asarray(X, dtype=float)
-    if Xa.ndim != 2:
-        raise ValueError(f"X must be a 2-d array (N×D, rows are data points); got shape {Xa.shape}")
-    N, D = Xa.shape
-    ya = np.asarray(y, dtype=float).reshape(-1)
-    if ya.shape != (N,):
-        raise ValueError(f"y must have one entry per row of X ({N}); got shape {np.shape(y)}")
-    xs = np.atleast_2d(np.asarray(x_star, dtype=float))
-    if xs.shape[1] != D:
-        raise ValueError(f"x_star must have {D} columns (one per parameter); got shape {xs.shape}")
-    m0 = np.asarray(mu0, dtype=float).reshape(-1)
-    if m0.shape != (D,):
-        raise ValueError(f"mu0 must have {D} entries; got shape {np.shape(mu0)}")
+    Xa = as_matrix("X", X)
+    D = Xa.shape[1]
+    m0 = as_vector("mu0", mu0, D)
     R = psd_factor(Sigma0)
     if R.shape[0] != D:
         raise ValueError(f"Sigma0 must be {D}×{D}; got shape {np.shape(Sigma0)}")
+    fl = linear_flow(Xa, y, m0, scale)  # validates y and the scale
+    xs = np.atleast_2d(np.asarray(x_star, dtype=float))
+    mean = fl.predict(xs, times)  # (T, M): f(x*, t) from w0 = mu0; validates x_star and times
     t = np.atleast_1d(np.asarray(times, dtype=float))
-    if t.ndim != 1 or np.any(np.isnan(t)) or np.any(t < 0):
-        raise ValueError(f"times must be numbers >= 0 (inf allowed); got {times!r}")
-    c = scale_factor(scale, N)
-    U, s, V = thin_svd(Xa)
     with np.errstate(over="ignore"):
-        d = -np.expm1(-np.outer(t, c * s**2))  # (T, m), 1 at t = inf
-    P = xs @ V  # (M, m): v_j^T x*
-    a = (d * ((U.T @ ya) / s)[None, :]) @ P.T  # (T, M)
-    b = xs[None, :, :] - np.einsum("tj,mj,dj->tmd", d, P, V)  # (T, M, D)
-    mean = a + b @ m0
+        d = -np.expm1(-np.outer(t, fl.lam))  # (T, m), 1 at t = inf
+    b = xs[None, :, :] - np.einsum("tj,mj,dj->tmd", d, xs @ fl.V, fl.V)  # (T, M, D)
+    a = mean - b @ m0
     bR = b @ R
     top = np.max(np.abs(bR), axis=2, initial=0.0)  # (T, M)
     safe = np.where(top > 0, top, 1.0)
