@@ -27,7 +27,6 @@ __all__ = [
     "least_squares_gradient",
     "flow_parameter_solution",
     "diff_t",
-    "TimeVector",
     "TimeDerivative",
     "DERIVATIONS",
 ]
@@ -45,16 +44,7 @@ ID = sp.Identity(D)
 SMALL = {N: (1, 2, 3), D: (1, 2, 3)}
 
 
-class TimeVector(sp.MatrixSymbol):
-    """A vector-valued function of time, printed :math:`\\mathbf{w}(t)` (a name only: it is never
-    instantiated by itself)."""
-
-    def _latex(self, printer):
-        base = str(self.name).split("(")[0]
-        return rf"\mathbf{{{base}}}(t)"
-
-
-WT = TimeVector("w(t)", D, 1)
+WT = sp.MatrixSymbol("w(t)", D, 1)
 
 
 """Sizes tried by exact instantiation (exact matrix exponentials stay cheap up to 3x3)."""

@@ -22,7 +22,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .derivation import Assumptions, Definition, Derivation, Identity, Refuted, Source, Step
-from .flow import SMALL, SOURCE, TimeVector
+from .flow import SMALL, SOURCE
 from .matrices import MatExp, Pinv, TimeDerivative
 from .notation import D, Dg, K, N, Q, X, t, y
 
@@ -48,9 +48,9 @@ BV = sp.MatrixSymbol("b", D, 1)
 IN = sp.Identity(N)
 ID = sp.Identity(D)
 EXP = MatExp(-K * t)
-RT = TimeVector("r(t)", N, 1)
-FT = TimeVector("f(t)", N, 1)
-WT = TimeVector("w(t)", D, 1)
+RT = sp.MatrixSymbol("r(t)", N, 1)
+FT = sp.MatrixSymbol("f(t)", N, 1)
+WT = sp.MatrixSymbol("w(t)", D, 1)
 
 KERNEL = Assumptions(
     matrices={X: "rational_svd"},
@@ -237,7 +237,7 @@ def trainability() -> Derivation:
         source=Source(SOURCE, "trainability and convergence in the linear model (eq 12)"),
         assumptions=Assumptions(sizes=SMALL, text=("$K = XX^T$ symmetric PSD of any rank; $r(t) = e^{-Kt}r(0)$ (flow.residual)",)),
         steps=steps,
-        result=Identity(TimeVector("r(inf)", N, 1), (IN - K * Pinv(K)) * R0),
+        result=Identity(sp.MatrixSymbol("r(inf)", N, 1), (IN - K * Pinv(K)) * R0),
         summary="The residual's component along an eigenvector of K decays like $e^{-\\lambda t}$; the component in the null space of K stays, so the training data are fitted exactly iff K has full rank.",
     )
 

@@ -7,6 +7,8 @@ Notation
 - Names follow one convention, read by :func:`render_name`:
   ``base[~][_sub][^(sup)]``.  ``~`` puts a tilde on the base (eigenbasis coordinates),
   ``_star`` is ``_\\star``, ``^(k)`` is the iterate superscript ``^{(k)}``, ``inf`` is ``\\infty``.
+  A trailing ``(arg)`` is an argument: ``MatrixSymbol("w(t)", D, 1)`` prints
+  ``\\mathbf{w}(t)``, ``r(inf)`` prints ``\\mathbf{r}(\\infty)``.
   So ``MatrixSymbol("w^(k)", n, 1)`` prints ``\\mathbf{w}^{(k)}`` and ``Symbol("w~_j^(0)")``
   prints ``\\tilde{w}_{j}^{(0)}``.
 
@@ -48,7 +50,9 @@ _GREEK = {
     "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega",
 }
 _SPECIAL = {"star": r"\star", "inf": r"\infty", "oo": r"\infty", "max": r"\max", "min": r"\min"}
-_NAME = re.compile(r"^(?P<base>[A-Za-z]+)(?P<tilde>~)?(?:_(?P<sub>[^^]+))?(?:\^\((?P<sup>[^)]*)\))?$")
+_NAME = re.compile(
+    r"^(?P<base>[A-Za-z]+)(?P<tilde>~)?(?:_(?P<sub>[^^(]+))?(?:\^\((?P<sup>[^)]*)\))?(?:\((?P<arg>[^)]*)\))?$"
+)
 
 
 def _piece(text: str) -> str:
@@ -73,6 +77,8 @@ def render_name(name: str, bold: bool = False) -> str:
     '\\\\tilde{w}_{\\\\star,j}'
     >>> render_name("Phi", bold=True)
     '\\\\boldsymbol{\\\\Phi}'
+    >>> render_name("r(inf)", bold=True)
+    '\\\\mathbf{r}(\\\\infty)'
     """
     m = _NAME.match(name)
     if not m:
@@ -89,6 +95,8 @@ def render_name(name: str, bold: bool = False) -> str:
         body += "_{" + _piece(m["sub"]) + "}"
     if m["sup"] is not None:
         body += "^{(" + _piece(m["sup"]) + ")}"
+    if m["arg"] is not None:
+        body += "(" + _piece(m["arg"]) + ")"
     return body
 
 
@@ -134,6 +142,13 @@ class GDLatexPrinter(LatexPrinter):
             scalar = self._print(coeff)
             text += " " + (rf"\left({scalar}\right)" if isinstance(coeff, sp.Add) else scalar)
         return "e^{" + sign + text + "}"
+
+    def _print_TimeDerivative(self, expr):
+        """``\\frac{d}{dt}\\mathbf{w}(t)``; a compound argument in parentheses."""
+        inner = self._print(expr.arg)
+        if not isinstance(expr.arg, sp.MatrixSymbol):
+            inner = rf"\left({inner}\right)"
+        return rf"\frac{{d}}{{d{self._print(expr.var)}}}{inner}"
 
     def _print_Inverse(self, expr):
         return self._wrap(expr.arg) + r"^{-1}"

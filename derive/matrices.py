@@ -409,10 +409,3 @@ class TimeDerivative(MatrixExpr):
 
     def _entry(self, i, j, **kwargs):
         raise NotImplementedError("entries of a symbolic derivative are not available")
-
-    def _latex(self, printer):
-        arg, var = self.args
-        inner = printer._print(arg)
-        if not isinstance(arg, sp.MatrixSymbol):
-            inner = rf"\left({inner}\right)"
-        return rf"\frac{{d}}{{d{printer._print(var)}}}{inner}"

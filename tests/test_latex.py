@@ -10,7 +10,7 @@ import sympy as sp
 
 from derive.catalogue import get
 from derive.latex import compile_pdf, latex, render_derivation, render_document, render_name
-from derive.matrices import Pinv
+from derive.matrices import Pinv, TimeDerivative
 from derive.notation import A, I, Phi, alpha, k, w0, winf, wt0_j
 
 NOTATION = [
@@ -34,6 +34,16 @@ def test_names():
     assert render_name("w~_star,j") == r"\tilde{w}_{\star,j}"
     assert render_name("a~_max") == r"\tilde{a}_{\max}"
     assert render_name("w^(k+1)", bold=True) == r"\mathbf{w}^{(k+1)}"
+    # a trailing (arg): a function of time, bold like any matrix symbol, inf as infinity
+    assert latex(sp.MatrixSymbol("w(t)", 2, 1)) == r"\mathbf{w}(t)"
+    assert latex(sp.MatrixSymbol("r(inf)", 2, 1)) == r"\mathbf{r}(\infty)"
+    assert latex(sp.MatrixSymbol("E(0)", 2, 2)) == r"\mathbf{E}(0)"
+
+
+def test_time_derivative_prints_through_the_printer():
+    wt = sp.MatrixSymbol("w(t)", 2, 1)
+    assert latex(TimeDerivative(wt)) == r"\frac{d}{dt}\mathbf{w}(t)"
+    assert latex(TimeDerivative(2 * wt)) == r"\frac{d}{dt}\left(2 \mathbf{w}(t)\right)"
 
 
 def test_derivation_renders_as_labelled_align_chain():
