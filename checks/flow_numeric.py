@@ -60,6 +60,7 @@ from .simulate import (
     as_matrix,
     as_vector,
     eigenvalue_tolerance,
+    gd_trajectory,
     scale_divisor,
     scale_factor,
     thin_svd,
@@ -341,26 +342,14 @@ def gd_parameters(X, y, w0, alpha: float, steps: Sequence[int] | int, scale: Sca
     r"""Gradient descent :math:`\mathbf w^{(k+1)} = \mathbf w^{(k)} - \alpha c\,\mathbf X^\top(\mathbf X\mathbf w^{(k)} - \mathbf y)`
     (000, eq 5: the forward-Euler discretisation of the flow with step :math:`\alpha`), returning
     :math:`\mathbf w^{(k)}` for each k in ``steps``, shape (len(steps), D).  Step k approximates
-    :math:`\mathbf w(k\alpha)` with error :math:`O(\alpha)` (``flow.gd_limit``)."""
+    :math:`\mathbf w(k\alpha)` with error :math:`O(\alpha)` (``flow.gd_limit``).  This is
+    :func:`checks.simulate.gd_trajectory` on :math:`\mathbf A = c\mathbf X^\top\mathbf X`,
+    :math:`\mathbf b = -c\mathbf X^\top\mathbf y` (raises ``OverflowError`` if the run diverges)."""
     Xa = as_matrix("X", X)
     N, D = Xa.shape
     ya, wa = as_vector("y", y, N), as_vector("w0", w0, D)
     c = scale_factor(scale, N)
-    ks = np.atleast_1d(np.asarray(steps, dtype=np.int64))
-    if ks.ndim != 1 or np.any(ks < 0):
-        raise ValueError(f"steps must be nonnegative integers; got {steps!r}")
-    if not alpha > 0:
-        raise ValueError(f"alpha must be > 0; got {alpha!r}")
-    A = c * Xa.T @ Xa
-    b = c * Xa.T @ ya
-    want = {int(k) for k in ks}
-    out: dict[int, np.ndarray] = {}
-    w = wa.copy()
-    for k in range(int(ks.max()) + 1 if ks.size else 0):
-        if k in want:
-            out[k] = w.copy()
-        w = w - alpha * (A @ w - b)
-    return np.array([out[int(k)] for k in ks])
+    return gd_trajectory(c * Xa.T @ Xa, -c * Xa.T @ ya, wa, alpha, steps).w
 
 
 THREE_POINT = {

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .simulate import Scale, as_matrix, as_vector, safe_norm, scale_factor, thin_svd
+from .simulate import Scale, as_matrix, as_vector, gd_trajectory, safe_norm, scale_factor, thin_svd
 
 __all__ = ["Scale", "RidgePath", "ridge_path", "ridge_gd", "ridge_step_bound"]
 
@@ -111,16 +111,11 @@ def ridge_gd(Phi, t, lam: float, alpha: float, steps: int, w0=None, scale: Scale
     .. math:: \mathbf w^{(k+1)} = \mathbf w^{(k)} - \alpha\bigl(c\boldsymbol\Phi^\top(\boldsymbol\Phi\mathbf w^{(k)} - \mathbf t) + \lambda\mathbf w^{(k)}\bigr)
 
     from ``w0`` (default 0); λ = 0 is plain least squares (001 eq 9, §2.4).  Returns the last
-    iterate; raises ``OverflowError`` when the run leaves the float64 range."""
+    iterate; raises ``OverflowError`` when the run leaves the float64 range.  This is
+    :func:`checks.simulate.gd_trajectory` on :math:`\mathbf A = c\boldsymbol\Phi^\top\boldsymbol\Phi + \lambda\mathbf I`,
+    :math:`\mathbf b = -c\boldsymbol\Phi^\top\mathbf t`."""
     P, y = _inputs(Phi, t)
-    c = scale_factor(scale, P.shape[0])
-    w = np.zeros(P.shape[1]) if w0 is None else np.asarray(w0, dtype=float).copy()
-    if w.shape != (P.shape[1],):
-        raise ValueError(f"w0 must have one entry per column of Phi ({P.shape[1]}); got shape {np.shape(w0)}")
-    G, g = c * P.T @ P, c * P.T @ y
-    with np.errstate(over="ignore", invalid="ignore"):
-        for k in range(int(steps)):
-            w = w - alpha * (G @ w - g + lam * w)
-            if not np.isfinite(w).all():
-                raise OverflowError(f"ridge GD left the float64 range at step {k + 1} (alpha = {alpha!r}, lam = {lam!r})")
-    return w
+    N, D = P.shape
+    c = scale_factor(scale, N)
+    w = np.zeros(D) if w0 is None else as_vector("w0", w0, D)
+    return gd_trajectory(c * P.T @ P + lam * np.eye(D), -c * P.T @ y, w, alpha, [int(steps)]).w[0]
