@@ -82,6 +82,9 @@ def corpus(canary: str) -> list[str]:
         "$\\frac{1}{0}$",
         "0**-1",
         "[[2, 1], [1, 2]]^1000000",
+        "[[2, 1], [1, 2]]^-1000000",  # a negative exponent is bounded too
+        "factorial(factorial(3000))",  # the inner n! is within bounds, the outer is not
+        "(170!)!",
         "$\\begin{bmatrix}2 & 1\\\\ 1 & 2\\end{bmatrix}^{10^{6}}$",
         "$\\binom{10^{6}}{500000}$",
         "$\\int_0^1 x dx$",

@@ -353,12 +353,12 @@ class Builder:
                 return base.pinv()
             if base.shape[0] != base.shape[1]:
                 raise ParseError(f"only square matrices have powers; this one is {_dims(base)}", column)
+            if exp.is_Integer and abs(exp) > LIMITS["max_exponent"]:
+                raise ParseError(f"exponent {exp} is too large (limit {LIMITS['max_exponent']})", column)
             if exp == -1:
                 return self.call("inv", [base], column)
             if exp.is_Integer and exp < 0:
                 return self.call("inv", [base], column) ** (-exp)
-            if exp.is_Integer and exp > LIMITS["max_exponent"]:
-                raise ParseError(f"exponent {exp} is too large (limit {LIMITS['max_exponent']})", column)
             if not (exp.is_Integer or exp.is_integer):
                 raise ParseError("a matrix power needs an integer exponent", column)
             return base**exp
@@ -423,6 +423,8 @@ class Builder:
         if name in ("abs", "Abs"):
             return sp.Abs(a)
         if name == "factorial":
+            if not a.free_symbols and not a.is_Number:
+                a = a.doit()  # e.g. (170!)!: the inner factorial is already bounded
             if a.is_Number:
                 if not a.is_Integer or a < 0:
                     raise ParseError("n! needs a nonnegative integer n", column)
