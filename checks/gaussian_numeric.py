@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .flow_numeric import linear_flow
-from .simulate import Scale, as_matrix, as_vector, eigenvalue_tolerance
+from .simulate import Scale, as_matrix, as_vector, check_psd, check_symmetric, safe_norm
 
 __all__ = ["PredictionMoments", "prediction_moments", "affine_moments", "psd_factor"]
 
@@ -41,14 +41,11 @@ __all__ = ["PredictionMoments", "prediction_moments", "affine_moments", "psd_fac
 def psd_factor(Sigma) -> np.ndarray:
     r""":math:`\mathbf R` with :math:`\boldsymbol\Sigma = \mathbf R\mathbf R^\top` for symmetric PSD Σ
     (``eigh``; eigenvalues within rounding of 0 are set to 0, clearly negative ones rejected)."""
-    S = np.asarray(Sigma, dtype=float)
-    if S.ndim != 2 or S.shape[0] != S.shape[1]:
+    S = as_matrix("Sigma", Sigma)
+    if S.shape[0] != S.shape[1]:
         raise ValueError(f"Sigma must be a square matrix; got shape {S.shape}")
-    if not np.allclose(S, S.T, rtol=0, atol=8 * np.finfo(float).eps * max(1.0, float(np.abs(S).max(initial=0)))):
-        raise ValueError(f"Sigma must be symmetric; got {S.tolist()}")
-    ev, Q = np.linalg.eigh(S)
-    if ev.size and ev.min() < -eigenvalue_tolerance(ev):
-        raise ValueError(f"Sigma must be positive semidefinite; got a {S.shape[0]}×{S.shape[0]} matrix with eigenvalue {ev.min():.6g}")
+    ev, Q = np.linalg.eigh(check_symmetric("Sigma", S))
+    check_psd(ev, name="Sigma")
     return Q * np.sqrt(np.clip(ev, 0.0, None))[None, :]
 
 
@@ -106,8 +103,6 @@ def prediction_moments(X, y, x_star, times, mu0, Sigma0, scale: Scale = "sum") -
     b = xs[None, :, :] - np.einsum("tj,mj,dj->tmd", d, xs @ fl.V, fl.V)  # (T, M, D)
     a = mean - b @ m0
     bR = b @ R
-    top = np.max(np.abs(bR), axis=2, initial=0.0)  # (T, M)
-    safe = np.where(top > 0, top, 1.0)
-    std = top * np.sqrt(np.einsum("tmk,tmk->tm", bR / safe[..., None], bR / safe[..., None]))
+    std = safe_norm(bR, axis=2)  # (T, M), no underflow of the squares
     variance = np.einsum("tmk,tmk->tm", bR, bR)
     return PredictionMoments(t, mean, variance, a, b, std)

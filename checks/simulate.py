@@ -47,6 +47,7 @@ __all__ = [
     "Trajectory",
     "validate_quadratic",
     "check_psd",
+    "check_symmetric",
     "validate_steps",
     "eigenvalue_tolerance",
     "thin_svd",
@@ -73,9 +74,15 @@ eigenvalue :math:`|\tilde a_j| \le \tau = 10\,D\,\varepsilon\,\max_i|\tilde a_i|
 semidefinite to working precision"."""
 
 
-def safe_norm(x: object) -> float:
+def safe_norm(x: object, axis: int | None = None) -> float | np.ndarray:
     r"""Euclidean norm :math:`\|x\|_2` without underflow or overflow of the squares (scaled by
-    :math:`\max|x_i|`; ``numpy.linalg.norm`` returns 0 for vectors of size ~1e-170)."""
+    :math:`\max|x_i|`; ``numpy.linalg.norm`` returns 0 for vectors of size ~1e-170).  With
+    ``axis``, the norms along that axis (an array, each scaled by its own maximum)."""
+    if axis is not None:
+        arr = np.abs(np.asarray(x, dtype=float))
+        top = np.max(arr, axis=axis, keepdims=True, initial=0.0)
+        scale = np.where((top > 0) & np.isfinite(top), top, 1.0)
+        return np.squeeze(top, axis=axis) * np.sqrt(np.sum((arr / scale) ** 2, axis=axis))
     arr = np.abs(np.asarray(x, dtype=float)).ravel()
     if arr.size == 0:
         return 0.0
@@ -162,15 +169,30 @@ def _as_float_array(name: str, value: object) -> np.ndarray:
     return arr
 
 
-def check_psd(eigenvalues: np.ndarray) -> None:
-    """Raise the "must be symmetric positive semidefinite" error when the smallest eigenvalue is
-    below :math:`-\tau` (:func:`eigenvalue_tolerance`)."""
+def check_psd(eigenvalues: np.ndarray, name: str = "A") -> None:
+    """Raise the "``name`` must be symmetric positive semidefinite" error when the smallest
+    eigenvalue is below :math:`-\tau` (:func:`eigenvalue_tolerance`)."""
     ev = np.asarray(eigenvalues, dtype=float)
     if ev.size and ev.min() < -eigenvalue_tolerance(ev):
         d = ev.size
         raise ValueError(
-            f"A must be symmetric positive semidefinite; got a {d}×{d} matrix with eigenvalue {ev.min():.6g}"
+            f"{name} must be symmetric positive semidefinite; got a {d}×{d} matrix with eigenvalue {ev.min():.6g}"
         )
+
+
+def check_symmetric(name: str, M: np.ndarray) -> np.ndarray:
+    r"""Raise "``name`` must be symmetric" unless the square matrix ``M`` is symmetric to working
+    precision, :math:`|M_{ij}-M_{ji}| \le 10 D\varepsilon\max|M|` (the factor of
+    :data:`EIGENVALUE_TOL_FACTOR`); returns the exactly symmetric :math:`(\mathbf M+\mathbf M^\top)/2`."""
+    M = np.asarray(M, dtype=float)
+    d = M.shape[0]
+    asym = np.abs(M - M.T)
+    if asym.size and asym.max() > EIGENVALUE_TOL_FACTOR * d * EPS * float(np.max(np.abs(M))):
+        i, j = (int(x) for x in np.unravel_index(np.argmax(asym), asym.shape))
+        raise ValueError(
+            f"{name} must be symmetric; got a {d}×{d} matrix with {name}[{i}, {j}] = {float(M[i, j])!r} ≠ {name}[{j}, {i}] = {float(M[j, i])!r}"
+        )
+    return (M + M.T) / 2
 
 
 def validate_quadratic(
@@ -209,14 +231,7 @@ def validate_quadratic(
         if vec.shape not in ((d,), (d, 1)):
             raise ValueError(f"{name} must have shape ({d},) to match A ({d}×{d}); got shape {vec.shape}")
     b, w0 = b.reshape(d), w0.reshape(d)
-    scale = float(np.max(np.abs(A)))
-    asym = np.abs(A - A.T)
-    if asym.max() > EIGENVALUE_TOL_FACTOR * d * EPS * scale:
-        i, j = (int(x) for x in np.unravel_index(np.argmax(asym), asym.shape))
-        raise ValueError(
-            f"A must be symmetric; got a {d}×{d} matrix with A[{i}, {j}] = {float(A[i, j])!r} ≠ A[{j}, {i}] = {float(A[j, i])!r}"
-        )
-    A = (A + A.T) / 2
+    A = check_symmetric("A", A)
     if psd:
         check_psd(np.linalg.eigvalsh(A))
     if alpha is not None:

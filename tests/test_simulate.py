@@ -175,6 +175,17 @@ def test_safe_norm_does_not_underflow():
     x = np.array([3e-200, 4e-200])
     assert np.linalg.norm(x) == 0.0  # numpy squares and underflows
     assert safe_norm(x) == pytest.approx(5e-200, rel=1e-15)
+    rows = safe_norm(np.array([[3e-200, 4e-200], [0.0, 0.0], [6.0, 8.0]]), axis=1)
+    np.testing.assert_allclose(rows, [5e-200, 0.0, 10.0], rtol=1e-15, atol=0)
+
+
+def test_symmetry_and_psd_errors_name_the_matrix():
+    from checks.simulate import check_psd, check_symmetric
+
+    with pytest.raises(ValueError, match=r"Sigma must be symmetric; got a 2×2 matrix with Sigma\[0, 1\] = 1.0"):
+        check_symmetric("Sigma", np.array([[1.0, 1.0], [0.0, 1.0]]))
+    with pytest.raises(ValueError, match="Sigma must be symmetric positive semidefinite; got a 2×2 matrix with eigenvalue -1"):
+        check_psd(np.array([-1.0, 3.0]), name="Sigma")
 
 
 def test_doctests_of_simulate():
