@@ -23,7 +23,7 @@ import sympy as sp
 
 from .derivation import Assumptions, Definition, Derivation, Identity, Refuted, Source, Step
 from .flow import SMALL, SOURCE
-from .matrices import MatExp, Pinv, TimeDerivative
+from .matrices import MatExp, MatrixLimit, Pinv, TimeDerivative
 from .notation import D, Dg, K, N, Q, X, t, y
 
 __all__ = [
@@ -42,7 +42,7 @@ F0 = sp.MatrixSymbol("f^(0)", N, 1)
 J = sp.MatrixSymbol("J", N, D)
 XS = sp.MatrixSymbol("x_star", D, 1)
 KS = sp.MatrixSymbol("k_star", N, 1)
-EM = sp.MatrixSymbol("E", N, N)
+EM = sp.MatrixSymbol("E(t)", N, N)
 A1 = sp.MatrixSymbol("a", 1, 1)
 BV = sp.MatrixSymbol("b", D, 1)
 IN = sp.Identity(N)
@@ -216,6 +216,12 @@ def trainability() -> Derivation:
             given=eig,
         ),
         Step(
+            Identity(MatrixLimit(EXP * R0, t, sp.oo), (IN - K * Pinv(K)) * R0),
+            "$r(\\infty) = \\lim_{t\\to\\infty} e^{-Kt}r(0) = (I - KK^\\dagger)r(0)$ (SymPy's limit entry by entry at exact instances of random rank; the eigenbasis steps above are the proof for every K)",
+            given=KERNEL,
+            label="residual_limit",
+        ),
+        Step(
             Identity(K * (IN - K * Pinv(K)) * R0, sp.ZeroMatrix(N, 1)),
             "$r(\\infty) = (I - KK^\\dagger)r(0)$ lies in the null space of K: the part of the residual the model cannot reach",
             given=KERNEL,
@@ -237,7 +243,7 @@ def trainability() -> Derivation:
         source=Source(SOURCE, "trainability and convergence in the linear model (eq 12)"),
         assumptions=Assumptions(sizes=SMALL, text=("$K = XX^T$ symmetric PSD of any rank; $r(t) = e^{-Kt}r(0)$ (flow.residual)",)),
         steps=steps,
-        result=Identity(sp.MatrixSymbol("r(inf)", N, 1), (IN - K * Pinv(K)) * R0),
+        result=steps[3].claim,
         summary="The residual's component along an eigenvector of K decays like $e^{-\\lambda t}$; the component in the null space of K stays, so the training data are fitted exactly iff K has full rank.",
     )
 
@@ -269,8 +275,8 @@ def parameter_evolution_derivation() -> Derivation:
             given=full,
         ),
         Step(
-            Identity(W0 - X.T * Pinv(K) * (K * Pinv(K)) * r0, (ID - Pinv(X) * X) * W0 + Pinv(X) * y),
-            "as $t \\to \\infty$, $I - e^{-Kt} \\to KK^\\dagger$ (flow.trainability): the limit keeps the part of $w_0$ in the null space of X and adds the minimum-norm solution $X^\\dagger y$",
+            Identity(MatrixLimit(w_t, t, sp.oo), (ID - Pinv(X) * X) * W0 + Pinv(X) * y),
+            "as $t \\to \\infty$, $I - e^{-Kt} \\to KK^\\dagger$ (flow.trainability): the limit keeps the part of $w_0$ in the null space of X and adds the minimum-norm solution $X^\\dagger y$ (SymPy's limit entry by entry at exact instances)",
         ),
     ]
     return Derivation(
@@ -303,12 +309,12 @@ def predictions() -> Derivation:
             given=defs,
         ),
         Step(
-            Identity(KS.T * Pinv(K) * K * Pinv(K) * y, XS.T * Pinv(X) * y),
+            Identity(MatrixLimit(a_t, t, sp.oo), XS.T * Pinv(X) * y),
             "at $t = \\infty$, $E \\to KK^\\dagger$ and $a(\\infty) = x_\\star^T X^\\dagger y$: the least-squares prediction",
             given=defs,
         ),
         Step(
-            Identity(XS - X.T * K * Pinv(K) * Pinv(K) * KS, (ID - Pinv(X) * X) * XS),
+            Identity(MatrixLimit(b_t, t, sp.oo), (ID - Pinv(X) * X) * XS),
             "and $b(\\infty) = (I - X^\\dagger X)x_\\star$: $w_0$ still matters along the null space of X",
             given=defs,
         ),

@@ -25,9 +25,8 @@ from .derivation import Assumptions, Definition, Derivation, Identity, Source, S
 from .function_space import KS as ks
 from .function_space import W0 as w0
 from .function_space import XS as xs
-from .matrices import MatExp, Pinv
+from .matrices import MatExp, MatrixLimit, Pinv
 from .notation import D, K, N, X, n, t, y
-from .pseudoinverse import MatrixLimit
 
 __all__ = [
     "Det",

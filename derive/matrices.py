@@ -38,6 +38,7 @@ __all__ = [
     "MatExp",
     "exact_matrix_exp",
     "is_zero_matrix",
+    "MatrixLimit",
     "TimeDerivative",
     "diff_t",
     "MatrixProperty",
@@ -363,6 +364,76 @@ def is_zero_matrix(e) -> bool:
     if isinstance(e, sp.MatrixBase):
         return all(sp.simplify(v) == 0 for v in e)
     return bool(e == 0 or getattr(e, "is_ZeroMatrix", False))
+
+
+# -- the matrix limit ------------------------------------------------------------------------
+
+
+class MatrixLimit(MatrixExpr):
+    """Entrywise one-sided limit :math:`\\lim_{x \\to x_0^{+}} \\mathbf{M}(x)` of a matrix expression
+    (from the right; ``point`` may be ``oo``).
+
+    ``var`` is bound (not a free symbol), so the verification ladder instantiates every other
+    symbol (sizes, matrices of random rank, scalars) exactly and ``doit`` then computes the
+    limit of each entry with SymPy's ``limit`` (from the right).  This decides a limit claim at
+    exact instances; it is evidence at those instances, not a proof for all of them — the
+    derivations that use it also give the proof (``ridge.limit``).
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", positive=True)
+    >>> MatrixLimit(sp.ImmutableMatrix([[x / (x + x**2)]]), x, 0).doit()
+    Matrix([[1]])
+    """
+
+    is_commutative = False
+
+    def __new__(cls, expr, var, point=0):
+        expr, var, point = _sympify(expr), _sympify(var), _sympify(point)
+        if not getattr(expr, "is_Matrix", False):
+            raise TypeError(f"MatrixLimit takes a matrix expression; got {expr!r} of type {type(expr).__name__}")
+        if not isinstance(var, sp.Symbol):
+            raise TypeError(f"the limit variable must be a Symbol; got {var!r}")
+        return Basic.__new__(cls, expr, var, point)
+
+    @property
+    def expr(self):
+        return self.args[0]
+
+    @property
+    def var(self):
+        return self.args[1]
+
+    @property
+    def point(self):
+        return self.args[2]
+
+    @property
+    def shape(self):
+        return self.expr.shape
+
+    @property
+    def free_symbols(self):
+        return (self.expr.free_symbols - {self.var}) | self.point.free_symbols
+
+    def doit(self, **hints):
+        inner = self.expr.doit(**hints) if hints.get("deep", True) else self.expr
+        if isinstance(inner, sp.MatrixBase):
+            return ImmutableMatrix(inner.applyfunc(lambda e: sp.limit(sp.cancel(e), self.var, self.point, "+")))
+        return MatrixLimit(inner, self.var, self.point)
+
+    def _eval_transpose(self):
+        return MatrixLimit(self.expr.T, self.var, self.point)
+
+    def _entry(self, i, j, **kwargs):
+        return sp.Limit(self.expr[i, j], self.var, self.point, "+")
+
+    def _latex(self, printer):
+        inner = printer._print(self.expr)
+        side = "" if self.point in (sp.oo, -sp.oo) else "^{+}"
+        return (
+            r"\lim_{" + printer._print(self.var) + r" \to " + printer._print(self.point) + side + r"} \left("
+            + inner + r"\right)"
+        )
 
 
 # -- the time derivative -------------------------------------------------------------------

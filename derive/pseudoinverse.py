@@ -27,8 +27,6 @@ from typing import Literal
 
 import sympy as sp
 from sympy import Basic, ImmutableMatrix
-from sympy.core.sympify import _sympify
-from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .derivation import (
     Assumptions,
@@ -42,7 +40,7 @@ from .derivation import (
     Source,
     Step,
 )
-from .matrices import Pinv
+from .matrices import MatrixLimit, Pinv
 from .notation import D, Dg, N, Phi, Q, alpha, k, lam, n, tt
 
 __all__ = [
@@ -60,75 +58,6 @@ __all__ = [
 
 SOURCE = "001_76f73b0c2cfaffb7.txt"
 Scale = Literal["mean", "sum"]
-
-
-# -- a matrix limit node the verification ladder can instantiate --------------------------------
-
-
-class MatrixLimit(MatrixExpr):
-    """Entrywise one-sided limit :math:`\\lim_{x \\to x_0^{+}} \\mathbf{M}(x)` of a matrix expression
-    (from the right; ``point`` may be ``oo``).
-
-    ``var`` is bound (not a free symbol), so the verification ladder instantiates every other
-    symbol (sizes, matrices of random rank, scalars) exactly and ``doit`` then computes the
-    limit of each entry with SymPy's ``limit`` (from the right).  This decides a limit claim at
-    exact instances; it is evidence at those instances, not a proof for all of them — the
-    derivations that use it also give the proof (``ridge.limit``).
-
-    >>> x = sp.Symbol("x", positive=True)
-    >>> MatrixLimit(sp.ImmutableMatrix([[x / (x + x**2)]]), x, 0).doit()
-    Matrix([[1]])
-    """
-
-    is_commutative = False
-
-    def __new__(cls, expr, var, point=0):
-        expr, var, point = _sympify(expr), _sympify(var), _sympify(point)
-        if not getattr(expr, "is_Matrix", False):
-            raise TypeError(f"MatrixLimit takes a matrix expression; got {expr!r} of type {type(expr).__name__}")
-        if not isinstance(var, sp.Symbol):
-            raise TypeError(f"the limit variable must be a Symbol; got {var!r}")
-        return Basic.__new__(cls, expr, var, point)
-
-    @property
-    def expr(self):
-        return self.args[0]
-
-    @property
-    def var(self):
-        return self.args[1]
-
-    @property
-    def point(self):
-        return self.args[2]
-
-    @property
-    def shape(self):
-        return self.expr.shape
-
-    @property
-    def free_symbols(self):
-        return (self.expr.free_symbols - {self.var}) | self.point.free_symbols
-
-    def doit(self, **hints):
-        inner = self.expr.doit(**hints) if hints.get("deep", True) else self.expr
-        if isinstance(inner, sp.MatrixBase):
-            return ImmutableMatrix(inner.applyfunc(lambda e: sp.limit(sp.cancel(e), self.var, self.point, "+")))
-        return MatrixLimit(inner, self.var, self.point)
-
-    def _eval_transpose(self):
-        return MatrixLimit(self.expr.T, self.var, self.point)
-
-    def _entry(self, i, j, **kwargs):
-        return sp.Limit(self.expr[i, j], self.var, self.point, "+")
-
-    def _latex(self, printer):
-        inner = printer._print(self.expr)
-        side = "" if self.point in (sp.oo, -sp.oo) else "^{+}"
-        return (
-            r"\lim_{" + printer._print(self.var) + r" \to " + printer._print(self.point) + side + r"} \left("
-            + inner + r"\right)"
-        )
 
 
 # -- symbols of this module -------------------------------------------------------------------
