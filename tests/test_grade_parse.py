@@ -205,3 +205,13 @@ def test_iterate_index_superscript_names_the_start():
     for text in ["w^(0)", "$w^{(0)}$", "$A w^{(0)}$", "$w_0$", "A*w0"]:
         assert parse_answer(text, sc).value == sp.Matrix([1, 2]), text
     assert parse_answer("x^(2)", sc).value == x**2  # a declared name keeps its power
+
+
+def test_latex_and_plain_powers_of_ten_agree(scope):
+    # a number LaTeX computes is bounded like a computed number (max_digits), not like typed digits
+    for plain, latex, value in [("10^500", "$10^{500}$", sp.Integer(10) ** 500),
+                                ("1/10^500", r"$\frac{1}{10^{500}}$", sp.Integer(10) ** -500)]:
+        assert parse_answer(plain, scope).value == parse_answer(latex, scope).value == value
+    for text in ("10^20000", "$10^{20000}$"):
+        with pytest.raises(ParseError, match="digits"):
+            parse_answer(text, scope)

@@ -1389,7 +1389,13 @@ def _rebuild(expr: Any, b: Builder, depth: int = 0) -> Any:
             return -sp.oo
         raise ParseError("undefined value (division by zero?)")
     if expr.is_Integer or expr.is_Rational:
-        return b.number(str(abs(expr.p))) * (1 if expr.p >= 0 else -1) / b.number(str(expr.q))
+        # a value the LaTeX parser computed (10^{500}): bounded like a computed number, not
+        # like typed digits
+        b.tick()
+        digits = max(int(abs(expr.p)).bit_length(), int(expr.q).bit_length()) * math.log10(2)
+        if digits > LIMITS["max_digits"]:
+            raise ParseError(f"a number with about {digits:.3g} digits (limit {LIMITS['max_digits']})")
+        return expr
     if expr.is_Float:
         raise ParseError("inexact number")
     if expr in (sp.pi, sp.E):
