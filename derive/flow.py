@@ -24,8 +24,6 @@ from .notation import D, Dg, N, Q, X, a_j, alpha, eps, k, n, t, y
 
 __all__ = [
     "SOURCE",
-    "least_squares_gradient",
-    "flow_parameter_solution",
     "diff_t",
     "TimeDerivative",
     "DERIVATIONS",
@@ -53,44 +51,6 @@ WT = sp.MatrixSymbol("w(t)", D, 1)
 def _loss(x: sp.Basic, X_: sp.Basic = X, y_: sp.Basic = y) -> sp.Basic:
     r = X_ * x - y_
     return (r.T * r) / 2
-
-
-def least_squares_gradient(X_value, y_value, w_value) -> sp.Matrix:
-    """:math:`\\nabla L(\\mathbf{w}) = \\mathbf{X}^\\top(\\mathbf{X}\\mathbf{w} - \\mathbf{y})` for
-    :math:`L = \\tfrac12\\|\\mathbf{X}\\mathbf{w} - \\mathbf{y}\\|^2` (sum scale; 000, eq 7;
-    proved in ``flow.ode``), exactly.
-
-    >>> least_squares_gradient([[1, 0], [0, 2]], [1, 1], [0, 0])
-    Matrix([
-    [-1],
-    [-2]])
-    """
-    Xm, ym, wm = sp.Matrix(X_value), sp.Matrix(y_value), sp.Matrix(w_value)
-    if ym.shape != (Xm.rows, 1) or wm.shape != (Xm.cols, 1):
-        raise ValueError(f"shapes do not fit: X {Xm.shape}, y {ym.shape}, w {wm.shape}")
-    return Xm.T * (Xm * wm - ym)
-
-
-def flow_parameter_solution(X_value, y_value, w0_value, t_value=t) -> sp.Matrix:
-    """:math:`\\mathbf{w}(t) = \\mathbf{w}_\\star + e^{-\\mathbf{X}^\\top\\mathbf{X}t}(\\mathbf{w}_0 -
-    \\mathbf{w}_\\star)`, :math:`\\mathbf{w}_\\star = (\\mathbf{X}^\\top\\mathbf{X})^{-1}\\mathbf{X}^\\top\\mathbf{y}`
-    (000, eq 18; ``flow.parameter_solution``), exactly, for X of full column rank.  Sum loss scale.
-    ``t_value`` may be a symbol; the exponential is SymPy's exact ``Matrix.exp``.
-
-    >>> flow_parameter_solution([[1], [1]], [1, 3], [0], 0)
-    Matrix([[0]])
-    >>> flow_parameter_solution([[1], [1]], [1, 3], [0], sp.oo)
-    Matrix([[2]])
-    """
-    Xm, ym, wm = sp.Matrix(X_value), sp.Matrix(y_value), sp.Matrix(w0_value)
-    B = Xm.T * Xm
-    if B.rank() < B.rows:
-        raise ValueError(f"X must have full column rank ({Xm.cols}); got rank {Xm.rank()}: use function_space.parameter_evolution")
-    star = B.inv() * Xm.T * ym
-    tv = sp.sympify(t_value)
-    if tv is sp.oo:
-        return star
-    return star + (-B * tv).exp() * (wm - star)
 
 
 # -- derivations -------------------------------------------------------------------------------

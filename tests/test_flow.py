@@ -9,7 +9,7 @@ import sympy as sp
 
 from derive.catalogue import get
 from derive.derivation import Assumptions, Identity
-from derive.flow import flow_parameter_solution, least_squares_gradient
+from derive.function_space import parameter_evolution
 from derive.latex import latex
 from derive.matrices import (
     MatExp,
@@ -21,6 +21,7 @@ from derive.matrices import (
     rational_orthogonal,
 )
 from derive.notation import D, K, N, X, t, y
+from derive.quadratic import gradient, least_squares_quadratic
 from derive.verify import explicit, verify_claim
 
 FLOW_IDS = ["flow.ode", "flow.gd_limit", "flow.parameter_solution"]
@@ -169,8 +170,9 @@ def test_numeric_rung_decides_non_rational_instances():
     ],
 )
 def test_parameter_solution_agrees_with_dsolve(Xv, yv, wv):
-    """w(t) = w* + exp(-X^T X t)(w0 - w*) (flow.parameter_solution) is what sympy.dsolve returns
-    for dw/dt = -X^T(Xw - y), w(0) = w0."""
+    """The closed form w(t) (flow.parameter_evolution; for full column rank it is w* +
+    exp(-X^T X t)(w0 - w*), flow.parameter_solution) is what sympy.dsolve returns for
+    dw/dt = -X^T(Xw - y), w(0) = w0."""
     Xm, ym = sp.Matrix(Xv), sp.Matrix(yv)
     ts = sp.Symbol("t")
     fs = [sp.Function(f"w{i}") for i in range(Xm.cols)]
@@ -179,15 +181,18 @@ def test_parameter_solution_agrees_with_dsolve(Xv, yv, wv):
     eqs = [sp.Eq(sp.diff(wv_t[i], ts), rhs[i]) for i in range(Xm.cols)]
     sol = sp.dsolve(eqs, [f(ts) for f in fs], ics={f(0): v for f, v in zip(fs, wv, strict=True)})
     got = sp.Matrix([s.rhs for s in sol])
-    closed = flow_parameter_solution(Xv, yv, wv, ts)
+    closed = parameter_evolution(Xv, yv, wv, ts)
     assert (got - closed).applyfunc(lambda e: sp.simplify(sp.expand(e))) == sp.zeros(Xm.cols, 1)
 
 
 def test_least_squares_gradient_and_limit():
-    assert least_squares_gradient([[1, 2]], [1], [1, 1]) == sp.Matrix([2, 4])
-    assert flow_parameter_solution([[1, 0], [1, 1], [0, 1]], [1, 2, 0], [5, 5], sp.oo) == sp.Matrix([sp.Rational(4, 3), sp.Rational(1, 3)])
-    with pytest.raises(ValueError, match="full column rank"):
-        flow_parameter_solution([[1, 1]], [1], [0, 0], 1)
+    """The sum-scale gradient X^T(Xw - y) (flow.ode) is quadratic.gradient of the sum-scale
+    least-squares quadratic; the flow's limit is the least-squares solution for full column
+    rank and the projection (I - X^+X)w0 + X^+y otherwise."""
+    A_, b_, _ = least_squares_quadratic([[1, 2]], [1], "sum")
+    assert gradient(A_, b_, [1, 1]) == sp.Matrix([2, 4])
+    assert parameter_evolution([[1, 0], [1, 1], [0, 1]], [1, 2, 0], [5, 5], sp.oo) == sp.Matrix([sp.Rational(4, 3), sp.Rational(1, 3)])
+    assert parameter_evolution([[1, 1]], [1], [1, 0], sp.oo) == sp.Matrix([1, 0])
 
 
 def test_transposed_exponent_rejected_for_a_nonsymmetric_matrix():
