@@ -114,6 +114,7 @@ __all__ = [
     "iterate_scale",
     "iterate_tolerance",
     "representable_steps",
+    "steps_to_shrink",
 ]
 
 SAFETY = 16.0
@@ -296,42 +297,70 @@ def format_results(results: list[PropertyResult], fmt: str = "table") -> str:
 # -- tolerances --------------------------------------------------------------------------------
 
 
-def _pinv_parts(A: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
-    """(‖A†b‖, ‖b outside range(A)‖, a_max) from the eigendecomposition."""
+@dataclass(frozen=True)
+class _Spectrum:
+    r"""What the tolerances need from one eigendecomposition of A: the eigenvalues (clipped at 0),
+    :math:`\tilde a_{\max}`, :math:`\|\mathbf A^\dagger\mathbf b\|` and the norm of b outside range(A)."""
+
+    eigenvalues: np.ndarray
+    a_max: float
+    pinv_b: float
+    b_perp: float
+
+    def rho(self, alpha: float) -> float:
+        r""":math:`\rho = \max_j|1-\alpha\tilde a_j|`."""
+        return float(np.max(np.abs(1 - alpha * self.eigenvalues)))
+
+
+@functools.lru_cache(maxsize=64)
+def _spectrum_of(shape: tuple[int, ...], A_bytes: bytes, b_bytes: bytes) -> _Spectrum:
+    A = np.frombuffer(A_bytes, dtype=float).reshape(shape)
+    b = np.frombuffer(b_bytes, dtype=float)
     dirs = eigendirections(A, b, None, 1.0)
     pos = dirs.a > 0
     pinv_b = float(safe_norm(dirs.b[pos] / dirs.a[pos])) if pos.any() else 0.0
-    b_perp = float(safe_norm(dirs.b[~pos]))
-    return pinv_b, b_perp, float(max(dirs.basis.eigenvalues[-1], 0.0))
+    ev = np.clip(dirs.basis.eigenvalues, 0, None)
+    return _Spectrum(ev, float(ev[-1]), pinv_b, float(safe_norm(dirs.b[~pos])))
+
+
+def _spectrum(A: np.ndarray, b: np.ndarray | None = None) -> _Spectrum:
+    """:class:`_Spectrum` of (A, b) (b = 0 when None) from a single :func:`eigendirections` call,
+    cached per problem: the tolerances are asked for at every k of the same problem."""
+    A = np.ascontiguousarray(A, dtype=float)
+    b = np.zeros(A.shape[0]) if b is None else np.ascontiguousarray(b, dtype=float).reshape(-1)
+    return _spectrum_of(A.shape, A.tobytes(), b.tobytes())
+
+
+def steps_to_shrink(rho: float, factor: float) -> int:
+    r"""The number of steps k with :math:`\rho^k \le` ``factor`` (:math:`0\le\rho<1`, factor < 1):
+    :math:`\lceil\log(\text{factor})/\log\rho\rceil`, and 1 for :math:`\rho = 0` (one step is exact)."""
+    if not 0 <= rho < 1:
+        raise ValueError(f"rho must be in [0, 1) to shrink; got {rho!r}")
+    return max(1, math.ceil(math.log(factor) / math.log(rho))) if rho > 0 else 1
 
 
 def iterate_scale(A: np.ndarray, b: np.ndarray, w0: np.ndarray, alpha: float, k: float, extra: float = 0.0) -> float:
     r""":math:`M_k = (\|\mathbf w^{(0)}\| + \|\mathbf A^\dagger\mathbf b\| + \alpha\|\mathbf b\|
     + \alpha k\|\mathbf b_\perp\| + \text{extra})\max(1,\rho^k)`, a bound on the size of the
     iterates up to step k (module docstring)."""
-    A = np.asarray(A, dtype=float)
-    pinv_b, b_perp, _ = _pinv_parts(A, np.asarray(b, dtype=float))
-    ev = np.linalg.eigvalsh(A)
-    rho = float(np.max(np.abs(1 - alpha * np.clip(ev, 0, None))))
-    growth = max(1.0, rho) ** k if k > 0 else 1.0
-    return (float(safe_norm(w0)) + pinv_b + alpha * float(safe_norm(b)) + alpha * k * b_perp + extra) * growth
+    spec = _spectrum(A, b)
+    growth = max(1.0, spec.rho(alpha)) ** k if k > 0 else 1.0
+    return (float(safe_norm(w0)) + spec.pinv_b + alpha * float(safe_norm(b)) + alpha * k * spec.b_perp + extra) * growth
 
 
 def iterate_tolerance(A: np.ndarray, b: np.ndarray, w0: np.ndarray, alpha: float, k: float, extra: float = 0.0) -> float:
     r""":math:`\text{tol}_k = C D\varepsilon(1+k)(1+\alpha\tilde a_{\max})M_k` for
     :math:`\mathbf w^{(k)}` of GD on the ½-scale quadratic (module docstring, :func:`iterate_scale`);
     ``extra`` is added to the scale :math:`M` before the growth factor (e.g. a shift's norm)."""
-    A = np.asarray(A, dtype=float)
-    a_max = max(float(np.linalg.eigvalsh(A)[-1]), 0.0)
-    return SAFETY * A.shape[0] * EPS * (1 + k) * (1 + alpha * a_max) * iterate_scale(A, b, w0, alpha, k, extra) + TINY
+    a_max = _spectrum(A, b).a_max
+    return SAFETY * np.shape(A)[0] * EPS * (1 + k) * (1 + alpha * a_max) * iterate_scale(A, b, w0, alpha, k, extra) + TINY
 
 
 def representable_steps(A: np.ndarray, alpha: float, ks: list[int], digits: float = 120.0) -> list[int]:
     r"""The step counts of ``ks`` with :math:`\rho^k \le 10^{\text{digits}}`,
     :math:`\rho = \max_j|1-\alpha\tilde a_j|`: beyond them a divergent run leaves the float64
     range (about :math:`10^{308}`) and there is nothing finite to compare."""
-    ev = np.clip(np.linalg.eigvalsh(A), 0, None)
-    rho = float(np.max(np.abs(1 - alpha * ev)))
+    rho = _spectrum(A).rho(alpha)
     if rho <= 1:
         return list(ks)
     return [k for k in ks if k * math.log10(rho) <= digits]
@@ -447,7 +476,7 @@ def loss_decay_matches_observed(problem: gs.GDProblem, ks: list[int]) -> None:
     ks = representable_steps(A, alpha, ks, digits=60.0)  # the loss squares the iterates
     curve = gd_loss(A, b, c, w0, alpha, ks)
     exact = gd_trajectory_mp(A, b, w0, alpha, ks, c=c, dps=50)
-    a_max = max(float(np.linalg.eigvalsh(A)[-1]), 0.0)
+    a_max = _spectrum(A, b).a_max
     for i, k in enumerate(ks):
         m = iterate_scale(A, b, w0, alpha, k)
         # |dJ| <= |grad J| |dw| + |dA| |w|^2 / 2 + rounding of J: the iterate bound times the gradient scale
@@ -490,7 +519,7 @@ def limit_is_projection(problem: gs.GDProblem) -> None:
         assert moved <= tol_null, f"w_inf - w0 has a null-space component {moved:.3g} > {tol_null:.3g} (κ = {kappa:.3g})"
     if len(pos):
         rho = float(np.max(np.abs(1 - alpha * pos)))
-        steps = math.ceil(math.log(1e-13) / math.log(rho)) if rho > 0 else 1
+        steps = steps_to_shrink(rho, 1e-13)
         if steps <= 20000:
             w_k = gd_trajectory(A, b, w0, alpha, [steps]).w[0]
             gap = float(safe_norm(w_k - w_inf))
@@ -529,7 +558,7 @@ def least_squares_min_norm(problem: gs.LeastSquaresProblem) -> None:
         assert err <= tol, f"{what} differs from Phi^+ t by {err:.3g} > {tol:.3g} (κ(A) = {kappa:.3g})"
     if len(pos):
         rho = float(np.max(np.abs(1 - alpha * pos)))
-        steps = math.ceil(math.log(1e-13) / math.log(rho)) if rho > 0 else 1
+        steps = steps_to_shrink(rho, 1e-13)
         if steps <= 20000:
             w_k = gd_trajectory(A, b, zero, alpha, [steps]).w[0]
             gap = float(safe_norm(w_k - target))

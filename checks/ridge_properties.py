@@ -30,7 +30,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from . import strategies as gs
-from .properties import SAFETY, TINY, register
+from .properties import SAFETY, TINY, register, steps_to_shrink
 from .ridge_numeric import ridge_gd, ridge_path, ridge_step_bound
 from .simulate import EIGENVALUE_TOL_FACTOR, EPS, safe_norm, scale_factor
 
@@ -107,7 +107,7 @@ def gd_from_zero_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
     a = c * path.s**2
     alpha = 1.0 / a.max()  # inside (0, 2/a_max)
     rho = 1.0 - a.min() / a.max()  # contraction on range(Phi^T)
-    steps = int(np.ceil(np.log(1e-14) / np.log(rho))) if rho > 0 else 1
+    steps = steps_to_shrink(rho, 1e-14)
     w = ridge_gd(Phi, t, 0.0, alpha, steps, scale=scale)
     kappa_a = a.max() / a.min()
     tol = SAFETY * (N + D) * EPS * kappa_a * (safe_norm(ref) + safe_norm(t) / path.s.max()) + 1e-14 * safe_norm(ref) + TINY
@@ -142,7 +142,7 @@ def gd_stability_boundary(problem: gs.LeastSquaresProblem, scale: str, lam_ratio
     alpha = 0.98 * bound
     rho = max(abs(1 - alpha * ev.min()), abs(1 - alpha * ev.max()))
     assert rho < 1, f"alpha = 0.98 * ridge_step_bound = {alpha:.6g} does not contract: rho = {rho:.6g} for eigenvalues [{ev.min():.6g}, {ev.max():.6g}] of A_lambda"
-    steps = int(np.ceil(np.log(1e-13) / np.log(rho)))
+    steps = steps_to_shrink(rho, 1e-13)
     w = ridge_gd(Phi, t, lam, alpha, steps, w0=w0, scale=scale)
     tol = 1e-13 * safe_norm(w0 - w_lam) + SAFETY * (N + D) * EPS * (ev.max() / ev.min()) * (safe_norm(w_lam) + safe_norm(w0)) + TINY
     assert safe_norm(w - w_lam) <= tol, f"alpha = 0.98 * bound: GD ended {safe_norm(w - w_lam):.3g} from w_lambda (tol {tol:.3g})"
