@@ -1,4 +1,4 @@
-"""A corpus of hostile answers: every one is `invalid` or `timeout`, nothing is executed
+"""A corpus of hostile answers: every one is `invalid`, nothing is executed
 (a canary file that any injection would create stays absent), and the batch never stops."""
 
 import json
@@ -119,10 +119,13 @@ def test_corpus_is_refused_executes_nothing_and_the_batch_goes_on(spec, tmp_path
     by = {r["student"]: r for r in recs}
     for r in recs:
         if r["student"][0] in "hm":
-            assert r["verdict"] in ("invalid", "timeout"), r
+            # refused by the bounds before any work (each well under 0.5 s, also the long and
+            # the tower rows: length and digit estimates), so never a timeout
+            assert r["verdict"] == "invalid", r
             assert r["feedback"]
-    for i in range(len(NASTY_BUT_VALID)):
-        assert by[f"v{i}"]["verdict"] in ("incorrect", "invalid", "timeout"), by[f"v{i}"]
+    # a tower of exponentials is read but its value is costly to evaluate: may run into the timeout
+    assert by["v0"]["verdict"] in ("timeout", "incorrect"), by["v0"]
+    assert by["v1"]["verdict"] == by["v2"]["verdict"] == "incorrect", (by["v1"], by["v2"])
     assert by["last"]["verdict"] == "correct"
 
 
