@@ -40,6 +40,12 @@ V = sp.MatrixSymbol("v", D, 1)
 L1 = sp.MatrixSymbol("L", 1, 1)
 ID = sp.Identity(D)
 SMALL = {N: (1, 2, 3), D: (1, 2, 3)}
+FULL_COLUMN_RANK = Assumptions(
+    matrices={X: "rational_svd_full_column_rank"},
+    definitions={WSTAR: (X.T * X).inverse() * X.T * y},
+    text=("$X$ of full column rank ($N \\ge D$, the overdetermined case): $X^TX$ invertible",),
+)
+"""X of full column rank (exact exponentials of XᵀX), w* the least-squares solution."""
 
 
 WT = sp.MatrixSymbol("w(t)", D, 1)
@@ -152,11 +158,6 @@ def parameter_solution() -> Derivation:
     sum scale :math:`L = \\tfrac12\\|\\mathbf{X}\\mathbf{w} - \\mathbf{y}\\|^2`)."""
     B = X.T * X
     cand = WSTAR + MatExp(-B * t) * (W0 - WSTAR)
-    full = Assumptions(
-        matrices={X: "rational_svd_full_column_rank"},
-        definitions={WSTAR: (X.T * X).inverse() * X.T * y},
-        text=("$X$ of full column rank ($N \\ge D$, the overdetermined case): $X^TX$ invertible",),
-    )
     V_ = sp.MatrixSymbol("V", D, D)
     S_ = sp.MatrixSymbol("S", D, D)
     Bm = sp.MatrixSymbol("B", D, D)
@@ -179,7 +180,7 @@ def parameter_solution() -> Derivation:
         id="flow.parameter_solution",
         title="The gradient-flow parameters in closed form (overdetermined case)",
         source=Source(SOURCE, "parameter evolution for the linear model, eq 18-20"),
-        assumptions=full.merged(Assumptions(sizes=SMALL)),
+        assumptions=FULL_COLUMN_RANK.merged(Assumptions(sizes=SMALL)),
         steps=steps,
         result=steps[2].claim,
         summary="The parameters relax exponentially to the least-squares solution, each eigendirection of $X^TX$ at its own rate.",

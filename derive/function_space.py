@@ -22,7 +22,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .derivation import Assumptions, Definition, Derivation, Identity, Refuted, Source, Step
-from .flow import SMALL, SOURCE
+from .flow import FULL_COLUMN_RANK, SMALL, SOURCE, W0, WSTAR, WT, W
 from .matrices import MatExp, MatrixLimit, Pinv, TimeDerivative
 from .notation import D, Dg, K, N, Q, X, t, y
 
@@ -33,9 +33,6 @@ __all__ = [
     "DERIVATIONS",
 ]
 
-W = sp.MatrixSymbol("w", D, 1)
-W0 = sp.MatrixSymbol("w^(0)", D, 1)
-WSTAR = sp.MatrixSymbol("w_star", D, 1)
 R0 = sp.MatrixSymbol("r^(0)", N, 1)
 F = sp.MatrixSymbol("f", N, 1)
 F0 = sp.MatrixSymbol("f^(0)", N, 1)
@@ -43,14 +40,22 @@ J = sp.MatrixSymbol("J", N, D)
 XS = sp.MatrixSymbol("x_star", D, 1)
 KS = sp.MatrixSymbol("k_star", N, 1)
 EM = sp.MatrixSymbol("E(t)", N, N)
-A1 = sp.MatrixSymbol("a", 1, 1)
-BV = sp.MatrixSymbol("b", D, 1)
+AT = sp.MatrixSymbol("a(t)", 1, 1)
+BT = sp.MatrixSymbol("b(t)", D, 1)
 IN = sp.Identity(N)
 ID = sp.Identity(D)
 EXP = MatExp(-K * t)
 RT = sp.MatrixSymbol("r(t)", N, 1)
 FT = sp.MatrixSymbol("f(t)", N, 1)
-WT = sp.MatrixSymbol("w(t)", D, 1)
+
+E_T = IN - EXP
+"""E(t) = I - e^{-Kt}: how far each eigendirection of K has been fitted at time t."""
+w_t = W0 - X.T * Pinv(K) * E_T * (X * W0 - y)
+"""w(t) for X of any rank (000, eq 16 with K^+ in place of K^-1; flow.parameter_evolution)."""
+a_t = KS.T * Pinv(K) * EM * y
+"""a(t) = k*^T K^+ E(t) y, with E(t) the symbol EM (flow.predictions)."""
+b_t = XS - X.T * EM * Pinv(K) * KS
+"""b(t) = x* - X^T E(t) K^+ k*, with E(t) the symbol EM (flow.predictions)."""
 
 KERNEL = Assumptions(
     matrices={X: "rational_svd"},
@@ -66,11 +71,11 @@ def _exact(m):
     return sp.Matrix(m)
 
 
-def _check_Xy(Xm: sp.Matrix, ym: sp.Matrix, wm: sp.Matrix | None = None) -> None:
+def _check_Xy(Xm: sp.Matrix, ym: sp.Matrix, vm: sp.Matrix, name: str = "w0") -> None:
     if ym.shape != (Xm.rows, 1):
         raise ValueError(f"y must have one entry per row of X ({Xm.rows}); got shape {ym.shape}")
-    if wm is not None and wm.shape != (Xm.cols, 1):
-        raise ValueError(f"w0 must have one entry per column of X ({Xm.cols}); got shape {wm.shape}")
+    if vm.shape != (Xm.cols, 1):
+        raise ValueError(f"{name} must have one entry per column of X ({Xm.cols}); got shape {vm.shape}")
 
 
 def residual_evolution(X_value, y_value, w0_value, t_value=t) -> sp.Matrix:
@@ -129,7 +134,7 @@ def prediction_coefficients(X_value, y_value, x_star, t_value=t) -> tuple[sp.Bas
     [1]]))
     """
     Xm, ym, xs = _exact(X_value), _exact(y_value), _exact(x_star)
-    _check_Xy(Xm, ym, xs)
+    _check_Xy(Xm, ym, xs, "x_star")
     Km = Xm * Xm.T
     tv = sp.sympify(t_value)
     E = Km * Km.pinv() if tv is sp.oo else sp.eye(Km.rows) - (-Km * tv).exp()
@@ -251,13 +256,6 @@ def trainability() -> Derivation:
 def parameter_evolution_derivation() -> Derivation:
     """``flow.parameter_evolution``: :math:`\\mathbf{w}(t) = \\mathbf{w}_0 - \\mathbf{X}^\\top\\mathbf{K}^\\dagger
     (\\mathbf{I} - e^{-\\mathbf{K}t})(\\mathbf{X}\\mathbf{w}_0 - \\mathbf{y})` for any rank (000, eq 13–18; sum scale)."""
-    r0 = X * W0 - y
-    w_t = W0 - X.T * Pinv(K) * (IN - EXP) * r0
-    full = Assumptions(
-        matrices={X: "rational_svd_full_column_rank"},
-        definitions={WSTAR: (X.T * X).inverse() * X.T * y},
-        text=("$X$ of full column rank",),
-    )
     steps = [
         Step(Definition(WT, w_t), "the candidate for any rank (eq 16 with $K^\\dagger$ in place of $K^{-1}$)"),
         Step(
@@ -272,7 +270,7 @@ def parameter_evolution_derivation() -> Derivation:
         Step(
             Identity(w_t, WSTAR + MatExp(-X.T * X * t) * (W0 - WSTAR)),
             "when $X^TX$ is invertible it is the overdetermined form of flow.parameter_solution (eq 18): $X^T g(XX^T) = g(X^TX)X^T$",
-            given=full,
+            given=FULL_COLUMN_RANK,
         ),
         Step(
             Identity(MatrixLimit(w_t, t, sp.oo), (ID - Pinv(X) * X) * W0 + Pinv(X) * y),
@@ -292,17 +290,12 @@ def parameter_evolution_derivation() -> Derivation:
 
 def predictions() -> Derivation:
     """``flow.predictions``: :math:`f(\\mathbf{x}_\\star, t) = a(t) + \\mathbf{b}(t)^\\top\\mathbf{w}_0` (000, eq 21–24; sum scale)."""
-    r0 = X * W0 - y
-    E = IN - EXP
-    w_t = W0 - X.T * Pinv(K) * E * r0
-    a_t = KS.T * Pinv(K) * EM * y
-    b_t = XS - X.T * EM * Pinv(K) * KS
-    defs = Assumptions(definitions={KS: X * XS, EM: E})
+    defs = Assumptions(definitions={KS: X * XS, EM: E_T})
     steps = [
         Step(Definition(KS, X * XS), "the kernel between the new input and the training inputs"),
-        Step(Definition(EM, E), "how far each eigendirection of K has been fitted at time t"),
-        Step(Definition(A1, a_t), "the part of the prediction fixed by the data"),
-        Step(Definition(BV, b_t), "the coefficient of the initial parameters"),
+        Step(Definition(EM, E_T), "how far each eigendirection of K has been fitted at time t"),
+        Step(Definition(AT, a_t), "the part of the prediction fixed by the data"),
+        Step(Definition(BT, b_t), "the coefficient of the initial parameters"),
         Step(
             Identity(XS.T * w_t, a_t + b_t.T * W0),
             "the prediction $x_\\star^T w(t)$ (flow.parameter_evolution) is affine in $w_0$; $K^\\dagger$ and $e^{-Kt}$ are symmetric and commute",

@@ -22,9 +22,15 @@ import sympy as sp
 from sympy import Basic
 
 from .derivation import Assumptions, Definition, Derivation, Identity, Source, Step
+from .function_space import AT as at
+from .function_space import BT as bt
+from .function_space import E_T as E_expr
+from .function_space import EM as Et
 from .function_space import KS as ks
 from .function_space import W0 as w0
+from .function_space import WT as wt
 from .function_space import XS as xs
+from .function_space import a_t, b_t
 from .matrices import MatExp, MatrixLimit, Pinv
 from .notation import D, K, N, X, n, t, y
 
@@ -64,10 +70,6 @@ Im = sp.Identity(m)
 
 mu0 = sp.MatrixSymbol("mu_0", D, 1)
 Sigma0 = sp.MatrixSymbol("Sigma_0", D, D)
-wt = sp.MatrixSymbol("w(t)", D, 1)
-Et = sp.MatrixSymbol("E(t)", N, N)
-at = sp.MatrixSymbol("a(t)", 1, 1)
-bt = sp.MatrixSymbol("b(t)", D, 1)
 IN = sp.Identity(N)
 ID = sp.Identity(D)
 
@@ -218,7 +220,6 @@ def affine() -> Derivation:
 def prediction_uncertainty() -> Derivation:
     """``gaussian.prediction_uncertainty``: w₀ ~ N(μ₀, Σ₀) ⇒ f(x*, t) ~ N(a + bᵀμ₀, bᵀΣ₀b) (000)."""
     E0 = sp.MatrixSymbol("E(0)", N, N)
-    E_expr = IN - MatExp(-K * t)
     w_expr = w0 - X.T * Pinv(K) * Et * (X * w0 - y)
     kernel = Assumptions(
         matrices={X: "rational_svd"},
@@ -226,7 +227,7 @@ def prediction_uncertainty() -> Derivation:
         sizes={N: (1, 2, 3), D: (1, 2, 3)},
     )
     at_zero = kernel.merged(Assumptions(definitions={E0: E_expr.subs(t, 0)}))
-    coeffs = Assumptions(definitions={at: ks.T * Pinv(K) * Et * y, bt: xs - X.T * Et * Pinv(K) * ks, wt: w_expr})
+    coeffs = Assumptions(definitions={at: a_t, bt: b_t, wt: w_expr})
     full_col = Assumptions(matrices={X: "full_column_rank"}, sizes={N: (2, 3, 4), D: (1, 2)}, text=("$X^T X$ invertible",))
     f_at = xs.T * wt
     mean_t = at + bt.T * mu0

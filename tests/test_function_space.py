@@ -108,5 +108,7 @@ def test_exact_evaluators_agree_at_finite_time():
 def test_evaluators_check_shapes():
     with pytest.raises(ValueError, match="one entry per row"):
         residual_evolution([[1, 0]], [1, 2], [0, 0])
-    with pytest.raises(ValueError, match="one entry per column"):
+    with pytest.raises(ValueError, match="w0 must have one entry per column"):
         parameter_evolution([[1, 0]], [1], [0])
+    with pytest.raises(ValueError, match="x_star must have one entry per column"):
+        prediction_coefficients([[1, 0]], [1], [0])
