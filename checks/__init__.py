@@ -33,6 +33,18 @@ from .simulate import (
     validate_quadratic,
 )
 
+_LAZY_NAMES = (
+    "PROPERTIES",
+    "PROPERTY_MODULES",
+    "Property",
+    "PropertyResult",
+    "format_results",
+    "load_properties",
+    "register",
+    "run_checks",
+)
+"""Names of :mod:`checks.properties` exported here and imported on first use."""
+
 __all__ = [
     # closed forms
     "CASES",
@@ -47,15 +59,8 @@ __all__ = [
     "least_squares_iterates",
     "limit_point",
     "step_size_cases",
-    # property checks
-    "PROPERTIES",
-    "PROPERTY_MODULES",
-    "Property",
-    "PropertyResult",
-    "format_results",
-    "load_properties",
-    "register",
-    "run_checks",
+    # property checks (imported lazily, see __getattr__)
+    *_LAZY_NAMES,
     # iterations
     "Trajectory",
     "gd_trajectory",
@@ -66,19 +71,7 @@ __all__ = [
     "validate_quadratic",
 ]
 
-_LAZY = {
-    name: "properties"
-    for name in (
-        "PROPERTIES",
-        "PROPERTY_MODULES",
-        "Property",
-        "PropertyResult",
-        "format_results",
-        "load_properties",
-        "register",
-        "run_checks",
-    )
-}
+_LAZY = {name: "properties" for name in _LAZY_NAMES}
 
 
 def __getattr__(name: str):

@@ -70,7 +70,6 @@ FALSE_ALARM_PER_EXAMPLE = 1e-9
 
 AFFINE_SAMPLES = 20_000
 PREDICTION_SAMPLES = 20_000
-_FLOAT = {"allow_nan": False, "allow_infinity": False, "allow_subnormal": False}
 
 
 def mean_ok(sample_mean: float, mean: float, sd: float, samples: int, alpha: float, delta: float) -> tuple[bool, float]:
@@ -91,7 +90,7 @@ def sd_bounds(sd: float, samples: int, alpha: float, delta: float) -> tuple[floa
 
 
 @dataclass(frozen=True, repr=False)
-class AffineProblem:
+class AffineProblem(gs.MatrixRepr):
     """z ~ N(mu, Sigma) in R^n, x = B z + c in R^m; ``seed`` for the numpy generator."""
 
     B: np.ndarray
@@ -100,19 +99,8 @@ class AffineProblem:
     Sigma: np.ndarray
     seed: int
 
-    def __repr__(self) -> str:
-        parts = [gs._block(k, getattr(self, k)) for k in ("B", "c", "mu", "Sigma")]
-        return "AffineProblem(\n  " + "\n  ".join(p.replace("\n", "\n  ") for p in parts) + f"\n  seed = {self.seed}\n)"
-
-    def _repr_pretty_(self, printer, cycle: bool) -> None:
-        printer.text(repr(self))
-
-
-def _matrix_of_rank(draw, rows: int, cols: int, rank: int) -> np.ndarray:
-    U = draw(gs.orthogonal_matrices(rows))[:, :rank]
-    V = draw(gs.orthogonal_matrices(cols))[:, :rank]
-    s = np.array([draw(st.floats(0.2, 3.0, **_FLOAT)) for _ in range(rank)])
-    return (U * s) @ V.T if rank else np.zeros((rows, cols))
+    def _parts(self) -> list[str]:
+        return [gs._block(k, getattr(self, k)) for k in ("B", "c", "mu", "Sigma")] + [f"seed = {self.seed}"]
 
 
 @st.composite
@@ -122,11 +110,11 @@ def affine_problems(draw, max_dim: int = 4, invertible: bool = False) -> AffineP
     n = draw(st.integers(1, 2 if invertible else max_dim))
     m = n if invertible else draw(st.integers(1, max_dim))
     rank_b = n if invertible else draw(st.integers(0, min(m, n)))
-    B = _matrix_of_rank(draw, m, n, rank_b)
+    B = draw(gs.matrices_of_rank(m, n, rank_b))
     rank_s = n if invertible else draw(st.integers(0, n))
-    R = _matrix_of_rank(draw, n, n, rank_s)
+    R = draw(gs.matrices_of_rank(n, n, rank_s))
     Sigma = R @ R.T + (0.05 * np.eye(n) if invertible else 0.0)
-    vec = lambda k: np.array([draw(st.floats(-2, 2, **_FLOAT)) for _ in range(k)])  # noqa: E731
+    vec = lambda k: np.array([draw(gs.finite_floats(-2, 2)) for _ in range(k)])  # noqa: E731
     return AffineProblem(B, vec(m), vec(n), (Sigma + Sigma.T) / 2, draw(st.integers(0, 2**32 - 1)))
 
 
@@ -178,7 +166,7 @@ def _mp_normal_density(x, mean, cov) -> mpmath.mpf:
     "gaussian.affine_density",
     "for invertible B the transformed density p_z(B^-1(x - c))/|det B| is the N(B mu + c, B Sigma B^T) density and integrates to 1 (000 appendix)",
     affine_problems(invertible=True),
-    st.lists(st.lists(st.floats(-3, 3, **_FLOAT), min_size=2, max_size=2), min_size=1, max_size=3),
+    st.lists(st.lists(gs.finite_floats(-3, 3), min_size=2, max_size=2), min_size=1, max_size=3),
 )
 def affine_density(p: AffineProblem, offsets: list[list[float]]) -> None:
     n = p.B.shape[0]
@@ -231,9 +219,9 @@ def affine_density(p: AffineProblem, offsets: list[list[float]]) -> None:
 def _prediction_problems(draw):
     p = draw(flow_problems(max_n=5, max_d=4))
     D = p.X.shape[1]
-    L = _matrix_of_rank(draw, D, D, draw(st.integers(0, D)))
-    mu0 = np.array([draw(st.floats(-2, 2, **_FLOAT)) for _ in range(D)])
-    extra = np.array([draw(st.floats(-2, 2, **_FLOAT)) for _ in range(D)])
+    L = draw(gs.matrices_of_rank(D, D, draw(st.integers(0, D))))
+    mu0 = np.array([draw(gs.finite_floats(-2, 2)) for _ in range(D)])
+    extra = np.array([draw(gs.finite_floats(-2, 2)) for _ in range(D)])
     return p, mu0, (L @ L.T + (L @ L.T).T) / 2 * 0.25, np.vstack([p.x_star, extra]), draw(st.integers(0, 2**32 - 1))
 
 

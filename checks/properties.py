@@ -567,15 +567,12 @@ def least_squares_min_norm(problem: gs.LeastSquaresProblem) -> None:
 
 
 @st.composite
-def _with_orthogonal(draw: st.DrawFn) -> tuple[gs.GDProblem, np.ndarray, np.ndarray]:
-    problem = draw(gs.gd_problems())
-    return problem, draw(gs.orthogonal_matrices(problem.size)), draw(gs.shifts(problem.size))
-
-
-@st.composite
-def _with_invertible(draw: st.DrawFn) -> tuple[gs.GDProblem, np.ndarray, np.ndarray]:
-    problem = draw(gs.gd_problems(alpha="convergent"))
-    return problem, draw(gs.invertible_matrices(problem.size)), draw(gs.shifts(problem.size))
+def _with_transform(
+    draw: st.DrawFn, matrices: Callable[[int], st.SearchStrategy[np.ndarray]], alpha: str = "any"
+) -> tuple[gs.GDProblem, np.ndarray, np.ndarray]:
+    """A GD problem (step-size mode ``alpha``), a D×D matrix from ``matrices(D)`` and a shift."""
+    problem = draw(gs.gd_problems(alpha=alpha))
+    return problem, draw(matrices(problem.size)), draw(gs.shifts(problem.size))
 
 
 def _transformed(A: np.ndarray, b: np.ndarray, T: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -590,7 +587,7 @@ def _transformed(A: np.ndarray, b: np.ndarray, T: np.ndarray, s: np.ndarray) -> 
     "gd.rigid_invariance",
     "GD commutes with w -> Q^T (w - s) for Q orthogonal (001 eq 6-8): GD on J(Q v + s) from Q^T (w0 - s) "
     "gives Q^T (w^(k) - s)",
-    _with_orthogonal(),
+    _with_transform(gs.orthogonal_matrices),
 )
 def rigid_invariance(example: tuple[gs.GDProblem, np.ndarray, np.ndarray]) -> None:
     problem, Q, s = example
@@ -610,7 +607,7 @@ def rigid_invariance(example: tuple[gs.GDProblem, np.ndarray, np.ndarray]) -> No
     "gd.general_linear_invariance_fails",
     "for invertible T, one GD step on J(T v + s) maps back to w0 - alpha T T^T grad J(w0), not the GD step "
     "(001 eq 6-8 need T orthogonal); a failure is found whenever the step alpha grad J(w0) is resolvable in float64",
-    _with_invertible(),
+    _with_transform(gs.invertible_matrices, alpha="convergent"),
 )
 def general_linear_invariance_fails(example: tuple[gs.GDProblem, np.ndarray, np.ndarray]) -> None:
     problem, T, s = example

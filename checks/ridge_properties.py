@@ -43,6 +43,10 @@ the module docstring)."""
 _scales = st.sampled_from(["mean", "sum"])
 
 
+def _problems(max_condition: float) -> st.SearchStrategy[gs.LeastSquaresProblem]:
+    return gs.least_squares_problems(max_points=6, max_features=5, max_condition=max_condition)
+
+
 def _pinv_reference(Phi: np.ndarray, t: np.ndarray) -> np.ndarray:
     # numpy's pinv (an independent route) with the rank decision of simulate.thin_svd: it keeps
     # s > rcond * s_max, and eigenvalue_tolerance(s) = EIGENVALUE_TOL_FACTOR * min(N, D) * EPS * s_max
@@ -52,7 +56,7 @@ def _pinv_reference(Phi: np.ndarray, t: np.ndarray) -> np.ndarray:
 @register(
     "ridge.limit_is_pinv",
     "w_lambda -> Phi^dagger t as lambda -> 0+, within the proved bound lambda/c ||Phi^dagger t||/s_min^2, with slope 1 (001 §2.4)",
-    gs.least_squares_problems(max_points=6, max_features=5, max_condition=1e3),
+    _problems(1e3),
     _scales,
 )
 def limit_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
@@ -92,7 +96,7 @@ def limit_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
 @register(
     "ridge.gd_from_zero_is_pinv",
     "GD from 0 on (c/2)||Phi w - t||^2 stays in range(Phi^T) and converges to Phi^dagger t = lim w_lambda (001 eq 16, §2.4)",
-    gs.least_squares_problems(max_points=6, max_features=5, max_condition=10),
+    _problems(10),
     _scales,
 )
 def gd_from_zero_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
@@ -120,7 +124,7 @@ def gd_from_zero_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
 @register(
     "ridge.gd_stability_boundary",
     "GD on the ridge objective converges to w_lambda for alpha = 0.98*2/(a_max + lambda) and diverges for 1.02*2/(a_max + lambda) (001 §2.2 A2, §2.4)",
-    gs.least_squares_problems(max_points=6, max_features=5, max_condition=10),
+    _problems(10),
     _scales,
     st.floats(0.05, 1.0),
 )

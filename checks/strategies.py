@@ -32,7 +32,10 @@ __all__ = [
     "GDProblem",
     "LeastSquaresProblem",
     "show",
+    "MatrixRepr",
+    "finite_floats",
     "orthogonal_matrices",
+    "matrices_of_rank",
     "spectra",
     "psd_matrices",
     "step_sizes",
@@ -65,6 +68,11 @@ def show(x: np.ndarray) -> str:
     return np.array2string(np.asarray(x, dtype=float), separator=", ", floatmode="unique", max_line_width=110)
 
 
+def finite_floats(min_value: float, max_value: float) -> st.SearchStrategy[float]:
+    """Floats in [min_value, max_value], never NaN, infinite or subnormal."""
+    return st.floats(min_value, max_value, **_FLOAT)
+
+
 def _block(name: str, x: object) -> str:
     text = show(np.asarray(x)) if np.ndim(x) else repr(float(x))
     lines = text.splitlines()
@@ -72,8 +80,22 @@ def _block(name: str, x: object) -> str:
     return f"{name} = " + ("\n" + pad).join(lines)
 
 
+class MatrixRepr:
+    """Mixin for drawn problems: ``repr`` prints the fields as matrices, one block each
+    (:meth:`_parts` lists them), and hypothesis prints falsifying examples with it."""
+
+    def _parts(self) -> list[str]:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(\n  " + "\n  ".join(p.replace("\n", "\n  ") for p in self._parts()) + "\n)"
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:  # hypothesis prints examples with this
+        printer.text(repr(self))
+
+
 @dataclass(frozen=True, repr=False)
-class GDProblem:
+class GDProblem(MatrixRepr):
     r"""A drawn GD problem on :math:`J(\mathbf w)=\frac12\mathbf w^\top\mathbf A\mathbf w+\mathbf
     b^\top\mathbf w+c` (½ scale) with start ``w0`` and step ``alpha``; ``spectrum`` holds the
     eigenvalues it was built from and ``note`` says how it was drawn.  Prints as matrices."""
@@ -90,7 +112,7 @@ class GDProblem:
     def size(self) -> int:
         return int(self.A.shape[0])
 
-    def __repr__(self) -> str:
+    def _parts(self) -> list[str]:
         parts = [
             _block("A", self.A),
             _block("b", self.b),
@@ -99,16 +121,11 @@ class GDProblem:
             f"alpha = {self.alpha!r}",
             _block("eigenvalues (as drawn)", self.spectrum),
         ]
-        if self.note:
-            parts.append(f"note: {self.note}")
-        return "GDProblem(\n  " + "\n  ".join(p.replace("\n", "\n  ") for p in parts) + "\n)"
-
-    def _repr_pretty_(self, printer, cycle: bool) -> None:  # hypothesis prints examples with this
-        printer.text(repr(self))
+        return parts + ([f"note: {self.note}"] if self.note else [])
 
 
 @dataclass(frozen=True, repr=False)
-class LeastSquaresProblem:
+class LeastSquaresProblem(MatrixRepr):
     r"""Least squares :math:`J=\frac1{2N}\|\boldsymbol\Phi\mathbf w-\mathbf t\|^2` (001's scale),
     rows of ``Phi`` (N×D) are data points; ``alpha`` is a GD step for the quadratic of
     ``least_squares_quadratic(Phi, t)``."""
@@ -118,20 +135,28 @@ class LeastSquaresProblem:
     alpha: float
     note: str = ""
 
-    def __repr__(self) -> str:
+    def _parts(self) -> list[str]:
         parts = [_block("Phi", self.Phi), _block("t", self.t), f"alpha = {self.alpha!r}"]
-        if self.note:
-            parts.append(f"note: {self.note}")
-        return "LeastSquaresProblem(\n  " + "\n  ".join(p.replace("\n", "\n  ") for p in parts) + "\n)"
-
-    def _repr_pretty_(self, printer, cycle: bool) -> None:  # hypothesis prints examples with this
-        printer.text(repr(self))
+        return parts + ([f"note: {self.note}"] if self.note else [])
 
 
 def orthogonal_matrices(n: int) -> st.SearchStrategy[np.ndarray]:
     """n×n orthogonal matrices: the Q factor (``numpy.linalg.qr``) of a drawn matrix with
     entries in [-1, 1]; shrinks toward the identity."""
     return arrays(np.float64, (n, n), elements=st.floats(-1, 1, **_FLOAT)).map(lambda m: np.linalg.qr(m)[0])
+
+
+@st.composite
+def matrices_of_rank(
+    draw: st.DrawFn, rows: int, cols: int, rank: int, min_singular: float = 0.2, max_singular: float = 3.0
+) -> np.ndarray:
+    r"""rows×cols matrices :math:`\mathbf U_r\,\mathrm{diag}(s)\,\mathbf V_r^\top` of exactly ``rank``
+    nonzero singular values :math:`s_i\in` [``min_singular``, ``max_singular``]; :math:`\mathbf U_r`,
+    :math:`\mathbf V_r` the first ``rank`` columns of drawn :func:`orthogonal_matrices`."""
+    U = draw(orthogonal_matrices(rows))[:, :rank]
+    V = draw(orthogonal_matrices(cols))[:, :rank]
+    s = np.array([draw(finite_floats(min_singular, max_singular)) for _ in range(rank)])
+    return (U * s) @ V.T if rank else np.zeros((rows, cols))
 
 
 @st.composite

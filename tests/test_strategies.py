@@ -129,3 +129,18 @@ def test_problems_print_as_matrices():
     text = repr(problem)
     assert "A = [[2. , 0.5]," in text and "[0.5, 1. ]]" in text
     assert "alpha = 0.25" in text and "note: note" in text
+
+
+@FAST
+@given(
+    st.tuples(st.integers(1, 5), st.integers(1, 5)).flatmap(
+        lambda mn: st.integers(0, min(mn)).flatmap(lambda r: st.tuples(st.just(r), gs.matrices_of_rank(mn[0], mn[1], r)))
+    )
+)
+def test_matrices_of_rank_have_that_rank_and_singular_values(drawn):
+    from checks.simulate import thin_svd
+
+    rank, M = drawn
+    s = thin_svd(M)[1]
+    assert s.size == rank
+    assert ((s >= 0.2 * (1 - 1e-12)) & (s <= 3.0 * (1 + 1e-12))).all()
