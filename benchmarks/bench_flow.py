@@ -22,18 +22,9 @@ import time
 
 import numpy as np
 import scipy.linalg
+from _timing import best_of
 
 from checks.flow_numeric import integrate_flow, linear_flow
-
-
-def best(fn, repeat: int):
-    """(minimum wall time over ``repeat`` calls, the last result)."""
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
 
 
 def main() -> None:
@@ -55,18 +46,18 @@ def run(N: int, D: int, n_times: int, expm_points: int, seed: int, repeat: int =
     y, w0 = rng.normal(size=N), rng.normal(size=D)
     print(f"\nN = {N}, D = {D}, {n_times} time points, sum scale")
 
-    t_setup_eigh, fl_eigh = best(lambda: linear_flow(X, y, w0, method="eigh"), repeat)
-    t_setup, fl = best(lambda: linear_flow(X, y, w0), repeat)
+    t_setup_eigh, fl_eigh = best_of(repeat, lambda: linear_flow(X, y, w0, method="eigh"))
+    t_setup, fl = best_of(repeat, lambda: linear_flow(X, y, w0))
     print(f"  setup: thin SVD of X {t_setup * 1e3:.0f} ms, eigh of the smaller Gram matrix {t_setup_eigh * 1e3:.0f} ms")
     lam_min, lam_max = float(fl.lam.min()), float(fl.lam.max())
     T = min(10.0 / lam_min, 200.0 / lam_max)  # a long run, but not a stiff eternity when K is near-singular
     ts = np.linspace(0.0, T, n_times)
     print(f"  rank K = {fl.rank}, nonzero eigenvalues of K in [{lam_min:.3g}, {lam_max:.3g}], t in [0, {T:.3g}]")
 
-    t_r, R = best(lambda: fl.residual(ts), repeat)
-    t_w, W = best(lambda: fl.parameters(ts), repeat)
+    t_r, R = best_of(repeat, lambda: fl.residual(ts))
+    t_w, W = best_of(repeat, lambda: fl.parameters(ts))
     xs = rng.normal(size=(10, D))
-    t_p, _ = best(lambda: fl.predict(xs, ts), repeat)
+    t_p, _ = best_of(repeat, lambda: fl.predict(xs, ts))
     W_eigh = fl_eigh.parameters(ts)
     R_eigh = fl_eigh.residual(ts)
     print(f"  SVD vs eigh evaluators: rank {fl.rank} vs {fl_eigh.rank}; max relative difference of "
@@ -77,7 +68,7 @@ def run(N: int, D: int, n_times: int, expm_points: int, seed: int, repeat: int =
     print(f"  evaluator total for r and w at {n_times} times: {total_eval:.3f} s with the SVD, "
           f"{t_setup_eigh + t_r + t_w:.3f} s with eigh; w(t) alone after setup {t_w:.3f} s")
 
-    t_ode, W_ode = best(lambda: integrate_flow(X, y, w0, ts, rtol=1e-10, atol=1e-12), max(1, repeat - 1))
+    t_ode, W_ode = best_of(max(1, repeat - 1), lambda: integrate_flow(X, y, w0, ts, rtol=1e-10, atol=1e-12))
     err_ode = np.abs(W - W_ode).max() / np.abs(W_ode).max()
     print(f"  ODE (DOP853, rtol 1e-10): {t_ode:.3f} s total, {t_ode * 1e3 / n_times:.2f} ms/time point; "
           f"max relative difference to the evaluator {err_ode:.2e}; ODE time / evaluator w(t) time after setup "

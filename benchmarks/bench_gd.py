@@ -27,33 +27,25 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
-import time
 
 
-def _threads_from_argv() -> str:
-    if "--threads" in sys.argv:
-        return sys.argv[sys.argv.index("--threads") + 1]
-    return "1"
+def _thread_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--threads", default="1", help="BLAS threads (default 1)")
+    return parser
 
 
+# the BLAS thread count must be in the environment before numpy is imported
+_threads = _thread_parser().parse_known_args()[0].threads
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = _threads_from_argv()
+    os.environ[_var] = _threads
 
 import numpy as np  # noqa: E402  (after the thread settings)
+from _timing import best_of  # noqa: E402
 
 from checks.numeric import gd_iterates  # noqa: E402
 from checks.properties import run_checks  # noqa: E402
 from checks.simulate import gd_trajectory  # noqa: E402
-
-
-def best_of(repeat: int, fn):
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
 
 
 def closed_form_vs_iteration(dim: int, kmax: int, repeat: int) -> dict[str, float]:
@@ -92,12 +84,11 @@ def property_throughput(examples: int) -> list[tuple[str, float, int, bool]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], parents=[_thread_parser()])
     parser.add_argument("--dim", type=int, default=500)
     parser.add_argument("--kmax", type=int, default=100_000)
     parser.add_argument("--examples", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--threads", default="1", help="BLAS threads (default 1)")
     parser.add_argument("--skip-properties", action="store_true")
     args = parser.parse_args()
 

@@ -29,11 +29,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from checks.flow_numeric import THREE_POINT  # noqa: E402
 from checks.gaussian_numeric import prediction_moments  # noqa: E402
 
-X = np.array([[0.2, 1.0], [0.4, 1.0], [0.8, 1.0]])
-Y = np.array([-0.1, 0.15, 0.3])
-MU0 = np.array([-0.05, -0.4])
+X = np.array(THREE_POINT["X"])
+Y = np.array(THREE_POINT["y"])
+MU0 = np.array(THREE_POINT["w0"])  # 000's worked start is the mean of w0
 SIGMA0 = 0.1**2 * np.eye(2)
 TIMES = np.array([0.0, 0.5, 2.0, 8.0, 30.0, np.inf])
 
