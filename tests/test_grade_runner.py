@@ -167,3 +167,25 @@ def test_points_by_student(spec, capsys):
     assert points_by_student(spec, recs) == {"ann": 2.0, "bob": 0.0}
     grade_class(spec, ROWS, None, "jsonl")
     assert "grade: points (of 2): ann 2, bob 0, cid 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "jsonl"])
+def test_cli_single_answer_output_file_keeps_its_format(tmp_path, capsys, fmt):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC)
+    answers = tmp_path / "a.csv"
+    answers.write_text("student,question,answer\nann,1,0.4\n")
+    out = tmp_path / f"out.{fmt}"
+    assert main([str(spec), str(answers), "-o", str(out), "--format", fmt]) == 0
+    assert main([str(spec), "--question", "1", "--answer", "-0.4", "-o", str(out), "--format", fmt]) == 0
+    printed = capsys.readouterr().out
+    recs = load_done(out, fmt)
+    assert [r["verdict"] for r in recs] == ["correct", "incorrect"]
+    text = out.read_text()
+    if fmt == "table":
+        assert text.splitlines()[0].startswith("student | question") and "question 1: incorrect" in printed
+    elif fmt == "json":
+        assert [r["verdict"] for r in json.loads(text)] == ["correct", "incorrect"]
+        assert json.loads(printed)["verdict"] == "incorrect"
+    else:
+        assert [json.loads(line)["verdict"] for line in text.splitlines()] == ["correct", "incorrect"]

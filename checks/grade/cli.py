@@ -54,25 +54,21 @@ def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return p
 
 
-def _print_one(rec: dict[str, Any], fmt: str) -> None:
-    if fmt == "json":
-        print(json.dumps(rec, ensure_ascii=False, indent=2))
-    elif fmt == "jsonl":
-        print(json.dumps(rec, ensure_ascii=False))
-    else:
-        print(f"question {rec['question']}: {rec['verdict']}")
-        if rec.get("interpreted_as"):
-            print(f"  read as:  {rec['interpreted_as']}")
-        print(f"  feedback: {rec['feedback']}")
-        cx = rec.get("counterexample")
-        if cx:
-            print(f"  counterexample: {json.dumps(cx, ensure_ascii=False)}")
+def _print_one(rec: dict[str, Any]) -> None:
+    """One result for a reader (``--format table`` of a single answer)."""
+    print(f"question {rec['question']}: {rec['verdict']}")
+    if rec.get("interpreted_as"):
+        print(f"  read as:  {rec['interpreted_as']}")
+    print(f"  feedback: {rec['feedback']}")
+    cx = rec.get("counterexample")
+    if cx:
+        print(f"  counterexample: {json.dumps(cx, ensure_ascii=False)}")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``gdflow grade`` with parsed ``args``; returns the exit status."""
     from .grader import grade_answer
-    from .runner import AnswersError, grade_class, read_answers
+    from .runner import AnswersError, Writer, append_result, grade_class, read_answers
     from .spec import SpecError, load_spec
     from .worker import Task, run_tasks
 
@@ -110,11 +106,16 @@ def run(args: argparse.Namespace) -> int:
         warm_up()
         task = Task("", q.id, args.answer, q.timeout, lambda: grade_answer(q, args.answer), ps.fingerprint)
         (rec,) = list(run_tasks([task], jobs=1, memory_mb=args.memory or ps.memory_mb))
-        fmt = args.format or "table"
         if args.output:
-            with open(args.output, "a", encoding="utf-8") as fh:
-                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        _print_one(rec, fmt)
+            try:
+                append_result(args.output, args.format or "jsonl", rec)
+            except AnswersError as exc:
+                print(f"gdflow grade: {exc}", file=sys.stderr)
+                return 2
+        if (args.format or "table") == "table":
+            _print_one(rec)
+        else:  # json or jsonl: the one record as a JSON object on one line
+            Writer(sys.stdout, "jsonl").write(rec)
         return 1 if rec["verdict"] == "error" else 0
     if not args.answers:
         print("gdflow grade: give an answers CSV, or --question and --answer", file=sys.stderr)

@@ -32,7 +32,7 @@ from .grader import RESULT_KEYS, answer_key, grade_answer, result
 from .spec import ProblemSet
 from .worker import Task, run_tasks
 
-__all__ = ["read_answers", "grade_class", "Writer", "load_done", "points_by_student", "FORMATS"]
+__all__ = ["read_answers", "grade_class", "append_result", "Writer", "load_done", "points_by_student", "FORMATS"]
 
 FORMATS = ("table", "json", "jsonl")
 _TABLE_COLS = ["student", "question", "verdict", "interpreted_as", "feedback", "id"]
@@ -139,6 +139,38 @@ def load_done(path: str | Path, fmt: str) -> list[dict[str, Any]]:
     return records
 
 
+def _earlier(out: str, fmt: str) -> list[dict[str, Any]]:
+    """The records already in ``out``; refuses (``AnswersError``) a file holding something else."""
+    earlier = load_done(out, fmt)
+    if not earlier and Path(out).exists():
+        content = Path(out).read_text(encoding="utf-8", errors="replace").strip()
+        header = {"", "[", " | ".join(_TABLE_COLS)}
+        if content not in header and len(content.splitlines()) > 1:
+            raise AnswersError(f"{out} exists and holds no gdflow grade results in {fmt} format; "
+                               "refusing to overwrite it (choose another -o or --format)")
+    return earlier
+
+
+def _rewrite(out: str, fmt: str, records: list[dict[str, Any]], close: bool) -> None:
+    """Replace ``out`` by a clean file holding exactly ``records`` (and the closing ``]`` of
+    json if ``close``)."""
+    tmp = f"{out}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        w = Writer(fh, fmt)
+        w.begin()
+        for rec in records:
+            w.write(rec)
+        if close:
+            w.end()
+    os.replace(tmp, out)
+
+
+def append_result(out: str, fmt: str, rec: dict[str, Any]) -> None:
+    """Add one result to the output file ``out`` in ``fmt`` (the earlier records kept, the file
+    complete in its format); ``AnswersError`` if ``out`` holds something else."""
+    _rewrite(out, fmt, [*_earlier(out, fmt), rec], close=True)
+
+
 def _tasks(ps: ProblemSet, rows: Iterable[tuple[str, str, str]], done: set[str]) -> Iterator[Task | dict]:
     seen = set(done)
     for student, qid, answer in rows:
@@ -169,20 +201,8 @@ def grade_class(ps: ProblemSet, rows: list[tuple[str, str, str]], out: str | Non
     log = log or sys.stderr
     earlier: list[dict[str, Any]] = []
     if out:
-        earlier = load_done(out, fmt)
-        if not earlier and Path(out).exists():
-            content = Path(out).read_text(encoding="utf-8", errors="replace").strip()
-            header = {"", "[", " | ".join(_TABLE_COLS)}
-            if content not in header and len(content.splitlines()) > 1:
-                raise AnswersError(f"{out} exists and holds no gdflow grade results in {fmt} format; "
-                                   "refusing to overwrite it (choose another -o or --format)")
-        tmp = f"{out}.tmp{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            w = Writer(fh, fmt)
-            w.begin()
-            for rec in earlier:
-                w.write(rec)
-        os.replace(tmp, out)  # a clean file holding exactly the earlier records
+        earlier = _earlier(out, fmt)
+        _rewrite(out, fmt, earlier, close=False)  # a clean file holding exactly the earlier records
         stream: IO[str] = open(out, "a", encoding="utf-8")  # noqa: SIM115 - closed below
         writer = Writer(stream, fmt)
         writer.count = len(earlier)
