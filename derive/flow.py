@@ -38,8 +38,8 @@ WK1 = sp.MatrixSymbol("w^(k+1)", D, 1)
 WSTAR = sp.MatrixSymbol("w_star", D, 1)
 V = sp.MatrixSymbol("v", D, 1)
 L1 = sp.MatrixSymbol("L", 1, 1)
-ID = sp.Identity(D)
 SMALL = {N: (1, 2, 3), D: (1, 2, 3)}
+"""Sizes tried by exact instantiation (exact matrix exponentials stay cheap up to 3x3)."""
 FULL_COLUMN_RANK = Assumptions(
     matrices={X: "rational_svd_full_column_rank"},
     definitions={WSTAR: (X.T * X).inverse() * X.T * y},
@@ -50,8 +50,6 @@ FULL_COLUMN_RANK = Assumptions(
 
 WT = sp.MatrixSymbol("w(t)", D, 1)
 
-
-"""Sizes tried by exact instantiation (exact matrix exponentials stay cheap up to 3x3)."""
 
 
 def _loss(x: sp.Basic, X_: sp.Basic = X, y_: sp.Basic = y) -> sp.Basic:
@@ -91,7 +89,6 @@ def flow_ode() -> Derivation:
         source=Source(SOURCE, "gradient descent and gradient flow, eq 5-7"),
         assumptions=Assumptions(sizes=SMALL, text=("$X \\in \\mathbb{R}^{N\\times D}$ of any rank, rows are data; $L = \\frac12\\|Xw - y\\|^2$",)),
         steps=steps,
-        result=steps[-1].claim,
         summary="Dividing a GD step by the learning rate gives minus the gradient; letting the rate go to zero turns the iteration into the ODE $dw/dt = -X^T(Xw - y)$.",
     )
 
@@ -147,7 +144,6 @@ def gd_limit() -> Derivation:
             text=("$a \\ge 0$ an eigenvalue of the symmetric PSD curvature $A$ ($A = X^TX$ for $L = \\frac12\\|Xw-y\\|^2$), $t \\ge 0$, $k = t/\\alpha$ steps",),
         ),
         steps=steps,
-        result=steps[-1].claim,
         summary="After $t/\\alpha$ steps of size $\\alpha$ each eigendirection has shrunk by $(1-\\alpha a)^{t/\\alpha} \\to e^{-at}$; the error is first order in $\\alpha$, so GD tracks the flow with error $O(\\alpha)$.",
     )
 

@@ -24,7 +24,7 @@ import sympy as sp
 from .derivation import Assumptions, Definition, Derivation, Identity, Refuted, Source, Step
 from .flow import FULL_COLUMN_RANK, SMALL, SOURCE, W0, WSTAR, WT, W
 from .matrices import MatExp, MatrixLimit, Pinv, TimeDerivative
-from .notation import D, Dg, K, N, Q, X, t, y
+from .notation import D, K, N, X, t, y
 
 __all__ = [
     "residual_evolution",
@@ -185,7 +185,6 @@ def residual() -> Derivation:
         source=Source(SOURCE, "evolution of residual, closed-form function evolution, eq 8-12"),
         assumptions=KERNEL,
         steps=steps,
-        result=steps[-1].claim,
         summary="In function space the residual obeys the linear ODE $dr/dt = -Kr$ with the kernel $K = XX^T$, so $f(t) = y + e^{-Kt}(f_0 - y)$.",
     )
 
@@ -194,19 +193,14 @@ def trainability() -> Derivation:
     """``flow.trainability``: :math:`\\mathbf{r}(\\infty) = (\\mathbf{I} - \\mathbf{K}\\mathbf{K}^\\dagger)\\mathbf{r}(0)`,
     zero iff K has full rank; eigendirection j of K decays at rate :math:`\\lambda_j` (000, "Trainability";
     sum scale, :math:`\\mathbf{K} = \\mathbf{X}\\mathbf{X}^\\top`)."""
-    eig = Assumptions(
-        matrices={Q: "orthogonal", Dg: "diagonal_nonneg"},
-        definitions={K: Q * Dg * Q.T},
-        sizes={N: (1, 2, 3, 4)},
-        text=("$K = QDQ^T$: $Q$ orthogonal, $D = \\mathrm{diag}(\\lambda_j)$, $\\lambda_j \\ge 0$ (zeros included)",),
-    )
     lam = sp.Symbol("lambda_j", positive=True)
     Qn = sp.MatrixSymbol("Q", N, N)
     Dn = sp.MatrixSymbol("D", N, N)
     eig = Assumptions(
         matrices={Qn: "orthogonal", Dn: "diagonal_nonneg"},
         definitions={K: Qn * Dn * Qn.T},
-        text=eig.text,
+        sizes={N: (1, 2, 3, 4)},
+        text=("$K = QDQ^T$: $Q$ orthogonal, $D = \\mathrm{diag}(\\lambda_j)$, $\\lambda_j \\ge 0$ (zeros included)",),
     )
     steps = [
         Step(

@@ -26,11 +26,11 @@ from .function_space import AT as at
 from .function_space import BT as bt
 from .function_space import E_T as E_expr
 from .function_space import EM as Et
+from .function_space import KERNEL, a_t, b_t
 from .function_space import KS as ks
 from .function_space import W0 as w0
 from .function_space import WT as wt
 from .function_space import XS as xs
-from .function_space import a_t, b_t
 from .matrices import MatExp, MatrixLimit, Pinv
 from .notation import D, K, N, X, n, t, y
 
@@ -38,9 +38,7 @@ __all__ = [
     "Det",
     "affine_gaussian",
     "normal_density",
-    "characteristic_function",
     "characteristic_exponent",
-    "prediction_coefficient_expressions",
     "affine",
     "prediction_uncertainty",
     "DERIVATIONS",
@@ -84,27 +82,11 @@ def normal_density(x: Basic, mean: Basic, cov: Basic, dim: Basic) -> Basic:
 
 
 def characteristic_exponent(u: Basic, mean: Basic, cov: Basic) -> Basic:
-    """:math:`\\log\\varphi(u) = i u^\\top\\mu - \\tfrac12 u^\\top\\Sigma u` of :math:`\\mathcal{N}(\\mu, \\Sigma)`
-    (see :func:`characteristic_function`), as a 1×1 matrix expression (000 appendix; ``gaussian.affine``)."""
+    """:math:`\\log\\varphi(u) = i u^\\top\\mu - \\tfrac12 u^\\top\\Sigma u` of :math:`\\mathcal{N}(\\mu, \\Sigma)`,
+    :math:`\\varphi(u) = \\mathbb{E}\\,e^{i u^\\top x}` its characteristic function (the definition of a
+    Gaussian that covers degenerate ones, Σ positive semidefinite), as a 1×1 matrix expression
+    (000 appendix; ``gaussian.affine``)."""
     return sp.I * (u.T * mean) - (u.T * cov * u) / 2
-
-
-def characteristic_function(u: Basic, mean: Basic, cov: Basic) -> Basic:
-    """:math:`\\varphi(u) = \\mathbb{E}\\,e^{i u^\\top x} = \\exp(i u^\\top\\mu - \\tfrac12 u^\\top\\Sigma u)`
-    of :math:`\\mathcal{N}(\\mu, \\Sigma)`, Σ positive semidefinite (possibly singular): the
-    definition of a Gaussian that covers degenerate ones (000 appendix; ``gaussian.affine``)."""
-    return sp.exp(sp.I * sp.Trace(u.T * mean) - sp.Trace(u.T * cov * u) / 2)
-
-
-def prediction_coefficient_expressions(X_=X, y_=y, x_star=xs, t_=t):
-    """``(a(t), b(t))`` with :math:`f(x_\\star, t) = a(t) + b(t)^\\top w_0` for gradient flow on
-    :math:`\\tfrac12\\|Xw - y\\|^2` (000, "Evolution of model predictions"; flow.predictions):
-    :math:`k_\\star = X x_\\star`, :math:`E(t) = I - e^{-Kt}`, :math:`a(t) = k_\\star^\\top K^\\dagger E(t) y`,
-    :math:`b(t) = x_\\star - X^\\top E(t) K^\\dagger k_\\star`, as matrix expressions."""
-    K_ = X_ * X_.T
-    E_ = sp.Identity(X_.shape[0]) - MatExp(-K_ * t_)
-    k_ = X_ * x_star
-    return k_.T * Pinv(K_) * E_ * y_, x_star - X_.T * E_ * Pinv(K_) * k_
 
 
 # -- exact public function --------------------------------------------------------------------
@@ -221,11 +203,7 @@ def prediction_uncertainty() -> Derivation:
     """``gaussian.prediction_uncertainty``: w₀ ~ N(μ₀, Σ₀) ⇒ f(x*, t) ~ N(a + bᵀμ₀, bᵀΣ₀b) (000)."""
     E0 = sp.MatrixSymbol("E(0)", N, N)
     w_expr = w0 - X.T * Pinv(K) * Et * (X * w0 - y)
-    kernel = Assumptions(
-        matrices={X: "rational_svd"},
-        definitions={K: X * X.T, ks: X * xs, Et: E_expr},
-        sizes={N: (1, 2, 3), D: (1, 2, 3)},
-    )
+    kernel = KERNEL.merged(Assumptions(definitions={ks: X * xs, Et: E_expr}))
     at_zero = kernel.merged(Assumptions(definitions={E0: E_expr.subs(t, 0)}))
     coeffs = Assumptions(definitions={at: a_t, bt: b_t, wt: w_expr})
     full_col = Assumptions(matrices={X: "full_column_rank"}, sizes={N: (2, 3, 4), D: (1, 2)}, text=("$X^T X$ invertible",))
@@ -297,7 +275,7 @@ def prediction_uncertainty() -> Derivation:
             ),
         ),
         steps=steps,
-        result=Identity((f_at - mean_t) * (f_at - mean_t).T, bt.T * ((w0 - mu0) * (w0 - mu0).T) * bt),
+        result=steps[4].claim,
         summary="The prediction is affine in the initial weights, so a Gaussian prior gives a Gaussian prediction with mean $a(t) + b(t)^T\\mu_0$ and variance $b(t)^T\\Sigma_0 b(t)$: the prior predictive at $t = 0$, and at $t = \\infty$ only the prior variance in the null space of X, zero when $X^T X$ is invertible.",
     )
 
