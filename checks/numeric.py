@@ -239,6 +239,11 @@ def eigenbasis(A: object) -> Eigenbasis:
     :math:`|\tilde a_j|\le\tau = 10D\varepsilon\tilde a_{\max}` (001 eq 11)."""
     d = np.shape(A)[0] if np.ndim(A) == 2 else 0
     A, _, _, _, _ = validate_quadratic(A, np.zeros(d), np.zeros(d), psd=False)
+    return _eigenbasis(A)
+
+
+def _eigenbasis(A: np.ndarray) -> Eigenbasis:
+    """:func:`eigenbasis` of an ``A`` already checked by ``validate_quadratic``."""
     ev, Q = np.linalg.eigh(A)
     check_psd(ev)
     tol = eigenvalue_tolerance(ev)
@@ -307,7 +312,12 @@ def eigendirections(
     ``checks.simulate.least_squares_b_rounding``); the default bound assumes b is given exactly."""
     d = np.shape(A)[0] if np.ndim(A) == 2 else 0
     A, b, w0, alpha, _ = validate_quadratic(A, b, np.zeros(d) if w0 is None else w0, alpha, psd=False)
-    basis = eigenbasis(A)
+    return _eigendirections(A, b, w0, alpha, b_tol)
+
+
+def _eigendirections(A: np.ndarray, b: np.ndarray, w0: np.ndarray, alpha: float, b_tol: float | None) -> Directions:
+    """:func:`eigendirections` of a problem already checked by ``validate_quadratic``."""
+    basis = _eigenbasis(A)
     Q, a = basis.Q, basis.curvatures
     bt = Q.T @ b
     wt0 = Q.T @ w0
@@ -445,7 +455,7 @@ def gd_iterates(
     """
     A, b, w0, alpha, _ = validate_quadratic(A, b, w0, alpha, psd=False)  # PSD: checked on eigh's eigenvalues
     steps = validate_steps(ks, allow_infinity=True)
-    dirs = eigendirections(A, b, w0, alpha, b_tol)
+    dirs = _eigendirections(A, b, w0, alpha, b_tol)
     wt = _evaluate(dirs, steps)
     return Iterates(steps, wt @ dirs.basis.Q.T, wt, dirs)
 
@@ -502,7 +512,7 @@ def gd_loss(
     """
     A, b, w0, alpha, c = validate_quadratic(A, b, w0, alpha, c, psd=False)  # PSD: checked on eigh's eigenvalues
     steps = validate_steps(ks, allow_infinity=True)
-    dirs = eigendirections(A, b, w0, alpha, b_tol)
+    dirs = _eigendirections(A, b, w0, alpha, b_tol)
     pos = dirs.a > 0
     safe_a = np.where(pos, dirs.a, 1.0)
     minimum_range = c - float(np.sum(np.where(pos, dirs.b**2 / safe_a, 0.0))) / 2
@@ -594,7 +604,7 @@ def limit_point(A: object, b: object, w0: object) -> np.ndarray:
     [1.0, 5.0]
     """
     A, b, w0, _, _ = validate_quadratic(A, b, w0, psd=False)  # PSD: checked on eigh's eigenvalues
-    basis = eigenbasis(A)
+    basis = _eigenbasis(A)
     a = basis.curvatures
     bt, wt0 = basis.Q.T @ b, basis.Q.T @ w0
     pos = a > 0
