@@ -212,8 +212,8 @@ def grade_class(ps: ProblemSet, rows: list[tuple[str, str, str]], out: str | Non
         writer.begin()
     counts: Counter = Counter(r.get("verdict", "?") for r in earlier)
     done = {r["id"] for r in earlier}
+    current = {answer_key(s, q, a, ps.fingerprint) for s, q, a in rows}
     if earlier:
-        current = {answer_key(s, q, a, ps.fingerprint) for s, q, a in rows}
         stale = sum(1 for r in earlier if r["id"] not in current)
         print(f"grade: {len(earlier) - stale} answer(s) already in {out}; grading the rest", file=log)
         if stale:
@@ -224,8 +224,7 @@ def grade_class(ps: ProblemSet, rows: list[tuple[str, str, str]], out: str | Non
     tasks: list[Task] = []
     for item in _tasks(ps, rows, done):
         (direct if isinstance(item, dict) else tasks).append(item)
-    current_ids = {answer_key(s, q, a, ps.fingerprint) for s, q, a in rows}
-    graded = [r for r in earlier if r["id"] in current_ids]
+    graded = [r for r in earlier if r["id"] in current]
     try:
         for rec in direct:
             writer.write(rec)
