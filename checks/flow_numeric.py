@@ -94,8 +94,7 @@ def phi(lam: np.ndarray, t: np.ndarray) -> np.ndarray:
     out[zero] = t[zero]
     nz = ~zero
     with np.errstate(over="ignore", invalid="ignore"):
-        lt = lam[nz] * t[nz]
-        out[nz] = np.where(np.isinf(t[nz]), 1.0 / lam[nz], -np.expm1(-lt) / lam[nz])
+        out[nz] = -np.expm1(-lam[nz] * t[nz]) / lam[nz]  # expm1(-inf) = -1: 1/λ at t = inf
     return out
 
 
@@ -153,22 +152,22 @@ class LinearFlow:
         r""":math:`\mathbf r(t) = e^{-\mathbf K_c t}\mathbf r_0` at each time (rows), shape (T, N);
         at :math:`t = \infty`, :math:`(\mathbf I - \mathbf K\mathbf K^\dagger)\mathbf r_0` (000, eq 11;
         ``flow.residual``, ``flow.trainability``)."""
-        t = _times(ts)
-        with np.errstate(over="ignore"):
-            decay = -np.expm1(-np.outer(t, self.lam))  # 1 - e^{-λt}, (T, m); 1 at t = inf
-        return self.r0[None, :] - (decay * self.coef[None, :]) @ self.U.T
+        return self.r0[None, :] - (self._decay(ts) * self.coef[None, :]) @ self.U.T
 
     def outputs(self, ts) -> np.ndarray:
         r""":math:`\mathbf f(t) = \mathbf y + e^{-\mathbf K_c t}(\mathbf f_0 - \mathbf y)` at the training
         inputs, shape (T, N) (000, eq 12; ``flow.residual``)."""
         return self.y[None, :] + self.residual(ts)
 
-    def _shift(self, ts) -> np.ndarray:
-        # c s φ(c s², t) U^T r0 = -expm1(-λ t)/s · coef, (T, m)
+    def _decay(self, ts) -> np.ndarray:
+        # 1 - e^{-λt}, (T, m); 1 at t = inf
         t = _times(ts)
         with np.errstate(over="ignore"):
-            decay = -np.expm1(-np.outer(t, self.lam))
-        return decay * (self.coef / self.s)[None, :]
+            return -np.expm1(-np.outer(t, self.lam))
+
+    def _shift(self, ts) -> np.ndarray:
+        # c s φ(c s², t) U^T r0 = -expm1(-λ t)/s · coef, (T, m)
+        return self._decay(ts) * (self.coef / self.s)[None, :]
 
     def parameters(self, ts) -> np.ndarray:
         r""":math:`\mathbf w(t) = \mathbf w_0 - c\mathbf X^\top\varphi(\mathbf K_c, t)\mathbf r_0`, shape (T, D)

@@ -29,6 +29,7 @@ Properties (name: statement, source):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import mpmath
@@ -37,6 +38,7 @@ import sympy as sp
 from hypothesis import assume
 from hypothesis import strategies as st
 
+from . import strategies as gs
 from .flow_numeric import LinearFlowMP, Scale, gd_parameters, integrate_flow, linear_flow
 from .properties import register
 
@@ -94,30 +96,15 @@ class FlowProblem:
         )
 
 
-def _orthonormal(draw, n: int, k: int) -> np.ndarray:
-    g = np.array(draw(st.lists(st.floats(-1, 1), min_size=n * k, max_size=n * k))).reshape(n, k)
-    q, r = np.linalg.qr(g + np.eye(n, k) * 1.5)
-    return q[:, :k] * np.sign(np.diag(r))[None, :k]
-
-
 @st.composite
-def flow_problems(draw, max_n: int = 6, max_d: int = 5, rank_deficient: bool | None = None) -> FlowProblem:
-    """Draw a :class:`FlowProblem`: X = U diag(s) Vᵀ with singular values in [0.3, 2] (well
-    conditioned) and, when ``rank_deficient`` (or by chance when None), fewer of them than
-    min(N, D); entries of y, w0, x_star in [-2, 2]; scale "sum" or "mean"."""
+def flow_problems(draw, max_n: int = 6, max_d: int = 5) -> FlowProblem:
+    """Draw a :class:`FlowProblem`: X = U diag(s) Vᵀ (``strategies.matrices_of_rank``) of random
+    rank 1 … min(N, D) (rank-deficient by chance) with singular values in [0.3, 2] (well
+    conditioned); entries of y, w0, x_star in [-2, 2]; scale "sum" or "mean"."""
     N = draw(st.integers(1, max_n))
     D = draw(st.integers(1, max_d))
-    full = min(N, D)
-    if rank_deficient is True:
-        assume(full >= 2)
-        rank = draw(st.integers(1, full - 1))
-    elif rank_deficient is False:
-        rank = full
-    else:
-        rank = draw(st.integers(1, full))
-    s = np.array(draw(st.lists(st.floats(0.3, 2.0), min_size=rank, max_size=rank)))
-    U, V = _orthonormal(draw, N, rank), _orthonormal(draw, D, rank)
-    X = U @ np.diag(s) @ V.T
+    rank = draw(st.integers(1, min(N, D)))
+    X = draw(gs.matrices_of_rank(N, D, rank, min_singular=0.3, max_singular=2.0))
     vec = lambda n: np.array(draw(st.lists(st.floats(-2, 2), min_size=n, max_size=n)))  # noqa: E731
     scale = draw(st.sampled_from(["sum", "mean"]))
     return FlowProblem(X, vec(N), vec(D), vec(D), scale)
@@ -244,28 +231,16 @@ def kernel_problems(draw, n_data: int = 3) -> KernelProblem:
     return KernelProblem(fl(-1.5, 1.5, 4), fl(-2, 2, n_data), fl(-2, 2, n_data), float(draw(st.floats(-2, 2))))
 
 
-@dataclass
-class _Lambdified:
-    f: object = None
-    grad: object = None
-    hess: object = None
-    built: bool = False
-
-
-_LAMBDIFIED = _Lambdified()
-
-
+@functools.cache
 def _model_functions():
     """f, its gradient and Hessian in w, lambdified for mpmath (built once)."""
-    if not _LAMBDIFIED.built:
-        from derive.tangent_kernel import gradient
+    from derive.tangent_kernel import gradient
 
-        model, params, x = NONLINEAR_MODEL
-        _LAMBDIFIED.f = sp.lambdify([params, x], model, "mpmath")
-        _LAMBDIFIED.grad = sp.lambdify([params, x], list(gradient(model, params)), "mpmath")
-        _LAMBDIFIED.hess = sp.lambdify([params, x], sp.hessian(model, params).tolist(), "mpmath")
-        _LAMBDIFIED.built = True
-    return _LAMBDIFIED.f, _LAMBDIFIED.grad, _LAMBDIFIED.hess
+    model, params, x = NONLINEAR_MODEL
+    f = sp.lambdify([params, x], model, "mpmath")
+    grad = sp.lambdify([params, x], list(gradient(model, params)), "mpmath")
+    hess = sp.lambdify([params, x], sp.hessian(model, params).tolist(), "mpmath")
+    return f, grad, hess
 
 
 KERNEL_DPS = 50
@@ -400,7 +375,7 @@ def lazy_training(
 FLOW_PROPERTIES = {
     "flow.closed_form_vs_integration": (flow_problems(), closed_form_vs_integration, "closed forms w(t), r(t), f(x*, t) = DOP853 integration of the flow (rtol 1e-8; 000 eq 11-18)"),
     "flow.gd_rate": (flow_problems(), gd_rate, "GD with step alpha tracks gradient flow with error O(alpha): log-log slope within 0.1 of 1 (flow.gd_limit)"),
-    "flow.residual_limit": (flow_problems(rank_deficient=None), residual_limit, "r(inf) = (I - KK^+) r(0) for any rank, finite, and reached by integration (flow.trainability)"),
+    "flow.residual_limit": (flow_problems(), residual_limit, "r(inf) = (I - KK^+) r(0) for any rank, finite, and reached by integration (flow.trainability)"),
     "flow.parameter_limit": (flow_problems(), parameter_limit, "w(inf) = (I - X^+X) w0 + X^+ y; min-norm least squares from w0 = 0 (flow.parameter_evolution)"),
     "flow.mpmath_agrees": (flow_problems(max_n=4, max_d=4), agrees_with_mpmath, "the float64 closed forms (thin SVD) equal a 50-digit mpmath evaluation (eigsy of K) to 1e-11, t = inf and singular K included"),
     "kernel.first_order_rate": (kernel_problems(), first_order_rate, "the first-order tangent-kernel update of a tanh network errs by O(eta^2): slope within 0.01 of 2 and e/(c2 eta^2) within 1% of 1 (kernel.tangent)"),
