@@ -59,7 +59,6 @@ class Kind:
     required: tuple[str, ...]
     optional: tuple[str, ...]
     build: Callable[[Fields], Reference]
-    doc: str
 
 
 # ------------------------------------------------------------------------------ local maths
@@ -90,11 +89,6 @@ def _flow(X: sp.Matrix, y: sp.Matrix, w0: sp.Matrix, t: sp.Expr, target: str) ->
 
 
 # ------------------------------------------------------------------------------ helpers
-
-
-def _scope_add(scope: Scope, **mats: sp.Matrix) -> None:
-    for k, v in mats.items():
-        scope.matrices[k] = v
 
 
 def _limit(f: Fields, A: sp.Matrix, b: sp.Matrix, w0: sp.Matrix) -> sp.Matrix:
@@ -255,7 +249,7 @@ def _quadratic(f: Fields) -> tuple[sp.Matrix, sp.Matrix, sp.Matrix]:
     n = A.shape[0]
     b = f.vector("b", n)
     w0 = f.vector("start", n)
-    _scope_add(f.scope, A=A, b=b, w0=w0)
+    f.scope.matrices.update(A=A, b=b, w0=w0)
     f.scope.dimension = n
     return A, b, w0
 
@@ -330,7 +324,7 @@ def build_loss_after(f: Fields) -> Reference:
     r"""``loss_after``: :math:`J(w^{(k)})` with :math:`J = \tfrac12 w^\top Aw + b^\top w + c`
     (``c`` default 0), α = ``learning_rate``, k = ``steps`` (number or symbol) (001 §2.3)."""
     A, b, w0, alpha, k = _iterate_setup(f)
-    c = f.expr("c", 0) if f.has("c") else sp.Integer(0)
+    c = f.expr("c", 0)
     J = loss_after(A, b, c, w0, alpha, k)
     dom = _domain(f)
     Jstar = objective(A, b, c, limit_point(A, b, w0))
@@ -420,7 +414,7 @@ def build_step_size_case(f: Fields) -> Reference:
     ``curvature`` (ã ≥ 0), step ``learning_rate`` and ``b_tilde`` (default 1) (001 §2.2)."""
     alpha = f.expr("learning_rate")
     a = f.expr("curvature")
-    bt = f.expr("b_tilde", 1) if f.has("b_tilde") else sp.Integer(1)
+    bt = f.expr("b_tilde", 1)
     try:
         label = str(step_size_case(alpha, a, bt))
     except ValueError as exc:
@@ -455,7 +449,7 @@ def build_gradient_flow(f: Fields) -> Reference:
     else:
         t = f.expr("time")
     K = X * X.T
-    _scope_add(f.scope, X=X, y=y, w0=w0, K=K)
+    f.scope.matrices.update(X=X, y=y, w0=w0, K=K)
     if t != sp.oo and not t.is_number:
         from .parse import matrix_exp
 
@@ -495,7 +489,7 @@ def build_ridge_limit(f: Fields) -> Reference:
             _domain(f).intervals.setdefault(lam, sp.Interval.open(0, sp.oo))
         else:
             lam = f.expr("ridge")
-    _scope_add(f.scope, Phi=Phi, t=t)
+    f.scope.matrices.update(Phi=Phi, t=t)
     f.scope.symbols.pop("t", None)
     f.scope.dimension = D
     if lam is None:
@@ -522,7 +516,7 @@ def build_gaussian_affine(f: Fields) -> Reference:
     B = f.matrix("B", cols=n)
     c = f.vector("c", B.shape[0]) if f.has("c") else sp.zeros(B.shape[0], 1)
     part = f.string("part", ["mean", "covariance"])
-    _scope_add(f.scope, mu=mu, Sigma=Sigma, B=B, c=c)
+    f.scope.matrices.update(mu=mu, Sigma=Sigma, B=B, c=c)
     mean, cov = (sp.Matrix(m) for m in affine_gaussian(B, c, mu, Sigma))
     dom = _domain(f)
     if part == "mean":
@@ -542,23 +536,17 @@ def build_gaussian_affine(f: Fields) -> Reference:
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in [
-        Kind("expression", ("reference",), ("symbols", "variable", "answer_type"), build_expression,
-             build_expression.__doc__ or ""),
+        Kind("expression", ("reference",), ("symbols", "variable", "answer_type"), build_expression),
         Kind("gd_step", ("start", "learning_rate"), ("objective", "variables", "gradient", "steps"),
-             build_gd_step, build_gd_step.__doc__ or ""),
+             build_gd_step),
         Kind("closed_form_iterate", ("A", "b", "start", "learning_rate"), ("steps",),
-             build_closed_form_iterate, build_closed_form_iterate.__doc__ or ""),
-        Kind("fixed_point", ("A", "b", "start"), (), build_fixed_point, build_fixed_point.__doc__ or ""),
-        Kind("convergence_condition", ("A",), ("b", "variable"), build_convergence_condition,
-             build_convergence_condition.__doc__ or ""),
-        Kind("step_size_case", ("learning_rate", "curvature"), ("b_tilde",), build_step_size_case,
-             build_step_size_case.__doc__ or ""),
-        Kind("loss_after", ("A", "b", "start", "learning_rate"), ("steps", "c"), build_loss_after,
-             build_loss_after.__doc__ or ""),
-        Kind("gradient_flow", ("X", "y", "start"), ("target", "time"), build_gradient_flow,
-             build_gradient_flow.__doc__ or ""),
-        Kind("ridge_limit", ("Phi", "t"), ("ridge",), build_ridge_limit, build_ridge_limit.__doc__ or ""),
-        Kind("gaussian_affine", ("mean", "covariance", "B", "part"), ("c",), build_gaussian_affine,
-             build_gaussian_affine.__doc__ or ""),
+             build_closed_form_iterate),
+        Kind("fixed_point", ("A", "b", "start"), (), build_fixed_point),
+        Kind("convergence_condition", ("A",), ("b", "variable"), build_convergence_condition),
+        Kind("step_size_case", ("learning_rate", "curvature"), ("b_tilde",), build_step_size_case),
+        Kind("loss_after", ("A", "b", "start", "learning_rate"), ("steps", "c"), build_loss_after),
+        Kind("gradient_flow", ("X", "y", "start"), ("target", "time"), build_gradient_flow),
+        Kind("ridge_limit", ("Phi", "t"), ("ridge",), build_ridge_limit),
+        Kind("gaussian_affine", ("mean", "covariance", "B", "part"), ("c",), build_gaussian_affine),
     ]
 }

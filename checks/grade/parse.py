@@ -139,13 +139,11 @@ def _name_key(name: str) -> str:
 class Parsed:
     """A parsed answer. ``value`` is a SymPy Expr (``shape == "scalar"``), a Matrix
     (``"matrix"``), a relation or boolean combination of relations (``"relation"``), a
-    SymPy Set (``"set"``) or a label string (``"label"``); ``latex`` renders what was read;
-    ``syntax`` is ``"plain"``, ``"latex"`` or ``"label"``."""
+    SymPy Set (``"set"``) or a label string (``"label"``); ``latex`` renders what was read."""
 
     value: Any
     shape: str
     latex: str
-    syntax: str
     used_data: bool = False
 
 
@@ -257,8 +255,8 @@ class Builder:
                 raise ParseError("a comparison cannot be used inside arithmetic", column)
 
     def add(self, a: Any, b: Any, column: int | None = None) -> Any:
-        self.tick()
         """``a + b`` (matrices must have one shape; ``I`` takes the other's size)."""
+        self.tick()
         self._operands(a, b, column=column)
         if isinstance(a, Eye) or isinstance(b, Eye):
             return self._eye_add(a, b, column)
@@ -312,12 +310,8 @@ class Builder:
             return Eye(a.scale * b) if not isinstance(b, sp.MatrixBase) else a.scale * b
         if isinstance(b, Eye):
             return Eye(a * b.scale) if not isinstance(a, sp.MatrixBase) else a * b.scale
-        if isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase):
-            if a.shape[1] != b.shape[0]:
-                raise ParseError(
-                    f"cannot multiply a {_dims(a)} matrix by a {_dims(b)} matrix", column
-                )
-            return a * b
+        if isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase) and a.shape[1] != b.shape[0]:
+            raise ParseError(f"cannot multiply a {_dims(a)} matrix by a {_dims(b)} matrix", column)
         return a * b
 
     def div(self, a: Any, b: Any, column: int | None = None) -> Any:
@@ -332,8 +326,6 @@ class Builder:
             raise ParseError("division by zero", column)
         if isinstance(a, Eye):
             return Eye(a.scale / b)
-        if isinstance(a, sp.MatrixBase):
-            return a / b
         return a / b
 
     def pow(self, base: Any, exp: Any, column: int | None = None) -> Any:
@@ -996,14 +988,14 @@ def parse_plain(text: str, scope: Scope, expect: str = "any") -> Parsed:
     if expect == "set":
         iv = _half_open(text, scope, builder)
         if iv is not None:
-            return Parsed(iv, "set", to_latex(iv), "plain")
+            return Parsed(iv, "set", to_latex(iv))
     eq = _split_equation(text)
     if eq is not None:
         lhs, rhs = (_parse_plain_part(s, builder, expect) for s in eq)
         value = builder.relation("==", lhs, rhs)
     else:
         value = builder.finish(_parse_plain_part(text, builder, expect))
-    return Parsed(value, _shape_of(value), to_latex(value), "plain", builder.used_data)
+    return Parsed(value, _shape_of(value), to_latex(value), builder.used_data)
 
 
 def _parse_plain_part(text: str, builder: Builder, expect: str) -> Any:
@@ -1500,13 +1492,13 @@ def parse_latex_answer(text: str, scope: Scope, expect: str = "any") -> Parsed:
         if iv is None or not isinstance(var, sp.Symbol):
             raise ParseError("write `\\alpha \\in (a, b)` with an interval")
         value = iv.as_relational(var)
-        return Parsed(value, "relation", to_latex(value), "latex")
+        return Parsed(value, "relation", to_latex(value))
     if re.search(r"\\in(?![A-Za-z])", t):
         raise ParseError("`\\in` must follow a single symbol")
     if expect == "set":
         iv = _half_open(t, scope, b)
         if iv is not None:
-            return Parsed(iv, "set", to_latex(iv), "latex")
+            return Parsed(iv, "set", to_latex(iv))
     pieces = _split_top(t)
     if len(pieces) == 1:
         value = b.finish(_latex_piece(t, b))
@@ -1514,7 +1506,7 @@ def parse_latex_answer(text: str, scope: Scope, expect: str = "any") -> Parsed:
         vals = [_latex_piece(p, b) for p, _ in pieces]
         rels = [b.relation(op, x, y) for (_, op), x, y in zip(pieces, vals, vals[1:], strict=False)]
         value = rels[0] if len(rels) == 1 else sp.And(*rels)
-    return Parsed(value, _shape_of(value), to_latex(value), "latex", b.used_data)
+    return Parsed(value, _shape_of(value), to_latex(value), b.used_data)
 
 
 _INDEX_SUP = re.compile(r"(?<![A-Za-z\\])([A-Za-z])\s*\^\s*(?:\{\s*\(\s*(\d+)\s*\)\s*\}|\(\s*(\d+)\s*\))")
@@ -1550,7 +1542,7 @@ def parse_answer(text: str, scope: Scope, expect: str = "any") -> Parsed:
     if expect == "set":
         word = re.sub(r"[\s$]+", " ", text).strip().lower()
         if word in _EMPTY_WORDS:
-            return Parsed(sp.S.EmptySet, "set", r"\emptyset", "plain")
+            return Parsed(sp.S.EmptySet, "set", r"\emptyset")
     text = _index_superscripts(text, scope, is_latex(text))
     try:
         if is_latex(text):
@@ -1580,7 +1572,7 @@ def parse_label(text: str, labels: dict[str, list[str]]) -> Parsed:
     for label, spellings in labels.items():
         for s in [label, *spellings]:
             if key == re.sub(r"[\s_\-]+", " ", s.lower()).strip():
-                return Parsed(label, "label", r"\text{" + label.replace("_", r"\_") + "}", "label")
+                return Parsed(label, "label", r"\text{" + label.replace("_", r"\_") + "}")
     choices = list(labels)
     close = difflib.get_close_matches(key.replace(" ", "_"), choices, n=1, cutoff=0.5)
     raise ParseError(
