@@ -26,7 +26,7 @@ from .derivation import (
     Source,
     Step,
 )
-from .matrices import Pinv
+from .matrices import Pinv, exact_scalar
 from .notation import (
     A,
     D,
@@ -58,10 +58,6 @@ SOURCE = "001_76f73b0c2cfaffb7.txt"
 
 def _limit_expr(A_, b_, w0_, I_):
     return -Pinv(A_) * b_ + (I_ - Pinv(A_) * A_) * w0_
-
-
-def _rational(x):
-    return sp.Rational(x) if isinstance(x, (str, float)) else sp.sympify(x)
 
 
 def limit_point(A_value, b_value, w0_value) -> sp.Matrix:
@@ -97,7 +93,7 @@ def closed_form_iterate(A_value, b_value, w0_value, alpha_value, k_value=k) -> s
     [  1]])
     """
     A_m = sp.Matrix(A_value)
-    al, kk = _rational(alpha_value), _rational(k_value)
+    al, kk = exact_scalar(alpha_value), exact_scalar(k_value)
     w_inf = limit_point(A_m, b_value, w0_value)
     delta = sp.Matrix(w0_value) - w_inf
     out = w_inf

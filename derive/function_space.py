@@ -23,7 +23,7 @@ import sympy as sp
 
 from .derivation import Assumptions, Definition, Derivation, Identity, Refuted, Source, Step
 from .flow import FULL_COLUMN_RANK, SMALL, SOURCE, W0, WSTAR, WT, W
-from .matrices import MatExp, MatrixLimit, Pinv, TimeDerivative
+from .matrices import MatExp, MatrixLimit, Pinv, TimeDerivative, exact_matrix
 from .notation import D, K, N, X, t, y
 
 __all__ = [
@@ -67,10 +67,6 @@ KERNEL = Assumptions(
 every exponential of K or XᵀX stays exact."""
 
 
-def _exact(m):
-    return sp.Matrix(m)
-
-
 def _check_Xy(Xm: sp.Matrix, ym: sp.Matrix, vm: sp.Matrix, name: str = "w0") -> None:
     if ym.shape != (Xm.rows, 1):
         raise ValueError(f"y must have one entry per row of X ({Xm.rows}); got shape {ym.shape}")
@@ -89,7 +85,7 @@ def residual_evolution(X_value, y_value, w0_value, t_value=t) -> sp.Matrix:
     [ 0],
     [-1]])
     """
-    Xm, ym, wm = _exact(X_value), _exact(y_value), _exact(w0_value)
+    Xm, ym, wm = exact_matrix(X_value, "X"), exact_matrix(y_value, "y"), exact_matrix(w0_value, "w0")
     _check_Xy(Xm, ym, wm)
     Km = Xm * Xm.T
     r0 = Xm * wm - ym
@@ -110,7 +106,7 @@ def parameter_evolution(X_value, y_value, w0_value, t_value=t) -> sp.Matrix:
     [1],
     [1]])
     """
-    Xm, ym, wm = _exact(X_value), _exact(y_value), _exact(w0_value)
+    Xm, ym, wm = exact_matrix(X_value, "X"), exact_matrix(y_value, "y"), exact_matrix(w0_value, "w0")
     _check_Xy(Xm, ym, wm)
     tv = sp.sympify(t_value)
     if tv is sp.oo:
@@ -133,7 +129,7 @@ def prediction_coefficients(X_value, y_value, x_star, t_value=t) -> tuple[sp.Bas
     [0],
     [1]]))
     """
-    Xm, ym, xs = _exact(X_value), _exact(y_value), _exact(x_star)
+    Xm, ym, xs = exact_matrix(X_value, "X"), exact_matrix(y_value, "y"), exact_matrix(x_star, "x_star")
     _check_Xy(Xm, ym, xs, "x_star")
     Km = Xm * Xm.T
     tv = sp.sympify(t_value)

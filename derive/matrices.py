@@ -36,6 +36,8 @@ from .notation import t
 __all__ = [
     "Pinv",
     "MatExp",
+    "exact_matrix",
+    "exact_scalar",
     "exact_matrix_exp",
     "is_zero_matrix",
     "MatrixLimit",
@@ -114,6 +116,48 @@ class Pinv(_MatrixFunction):
 
     def _eval_transpose(self):
         return Pinv(self.arg.T)
+
+
+# -- exact inputs ------------------------------------------------------------------------------
+
+
+def exact_scalar(value) -> Basic:
+    """``value`` as an exact SymPy number: a float by its decimal form (``0.1`` -> 1/10, not
+    the binary 3602879701896397/36028797018963968), a string parsed (``"1/10"``), anything else
+    sympified (a symbol stays a symbol).
+
+    >>> exact_scalar(0.1), exact_scalar("1/3"), exact_scalar(2)
+    (1/10, 1/3, 2)
+    """
+    if isinstance(value, float):
+        return Rational(repr(value))
+    v = sp.sympify(value)
+    floats = v.atoms(sp.Float) if isinstance(v, Basic) else set()
+    return v.xreplace({f: _float_to_rational(f) for f in floats}) if floats else v
+
+
+def _float_to_rational(f: sp.Float) -> Rational:
+    # a double-precision Float came from a Python float: its shortest repr is what was typed
+    return Rational(repr(float(f))) if f._prec == 53 else Rational(str(f))
+
+
+def exact_matrix(value, name: str = "matrix") -> sp.Matrix:
+    """``value`` (nested lists, a vector as a flat list, a SymPy or NumPy matrix) as a SymPy
+    ``Matrix`` with exact entries (:func:`exact_scalar`: ``0.1`` -> 1/10).  ``TypeError``
+    naming ``name`` when it is not a matrix.
+
+    >>> exact_matrix([[0.5, 1], [0.1, "1/3"]])
+    Matrix([
+    [ 1/2,   1],
+    [1/10, 1/3]])
+    """
+    try:
+        M = sp.Matrix(value)
+    except Exception as exc:  # noqa: BLE001
+        raise TypeError(
+            f"{name} must be a matrix (nested lists or a SymPy Matrix); got {value!r} of type {type(value).__name__}"
+        ) from exc
+    return M.applyfunc(exact_scalar)
 
 
 # -- exact random matrices -------------------------------------------------------------------

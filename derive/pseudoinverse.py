@@ -40,8 +40,9 @@ from .derivation import (
     Source,
     Step,
 )
-from .matrices import MatrixLimit, Pinv
+from .matrices import MatrixLimit, Pinv, exact_matrix, exact_scalar
 from .notation import D, Dg, N, Phi, Q, alpha, k, lam, n, tt
+from .quadratic import least_squares_quadratic
 
 __all__ = [
     "MatrixLimit",
@@ -130,21 +131,8 @@ _LS = Assumptions(
 # -- exact public functions -------------------------------------------------------------------
 
 
-def _as_matrix(value, name: str) -> sp.Matrix:
-    try:
-        M = sp.Matrix(value)
-    except Exception as exc:  # noqa: BLE001
-        raise TypeError(f"{name} must be a matrix (nested lists or a SymPy Matrix); got {value!r} of type {type(value).__name__}") from exc
-    return M.applyfunc(lambda e: sp.Rational(e) if isinstance(e, (int, str)) or (isinstance(e, float)) else sp.sympify(e))
-
-
-def _check_ls(P: sp.Matrix, y: sp.Matrix) -> None:
-    if y.shape != (P.rows, 1):
-        raise ValueError(f"t must be a vector with one entry per row of Phi ({P.rows}); got shape {y.shape}")
-
-
 def _lam_value(lam_value) -> Basic:
-    value = sp.Rational(lam_value) if isinstance(lam_value, (int, str, float)) else sp.sympify(lam_value)
+    value = exact_scalar(lam_value)
     if value.is_positive is False:
         raise ValueError(f"lam must be > 0 (for lam = 0 use ridge_limit, the minimum-norm solution); got lam = {value}")
     return value
@@ -161,7 +149,7 @@ def ridge_solution(Phi, t, lam, scale: Scale = "mean") -> sp.Matrix:
     ``scale="sum"`` (000's convention, and the formula 001 prints):
     :math:`\\arg\\min \\tfrac12\\|\\Phi w - t\\|^2 + \\tfrac\\lambda2\\|w\\|^2 = (\\Phi^\\top\\Phi + \\lambda I)^{-1}\\Phi^\\top t`.
     Φ is N×D with rows the data points (any rank), ``t`` has N entries, ``lam`` = λ > 0 may be
-    a positive SymPy symbol.  Numbers are converted exactly (``0.1`` → 1/10).
+    a positive SymPy symbol.  Numbers are converted exactly (``0.1`` → 1/10; ``matrices.exact_matrix``).
 
     >>> ridge_solution([[1, 0], [1, 0]], [1, 3], 1)
     Matrix([
@@ -172,14 +160,9 @@ def ridge_solution(Phi, t, lam, scale: Scale = "mean") -> sp.Matrix:
     [4/3],
     [  0]])
     """
-    if scale not in ("mean", "sum"):
-        raise ValueError(f"scale must be 'mean' (1/(2N)) or 'sum' (1/2); got {scale!r}")
-    P, y = _as_matrix(Phi, "Phi"), _as_matrix(t, "t")
-    _check_ls(P, y)
+    A_, b_, _ = least_squares_quadratic(exact_matrix(Phi, "Phi"), exact_matrix(t, "t"), scale)
     lv = _lam_value(lam)
-    factor = P.rows if scale == "mean" else 1
-    M = P.T * P + factor * lv * sp.eye(P.cols)
-    return (M.LUsolve(P.T * y)).applyfunc(sp.simplify)
+    return (A_ + lv * sp.eye(A_.rows)).LUsolve(-b_).applyfunc(sp.simplify)
 
 
 def ridge_limit(Phi, t) -> sp.Matrix:
@@ -194,9 +177,8 @@ def ridge_limit(Phi, t) -> sp.Matrix:
     [1/2],
     [1/2]])
     """
-    P, y = _as_matrix(Phi, "Phi"), _as_matrix(t, "t")
-    _check_ls(P, y)
-    return P.pinv() * y
+    A_, b_, _ = least_squares_quadratic(exact_matrix(Phi, "Phi"), exact_matrix(t, "t"), "sum")
+    return A_.pinv() * -b_  # (Phi^T Phi)^+ Phi^T t = Phi^+ t (pinv.properties)
 
 
 def ridge_step_size_bound(Phi, lam, scale: Scale = "mean") -> Basic:
@@ -210,11 +192,9 @@ def ridge_step_size_bound(Phi, lam, scale: Scale = "mean") -> Basic:
     >>> ridge_step_size_bound([[2, 0], [0, 0]], "1/2")
     4/5
     """
-    if scale not in ("mean", "sum"):
-        raise ValueError(f"scale must be 'mean' (1/(2N)) or 'sum' (1/2); got {scale!r}")
-    P = _as_matrix(Phi, "Phi")
+    P = exact_matrix(Phi, "Phi")
+    A_ = least_squares_quadratic(P, sp.zeros(P.rows, 1), scale)[0]
     lv = _lam_value(lam)
-    A_ = P.T * P / (P.rows if scale == "mean" else 1)
     eigs = [sp.simplify(e) for e in A_.eigenvals()]
     top = sp.Max(*eigs) if eigs else sp.Integer(0)
     return sp.simplify(2 / (top + lv))

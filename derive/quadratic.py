@@ -15,7 +15,7 @@ from typing import Literal
 import sympy as sp
 
 from .derivation import Assumptions, Definition, Derivation, Identity, Source, Step
-from .matrices import Pinv
+from .matrices import Pinv, exact_matrix, exact_scalar
 from .notation import A, D, I, N, Phi, alpha, b, eps, n, tt, v, w
 
 __all__ = [
@@ -35,10 +35,6 @@ SOURCE = "001_76f73b0c2cfaffb7.txt"
 Scale = Literal["mean", "sum"]
 
 
-def _m(x) -> sp.Matrix:
-    return sp.Matrix(x)
-
-
 def least_squares_quadratic(Phi_value, t_value, scale: Scale = "mean"):
     """``(A, b, c)`` of the least-squares objective as a quadratic (001 eq 3–4, §2.4).
 
@@ -51,7 +47,7 @@ def least_squares_quadratic(Phi_value, t_value, scale: Scale = "mean"):
     [  1, 1/2],
     [1/2, 1/2]])
     """
-    P, y = _m(Phi_value), _m(t_value)
+    P, y = exact_matrix(Phi_value, "Phi"), exact_matrix(t_value, "t")
     if y.shape != (P.rows, 1):
         raise ValueError(f"t must have one entry per row of Phi ({P.rows}); got shape {y.shape}")
     if scale not in ("mean", "sum"):
@@ -73,21 +69,21 @@ def _check(A_m: sp.Matrix, b_m: sp.Matrix, w_m: sp.Matrix | None = None) -> None
 
 def objective(A_value, b_value, c_value, w_value) -> sp.Basic:
     """:math:`J(w) = \\tfrac12 w^\\top A w + b^\\top w + c` (001 eq 4), exactly."""
-    A_m, b_m, w_m = _m(A_value), _m(b_value), _m(w_value)
+    A_m, b_m, w_m = exact_matrix(A_value, "A"), exact_matrix(b_value, "b"), exact_matrix(w_value, "w")
     _check(A_m, b_m, w_m)
-    return sp.expand((w_m.T * A_m * w_m)[0, 0] / 2 + (b_m.T * w_m)[0, 0] + sp.sympify(c_value))
+    return sp.expand((w_m.T * A_m * w_m)[0, 0] / 2 + (b_m.T * w_m)[0, 0] + exact_scalar(c_value))
 
 
 def gradient(A_value, b_value, w_value) -> sp.Matrix:
     """:math:`\\nabla J(w) = A w + b` for symmetric A (001 eq 10; proved in ``quadratic.gradient``)."""
-    A_m, b_m, w_m = _m(A_value), _m(b_value), _m(w_value)
+    A_m, b_m, w_m = exact_matrix(A_value, "A"), exact_matrix(b_value, "b"), exact_matrix(w_value, "w")
     _check(A_m, b_m, w_m)
     return A_m * w_m + b_m
 
 
 def hessian(A_value) -> sp.Matrix:
     """:math:`\\nabla^2 J = A` (``quadratic.gradient``)."""
-    return _m(A_value)
+    return exact_matrix(A_value, "A")
 
 
 def gd_step(A_value, b_value, w_value, alpha_value, steps: int = 1) -> sp.Matrix:
@@ -98,11 +94,11 @@ def gd_step(A_value, b_value, w_value, alpha_value, steps: int = 1) -> sp.Matrix
     >>> gd_step([[2]], [-4], [0], "1/10")
     Matrix([[2/5]])
     """
-    A_m, b_m, w_m = _m(A_value), _m(b_value), _m(w_value)
+    A_m, b_m, w_m = exact_matrix(A_value, "A"), exact_matrix(b_value, "b"), exact_matrix(w_value, "w")
     _check(A_m, b_m, w_m)
     if not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be a nonnegative integer; got {steps!r}")
-    al = sp.sympify(alpha_value) if not isinstance(alpha_value, str) else sp.Rational(alpha_value)
+    al = exact_scalar(alpha_value)
     for _ in range(steps):
         w_m = (sp.eye(A_m.rows) - al * A_m) * w_m - al * b_m
     return w_m.applyfunc(sp.expand)
@@ -130,7 +126,7 @@ def fixed_points(A_value, b_value) -> FixedPoints:
     >>> fixed_points([[2, 0], [0, 0]], [-2, 1]).kind
     'none'
     """
-    A_m, b_m = _m(A_value), _m(b_value)
+    A_m, b_m = exact_matrix(A_value, "A"), exact_matrix(b_value, "b")
     _check(A_m, b_m)
     pinv = A_m.pinv()
     if any(sp.simplify(e) != 0 for e in (sp.eye(A_m.rows) - A_m * pinv) * b_m):

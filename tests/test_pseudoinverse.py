@@ -136,6 +136,18 @@ def test_ridge_solution_scales():
     assert ridge_solution(RANK1, T3, sp.Rational(1, 3)) == w_sum
 
 
+def test_float_inputs_are_converted_exactly():
+    """0.1 is read as 1/10 (its decimal form), not as the nearest binary double: the result is
+    exact and equals the one from rational inputs."""
+    w = ridge_solution([[0.5]], [1], 1)
+    assert w == sp.Matrix([sp.Rational(2, 5)]) and all(isinstance(e, sp.Rational) for e in w)
+    assert ridge_solution(RANK1, T3, 0.1) == ridge_solution(RANK1, T3, sp.Rational(1, 10))
+    assert ridge_solution([[0.1, 0.2]], [0.3], "1/10", scale="sum") == ridge_solution(
+        [[sp.Rational(1, 10), sp.Rational(1, 5)]], [sp.Rational(3, 10)], sp.Rational(1, 10), scale="sum"
+    )
+    assert ridge_limit([[0.1], [0.1]], [0.1, 0.3]) == sp.Matrix([2])
+
+
 def test_ridge_limit_is_the_limit_of_ridge_solution():
     lam_s = sp.Symbol("lam", positive=True)
     w = ridge_solution(RANK1, T3, lam_s)
