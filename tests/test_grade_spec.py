@@ -143,3 +143,12 @@ def test_gradient_flow_with_cubic_eigenvalues_is_refused_at_load():
     errs = errors_of(q('id = "g"\nkind = "gradient_flow"\nX = [[2, 1, 0], [1, 3, 1], [0, 1, 1]]\n'
                        'y = [1, 0, 0]\nstart = [0, 0, 0]\n'))
     assert "question g" in errs[0] and "irreducible characteristic factor of degree 3" in errs[0], errs
+
+
+def test_spec_matrices_are_bounded_like_answers():
+    big = "[" + ", ".join("[" + ", ".join("1" if i == j else "0" for j in range(13)) + "]" for i in range(13)) + "]"
+    errs = errors_of(q(f'id = "big"\nkind = "fixed_point"\nA = {big}\nb = [0]\nstart = [0]\n'))
+    assert "question big: key `A`" in errs[0] and "larger than the limit of 12" in errs[0], errs
+    errs = errors_of(q('id = "v"\nkind = "gd_step"\nstart = [' + ", ".join(["0"] * 13) + ']\n'
+                       'gradient = [1]\nlearning_rate = "1/10"\n'))
+    assert "question v: key `start`" in errs[0] and "larger than the limit" in errs[0], errs

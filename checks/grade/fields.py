@@ -13,7 +13,7 @@ from typing import Any
 
 import sympy as sp
 
-from .parse import ParseError, Scope, parse_answer
+from .parse import LIMITS, ParseError, Scope, parse_answer
 
 __all__ = ["SpecError", "Fields", "parse_assumptions"]
 
@@ -117,6 +117,14 @@ def make_symbol(name: str, flags: dict) -> sp.Symbol:
     return sp.Symbol(name, **kw)
 
 
+def _bounded(where: str, rows: int, cols: int) -> None:
+    """Spec data obeys the answers' size bound (``LIMITS["max_matrix"]``): a spec cannot make
+    the parent process do unbounded work at load."""
+    if max(rows, cols) > LIMITS["max_matrix"]:
+        raise SpecError(f"{where}: a {rows}×{cols} matrix is larger than the limit of "
+                        f"{LIMITS['max_matrix']} rows or columns")
+
+
 class Fields:
     """Typed access to one question's keys; every error names the question and the key."""
 
@@ -153,6 +161,7 @@ class Fields:
         w = self.where(key)
         if not isinstance(v, list) or not v or not all(isinstance(r, list) for r in v):
             raise SpecError(f"{w}: expected a matrix as a list of rows, e.g. [[1, 0], [0, 1]]; got {v!r}")
+        _bounded(w, len(v), max(len(r) for r in v))  # before any work on the entries
         width = len(v[0])
         for i, r in enumerate(v, 1):
             if len(r) != width or width == 0:
@@ -186,6 +195,7 @@ class Fields:
             v = [r[0] for r in v]
         if not isinstance(v, list) or not v or any(isinstance(x, list) for x in v):
             raise SpecError(f"{w}: expected a vector as a list of numbers, e.g. [1, 0]; got {v!r}")
+        _bounded(w, len(v), 1)
         m = sp.Matrix([exact_number(x, f"{w} entry {i + 1}") for i, x in enumerate(v)])
         if length is not None and len(m) != length:
             raise SpecError(f"{w}: expected {length} entries to match the other data, got {len(m)}")
