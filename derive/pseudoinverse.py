@@ -73,7 +73,6 @@ S = sp.MatrixSymbol("S", n, n)
 V = sp.MatrixSymbol("V", n, n)
 G = sp.MatrixSymbol("G", n, n)
 In = sp.Identity(n)
-Im = sp.Identity(m)
 
 wD = sp.MatrixSymbol("w", D, 1)
 vD = sp.MatrixSymbol("v", D, 1)
@@ -104,7 +103,8 @@ def ridge_expression(Phi_=Phi, t_=tt, lam_=lam, scale: Scale = "mean"):
 
 
 _W_LAM = ridge_expression()
-_A_LAM = Phi.T * Phi / N + lam * ID
+_A_LS = Phi.T * Phi / N
+_A_LAM = _A_LS + lam * ID
 _B_LS = -Phi.T * tt / N
 _C_LS = tt.T * tt / (2 * N)
 
@@ -257,7 +257,7 @@ def pinv_properties() -> Derivation:
 def ridge_solution_derivation() -> Derivation:
     """``ridge.solution``: the minimiser of (1/2N)‖Φw − t‖² + (λ/2)‖w‖² (001 §2.4)."""
     defs = Assumptions(definitions={w_lam: _W_LAM})
-    src = sp.Inverse(Phi.T * Phi + lam * ID) * Phi.T * tt
+    src = ridge_expression(scale="sum")
     w_src = sp.MatrixSymbol("w_lambda^(001)", D, 1)
     src_def = Assumptions(definitions={w_src: src})
     J = sp.MatrixSymbol("J_lambda", 1, 1)
@@ -337,11 +337,10 @@ def ridge_limit_derivation() -> Derivation:
     concrete = []
     for P0, t0 in examples:
         N0, D0 = P0.shape
-        w0 = (P0.T * P0 + N0 * lam * sp.eye(D0)).inv() * P0.T * t0
-        lhs = ImmutableMatrix(w0.applyfunc(lambda e: sp.Limit(sp.cancel(e), lam, 0, "+")))
+        lhs = ImmutableMatrix(ridge_solution(P0, t0, lam).applyfunc(lambda e: sp.Limit(sp.cancel(e), lam, 0, "+")))
         concrete.append(
             Step(
-                Identity(lhs, ImmutableMatrix(P0.pinv() * t0)),
+                Identity(lhs, ImmutableMatrix(ridge_limit(P0, t0))),
                 f"SymPy's limit, entry by entry, on the rank-1 {N0}x{D0} $\\Phi = {sp.latex(P0)}$, $t = {sp.latex(t0.T)}^T$",
             )
         )
@@ -398,36 +397,37 @@ def ridge_limit_derivation() -> Derivation:
     )
 
 
-def _gd_ls(x, _k):
-    return x - alpha * (Phi.T * Phi / N * x - Phi.T * tt / N)
+def _gd_update(A_):
+    """The GD update :math:`x \\mapsto x - \\alpha(\\mathbf{A}x + \\mathbf{b})` on a quadratic with
+    curvature ``A_`` and :math:`\\mathbf{b} = -\\Phi^\\top t/N` (a :class:`Recurrence` update)."""
 
+    def update(x, _k):
+        return x - alpha * (A_ * x + _B_LS)
 
-def _gd_ridge(x, _k):
-    return x - alpha * (_A_LAM * x + _B_LS)
+    return update
 
 
 def implicit_regularisation() -> Derivation:
     """``ridge.implicit_regularisation``: GD from 0 → Φ†t = lim w_λ; ridge GD converges iff 0 < α < 2/(ã_max + λ)."""
-    A_ls = Phi.T * Phi / N
     defs = Assumptions(definitions={w_lam: _W_LAM})
     eig = Assumptions(matrices={Q: "orthogonal", Dg: "diagonal_nonneg"}, definitions={G: Q * Dg * Q.T})
-    wk_ls = (ID - (ID - alpha * A_ls) ** k) * Pinv(Phi) * tt
+    wk_ls = (ID - (ID - alpha * _A_LS) ** k) * Pinv(Phi) * tt
     steps = [
         Step(
-            Recurrence(wkD, wk_ls, k, _gd_ls, sp.ZeroMatrix(D, 1)),
+            Recurrence(wkD, wk_ls, k, _gd_update(_A_LS), sp.ZeroMatrix(D, 1)),
             "GD on $J = \\frac{1}{2N}\\|\\Phi w - t\\|^2$ from $w^{(0)} = 0$ (gd.closed_form with $w^{(\\infty)} = \\Phi^\\dagger t$)",
         ),
         Step(
-            Identity(Pinv(A_ls) * A_ls * Pinv(Phi) * tt, Pinv(Phi) * tt),
+            Identity(Pinv(_A_LS) * _A_LS * Pinv(Phi) * tt, Pinv(Phi) * tt),
             "$\\Phi^\\dagger t \\in$ range(A): $(I - \\alpha A)^k\\Phi^\\dagger t \\to 0$ when $0 < \\alpha < 2/\\tilde a_{\\max}$ (gd.step_size_cases), so $w^{(k)} \\to \\Phi^\\dagger t$",
         ),
-        Step(Identity(-Pinv(A_ls) * _B_LS, Pinv(Phi) * tt), "the limit is $-A^\\dagger b$, the minimum-norm minimiser (eq 14, 16)"),
+        Step(Identity(-Pinv(_A_LS) * _B_LS, Pinv(Phi) * tt), "the limit is $-A^\\dagger b$, the minimum-norm minimiser (eq 14, 16)"),
         Step(
             Identity(MatrixLimit(_W_LAM, lam, 0), Pinv(Phi) * tt),
             "the same point as the ridgeless limit (ridge.limit): implicit regularisation",
         ),
         Step(
-            Recurrence(wkD, w_lam + (ID - alpha * _A_LAM) ** k * (w0D - w_lam), k, _gd_ridge, w0D),
+            Recurrence(wkD, w_lam + (ID - alpha * _A_LAM) ** k * (w0D - w_lam), k, _gd_update(_A_LAM), w0D),
             "GD on the ridge objective, from any $w^{(0)}$: the error is multiplied by $I - \\alpha A_\\lambda$ per step",
             given=defs,
         ),
