@@ -160,8 +160,8 @@ def parameter_solution() -> Derivation:
     eig = Assumptions(matrices={V_: "orthogonal", S_: "diagonal_nonneg"}, definitions={Bm: V_ * S_ * V_.T})
     s = sp.Symbol("s", positive=True)
     steps = [
-        Step(Definition(WSTAR, (X.T * X).inverse() * X.T * y), "the least-squares solution (000, end of blog)"),
-        Step(Definition(WT, cand), "the candidate (eq 18)"),
+        Step(Definition(WSTAR, (X.T * X).inverse() * X.T * y), "the least-squares solution (000, end of blog)", label="w_star"),
+        Step(Definition(WT, cand), "the candidate (eq 18)", label="candidate"),
         Step(
             Identity(TimeDerivative(WT), -X.T * (X * WT - y)),
             "substitute: $\\frac{d}{dt}$ of the candidate ($\\frac{d}{dt}e^{-Bt} = -Be^{-Bt}$) equals $-\\nabla L$ at the candidate, since $X^TXw_\\star = X^Ty$",

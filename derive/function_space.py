@@ -161,7 +161,7 @@ def residual() -> Derivation:
             Identity(X * (-X.T * (X * W - y)), -K * (X * W - y)),
             "the linear model $f = Xw$: $J = X$ and $K = XX^T$ does not depend on $w$, so the ODE is linear with constant coefficients",
         ),
-        Step(Definition(RT, r_t), "the candidate (eq 11)"),
+        Step(Definition(RT, r_t), "the candidate (eq 11)", label="candidate"),
         Step(
             Identity(TimeDerivative(RT), -K * RT),
             "it solves $\\frac{dr}{dt} = -Kr$: $\\frac{d}{dt}e^{-Kt} = -Ke^{-Kt}$",
@@ -247,7 +247,7 @@ def parameter_evolution_derivation() -> Derivation:
     """``flow.parameter_evolution``: :math:`\\mathbf{w}(t) = \\mathbf{w}_0 - \\mathbf{X}^\\top\\mathbf{K}^\\dagger
     (\\mathbf{I} - e^{-\\mathbf{K}t})(\\mathbf{X}\\mathbf{w}_0 - \\mathbf{y})` for any rank (000, eq 13–18; sum scale)."""
     steps = [
-        Step(Definition(WT, w_t), "the candidate for any rank (eq 16 with $K^\\dagger$ in place of $K^{-1}$)"),
+        Step(Definition(WT, w_t), "the candidate for any rank (eq 16 with $K^\\dagger$ in place of $K^{-1}$)", label="candidate"),
         Step(
             Identity(TimeDerivative(WT), -X.T * (X * WT - y)),
             "it solves the flow ODE: its derivative is $-\\nabla L(w(t))$, since $X^TKK^\\dagger = X^T$ and $K^\\dagger K e^{-Kt} = KK^\\dagger e^{-Kt}$",

@@ -161,9 +161,9 @@ def tangent_derivation(model: sp.Basic | None = None, params: Sequence[sp.Symbol
     linear = all(sp.diff(model, p, q) == 0 for p in ps for q in ps)
     if linear:
         steps.pop()  # the second-order term is identically 0: nothing to state
-        steps.append(Step(Identity(exact, first), "f is linear in w: the first-order update is exact"))
+        steps.append(Step(Identity(exact, first), "f is linear in w: the first-order update is exact", label="exactness"))
     else:
-        steps.append(Step(Refuted(exact, first), "f is not linear in w: the first-order update is not exact"))
+        steps.append(Step(Refuted(exact, first), "f is not linear in w: the first-order update is not exact", label="exactness"))
     lm, lps, lx = LINE_MODEL
     l_exact, l_first = first_order_update(lm, lps, lx, xs, ys)
     steps.append(
@@ -226,7 +226,7 @@ def regression() -> Derivation:
             given=update,
         ),
         Step(Definition(sp.Function("H")(XV, XP), kx.T * kx2), "the tangent kernel of this parametrisation: $\\nabla_\\alpha \\hat f(x) = k_x$, so $H(x, x') = k_x^T k_{x'} = \\sum_j K(x, x_j) K(x', x_j)$"),
-        Step(Definition(Hm, Km.T * Km), "on the training inputs, $H_{ij} = \\sum_l K_{il} K_{jl}$"),
+        Step(Definition(Hm, Km.T * Km), "on the training inputs, $H_{ij} = \\sum_l K_{il} K_{jl}$", label="H_training"),
         Step(Identity(Km.T * Km, Km * Km), "on the training inputs $H = K^T K = K^2$, not K"),
     ]
     source_claims = [

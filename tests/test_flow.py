@@ -127,10 +127,12 @@ WRONG_EXP_IDENTITIES = {
     "missing factor in front": Identity(diff_t(E * r0), -2 * K * E * r0),
     "K^2 in place of K": Identity(E * r0, MatExp(-K * K * t) * r0),
     "first-order truncation": Identity(E * r0, (sp.Identity(N) - K * t) * r0),
-    "X^T X vs X X^T on the wrong side": Identity(X.T * E, 2 * MatExp(-X.T * X * t) * X.T),
+    # X^T e^{-XX^T t} X = e^{-X^T X t} X^T X: dropping the X^T X factor
+    "X^T X factor dropped when moving X^T through the exponential": Identity(X.T * E * X, MatExp(-X.T * X * t)),
     "identity in place of the exponential": Identity(E * r0, r0),
-    "pinv on the wrong side of the limit": Identity(
-        w0 - X.T * sp.Identity(N) * (X * w0 - y), (sp.Identity(D) - X.T * X) * w0 + X.T * y * 2
+    # the limit is (I - X^+X) w0 + X^+ y: the projector X^+X in place of I - X^+X (shapes fit for non-square X)
+    "row-space projector in place of the null-space projector in the limit": Identity(
+        w0 - X.T * Pinv(K) * r0, Pinv(X) * X * w0 + Pinv(X) * y
     ),
 }
 
@@ -140,6 +142,8 @@ def test_right_exponential_identity_accepted():
     # and X^T e^{-XX^T t} = e^{-X^T X t} X^T (functions of XX^T and X^TX intertwine)
     cert = verify_claim(Identity(X.T * E, MatExp(-X.T * X * t) * X.T), KERNEL)
     assert cert.ok, cert
+    assert verify_claim(Identity(X.T * E * X, MatExp(-X.T * X * t) * X.T * X), KERNEL).ok
+    assert verify_claim(Identity(w0 - X.T * Pinv(K) * r0, (sp.Identity(D) - Pinv(X) * X) * w0 + Pinv(X) * y), KERNEL).ok
 
 
 @pytest.mark.parametrize("name", sorted(WRONG_EXP_IDENTITIES))

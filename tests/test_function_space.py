@@ -62,7 +62,7 @@ WRONG = {
 @pytest.mark.parametrize("name", sorted(WRONG))
 def test_wrong_function_space_steps_rejected(name):
     cert = verify_claim(WRONG[name], KERNEL)
-    assert not cert.ok, (name, str(cert))
+    assert not cert.ok and cert.method == "rejected", (name, str(cert))
 
 
 def test_trainability_counterexample_for_singular_kernel():
@@ -71,7 +71,8 @@ def test_trainability_counterexample_for_singular_kernel():
     assert refuted and all(s.certificate.method == "counterexample" for s in refuted)
     # and full rank K is trainable: I - KK^+ = 0 when K is positive definite
     assert verify_claim(Identity(IN - K * Pinv(K), sp.ZeroMatrix(N, N)), Assumptions(matrices={K: "pd"})).ok
-    assert not verify_claim(Identity(IN - K * Pinv(K), sp.ZeroMatrix(N, N)), Assumptions(matrices={K: "singular_psd"}, sizes={N: (2, 3)})).ok
+    singular = verify_claim(Identity(IN - K * Pinv(K), sp.ZeroMatrix(N, N)), Assumptions(matrices={K: "singular_psd"}, sizes={N: (2, 3)}))
+    assert not singular.ok and singular.method == "rejected", str(singular)
 
 
 # -- the exact evaluators ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from derive.derivation import Assumptions, Identity, Refuted
 from derive.latex import render_derivation
 from derive.notation import N, eta, y
 from derive.tangent_kernel import first_order_update, tangent_derivation, tangent_kernel
-from derive.verify import verify, verify_claim
+from derive.verify import explicit, verify, verify_claim
 
 
 @pytest.mark.parametrize("derivation_id", ["kernel.tangent", "kernel.regression"])
@@ -31,7 +31,11 @@ def test_regression_records_the_false_source_claim_H_equals_K():
     assert first.claim == Refuted(Km * Km, Km)
     Kc = sp.Matrix(sp.sympify(first.certificate.counterexample["K"]))  # the concrete K found
     assert Kc.shape == (2, 2) and Kc == Kc.T and Kc * Kc != Kc
-    assert sp.Matrix([[2, 1], [1, 2]]) ** 2 == sp.Matrix([[5, 4], [4, 5]])  # the example in the reason
+    # the example in the reason is the derivation's own H = K^T K at that K
+    H = d.step("H_training").claim
+    K2 = sp.ImmutableMatrix([[2, 1], [1, 2]])
+    assert explicit(H.rhs.xreplace({Km: K2})) == sp.Matrix([[5, 4], [4, 5]])
+    assert r"\begin{pmatrix}5&4\\4&5\end{pmatrix}" in first.reason
     tex = render_derivation(d)
     assert "Source claims that do not hold" in tex and r"\neq" in tex
 
@@ -51,9 +55,9 @@ def test_tangent_derivation_for_a_user_supplied_nonlinear_model():
     x = sp.Symbol("x", real=True)
     d = verify(tangent_derivation(w2 * w1**3 * x, (w1, w2), x))
     assert d.verified, [(s.reason, str(s.certificate)) for s in d.all_steps if not s.verified]
-    assert isinstance(d.steps[-2].claim, Refuted)  # nonlinear: the first-order update is not exact
+    assert isinstance(d.step("exactness").claim, Refuted)  # nonlinear: the first-order update is not exact
     lin = verify(tangent_derivation(w1 * x**2 + w2 * x, (w1, w2), x))
-    assert lin.verified and isinstance(lin.steps[-2].claim, Identity)  # linear in w: exact
+    assert lin.verified and isinstance(lin.step("exactness").claim, Identity)  # linear in w: exact
 
 
 def test_first_order_update_exact_only_for_linear_models():
@@ -81,11 +85,12 @@ def test_wrong_kernel_regression_steps_rejected():
     ]
     for claim in wrong:
         cert = verify_claim(claim, upd)
-        assert not cert.ok, (claim, str(cert))
+        assert not cert.ok and cert.method == "rejected", (claim, str(cert))
     alpha_s = sp.MatrixSymbol("alpha_star", N, 1)
     fixed = Assumptions(matrices={Km: "pd"}, definitions={alpha_s: Km.inverse() * y}, sizes={N: (1, 2, 3)})
     assert verify_claim(Identity(alpha_s - 2 * eta * Km * (Km * alpha_s - y), alpha_s), fixed).ok
-    assert not verify_claim(Identity(alpha_s - 2 * eta * (Km * alpha_s - y) + eta * y, alpha_s), fixed).ok
+    cert = verify_claim(Identity(alpha_s - 2 * eta * (Km * alpha_s - y) + eta * y, alpha_s), fixed)
+    assert not cert.ok and cert.method == "rejected", str(cert)
 
 
 def test_gradient_of_g_needs_symmetry():
@@ -101,4 +106,5 @@ def test_gradient_of_g_needs_symmetry():
 
     claim = Identity(g(a + e * v), g(a) + e * v.T * (2 * Km * (Km * a - y)) + e**2 * (v.T * Km.T * Km * v))
     assert verify_claim(claim, Assumptions(matrices={Km: "symmetric"})).ok
-    assert not verify_claim(claim, Assumptions(matrices={Km: "invertible"}, sizes={N: (2, 3)})).ok
+    cert = verify_claim(claim, Assumptions(matrices={Km: "invertible"}, sizes={N: (2, 3)}))
+    assert not cert.ok and cert.method == "rejected", str(cert)
