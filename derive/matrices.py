@@ -9,9 +9,17 @@ expression (001 §2.2, the definition after eq 13: :math:`\\mathbf{B}^\\dagger =
 pseudoinverse (SymPy's rank-decomposition ``Matrix.pinv``), so a rational matrix gives a
 rational pseudoinverse.
 
-The matrix exponential of a matrix expression lives in :mod:`derive.matrices` too (added with
-the gradient-flow derivations); it must keep exact instantiation possible through
-:func:`rational_orthogonal` (``A = Q D Q^T`` with rational ``Q`` and ``D``).
+``MatExp(M)`` is the matrix exponential (the gradient-flow derivations); exact instantiation
+stays possible through :func:`rational_orthogonal` (``A = Q D Q^T`` with rational ``Q`` and
+``D``).  ``MatrixLimit(M, x, x0)`` is an entrywise one-sided limit whose variable is bound, so
+the ladder instantiates everything else and takes the limit per entry.  ``TimeDerivative(M)``
+is :math:`\\tfrac{d}{dt}\\mathbf{M}(t)` kept for printing; the ladder unfolds it (``doit``)
+before it instantiates t.
+
+Exact inputs
+------------
+:func:`exact_matrix` and :func:`exact_scalar` turn user input into exact SymPy values for the
+public functions (a float by its decimal form: ``0.1`` is 1/10).
 
 Exact random matrices
 ---------------------
