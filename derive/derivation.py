@@ -42,6 +42,7 @@ __all__ = [
     "Source",
     "Derivation",
     "METHODS",
+    "LEVELS",
 ]
 
 METHODS = (
@@ -58,6 +59,10 @@ certificates; ``counterexample`` certifies a :class:`Refuted` claim; ``definitio
 definition or hypothesis, which is stated, not proved)."""
 
 
+LEVELS = ("proved", "checked", "evidence", "stated")
+"""Levels of a certificate, strongest first (see :attr:`Certificate.level`)."""
+
+
 @dataclass(frozen=True)
 class Certificate:
     """How a claim was decided.
@@ -72,6 +77,12 @@ class Certificate:
     method: str
     detail: str = ""
     counterexample: Mapping[str, Any] | None = None
+    level: str | None = None
+    """How much a reader may trust it (:data:`LEVELS`): ``"proved"`` (a symbolic proof confirmed
+    at exact instances, or an exact decision), ``"checked"`` (exact agreement on every stratum at
+    the sizes named in ``detail``), ``"evidence"`` (numeric agreement only), ``"stated"`` (a
+    definition or hypothesis).  For a rejection it is the level of the refutation.  None when
+    nothing was decided (``unverified``, ``vacuous``)."""
 
     def __str__(self) -> str:
         return f"{self.method}: {self.detail}" if self.detail else self.method
