@@ -27,7 +27,8 @@ Registering a property from another module
   :func:`load_properties` imports every module of the ``checks`` package whose name ends in
   ``_properties``.  A module elsewhere can be added to :data:`PROPERTY_MODULES` instead.
 - Make the examples print readably: draw dataclasses whose ``repr`` shows matrices (see
-  ``checks.strategies.GDProblem``); hypothesis prints the shrunk falsifying example with it.
+  ``checks.strategies.GDProblem``); the shrunk falsifying example is printed with it
+  (:func:`format_example`).
 - Assert with a message that gives the numbers (``f"error {err:.3g} > tolerance {tol:.3g}"``).
 
 Tolerances
@@ -70,6 +71,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import importlib
+import inspect
 import json
 import math
 import time
@@ -150,8 +152,8 @@ class Property:
 @dataclass(frozen=True)
 class PropertyResult:
     """Outcome of one property: ``examples`` run (before the first failure, if any), ``passed``,
-    ``counterexample`` (the shrunk falsifying example as hypothesis prints it, with the
-    assertion message; None when passed) and wall-clock ``seconds``."""
+    ``counterexample`` (the assertion message, then the shrunk falsifying example as
+    :func:`format_example` prints it; None when passed) and wall-clock ``seconds``."""
 
     name: str
     examples: int
@@ -213,7 +215,7 @@ def select(pattern: str | None) -> list[Property]:
 
 
 def _run_one(prop: Property, examples: int, seed_value: int) -> PropertyResult:
-    calls = {"passed": 0, "failed": False}
+    calls: dict[str, object] = {"passed": 0, "failed": False, "example": None}
 
     @functools.wraps(prop.check)
     def body(*args, **kwargs):
@@ -223,6 +225,8 @@ def _run_one(prop: Property, examples: int, seed_value: int) -> PropertyResult:
             raise
         except BaseException:
             calls["failed"] = True
+            # hypothesis replays the shrunk example last, so the last failing call is the one reported
+            calls["example"] = (args, kwargs)
             raise
         if not calls["failed"]:
             calls["passed"] += 1
@@ -243,12 +247,32 @@ def _run_one(prop: Property, examples: int, seed_value: int) -> PropertyResult:
     try:
         test()
     except Exception as exc:  # a failing assert, an error in the check, or hypothesis giving up
-        notes = "\n".join(getattr(exc, "__notes__", []))
         kind = "" if isinstance(exc, AssertionError) else f"{type(exc).__name__}: "
         text = f"{kind}{exc}".strip()
-        counterexample = f"{text}\n{notes}".strip() if notes else text
+        if calls["example"] is not None:
+            # printed by us, not in hypothesis's wording (which changes between releases)
+            args, kwargs = calls["example"]
+            counterexample = f"{text}\n{format_example(prop.check, args, kwargs)}".strip()
+        else:  # hypothesis gave up (health check, unsatisfiable): its notes say why
+            notes = "\n".join(getattr(exc, "__notes__", []))
+            counterexample = f"{text}\n{notes}".strip() if notes else text
         return PropertyResult(prop.name, calls["passed"], False, counterexample, time.perf_counter() - start)
     return PropertyResult(prop.name, calls["passed"], True, None, time.perf_counter() - start)
+
+
+def format_example(fn: Callable[..., None], args: tuple, kwargs: dict) -> str:
+    """The call ``fn(*args, **kwargs)`` as ``example: name(\\n    arg=repr,\\n)``, one argument
+    per line, multi-line reprs (matrices) indented under their argument."""
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs).arguments
+    except (TypeError, ValueError):
+        bound = {**{f"arg{i}": a for i, a in enumerate(args)}, **kwargs}
+    lines = [f"example: {getattr(fn, '__name__', 'check')}("]
+    for name, value in bound.items():
+        text = repr(value).replace("\n", "\n    ")
+        lines.append(f"    {name}={text},")
+    lines.append(")")
+    return "\n".join(lines)
 
 
 def run_checks(

@@ -55,8 +55,25 @@ def test_counterexample_is_shrunk_and_printed_as_matrices(false_property):
     assert result.examples < 50
     text = result.counterexample
     assert text.startswith("largest eigenvalue 1.0")  # shrunk to the boundary
-    assert "Falsifying example: false_claim(" in text
-    assert "A = [[" in text and "w0 = " in text and "alpha = " in text
+    # the example is printed by checks.properties.format_example, not in hypothesis's wording
+    message, example = text.split("\n", 2)[0], text.split("\nexample: ", 1)[1]
+    assert message == "largest eigenvalue 1.0"
+    assert example.startswith("false_claim(\n    problem=GDProblem(")
+    assert "A = [[1.]]" in example and "w0 = " in example and "alpha = " in example
+
+
+def test_format_example_names_the_arguments():
+    def check(problem, scale):
+        pass
+
+    text = props.format_example(check, ("two\nlines",), {"scale": 2.0})
+    assert text == "example: check(\n    problem='two\\nlines',\n    scale=2.0,\n)"
+
+    class Multi:
+        def __repr__(self):
+            return "M(\n  A = [[1.]]\n)"
+
+    assert props.format_example(check, (Multi(), 1), {}) == "example: check(\n    problem=M(\n      A = [[1.]]\n    ),\n    scale=1,\n)"
 
 
 def test_same_seed_same_result(false_property):
