@@ -12,10 +12,12 @@ Notation
   So ``MatrixSymbol("w^(k)", n, 1)`` prints ``\\mathbf{w}^{(k)}`` and ``Symbol("w~_j^(0)")``
   prints ``\\tilde{w}_{j}^{(0)}``.
 
-A derivation renders as an ``align`` environment: one line per step, the reason in a column
-beside it with the method of its certificate, the final line numbered and labelled
-``eq:<id>``; the section is labelled ``sec:<id>``.  Source claims found false are rendered
-after it, under their own heading.
+A derivation renders as an ``align`` environment: one line per step, its reason above it with
+a mark naming the level of its certificate (``\\textsc{proved}``, ``\\textsc{checked at n=5,6}``,
+``\\textsc{evidence}``, ``\\textsc{stated}``; see :mod:`derive.report`) and, smaller, the method
+that decided it; the final line numbered and labelled ``eq:<id>``; the section is labelled
+``sec:<id>``.  Source claims found false are rendered after it, under their own heading.  A
+document opens with what the levels mean and how many steps have each.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from .derivation import (
+    LEVELS,
+    Certificate,
     Definition,
     Derivation,
     Equivalent,
@@ -41,8 +45,12 @@ from .derivation import (
     Refuted,
     Step,
 )
+from .report import checked_sizes, status, summary
 
-__all__ = ["GDLatexPrinter", "latex", "claim_latex", "render_name", "render_step", "render_derivation", "render_document", "compile_pdf"]
+__all__ = [
+    "GDLatexPrinter", "latex", "claim_latex", "render_name", "render_mark", "render_step", "render_derivation",
+    "render_document", "compile_pdf",
+]
 
 _GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "kappa", "lambda", "mu", "nu", "xi",
@@ -282,15 +290,49 @@ def _relation(lhs: str, op: str, rhs: str) -> str:
     return f"{_fit(lhs, _SIDE)} &{op} {_fit(rhs, side)}"
 
 
-def _reason(step: Step, extra: str = "") -> str:
-    """The reason of a step in text mode, with its step-level conditions and its method."""
-    cert = step.certificate
+_UNICODE = {"…": r"\ldots{}", "–": "--", "—": "---", "×": r"$\times$", "∈": r"$\in$", "≤": r"$\le$", "≥": r"$\ge$"}
+
+
+def _plain(text: str) -> str:
+    """Escape text from a certificate (no math in it) for LaTeX; a few symbols it may use are
+    spelled out, anything else outside ASCII is dropped (pdflatex would stop at it)."""
+    out = _escape(text.replace("$", ""))
+    for char, tex in _UNICODE.items():
+        out = out.replace(char, tex)
+    return out.encode("ascii", "ignore").decode()
+
+
+def render_mark(cert: Certificate | None) -> str:
+    r"""The mark beside a step: its level in small capitals, then (smaller) the method.
+
+    A checked step names its sizes: ``\textsc{checked at n=5,6}``.  A passing certificate
+    without a level is shown as ``\textbf{no level}``, a failing one by why it fails
+    (``\textbf{UNVERIFIED}``, ``\textbf{UNVERIFIED (TIME)}``, ``\textbf{VACUOUS}``,
+    ``\textbf{REJECTED}``).
+
+    >>> render_mark(Certificate(True, "symbolic", "the difference simplifies to 0", level="proved"))
+    '\\textsc{proved} {\\scriptsize\\textit{symbolic}}'
+    >>> render_mark(Certificate(False, "unverified", "no symbolic decision"))
+    '\\textbf{UNVERIFIED}'
+    """
     if cert is None:
-        mark = r"\textbf{not checked}"
-    elif cert.ok:
-        mark = r"\textit{" + _escape(cert.method) + "}"
-    else:
-        mark = r"\textbf{" + _escape(cert.method.upper()) + "}"
+        return r"\textbf{not checked}"
+    shown = status(cert)
+    method = r" {\scriptsize\textit{" + _plain(cert.method) + "}}"
+    if shown == "checked":
+        sizes = checked_sizes(cert.detail)
+        where = f"at {sizes}" if sizes else "(sizes not named: " + cert.detail + ")"
+        return r"\textsc{checked " + _plain(where) + "}" + method
+    if shown in LEVELS:
+        return r"\textsc{" + shown + "}" + method
+    if shown == "no level":
+        return r"\textbf{no level}" + method
+    return r"\textbf{" + _plain(shown.upper()) + "}"
+
+
+def _reason(step: Step, extra: str = "") -> str:
+    """The reason of a step in text mode, with its step-level conditions and its mark."""
+    mark = render_mark(step.certificate)
     given = ""
     if step.given is not None and step.given.conditions and not isinstance(step.claim, Holds):
         given = " (if $" + _COMMA.join(latex(c) for c in step.given.conditions) + "$)"
@@ -367,10 +409,11 @@ def _align(steps: Iterable[Step], label: str | None) -> str:
 
 def render_derivation(d: Derivation) -> str:
     """One derivation as a LaTeX section: title, source, assumptions, align chain."""
-    status = "verified" if d.verified else r"\textbf{NOT VERIFIED}"
+    verdict = "verified" if d.verified else r"\textbf{NOT VERIFIED}"
     out = [
         rf"\section{{{_escape(d.title)}}}\label{{sec:{d.id}}}",
-        rf"\noindent\texttt{{{_escape(d.id)}}} \quad Source: {_escape(str(d.source))} \quad ({status})",
+        rf"\noindent\texttt{{{_escape(d.id)}}} \quad Source: {_escape(str(d.source))} \quad ({verdict})",
+        r"\par\noindent{\small " + _plain(summary([d])) + "}",
     ]
     if d.summary:
         out.append(r"\par\medskip\noindent " + _escape(d.summary))
@@ -394,19 +437,36 @@ _PREAMBLE = r"""\documentclass[11pt]{article}
 \date{}
 \begin{document}
 \maketitle
-\noindent Every line below was checked by gdflow before it was printed; the bracket beside
-each reason names the method (\textit{symbolic}: the difference simplifies to zero;
-\textit{exact instantiation}: exact agreement at random admissible rational instances,
-singular and rank-deficient matrices included; \textit{rigorous enclosure}, \textit{high
-precision}: numerical evidence; \textit{induction}: base case and step proved;
-\textit{definition}: stated, not proved; \textit{counterexample}: a false statement refuted).
+"""
+
+_LEVELS_EXPLAINED = r"""\paragraph{How far each line is to be trusted.}
+Every step below went through gdflow's verifier before it was printed.  The mark beside its
+reason names the \emph{level} of its certificate, and after it, smaller, the method that
+decided it.
+\begin{center}
+\begin{tabular}{@{}lp{0.72\textwidth}@{}}
+\textsc{proved} & a symbolic proof, confirmed at exact instances, or an exact decision \\
+\textsc{checked at} \ldots & exact agreement on every rank stratum at the sizes named in the mark,
+  and only there \\
+\textsc{evidence} & numeric agreement only \\
+\textsc{stated} & a definition or hypothesis: stated, not proved \\
+\textbf{UNVERIFIED} & no method decided the step (\textbf{UNVERIFIED (TIME)}: its time bound ran
+  out); it is not passed \\
+\textbf{VACUOUS} & the step's assumptions cannot all hold; it is not passed \\
+\textbf{REJECTED} & the verifier found the step false \\
+\end{tabular}
+\end{center}
+\noindent A statement of a source recorded as false is refuted by an exact counterexample, and
+its level is that of the refutation.  This document: %s.
 """
 
 
 def render_document(derivations: Iterable[Derivation], title: str = "Dynamics of gradient descent") -> str:
     """A standalone LaTeX document (article, amsmath) of the given derivations."""
+    derivations = list(derivations)
     body = "\n\n".join(render_derivation(d) for d in derivations)
-    return (_PREAMBLE % _escape(title)) + "\n" + body + "\n\\end{document}\n"
+    head = (_PREAMBLE % _escape(title)) + (_LEVELS_EXPLAINED % _plain(summary(derivations)))
+    return head + "\n" + body + "\n\\end{document}\n"
 
 
 def compile_pdf(tex: str, output: Path) -> Path:
