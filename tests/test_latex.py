@@ -1,4 +1,4 @@
-"""The printer's notation, the rendered chain, and a real PDF build."""
+"""The printer's notation, the rendered chain, the level marks, and a real PDF build."""
 
 from __future__ import annotations
 
@@ -9,9 +9,18 @@ import pytest
 import sympy as sp
 
 from derive.catalogue import get
-from derive.latex import compile_pdf, latex, render_derivation, render_document, render_name
+from derive.derivation import Certificate
+from derive.latex import (
+    compile_pdf,
+    latex,
+    render_derivation,
+    render_document,
+    render_mark,
+    render_name,
+)
 from derive.matrices import Pinv, TimeDerivative
 from derive.notation import A, I, Phi, alpha, k, w0, winf, wt0_j
+from tests.certified import NO_LEVEL, every_failure, every_level
 
 NOTATION = [
     (A.T, r"\mathbf{A}^{\top}"),
@@ -50,7 +59,7 @@ def test_derivation_renders_as_labelled_align_chain():
     tex = render_derivation(get("gd.closed_form"))
     assert r"\label{sec:gd.closed_form}" in tex and r"\label{eq:gd.closed_form}" in tex
     assert tex.count(r"\begin{align}") == 1
-    assert r"\shortintertext" in tex and "[\\textit{induction}]" in tex
+    assert r"\shortintertext" in tex and r"{\scriptsize\textit{induction}}]" in tex
     # what is printed is what was proved: the closed form itself is in the chain
     assert latex(winf + (I - alpha * A) ** k * (w0 - winf)) in tex
 
@@ -81,3 +90,64 @@ def test_pdf_without_latex_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(RuntimeError, match="neither latexmk nor pdflatex"):
         compile_pdf(render_document([get("gd.closed_form")]), tmp_path / "x.pdf")
+
+
+# --- levels: every mark names the level of its certificate (hand-certified, see tests/certified.py)
+LEVEL_MARKS = [
+    ("stated", r"[\textsc{stated} {\scriptsize\textit{definition}}]"),
+    ("proved", r"[\textsc{proved} {\scriptsize\textit{symbolic}}]"),
+    ("checked", r"[\textsc{checked at n=5,6} {\scriptsize\textit{exact instantiation}}]"),
+    ("evidence", r"[\textsc{evidence} {\scriptsize\textit{rigorous enclosure}}]"),
+    ("induction", r"[\textsc{proved} {\scriptsize\textit{induction}}]"),
+    ("refuted", r"[\textsc{proved} {\scriptsize\textit{counterexample}}]"),
+    ("unverified", r"[\textbf{UNVERIFIED}]"),
+    ("time", r"[\textbf{UNVERIFIED (TIME)}]"),
+    ("vacuous", r"[\textbf{VACUOUS}]"),
+    ("rejected", r"[\textbf{REJECTED}]"),
+    ("no_level", r"[\textbf{no level} {\scriptsize\textit{symbolic}}]"),
+]
+
+
+@pytest.mark.parametrize("label,mark", LEVEL_MARKS)
+def test_each_step_is_marked_with_its_level(label, mark):
+    d = every_level() if label in {s.label for s in every_level().all_steps} else every_failure()
+    step = d.step(label)
+    assert render_mark(step.certificate) == mark[1:-1]
+    # the mark sits on the step's own reason line in the rendered chain
+    line = next(t for t in render_derivation(d).splitlines() if t.startswith(r"\shortintertext{\small " + step.reason))
+    assert line.endswith(r"\hfill{\footnotesize" + mark + "}}")
+
+
+def test_a_level_is_never_guessed_from_the_method():
+    # an ok certificate without a level is a bug of the engine: shown as such, never as proved
+    assert NO_LEVEL.ok and NO_LEVEL.method == "symbolic" and NO_LEVEL.level is None
+    mark = render_mark(NO_LEVEL)
+    assert "no level" in mark and "proved" not in mark
+
+
+def test_checked_mark_names_its_sizes_or_says_they_are_missing():
+    assert render_mark(Certificate(True, "exact instantiation", "all strata agree; n ∈ {5, 6, 7}", level="checked")).startswith(
+        r"\textsc{checked at n=5, 6, 7}"
+    )
+    assert r"\textsc{checked (sizes not named" in render_mark(Certificate(True, "exact instantiation", "all agree", level="checked"))
+
+
+def test_document_explains_the_levels_then_counts_them():
+    tex = render_document([every_level(), every_failure()])
+    explained, body = tex.split(r"\section{", 1)
+    for word in (r"\textsc{proved}", r"\textsc{checked at}", r"\textsc{evidence}", r"\textsc{stated}",
+                 r"\textbf{UNVERIFIED}", r"\textbf{UNVERIFIED (TIME)}", r"\textbf{VACUOUS}"):
+        assert word in explained
+    assert (
+        "This document: 11 steps: 3 proved, 1 checked (n=5,6), 1 evidence, 1 stated; "
+        "1 rejected, 1 unverified, 1 unverified (time), 1 vacuous; 1 no level." in explained
+    )
+    # each derivation counts its own steps under its heading
+    assert "6 steps: 3 proved, 1 checked (n=5,6), 1 evidence, 1 stated; 0 rejected, 0 unverified, 0 vacuous}" in body
+    assert "5 steps: 0 proved, 0 checked, 0 evidence, 0 stated; 1 rejected, 1 unverified, 1 unverified (time), 1 vacuous; 1 no level}" in body
+
+
+@pytest.mark.skipif(NEED_TEX, reason="no LaTeX here; CI installs it and never skips this")
+def test_every_mark_compiles(tmp_path):
+    out = compile_pdf(render_document([every_level(), every_failure()]), tmp_path / "levels.pdf")
+    assert out.read_bytes().startswith(b"%PDF")
