@@ -22,10 +22,12 @@ examples:
   gdflow check -k invariance --seed 3          only the properties whose name matches
   gdflow grade SPEC.toml answers.csv -o out.jsonl   grade a class of homework answers
 
-Each derivation step is checked by the strongest method that decides it: symbolic,
-exact instantiation (random exact matrices of several sizes and ranks), rigorous
-enclosure (arb balls), high precision (mpmath).  A step no method decides is reported
-as unverified and makes the command exit 1.
+Each derivation step shows its level: proved (a symbolic proof confirmed at exact
+instances, or an exact decision), checked (exact agreement on every rank stratum at the
+sizes it names), evidence (numeric agreement only), or stated (a definition or hypothesis);
+the method that decided it follows the level. A step no method decides is unverified
+(unverified (time) when its time bound ran out), one whose assumptions cannot all hold is
+vacuous; either makes the command exit 1. The last line counts the steps by level.
 """
 
 
@@ -69,6 +71,7 @@ def cmd_list(args) -> int:
 
 def _derivation_json(d) -> dict:
     from derive.latex import claim_latex
+    from derive.report import counts, mark, step_status
 
     def step(s):
         c = s.certificate
@@ -76,6 +79,9 @@ def _derivation_json(d) -> dict:
             "latex": claim_latex(s),
             "reason": s.reason,
             "verified": s.verified,
+            "level": c.level if c else None,
+            "status": step_status(s),
+            "mark": mark(c),
             "method": c.method if c else None,
             "detail": c.detail if c else None,
             **({"counterexample": dict(c.counterexample)} if c and c.counterexample else {}),
@@ -86,6 +92,7 @@ def _derivation_json(d) -> dict:
         "title": d.title,
         "source": str(d.source),
         "verified": d.verified,
+        "levels": counts(d.all_steps),
         "assumptions": list(d.assumptions.text),
         "steps": [step(s) for s in d.steps],
         "source_claims": [step(s) for s in d.source_claims],
@@ -96,8 +103,10 @@ def _text(d) -> str:
     import sympy as sp
 
     from derive.derivation import Definition, Equivalent, Holds, Identity, Recurrence, Refuted
+    from derive.report import status, summary
 
     out = [f"{d.id}: {d.title}  [{d.source}]  {'VERIFIED' if d.verified else 'NOT VERIFIED'}"]
+    out.append(f"  {summary([d])}")
     for group, steps in (("", d.steps), ("source claims that do not hold:", d.source_claims)):
         if group and steps:
             out.append("  " + group)
@@ -118,29 +127,51 @@ def _text(d) -> str:
             else:
                 math = repr(c)
             cert = s.certificate
-            out.append(f"  [{cert.method if cert else 'not checked'}] {math}")
+            out.append(f"  [{_mark_and_method(cert)}] {math}")
             out.append(f"      {s.reason}")
+            if cert is not None and cert.detail and status(cert) not in ("proved", "evidence", "stated"):
+                # the sizes of a checked step, and why a step is not passed, are part of what is printed
+                out.append(f"      certificate: {cert.detail}")
     return "\n".join(out)
+
+
+def _mark_and_method(cert) -> str:
+    """``proved · symbolic``: the level (with the sizes of a checked step), then the method."""
+    from derive.report import mark
+
+    if cert is None:
+        return "not checked"
+    shown = mark(cert)
+    # a failing certificate shows why it fails (rejected, unverified, ...), its detail says how
+    return f"{shown} · {cert.method}" if cert.ok else shown
 
 
 def _markdown(ds) -> str:
     from derive.latex import claim_latex
+    from derive.report import status, summary
+
+    def step(s):
+        cert = s.certificate
+        note = f" — {cert.detail}" if cert is not None and cert.detail and status(cert) not in ("proved", "evidence", "stated") else ""
+        return f"$$\n{claim_latex(s)}\n$$\n{s.reason} **[{_mark_and_method(cert)}]**{note}\n"
 
     out = []
     for d in ds:
         out.append(f"## {d.title}\n\n`{d.id}` — {d.source} — {'verified' if d.verified else '**NOT VERIFIED**'}\n")
-        for s in d.steps:
-            out.append(f"$$\n{claim_latex(s)}\n$$\n{s.reason} *({s.certificate.method if s.certificate else 'not checked'})*\n")
+        out.append(f"*{summary([d])}*\n")
+        out.extend(step(s) for s in d.steps)
         if d.source_claims:
             out.append("**Source claims that do not hold**\n")
-            for s in d.source_claims:
-                out.append(f"$$\n{claim_latex(s)}\n$$\n{s.reason} *({s.certificate.method if s.certificate else 'not checked'})*\n")
+            out.extend(step(s) for s in d.source_claims)
+    if len(ds) > 1:
+        out.append(f"**All derivations:** {summary(ds)}\n")
     return "\n".join(out)
 
 
 def cmd_derive(args) -> int:
     from derive.catalogue import get
     from derive.latex import compile_pdf, render_document
+    from derive.report import summary
 
     wanted = _ids(args.ids, args.all)
     fmt = args.format
@@ -158,9 +189,9 @@ def cmd_derive(args) -> int:
         ds.append(d)
         bad = [s for s in d.all_steps if not s.verified]
         status = "verified" if not bad else f"NOT VERIFIED ({len(bad)} step(s))"
-        print(f"[{i}/{len(wanted)}] {id_}: {status} ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+        print(f"[{i}/{len(wanted)}] {id_}: {status} ({time.perf_counter() - t0:.1f} s): {summary([d])}", file=sys.stderr)
         for s in bad:
-            print(f"    {s.reason}\n      -> {s.certificate}", file=sys.stderr)
+            print(f"    [{_mark_and_method(s.certificate)}] {s.reason}\n      -> {s.certificate}", file=sys.stderr)
     if fmt == "json":
         text = json.dumps([_derivation_json(d) for d in ds], indent=2)
     elif fmt == "markdown":
@@ -181,7 +212,10 @@ def cmd_derive(args) -> int:
         print(text)
     ok = all(d.verified for d in ds)
     where = f" -> {out_path}" if out_path else ""
-    print(f"{sum(d.verified for d in ds)}/{len(ds)} derivations verified in {time.perf_counter() - start:.1f} s{where}", file=sys.stderr)
+    print(
+        f"{sum(d.verified for d in ds)}/{len(ds)} derivations verified in {time.perf_counter() - start:.1f} s{where}; {summary(ds)}",
+        file=sys.stderr,
+    )
     return 0 if ok else 1
 
 

@@ -8,7 +8,9 @@ import sys
 
 import pytest
 
+import checks.cli
 from checks.cli import main
+from tests.certified import every_failure, every_level
 
 
 def run(*args):
@@ -27,12 +29,14 @@ def test_derive_json_shape(capsys):
     assert [d["id"] for d in out] == ["gd.closed_form", "gd.step_size_cases"]
     for d in out:
         assert set(d) >= {"id", "title", "source", "verified", "steps", "source_claims"}
+        assert set(d["levels"]) >= {"proved", "checked", "evidence", "stated", "unverified", "vacuous"}
+        assert sum(d["levels"].values()) == len(d["steps"]) + len(d["source_claims"])
         for s in d["steps"]:
-            assert set(s) >= {"latex", "reason", "verified", "method"}
+            assert set(s) >= {"latex", "reason", "verified", "level", "method"}
     assert out[1]["source_claims"] and all(s["method"] == "counterexample" for s in out[1]["source_claims"])
 
 
-@pytest.mark.parametrize("suffix,marker", [(".tex", r"\begin{document}"), (".md", "$$"), (".json", '"steps"'), (".txt", "[induction]")])
+@pytest.mark.parametrize("suffix,marker", [(".tex", r"\begin{document}"), (".md", "$$"), (".json", '"steps"'), (".txt", " · induction]")])
 def test_derive_output_follows_suffix(tmp_path, suffix, marker):
     out = tmp_path / f"notes{suffix}"
     assert main(["derive", "gd.closed_form", "-o", str(out)]) == 0
@@ -62,3 +66,85 @@ def test_check_rejects_zero_examples():
 def test_check_unknown_pattern():
     proc = run("check", "-k", "no-such-property")
     assert proc.returncode == 2 and "no property matches" in proc.stderr
+
+
+# --- levels: every step shows its level, the summary counts them (hand-certified derivations)
+
+
+@pytest.fixture
+def hand(monkeypatch):
+    """``gdflow derive hand.levels hand.failures`` reads the derivations of tests/certified.py."""
+    table = {"hand.levels": every_level(), "hand.failures": every_failure()}
+    monkeypatch.setattr(checks.cli, "_ids", lambda requested, everything: requested)
+    # the module, not derive.catalogue (which derive/__init__ rebinds to the function catalogue())
+    monkeypatch.setattr(sys.modules["derive.catalogue"], "get", table.__getitem__)
+
+
+LEVELS_SUMMARY = "6 steps: 3 proved, 1 checked (n=5,6), 1 evidence, 1 stated; 0 rejected, 0 unverified, 0 vacuous"
+FAILURES_SUMMARY = (
+    "5 steps: 0 proved, 0 checked, 0 evidence, 0 stated; "
+    "1 rejected, 1 unverified, 1 unverified (time), 1 vacuous; 1 no level"
+)
+
+
+def test_text_shows_the_level_of_every_step(hand, capsys):
+    assert main(["derive", "hand.levels"]) == 0
+    captured = capsys.readouterr()
+    marks = [line.split("]")[0].strip() + "]" for line in captured.out.splitlines() if line.startswith("  [")]
+    assert marks == [
+        "[stated · definition]",
+        "[proved · symbolic]",
+        "[checked at n=5,6 · exact instantiation]",
+        "[evidence · rigorous enclosure]",
+        "[proved · induction]",
+        "[proved · counterexample]",
+    ]
+    # the sizes of the checked step are printed with its certificate
+    assert "certificate: exact agreement on every stratum at sizes n=5,6" in captured.out
+    progress, last = captured.err.strip().splitlines()
+    assert progress.startswith("[1/1] hand.levels: verified (") and progress.endswith(LEVELS_SUMMARY)
+    assert last.startswith("1/1 derivations verified in ") and last.endswith("s; " + LEVELS_SUMMARY)
+
+
+def test_text_shows_why_a_step_is_not_passed(hand, capsys):
+    assert main(["derive", "hand.levels", "hand.failures"]) == 1
+    captured = capsys.readouterr()
+    out = captured.out.split("hand.failures: Every failure")[1]
+    for mark in ("[unverified] ", "[unverified (time)] ", "[vacuous] ", "[rejected] ", "[no level · symbolic] "):
+        assert "\n  " + mark in out
+    assert "certificate: ran out of time (3 s)" in out
+    # the progress line names each failing step by its status; the summary counts both derivations
+    assert "    [unverified (time)] slow" in captured.err and "    [vacuous] under contradictory assumptions" in captured.err
+    assert "[2/2] hand.failures: NOT VERIFIED (4 step(s))" in captured.err
+    assert captured.err.strip().splitlines()[-1].endswith(
+        "11 steps: 3 proved, 1 checked (n=5,6), 1 evidence, 1 stated; "
+        "1 rejected, 1 unverified, 1 unverified (time), 1 vacuous; 1 no level"
+    )
+
+
+def test_json_has_the_level_of_every_step_and_the_counts(hand, capsys):
+    assert main(["derive", "hand.levels", "hand.failures", "--format", "json"]) == 1
+    good, bad = json.loads(capsys.readouterr().out)
+    assert [s["level"] for s in good["steps"]] == ["stated", "proved", "checked", "evidence", "proved"]
+    assert [s["level"] for s in good["source_claims"]] == ["proved"]
+    assert good["steps"][2]["mark"] == "checked at n=5,6" and good["steps"][2]["method"] == "exact instantiation"
+    assert good["levels"] == {
+        "proved": 3, "checked": 1, "evidence": 1, "stated": 1, "rejected": 0, "unverified": 0,
+        "unverified (time)": 0, "vacuous": 0, "no level": 0, "not checked": 0,
+    }
+    assert [s["status"] for s in bad["steps"]] == ["unverified", "unverified (time)", "vacuous", "rejected", "no level"]
+    # nothing undecided gets a level; the rejection keeps the level of its refutation
+    assert [s["level"] for s in bad["steps"]] == [None, None, None, "proved", None]
+    assert {k: v for k, v in bad["levels"].items() if v} == {
+        "unverified": 1, "unverified (time)": 1, "vacuous": 1, "rejected": 1, "no level": 1,
+    }
+
+
+def test_markdown_shows_the_level_of_every_step(hand, capsys):
+    assert main(["derive", "hand.levels", "hand.failures", "--format", "markdown"]) == 1
+    out = capsys.readouterr().out
+    for mark in ("stated · definition", "proved · symbolic", "checked at n=5,6 · exact instantiation",
+                 "evidence · rigorous enclosure", "proved · induction", "proved · counterexample",
+                 "unverified", "unverified (time)", "vacuous", "rejected", "no level · symbolic"):
+        assert f"**[{mark}]**" in out
+    assert f"*{LEVELS_SUMMARY}*" in out and f"*{FAILURES_SUMMARY}*" in out
