@@ -300,6 +300,13 @@ class LinearFlowMP:
             return (xs.T * self.parameters(t))[0]
 
 
+def _exponent(x: np.ndarray) -> float:
+    """The exponent e with :math:`2^{e-1} \\le \\max|x| < 2^e` (``frexp``: exact at any
+    magnitude, subnormals included); -inf when x is zero or empty."""
+    m = float(np.max(np.abs(x))) if np.size(x) else 0.0
+    return float(np.frexp(m)[1]) if m > 0 else -np.inf
+
+
 def integrate_flow(
     X,
     y,
@@ -316,6 +323,17 @@ def integrate_flow(
     ground truth for the closed forms).  ``method="DOP853"`` (explicit, order 8) suits
     well-conditioned problems; for stiff ones pass ``"Radau"`` or ``"BDF"``, which receive the
     exact Jacobian :math:`-c\mathbf X^\top\mathbf X`.
+
+    Any scale: the flow is linear, so with powers of two :math:`\xi \approx \max|X_{ij}|` and
+    :math:`s \approx \max(\|\mathbf w_0\|_\infty, \|\mathbf y\|_\infty/\xi)`, the
+    function :math:`\mathbf u(\tau) = \mathbf w(\tau/\xi^2)/s` is the flow of
+    :math:`(\mathbf X/\xi,\ \mathbf y/(\xi s))` from :math:`\mathbf w_0/s`, whose data are of
+    order 1.  That problem is integrated at :math:`\tau = \xi^2 t` and scaled back; the
+    scalings are exact (powers of two; only entries below :math:`2^{-1074}s` underflow), so the
+    integrator solves the given problem, and it never sees the under- or overflowing error
+    norms that make it fail for, e.g., :math:`\mathbf w_0 = 4.5\cdot10^{-160}` or
+    :math:`\mathbf X = 10^{200}`.  Hence ``atol`` is relative to the scale s of the problem
+    (absolute tolerance ``atol * s`` on w), ``rtol`` is relative as always.
     """
     Xa = as_matrix("X", X)
     N, D = Xa.shape
@@ -324,17 +342,27 @@ def integrate_flow(
     t = _times(ts)
     if not np.all(np.isfinite(t)) or np.any(np.diff(t) < 0):
         raise ValueError(f"ts must be finite and sorted for integration; got {ts!r}")
-    A = c * Xa.T @ Xa
-    b = c * Xa.T @ ya
+    ex = _exponent(Xa)
+    ex = int(ex) if np.isfinite(ex) else 0  # xi = 2^ex
+    es = max(_exponent(wa), _exponent(ya) - ex)
+    es = int(es) if np.isfinite(es) else 0  # s = 2^es
+    Xs, us, u0 = np.ldexp(Xa, -ex), np.ldexp(ya, -ex - es), np.ldexp(wa, -es)  # one rounding at most
+    tau = np.ldexp(t, 2 * ex)
+    if not np.all(np.isfinite(tau)):
+        raise ValueError(f"ts are too large for X of scale 2^{ex}: the flow's own time xi^2 t overflows; got {ts!r}")
+    A = c * Xs.T @ Xs
+    b = c * Xs.T @ us
 
-    def rhs(_t, w):
-        return b - A @ w
+    def rhs(_t, u):
+        return b - A @ u
 
-    kwargs = {"jac": lambda _t, _w: -A} if method in ("Radau", "BDF", "LSODA") else {}
-    sol = solve_ivp(rhs, (0.0, float(t[-1]) if t.size else 0.0), wa, method=method, t_eval=t, rtol=rtol, atol=atol, **kwargs)
+    if not tau.size or tau[-1] == 0:  # nothing to integrate (solve_ivp returns no states then)
+        return np.tile(wa, (t.size, 1))
+    kwargs = {"jac": lambda _t, _u: -A} if method in ("Radau", "BDF", "LSODA") else {}
+    sol = solve_ivp(rhs, (0.0, float(tau[-1])), u0, method=method, t_eval=tau, rtol=rtol, atol=atol, **kwargs)
     if not sol.success:
         raise RuntimeError(f"solve_ivp ({method}) failed: {sol.message}")
-    return sol.y.T
+    return np.ldexp(sol.y.T, es)
 
 
 def gd_parameters(X, y, w0, alpha: float, steps: Sequence[int] | int, scale: Scale = "sum") -> np.ndarray:

@@ -68,6 +68,86 @@ def test_stiff_integration_with_jacobian_agrees():
     assert np.abs(fl.parameters(ts) - w_radau).max() / np.abs(w_radau).max() < 1e-7
 
 
+# -- the integrator at tiny and huge scales ----------------------------------------------------
+
+
+def _diagonal_flow(x, y, w0, ts):
+    """The exact flow of L = ½|diag(x) w - y|² (sum scale), an independent witness: w_j(t) =
+    y_j/x_j + (w0_j - y_j/x_j) e^{-x_j² t}, evaluated in mpmath at 40 digits (no under- or
+    overflow at any float64 scale)."""
+    with mpmath.workdps(40):
+        out = []
+        for tv in ts:
+            row = []
+            for xj, yj, wj in zip(x, y, w0, strict=True):
+                xj, yj, wj = mpmath.mpf(float(xj)), mpmath.mpf(float(yj)), mpmath.mpf(float(wj))
+                target = yj / xj
+                row.append(float(target + (wj - target) * mpmath.exp(-xj * xj * mpmath.mpf(float(tv)))))
+            out.append(row)
+    return np.array(out)
+
+
+def test_integration_survives_a_tiny_initial_point():
+    """``gdflow check --examples 200 --seed 0`` drew w0 = 4.5096e-160 with y = 0: DOP853's error
+    norm underflowed (0/0) and solve_ivp stopped with 'Required step size is less than spacing
+    between numbers'.  The integration now works on the problem rescaled by a power of two."""
+    X, y, w0 = [[0.5]], [0.0], [4.5096e-160]
+    ts = np.array([0.0, 0.05, 0.3, 1.0, 4.0]) / 0.25
+    w = integrate_flow(X, y, w0, ts)
+    want = _diagonal_flow([0.5], y, w0, ts)
+    assert np.all(w > 0)  # not flushed to zero
+    assert np.abs(w - want).max() / 4.5096e-160 < 1e-10
+    # the same through the implicit method with the Jacobian
+    w_radau = integrate_flow(X, y, w0, ts, method="Radau", rtol=1e-10, atol=1e-12)
+    assert np.abs(w_radau - want).max() / 4.5096e-160 < 1e-8
+
+
+@pytest.mark.parametrize("size", [2.0**-1000, 4.5e-160, 1e-13, 1e-6, 1.0, 1e13, 1e160, 2.0**1000])
+def test_integration_is_accurate_relative_to_the_scale_of_w0_and_y(size):
+    """Relative accuracy at every scale of (w0, y), not an absolute atol: with atol = 1e-14 in
+    absolute terms the old integrator erred by 1.4e-4 relative at size 1e-13 and failed below."""
+    x = np.array([0.5, 1.0, 1.7])
+    y, w0 = np.array([0.3, -1.2, 0.9]) * size, np.array([-0.8, 0.25, 1.1]) * size
+    ts = np.array([0.0, 0.01, 0.3, 1.0, 4.0]) / 1.7**2
+    w = integrate_flow(np.diag(x), y, w0, ts)
+    want = _diagonal_flow(x, y, w0, ts)
+    assert np.all(np.isfinite(w))
+    assert np.abs(w - want).max() / (np.abs(want).max()) < 1e-10
+
+
+@pytest.mark.parametrize("xi", [1e-150, 1e-30, 1e30, 1e150])
+def test_integration_is_accurate_for_tiny_and_huge_data(xi):
+    """X of any magnitude: the flow's time scale is 1/xi², so the times are given in it; the
+    error norm of the unscaled problem would overflow (xi = 1e150) or underflow (1e-150)."""
+    x = np.array([1.0, 0.3, 2.0]) * xi
+    y, w0 = np.array([1.0, 2.0, -1.0]) * xi, np.array([0.5, -0.5, 2.0])
+    ts = np.array([0.0, 0.05, 0.5, 2.0]) / (4.0 * xi * xi)
+    w = integrate_flow(np.diag(x), y, w0, ts)
+    want = _diagonal_flow(x, y, w0, ts)
+    assert np.abs(w - want).max() / np.abs(want).max() < 1e-10
+
+
+def test_integration_commutes_with_power_of_two_scalings():
+    """The flow is linear: (y, w0) -> 2^k (y, w0) scales w(t) by 2^k, and X -> 2^k X with
+    t -> 2^-2k t leaves it unchanged.  Both scalings are exact in float64, and the integrator
+    reduces every problem to the same normalised one, so the results are equal bit for bit."""
+    X, y, w0 = _problem(4, 3, seed=8)
+    ts = np.array([0.0, 0.1, 0.7, 3.0])
+    base = integrate_flow(X, y, w0, ts)
+    for k in (-900, -500, -40, 3, 500, 900):
+        assert np.array_equal(integrate_flow(X, np.ldexp(y, k), np.ldexp(w0, k), ts), np.ldexp(base, k))
+    for k in (-200, -30, 30, 200):
+        assert np.array_equal(integrate_flow(np.ldexp(X, k), np.ldexp(y, k), w0, np.ldexp(ts, -2 * k)), base)
+
+
+def test_integration_at_time_zero_only_and_without_times():
+    """ts = [0] (solve_ivp returns no states for an empty interval) and ts = [] have answers."""
+    assert np.array_equal(integrate_flow([[1.0, 2.0]], [1.0], [3.0, -4.0], [0.0, 0.0]), [[3.0, -4.0], [3.0, -4.0]])
+    assert integrate_flow([[1.0, 2.0]], [1.0], [3.0, -4.0], []).shape == (0, 2)
+    zero = integrate_flow([[0.0, 0.0]], [0.0], [0.0, 0.0], [0.0, 1.0])
+    assert np.array_equal(zero, np.zeros((2, 2)))
+
+
 # -- singular K, t = inf, and the small-eigenvalue limit ----------------------------------------
 
 
