@@ -1,0 +1,1053 @@
+r"""The scalar core of the decision engine: is ``lhs == rhs`` for every admissible value?
+
+Used by the derivation verifier and by the grader (``checks.grade``); nothing here imports
+``checks``.  Three public entry points and one result type:
+
+* :func:`compare_constants` decides two SymPy numbers without free symbols;
+* :func:`draw_scalar` draws one admissible value of a symbol (wide ranges, random
+  denominators, special values, the symbol's assumptions and an optional interval);
+* :func:`decide_scalar` decides an identity in free scalar symbols;
+* :class:`Decision` says what was decided and **how well**.
+
+Levels (``Decision.level``) -- what a reader may trust:
+
+``"proved"``
+    An exact decision (rational arithmetic, a polynomial remainder that is identically zero
+    or provably nonzero at an exhibited point, a minimal polynomial), a rigorous arb ball of
+    ``lhs - rhs`` that excludes 0 (a proof of difference) or is exactly 0, or a symbolic zero
+    (``simplify``) that was confirmed at sampled instances.
+``"checked"``
+    The sides agree **exactly** at every sampled admissible point (or, for rational
+    functions, agree as rational functions while a singular set could not be fully
+    compared).  Not a proof.
+``"evidence"``
+    Numeric agreement only: at some point the sides were only shown to agree to high
+    relative precision (a ball containing 0 that shrank as the precision rose).
+``None``
+    Nothing was decided (``verdict == "undecided"``).
+
+Numbers have a scale.  A ball of ``a - b`` that contains 0 is accepted as agreement only when
+its radius is tiny relative to the *smallest* nonzero term that takes part in a sum (so that
+``exp(200) + 2/5`` against ``exp(200)`` is resolved: the working precision grows by the
+number of bits between the largest and the smallest term) and only when it shrinks as the
+precision rises, as a true zero's does.  A value that SymPy's ``evalf`` or ``simplify``
+reports is never trusted alone.
+
+Definedness policy (documented choice, sound for identities): ``lhs == rhs`` holds when at
+every admissible point either both sides are undefined, or both are defined (finite) and
+equal.  A point where one side is undefined (a zero denominator, ``log(0)``, ``0/0``) or
+infinite while the other is defined and finite is a counterexample.  So over the reals
+``(x**2 - 1)/(x - 1)`` and ``x + 1`` are **different** (at ``x = 1`` the left side is
+undefined and the right side is 2); on the domain ``x > 1`` they are equal.  The grader may
+pass ``undefined="reference"``: then the right-hand side (the reference) fixes the domain,
+points where it is undefined are not tested, and an answer undefined where the reference is
+defined is still a difference.
+
+Symbols without assumptions are sampled as real numbers.  Every computation is bounded in
+time with :func:`derive.timebox.deadline`; running out gives ``"undecided"`` with method
+``"time"``.
+
+>>> import sympy as sp
+>>> x = sp.Symbol("x", real=True)
+>>> decide_scalar((x + 1)**2, x**2 + 2*x + 1, seed=0).verdict
+'equal'
+>>> d = decide_scalar((x**2 - 1)/(x - 1), x + 1, seed=0)
+>>> d.verdict, d.level, d.witness
+('different', 'proved', {'x': '1'})
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+from .timebox import OutOfTime, deadline, remaining
+
+__all__ = ["Decision", "compare_constants", "draw_scalar", "decide_scalar", "admissible_set",
+           "VERDICTS", "LEVELS"]
+
+VERDICTS = ("equal", "different", "undecided")
+LEVELS = ("proved", "checked", "evidence")  # strongest first; None when undecided
+
+_BASE_PRECISIONS = (128, 512, 2048)  # bits, before the scale bits are added
+_MAX_EXTRA_BITS = 60_000             # terms further apart than 2^60000 are not resolved
+_AGREE_BITS = 1024                   # a zero's ball at the last precision: < smallest term * 2^-1024
+_SHRINK_BITS = 768                   # ... and < the previous precision's radius * 2^-768
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Outcome of a decision.
+
+    ``verdict``: ``"equal"``, ``"different"`` or ``"undecided"``; ``level``: ``"proved"``,
+    ``"checked"``, ``"evidence"`` or ``None`` (see the module docstring); ``method``: what
+    decided (``"exact"``, ``"polynomial remainder"``, ``"rigorous enclosure"``,
+    ``"high precision"``, ``"symbolic"``, ``"minimal polynomial"``, ``"sampled points"``,
+    ``"time"``, ...); ``detail``: human text; ``witness``: for a difference found at a point,
+    symbol name -> value (as a string), with ``lhs_value`` and ``rhs_value`` there (strings,
+    ``"undefined"`` for a side that is undefined).
+    """
+
+    verdict: str
+    level: str | None
+    method: str
+    detail: str = ""
+    witness: dict[str, str] | None = field(default=None, hash=False, compare=True)
+    lhs_value: str | None = None
+    rhs_value: str | None = None
+
+    def __post_init__(self):
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}; got {self.verdict!r}")
+        if self.level not in (*LEVELS, None):
+            raise ValueError(f"level must be one of {LEVELS} or None; got {self.level!r}")
+        if (self.verdict == "undecided") != (self.level is None):
+            raise ValueError("a decision has a level exactly when it is not undecided")
+
+    @property
+    def equal(self) -> bool:
+        return self.verdict == "equal"
+
+    @property
+    def different(self) -> bool:
+        return self.verdict == "different"
+
+
+def _undecided(method: str, detail: str) -> Decision:
+    return Decision("undecided", None, method, detail)
+
+
+def _weakest(levels: list[str]) -> str:
+    return max(levels, key=LEVELS.index) if levels else "proved"
+
+
+# ----------------------------------------------------------------------------- time
+
+
+class _Timeout:
+    pass
+
+
+_TIMEOUT = _Timeout()
+
+
+def _bounded(seconds: float | None, fn, *args, **kwargs):
+    """``fn(*args)`` within ``seconds``; ``_TIMEOUT`` when this bound (not an outer one) ran out."""
+    left = remaining()
+    clipped = left is not None and (seconds is None or seconds >= left)  # the outer bound rules
+    if clipped and left <= 0:
+        raise OutOfTime(left)
+    try:
+        with deadline(None if clipped else seconds):
+            return fn(*args, **kwargs)
+    except OutOfTime:
+        if clipped:
+            raise
+        return _TIMEOUT
+
+
+# ----------------------------------------------------------------------------- showing values
+
+
+def _show(v: Any) -> str:
+    if v is None:
+        return "undefined"
+    if isinstance(v, sp.Basic) and v.is_Rational:
+        if max(abs(v.p).bit_length(), v.q.bit_length()) > 180:
+            return "≈ " + _approx(v)
+        return str(v)
+    if isinstance(v, sp.Basic):
+        text = str(v)
+        if len(text) > 60:
+            return "≈ " + _approx(v)
+        return text
+    return str(v)
+
+
+def _approx(v: sp.Basic) -> str:
+    """A 15-digit decimal of a constant, from an arb ball when possible (display only)."""
+    try:
+        import flint
+        old = flint.ctx.prec
+        flint.ctx.prec = 128
+        try:
+            b = _acb(sp.sympify(v), None)
+        finally:
+            flint.ctx.prec = old
+        if b.imag.is_zero():
+            return b.real.str(15, radius=False)
+        return f"{b.real.str(15, radius=False)} + {b.imag.str(15, radius=False)}*I"
+    except Exception:  # noqa: BLE001 - display only
+        return str(v)[:60] + "..."
+
+
+# ----------------------------------------------------------------------------- arb evaluation
+
+
+class _NoBall(Exception):
+    """The expression contains something without an arb counterpart."""
+
+
+def _flint():
+    import flint
+    return flint
+
+
+_UNARY = {
+    sp.exp: "exp", sp.log: "log", sp.sin: "sin", sp.cos: "cos", sp.tan: "tan", sp.cot: "cot",
+    sp.sec: "sec", sp.csc: "csc", sp.asin: "asin", sp.acos: "acos", sp.atan: "atan",
+    sp.sinh: "sinh", sp.cosh: "cosh", sp.tanh: "tanh", sp.asinh: "asinh", sp.acosh: "acosh",
+    sp.atanh: "atanh", sp.gamma: "gamma", sp.erf: "erf", sp.erfc: "erfc", sp.conjugate: "conjugate",
+    sp.zeta: "zeta", sp.digamma: "digamma",
+}
+
+
+def _acb(e: sp.Basic, record: list | None):
+    """A rigorous complex ball of the constant ``e`` at ``flint.ctx.prec`` bits (principal
+    branches, as SymPy's).  ``record`` collects the balls of every summand of every sum."""
+    flint = _flint()
+    if e.is_Integer:
+        return flint.acb(int(e))
+    if e.is_Rational:
+        return flint.acb(flint.arb(flint.fmpq(int(e.p), int(e.q))))
+    if e.is_Float:
+        sign, man, exp, _ = e._mpf_
+        if not man and exp:  # inf / nan
+            raise _NoBall("a non-finite float")
+        num = (-1) ** sign * int(man)
+        q = flint.fmpq(num * 2**exp, 1) if exp >= 0 else flint.fmpq(num, 2 ** (-exp))
+        return flint.acb(flint.arb(q))
+    if e is sp.pi:
+        return flint.acb(flint.arb.pi())
+    if e is sp.E:
+        return flint.acb(flint.arb.const_e())
+    if e is sp.I:
+        return flint.acb(0, 1)
+    if e is sp.EulerGamma:
+        return flint.acb(flint.arb.const_euler())
+    if e is sp.Catalan:
+        return flint.acb(flint.arb.const_catalan())
+    if e is sp.GoldenRatio:
+        return flint.acb((1 + flint.arb(5).sqrt()) / 2)
+    if isinstance(e, sp.Add):
+        vals = [_acb(t, record) for t in e.args]
+        if record is not None:
+            record.extend(vals)
+        out = vals[0]
+        for v in vals[1:]:
+            out = out + v
+        return out
+    if isinstance(e, sp.Mul):
+        out = flint.acb(1)
+        for t in e.args:
+            out = out * _acb(t, record)
+        return out
+    if isinstance(e, sp.Pow):
+        base, ex = e.args
+        if ex.is_Integer:
+            b = _acb(base, record)
+            n = int(ex)
+            if n < 0:
+                if b.contains(0):
+                    raise _NoBall("a power with negative exponent of a ball containing 0")
+                return 1 / (b ** (-n))
+            return b**n
+        b = _acb(base, record)
+        if ex == sp.S.Half:
+            return b.sqrt()
+        if ex == -sp.S.Half:
+            return b.rsqrt()
+        return b ** _acb(ex, record)
+    if isinstance(e, sp.Abs):
+        return flint.acb(abs(_acb(e.args[0], record)))
+    if isinstance(e, (sp.re, sp.im)):
+        v = _acb(e.args[0], record)
+        return flint.acb(v.real if isinstance(e, sp.re) else v.imag)
+    if isinstance(e, (sp.sign, sp.floor, sp.ceiling, sp.Min, sp.Max, sp.Heaviside)):
+        vals = [_acb(t, record) for t in e.args[:2] if not isinstance(e, sp.Heaviside)] or \
+               [_acb(e.args[0], record)]
+        if not all(v.imag.is_zero() for v in vals):
+            raise _NoBall(f"{e.func.__name__} of a complex ball")
+        r = [v.real for v in vals]
+        if isinstance(e, sp.sign):
+            return flint.acb(r[0].sgn())
+        if isinstance(e, sp.floor):
+            return flint.acb(r[0].floor())
+        if isinstance(e, sp.ceiling):
+            return flint.acb(r[0].ceil())
+        if isinstance(e, sp.Heaviside):
+            raise _NoBall("Heaviside")
+        out = r[0]
+        for t in e.args[1:]:
+            v = _acb(t, record)
+            if not v.imag.is_zero():
+                raise _NoBall("Min/Max of a complex ball")
+            out = out.min(v.real) if isinstance(e, sp.Min) else out.max(v.real)
+        return flint.acb(out)
+    if isinstance(e, sp.factorial):
+        return (_acb(e.args[0], record) + 1).gamma()
+    if isinstance(e, sp.LambertW) and len(e.args) == 1:
+        return _acb(e.args[0], record).lambertw()
+    if isinstance(e, sp.Function) and e.func in _UNARY and len(e.args) == 1:
+        return getattr(_acb(e.args[0], record), _UNARY[e.func])()
+    raise _NoBall(f"no arb evaluation for {e.func}")
+
+
+def _radius(b) -> Any:
+    """Radius of a complex ball (an upper bound, as arb)."""
+    flint = _flint()
+    return flint.arb(b.real.rad()).max(flint.arb(b.imag.rad()))
+
+
+def _log2(x) -> float:
+    """log2 of a positive arb (its midpoint), as a float (huge exponents are fine)."""
+    flint = _flint()
+    m = flint.arb(x.mid())
+    if not m > 0:
+        return -math.inf
+    return float((m.log() / flint.arb(2).log()).mid())
+
+
+def _scale_bits(balls: list, total) -> tuple[float, float]:
+    """log2 of the largest and of the smallest nonzero magnitude among summands and the total."""
+    hi, lo = -math.inf, math.inf
+    for b in [*balls, total]:
+        if not b.is_finite():
+            continue
+        up = b.abs_upper() if hasattr(b, "abs_upper") else abs(b).upper()
+        hi = max(hi, _log2(_flint().arb(up)))
+        if not b.contains(0):
+            lo = min(lo, _log2(_flint().arb(b.abs_lower())))
+    if lo == math.inf:
+        lo = hi
+    return hi, lo
+
+
+def _arb_decide(d: sp.Expr) -> Decision:
+    """Decide ``d == 0`` with arb balls at escalating precision (see the module docstring)."""
+    flint = _flint()
+    old = flint.ctx.prec
+    extra = 0
+    lo_bits = 0.0
+    previous = None
+    last = None
+    try:
+        for i, base in enumerate(_BASE_PRECISIONS):
+            flint.ctx.prec = base + extra
+            record: list = []
+            try:
+                D = _acb(d, record)
+            except (ZeroDivisionError, ValueError, OverflowError) as exc:
+                raise _NoBall(str(exc)) from exc
+            if i == 0:
+                hi, lo = _scale_bits(record, D)
+                if math.isfinite(hi) and math.isfinite(lo):
+                    extra = max(0, math.ceil(hi - lo))
+                    lo_bits = lo
+                if extra > _MAX_EXTRA_BITS:
+                    return _undecided("rigorous enclosure",
+                                      f"the terms differ in magnitude by about 2^{extra}; "
+                                      "too far apart to resolve")
+            if not D.is_finite():
+                last = None
+                continue
+            if not D.contains(0):
+                return Decision("different", "proved", "rigorous enclosure",
+                                f"a {base + extra}-bit ball of the difference excludes 0: {D.str(10)}")
+            rad = _radius(D)
+            if rad == 0:  # an exact ball containing 0 is exactly 0
+                return Decision("equal", "proved", "rigorous enclosure",
+                                "the difference evaluates exactly to 0 in ball arithmetic")
+            previous, last = last, (base, rad)
+        if last is None:
+            return _undecided("rigorous enclosure",
+                              "the difference could not be enclosed in a finite ball "
+                              "(overflow or a singularity)")
+        base, rad = last
+        tiny = _log2(rad) <= lo_bits - _AGREE_BITS
+        shrank = previous is not None and _log2(rad) <= _log2(previous[1]) - _SHRINK_BITS
+        if tiny and shrank:
+            return Decision("equal", "evidence", "high precision",
+                            f"the difference's {base + extra}-bit ball contains 0 with radius "
+                            f"2^{_log2(rad):.0f}, below the smallest term by more than "
+                            f"2^{_AGREE_BITS}, and it shrank as the precision rose")
+        return _undecided("rigorous enclosure",
+                          "the difference's ball contains 0 but did not shrink as a true "
+                          "zero's would")
+    finally:
+        flint.ctx.prec = old
+
+
+# ----------------------------------------------------------------------------- mpmath fallback
+
+
+def _mp_decide(d: sp.Expr) -> Decision:
+    """Decide ``d == 0`` with mpmath at escalating precision (not rigorous: "evidence" both ways)."""
+    import mpmath
+
+    terms = sp.Add.make_args(d)
+    try:
+        fs = [sp.lambdify([], t, modules="mpmath") for t in terms]
+    except Exception as exc:  # noqa: BLE001 - SymPy's printer raises many types
+        return _undecided("high precision", f"cannot evaluate numerically: {exc}")
+    history = []
+    extra = 0
+    lo_bits = 0.0
+    for i, base in enumerate(_BASE_PRECISIONS):
+        prec = base + extra
+        try:
+            with mpmath.workprec(prec):
+                vals = [mpmath.mpmathify(f()) for f in fs]
+                total = mpmath.fsum(vals)
+                mags = [abs(v) for v in vals]
+                hi = max([*mags, abs(total)])
+                lo = min([m for m in mags if m != 0], default=hi)
+                if not all(mpmath.isfinite(v) for v in [*vals, total]):
+                    continue
+                ad = abs(total)
+                hb = float(mpmath.log(hi, 2)) if hi else 0.0
+                lb = float(mpmath.log(lo, 2)) if lo else hb
+                db = float(mpmath.log(ad, 2)) if ad else -math.inf
+        except Exception:  # noqa: BLE001 - mpmath raises many types
+            continue
+        if i == 0:
+            extra = max(0, math.ceil(hb - lb))
+            lo_bits = lb
+            if extra > _MAX_EXTRA_BITS:
+                return _undecided("high precision", "terms too far apart in magnitude")
+        history.append((prec, total, db))
+    if len(history) < 2:
+        return _undecided("high precision", "the difference could not be evaluated")
+    (p1, t1, b1), (p2, t2, b2) = history[-2], history[-1]
+    with mpmath.workprec(p2):
+        stable = t2 != 0 and abs(t2 - t1) <= abs(t2) * mpmath.mpf(2) ** -64
+    if t2 != 0 and b2 > lo_bits - p1 / 4 and stable:
+        return Decision("different", "evidence", "high precision",
+                        f"the difference is {mpmath.nstr(t2, 12)} at {p1} and {p2} bits (not rigorous)")
+    if t2 == 0 or (b2 <= lo_bits - _AGREE_BITS and b2 <= b1 - _SHRINK_BITS):
+        size = "0" if t2 == 0 else f"below 2^{b2:.0f}"
+        return Decision("equal", "evidence", "high precision",
+                        f"the difference is {size} at {p2} bits and shrank with the precision (not rigorous)")
+    return _undecided("high precision", "the difference neither vanished nor stabilised")
+
+
+# ----------------------------------------------------------------------------- constants
+
+
+def _is_undefined(v: sp.Basic) -> bool:
+    return bool(v.has(sp.nan, sp.zoo, sp.oo, -sp.oo)) or v is sp.nan
+
+
+def _algebraic(e: sp.Basic) -> bool:
+    if e.is_Rational or e is sp.I:
+        return True
+    if isinstance(e, (sp.Add, sp.Mul)):
+        return all(_algebraic(a) for a in e.args)
+    if isinstance(e, sp.Pow):
+        return e.exp.is_Rational and _algebraic(e.base)
+    return False
+
+
+def _minpoly_decide(d: sp.Expr) -> Decision | None:
+    """Exact decision of an algebraic constant by its minimal polynomial, if cheap."""
+    if not _algebraic(d) or sp.count_ops(d) > 60:
+        return None
+    radicals = {p for p in d.atoms(sp.Pow) if not p.exp.is_Integer}
+    if len(radicals) > 4:
+        return None
+    x = sp.Dummy("x")
+    poly = _bounded(2.0, sp.minimal_polynomial, d, x)
+    if poly is _TIMEOUT or poly is None:
+        return None
+    if sp.expand(poly - x) == 0:
+        return Decision("equal", "proved", "minimal polynomial", "the difference has minimal polynomial x")
+    return Decision("different", "proved", "minimal polynomial",
+                    f"the difference is a root of {poly}, so it is not 0")
+
+
+def compare_constants(a: Any, b: Any, *, timeout: float | None = 10.0) -> Decision:
+    """Decide whether two SymPy numbers without free symbols are equal.
+
+    Exact when ``a - b`` is rational (SymPy's automatic evaluation combines identical terms);
+    otherwise rigorous arb balls at 128, 512 and 2048 bits plus the bits between the largest
+    and the smallest term: a ball excluding 0 is a proved difference, an exactly-zero ball a
+    proved equality, a ball containing 0 that is tiny against the smallest term and shrank
+    with the precision is evidence of equality.  Algebraic numbers are then settled by their
+    minimal polynomial when that is cheap; functions arb cannot evaluate fall back to mpmath
+    (evidence only).  ``nan``, ``zoo`` or ``oo`` on one side only is a difference, on both
+    sides undecided.
+
+    >>> import sympy as sp
+    >>> compare_constants(sp.exp(200) + sp.Rational(2, 5), sp.exp(200)).verdict
+    'different'
+    >>> d = compare_constants(sp.acos(sp.Rational(99999999999, 100000000000)), 0)
+    >>> d.verdict, d.level, d.method
+    ('different', 'proved', 'rigorous enclosure')
+    >>> compare_constants(sp.sqrt(2) * sp.sqrt(3), sp.sqrt(6)).level
+    'proved'
+    >>> compare_constants(sp.sin(1)**2 + sp.cos(1)**2, 1).level
+    'evidence'
+    """
+    a, b = sp.sympify(a), sp.sympify(b)
+    free = a.free_symbols | b.free_symbols
+    if free:
+        raise ValueError(f"compare_constants needs numbers; free symbols {sorted(map(str, free))}")
+    sa, sb = _show(a), _show(b)
+    ua, ub = _is_undefined(a), _is_undefined(b)
+    if ua and ub:
+        return Decision("undecided", None, "exact", "both sides are undefined or infinite",
+                        lhs_value=sa, rhs_value=sb)
+    if ua or ub:
+        side = "left" if ua else "right"
+        return Decision("different", "proved", "exact",
+                        f"the {side} side is undefined or infinite and the other is not",
+                        lhs_value="undefined" if ua else sa, rhs_value="undefined" if ub else sb)
+    try:
+        out = _bounded(timeout, _compare, a, b)
+    except RecursionError:
+        out = _undecided("exact", "expression too deep")
+    if out is _TIMEOUT:
+        out = _undecided("time", f"no decision within {timeout} s")
+    return Decision(out.verdict, out.level, out.method, out.detail, None, sa, sb)
+
+
+def _compare(a: sp.Expr, b: sp.Expr) -> Decision:
+    if a.is_Rational and b.is_Rational:
+        if a == b:
+            return Decision("equal", "proved", "exact", "equal rational numbers")
+        return Decision("different", "proved", "exact", f"rational numbers; the difference is {_show(a - b)}")
+    d = a - b
+    if d == 0:
+        return Decision("equal", "proved", "exact", "identical after SymPy's automatic evaluation")
+    if d.is_Rational:
+        return Decision("different", "proved", "exact", f"the difference is {_show(d)}")
+    if _is_undefined(d):
+        return _undecided("exact", "the difference is undefined")
+    try:
+        out = _arb_decide(d)
+    except _NoBall:
+        out = None
+    if out is None:
+        out = _mp_decide(d)
+    if out.verdict == "different" and out.level == "proved":
+        return out
+    exact = _minpoly_decide(d)
+    if exact is not None:
+        if out.verdict == "undecided" or exact.verdict == out.verdict:
+            return exact
+        return _undecided("minimal polynomial",
+                          "the minimal polynomial and the numeric evaluation disagree")
+    return out
+
+
+# ----------------------------------------------------------------------------- admissible values
+
+
+_ASSUMED = (
+    ("positive", sp.Interval.open(0, sp.oo)),
+    ("nonnegative", sp.Interval(0, sp.oo)),
+    ("negative", sp.Interval.open(-sp.oo, 0)),
+    ("nonpositive", sp.Interval(-sp.oo, 0)),
+)
+
+
+def admissible_set(symbol: sp.Symbol, interval: sp.Set | None = None) -> sp.Set:
+    """The real values ``symbol`` may take: ``interval`` (default the real line) cut by its
+    sign assumptions (``positive``, ``nonnegative``, ``negative``, ``nonpositive``, ``nonzero``)."""
+    s = sp.S.Reals if interval is None else interval
+    for fact, iv in _ASSUMED:
+        if getattr(symbol, f"is_{fact}", None):
+            s = sp.Intersection(s, iv)
+    if symbol.is_zero:
+        s = sp.Intersection(s, sp.FiniteSet(0))
+    elif symbol.is_nonzero or symbol.is_zero is False:
+        s = sp.Complement(s, sp.FiniteSet(0))
+    return s
+
+
+def _facts_hold(symbol: sp.Symbol, v: sp.Expr) -> bool:
+    """Whether the value satisfies the symbol's number-theoretic and sign assumptions."""
+    checks = ("integer", "even", "odd", "prime", "composite", "positive", "negative",
+              "nonnegative", "nonpositive", "zero", "nonzero", "rational")
+    for fact in checks:
+        want = getattr(symbol, f"is_{fact}", None)
+        if want is None:
+            continue
+        have = getattr(v, f"is_{fact}", None)
+        if have is None or bool(have) != bool(want):
+            return False
+    return True
+
+
+def _in(s: sp.Set, v: sp.Expr) -> bool:
+    try:
+        return s.contains(v) is sp.true
+    except (TypeError, ValueError):
+        return False
+
+
+def _pieces(s: sp.Set) -> list[sp.Set]:
+    if isinstance(s, sp.Union):
+        return list(s.args)
+    if isinstance(s, sp.Complement):
+        return _pieces(s.args[0])
+    if isinstance(s, sp.Intersection):
+        # Intersection left unevaluated (symbolic ends): sample the interval pieces
+        ivs = [a for a in s.args if isinstance(a, (sp.Interval, sp.FiniteSet, sp.Union))]
+        return _pieces(ivs[0]) if ivs else [sp.S.Reals]
+    if s == sp.S.Reals:
+        return [sp.Interval(-sp.oo, sp.oo)]
+    if s == sp.S.Integers or s == sp.S.Naturals0 or s == sp.S.Naturals:
+        lo = {sp.S.Integers: -sp.oo, sp.S.Naturals0: 0, sp.S.Naturals: 1}[s]
+        return [sp.Interval(lo, sp.oo)]
+    return [s]
+
+
+def _pos(rng: random.Random) -> sp.Rational:
+    """A positive magnitude over a wide range: small, general, tiny and huge."""
+    r = rng.random()
+    if r < 0.30:
+        q = rng.randint(1, 50)
+        return sp.Rational(rng.randint(1, 10 * q), q)
+    if r < 0.75:
+        q = rng.randint(1, 1000)
+        return sp.Rational(rng.randint(1, 1000 * q), q)
+    if r < 0.88:
+        return sp.Rational(rng.randint(1, 999), 10 ** rng.randint(4, 30))
+    return sp.Rational(rng.randint(1, 999) * 10 ** rng.randint(3, 9), rng.randint(1, 7))
+
+
+def _draw_real(rng: random.Random, iv: sp.Set) -> sp.Expr | None:
+    if isinstance(iv, sp.FiniteSet):
+        return rng.choice(sorted(iv, key=sp.default_sort_key)) if len(iv) else None
+    if not isinstance(iv, sp.Interval):
+        return None
+    lo, hi = iv.start, iv.end
+    r = rng.random()
+    if r < 0.15:  # special values
+        cands = [sp.Integer(0), sp.Integer(1), sp.Integer(-1), sp.Rational(1, 2), sp.Integer(2),
+                 sp.Rational(-1, 2)]
+        if lo.is_finite and not iv.left_open:
+            cands.append(lo)
+        if hi.is_finite and not iv.right_open:
+            cands.append(hi)
+        cands = [c for c in cands if _in(iv, c)]
+        if cands:
+            return rng.choice(cands)
+    if lo.is_infinite and hi.is_infinite:
+        v = _pos(rng)
+        return v if rng.random() < 0.5 else -v
+    if hi.is_infinite:
+        return lo + _pos(rng)
+    if lo.is_infinite:
+        return hi - _pos(rng)
+    width = hi - lo
+    t = rng.random()
+    if t < 0.15:  # near an end
+        eps = sp.Rational(rng.randint(1, 999), 10 ** rng.randint(4, 30))
+        return lo + width * eps if rng.random() < 0.5 else hi - width * eps
+    q = rng.randint(2, 1000)
+    return lo + width * sp.Rational(rng.randint(1, q - 1), q)
+
+
+def _draw_integer(rng: random.Random, iv: sp.Set, symbol: sp.Symbol) -> sp.Expr | None:
+    if isinstance(iv, sp.FiniteSet):
+        ints = [v for v in iv if v.is_integer]
+        return rng.choice(sorted(ints)) if ints else None
+    if not isinstance(iv, sp.Interval):
+        return None
+    lo = None if iv.start.is_infinite else int(sp.ceiling(iv.start))
+    hi = None if iv.end.is_infinite else int(sp.floor(iv.end))
+    if lo is not None and hi is not None and lo > hi:
+        return None
+    if symbol.is_prime:
+        base = rng.choice([2, 3, 5, rng.randint(2, 10**4)])
+        return sp.Integer(sp.nextprime(max(base, lo or 2) - 1))
+    r = rng.random()
+    if r < 0.25:
+        cands = [0, 1, 2, -1, -2, 3] + [v for v in (lo, hi) if v is not None]
+        cands += [v + 1 for v in (lo,) if v is not None] + [v - 1 for v in (hi,) if v is not None]
+        v = rng.choice(cands)
+    else:
+        span = 20 if r < 0.5 else 10**4
+        if lo is not None and hi is not None:
+            v = rng.randint(lo, min(hi, lo + span)) if r < 0.5 else rng.randint(lo, hi)
+        elif lo is not None:
+            v = lo + rng.randint(0, span)
+        elif hi is not None:
+            v = hi - rng.randint(0, span)
+        else:
+            v = rng.randint(-span, span)
+    if symbol.is_even and v % 2:
+        v += 1
+    if symbol.is_odd and not v % 2:
+        v += 1
+    return sp.Integer(v)
+
+
+def draw_scalar(rng: random.Random, symbol: sp.Symbol, interval: sp.Set | None = None,
+                integer: bool | None = None) -> sp.Expr:
+    """One admissible value of ``symbol``: inside ``interval`` (a SymPy set; default the real
+    line), cut by the symbol's assumptions (:func:`admissible_set`), an integer when
+    ``integer`` (default: ``symbol.is_integer``), and satisfying the symbol's facts (even,
+    odd, prime, ...).  Reals are rationals over wide ranges with random denominators (up to
+    10^3 in size with denominators up to 10^3, small ones, tiny ones down to 10^-30, huge
+    ones up to 10^12, 0, ±1, ±1/2 and closed interval ends); integers reach 10^4 and include
+    0, 1, 2 and the ends.  Raises ``ValueError`` when no admissible value is found.
+
+    >>> import random, sympy as sp
+    >>> k = sp.Symbol("k", integer=True, nonnegative=True)
+    >>> all(draw_scalar(random.Random(i), k) >= 0 for i in range(50))
+    True
+    >>> x = sp.Symbol("x")
+    >>> v = draw_scalar(random.Random(1), x, sp.Interval.open(0, 1))
+    >>> 0 < v < 1
+    True
+    """
+    if integer is None:
+        integer = bool(symbol.is_integer)
+    s = admissible_set(symbol, interval)
+    if s.is_empty:
+        raise ValueError(f"no admissible value for {symbol}: the domain is empty")
+    pieces = _pieces(s)
+    for _ in range(400):
+        piece = rng.choice(pieces)
+        v = _draw_integer(rng, piece, symbol) if integer else _draw_real(rng, piece)
+        if v is None:
+            continue
+        if integer and not v.is_integer:
+            continue
+        if _in(s, v) and _facts_hold(symbol, v):
+            return v
+    raise ValueError(f"could not draw an admissible value for {symbol} in {s}")
+
+
+# ----------------------------------------------------------------------------- identities
+
+
+def _at(expr: sp.Expr, pt: dict) -> sp.Expr | None:
+    """The value of ``expr`` at a point; None where undefined or infinite."""
+    try:
+        v = expr.xreplace(pt)
+        if v.has(sp.factorial, sp.binomial, sp.Sum, sp.Product):
+            v = v.doit()
+    except (ZeroDivisionError, ValueError, TypeError, ArithmeticError):
+        return None
+    if _is_undefined(v):
+        return None
+    return v
+
+
+def _witness(pt: dict) -> dict[str, str]:
+    return {str(k): _show(v) for k, v in sorted(pt.items(), key=lambda kv: str(kv[0]))}
+
+
+def _singular_factors(e: sp.Expr, syms: list) -> set[sp.Expr]:
+    """Irreducible polynomial factors whose zeros make the rational expression ``e`` undefined
+    (the numerators of the bases of negative powers, at every depth)."""
+    out: set[sp.Expr] = set()
+    for p in sp.preorder_traversal(e):
+        if isinstance(p, sp.Pow) and p.exp.is_negative:
+            num = sp.fraction(sp.together(p.base))[0]
+            if not num.free_symbols & set(syms):
+                continue
+            for f, _ in sp.factor_list(num, *syms)[1]:
+                if f.free_symbols & set(syms):
+                    out.add(sp.Poly(f, *syms).monic().as_expr() if f.is_polynomial(*syms) else f)
+    return out
+
+
+def _admissible_roots(f: sp.Expr, v: sp.Symbol, s: sp.Set, integer: bool) -> list[sp.Expr]:
+    poly = sp.Poly(f, v)
+    if poly.degree() <= 0:
+        return []
+    roots = poly.real_roots()
+    out = []
+    for r in dict.fromkeys(roots):
+        if integer and not r.is_integer:
+            continue
+        if _in(s, r):
+            out.append(r)
+    return out
+
+
+def _zero_where_other_defined(f: sp.Expr, other: set, syms: list, doms: dict,
+                              rng: random.Random, tries: int = 24) -> dict | None | bool:
+    """An admissible point where ``f = 0`` and no factor of ``other`` vanishes.
+
+    Returns the point, ``False`` when provably none exists (univariate ``f``), or ``None``
+    when none was found (multivariate)."""
+    vars_ = sorted(f.free_symbols & set(syms), key=str)
+    if len(vars_) == 1:
+        (v,) = vars_
+        roots = _admissible_roots(f, v, admissible_set(v, doms[v][0]), doms[v][1])
+        for r in roots:
+            if all(sp.simplify(g.xreplace({v: r})) != 0 if g.free_symbols <= {v} else True
+                   for g in other):
+                return {v: r}
+        return False if not roots else None
+    for i in range(tries):
+        v = vars_[i % len(vars_)]
+        pt = {s: draw_scalar(rng, s, *doms[s]) for s in vars_ if s != v}
+        g = sp.expand(f.xreplace(pt))
+        if not g.free_symbols:
+            continue
+        oth = [sp.expand(h.xreplace(pt)) for h in other]
+        common = sp.Integer(1)
+        for h in oth:
+            if h.free_symbols <= {v} and h.free_symbols:
+                common *= sp.gcd(g, h)
+        gg = sp.quo(g, sp.gcd(g, common), v) if common != 1 else g
+        for r in _admissible_roots(gg, v, admissible_set(v, doms[v][0]), doms[v][1]):
+            point = {**pt, v: r}
+            if all(h.xreplace({v: r}) != 0 for h in oth if not h.free_symbols - {v}):
+                return point
+    return None
+
+
+def _rational_path(lhs, rhs, syms, doms, rng, undefined: str) -> Decision | None:
+    """Exact decision when both sides are rational functions of the symbols."""
+    if not all(e.is_rational_function(*syms) for e in (lhs, rhs)):
+        return None
+    d = sp.cancel(sp.together(lhs - rhs))
+    num, den = sp.fraction(d)
+    poly = sp.Poly(num, *syms)
+    if poly.domain.is_ZZ or poly.domain.is_QQ:
+        zero = poly.is_zero
+        level = "proved"
+    else:
+        levels = []
+        zero = True
+        for c in poly.coeffs():
+            c_dec = compare_constants(c, 0)
+            if c_dec.verdict == "undecided":
+                return None
+            if c_dec.verdict == "different":
+                zero = False
+                break
+            levels.append(c_dec.level)
+        level = _weakest(levels)
+    if zero:
+        fl, fr = _singular_factors(lhs, syms), _singular_factors(rhs, syms)
+        todo = [(f, "left", fr) for f in fl - fr]
+        if undefined == "strict":
+            todo += [(f, "right", fl) for f in fr - fl]
+        unsure = []
+        for f, side, other in todo:
+            pt = _zero_where_other_defined(f, other, syms, doms, rng)
+            if pt is False:
+                continue
+            if pt is None:
+                unsure.append(f)
+                continue
+            for _ in range(20):  # complete the point with the symbols f does not involve
+                full = {**{s: draw_scalar(rng, s, *doms[s]) for s in syms if s not in pt}, **pt}
+                lv, rv = _at(lhs, full), _at(rhs, full)
+                if (lv is None) != (rv is None):
+                    return Decision("different", "proved", "exact",
+                                    f"the {side} side is undefined where {f} = 0; the other side is "
+                                    "defined there", _witness(full), _show(lv), _show(rv))
+            unsure.append(f)
+        if unsure:
+            return Decision("equal", "checked", "polynomial remainder",
+                            "the sides agree as rational functions; whether they are undefined at "
+                            f"the same points (zeros of {', '.join(map(str, unsure))}) was not decided")
+        return Decision("equal", level, "polynomial remainder",
+                        "the numerator of lhs - rhs is the zero polynomial and both sides are "
+                        "undefined at the same admissible points")
+    # A nonzero numerator: find an admissible point where it does not vanish.
+    for _ in range(400):
+        pt = {s: draw_scalar(rng, s, *doms[s]) for s in syms}
+        lv, rv = _at(lhs, pt), _at(rhs, pt)
+        if rv is None and (undefined == "reference" or lv is None):
+            continue
+        if lv is None or rv is None:
+            side = "left" if lv is None else "right"
+            return Decision("different", "proved", "exact",
+                            f"the {side} side is undefined here and the other is defined",
+                            _witness(pt), _show(lv), _show(rv))
+        c = compare_constants(lv, rv)
+        if c.verdict == "different":
+            return Decision("different", c.level, "polynomial remainder",
+                            f"lhs - rhs has the nonzero numerator {_short(num)}; it does not vanish here",
+                            _witness(pt), _show(lv), _show(rv))
+    finite = _finite_integer_points(syms, doms)
+    if finite is not None:
+        for pt in finite:
+            lv, rv = _at(lhs, pt), _at(rhs, pt)
+            if (lv is None) != (rv is None) and not (undefined == "reference" and rv is None):
+                return Decision("different", "proved", "exact", "one side is undefined here",
+                                _witness(pt), _show(lv), _show(rv))
+            if lv is not None and rv is not None:
+                c = compare_constants(lv, rv)
+                if c.verdict != "equal":
+                    return Decision(c.verdict, c.level, "exhaustive", c.detail,
+                                    _witness(pt) if c.different else None, _show(lv), _show(rv))
+        return Decision("equal", "proved", "exhaustive",
+                        "the domain is a finite set of integers and the sides agree at every point")
+    return _undecided("polynomial remainder",
+                      f"lhs - rhs has the nonzero numerator {_short(num)} but no admissible point "
+                      "where it is nonzero was found")
+
+
+def _finite_integer_points(syms, doms, limit: int = 20000):
+    ranges = []
+    for s in syms:
+        iv, integer = doms[s]
+        if not integer:
+            return None
+        a = admissible_set(s, iv)
+        inf, sup = a.inf, a.sup
+        if inf.is_infinite or sup.is_infinite:
+            return None
+        vals = [sp.Integer(v) for v in range(int(sp.ceiling(inf)), int(sp.floor(sup)) + 1)
+                if _in(a, sp.Integer(v)) and _facts_hold(s, sp.Integer(v))]
+        ranges.append(vals)
+    total = math.prod(len(r) for r in ranges)
+    if total > limit:
+        return None
+    return [dict(zip(syms, combo, strict=True)) for combo in itertools.product(*ranges)]
+
+
+def _short(e: sp.Expr) -> str:
+    text = str(e)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _sample(lhs, rhs, syms, doms, rng, points: int, undefined: str) -> Decision:
+    """Compare at ``points`` admissible points (see :func:`decide_scalar`)."""
+    levels: list[str] = []
+    undecided: list[str] = []
+    replaced = 0
+    drawn = 0
+    while drawn < points + replaced and replaced <= points:
+        drawn += 1
+        pt = {s: draw_scalar(rng, s, *doms[s]) for s in syms}
+        lv, rv = _at(lhs, pt), _at(rhs, pt)
+        if lv is None and rv is None:
+            continue
+        if rv is None and undefined == "reference":
+            continue
+        if lv is None or rv is None:
+            side = "left" if lv is None else "right"
+            return Decision("different", "proved", "exact",
+                            f"the {side} side is undefined or infinite here and the other is defined",
+                            _witness(pt), _show(lv), _show(rv))
+        c = compare_constants(lv, rv, timeout=None)
+        if c.verdict == "different":
+            return Decision("different", c.level, c.method, c.detail, _witness(pt), c.lhs_value, c.rhs_value)
+        if c.verdict == "undecided":
+            if "finite ball" in c.detail:  # overflow at a huge point: draw another
+                replaced += 1
+                continue
+            undecided.append(f"at {_witness(pt)}: {c.detail}")
+            continue
+        levels.append(c.level)
+    if undecided:
+        return _undecided("sampled points", "undecided " + "; ".join(undecided[:2]))
+    if not levels or replaced > points // 2:
+        return _undecided("sampled points",
+                          "too few admissible points where both sides are defined and finite")
+    level = "checked" if all(lv == "proved" for lv in levels) and not replaced else "evidence"
+    note = f" ({replaced} points replaced after an overflow)" if replaced else ""
+    return Decision("equal", level, "sampled points",
+                    f"the sides agree at {len(levels)} admissible points{note}")
+
+
+def _domains(syms, domains) -> dict:
+    out = {}
+    by_name = {str(k): v for k, v in (domains or {}).items()}
+    for s in syms:
+        got = (domains or {}).get(s, by_name.get(s.name))
+        if got is None:
+            iv, integer = None, bool(s.is_integer)
+        else:
+            iv, integer = got
+            integer = bool(integer) or bool(s.is_integer)
+        out[s] = (iv, integer)
+    return out
+
+
+def decide_scalar(lhs: Any, rhs: Any, *, domains: dict | None = None, seed: Any = 0,
+                  points: int = 12, timeout: float | None = 10.0,
+                  undefined: str = "strict") -> Decision:
+    """Decide whether ``lhs == rhs`` for all admissible values of the free symbols.
+
+    ``domains`` maps a symbol (or its name) to ``(interval, is_integer)``; a symbol not listed
+    ranges over its assumptions (:func:`admissible_set`).  ``seed`` seeds the instances
+    (any value :class:`random.Random` accepts; the grader seeds from spec and answer).
+    ``undefined``: ``"strict"`` (the module's definedness policy) or ``"reference"`` (points
+    where ``rhs`` is undefined are not tested).
+
+    1. Rational functions (after ``together``/``cancel``) are decided exactly: a zero
+       numerator is ``equal``/``proved`` (after comparing where each side is undefined); a
+       nonzero one is ``different``/``proved`` at an admissible point where it does not vanish
+       (for finite integer domains every point is checked).
+    2. Otherwise ``simplify`` (time-bounded): a zero is confirmed at sampled points
+       (``equal``/``proved``), a nonzero constant is confirmed at a point and rejected.
+    3. Otherwise ``points`` admissible points: any difference is ``different`` (``proved`` when
+       exact or rigorous); exact agreement everywhere ``equal``/``checked``; numeric agreement
+       ``equal``/``evidence``; an undecided point makes the whole ``undecided``.
+
+    >>> import sympy as sp
+    >>> k = sp.Symbol("k", integer=True)
+    >>> x = sp.Symbol("x", real=True)
+    >>> decide_scalar(sp.sin(sp.pi * k), 0, seed=1).verdict
+    'equal'
+    >>> decide_scalar(sp.sin(sp.pi * x), 0, seed=1).verdict
+    'different'
+    """
+    if undefined not in ("strict", "reference"):
+        raise ValueError(f"undefined must be 'strict' or 'reference'; got {undefined!r}")
+    lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
+    syms = sorted(lhs.free_symbols | rhs.free_symbols, key=lambda s: s.name)
+    if not syms:
+        if undefined == "reference" and _is_undefined(rhs):
+            return _undecided("exact", "the reference is undefined")
+        return compare_constants(lhs, rhs, timeout=timeout)
+    doms = _domains(syms, domains)
+    for s in syms:
+        if admissible_set(s, doms[s][0]).is_empty:
+            return _undecided("domain", f"no admissible value for {s}: the domain is empty")
+    rng = random.Random(repr(seed) if not isinstance(seed, (int, str, bytes)) else seed)
+    out = _bounded(timeout, _decide, lhs, rhs, syms, doms, rng, points, timeout, undefined)
+    if out is _TIMEOUT:
+        return _undecided("time", f"no decision within {timeout} s")
+    return out
+
+
+def _decide(lhs, rhs, syms, doms, rng, points, timeout, undefined) -> Decision:
+    budget = None if timeout is None else timeout * 0.4
+    try:
+        exact = _bounded(budget, _rational_path, lhs, rhs, syms, doms, rng, undefined)
+    except (sp.PolynomialError, NotImplementedError, RecursionError, ValueError):
+        exact = None
+    if isinstance(exact, Decision):
+        return exact
+    d = lhs - rhs
+    simple = None
+    if sp.count_ops(d) <= 400:
+        budget = 3.0 if timeout is None else min(3.0, timeout * 0.3)
+        try:
+            simple = _bounded(budget, sp.simplify, d)
+        except (TypeError, ValueError, NotImplementedError, RecursionError, AttributeError):
+            simple = None
+        if simple is _TIMEOUT:
+            simple = None
+    sampled = _sample(lhs, rhs, syms, doms, rng, points, undefined)
+    if simple is not None and simple == 0:
+        if sampled.verdict == "different":
+            return sampled
+        return Decision("equal", "proved" if sampled.verdict == "equal" else "evidence", "symbolic",
+                        f"simplify(lhs - rhs) = 0; {sampled.detail}")
+    if simple is not None and not simple.free_symbols and not _is_undefined(simple):
+        c = compare_constants(simple, 0)
+        if c.verdict == "different" and sampled.verdict == "equal":
+            return _undecided("symbolic", f"simplify(lhs - rhs) = {_short(simple)} but the sides "
+                              "agree at sampled points")
+    return sampled
