@@ -82,8 +82,7 @@ w_lam = sp.MatrixSymbol("w_lambda", D, 1)
 ID = sp.Identity(D)
 IN = sp.Identity(N)
 mu_ = sp.Symbol("mu", positive=True)
-s_ = sp.Symbol("s", positive=True)
-s0_ = sp.Symbol("s", nonnegative=True)
+s_ = sp.Symbol("s", nonnegative=True)  # a singular value: the cases s > 0 and s = 0 are step conditions
 a_max_ = sp.Symbol("a~_max", positive=True)
 a_lmax = sp.Symbol("a~_lambda,max", positive=True)
 x_ = sp.Symbol("x", positive=True)
@@ -368,11 +367,12 @@ def ridge_limit_derivation() -> Derivation:
         Step(
             Identity(sp.Limit(s_**2 / (s_**2 + N * lam) / s_, lam, 0, "+"), 1 / s_),
             "per singular value $s > 0$: $\\frac{s^2}{s^2 + N\\lambda}\\cdot\\frac1s \\to \\frac1s$ (SymPy's limit)",
+            given=Assumptions(conditions=(s_ > 0,)),
         ),
         Step(
-            Identity(sp.Limit(s0_ / (s0_**2 + N * lam), lam, 0, "+"), sp.Integer(0)),
+            Identity(sp.Limit(s_ / (s_**2 + N * lam), lam, 0, "+"), sp.Integer(0)),
             "per singular value $s = 0$: the factor is 0 for every $\\lambda > 0$, as is the entry of $S^\\dagger$",
-            given=Assumptions(conditions=(sp.Eq(s0_, 0),)),
+            given=Assumptions(conditions=(sp.Eq(s_, 0),)),
         ),
         *concrete,
         Step(

@@ -1,39 +1,48 @@
-"""The verification ladder: decide each claim by the strongest method that can.
+"""The decision engine: decide each claim, and say how far the decision can be trusted.
 
-For an :class:`~derive.derivation.Identity` ``lhs = rhs``:
+Every claim gets a :class:`~derive.derivation.Certificate` with a *level*:
 
-1. **symbolic** — the difference simplifies to zero (SymPy ``simplify`` on scalars; expansion
-   and ``doit`` on matrix expressions).  Symbol-level assumptions (positive, integer, ...) are
-   used; relational assumptions only restrict, so an unconditional identity is still proved.
-2. **exact instantiation** — every symbol is replaced by an exact random value admissible under
-   the assumptions (sizes 1–4, matrices of random rank: singular and rank-deficient included),
-   both sides are evaluated exactly and compared.  Agreement on every instance of a rational
-   identity is a probabilistic proof (Schwartz–Zippel); a single exact disagreement is a
-   *disproof* and rejects the step with the counterexample.
-3. **rigorous enclosure** — where the instances are not rational (``exp``, ``sqrt``), both
-   sides are evaluated in arb ball arithmetic (python-flint, 200 bits); a ball for the
-   difference that excludes 0 rejects the step rigorously, a tiny ball containing 0 at every
-   instance accepts it.
-4. **high precision** — the same instances at 60 digits with mpmath, for what arb cannot
-   evaluate.
+- **proved** — a symbolic proof (the difference simplifies to 0) confirmed at exact instances,
+  or an exact decision (a univariate set computation, a rigorous counterexample);
+- **checked** — exact agreement at every drawn instance, over every rank stratum of every
+  matrix, at sizes the certificate names;
+- **evidence** — agreement in rigorous balls whose enclosure of the difference shrinks with
+  the precision, where no exact value exists (matrix exponentials with irrational spectra);
+- **stated** — a definition or hypothesis.
 
-A claim that no method decides is *unverified*; it is never passed.  Methods 3–4 accept on
-numerical evidence and say so in their certificate.
+A claim no method decides is ``unverified`` (``unverified`` with ``out of time`` when its time
+bound ran out); a claim whose assumptions no instance satisfies is ``vacuous``; neither is ever
+passed.  One disagreement at an admissible instance — exact, or a ball of the difference that
+excludes 0, or a side undefined where the other has a value — *rejects* the claim with that
+instance as counterexample.
 
-Conditions (:class:`Holds`, :class:`Equivalent`) are decided as sets in one real variable
-(``as_set``/``solveset``); sampling can only refute them, never prove them.
-:class:`Recurrence` is proved by induction from two identities; :class:`Refuted` by an
-exact admissible counterexample.
+How instances can falsify (``derive.instances``): sizes of at least 5 and above half the
+claim's degree, every rank stratum of every matrix property, scalars over wide ranges with
+random denominators, integers beyond 12, every assumption checked on every instance (also the
+matrix properties of symbols that definitions replace), instances seeded from the claim.  An
+instance where a side cannot be decided blocks certification.
+
+Conditions (:class:`Holds`, :class:`Equivalent`) are decided as sets of one variable: exactly
+when they have no other symbols (integer variables over the integers), and at every drawn
+instance of the other symbols (with their degenerate values, where a coefficient of the
+variable vanishes) otherwise — *checked*, since solving with symbolic parameters divides by
+them.  :class:`Recurrence` is proved by induction from index 0, with the definitions expanded
+before the index is substituted.  :class:`Refuted` needs a rigorous counterexample that
+satisfies every assumption.
+
+Each claim runs under a time bound (``timeout`` seconds, default :data:`DEFAULT_TIMEOUT`)
+enforced inside SymPy (``derive.timebox``).  :func:`verify` keeps every ``Definition`` of a
+derivation in scope for the steps after it and refuses symbols that print alike but differ.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
-from collections.abc import Iterable, Iterator
+from collections import defaultdict
 
 import sympy as sp
-from sympy import Basic, ImmutableMatrix
-from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
+from sympy import Basic
 
 from .derivation import (
     Assumptions,
@@ -47,215 +56,75 @@ from .derivation import (
     Recurrence,
     Refuted,
 )
-from .matrices import TimeDerivative, is_zero_matrix, random_instance, random_rational
+from .evaluate import Undecided, Undefined, compare, evaluate_exact, sign_of
+from .instances import Instance, _fact_ok, decide_condition, instances
+from .matrices import TimeDerivative, is_zero_matrix
+from .timebox import OutOfTime, deadline, remaining
 
-__all__ = ["verify", "verify_claim", "explicit", "admissible_instances", "DEFAULT_INSTANCES"]
+__all__ = ["verify", "verify_claim", "explicit", "DEFAULT_INSTANCES", "DEFAULT_TIMEOUT"]
 
-DEFAULT_INSTANCES = 10
-"""Instances tried per identity by exact instantiation (sizes and ranks vary across them)."""
+DEFAULT_INSTANCES = 8
+"""Instances per identity (more when a matrix has more strata or the sizes more plans)."""
+DEFAULT_TIMEOUT = 10.0
+"""Seconds per claim; running out is ``unverified (out of time)``."""
+_SYMBOLIC_SHARE = 0.3
+"""At most this share of a claim's time goes to ``simplify``."""
 
-_HP_DIGITS = 60
-_HP_TOL = sp.Float("1e-40", 60)
-_ARB_PREC = 200
-
-
-class _Undecided(Exception):
-    """An instance that cannot be evaluated exactly (a transcendental value, a symbol left)."""
-
-
-# -- explicit evaluation of matrix expressions ----------------------------------------------
-
-
-def explicit(expr: Basic) -> Basic:
-    """Evaluate an expression whose symbols have all been replaced by explicit values.
-
-    Matrix expressions become ``ImmutableMatrix``; custom nodes evaluate through their
-    ``doit`` (``Pinv`` and ``MatExp`` compute the exact pseudoinverse / exponential there).
-    Raises ``sympy.ShapeError`` when shapes do not match.
-    """
-    if isinstance(expr, sp.MatrixBase):
-        return ImmutableMatrix(expr)
-    if isinstance(expr, sp.Identity):
-        return ImmutableMatrix(sp.eye(int(expr.rows)))
-    if isinstance(expr, sp.ZeroMatrix):
-        return ImmutableMatrix(sp.zeros(int(expr.rows), int(expr.cols)))
-    if isinstance(expr, sp.OneMatrix):
-        return ImmutableMatrix(sp.ones(int(expr.rows), int(expr.cols)))
-    if isinstance(expr, sp.MatrixSymbol):
-        raise _Undecided(f"matrix symbol {expr} was not instantiated")
-    if not isinstance(expr, Basic) or not expr.args:
-        return expr
-    if isinstance(expr, MatrixElement):
-        parent = explicit(expr.parent)
-        return parent[int(expr.i), int(expr.j)]
-    if not (isinstance(expr, MatrixExpr) or expr.has(MatrixExpr) or expr.has(sp.MatrixBase)):
-        return expr
-    args = [explicit(a) for a in expr.args]
-    if isinstance(expr, sp.MatAdd):
-        shapes = {a.shape for a in args if isinstance(a, sp.MatrixBase)}
-        if len(shapes) > 1:
-            raise sp.ShapeError(f"adding matrices of shapes {sorted(shapes)}")
-        total = args[0]
-        for a in args[1:]:
-            total = total + a
-        return ImmutableMatrix(total)
-    if isinstance(expr, sp.MatMul):
-        out = sp.Integer(1)
-        for a in args:
-            out = out * a
-        return ImmutableMatrix(out) if isinstance(out, sp.MatrixBase) else out
-    if isinstance(expr, sp.MatPow):
-        base, exponent = args
-        if not (exponent.is_Integer):
-            raise _Undecided(f"matrix power with exponent {exponent}")
-        if exponent < 0:
-            return ImmutableMatrix(sp.Matrix(base).inv() ** (-int(exponent)))
-        return ImmutableMatrix(sp.Matrix(base) ** int(exponent))
-    if isinstance(expr, sp.Transpose):
-        return ImmutableMatrix(args[0].T)
-    if isinstance(expr, sp.Inverse):
-        return ImmutableMatrix(sp.Matrix(args[0]).inv())
-    # custom nodes (Pinv, MatExp) evaluate explicit arguments in their own doit()
-    node = expr.func(*args)
-    evaluated = node.doit() if hasattr(node, "doit") else node
-    if isinstance(evaluated, MatrixExpr) and not isinstance(evaluated, sp.MatrixBase):
-        if evaluated == expr:
-            raise _Undecided(f"cannot evaluate {type(expr).__name__} explicitly")
-        return explicit(evaluated)
-    return evaluated
+explicit = evaluate_exact
+"""The exact value of an instantiated expression (``derive.evaluate.evaluate_exact``)."""
 
 
-# -- admissible instances ----------------------------------------------------------------------
+def _cert(ok: bool, method: str, detail: str, level: str | None = None, counterexample=None) -> Certificate:
+    return Certificate(ok, method, detail, counterexample, level)
 
 
-def _size_symbols(exprs: Iterable[Basic]) -> set[Basic]:
-    sizes: set[Basic] = set()
-    for e in exprs:
-        for m in e.atoms(sp.MatrixSymbol):
-            for d in m.shape:
-                sizes |= sp.sympify(d).free_symbols
-        for m in e.atoms(sp.Identity, sp.ZeroMatrix, sp.OneMatrix):
-            for d in m.shape:
-                sizes |= sp.sympify(d).free_symbols
-    return sizes
+def _rejected(detail: str, counterexample=None, level: str = "proved") -> Certificate:
+    return _cert(False, "rejected", detail, level, counterexample)
 
 
-def _draw_scalar(rng: random.Random, s: Basic) -> Basic:
-    if s.is_integer:
-        if s.is_positive:
-            return sp.Integer(rng.randint(1, 6))
-        if s.is_nonnegative:
-            return sp.Integer(rng.randint(0, 6))
-        return sp.Integer(rng.randint(-5, 5))
-    if s.is_positive:
-        return random_rational(rng, 0, 3, 5) or sp.Rational(1, 5)
-    if s.is_nonnegative:
-        return sp.Integer(0) if rng.random() < 0.2 else random_rational(rng, 0, 3, 5)
-    if s.is_negative:
-        return -(random_rational(rng, 0, 3, 5) or sp.Rational(1, 5))
-    if s.is_nonpositive:
-        return sp.Integer(0) if rng.random() < 0.2 else -random_rational(rng, 0, 3, 5)
-    return random_rational(rng, -3, 3, 5)
-
-
-def _holds(cond: Basic, subs: dict) -> bool | None:
-    value = cond.xreplace(subs) if isinstance(cond, Basic) else cond
-    try:
-        value = sp.simplify(value) if not isinstance(value, (sp.logic.boolalg.BooleanAtom,)) else value
-    except Exception:
-        return None
-    if value is sp.true:
-        return True
-    if value is sp.false:
-        return False
-    return None
-
-
-def admissible_instances(
-    exprs: Iterable[Basic], assume: Assumptions, rng: random.Random, count: int
-) -> Iterator[dict]:
-    """Yield up to ``count`` substitutions of every free symbol and matrix symbol of ``exprs``
-    by exact values satisfying ``assume`` (sizes cycle through ``assume.sizes`` or 1..4).
-
-    Equality conditions ``Eq(f, g)`` are met by solving for one of their symbols; the other
-    conditions by rejection (500 tries per instance at most).
-    """
-    exprs = [assume.substitute(e) for e in exprs]
-    conditions = [assume.substitute(c) for c in assume.conditions]
-    sizes = sorted(_size_symbols(exprs), key=str)
-    matrices = sorted({m for e in exprs for m in e.atoms(sp.MatrixSymbol)}, key=str)
-    scalars = set().union(*(e.free_symbols for e in exprs), *(c.free_symbols for c in conditions))
-    scalars = sorted((s for s in scalars if s not in sizes and not isinstance(s, sp.MatrixSymbol)), key=str)
-    solved_for: dict[Basic, Basic] = {}
-    for c in conditions:
-        if isinstance(c, sp.Eq):
-            free = sorted(c.free_symbols - set(solved_for) - set(sizes), key=str)
-            if free:
-                target = free[-1]
-                sols = sp.solve(sp.Eq(c.lhs, c.rhs), target)
-                if sols:
-                    solved_for[target] = sols[0]
-    for i in range(count):
-        for _try in range(500):
-            subs: dict = {}
-            for s in sizes:
-                values = assume.sizes.get(s, (1, 2, 3, 4))
-                subs[s] = sp.Integer(values[(i + _try) % len(values)] if len(sizes) == 1 else rng.choice(values))
-            for s in scalars:
-                if s not in solved_for:
-                    subs[s] = _draw_scalar(rng, s)
-            for s, sol in solved_for.items():
-                subs[s] = sp.nsimplify(sol.xreplace(subs))
-            try:
-                for m in matrices:
-                    rows, cols = (int(sp.sympify(d).xreplace(subs)) for d in m.shape)
-                    subs[m] = random_instance(rng, assume.matrices.get(m, "any"), rows, cols)
-            except ValueError:
-                continue
-            if all(_holds(c, subs) is True for c in conditions) and _symbol_facts_hold(subs):
-                yield subs
-                break
-
-
-def _symbol_facts_hold(subs: dict) -> bool:
-    for s, v in subs.items():
-        if isinstance(s, sp.Symbol) and not isinstance(v, sp.MatrixBase):
-            for fact in ("positive", "nonnegative", "integer", "negative", "nonpositive"):
-                if getattr(s, f"is_{fact}") and getattr(v, f"is_{fact}") is False:
-                    return False
-    return True
+def _unverified(detail: str) -> Certificate:
+    return _cert(False, "unverified", detail)
 
 
 def _describe(subs: dict) -> str:
-    parts = []
-    for s, v in subs.items():
-        if isinstance(v, sp.MatrixBase):
-            parts.append(f"{s} = {v.tolist()}")
-        else:
-            parts.append(f"{s} = {v}")
-    return ", ".join(parts)
+    return ", ".join(f"{s} = {_short(v)}" for s, v in subs.items())
 
 
-# -- identities ------------------------------------------------------------------------------
+def _short(v) -> str:
+    return str(v.tolist()) if isinstance(v, sp.MatrixBase) else str(v)
+
+
+def _plain(subs: dict) -> dict:
+    return {str(k): ([[str(x) for x in row] for row in v.tolist()] if isinstance(v, sp.MatrixBase) else str(v)) for k, v in subs.items()}
 
 
 def _is_matrix(e: Basic) -> bool:
     return bool(getattr(e, "is_Matrix", False))
 
 
-def _symbolic_zero(lhs: Basic, rhs: Basic) -> bool:
-    if lhs == rhs:
-        return True
-    try:
-        if _is_matrix(lhs):
-            return is_zero_matrix(lhs - rhs)
-        d = lhs - rhs
-        if sp.simplify(d) == 0:
-            return True
-        # powers with symbolic exponents: (1 - x)^(k+1) = (1 - x)(1 - x)^k
-        return sp.simplify(sp.expand(sp.expand_power_exp(d))) == 0
-    except Exception:
-        return False
+# -- preparing a claim ---------------------------------------------------------------------------
+
+
+def _unfold(expr: Basic) -> Basic:
+    """``expr`` with every derivative (:class:`~derive.matrices.TimeDerivative`, SymPy's
+    ``Derivative`` and ``Subs``) carried out: they cannot be evaluated once their variable is a
+    number.  (Limits are taken after instantiation, where degenerate parameters are seen.)"""
+    if not isinstance(expr, Basic) or not expr.has(TimeDerivative, sp.Derivative, sp.Subs):
+        return expr
+    return expr.replace(lambda e: isinstance(e, (TimeDerivative, sp.Derivative, sp.Subs)), lambda e: e.doit())
+
+
+def _prepare(e: Basic, assume: Assumptions) -> Basic:
+    return _unfold(assume.substitute(_unfold(assume.substitute(sp.sympify(e)))))
+
+
+def _zero_like(lhs: Basic, rhs: Basic) -> tuple[Basic, Basic]:
+    """A scalar 0 on one side of a matrix equation is the zero matrix of the other's shape."""
+    if _is_matrix(lhs) and not _is_matrix(rhs) and rhs == 0:
+        return lhs, sp.ZeroMatrix(*lhs.shape)
+    if _is_matrix(rhs) and not _is_matrix(lhs) and lhs == 0:
+        return sp.ZeroMatrix(*rhs.shape), rhs
+    return lhs, rhs
 
 
 def _shape_mismatch(lhs: Basic, rhs: Basic) -> str | None:
@@ -265,342 +134,585 @@ def _shape_mismatch(lhs: Basic, rhs: Basic) -> str | None:
     if _is_matrix(lhs):
         try:
             ls, rs = lhs.shape, rhs.shape
-        except Exception as exc:  # a product of incompatible shapes
+        except Exception as exc:  # noqa: BLE001 - a product of incompatible shapes
             return f"shapes do not compose: {exc}"
         if any(sp.simplify(a - b) != 0 for a, b in zip(ls, rs, strict=True)):
             return f"shapes differ: {ls} and {rs}"
     return None
 
 
-def _exact_compare(lv: Basic, rv: Basic) -> tuple[bool | None, list]:
-    """Compare two explicit values; ``(True|False, pending)`` or ``(None, pending)`` with the
-    non-rational entry pairs left for numeric methods."""
-    lvals = list(lv) if isinstance(lv, sp.MatrixBase) else [lv]
-    rvals = list(rv) if isinstance(rv, sp.MatrixBase) else [rv]
-    pending = []
-    for a, b in zip(lvals, rvals, strict=True):
-        a, b = sp.sympify(a), sp.sympify(b)
-        if a.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or b.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-            raise _Undecided("not finite at this instance")
-        if a.free_symbols or b.free_symbols:
-            raise _Undecided(f"symbols left after instantiation: {a.free_symbols | b.free_symbols}")
-        if a.is_Rational and b.is_Rational:
-            if a != b:
-                return False, []
-        else:
-            d = sp.simplify(a - b)
-            if d.is_Rational:
-                if d != 0:
-                    return False, []
-            else:
-                pending.append((a, b))
-    return (True if not pending else None), pending
-
-
-def _arb(e: Basic):
-    """Evaluate a constant SymPy expression in arb ball arithmetic (python-flint)."""
-    import flint
-
-    if e.is_Integer:
-        return flint.arb(int(e))
-    if e.is_Rational:
-        return flint.arb(int(e.p)) / int(e.q)
-    if e is sp.pi:
-        return flint.arb.pi()
-    if e is sp.E:
-        return flint.arb(1).exp()
-    if isinstance(e, sp.Add):
-        out = flint.arb(0)
-        for a in e.args:
-            out += _arb(a)
-        return out
-    if isinstance(e, sp.Mul):
-        out = flint.arb(1)
-        for a in e.args:
-            out *= _arb(a)
-        return out
-    if isinstance(e, sp.Pow):
-        base, exp = e.args
-        if exp.is_Integer:
-            return _arb(base) ** int(exp)
-        return _arb(base) ** _arb(exp)
-    unary = {sp.exp: "exp", sp.log: "log", sp.sin: "sin", sp.cos: "cos", sp.Abs: "__abs__"}
-    if e.func in unary:
-        return getattr(_arb(e.args[0]), unary[e.func])()
-    raise _Undecided(f"no arb evaluation for {e.func}")
-
-
-def _numeric_decide(pending: list) -> tuple[str, bool, str]:
-    """Decide non-rational entry pairs: arb balls first, then 60-digit mpmath."""
-    import flint
-
-    old = flint.ctx.prec
-    flint.ctx.prec = _ARB_PREC
+def _symbolic(lhs: Basic, rhs: Basic):
+    """``"zero"`` when the difference simplifies to 0, ``("constant", c)`` when it simplifies
+    to a constant c that is not structurally 0, else None.  Bounded in time."""
+    if lhs == rhs:
+        return "zero"
+    left = remaining()
+    budget = None if left is None else max(left * _SYMBOLIC_SHARE, 0.05)
     try:
-        worst = 0.0
-        for a, b in pending:
-            d = _arb(a) - _arb(b)
-            if not d.contains(0):
-                return "rigorous enclosure", False, f"the difference is enclosed in {d}, which excludes 0"
-            worst = max(worst, float(d.rad()))
-        if worst < 1e-40:
-            return "rigorous enclosure", True, f"difference within radius {worst:.1e} of 0"
-        raise _Undecided("arb radius too large")
-    except _Undecided:
-        pass
-    finally:
-        flint.ctx.prec = old
-    worst = sp.Float(0)
-    for a, b in pending:
-        av, bv = sp.N(a, _HP_DIGITS), sp.N(b, _HP_DIGITS)
-        scale = max(sp.Float(1), abs(av), abs(bv))
-        d = abs(av - bv) / scale
-        if not d.is_number:
-            raise _Undecided("not a number at high precision")
-        if d > _HP_TOL:
-            return "high precision", False, f"the sides differ by {sp.N(d, 5)} (relative) at {_HP_DIGITS} digits"
-        worst = max(worst, d)
-    return "high precision", True, f"relative difference <= {sp.N(worst, 3)} at {_HP_DIGITS} digits"
+        with deadline(budget):
+            if _is_matrix(lhs):
+                return "zero" if is_zero_matrix(lhs - rhs) else None
+            d = sp.cancel(sp.together(lhs - rhs))
+            if d == 0:
+                return "zero"
+            if not d.free_symbols:
+                return ("constant", d)
+            d = sp.simplify(d)
+            if d == 0 or sp.simplify(sp.expand(sp.expand_power_exp(d))) == 0:
+                return "zero"
+            if not d.free_symbols:
+                return ("constant", d)
+    except OutOfTime:
+        if remaining() == 0:
+            raise
+        return None
+    except Exception:  # noqa: BLE001 - simplify fails on many inputs; the instances decide
+        return None
+    return None
 
 
-def _instance_ranks(subs: dict) -> set[tuple[str, str]]:
-    """(matrix name, "rows x cols rank r") for each non-vector matrix of an instance."""
-    return {
-        (str(s), f"{v.rows}x{v.cols} r{v.rank()}")
-        for s, v in subs.items()
-        if isinstance(v, sp.MatrixBase) and v.cols > 1
-    }
+def _seed(*parts) -> int:
+    text = "\x1f".join(sp.srepr(p) if isinstance(p, Basic) else str(p) for p in parts)
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
 
 
-def _verify_identity(lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Random, instances: int) -> Certificate:
-    lhs, rhs = assume.substitute(lhs), assume.substitute(rhs)
-    bad = _shape_mismatch(lhs, rhs)
-    if bad:
-        return Certificate(False, "rejected", bad)
-    if _symbolic_zero(lhs, rhs):
-        return Certificate(True, "symbolic", "the difference simplifies to 0")
-    return _instantiate(lhs, rhs, assume, rng, instances)
+def _matrix_properties(assume: Assumptions) -> dict:
+    return dict(assume.matrices)
 
 
-def _unfold(expr: Basic) -> Basic:
-    """``expr`` with every :class:`~derive.matrices.TimeDerivative` differentiated (``doit``):
-    the node cannot be evaluated once its variable is a number."""
-    if not isinstance(expr, Basic) or not expr.has(TimeDerivative):
-        return expr
-    return expr.replace(lambda e: isinstance(e, TimeDerivative), lambda e: e.doit())
-
-
-def _instantiate(lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Random, instances: int) -> Certificate:
-    lhs, rhs = _unfold(lhs), _unfold(rhs)
-    exact_ok = 0
-    numeric: list[tuple[str, str]] = []
-    shapes: set[tuple[str, str]] = set()
-    skipped = 0
-    for subs in admissible_instances([lhs, rhs], assume, rng, instances):
-        try:
-            lv = explicit(lhs.xreplace(subs))
-            rv = explicit(rhs.xreplace(subs))
-        except sp.ShapeError as exc:
-            return Certificate(False, "rejected", f"shapes do not match at {_describe(subs)}: {exc}")
-        except (_Undecided, ZeroDivisionError, ValueError, TypeError, NotImplementedError):
-            skipped += 1
-            continue
-        if isinstance(lv, sp.MatrixBase) != isinstance(rv, sp.MatrixBase) or (
-            isinstance(lv, sp.MatrixBase) and lv.shape != rv.shape
-        ):
-            return Certificate(False, "rejected", f"the sides have different shapes at {_describe(subs)}")
-        try:
-            same, pending = _exact_compare(lv, rv)
-        except _Undecided:
-            skipped += 1
-            continue
-        if same is False:
-            return Certificate(
-                False,
-                "rejected",
-                f"exact counterexample: {_describe(subs)} gives {_short(lv)} on the left and {_short(rv)} on the right",
-                counterexample={str(k): _plain(v) for k, v in subs.items()},
-            )
-        if same is True:
-            exact_ok += 1
-        else:
-            try:
-                method, ok, detail = _numeric_decide(pending)
-            except _Undecided:
-                skipped += 1
-                continue
-            if not ok:
-                return Certificate(False, "rejected", f"{method}: {detail} at {_describe(subs)}",
-                                   counterexample={str(k): _plain(v) for k, v in subs.items()})
-            numeric.append((method, detail))
-        shapes |= _instance_ranks(subs)
-    total = exact_ok + len(numeric)
-    if total < max(3, instances // 2):
-        return Certificate(False, "unverified", f"only {total} admissible instances could be evaluated ({skipped} skipped)")
-    seen: dict[str, list[str]] = {}
-    for name, text in sorted(shapes):
-        seen.setdefault(name, []).append(text)
-    where = "".join(f"; {name}: {', '.join(texts)}" for name, texts in seen.items())
-    if not numeric:
-        return Certificate(True, "exact instantiation", f"{exact_ok} exact admissible instances agree{where}")
-    methods = sorted({m for m, _ in numeric}, key=["rigorous enclosure", "high precision"].index)
-    weakest = methods[-1]
-    return Certificate(True, weakest, f"{exact_ok} exact and {len(numeric)} {weakest} instances agree{where}")
-
-
-def _short(v: Basic) -> str:
-    return str(v.tolist()) if isinstance(v, sp.MatrixBase) else str(v)
-
-
-def _plain(v: Basic):
-    if isinstance(v, sp.MatrixBase):
-        return [[str(x) for x in row] for row in v.tolist()]
-    return str(v)
-
-
-# -- conditions ------------------------------------------------------------------------------
-
-
-def _domain(var: Basic, assume: Assumptions) -> sp.Set | None:
-    """Admissible set of ``var`` from its symbol facts and the univariate conditions on it."""
-    if var.is_positive:
-        dom: sp.Set = sp.Interval.open(0, sp.oo)
-    elif var.is_nonnegative:
-        dom = sp.Interval(0, sp.oo)
-    elif var.is_negative:
-        dom = sp.Interval.open(-sp.oo, 0)
-    else:
-        dom = sp.S.Reals
+def _conditions(assume: Assumptions) -> list[Basic]:
+    out = []
     for c in assume.conditions:
         c = assume.substitute(c)
-        if not c.free_symbols:
+        if c is sp.true:
             continue
-        if c.free_symbols != {var}:
+        out.append(c)
+    return out
+
+
+def _draw(exprs: list[Basic], assume: Assumptions, rng: random.Random, count: int, exclude=()):
+    return instances(
+        exprs,
+        conditions=_conditions(assume),
+        matrices=_matrix_properties(assume),
+        definitions=dict(assume.definitions),
+        rng=rng,
+        count=count,
+        exclude=set(exclude),
+    )
+
+
+def _vacuous_reason(assume: Assumptions) -> str | None:
+    """Why the scalar assumptions cannot all hold (a symbol left with the empty set), or None."""
+    conds = _conditions(assume)
+    by_symbol = defaultdict(list)
+    for c in conds:
+        if c is sp.false:
+            return "a condition is false"
+        if len(c.free_symbols) == 1:
+            by_symbol[next(iter(c.free_symbols))].append(c)
+    for s, cs in by_symbol.items():
+        try:
+            dom = _fact_domain(s)
+            for c in cs:
+                dom = dom.intersect(_as_set(c, s))
+            if s.is_integer and not _has_integer(dom):
+                return f"no integer {s} satisfies {', '.join(map(str, cs))}"
+            if dom is sp.S.EmptySet or dom.is_empty:
+                return f"no {s} satisfies {', '.join(map(str, cs))}"
+        except Exception:  # noqa: BLE001
+            continue
+    return None
+
+
+# -- identities -------------------------------------------------------------------------------
+
+
+def _decide_identity(lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Random, count: int) -> Certificate:
+    lhs, rhs = _zero_like(_prepare(lhs, assume), _prepare(rhs, assume))
+    bad = _shape_mismatch(lhs, rhs)
+    if bad:
+        return _rejected(bad)
+    symbolic = _symbolic(lhs, rhs)
+    if isinstance(symbolic, tuple):
+        c = symbolic[1]
+        s = sign_of(c)
+        if s not in (None, 0):
+            return _rejected(f"the difference of the sides simplifies to the nonzero constant {c}")
+    return _at_instances(lhs, rhs, assume, rng, count, symbolic == "zero")
+
+
+def _at_instances(lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Random, count: int, symbolic_zero: bool) -> Certificate:
+    exact, numeric, skipped, missing = [], [], [], []
+    for inst, where in _draw([lhs, rhs], assume, rng, count):
+        if inst is None:
+            missing.append(where)
+            continue
+        try:
+            outcome = compare(lhs.xreplace(inst.subs), rhs.xreplace(inst.subs))
+        except sp.ShapeError as exc:
+            return _rejected(f"shapes do not match at {_describe(inst.subs)}: {exc}", _plain(inst.subs))
+        except (Undefined, Undecided, ValueError, TypeError, NotImplementedError, ZeroDivisionError) as exc:
+            skipped.append(f"{where}: {exc}")
+            continue
+        if outcome.verdict == "different":
+            return _rejected(
+                f"counterexample at {_describe(inst.subs)}: {outcome.detail}",
+                _plain(inst.subs),
+                "proved",
+            )
+        if outcome.verdict == "undecided":
+            skipped.append(f"{where}: {outcome.detail}")
+            continue
+        (exact if outcome.exact else numeric).append(where)
+    decided = len(exact) + len(numeric)
+    if decided == 0:
+        why = _vacuous_reason(assume)
+        if why and not skipped:
+            return _cert(False, "vacuous", f"the assumptions cannot hold: {why}")
+        reason = skipped[0] if skipped else (missing[0] if missing else "no instance")
+        return _unverified(f"no admissible instance could be decided ({reason})")
+    if skipped:
+        return _unverified(f"{len(skipped)} instance(s) could not be decided, which blocks certification: {skipped[0]}")
+    if decided < 3:
+        return _unverified(f"only {decided} admissible instance(s) could be drawn ({missing[0] if missing else ''})")
+    where = "; ".join(sorted(set(exact + numeric)))
+    if symbolic_zero:
+        return _cert(True, "symbolic", f"the difference simplifies to 0, confirmed at {decided} instances ({where})", "proved")
+    if not numeric:
+        return _cert(True, "exact instantiation", f"exact agreement at {decided} instances: {where}", "checked")
+    return _cert(
+        True,
+        "rigorous enclosure",
+        f"{len(exact)} exact and {len(numeric)} ball agreements (no exact value there): {where}",
+        "evidence",
+    )
+
+
+# -- conditions ---------------------------------------------------------------------------------
+
+
+def _fact_domain(var: Basic) -> sp.Set:
+    if var.is_positive:
+        return sp.Interval.open(0, sp.oo)
+    if var.is_nonnegative:
+        return sp.Interval(0, sp.oo)
+    if var.is_negative:
+        return sp.Interval.open(-sp.oo, 0)
+    if var.is_nonpositive:
+        return sp.Interval(-sp.oo, 0)
+    return sp.S.Reals
+
+
+def _as_set(cond: Basic, var: Basic) -> sp.Set:
+    if cond is sp.true:
+        return sp.S.Reals
+    if cond is sp.false:
+        return sp.S.EmptySet
+    plain = sp.Dummy(real=True)
+    return cond.xreplace({var: plain}).as_set().xreplace({plain: var})
+
+
+def _has_integer(s: sp.Set) -> bool | None:
+    """Whether the real set ``s`` (a union of intervals and points) contains an integer."""
+    if s is sp.S.EmptySet:
+        return False
+    pieces = list(s.args) if isinstance(s, sp.Union) else [s]
+    unknown = False
+    for p in pieces:
+        if isinstance(p, sp.FiniteSet):
+            if any(x.is_integer for x in p):
+                return True
+            continue
+        if not isinstance(p, sp.Interval):
+            unknown = True
+            continue
+        lo = sp.ceiling(p.start) if p.start != -sp.oo else None
+        hi = sp.floor(p.end) if p.end != sp.oo else None
+        if lo is None or hi is None:
+            return True
+        if p.left_open and lo == p.start:
+            lo += 1
+        if p.right_open and hi == p.end:
+            hi -= 1
+        if lo <= hi:
+            return True
+    return None if unknown else False
+
+
+def _a_point(s: sp.Set, integer: bool):
+    pieces = list(s.args) if isinstance(s, sp.Union) else [s]
+    for p in pieces:
+        if isinstance(p, sp.FiniteSet):
+            for x in p:
+                if not integer or x.is_integer:
+                    return x
+        if isinstance(p, sp.Interval):
+            lo, hi = p.start, p.end
+            if integer:
+                c = sp.ceiling(lo) if lo != -sp.oo else (sp.floor(hi) if hi != sp.oo else 0)
+                if p.left_open and c == lo:
+                    c += 1
+                if c in p:
+                    return c
+                continue
+            if lo == -sp.oo and hi == sp.oo:
+                return sp.Integer(0)
+            if lo == -sp.oo:
+                return hi - 1
+            if hi == sp.oo:
+                return lo + 1
+            return (lo + hi) / 2
+    return None
+
+
+def _set_difference(left: Basic, right: Basic | None, var: Basic, dom: sp.Set) -> tuple[str, object]:
+    """Compare {var in dom: left} with {var in dom: right} (right None: all of dom).
+    ``("same", set)``, ``("differ", point)``, ``("empty", None)`` or ``("unknown", why)``."""
+    integer = bool(var.is_integer)
+    if dom is sp.S.EmptySet or (integer and _has_integer(dom) is False):
+        return "empty", None
+    ls = _as_set(left, var).intersect(dom)
+    rs = dom if right is None else _as_set(right, var).intersect(dom)
+    diff = sp.Union(sp.Complement(ls, rs), sp.Complement(rs, ls))
+    if integer:
+        has = _has_integer(diff)
+        if has is False:
+            return "same", ls
+        if has:
+            return "differ", _a_point(diff, True)
+        return "unknown", f"cannot tell whether {diff} holds an integer"
+    if diff is sp.S.EmptySet or diff.is_empty is True:
+        return "same", ls
+    if diff.is_empty is False:
+        return "differ", _a_point(diff, False)
+    return "unknown", f"cannot decide whether {diff} is empty"
+
+
+def _var_domain(var: Basic, conds: list[Basic]) -> sp.Set | None:
+    dom = _fact_domain(var)
+    for c in conds:
+        if c.free_symbols - {var}:
             return None
         dom = dom.intersect(_as_set(c, var))
     return dom
 
 
-def _as_set(cond: Basic, var: Basic) -> sp.Set:
-    plain = sp.Dummy(real=True)
-    return cond.xreplace({var: plain}).as_set().xreplace({plain: var}) if cond.free_symbols else (
-        sp.S.Reals if cond is sp.true else sp.S.EmptySet
+def _degenerate(exprs: list[Basic], var: Basic, params: list[Basic]) -> list[tuple[Basic, Basic]]:
+    """``(parameter, value)`` pairs where a coefficient of ``var`` in one of the relations
+    vanishes or a denominator does: where solving for ``var`` with symbolic parameters would
+    have divided by zero."""
+    out: set[tuple[Basic, Basic]] = set()
+    for e in exprs:
+        for rel in e.atoms(sp.Rel):
+            num, den = sp.fraction(sp.together(rel.lhs - rel.rhs))
+            pieces = [den]
+            try:
+                pieces += sp.Poly(num, var).coeffs()
+            except Exception:  # noqa: BLE001 - not polynomial in var
+                pieces.append(num)
+            for c in pieces:
+                for p in params:
+                    if c.has(p):
+                        try:
+                            for v in sp.solve(c, p):
+                                if v.is_number and v.is_real:
+                                    out.add((p, v))
+                        except Exception:  # noqa: BLE001
+                            continue
+    return sorted(out, key=str)
+
+
+def _decide_sets(left: Basic, right: Basic | None, var: Basic, assume: Assumptions, rng: random.Random, count: int) -> Certificate:
+    """``Holds`` (right None: left holds wherever the assumptions do) or ``Equivalent``."""
+    left = assume.substitute(left)
+    right = None if right is None else assume.substitute(right)
+    conds = _conditions(assume)
+    exprs = [left] + ([right] if right is not None else [])
+    params = sorted(set().union(*(e.free_symbols for e in exprs), *(c.free_symbols for c in conds)) - {var}, key=str)
+    what = "both describe" if right is not None else "holds on all of"
+    if not params:
+        dom = _var_domain(var, conds)
+        if dom is not None:
+            try:
+                status, info = _set_difference(left, right, var, dom)
+            except Exception as exc:  # noqa: BLE001
+                status, info = "unknown", f"{type(exc).__name__}: {exc}"
+            if status == "empty":
+                return _cert(False, "vacuous", f"no admissible {var}: the assumptions leave the empty set")
+            if status == "same":
+                return _cert(True, "symbolic", f"{what} {info}", "proved")
+            if status == "differ":
+                return _rejected(f"fails at {var} = {info}", {str(var): str(info)})
+            return _unverified(f"no decision: {info}")
+    # parameters: decide the set of var at every drawn instance of the parameters, including
+    # their degenerate values
+    var_conds = [c for c in conds if var in c.free_symbols]
+    checked, skipped = [], []
+    draws = list(_draw(exprs + var_conds, assume, rng, count, exclude={var}))
+    insts = [inst for inst, _ in draws if inst is not None]
+    extra = []
+    for p, v in _degenerate(exprs + var_conds, var, params):
+        for inst in insts[:2]:
+            subs = dict(inst.subs)
+            subs[p] = v
+            if isinstance(p, sp.Symbol) and not _fact_ok(p, v):
+                continue
+            if all(decide_condition(c.xreplace(subs)) is True for c in conds if not c.has(var)):
+                extra.append(Instance(subs, dict(inst.strata)))
+                break
+    for inst in insts + extra:
+        subs = {s: v for s, v in inst.subs.items() if s != var}
+        try:
+            dom = _var_domain(var, [c.xreplace(subs) for c in var_conds])
+            if dom is None:
+                skipped.append(_describe(subs))
+                continue
+            status, info = _set_difference(left.xreplace(subs), None if right is None else right.xreplace(subs), var, dom)
+        except Exception as exc:  # noqa: BLE001
+            skipped.append(f"{_describe(subs)}: {type(exc).__name__}")
+            continue
+        if status == "differ":
+            point = {**subs, var: info}
+            return _rejected(f"fails at {_describe(point)}", _plain(point))
+        if status == "unknown":
+            skipped.append(f"{_describe(subs)}: {info}")
+        elif status == "same":
+            checked.append(subs)
+    if skipped:
+        return _unverified(f"the set in {var} could not be decided at {skipped[0]}")
+    if not checked:
+        why = _vacuous_reason(assume)
+        if why:
+            return _cert(False, "vacuous", f"the assumptions cannot hold: {why}")
+        return _unverified("no admissible instance of the parameters could be drawn")
+    degenerate = f", {len(extra)} of them at degenerate values" if extra else ""
+    return _cert(
+        True,
+        "exact instantiation",
+        f"{what} the same set of {var} at {len(checked)} exact instances of {', '.join(map(str, params))}{degenerate}",
+        "checked",
     )
 
 
-def _sample_refute(conds: list[tuple[str, Basic]], assume: Assumptions, rng: random.Random, agree) -> Certificate | None:
-    exprs = [c for _, c in conds]
-    for subs in admissible_instances(exprs, assume, rng, 40):
-        values = [_holds(c, subs) for c in exprs]
-        if None in values:
-            continue
-        if not agree(values):
-            return Certificate(False, "rejected", f"fails at {_describe(subs)}",
-                               counterexample={str(k): _plain(v) for k, v in subs.items()})
-    return None
+def _condition_var(cond: Basic, assume: Assumptions) -> Basic | None:
+    free = sorted(assume.substitute(cond).free_symbols, key=str)
+    if not free:
+        return None
+    # the variable: a symbol that the relations are polynomial in, preferring the last one
+    return free[-1]
 
 
-def _verify_holds(cond: Basic, assume: Assumptions, rng: random.Random) -> Certificate:
-    cond = assume.substitute(cond)
-    if cond is sp.true:
-        return Certificate(True, "symbolic", "the condition is identically true")
-    free = cond.free_symbols
-    if len(free) == 1:
-        (var,) = free
-        dom = _domain(var, assume)
-        if dom is not None:
-            try:
-                where = _as_set(cond, var)
-            except Exception:
-                where = None
-            if where is not None:
-                outside = dom - where
-                if outside is sp.S.EmptySet:
-                    return Certificate(True, "symbolic", f"holds on all of {dom}")
-                if outside.is_empty is False:
-                    return Certificate(False, "rejected", f"fails on {outside} within the admissible set {dom}")
-    refuted = _sample_refute([("claim", cond)], assume, rng, lambda v: v[0])
-    return refuted or Certificate(False, "unverified", "no symbolic decision; 40 admissible samples found no violation")
+# -- induction -------------------------------------------------------------------------------------
 
 
-def _verify_equivalent(left: Basic, right: Basic, var: Basic, assume: Assumptions, rng: random.Random) -> Certificate:
-    left, right = assume.substitute(left), assume.substitute(right)
-    dom = _domain(var, assume)
-    if dom is not None and left.free_symbols <= {var} and right.free_symbols <= {var}:
-        try:
-            ls, rs = _as_set(left, var).intersect(dom), _as_set(right, var).intersect(dom)
-            diff = sp.Union(ls - rs, rs - ls)
-            if diff is sp.S.EmptySet:
-                return Certificate(True, "symbolic", f"both describe {ls}")
-            if diff.is_empty is False:
-                return Certificate(False, "rejected", f"they differ on {diff}")
-        except Exception:
-            pass
-    else:
-        # conditions with parameters: solve for var and compare the solution sets
-        try:
-            ls = sp.solveset(left, var, sp.S.Reals)
-            rs = sp.solveset(right, var, sp.S.Reals)
-            if dom is not None:
-                ls, rs = ls.intersect(dom), rs.intersect(dom)
-            if ls == rs:
-                return Certificate(True, "symbolic", f"both describe {ls}")
-        except Exception:
-            pass
-    refuted = _sample_refute([("left", left), ("right", right)], assume, rng, lambda v: v[0] == v[1])
-    return refuted or Certificate(False, "unverified", "no symbolic decision; 40 admissible samples agree")
+def _decide_recurrence(claim: Recurrence, assume: Assumptions, rng: random.Random, count: int) -> Certificate:
+    index = claim.index
+    solution = _prepare(claim.solution, assume)
+    initial = _prepare(claim.initial, assume)
+    base = _decide_identity(solution.xreplace({index: sp.Integer(0)}), initial, assume, rng, count)
+    kk = sp.Dummy(str(index), integer=True, nonnegative=True)
+    at = solution.xreplace({index: kk})
+    step_lhs = solution.xreplace({index: kk + 1})
+    step_rhs = _prepare(claim.update(at, kk), assume)
+    step = _decide_identity(step_lhs, step_rhs, _drop_index(assume, index), rng, count)
+    detail = f"base case (index 0): {base}; inductive step (from every index >= 0): {step}"
+    if base.ok and step.ok:
+        order = ["proved", "checked", "evidence"]
+        level = max(base.level, step.level, key=order.index)
+        return _cert(True, "induction", detail, level)
+    if "rejected" in (base.method, step.method):
+        bad = base if base.method == "rejected" else step
+        return _rejected(detail, bad.counterexample, bad.level or "proved")
+    return _unverified(detail)
+
+
+def _drop_index(assume: Assumptions, index: Basic) -> Assumptions:
+    """The assumptions without the conditions on the recurrence index: the step is checked
+    from index 0 whatever range the derivation states for it."""
+    return Assumptions(
+        conditions=tuple(c for c in assume.conditions if index not in c.free_symbols),
+        matrices=assume.matrices,
+        definitions=assume.definitions,
+        sizes=assume.sizes,
+        text=assume.text,
+    )
+
+
+# -- refutations -------------------------------------------------------------------------------
+
+
+def _decide_refuted(claim: Refuted, assume: Assumptions, rng: random.Random, count: int) -> Certificate:
+    lhs, rhs = _zero_like(_prepare(claim.lhs, assume), _prepare(claim.rhs, assume))
+    bad = _shape_mismatch(lhs, rhs)
+    if bad:
+        return _unverified(f"the refuted equation is not well formed: {bad}")
+    if _symbolic(lhs, rhs) == "zero":
+        return _rejected("claimed false, but the two sides are symbolically equal")
+    cert = _at_instances(lhs, rhs, assume, rng, max(count, 12), False)
+    if cert.method == "rejected" and cert.counterexample:
+        return _cert(True, "counterexample", cert.detail, "proved", cert.counterexample)
+    if cert.ok:
+        return _rejected(f"claimed false, but {cert.detail}", level=cert.level)
+    return _unverified(f"no counterexample found ({cert.detail})")
 
 
 # -- dispatch --------------------------------------------------------------------------------
 
 
-def verify_claim(claim: Claim, assume: Assumptions, *, seed: int = 0, instances: int = DEFAULT_INSTANCES) -> Certificate:
-    """Verify one claim under ``assume``; return its certificate (never raises on a bad claim)."""
-    rng = random.Random(seed)
+def _claim_key(claim: Claim) -> tuple:
+    if isinstance(claim, Recurrence):
+        return ("recurrence", claim.name, claim.solution, claim.index, claim.initial)
+    return (type(claim).__name__, *[getattr(claim, f) for f in claim.__dataclass_fields__])
+
+
+def verify_claim(
+    claim: Claim,
+    assume: Assumptions,
+    *,
+    seed: int = 0,
+    instances: int = DEFAULT_INSTANCES,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> Certificate:
+    """Decide one claim under ``assume`` within ``timeout`` seconds; return its certificate
+    (never raises on a bad claim).  Instances are seeded from ``seed`` and the claim itself."""
+    rng = random.Random(_seed(seed, *_claim_key(claim), *assume.conditions))
+    try:
+        with deadline(timeout):
+            return _decide(claim, assume, rng, instances)
+    except OutOfTime as exc:
+        return _unverified(f"out of time: no decision within {exc.seconds:g} s")
+    except RecursionError:
+        return _unverified("the checker failed: the expression is nested too deeply")
+
+
+def _decide(claim: Claim, assume: Assumptions, rng: random.Random, count: int) -> Certificate:
     try:
         if isinstance(claim, Definition):
-            return Certificate(True, "definition", "stated, not proved")
+            return _cert(True, "definition", "stated, not proved", "stated")
         if isinstance(claim, Identity):
             if claim.lhs == claim.rhs:
-                return Certificate(
-                    False,
-                    "unverified",
+                return _unverified(
                     "both sides are the same expression as built, so the printed step states nothing "
-                    "(SymPy probably evaluated it on construction: keep the parts as symbols with definitions)",
+                    "(SymPy probably evaluated it on construction: keep the parts as symbols with definitions)"
                 )
-            return _verify_identity(claim.lhs, claim.rhs, assume, rng, instances)
+            return _decide_identity(claim.lhs, claim.rhs, assume, rng, count)
         if isinstance(claim, Holds):
-            return _verify_holds(claim.condition, assume, rng)
+            cond = assume.substitute(claim.condition)
+            if cond is sp.true:
+                return _cert(True, "symbolic", "the condition is identically true", "proved")
+            if cond is sp.false:
+                return _rejected("the condition is identically false")
+            var = _condition_var(cond, assume)
+            if var is None:
+                verdict = decide_condition(cond)
+                if verdict is True:
+                    return _cert(True, "symbolic", "a true statement about numbers", "proved")
+                if verdict is False:
+                    return _rejected("a false statement about numbers")
+                return _unverified("cannot decide the numeric statement")
+            return _decide_sets(cond, None, var, assume, rng, count)
         if isinstance(claim, Equivalent):
-            return _verify_equivalent(claim.left, claim.right, claim.var, assume, rng)
+            return _decide_sets(claim.left, claim.right, claim.var, assume, rng, count)
         if isinstance(claim, Recurrence):
-            # the base case may well be trivial as built (solution at k = 0 is the start)
-            base_claim, step_claim = claim.base_case(), claim.inductive_step()
-            base = _verify_identity(base_claim.lhs, base_claim.rhs, assume, rng, instances)
-            step = _verify_identity(step_claim.lhs, step_claim.rhs, assume, random.Random(seed + 1), instances)
-            ok = base.ok and step.ok
-            method = "induction" if ok else ("rejected" if "rejected" in (base.method, step.method) else "unverified")
-            return Certificate(ok, method, f"base case: {base}; inductive step: {step}",
-                               counterexample=base.counterexample or step.counterexample)
+            return _decide_recurrence(claim, assume, rng, count)
         if isinstance(claim, Refuted):
-            lhs, rhs = assume.substitute(claim.lhs), assume.substitute(claim.rhs)
-            if _shape_mismatch(lhs, rhs) is None and _symbolic_zero(lhs, rhs):
-                return Certificate(False, "rejected", "claimed false, but the two sides are symbolically equal")
-            cert = _instantiate(lhs, rhs, assume, rng, max(instances, 20))
-            if cert.method == "rejected":
-                return Certificate(True, "counterexample", cert.detail.replace("exact counterexample: ", ""),
-                                   counterexample=cert.counterexample)
-            if cert.ok:
-                return Certificate(False, "rejected", f"claimed false, but {cert}")
-            return Certificate(False, "unverified", f"no counterexample found ({cert.detail})")
-    except Exception as exc:  # a claim that crashes the checker is not verified
-        return Certificate(False, "unverified", f"the checker failed: {type(exc).__name__}: {exc}")
+            return _decide_refuted(claim, assume, rng, count)
+    except OutOfTime:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a claim that crashes the checker is not verified
+        return _unverified(f"the checker failed: {type(exc).__name__}: {exc}")
     raise TypeError(f"unknown claim type {type(claim).__name__}")
 
 
-def verify(derivation: Derivation, *, seed: int = 0, instances: int = DEFAULT_INSTANCES) -> Derivation:
-    """Verify every step (and recorded source claim) of ``derivation``; return it, certified."""
+# -- derivations ---------------------------------------------------------------------------------
+
+
+def _symbols(obj) -> set:
+    out: set = set()
+    if isinstance(obj, Basic):
+        out |= obj.free_symbols | obj.atoms(sp.MatrixSymbol)
+        out |= {f for f in obj.atoms(sp.Function) if isinstance(f.func, sp.core.function.UndefinedFunction)}
+    return out
+
+
+def _claim_symbols(claim: Claim) -> set:
+    out: set = set()
+    for name in getattr(claim, "__dataclass_fields__", {}):
+        value = getattr(claim, name)
+        if isinstance(value, Basic):
+            out |= _symbols(value)
+    return out
+
+
+def _look_alikes(derivation: Derivation) -> dict:
+    """Distinct symbols that print the same: ``{printed name: objects}``.  Scalars clash across
+    the whole derivation (a ``Symbol('t')`` beside the package's nonnegative t); matrices of
+    the same name and different shapes clash within one step (a letter may name an n x n
+    matrix in one step and an m x n one in another, as the sources do)."""
+    derivation_wide: dict[str, set] = defaultdict(set)
+    clashes: dict[str, set] = defaultdict(set)
+    for step in derivation.all_steps:
+        here: set = set(_claim_symbols(step.claim))
+        a = derivation.assumptions.merged(step.given)
+        for c in a.conditions:
+            here |= _symbols(c)
+        for key, value in a.definitions.items():
+            here |= _symbols(key) | _symbols(value)
+        for key in a.matrices:
+            here |= _symbols(key)
+        in_step: dict[tuple, set] = defaultdict(set)
+        for s in here:
+            if isinstance(s, sp.Dummy):
+                continue
+            kind = type(s).__name__
+            in_step[(kind, str(s))].add(s)
+            if not isinstance(s, sp.MatrixSymbol):
+                derivation_wide[(kind, str(s))].add(s)
+        for (_, name), objs in in_step.items():
+            if len(objs) > 1:
+                clashes[name] |= objs
+    for (_, name), objs in derivation_wide.items():
+        if len(objs) > 1:
+            clashes[name] |= objs
+    return dict(clashes)
+
+
+def _definable(lhs: Basic) -> bool:
+    return isinstance(lhs, (sp.Symbol, sp.MatrixSymbol)) or isinstance(getattr(lhs, "func", None), sp.core.function.UndefinedFunction)
+
+
+def verify(derivation: Derivation, *, seed: int = 0, instances: int = DEFAULT_INSTANCES, timeout: float | None = DEFAULT_TIMEOUT) -> Derivation:
+    """Decide every step (and recorded source claim) of ``derivation``; return it, certified.
+
+    Each ``Definition`` ``name := value`` is in scope for every later step (the engine
+    substitutes it, so derivatives of defined symbols are derivatives of their values).  Two
+    distinct symbols that print alike (a ``Symbol('t')`` beside the package's nonnegative t)
+    make every step that uses either unverified.
+    """
+    clashes = _look_alikes(derivation)
+    clashing = set().union(*clashes.values()) if clashes else set()
+    scope: dict = {}
     for i, step in enumerate(derivation.all_steps):
         assume = derivation.assumptions.merged(step.given)
-        step.certificate = verify_claim(step.claim, assume, seed=seed * 1000 + i, instances=instances)
+        if scope:
+            assume = Assumptions(
+                conditions=assume.conditions,
+                matrices=assume.matrices,
+                definitions={**scope, **assume.definitions},
+                sizes=assume.sizes,
+                text=assume.text,
+            )
+        used = _claim_symbols(step.claim)
+        if used & clashing:
+            names = sorted({str(s) for s in used & clashing})
+            step.certificate = _unverified(
+                f"distinct symbols print alike as {', '.join(names)} (different assumptions or kinds); "
+                "use the package's shared symbols (derive.notation)"
+            )
+        else:
+            step.certificate = verify_claim(step.claim, assume, seed=seed * 1000 + i, instances=instances, timeout=timeout)
+        claim = step.claim
+        if isinstance(claim, Definition) and claim.rhs is not None and _definable(claim.lhs):
+            scope[claim.lhs] = claim.rhs
     return derivation

@@ -1,0 +1,575 @@
+"""Instances that can falsify: exact admissible values for every symbol of a claim.
+
+The decision engine (``derive.verify``) tests a claim at instances drawn here.  An instance is
+a substitution ``symbol -> exact value`` that satisfies *every* assumption: the symbols' own
+facts (positive, integer, prime, ...), every relational condition (decided exactly), and every
+matrix property, including the properties of symbols that a definition replaces
+(``K := X X^T`` with K positive definite only admits X of full row rank).
+
+What makes them able to falsify:
+
+- **Sizes from the claim.**  Symbolic sizes take values of at least 5, and at least
+  ``d // 2 + 1`` where d is the largest number of matrix factors in one product of the claim:
+  an identity of degree d that holds for all matrices of a size m with 2m > d holds for all
+  sizes (Amitsur–Levitzki: no nonzero identity of degree < 2m holds in the m x m matrices),
+  so identities of Cayley–Hamilton type that hold only for small sizes are caught.  Two sizes
+  symbols get unequal and equal values (N < D, N > D, N = D).
+- **Every rank stratum.**  Each matrix property lists its strata (:func:`strata`): ranks
+  0, 1, n - 1 and n; symmetric matrices singular and indefinite; orthogonal matrices that are
+  rotations, reflections and rotations with eigenvalue -1.  Instance i takes stratum i of
+  every matrix (cycled), so a claim meets every stratum of every matrix within a few instances.
+- **Wide scalars.**  Reals over several orders of magnitude with random denominators,
+  integers up to 10^4 (up to 60 where they are exponents of matrices), always with the
+  boundary values 0, 1, 2 among them, and conditions met by drawing each symbol inside the set
+  its conditions leave it (every root of an equality).
+- **Seeded per claim.**  The caller seeds the generator from the claim (never a public list).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy import Basic, ImmutableMatrix, Rational
+
+from .matrices import random_matrix, rational_orthogonal
+
+__all__ = [
+    "MIN_SIZE",
+    "MAX_SIZE",
+    "Stratum",
+    "strata",
+    "draw_matrix",
+    "has_property",
+    "claim_sizes",
+    "draw_real",
+    "draw_integer",
+    "Instance",
+    "instances",
+]
+
+MIN_SIZE = 5
+"""Symbolic sizes are never instantiated below this."""
+MAX_SIZE = 8
+"""Nor above this (exact arithmetic grows quickly); a claim whose degree asks for more is
+checked at MAX_SIZE and its certificate names the sizes."""
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """One kind of instance of a matrix property: ``rank`` (None: full), ``kind`` a word
+    (``"indefinite"``, ``"reflection"``, ...)."""
+
+    rank: str = "full"  # "0", "1", "n-1", "full"
+    kind: str = ""
+
+    def describe(self, rows: int, cols: int) -> str:
+        r = {"0": 0, "1": 1, "n-1": min(rows, cols) - 1, "full": min(rows, cols)}[self.rank]
+        return f"{rows}x{cols} rank {r}" + (f" {self.kind}" if self.kind else "")
+
+
+_RANKS = ("0", "1", "n-1", "full")
+_STRATA: dict[str, tuple[Stratum, ...]] = {
+    "any": tuple(Stratum(r) for r in _RANKS),
+    "rational_svd": tuple(Stratum(r) for r in _RANKS),
+    "symmetric": (
+        Stratum("full", "indefinite"),
+        Stratum("n-1", "indefinite"),
+        Stratum("1", "negative"),
+        Stratum("0"),
+        Stratum("full", "generic"),
+    ),
+    "psd": tuple(Stratum(r) for r in _RANKS) + (Stratum("full", "generic"),),
+    "singular_psd": (Stratum("0"), Stratum("1"), Stratum("n-1")),
+    "pd": (Stratum("full"), Stratum("full", "generic")),
+    "orthogonal": (Stratum("full", "rotation"), Stratum("full", "reflection"), Stratum("full", "eigenvalue -1 pair")),
+    "diagonal": (Stratum("full", "signs"), Stratum("n-1", "signs"), Stratum("0")),
+    "diagonal_nonneg": (Stratum("full"), Stratum("n-1"), Stratum("1"), Stratum("0")),
+    "invertible": (Stratum("full", "nonsymmetric"),),
+    "full_column_rank": (Stratum("full"),),
+    "full_row_rank": (Stratum("full"),),
+    "rational_svd_full_column_rank": (Stratum("full"),),
+}
+_SQUARE = {"symmetric", "psd", "pd", "singular_psd", "orthogonal", "diagonal", "diagonal_nonneg", "invertible"}
+
+
+def strata(prop: str, rows: int | None = None, cols: int | None = None) -> tuple[Stratum, ...]:
+    """The strata every instance set of a matrix with property ``prop`` must meet (at a shape:
+    the strata that differ there, e.g. a vector is zero or not)."""
+    if prop not in _STRATA:
+        raise ValueError(f"unknown matrix property {prop!r}; known: {sorted(_STRATA)}")
+    if rows is None or cols is None:
+        return _STRATA[prop]
+    out, seen = [], set()
+    for st in _STRATA[prop]:
+        r = _rank(st, rows, cols)
+        if r is None or (r, st.kind) in seen:
+            continue
+        seen.add((r, st.kind))
+        out.append(st)
+    return tuple(out)
+
+
+def _rank(stratum: Stratum, rows: int, cols: int) -> int | None:
+    full = min(rows, cols)
+    r = {"0": 0, "1": 1, "n-1": full - 1, "full": full}[stratum.rank]
+    return r if 0 <= r <= full else None
+
+
+def _entry(rng: random.Random) -> Rational:
+    q = rng.choice((1, 1, 2, 3, 5, 7))
+    return Rational(rng.randint(-4 * q, 4 * q), q)
+
+
+def _spectral(rng: random.Random, n: int, values: list[Rational]) -> ImmutableMatrix:
+    q = sp.Matrix(rational_orthogonal(rng, n))
+    return ImmutableMatrix(q * sp.diag(*values) * q.T)
+
+
+def _nonzero(rng: random.Random, positive: bool) -> Rational:
+    v = Rational(rng.randint(1, 9), rng.choice((1, 2, 3, 4)))
+    return v if positive or rng.random() < 0.5 else -v
+
+
+def draw_matrix(rng: random.Random, prop: str, stratum: Stratum, rows: int, cols: int) -> ImmutableMatrix | None:
+    """An exact matrix of shape ``rows x cols`` with property ``prop`` in ``stratum`` (None when
+    the stratum does not exist at this shape, e.g. rank n - 1 of a 1 x 1 matrix)."""
+    if prop in _SQUARE and rows != cols:
+        return None
+    r = _rank(stratum, rows, cols)
+    if r is None:
+        return None
+    n = rows
+    if prop == "any":
+        return _general(rng, rows, cols, r)
+    if prop in ("full_column_rank", "rational_svd_full_column_rank") and rows < cols:
+        return None
+    if prop == "full_row_rank" and rows > cols:
+        return None
+    if prop in ("full_column_rank", "full_row_rank", "invertible"):
+        return _general(rng, rows, cols, r)
+    if prop in ("rational_svd", "rational_svd_full_column_rank"):
+        s = sp.zeros(rows, cols)
+        for i in range(r):
+            s[i, i] = Rational(rng.randint(1, 9), rng.randint(1, 3))
+        u, v = rational_orthogonal(rng, rows), rational_orthogonal(rng, cols)
+        return ImmutableMatrix(u * s * v.T)
+    if prop in ("symmetric", "psd", "pd", "singular_psd"):
+        positive = prop != "symmetric"
+        if stratum.kind == "generic":  # B B^T (psd) or B + B^T (symmetric): eigenvalues irrational
+            b = sp.Matrix(_general(rng, n, n, r))
+            return ImmutableMatrix(b * b.T if positive else (b + b.T) / 2)
+        values = [_nonzero(rng, positive or stratum.kind != "negative") for _ in range(r)]
+        if stratum.kind == "negative":
+            values = [-abs(v) for v in values]
+        if stratum.kind == "indefinite" and r >= 2:
+            values[0], values[1] = abs(values[0]), -abs(values[1])
+        return _spectral(rng, n, values + [Rational(0)] * (n - r))
+    if prop == "orthogonal":
+        q = sp.Matrix(rational_orthogonal(rng, n))
+        if q.det() < 0:  # make it a rotation first
+            q[0, :] = -q[0, :]
+        if stratum.kind == "reflection":
+            q[0, :] = -q[0, :]
+        elif stratum.kind == "eigenvalue -1 pair" and n >= 2:
+            p = sp.Matrix(rational_orthogonal(rng, n))
+            q = p * sp.diag(-1, -1, *([1] * (n - 2))) * p.T * q if rng.random() < 0.5 else p * sp.diag(-1, -1, *([1] * (n - 2))) * p.T
+        return ImmutableMatrix(q)
+    if prop in ("diagonal", "diagonal_nonneg"):
+        values = [_nonzero(rng, prop == "diagonal_nonneg") for _ in range(r)] + [Rational(0)] * (n - r)
+        rng.shuffle(values)
+        return ImmutableMatrix(sp.diag(*values))
+    raise ValueError(f"unknown matrix property {prop!r}")
+
+
+def _general(rng: random.Random, rows: int, cols: int, rank: int) -> ImmutableMatrix:
+    """A random rational matrix of exact rank (a product of random factors)."""
+    if rank == 0:
+        return ImmutableMatrix(sp.zeros(rows, cols))
+    if rng.random() < 0.5:
+        return random_matrix(rng, rows, cols, rank)
+    for _ in range(50):
+        left = sp.Matrix(rows, rank, lambda i, j: _entry(rng))
+        right = sp.Matrix(rank, cols, lambda i, j: _entry(rng))
+        m = left * right
+        if m.rank() == rank:
+            return ImmutableMatrix(m)
+    return random_matrix(rng, rows, cols, rank)
+
+
+def _charpoly_signs_alternate(m: sp.Matrix) -> bool:
+    """All eigenvalues of the symmetric ``m`` are >= 0 (real-rooted charpoly: coefficients of
+    det(xI - M) alternate in sign, Descartes)."""
+    coeffs = m.charpoly().all_coeffs()
+    return all(c * (-1) ** i >= 0 for i, c in enumerate(coeffs))
+
+
+def has_property(m: sp.MatrixBase, prop: str) -> bool | None:
+    """Whether the explicit matrix ``m`` has ``prop``, decided exactly (None: not decidable,
+    e.g. irrational entries)."""
+    m = sp.Matrix(m)
+    if not all(getattr(x, "is_Rational", False) for x in m):
+        return None
+    rows, cols = m.shape
+    square = rows == cols
+    if prop in ("any", "rational_svd"):
+        return True
+    if prop in ("full_column_rank", "rational_svd_full_column_rank"):
+        return m.rank() == cols
+    if prop == "full_row_rank":
+        return m.rank() == rows
+    if not square:
+        return False
+    if prop == "invertible":
+        return m.det() != 0
+    if prop == "orthogonal":
+        return m * m.T == sp.eye(rows)
+    if prop in ("diagonal", "diagonal_nonneg"):
+        off = all(m[i, j] == 0 for i in range(rows) for j in range(cols) if i != j)
+        return off and (prop == "diagonal" or all(m[i, i] >= 0 for i in range(rows)))
+    if m != m.T:
+        return False
+    if prop == "symmetric":
+        return True
+    if not _charpoly_signs_alternate(m):
+        return False
+    if prop == "psd":
+        return True
+    if prop == "pd":
+        return m.det() != 0
+    if prop == "singular_psd":
+        return m.det() == 0
+    raise ValueError(f"unknown matrix property {prop!r}")
+
+
+# -- sizes ---------------------------------------------------------------------------------------
+
+
+def _degree(e: Basic) -> int:
+    """The largest number of matrix factors in one product of ``e`` (powers with integer
+    exponents counted by their exponent, symbolic powers as 2)."""
+    if not isinstance(e, Basic) or not getattr(e, "is_Matrix", False) and not e.has(sp.MatrixSymbol):
+        return 0
+    if isinstance(e, sp.MatrixSymbol):
+        return 1
+    if isinstance(e, sp.MatMul):
+        return sum(_degree(a) for a in e.args)
+    if isinstance(e, sp.MatPow):
+        base, exp = e.args
+        return _degree(base) * (abs(int(exp)) if exp.is_Integer else 2)
+    return max((_degree(a) for a in e.args), default=0)
+
+
+def claim_sizes(exprs: Iterable[Basic], size_symbols: list[Basic]) -> list[dict[Basic, int]]:
+    """Size assignments to try: every size symbol at least ``MIN_SIZE`` and at least
+    d // 2 + 1 for the claim's degree d; two symbols meet as smaller, larger and equal."""
+    degree = max((_degree(e) for e in exprs), default=0)
+    base = min(max(MIN_SIZE, degree // 2 + 1), MAX_SIZE - 1)
+    if not size_symbols:
+        return [{}]
+    if len(size_symbols) == 1:
+        return [{size_symbols[0]: base}, {size_symbols[0]: base + 1}]
+    out = []
+    for offsets in ((0, 1), (1, 0), (0, 0), (1, 1)):
+        out.append({s: base + offsets[i % 2] for i, s in enumerate(size_symbols)})
+    return out
+
+
+# -- scalars ---------------------------------------------------------------------------------------
+
+
+def draw_real(rng: random.Random, low=None, high=None, *, left_open=True, right_open=True) -> Rational:
+    """A rational in the interval (low, high) (None: unbounded) over several orders of magnitude,
+    with a random denominator; boundary-near and small values come up often."""
+    lo = None if low is None or low == -sp.oo else Rational(low)
+    hi = None if high is None or high == sp.oo else Rational(high)
+    den = rng.choice((1, 2, 3, 7, 10, 97, 1000))
+    mag = Rational(10) ** rng.randint(-2, 3)
+    if lo is None and hi is None:
+        special = [Rational(0), Rational(1), Rational(-1), Rational(2)]
+        if rng.random() < 0.2:
+            return rng.choice(special)
+        return Rational(rng.randint(-1000, 1000), den) * mag / 10
+    if lo is not None and hi is not None:
+        if rng.random() < 0.15 and not left_open:
+            return lo
+        if rng.random() < 0.15 and not right_open:
+            return hi
+        width = hi - lo
+        for _ in range(20):
+            frac = Rational(rng.randint(1, 10**3 - 1), 10**3) if rng.random() < 0.7 else Rational(rng.choice((1, 999)), 1000)
+            v = lo + width * frac
+            v = Rational(round(v * den * 1000), den * 1000) if v.q > 10**6 else v
+            if (lo < v or (not left_open and v == lo)) and (v < hi or (not right_open and v == hi)):
+                return v
+        return lo + width / 2
+    if lo is not None:
+        if rng.random() < 0.15 and not left_open:
+            return lo
+        step = Rational(rng.randint(1, 1000), den) * mag / 100
+        return lo + step
+    if rng.random() < 0.15 and not right_open:
+        return hi
+    return hi - Rational(rng.randint(1, 1000), den) * mag / 100
+
+
+def draw_integer(rng: random.Random, low=None, high=None, *, exponent: bool = False) -> sp.Integer:
+    """An integer in [low, high] (None: unbounded), small ones (0, 1, 2) often, beyond 12 often,
+    up to 60 for an exponent of matrices and 10^4 otherwise."""
+    top = 60 if exponent else 10**4
+    lo = -top if low is None or low == -sp.oo else int(sp.ceiling(low))
+    hi = top if high is None or high == sp.oo else int(sp.floor(high))
+    if lo > hi:
+        raise ValueError("empty integer range")
+    u = rng.random()
+    if u < 0.35:
+        v = rng.randint(max(lo, -3), max(min(hi, 3), max(lo, -3)))
+    elif u < 0.7:
+        v = rng.randint(max(lo, 13), max(min(hi, 40), max(lo, 13)))
+        if lo < 0 and rng.random() < 0.5 and -v >= lo:
+            v = -v
+    else:
+        v = rng.randint(lo, hi)
+    return sp.Integer(min(max(v, lo), hi))
+
+
+# -- instances -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Instance:
+    """One admissible substitution, and the stratum each matrix was drawn in."""
+
+    subs: dict
+    strata: dict  # matrix name -> described stratum
+
+
+def _exponent_symbols(exprs: Iterable[Basic]) -> set[Basic]:
+    out: set[Basic] = set()
+    for e in exprs:
+        for p in e.atoms(sp.MatPow, sp.Pow):
+            out |= p.args[1].free_symbols
+    return out
+
+
+def _fact_ok(s: sp.Symbol, v: Basic) -> bool:
+    """Every assumption of the symbol ``s`` (positive, integer, prime, even, ...) holds at ``v``."""
+    for fact, value in s.assumptions0.items():
+        if fact in ("commutative", "complex", "finite", "hermitian", "extended_real", "infinite", "transcendental", "algebraic", "imaginary") and value:
+            if fact == "infinite":
+                return False
+            continue
+        have = getattr(v, f"is_{fact}", None)
+        if have is None or have != value:
+            return False
+    return True
+
+
+def _univariate_set(conds: list[Basic], s: sp.Symbol) -> sp.Set | None:
+    """The set the conditions that mention only ``s`` leave it (None: cannot be solved)."""
+    out: sp.Set = sp.S.Reals
+    plain = sp.Dummy("x", real=True)
+    for c in conds:
+        try:
+            piece = c.xreplace({s: plain}).as_set().xreplace({plain: s})
+        except Exception:  # noqa: BLE001 - as_set fails on many transcendental conditions
+            return None
+        out = out.intersect(piece)
+    return out
+
+
+def _draw_in(rng: random.Random, s: sp.Symbol, allowed: sp.Set, exponent: bool) -> Basic | None:
+    if s.is_integer:
+        if allowed.is_FiniteSet:
+            vals = [v for v in allowed if v.is_integer]
+            return rng.choice(vals) if vals else None
+        pieces = list(allowed.args) if isinstance(allowed, sp.Union) else [allowed]
+        piece = rng.choice(pieces)
+        if not isinstance(piece, sp.Interval):
+            return None
+        low = piece.start if piece.start != -sp.oo else None
+        high = piece.end if piece.end != sp.oo else None
+        if s.is_nonnegative:
+            low = 0 if low is None else max(low, 0)
+        if s.is_positive:
+            low = 1 if low is None else max(low, 1)
+        if s.is_nonpositive:
+            high = 0 if high is None else min(high, 0)
+        if s.is_negative:
+            high = -1 if high is None else min(high, -1)
+        try:
+            v = draw_integer(rng, low, high, exponent=exponent)
+        except ValueError:
+            return None
+        if piece.left_open and v == piece.start or piece.right_open and v == piece.end:
+            return None
+        return v
+    if allowed.is_FiniteSet:
+        vals = [v for v in allowed if v.is_real]
+        return rng.choice(vals) if vals else None
+    pieces = list(allowed.args) if isinstance(allowed, sp.Union) else [allowed]
+    piece = rng.choice(pieces)
+    if piece.is_FiniteSet:
+        return rng.choice(list(piece))
+    if not isinstance(piece, sp.Interval):
+        return None
+    low, high = piece.start, piece.end
+    lo_open, hi_open = piece.left_open, piece.right_open
+    if s.is_positive or s.is_nonnegative:
+        if low == -sp.oo or low < 0:
+            low, lo_open = Rational(0), bool(s.is_positive)
+    if s.is_negative or s.is_nonpositive:
+        if high == sp.oo or high > 0:
+            high, hi_open = Rational(0), bool(s.is_negative)
+    if not (low.is_number and high.is_number):
+        return None
+    if low != -sp.oo and high != sp.oo and (low > high or (low == high and (lo_open or hi_open))):
+        return None
+    if low.is_number and low != -sp.oo and not low.is_Rational:
+        low = sp.nsimplify(sp.ceiling(low * 10**6) / 10**6)
+    if high.is_number and high != sp.oo and not high.is_Rational:
+        high = sp.nsimplify(sp.floor(high * 10**6) / 10**6)
+    return draw_real(rng, None if low == -sp.oo else low, None if high == sp.oo else high, left_open=lo_open, right_open=hi_open)
+
+
+def decide_condition(cond: Basic) -> bool | None:
+    """Whether a condition without free symbols holds, decided exactly or by a rigorous ball
+    (None: undecided)."""
+    if cond is sp.true or cond is True:
+        return True
+    if cond is sp.false or cond is False:
+        return False
+    if isinstance(cond, sp.And):
+        vals = [decide_condition(a) for a in cond.args]
+        return False if False in vals else (None if None in vals else True)
+    if isinstance(cond, sp.Or):
+        vals = [decide_condition(a) for a in cond.args]
+        return True if True in vals else (None if None in vals else False)
+    if isinstance(cond, sp.Not):
+        v = decide_condition(cond.args[0])
+        return None if v is None else not v
+    if isinstance(cond, sp.Rel):
+        from .evaluate import sign_of  # evaluate imports instances' neighbours only
+
+        s = sign_of(cond.lhs - cond.rhs)
+        if s is None:
+            return None
+        op = cond.rel_op
+        return {"==": s == 0, "!=": s != 0, "<": s < 0, "<=": s <= 0, ">": s > 0, ">=": s >= 0}[op]
+    return None
+
+
+def instances(
+    exprs: list[Basic],
+    *,
+    conditions: list[Basic],
+    matrices: Mapping[Basic, str],
+    definitions: Mapping[Basic, Basic],
+    rng: random.Random,
+    count: int,
+    exclude: set | None = None,
+    max_tries: int = 60,
+) -> Iterator[tuple[Instance | None, str]]:
+    """Yield ``(instance, stratum description)`` for ``count`` stratum slots; ``instance`` is
+    None when no admissible instance could be drawn for a slot (the description says which).
+
+    ``exprs`` and ``conditions`` have their definitions substituted already; ``matrices``
+    holds the properties of every matrix symbol, also of defined ones (checked on their value).
+    Symbols in ``exclude`` are left free (conditions that mention them are not checked).
+    """
+    from .evaluate import Undefined, Undecided, evaluate_exact  # local: evaluate imports matrices only
+
+    size_syms = sorted({d for e in [*exprs, *conditions] for m in e.atoms(sp.MatrixSymbol) for d in _shape_symbols(m)}
+                       | {d for e in exprs for m in e.atoms(sp.Identity, sp.ZeroMatrix, sp.OneMatrix) for d in _shape_symbols(m)}, key=str)
+    mats = sorted({m for e in [*exprs, *conditions] for m in e.atoms(sp.MatrixSymbol)}, key=str)
+    scalars = sorted(set().union(*(e.free_symbols for e in [*exprs, *conditions])) - set(size_syms) - set(mats), key=str)
+    scalars = [s for s in scalars if isinstance(s, sp.Symbol) and s not in (exclude or ())]
+    exps = _exponent_symbols(exprs)
+    size_plans = claim_sizes(exprs, size_syms)
+    defined_props = [(m, p) for m, p in matrices.items() if m in definitions]
+    direct = {m: matrices.get(m, "any") for m in mats}
+    slots = max(count, max((len(strata(p)) for p in direct.values()), default=1), len(size_plans))
+    for i in range(slots):
+        sizes = size_plans[i % len(size_plans)]
+        described = ", ".join(f"{s} = {v}" for s, v in sizes.items())
+        last_reason = "no admissible instance"
+        found = None
+        for attempt in range(max_tries):
+            subs: dict = dict(sizes)
+            chosen: dict = {}
+            ok = True
+            for j_, m in enumerate(mats):
+                prop = direct[m]
+                rows, cols = (int(sp.sympify(d).xreplace(subs)) for d in m.shape)
+                options = strata(prop, rows, cols) or strata(prop)
+                if i < len(options) and attempt < max_tries // 2:  # every stratum once ...
+                    stratum = options[(i + j_ + attempt // 3) % len(options)]
+                else:  # ... then mostly full rank
+                    stratum = options[-1] if rng.random() < 0.6 and options[-1].rank == "full" else rng.choice(options)
+                value = draw_matrix(rng, prop, stratum, rows, cols)
+                if value is None:
+                    value = draw_matrix(rng, prop, Stratum("full", ""), rows, cols)
+                if value is None:
+                    ok, last_reason = False, f"{m} cannot have property {prop} at {rows}x{cols}"
+                    break
+                subs[m] = value
+                chosen[str(m)] = stratum.describe(rows, cols)
+            if not ok:
+                continue
+            pending = [c for c in conditions if not (exclude and c.free_symbols & exclude)]
+            for s in scalars:
+                now = [c.xreplace(subs) for c in pending]
+                mine = [c for c in now if c.free_symbols == {s}]
+                allowed = _univariate_set(mine, s) if mine else sp.S.Reals
+                if allowed is None:
+                    allowed = sp.S.Reals
+                if allowed is sp.S.EmptySet:
+                    ok, last_reason = False, f"the conditions leave {s} no value at {_brief(subs)}"
+                    break
+                v = _draw_in(rng, s, allowed, s in exps)
+                if v is None:
+                    ok, last_reason = False, f"could not draw {s} in {allowed}"
+                    break
+                subs[s] = v
+            if not ok:
+                continue
+            if not all(_fact_ok(s, subs[s]) for s in scalars):
+                last_reason = "a symbol's own assumptions (e.g. prime, integer) failed"
+                continue
+            verdicts = [decide_condition(c.xreplace(subs)) for c in conditions if not (exclude and c.free_symbols & exclude)]
+            if False in verdicts:
+                last_reason = "a condition failed"
+                continue
+            if None in verdicts:
+                last_reason = "a condition could not be decided at the drawn values"
+                continue
+            good = True
+            for m, prop in defined_props:
+                try:
+                    value = evaluate_exact(definitions[m].xreplace(subs))
+                except (Undefined, Undecided):
+                    good, last_reason = False, f"the definition of {m} cannot be evaluated exactly"
+                    break
+                if not isinstance(value, sp.MatrixBase) or has_property(value, prop) is not True:
+                    good, last_reason = False, f"the defined {m} is not {prop} at the drawn values"
+                    break
+            if not good:
+                continue
+            found = Instance(subs, chosen)
+            break
+        tag = "; ".join(filter(None, [described, ", ".join(f"{k}: {v}" for k, v in found.strata.items()) if found else ""]))
+        yield (found, tag if found else f"{described}: {last_reason}")
+
+
+def _shape_symbols(m) -> set:
+    out: set = set()
+    for d in m.shape:
+        out |= sp.sympify(d).free_symbols
+    return out
+
+
+def _brief(subs: dict) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in subs.items() if not isinstance(v, sp.MatrixBase))
+
