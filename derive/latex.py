@@ -45,7 +45,7 @@ from .derivation import (
     Refuted,
     Step,
 )
-from .report import checked_sizes, status, summary
+from .report import mark, status, summary
 
 __all__ = [
     "GDLatexPrinter", "latex", "claim_latex", "render_name", "render_mark", "render_step", "render_derivation",
@@ -305,7 +305,8 @@ def _plain(text: str) -> str:
 def render_mark(cert: Certificate | None) -> str:
     r"""The mark beside a step: its level in small capitals, then (smaller) the method.
 
-    A checked step names its sizes: ``\textsc{checked at n=5,6}``.  A passing certificate
+    A checked step says where it was checked: ``\textsc{checked at n=5,6}`` (see
+    :func:`derive.report.mark`).  A passing certificate
     without a level is shown as ``\textbf{no level}``, a failing one by why it fails
     (``\textbf{UNVERIFIED}``, ``\textbf{UNVERIFIED (TIME)}``, ``\textbf{VACUOUS}``,
     ``\textbf{REJECTED}``).
@@ -320,9 +321,7 @@ def render_mark(cert: Certificate | None) -> str:
     shown = status(cert)
     method = r" {\scriptsize\textit{" + _plain(cert.method) + "}}"
     if shown == "checked":
-        sizes = checked_sizes(cert.detail)
-        where = f"at {sizes}" if sizes else "(sizes not named: " + cert.detail + ")"
-        return r"\textsc{checked " + _plain(where) + "}" + method
+        return r"\textsc{" + _plain(mark(cert)) + "}" + method
     if shown in LEVELS:
         return r"\textsc{" + shown + "}" + method
     if shown == "no level":
@@ -332,11 +331,11 @@ def render_mark(cert: Certificate | None) -> str:
 
 def _reason(step: Step, extra: str = "") -> str:
     """The reason of a step in text mode, with its step-level conditions and its mark."""
-    mark = render_mark(step.certificate)
+    tag = render_mark(step.certificate)
     given = ""
     if step.given is not None and step.given.conditions and not isinstance(step.claim, Holds):
         given = " (if $" + _COMMA.join(latex(c) for c in step.given.conditions) + "$)"
-    return _escape(step.reason) + given + extra + r" \hfill{\footnotesize[" + mark + "]}"
+    return _escape(step.reason) + given + extra + r" \hfill{\footnotesize[" + tag + "]}"
 
 
 def render_step(step: Step, previous: Step | None = None) -> tuple[list[str], str]:

@@ -24,6 +24,8 @@ A ``checked`` certificate names the sizes it was checked at in its ``detail``;
 'unverified (time)'
 >>> mark(Certificate(True, "exact instantiation", "every stratum agrees at sizes n=5,6", level="checked"))
 'checked at n=5,6'
+>>> summary([])
+'0 steps: 0 proved, 0 checked, 0 evidence, 0 stated; 0 rejected, 0 unverified, 0 vacuous'
 """
 
 from __future__ import annotations
@@ -77,46 +79,76 @@ def step_status(step: Step) -> str:
     return status(step.certificate)
 
 
-_NUMBERS = r"\d+(?:\s*(?:,|\.\.|…|–|-|to|and)\s*\d+)*"
-_AFTER_SIZES = re.compile(r"\bsizes?\b\s*(?:of\s+|at\s+|:\s*)?(?P<what>[^;()]+)", re.IGNORECASE)
-_SYMBOL_EQUALS = re.compile(
-    r"\b(?P<name>[A-Za-z]\w*)\s*(?:=|∈|\bin\b)\s*(?P<open>[{\[(])?\s*(?P<values>" + _NUMBERS + r")\s*[}\])]?"
+_VALUES = r"\d+(?:\s*(?:,|\.\.|…|–)\s*\d+)*"
+_PAIR = re.compile(
+    r"(?<![\w^(])(?P<name>[A-Za-z][A-Za-z0-9_]*)\s*(?:=|∈|\bin\b)\s*[{\[(]?\s*(?P<values>" + _VALUES + r")(?![\d./])"
 )
+_AFTER_SIZES = re.compile(r"\bsizes?\b\s*(?:of\s+|at\s+|:\s*)?(?P<what>[^;()]+)", re.IGNORECASE)
+_INSTANCES = re.compile(r"\bat (?P<n>\d+) (?P<exact>exact )?(?:admissible )?instances?\b")
+
+
+def _size_values(detail: str) -> dict[str, list[str]]:
+    """``size symbol -> values`` named in a detail (``n = 5`` at one instance, ``n = 6`` at the
+    next, ``n ∈ {5, 6}``, ``n=5..8``), each value once, in increasing order."""
+    found: dict[str, list[str]] = {}
+    for m in _PAIR.finditer(detail or ""):
+        values = found.setdefault(m["name"], [])
+        for v in re.split(r"\s*,\s*", m["values"]):
+            v = re.sub(r"\s+", "", v)
+            if v not in values:
+                values.append(v)
+    for values in found.values():
+        values.sort(key=lambda v: int(re.match(r"\d+", v).group()))
+    return found
+
+
+def _format_sizes(found: dict[str, list[str]]) -> str:
+    return "; ".join(f"{name}={','.join(values)}" for name, values in sorted(found.items()))
 
 
 def checked_sizes(detail: str) -> str | None:
-    """The sizes a ``checked`` certificate names in its detail, as printed beside the level.
+    """The sizes a ``checked`` certificate names in its detail, as printed beside the level
+    (None when it names none).
 
     >>> checked_sizes("every stratum agrees at sizes n=5,6")
     'n=5,6'
+    >>> checked_sizes("exact agreement at 4 instances: N = 5, D = 6; K: 5x5 rank 0; N = 6, D = 5; N = 5, D = 5")
+    'D=5,6; N=5,6'
     >>> checked_sizes("exact agreement on 8 strata; n ∈ {5, 6, 7}")
-    'n=5, 6, 7'
+    'n=5,6,7'
     >>> checked_sizes("strata agree at sizes 5, 6 and 7 (24 instances)")
     '5, 6 and 7'
-    >>> checked_sizes("exact agreement") is None
+    >>> checked_sizes("the same set of x at 5 exact instances of a, b") is None
     True
     """
-    if not detail:
-        return None
-    m = _AFTER_SIZES.search(detail)
-    if m:
+    found = _size_values(detail)
+    if found:
+        return _format_sizes(found)
+    m = _AFTER_SIZES.search(detail or "")
+    if m and re.search(r"\d", m["what"]):
         what = m["what"].strip().rstrip(".,")
-        found = [f"{s['name']}={s['values']}" for s in _SYMBOL_EQUALS.finditer(what)]
-        if found:
-            return "; ".join(found)
-        if re.search(r"\d", what):
-            return what if len(what) <= 40 else what[:39] + "…"
-    found = [f"{s['name']}={s['values']}" for s in _SYMBOL_EQUALS.finditer(detail)]
-    return "; ".join(found) if found else None
+        return what if len(what) <= 40 else what[:39] + "…"
+    return None
 
 
 def mark(cert: Certificate | None) -> str:
-    """The status with the sizes of a ``checked`` certificate: ``checked at n=5,6``."""
+    """The status, with where a ``checked`` certificate was checked: ``checked at n=5,6``
+    (the sizes it names), else ``checked at 5 exact instances`` (a claim without sizes), else
+    ``checked (sizes not named)``.
+
+    >>> mark(Certificate(True, "exact instantiation", "the same set of x at 5 exact instances of a", level="checked"))
+    'checked at 5 exact instances'
+    """
     s = status(cert)
-    if s == "checked":
-        sizes = checked_sizes(cert.detail)
-        return f"checked at {sizes}" if sizes else "checked (sizes not named)"
-    return s
+    if s != "checked":
+        return s
+    sizes = checked_sizes(cert.detail)
+    if sizes:
+        return f"checked at {sizes}"
+    m = _INSTANCES.search(cert.detail or "")
+    if m:
+        return f"checked at {m['n']} {m['exact'] or ''}instance{'s' if m['n'] != '1' else ''}"
+    return "checked (sizes not named)"
 
 
 def counts(steps: Iterable[Step]) -> dict[str, int]:
@@ -125,14 +157,32 @@ def counts(steps: Iterable[Step]) -> dict[str, int]:
     return {key: tally.get(key, 0) for key in STATUSES}
 
 
-def _sizes_of(steps: Iterable[Step]) -> list[str]:
-    seen: list[str] = []
+def _checked_where(steps: Iterable[Step]) -> str:
+    """The sizes of all checked steps together (``n=5,6; N=5,6``), and how many name none."""
+    merged: dict[str, list[str]] = {}
+    other: list[str] = []
+    unsized = 0
     for s in steps:
-        if step_status(s) == "checked":
-            label = checked_sizes(s.certificate.detail) or "sizes not named"
-            if label not in seen:
-                seen.append(label)
-    return seen
+        if step_status(s) != "checked":
+            continue
+        found = _size_values(s.certificate.detail)
+        for name, values in found.items():
+            mine = merged.setdefault(name, [])
+            mine.extend(v for v in values if v not in mine)
+        if not found:
+            text = checked_sizes(s.certificate.detail)
+            if text is None:
+                unsized += 1
+            elif text not in other:
+                other.append(text)
+    for values in merged.values():
+        values.sort(key=lambda v: int(re.match(r"\d+", v).group()))
+    parts = ([f"sizes {_format_sizes(merged)}"] if merged else []) + [f"sizes {t}" for t in other[:3]]
+    if len(other) > 3:
+        parts.append(f"{len(other) - 3} more")
+    if unsized:
+        parts.append(f"{unsized} naming no sizes")
+    return "; ".join(parts)
 
 
 def summary(derivations: Iterable[Derivation]) -> str:
@@ -144,10 +194,8 @@ def summary(derivations: Iterable[Derivation]) -> str:
     """
     steps = [s for d in derivations for s in d.all_steps]
     n = counts(steps)
-    sizes = _sizes_of(steps)
-    if len(sizes) > 4:
-        sizes = [*sizes[:4], f"{len(sizes) - 4} more"]
-    checked = f"{n['checked']} checked" + (f" ({'; '.join(sizes)})" if sizes else "")
+    where = _checked_where(steps)
+    checked = f"{n['checked']} checked" + (f" ({where})" if where else "")
     passed = [f"{n['proved']} proved", checked, f"{n['evidence']} evidence", f"{n['stated']} stated"]
     failed = [f"{n['rejected']} rejected", f"{n['unverified']} unverified"]
     if n["unverified (time)"]:

@@ -80,7 +80,7 @@ def hand(monkeypatch):
     monkeypatch.setattr(sys.modules["derive.catalogue"], "get", table.__getitem__)
 
 
-LEVELS_SUMMARY = "6 steps: 3 proved, 1 checked (n=5,6), 1 evidence, 1 stated; 0 rejected, 0 unverified, 0 vacuous"
+LEVELS_SUMMARY = "6 steps: 3 proved, 1 checked (sizes n=5,6), 1 evidence, 1 stated; 0 rejected, 0 unverified, 0 vacuous"
 FAILURES_SUMMARY = (
     "5 steps: 0 proved, 0 checked, 0 evidence, 0 stated; "
     "1 rejected, 1 unverified, 1 unverified (time), 1 vacuous; 1 no level"
@@ -117,7 +117,7 @@ def test_text_shows_why_a_step_is_not_passed(hand, capsys):
     assert "    [unverified (time)] slow" in captured.err and "    [vacuous] under contradictory assumptions" in captured.err
     assert "[2/2] hand.failures: NOT VERIFIED (4 step(s))" in captured.err
     assert captured.err.strip().splitlines()[-1].endswith(
-        "11 steps: 3 proved, 1 checked (n=5,6), 1 evidence, 1 stated; "
+        "11 steps: 3 proved, 1 checked (sizes n=5,6), 1 evidence, 1 stated; "
         "1 rejected, 1 unverified, 1 unverified (time), 1 vacuous; 1 no level"
     )
 

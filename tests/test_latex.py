@@ -125,11 +125,23 @@ def test_a_level_is_never_guessed_from_the_method():
     assert "no level" in mark and "proved" not in mark
 
 
-def test_checked_mark_names_its_sizes_or_says_they_are_missing():
-    assert render_mark(Certificate(True, "exact instantiation", "all strata agree; n ∈ {5, 6, 7}", level="checked")).startswith(
-        r"\textsc{checked at n=5, 6, 7}"
-    )
-    assert r"\textsc{checked (sizes not named" in render_mark(Certificate(True, "exact instantiation", "all agree", level="checked"))
+CHECKED_DETAILS = [
+    ("all strata agree; n ∈ {5, 6, 7}", "checked at n=5,6,7"),
+    # one size plan per instance, each named again: the sizes once each, per symbol
+    ("exact agreement at 4 instances: N = 5, D = 6; K: 5x5 rank 0; N = 6, D = 5; N = 5, D = 5", "checked at D=5,6; N=5,6"),
+    # a scalar claim has no sizes: where it was checked is its instances
+    ("the same set of x at 5 exact instances of a, b", "checked at 5 exact instances"),
+    # a scalar value is not a size
+    ("exact agreement at x = 3/7", "checked (sizes not named)"),
+    ("all agree", "checked (sizes not named)"),
+]
+
+
+@pytest.mark.parametrize("detail,expected", CHECKED_DETAILS)
+def test_checked_mark_names_its_sizes_or_says_they_are_missing(detail, expected):
+    tex = render_mark(Certificate(True, "exact instantiation", detail, level="checked"))
+    assert tex.startswith(r"\textsc{" + expected)
+    assert tex.endswith(r"{\scriptsize\textit{exact instantiation}}")
 
 
 def test_document_explains_the_levels_then_counts_them():
@@ -139,11 +151,11 @@ def test_document_explains_the_levels_then_counts_them():
                  r"\textbf{UNVERIFIED}", r"\textbf{UNVERIFIED (TIME)}", r"\textbf{VACUOUS}"):
         assert word in explained
     assert (
-        "This document: 11 steps: 3 proved, 1 checked (n=5,6), 1 evidence, 1 stated; "
+        "This document: 11 steps: 3 proved, 1 checked (sizes n=5,6), 1 evidence, 1 stated; "
         "1 rejected, 1 unverified, 1 unverified (time), 1 vacuous; 1 no level." in explained
     )
     # each derivation counts its own steps under its heading
-    assert "6 steps: 3 proved, 1 checked (n=5,6), 1 evidence, 1 stated; 0 rejected, 0 unverified, 0 vacuous}" in body
+    assert "6 steps: 3 proved, 1 checked (sizes n=5,6), 1 evidence, 1 stated; 0 rejected, 0 unverified, 0 vacuous}" in body
     assert "5 steps: 0 proved, 0 checked, 0 evidence, 0 stated; 1 rejected, 1 unverified, 1 unverified (time), 1 vacuous; 1 no level}" in body
 
 
