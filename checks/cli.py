@@ -103,7 +103,7 @@ def _text(d) -> str:
     import sympy as sp
 
     from derive.derivation import Definition, Equivalent, Holds, Identity, Recurrence, Refuted
-    from derive.report import status, summary
+    from derive.report import summary
 
     out = [f"{d.id}: {d.title}  [{d.source}]  {'VERIFIED' if d.verified else 'NOT VERIFIED'}"]
     out.append(f"  {summary([d])}")
@@ -129,8 +129,7 @@ def _text(d) -> str:
             cert = s.certificate
             out.append(f"  [{_mark_and_method(cert)}] {math}")
             out.append(f"      {s.reason}")
-            if cert is not None and cert.detail and status(cert) not in ("proved", "evidence", "stated"):
-                # the sizes of a checked step, and why a step is not passed, are part of what is printed
+            if _detail_needed(cert):
                 out.append(f"      certificate: {cert.detail}")
     return "\n".join(out)
 
@@ -146,13 +145,23 @@ def _mark_and_method(cert) -> str:
     return f"{shown} · {cert.method}" if cert.ok else shown
 
 
+def _detail_needed(cert) -> bool:
+    """Print the certificate's detail: why a step is not passed, or what a checked step whose
+    sizes could not be read from it was checked on (otherwise the mark says it all)."""
+    from derive.report import mark
+
+    if cert is None or not cert.detail:
+        return False
+    return not cert.ok or mark(cert) in ("no level", "checked (sizes not named)")
+
+
 def _markdown(ds) -> str:
     from derive.latex import claim_latex
-    from derive.report import status, summary
+    from derive.report import summary
 
     def step(s):
         cert = s.certificate
-        note = f" — {cert.detail}" if cert is not None and cert.detail and status(cert) not in ("proved", "evidence", "stated") else ""
+        note = f" — {cert.detail}" if _detail_needed(cert) else ""
         return f"$$\n{claim_latex(s)}\n$$\n{s.reason} **[{_mark_and_method(cert)}]**{note}\n"
 
     out = []
