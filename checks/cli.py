@@ -27,7 +27,8 @@ instances, or an exact decision), checked (exact agreement on every rank stratum
 sizes it names), evidence (numeric agreement only), or stated (a definition or hypothesis);
 the method that decided it follows the level. A step no method decides is unverified
 (unverified (time) when its time bound ran out), one whose assumptions cannot all hold is
-vacuous; either makes the command exit 1. The last line counts the steps by level.
+vacuous, one found false is rejected; any of these makes the command exit 1. The last line
+counts every step by level.
 """
 
 
