@@ -307,6 +307,19 @@ def _exponent(x: np.ndarray) -> float:
     return float(np.frexp(m)[1]) if m > 0 else -np.inf
 
 
+def _normalised(X: np.ndarray, y: np.ndarray, w0: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+    r"""``(X/ξ, y/(ξs), w0/s, log2 ξ, log2 s)`` with powers of two :math:`\xi\approx\max|X_{ij}|`,
+    :math:`s\approx\max(\|\mathbf w_0\|_\infty, \|\mathbf y\|_\infty/\xi)` (1 for zero
+    data): the flow (or GD) of the normalised data, at time :math:`\xi^2 t` (or with step
+    :math:`\xi^2\alpha`), is the original one divided by s.  Each entry is scaled once, exactly
+    unless it falls below :math:`2^{-1074}` of the scale."""
+    ex = _exponent(X)
+    ex = int(ex) if np.isfinite(ex) else 0
+    es = max(_exponent(w0), _exponent(y) - ex)
+    es = int(es) if np.isfinite(es) else 0
+    return np.ldexp(X, -ex), np.ldexp(y, -ex - es), np.ldexp(w0, -es), ex, es
+
+
 def integrate_flow(
     X,
     y,
@@ -342,11 +355,7 @@ def integrate_flow(
     t = _times(ts)
     if not np.all(np.isfinite(t)) or np.any(np.diff(t) < 0):
         raise ValueError(f"ts must be finite and sorted for integration; got {ts!r}")
-    ex = _exponent(Xa)
-    ex = int(ex) if np.isfinite(ex) else 0  # xi = 2^ex
-    es = max(_exponent(wa), _exponent(ya) - ex)
-    es = int(es) if np.isfinite(es) else 0  # s = 2^es
-    Xs, us, u0 = np.ldexp(Xa, -ex), np.ldexp(ya, -ex - es), np.ldexp(wa, -es)  # one rounding at most
+    Xs, us, u0, ex, es = _normalised(Xa, ya, wa)
     tau = np.ldexp(t, 2 * ex)
     if not np.all(np.isfinite(tau)):
         raise ValueError(f"ts are too large for X of scale 2^{ex}: the flow's own time xi^2 t overflows; got {ts!r}")
@@ -359,7 +368,11 @@ def integrate_flow(
     if not tau.size or tau[-1] == 0:  # nothing to integrate (solve_ivp returns no states then)
         return np.tile(wa, (t.size, 1))
     kwargs = {"jac": lambda _t, _u: -A} if method in ("Radau", "BDF", "LSODA") else {}
-    sol = solve_ivp(rhs, (0.0, float(tau[-1])), u0, method=method, t_eval=tau, rtol=rtol, atol=atol, **kwargs)
+    # scipy's DOP853 error estimate is 0/0 = NaN when its two error norms underflow unequally
+    # (a component that moves at 1e-172 next to static ones of size 1): it rejects the step,
+    # shrinks it until both norms are 0, and carries on; success is checked below.
+    with np.errstate(invalid="ignore", under="ignore"):
+        sol = solve_ivp(rhs, (0.0, float(tau[-1])), u0, method=method, t_eval=tau, rtol=rtol, atol=atol, **kwargs)
     if not sol.success:
         raise RuntimeError(f"solve_ivp ({method}) failed: {sol.message}")
     return np.ldexp(sol.y.T, es)
@@ -371,12 +384,27 @@ def gd_parameters(X, y, w0, alpha: float, steps: Sequence[int] | int, scale: Sca
     :math:`\mathbf w^{(k)}` for each k in ``steps``, shape (len(steps), D).  Step k approximates
     :math:`\mathbf w(k\alpha)` with error :math:`O(\alpha)` (``flow.gd_limit``).  This is
     :func:`checks.simulate.gd_trajectory` on :math:`\mathbf A = c\mathbf X^\top\mathbf X`,
-    :math:`\mathbf b = -c\mathbf X^\top\mathbf y` (raises ``OverflowError`` if the run diverges)."""
+    :math:`\mathbf b = -c\mathbf X^\top\mathbf y` (raises ``OverflowError`` if the run diverges),
+    run on the data normalised by powers of two as in :func:`integrate_flow` (step
+    :math:`\xi^2\alpha`) and scaled back: every float64 operation commutes with those
+    scalings, so the iterates are bit for bit those of the unscaled run wherever that one is
+    representable, and a run at scale 1e200 no longer fails because its loss overflows."""
     Xa = as_matrix("X", X)
     N, D = Xa.shape
     ya, wa = as_vector("y", y, N), as_vector("w0", w0, D)
     c = scale_factor(scale, N)
-    return gd_trajectory(c * Xa.T @ Xa, -c * Xa.T @ ya, wa, alpha, steps).w
+    Xs, us, u0, ex, es = _normalised(Xa, ya, wa)
+
+    def unscaled():  # its errors name the caller's alpha and steps
+        return gd_trajectory(c * Xa.T @ Xa, -c * Xa.T @ ya, wa, alpha, steps).w
+
+    if not (isinstance(alpha, (int, float, np.floating)) and not isinstance(alpha, bool) and np.isfinite(alpha) and alpha > 0):
+        return unscaled()
+    try:
+        return np.ldexp(gd_trajectory(c * Xs.T @ Xs, -c * Xs.T @ us, u0, np.ldexp(float(alpha), 2 * ex), steps).w, es)
+    except OverflowError:  # a divergent run: report it as the caller's problem
+        unscaled()
+        raise
 
 
 THREE_POINT = {

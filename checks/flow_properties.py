@@ -41,10 +41,12 @@ from hypothesis import strategies as st
 from . import strategies as gs
 from .flow_numeric import LinearFlowMP, Scale, gd_parameters, integrate_flow, linear_flow
 from .properties import register
+from .simulate import safe_norm
 
 __all__ = [
     "FlowProblem",
     "flow_problems",
+    "problem_scale",
     "closed_form_vs_integration",
     "gd_rate",
     "fitted_slope",
@@ -60,7 +62,8 @@ __all__ = [
 ]
 
 CLOSED_FORM_RTOL = 1e-8
-"""Closed form vs integration (rtol 1e-12, atol 1e-14): relative to the largest entry."""
+"""Closed form vs integration (rtol 1e-12, atol 1e-14 of the problem's scale): relative to the
+largest entry, or to the problem's scale (:func:`problem_scale`) when that is larger."""
 GD_SLOPE_TOL = 0.1
 """|slope - 1| allowed for GD vs flow with alpha * lambda_max in [0.0025, 0.02] (the next term
 of the error is relatively O(alpha lambda_max), a few percent of the slope)."""
@@ -110,8 +113,26 @@ def flow_problems(draw, max_n: int = 6, max_d: int = 5) -> FlowProblem:
     return FlowProblem(X, vec(N), vec(D), vec(D), scale)
 
 
-def _rel(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.max(np.abs(a - b)) / max(1.0, float(np.max(np.abs(b)))))
+FULL_PRECISION = float(np.finfo(float).tiny / np.finfo(float).eps)
+"""About 1e-292: below 2^-1022 float64 numbers are subnormal, so a problem whose data are
+smaller than this has lost relative precision before any computation (its errors are then
+measured against this absolute floor)."""
+
+
+def problem_scale(p: FlowProblem) -> float:
+    r"""The size of the problem's data, :math:`\max(\|\mathbf w_0\|_\infty, \|\mathbf y\|_\infty)`
+    (X has singular values in [0.3, 2], so w(t), r(t) and the limits are of this size or 0),
+    kept at least ``FULL_PRECISION``: the floor of :func:`_rel`."""
+    size = max(float(np.max(np.abs(p.w0), initial=0.0)), float(np.max(np.abs(p.y), initial=0.0)))
+    return max(size, FULL_PRECISION)
+
+
+def _rel(a: np.ndarray, b: np.ndarray, floor: float) -> float:
+    """``max|a - b|`` relative to the largest entry of the reference b, or to ``floor`` (the
+    problem's own scale) when b is smaller (its entries may be 0).  The floor was 1: a problem
+    of size 1e-160 was then compared with 1 and passed whatever it computed, and one of size
+    1e200 failed on rounding (r(t) = X w(t) - y cancels to ~1e184)."""
+    return float(np.max(np.abs(a - b)) / max(floor, float(np.max(np.abs(b)))))
 
 
 def closed_form_vs_integration(p: FlowProblem) -> float:
@@ -120,10 +141,12 @@ def closed_form_vs_integration(p: FlowProblem) -> float:
     lam_max = float(fl.lam.max()) if fl.rank else 1.0
     ts = np.array([0.0, 0.05, 0.3, 1.0, 4.0]) / lam_max
     w_int = integrate_flow(p.X, p.y, p.w0, ts, p.scale)
+    size = problem_scale(p)
+    size_f = max(size * float(np.max(np.abs(p.x_star), initial=0.0)), FULL_PRECISION)
     errs = {
-        "w(t)": _rel(fl.parameters(ts), w_int),
-        "r(t)": _rel(fl.residual(ts), w_int @ p.X.T - p.y[None, :]),
-        "f(x*, t)": _rel(fl.predict(p.x_star, ts)[:, 0], w_int @ p.x_star),
+        "w(t)": _rel(fl.parameters(ts), w_int, size),
+        "r(t)": _rel(fl.residual(ts), w_int @ p.X.T - p.y[None, :], size),
+        "f(x*, t)": _rel(fl.predict(p.x_star, ts)[:, 0], w_int @ p.x_star, size_f),
     }
     worst = max(errs.values())
     assert worst <= CLOSED_FORM_RTOL, f"closed form vs integration at t = {ts.tolist()}: relative errors {errs} > {CLOSED_FORM_RTOL}"
@@ -141,8 +164,9 @@ def gd_rate(p: FlowProblem) -> float:
     ms = np.array([50, 100, 200, 400])  # alpha * lam_max = 1/m in [0.0025, 0.02]
     alphas = T / ms
     w_T = fl.parameters([T])[0]
-    errs = np.array([np.linalg.norm(gd_parameters(p.X, p.y, p.w0, a, [m], p.scale)[0] - w_T) for a, m in zip(alphas, ms, strict=True)])
-    assume(errs.max() >= 1e-10 * max(1.0, float(np.linalg.norm(w_T))))  # else the flow barely moves
+    # safe_norm: numpy's norm squares the entries, which underflow to 0 for errors ~1e-162
+    errs = np.array([safe_norm(gd_parameters(p.X, p.y, p.w0, a, [m], p.scale)[0] - w_T) for a, m in zip(alphas, ms, strict=True)])
+    assume(errs.max() >= 1e-10 * max(problem_scale(p), float(safe_norm(w_T))))  # else the flow barely moves
     slope = fitted_slope(alphas, errs)
     assert abs(slope - 1.0) <= GD_SLOPE_TOL, f"GD vs flow at T = {T:.4g}: errors {errs.tolist()} for alpha {alphas.tolist()}, slope {slope:.3f} not within {GD_SLOPE_TOL} of 1"
     return slope
@@ -155,14 +179,15 @@ def residual_limit(p: FlowProblem) -> float:
     proj = r0 - p.X @ np.linalg.pinv(p.X) @ r0  # (I - K K^+) r0, since K K^+ = X X^+
     r_inf = fl.residual([np.inf])[0]
     assert np.all(np.isfinite(r_inf)), f"r(inf) is not finite: {r_inf}"
-    err = _rel(r_inf, proj)
+    size = problem_scale(p)
+    err = _rel(r_inf, proj, size)
     assert err <= 1e-10, f"r(inf) = {r_inf} but (I - KK^+) r0 = {proj} (relative error {err:.2e})"
     lam_min = float(fl.lam.min()) if fl.rank else 1.0
     late = integrate_flow(p.X, p.y, p.w0, [40.0 / lam_min], p.scale)[0] @ p.X.T - p.y
-    err_late = _rel(late, proj)
+    err_late = _rel(late, proj, size)
     assert err_late <= 1e-8, f"integration to t = {40 / lam_min:.3g} reaches {late}, not the projection {proj} (error {err_late:.2e})"
     if fl.trainable:
-        assert np.max(np.abs(r_inf)) <= 1e-10 * max(1.0, float(np.max(np.abs(r0)))), f"K has full rank but r(inf) = {r_inf}"
+        assert np.max(np.abs(r_inf)) <= 1e-10 * max(size, float(np.max(np.abs(r0)))), f"K has full rank but r(inf) = {r_inf}"
     return max(err, err_late)
 
 
@@ -173,11 +198,12 @@ def parameter_limit(p: FlowProblem) -> float:
     want = p.w0 - P @ p.X @ p.w0 + P @ p.y
     w_inf = fl.parameters([np.inf])[0]
     assert np.all(np.isfinite(w_inf)), f"w(inf) is not finite: {w_inf}"
-    err = _rel(w_inf, want)
+    size = problem_scale(p)
+    err = _rel(w_inf, want, size)
     assert err <= 1e-10, f"w(inf) = {w_inf} but (I - X^+X) w0 + X^+ y = {want} (error {err:.2e})"
     zero = linear_flow(p.X, p.y, np.zeros_like(p.w0), p.scale).parameters([np.inf])[0]
     min_norm = np.linalg.lstsq(p.X, p.y, rcond=None)[0]
-    err0 = _rel(zero, min_norm)
+    err0 = _rel(zero, min_norm, size)
     assert err0 <= 1e-10, f"from w0 = 0 the flow ends at {zero}, not the minimum-norm solution {min_norm} (error {err0:.2e})"
     return max(err, err0)
 
@@ -195,12 +221,13 @@ def agrees_with_mpmath(p: FlowProblem) -> float:
     fl = linear_flow(p.X, p.y, p.w0, p.scale)
     mp = LinearFlowMP.build(p.X, p.y, p.w0, p.scale, dps=50)
     lam_max = float(fl.lam.max()) if fl.rank else 1.0
+    size = problem_scale(p)
     worst = 0.0
     for tv in (0.5 / lam_max, 5.0 / lam_max, np.inf):
         t_mp = mpmath.inf if np.isinf(tv) else mpmath.mpf(tv)
         w_mp = np.array([float(v) for v in mp.parameters(t_mp)])
         r_mp = np.array([float(v) for v in mp.residual(t_mp)])
-        errs = (_rel(fl.parameters([tv])[0], w_mp), _rel(fl.residual([tv])[0], r_mp))
+        errs = (_rel(fl.parameters([tv])[0], w_mp, size), _rel(fl.residual([tv])[0], r_mp, size))
         assert max(errs) <= MP_RTOL, f"float64 vs mpmath at t = {tv:.4g}: relative errors (w, r) = {errs} > {MP_RTOL}"
         worst = max(worst, *errs)
     return worst

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import mpmath
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from checks import flow_properties
 from checks.flow_numeric import (
     THREE_POINT,
     LinearFlowMP,
@@ -16,8 +21,20 @@ from checks.flow_numeric import (
     phi_mp,
     scale_factor,
 )
-from checks.flow_properties import FLOW_PROPERTIES, fitted_slope, lazy_training
+from checks.flow_properties import (
+    FLOW_PROPERTIES,
+    FlowProblem,
+    agrees_with_mpmath,
+    closed_form_vs_integration,
+    fitted_slope,
+    gd_rate,
+    lazy_training,
+    parameter_limit,
+    problem_scale,
+    residual_limit,
+)
 from checks.properties import PROPERTIES
+from checks.simulate import gd_trajectory
 
 RNG = np.random.default_rng(20261123)
 
@@ -127,6 +144,22 @@ def test_integration_is_accurate_for_tiny_and_huge_data(xi):
     assert np.abs(w - want).max() / np.abs(want).max() < 1e-10
 
 
+def test_integration_of_a_tiny_moving_component_next_to_static_ones():
+    """From ``gdflow check --seed 0``: only w_1 moves, at 1e-172, the others are static at
+    size 1.  scipy's error norm is then 0/0 on some steps (a rejected step, not a failure):
+    no warning reaches the user, and w(t) is right to the tolerance of the problem's scale."""
+    X, y = [[0.3, 0.0, 0.0, 0.0]], [0.0]
+    w0 = [-7.446629851965875e-172, 1.973886524732773, 0.0, 1.6191832969224231]
+    ts = np.array([0.0, 0.05, 0.3, 1.0, 4.0]) / 0.09
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        w = integrate_flow(X, y, w0, ts)
+    want = np.array(w0) * np.ones((ts.size, 1))
+    want[:, 0] = w0[0] * np.exp(-0.09 * ts)
+    assert np.array_equal(w[:, 1:], want[:, 1:])
+    assert np.abs(w[:, 0] - want[:, 0]).max() <= 1e-13 * 1.97
+
+
 def test_integration_commutes_with_power_of_two_scalings():
     """The flow is linear: (y, w0) -> 2^k (y, w0) scales w(t) by 2^k, and X -> 2^k X with
     t -> 2^-2k t leaves it unchanged.  Both scalings are exact in float64, and the integrator
@@ -214,6 +247,20 @@ def test_gd_tracks_flow_with_error_order_alpha():
     assert abs(slope - 1.0) < 0.05, (slope, errs)
 
 
+def test_gd_parameters_is_plain_gd_at_any_scale():
+    """gd_parameters runs GD on data normalised by powers of two: bit for bit the unscaled
+    iteration, and at scale 1e200 (where J(w) overflows) the same iterates times the scale."""
+    X, y, w0 = _problem(5, 3, seed=12)
+    X = X * 1.5 / np.abs(X).max()  # max |X| in [1, 2): the normalisation halves X, quadruples alpha
+    A, b = X.T @ X, -X.T @ y
+    assert np.array_equal(gd_parameters(X, y, w0, 0.05, [0, 1, 7, 40]), gd_trajectory(A, b, w0, 0.05, [0, 1, 7, 40]).w)
+    base = gd_parameters(X, y, w0, 0.05, [3, 30])
+    for k in (-1000, -600, 600, 900):
+        assert np.array_equal(gd_parameters(X, np.ldexp(y, k), np.ldexp(w0, k), 0.05, [3, 30]), np.ldexp(base, k))
+    with pytest.raises(OverflowError, match=r"alpha = 3.0"):  # a divergent run names the caller's alpha
+        gd_parameters(X, y, w0, 3.0, [5000])
+
+
 # -- the three-point line fit of 000 -----------------------------------------------------------
 
 # Reference values: SymPy 1.14 exact arithmetic (derive.function_space.parameter_evolution /
@@ -268,6 +315,46 @@ def test_three_point_fit_is_not_trainable():
 def test_flow_property_passes(name):
     result = PROPERTIES[name].run(examples=40, seed_value=1)
     assert result.passed, result.counterexample
+
+
+SEED_0_COUNTEREXAMPLE = FlowProblem(np.array([[0.5]]), np.array([0.0]), np.array([4.5096e-160]), np.array([0.0]), "sum")
+"""What ``gdflow check --examples 200 --seed 0`` shrank to while integrate_flow failed on tiny w0."""
+
+
+def _run_on(check, problem):
+    """Run a flow check on one problem as the hypothesis test it is (it may call ``assume``)."""
+
+    @settings(max_examples=1, database=None, deadline=None)
+    @given(st.just(problem))
+    def test(p):
+        check(p)  # the checks return their measurement; a hypothesis test returns None
+
+    test()
+
+
+@pytest.mark.parametrize("check", [closed_form_vs_integration, residual_limit, parameter_limit, agrees_with_mpmath, gd_rate])
+@pytest.mark.parametrize("size", [4.5096e-160, 1e-280, 1.0, 1e200])
+def test_flow_checks_pass_at_any_scale(check, size):
+    """The seed-0 counterexample, and a problem that moves (y != X w0) at sizes 1e-280 ... 1e200."""
+    p = SEED_0_COUNTEREXAMPLE
+    scaled = FlowProblem(p.X, np.array([0.25]) * size, np.array([1.0]) * size, np.array([1.5]), "sum")
+    for problem in (p, scaled) if size == 4.5096e-160 else (scaled,):
+        _run_on(check, problem)
+
+
+def test_flow_checks_compare_relative_to_the_problem_not_to_1(monkeypatch):
+    """An integrator off by 1e-14 in absolute terms (what the old absolute atol allowed) is
+    caught on a problem of size 1e-10: errors are relative to the problem's own scale."""
+    p = FlowProblem(np.array([[0.5, 0.2], [0.1, 0.9]]), np.array([1e-10, -2e-10]), np.array([3e-10, 1e-10]), np.array([1.0, 1.0]))
+    assert problem_scale(p) == 3e-10
+    closed_form_vs_integration(p)
+    residual_limit(p)
+    sloppy = lambda *args, **kwargs: integrate_flow(*args, **kwargs) + 1e-14  # noqa: E731
+    monkeypatch.setattr(flow_properties, "integrate_flow", sloppy)
+    with pytest.raises(AssertionError, match="closed form vs integration"):
+        closed_form_vs_integration(p)
+    with pytest.raises(AssertionError, match="reaches"):
+        residual_limit(p)
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
