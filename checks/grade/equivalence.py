@@ -1,19 +1,29 @@
 r"""Equivalence of an answer and a reference, under the question's assumptions.
 
-Order of methods (the first that decides is reported in ``Comparison.method``):
+Decided by gdflow's one decision engine, :mod:`derive.decide` (the same as for derivation
+steps); ``Comparison.method`` says what decided and ``Comparison.level`` how well
+(``proved`` / ``checked`` / ``evidence``, see :mod:`derive.decide`):
 
-1. **symbolic**: the difference is identically zero after cancellation/simplification with
-   the symbols' assumptions (``alpha`` positive, ``k`` a nonnegative integer, ...);
-2. **exact points**: both sides are evaluated *exactly* at deterministic admissible rational
-   points (each symbol cycles through values inside its admissible interval, integers for
-   integer symbols); a rational identity that holds at these points holds identically with
-   high probability (Schwartz–Zippel), and one point where they differ is a proof of
-   difference and becomes the counterexample;
-3. **high precision**: where a value is transcendental (``exp``, ``sqrt`` of non-squares) it
-   is evaluated with 60 significant digits (mpmath through ``evalf``) at up to 5 of the points;
-   a difference larger than 10^-45 (relative) is a difference, and a smaller one counts as zero
-   only if it shrinks when the precision is doubled (a true zero's residue does, a genuinely
-   tiny value such as e^-200 does not).
+1. **rational functions** (the difference cancels to a quotient of polynomials in the free
+   symbols): decided *exactly*. A zero numerator is equal; a nonzero one is ``incorrect`` at an
+   admissible point where it does not vanish (a polynomial added to the right answer is caught
+   whatever its roots are: ``k(k-2)(k-3)...(k-12)`` or a polynomial in ``lambda``).
+2. **symbolic**: ``simplify`` of the difference (time-bounded) gives 0, confirmed at points.
+3. **points**: otherwise both sides are compared at random admissible points seeded from the
+   answer and the reference (the grader adds the question id and the answer text): reals over
+   wide ranges with random denominators, integers up to 10^4, the symbols' intervals and
+   assumptions respected. There is no fixed, public list of points. Values are compared
+   exactly when rational, otherwise in rigorous arb balls with a precision that grows with the
+   scale of the terms (``exp(-t) + 10^-50`` is not ``exp(-t)``; ``exp(200) + 2/5`` is not
+   ``exp(200)``), with mpmath as a non-rigorous last resort.
+
+Sides are compared where both are defined (``undefined="generic"`` in
+:func:`derive.decide.decide_scalar`): ``(x^2 - 1)/(x - 1)`` is accepted for ``x + 1`` (a
+removable singularity is not a difference, as in computer-algebra graders); a pole that is
+not removable makes the answer differ near it and is found like any other difference, and a
+constant answer that is undefined (``1/0``) is ``incorrect``.  An answer whose
+value cannot be enclosed in a finite number (``exp(exp(exp(exp(10))))``) is ``invalid``
+(``Comparison.method == "overflow"``, with why); running out of time is ``method == "time"``.
 
 Numbers are exact: ``0.4`` is 2/5 and ``0.33`` is not 1/3 unless a ``tolerance`` (relative)
 is given. ``1/2004!`` and ``1/2006!`` differ exactly; ``4*sqrt(2)`` is not ``4``.
@@ -30,17 +40,22 @@ question's variable.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
 import sympy as sp
 
-__all__ = ["Domain", "Comparison", "compare", "relation_to_set", "sample_points"]
+from derive.decide import Decision, compare_constants, decide_scalar, draw_scalar, finite_enclosure
+from derive.decide import _show as _engine_show
+from derive.timebox import OutOfTime, deadline, remaining
+
+__all__ = ["Domain", "Comparison", "compare", "relation_to_set", "sample_points", "stable_seed"]
 
 _DIGITS = 60
-_TRANSCENDENTAL_POINTS = 5
-_AGREE = sp.Rational(1, 10**45)
+_POINTS = 10  # random admissible points per entry when no exact decision applies
 
 
 @dataclass
@@ -65,67 +80,71 @@ class Domain:
         """Whether ``s`` takes integer values only."""
         return s in self.integers or bool(s.is_integer)
 
+    def for_engine(self, symbols) -> dict:
+        """The ``domains`` argument of :func:`derive.decide.decide_scalar`."""
+        return {s: (self.intervals.get(s), self.is_integer(s)) for s in symbols}
+
 
 @dataclass
 class Comparison:
     """Outcome of :func:`compare`: ``equal``; ``method`` that decided; for a difference, a
     ``counterexample`` (``at``: values of the free symbols, ``answer`` and ``reference``
-    values, ``entry`` for matrices) and a ``message`` (e.g. a size mismatch)."""
+    values, ``entry`` for matrices) and a ``message`` (e.g. a size mismatch); ``level`` the
+    engine's level (``proved``, ``checked``, ``evidence``; None when not from the engine)."""
 
     equal: bool
     method: str
     counterexample: dict[str, Any] | None = None
     message: str | None = None
+    level: str | None = None
+
+
+def stable_seed(*parts: Any) -> str:
+    """A seed that is the same in every process and run (``hash()`` is salted per process):
+    a SHA-256 of the parts (strings as they are, SymPy objects by their structure)."""
+    h = hashlib.sha256()
+    for p in parts:
+        _feed(h, p)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _feed(h: Any, v: Any) -> None:
+    """Hash ``v`` by structure; integers in hexadecimal (printing a huge integer in decimal is
+    refused by Python beyond 4300 digits, and slow)."""
+    if isinstance(v, str):
+        h.update(v.encode())
+    elif isinstance(v, int):
+        h.update(hex(v).encode())
+    elif isinstance(v, sp.Integer):
+        h.update(b"I" + hex(int(v)).encode())
+    elif isinstance(v, sp.Rational):
+        h.update(b"Q" + hex(int(v.p)).encode() + b"/" + hex(int(v.q)).encode())
+    elif isinstance(v, sp.Symbol):
+        h.update(b"S" + v.name.encode() + repr(sorted(v.assumptions0.items())).encode())
+    elif isinstance(v, sp.MatrixBase):
+        h.update(f"M{v.shape}".encode())
+        for e in v:
+            _feed(h, e)
+    elif isinstance(v, sp.Basic) and v.args:
+        h.update(type(v).__name__.encode() + b"(")
+        for a in v.args:
+            _feed(h, a)
+            h.update(b",")
+        h.update(b")")
+    else:
+        h.update(type(v).__name__.encode() + b":" + repr(v).encode())
 
 
 # ------------------------------------------------------------------------------- points
 
-_FRACTIONS = [sp.Rational(p, q) for p, q in
-              [(1, 7), (2, 3), (1, 3), (5, 6), (3, 7), (1, 2), (8, 9), (2, 9), (5, 11), (3, 5), (4, 13), (10, 11)]]
-_HALF_LINE = [sp.Rational(p, q) for p, q in
-              [(1, 3), (7, 4), (5, 2), (1, 1), (11, 3), (2, 7), (3, 2), (13, 5), (5, 1), (2, 3), (9, 7), (4, 1)]]
-_LINE = [sp.Rational(p, q) for p, q in
-         [(-1, 1), (3, 2), (-7, 3), (2, 5), (5, 2), (-1, 3), (7, 4), (-5, 2), (1, 1), (3, 1), (-2, 7), (11, 5)]]
 
-
-def _candidates(s: sp.Symbol, dom: Domain) -> list[sp.Expr]:
-    iv = dom.interval(s)
-    if not isinstance(iv, sp.Interval):
-        iv = sp.Interval(-sp.oo, sp.oo) if iv == sp.S.Reals else iv
-    lo, hi = iv.start, iv.end
-    if dom.is_integer(s):
-        a = -6 if lo.is_infinite else int(sp.ceiling(lo))
-        b = a + 12 if hi.is_infinite else int(sp.floor(hi))
-        vals = [sp.Integer(v) for v in range(a, b + 1) if sp.Integer(v) in iv]
-        order = [v for v in vals if v > 1] + [v for v in vals if v <= 1]
-        return order[:13] or vals
-    if lo.is_finite and hi.is_finite:
-        return [lo + (hi - lo) * f for f in _FRACTIONS]
-    if lo.is_finite:
-        return [lo + f for f in _HALF_LINE]
-    if hi.is_finite:
-        return [hi - f for f in _HALF_LINE]
-    return list(_LINE)
-
-
-_PRIMES = [1, 5, 7, 11, 13, 17, 19, 23]
-
-
-def sample_points(symbols: list[sp.Symbol], dom: Domain, n: int = 12) -> list[dict]:
-    """``n`` deterministic admissible points: symbol i takes candidate
-    ``(j*step_i + i) mod len`` at point j, so each symbol sweeps its whole candidate list."""
+def sample_points(symbols: list[sp.Symbol], dom: Domain, n: int = 12, seed: Any = 0) -> list[dict]:
+    """``n`` random admissible points (:func:`derive.decide.draw_scalar`), seeded by ``seed``."""
     syms = sorted(symbols, key=lambda s: s.name)
-    cands = {s: _candidates(s, dom) for s in syms}
-    pts = []
-    for j in range(n):
-        pt = {}
-        for i, s in enumerate(syms):
-            c = cands[s]
-            if not c:
-                continue
-            pt[s] = c[(j * _PRIMES[i % len(_PRIMES)] + i) % len(c)]
-        pts.append(pt)
-    return pts
+    rng = random.Random(seed if isinstance(seed, (int, str, bytes)) else repr(seed))
+    return [{s: draw_scalar(rng, s, dom.intervals.get(s), dom.is_integer(s)) for s in syms}
+            for _ in range(n)]
 
 
 # ------------------------------------------------------------------------------- values
@@ -140,7 +159,7 @@ def _value(expr: Any, pt: dict) -> sp.Expr | None:
         if v.has(sp.zoo, sp.nan) or v is sp.zoo or v is sp.nan:
             return None
         return v
-    except (ZeroDivisionError, ValueError, TypeError):
+    except (ZeroDivisionError, ValueError, TypeError, ArithmeticError):
         return None
 
 
@@ -149,117 +168,197 @@ def _num(v: sp.Expr) -> sp.Expr:
 
 
 def _same(a: sp.Expr, b: sp.Expr, tolerance: sp.Rational | None) -> bool | None:
-    """Whether two values agree: exactly for rationals, to 45 digits otherwise, or within
+    """Whether two values agree: decided by :func:`derive.decide.compare_constants`, or within
     the relative ``tolerance``. ``None`` when undecidable (both infinite, ...)."""
     if a.is_infinite or b.is_infinite:
         return a == b
     if tolerance is not None:
-        na, nb = _num(a), _num(b)
-        diff = abs(na - nb)
-        scale = max(abs(nb), sp.Rational(1, 10**12)) if nb != 0 else 1
-        return bool(diff <= tolerance * scale)
-    if a.is_Rational and b.is_Rational:
-        return a == b
-    if a == b:
-        return True
-    d = a - b  # identical transcendental parts cancel here: exp(-t) + 10^-50 vs exp(-t)
-    if d.is_Rational:
-        return d == 0
-    diff = abs(sp.N(d, _DIGITS))
-    if diff.has(sp.nan) or not diff.is_number:
-        return None
-    scale = max(abs(_num(b)), 1)
-    if diff > _AGREE * scale:
-        return False
-    # Looks like zero at 60 digits. A true zero's numerical residue shrinks with precision;
-    # a genuinely tiny difference (e^-200 against 0) stays the same size.
-    finer = abs(sp.N(d, 2 * _DIGITS))
-    return bool(finer == 0 or diff == 0 or finer < diff * sp.Rational(1, 10**30))
+        try:
+            na, nb = _num(a), _num(b)
+            diff = abs(na - nb)
+            scale = max(abs(nb), sp.Rational(1, 10**12)) if nb != 0 else 1
+            return bool(diff <= tolerance * scale)
+        except (TypeError, ValueError, ArithmeticError):
+            return None
+    d = compare_constants(a, b)
+    return None if d.verdict == "undecided" else d.verdict == "equal"
 
 
 def _show(v: Any) -> str:
-    if v is None:
-        return "undefined"
-    if isinstance(v, sp.Expr) and v.is_Rational:
-        if max(abs(v.p).bit_length(), v.q.bit_length()) > 180:
-            return "≈ " + str(sp.N(v, 15))
-        return str(v)
-    if isinstance(v, sp.Expr):
-        exact = str(v)
-        if len(exact) <= 40:
-            approx = str(sp.N(v, 12))
-            return exact if exact == approx else f"{exact} ≈ {approx}"
-        return str(sp.N(v, 15))
-    return str(v)
-
-
-def _symbolic_zero(d: sp.Expr) -> bool:
-    """Whether ``d`` is provably zero (cheap simplifications only for large expressions)."""
-    if d == 0:
-        return True
-    try:
-        if d.has(sp.factorial):
-            d = d.doit()
-            if d == 0:
-                return True
-        if sp.count_ops(d) > 400:
-            return False
-        big = [p.exp for p in d.atoms(sp.Pow) if p.exp.is_Integer and abs(p.exp) > 30]
-        if big:
-            return False  # expanding (1 - x)^1000 is slow; the points decide
-        if sp.expand(d) == 0 or sp.cancel(d) == 0:
-            return True
-        if sp.count_ops(d) > 120:
-            return False
-        return sp.simplify(d) == 0
-    except (TypeError, ValueError, NotImplementedError, RecursionError):
-        return False
+    """A value for people (:func:`derive.decide` shows it: exact when short, else a decimal
+    from a rigorous ball; never fails on huge integers)."""
+    return _engine_show(v)
 
 
 # ------------------------------------------------------------------------------- scalars
 
+# Simple points, tried only *after* a difference is proved, to show a readable counterexample
+# (never used to decide).
+_SIMPLE = [sp.Integer(v) for v in (1, 2, 3, 0, -1, -2, 4, 5)] + \
+    [sp.Rational(p, q) for p, q in ((1, 2), (1, 3), (3, 2), (2, 3), (-1, 2), (5, 2))]
+
+
+def _simpler_counterexample(a: Any, r: Any, dom: Domain, entry: str | None) -> dict | None:
+    free = sorted(getattr(a, "free_symbols", set()) | getattr(r, "free_symbols", set()), key=lambda s: s.name)
+    if not free or len(free) > 4:
+        return None
+    cands = {}
+    for s in free:
+        iv = dom.interval(s)
+        ok = [v for v in _SIMPLE if (v.is_integer or not dom.is_integer(s)) and iv.contains(v) is sp.true
+              and _facts(s, v)]
+        if not ok:
+            return None
+        cands[s] = ok
+    for combo in itertools.islice(itertools.product(*(cands[s] for s in free)), 40):
+        pt = dict(zip(free, combo, strict=True))
+        av, rv = _value(a, pt), _value(r, pt)
+        if rv is None:
+            continue
+        if av is None:
+            return _cex(pt, av, rv, entry)
+        d = compare_constants(av, rv, timeout=1.0)
+        if d.verdict == "different" and d.level == "proved":
+            return _cex(pt, av, rv, entry)
+    return None
+
+
+def _facts(s: sp.Symbol, v: sp.Expr) -> bool:
+    for fact in ("integer", "even", "odd", "prime", "positive", "nonnegative", "negative", "nonpositive",
+                 "nonzero"):
+        want = getattr(s, f"is_{fact}", None)
+        if want is not None and bool(getattr(v, f"is_{fact}", None)) != bool(want):
+            return False
+    return True
+
+
+def _tower(a: Any) -> bool:
+    """Whether ``a`` is a constant or has an exponential (or a power) inside an exponent: the
+    answers worth testing for overflow first."""
+    if not isinstance(a, sp.Basic):
+        return False
+    if not a.free_symbols:
+        return True
+    for p in a.atoms(sp.exp, sp.Pow):
+        inner = p.args[0] if isinstance(p, sp.exp) else p.exp
+        if inner.has(sp.exp) or any(isinstance(q, sp.Pow) and not q.exp.is_Number for q in sp.preorder_traversal(inner)):
+            return True
+    return False
+
+
+def _overflow(a: Any, r: Any, dom: Domain, seed: Any) -> str | None:
+    """Why the answer ``a`` overflows, when its value cannot be enclosed in a finite number
+    where the reference's can (at a few admissible points), else None."""
+    free = sorted(getattr(a, "free_symbols", set()) | getattr(r, "free_symbols", set()), key=lambda s: s.name)
+    try:
+        pts = sample_points(free, dom, 3, seed) if free else [{}]
+    except ValueError:
+        return None
+    seen = 0
+    for pt in pts:
+        av, rv = _value(a, pt), _value(r, pt)
+        if av is None or rv is None or finite_enclosure(rv) is not True:
+            return None
+        if finite_enclosure(av) is not False:
+            return None
+        seen += 1
+    if not seen:
+        return None
+    answer_free = getattr(a, "free_symbols", set())
+    where = (f" (at {', '.join(f'{k} = {_show(v)}' for k, v in pts[0].items() if k in answer_free)})"
+             if answer_free else "")
+    shown = _engine_show(a) if not getattr(a, "free_symbols", None) else str(a)[:60]
+    shown = shown.removeprefix("≈ ")
+    return (f"your answer overflows: the value of {shown} is too large to represent or compute" + where +
+            " (it cannot be enclosed in any finite interval), so it cannot be compared with the reference")
+
+
+def _gap(a: Any, r: Any, at: dict[str, str]) -> str:
+    """``answer - reference`` at a counterexample (for values that print alike)."""
+    free = sorted(getattr(a, "free_symbols", set()) | getattr(r, "free_symbols", set()), key=lambda s: s.name)
+    pt = _by_name(free, at)
+    if pt is None:
+        return "nonzero"
+    av, rv = _value(a, pt), _value(r, pt)
+    if av is None or rv is None:
+        return "nonzero"
+    return _show(av - rv)
+
+
+def _from_decision(d: Decision, entry: str | None) -> dict[str, Any] | None:
+    if d.witness is None and d.lhs_value is None:
+        return None
+    out: dict[str, Any] = {"at": dict(d.witness or {}), "answer": d.lhs_value or "undefined",
+                           "reference": d.rhs_value or "undefined"}
+    if entry:
+        out["entry"] = entry
+    return out
+
 
 def _compare_scalars(pairs: list[tuple[Any, Any, str | None]], dom: Domain, tolerance,
-                     npoints: int = 12) -> Comparison:
-    """Compare lists of (answer, reference, entry-label) at shared points."""
+                     seed: Any = 0, npoints: int = _POINTS) -> Comparison:
+    """Compare lists of (answer, reference, entry-label)."""
+    if tolerance is not None:
+        return _compare_tolerance(pairs, dom, tolerance, seed, npoints)
+    levels, methods = [], []
+    undecided: Decision | None = None
+    for a, r, entry in pairs:
+        free = getattr(a, "free_symbols", set()) | getattr(r, "free_symbols", set())
+        if _tower(a):  # refuse an overflowing answer before any costly evaluation
+            why = _overflow(a, r, dom, stable_seed(seed, entry or "", "overflow"))
+            if why:
+                return Comparison(False, "overflow", None, why + (f" (entry {entry})" if entry else ""))
+        d = decide_scalar(a, r, domains=dom.for_engine(free), seed=stable_seed(seed, entry or ""),
+                          points=npoints, timeout=None, undefined="generic")
+        if d.verdict == "different":
+            cx = _simpler_counterexample(a, r, dom, entry) or _from_decision(d, entry)
+            if cx and cx.get("answer") == cx.get("reference"):  # shown alike: show the gap too
+                cx["difference"] = _gap(a, r, cx.get("at", {}))
+            msg = None
+            if cx and cx.get("answer") == "undefined":
+                msg = "your answer is undefined where the reference is defined"
+            return Comparison(False, d.method, cx, msg, d.level)
+        if d.verdict == "undecided":
+            why = _overflow(a, r, dom, stable_seed(seed, entry or "", "overflow"))
+            if why:
+                return Comparison(False, "overflow", None, why + (f" (entry {entry})" if entry else ""))
+            undecided = undecided or d
+            continue
+        levels.append(d.level)
+        methods.append(d.method)
+    if undecided is not None:
+        return Comparison(False, "undecided", None,
+                          f"the grader could not decide whether your answer equals the reference: "
+                          f"{undecided.detail}")
+    level = max(levels, key=("proved", "checked", "evidence").index)
+    method = methods[0] if len(set(methods)) == 1 else "+".join(sorted(set(methods)))
+    return Comparison(True, f"{method} ({level})", level=level)
+
+
+def _compare_tolerance(pairs, dom: Domain, tolerance, seed, npoints) -> Comparison:
+    """Relative tolerance: values at random admissible points, within ``tolerance``."""
     free: set[sp.Symbol] = set()
     for a, r, _ in pairs:
         free |= getattr(a, "free_symbols", set()) | getattr(r, "free_symbols", set())
-    free_syms = sorted(free, key=lambda s: s.name)
-    if tolerance is None and all(_symbolic_zero(a - r) for a, r, _ in pairs):
-        return Comparison(True, "symbolic")
-    pts = sample_points(free_syms, dom, npoints) if free_syms else [{}]
-    transcendental = False
+    pts = sample_points(sorted(free, key=lambda s: s.name), dom, npoints, seed) if free else [{}]
     decided = 0
-    for index, pt in enumerate(pts):
-        if transcendental and index >= _TRANSCENDENTAL_POINTS:
-            break  # 60-digit agreement at several points; evaluation is costly
+    for pt in pts:
         for a, r, entry in pairs:
             av, rv = _value(a, pt), _value(r, pt)
             if rv is None:
-                continue  # outside the reference's domain: not a test point
+                continue
             if av is None:
-                return Comparison(False, "exact points", _cex(pt, av, rv, entry),
+                return Comparison(False, "tolerance", _cex(pt, av, rv, entry),
                                   "your answer is undefined where the reference is defined")
             same = _same(av, rv, tolerance)
             if same is None:
                 continue
-            if not (av.is_Rational and rv.is_Rational):
-                transcendental = True
             if not same:
-                method = "tolerance" if tolerance is not None else (
-                    "high precision" if transcendental else "exact points")
-                return Comparison(False, method, _cex(pt, av, rv, entry))
+                return Comparison(False, "tolerance", _cex(pt, av, rv, entry))
             decided += 1
     if decided == 0:
-        return Comparison(False, "undecided", None,
-                          "no admissible point where both sides are defined")
-    if tolerance is not None:
-        return Comparison(True, "tolerance")
-    if not free_syms:
-        return Comparison(True, "high precision" if transcendental else "exact")
-    used = min(len(pts), _TRANSCENDENTAL_POINTS) if transcendental else len(pts)
-    return Comparison(True, f"{'high precision' if transcendental else 'exact'} evaluation at {used} points")
+        return Comparison(False, "undecided", None, "no admissible point where both sides are defined")
+    return Comparison(True, "tolerance", level="evidence")
 
 
 def _cex(pt: dict, av: Any, rv: Any, entry: str | None) -> dict[str, Any]:
@@ -346,32 +445,52 @@ def _compare_sets(a: sp.Set, r: sp.Set, var: sp.Symbol, tolerance: sp.Rational |
 # ------------------------------------------------------------------------------- equations
 
 
-def _compare_equations(a: sp.Eq, r: sp.Eq, dom: Domain) -> Comparison:
+def _compare_equations(a: sp.Eq, r: sp.Eq, dom: Domain, seed: Any = 0) -> Comparison:
+    """Equivalent when ``a.lhs - a.rhs = c (r.lhs - r.rhs)`` for a nonzero constant ``c``: ``c``
+    is read at a point where the reference's side is nonzero, then the identity is decided."""
     da, dr = a.lhs - a.rhs, r.lhs - r.rhs
     free = sorted(da.free_symbols | dr.free_symbols, key=lambda s: s.name)
     if not free:
-        same = (da == 0) == (dr == 0)
-        return Comparison(same, "exact")
-    ratio = None
-    for pt in sample_points(free, dom, 12):
+        za, zr = compare_constants(da, 0), compare_constants(dr, 0)
+        if "undecided" in (za.verdict, zr.verdict):
+            return Comparison(False, "undecided", None, "could not decide whether the equation holds")
+        return Comparison(za.verdict == zr.verdict, "exact", level="proved")
+    for pt in sample_points(free, dom, 24, stable_seed(seed, "equation")):
         va, vr = _value(da, pt), _value(dr, pt)
         if va is None or vr is None:
             continue
-        za, zr = _same(va, sp.Integer(0), None), _same(vr, sp.Integer(0), None)
-        if za and zr:
+        if compare_constants(vr, 0).verdict != "different":
             continue
-        if za != zr:
+        za = compare_constants(va, 0)
+        if za.verdict == "equal":
             return Comparison(False, "equation", _cex(pt, va, vr, None),
-                              "at this point one equation holds and the other does not")
-        q = sp.nsimplify(va / vr) if not (va.is_Rational and vr.is_Rational) else va / vr
-        if ratio is None:
-            ratio = q
-        elif not _same(q, ratio, None):
-            return Comparison(False, "equation", _cex(pt, va, vr, None),
-                              "the two equations are not multiples of each other")
-    if ratio is None:
-        return Comparison(False, "undecided", None, "could not test the equation")
-    return Comparison(True, "equation up to a nonzero factor")
+                              "at this point your equation holds and the correct one does not")
+        if za.verdict == "undecided":
+            continue
+        c = va / vr
+        d = decide_scalar(da, c * dr, domains=dom.for_engine(free), seed=stable_seed(seed, "factor"),
+                          points=_POINTS, timeout=None, undefined="generic")
+        if d.verdict == "equal":
+            return Comparison(True, "equation up to a nonzero factor", level=d.level)
+        if d.verdict == "different":
+            cx = _from_decision(d, None)
+            pt_w = _by_name(free, d.witness)
+            if pt_w is not None and len(pt_w) == len(free):
+                cx = _cex(pt_w, _value(da, pt_w), _value(dr, pt_w), None)
+            return Comparison(False, "equation", cx, "the two equations are not multiples of each other",
+                              d.level)
+        return Comparison(False, "undecided", None, f"could not decide the equation: {d.detail}")
+    return Comparison(False, "undecided", None, "could not test the equation")
+
+
+def _by_name(free: list[sp.Symbol], witness: dict[str, str] | None) -> dict | None:
+    """A witness (names -> value strings) back as a point; None when a value is not a plain
+    number (an algebraic root, an approximation)."""
+    names = {s.name: s for s in free}
+    try:
+        return {names[k]: sp.Rational(v) for k, v in (witness or {}).items() if k in names}
+    except (TypeError, ValueError):
+        return None
 
 
 # ------------------------------------------------------------------------------- entry
@@ -396,9 +515,33 @@ _WORDS = {"label": "a label", "matrix": "a vector or matrix", "set": "a set of v
 
 
 def compare(answer: Any, reference: Any, domain: Domain | None = None,
-            tolerance: sp.Rational | None = None, variable: sp.Symbol | None = None) -> Comparison:
+            tolerance: sp.Rational | None = None, variable: sp.Symbol | None = None, *,
+            seed: Any = None, timeout: float | None = None) -> Comparison:
     """Decide whether ``answer`` equals ``reference`` (see the module docstring for the
-    methods). ``variable`` is the unknown of a set-valued reference (e.g. ``alpha``)."""
+    methods). ``variable`` is the unknown of a set-valued reference (e.g. ``alpha``).
+
+    ``seed`` seeds the random points (default: a stable hash of answer and reference; the
+    grader passes one of question, answer text and reference). ``timeout`` bounds the
+    decision in seconds: running out gives ``method == "time"`` (an outer
+    :func:`derive.timebox.deadline` that runs out is not caught here)."""
+    if seed is None:
+        seed = stable_seed(answer, reference)
+    left = remaining()
+    clipped = left is not None and (timeout is None or timeout >= left)
+    try:
+        with deadline(None if clipped else timeout):
+            return _compare(answer, reference, domain, tolerance, variable, seed)
+    except OutOfTime:
+        if clipped:
+            raise
+        return Comparison(False, "time", None, f"deciding equivalence took longer than {timeout:g} s")
+    except (OverflowError, RecursionError) as exc:
+        what = "overflows" if isinstance(exc, OverflowError) else "is nested too deeply"
+        return Comparison(False, "overflow", None, f"your answer {what}: it cannot be evaluated ({exc})")
+
+
+def _compare(answer: Any, reference: Any, domain: Domain | None, tolerance: sp.Rational | None,
+             variable: sp.Symbol | None, seed: Any) -> Comparison:
     dom = domain or Domain()
     ka, kr = _kind(answer), _kind(reference)
     if kr == "label":
@@ -415,7 +558,7 @@ def compare(answer: Any, reference: Any, domain: Domain | None = None,
     if kr == "equation":
         if ka != "equation":
             return Comparison(False, "shape", None, f"the question asks for an equation; your answer is {_WORDS[ka]}")
-        return _compare_equations(answer, reference, dom)
+        return _compare_equations(answer, reference, dom, seed)
     if kr == "matrix":
         if ka != "matrix":
             return Comparison(False, "shape", None,
@@ -431,7 +574,7 @@ def compare(answer: Any, reference: Any, domain: Domain | None = None,
                                   f"{R.shape[0]}×{R.shape[1]}")
         pairs = [(A[i, j], R[i, j], f"({i + 1}, {j + 1})")
                  for i, j in itertools.product(range(R.shape[0]), range(R.shape[1]))]
-        return _compare_scalars(pairs, dom, tolerance)
+        return _compare_scalars(pairs, dom, tolerance, seed)
     if ka != "scalar":
         return Comparison(False, "shape", None, f"the answer should be {_WORDS[kr]}; yours is {_WORDS[ka]}")
-    return _compare_scalars([(answer, reference, None)], dom, tolerance)
+    return _compare_scalars([(answer, reference, None)], dom, tolerance, seed)

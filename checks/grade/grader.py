@@ -16,7 +16,9 @@ from typing import Any
 
 import sympy as sp
 
-from .equivalence import compare, relation_to_set
+from derive.timebox import OutOfTime, deadline
+
+from .equivalence import compare, relation_to_set, stable_seed
 from .parse import DomainAnswerError, ParseError, display_latex, parse_answer, parse_label
 from .spec import Question, _unwrap
 
@@ -43,11 +45,21 @@ def result(student: str, question: str, answer: str, verdict: str, feedback: str
             "seconds": round(seconds, 4)}
 
 
+# The share of a question's timeout that grading may use before it answers ``timeout`` itself
+# (the worker kills the process at the full timeout).
+TIME_SHARE = 0.85
+
+
 def grade_answer(q: Question, text: str, student: str = "") -> dict[str, Any]:
     """Read ``text`` safely and compare it with the question's reference; returns a result
-    dict with the verdict, what was read, feedback and a counterexample when incorrect."""
+    dict with the verdict, what was read, feedback and a counterexample when incorrect.
+
+    The comparison's random points are seeded from the question id, the answer text and the
+    reference (:func:`~checks.grade.equivalence.stable_seed`): the same answer is graded the
+    same way in every run, and no fixed list of points exists to aim at.  Grading is bounded
+    by ``TIME_SHARE`` of the question's timeout (a ``timeout`` verdict with feedback); an
+    answer whose value overflows is ``invalid``, with why."""
     t0 = time.perf_counter()
-    ref = q.reference
 
     def done(verdict: str, feedback: str, **kw: Any) -> dict[str, Any]:
         override = q.feedback.get(verdict)
@@ -56,6 +68,19 @@ def grade_answer(q: Question, text: str, student: str = "") -> dict[str, Any]:
         return result(student, q.id, text, verdict, feedback, seconds=time.perf_counter() - t0,
                       spec=q.spec_fingerprint, **kw)
 
+    budget = q.timeout * TIME_SHARE
+    try:
+        with deadline(budget):
+            return _grade(q, text, done)
+    except OutOfTime:
+        return done("timeout", f"grading took longer than {budget:g} s (the question allows "
+                               f"{q.timeout:g} s)")
+    except OverflowError as exc:
+        return done("invalid", f"your answer overflows: it cannot be evaluated ({exc})", method="overflow")
+
+
+def _grade(q: Question, text: str, done: Any) -> dict[str, Any]:
+    ref = q.reference
     try:
         if ref.expect == "label":
             parsed = parse_label(text, ref.labels or {})
@@ -77,23 +102,30 @@ def grade_answer(q: Question, text: str, student: str = "") -> dict[str, Any]:
         except Exception:  # noqa: BLE001 - display only
             pass
     value = _unwrap(parsed.value, ref.value)
-    cmp = compare(value, ref.value, ref.domain, q.tolerance, ref.variable)
+    seed = stable_seed(q.id, text, str(ref.value))
+    cmp = compare(value, ref.value, ref.domain, q.tolerance, ref.variable, seed=seed)
     if cmp.equal:
         return done("correct", "correct", interpreted_as=parsed.latex, method=cmp.method)
+    if cmp.method == "overflow":
+        return done("invalid", cmp.message or "your answer overflows", interpreted_as=parsed.latex,
+                    method="overflow")
+    if cmp.method == "time":
+        return done("timeout", cmp.message or "deciding equivalence took too long",
+                    interpreted_as=parsed.latex, method="time")
     msgs: list[str] = []
     if cmp.message:
         msgs.append(cmp.message)
     if cmp.method != "shape":
         for wrong, why in ref.mutants:
             try:
-                if compare(value, wrong, ref.domain, q.tolerance, ref.variable).equal:
+                if compare(value, wrong, ref.domain, q.tolerance, ref.variable, seed=seed, timeout=1.0).equal:
                     msgs.append(why)
                     break
             except Exception:  # noqa: BLE001 - feedback is best effort, the verdict stands
                 continue
     if not msgs and not isinstance(ref.value, (str, sp.Set)) and not isinstance(ref.value, sp.logic.boolalg.Boolean):
         try:
-            if compare(value, -ref.value, ref.domain, q.tolerance, ref.variable).equal:
+            if compare(value, -ref.value, ref.domain, q.tolerance, ref.variable, seed=seed, timeout=1.0).equal:
                 msgs.append("your answer has the opposite sign")
         except Exception:  # noqa: BLE001
             pass
@@ -122,7 +154,9 @@ def grade_answer(q: Question, text: str, student: str = "") -> dict[str, Any]:
         at = ", ".join(f"{k} = {v}" for k, v in cx.get("at", {}).items())
         where = f" at {at}" if at else ""
         entry = f" (entry {cx['entry']})" if cx.get("entry") else ""
-        msgs.append(f"for example{where}{entry}: yours is {cx['answer']}, the correct value is {cx['reference']}")
+        gap = f" (yours minus the correct one is {cx['difference']})" if cx.get("difference") else ""
+        msgs.append(f"for example{where}{entry}: yours is {cx['answer']}, the correct value is "
+                    f"{cx['reference']}{gap}")
     return done("incorrect", "; ".join(msgs), interpreted_as=parsed.latex, counterexample=cx,
                 method=cmp.method)
 
