@@ -194,8 +194,30 @@ def _show(v: Any) -> str:
     return text if approx in (text, "?") else f"{text} ≈ {approx}"
 
 
+def _bits(r: sp.Rational) -> int:
+    return abs(int(r.p)).bit_length() + int(r.q).bit_length()
+
+
+def _approx_rational(r: sp.Rational) -> str:
+    """15 digits of a rational of any size, from the leading bits of its numerator and
+    denominator (no big division)."""
+    flint = _flint()
+    p, q = int(r.p), int(r.q)
+    sp_, sq = max(0, abs(p).bit_length() - 160), max(0, q.bit_length() - 160)
+    old = flint.ctx.prec
+    flint.ctx.prec = 200
+    try:  # relative truncation error below 2^-150: 15 digits are right
+        val = flint.arb(flint.fmpz(p >> sp_ if p >= 0 else -((-p) >> sp_))) / flint.arb(flint.fmpz(q >> sq))
+        val = val * flint.arb(2) ** (sp_ - sq)
+        return val.str(15, radius=False)
+    finally:
+        flint.ctx.prec = old
+
+
 def _approx(v: sp.Basic) -> str:
     """A 15-digit decimal of a constant from an arb ball (display only; "?" when none)."""
+    if isinstance(v, sp.Rational) and _bits(v) > 2000:
+        return _approx_rational(v)
     try:
         import flint
         old = flint.ctx.prec
@@ -596,6 +618,8 @@ def _compare(a: sp.Expr, b: sp.Expr) -> Decision:
     if a.is_Rational and b.is_Rational:
         if a == b:
             return Decision("equal", "proved", "exact", "equal rational numbers")
+        if _bits(a) + _bits(b) > 4000:  # subtracting huge rationals is quadratic in CPython
+            return Decision("different", "proved", "exact", "different rational numbers")
         return Decision("different", "proved", "exact", f"rational numbers; the difference is {_show(a - b)}")
     d = a - b
     if d == 0:

@@ -154,3 +154,121 @@ def test_numeric_zero_test_tells_residue_from_tiny_values():
     assert _same(sp.sqrt(5 + 2 * sp.sqrt(6)), sp.sqrt(2) + sp.sqrt(3), None) is True
     assert _same(sp.exp(-200), sp.Integer(0), None) is False
     assert _same(sp.E**2 + sp.Rational(1, 10**70), sp.exp(2), None) is False
+
+
+# --------------------------------------------------------------------------- answers built to
+# vanish at sample points (issue 8): the old grader compared at a fixed, public list of points,
+# so the right answer plus a polynomial vanishing there was graded correct.  Every verdict below
+# is decided by hand: each added polynomial is nonzero away from its finitely many roots.
+
+from fractions import Fraction  # noqa: E402
+from math import prod  # noqa: E402
+
+from checks.grade.equivalence import stable_seed  # noqa: E402
+
+K = sp.Symbol("K", positive=True)
+r0 = sp.Symbol("r0", real=True)
+lam = sp.Symbol("lambda", positive=True)
+w = sp.Symbol("w", real=True)
+OLD_HALF_LINE = ["1/3", "7/4", "5/2", "1", "11/3", "2/7", "3/2", "13/5", "5", "2/3", "9/7", "4"]
+
+
+def _bump(var: str, roots: list[str]) -> str:
+    return "*".join(f"({var} - {r})" for r in roots)
+
+
+VANISHING = [
+    # loss + k(k-2)(k-3)...(k-12): zero at k = 0, 2..12 (the old integer points were 2..12, 0, 1)
+    ("(1 - alpha*a)^(2*k) + k*" + _bump("k", [str(j) for j in range(2, 13)]), "(1 - alpha*a)^(2*k)",
+     [alpha, a, k]),
+    # ... and zero at every k in 0..12
+    ("(1 - alpha*a)^(2*k) + " + _bump("k", [str(j) for j in range(13)]), "(1 - alpha*a)^(2*k)", [alpha, a, k]),
+    # the flow e^{-Kt} r0 + a degree-5 polynomial in t vanishing at the old 5 transcendental points
+    ("exp(-K*t)*r0 + " + _bump("t", OLD_HALF_LINE[:5]), "exp(-K*t)*r0", [K, t, r0]),
+    # a ridge answer + a polynomial in lambda vanishing at all 12 old points of the half line
+    ("w/(2 + lambda) + " + _bump("lambda", OLD_HALF_LINE), "w/(2 + lambda)", [w, lam]),
+    # the same, rational in lambda: a nonzero numerator is a polynomial remainder
+    ("(w + " + _bump("lambda", OLD_HALF_LINE) + ")/(2 + lambda)", "w/(2 + lambda)", [w, lam]),
+]
+
+
+@pytest.mark.parametrize("u,v,syms", VANISHING)
+def test_answers_built_to_vanish_at_points_are_incorrect(u, v, syms):
+    c = same(u, v, *syms)
+    assert not c.equal, c
+    assert c.method not in ("undecided", "time", "overflow")
+    at = {name: Fraction(val) for name, val in c.counterexample["at"].items()}
+    # independent check: the added polynomial is nonzero at the counterexample
+    if "k" in at:
+        kk = at["k"]
+        assert kk.denominator == 1 and kk >= 0
+        roots = range(13) if "(k - 0)" in u else [0, *range(2, 13)]
+        assert prod(kk - j for j in roots) != 0
+    if "t" in at:
+        assert at["t"] >= 0 and prod(at["t"] - Fraction(r) for r in OLD_HALF_LINE[:5]) != 0
+    if "lambda" in at:
+        assert at["lambda"] > 0 and prod(at["lambda"] - Fraction(r) for r in OLD_HALF_LINE) != 0
+
+
+def test_rational_difference_is_decided_exactly():
+    c = same("(w + " + _bump("lambda", OLD_HALF_LINE) + ")/(2 + lambda)", "w/(2 + lambda)", w, lam)
+    assert (c.method, c.level) == ("polynomial remainder", "proved")
+    c = same("w*(2 + lambda)/(2 + lambda)^2", "w/(2 + lambda)", w, lam)
+    assert c.equal and c.level == "proved"
+
+
+def test_periodic_and_truncated_answers():
+    m = sp.Symbol("m", integer=True)
+    assert same("sin(pi*m)", "0", m).equal  # sin(pi m) = 0 for every integer m
+    assert not same("sin(pi*x)", "0", x).equal  # but not for real x
+    assert not same("cos(2*pi*x)", "1", x).equal
+    assert not same("1 + t + t^2/2 + t^3/6 + t^4/24 + t^5/120", "exp(t)", t).equal
+
+
+def test_points_are_seeded_per_answer_not_a_public_list():
+    s = sp.Symbol("s", real=True)
+    dom = Domain()
+    p1 = sample_points([s, k], dom, 12, stable_seed("q1", "answer one", "ref"))
+    p2 = sample_points([s, k], dom, 12, stable_seed("q1", "answer two", "ref"))
+    assert p1 == sample_points([s, k], dom, 12, stable_seed("q1", "answer one", "ref"))  # stable
+    assert p1 != p2
+    assert max(abs(p[s]) for p in p1 + p2) > 10 or max(p[k] for p in p1 + p2) > 12  # wide
+
+
+def test_overflowing_answer_is_refused_with_why():
+    c = same("exp(exp(exp(exp(10))))", "(1 - alpha*a)^(2*k)", alpha, a, k)
+    assert not c.equal and c.method == "overflow" and "overflows" in c.message
+    c = same("exp(exp(exp(exp(10))))", "2/5")
+    assert c.method == "overflow"
+    # a huge but finite value is compared, not refused
+    c = same("exp(exp(10))", "2/5")
+    assert not c.equal and c.method == "rigorous enclosure"
+
+
+def test_huge_integers_are_shown_not_an_error():
+    c = same("sin(10^9999)", "0")
+    assert not c.equal and c.counterexample["answer"].startswith("≈ -0.7756")
+
+
+def test_grader_rejects_vanishing_answer_with_a_counterexample_and_is_repeatable():
+    from checks.grade.grader import grade_answer
+    from checks.grade.spec import loads_spec
+
+    ps = loads_spec('''
+title = "t"
+[[question]]
+id = "loss"
+kind = "expression"
+reference = "(1 - alpha*a)^(2*k)"
+assume = ["alpha > 0", "a > 0", "k >= 0 integer"]
+''')
+    q = ps.questions["loss"]
+    text = "(1 - alpha*a)^(2*k) + k*(k-2)*(k-3)*(k-4)*(k-5)*(k-6)*(k-7)*(k-8)*(k-9)*(k-10)*(k-11)*(k-12)"
+    r1, r2 = grade_answer(q, text), grade_answer(q, text)
+    assert r1["verdict"] == "incorrect" and r1["counterexample"]
+    assert r1["counterexample"] == r2["counterexample"]  # seeded from question, answer, reference
+    kk = int(r1["counterexample"]["at"]["k"])
+    assert kk * prod(kk - j for j in range(2, 13)) != 0
+    tower = grade_answer(q, "exp(exp(exp(exp(10))))")
+    assert tower["verdict"] == "invalid" and "overflows" in tower["feedback"]
+    assert grade_answer(q, "((1 - alpha*a)^2)^k")["verdict"] == "correct"

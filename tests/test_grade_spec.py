@@ -152,3 +152,31 @@ def test_spec_matrices_are_bounded_like_answers():
     errs = errors_of(q('id = "v"\nkind = "gd_step"\nstart = [' + ", ".join(["0"] * 13) + ']\n'
                        'gradient = [1]\nlearning_rate = "1/10"\n'))
     assert "question v: key `start`" in errs[0] and "larger than the limit" in errs[0], errs
+
+
+SLOW = """
+title = "slow"
+[[question]]
+id = "g"
+kind = "gd_step"
+objective = "x**4 + y**4 + x*y"
+variables = ["x", "y"]
+start = [1, 2]
+learning_rate = "eta"
+steps = 12
+assume = ["eta > 0"]
+"""
+
+
+def test_reference_computation_is_bounded_in_time(monkeypatch):
+    # 12 steps of GD with a symbolic learning rate on a quartic: degree ~3^12 in eta, the load
+    # ran for minutes; now it is a spec error naming the question
+    import time
+
+    import checks.grade.spec as spec_module
+
+    monkeypatch.setattr(spec_module, "REFERENCE_SECONDS", 1.5)
+    t0 = time.monotonic()
+    with pytest.raises(SpecError, match=r"question g: computing the reference took longer than 1.5 s"):
+        loads_spec(SLOW)
+    assert time.monotonic() - t0 < 10

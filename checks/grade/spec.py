@@ -7,6 +7,11 @@ optionally ``prompt``, ``assume``, ``expected``, ``tolerance``, ``feedback``, ``
 ``points``. Unknown keys, missing keys and malformed matrices are errors naming the question
 and the key; an ``expected`` answer that disagrees with the computed reference is an error in
 the spec, reported before any student is graded. All errors of a spec are reported together.
+
+Computing a question's reference (and checking its ``expected`` answer) is bounded by
+:data:`REFERENCE_SECONDS` (:func:`derive.timebox.deadline`): data that makes the reference
+explode (a symbolic learning rate through 12 nonlinear steps) is a spec error naming the
+question, not a load that hangs.
 """
 
 from __future__ import annotations
@@ -20,12 +25,16 @@ from typing import Any
 
 import sympy as sp
 
-from .equivalence import Domain, compare
+from derive.timebox import OutOfTime, deadline
+
+from .equivalence import Domain, compare, stable_seed
 from .fields import Fields, SpecError, exact_number, make_symbol, parse_assumptions
 from .kinds import COMMON_KEYS, KINDS, Reference
 from .parse import DomainAnswerError, ParseError, Scope, parse_answer, parse_label
 
-__all__ = ["SpecError", "Question", "ProblemSet", "load_spec", "loads_spec"]
+__all__ = ["SpecError", "Question", "ProblemSet", "load_spec", "loads_spec", "REFERENCE_SECONDS"]
+
+REFERENCE_SECONDS = 20.0  # per question: computing its reference, its mutants and checking `expected`
 
 _TOP_KEYS = {"title", "defaults", "question"}
 _DEFAULT_KEYS = {"timeout", "memory_mb", "tolerance"}
@@ -105,10 +114,15 @@ def _build_question(q: dict[str, Any], defaults: dict[str, Any], index: int) -> 
     fields = Fields(qid, q, scope)
     fields.scope_domain = domain  # type: ignore[attr-defined]
     try:
-        ref = kind.build(fields)
+        with deadline(REFERENCE_SECONDS):
+            ref = kind.build(fields)
     except SpecError:
         raise
-    except (ValueError, TypeError, ZeroDivisionError, NotImplementedError) as exc:
+    except OutOfTime:
+        raise SpecError(f"question {qid}: computing the reference took longer than {REFERENCE_SECONDS:g} s "
+                        "(the data make it too large; use smaller or numeric data)") from None
+    except (ValueError, TypeError, ZeroDivisionError, NotImplementedError, ArithmeticError,
+            RecursionError) as exc:
         raise SpecError(f"question {qid}: cannot compute the reference: {exc}") from None
     scope.declare_unknown = False
     tol = None
@@ -150,7 +164,8 @@ def _check_expected(q: Question, expected: Any) -> None:
         raise SpecError(f"{where}: cannot read {text!r}: {exc.describe()}") from None
     except DomainAnswerError as exc:
         raise SpecError(f"{where}: {text!r}: {exc.feedback}") from None
-    cmp = compare(_unwrap(value, ref.value), ref.value, ref.domain, q.tolerance, ref.variable)
+    cmp = compare(_unwrap(value, ref.value), ref.value, ref.domain, q.tolerance, ref.variable,
+                  seed=stable_seed(q.id, text, ref.value), timeout=REFERENCE_SECONDS)
     if not cmp.equal:
         detail = cmp.message or ""
         if cmp.counterexample:
