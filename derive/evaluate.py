@@ -104,11 +104,16 @@ def _exact_inverse(m: sp.MatrixBase) -> ImmutableMatrix:
         if f.rank() < m.rows:
             raise Undefined(f"the {m.rows}x{m.rows} matrix is singular (rank {f.rank()}): its inverse does not exist")
         return _from_fmpq(f.inv())
+    if any(x.free_symbols for x in m):  # a variable bound by a limit: invert over Q(var)
+        from sympy.polys.matrices import DomainMatrix
+
+        dm = DomainMatrix.from_Matrix(m).to_field()
+        if dm.det() == dm.domain.zero:
+            raise Undefined("the matrix is singular for every value of the limit variable")
+        return ImmutableMatrix(dm.inv().to_Matrix())
     det = m.det()
     if det == 0:
         raise Undefined("the matrix is singular: its inverse does not exist")
-    if not det.is_number:
-        raise Undecided("symbols left in an inverse")
     if sign_of(det) is None:
         raise Undecided("cannot tell whether the matrix is singular")
     return ImmutableMatrix(m.inv())
@@ -122,13 +127,83 @@ def _exact_power(m: sp.MatrixBase, e: int) -> ImmutableMatrix:
     return ImmutableMatrix(sp.Matrix(m) ** e)
 
 
-def _exact_exp(m: sp.MatrixBase) -> ImmutableMatrix:
+_EXPS: dict[tuple, sp.Dummy] = {}
+"""Stand-ins for exponentials: ``(rate, var) -> Dummy`` meaning e^{rate * var} (var 1 for a
+constant e^{rate}).  Matrix exponentials of rational matrices with rational spectra are
+P diag(E_i) P^{-1} with such stand-ins, so products stay polynomial (fast, exact); the
+comparison maps every constant stand-in to a power of one transcendental z = e^{1/L}
+(Lindemann–Weierstrass), where equality of Laurent polynomials is equality of numbers."""
+_RATES: dict[sp.Dummy, tuple] = {}
+
+
+def _stand_in(rate: Basic, var: Basic = sp.Integer(1)) -> sp.Dummy:
+    key = (sp.Rational(rate), var)
+    if key not in _EXPS:
+        d = sp.Dummy(f"exp_{len(_EXPS)}")
+        _EXPS[key] = d
+        _RATES[d] = key
+    return _EXPS[key]
+
+
+def _restore(v: Basic) -> Basic:
+    """``v`` with every stand-in replaced by the exponential it stands for."""
+    if not isinstance(v, Basic) or not _RATES or not v.has(*_RATES):
+        return v
+    return v.xreplace({d: sp.exp(r * x) for d, (r, x) in _RATES.items()})
+
+
+def _exact_exp(m: sp.MatrixBase, var: Basic = sp.Integer(1)) -> ImmutableMatrix:
+    """e^{var m} of a rational m: P diag(stand-ins) P^{-1} when m is diagonalizable with a
+    rational spectrum; SymPy's exact exponential otherwise (quadratic eigenvalues)."""
     from .matrices import exact_matrix_exp
 
+    m = sp.Matrix(m)
+    if m.rows == 0:
+        return ImmutableMatrix(m)
+    if _rational(m):
+        try:
+            p, d = m.diagonalize()
+        except Exception:  # noqa: BLE001 - not diagonalizable (sympy's MatrixError)
+            p = None
+        if p is not None and all(x.is_Rational for x in d.diagonal()) and _rational(p):
+            middle = sp.diag(*[_stand_in(x, var) for x in d.diagonal()])
+            return _product([ImmutableMatrix(p), ImmutableMatrix(middle), _exact_inverse(p)])
+    if var != 1:
+        raise Undecided(f"e^({var} M) with M of irrational spectrum is not evaluated exactly")
     try:
         return exact_matrix_exp(m)
     except NotImplementedError as exc:
         raise Undecided(str(exc)) from exc
+
+
+def _product(factors: list) -> Basic:
+    """The product of explicit factors: fmpq_mat for rational matrices, DomainMatrix (polynomial
+    entries in stand-ins or a limit variable) otherwise."""
+    out = sp.Integer(1)
+    for a in factors:
+        if isinstance(out, sp.MatrixBase) and isinstance(a, sp.MatrixBase):
+            if out.cols != a.rows:
+                raise sp.ShapeError(f"multiplying {out.rows}x{out.cols} by {a.rows}x{a.cols}")
+            if _rational(out) and _rational(a):
+                out = _from_fmpq(_fmpq(out) * _fmpq(a))
+            else:
+                out = _dm_product(out, a)
+        else:
+            out = out * a
+    return ImmutableMatrix(out) if isinstance(out, sp.MatrixBase) else out
+
+
+def _dm_product(a: sp.MatrixBase, b: sp.MatrixBase) -> ImmutableMatrix:
+    from sympy.polys.matrices import DomainMatrix
+
+    try:
+        x, y = DomainMatrix.from_Matrix(sp.Matrix(a)), DomainMatrix.from_Matrix(sp.Matrix(b))
+        x, y = x.unify(y)
+        if x.domain.is_EX:
+            raise ValueError
+        return ImmutableMatrix((x * y).to_Matrix())
+    except Exception:  # noqa: BLE001 - domains that do not unify: SymPy's own product
+        return ImmutableMatrix(sp.Matrix(a) * sp.Matrix(b))
 
 
 def _finite(v: Basic) -> Basic:
@@ -143,6 +218,11 @@ def _finite(v: Basic) -> Basic:
 
 def evaluate_exact(expr: Basic) -> Basic:
     """The exact value of an instantiated expression (see the module docstring)."""
+    v = _evaluate_exact(expr)
+    return ImmutableMatrix(v.applyfunc(_restore)) if isinstance(v, sp.MatrixBase) else _restore(v)
+
+
+def _evaluate_exact(expr: Basic) -> Basic:
     try:
         return _finite(_exact(expr))
     except ZeroDivisionError as exc:
@@ -157,7 +237,9 @@ def _exact(expr: Basic) -> Basic:
     from .matrices import MatExp, MatrixLimit, Pinv, TimeDerivative
 
     if isinstance(expr, sp.MatrixBase):
-        return ImmutableMatrix(expr)
+        if all(getattr(x, "is_Rational", False) for x in expr):
+            return ImmutableMatrix(expr)
+        return ImmutableMatrix(expr.rows, expr.cols, [_exact(x) for x in expr])
     if isinstance(expr, sp.Identity):
         return ImmutableMatrix(sp.eye(int(expr.rows)))
     if isinstance(expr, sp.ZeroMatrix):
@@ -175,7 +257,7 @@ def _exact(expr: Basic) -> Basic:
         return parent[int(expr.i), int(expr.j)]
     is_mat = isinstance(expr, MatrixExpr) or expr.has(MatrixExpr) or expr.has(sp.MatrixBase)
     if not is_mat:
-        if expr.free_symbols - set(_BOUND):
+        if expr.free_symbols - set(_BOUND) - set(_RATES):
             raise Undecided(f"symbols left after instantiation: {sorted(map(str, expr.free_symbols))}")
         if expr.has(sp.Limit, sp.Subs, sp.Sum, sp.Product, sp.Integral):
             expr = expr.doit()
@@ -203,15 +285,7 @@ def _exact(expr: Basic) -> Basic:
             total = total + a
         return ImmutableMatrix(total)
     if isinstance(expr, sp.MatMul):
-        out = sp.Integer(1)
-        for a in args:
-            if isinstance(out, sp.MatrixBase) and isinstance(a, sp.MatrixBase):
-                if out.cols != a.rows:
-                    raise sp.ShapeError(f"multiplying {out.rows}x{out.cols} by {a.rows}x{a.cols}")
-                out = _from_fmpq(_fmpq(out) * _fmpq(a)) if _rational(out) and _rational(a) else out * a
-            else:
-                out = out * a
-        return ImmutableMatrix(out) if isinstance(out, sp.MatrixBase) else out
+        return _product(args)
     if isinstance(expr, sp.MatPow):
         base, exponent = args
         if not exponent.is_Integer:
@@ -226,6 +300,13 @@ def _exact(expr: Basic) -> Basic:
     if isinstance(expr, MatExp):
         a = args[0]
         if isinstance(a, sp.MatrixBase):
+            bound = [v for v in _BOUND if any(x.has(v) for x in a)]
+            if bound:
+                var = bound[0]
+                m0 = sp.Matrix(a).applyfunc(lambda x: sp.cancel(x / var))
+                if any(x.free_symbols for x in m0):
+                    raise Undecided(f"the exponent is not {var} times a constant matrix")
+                return _exact_exp(m0, var)
             return _exact_exp(a)
     # scalar expressions with matrix parts (1x1 products, traces): rebuild and evaluate
     node = expr.func(*args)
@@ -238,11 +319,50 @@ def _exact(expr: Basic) -> Basic:
 
 
 def _limit(e: Basic, var: Basic, point: Basic) -> Basic:
-    e = sp.cancel(e)
-    if point.is_finite:
-        num, den = sp.fraction(e)
-        if den.xreplace({var: point}) != 0:
-            return e.xreplace({var: point})
+    """lim_{var -> point+} e: exactly for rational functions (after cancelling, the value at
+    the point when the denominator does not vanish there, else infinite) and for sums
+    c_i e^{a_i var} at infinity; SymPy's ``limit`` otherwise."""
+    ours = [d for d in e.free_symbols if d in _RATES and _RATES[d][1] == var]
+    if ours and point == sp.oo:
+        try:
+            poly = sp.Poly(sp.expand(e), *ours)
+        except sp.PolynomialError:
+            poly = None
+        if poly is not None and not any(c.has(var) for c in poly.coeffs()):
+            total = sp.Integer(0)
+            for powers, coeff in poly.terms():
+                rate = sum(k * _RATES[d][0] for k, d in zip(powers, ours, strict=True))
+                if rate > 0 and coeff != 0:
+                    raise Undefined(f"the limit as {var} -> oo is infinite")
+                if rate == 0:
+                    total += coeff
+            return total
+    if ours:
+        e = e.xreplace({d: sp.exp(_RATES[d][0] * var) for d in ours})
+    e = sp.expand(e) if e.has(sp.exp) else sp.cancel(e)
+    if point.is_finite and e.is_rational_function(var):
+        num, den = sp.fraction(sp.cancel(e))
+        if den.xreplace({var: point}) == 0:
+            raise Undefined(f"the limit as {var} -> {point} is infinite")
+        return sp.cancel(e).xreplace({var: point})
+    if point == sp.oo:
+        total, ok = sp.Integer(0), True
+        for term in sp.Add.make_args(e):
+            coeff, rest = term.as_independent(var)
+            if rest == 1:
+                total += coeff
+                continue
+            if isinstance(rest, sp.exp) and (rest.args[0] / var).is_Rational:
+                rate = rest.args[0] / var
+                if rate > 0:
+                    raise Undefined(f"the limit as {var} -> oo is infinite")
+                if rate == 0:
+                    total += coeff
+                continue
+            ok = False
+            break
+        if ok:
+            return total
     return sp.limit(e, var, point, "+")
 
 
@@ -275,6 +395,8 @@ def to_ball(e: Basic):
         return flint.arb(int(e))
     if e.is_Rational:
         return flint.arb(int(e.p)) / int(e.q)
+    if e in _RATES and _RATES[e][1] == 1:
+        return to_ball(sp.exp(_RATES[e][0]))
     if e is sp.pi:
         return flint.arb.pi()
     if e is sp.E:
@@ -471,17 +593,90 @@ def _ball_shape(b):
     return None
 
 
+def _transcendental(e: Basic) -> bool:
+    from .matrices import MatExp
+
+    return isinstance(e, Basic) and e.has(MatExp, sp.exp, sp.log, sp.sin, sp.cos, sp.E, sp.pi)
+
+
 def compare(lhs: Basic, rhs: Basic) -> Outcome:
     """Decide whether two instantiated expressions have the same value.
+
+    Rational expressions are compared exactly.  Where exponentials appear, balls decide first
+    (a difference there is rigorous and cheap); an agreement is then upgraded to an exact one
+    if exact evaluation finishes within a share of the time left (exact arithmetic with
+    exponential entries is slow), and stays a ball agreement (*evidence*) otherwise.
 
     Raises ``sympy.ShapeError`` on incompatible shapes.  A side that is undefined where the
     other is defined makes them *different*; both undefined is *undecided*.
     """
+    if _transcendental(lhs) or _transcendental(rhs):
+        quick = _by_balls(lhs, rhs, PRECISIONS[:1])  # a cheap rigorous look for a difference
+        if quick.verdict == "different":
+            return quick
+        from .timebox import OutOfTime, deadline, remaining
+
+        left = remaining()
+        try:
+            with deadline(_EXACT_UPGRADE if left is None else max(min(_EXACT_UPGRADE, left * 0.15), 0.01)):
+                exact = _by_exact(lhs, rhs)
+        except OutOfTime:
+            if remaining() == 0:
+                raise
+            exact = Outcome("undecided")
+        if exact.verdict != "undecided":
+            return exact
+        return _by_balls(lhs, rhs)
+    return _by_exact(lhs, rhs)
+
+
+_EXACT_UPGRADE = 2.0
+"""Seconds at most spent upgrading a ball agreement at one instance to an exact one."""
+
+
+def _by_balls(lhs: Basic, rhs: Basic, precisions: tuple = PRECISIONS) -> Outcome:
+    def pairs(prec):
+        lb, rb = evaluate_ball(lhs, prec), evaluate_ball(rhs, prec)
+        if _ball_shape(lb) != _ball_shape(rb):
+            raise sp.ShapeError(f"the sides have shapes {_ball_shape(lb)} and {_ball_shape(rb)}")
+        return list(zip(_ball_entries(lb), _ball_entries(rb), strict=True))
+
+    return _compare_balls(pairs, "")
+
+
+def _restore_all(v):
+    return v.applyfunc(_restore) if isinstance(v, sp.MatrixBase) else _restore(v)
+
+
+def _laurent(pairs: list) -> list | None:
+    """Decide the pairs whose entries are rational polynomials in constant exponential
+    stand-ins: every e^q becomes z^(q L) for z = e^(1/L) (L the common denominator), which is
+    transcendental, so two Laurent polynomials in z are equal as numbers exactly when they are
+    equal as polynomials.  Returns the pairs left undecided, or None when one pair differs."""
+    used = {d for a, b in pairs for d in (a.free_symbols | b.free_symbols) if d in _RATES and _RATES[d][1] == 1}
+    if not used:
+        return pairs
+    den = sp.ilcm(*[_RATES[d][0].q for d in used]) if len(used) > 1 else _RATES[next(iter(used))][0].q
+    z = sp.Dummy("z")
+    to_z = {d: z ** int(_RATES[d][0] * den) for d in used}
+    left = []
+    for a, b in pairs:
+        diff = sp.expand((a - b).xreplace(to_z))
+        if diff == 0:
+            continue
+        num, dnm = sp.fraction(sp.together(diff))
+        if num.free_symbols <= {z} and dnm.free_symbols <= {z} and sp.Poly(num, z).domain.is_QQ | sp.Poly(num, z).domain.is_ZZ:
+            return None  # a nonzero rational-coefficient Laurent polynomial in a transcendental z
+        left.append((a, b))
+    return left
+
+
+def _by_exact(lhs: Basic, rhs: Basic) -> Outcome:
     lv = rv = None
     l_err = r_err = None
     for side in ("l", "r"):
         try:
-            v = evaluate_exact(lhs if side == "l" else rhs)
+            v = _evaluate_exact(lhs if side == "l" else rhs)
         except Undefined as exc:
             v, err = None, ("undefined", str(exc))
         except Undecided as exc:
@@ -508,7 +703,13 @@ def compare(lhs: Basic, rhs: Basic) -> Outcome:
                 pending.append((a, b))
         if not pending:
             return Outcome("equal", True)
-        return _compare_balls(lambda prec: [(to_ball_at(a, prec), to_ball_at(b, prec)) for a, b in pending], f"{_short(lv)} and {_short(rv)}")
+        pending = _laurent(pending)
+        if pending is None:
+            return Outcome("different", True, f"exact values {_short(_restore_all(lv))} and {_short(_restore_all(rv))} (as polynomials in e^(1/L))")
+        if not pending:
+            return Outcome("equal", True)
+        pending = [(_restore(a), _restore(b)) for a, b in pending]
+        return _compare_balls(lambda prec: [(evaluate_ball(a, prec), evaluate_ball(b, prec)) for a, b in pending], f"{_short(_restore_all(lv))} and {_short(_restore_all(rv))}")
     if undefined:
         # one side undefined: a counterexample if the other side has a value
         other = rhs if l_err and l_err[0] == "undefined" else lhs
@@ -521,27 +722,16 @@ def compare(lhs: Basic, rhs: Basic) -> Outcome:
                 return Outcome("undecided", detail=f"one side is undefined ({undefined[0][1]}) and the other cannot be evaluated")
         which = "left" if other is rhs else "right"
         return Outcome("different", True, f"the {which} side is undefined ({undefined[0][1]}) where the other has a value")
-
-    def pairs(prec):
-        lb, rb = evaluate_ball(lhs, prec), evaluate_ball(rhs, prec)
-        if _ball_shape(lb) != _ball_shape(rb):
-            raise sp.ShapeError(f"the sides have shapes {_ball_shape(lb)} and {_ball_shape(rb)}")
-        return list(zip(_ball_entries(lb), _ball_entries(rb), strict=True))
-
-    return _compare_balls(pairs, "")
+    return _by_balls(lhs, rhs)
 
 
-def to_ball_at(e: Basic, prec: int):
-    return evaluate_ball(e, prec)
-
-
-def _compare_balls(pairs_at, shown: str) -> Outcome:
+def _compare_balls(pairs_at, shown: str, precisions: tuple = PRECISIONS) -> Outcome:
     """Differences of ball pairs at rising precision: any excluding 0 is a rigorous
     difference; agreement needs every enclosure to contain 0 and to shrink by at least
     2^-(bits gained)/2 from the first precision to the last (or to be exactly 0)."""
     first = None
     worst = 0.0
-    for prec in PRECISIONS:
+    for prec in precisions:
         try:
             pairs = pairs_at(prec)
         except (Undecided, Undefined, ZeroDivisionError, ValueError) as exc:
@@ -557,7 +747,9 @@ def _compare_balls(pairs_at, shown: str) -> Outcome:
         worst = max(radii, default=0.0)
         if first is None:
             first = worst
-    gained = PRECISIONS[-1] - PRECISIONS[0]
+    gained = precisions[-1] - precisions[0]
+    if gained == 0:
+        return Outcome("undecided", False, f"the balls contain 0 at {precisions[0]} bits")
     if worst == 0.0 or (first > 0 and worst <= first * 2.0 ** (-gained / 2)):
         return Outcome("equal", False, f"balls contain 0 at {PRECISIONS[-1]} bits (radius {worst:.1e}, shrinking from {first:.1e})")
     return Outcome("undecided", False, f"the enclosure of the difference does not shrink (radius {first:.1e} at {PRECISIONS[0]} bits, {worst:.1e} at {PRECISIONS[-1]})")

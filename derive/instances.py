@@ -52,7 +52,7 @@ __all__ = [
 
 MIN_SIZE = 5
 """Symbolic sizes are never instantiated below this."""
-MAX_SIZE = 8
+MAX_SIZE = 7
 """Nor above this (exact arithmetic grows quickly); a claim whose degree asks for more is
 checked at MAX_SIZE and its certificate names the sizes."""
 

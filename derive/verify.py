@@ -653,14 +653,19 @@ def _look_alikes(derivation: Derivation) -> dict:
     derivation_wide: dict[str, set] = defaultdict(set)
     clashes: dict[str, set] = defaultdict(set)
     for step in derivation.all_steps:
-        here: set = set(_claim_symbols(step.claim))
         a = derivation.assumptions.merged(step.given)
+        here: set = set(_claim_symbols(step.claim))
+        frontier = set(here)
+        while frontier:  # what the claim uses: its symbols and those of their definitions
+            new: set = set()
+            for sym in frontier:
+                if sym in a.definitions:
+                    new |= _symbols(a.definitions[sym])
+            frontier = new - here
+            here |= new
         for c in a.conditions:
-            here |= _symbols(c)
-        for key, value in a.definitions.items():
-            here |= _symbols(key) | _symbols(value)
-        for key in a.matrices:
-            here |= _symbols(key)
+            if _symbols(c) & here:
+                here |= _symbols(c)
         in_step: dict[tuple, set] = defaultdict(set)
         for s in here:
             if isinstance(s, sp.Dummy):
