@@ -272,3 +272,26 @@ assume = ["alpha > 0", "a > 0", "k >= 0 integer"]
     tower = grade_answer(q, "exp(exp(exp(exp(10))))")
     assert tower["verdict"] == "invalid" and "overflows" in tower["feedback"]
     assert grade_answer(q, "((1 - alpha*a)^2)^k")["verdict"] == "correct"
+
+
+def test_running_out_of_time_is_reported_not_raised(monkeypatch):
+    import time
+
+    import checks.grade.equivalence as eq
+    import checks.grade.grader as grader
+    from checks.grade.spec import loads_spec
+
+    def forever(*args, **kwargs):
+        while True:
+            time.sleep(0.01)
+
+    ps = loads_spec('title = "t"\n[defaults]\ntimeout = 0.5\n[[question]]\nid = "q"\nkind = "expression"\n'
+                    'reference = "x^2"\nassume = ["x real"]\n')
+    monkeypatch.setattr(eq, "decide_scalar", forever)
+    t0 = time.monotonic()
+    c = compare(x**2, x * x + 1, timeout=0.3)
+    assert c.method == "time" and not c.equal and time.monotonic() - t0 < 3
+    # in the grader the question's time share runs out: a `timeout` verdict with feedback
+    monkeypatch.setattr(grader, "compare", forever)
+    r = grader.grade_answer(ps.questions["q"], "x*x")
+    assert r["verdict"] == "timeout" and "longer than" in r["feedback"]
