@@ -673,7 +673,8 @@ def admissible_set(symbol: sp.Symbol, interval: sp.Set | None = None) -> sp.Set:
 def _facts_hold(symbol: sp.Symbol, v: sp.Expr) -> bool:
     """Whether the value satisfies the symbol's number-theoretic and sign assumptions."""
     checks = ("integer", "even", "odd", "prime", "composite", "positive", "negative",
-              "nonnegative", "nonpositive", "zero", "nonzero", "rational")
+              "nonnegative", "nonpositive", "zero", "nonzero", "rational", "real", "imaginary",
+              "irrational")
     for fact in checks:
         want = getattr(symbol, f"is_{fact}", None)
         if want is None:
@@ -790,6 +791,10 @@ def _draw_integer(rng: random.Random, iv: sp.Set, symbol: sp.Symbol) -> sp.Expr 
     return sp.Integer(v)
 
 
+class _NoValue(ValueError):
+    """No admissible value could be drawn (an empty or integer-free domain, contradictory facts)."""
+
+
 def draw_scalar(rng: random.Random, symbol: sp.Symbol, interval: sp.Set | None = None,
                 integer: bool | None = None) -> sp.Expr:
     """One admissible value of ``symbol``: inside ``interval`` (a SymPy set; default the real
@@ -813,7 +818,7 @@ def draw_scalar(rng: random.Random, symbol: sp.Symbol, interval: sp.Set | None =
         integer = bool(symbol.is_integer)
     s = admissible_set(symbol, interval)
     if s.is_empty:
-        raise ValueError(f"no admissible value for {symbol}: the domain is empty")
+        raise _NoValue(f"no admissible value for {symbol}: the domain is empty")
     pieces = _pieces(s)
     for _ in range(400):
         piece = rng.choice(pieces)
@@ -824,7 +829,7 @@ def draw_scalar(rng: random.Random, symbol: sp.Symbol, interval: sp.Set | None =
             continue
         if _in(s, v) and _facts_hold(symbol, v):
             return v
-    raise ValueError(f"could not draw an admissible value for {symbol} in {s}")
+    raise _NoValue(f"could not draw an admissible value for {symbol} in {s}")
 
 
 # ----------------------------------------------------------------------------- identities
@@ -1153,7 +1158,10 @@ def decide_scalar(lhs: Any, rhs: Any, *, domains: dict | None = None, seed: Any 
         if admissible_set(s, doms[s][0]).is_empty:
             return _undecided("domain", f"no admissible value for {s}: the domain is empty")
     rng = random.Random(repr(seed) if not isinstance(seed, (int, str, bytes)) else seed)
-    out = _bounded(timeout, _decide, lhs, rhs, syms, doms, rng, points, timeout, undefined)
+    try:
+        out = _bounded(timeout, _decide, lhs, rhs, syms, doms, rng, points, timeout, undefined)
+    except _NoValue as exc:  # e.g. an integer symbol on an interval without integers
+        return _undecided("domain", str(exc))
     if out is _TIMEOUT:
         return _undecided("time", f"no decision within {timeout} s")
     return out
