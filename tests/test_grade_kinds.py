@@ -97,6 +97,20 @@ CASES = [
 ]
 
 
+# Right answers plus a polynomial that vanishes at the old grader's fixed, public points
+# (issue 8; all were graded correct): each added polynomial is nonzero away from its roots.
+_OLD_HALF_LINE = ["1/3", "7/4", "5/2", "1", "11/3", "2/7", "3/2", "13/5", "5", "2/3", "9/7", "4"]
+VANISHING = [
+    ("ridge", "[4/(2+3*λ) + " + "*".join(f"(λ - {p})" for p in _OLD_HALF_LINE) + ", 2/(1+3*λ)]",
+     "incorrect", "for example"),
+    ("flow", "3/5 - 3/5*exp(-5*t) + " + "*".join(f"(t - {p})" for p in _OLD_HALF_LINE[:5]),
+     "incorrect", "for example"),
+    ("loss", "-1 + 4*(1 - 2*alpha)^(2*k) + k*" + "*".join(f"(k - {j})" for j in range(2, 13)),
+     "incorrect", "for example"),
+]
+CASES += VANISHING
+
+
 @pytest.mark.parametrize("qid,answer,verdict,words", CASES)
 def test_kind_verdicts_and_feedback(qs, qid, answer, verdict, words):
     r = grade_answer(qs[qid], answer)
