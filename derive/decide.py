@@ -1056,7 +1056,13 @@ def _short(e: sp.Expr) -> str:
 
 
 def _sample(lhs, rhs, syms, doms, rng, points: int, undefined: str) -> Decision:
-    """Compare at ``points`` admissible points (see :func:`decide_scalar`)."""
+    """Compare at ``points`` admissible points (see :func:`decide_scalar`).
+
+    A point where a value cannot be enclosed in a finite ball (an overflow at a huge drawn
+    value: ``exp(exp(t))`` at ``t = 10^9``) or where SymPy fails is replaced by a new draw, at
+    most ``points`` times; a replaced point caps the level at ``evidence``, and more than
+    ``points // 2`` replacements leave the question undecided.  Points where a side is
+    undefined are handled by the ``undefined`` policy."""
     levels: list[str] = []
     undecided: list[str] = []
     replaced = 0
