@@ -1055,8 +1055,65 @@ def _short(e: sp.Expr) -> str:
     return _text(e, 80) or "<too large to print>"
 
 
+def _kinks(e: sp.Expr, syms: set) -> list[sp.Expr]:
+    """Expressions whose sign changes the formula piece by piece: arguments of ``Abs``,
+    ``sign``, ``floor``, ``ceiling``, ``Heaviside``, differences in ``Min``/``Max``, bases of
+    fractional powers and arguments of ``log`` (real on one side, complex on the other)."""
+    out: list[sp.Expr] = []
+    for node in sp.preorder_traversal(e):
+        if isinstance(node, (sp.Abs, sp.sign, sp.floor, sp.ceiling, sp.Heaviside, sp.log)):
+            out.append(node.args[0])
+        elif isinstance(node, (sp.Min, sp.Max)):
+            out += [a - b for a, b in itertools.combinations(node.args, 2)]
+        elif isinstance(node, sp.Pow) and not node.exp.is_Integer:
+            out.append(node.base)
+        elif isinstance(node, sp.Piecewise):
+            out += [c.lhs - c.rhs for _, c in node.args if isinstance(c, sp.core.relational.Relational)]
+    return [u for u in dict.fromkeys(out) if u.free_symbols & syms]
+
+
+def _kink_points(lhs, rhs, syms, doms, rng, limit: int) -> list[dict]:
+    """Admissible points on both sides of, and at, the zeros of the kink expressions
+    (:func:`_kinks`): a formula that is wrong only for ``x < -1000`` (``|x + 1000| - 1000``
+    against ``x``) is tested there, not left to chance.  For each kink and each of its
+    symbols, the other symbols are drawn and the real roots of the kink in that symbol are
+    found exactly (rational functions only)."""
+    symset = set(syms)
+    points: list[dict] = []
+    for u in _kinks(lhs, symset) + _kinks(rhs, symset):
+        for v in sorted(u.free_symbols & symset, key=str)[:2]:
+            try:
+                base = {s: draw_scalar(rng, s, *doms[s]) for s in syms}
+                g = u.xreplace({s: val for s, val in base.items() if s != v})
+                if not g.is_rational_function(v):
+                    continue
+                num = sp.fraction(sp.together(g))[0]
+                poly = sp.Poly(num, v)
+                if not 0 < poly.degree() <= 12:
+                    continue
+                roots = poly.real_roots()[:4]
+            except (ValueError, TypeError, NotImplementedError, ArithmeticError, sp.PolynomialError):
+                continue
+            iv, integer = doms[v]
+            adm = admissible_set(v, iv)
+            for r in roots:
+                q = r if r.is_Rational else sp.Rational(str(sp.N(r, 30)))
+                eps = sp.Rational(1, 1000) * max(1, abs(q))
+                far = abs(draw_scalar(rng, sp.Dummy(positive=True))) + 1
+                cands = [q, q - eps, q + eps, q - far, q + far]
+                if integer:
+                    cands = [sp.floor(c) for c in cands] + [sp.ceiling(c) for c in cands]
+                for c in dict.fromkeys(cands):
+                    if _in(adm, c) and _facts_hold(v, c):
+                        points.append({**base, v: c})
+            if len(points) >= limit:
+                return points[:limit]
+    return points
+
+
 def _sample(lhs, rhs, syms, doms, rng, points: int, undefined: str) -> Decision:
-    """Compare at ``points`` admissible points (see :func:`decide_scalar`).
+    """Compare at ``points`` random admissible points plus up to ``2 * points`` points at and
+    around the kinks of piecewise formulas (:func:`_kink_points`; see :func:`decide_scalar`).
 
     A point where a value cannot be enclosed in a finite ball (an overflow at a huge drawn
     value: ``exp(exp(t))`` at ``t = 10^9``) or where SymPy fails is replaced by a new draw, at
@@ -1067,9 +1124,10 @@ def _sample(lhs, rhs, syms, doms, rng, points: int, undefined: str) -> Decision:
     undecided: list[str] = []
     replaced = 0
     drawn = 0
-    while drawn < points + replaced and replaced <= points:
+    kinks = _kink_points(lhs, rhs, syms, doms, rng, 2 * points)
+    while drawn < points + replaced + len(kinks) and replaced <= points:
         drawn += 1
-        pt = {s: draw_scalar(rng, s, *doms[s]) for s in syms}
+        pt = kinks.pop() if kinks else {s: draw_scalar(rng, s, *doms[s]) for s in syms}
         got = _both(lhs, rhs, pt)
         if got is None:  # SymPy failed at this point (an overflow): draw another
             replaced += 1

@@ -334,3 +334,19 @@ def test_time_bound(monkeypatch):
 def test_bad_policy_name():
     with pytest.raises(ValueError):
         decide_scalar(x, x, undefined="lenient")
+
+
+def test_piecewise_formula_wrong_only_far_out_is_caught_at_its_kink():
+    # |x + 1000| - 1000 equals x exactly for x >= -1000: random points over |x| <= 10^3 would
+    # rarely look below -1000; the kink x = -1000 is found and both sides of it are tried
+    d = decide_scalar(sp.Abs(x + 1000) - 1000, x, seed=0)
+    assert (d.verdict, d.level) == ("different", "proved")
+    assert _frac(d.witness["x"]) < -1000
+    d = decide_scalar(sp.Max(x, -1000), x, seed=0)
+    assert d.verdict == "different" and _frac(d.witness["x"]) < -1000
+    # two symbols: the kink x*y = -1000 is reached by solving for one of them
+    d = decide_scalar(sp.Abs(x * y + 1000) - 1000, x * y, seed=0)
+    assert d.verdict == "different"
+    assert _frac(d.witness["x"]) * _frac(d.witness["y"]) < -1000
+    # and a true piecewise identity stays equal
+    assert decide_scalar(sp.Max(x, -1000) + sp.Min(x, -1000), x - 1000, seed=0).verdict == "equal"

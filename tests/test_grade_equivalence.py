@@ -295,3 +295,9 @@ def test_running_out_of_time_is_reported_not_raised(monkeypatch):
     monkeypatch.setattr(grader, "compare", forever)
     r = grader.grade_answer(ps.questions["q"], "x*x")
     assert r["verdict"] == "timeout" and "longer than" in r["feedback"]
+
+
+def test_answer_wrong_only_beyond_a_kink():
+    # equal to x for x >= -1000 only; the old points and plain random points miss x < -1000
+    c = same("abs(x + 1000) - 1000", "x", x)
+    assert not c.equal and Fraction(c.counterexample["at"]["x"]) < -1000
