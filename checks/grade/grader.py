@@ -102,7 +102,7 @@ def _grade(q: Question, text: str, done: Any) -> dict[str, Any]:
         except Exception:  # noqa: BLE001 - display only
             pass
     value = _unwrap(parsed.value, ref.value)
-    seed = stable_seed(q.id, text, str(ref.value))
+    seed = stable_seed(q.id, text, ref.value)
     cmp = compare(value, ref.value, ref.domain, q.tolerance, ref.variable, seed=seed)
     if cmp.equal:
         return done("correct", "correct", interpreted_as=parsed.latex, method=cmp.method)
