@@ -233,7 +233,34 @@ _BOUND: list[Basic] = []
 """Variables bound by an enclosing MatrixLimit while its inner expression is evaluated."""
 
 
+_HEAVY_CACHE: dict = {}
+"""Values of the expensive nodes (limits, exponentials, pseudoinverses, inverses) at an
+instance: the ball and exact comparisons of one instance meet the same nodes several times."""
+
+
 def _exact(expr: Basic) -> Basic:
+    from .matrices import MatExp, MatrixLimit, Pinv
+
+    if isinstance(expr, (MatrixLimit, MatExp, Pinv, sp.Inverse)) and not _BOUND:
+        key = expr
+        if key in _HEAVY_CACHE:
+            value = _HEAVY_CACHE[key]
+            if isinstance(value, Exception):
+                raise value
+            return value
+        if len(_HEAVY_CACHE) > 512:
+            _HEAVY_CACHE.clear()
+        try:
+            value = _exact_node(expr)
+        except (Undefined, Undecided) as exc:
+            _HEAVY_CACHE[key] = exc
+            raise
+        _HEAVY_CACHE[key] = value
+        return value
+    return _exact_node(expr)
+
+
+def _exact_node(expr: Basic) -> Basic:
     from .matrices import MatExp, MatrixLimit, Pinv, TimeDerivative
 
     if isinstance(expr, sp.MatrixBase):

@@ -102,14 +102,17 @@ def strata(prop: str, rows: int | None = None, cols: int | None = None) -> tuple
         raise ValueError(f"unknown matrix property {prop!r}; known: {sorted(_STRATA)}")
     if rows is None or cols is None:
         return _STRATA[prop]
-    out, seen = [], set()
-    for st in _STRATA[prop]:
+    keep: dict[tuple, Stratum] = {}
+    for st in sorted(_STRATA[prop], key=lambda st: st.rank != "full"):  # "full" names a rank first
         r = _rank(st, rows, cols)
-        if r is None or (r, st.kind) in seen:
-            continue
-        seen.add((r, st.kind))
-        out.append(st)
-    return tuple(out)
+        if r is not None and (r, st.kind) not in keep:
+            keep[(r, st.kind)] = st
+    return tuple(st for st in _STRATA[prop] if st in keep.values())
+
+
+def _generic(stratum: Stratum) -> bool:
+    """Full rank and not a special kind: what a matrix is when another one is degenerate."""
+    return stratum.rank == "full" and stratum.kind in ("", "generic", "rotation", "reflection", "nonsymmetric", "signs", "indefinite")
 
 
 def _rank(stratum: Stratum, rows: int, cols: int) -> int | None:
@@ -490,8 +493,19 @@ def instances(
     size_plans = claim_sizes(exprs, size_syms)
     defined_props = [(m, p) for m, p in matrices.items() if m in definitions]
     direct = {m: matrices.get(m, "any") for m in mats}
-    slots = max(count, max((len(strata(p)) for p in direct.values()), default=1), len(size_plans))
-    for i in range(slots):
+    # the plan: every size plan with every matrix generic, then each matrix in each of its
+    # other strata while the others stay generic (a degenerate matrix paired with a zero
+    # vector hides what it breaks), then random combinations up to ``count``
+    shape0 = dict(size_plans[0])
+    plan: list[dict] = [{} for _ in size_plans]
+    for m in mats:
+        rows, cols = (int(sp.sympify(d).xreplace(shape0)) for d in m.shape)
+        for st in strata(direct[m], rows, cols) or strata(direct[m]):
+            if not _generic(st):
+                plan.append({m: st})
+    while len(plan) < count:
+        plan.append({m: None for m in mats})  # None: any stratum, at random
+    for i, forced in enumerate(plan):
         sizes = size_plans[i % len(size_plans)]
         described = ", ".join(f"{s} = {v}" for s, v in sizes.items())
         last_reason = "no admissible instance"
@@ -500,14 +514,17 @@ def instances(
             subs: dict = dict(sizes)
             chosen: dict = {}
             ok = True
-            for j_, m in enumerate(mats):
+            for m in mats:
                 prop = direct[m]
                 rows, cols = (int(sp.sympify(d).xreplace(subs)) for d in m.shape)
                 options = strata(prop, rows, cols) or strata(prop)
-                if i < len(options) and attempt < max_tries // 2:  # every stratum once ...
-                    stratum = options[(i + j_ + attempt // 3) % len(options)]
-                else:  # ... then mostly full rank
-                    stratum = options[-1] if rng.random() < 0.6 and options[-1].rank == "full" else rng.choice(options)
+                generic = [st for st in options if _generic(st)] or list(options)
+                if m in forced and forced[m] is None:
+                    stratum = rng.choice(options)
+                elif m in forced and attempt < max_tries // 2:
+                    stratum = forced[m]
+                else:
+                    stratum = rng.choice(generic)
                 value = draw_matrix(rng, prop, stratum, rows, cols)
                 if value is None:
                     value = draw_matrix(rng, prop, Stratum("full", ""), rows, cols)
