@@ -136,8 +136,8 @@ comparison maps every constant stand-in to a power of one transcendental z = e^{
 _RATES: dict[sp.Dummy, tuple] = {}
 
 
-def _stand_in(rate: Basic, var: Basic = sp.Integer(1)) -> sp.Dummy:
-    key = (sp.Rational(rate), var)
+def _stand_in(rate: Basic, var: Basic | None = None) -> sp.Dummy:
+    key = (sp.Rational(rate), sp.Integer(1) if var is None else var)
     if key not in _EXPS:
         d = sp.Dummy(f"exp_{len(_EXPS)}")
         _EXPS[key] = d
@@ -152,7 +152,7 @@ def _restore(v: Basic) -> Basic:
     return v.xreplace({d: sp.exp(r * x) for d, (r, x) in _RATES.items()})
 
 
-def _exact_exp(m: sp.MatrixBase, var: Basic = sp.Integer(1)) -> ImmutableMatrix:
+def _exact_exp(m: sp.MatrixBase, var: Basic | None = None) -> ImmutableMatrix:
     """e^{var m} of a rational m: P diag(stand-ins) P^{-1} when m is diagonalizable with a
     rational spectrum; SymPy's exact exponential otherwise (quadratic eigenvalues)."""
     from .matrices import exact_matrix_exp
@@ -168,7 +168,7 @@ def _exact_exp(m: sp.MatrixBase, var: Basic = sp.Integer(1)) -> ImmutableMatrix:
         if p is not None and all(x.is_Rational for x in d.diagonal()) and _rational(p):
             middle = sp.diag(*[_stand_in(x, var) for x in d.diagonal()])
             return _product([ImmutableMatrix(p), ImmutableMatrix(middle), _exact_inverse(p)])
-    if var != 1:
+    if var is not None:
         raise Undecided(f"e^({var} M) with M of irrational spectrum is not evaluated exactly")
     try:
         return exact_matrix_exp(m)

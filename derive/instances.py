@@ -482,7 +482,11 @@ def instances(
     holds the properties of every matrix symbol, also of defined ones (checked on their value).
     Symbols in ``exclude`` are left free (conditions that mention them are not checked).
     """
-    from .evaluate import Undefined, Undecided, evaluate_exact  # local: evaluate imports matrices only
+    from .evaluate import (  # local import: evaluate imports this module lazily
+        Undecided,
+        Undefined,
+        evaluate_exact,
+    )
 
     size_syms = sorted({d for e in [*exprs, *conditions] for m in e.atoms(sp.MatrixSymbol) for d in _shape_symbols(m)}
                        | {d for e in exprs for m in e.atoms(sp.Identity, sp.ZeroMatrix, sp.OneMatrix) for d in _shape_symbols(m)}, key=str)
