@@ -49,7 +49,9 @@ of ``log``'s argument), which are isolated points, or everywhere; a pole that is
 removable makes the sides differ near it, which is found like any other difference, and a
 side undefined at every point tried leaves the question undecided.
 
-Symbols without assumptions are sampled as real numbers.  Every computation is bounded in
+A SymPy ``Float`` stands for its exact binary value (``Float(0.1)`` is not ``1/10``; SymPy's
+own ``Float(0.1) - Rational(1, 10)`` is a floating-point 0).  Symbols without assumptions are
+sampled as real numbers.  Every computation is bounded in
 time with :func:`derive.timebox.deadline`; running out gives ``"undecided"`` with method
 ``"time"``.
 
@@ -589,7 +591,7 @@ def compare_constants(a: Any, b: Any, *, timeout: float | None = 10.0) -> Decisi
     >>> compare_constants(sp.sin(1)**2 + sp.cos(1)**2, 1).level
     'evidence'
     """
-    a, b = sp.sympify(a), sp.sympify(b)
+    a, b = _exact_floats(sp.sympify(a)), _exact_floats(sp.sympify(b))
     free = a.free_symbols | b.free_symbols
     if free:
         raise ValueError(f"compare_constants needs numbers; free symbols {sorted(map(str, free))}")
@@ -612,6 +614,14 @@ def compare_constants(a: Any, b: Any, *, timeout: float | None = 10.0) -> Decisi
     if out is _TIMEOUT:
         out = _undecided("time", f"no decision within {timeout} s")
     return Decision(out.verdict, out.level, out.method, out.detail, None, sa, sb)
+
+
+def _exact_floats(e: sp.Basic) -> sp.Basic:
+    """Every SymPy ``Float`` replaced by the rational number it is (its binary value): SymPy
+    subtracts ``Float(0.1) - 1/10`` in floating point and gets 0.  A caller who means the
+    decimal ``0.1`` converts it first (``derive.matrices.exact_scalar``)."""
+    floats = {f: sp.Rational(f) for f in e.atoms(sp.Float) if f.is_finite}
+    return e.xreplace(floats) if floats else e
 
 
 def _compare(a: sp.Expr, b: sp.Expr) -> Decision:
@@ -1211,7 +1221,7 @@ def decide_scalar(lhs: Any, rhs: Any, *, domains: dict | None = None, seed: Any 
     """
     if undefined not in ("strict", "reference", "generic"):
         raise ValueError(f"undefined must be 'strict', 'reference' or 'generic'; got {undefined!r}")
-    lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
+    lhs, rhs = _exact_floats(sp.sympify(lhs)), _exact_floats(sp.sympify(rhs))
     syms = sorted(lhs.free_symbols | rhs.free_symbols, key=lambda s: s.name)
     if not syms:
         if undefined != "strict" and _is_undefined(rhs):

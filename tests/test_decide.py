@@ -350,3 +350,13 @@ def test_piecewise_formula_wrong_only_far_out_is_caught_at_its_kink():
     assert _frac(d.witness["x"]) * _frac(d.witness["y"]) < -1000
     # and a true piecewise identity stays equal
     assert decide_scalar(sp.Max(x, -1000) + sp.Min(x, -1000), x - 1000, seed=0).verdict == "equal"
+
+
+def test_floats_are_their_binary_value():
+    # SymPy computes Float(0.1) - 1/10 in floating point and gets 0; it is 2^-55 * 0.1-ish
+    d = compare_constants(sp.Float(0.1), sp.Rational(1, 10))
+    assert (d.verdict, d.level) == ("different", "proved")
+    assert Fraction(0.1) != Fraction(1, 10)  # the independent witness
+    assert compare_constants(sp.Float(0.5), sp.Rational(1, 2)).verdict == "equal"
+    assert decide_scalar(sp.Float(0.1) * x, x / 10, seed=0).verdict == "different"
+    assert compare_constants(sp.Float(0.1) * sp.pi, sp.pi / 10).verdict == "different"
