@@ -77,7 +77,7 @@ import sympy as sp
 from .timebox import OutOfTime, deadline, remaining
 
 __all__ = ["Decision", "compare_constants", "draw_scalar", "decide_scalar", "admissible_set",
-           "finite_enclosure", "VERDICTS", "LEVELS"]
+           "finite_enclosure", "show_value", "VERDICTS", "LEVELS"]
 
 VERDICTS = ("equal", "different", "undecided")
 LEVELS = ("proved", "checked", "evidence")  # strongest first; None when undecided
@@ -198,6 +198,17 @@ def _show(v: Any) -> str:
 
 def _bits(r: sp.Rational) -> int:
     return abs(int(r.p)).bit_length() + int(r.q).bit_length()
+
+
+def show_value(v: Any) -> str:
+    """A value as :class:`Decision` shows it: exact when short, else a 15-digit decimal from a
+    rigorous ball; ``"undefined"`` for None; never fails on huge integers.
+
+    >>> import sympy as sp
+    >>> show_value(sp.Rational(2, 5)), show_value(sp.sqrt(2))
+    ('2/5', 'sqrt(2) ≈ 1.41421356237310')
+    """
+    return _show(v)
 
 
 def _approx_rational(r: sp.Rational) -> str:

@@ -49,7 +49,7 @@ from typing import Any
 import sympy as sp
 
 from derive.decide import Decision, compare_constants, decide_scalar, draw_scalar, finite_enclosure
-from derive.decide import _show as _engine_show
+from derive.decide import show_value as _engine_show
 from derive.timebox import OutOfTime, deadline, remaining
 
 __all__ = ["Domain", "Comparison", "compare", "relation_to_set", "sample_points", "stable_seed"]
