@@ -1259,6 +1259,16 @@ def _worth_simplifying(d: sp.Expr) -> bool:
     return not any(p.exp.is_Integer and abs(p.exp) > 30 for p in d.atoms(sp.Pow))
 
 
+def _symbolic_zero_or_simplified(d: sp.Expr) -> sp.Expr:
+    """0 when a cheap rewriting (powers combined under the symbols' assumptions, expansion)
+    or ``simplify`` reduces ``d`` to 0; else what ``simplify`` gives.  ``simplify`` misses
+    ``(1 - x)**(k + 1) - (1 - x)*(1 - x)**k`` for integer ``k``; ``powsimp`` does not."""
+    for rewrite in (sp.powsimp, lambda e: sp.expand(sp.powsimp(e)), lambda e: sp.powsimp(sp.expand(e))):
+        if rewrite(d) == 0:
+            return sp.Integer(0)
+    return sp.simplify(d)
+
+
 def _decide(lhs, rhs, syms, doms, rng, points, timeout, undefined) -> Decision:
     budget = _RATIONAL_SECONDS if timeout is None else timeout * 0.4
     try:
@@ -1276,7 +1286,7 @@ def _decide(lhs, rhs, syms, doms, rng, points, timeout, undefined) -> Decision:
     if _worth_simplifying(d):
         budget = _SIMPLIFY_SECONDS if timeout is None else min(_SIMPLIFY_SECONDS, timeout * 0.3)
         try:
-            simple = _bounded(budget, sp.simplify, d)
+            simple = _bounded(budget, _symbolic_zero_or_simplified, d)
         except (TypeError, ValueError, NotImplementedError, RecursionError, AttributeError,
                 ArithmeticError):
             simple = None

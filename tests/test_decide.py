@@ -360,3 +360,12 @@ def test_floats_are_their_binary_value():
     assert compare_constants(sp.Float(0.5), sp.Rational(1, 2)).verdict == "equal"
     assert decide_scalar(sp.Float(0.1) * x, x / 10, seed=0).verdict == "different"
     assert compare_constants(sp.Float(0.1) * sp.pi, sp.pi / 10).verdict == "different"
+
+
+def test_powers_combined_under_assumptions_are_a_symbolic_zero():
+    z = sp.Symbol("z")
+    m = sp.Symbol("m", integer=True, nonnegative=True)
+    d = decide_scalar((1 - z) ** (m + 1), (1 - z) * (1 - z) ** m, seed=0)  # simplify misses this one
+    assert (d.verdict, d.level, d.method) == ("equal", "proved", "symbolic")
+    # powsimp respects assumptions: sqrt(x) sqrt(y) is not sqrt(x y) for negative reals
+    assert decide_scalar(sp.sqrt(x) * sp.sqrt(y), sp.sqrt(x * y), seed=0).verdict == "different"
