@@ -671,6 +671,25 @@ def _by_balls(lhs: Basic, rhs: Basic, precisions: tuple = PRECISIONS) -> Outcome
     return _compare_balls(pairs, "")
 
 
+def _constants(pairs: list, lv, rv) -> Outcome:
+    """Entry pairs of numbers that are not rational: ``derive.decide.compare_constants`` (the
+    grader's comparison too) decides each; equality is exact only when every pair is proved."""
+    from .decide import compare_constants
+    from .timebox import remaining
+
+    exact = True
+    for a, b in pairs:
+        left = remaining()
+        d = compare_constants(a, b, timeout=None if left is None else max(left, 0.01))
+        if d.verdict == "different":
+            return Outcome("different", d.level == "proved" and d.method == "exact",
+                           f"{d.method}: {d.detail} ({_short(_restore_all(lv))} and {_short(_restore_all(rv))})")
+        if d.verdict == "undecided":
+            return Outcome("undecided", False, f"{d.method}: {d.detail}")
+        exact = exact and d.level == "proved"
+    return Outcome("equal", exact, "" if exact else "ball agreement of the entries that are not rational")
+
+
 def _restore_all(v):
     return v.applyfunc(_restore) if isinstance(v, sp.MatrixBase) else _restore(v)
 
@@ -735,8 +754,7 @@ def _by_exact(lhs: Basic, rhs: Basic) -> Outcome:
             return Outcome("different", True, f"exact values {_short(_restore_all(lv))} and {_short(_restore_all(rv))} (as polynomials in e^(1/L))")
         if not pending:
             return Outcome("equal", True)
-        pending = [(_restore(a), _restore(b)) for a, b in pending]
-        return _compare_balls(lambda prec: [(evaluate_ball(a, prec), evaluate_ball(b, prec)) for a, b in pending], f"{_short(_restore_all(lv))} and {_short(_restore_all(rv))}")
+        return _constants([(_restore(a), _restore(b)) for a, b in pending], lv, rv)
     if undefined:
         # one side undefined: a counterexample if the other side has a value
         other = rhs if l_err and l_err[0] == "undefined" else lhs

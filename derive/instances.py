@@ -18,10 +18,11 @@ What makes them able to falsify:
   0, 1, n - 1 and n; symmetric matrices singular and indefinite; orthogonal matrices that are
   rotations, reflections and rotations with eigenvalue -1.  Instance i takes stratum i of
   every matrix (cycled), so a claim meets every stratum of every matrix within a few instances.
-- **Wide scalars.**  Reals over several orders of magnitude with random denominators,
-  integers up to 10^4 (up to 60 where they are exponents of matrices), always with the
-  boundary values 0, 1, 2 among them, and conditions met by drawing each symbol inside the set
-  its conditions leave it (every root of an equality).
+- **Wide scalars.**  ``derive.decide.draw_scalar`` (the grader's sampler too): reals over
+  many orders of magnitude with random denominators, integers up to 10^4 (up to 60 where they
+  are exponents of matrices), with 0, 1, 2 and the ends of intervals among them; conditions
+  are met by drawing each symbol inside the set its conditions leave it (every root of an
+  equality).
 - **Seeded per claim.**  The caller seeds the generator from the claim (never a public list).
 """
 
@@ -44,8 +45,6 @@ __all__ = [
     "draw_matrix",
     "has_property",
     "claim_sizes",
-    "draw_real",
-    "draw_integer",
     "Instance",
     "instances",
 ]
@@ -283,61 +282,6 @@ def claim_sizes(exprs: Iterable[Basic], size_symbols: list[Basic]) -> list[dict[
 # -- scalars ---------------------------------------------------------------------------------------
 
 
-def draw_real(rng: random.Random, low=None, high=None, *, left_open=True, right_open=True) -> Rational:
-    """A rational in the interval (low, high) (None: unbounded) over several orders of magnitude,
-    with a random denominator; boundary-near and small values come up often."""
-    lo = None if low is None or low == -sp.oo else Rational(low)
-    hi = None if high is None or high == sp.oo else Rational(high)
-    den = rng.choice((1, 2, 3, 7, 10, 97, 1000))
-    mag = Rational(10) ** rng.randint(-2, 3)
-    if lo is None and hi is None:
-        special = [Rational(0), Rational(1), Rational(-1), Rational(2)]
-        if rng.random() < 0.2:
-            return rng.choice(special)
-        return Rational(rng.randint(-1000, 1000), den) * mag / 10
-    if lo is not None and hi is not None:
-        if rng.random() < 0.15 and not left_open:
-            return lo
-        if rng.random() < 0.15 and not right_open:
-            return hi
-        width = hi - lo
-        for _ in range(20):
-            frac = Rational(rng.randint(1, 10**3 - 1), 10**3) if rng.random() < 0.7 else Rational(rng.choice((1, 999)), 1000)
-            v = lo + width * frac
-            v = Rational(round(v * den * 1000), den * 1000) if v.q > 10**6 else v
-            if (lo < v or (not left_open and v == lo)) and (v < hi or (not right_open and v == hi)):
-                return v
-        return lo + width / 2
-    if lo is not None:
-        if rng.random() < 0.15 and not left_open:
-            return lo
-        step = Rational(rng.randint(1, 1000), den) * mag / 100
-        return lo + step
-    if rng.random() < 0.15 and not right_open:
-        return hi
-    return hi - Rational(rng.randint(1, 1000), den) * mag / 100
-
-
-def draw_integer(rng: random.Random, low=None, high=None, *, exponent: bool = False) -> sp.Integer:
-    """An integer in [low, high] (None: unbounded), small ones (0, 1, 2) often, beyond 12 often,
-    up to 60 for an exponent of matrices and 10^4 otherwise."""
-    top = 60 if exponent else 10**4
-    lo = -top if low is None or low == -sp.oo else int(sp.ceiling(low))
-    hi = top if high is None or high == sp.oo else int(sp.floor(high))
-    if lo > hi:
-        raise ValueError("empty integer range")
-    u = rng.random()
-    if u < 0.35:
-        v = rng.randint(max(lo, -3), max(min(hi, 3), max(lo, -3)))
-    elif u < 0.7:
-        v = rng.randint(max(lo, 13), max(min(hi, 40), max(lo, 13)))
-        if lo < 0 and rng.random() < 0.5 and -v >= lo:
-            v = -v
-    else:
-        v = rng.randint(lo, hi)
-    return sp.Integer(min(max(v, lo), hi))
-
-
 # -- instances -------------------------------------------------------------------------------------
 
 
@@ -383,58 +327,22 @@ def _univariate_set(conds: list[Basic], s: sp.Symbol) -> sp.Set | None:
     return out
 
 
+_EXPONENT_RANGE = sp.Interval(-60, 60)
+"""Integers that are exponents of matrices stay in here (a rational 6 x 6 matrix to the power
+10^4 has entries of tens of thousands of digits); other integers range up to 10^4."""
+
+
 def _draw_in(rng: random.Random, s: sp.Symbol, allowed: sp.Set, exponent: bool) -> Basic | None:
-    if s.is_integer:
-        if allowed.is_FiniteSet:
-            vals = [v for v in allowed if v.is_integer]
-            return rng.choice(vals) if vals else None
-        pieces = list(allowed.args) if isinstance(allowed, sp.Union) else [allowed]
-        piece = rng.choice(pieces)
-        if not isinstance(piece, sp.Interval):
-            return None
-        low = piece.start if piece.start != -sp.oo else None
-        high = piece.end if piece.end != sp.oo else None
-        if s.is_nonnegative:
-            low = 0 if low is None else max(low, 0)
-        if s.is_positive:
-            low = 1 if low is None else max(low, 1)
-        if s.is_nonpositive:
-            high = 0 if high is None else min(high, 0)
-        if s.is_negative:
-            high = -1 if high is None else min(high, -1)
-        try:
-            v = draw_integer(rng, low, high, exponent=exponent)
-        except ValueError:
-            return None
-        if piece.left_open and v == piece.start or piece.right_open and v == piece.end:
-            return None
-        return v
-    if allowed.is_FiniteSet:
-        vals = [v for v in allowed if v.is_real]
-        return rng.choice(vals) if vals else None
-    pieces = list(allowed.args) if isinstance(allowed, sp.Union) else [allowed]
-    piece = rng.choice(pieces)
-    if piece.is_FiniteSet:
-        return rng.choice(list(piece))
-    if not isinstance(piece, sp.Interval):
+    """A value of ``s`` in ``allowed`` that satisfies its facts (``derive.decide.draw_scalar``:
+    wide ranges, random denominators, special values), or None."""
+    from .decide import draw_scalar
+
+    if exponent and s.is_integer:
+        allowed = sp.Intersection(allowed, _EXPONENT_RANGE)
+    try:
+        return draw_scalar(rng, s, allowed)
+    except ValueError:
         return None
-    low, high = piece.start, piece.end
-    lo_open, hi_open = piece.left_open, piece.right_open
-    if s.is_positive or s.is_nonnegative:
-        if low == -sp.oo or low < 0:
-            low, lo_open = Rational(0), bool(s.is_positive)
-    if s.is_negative or s.is_nonpositive:
-        if high == sp.oo or high > 0:
-            high, hi_open = Rational(0), bool(s.is_negative)
-    if not (low.is_number and high.is_number):
-        return None
-    if low != -sp.oo and high != sp.oo and (low > high or (low == high and (lo_open or hi_open))):
-        return None
-    if low.is_number and low != -sp.oo and not low.is_Rational:
-        low = sp.nsimplify(sp.ceiling(low * 10**6) / 10**6)
-    if high.is_number and high != sp.oo and not high.is_Rational:
-        high = sp.nsimplify(sp.floor(high * 10**6) / 10**6)
-    return draw_real(rng, None if low == -sp.oo else low, None if high == sp.oo else high, left_open=lo_open, right_open=hi_open)
 
 
 def decide_condition(cond: Basic) -> bool | None:

@@ -38,6 +38,7 @@ derivation in scope for the steps after it and refuses symbols that print alike 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
 from collections import defaultdict
 
@@ -233,6 +234,10 @@ def _decide_identity(lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Ra
     bad = _shape_mismatch(lhs, rhs)
     if bad:
         return _rejected(bad)
+    if not _is_matrix(lhs):
+        domains = _scalar_domains(lhs, rhs, assume)
+        if domains is not None:
+            return _by_scalar_core(lhs, rhs, domains, rng, count)
     symbolic = _symbolic(lhs, rhs)
     if isinstance(symbolic, tuple):
         c = symbolic[1]
@@ -240,6 +245,121 @@ def _decide_identity(lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Ra
         if s not in (None, 0):
             return _rejected(f"the difference of the sides simplifies to the nonzero constant {c}")
     return _at_instances(lhs, rhs, assume, rng, count, symbolic == "zero")
+
+
+def _scalar_domains(lhs: Basic, rhs: Basic, assume: Assumptions) -> dict | None:
+    """``symbol -> (set, integer)`` when the claim is scalar and every condition is about one
+    of its symbols (so ``derive.decide.decide_scalar``, the grader's core, decides it); else None."""
+    if lhs.has(sp.MatrixSymbol, sp.MatrixBase) or rhs.has(sp.MatrixSymbol, sp.MatrixBase):
+        return None
+    syms = lhs.free_symbols | rhs.free_symbols
+    domains: dict = {}
+    for c in _conditions(assume):
+        free = c.free_symbols
+        if not free:
+            if decide_condition(c) is not True:
+                return None
+            continue
+        if len(free) != 1 or not free <= syms:
+            return None
+        (x,) = free
+        try:
+            piece = _as_set(c, x)
+        except Exception:  # noqa: BLE001
+            return None
+        old = domains.get(x, (sp.S.Reals, bool(x.is_integer)))[0]
+        domains[x] = (sp.Intersection(old, piece), bool(x.is_integer))
+    return domains
+
+
+def _by_scalar_core(lhs: Basic, rhs: Basic, domains: dict, rng: random.Random, count: int) -> Certificate:
+    """Decide a scalar claim with ``derive.decide.decide_scalar`` (the grader's core).  A symbol
+    confined to finitely many values (an equality condition) is substituted, value by value;
+    where the sampled points agree, a difference is also sought at the kinks of piecewise
+    parts, and a symbolic zero (``_symbolic``) upgrades the agreement to *proved*."""
+    finite = {x: sorted(dom, key=sp.default_sort_key) for x, (dom, _) in domains.items() if isinstance(dom, sp.FiniteSet)}
+    if finite:
+        combos = [dict(zip(finite, values, strict=True)) for values in itertools.product(*finite.values())]
+        if not combos:
+            return _cert(False, "vacuous", f"no value satisfies the conditions on {', '.join(map(str, finite))}")
+        certs = []
+        rest = {x: d for x, d in domains.items() if x not in finite}
+        for combo in combos[:16]:
+            c = _by_scalar_core(lhs.xreplace(combo), rhs.xreplace(combo), rest, rng, count)
+            if not c.ok:
+                if c.method == "rejected" and c.counterexample is not None:
+                    c = _rejected(c.detail, {**{str(k): str(v) for k, v in combo.items()}, **c.counterexample}, c.level or "proved")
+                return c
+            certs.append(c)
+        if len(combos) > 16:
+            return _unverified(f"{len(combos)} cases of the equality conditions; at most 16 are decided")
+        level = max((c.level for c in certs), key=["proved", "checked", "evidence"].index)
+        return _cert(True, certs[-1].method, f"case by case ({len(combos)} cases of the equality conditions): {certs[-1].detail}", level)
+    from .decide import compare_constants, decide_scalar
+
+    left = remaining()
+    dec = decide_scalar(lhs, rhs, domains=domains, seed=rng.getrandbits(64), points=max(count, 12),
+                        timeout=None if left is None else max(left, 0.01))
+    where = f"{dec.method}: {dec.detail}"
+    if dec.verdict == "equal" and dec.level != "proved":
+        for point in _kink_points(lhs, rhs, domains, rng):
+            try:
+                d = compare_constants(lhs.xreplace(point), rhs.xreplace(point), timeout=None)
+            except ValueError:
+                continue
+            if d.verdict == "different" and d.level == "proved":
+                shown = {str(k): str(v) for k, v in point.items()}
+                return _rejected(f"counterexample at {', '.join(f'{k} = {v}' for k, v in shown.items())} (a kink of a piecewise part): {d.detail}", shown)
+        if _symbolic(lhs, rhs) == "zero":
+            return _cert(True, "symbolic", f"the difference simplifies to 0; {where}", "proved")
+    if dec.verdict == "equal":
+        method = {"proved": "symbolic", "checked": "exact instantiation"}.get(dec.level, "rigorous enclosure")
+        return _cert(True, method, where, dec.level)
+    if dec.verdict == "different":
+        point = dict(dec.witness or {})
+        return _rejected(f"counterexample at {', '.join(f'{k} = {v}' for k, v in point.items())}: {where}", point or None,
+                         dec.level or "evidence")
+    if dec.method == "domain":
+        return _cert(False, "vacuous", f"the assumptions cannot hold: {dec.detail}")
+    return _unverified(where)
+
+
+def _kink_points(lhs: Basic, rhs: Basic, domains: dict, rng: random.Random) -> list[dict]:
+    """Points between and beside the constant boundaries of the relations inside the claim
+    (a piecewise part switches there), one symbol at a time, the others drawn."""
+    from .decide import admissible_set, draw_scalar
+
+    syms = sorted(lhs.free_symbols | rhs.free_symbols, key=str)
+    rels = [r for e in (lhs, rhs) for r in e.atoms(sp.Rel)]
+    if not rels or not syms:
+        return []
+    cuts: dict = defaultdict(set)
+    for r in rels:
+        for x in syms:
+            try:
+                for v in sp.solve(r.lhs - r.rhs, x):
+                    if v.is_number and v.is_real:
+                        cuts[x].add(sp.nsimplify(v))
+            except Exception:  # noqa: BLE001
+                continue
+    points = []
+    for x, values in cuts.items():
+        ordered = sorted(values)
+        candidates = [(a + b) / 2 for a, b in zip(ordered, ordered[1:], strict=False)]
+        candidates += [ordered[0] - sp.Rational(1, 7), ordered[-1] + sp.Rational(1, 7)]
+        allowed = admissible_set(x, domains.get(x, (None, None))[0])
+        for c in candidates:
+            if allowed.contains(c) is not sp.true or (x.is_integer and not c.is_integer) or not _fact_ok(x, c):
+                continue
+            for _ in range(3):
+                point = {}
+                try:
+                    for y in syms:
+                        point[y] = c if y == x else draw_scalar(rng, y, domains.get(y, (None, None))[0])
+                except ValueError:
+                    break
+                points.append(point)
+    return points[:60]
 
 
 def _at_instances(lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Random, count: int, symbolic_zero: bool) -> Certificate:
@@ -549,8 +669,12 @@ def _decide_refuted(claim: Refuted, assume: Assumptions, rng: random.Random, cou
         return _unverified(f"the refuted equation is not well formed: {bad}")
     if _symbolic(lhs, rhs) == "zero":
         return _rejected("claimed false, but the two sides are symbolically equal")
-    cert = _at_instances(lhs, rhs, assume, rng, max(count, 12), False)
-    if cert.method == "rejected" and cert.counterexample:
+    domains = None if _is_matrix(lhs) else _scalar_domains(lhs, rhs, assume)
+    if domains is not None:
+        cert = _by_scalar_core(lhs, rhs, domains, rng, max(count, 12))
+    else:
+        cert = _at_instances(lhs, rhs, assume, rng, max(count, 12), False)
+    if cert.method == "rejected" and cert.counterexample and cert.level == "proved":
         return _cert(True, "counterexample", cert.detail, "proved", cert.counterexample)
     if cert.ok:
         return _rejected(f"claimed false, but {cert.detail}", level=cert.level)
