@@ -250,7 +250,8 @@ def _decide_identity(lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Ra
 def _scalar_domains(lhs: Basic, rhs: Basic, assume: Assumptions) -> dict | None:
     """``symbol -> (set, integer)`` when the claim is scalar and every condition is about one
     of its symbols (so ``derive.decide.decide_scalar``, the grader's core, decides it); else None."""
-    if lhs.has(sp.MatrixSymbol, sp.MatrixBase) or rhs.has(sp.MatrixSymbol, sp.MatrixBase):
+    unevaluated = (sp.MatrixSymbol, sp.MatrixBase, sp.Limit, sp.Sum, sp.Product, sp.Integral)
+    if lhs.has(*unevaluated) or rhs.has(*unevaluated):  # limits are taken after instantiation
         return None
     syms = lhs.free_symbols | rhs.free_symbols
     domains: dict = {}
