@@ -636,8 +636,15 @@ def _decide_recurrence(claim: Recurrence, assume: Assumptions, rng: random.Rando
     at = solution.xreplace({index: kk})
     step_lhs = solution.xreplace({index: kk + 1})
     step_rhs = _prepare(claim.update(at, kk), assume)
-    step = _decide_identity(step_lhs, step_rhs, _drop_index(assume, index), rng, count)
-    detail = f"base case (index 0): {base}; inductive step (from every index >= 0): {step}"
+    free_index = _drop_index(assume, index)
+    step = _decide_identity(step_lhs, step_rhs, free_index, rng, count)
+    if step.ok:  # the first steps explicitly: 0 -> 1 is where an index "from 1" hides a gap
+        for first in range(3):
+            at_first = _decide_identity(step_lhs.xreplace({kk: first}), step_rhs.xreplace({kk: first}), free_index, rng, count)
+            if at_first.method == "rejected" or not at_first.ok:
+                step = at_first if at_first.method == "rejected" else _unverified(f"the step {first} -> {first + 1}: {at_first}")
+                break
+    detail = f"base case (index 0): {base}; inductive step (from every index >= 0, and {{0, 1, 2}} -> next explicitly): {step}"
     if base.ok and step.ok:
         order = ["proved", "checked", "evidence"]
         level = max(base.level, step.level, key=order.index)
@@ -754,9 +761,10 @@ def _decide(claim: Claim, assume: Assumptions, rng: random.Random, count: int) -
 
 
 def _symbols(obj) -> set:
+    """Every symbol of ``obj``, bound ones too (the t of d/dt, the variable of a limit)."""
     out: set = set()
     if isinstance(obj, Basic):
-        out |= obj.free_symbols | obj.atoms(sp.MatrixSymbol)
+        out |= obj.atoms(sp.Symbol) | obj.atoms(sp.MatrixSymbol)
         out |= {f for f in obj.atoms(sp.Function) if isinstance(f.func, sp.core.function.UndefinedFunction)}
     return out
 
