@@ -557,9 +557,8 @@ def _ball_inv(m):
 
 
 def sign_of(e: Basic) -> int | None:
-    """-1, 0 or 1 for a constant scalar, exactly or by balls at rising precision (None:
-    undecided: an enclosure of a nonzero value that does not exclude 0, or of a zero that does
-    not shrink)."""
+    """-1, 0 or 1 for a constant scalar: exactly for a rational, by a ball that excludes 0 at
+    rising precision, 0 only for SymPy's structural zero; None when undecided."""
     e = sp.sympify(e)
     if e.free_symbols:
         return None
@@ -567,7 +566,6 @@ def sign_of(e: Basic) -> int | None:
         return int(sp.sign(e))
     if e.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         return None
-    radii = []
     for prec in PRECISIONS:
         try:
             b = evaluate_ball(e, prec)
@@ -577,7 +575,6 @@ def sign_of(e: Basic) -> int | None:
             return 1
         if b < 0:
             return -1
-        radii.append(float(b.rad()))
     if e.is_zero:  # SymPy's structural zero (e.g. sqrt(2) - sqrt(2)) together with the balls
         return 0
     return None

@@ -177,10 +177,6 @@ def _seed(*parts) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
 
 
-def _matrix_properties(assume: Assumptions) -> dict:
-    return dict(assume.matrices)
-
-
 def _conditions(assume: Assumptions) -> list[Basic]:
     out = []
     for c in assume.conditions:
@@ -195,7 +191,7 @@ def _draw(exprs: list[Basic], assume: Assumptions, rng: random.Random, count: in
     return instances(
         exprs,
         conditions=_conditions(assume),
-        matrices=_matrix_properties(assume),
+        matrices=dict(assume.matrices),
         definitions=dict(assume.definitions),
         rng=rng,
         count=count,

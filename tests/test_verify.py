@@ -14,9 +14,9 @@ from derive.derivation import (
     Recurrence,
     Refuted,
 )
+from derive.evaluate import compare
 from derive.matrices import Pinv, random_instance, rational_orthogonal
 from derive.notation import A, I, alpha, b, c, k, n, w, x_j
-from derive.evaluate import compare
 from derive.verify import explicit, verify_claim
 
 B = sp.MatrixSymbol("B", n, 3)
