@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy import Basic, ImmutableMatrix, Rational
 
-from .matrices import random_matrix, rational_orthogonal
+from .matrices import MatExp, MatrixLimit, Pinv, random_matrix, rational_orthogonal
 
 __all__ = [
     "MIN_SIZE",
@@ -51,8 +51,10 @@ __all__ = [
 
 MIN_SIZE = 5
 """Symbolic sizes are never instantiated below this."""
+POLYNOMIAL_MAX_SIZE = 12
+"""Claims polynomial in their matrices (exact rational arithmetic stays cheap) go up to this."""
 MAX_SIZE = 7
-"""Nor above this (exact arithmetic grows quickly); a claim whose degree asks for more is
+"""Others not above this (exact arithmetic grows quickly); a claim whose degree asks for more is
 checked at MAX_SIZE and its certificate names the sizes."""
 
 
@@ -256,19 +258,28 @@ def _degree(e: Basic) -> int:
         return 0
     if isinstance(e, sp.MatrixSymbol):
         return 1
-    if isinstance(e, sp.MatMul):
+    if isinstance(e, (sp.MatMul, sp.Mul)):  # products of matrices, and of traces
         return sum(_degree(a) for a in e.args)
-    if isinstance(e, sp.MatPow):
+    if isinstance(e, (sp.MatPow, sp.Pow)):
         base, exp = e.args
         return _degree(base) * (abs(int(exp)) if exp.is_Integer else 2)
     return max((_degree(a) for a in e.args), default=0)
 
 
 def claim_sizes(exprs: Iterable[Basic], size_symbols: list[Basic]) -> list[dict[Basic, int]]:
-    """Size assignments to try: every size symbol at least ``MIN_SIZE`` and at least
-    d // 2 + 1 for the claim's degree d; two symbols meet as smaller, larger and equal."""
+    """Size assignments to try: every size symbol at least ``MIN_SIZE``; above half the claim's
+    degree d in matrices (Amitsur–Levitzki: no identity of degree < 2m holds in the m x m
+    matrices unless it holds in all), and above d itself when traces or determinants appear
+    (the Cayley–Hamilton trace identity of degree d holds for every size up to d).  Claims
+    that are polynomial in their matrices go up to ``POLYNOMIAL_MAX_SIZE``, others to
+    ``MAX_SIZE``; two size symbols meet as smaller, larger and equal."""
+    exprs = list(exprs)
     degree = max((_degree(e) for e in exprs), default=0)
-    base = min(max(MIN_SIZE, degree // 2 + 1), MAX_SIZE - 1)
+    traces = any(e.has(sp.Trace, sp.Determinant) for e in exprs)
+    polynomial = not any(e.has(sp.Inverse, MatExp, Pinv, MatrixLimit) for e in exprs) and not any(
+        p.args[1].is_negative for e in exprs for p in e.atoms(sp.MatPow))
+    top = POLYNOMIAL_MAX_SIZE if polynomial else MAX_SIZE
+    base = min(max(MIN_SIZE, degree + 1 if traces else degree // 2 + 1), top - 1)
     if not size_symbols:
         return [{}]
     if len(size_symbols) == 1:

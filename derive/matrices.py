@@ -13,7 +13,7 @@ rational pseudoinverse.
 stays possible through :func:`rational_orthogonal` (``A = Q D Q^T`` with rational ``Q`` and
 ``D``).  ``MatrixLimit(M, x, x0)`` is an entrywise one-sided limit whose variable is bound, so
 the ladder instantiates everything else and takes the limit per entry.  ``TimeDerivative(M)``
-is :math:`\\tfrac{d}{dt}\\mathbf{M}(t)` kept for printing; the ladder unfolds it (``doit``)
+is :math:`\\tfrac{d}{dt}\\mathbf{M}(t)` kept for printing; the engine unfolds it (``doit(differentiate=True)``)
 before it instantiates t.
 
 Exact inputs
@@ -504,8 +504,9 @@ class TimeDerivative(MatrixExpr):
     """:math:`\\tfrac{d}{dt}\\mathbf{M}(t)` of a matrix expression, kept unevaluated for printing;
     ``doit()`` differentiates (:func:`diff_t`).  SymPy's ``Derivative`` of a matrix expression is
     not recognised as a matrix, so claims about derivatives of vectors use this node.  The node
-    cannot be evaluated once t is a number (``doit`` raises ``ValueError``): the verification
-    ladder unfolds it with ``doit`` before it instantiates a claim (``derive.verify``)."""
+    cannot be evaluated once t is a number (``doit(differentiate=True)`` raises ``ValueError``):
+    the engine unfolds it with ``doit(differentiate=True)`` after substituting definitions and
+    before it instantiates a claim (``derive.verify``)."""
 
     is_commutative = False
 
@@ -525,10 +526,16 @@ class TimeDerivative(MatrixExpr):
         return self.arg.shape
 
     def doit(self, **hints):
+        """Differentiate only when asked with ``doit(differentiate=True)``: SymPy calls ``doit``
+        while it builds sums (``TimeDerivative(r) + K*r``), and a vector r(t) whose dependence
+        on t is given by a later definition would be differentiated as a constant there."""
         arg, var = self.args
+        arg = arg.doit(**hints) if hints.get("deep", True) else arg
+        if not hints.get("differentiate", False):
+            return TimeDerivative(arg, var)
         if not isinstance(var, sp.Symbol):
             raise ValueError(f"cannot differentiate with respect to the number {var}")
-        return diff_t(arg.doit(**hints) if hints.get("deep", True) else arg, var)
+        return diff_t(arg, var)
 
     def _entry(self, i, j, **kwargs):
         raise NotImplementedError("entries of a symbolic derivative are not available")

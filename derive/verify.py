@@ -112,7 +112,8 @@ def _unfold(expr: Basic) -> Basic:
     number.  (Limits are taken after instantiation, where degenerate parameters are seen.)"""
     if not isinstance(expr, Basic) or not expr.has(TimeDerivative, sp.Derivative, sp.Subs):
         return expr
-    return expr.replace(lambda e: isinstance(e, (TimeDerivative, sp.Derivative, sp.Subs)), lambda e: e.doit())
+    return expr.replace(lambda e: isinstance(e, (TimeDerivative, sp.Derivative, sp.Subs)),
+                        lambda e: e.doit(differentiate=True))
 
 
 def _prepare(e: Basic, assume: Assumptions) -> Basic:
@@ -327,23 +328,28 @@ def _kink_points(lhs: Basic, rhs: Basic, domains: dict, rng: random.Random) -> l
     from .decide import admissible_set, draw_scalar
 
     syms = sorted(lhs.free_symbols | rhs.free_symbols, key=str)
-    rels = [r for e in (lhs, rhs) for r in e.atoms(sp.Rel)]
-    if not rels or not syms:
+    rels = [r.lhs - r.rhs for e in (lhs, rhs) for r in e.atoms(sp.Rel)]
+    spikes = [d.args[0] - d.args[1] for e in (lhs, rhs) for d in e.atoms(sp.KroneckerDelta)]
+    if not (rels or spikes) or not syms:
         return []
     cuts: dict = defaultdict(set)
-    for r in rels:
-        for x in syms:
-            try:
-                for v in sp.solve(r.lhs - r.rhs, x):
-                    if v.is_number and v.is_real:
-                        cuts[x].add(sp.nsimplify(v))
-            except Exception:  # noqa: BLE001
-                continue
+    at: dict = defaultdict(set)  # a Kronecker delta is 1 only at its point
+    for kind, exprs in ((cuts, rels), (at, spikes)):
+        for f in exprs:
+            for x in syms:
+                try:
+                    for v in sp.solve(f, x):
+                        if v.is_number and v.is_real:
+                            kind[x].add(sp.nsimplify(v))
+                except Exception:  # noqa: BLE001
+                    continue
     points = []
-    for x, values in cuts.items():
-        ordered = sorted(values)
-        candidates = [(a + b) / 2 for a, b in zip(ordered, ordered[1:], strict=False)]
-        candidates += [ordered[0] - sp.Rational(1, 7), ordered[-1] + sp.Rational(1, 7)]
+    for x in sorted(set(cuts) | set(at), key=str):
+        ordered = sorted(cuts.get(x, ()))
+        candidates = sorted(at.get(x, ()))
+        if ordered:
+            candidates += [(a + b) / 2 for a, b in zip(ordered, ordered[1:], strict=False)]
+            candidates += [ordered[0] - sp.Rational(1, 7), ordered[-1] + sp.Rational(1, 7)]
         allowed = admissible_set(x, domains.get(x, (None, None))[0])
         for c in candidates:
             if allowed.contains(c) is not sp.true or (x.is_integer and not c.is_integer) or not _fact_ok(x, c):
