@@ -67,9 +67,13 @@ def test_matexp_shape_transpose_and_derivative():
 def test_time_derivative_node_prints_and_evaluates():
     node = TimeDerivative(E * y)
     assert latex(node).startswith(r"\frac{d}{dt}")
-    assert node.doit() == -K * E * y
+    assert node.doit(differentiate=True) == -K * E * y
+    # a plain doit (SymPy calls it while building sums) keeps the node: r(t) may be defined later
+    assert isinstance(node.doit(), TimeDerivative)
+    r = sp.MatrixSymbol("r", N, 1)
+    assert (TimeDerivative(r) + K * r).has(TimeDerivative)
     with pytest.raises(ValueError):
-        TimeDerivative(E * y, sp.Rational(1, 2)).doit()
+        TimeDerivative(E * y, sp.Rational(1, 2)).doit(differentiate=True)
 
 
 def test_time_derivative_claims_are_instantiated_after_unfolding():
