@@ -1,11 +1,14 @@
 """Time bounds that hold even inside SymPy: ``with deadline(3.0): ...`` raises :class:`OutOfTime`.
 
-A bound is a POSIX interval timer (``signal.setitimer``) whose handler raises
-:class:`OutOfTime`, a ``BaseException`` so that SymPy's many ``except Exception`` blocks do
-not swallow it.  Bounds nest: an inner bound never outlives the outer one, and leaving the
+A bound is a POSIX interval timer on the process's CPU time (``signal.setitimer`` with
+``ITIMER_PROF``) whose handler raises :class:`OutOfTime`, a ``BaseException`` so that SymPy's
+many ``except Exception`` blocks do not swallow it.  CPU time, not wall-clock time: a claim
+gets the same computation whatever else the machine is doing, so a verdict does not change
+with the load (every computation bounded here is CPU-bound; a process that waits is bounded by
+whoever waits for it, e.g. the grader kills its workers by the wall clock).  Bounds nest: an inner bound never outlives the outer one, and leaving the
 inner bound re-arms the outer one with what is left of it.
 
-Signals reach the main thread only.  In any other thread (or where ``SIGALRM`` does not exist)
+Signals reach the main thread only.  In any other thread (or where ``SIGPROF`` does not exist)
 :func:`deadline` cannot interrupt a running computation; it still raises :class:`OutOfTime`
 on exit when the time was overrun, and :func:`check` lets loops poll it.  The grader, which
 runs answers off the main thread's control, kills its worker processes instead.
@@ -40,25 +43,25 @@ def _can_signal() -> bool:
 def _on_alarm(signum, frame):  # noqa: ARG001
     if _stack:
         end, seconds = _stack[-1]
-        if time.monotonic() >= end - 1e-3:
+        if time.process_time() >= end - 1e-3:
             raise OutOfTime(seconds)
-        signal.setitimer(signal.ITIMER_REAL, max(end - time.monotonic(), 1e-3))
+        signal.setitimer(signal.ITIMER_PROF, max(end - time.process_time(), 1e-3))
 
 
 def remaining() -> float | None:
-    """Seconds left in the innermost bound (None when unbounded)."""
-    return None if not _stack else max(_stack[-1][0] - time.monotonic(), 0.0)
+    """CPU seconds left in the innermost bound (None when unbounded)."""
+    return None if not _stack else max(_stack[-1][0] - time.process_time(), 0.0)
 
 
 def check() -> None:
     """Raise :class:`OutOfTime` when the innermost bound has passed (for polling loops)."""
-    if _stack and time.monotonic() >= _stack[-1][0]:
+    if _stack and time.process_time() >= _stack[-1][0]:
         raise OutOfTime(_stack[-1][1])
 
 
 @contextmanager
 def deadline(seconds: float | None) -> Iterator[None]:
-    """Run the block within ``seconds`` (None: no new bound, the outer one still holds).
+    """Run the block within ``seconds`` of CPU time (None: no new bound, the outer one still holds).
 
     >>> with deadline(5):
     ...     sum(range(10))
@@ -69,7 +72,7 @@ def deadline(seconds: float | None) -> Iterator[None]:
         return
     if not seconds > 0:
         raise ValueError(f"a time bound must be positive; got {seconds!r}")
-    now = time.monotonic()
+    now = time.process_time()
     end = now + seconds
     bound = seconds
     if _stack and _stack[-1][0] < end:  # never outlive the outer bound
@@ -77,19 +80,19 @@ def deadline(seconds: float | None) -> Iterator[None]:
     signalling = _can_signal()
     previous = None
     if signalling:
-        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        previous = signal.signal(signal.SIGPROF, _on_alarm)
     _stack.append((end, bound))
     try:
         if signalling:
-            signal.setitimer(signal.ITIMER_REAL, max(end - time.monotonic(), 1e-3))
+            signal.setitimer(signal.ITIMER_PROF, max(end - time.process_time(), 1e-3))
         yield
-        if not signalling and time.monotonic() > end:
+        if not signalling and time.process_time() > end:
             raise OutOfTime(bound)
     finally:
         _stack.pop()
         if signalling:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.setitimer(signal.ITIMER_PROF, 0)
             if previous is not None:
-                signal.signal(signal.SIGALRM, previous)
+                signal.signal(signal.SIGPROF, previous)
             if _stack:  # re-arm the outer bound with what is left of it
-                signal.setitimer(signal.ITIMER_REAL, max(_stack[-1][0] - time.monotonic(), 1e-3))
+                signal.setitimer(signal.ITIMER_PROF, max(_stack[-1][0] - time.process_time(), 1e-3))
