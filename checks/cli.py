@@ -85,6 +85,7 @@ def _derivation_json(d) -> dict:
             "mark": mark(c),
             "method": c.method if c else None,
             "detail": c.detail if c else None,
+            "sizes": {k: list(v) for k, v in c.sizes.items()} if c and c.sizes else None,
             **({"counterexample": dict(c.counterexample)} if c and c.counterexample else {}),
         }
 

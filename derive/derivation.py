@@ -83,6 +83,10 @@ class Certificate:
     the sizes named in ``detail``), ``"evidence"`` (numeric agreement only), ``"stated"`` (a
     definition or hypothesis).  For a rejection it is the level of the refutation.  None when
     nothing was decided (``unverified``, ``vacuous``)."""
+    sizes: Mapping[str, tuple[int, ...]] | None = None
+    """The values each size symbol took at the instances that decided the claim
+    (``{"n": (5, 6)}``); what a ``checked`` certificate is checked at.  None when no instance
+    was drawn or the claim has no symbolic sizes."""
 
     def __str__(self) -> str:
         return f"{self.method}: {self.detail}" if self.detail else self.method

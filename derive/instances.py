@@ -302,6 +302,7 @@ class Instance:
 
     subs: dict
     strata: dict  # matrix name -> described stratum
+    sizes: dict  # size symbol -> its value here
 
 
 def _exponent_symbols(exprs: Iterable[Basic]) -> set[Basic]:
@@ -497,7 +498,7 @@ def instances(
                     break
             if not good:
                 continue
-            found = Instance(subs, chosen)
+            found = Instance(subs, chosen, dict(sizes))
             break
         tag = "; ".join(filter(None, [described, ", ".join(f"{k}: {v}" for k, v in found.strata.items()) if found else ""]))
         yield (found, tag if found else f"{described}: {last_reason}")

@@ -102,6 +102,13 @@ def _size_values(detail: str) -> dict[str, list[str]]:
     return found
 
 
+def _sizes_of(cert: Certificate) -> dict[str, list[str]]:
+    """The sizes of a certificate: its ``sizes`` field, else read from its detail."""
+    if cert.sizes:
+        return {name: [str(v) for v in values] for name, values in cert.sizes.items()}
+    return _size_values(cert.detail)
+
+
 def _format_sizes(found: dict[str, list[str]]) -> str:
     return "; ".join(f"{name}={','.join(values)}" for name, values in sorted(found.items()))
 
@@ -142,7 +149,7 @@ def mark(cert: Certificate | None) -> str:
     s = status(cert)
     if s != "checked":
         return s
-    sizes = checked_sizes(cert.detail)
+    sizes = _format_sizes(_sizes_of(cert)) if cert.sizes else checked_sizes(cert.detail)
     if sizes:
         return f"checked at {sizes}"
     m = _INSTANCES.search(cert.detail or "")
@@ -165,7 +172,7 @@ def _checked_where(steps: Iterable[Step]) -> str:
     for s in steps:
         if step_status(s) != "checked":
             continue
-        found = _size_values(s.certificate.detail)
+        found = _sizes_of(s.certificate)
         for name, values in found.items():
             mine = merged.setdefault(name, [])
             mine.extend(v for v in values if v not in mine)

@@ -75,8 +75,17 @@ explicit = evaluate_exact
 """The exact value of an instantiated expression (``derive.evaluate.evaluate_exact``)."""
 
 
-def _cert(ok: bool, method: str, detail: str, level: str | None = None, counterexample=None) -> Certificate:
-    return Certificate(ok, method, detail, counterexample, level)
+def _cert(ok: bool, method: str, detail: str, level: str | None = None, counterexample=None, sizes=None) -> Certificate:
+    return Certificate(ok, method, detail, counterexample, level, sizes or None)
+
+
+def _sizes_of(insts) -> dict:
+    """``{size name: sorted values}`` over the instances that decided a claim."""
+    out: dict = defaultdict(set)
+    for inst in insts:
+        for sym, value in inst.sizes.items():
+            out[str(sym)].add(int(value))
+    return {name: tuple(sorted(values)) for name, values in sorted(out.items())}
 
 
 def _rejected(detail: str, counterexample=None, level: str = "proved") -> Certificate:
@@ -366,7 +375,7 @@ def _kink_points(lhs: Basic, rhs: Basic, domains: dict, rng: random.Random) -> l
 
 
 def _at_instances(lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Random, count: int, symbolic_zero: bool) -> Certificate:
-    exact, numeric, skipped, missing = [], [], [], []
+    exact, numeric, skipped, missing, used = [], [], [], [], []
     for inst, where in _draw([lhs, rhs], assume, rng, count):
         if inst is None:
             missing.append(where)
@@ -388,6 +397,7 @@ def _at_instances(lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Rando
             skipped.append(f"{where}: {outcome.detail}")
             continue
         (exact if outcome.exact else numeric).append(where)
+        used.append(inst)
     decided = len(exact) + len(numeric)
     if decided == 0:
         why = _vacuous_reason(assume)
@@ -400,15 +410,17 @@ def _at_instances(lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Rando
     if decided < 3:
         return _unverified(f"only {decided} admissible instance(s) could be drawn ({missing[0] if missing else ''})")
     where = "; ".join(sorted(set(exact + numeric)))
+    sizes = _sizes_of(used)
     if symbolic_zero:
-        return _cert(True, "symbolic", f"the difference simplifies to 0, confirmed at {decided} instances ({where})", "proved")
+        return _cert(True, "symbolic", f"the difference simplifies to 0, confirmed at {decided} instances ({where})", "proved", sizes=sizes)
     if not numeric:
-        return _cert(True, "exact instantiation", f"exact agreement at {decided} instances: {where}", "checked")
+        return _cert(True, "exact instantiation", f"exact agreement at {decided} instances: {where}", "checked", sizes=sizes)
     return _cert(
         True,
         "rigorous enclosure",
         f"{len(exact)} exact and {len(numeric)} ball agreements (no exact value there): {where}",
         "evidence",
+        sizes=sizes,
     )
 
 
@@ -571,7 +583,7 @@ def _decide_sets(left: Basic, right: Basic | None, var: Basic, assume: Assumptio
     # parameters: decide the set of var at every drawn instance of the parameters, including
     # their degenerate values
     var_conds = [c for c in conds if var in c.free_symbols]
-    checked, skipped = [], []
+    checked, skipped, used = [], [], []
     draws = list(_draw(exprs + var_conds, assume, rng, count, exclude={var}))
     insts = [inst for inst, _ in draws if inst is not None]
     extra = []
@@ -582,7 +594,7 @@ def _decide_sets(left: Basic, right: Basic | None, var: Basic, assume: Assumptio
             if isinstance(p, sp.Symbol) and not _fact_ok(p, v):
                 continue
             if all(decide_condition(c.xreplace(subs)) is True for c in conds if not c.has(var)):
-                extra.append(Instance(subs, dict(inst.strata)))
+                extra.append(Instance(subs, dict(inst.strata), dict(inst.sizes)))
                 break
     for inst in insts + extra:
         subs = {s: v for s, v in inst.subs.items() if s != var}
@@ -602,6 +614,7 @@ def _decide_sets(left: Basic, right: Basic | None, var: Basic, assume: Assumptio
             skipped.append(f"{_describe(subs)}: {info}")
         elif status == "same":
             checked.append(subs)
+            used.append(inst)
     if skipped:
         return _unverified(f"the set in {var} could not be decided at {skipped[0]}")
     if not checked:
@@ -615,6 +628,7 @@ def _decide_sets(left: Basic, right: Basic | None, var: Basic, assume: Assumptio
         "exact instantiation",
         f"{what} the same set of {var} at {len(checked)} exact instances of {', '.join(map(str, params))}{degenerate}",
         "checked",
+        sizes=_sizes_of(used),
     )
 
 
@@ -650,7 +664,9 @@ def _decide_recurrence(claim: Recurrence, assume: Assumptions, rng: random.Rando
     if base.ok and step.ok:
         order = ["proved", "checked", "evidence"]
         level = max(base.level, step.level, key=order.index)
-        return _cert(True, "induction", detail, level)
+        sizes = {k: tuple(sorted(set((base.sizes or {}).get(k, ())) | set((step.sizes or {}).get(k, ()))))
+                 for k in {*(base.sizes or {}), *(step.sizes or {})}}
+        return _cert(True, "induction", detail, level, sizes=dict(sorted(sizes.items())))
     if "rejected" in (base.method, step.method):
         bad = base if base.method == "rejected" else step
         return _rejected(detail, bad.counterexample, bad.level or "proved")

@@ -156,3 +156,12 @@ def test_a_step_that_states_nothing_is_not_passed():
     """x = x as built (SymPy evaluated the interesting part away) must not be certified."""
     cert = verify_claim(Identity(A * (-A.I * b) + b, sp.ZeroMatrix(n, 1)), Assumptions(matrices={A: "pd"}))
     assert not cert.ok and "same expression" in cert.detail
+
+
+def test_a_checked_certificate_names_its_sizes_and_strata():
+    cert = verify_claim(Identity(A * Pinv(A) * A, A), PSD)
+    assert cert.ok and cert.level == "checked", cert
+    assert set(cert.sizes) == {"n"} and min(cert.sizes["n"]) >= 5, cert.sizes
+    # every rank stratum of a psd matrix was met: 0, 1, n - 1 and n
+    ranks = {int(r) for r in __import__("re").findall(r"A: \d+x\d+ rank (\d+)", cert.detail)}
+    assert {0, 1} <= ranks and any(r >= 4 for r in ranks), cert.detail
