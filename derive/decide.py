@@ -77,7 +77,7 @@ import sympy as sp
 from .timebox import OutOfTime, deadline, remaining
 
 __all__ = ["Decision", "compare_constants", "draw_scalar", "decide_scalar", "admissible_set",
-           "finite_enclosure", "show_value", "VERDICTS", "LEVELS"]
+           "finite_enclosure", "show_value", "ball", "NoBall", "VERDICTS", "LEVELS"]
 
 VERDICTS = ("equal", "different", "undecided")
 LEVELS = ("proved", "checked", "evidence")  # strongest first; None when undecided
@@ -261,8 +261,18 @@ def _approx(v: sp.Basic) -> str:
 # ----------------------------------------------------------------------------- arb evaluation
 
 
-class _NoBall(Exception):
+class NoBall(Exception):
     """The expression contains something without an arb counterpart."""
+
+
+_NoBall = NoBall
+
+
+def ball(e: sp.Basic):
+    """A rigorous complex ball (``flint.acb``) of the constant ``e`` at the current precision
+    (``flint.ctx.prec``); ``NoBall`` when some part has no arb counterpart.  The one conversion
+    of SymPy constants to balls, for the grader's comparisons and the engine's matrices."""
+    return _acb(sp.sympify(e), None)
 
 
 def _flint():

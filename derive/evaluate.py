@@ -395,69 +395,23 @@ def _limit(e: Basic, var: Basic, point: Basic) -> Basic:
 
 # -- balls -------------------------------------------------------------------------------------
 
-_UNARY = {
-    sp.exp: "exp",
-    sp.log: "log",
-    sp.sin: "sin",
-    sp.cos: "cos",
-    sp.tan: "tan",
-    sp.asin: "asin",
-    sp.acos: "acos",
-    sp.atan: "atan",
-    sp.sinh: "sinh",
-    sp.cosh: "cosh",
-    sp.tanh: "tanh",
-    sp.Abs: "__abs__",
-    sp.erf: "erf",
-    sp.erfc: "erfc",
-    sp.gamma: "gamma",
-}
-
-
 def to_ball(e: Basic):
-    """A constant SymPy scalar as an arb ball at the current precision (``flint.ctx.prec``)."""
-    import flint
+    """A constant SymPy scalar as a real arb ball at the current precision (``flint.ctx.prec``),
+    through ``derive.decide.ball`` (the grader's evaluation too); a value that is not real, or
+    not finite, is :class:`Undecided`."""
+    from .decide import NoBall, ball
 
-    if e.is_Integer:
-        return flint.arb(int(e))
-    if e.is_Rational:
-        return flint.arb(int(e.p)) / int(e.q)
-    if e in _RATES and _RATES[e][1] == 1:
-        return to_ball(sp.exp(_RATES[e][0]))
-    if e is sp.pi:
-        return flint.arb.pi()
-    if e is sp.E:
-        return flint.arb(1).exp()
-    if e.is_Float:
-        return flint.arb(flint.fmpq(*sp.Rational(e).as_numer_denom()))
-    if isinstance(e, sp.Add):
-        out = flint.arb(0)
-        for a in e.args:
-            out += to_ball(a)
-        return out
-    if isinstance(e, sp.Mul):
-        out = flint.arb(1)
-        for a in e.args:
-            out *= to_ball(a)
-        return out
-    if isinstance(e, sp.Pow):
-        base, exp = e.args
-        if exp.is_Integer:
-            b = to_ball(base)
-            if int(exp) < 0 and b.contains(0):
-                raise Undecided("a power with a negative exponent of a ball containing 0")
-            return b ** int(exp)
-        b = to_ball(base)
-        if not b > 0:
-            raise Undecided("a non-integer power of a base not certified positive")
-        return b ** to_ball(exp)
-    if e.func in _UNARY:
-        x = to_ball(e.args[0])
-        v = getattr(x, _UNARY[e.func])()
-        if not v.is_finite():
-            raise Undecided(f"{e.func.__name__} is not finite in balls here")
-        return v
-    raise Undecided(f"no ball evaluation for {e.func.__name__}")
+    if _RATES and isinstance(e, Basic) and e.has(*_RATES):
+        e = _restore(e)
+    try:
+        b = ball(e)
+    except NoBall as exc:
+        raise Undecided(str(exc)) from exc
+    if not b.imag.contains(0):
+        raise Undecided(f"{e} is not real")
+    if not b.real.is_finite():
+        raise Undecided(f"{e} is not finite in balls here")
+    return b.real
 
 
 def _mat_ball(m: sp.MatrixBase):
