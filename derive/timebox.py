@@ -40,10 +40,17 @@ def _can_signal() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
+_AGAIN = 0.05
+"""CPU seconds after which an alarm repeats while its bound is still active: an exception
+raised inside a garbage-collector callback (hypothesis installs one) is printed and dropped by
+Python, and the bound must not be lost with it."""
+
+
 def _on_alarm(signum, frame):  # noqa: ARG001
     if _stack:
         end, seconds = _stack[-1]
         if time.process_time() >= end - 1e-3:
+            signal.setitimer(signal.ITIMER_PROF, _AGAIN)  # cancelled by deadline() on the way out
             raise OutOfTime(seconds)
         signal.setitimer(signal.ITIMER_PROF, max(end - time.process_time(), 1e-3))
 

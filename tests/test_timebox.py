@@ -50,3 +50,29 @@ def test_a_bound_must_be_positive():
     with pytest.raises(ValueError):
         with deadline(0):
             pass
+
+
+def test_a_bound_survives_an_exception_swallowed_by_a_callback():
+    """Python prints and drops an exception raised inside a gc callback; the alarm repeats."""
+    import signal
+
+    from derive import timebox
+
+    swallowed = []
+
+    def spin_swallowing_once():
+        try:
+            _spin()
+        except OutOfTime:
+            swallowed.append(1)  # as a gc callback would: dropped
+        until = time.process_time() + 3.0
+        while time.process_time() < until:  # the repeated alarm must end this
+            pass
+        pytest.fail("the bound was lost with the swallowed exception")
+
+    start = time.process_time()
+    with pytest.raises(OutOfTime):
+        with deadline(0.2):
+            spin_swallowing_once()
+    assert swallowed == [1] and time.process_time() - start < 2.0
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0) and timebox.remaining() is None
