@@ -194,15 +194,21 @@ def _product(factors: list) -> Basic:
 
 
 def _dm_product(a: sp.MatrixBase, b: sp.MatrixBase) -> ImmutableMatrix:
+    """The product of two matrices whose entries are polynomials (over Q) in stand-ins or a
+    limit variable: DomainMatrix over Q[those symbols] (the ring is named, not inferred per
+    call, which cost most of the time); SymPy's own product when an entry is not such a
+    polynomial."""
     from sympy.polys.matrices import DomainMatrix
+    from sympy.polys.polyerrors import CoercionFailed
 
+    gens = sorted({g for m in (a, b) for x in m for g in x.free_symbols}, key=str)
     try:
-        x, y = DomainMatrix.from_Matrix(sp.Matrix(a)), DomainMatrix.from_Matrix(sp.Matrix(b))
-        x, y = x.unify(y)
-        if x.domain.is_EX:
-            raise ValueError
+        if not gens:
+            raise CoercionFailed("no generators")
+        ring = sp.QQ[tuple(gens)]
+        x, y = (DomainMatrix([[ring.from_sympy(v) for v in m.row(i)] for i in range(m.rows)], m.shape, ring) for m in (a, b))
         return ImmutableMatrix((x * y).to_Matrix())
-    except Exception:  # noqa: BLE001 - domains that do not unify: SymPy's own product
+    except (CoercionFailed, sp.PolynomialError, ValueError, TypeError):
         return ImmutableMatrix(sp.Matrix(a) * sp.Matrix(b))
 
 
@@ -399,8 +405,12 @@ def to_ball(e: Basic):
     """A constant SymPy scalar as a real arb ball at the current precision (``flint.ctx.prec``),
     through ``derive.decide.ball`` (the grader's evaluation too); a value that is not real, or
     not finite, is :class:`Undecided`."""
+    import flint
+
     from .decide import NoBall, ball
 
+    if getattr(e, "is_Rational", False):  # most entries: no detour through complex balls
+        return flint.arb(flint.fmpq(int(e.p), int(e.q)))
     if _RATES and isinstance(e, Basic) and e.has(*_RATES):
         e = _restore(e)
     try:
