@@ -13,10 +13,10 @@ Figures of one run on 2026-11-29 (2-core machine, other work light; the base is 
 before issue 8's work), `python benchmarks/bench_engine.py`:
 
     derive --all at 6e05ecf             17.1 s   25/25 "verified" (sizes 1-4, 10 instances)
-    derive --all, this tree             55.4 s   25/25 verified; 198 steps: 76 proved,
+    derive --all, this tree             51.3 s   25/25 verified; 198 steps: 76 proved,
                                                   82 checked, 0 evidence, 40 stated
-    red-team suite (pytest)             85.4 s   342 tests (172 claims and their witnesses)
-    ratio this tree / base               3.24
+    red-team suite (pytest)             82.2 s   342 tests (172 claims and their witnesses)
+    ratio this tree / base               2.99
 
 The target of issue 8 is under 60 s for derive --all.
 """
