@@ -40,6 +40,7 @@ from .derivation import (
     Source,
     Step,
 )
+from .matrices import exact_scalar
 from .notation import A, Dg, Q, a_j, a_max, alpha, b, bt_j, k, n, w, wstar_j, wt0_j, wt_j, x_j
 
 __all__ = [
@@ -91,14 +92,18 @@ def step_size_case(alpha_value, a_value, b_value=1) -> Label:
     """The behaviour label of one eigendirection, exactly: :data:`STEP_SIZE_CASES` at
     :math:`\\alpha`, :math:`\\tilde a_j`, :math:`\\tilde b_j` (001 §2.2, cases 1(a)–3).
 
-    Arguments are converted with ``sympy.Rational`` (so ``"1/10"`` and ``0.5`` are exact).
+    Arguments are read with :func:`~derive.matrices.exact_scalar`: a float by its decimal form,
+    so ``0.1`` and ``"1/10"`` are the same number (the binary value of 0.1 is slightly above
+    1/10, which made α = 0.1, ã = 10 "oscillating" instead of "one step").
 
     >>> step_size_case("1/2", 4)
     bounded_oscillation
+    >>> step_size_case(0.1, 10) == step_size_case("1/10", 10)
+    True
     >>> step_size_case(1, 0, 0)
     static
     """
-    al, a, bt = (sp.Rational(v) if not isinstance(v, sp.Basic) else v for v in (alpha_value, a_value, b_value))
+    al, a, bt = (exact_scalar(v) for v in (alpha_value, a_value, b_value))
     if a.is_negative:
         raise ValueError(f"the curvature a must be >= 0 (A positive semidefinite); got a = {a}")
     if al.is_positive is False:

@@ -106,6 +106,8 @@ def test_exact_reference_functions():
     assert step_size_case("1/2", 2) == ONE_STEP
     assert str(step_size_case("3/4", 2)) == "oscillating"
     assert str(step_size_case(1, 0, 3)) == "drift"
+    # a float is its decimal: alpha = 0.1 on a = 10 is the one-step case, as "1/10" is
+    assert step_size_case(0.1, 10) == step_size_case("1/10", 10) == ONE_STEP
     with pytest.raises(ValueError, match="a = -1"):
         step_size_case(1, -1)
     assert fixed_points(A, [-2, 1]).kind == "none"
