@@ -77,7 +77,7 @@ import sympy as sp
 from .timebox import OutOfTime, deadline, remaining
 
 __all__ = ["Decision", "compare_constants", "draw_scalar", "decide_scalar", "admissible_set",
-           "finite_enclosure", "show_value", "ball", "NoBall", "VERDICTS", "LEVELS"]
+           "finite_enclosure", "show_value", "ball", "NoBall", "facts_hold", "VERDICTS", "LEVELS"]
 
 VERDICTS = ("equal", "different", "undecided")
 LEVELS = ("proved", "checked", "evidence")  # strongest first; None when undecided
@@ -265,8 +265,6 @@ class NoBall(Exception):
     """The expression contains something without an arb counterpart."""
 
 
-_NoBall = NoBall
-
 
 def ball(e: sp.Basic):
     """A rigorous complex ball (``flint.acb``) of the constant ``e`` at the current precision
@@ -300,7 +298,7 @@ def _acb(e: sp.Basic, record: list | None):
     if e.is_Float:
         sign, man, exp, _ = e._mpf_
         if not man and exp:  # inf / nan
-            raise _NoBall("a non-finite float")
+            raise NoBall("a non-finite float")
         num = (-1) ** sign * int(man)
         q = flint.fmpq(num * 2**exp, 1) if exp >= 0 else flint.fmpq(num, 2 ** (-exp))
         return flint.acb(flint.arb(q))
@@ -336,7 +334,7 @@ def _acb(e: sp.Basic, record: list | None):
             n = int(ex)
             if n < 0:
                 if b.contains(0):
-                    raise _NoBall("a power with negative exponent of a ball containing 0")
+                    raise NoBall("a power with negative exponent of a ball containing 0")
                 return 1 / (b ** (-n))
             return b**n
         b = _acb(base, record)
@@ -354,7 +352,7 @@ def _acb(e: sp.Basic, record: list | None):
         vals = [_acb(t, record) for t in e.args[:2] if not isinstance(e, sp.Heaviside)] or \
                [_acb(e.args[0], record)]
         if not all(v.imag.is_zero() for v in vals):
-            raise _NoBall(f"{e.func.__name__} of a complex ball")
+            raise NoBall(f"{e.func.__name__} of a complex ball")
         r = [v.real for v in vals]
         if isinstance(e, sp.sign):
             return flint.acb(r[0].sgn())
@@ -363,12 +361,12 @@ def _acb(e: sp.Basic, record: list | None):
         if isinstance(e, sp.ceiling):
             return flint.acb(r[0].ceil())
         if isinstance(e, sp.Heaviside):
-            raise _NoBall("Heaviside")
+            raise NoBall("Heaviside")
         out = r[0]
         for t in e.args[1:]:
             v = _acb(t, record)
             if not v.imag.is_zero():
-                raise _NoBall("Min/Max of a complex ball")
+                raise NoBall("Min/Max of a complex ball")
             out = out.min(v.real) if isinstance(e, sp.Min) else out.max(v.real)
         return flint.acb(out)
     if isinstance(e, sp.factorial):
@@ -377,7 +375,7 @@ def _acb(e: sp.Basic, record: list | None):
         return _acb(e.args[0], record).lambertw()
     if isinstance(e, sp.Function) and e.func in _UNARY and len(e.args) == 1:
         return getattr(_acb(e.args[0], record), _UNARY[e.func])()
-    raise _NoBall(f"no arb evaluation for {e.func}")
+    raise NoBall(f"no arb evaluation for {e.func}")
 
 
 def finite_enclosure(value: Any, prec: int = 128) -> bool | None:
@@ -399,7 +397,7 @@ def finite_enclosure(value: Any, prec: int = 128) -> bool | None:
     flint.ctx.prec = prec
     try:
         return bool(_acb(v, None).is_finite())
-    except _NoBall:
+    except NoBall:
         return None
     except (ZeroDivisionError, ValueError, OverflowError, RecursionError):
         return False
@@ -459,7 +457,7 @@ def _arb_decide(d: sp.Expr) -> Decision:
             try:
                 D = _acb(d, record)
             except (ZeroDivisionError, ValueError, OverflowError) as exc:
-                raise _NoBall(str(exc)) from exc
+                raise NoBall(str(exc)) from exc
             if i == 0:
                 hi, lo = _scale_bits(record, D)
                 if math.isfinite(hi) and math.isfinite(lo):
@@ -661,7 +659,7 @@ def _compare(a: sp.Expr, b: sp.Expr) -> Decision:
         return _undecided("exact", "the difference is undefined")
     try:
         out = _arb_decide(d)
-    except _NoBall:
+    except NoBall:
         out = None
     if out is None:
         out = _mp_decide(d)
@@ -701,7 +699,7 @@ def admissible_set(symbol: sp.Symbol, interval: sp.Set | None = None) -> sp.Set:
     return s
 
 
-def _facts_hold(symbol: sp.Symbol, v: sp.Expr) -> bool:
+def facts_hold(symbol: sp.Symbol, v: sp.Expr) -> bool:
     """Whether the value satisfies the symbol's number-theoretic and sign assumptions."""
     checks = ("integer", "even", "odd", "prime", "composite", "positive", "negative",
               "nonnegative", "nonpositive", "zero", "nonzero", "rational", "real", "imaginary",
@@ -858,7 +856,7 @@ def draw_scalar(rng: random.Random, symbol: sp.Symbol, interval: sp.Set | None =
             continue
         if integer and not v.is_integer:
             continue
-        if _in(s, v) and _facts_hold(symbol, v):
+        if _in(s, v) and facts_hold(symbol, v):
             return v
     raise _NoValue(f"could not draw an admissible value for {symbol} in {s}")
 
@@ -1074,7 +1072,7 @@ def _finite_integer_points(syms, doms, limit: int = 20000):
         if inf.is_infinite or sup.is_infinite:
             return None
         vals = [sp.Integer(v) for v in range(int(sp.ceiling(inf)), int(sp.floor(sup)) + 1)
-                if _in(a, sp.Integer(v)) and _facts_hold(s, sp.Integer(v))]
+                if _in(a, sp.Integer(v)) and facts_hold(s, sp.Integer(v))]
         ranges.append(vals)
     total = math.prod(len(r) for r in ranges)
     if total > limit:
@@ -1135,7 +1133,7 @@ def _kink_points(lhs, rhs, syms, doms, rng, limit: int) -> list[dict]:
                 if integer:
                     cands = [sp.floor(c) for c in cands] + [sp.ceiling(c) for c in cands]
                 for c in dict.fromkeys(cands):
-                    if _in(adm, c) and _facts_hold(v, c):
+                    if _in(adm, c) and facts_hold(v, c):
                         points.append({**base, v: c})
             if len(points) >= limit:
                 return points[:limit]

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy import Basic, ImmutableMatrix, Rational
 
+from .decide import facts_hold
 from .matrices import MatExp, MatrixLimit, Pinv, random_matrix, rational_orthogonal
 
 __all__ = [
@@ -313,19 +314,6 @@ def _exponent_symbols(exprs: Iterable[Basic]) -> set[Basic]:
     return out
 
 
-def _fact_ok(s: sp.Symbol, v: Basic) -> bool:
-    """Every assumption of the symbol ``s`` (positive, integer, prime, even, ...) holds at ``v``."""
-    for fact, value in s.assumptions0.items():
-        if fact in ("commutative", "complex", "finite", "hermitian", "extended_real", "infinite", "transcendental", "algebraic", "imaginary") and value:
-            if fact == "infinite":
-                return False
-            continue
-        have = getattr(v, f"is_{fact}", None)
-        if have is None or have != value:
-            return False
-    return True
-
-
 def _univariate_set(conds: list[Basic], s: sp.Symbol) -> sp.Set | None:
     """The set the conditions that mention only ``s`` leave it (None: cannot be solved)."""
     out: sp.Set = sp.S.Reals
@@ -476,7 +464,7 @@ def instances(
                 subs[s] = v
             if not ok:
                 continue
-            if not all(_fact_ok(s, subs[s]) for s in scalars):
+            if not all(facts_hold(s, subs[s]) for s in scalars):
                 last_reason = "a symbol's own assumptions (e.g. prime, integer) failed"
                 continue
             verdicts = [decide_condition(c.xreplace(subs)) for c in conditions if not (exclude and c.free_symbols & exclude)]

@@ -23,11 +23,9 @@ public functions (a float by its decimal form: ``0.1`` is 1/10).
 
 Exact random matrices
 ---------------------
-The verification ladder (``derive.verify``) instantiates ``MatrixSymbol`` s with exact rational
-matrices that satisfy the stated assumptions: symmetric positive semidefinite of a chosen rank
-(``B B^T``), orthogonal (Cayley transform of a skew-symmetric matrix), diagonal, rectangular of
-a chosen rank.  Rank-deficient and singular matrices are drawn on purpose, since those are the
-cases where closed forms written for invertible matrices break.
+:func:`random_matrix` (rational, of exact rank) and :func:`rational_orthogonal` (Cayley
+transform) are the building blocks ``derive.instances`` draws every matrix property and rank
+stratum from.
 """
 
 from __future__ import annotations
@@ -55,8 +53,6 @@ __all__ = [
     "random_rational",
     "random_matrix",
     "rational_orthogonal",
-    "random_psd",
-    "random_instance",
 ]
 
 
@@ -171,32 +167,12 @@ def exact_matrix(value, name: str = "matrix") -> sp.Matrix:
 # -- exact random matrices -------------------------------------------------------------------
 
 MatrixProperty = str
-"""Names of matrix properties the instantiator understands:
-
-``"any"`` (rectangular, random rank), ``"symmetric"``, ``"psd"`` (symmetric positive
-semidefinite, random rank, often singular), ``"pd"`` (positive definite), ``"singular_psd"``
-(rank < n), ``"orthogonal"``, ``"diagonal"``, ``"diagonal_nonneg"``, ``"invertible"``,
-``"full_column_rank"``, ``"full_row_rank"``, ``"rational_svd"`` (rectangular
-``U S V^T`` with rational orthogonal U, V and a nonnegative rational rectangular diagonal S of
-random rank, so that ``X X^T`` and ``X^T X`` have rational eigenvalues and their matrix
-exponentials are exact), ``"rational_svd_full_column_rank"`` (the same with rank = cols).
-"""
-
-_KNOWN = {
-    "any",
-    "symmetric",
-    "psd",
-    "pd",
-    "singular_psd",
-    "orthogonal",
-    "diagonal",
-    "diagonal_nonneg",
-    "invertible",
-    "full_column_rank",
-    "full_row_rank",
-    "rational_svd",
-    "rational_svd_full_column_rank",
-}
+"""Names of matrix properties the engine understands (``derive.instances.strata`` lists their
+rank strata, ``derive.instances.draw_matrix`` draws them): ``"any"``, ``"symmetric"``,
+``"psd"``, ``"pd"``, ``"singular_psd"``, ``"orthogonal"``, ``"diagonal"``, ``"diagonal_nonneg"``,
+``"invertible"``, ``"full_column_rank"``, ``"full_row_rank"``, ``"rational_svd"`` (``U S V^T``
+with rational orthogonal U, V: ``X X^T`` has a rational spectrum, so its exponential is exact),
+``"rational_svd_full_column_rank"``."""
 
 
 def random_rational(rng: random.Random, low: int = -4, high: int = 4, den: int = 4) -> Rational:
@@ -237,76 +213,6 @@ def rational_orthogonal(rng: random.Random, n: int) -> ImmutableMatrix:
     if rng.random() < 0.5:
         q[0, :] = -q[0, :]
     return ImmutableMatrix(q)
-
-
-def random_psd(rng: random.Random, n: int, rank: int | None = None) -> ImmutableMatrix:
-    """A random symmetric positive semidefinite rational matrix ``B B^T / d`` of exact rank."""
-    rank = n if rank is None else rank
-    b = random_matrix(rng, n, max(rank, 1), rank=rank) if rank else sp.zeros(n, 1)
-    return ImmutableMatrix(b * b.T / rng.randint(1, 3))
-
-
-def random_instance(rng: random.Random, prop: MatrixProperty, rows: int, cols: int) -> ImmutableMatrix:
-    """Draw an exact matrix of shape ``rows x cols`` with property ``prop`` (see MatrixProperty).
-
-    Ranks are drawn at random so that singular and rank-deficient cases appear.
-    """
-    if prop not in _KNOWN:
-        raise ValueError(f"unknown matrix property {prop!r}; known: {sorted(_KNOWN)}")
-    square = {"symmetric", "psd", "pd", "singular_psd", "orthogonal", "diagonal", "diagonal_nonneg", "invertible"}
-    if prop in square and rows != cols:
-        raise ValueError(f"property {prop!r} needs a square matrix; got {rows}x{cols}")
-    n = rows
-    if prop == "any":
-        return random_matrix(rng, rows, cols, rng.randint(0, min(rows, cols)) if rng.random() < 0.5 else None)
-    if prop == "full_column_rank":
-        if rows < cols:
-            raise ValueError(f"full column rank needs rows >= cols; got {rows}x{cols}")
-        return random_matrix(rng, rows, cols)
-    if prop == "full_row_rank":
-        if rows > cols:
-            raise ValueError(f"full row rank needs rows <= cols; got {rows}x{cols}")
-        return random_matrix(rng, rows, cols)
-    if prop == "symmetric":
-        m = sp.Matrix(n, n, lambda i, j: 0)
-        for i in range(n):
-            for j in range(i, n):
-                m[i, j] = m[j, i] = random_rational(rng)
-        return ImmutableMatrix(m)
-    if prop == "psd":
-        return random_psd(rng, n, rng.choice([n, n, max(n - 1, 0), rng.randint(0, n)]))
-    if prop == "pd":
-        return random_psd(rng, n, n)
-    if prop == "singular_psd":
-        return random_psd(rng, n, rng.randint(0, n - 1))
-    if prop == "orthogonal":
-        return rational_orthogonal(rng, n)
-    if prop == "diagonal":
-        return ImmutableMatrix(sp.diag(*[random_rational(rng) for _ in range(n)]))
-    if prop == "diagonal_nonneg":
-        vals = [random_rational(rng, 0, 4) for _ in range(n)]
-        if n and rng.random() < 0.5:
-            vals[rng.randrange(n)] = Rational(0)
-        return ImmutableMatrix(sp.diag(*vals))
-    if prop == "invertible":
-        return random_matrix(rng, n, n)
-    if prop in ("rational_svd", "rational_svd_full_column_rank"):
-        return _rational_svd(rng, rows, cols, prop == "rational_svd_full_column_rank")
-    raise AssertionError(prop)
-
-
-def _rational_svd(rng: random.Random, rows: int, cols: int, full_column_rank: bool) -> ImmutableMatrix:
-    """``U S V^T`` with rational orthogonal U (rows x rows), V (cols x cols) and S rectangular
-    diagonal with nonnegative rational entries (random rank, or rank = cols)."""
-    full = min(rows, cols)
-    if full_column_rank and rows < cols:
-        raise ValueError(f"full column rank needs rows >= cols; got {rows}x{cols}")
-    rank = full if full_column_rank or rng.random() < 0.5 else rng.randint(0, full)
-    s = sp.zeros(rows, cols)
-    for i in range(rank):
-        s[i, i] = Rational(rng.randint(1, 6), rng.randint(1, 3))
-    u, v = rational_orthogonal(rng, rows), rational_orthogonal(rng, cols)
-    return ImmutableMatrix(u * s * v.T)
 
 
 # -- the matrix exponential ----------------------------------------------------------------

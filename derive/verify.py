@@ -45,6 +45,7 @@ from collections import defaultdict
 import sympy as sp
 from sympy import Basic
 
+from .decide import facts_hold
 from .derivation import (
     Assumptions,
     Certificate,
@@ -58,7 +59,7 @@ from .derivation import (
     Refuted,
 )
 from .evaluate import Undecided, Undefined, compare, evaluate_exact, sign_of
-from .instances import Instance, _fact_ok, decide_condition, instances
+from .instances import Instance, decide_condition, instances
 from .matrices import TimeDerivative, is_zero_matrix
 from .timebox import OutOfTime, deadline, remaining
 
@@ -220,9 +221,7 @@ def _vacuous_reason(assume: Assumptions) -> str | None:
             by_symbol[next(iter(c.free_symbols))].append(c)
     for s, cs in by_symbol.items():
         try:
-            dom = _fact_domain(s)
-            for c in cs:
-                dom = dom.intersect(_as_set(c, s))
+            dom = _var_domain(s, cs)
             if s.is_integer and not _has_integer(dom):
                 return f"no integer {s} satisfies {', '.join(map(str, cs))}"
             if dom is sp.S.EmptySet or dom.is_empty:
@@ -361,7 +360,7 @@ def _kink_points(lhs: Basic, rhs: Basic, domains: dict, rng: random.Random) -> l
             candidates += [ordered[0] - sp.Rational(1, 7), ordered[-1] + sp.Rational(1, 7)]
         allowed = admissible_set(x, domains.get(x, (None, None))[0])
         for c in candidates:
-            if allowed.contains(c) is not sp.true or (x.is_integer and not c.is_integer) or not _fact_ok(x, c):
+            if allowed.contains(c) is not sp.true or (x.is_integer and not c.is_integer) or not facts_hold(x, c):
                 continue
             for _ in range(3):
                 point = {}
@@ -591,7 +590,7 @@ def _decide_sets(left: Basic, right: Basic | None, var: Basic, assume: Assumptio
         for inst in insts[:2]:
             subs = dict(inst.subs)
             subs[p] = v
-            if isinstance(p, sp.Symbol) and not _fact_ok(p, v):
+            if isinstance(p, sp.Symbol) and not facts_hold(p, v):
                 continue
             if all(decide_condition(c.xreplace(subs)) is True for c in conds if not c.has(var)):
                 extra.append(Instance(subs, dict(inst.strata), dict(inst.sizes)))

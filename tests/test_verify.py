@@ -15,7 +15,8 @@ from derive.derivation import (
     Refuted,
 )
 from derive.evaluate import compare
-from derive.matrices import Pinv, random_instance, rational_orthogonal
+from derive.instances import draw_matrix, strata
+from derive.matrices import Pinv, rational_orthogonal
 from derive.notation import A, I, alpha, b, c, k, n, w, x_j
 from derive.verify import explicit, verify_claim
 
@@ -146,8 +147,9 @@ def test_explicit_instances():
     rng = random.Random(1)
     q = rational_orthogonal(rng, 4)
     assert q * q.T == sp.eye(4)
-    m = random_instance(rng, "singular_psd", 4, 4)
-    assert m.rank() < 4 and m == m.T
+    for stratum in strata("singular_psd", 4, 4):
+        m = draw_matrix(rng, "singular_psd", stratum, 4, 4)
+        assert m.rank() < 4 and m == m.T
     val = explicit(((I - alpha * A) ** k).xreplace({n: 2, A: sp.ImmutableMatrix([[1, 0], [0, 0]]), alpha: 2, k: 3}))
     assert val == sp.ImmutableMatrix([[-1, 0], [0, 1]])
 
