@@ -3,8 +3,8 @@
 Problem: least squares with N = 1000 data points (rows of X), L = ½‖Xw − y‖² (sum scale),
 X = randn(N, D)/√D, and 1000 time points spread over [0, T], T = min(10/λ_min⁺, 200/λ_max).  Measures
 
-- ``checks.flow_numeric.linear_flow``: one thin SVD, then r(t), w(t), f(x*, t) at all times;
-- ``checks.flow_numeric.integrate_flow``: DOP853 on dw/dt = −Xᵀ(Xw − y), rtol 1e-10, with
+- ``gdflow.checks.flow_numeric.linear_flow``: one thin SVD, then r(t), w(t), f(x*, t) at all times;
+- ``gdflow.checks.flow_numeric.integrate_flow``: DOP853 on dw/dt = −Xᵀ(Xw − y), rtol 1e-10, with
   ``t_eval`` at the same 1000 times;
 - ``scipy.linalg.expm``: r(t) = expm(−K t) r0 per time point (timed once at a few time points
   t > 0 and reported as the mean per point: all 1000 would take minutes).
@@ -24,7 +24,7 @@ import numpy as np
 import scipy.linalg
 from _timing import best_of
 
-from checks.flow_numeric import integrate_flow, linear_flow
+from gdflow.checks.flow_numeric import integrate_flow, linear_flow
 
 
 def main() -> None:

@@ -7,8 +7,8 @@ Run:  python benchmarks/bench_gd.py [--dim 500] [--kmax 100000] [--examples 100]
    (in range(A)), random w⁽⁰⁾, α = 1.5 (α·ã ∈ [0.15, 1.5]: monotone, one-step and oscillating
    directions).  Iterates are requested at 51 k's, 0 and log-spaced from 1 to k_max = 10⁵.
 
-   - iteration: ``checks.simulate.gd_trajectory`` (k_max matrix-vector products);
-   - closed form: ``checks.numeric.gd_iterates`` (validation, one ``numpy.linalg.eigh``, the
+   - iteration: ``gdflow.checks.simulate.gd_trajectory`` (k_max matrix-vector products);
+   - closed form: ``gdflow.checks.numeric.gd_iterates`` (validation, one ``numpy.linalg.eigh``, the
      lambdified ``gd.coordinate_recurrence`` formula on the 51 × 500 grid, back-rotation);
    - agreement: max over the requested k of ‖w_closed(k) − w_iter(k)‖₂ / ‖w_iter(k)‖₂
      (relative 2-norm error per iterate; target ≤ 1e-10).
@@ -43,9 +43,9 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402  (after the thread settings)
 from _timing import best_of  # noqa: E402
 
-from checks.numeric import gd_iterates  # noqa: E402
-from checks.properties import run_checks  # noqa: E402
-from checks.simulate import gd_trajectory  # noqa: E402
+from gdflow.checks.numeric import gd_iterates  # noqa: E402
+from gdflow.checks.properties import run_checks  # noqa: E402
+from gdflow.checks.simulate import gd_trajectory  # noqa: E402
 
 
 def closed_form_vs_iteration(dim: int, kmax: int, repeat: int) -> dict[str, float]:

@@ -17,8 +17,8 @@ import statistics
 import time
 from pathlib import Path
 
-from checks.grade.runner import grade_class, read_answers
-from checks.grade.spec import load_spec
+from gdflow.checks.grade.runner import grade_class, read_answers
+from gdflow.checks.grade.spec import load_spec
 
 HOME = Path(__file__).resolve().parents[1] / "examples" / "homework"
 

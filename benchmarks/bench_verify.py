@@ -12,8 +12,8 @@ import argparse
 import statistics
 import time
 
-from derive.catalogue import builders
-from derive.verify import verify
+from gdflow.derive.catalogue import builders
+from gdflow.derive.verify import verify
 
 
 def main() -> None:

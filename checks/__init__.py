@@ -3,10 +3,10 @@ lambdified from the derivations, hypothesis strategies and the registry of prope
 
 Layer rule: ``checks`` imports ``derive``, never the reverse.
 
-- :mod:`checks.simulate`   GD iterations in float64 and mpmath; input validation
-- :mod:`checks.numeric`    closed forms from one eigendecomposition (any rank, k = inf)
-- :mod:`checks.strategies` hypothesis strategies (PSD, rank-deficient, ill-conditioned, alpha at 2/a_max)
-- :mod:`checks.properties` named property checks, ``run_checks`` and ``format_results``
+- :mod:`gdflow.checks.simulate`   GD iterations in float64 and mpmath; input validation
+- :mod:`gdflow.checks.numeric`    closed forms from one eigendecomposition (any rank, k = inf)
+- :mod:`gdflow.checks.strategies` hypothesis strategies (PSD, rank-deficient, ill-conditioned, alpha at 2/a_max)
+- :mod:`gdflow.checks.properties` named property checks, ``run_checks`` and ``format_results``
 """
 
 from .numeric import (
@@ -43,7 +43,7 @@ _LAZY_NAMES = (
     "register",
     "run_checks",
 )
-"""Names of :mod:`checks.properties` exported here and imported on first use."""
+"""Names of :mod:`gdflow.checks.properties` exported here and imported on first use."""
 
 __all__ = [
     # closed forms
@@ -74,10 +74,13 @@ __all__ = [
 _LAZY = {name: "properties" for name in _LAZY_NAMES}
 
 
-def __getattr__(name: str):
-    """The property registry is imported on first use (it pulls in hypothesis and scipy)."""
-    if name in _LAZY:
-        import importlib
+def __getattr__(name: str) -> object:
+    """The property registry and the grader are imported on first use (they pull in
+    hypothesis, scipy and lark)."""
+    import importlib
 
+    if name in _LAZY:
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module 'checks' has no attribute {name!r}")
+    if name == "grade":
+        return importlib.import_module(f"{__name__}.grade")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,7 @@
 r"""Gradient flow on least squares, numerically: closed-form evaluators and real simulations.
 
 Source: 000 (gradient flow, residual / function / parameter / prediction evolution), the
-formulas proved in ``derive.flow`` and ``derive.function_space``.  The loss is
+formulas proved in ``gdflow.derive.flow`` and ``gdflow.derive.function_space``.  The loss is
 
 .. math::
 
@@ -28,7 +28,7 @@ with :math:`\varphi(\lambda, t) = (1 - e^{-\lambda t})/\lambda` (:math:`= t` at
 Evaluation (:class:`LinearFlow`): one thin SVD :math:`\mathbf X = \mathbf U\mathbf S\mathbf V^\top`
 (so :math:`\mathbf K_c = \mathbf U (c\mathbf S^2)\mathbf U^\top` on the range of X, and 0 on its
 complement), then every time point costs :math:`O(N m)`, :math:`m = \min(N, D)`.  Singular
-values below :math:`\tau` (``checks.simulate.eigenvalue_tolerance`` of the singular values) are
+values below :math:`\tau` (``gdflow.checks.simulate.eigenvalue_tolerance`` of the singular values) are
 zero: those directions of the residual never move (:math:`e^{0} = 1`) and contribute nothing
 to :math:`\mathbf w(t)` (:math:`\mathbf X^\top\mathbf u = 0`), so :math:`t = \infty` and singular K
 give the projection limits :math:`(\mathbf I - \mathbf K\mathbf K^\dagger)\mathbf r_0` and
@@ -383,7 +383,7 @@ def gd_parameters(X, y, w0, alpha: float, steps: Sequence[int] | int, scale: Sca
     (000, eq 5: the forward-Euler discretisation of the flow with step :math:`\alpha`), returning
     :math:`\mathbf w^{(k)}` for each k in ``steps``, shape (len(steps), D).  Step k approximates
     :math:`\mathbf w(k\alpha)` with error :math:`O(\alpha)` (``flow.gd_limit``).  This is
-    :func:`checks.simulate.gd_trajectory` on :math:`\mathbf A = c\mathbf X^\top\mathbf X`,
+    :func:`gdflow.checks.simulate.gd_trajectory` on :math:`\mathbf A = c\mathbf X^\top\mathbf X`,
     :math:`\mathbf b = -c\mathbf X^\top\mathbf y` (raises ``OverflowError`` if the run diverges),
     run on the data normalised by powers of two as in :func:`integrate_flow` (step
     :math:`\xi^2\alpha`) and scaled back: every float64 operation commutes with those

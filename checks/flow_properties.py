@@ -1,10 +1,10 @@
-r"""Property checks tying the gradient-flow derivations (``derive.flow``, ``derive.function_space``,
-``derive.tangent_kernel``) to real simulations, and the lazy-training experiment of 002 §5.
+r"""Property checks tying the gradient-flow derivations (``gdflow.derive.flow``, ``gdflow.derive.function_space``,
+``gdflow.derive.tangent_kernel``) to real simulations, and the lazy-training experiment of 002 §5.
 
 Each check takes one drawn problem and raises ``AssertionError`` with the numbers when the
 property fails; :func:`flow_problems` is the hypothesis strategy that draws them.  Loss scale:
 :math:`L = \frac c2\|\mathbf X\mathbf w - \mathbf y\|^2`, ``scale`` "sum" (c = 1, 000) or "mean"
-(c = 1/N); all evaluators come from :mod:`checks.flow_numeric`.
+(c = 1/N); all evaluators come from :mod:`gdflow.checks.flow_numeric`.
 
 Properties (name: statement, source):
 
@@ -261,7 +261,7 @@ def kernel_problems(draw, n_data: int = 3) -> KernelProblem:
 @functools.cache
 def _model_functions():
     """f, its gradient and Hessian in w, lambdified for mpmath (built once)."""
-    from derive.tangent_kernel import gradient
+    from gdflow.derive.tangent_kernel import gradient
 
     model, params, x = NONLINEAR_MODEL
     f = sp.lambdify([params, x], model, "mpmath")
@@ -283,7 +283,7 @@ def first_order_rate(p: KernelProblem) -> float:
     :math:`k = 24, \dots, 28`, evaluated in mpmath at 50 digits (no rounding floor), has log-log
     slope within ``KERNEL_SLOPE_TOL`` of 2, and :math:`e(\eta)/\eta^2` is within 1% of
     :math:`c_2 = \frac12|\nabla L^\top\nabla_w^2 f(\mathbf w, x)\nabla L|` (002 §4; model, gradient and
-    Hessian lambdified from ``derive.tangent_kernel``; sum scale :math:`L = \frac12\sum_i (u_i - y_i)^2`).
+    Hessian lambdified from ``gdflow.derive.tangent_kernel``; sum scale :math:`L = \frac12\sum_i (u_i - y_i)^2`).
     Returns the slope.  Examples with :math:`c_2 <` ``KERNEL_MIN_C2`` are rejected by
     ``hypothesis.assume`` (so outside a hypothesis test they raise ``UnsatisfiedAssumption``)."""
     f, grad, hess = _model_functions()
@@ -408,7 +408,7 @@ FLOW_PROPERTIES = {
     "kernel.first_order_rate": (kernel_problems(), first_order_rate, "the first-order tangent-kernel update of a tanh network errs by O(eta^2): slope within 0.01 of 2 and e/(c2 eta^2) within 1% of 1 (kernel.tangent)"),
 }
 """name -> (hypothesis strategy, check, description); each is registered with
-:func:`checks.properties.register` below."""
+:func:`gdflow.checks.properties.register` below."""
 
 for _name, (_strategy, _check, _description) in FLOW_PROPERTIES.items():
     register(_name, _description, _strategy)(_check)

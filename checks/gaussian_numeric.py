@@ -2,7 +2,7 @@ r"""Gaussian uncertainty numerically: affine moments, and the mean and variance 
 predictions for many times and many test inputs at once.
 
 Source: 000 ("Evolution of prediction covariance", appendix on affine transforms), proved in
-``derive.gaussian`` (``gaussian.affine``, ``gaussian.prediction_uncertainty``).  Loss
+``gdflow.derive.gaussian`` (``gaussian.affine``, ``gaussian.prediction_uncertainty``).  Loss
 :math:`L(\mathbf w) = \frac c2\|\mathbf X\mathbf w - \mathbf y\|^2` with ``scale`` "sum" (c = 1, 000) or
 "mean" (c = 1/N); rows of :math:`\mathbf X\in\mathbb R^{N\times D}` are data points.
 

@@ -1,6 +1,6 @@
 r"""Property checks for affine transforms of Gaussians and the uncertainty of gradient-flow
 predictions (000, evolution of prediction covariance and appendix), registered in
-:mod:`checks.properties` so ``gdflow check -k gaussian`` runs them.
+:mod:`gdflow.checks.properties` so ``gdflow check -k gaussian`` runs them.
 
 Properties (name: statement; derivation):
 
@@ -16,7 +16,7 @@ Properties (name: statement; derivation):
   Monte Carlo predictions (20 000 draws of :math:`\mathbf w_0`, pushed through
   :math:`\mathbf w(t) = \mathbf w_0 - c\mathbf X^\top\mathbf K_c^\dagger(\mathbf I - e^{-\mathbf K_c t})(\mathbf X\mathbf w_0 - \mathbf y)` with
   ``scipy.linalg.expm`` and ``pinv``, an independent route) have mean and variance consistent with
-  :func:`checks.gaussian_numeric.prediction_moments` at t = 0, 0.5, 3, ∞ (``gaussian.prediction_uncertainty``).
+  :func:`gdflow.checks.gaussian_numeric.prediction_moments` at t = 0, 0.5, 3, ∞ (``gaussian.prediction_uncertainty``).
 
 Statistical tolerances, with the false-alarm probability computed, not guessed
 ------------------------------------------------------------------------------
@@ -29,7 +29,7 @@ asymptotic: a sample mean of S draws with variance σ² is :math:`\mathcal N(m, 
 
 with :math:`z` and :math:`q_\pm = \chi^2_{S-1}` quantiles / (S − 1) at two-sided level
 :math:`\alpha_{\text{test}}`, and :math:`\delta` a float64 bound on the rounding of each sample
-(:data:`checks.properties.SAFETY` × size × ε × magnitude; it also covers σ = 0, degenerate
+(:data:`gdflow.checks.properties.SAFETY` × size × ε × magnitude; it also covers σ = 0, degenerate
 directions).  With :data:`FALSE_ALARM_PER_EXAMPLE` = 1e-9 split evenly (Bonferroni) over the
 tests of one example, a run of 200 examples raises a false alarm with probability at most
 2e-7 (union bound); the samples come from ``numpy.random.default_rng`` with a seed drawn by

@@ -4,7 +4,7 @@ Objective and loss scale (001 §2, eq 3): :math:`J(\mathbf w) = \frac12\mathbf w
 \mathbf w + \mathbf b^\top\mathbf w + c`, :math:`\mathbf A\succeq 0`; GD with step
 :math:`\alpha` (``alpha``): :math:`\mathbf w^{(k+1)} = (\mathbf I-\alpha\mathbf A)\mathbf w^{(k)}
 - \alpha\mathbf b`.  For least squares in 001's scale use
-``checks.simulate.least_squares_quadratic`` (:math:`\mathbf A = \boldsymbol\Phi^\top
+``gdflow.checks.simulate.least_squares_quadratic`` (:math:`\mathbf A = \boldsymbol\Phi^\top
 \boldsymbol\Phi/N`), since the threshold :math:`2/\tilde a_{\max}` depends on the scale.
 
 How the evaluators work
@@ -12,7 +12,7 @@ How the evaluators work
 One symmetric eigendecomposition :math:`\mathbf A = \mathbf Q\,\mathrm{diag}(\tilde a)\,
 \mathbf Q^\top` (``numpy.linalg.eigh``), then every eigendirection evolves on its own
 (001 eq 11–12).  The per-direction formula is **not written here**: it is the result of the
-derivation ``gd.coordinate_recurrence`` (a :class:`derive.derivation.Recurrence` whose
+derivation ``gd.coordinate_recurrence`` (a :class:`gdflow.derive.derivation.Recurrence` whose
 ``solution`` is)
 
 .. math::
@@ -25,7 +25,7 @@ derivation ``gd.coordinate_recurrence`` (a :class:`derive.derivation.Recurrence`
 
 lambdified with numpy and applied to the whole (k × j) grid at once, so what ``gdflow derive``
 prints is what is evaluated.  The step-size case of each direction is the derivation's
-Piecewise of labels (``derive.eigencases.STEP_SIZE_CASES``, with :math:`\alpha\tilde a_j`
+Piecewise of labels (``gdflow.derive.eigencases.STEP_SIZE_CASES``, with :math:`\alpha\tilde a_j`
 renamed :math:`x`) lambdified the same way, and :func:`gd_loss` lambdifies the per-direction
 share of the excess loss from the derivation ``gd.loss_decay``.
 Cost: :math:`O(D^3)` once, then :math:`O(D^2)` per requested k.
@@ -33,7 +33,7 @@ Cost: :math:`O(D^3)` once, then :math:`O(D^2)` per requested k.
 Numerical decisions (stated, not hidden)
 ----------------------------------------
 - **Zero curvature.**  :math:`\tilde a_j` is zero when :math:`|\tilde a_j| \le \tau = 10\,D\,
-  \varepsilon\,\tilde a_{\max}` (``checks.simulate.eigenvalue_tolerance``; eigh is backward
+  \varepsilon\,\tilde a_{\max}` (``gdflow.checks.simulate.eigenvalue_tolerance``; eigh is backward
   stable, so computed eigenvalues are accurate to about :math:`D\varepsilon\|\mathbf A\|`).
   Such a direction is evaluated on the formula's :math:`\tilde a_j = 0` branch (never by
   dividing by a rounding-level eigenvalue).
@@ -64,7 +64,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from derive.derivation import Identity, Recurrence
+from gdflow.derive.derivation import Identity, Recurrence
 
 from .simulate import (
     EPS,
@@ -125,10 +125,10 @@ class NoLimitError(ValueError):
 @lru_cache(maxsize=1)
 def coordinate_solution() -> sp.Basic:
     r"""The per-eigendirection closed form :math:`\tilde w_j^{(k)}` (001 §2.2, eq 11–12 solved):
-    ``derive.get("gd.coordinate_recurrence").result.solution``, a Piecewise in
-    ``a_j, bt_j, wt0_j, alpha, k`` of ``derive.notation``.  This is the object the derivation
+    ``gdflow.derive.get("gd.coordinate_recurrence").result.solution``, a Piecewise in
+    ``a_j, bt_j, wt0_j, alpha, k`` of ``gdflow.derive.notation``.  This is the object the derivation
     proves by induction and ``gdflow derive`` prints."""
-    import derive
+    from gdflow import derive
 
     result = derive.get("gd.coordinate_recurrence", verified=False).result
     if not isinstance(result, Recurrence):
@@ -138,11 +138,11 @@ def coordinate_solution() -> sp.Basic:
 
 @lru_cache(maxsize=1)
 def step_size_case_expression() -> sp.Basic:
-    r"""``derive.eigencases.STEP_SIZE_CASES`` (001 §2.2, cases 1–3) with :math:`\alpha\tilde a_j`
-    replaced by the symbol :math:`x` (``derive.notation.x_j``), so that the numeric side can
+    r"""``gdflow.derive.eigencases.STEP_SIZE_CASES`` (001 §2.2, cases 1–3) with :math:`\alpha\tilde a_j`
+    replaced by the symbol :math:`x` (``gdflow.derive.notation.x_j``), so that the numeric side can
     decide :math:`x = 1` and :math:`x = 2` with a tolerance before evaluating it."""
-    from derive import eigencases
-    from derive import notation as n
+    from gdflow.derive import eigencases
+    from gdflow.derive import notation as n
 
     expr = eigencases.STEP_SIZE_CASES.subs(n.alpha * n.a_j, n.x_j)
     left = expr.free_symbols - {n.x_j, n.a_j, n.bt_j} - {e for e, _ in expr.args}
@@ -161,8 +161,8 @@ def loss_gap_expression() -> sp.Basic:
     (\tilde w_j^{(0)}-\tilde w_{\star j})^2`, with :math:`\tilde w_{\star j}=-\tilde b_j/\tilde a_j`
     substituted; valid for :math:`\tilde a_j>0`.  Read from the step labelled
     ``coordinate_gap`` of that derivation."""
-    import derive
-    from derive import notation as n
+    from gdflow import derive
+    from gdflow.derive import notation as n
 
     claim = derive.get("gd.loss_decay", verified=False).step("coordinate_gap").claim
     if not isinstance(claim, Identity):
@@ -176,7 +176,7 @@ def _label_name(sym: sp.Basic) -> str:
 
 @lru_cache(maxsize=1)
 def _solution_function() -> Callable[..., np.ndarray]:
-    from derive import notation as n
+    from gdflow.derive import notation as n
 
     expr = coordinate_solution()
     args = (n.a_j, n.bt_j, n.wt0_j, n.alpha, n.k)
@@ -188,14 +188,14 @@ def _solution_function() -> Callable[..., np.ndarray]:
 
 @lru_cache(maxsize=1)
 def _loss_gap_function() -> Callable[..., np.ndarray]:
-    from derive import notation as n
+    from gdflow.derive import notation as n
 
     return sp.lambdify((n.a_j, n.bt_j, n.wt0_j, n.alpha, n.k), loss_gap_expression(), "numpy")
 
 
 @lru_cache(maxsize=1)
 def _case_function() -> tuple[Callable[..., np.ndarray], tuple[str, ...]]:
-    from derive import notation as n
+    from gdflow.derive import notation as n
 
     expr = step_size_case_expression()
     if not isinstance(expr, sp.Piecewise):
@@ -309,7 +309,7 @@ def eigendirections(
     ``w0`` may be None (then zeros).  ``b_tol`` raises the threshold below which a
     zero-curvature :math:`\tilde b_j` counts as 0, for a ``b`` that carries rounding from its
     formation (e.g. :math:`-\boldsymbol\Phi^\top\mathbf t/N` with cancellation, see
-    ``checks.simulate.least_squares_b_rounding``); the default bound assumes b is given exactly."""
+    ``gdflow.checks.simulate.least_squares_b_rounding``); the default bound assumes b is given exactly."""
     d = np.shape(A)[0] if np.ndim(A) == 2 else 0
     A, b, w0, alpha, _ = validate_quadratic(A, b, np.zeros(d) if w0 is None else w0, alpha, psd=False)
     return _eigendirections(A, b, w0, alpha, b_tol)
@@ -346,7 +346,7 @@ def step_size_cases(A: object, b: object, alpha: float, b_tol: float | None = No
         \text{static} & \tilde a_j = 0,\ \tilde b_j = 0
         \end{cases}
 
-    evaluated from ``derive.eigencases.STEP_SIZE_CASES``; equalities are decided with the
+    evaluated from ``gdflow.derive.eigencases.STEP_SIZE_CASES``; equalities are decided with the
     tolerances of the module docstring (``b_tol`` as in :func:`eigendirections`).  Loss
     scale: ½ (module docstring).
 

@@ -1,4 +1,4 @@
-r"""Named property checks tying the derivations (``derive``) to real GD iterations (``checks.simulate``).
+r"""Named property checks tying the derivations (``derive``) to real GD iterations (``gdflow.checks.simulate``).
 
 A property is a hypothesis test: strategies draw examples, a function asserts a fact about each.
 They run from pytest (``tests/test_properties.py``) and from ``gdflow check`` through
@@ -9,8 +9,8 @@ Registering a property from another module
 ::
 
     # checks/flow_properties.py
-    from checks.properties import register
-    from checks.strategies import gd_problems
+    from gdflow.checks.properties import register
+    from gdflow.checks.strategies import gd_problems
 
     @register("flow.gd_tracks_flow", "GD with step α tracks gradient flow with error O(α)",
               gd_problems(alpha="convergent"))
@@ -27,7 +27,7 @@ Registering a property from another module
   :func:`load_properties` imports every module of the ``checks`` package whose name ends in
   ``_properties``.  A module elsewhere can be added to :data:`PROPERTY_MODULES` instead.
 - Make the examples print readably: draw dataclasses whose ``repr`` shows matrices (see
-  ``checks.strategies.GDProblem``); the shrunk falsifying example is printed with it
+  ``gdflow.checks.strategies.GDProblem``); the shrunk falsifying example is printed with it
   (:func:`format_example`).
 - Assert with a message that gives the numbers (``f"error {err:.3g} > tolerance {tol:.3g}"``).
 
@@ -127,7 +127,7 @@ TINY = 1e-300
 """Absolute floor added to every tolerance: in the subnormal range (below ~2.2e-308) float64
 arithmetic has absolute, not relative, rounding errors of 5e-324 per operation."""
 
-PROPERTY_MODULES: list[str] = ["checks.properties"]
+PROPERTY_MODULES: list[str] = ["gdflow.checks.properties"]
 """Modules whose import registers properties, besides the ``checks/*_properties.py`` modules
 that :func:`load_properties` finds by name (see the module docstring)."""
 
@@ -196,9 +196,9 @@ def load_properties() -> dict[str, Property]:
     module, and return :data:`PROPERTIES`."""
     import pkgutil
 
-    package = importlib.import_module("checks")
+    package = importlib.import_module("gdflow.checks")
     found = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.name.endswith("_properties"))
-    for module in [*PROPERTY_MODULES, *(f"checks.{name}" for name in found)]:
+    for module in [*PROPERTY_MODULES, *(f"gdflow.checks.{name}" for name in found)]:
         importlib.import_module(module)
     return PROPERTIES
 

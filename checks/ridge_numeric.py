@@ -1,7 +1,7 @@
 r"""Ridge regression numerically: the whole path :math:`\lambda \mapsto \mathbf w_\lambda` from one SVD,
 its :math:`\lambda \to 0^+` limit, and GD on the ridge objective.
 
-Source: 001 §2.4 (ridge regression, implicit regularisation), proved in ``derive.pseudoinverse``
+Source: 001 §2.4 (ridge regression, implicit regularisation), proved in ``gdflow.derive.pseudoinverse``
 (``ridge.solution``, ``ridge.limit``, ``ridge.implicit_regularisation``).  Loss scales:
 
 .. math::
@@ -17,7 +17,7 @@ scale).  With the thin SVD :math:`\boldsymbol\Phi = \mathbf U\mathbf S\mathbf V^
 .. math:: \mathbf w_\lambda = \mathbf V\,\mathrm{diag}\Bigl(\frac{s_j}{s_j^2 + \lambda/c}\Bigr)\mathbf U^\top\mathbf t,
 
 so every λ costs :math:`O(D m)` after one :math:`O(ND\min(N,D))` SVD.  Singular values at or
-below :math:`\tau` (``checks.simulate.eigenvalue_tolerance``) are zero and dropped: at
+below :math:`\tau` (``gdflow.checks.simulate.eigenvalue_tolerance``) are zero and dropped: at
 :math:`\lambda = 0` this gives :math:`\boldsymbol\Phi^\dagger\mathbf t`, the limit (no NaN for any rank).
 """
 
@@ -112,7 +112,7 @@ def ridge_gd(Phi, t, lam: float, alpha: float, steps: int, w0=None, scale: Scale
 
     from ``w0`` (default 0); λ = 0 is plain least squares (001 eq 9, §2.4).  Returns the last
     iterate; raises ``OverflowError`` when the run leaves the float64 range.  This is
-    :func:`checks.simulate.gd_trajectory` on :math:`\mathbf A = c\boldsymbol\Phi^\top\boldsymbol\Phi + \lambda\mathbf I`,
+    :func:`gdflow.checks.simulate.gd_trajectory` on :math:`\mathbf A = c\boldsymbol\Phi^\top\boldsymbol\Phi + \lambda\mathbf I`,
     :math:`\mathbf b = -c\boldsymbol\Phi^\top\mathbf t`."""
     P, y = _inputs(Phi, t)
     N, D = P.shape

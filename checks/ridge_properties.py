@@ -1,8 +1,8 @@
 r"""Property checks for ridge regression and implicit regularisation (001 §2.4), registered in
-:mod:`checks.properties` so ``gdflow check -k ridge`` runs them.
+:mod:`gdflow.checks.properties` so ``gdflow check -k ridge`` runs them.
 
 Loss scales: :math:`\mathcal J_\lambda = \frac c2\|\boldsymbol\Phi\mathbf w - \mathbf t\|^2 + \frac\lambda2\|\mathbf w\|^2`,
-``scale`` "mean" (c = 1/N, 001) or "sum" (c = 1).  Evaluators from :mod:`checks.ridge_numeric`.
+``scale`` "mean" (c = 1/N, 001) or "sum" (c = 1).  Evaluators from :mod:`gdflow.checks.ridge_numeric`.
 
 Properties (name: statement; derivation):
 
@@ -19,7 +19,7 @@ Properties (name: statement; derivation):
   start with a component along the top eigenvector (``ridge.implicit_regularisation``).
 
 Tolerances (no tuned constants): float64 backward-error bounds with the constant
-:data:`checks.properties.SAFETY`; the statements about λ use the proved bound and a slope whose
+:data:`gdflow.checks.properties.SAFETY`; the statements about λ use the proved bound and a slope whose
 deviation from 1 over λ/c ∈ [s²_min·1e-4, s²_min·1e-1] is at most log10(1.1)/3 < 0.015
 (the factor :math:`s^2/(s^2+\lambda/c)` changes by less than 10% there).
 """

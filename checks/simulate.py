@@ -415,7 +415,7 @@ def least_squares_b_rounding(Phi: object, t: object) -> float:
     :math:`10\,N\varepsilon\,\|\,|\boldsymbol\Phi|^\top|\mathbf t|\,\|/N` (a dot product of length N
     errs by at most :math:`N\varepsilon` times the dot product of the absolute values).  With t
     nearly orthogonal to the columns of Φ this is far above :math:`\varepsilon\|\mathbf b\|`.
-    Pass it as ``b_tol`` to the evaluators of :mod:`checks.numeric` (001 eq 3–4, §2.4)."""
+    Pass it as ``b_tol`` to the evaluators of :mod:`gdflow.checks.numeric` (001 eq 3–4, §2.4)."""
     Phi = _as_float_array("Phi", Phi)
     t = _as_float_array("t", t).reshape(-1)
     n = Phi.shape[0]

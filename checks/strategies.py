@@ -3,7 +3,7 @@ r"""Hypothesis strategies for gradient descent on convex quadratics (001 §2).
 Every drawn problem is :math:`J(\mathbf w)=\frac12\mathbf w^\top\mathbf A\mathbf w+\mathbf b^\top
 \mathbf w+c` with :math:`\mathbf A\succeq0` (the ½ scale); least-squares problems are drawn in
 001's scale :math:`J=\frac1{2N}\|\boldsymbol\Phi\mathbf w-\mathbf t\|^2` and converted with
-``checks.simulate.least_squares_quadratic``.
+``gdflow.checks.simulate.least_squares_quadratic``.
 
 How matrices are built.  :math:`\mathbf A=\mathbf Q\,\mathrm{diag}(\tilde a)\,\mathbf Q^\top` with
 :math:`\mathbf Q` the orthogonal factor of a drawn matrix (QR) and drawn eigenvalues: the

@@ -1,6 +1,6 @@
 """gdflow's symbolic layer: derivations of gradient-descent dynamics, verified step by step.
 
->>> import derive
+>>> from gdflow import derive
 >>> d = derive.get("gd.closed_form")
 >>> d.verified
 True

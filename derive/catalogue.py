@@ -1,7 +1,7 @@
 """The catalogue: every derivation by its stable id.
 
 Each module of mathematics exposes ``DERIVATIONS``, a list of functions that build one
-:class:`~derive.derivation.Derivation` each.  The catalogue builds them on demand and verifies
+:class:`~gdflow.derive.derivation.Derivation` each.  The catalogue builds them on demand and verifies
 them once per process (certificates are cached with the derivation).
 """
 
@@ -35,7 +35,7 @@ def builders() -> dict[str, Callable[[], Derivation]]:
     """``id -> builder`` for every derivation, in catalogue order."""
     out: dict[str, Callable[[], Derivation]] = {}
     for name in MODULES:
-        module = importlib.import_module(f"derive.{name}")
+        module = importlib.import_module(f"gdflow.derive.{name}")
         for build in module.DERIVATIONS:
             d = build()
             if d.id in out:

@@ -1,6 +1,6 @@
 r"""The scalar core of the decision engine: is ``lhs == rhs`` for every admissible value?
 
-Used by the derivation verifier and by the grader (``checks.grade``); nothing here imports
+Used by the derivation verifier and by the grader (``gdflow.checks.grade``); nothing here imports
 ``checks``.  Three public entry points and one result type:
 
 * :func:`compare_constants` decides two SymPy numbers without free symbols;
@@ -52,7 +52,7 @@ side undefined at every point tried leaves the question undecided.
 A SymPy ``Float`` stands for its exact binary value (``Float(0.1)`` is not ``1/10``; SymPy's
 own ``Float(0.1) - Rational(1, 10)`` is a floating-point 0).  Symbols without assumptions are
 sampled as real numbers.  Every computation is bounded in
-time with :func:`derive.timebox.deadline`; running out gives ``"undecided"`` with method
+time with :func:`gdflow.derive.timebox.deadline`; running out gives ``"undecided"`` with method
 ``"time"``.
 
 >>> import sympy as sp
@@ -638,7 +638,7 @@ def compare_constants(a: Any, b: Any, *, timeout: float | None = 10.0) -> Decisi
 def _exact_floats(e: sp.Basic) -> sp.Basic:
     """Every SymPy ``Float`` replaced by the rational number it is (its binary value): SymPy
     subtracts ``Float(0.1) - 1/10`` in floating point and gets 0.  A caller who means the
-    decimal ``0.1`` converts it first (``derive.matrices.exact_scalar``)."""
+    decimal ``0.1`` converts it first (``gdflow.derive.matrices.exact_scalar``)."""
     floats = {f: sp.Rational(f) for f in e.atoms(sp.Float) if f.is_finite}
     return e.xreplace(floats) if floats else e
 

@@ -1,9 +1,9 @@
 """The derivation data model: claims, steps, certificates, assumptions, derivations.
 
 A derivation is data, not a script.  Each step holds one *claim* (a SymPy object wrapped in
-one of the claim classes below) and the reason for it in words.  ``derive.verify`` checks
+one of the claim classes below) and the reason for it in words.  ``gdflow.derive.verify`` checks
 each claim and attaches a :class:`Certificate` naming the method that decided it.  The LaTeX
-printer (``derive.latex``) and the numeric evaluators (``checks.numeric``) read the same
+printer (``gdflow.derive.latex``) and the numeric evaluators (``gdflow.checks.numeric``) read the same
 objects, so what is printed is what was proved.
 
 Claim kinds
@@ -40,6 +40,7 @@ __all__ = [
     "Definition",
     "Step",
     "Source",
+    "Formula",
     "Derivation",
     "METHODS",
     "LEVELS",
@@ -98,7 +99,7 @@ class Assumptions:
 
     - ``conditions``: SymPy relations on scalar symbols (``0 < alpha*a``, ``alpha*a < 2``).
       Symbol-level facts (positive, integer, nonnegative) live on the symbols themselves.
-    - ``matrices``: ``MatrixSymbol -> property`` (see ``derive.matrices.MatrixProperty``).
+    - ``matrices``: ``MatrixSymbol -> property`` (see ``gdflow.derive.matrices.MatrixProperty``).
     - ``definitions``: ``symbol -> expression`` substituted before anything is checked
       (``A -> Q D Q^T`` ties A to its eigendecomposition; ``b -> A c`` puts b in range(A)).
     - ``sizes``: ``size symbol -> values`` to instantiate (default 1..4).
@@ -247,6 +248,53 @@ class Source:
         return f"{self.seed}, {self.where}"
 
 
+@dataclass(frozen=True)
+class Formula:
+    """The closed form a derivation proves, as data: ``name = expr`` in the parameters ``params``.
+
+    Everything that prints or computes the formula reads it from here: the LaTeX printer, the
+    numeric evaluators in :mod:`gdflow.checks` (which lambdify ``spectral`` once and apply it to
+    an eigen- or singular-value decomposition) and the grader's exact references (which
+    instantiate ``expr``).  ``step`` is the label of the step whose claim proves ``name = expr``
+    (its right-hand side, or a recurrence's solution, is ``expr`` itself); ``spectral_step`` is
+    the label of the step proving the per-eigenvalue form.
+
+    - ``name``: the quantity (``w^{(k)}``, ``w(t)``), a symbol or matrix symbol.
+    - ``expr``: its closed form, a SymPy (matrix) expression in ``params``.
+    - ``params``: the symbols the formula is a function of, in the order evaluators take them.
+    - ``spectral``: the same formula along one eigendirection: a scalar expression in
+      ``eigenvalue`` (and scalar stand-ins for the projected data), or None.
+    - ``spectral_params``: the symbols of ``spectral``, in the order its lambdified function
+      takes them (the eigenvalue first).
+    """
+
+    name: Basic
+    expr: Basic
+    params: tuple[Basic, ...] = ()
+    step: str = ""
+    spectral: Basic | None = None
+    spectral_params: tuple[Basic, ...] = ()
+    spectral_step: str = ""
+    text: str = ""
+    """The formula in words, for readers of the JSON output."""
+
+    def instantiate(self, values: Mapping[Basic, Any]) -> Any:
+        """``expr`` with the parameters replaced by ``values`` (exact SymPy objects), evaluated:
+        the grader's exact reference.  Matrix symbols take explicit matrices."""
+        missing = [p for p in self.params if p not in values]
+        if missing:
+            raise KeyError(f"formula for {self.name}: no value for {', '.join(map(str, missing))}")
+        out = self.expr.xreplace({k: sp.sympify(v) for k, v in values.items()})
+        return out.doit()
+
+    def spectral_function(self, modules: Any = "numpy") -> Callable[..., Any]:
+        """``spectral`` lambdified once, with arguments ``spectral_params`` (the numeric
+        evaluator's per-eigenvalue kernel)."""
+        if self.spectral is None:
+            raise ValueError(f"formula for {self.name} has no spectral (per-eigenvalue) form")
+        return sp.lambdify(self.spectral_params, self.spectral, modules=modules)
+
+
 @dataclass
 class Derivation:
     """A derivation: id, title, source, assumptions, steps, and the result numeric code uses.
@@ -265,12 +313,22 @@ class Derivation:
     summary: str = ""
     result: Claim | None = None
     source_claims: list[Step] = field(default_factory=list)
+    formulas: Mapping[str, Formula] = field(default_factory=dict)
+    """The closed forms this derivation proves, by key (``"w"``, ``"mean"``, ``"variance"``)."""
 
     def __post_init__(self) -> None:
         if not self.steps:
             raise ValueError(f"derivation {self.id!r} has no steps")
         if self.result is None:
             self.result = self.steps[-1].claim
+
+    @property
+    def formula(self) -> Formula:
+        """The derivation's one closed form (``KeyError`` when it has none or several)."""
+        if len(self.formulas) != 1:
+            raise KeyError(f"derivation {self.id!r} has formulas {sorted(self.formulas)}; "
+                           "use .formulas[key]")
+        return next(iter(self.formulas.values()))
 
     @property
     def all_steps(self) -> Sequence[Step]:

@@ -84,7 +84,7 @@ STEP_SIZE_CASES = sp.Piecewise(
     (DIVERGENT, True),
 )
 """The behaviour of eigendirection j as a Piecewise in ``alpha``, ``a_j`` (ã_j ≥ 0), ``bt_j``
-(b̃_j) of :mod:`derive.notation` (001 §2.2, cases 1–3); proved case by case in
+(b̃_j) of :mod:`gdflow.derive.notation` (001 §2.2, cases 1–3); proved case by case in
 ``gd.step_size_cases``."""
 
 
@@ -92,7 +92,7 @@ def step_size_case(alpha_value, a_value, b_value=1) -> Label:
     """The behaviour label of one eigendirection, exactly: :data:`STEP_SIZE_CASES` at
     :math:`\\alpha`, :math:`\\tilde a_j`, :math:`\\tilde b_j` (001 §2.2, cases 1(a)–3).
 
-    Arguments are read with :func:`~derive.matrices.exact_scalar`: a float by its decimal form,
+    Arguments are read with :func:`~gdflow.derive.matrices.exact_scalar`: a float by its decimal form,
     so ``0.1`` and ``"1/10"`` are the same number (the binary value of 0.1 is slightly above
     1/10, which made α = 0.1, ã = 10 "oscillating" instead of "one step").
 
@@ -153,7 +153,7 @@ def coordinate_solution() -> sp.Piecewise:
        (\\tilde w_j^{(0)} - \\tilde w_{\\star j}), \\ \\tilde w_{\\star j} = -\\tilde b_j/\\tilde a_j
        & \\tilde a_j > 0 \\\\ \\tilde w_j^{(0)} - \\alpha k \\tilde b_j & \\tilde a_j = 0 \\end{cases}
 
-    in the symbols ``a_j, bt_j, wt0_j, alpha, k`` of :mod:`derive.notation`.
+    in the symbols ``a_j, bt_j, wt0_j, alpha, k`` of :mod:`gdflow.derive.notation`.
     """
     star = -bt_j / a_j
     return sp.Piecewise(

@@ -403,7 +403,7 @@ def _limit(e: Basic, var: Basic, point: Basic) -> Basic:
 
 def to_ball(e: Basic):
     """A constant SymPy scalar as a real arb ball at the current precision (``flint.ctx.prec``),
-    through ``derive.decide.ball`` (the grader's evaluation too); a value that is not real, or
+    through ``gdflow.derive.decide.ball`` (the grader's evaluation too); a value that is not real, or
     not finite, is :class:`Undecided`."""
     import flint
 
@@ -633,7 +633,7 @@ def _by_balls(lhs: Basic, rhs: Basic, precisions: tuple = PRECISIONS) -> Outcome
 
 
 def _constants(pairs: list, lv, rv) -> Outcome:
-    """Entry pairs of numbers that are not rational: ``derive.decide.compare_constants`` (the
+    """Entry pairs of numbers that are not rational: ``gdflow.derive.decide.compare_constants`` (the
     grader's comparison too) decides each; equality is exact only when every pair is proved."""
     from .decide import compare_constants
     from .timebox import remaining

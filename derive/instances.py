@@ -1,6 +1,6 @@
 """Instances that can falsify: exact admissible values for every symbol of a claim.
 
-The decision engine (``derive.verify``) tests a claim at instances drawn here.  An instance is
+The decision engine (``gdflow.derive.verify``) tests a claim at instances drawn here.  An instance is
 a substitution ``symbol -> exact value`` that satisfies *every* assumption: the symbols' own
 facts (positive, integer, prime, ...), every relational condition (decided exactly), and every
 matrix property, including the properties of symbols that a definition replaces
@@ -18,7 +18,7 @@ What makes them able to falsify:
   0, 1, n - 1 and n; symmetric matrices singular and indefinite; orthogonal matrices that are
   rotations, reflections and rotations with eigenvalue -1.  Instance i takes stratum i of
   every matrix (cycled), so a claim meets every stratum of every matrix within a few instances.
-- **Wide scalars.**  ``derive.decide.draw_scalar`` (the grader's sampler too): reals over
+- **Wide scalars.**  ``gdflow.derive.decide.draw_scalar`` (the grader's sampler too): reals over
   many orders of magnitude with random denominators, integers up to 10^4 (up to 60 where they
   are exponents of matrices), with 0, 1, 2 and the ends of intervals among them; conditions
   are met by drawing each symbol inside the set its conditions leave it (every root of an
@@ -333,7 +333,7 @@ _EXPONENT_RANGE = sp.Interval(-60, 60)
 
 
 def _draw_in(rng: random.Random, s: sp.Symbol, allowed: sp.Set, exponent: bool) -> Basic | None:
-    """A value of ``s`` in ``allowed`` that satisfies its facts (``derive.decide.draw_scalar``:
+    """A value of ``s`` in ``allowed`` that satisfies its facts (``gdflow.derive.decide.draw_scalar``:
     wide ranges, random denominators, special values), or None."""
     from .decide import draw_scalar
 

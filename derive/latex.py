@@ -14,7 +14,7 @@ Notation
 
 A derivation renders as an ``align`` environment: one line per step, its reason above it with
 a mark naming the level of its certificate (``\\textsc{proved}``, ``\\textsc{checked at n=5,6}``,
-``\\textsc{evidence}``, ``\\textsc{stated}``; see :mod:`derive.report`) and, smaller, the method
+``\\textsc{evidence}``, ``\\textsc{stated}``; see :mod:`gdflow.derive.report`) and, smaller, the method
 that decided it; the final line numbered and labelled ``eq:<id>``; the section is labelled
 ``sec:<id>``.  Source claims found false are rendered after it, under their own heading.  A
 document opens with what the levels mean and how many steps have each.
@@ -306,7 +306,7 @@ def render_mark(cert: Certificate | None) -> str:
     r"""The mark beside a step: its level in small capitals, then (smaller) the method.
 
     A checked step says where it was checked: ``\textsc{checked at n=5,6}`` (see
-    :func:`derive.report.mark`).  A passing certificate
+    :func:`gdflow.derive.report.mark`).  A passing certificate
     without a level is shown as ``\textbf{no level}``, a failing one by why it fails
     (``\textbf{UNVERIFIED}``, ``\textbf{UNVERIFIED (TIME)}``, ``\textbf{VACUOUS}``,
     ``\textbf{REJECTED}``).

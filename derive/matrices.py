@@ -24,7 +24,7 @@ public functions (a float by its decimal form: ``0.1`` is 1/10).
 Exact random matrices
 ---------------------
 :func:`random_matrix` (rational, of exact rank) and :func:`rational_orthogonal` (Cayley
-transform) are the building blocks ``derive.instances`` draws every matrix property and rank
+transform) are the building blocks ``gdflow.derive.instances`` draws every matrix property and rank
 stratum from.
 """
 
@@ -167,8 +167,8 @@ def exact_matrix(value, name: str = "matrix") -> sp.Matrix:
 # -- exact random matrices -------------------------------------------------------------------
 
 MatrixProperty = str
-"""Names of matrix properties the engine understands (``derive.instances.strata`` lists their
-rank strata, ``derive.instances.draw_matrix`` draws them): ``"any"``, ``"symmetric"``,
+"""Names of matrix properties the engine understands (``gdflow.derive.instances.strata`` lists their
+rank strata, ``gdflow.derive.instances.draw_matrix`` draws them): ``"any"``, ``"symmetric"``,
 ``"psd"``, ``"pd"``, ``"singular_psd"``, ``"orthogonal"``, ``"diagonal"``, ``"diagonal_nonneg"``,
 ``"invertible"``, ``"full_column_rank"``, ``"full_row_rank"``, ``"rational_svd"`` (``U S V^T``
 with rational orthogonal U, V: ``X X^T`` has a rational spectrum, so its exponential is exact),
@@ -412,7 +412,7 @@ class TimeDerivative(MatrixExpr):
     not recognised as a matrix, so claims about derivatives of vectors use this node.  The node
     cannot be evaluated once t is a number (``doit(differentiate=True)`` raises ``ValueError``):
     the engine unfolds it with ``doit(differentiate=True)`` after substituting definitions and
-    before it instantiates a claim (``derive.verify``)."""
+    before it instantiates a claim (``gdflow.derive.verify``)."""
 
     is_commutative = False
 

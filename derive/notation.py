@@ -1,7 +1,7 @@
 """Shared symbols, so every derivation, printer and evaluator speaks of the same objects.
 
 Sizes are symbolic (``n``, ``N``, ``D``); matrices and vectors are ``MatrixSymbol`` s whose
-names follow the printer's convention (``derive.latex.render_name``): ``w^(k)`` is the k-th
+names follow the printer's convention (``gdflow.derive.latex.render_name``): ``w^(k)`` is the k-th
 iterate, ``~`` marks eigenbasis coordinates, ``_star`` a minimiser.
 
 Loss scales (DESIGN.md, conventions): 001 writes :math:`J = \\frac{1}{2N}\\|\\Phi w - t\\|^2`

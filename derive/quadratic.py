@@ -141,7 +141,7 @@ def fixed_points(A_value, b_value) -> FixedPoints:
 
 def objective_expr(x):
     """:math:`J(x) = \\tfrac12 x^\\top A x + b^\\top x + c` at a vector expression x, as a 1×1
-    matrix expression in the symbols of :mod:`derive.notation` (001 eq 4)."""
+    matrix expression in the symbols of :mod:`gdflow.derive.notation` (001 eq 4)."""
     return (x.T * A * x) / 2 + b.T * x + sp.MatrixSymbol("c", 1, 1)
 
 

@@ -4,7 +4,7 @@ Every renderer (``gdflow derive`` text and progress lines, JSON, Markdown, LaTeX
 by its *status*, read from its certificate by :func:`status` and nothing else:
 
 - a passing certificate shows its level: ``proved``, ``checked``, ``evidence`` or ``stated``
-  (:data:`derive.derivation.LEVELS`);
+  (:data:`gdflow.derive.derivation.LEVELS`);
 - a passing certificate without a level is a bug of the engine and shows as ``no level`` (a
   level is never guessed from the method);
 - a failing certificate shows ``rejected``, ``unverified``, ``unverified (time)`` (the time
@@ -15,7 +15,7 @@ A ``checked`` certificate names the sizes it was checked at in its ``detail``;
 :func:`checked_sizes` reads them back so that they are printed with the level
 (``checked at n=5,6``).
 
->>> from derive.derivation import Certificate
+>>> from gdflow.derive.derivation import Certificate
 >>> status(Certificate(True, "symbolic", "the difference simplifies to 0", level="proved"))
 'proved'
 >>> status(Certificate(True, "symbolic"))

@@ -1,6 +1,6 @@
 """The decision engine: decide each claim, and say how far the decision can be trusted.
 
-Every claim gets a :class:`~derive.derivation.Certificate` with a *level*:
+Every claim gets a :class:`~gdflow.derive.derivation.Certificate` with a *level*:
 
 - **proved** — a symbolic proof (the difference simplifies to 0) confirmed at exact instances,
   or an exact decision (a univariate set computation, a rigorous counterexample);
@@ -16,7 +16,7 @@ passed.  One disagreement at an admissible instance — exact, or a ball of the 
 excludes 0, or a side undefined where the other has a value — *rejects* the claim with that
 instance as counterexample.
 
-How instances can falsify (``derive.instances``): sizes of at least 5 and above half the
+How instances can falsify (``gdflow.derive.instances``): sizes of at least 5 and above half the
 claim's degree, every rank stratum of every matrix property, scalars over wide ranges with
 random denominators, integers beyond 12, every assumption checked on every instance (also the
 matrix properties of symbols that definitions replace), instances seeded from the claim.  An
@@ -31,7 +31,7 @@ before the index is substituted.  :class:`Refuted` needs a rigorous counterexamp
 satisfies every assumption.
 
 Each claim runs under a time bound (``timeout`` seconds, default :data:`DEFAULT_TIMEOUT`)
-enforced inside SymPy (``derive.timebox``).  :func:`verify` keeps every ``Definition`` of a
+enforced inside SymPy (``gdflow.derive.timebox``).  :func:`verify` keeps every ``Definition`` of a
 derivation in scope for the steps after it and refuses symbols that print alike but differ.
 """
 
@@ -73,7 +73,7 @@ _SYMBOLIC_SHARE = 0.3
 """At most this share of a claim's time goes to ``simplify``."""
 
 explicit = evaluate_exact
-"""The exact value of an instantiated expression (``derive.evaluate.evaluate_exact``)."""
+"""The exact value of an instantiated expression (``gdflow.derive.evaluate.evaluate_exact``)."""
 
 
 def _cert(ok: bool, method: str, detail: str, level: str | None = None, counterexample=None, sizes=None) -> Certificate:
@@ -117,7 +117,7 @@ def _is_matrix(e: Basic) -> bool:
 
 
 def _unfold(expr: Basic) -> Basic:
-    """``expr`` with every derivative (:class:`~derive.matrices.TimeDerivative`, SymPy's
+    """``expr`` with every derivative (:class:`~gdflow.derive.matrices.TimeDerivative`, SymPy's
     ``Derivative`` and ``Subs``) carried out: they cannot be evaluated once their variable is a
     number.  (Limits are taken after instantiation, where degenerate parameters are seen.)"""
     if not isinstance(expr, Basic) or not expr.has(TimeDerivative, sp.Derivative, sp.Subs):
@@ -254,7 +254,7 @@ def _decide_identity(lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Ra
 
 def _scalar_domains(lhs: Basic, rhs: Basic, assume: Assumptions) -> dict | None:
     """``symbol -> (set, integer)`` when the claim is scalar and every condition is about one
-    of its symbols (so ``derive.decide.decide_scalar``, the grader's core, decides it); else None."""
+    of its symbols (so ``gdflow.derive.decide.decide_scalar``, the grader's core, decides it); else None."""
     unevaluated = (sp.MatrixSymbol, sp.MatrixBase, sp.Limit, sp.Sum, sp.Product, sp.Integral)
     if lhs.has(*unevaluated) or rhs.has(*unevaluated):  # limits are taken after instantiation
         return None
@@ -279,7 +279,7 @@ def _scalar_domains(lhs: Basic, rhs: Basic, assume: Assumptions) -> dict | None:
 
 
 def _by_scalar_core(lhs: Basic, rhs: Basic, domains: dict, rng: random.Random, count: int) -> Certificate:
-    """Decide a scalar claim with ``derive.decide.decide_scalar`` (the grader's core).  A symbol
+    """Decide a scalar claim with ``gdflow.derive.decide.decide_scalar`` (the grader's core).  A symbol
     confined to finitely many values (an equality condition) is substituted, value by value;
     where the sampled points agree, a difference is also sought at the kinks of piecewise
     parts, and a symbolic zero (``_symbolic``) upgrades the agreement to *proved*."""

@@ -29,8 +29,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from checks.flow_numeric import THREE_POINT  # noqa: E402
-from checks.gaussian_numeric import prediction_moments  # noqa: E402
+from gdflow.checks.flow_numeric import THREE_POINT  # noqa: E402
+from gdflow.checks.gaussian_numeric import prediction_moments  # noqa: E402
 
 X = np.array(THREE_POINT["X"])
 Y = np.array(THREE_POINT["y"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.derivation import (
+from gdflow.derive.derivation import (
     Assumptions,
     Certificate,
     Definition,
@@ -19,7 +19,7 @@ from derive.derivation import (
     Source,
     Step,
 )
-from derive.matrices import Pinv
+from gdflow.derive.matrices import Pinv
 
 x, y, c = sp.symbols("x y c")
 k = sp.Symbol("k", integer=True, nonnegative=True)

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 
 import sympy as sp
 
-from derive.matrices import Pinv
-from derive.notation import k
+from gdflow.derive.matrices import Pinv
+from gdflow.derive.notation import k
 
 KINDS = ("sign_flip", "dropped_factor", "swapped_product", "exponent_shift", "plus_for_minus", "pinv_side")
 

@@ -8,9 +8,9 @@ import re
 import pytest
 import sympy as sp
 
-import derive
-from derive.catalogue import MODULES, builders, get, ids
-from derive.derivation import Identity, Recurrence
+from gdflow import derive
+from gdflow.derive.catalogue import MODULES, builders, get, ids
+from gdflow.derive.derivation import Identity, Recurrence
 
 ISSUE_2_IDS = [
     "quadratic.least_squares",
@@ -46,7 +46,7 @@ def test_derivation_is_verified_and_well_formed(derivation_id):
 
 
 def test_coordinate_result_is_the_piecewise_numeric_code_evaluates():
-    from derive.eigencases import coordinate_solution
+    from gdflow.derive.eigencases import coordinate_solution
 
     result = get("gd.coordinate_recurrence").result
     assert isinstance(result, Recurrence) and result.solution == coordinate_solution()
@@ -63,7 +63,7 @@ def test_source_reference_pattern_is_selective():
 
 @pytest.mark.parametrize("module", MODULES)
 def test_public_functions_state_formula_and_source(module):
-    mod = __import__(f"derive.{module}", fromlist=["*"])
+    mod = __import__(f"gdflow.derive.{module}", fromlist=["*"])
     for name in getattr(mod, "__all__", []):
         obj = getattr(mod, name)
         if inspect.isfunction(obj) or inspect.isclass(obj):
@@ -84,9 +84,9 @@ def test_unknown_id_names_the_known_ones():
 
 
 def test_exact_reference_functions():
-    from derive.discrete import closed_form_iterate, limit_point, loss_after
-    from derive.eigencases import convergence_condition, step_size_case
-    from derive.quadratic import fixed_points, gd_step, least_squares_quadratic
+    from gdflow.derive.discrete import closed_form_iterate, limit_point, loss_after
+    from gdflow.derive.eigencases import convergence_condition, step_size_case
+    from gdflow.derive.quadratic import fixed_points, gd_step, least_squares_quadratic
 
     alpha, k = sp.symbols("alpha k", positive=True)
     A, b, w0 = [[2, 0], [0, 0]], [-2, 0], [1, 1]
@@ -101,7 +101,7 @@ def test_exact_reference_functions():
     assert gd_step([[2]], [-4], [0], "1/10") == sp.Matrix([sp.Rational(2, 5)])
     assert convergence_condition(A, b) == sp.And(sp.Symbol("alpha", positive=True) > 0, sp.Symbol("alpha", positive=True) < 1)
     assert convergence_condition(A, [-2, 1]) == sp.false
-    from derive.eigencases import ONE_STEP
+    from gdflow.derive.eigencases import ONE_STEP
 
     assert step_size_case("1/2", 2) == ONE_STEP
     assert str(step_size_case("3/4", 2)) == "oscillating"

@@ -8,13 +8,13 @@ import sys
 
 import pytest
 
-import checks.cli
-from checks.cli import main
+import gdflow.cli
+from gdflow.cli import main
 from tests.certified import every_failure, every_level
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "checks.cli", *args], capture_output=True, text=True, timeout=600)
+    return subprocess.run([sys.executable, "-m", "gdflow.cli", *args], capture_output=True, text=True, timeout=600)
 
 
 def test_list_json(capsys):
@@ -75,9 +75,9 @@ def test_check_unknown_pattern():
 def hand(monkeypatch):
     """``gdflow derive hand.levels hand.failures`` reads the derivations of tests/certified.py."""
     table = {"hand.levels": every_level(), "hand.failures": every_failure()}
-    monkeypatch.setattr(checks.cli, "_ids", lambda requested, everything: requested)
+    monkeypatch.setattr(gdflow.cli, "_ids", lambda requested, everything: requested)
     # the module, not derive.catalogue (which derive/__init__ rebinds to the function catalogue())
-    monkeypatch.setattr(sys.modules["derive.catalogue"], "get", table.__getitem__)
+    monkeypatch.setattr(sys.modules["gdflow.derive.catalogue"], "get", table.__getitem__)
 
 
 LEVELS_SUMMARY = "6 steps: 3 proved, 1 checked (sizes n=5,6), 1 evidence, 1 stated; 0 rejected, 0 unverified, 0 vacuous"

@@ -1,4 +1,4 @@
-"""derive.decide: the scalar decision engine.
+"""gdflow.derive.decide: the scalar decision engine.
 
 Every expected verdict here is decided by hand, and every witness the engine reports is
 re-checked independently (Python fractions / integers, mpmath at a fixed high precision),
@@ -16,8 +16,8 @@ import mpmath
 import pytest
 import sympy as sp
 
-from derive import decide
-from derive.decide import Decision, compare_constants, decide_scalar, draw_scalar
+from gdflow.derive import decide
+from gdflow.derive.decide import Decision, compare_constants, decide_scalar, draw_scalar
 
 x = sp.Symbol("x", real=True)
 y = sp.Symbol("y", real=True)

@@ -7,12 +7,12 @@ import random
 import pytest
 import sympy as sp
 
-from derive.catalogue import get
-from derive.derivation import Assumptions, Identity
-from derive.function_space import parameter_evolution
-from derive.instances import draw_matrix, strata
-from derive.latex import latex
-from derive.matrices import (
+from gdflow.derive.catalogue import get
+from gdflow.derive.derivation import Assumptions, Identity
+from gdflow.derive.function_space import parameter_evolution
+from gdflow.derive.instances import draw_matrix, strata
+from gdflow.derive.latex import latex
+from gdflow.derive.matrices import (
     MatExp,
     Pinv,
     TimeDerivative,
@@ -20,9 +20,9 @@ from derive.matrices import (
     exact_matrix_exp,
     rational_orthogonal,
 )
-from derive.notation import D, K, N, X, t, y
-from derive.quadratic import gradient, least_squares_quadratic
-from derive.verify import explicit, verify_claim
+from gdflow.derive.notation import D, K, N, X, t, y
+from gdflow.derive.quadratic import gradient, least_squares_quadratic
+from gdflow.derive.verify import explicit, verify_claim
 
 FLOW_IDS = ["flow.ode", "flow.gd_limit", "flow.parameter_solution"]
 

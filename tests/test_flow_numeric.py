@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks import flow_properties
-from checks.flow_numeric import (
+from gdflow.checks import flow_properties
+from gdflow.checks.flow_numeric import (
     THREE_POINT,
     LinearFlowMP,
     gd_parameters,
@@ -21,7 +21,7 @@ from checks.flow_numeric import (
     phi_mp,
     scale_factor,
 )
-from checks.flow_properties import (
+from gdflow.checks.flow_properties import (
     FLOW_PROPERTIES,
     FlowProblem,
     agrees_with_mpmath,
@@ -33,8 +33,8 @@ from checks.flow_properties import (
     problem_scale,
     residual_limit,
 )
-from checks.properties import PROPERTIES
-from checks.simulate import gd_trajectory
+from gdflow.checks.properties import PROPERTIES
+from gdflow.checks.simulate import gd_trajectory
 
 RNG = np.random.default_rng(20261123)
 
@@ -374,8 +374,8 @@ def test_lazy_training_kernel_change_shrinks_with_width(activation):
 def _instantiate(expr, Xv, yv, wv, tv, extra=None):
     import sympy as sp
 
-    from derive.notation import D, K, N, X, t, y
-    from derive.verify import explicit
+    from gdflow.derive.notation import D, K, N, X, t, y
+    from gdflow.derive.verify import explicit
 
     Xm = sp.ImmutableMatrix(Xv)
     w0 = sp.MatrixSymbol("w^(0)", D, 1)
@@ -391,7 +391,7 @@ def test_printed_formulas_are_what_the_evaluators_compute(tv):
     (4/5, 1)), agree with checks.flow_numeric to 1e-13."""
     import sympy as sp
 
-    from derive.catalogue import get
+    from gdflow.derive.catalogue import get
 
     R = sp.Rational
     Xv = [[R(1, 5), 1], [R(2, 5), 1], [R(4, 5), 1]]
@@ -407,7 +407,7 @@ def test_printed_formulas_are_what_the_evaluators_compute(tv):
     w_over = w_over.xreplace({w_star.lhs: w_star.rhs})
     assert np.allclose(_instantiate(w_over, Xv, yv, wv, t_exact), w_num, rtol=1e-13, atol=1e-15)
     r_t = get("flow.residual", verified=False).step("candidate").claim.rhs  # e^{-Kt} r0
-    from derive.notation import N
+    from gdflow.derive.notation import N
 
     r0 = sp.MatrixSymbol("r^(0)", N, 1)
     r0v = sp.ImmutableMatrix(Xv) * sp.ImmutableMatrix(wv) - sp.ImmutableMatrix(yv)

@@ -7,17 +7,17 @@ import re
 import pytest
 import sympy as sp
 
-from derive.catalogue import get
-from derive.derivation import Assumptions, Identity, Refuted
-from derive.function_space import (
+from gdflow.derive.catalogue import get
+from gdflow.derive.derivation import Assumptions, Identity, Refuted
+from gdflow.derive.function_space import (
     KERNEL,
     parameter_evolution,
     prediction_coefficients,
     residual_evolution,
 )
-from derive.matrices import MatExp, Pinv
-from derive.notation import D, K, N, X, t, y
-from derive.verify import verify_claim
+from gdflow.derive.matrices import MatExp, Pinv
+from gdflow.derive.notation import D, K, N, X, t, y
+from gdflow.derive.verify import verify_claim
 
 IDS = ["flow.residual", "flow.trainability", "flow.parameter_evolution", "flow.predictions"]
 

@@ -1,4 +1,4 @@
-"""derive.gaussian: gaussian.affine and gaussian.prediction_uncertainty.
+"""gdflow.derive.gaussian: gaussian.affine and gaussian.prediction_uncertainty.
 
 Both derivations verify; wrong steps (missing |det B|, a sign flip in the mean, the covariance
 transformed on the wrong side, the projector on the wrong side at t = ∞) are rejected; the
@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from checks.gaussian_numeric import prediction_moments
-from derive.catalogue import get
-from derive.derivation import Assumptions, Identity
-from derive.function_space import prediction_coefficients
-from derive.gaussian import (
+from gdflow.checks.gaussian_numeric import prediction_moments
+from gdflow.derive.catalogue import get
+from gdflow.derive.derivation import Assumptions, Identity
+from gdflow.derive.function_space import prediction_coefficients
+from gdflow.derive.gaussian import (
     B,
     Bsq,
     Sigma,
@@ -27,9 +27,9 @@ from derive.gaussian import (
     xn,
     xs,
 )
-from derive.matrices import Pinv
-from derive.notation import D, N, X, n
-from derive.verify import verify_claim
+from gdflow.derive.matrices import Pinv
+from gdflow.derive.notation import D, N, X, n
+from gdflow.derive.verify import verify_claim
 
 INV = Assumptions(matrices={Bsq: "invertible", Sigma: "pd"}, sizes={n: (1, 2, 3)})
 ID_ = sp.Identity(D)

@@ -1,4 +1,4 @@
-"""checks.gaussian_numeric, checks.gaussian_properties and the uncertainty-band example."""
+"""gdflow.checks.gaussian_numeric, checks.gaussian_properties and the uncertainty-band example."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy.stats import chi2, norm
 
-from checks.gaussian_numeric import affine_moments, prediction_moments, psd_factor
-from checks.gaussian_properties import mean_ok, sd_bounds
-from checks.properties import load_properties, run_checks
+from gdflow.checks.gaussian_numeric import affine_moments, prediction_moments, psd_factor
+from gdflow.checks.gaussian_properties import mean_ok, sd_bounds
+from gdflow.checks.properties import load_properties, run_checks
 
 EPS = np.finfo(float).eps
 

@@ -4,8 +4,8 @@ known false verdicts of other graders avoided."""
 import pytest
 import sympy as sp
 
-from checks.grade.equivalence import Domain, compare, sample_points
-from checks.grade.parse import Scope, parse_answer
+from gdflow.checks.grade.equivalence import Domain, compare, sample_points
+from gdflow.checks.grade.parse import Scope, parse_answer
 
 n_real = sp.Symbol("n", real=True)
 n_pos = sp.Symbol("n", positive=True)
@@ -147,7 +147,7 @@ def test_rewritings_accepted_and_perturbations_rejected(cs, j, c):
 
 
 def test_numeric_zero_test_tells_residue_from_tiny_values():
-    from checks.grade.equivalence import _same
+    from gdflow.checks.grade.equivalence import _same
 
     one = sp.sin(sp.pi / 7) ** 2 + sp.cos(sp.pi / 7) ** 2  # not simplified: numeric path
     assert _same(one, sp.Integer(1), None) is True
@@ -164,7 +164,7 @@ def test_numeric_zero_test_tells_residue_from_tiny_values():
 from fractions import Fraction  # noqa: E402
 from math import prod  # noqa: E402
 
-from checks.grade.equivalence import stable_seed  # noqa: E402
+from gdflow.checks.grade.equivalence import stable_seed  # noqa: E402
 
 K = sp.Symbol("K", positive=True)
 r0 = sp.Symbol("r0", real=True)
@@ -251,8 +251,8 @@ def test_huge_integers_are_shown_not_an_error():
 
 
 def test_grader_rejects_vanishing_answer_with_a_counterexample_and_is_repeatable():
-    from checks.grade.grader import grade_answer
-    from checks.grade.spec import loads_spec
+    from gdflow.checks.grade.grader import grade_answer
+    from gdflow.checks.grade.spec import loads_spec
 
     ps = loads_spec('''
 title = "t"
@@ -277,9 +277,9 @@ assume = ["alpha > 0", "a > 0", "k >= 0 integer"]
 def test_running_out_of_time_is_reported_not_raised(monkeypatch):
     import time
 
-    import checks.grade.equivalence as eq
-    import checks.grade.grader as grader
-    from checks.grade.spec import loads_spec
+    import gdflow.checks.grade.equivalence as eq
+    import gdflow.checks.grade.grader as grader
+    from gdflow.checks.grade.spec import loads_spec
 
     def forever(*args, **kwargs):  # busy: the bounds count CPU time (derive.timebox)
         while True:

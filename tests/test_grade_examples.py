@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from checks.grade.runner import grade_class, read_answers
-from checks.grade.spec import load_spec
+from gdflow.checks.grade.runner import grade_class, read_answers
+from gdflow.checks.grade.spec import load_spec
 
 HOME = Path(__file__).parents[1] / "examples" / "homework"
 

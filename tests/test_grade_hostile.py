@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from checks.grade.grader import result
-from checks.grade.runner import grade_class
-from checks.grade.spec import loads_spec
-from checks.grade.worker import Task, run_tasks
+from gdflow.checks.grade.grader import result
+from gdflow.checks.grade.runner import grade_class
+from gdflow.checks.grade.spec import loads_spec
+from gdflow.checks.grade.worker import Task, run_tasks
 
 SPEC = """
 title = "hostile"
@@ -170,7 +170,7 @@ def test_worker_kills_at_timeout_bounds_memory_and_survives_crashes():
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from checks.grade.parse import DomainAnswerError, ParseError, Scope, parse_answer  # noqa: E402
+from gdflow.checks.grade.parse import DomainAnswerError, ParseError, Scope, parse_answer  # noqa: E402
 
 _TOKENS = ["x", "alpha", "a", "A", "b", "I", "k", "1", "2", "0", "0.5", "9", "+", "-", "*", "/", "^", "**", "(", ")",
            "[", "]", ",", "!", "=", "<", "<=", " ", "sqrt(", "exp(", "inv(", "pinv(", "\\frac{", "}{", "}", "{",

@@ -3,8 +3,8 @@
 import pytest
 import sympy as sp
 
-from checks.grade.grader import grade_answer
-from checks.grade.spec import loads_spec
+from gdflow.checks.grade.grader import grade_answer
+from gdflow.checks.grade.spec import loads_spec
 
 SPEC = """
 title = "kinds"

@@ -3,7 +3,7 @@
 import pytest
 import sympy as sp
 
-from checks.grade.parse import (
+from gdflow.checks.grade.parse import (
     DomainAnswerError,
     ParseError,
     Scope,
@@ -170,7 +170,7 @@ def test_latex_implicit_products(scope):
 
 
 def test_formula_is_shown_as_written(scope):
-    from checks.grade.parse import display_latex
+    from gdflow.checks.grade.parse import display_latex
 
     assert display_latex("-pinv(A)*b", scope) == r"- \mathbf{A}^{\dagger} \mathbf{b}"
     assert display_latex(r"$(I - \alpha A)^k b$", scope) == r"\left(\mathbf{I} - \alpha \mathbf{A}\right)^{k} \mathbf{b}"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from checks.grade.cli import main
-from checks.grade.grader import answer_key
-from checks.grade.runner import AnswersError, grade_class, load_done, read_answers
-from checks.grade.spec import loads_spec
+from gdflow.checks.grade.cli import main
+from gdflow.checks.grade.grader import answer_key
+from gdflow.checks.grade.runner import AnswersError, grade_class, load_done, read_answers
+from gdflow.checks.grade.spec import loads_spec
 
 SPEC = """
 title = "runner"
@@ -59,7 +59,7 @@ def test_resume_after_a_torn_write_grades_only_the_rest(spec, tmp_path, fmt):
     kept_ids = {r["id"] for r in kept}
     missing = [r for r in full if r["id"] not in kept_ids]
     graded = []
-    import checks.grade.runner as runner
+    import gdflow.checks.grade.runner as runner
 
     real = runner.run_tasks
 
@@ -94,7 +94,7 @@ def test_a_killed_run_keeps_what_it_wrote_and_a_rerun_finishes(tmp_path):
     # (an exponential tower is no longer slow: it is refused at once as an overflow)
     answers.write_text("student,question,answer\n" + "".join(f"s{i},1,{slow}\n" for i in range(6)))
     out = tmp_path / "out.jsonl"
-    proc = subprocess.Popen([sys.executable, "-m", "checks.grade", str(spec), str(answers), "-o", str(out)],
+    proc = subprocess.Popen([sys.executable, "-m", "gdflow.checks.grade", str(spec), str(answers), "-o", str(out)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).parents[1])
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and len(load_done(out, "jsonl")) < 2:
@@ -158,7 +158,7 @@ def test_a_changed_spec_grades_again_and_keeps_the_old_results(spec, tmp_path, c
 
 
 def test_points_by_student(spec, capsys):
-    from checks.grade.runner import points_by_student
+    from gdflow.checks.grade.runner import points_by_student
 
     recs = [{"student": "ann", "question": "1", "verdict": "correct"},
             {"student": "ann", "question": "1", "verdict": "incorrect"},  # a second try: best counts

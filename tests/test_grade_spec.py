@@ -4,7 +4,7 @@ checked against the computed reference at load time."""
 import pytest
 import sympy as sp
 
-from checks.grade.spec import SpecError, loads_spec
+from gdflow.checks.grade.spec import SpecError, loads_spec
 
 GOOD = """
 title = "t"
@@ -126,7 +126,7 @@ def test_duplicate_ids_and_feedback_table():
 
 
 def test_tolerance_and_feedback_overrides():
-    from checks.grade.grader import grade_answer
+    from gdflow.checks.grade.grader import grade_answer
 
     text = q('id = "1"\nkind = "expression"\nreference = "1/3"\ntolerance = 0.01\n'
              'feedback = { incorrect = "Revise slide 12." }\n')
@@ -173,7 +173,7 @@ def test_reference_computation_is_bounded_in_time(monkeypatch):
     # ran for minutes; now it is a spec error naming the question
     import time
 
-    import checks.grade.spec as spec_module
+    import gdflow.checks.grade.spec as spec_module
 
     monkeypatch.setattr(spec_module, "REFERENCE_SECONDS", 1.5)
     t0 = time.monotonic()

@@ -8,9 +8,9 @@ import shutil
 import pytest
 import sympy as sp
 
-from derive.catalogue import get
-from derive.derivation import Certificate
-from derive.latex import (
+from gdflow.derive.catalogue import get
+from gdflow.derive.derivation import Certificate
+from gdflow.derive.latex import (
     compile_pdf,
     latex,
     render_derivation,
@@ -18,8 +18,8 @@ from derive.latex import (
     render_mark,
     render_name,
 )
-from derive.matrices import Pinv, TimeDerivative
-from derive.notation import A, I, Phi, alpha, k, w0, winf, wt0_j
+from gdflow.derive.matrices import Pinv, TimeDerivative
+from gdflow.derive.notation import A, I, Phi, alpha, k, w0, winf, wt0_j
 from tests.certified import NO_LEVEL, every_failure, every_level
 
 NOTATION = [

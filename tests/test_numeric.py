@@ -1,4 +1,4 @@
-"""checks.numeric: the closed-form evaluator, its cases, the loss, the limit point."""
+"""gdflow.checks.numeric: the closed-form evaluator, its cases, the loss, the limit point."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-import derive
-from checks.numeric import (
+from gdflow import derive
+from gdflow.checks.numeric import (
     NoLimitError,
     coordinate_solution,
     eigendirections,
@@ -18,9 +18,9 @@ from checks.numeric import (
     step_size_case_expression,
     step_size_cases,
 )
-from checks.properties import iterate_tolerance
-from checks.simulate import gd_trajectory, gd_trajectory_mp
-from derive import notation as n
+from gdflow.checks.properties import iterate_tolerance
+from gdflow.checks.simulate import gd_trajectory, gd_trajectory_mp
+from gdflow.derive import notation as n
 
 EPS = np.finfo(float).eps
 
@@ -44,7 +44,7 @@ def test_evaluated_formula_is_the_verified_derivation_result():
 
 
 def test_case_expression_is_step_size_cases_in_x():
-    from derive import eigencases
+    from gdflow.derive import eigencases
 
     assert step_size_case_expression() == eigencases.STEP_SIZE_CASES.subs(n.alpha * n.a_j, n.x_j)
     assert derive.get("gd.step_size_cases").verified
@@ -251,9 +251,9 @@ def test_errors_name_the_value():
 def test_doctests_of_numeric():
     import doctest
 
-    import checks.numeric
+    import gdflow.checks.numeric
 
-    result = doctest.testmod(checks.numeric)
+    result = doctest.testmod(gdflow.checks.numeric)
     assert result.attempted >= 5 and result.failed == 0
 
 
@@ -266,8 +266,8 @@ NEARLY_ORTHOGONAL_T = np.array([0.0, 4.09375, -3.53125])
 
 
 def test_least_squares_cancellation_is_not_drift():
-    from checks import least_squares_iterates
-    from checks.simulate import least_squares_b_rounding, least_squares_quadratic
+    from gdflow.checks import least_squares_iterates
+    from gdflow.checks.simulate import least_squares_b_rounding, least_squares_quadratic
 
     A, b, _ = least_squares_quadratic(DUPLICATE_COLUMNS, NEARLY_ORTHOGONAL_T)
     with pytest.raises(NoLimitError, match=r"is drift \(b̃_j counts as 0 below .*pass b_tol"):
@@ -280,7 +280,7 @@ def test_least_squares_cancellation_is_not_drift():
 
 
 def test_least_squares_b_rounding_bound():
-    from checks.simulate import least_squares_b_rounding
+    from gdflow.checks.simulate import least_squares_b_rounding
 
     # 10 N eps | |Phi|^T |t| | / N with |Phi|^T |t| = (3, 3): 10 * 2 * eps * 3 sqrt 2 / 2
     got = least_squares_b_rounding([[1.0, 1.0], [1.0, -1.0]], [1.0, 2.0])

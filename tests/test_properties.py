@@ -1,4 +1,4 @@
-"""checks.properties: every property passes; the registry, selection, formatting and counterexamples."""
+"""gdflow.checks.properties: every property passes; the registry, selection, formatting and counterexamples."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from checks import properties as props
-from checks import strategies as gs
-from checks.properties import PROPERTIES, format_results, register, run_checks, select
+from gdflow.checks import properties as props
+from gdflow.checks import strategies as gs
+from gdflow.checks.properties import PROPERTIES, format_results, register, run_checks, select
 
 ISSUE_2 = [
     "gd.closed_form_matches_iteration",
@@ -132,8 +132,8 @@ def test_tolerance_scales_with_k_and_growth():
 def _mutant_solution(mutate):
     import sympy as sp
 
-    from checks import numeric
-    from derive import notation as n
+    from gdflow.checks import numeric
+    from gdflow.derive import notation as n
 
     expr = mutate(numeric.coordinate_solution(), n)
     assert expr != numeric.coordinate_solution()
@@ -158,7 +158,7 @@ SOLUTION_MUTANTS = {
 
 @pytest.mark.parametrize("mutant", list(SOLUTION_MUTANTS))
 def test_closed_form_property_rejects_a_wrong_formula(monkeypatch, mutant):
-    from checks import numeric
+    from gdflow.checks import numeric
 
     monkeypatch.setattr(numeric, "_solution_function", _mutant_solution(SOLUTION_MUTANTS[mutant]))
     (result,) = run_checks("gd.closed_form_matches_iteration", examples=30, seed=0)
@@ -166,7 +166,7 @@ def test_closed_form_property_rejects_a_wrong_formula(monkeypatch, mutant):
 
 
 def test_case_property_rejects_swapped_labels(monkeypatch):
-    from checks import numeric
+    from gdflow.checks import numeric
 
     fn, names = numeric._case_function()
     swap = {"monotone": "oscillating", "oscillating": "monotone"}
@@ -178,8 +178,8 @@ def test_case_property_rejects_swapped_labels(monkeypatch):
 def test_loss_property_rejects_exponent_k_instead_of_2k(monkeypatch):
     import sympy as sp
 
-    from checks import numeric
-    from derive import notation as n
+    from gdflow.checks import numeric
+    from gdflow.derive import notation as n
 
     wrong = numeric.loss_gap_expression().xreplace({2 * n.k: n.k})
     assert wrong != numeric.loss_gap_expression()
@@ -189,7 +189,7 @@ def test_loss_property_rejects_exponent_k_instead_of_2k(monkeypatch):
 
 
 def test_limit_property_rejects_limit_without_the_null_space_part(monkeypatch):
-    from checks import numeric, properties
+    from gdflow.checks import numeric, properties
 
     def minus_pinv_b(A, b, w0):  # the limit from 0, wrongly used for any start
         return numeric.limit_point(A, b, np.zeros_like(np.asarray(w0, dtype=float)))

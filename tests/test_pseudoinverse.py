@@ -1,4 +1,4 @@
-"""derive.pseudoinverse: pinv.properties, ridge.solution, ridge.limit, ridge.implicit_regularisation.
+"""gdflow.derive.pseudoinverse: pinv.properties, ridge.solution, ridge.limit, ridge.implicit_regularisation.
 
 Every derivation verifies; typical wrong steps (sign flip, N misplaced, the pseudoinverse on the
 wrong side or transposed, a wrong limit) are rejected; the exact public functions agree with
@@ -10,12 +10,12 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from derive.catalogue import get
-from derive.derivation import Assumptions, Equivalent, Identity
-from derive.latex import render_derivation
-from derive.matrices import Pinv
-from derive.notation import D, N, Phi, alpha, lam, n, tt
-from derive.pseudoinverse import (
+from gdflow.derive.catalogue import get
+from gdflow.derive.derivation import Assumptions, Equivalent, Identity
+from gdflow.derive.latex import render_derivation
+from gdflow.derive.matrices import Pinv
+from gdflow.derive.notation import D, N, Phi, alpha, lam, n, tt
+from gdflow.derive.pseudoinverse import (
     _A_LAM,
     _B_LS,
     _LS,
@@ -31,7 +31,7 @@ from derive.pseudoinverse import (
     ridge_step_size_bound,
     w_lam,
 )
-from derive.verify import verify_claim
+from gdflow.derive.verify import verify_claim
 
 IDS = ["pinv.properties", "ridge.solution", "ridge.limit", "ridge.implicit_regularisation"]
 ANY_B = Assumptions(sizes={m: (1, 2, 3, 4), n: (1, 2, 3)})

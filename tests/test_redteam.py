@@ -19,7 +19,7 @@ Two parametrized tests:
   easy to find), a true claim must come back ``ok``.  ``Refuted`` inverts: the refutation of a
   true identity must not be ok; the refutation of a false identity must be ok with a
   counterexample that this file checks itself (the assumptions hold there, the sides differ).
-  Every engine call runs inside ``derive.timebox.deadline(120)`` and passes ``timeout=10`` when
+  Every engine call runs inside ``gdflow.derive.timebox.deadline(120)`` and passes ``timeout=10`` when
   the engine's signature takes it.
 
 The suite is the target the rewritten engine (issue 8) must meet; nothing is xfail.
@@ -78,7 +78,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derive.derivation import (
+from gdflow.derive.derivation import (
     Assumptions,
     Definition,
     Derivation,
@@ -90,10 +90,10 @@ from derive.derivation import (
     Source,
     Step,
 )
-from derive.matrices import MatExp, MatrixLimit, Pinv, TimeDerivative
-from derive.notation import D, N, alpha, j, k, lam, n, t
-from derive.timebox import OutOfTime, deadline
-from derive.verify import verify, verify_claim
+from gdflow.derive.matrices import MatExp, MatrixLimit, Pinv, TimeDerivative
+from gdflow.derive.notation import D, N, alpha, j, k, lam, n, t
+from gdflow.derive.timebox import OutOfTime, deadline
+from gdflow.derive.verify import verify, verify_claim
 from tests.redteam_witness import (
     Undefined,
     agree,

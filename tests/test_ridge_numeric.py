@@ -1,4 +1,4 @@
-"""checks.ridge_numeric and checks.ridge_properties: the ridge path from one SVD against the exact
+"""gdflow.checks.ridge_numeric and checks.ridge_properties: the ridge path from one SVD against the exact
 SymPy solution, the λ → 0 limit, ridge GD, and the registered properties."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from checks.properties import load_properties, run_checks
-from checks.ridge_numeric import ridge_gd, ridge_path, ridge_step_bound
-from derive.pseudoinverse import ridge_limit, ridge_solution
+from gdflow.checks.properties import load_properties, run_checks
+from gdflow.checks.ridge_numeric import ridge_gd, ridge_path, ridge_step_bound
+from gdflow.derive.pseudoinverse import ridge_limit, ridge_solution
 
 EPS = np.finfo(float).eps
 RANK1 = [[1, 2], [2, 4], [0, 0]]
@@ -79,9 +79,9 @@ def test_properties_registered_and_pass():
 def test_evaluator_computes_the_verified_result(derivation_id):
     """The float64 path evaluates exactly the right-hand side that the derivation proved
     (instantiated exactly with SymPy, then compared)."""
-    from derive.catalogue import get
-    from derive.notation import D, N, Phi, lam, tt
-    from derive.verify import explicit
+    from gdflow.derive.catalogue import get
+    from gdflow.derive.notation import D, N, Phi, lam, tt
+    from gdflow.derive.verify import explicit
 
     result = get(derivation_id).result
     P, t = sp.Matrix(WIDE), sp.Matrix(T_WIDE)

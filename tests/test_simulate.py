@@ -1,4 +1,4 @@
-"""checks.simulate: real GD iterations (float64 and mpmath), input validation, least squares."""
+"""gdflow.checks.simulate: real GD iterations (float64 and mpmath), input validation, least squares."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import mpmath
 import numpy as np
 import pytest
 
-from checks.properties import iterate_tolerance
-from checks.simulate import (
+from gdflow.checks.properties import iterate_tolerance
+from gdflow.checks.simulate import (
     eigenvalue_tolerance,
     gd_trajectory,
     gd_trajectory_mp,
@@ -180,7 +180,7 @@ def test_safe_norm_does_not_underflow():
 
 
 def test_symmetry_and_psd_errors_name_the_matrix():
-    from checks.simulate import check_psd, check_symmetric
+    from gdflow.checks.simulate import check_psd, check_symmetric
 
     with pytest.raises(ValueError, match=r"Sigma must be symmetric; got a 2×2 matrix with Sigma\[0, 1\] = 1.0"):
         check_symmetric("Sigma", np.array([[1.0, 1.0], [0.0, 1.0]]))
@@ -191,7 +191,7 @@ def test_symmetry_and_psd_errors_name_the_matrix():
 def test_doctests_of_simulate():
     import doctest
 
-    import checks.simulate
+    import gdflow.checks.simulate
 
-    result = doctest.testmod(checks.simulate)
+    result = doctest.testmod(gdflow.checks.simulate)
     assert result.attempted >= 2 and result.failed == 0

@@ -9,7 +9,7 @@ what tells those apart, and they are counted separately, as are the mutants it c
 Each kind must be exercised: the suite fails if a kind produced too few non-equivalent mutants
 to mean anything.
 
-The oracle shares nothing with the verifier (``derive.verify``): not its sampler, not its
+The oracle shares nothing with the verifier (``gdflow.derive.verify``): not its sampler, not its
 evaluator, not its tolerances.  It reads only the claims and their assumptions as data
 (``Assumptions.matrices / conditions / definitions``, the definitions substituted with
 ``Assumptions.substitute``) and the package's node classes (Pinv, MatExp, MatrixLimit,
@@ -63,11 +63,11 @@ import sympy as sp
 from mpmath import mp
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
-import derive
-from derive.catalogue import get, ids
-from derive.derivation import Assumptions, Equivalent, Holds, Identity, Recurrence, Refuted
-from derive.matrices import MatExp, MatrixLimit, Pinv, TimeDerivative
-from derive.verify import verify_claim
+from gdflow import derive
+from gdflow.derive.catalogue import get, ids
+from gdflow.derive.derivation import Assumptions, Equivalent, Holds, Identity, Recurrence, Refuted
+from gdflow.derive.matrices import MatExp, MatrixLimit, Pinv, TimeDerivative
+from gdflow.derive.verify import verify_claim
 from tests.mutants import KINDS, mutants
 
 ORACLE_SEED = 20261129

@@ -1,4 +1,4 @@
-"""checks.strategies: what the drawn matrices, vectors and step sizes are guaranteed to be."""
+"""gdflow.checks.strategies: what the drawn matrices, vectors and step sizes are guaranteed to be."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checks import strategies as gs
-from checks.numeric import eigendirections
-from checks.simulate import (
+from gdflow.checks import strategies as gs
+from gdflow.checks.numeric import eigendirections
+from gdflow.checks.simulate import (
     eigenvalue_tolerance,
     least_squares_b_rounding,
     least_squares_quadratic,
@@ -138,7 +138,7 @@ def test_problems_print_as_matrices():
     )
 )
 def test_matrices_of_rank_have_that_rank_and_singular_values(drawn):
-    from checks.simulate import thin_svd
+    from gdflow.checks.simulate import thin_svd
 
     rank, M = drawn
     s = thin_svd(M)[1]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from derive.catalogue import get
-from derive.derivation import Assumptions, Identity, Refuted
-from derive.latex import render_derivation
-from derive.notation import N, eta, y
-from derive.tangent_kernel import first_order_update, tangent_derivation, tangent_kernel
-from derive.verify import explicit, verify, verify_claim
+from gdflow.derive.catalogue import get
+from gdflow.derive.derivation import Assumptions, Identity, Refuted
+from gdflow.derive.latex import render_derivation
+from gdflow.derive.notation import N, eta, y
+from gdflow.derive.tangent_kernel import first_order_update, tangent_derivation, tangent_kernel
+from gdflow.derive.verify import explicit, verify, verify_claim
 
 
 @pytest.mark.parametrize("derivation_id", ["kernel.tangent", "kernel.regression"])

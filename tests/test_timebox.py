@@ -1,4 +1,4 @@
-"""derive.timebox: CPU-time bounds that interrupt pure-Python (SymPy) work and nest."""
+"""gdflow.derive.timebox: CPU-time bounds that interrupt pure-Python (SymPy) work and nest."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from derive.timebox import OutOfTime, deadline, remaining
+from gdflow.derive.timebox import OutOfTime, deadline, remaining
 
 
 def _spin():
@@ -56,7 +56,7 @@ def test_a_bound_survives_an_exception_swallowed_by_a_callback():
     """Python prints and drops an exception raised inside a gc callback; the alarm repeats."""
     import signal
 
-    from derive import timebox
+    from gdflow.derive import timebox
 
     swallowed = []
 

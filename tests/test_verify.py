@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from derive.derivation import (
+from gdflow.derive.derivation import (
     Assumptions,
     Definition,
     Equivalent,
@@ -14,11 +14,11 @@ from derive.derivation import (
     Recurrence,
     Refuted,
 )
-from derive.evaluate import compare
-from derive.instances import draw_matrix, strata
-from derive.matrices import Pinv, rational_orthogonal
-from derive.notation import A, I, alpha, b, c, k, n, w, x_j
-from derive.verify import explicit, verify_claim
+from gdflow.derive.evaluate import compare
+from gdflow.derive.instances import draw_matrix, strata
+from gdflow.derive.matrices import Pinv, rational_orthogonal
+from gdflow.derive.notation import A, I, alpha, b, c, k, n, w, x_j
+from gdflow.derive.verify import explicit, verify_claim
 
 B = sp.MatrixSymbol("B", n, 3)
 PSD = Assumptions(matrices={A: "psd"})

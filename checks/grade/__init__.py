@@ -2,7 +2,7 @@
 
 Public surface::
 
-    from checks.grade import load_spec, grade_answer, grade_class
+    from gdflow.checks.grade import load_spec, grade_answer, grade_class
     ps = load_spec("examples/homework/problem_set.toml")
     grade_answer(ps.questions["1"], "2/5")["verdict"]   # 'correct'
 """

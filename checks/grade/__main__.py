@@ -1,4 +1,4 @@
-"""``python -m checks.grade SPEC.toml [ANSWERS.csv] ...``: the ``gdflow grade`` command."""
+"""``python -m gdflow.checks.grade SPEC.toml [ANSWERS.csv] ...``: the ``gdflow grade`` command."""
 
 import sys
 

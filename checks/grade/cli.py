@@ -135,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry point (``python -m checks.grade``) until ``gdflow`` wires ``grade``."""
+    """Stand-alone entry point (``python -m gdflow.checks.grade``) until ``gdflow`` wires ``grade``."""
     parser = argparse.ArgumentParser(prog="gdflow grade")
     configure(parser)
     return run(parser.parse_args(argv))

@@ -1,8 +1,8 @@
 r"""Equivalence of an answer and a reference, under the question's assumptions.
 
-Decided by gdflow's one decision engine, :mod:`derive.decide` (the same as for derivation
+Decided by gdflow's one decision engine, :mod:`gdflow.derive.decide` (the same as for derivation
 steps); ``Comparison.method`` says what decided and ``Comparison.level`` how well
-(``proved`` / ``checked`` / ``evidence``, see :mod:`derive.decide`):
+(``proved`` / ``checked`` / ``evidence``, see :mod:`gdflow.derive.decide`):
 
 1. **rational functions** (the difference cancels to a quotient of polynomials in the free
    symbols): decided *exactly*. A zero numerator is equal; a nonzero one is ``incorrect`` at an
@@ -18,7 +18,7 @@ steps); ``Comparison.method`` says what decided and ``Comparison.level`` how wel
    ``exp(200)``), with mpmath as a non-rigorous last resort.
 
 Sides are compared where both are defined (``undefined="generic"`` in
-:func:`derive.decide.decide_scalar`): ``(x^2 - 1)/(x - 1)`` is accepted for ``x + 1`` (a
+:func:`gdflow.derive.decide.decide_scalar`): ``(x^2 - 1)/(x - 1)`` is accepted for ``x + 1`` (a
 removable singularity is not a difference, as in computer-algebra graders); a pole that is
 not removable makes the answer differ near it and is found like any other difference, and a
 constant answer that is undefined (``1/0``) is ``incorrect``.  An answer whose
@@ -48,9 +48,15 @@ from typing import Any
 
 import sympy as sp
 
-from derive.decide import Decision, compare_constants, decide_scalar, draw_scalar, finite_enclosure
-from derive.decide import show_value as _engine_show
-from derive.timebox import OutOfTime, deadline, remaining
+from gdflow.derive.decide import (
+    Decision,
+    compare_constants,
+    decide_scalar,
+    draw_scalar,
+    finite_enclosure,
+)
+from gdflow.derive.decide import show_value as _engine_show
+from gdflow.derive.timebox import OutOfTime, deadline, remaining
 
 __all__ = ["Domain", "Comparison", "compare", "relation_to_set", "sample_points", "stable_seed"]
 
@@ -81,7 +87,7 @@ class Domain:
         return s in self.integers or bool(s.is_integer)
 
     def for_engine(self, symbols) -> dict:
-        """The ``domains`` argument of :func:`derive.decide.decide_scalar`."""
+        """The ``domains`` argument of :func:`gdflow.derive.decide.decide_scalar`."""
         return {s: (self.intervals.get(s), self.is_integer(s)) for s in symbols}
 
 
@@ -140,7 +146,7 @@ def _feed(h: Any, v: Any) -> None:
 
 
 def sample_points(symbols: list[sp.Symbol], dom: Domain, n: int = 12, seed: Any = 0) -> list[dict]:
-    """``n`` random admissible points (:func:`derive.decide.draw_scalar`), seeded by ``seed``."""
+    """``n`` random admissible points (:func:`gdflow.derive.decide.draw_scalar`), seeded by ``seed``."""
     syms = sorted(symbols, key=lambda s: s.name)
     rng = random.Random(seed if isinstance(seed, (int, str, bytes)) else repr(seed))
     return [{s: draw_scalar(rng, s, dom.intervals.get(s), dom.is_integer(s)) for s in syms}
@@ -168,7 +174,7 @@ def _num(v: sp.Expr) -> sp.Expr:
 
 
 def _same(a: sp.Expr, b: sp.Expr, tolerance: sp.Rational | None) -> bool | None:
-    """Whether two values agree: decided by :func:`derive.decide.compare_constants`, or within
+    """Whether two values agree: decided by :func:`gdflow.derive.decide.compare_constants`, or within
     the relative ``tolerance``. ``None`` when undecidable (both infinite, ...)."""
     if a.is_infinite or b.is_infinite:
         return a == b
@@ -185,7 +191,7 @@ def _same(a: sp.Expr, b: sp.Expr, tolerance: sp.Rational | None) -> bool | None:
 
 
 def _show(v: Any) -> str:
-    """A value for people (:func:`derive.decide` shows it: exact when short, else a decimal
+    """A value for people (:func:`gdflow.derive.decide` shows it: exact when short, else a decimal
     from a rigorous ball; never fails on huge integers)."""
     return _engine_show(v)
 
@@ -525,7 +531,7 @@ def compare(answer: Any, reference: Any, domain: Domain | None = None,
     ``seed`` seeds the random points (default: a stable hash of answer and reference; the
     grader passes one of question, answer text and reference). ``timeout`` bounds the
     decision in seconds: running out gives ``method == "time"`` (an outer
-    :func:`derive.timebox.deadline` that runs out is not caught here)."""
+    :func:`gdflow.derive.timebox.deadline` that runs out is not caught here)."""
     if seed is None:
         seed = stable_seed(answer, reference)
     left = remaining()

@@ -16,7 +16,7 @@ from typing import Any
 
 import sympy as sp
 
-from derive.timebox import OutOfTime, deadline
+from gdflow.derive.timebox import OutOfTime, deadline
 
 from .equivalence import compare, relation_to_set, stable_seed
 from .parse import DomainAnswerError, ParseError, display_latex, parse_answer, parse_label
@@ -55,7 +55,7 @@ def grade_answer(q: Question, text: str, student: str = "") -> dict[str, Any]:
     dict with the verdict, what was read, feedback and a counterexample when incorrect.
 
     The comparison's random points are seeded from the question id, the answer text and the
-    reference (:func:`~checks.grade.equivalence.stable_seed`): the same answer is graded the
+    reference (:func:`~gdflow.checks.grade.equivalence.stable_seed`): the same answer is graded the
     same way in every run, and no fixed list of points exists to aim at.  Grading is bounded
     by ``TIME_SHARE`` of the question's timeout (a ``timeout`` verdict with feedback); an
     answer whose value overflows is ``invalid``, with why."""

@@ -21,12 +21,12 @@ from typing import Any
 
 import sympy as sp
 
-from derive.discrete import closed_form_iterate, limit_point, loss_after
-from derive.eigencases import convergence_condition, step_size_case
-from derive.function_space import parameter_evolution, residual_evolution
-from derive.gaussian import affine_gaussian
-from derive.pseudoinverse import ridge_limit, ridge_solution
-from derive.quadratic import gd_step, objective
+from gdflow.derive.discrete import closed_form_iterate, limit_point, loss_after
+from gdflow.derive.eigencases import convergence_condition, step_size_case
+from gdflow.derive.function_space import parameter_evolution, residual_evolution
+from gdflow.derive.gaussian import affine_gaussian
+from gdflow.derive.pseudoinverse import ridge_limit, ridge_solution
+from gdflow.derive.quadratic import gd_step, objective
 
 from .equivalence import Comparison, Domain, compare, relation_to_set
 from .fields import Fields, SpecError
@@ -80,7 +80,7 @@ def gd_iterates(objective: sp.Expr, variables: list[sp.Symbol], start: sp.Matrix
 
 def _flow(X: sp.Matrix, y: sp.Matrix, w0: sp.Matrix, t: sp.Expr, target: str) -> sp.Matrix:
     r"""Gradient flow on :math:`L = \tfrac12\|Xw - y\|^2` (000): the parameters
-    (``derive.function_space.parameter_evolution``), the residual (``residual_evolution``) or
+    (``gdflow.derive.function_space.parameter_evolution``), the residual (``residual_evolution``) or
     the predictions :math:`f = y + r`; ``target`` is ``"w"``, ``"f"`` or ``"r"``."""
     if target == "w":
         return sp.Matrix(parameter_evolution(X, y, w0, t))
@@ -92,7 +92,7 @@ def _flow(X: sp.Matrix, y: sp.Matrix, w0: sp.Matrix, t: sp.Expr, target: str) ->
 
 
 def _limit(f: Fields, A: sp.Matrix, b: sp.Matrix, w0: sp.Matrix) -> sp.Matrix:
-    """The GD limit point (``derive.discrete.limit_point``); a spec error at key ``b`` when b is
+    """The GD limit point (``gdflow.derive.discrete.limit_point``); a spec error at key ``b`` when b is
     not in the range of A (J unbounded below, no limit)."""
     try:
         return sp.Matrix(limit_point(A, b, w0))

@@ -29,7 +29,7 @@ from typing import Any
 
 import sympy as sp
 
-from derive.matrices import exact_matrix_exp
+from gdflow.derive.matrices import exact_matrix_exp
 
 __all__ = [
     "ParseError",
@@ -531,7 +531,7 @@ _EXP_CACHE: dict[Any, sp.Matrix] = {}
 
 
 def matrix_exp(m: sp.MatrixBase) -> sp.Matrix:
-    """``derive.matrices.exact_matrix_exp(m)``, remembered: a spec computes the exponentials its
+    """``gdflow.derive.matrices.exact_matrix_exp(m)``, remembered: a spec computes the exponentials its
     answers are likely to use (e.g. e^{-Kt}) once in the parent process, and every forked worker
     inherits them.  Raises ``NotImplementedError`` for a characteristic polynomial with an
     irreducible factor of degree 3 or more (cubic radicals: slow and not evaluable)."""
@@ -600,7 +600,7 @@ class DisplayBuilder(Builder):
             if isinstance(exp, sp.Symbol) and exp.name == "T":
                 return base.T
             if isinstance(exp, sp.Symbol) and exp.name == "dagger":
-                from derive.matrices import Pinv
+                from gdflow.derive.matrices import Pinv
 
                 return Pinv(base)
             return sp.MatPow(base, exp)
@@ -609,7 +609,7 @@ class DisplayBuilder(Builder):
     def call(self, name: str, args: list[Any], column: int | None = None) -> Any:
         a = args[0] if args else None
         if isinstance(a, sp.MatrixExpr):
-            from derive.matrices import MatExp, Pinv
+            from gdflow.derive.matrices import MatExp, Pinv
 
             return {"transpose": lambda m: m.T, "inv": lambda m: m.I, "pinv": Pinv,
                     "expm": MatExp, "exp": MatExp}[name](a)
@@ -625,7 +625,7 @@ def display_latex(text: str, scope: Scope, expect: str = "any") -> str | None:
     """LaTeX of the formula as written (data names kept symbolic), or ``None`` when it cannot
     be shown that way."""
     try:
-        from derive.latex import latex as dlatex
+        from gdflow.derive.latex import latex as dlatex
     except Exception:  # noqa: BLE001
         dlatex = sp.latex
     try:

@@ -10,7 +10,7 @@ kept). An existing file that holds no results in the chosen format is never over
 
 Formats:
 
-* ``jsonl``: one JSON object per line (keys: :data:`checks.grade.grader.RESULT_KEYS`);
+* ``jsonl``: one JSON object per line (keys: :data:`gdflow.checks.grade.grader.RESULT_KEYS`);
 * ``json``: a JSON array with one object per line; the closing ``]`` is written at the end
   (a file cut short by a kill is still read back by a rerun);
 * ``table``: a header line, then one ``|``-separated line per answer ending with its ``id``.

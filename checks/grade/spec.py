@@ -2,14 +2,14 @@
 
 A spec has a ``title``, optional ``[defaults]`` (``timeout`` seconds per answer,
 ``memory_mb`` per worker, ``tolerance``) and ``[[question]]`` tables. Each question has an
-``id``, a ``kind`` (see :data:`checks.grade.kinds.KINDS`), the keys that kind requires, and
+``id``, a ``kind`` (see :data:`gdflow.checks.grade.kinds.KINDS`), the keys that kind requires, and
 optionally ``prompt``, ``assume``, ``expected``, ``tolerance``, ``feedback``, ``timeout``,
 ``points``. Unknown keys, missing keys and malformed matrices are errors naming the question
 and the key; an ``expected`` answer that disagrees with the computed reference is an error in
 the spec, reported before any student is graded. All errors of a spec are reported together.
 
 Computing a question's reference (and checking its ``expected`` answer) is bounded by
-:data:`REFERENCE_SECONDS` (:func:`derive.timebox.deadline`): data that makes the reference
+:data:`REFERENCE_SECONDS` (:func:`gdflow.derive.timebox.deadline`): data that makes the reference
 explode (a symbolic learning rate through 12 nonlinear steps) is a spec error naming the
 question, not a load that hangs.
 """
@@ -25,7 +25,7 @@ from typing import Any
 
 import sympy as sp
 
-from derive.timebox import OutOfTime, deadline
+from gdflow.derive.timebox import OutOfTime, deadline
 
 from .equivalence import Domain, compare, stable_seed
 from .fields import Fields, SpecError, exact_number, make_symbol, parse_assumptions
@@ -43,7 +43,7 @@ _VERDICTS = {"correct", "incorrect", "invalid", "timeout"}
 
 @dataclass
 class Question:
-    """One validated question with its computed :class:`~checks.grade.kinds.Reference`."""
+    """One validated question with its computed :class:`~gdflow.checks.grade.kinds.Reference`."""
 
     id: str
     kind: str

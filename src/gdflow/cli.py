@@ -39,7 +39,7 @@ def _usage_error(message: str) -> None:
 
 
 def _ids(requested: list[str], everything: bool) -> list[str]:
-    from derive import ids
+    from gdflow.derive import ids
 
     known = ids()
     if everything:
@@ -55,7 +55,7 @@ def _ids(requested: list[str], everything: bool) -> list[str]:
 
 
 def cmd_list(args) -> int:
-    from derive.catalogue import builders
+    from gdflow.derive.catalogue import builders
 
     rows = []
     for id_, build in builders().items():
@@ -71,8 +71,8 @@ def cmd_list(args) -> int:
 
 
 def _derivation_json(d) -> dict:
-    from derive.latex import claim_latex
-    from derive.report import counts, mark, step_status
+    from gdflow.derive.latex import claim_latex
+    from gdflow.derive.report import counts, mark, step_status
 
     def step(s):
         c = s.certificate
@@ -104,8 +104,15 @@ def _derivation_json(d) -> dict:
 def _text(d) -> str:
     import sympy as sp
 
-    from derive.derivation import Definition, Equivalent, Holds, Identity, Recurrence, Refuted
-    from derive.report import summary
+    from gdflow.derive.derivation import (
+        Definition,
+        Equivalent,
+        Holds,
+        Identity,
+        Recurrence,
+        Refuted,
+    )
+    from gdflow.derive.report import summary
 
     out = [f"{d.id}: {d.title}  [{d.source}]  {'VERIFIED' if d.verified else 'NOT VERIFIED'}"]
     out.append(f"  {summary([d])}")
@@ -138,7 +145,7 @@ def _text(d) -> str:
 
 def _mark_and_method(cert) -> str:
     """``proved · symbolic``: the level (with the sizes of a checked step), then the method."""
-    from derive.report import mark
+    from gdflow.derive.report import mark
 
     if cert is None:
         return "not checked"
@@ -150,7 +157,7 @@ def _mark_and_method(cert) -> str:
 def _detail_needed(cert) -> bool:
     """Print the certificate's detail: why a step is not passed, or what a checked step whose
     sizes could not be read from it was checked on (otherwise the mark says it all)."""
-    from derive.report import mark
+    from gdflow.derive.report import mark
 
     if cert is None or not cert.detail:
         return False
@@ -158,8 +165,8 @@ def _detail_needed(cert) -> bool:
 
 
 def _markdown(ds) -> str:
-    from derive.latex import claim_latex
-    from derive.report import summary
+    from gdflow.derive.latex import claim_latex
+    from gdflow.derive.report import summary
 
     def step(s):
         cert = s.certificate
@@ -180,9 +187,9 @@ def _markdown(ds) -> str:
 
 
 def cmd_derive(args) -> int:
-    from derive.catalogue import get
-    from derive.latex import compile_pdf, render_document
-    from derive.report import summary
+    from gdflow.derive.catalogue import get
+    from gdflow.derive.latex import compile_pdf, render_document
+    from gdflow.derive.report import summary
 
     wanted = _ids(args.ids, args.all)
     fmt = args.format
@@ -231,7 +238,7 @@ def cmd_derive(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from checks.properties import format_results, run_checks
+    from gdflow.checks.properties import format_results, run_checks
 
     tty = sys.stderr.isatty()
 
@@ -263,12 +270,15 @@ def _positive(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from gdflow import __version__
+
     parser = argparse.ArgumentParser(
         prog="gdflow",
         description="Derive, prove, render and property-check the dynamics of gradient descent and gradient flow.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"gdflow {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("list", help="list the derivations by id", description="List every derivation: id, title, source.")
@@ -300,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_check)
 
-    from checks.grade.cli import add_parser as add_grade
+    from gdflow.checks.grade.cli import add_parser as add_grade
 
     add_grade(sub)
     return parser
