@@ -52,23 +52,50 @@ def _derive_all(tree: Path) -> tuple[float, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--base", default="6e05ecf", help="the commit whose engine is the reference (default: before the issue)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--base",
+        default="6e05ecf",
+        help="the commit whose engine is the reference (default: before the issue)",
+    )
     parser.add_argument("--skip-redteam", action="store_true")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "base"
-        subprocess.run(["git", "worktree", "add", "--detach", str(base), args.base], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(base), args.base],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         try:
             took, tail = _derive_all(base)
             rows.append((f"derive --all at {args.base}", took, tail))
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=ROOT, check=False, capture_output=True)
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", str(base)],
+                cwd=ROOT,
+                check=False,
+                capture_output=True,
+            )
     took, tail = _derive_all(ROOT)
     rows.append(("derive --all, this tree", took, tail))
     if not args.skip_redteam:
-        took, _ = _timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_redteam.py"], ROOT)
+        took, _ = _timed(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "tests/test_redteam.py",
+            ],
+            ROOT,
+        )
         rows.append(("red-team suite (pytest)", took, ""))
     for name, took, tail in rows:
         print(f"{name:<32} {took:7.1f} s   {tail[:160]}")

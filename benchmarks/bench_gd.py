@@ -79,12 +79,21 @@ def closed_form_vs_iteration(dim: int, kmax: int, repeat: int) -> dict[str, floa
 def property_throughput(examples: int) -> list[tuple[str, float, int, bool]]:
     out = []
     for result in run_checks(None, examples=examples, seed=0):
-        out.append((result.name, result.examples / result.seconds if result.seconds else float("inf"), result.examples, result.passed))
+        out.append(
+            (
+                result.name,
+                result.examples / result.seconds if result.seconds else float("inf"),
+                result.examples,
+                result.passed,
+            )
+        )
     return out
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], parents=[_thread_parser()])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], parents=[_thread_parser()]
+    )
     parser.add_argument("--dim", type=int, default=500)
     parser.add_argument("--kmax", type=int, default=100_000)
     parser.add_argument("--examples", type=int, default=100)
@@ -93,14 +102,18 @@ def main() -> None:
     args = parser.parse_args()
 
     r = closed_form_vs_iteration(args.dim, args.kmax, args.repeat)
-    print(f"closed form vs iteration: D = {r['dim']}, k up to {r['kmax']}, {r['ks']} k's requested, "
-          f"BLAS threads = {os.environ['OPENBLAS_NUM_THREADS']}")
+    print(
+        f"closed form vs iteration: D = {r['dim']}, k up to {r['kmax']}, {r['ks']} k's requested, "
+        f"BLAS threads = {os.environ['OPENBLAS_NUM_THREADS']}"
+    )
     print(f"  eigendirection cases: {r['cases']}")
     print(f"  iteration   {r['iteration_s']:9.4f} s")
     print(f"  closed form {r['closed_form_s']:9.4f} s")
     print(f"  speed-up    {r['speedup']:9.1f} x   (target >= 100 x)")
-    print(f"  agreement   max_k |w_closed - w_iter| / |w_iter| = {r['max_relative_error']:.2e}"
-          f"   (at k = {r['kmax']}: {r['relative_error_at_kmax']:.2e}; target <= 1e-10)")
+    print(
+        f"  agreement   max_k |w_closed - w_iter| / |w_iter| = {r['max_relative_error']:.2e}"
+        f"   (at k = {r['kmax']}: {r['relative_error_at_kmax']:.2e}; target <= 1e-10)"
+    )
     if not args.skip_properties:
         print(f"\nhypothesis examples per second ({args.examples} examples each, seed 0):")
         for name, rate, n, passed in property_throughput(args.examples):

@@ -36,8 +36,13 @@ def run(jobs: int, repeat: int) -> dict[str, float]:
         wall += time.perf_counter() - t0
         times += [json.loads(line)["seconds"] for line in buf.getvalue().splitlines()]
     n = len(rows) * repeat
-    return {"answers": n, "wall_s": wall, "answers_per_s": n / wall,
-            "median_s": statistics.median(times), "worst_s": max(times)}
+    return {
+        "answers": n,
+        "wall_s": wall,
+        "answers_per_s": n / wall,
+        "median_s": statistics.median(times),
+        "worst_s": max(times),
+    }
 
 
 def main() -> None:
@@ -48,11 +53,15 @@ def main() -> None:
     load_spec(HOME / "problem_set.toml")
     print(f"spec load (references + expected checks): {time.perf_counter() - t0:.2f} s")
     print(f"cpus: {os.cpu_count()}")
-    print(f"{'jobs':>4} {'answers':>7} {'wall s':>7} {'answers/s':>9} {'median s':>9} {'worst s':>8}")
+    print(
+        f"{'jobs':>4} {'answers':>7} {'wall s':>7} {'answers/s':>9} {'median s':>9} {'worst s':>8}"
+    )
     for jobs in (1, 2):
         r = run(jobs, args.repeat)
-        print(f"{jobs:>4} {r['answers']:>7} {r['wall_s']:>7.2f} {r['answers_per_s']:>9.2f} "
-              f"{r['median_s']:>9.3f} {r['worst_s']:>8.3f}")
+        print(
+            f"{jobs:>4} {r['answers']:>7} {r['wall_s']:>7.2f} {r['answers_per_s']:>9.2f} "
+            f"{r['median_s']:>9.3f} {r['worst_s']:>8.3f}"
+        )
 
 
 if __name__ == "__main__":

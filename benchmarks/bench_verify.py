@@ -17,7 +17,9 @@ from gdflow.derive.verify import verify
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     per: dict[str, list[float]] = {}
@@ -34,8 +36,10 @@ def main() -> None:
     width = max(map(len, per))
     for id_, times in per.items():
         print(f"{id_:<{width}}  median {statistics.median(times):6.2f} s")
-    print(f"{'catalogue':<{width}}  median {statistics.median(totals):6.2f} s over {args.repeat} runs "
-          f"({len(per)} derivations, min {min(totals):.2f} s, max {max(totals):.2f} s)")
+    print(
+        f"{'catalogue':<{width}}  median {statistics.median(totals):6.2f} s over {args.repeat} runs "
+        f"({len(per)} derivations, min {min(totals):.2f} s, max {max(totals):.2f} s)"
+    )
 
 
 if __name__ == "__main__":

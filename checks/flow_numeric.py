@@ -79,6 +79,7 @@ __all__ = [
     "THREE_POINT",
 ]
 
+
 def phi(lam: np.ndarray, t: np.ndarray) -> np.ndarray:
     r""":math:`\varphi(\lambda, t) = \int_0^t e^{-\lambda\tau}d\tau = (1 - e^{-\lambda t})/\lambda`,
     elementwise with broadcasting, stable for small :math:`\lambda t` (``-expm1(-λt)/λ``),
@@ -182,7 +183,9 @@ class LinearFlow:
         (000, eq 21–24; ``flow.predictions``)."""
         xs = np.atleast_2d(np.asarray(x_star, dtype=float))
         if xs.shape[1] != self.X.shape[1]:
-            raise ValueError(f"x_star must have {self.X.shape[1]} columns (one per parameter); got shape {xs.shape}")
+            raise ValueError(
+                f"x_star must have {self.X.shape[1]} columns (one per parameter); got shape {xs.shape}"
+            )
         proj = xs @ self.V  # (M, m)
         return (xs @ self.w0)[None, :] - self._shift(ts) @ proj.T
 
@@ -192,7 +195,9 @@ class LinearFlow:
         return 0.5 * self.c * np.einsum("ij,ij->i", r, r)
 
 
-def linear_flow(X, y, w0, scale: Scale = "sum", method: Literal["svd", "eigh"] = "svd") -> LinearFlow:
+def linear_flow(
+    X, y, w0, scale: Scale = "sum", method: Literal["svd", "eigh"] = "svd"
+) -> LinearFlow:
     r"""Prepare the closed-form evaluators of gradient flow on
     :math:`L = \frac c2\|\mathbf X\mathbf w - \mathbf y\|^2` (``scale``: ``"sum"`` c = 1, ``"mean"``
     c = 1/N) from ``X`` (N×D, rows are data), ``y`` (N), ``w0`` (D).
@@ -255,7 +260,9 @@ class LinearFlowMP:
     dps: int
 
     @classmethod
-    def build(cls, X, y, w0, scale: Scale = "sum", dps: int = 50, data_eps: float = 2.0**-52) -> LinearFlowMP:
+    def build(
+        cls, X, y, w0, scale: Scale = "sum", dps: int = 50, data_eps: float = 2.0**-52
+    ) -> LinearFlowMP:
         """Convert and decompose (see the class docstring)."""
         with mpmath.workdps(dps):
             Xm = mpmath.matrix([[mpmath.mpf(v) for v in row] for row in X])
@@ -268,7 +275,10 @@ class LinearFlowMP:
             K = c * Xm * Xm.T
             ev, Q = mpmath.eigsy(K)
             top = max([abs(v) for v in ev] + [mpmath.mpf(0)])
-            tol = max(top * N * mpmath.mpf(10) ** (-(dps - 10)), top * (10 * min(N, D) * mpmath.mpf(data_eps)) ** 2)
+            tol = max(
+                top * N * mpmath.mpf(10) ** (-(dps - 10)),
+                top * (10 * min(N, D) * mpmath.mpf(data_eps)) ** 2,
+            )
             lam = [v if abs(v) > tol else mpmath.mpf(0) for v in ev]
             return cls(Xm, ym, wm, c, lam, Q, dps)
 
@@ -281,7 +291,12 @@ class LinearFlowMP:
         with mpmath.workdps(self.dps):
             t = mpmath.mpf(t)
             coef = self._coef()
-            g = mpmath.matrix([coef[i] * (mpmath.exp(-lam * t) if lam > 0 else 1) for i, lam in enumerate(self.lam)])
+            g = mpmath.matrix(
+                [
+                    coef[i] * (mpmath.exp(-lam * t) if lam > 0 else 1)
+                    for i, lam in enumerate(self.lam)
+                ]
+            )
             return self.Q * g
 
     def parameters(self, t) -> mpmath.matrix:
@@ -290,7 +305,9 @@ class LinearFlowMP:
         with mpmath.workdps(self.dps):
             t = mpmath.mpf(t)
             coef = self._coef()
-            g = mpmath.matrix([coef[i] * phi_mp(lam, t) if lam > 0 else 0 for i, lam in enumerate(self.lam)])
+            g = mpmath.matrix(
+                [coef[i] * phi_mp(lam, t) if lam > 0 else 0 for i, lam in enumerate(self.lam)]
+            )
             return self.w0 - self.c * self.X.T * (self.Q * g)
 
     def predict(self, x_star, t):
@@ -307,7 +324,9 @@ def _exponent(x: np.ndarray) -> float:
     return float(np.frexp(m)[1]) if m > 0 else -np.inf
 
 
-def _normalised(X: np.ndarray, y: np.ndarray, w0: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+def _normalised(
+    X: np.ndarray, y: np.ndarray, w0: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
     r"""``(X/ξ, y/(ξs), w0/s, log2 ξ, log2 s)`` with powers of two :math:`\xi\approx\max|X_{ij}|`,
     :math:`s\approx\max(\|\mathbf w_0\|_\infty, \|\mathbf y\|_\infty/\xi)` (1 for zero
     data): the flow (or GD) of the normalised data, at time :math:`\xi^2 t` (or with step
@@ -358,7 +377,9 @@ def integrate_flow(
     Xs, us, u0, ex, es = _normalised(Xa, ya, wa)
     tau = np.ldexp(t, 2 * ex)
     if not np.all(np.isfinite(tau)):
-        raise ValueError(f"ts are too large for X of scale 2^{ex}: the flow's own time xi^2 t overflows; got {ts!r}")
+        raise ValueError(
+            f"ts are too large for X of scale 2^{ex}: the flow's own time xi^2 t overflows; got {ts!r}"
+        )
     A = c * Xs.T @ Xs
     b = c * Xs.T @ us
 
@@ -372,13 +393,24 @@ def integrate_flow(
     # (a component that moves at 1e-172 next to static ones of size 1): it rejects the step,
     # shrinks it until both norms are 0, and carries on; success is checked below.
     with np.errstate(invalid="ignore", under="ignore"):
-        sol = solve_ivp(rhs, (0.0, float(tau[-1])), u0, method=method, t_eval=tau, rtol=rtol, atol=atol, **kwargs)
+        sol = solve_ivp(
+            rhs,
+            (0.0, float(tau[-1])),
+            u0,
+            method=method,
+            t_eval=tau,
+            rtol=rtol,
+            atol=atol,
+            **kwargs,
+        )
     if not sol.success:
         raise RuntimeError(f"solve_ivp ({method}) failed: {sol.message}")
     return np.ldexp(sol.y.T, es)
 
 
-def gd_parameters(X, y, w0, alpha: float, steps: Sequence[int] | int, scale: Scale = "sum") -> np.ndarray:
+def gd_parameters(
+    X, y, w0, alpha: float, steps: Sequence[int] | int, scale: Scale = "sum"
+) -> np.ndarray:
     r"""Gradient descent :math:`\mathbf w^{(k+1)} = \mathbf w^{(k)} - \alpha c\,\mathbf X^\top(\mathbf X\mathbf w^{(k)} - \mathbf y)`
     (000, eq 5: the forward-Euler discretisation of the flow with step :math:`\alpha`), returning
     :math:`\mathbf w^{(k)}` for each k in ``steps``, shape (len(steps), D).  Step k approximates
@@ -398,10 +430,20 @@ def gd_parameters(X, y, w0, alpha: float, steps: Sequence[int] | int, scale: Sca
     def unscaled():  # its errors name the caller's alpha and steps
         return gd_trajectory(c * Xa.T @ Xa, -c * Xa.T @ ya, wa, alpha, steps).w
 
-    if not (isinstance(alpha, (int, float, np.floating)) and not isinstance(alpha, bool) and np.isfinite(alpha) and alpha > 0):
+    if not (
+        isinstance(alpha, (int, float, np.floating))
+        and not isinstance(alpha, bool)
+        and np.isfinite(alpha)
+        and alpha > 0
+    ):
         return unscaled()
     try:
-        return np.ldexp(gd_trajectory(c * Xs.T @ Xs, -c * Xs.T @ us, u0, np.ldexp(float(alpha), 2 * ex), steps).w, es)
+        return np.ldexp(
+            gd_trajectory(
+                c * Xs.T @ Xs, -c * Xs.T @ us, u0, np.ldexp(float(alpha), 2 * ex), steps
+            ).w,
+            es,
+        )
     except OverflowError:  # a divergent run: report it as the caller's problem
         unscaled()
         raise

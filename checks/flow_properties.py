@@ -149,7 +149,9 @@ def closed_form_vs_integration(p: FlowProblem) -> float:
         "f(x*, t)": _rel(fl.predict(p.x_star, ts)[:, 0], w_int @ p.x_star, size_f),
     }
     worst = max(errs.values())
-    assert worst <= CLOSED_FORM_RTOL, f"closed form vs integration at t = {ts.tolist()}: relative errors {errs} > {CLOSED_FORM_RTOL}"
+    assert worst <= CLOSED_FORM_RTOL, (
+        f"closed form vs integration at t = {ts.tolist()}: relative errors {errs} > {CLOSED_FORM_RTOL}"
+    )
     return worst
 
 
@@ -165,10 +167,19 @@ def gd_rate(p: FlowProblem) -> float:
     alphas = T / ms
     w_T = fl.parameters([T])[0]
     # safe_norm: numpy's norm squares the entries, which underflow to 0 for errors ~1e-162
-    errs = np.array([safe_norm(gd_parameters(p.X, p.y, p.w0, a, [m], p.scale)[0] - w_T) for a, m in zip(alphas, ms, strict=True)])
-    assume(errs.max() >= 1e-10 * max(problem_scale(p), float(safe_norm(w_T))))  # else the flow barely moves
+    errs = np.array(
+        [
+            safe_norm(gd_parameters(p.X, p.y, p.w0, a, [m], p.scale)[0] - w_T)
+            for a, m in zip(alphas, ms, strict=True)
+        ]
+    )
+    assume(
+        errs.max() >= 1e-10 * max(problem_scale(p), float(safe_norm(w_T)))
+    )  # else the flow barely moves
     slope = fitted_slope(alphas, errs)
-    assert abs(slope - 1.0) <= GD_SLOPE_TOL, f"GD vs flow at T = {T:.4g}: errors {errs.tolist()} for alpha {alphas.tolist()}, slope {slope:.3f} not within {GD_SLOPE_TOL} of 1"
+    assert abs(slope - 1.0) <= GD_SLOPE_TOL, (
+        f"GD vs flow at T = {T:.4g}: errors {errs.tolist()} for alpha {alphas.tolist()}, slope {slope:.3f} not within {GD_SLOPE_TOL} of 1"
+    )
     return slope
 
 
@@ -185,9 +196,13 @@ def residual_limit(p: FlowProblem) -> float:
     lam_min = float(fl.lam.min()) if fl.rank else 1.0
     late = integrate_flow(p.X, p.y, p.w0, [40.0 / lam_min], p.scale)[0] @ p.X.T - p.y
     err_late = _rel(late, proj, size)
-    assert err_late <= 1e-8, f"integration to t = {40 / lam_min:.3g} reaches {late}, not the projection {proj} (error {err_late:.2e})"
+    assert err_late <= 1e-8, (
+        f"integration to t = {40 / lam_min:.3g} reaches {late}, not the projection {proj} (error {err_late:.2e})"
+    )
     if fl.trainable:
-        assert np.max(np.abs(r_inf)) <= 1e-10 * max(size, float(np.max(np.abs(r0)))), f"K has full rank but r(inf) = {r_inf}"
+        assert np.max(np.abs(r_inf)) <= 1e-10 * max(size, float(np.max(np.abs(r0)))), (
+            f"K has full rank but r(inf) = {r_inf}"
+        )
     return max(err, err_late)
 
 
@@ -204,7 +219,9 @@ def parameter_limit(p: FlowProblem) -> float:
     zero = linear_flow(p.X, p.y, np.zeros_like(p.w0), p.scale).parameters([np.inf])[0]
     min_norm = np.linalg.lstsq(p.X, p.y, rcond=None)[0]
     err0 = _rel(zero, min_norm, size)
-    assert err0 <= 1e-10, f"from w0 = 0 the flow ends at {zero}, not the minimum-norm solution {min_norm} (error {err0:.2e})"
+    assert err0 <= 1e-10, (
+        f"from w0 = 0 the flow ends at {zero}, not the minimum-norm solution {min_norm} (error {err0:.2e})"
+    )
     return max(err, err0)
 
 
@@ -228,7 +245,9 @@ def agrees_with_mpmath(p: FlowProblem) -> float:
         w_mp = np.array([float(v) for v in mp.parameters(t_mp)])
         r_mp = np.array([float(v) for v in mp.residual(t_mp)])
         errs = (_rel(fl.parameters([tv])[0], w_mp, size), _rel(fl.residual([tv])[0], r_mp, size))
-        assert max(errs) <= MP_RTOL, f"float64 vs mpmath at t = {tv:.4g}: relative errors (w, r) = {errs} > {MP_RTOL}"
+        assert max(errs) <= MP_RTOL, (
+            f"float64 vs mpmath at t = {tv:.4g}: relative errors (w, r) = {errs} > {MP_RTOL}"
+        )
         worst = max(worst, *errs)
     return worst
 
@@ -255,7 +274,9 @@ class KernelProblem:
 def kernel_problems(draw, n_data: int = 3) -> KernelProblem:
     """Draw parameters in [-1.5, 1.5], inputs in [-2, 2], targets in [-2, 2]."""
     fl = lambda lo, hi, n: np.array(draw(st.lists(st.floats(lo, hi), min_size=n, max_size=n)))  # noqa: E731
-    return KernelProblem(fl(-1.5, 1.5, 4), fl(-2, 2, n_data), fl(-2, 2, n_data), float(draw(st.floats(-2, 2))))
+    return KernelProblem(
+        fl(-1.5, 1.5, 4), fl(-2, 2, n_data), fl(-2, 2, n_data), float(draw(st.floats(-2, 2)))
+    )
 
 
 @functools.cache
@@ -298,7 +319,10 @@ def first_order_rate(p: KernelProblem) -> float:
         gx = grad(w, x)
         Hx = [mpmath.fsum(G[i][k] * gx[k] for k in range(len(w))) for i in range(len(xs))]
         Hs = hess(w, x)
-        c2 = abs(mpmath.fsum(g[a] * Hs[a][b] * g[b] for a in range(len(w)) for b in range(len(w)))) / 2
+        c2 = (
+            abs(mpmath.fsum(g[a] * Hs[a][b] * g[b] for a in range(len(w)) for b in range(len(w))))
+            / 2
+        )
         assume(c2 >= KERNEL_MIN_C2)
         gnorm = mpmath.sqrt(mpmath.fsum(v * v for v in g))
         first = mpmath.fsum((u[i] - ys[i]) * Hx[i] for i in range(len(xs)))
@@ -307,8 +331,12 @@ def first_order_rate(p: KernelProblem) -> float:
         errs = [abs(f([w[k] - e * g[k] for k in range(len(w))], x) - f0 + e * first) for e in etas]
         ratios = [float(err / (c2 * e**2)) for err, e in zip(errs, etas, strict=True)]
         slope = fitted_slope([float(e) for e in etas], [float(e) for e in errs])
-    assert abs(slope - 2.0) <= KERNEL_SLOPE_TOL, f"first-order update errors {[float(e) for e in errs]}: slope {slope:.3f} not within {KERNEL_SLOPE_TOL} of 2"
-    assert all(abs(r - 1) <= 0.01 for r in ratios), f"error / (c2 eta^2) = {ratios}, not within 1% of 1 (c2 = {float(c2):.4g})"
+    assert abs(slope - 2.0) <= KERNEL_SLOPE_TOL, (
+        f"first-order update errors {[float(e) for e in errs]}: slope {slope:.3f} not within {KERNEL_SLOPE_TOL} of 2"
+    )
+    assert all(abs(r - 1) <= 0.01 for r in ratios), (
+        f"error / (c2 eta^2) = {ratios}, not within 1% of 1 (c2 = {float(c2):.4g})"
+    )
     return slope
 
 
@@ -395,17 +423,48 @@ def lazy_training(
             per.append(np.linalg.norm(HT - H0) / np.linalg.norm(H0))
         changes.append(float(np.mean(per)))
     slope = fitted_slope(widths, changes)
-    settings = {"n_data": n_data, "d_in": d_in, "steps": steps, "seeds": seeds, "seed": seed, "activation": activation}
+    settings = {
+        "n_data": n_data,
+        "d_in": d_in,
+        "steps": steps,
+        "seeds": seeds,
+        "seed": seed,
+        "activation": activation,
+    }
     return LazyTraining(tuple(widths), tuple(changes), tuple(l0s), tuple(l1s), slope, settings)
 
 
 FLOW_PROPERTIES = {
-    "flow.closed_form_vs_integration": (flow_problems(), closed_form_vs_integration, "closed forms w(t), r(t), f(x*, t) = DOP853 integration of the flow (rtol 1e-8; 000 eq 11-18)"),
-    "flow.gd_rate": (flow_problems(), gd_rate, "GD with step alpha tracks gradient flow with error O(alpha): log-log slope within 0.1 of 1 (flow.gd_limit)"),
-    "flow.residual_limit": (flow_problems(), residual_limit, "r(inf) = (I - KK^+) r(0) for any rank, finite, and reached by integration (flow.trainability)"),
-    "flow.parameter_limit": (flow_problems(), parameter_limit, "w(inf) = (I - X^+X) w0 + X^+ y; min-norm least squares from w0 = 0 (flow.parameter_evolution)"),
-    "flow.mpmath_agrees": (flow_problems(max_n=4, max_d=4), agrees_with_mpmath, "the float64 closed forms (thin SVD) equal a 50-digit mpmath evaluation (eigsy of K) to 1e-11, t = inf and singular K included"),
-    "kernel.first_order_rate": (kernel_problems(), first_order_rate, "the first-order tangent-kernel update of a tanh network errs by O(eta^2): slope within 0.01 of 2 and e/(c2 eta^2) within 1% of 1 (kernel.tangent)"),
+    "flow.closed_form_vs_integration": (
+        flow_problems(),
+        closed_form_vs_integration,
+        "closed forms w(t), r(t), f(x*, t) = DOP853 integration of the flow (rtol 1e-8; 000 eq 11-18)",
+    ),
+    "flow.gd_rate": (
+        flow_problems(),
+        gd_rate,
+        "GD with step alpha tracks gradient flow with error O(alpha): log-log slope within 0.1 of 1 (flow.gd_limit)",
+    ),
+    "flow.residual_limit": (
+        flow_problems(),
+        residual_limit,
+        "r(inf) = (I - KK^+) r(0) for any rank, finite, and reached by integration (flow.trainability)",
+    ),
+    "flow.parameter_limit": (
+        flow_problems(),
+        parameter_limit,
+        "w(inf) = (I - X^+X) w0 + X^+ y; min-norm least squares from w0 = 0 (flow.parameter_evolution)",
+    ),
+    "flow.mpmath_agrees": (
+        flow_problems(max_n=4, max_d=4),
+        agrees_with_mpmath,
+        "the float64 closed forms (thin SVD) equal a 50-digit mpmath evaluation (eigsy of K) to 1e-11, t = inf and singular K included",
+    ),
+    "kernel.first_order_rate": (
+        kernel_problems(),
+        first_order_rate,
+        "the first-order tangent-kernel update of a tanh network errs by O(eta^2): slope within 0.01 of 2 and e/(c2 eta^2) within 1% of 1 (kernel.tangent)",
+    ),
 }
 """name -> (hypothesis strategy, check, description); each is registered with
 :func:`gdflow.checks.properties.register` below."""

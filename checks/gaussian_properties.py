@@ -72,7 +72,9 @@ AFFINE_SAMPLES = 20_000
 PREDICTION_SAMPLES = 20_000
 
 
-def mean_ok(sample_mean: float, mean: float, sd: float, samples: int, alpha: float, delta: float) -> tuple[bool, float]:
+def mean_ok(
+    sample_mean: float, mean: float, sd: float, samples: int, alpha: float, delta: float
+) -> tuple[bool, float]:
     """``|x̄ − m| <= z σ/√S + δ`` with z the two-sided normal quantile at level ``alpha``;
     returns (passed, allowed deviation)."""
     z = float(norm.isf(alpha / 2))
@@ -100,7 +102,9 @@ class AffineProblem(gs.MatrixRepr):
     seed: int
 
     def _parts(self) -> list[str]:
-        return [gs._block(k, getattr(self, k)) for k in ("B", "c", "mu", "Sigma")] + [f"seed = {self.seed}"]
+        return [gs._block(k, getattr(self, k)) for k in ("B", "c", "mu", "Sigma")] + [
+            f"seed = {self.seed}"
+        ]
 
 
 @st.composite
@@ -130,7 +134,9 @@ def affine_moments_match_samples(p: AffineProblem) -> None:
     xi = rng.standard_normal((AFFINE_SAMPLES, n))
     x = (p.mu[None, :] + xi @ R.T) @ p.B.T + p.c[None, :]
     mean = p.B @ p.mu + p.c
-    mag = safe_norm(p.B) * (safe_norm(p.mu) + safe_norm(R) * float(np.max(np.linalg.norm(xi, axis=1)))) + safe_norm(p.c)
+    mag = safe_norm(p.B) * (
+        safe_norm(p.mu) + safe_norm(R) * float(np.max(np.linalg.norm(xi, axis=1)))
+    ) + safe_norm(p.c)
     delta = SAFETY * (m + n) * EPS * mag + TINY
     dirs = [np.eye(m)[i] for i in range(m)]
     dirs += [v / np.linalg.norm(v) for v in rng.standard_normal((2, m))]
@@ -144,22 +150,37 @@ def affine_moments_match_samples(p: AffineProblem) -> None:
     # the formula's sd, ||R^T B^T u||, is itself computed with an error of at most delta_formula
     delta_formula = SAFETY * (m + n) * EPS * safe_norm(p.B) * safe_norm(R) + TINY
     for i in range(m):
-        ok, allowed = mean_ok(xbar[i], mean[i], safe_norm(R.T @ p.B[i]), AFFINE_SAMPLES, alpha, delta_mean + delta_formula)
-        assert ok, f"sample mean {xbar[i]:.6g} of coordinate {i} is not within {allowed:.3g} of (B mu + c)_{i} = {mean[i]:.6g}"
+        ok, allowed = mean_ok(
+            xbar[i],
+            mean[i],
+            safe_norm(R.T @ p.B[i]),
+            AFFINE_SAMPLES,
+            alpha,
+            delta_mean + delta_formula,
+        )
+        assert ok, (
+            f"sample mean {xbar[i]:.6g} of coordinate {i} is not within {allowed:.3g} of (B mu + c)_{i} = {mean[i]:.6g}"
+        )
     centred = x - xbar[None, :]
     for u in dirs:
         sd = safe_norm(R.T @ (p.B.T @ u))
         sd_hat = safe_norm(centred @ u) / np.sqrt(AFFINE_SAMPLES - 1)
         lo, hi = sd_bounds(sd, AFFINE_SAMPLES, alpha, 2 * delta + delta_mean + 2 * delta_formula)
         hi *= 1 + SAFETY * np.log2(AFFINE_SAMPLES) * EPS
-        assert lo <= sd_hat <= hi, f"sample sd {sd_hat:.6g} along {u} is outside [{lo:.6g}, {hi:.6g}] (sqrt(u^T B Sigma B^T u) = {sd:.6g})"
+        assert lo <= sd_hat <= hi, (
+            f"sample sd {sd_hat:.6g} along {u} is outside [{lo:.6g}, {hi:.6g}] (sqrt(u^T B Sigma B^T u) = {sd:.6g})"
+        )
 
 
 def _mp_normal_density(x, mean, cov) -> mpmath.mpf:
     d = cov.rows
     r = x - mean
     q = (r.T * mpmath.lu_solve(cov, r))[0]
-    return (2 * mpmath.pi) ** (-mpmath.mpf(d) / 2) * mpmath.det(cov) ** mpmath.mpf(-0.5) * mpmath.exp(-q / 2)
+    return (
+        (2 * mpmath.pi) ** (-mpmath.mpf(d) / 2)
+        * mpmath.det(cov) ** mpmath.mpf(-0.5)
+        * mpmath.exp(-q / 2)
+    )
 
 
 @register(
@@ -183,15 +204,25 @@ def affine_density(p: AffineProblem, offsets: list[list[float]]) -> None:
             return _mp_normal_density(mpmath.lu_solve(B, x - c), mu, S) / detB
 
         for off in offsets:
-            x = mean + mpmath.matrix([mpmath.mpf(float(o * s)) for o, s in zip(off[:n], sd, strict=True)])
+            x = mean + mpmath.matrix(
+                [mpmath.mpf(float(o * s)) for o, s in zip(off[:n], sd, strict=True)]
+            )
             lhs, rhs = transformed(x), _mp_normal_density(x, mean, cov)
             rel = abs(lhs - rhs) / rhs
-            assert rel < mpmath.mpf("1e-25"), f"at x = {x.T}: transformed density {lhs} != normal density {rhs} (relative {rel})"
+            assert rel < mpmath.mpf("1e-25"), (
+                f"at x = {x.T}: transformed density {lhs} != normal density {rhs} (relative {rel})"
+            )
     # normalisation: the transformed density integrates to 1
     if n == 1:
         with mpmath.workdps(20):
-            b, cc, m0, v = (mpmath.mpf(float(a)) for a in (p.B[0, 0], p.c[0], p.mu[0], p.Sigma[0, 0]))
-            scalar = lambda x: mpmath.exp(-(((x - cc) / b - m0) ** 2) / (2 * v)) / mpmath.sqrt(2 * mpmath.pi * v) / abs(b)  # noqa: E731
+            b, cc, m0, v = (
+                mpmath.mpf(float(a)) for a in (p.B[0, 0], p.c[0], p.mu[0], p.Sigma[0, 0])
+            )
+            scalar = lambda x: (
+                mpmath.exp(-(((x - cc) / b - m0) ** 2) / (2 * v))
+                / mpmath.sqrt(2 * mpmath.pi * v)
+                / abs(b)
+            )  # noqa: E731
             total = mpmath.quad(scalar, [-mpmath.inf, b * m0 + cc, mpmath.inf])
         assert abs(total - 1) < 1e-12, f"the transformed density integrates to {total}, not 1"
     else:
@@ -222,7 +253,13 @@ def _prediction_problems(draw):
     L = draw(gs.matrices_of_rank(D, D, draw(st.integers(0, D))))
     mu0 = np.array([draw(gs.finite_floats(-2, 2)) for _ in range(D)])
     extra = np.array([draw(gs.finite_floats(-2, 2)) for _ in range(D)])
-    return p, mu0, (L @ L.T + (L @ L.T).T) / 2 * 0.25, np.vstack([p.x_star, extra]), draw(st.integers(0, 2**32 - 1))
+    return (
+        p,
+        mu0,
+        (L @ L.T + (L @ L.T).T) / 2 * 0.25,
+        np.vstack([p.x_star, extra]),
+        draw(st.integers(0, 2**32 - 1)),
+    )
 
 
 @register(
@@ -242,7 +279,11 @@ def prediction_variance_mc(example) -> None:
     R = psd_factor(Sigma0)
     W0 = mu0[:, None] + R @ rng.standard_normal((D, PREDICTION_SAMPLES))  # (D, S)
     K = c * X @ X.T
-    Kp = np.linalg.pinv(K, hermitian=True, rcond=max(eigenvalue_tolerance(np.linalg.eigvalsh(K)) / max(np.abs(K).max(), TINY), 1e-15))
+    Kp = np.linalg.pinv(
+        K,
+        hermitian=True,
+        rcond=max(eigenvalue_tolerance(np.linalg.eigvalsh(K)) / max(np.abs(K).max(), TINY), 1e-15),
+    )
     s = thin_svd(X)[1]
     kappa_k = float((s.max() / s.min()) ** 2) if s.size else 1.0
     tests = 2 * len(times) * xs.shape[0]
@@ -252,16 +293,28 @@ def prediction_variance_mc(example) -> None:
         Wt = W0 - c * X.T @ (Kp @ (E @ (X @ W0 - y[:, None])))
         F = xs @ Wt  # (M, S)
         # sqrt(D) max|W0| bounds every column norm of W0 without squaring (no underflow)
-        mag = safe_norm(xs) * (np.sqrt(D) * float(np.max(np.abs(W0))) + safe_norm(X) * safe_norm(Kp) * safe_norm(y))
+        mag = safe_norm(xs) * (
+            np.sqrt(D) * float(np.max(np.abs(W0))) + safe_norm(X) * safe_norm(Kp) * safe_norm(y)
+        )
         delta = SAFETY * (N + D) * EPS * kappa_k * mag + TINY
         for j in range(xs.shape[0]):
             sd = float(mom.std[ti, j])
             fbar = math.fsum(F[j]) / PREDICTION_SAMPLES  # correctly rounded sum
             delta_mean = delta + 2 * EPS * float(np.max(np.abs(F[j])))
-            ok, allowed = mean_ok(fbar, float(mom.mean[ti, j]), sd, PREDICTION_SAMPLES, alpha, delta_mean)
-            assert ok, f"t = {t}, x* = {xs[j]}: Monte Carlo mean {fbar:.8g} not within {allowed:.3g} of a + b^T mu0 = {mom.mean[ti, j]:.8g}"
+            ok, allowed = mean_ok(
+                fbar, float(mom.mean[ti, j]), sd, PREDICTION_SAMPLES, alpha, delta_mean
+            )
+            assert ok, (
+                f"t = {t}, x* = {xs[j]}: Monte Carlo mean {fbar:.8g} not within {allowed:.3g} of a + b^T mu0 = {mom.mean[ti, j]:.8g}"
+            )
             sd_hat = safe_norm(F[j] - fbar) / np.sqrt(PREDICTION_SAMPLES - 1)
-            delta_formula = SAFETY * (N + D) * EPS * kappa_k * safe_norm(xs[j]) * safe_norm(R) + TINY
-            lo, hi = sd_bounds(sd, PREDICTION_SAMPLES, alpha, 2 * delta + delta_mean + 2 * delta_formula)
+            delta_formula = (
+                SAFETY * (N + D) * EPS * kappa_k * safe_norm(xs[j]) * safe_norm(R) + TINY
+            )
+            lo, hi = sd_bounds(
+                sd, PREDICTION_SAMPLES, alpha, 2 * delta + delta_mean + 2 * delta_formula
+            )
             hi *= 1 + SAFETY * np.log2(PREDICTION_SAMPLES) * EPS
-            assert lo <= sd_hat <= hi, f"t = {t}, x* = {xs[j]}: Monte Carlo sd {sd_hat:.6g} outside [{lo:.6g}, {hi:.6g}] (formula sd {sd:.6g})"
+            assert lo <= sd_hat <= hi, (
+                f"t = {t}, x* = {xs[j]}: Monte Carlo sd {sd_hat:.6g} outside [{lo:.6g}, {hi:.6g}] (formula sd {sd:.6g})"
+            )

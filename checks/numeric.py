@@ -132,7 +132,9 @@ def coordinate_solution() -> sp.Basic:
 
     result = derive.get("gd.coordinate_recurrence", verified=False).result
     if not isinstance(result, Recurrence):
-        raise TypeError(f"gd.coordinate_recurrence must end in a Recurrence; got {type(result).__name__}")
+        raise TypeError(
+            f"gd.coordinate_recurrence must end in a Recurrence; got {type(result).__name__}"
+        )
     return result.solution
 
 
@@ -166,7 +168,9 @@ def loss_gap_expression() -> sp.Basic:
 
     claim = derive.get("gd.loss_decay", verified=False).step("coordinate_gap").claim
     if not isinstance(claim, Identity):
-        raise TypeError(f"gd.loss_decay's coordinate_gap step must be an Identity; got {type(claim).__name__}")
+        raise TypeError(
+            f"gd.loss_decay's coordinate_gap step must be an Identity; got {type(claim).__name__}"
+        )
     return claim.rhs.subs(n.wstar_j, -n.bt_j / n.a_j)
 
 
@@ -182,7 +186,9 @@ def _solution_function() -> Callable[..., np.ndarray]:
     args = (n.a_j, n.bt_j, n.wt0_j, n.alpha, n.k)
     extra = expr.free_symbols - set(args)
     if extra:
-        raise ValueError(f"gd.coordinate_recurrence solution has unexpected symbols {sorted(map(str, extra))}")
+        raise ValueError(
+            f"gd.coordinate_recurrence solution has unexpected symbols {sorted(map(str, extra))}"
+        )
     return sp.lambdify(args, expr, "numpy")
 
 
@@ -199,7 +205,9 @@ def _case_function() -> tuple[Callable[..., np.ndarray], tuple[str, ...]]:
 
     expr = step_size_case_expression()
     if not isinstance(expr, sp.Piecewise):
-        raise TypeError(f"STEP_SIZE_CASES must be a Piecewise of label symbols; got {type(expr).__name__}")
+        raise TypeError(
+            f"STEP_SIZE_CASES must be a Piecewise of label symbols; got {type(expr).__name__}"
+        )
     labels = [e for e, _ in expr.args]
     names = tuple(_label_name(lab) for lab in labels)
     unknown = set(names) - set(CASES)
@@ -287,7 +295,9 @@ def _classify(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[str, ...]:
     out = []
     for j, code in enumerate(codes):
         if not np.isfinite(code):
-            raise ValueError(f"STEP_SIZE_CASES gave no case for x = {x[j]!r}, a = {a[j]!r}, b = {b[j]!r}")
+            raise ValueError(
+                f"STEP_SIZE_CASES gave no case for x = {x[j]!r}, a = {a[j]!r}, b = {b[j]!r}"
+            )
         out.append(names[int(code)])
     return tuple(out)
 
@@ -311,11 +321,15 @@ def eigendirections(
     formation (e.g. :math:`-\boldsymbol\Phi^\top\mathbf t/N` with cancellation, see
     ``gdflow.checks.simulate.least_squares_b_rounding``); the default bound assumes b is given exactly."""
     d = np.shape(A)[0] if np.ndim(A) == 2 else 0
-    A, b, w0, alpha, _ = validate_quadratic(A, b, np.zeros(d) if w0 is None else w0, alpha, psd=False)
+    A, b, w0, alpha, _ = validate_quadratic(
+        A, b, np.zeros(d) if w0 is None else w0, alpha, psd=False
+    )
     return _eigendirections(A, b, w0, alpha, b_tol)
 
 
-def _eigendirections(A: np.ndarray, b: np.ndarray, w0: np.ndarray, alpha: float, b_tol: float | None) -> Directions:
+def _eigendirections(
+    A: np.ndarray, b: np.ndarray, w0: np.ndarray, alpha: float, b_tol: float | None
+) -> Directions:
     """:func:`eigendirections` of a problem already checked by ``validate_quadratic``."""
     basis = _eigenbasis(A)
     Q, a = basis.Q, basis.curvatures
@@ -323,7 +337,9 @@ def _eigendirections(A: np.ndarray, b: np.ndarray, w0: np.ndarray, alpha: float,
     wt0 = Q.T @ w0
     pos = a > 0
     pinv_b = safe_norm(bt[pos] / a[pos]) if pos.any() else 0.0
-    b_tol = max(2 * basis.tolerance * pinv_b + 10 * len(a) * EPS * float(safe_norm(b)), b_tol or 0.0)
+    b_tol = max(
+        2 * basis.tolerance * pinv_b + 10 * len(a) * EPS * float(safe_norm(b)), b_tol or 0.0
+    )
     bt = np.where(~pos & (np.abs(bt) <= b_tol), 0.0, bt)
     x = alpha * a
     snap = alpha * basis.tolerance
@@ -333,7 +349,9 @@ def _eigendirections(A: np.ndarray, b: np.ndarray, w0: np.ndarray, alpha: float,
     return Directions(basis, a, bt, wt0, alpha, x, b_tol, cases)
 
 
-def step_size_cases(A: object, b: object, alpha: float, b_tol: float | None = None) -> tuple[str, ...]:
+def step_size_cases(
+    A: object, b: object, alpha: float, b_tol: float | None = None
+) -> tuple[str, ...]:
     r"""The case of each eigendirection of :math:`\mathbf A` (ascending eigenvalues) for step
     ``alpha`` (001 §2.2): with :math:`x_j = \alpha\tilde a_j`,
 
@@ -405,9 +423,13 @@ def _evaluate(dirs: Directions, ks: np.ndarray) -> np.ndarray:
     kk[:, constant] = 0.0  # constant directions: the value at k = 0 for every k (also k = ∞)
     infinite = np.isinf(kk)
     if infinite.any():
-        no_limit = [j for j, c in enumerate(dirs.cases) if c not in CONVERGING_CASES and not constant[j]]
+        no_limit = [
+            j for j, c in enumerate(dirs.cases) if c not in CONVERGING_CASES and not constant[j]
+        ]
         if no_limit:
-            raise NoLimitError(_no_limit_message(dirs, no_limit), [(j, dirs.cases[j]) for j in no_limit])
+            raise NoLimitError(
+                _no_limit_message(dirs, no_limit), [(j, dirs.cases[j]) for j in no_limit]
+            )
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out = fn(dirs.a[None, :], dirs.b[None, :], dirs.w0[None, :], dirs.alpha, kk)
     out = np.broadcast_to(out, kk.shape).astype(float)
@@ -453,7 +475,9 @@ def gd_iterates(
     >>> it.cases
     ('static', 'monotone')
     """
-    A, b, w0, alpha, _ = validate_quadratic(A, b, w0, alpha, psd=False)  # PSD: checked on eigh's eigenvalues
+    A, b, w0, alpha, _ = validate_quadratic(
+        A, b, w0, alpha, psd=False
+    )  # PSD: checked on eigh's eigenvalues
     steps = validate_steps(ks, allow_infinity=True)
     dirs = _eigendirections(A, b, w0, alpha, b_tol)
     wt = _evaluate(dirs, steps)
@@ -510,7 +534,9 @@ def gd_loss(
     >>> gd_loss([[2.0]], [-2.0], 1.0, [0.0], 0.25, [0, 1, np.inf]).excess.tolist()
     [1.0, 0.25, 0.0]
     """
-    A, b, w0, alpha, c = validate_quadratic(A, b, w0, alpha, c, psd=False)  # PSD: checked on eigh's eigenvalues
+    A, b, w0, alpha, c = validate_quadratic(
+        A, b, w0, alpha, c, psd=False
+    )  # PSD: checked on eigh's eigenvalues
     steps = validate_steps(ks, allow_infinity=True)
     dirs = _eigendirections(A, b, w0, alpha, b_tol)
     pos = dirs.a > 0
@@ -530,7 +556,9 @@ def gd_loss(
         if np.isfinite(k):
             gap = gap_at(k, pos)
             if not np.isfinite(gap):
-                raise OverflowError(f"J(w^(k)) at k = {k:g} overflows float64 (a direction is divergent)")
+                raise OverflowError(
+                    f"J(w^(k)) at k = {k:g} overflows float64 (a direction is divergent)"
+                )
             lin = float(np.sum(np.where(drift, dirs.b * (dirs.w0 - alpha * k * dirs.b), 0.0)))
         else:
             converging = np.array([cs in CONVERGING_CASES for cs in dirs.cases])

@@ -163,7 +163,12 @@ class PropertyResult:
 
     def as_json(self) -> dict[str, object]:
         """``{name, examples, passed, counterexample}`` (the stable JSON shape of ``gdflow check``)."""
-        return {"name": self.name, "examples": self.examples, "passed": self.passed, "counterexample": self.counterexample}
+        return {
+            "name": self.name,
+            "examples": self.examples,
+            "passed": self.passed,
+            "counterexample": self.counterexample,
+        }
 
 
 PROPERTIES: dict[str, Property] = {}
@@ -171,7 +176,10 @@ PROPERTIES: dict[str, Property] = {}
 
 
 def register(
-    name: str, description: str, *strategies: st.SearchStrategy, **named_strategies: st.SearchStrategy
+    name: str,
+    description: str,
+    *strategies: st.SearchStrategy,
+    **named_strategies: st.SearchStrategy,
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Decorator: register ``fn`` as the property ``name`` with its strategies (as in
     ``hypothesis.given``).  Returns ``fn`` unchanged, so it can still be called on one example.
@@ -185,7 +193,9 @@ def register(
             raise ValueError(f"property {name!r} is already registered (by {other})")
         if not strategies and not named_strategies:
             raise ValueError(f"property {name!r} needs at least one strategy")
-        PROPERTIES[name] = Property(name, description, fn, tuple(strategies), dict(named_strategies), fn.__module__)
+        PROPERTIES[name] = Property(
+            name, description, fn, tuple(strategies), dict(named_strategies), fn.__module__
+        )
         return fn
 
     return decorate
@@ -197,7 +207,9 @@ def load_properties() -> dict[str, Property]:
     import pkgutil
 
     package = importlib.import_module("gdflow.checks")
-    found = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.name.endswith("_properties"))
+    found = sorted(
+        m.name for m in pkgutil.iter_modules(package.__path__) if m.name.endswith("_properties")
+    )
     for module in [*PROPERTY_MODULES, *(f"gdflow.checks.{name}" for name in found)]:
         importlib.import_module(module)
     return PROPERTIES
@@ -237,7 +249,11 @@ def _run_one(prop: Property, examples: int, seed_value: int) -> PropertyResult:
         deadline=None,
         database=None,
         derandomize=False,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+        ],
         print_blob=False,
         report_multiple_bugs=False,
         phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
@@ -256,7 +272,9 @@ def _run_one(prop: Property, examples: int, seed_value: int) -> PropertyResult:
         else:  # hypothesis gave up (health check, unsatisfiable): its notes say why
             notes = "\n".join(getattr(exc, "__notes__", []))
             counterexample = f"{text}\n{notes}".strip() if notes else text
-        return PropertyResult(prop.name, calls["passed"], False, counterexample, time.perf_counter() - start)
+        return PropertyResult(
+            prop.name, calls["passed"], False, counterexample, time.perf_counter() - start
+        )
     return PropertyResult(prop.name, calls["passed"], True, None, time.perf_counter() - start)
 
 
@@ -308,7 +326,9 @@ def format_results(results: list[PropertyResult], fmt: str = "table") -> str:
     width = max([len(r.name) for r in results] + [8])
     lines = [f"{'property':<{width}}  {'result':<6}  {'examples':>8}  {'seconds':>8}"]
     for r in results:
-        lines.append(f"{r.name:<{width}}  {'pass' if r.passed else 'FAIL':<6}  {r.examples:>8}  {r.seconds:>8.2f}")
+        lines.append(
+            f"{r.name:<{width}}  {'pass' if r.passed else 'FAIL':<6}  {r.examples:>8}  {r.seconds:>8.2f}"
+        )
     failed = [r for r in results if not r.passed]
     lines.append(f"{len(results) - len(failed)} of {len(results)} properties passed")
     for r in failed:
@@ -363,24 +383,44 @@ def steps_to_shrink(rho: float, factor: float) -> int:
     return max(1, math.ceil(math.log(factor) / math.log(rho))) if rho > 0 else 1
 
 
-def iterate_scale(A: np.ndarray, b: np.ndarray, w0: np.ndarray, alpha: float, k: float, extra: float = 0.0) -> float:
+def iterate_scale(
+    A: np.ndarray, b: np.ndarray, w0: np.ndarray, alpha: float, k: float, extra: float = 0.0
+) -> float:
     r""":math:`M_k = (\|\mathbf w^{(0)}\| + \|\mathbf A^\dagger\mathbf b\| + \alpha\|\mathbf b\|
     + \alpha k\|\mathbf b_\perp\| + \text{extra})\max(1,\rho^k)`, a bound on the size of the
     iterates up to step k (module docstring)."""
     spec = _spectrum(A, b)
     growth = max(1.0, spec.rho(alpha)) ** k if k > 0 else 1.0
-    return (float(safe_norm(w0)) + spec.pinv_b + alpha * float(safe_norm(b)) + alpha * k * spec.b_perp + extra) * growth
+    return (
+        float(safe_norm(w0))
+        + spec.pinv_b
+        + alpha * float(safe_norm(b))
+        + alpha * k * spec.b_perp
+        + extra
+    ) * growth
 
 
-def iterate_tolerance(A: np.ndarray, b: np.ndarray, w0: np.ndarray, alpha: float, k: float, extra: float = 0.0) -> float:
+def iterate_tolerance(
+    A: np.ndarray, b: np.ndarray, w0: np.ndarray, alpha: float, k: float, extra: float = 0.0
+) -> float:
     r""":math:`\text{tol}_k = C D\varepsilon(1+k)(1+\alpha\tilde a_{\max})M_k` for
     :math:`\mathbf w^{(k)}` of GD on the ½-scale quadratic (module docstring, :func:`iterate_scale`);
     ``extra`` is added to the scale :math:`M` before the growth factor (e.g. a shift's norm)."""
     a_max = _spectrum(A, b).a_max
-    return SAFETY * np.shape(A)[0] * EPS * (1 + k) * (1 + alpha * a_max) * iterate_scale(A, b, w0, alpha, k, extra) + TINY
+    return (
+        SAFETY
+        * np.shape(A)[0]
+        * EPS
+        * (1 + k)
+        * (1 + alpha * a_max)
+        * iterate_scale(A, b, w0, alpha, k, extra)
+        + TINY
+    )
 
 
-def representable_steps(A: np.ndarray, alpha: float, ks: list[int], digits: float = 120.0) -> list[int]:
+def representable_steps(
+    A: np.ndarray, alpha: float, ks: list[int], digits: float = 120.0
+) -> list[int]:
     r"""The step counts of ``ks`` with :math:`\rho^k \le 10^{\text{digits}}`,
     :math:`\rho = \max_j|1-\alpha\tilde a_j|`: beyond them a divergent run leaves the float64
     range (about :math:`10^{308}`) and there is nothing finite to compare."""
@@ -410,8 +450,12 @@ def closed_form_matches_iteration(problem: gs.GDProblem, ks: list[int]) -> None:
         tol = iterate_tolerance(A, b, w0, alpha, k)
         err_closed = float(safe_norm(closed[i] - exact[i]))
         err_float = float(safe_norm(floats[i] - exact[i]))
-        assert err_closed <= tol, f"closed form at k = {k}: error {err_closed:.3g} > tolerance {tol:.3g} (cases {eigendirections(A, b, w0, alpha).cases})"
-        assert err_float <= tol, f"float64 GD at k = {k}: error {err_float:.3g} > tolerance {tol:.3g}"
+        assert err_closed <= tol, (
+            f"closed form at k = {k}: error {err_closed:.3g} > tolerance {tol:.3g} (cases {eigendirections(A, b, w0, alpha).cases})"
+        )
+        assert err_float <= tol, (
+            f"float64 GD at k = {k}: error {err_float:.3g} > tolerance {tol:.3g}"
+        )
 
 
 _RATIO_INTERVALS = {
@@ -447,7 +491,9 @@ def case_labels_match_behaviour(problem: gs.GDProblem) -> None:
         for j, case in enumerate(dirs.cases):
             q = Q[j]
             lam = mpf(float(dirs.basis.eigenvalues[j]))
-            res = mpmath.sqrt(mpmath.fsum((mpmath.fdot(Am[i], q) - lam * q[i]) ** 2 for i in range(d)))
+            res = mpmath.sqrt(
+                mpmath.fsum((mpmath.fdot(Am[i], q) - lam * q[i]) ** 2 for i in range(d))
+            )
             along = [mpmath.fdot(q, s) for s in steps]
             # exact: along[k+1] = (1 - alpha*lam) along[k] - alpha res_vec . step_k  (|.| <= alpha res |step_k|)
             noise = [alpha * res * n for n in norms]
@@ -457,7 +503,9 @@ def case_labels_match_behaviour(problem: gs.GDProblem) -> None:
             if case in ("drift", "static"):
                 if case == "static":
                     for k in range(K):
-                        bound = alpha * (dirs.basis.tolerance + res) * wnorms[k] + alpha * (dirs.b_tolerance + b_round)
+                        bound = alpha * (dirs.basis.tolerance + res) * wnorms[k] + alpha * (
+                            dirs.b_tolerance + b_round
+                        )
                         assert abs(along[k]) <= 2 * bound + mpf(10) ** -40, (
                             f"direction {j} is labelled static but moved by {float(along[k]):.3g} at step {k} (bound {float(bound):.3g})"
                         )
@@ -465,7 +513,11 @@ def case_labels_match_behaviour(problem: gs.GDProblem) -> None:
                     # drift: every step is -alpha b~_j, up to the curvature and coupling noise
                     speed = -alpha * mpf(float(dirs.b[j]))
                     first = abs(along[0] - speed)
-                    bound = alpha * (dirs.basis.tolerance + res) * wnorms[0] + alpha * b_round + mpf(10) ** -40
+                    bound = (
+                        alpha * (dirs.basis.tolerance + res) * wnorms[0]
+                        + alpha * b_round
+                        + mpf(10) ** -40
+                    )
                     assert first <= 2 * bound, (
                         f"direction {j} is labelled drift at speed {float(speed):.6g} per step but its first step is {float(along[0]):.6g}"
                     )
@@ -504,9 +556,19 @@ def loss_decay_matches_observed(problem: gs.GDProblem, ks: list[int]) -> None:
     for i, k in enumerate(ks):
         m = iterate_scale(A, b, w0, alpha, k)
         # |dJ| <= |grad J| |dw| + |dA| |w|^2 / 2 + rounding of J: the iterate bound times the gradient scale
-        tol = SAFETY * A.shape[0] * EPS * (1 + k) * (1 + alpha * a_max) * (a_max * m * m + float(safe_norm(b)) * m + abs(c)) + TINY
+        tol = (
+            SAFETY
+            * A.shape[0]
+            * EPS
+            * (1 + k)
+            * (1 + alpha * a_max)
+            * (a_max * m * m + float(safe_norm(b)) * m + abs(c))
+            + TINY
+        )
         err = abs(float(curve.loss[i]) - float(exact.loss[i]))
-        assert err <= tol, f"loss at k = {k}: formula {curve.loss[i]!r}, GD {float(exact.loss[i])!r}, error {err:.3g} > tolerance {tol:.3g}"
+        assert err <= tol, (
+            f"loss at k = {k}: formula {curve.loss[i]!r}, GD {float(exact.loss[i])!r}, error {err:.3g} > tolerance {tol:.3g}"
+        )
     if curve.excess is not None:
         assert (curve.excess >= 0).all(), f"negative excess loss {curve.excess}"
 
@@ -521,7 +583,9 @@ def limit_is_projection(problem: gs.GDProblem) -> None:
     A, b, w0, alpha = problem.A, problem.b, problem.w0, problem.alpha
     d = A.shape[0]
     dirs = eigendirections(A, b, w0, alpha)
-    assert all(c in CONVERGING_CASES or c == "static" for c in dirs.cases), f"cases {dirs.cases} for a convergent step size"
+    assert all(c in CONVERGING_CASES or c == "static" for c in dirs.cases), (
+        f"cases {dirs.cases} for a convergent step size"
+    )
     w_inf = limit_point(A, b, w0)
     via_formula = gd_iterates(A, b, w0, alpha, [np.inf]).w[0]
     scale = float(safe_norm(w0) + safe_norm(w_inf))
@@ -531,7 +595,9 @@ def limit_is_projection(problem: gs.GDProblem) -> None:
     assert err <= tol, f"gd_iterates at k = inf differs from limit_point by {err:.3g} > {tol:.3g}"
     residual = float(safe_norm(A @ w_inf + b))
     tol_res = SAFETY * d * EPS * (a_max * scale + float(safe_norm(b))) + TINY
-    assert residual <= tol_res, f"w_inf is not a critical point: |A w_inf + b| = {residual:.3g} > {tol_res:.3g}"
+    assert residual <= tol_res, (
+        f"w_inf is not a critical point: |A w_inf + b| = {residual:.3g} > {tol_res:.3g}"
+    )
     pos = dirs.a[dirs.a > 0]
     if len(pos) < d:  # null space, computed independently (SVD) at the same threshold
         import scipy.linalg
@@ -540,15 +606,21 @@ def limit_is_projection(problem: gs.GDProblem) -> None:
         kappa = a_max / pos.min() if len(pos) else 1.0
         moved = float(safe_norm(null.T @ (w_inf - w0)))
         tol_null = SAFETY * d * EPS * kappa * scale + TINY
-        assert moved <= tol_null, f"w_inf - w0 has a null-space component {moved:.3g} > {tol_null:.3g} (κ = {kappa:.3g})"
+        assert moved <= tol_null, (
+            f"w_inf - w0 has a null-space component {moved:.3g} > {tol_null:.3g} (κ = {kappa:.3g})"
+        )
     if len(pos):
         rho = float(np.max(np.abs(1 - alpha * pos)))
         steps = steps_to_shrink(rho, 1e-13)
         if steps <= 20000:
             w_k = gd_trajectory(A, b, w0, alpha, [steps]).w[0]
             gap = float(safe_norm(w_k - w_inf))
-            tol_it = rho**steps * float(safe_norm(w0 - w_inf)) + iterate_tolerance(A, b, w0, alpha, steps)
-            assert gap <= tol_it, f"GD after {steps} steps is {gap:.3g} from w_inf (> {tol_it:.3g}; ρ = {rho:.6g})"
+            tol_it = rho**steps * float(safe_norm(w0 - w_inf)) + iterate_tolerance(
+                A, b, w0, alpha, steps
+            )
+            assert gap <= tol_it, (
+                f"GD after {steps} steps is {gap:.3g} from w_inf (> {tol_it:.3g}; ρ = {rho:.6g})"
+            )
 
 
 @register(
@@ -576,10 +648,15 @@ def least_squares_min_norm(problem: gs.LeastSquaresProblem) -> None:
     tol = SAFETY * d * EPS * kappa * (scale + float(safe_norm(t)) / sigma_max) + TINY
     for what, w in (
         ("limit_point", limit_point(A, b, zero)),
-        ("least_squares_iterates(k = inf)", least_squares_iterates(Phi, t, zero, alpha, [np.inf]).w[0]),
+        (
+            "least_squares_iterates(k = inf)",
+            least_squares_iterates(Phi, t, zero, alpha, [np.inf]).w[0],
+        ),
     ):
         err = float(safe_norm(w - target))
-        assert err <= tol, f"{what} differs from Phi^+ t by {err:.3g} > {tol:.3g} (κ(A) = {kappa:.3g})"
+        assert err <= tol, (
+            f"{what} differs from Phi^+ t by {err:.3g} > {tol:.3g} (κ(A) = {kappa:.3g})"
+        )
     if len(pos):
         rho = float(np.max(np.abs(1 - alpha * pos)))
         steps = steps_to_shrink(rho, 1e-13)
@@ -587,7 +664,9 @@ def least_squares_min_norm(problem: gs.LeastSquaresProblem) -> None:
             w_k = gd_trajectory(A, b, zero, alpha, [steps]).w[0]
             gap = float(safe_norm(w_k - target))
             tol_it = rho**steps * scale + iterate_tolerance(A, b, zero, alpha, steps) + tol
-            assert gap <= tol_it, f"GD from 0 after {steps} steps is {gap:.3g} from Phi^+ t (> {tol_it:.3g})"
+            assert gap <= tol_it, (
+                f"GD from 0 after {steps} steps is {gap:.3g} from Phi^+ t (> {tol_it:.3g})"
+            )
 
 
 @st.composite
@@ -599,7 +678,9 @@ def _with_transform(
     return problem, draw(matrices(problem.size)), draw(gs.shifts(problem.size))
 
 
-def _transformed(A: np.ndarray, b: np.ndarray, T: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _transformed(
+    A: np.ndarray, b: np.ndarray, T: np.ndarray, s: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     r""":math:`\tilde J(\mathbf v) = J(\mathbf T\mathbf v + \mathbf s)` has
     :math:`\tilde{\mathbf A} = \mathbf T^\top\mathbf A\mathbf T`,
     :math:`\tilde{\mathbf b} = \mathbf T^\top(\mathbf A\mathbf s + \mathbf b)` (001 eq 6–8)."""
@@ -623,8 +704,12 @@ def rigid_invariance(example: tuple[gs.GDProblem, np.ndarray, np.ndarray]) -> No
     for i, k in enumerate(ks):
         back = Q @ moved[i] + s
         err = float(safe_norm(back - original[i]))
-        tol = 2 * iterate_tolerance(A, b, w0, alpha, k, extra=(1 + alpha * problem.A.shape[0]) * float(safe_norm(s)))
-        assert err <= tol, f"rigid transform at k = {k}: |Q v^(k) + s - w^(k)| = {err:.3g} > {tol:.3g}"
+        tol = 2 * iterate_tolerance(
+            A, b, w0, alpha, k, extra=(1 + alpha * problem.A.shape[0]) * float(safe_norm(s))
+        )
+        assert err <= tol, (
+            f"rigid transform at k = {k}: |Q v^(k) + s - w^(k)| = {err:.3g} > {tol:.3g}"
+        )
 
 
 @register(
@@ -646,15 +731,26 @@ def general_linear_invariance_fails(example: tuple[gs.GDProblem, np.ndarray, np.
         v1 = v0 - alpha * (At @ v0 + bt)
         back = M @ v1 + s
         mismatch = back - w1
-        predicted = -alpha * (M @ M.T - np.eye(d)) @ g  # T v1 + s - w1 = -alpha (T T^T - I) grad J(w0)
+        predicted = (
+            -alpha * (M @ M.T - np.eye(d)) @ g
+        )  # T v1 + s - w1 = -alpha (T T^T - I) grad J(w0)
         cond = float(np.linalg.cond(M))
-        scale = float(safe_norm(w0) + safe_norm(s) + alpha * np.linalg.norm(M) ** 2 * safe_norm(g) + alpha * safe_norm(g))
+        scale = float(
+            safe_norm(w0)
+            + safe_norm(s)
+            + alpha * np.linalg.norm(M) ** 2 * safe_norm(g)
+            + alpha * safe_norm(g)
+        )
         tol = SAFETY * d * EPS * cond**2 * (1 + alpha * float(np.linalg.norm(At, 2))) * scale + TINY
         err = float(safe_norm(mismatch - predicted))
         if name == "T = 2I":
             # the 2I step differs by 3 alpha |grad J(w0)|: decidable only when that is far above rounding
             assume(3 * alpha * float(safe_norm(g)) > 10 * tol)
-        assert err <= tol, f"{name}: T v1 + s - w1 = {mismatch} but -alpha (T T^T - I) grad J = {predicted} (error {err:.3g} > {tol:.3g})"
+        assert err <= tol, (
+            f"{name}: T v1 + s - w1 = {mismatch} but -alpha (T T^T - I) grad J = {predicted} (error {err:.3g} > {tol:.3g})"
+        )
         if float(safe_norm(mismatch)) > tol:
             found.append(name)
-    assert found, f"no failure of invariance found for grad J(w0) = {g} (the T = 2I step should differ by 3 alpha |grad J|)"
+    assert found, (
+        f"no failure of invariance found for grad J(w0) = {g} (the T = 2I step should differ by 3 alpha |grad J|)"
+    )

@@ -105,7 +105,9 @@ def ridge_step_bound(Phi, lam: float, scale: Scale = "mean") -> float:
     return 2.0 / (c * s_max**2 + float(lam))
 
 
-def ridge_gd(Phi, t, lam: float, alpha: float, steps: int, w0=None, scale: Scale = "mean") -> np.ndarray:
+def ridge_gd(
+    Phi, t, lam: float, alpha: float, steps: int, w0=None, scale: Scale = "mean"
+) -> np.ndarray:
     r"""Run ``steps`` iterations of GD on :math:`\mathcal J_\lambda` (a real simulation, float64):
 
     .. math:: \mathbf w^{(k+1)} = \mathbf w^{(k)} - \alpha\bigl(c\boldsymbol\Phi^\top(\boldsymbol\Phi\mathbf w^{(k)} - \mathbf t) + \lambda\mathbf w^{(k)}\bigr)

@@ -67,7 +67,9 @@ def limit_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
     ref = _pinv_reference(Phi, t)
     lim = path.limit()
     if path.rank == 0:
-        assert np.all(lim == 0) and np.all(path.weights([1.0, 1e-8]) == 0), "rank 0: every w_lambda must be 0"
+        assert np.all(lim == 0) and np.all(path.weights([1.0, 1e-8]) == 0), (
+            "rank 0: every w_lambda must be 0"
+        )
         return
     s_max, s_min = float(path.s.max()), float(path.s.min())
     kappa = s_max / s_min
@@ -79,18 +81,24 @@ def limit_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
     direct = np.linalg.solve(Phi.T @ Phi + (lam / c) * np.eye(D), Phi.T @ t)
     w = path.weights([lam])[0]
     tol_w = SAFETY * (N + D) * EPS * (safe_norm(direct) + safe_norm(t) / s_max) + TINY
-    assert safe_norm(w - direct) <= tol_w, f"w_lambda from the SVD differs from solve() by {safe_norm(w - direct):.3g} > {tol_w:.3g}"
+    assert safe_norm(w - direct) <= tol_w, (
+        f"w_lambda from the SVD differs from solve() by {safe_norm(w - direct):.3g} > {tol_w:.3g}"
+    )
     # lambda -> 0: the proved bound, and the O(lambda) rate
     lams = c * s_min**2 * 10.0 ** -np.arange(1, 5)
     errs = np.array([safe_norm(x - lim) for x in path.weights(lams)])
     bound = path.error_bound(lams)
     slack = SAFETY * (N + D) * EPS * kappa * safe_norm(lim) + TINY
-    assert np.all(errs <= bound * (1 + SAFETY * EPS) + slack), f"errors {errs} exceed the bound {bound}"
+    assert np.all(errs <= bound * (1 + SAFETY * EPS) + slack), (
+        f"errors {errs} exceed the bound {bound}"
+    )
     floor = 1e3 * slack
     use = errs > floor
     if use.sum() >= 2:
         slope = float(np.polyfit(np.log(lams[use]), np.log(errs[use]), 1)[0])
-        assert abs(slope - 1) <= SLOPE_TOL, f"log-log slope of the error against lambda is {slope:.4f}, not 1 (errors {errs})"
+        assert abs(slope - 1) <= SLOPE_TOL, (
+            f"log-log slope of the error against lambda is {slope:.4f}, not 1 (errors {errs})"
+        )
 
 
 @register(
@@ -105,7 +113,9 @@ def gd_from_zero_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
     path = ridge_path(Phi, t, scale)
     ref = path.limit()
     if path.rank == 0:
-        assert np.all(ridge_gd(Phi, t, 0.0, 1.0, 5, scale=scale) == 0), "rank 0: GD never moves from 0"
+        assert np.all(ridge_gd(Phi, t, 0.0, 1.0, 5, scale=scale) == 0), (
+            "rank 0: GD never moves from 0"
+        )
         return
     c = scale_factor(scale, N)
     a = c * path.s**2
@@ -114,9 +124,15 @@ def gd_from_zero_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
     steps = steps_to_shrink(rho, 1e-14)
     w = ridge_gd(Phi, t, 0.0, alpha, steps, scale=scale)
     kappa_a = a.max() / a.min()
-    tol = SAFETY * (N + D) * EPS * kappa_a * (safe_norm(ref) + safe_norm(t) / path.s.max()) + 1e-14 * safe_norm(ref) + TINY
+    tol = (
+        SAFETY * (N + D) * EPS * kappa_a * (safe_norm(ref) + safe_norm(t) / path.s.max())
+        + 1e-14 * safe_norm(ref)
+        + TINY
+    )
     err = safe_norm(w - ref)
-    assert err <= tol, f"GD from 0 after {steps} steps is {err:.3g} from Phi^dagger t (tolerance {tol:.3g})"
+    assert err <= tol, (
+        f"GD from 0 after {steps} steps is {err:.3g} from Phi^dagger t (tolerance {tol:.3g})"
+    )
     outside = safe_norm(w - path.V @ (path.V.T @ w))
     assert outside <= tol, f"GD left range(Phi^T): component {outside:.3g} in the null space of Phi"
 
@@ -136,7 +152,9 @@ def gd_stability_boundary(problem: gs.LeastSquaresProblem, scale: str, lam_ratio
     a_max = c * float(s.max()) ** 2 if s.size else 0.0
     lam = lam_ratio * max(a_max, 1.0)
     bound = ridge_step_bound(Phi, lam, scale)
-    assert np.isclose(bound, 2.0 / (a_max + lam), rtol=SAFETY * D * EPS), f"step bound {bound} != 2/(a_max + lambda)"
+    assert np.isclose(bound, 2.0 / (a_max + lam), rtol=SAFETY * D * EPS), (
+        f"step bound {bound} != 2/(a_max + lambda)"
+    )
     w_lam = ridge_path(Phi, t, scale).weights([lam])[0]
     A_lam = c * Phi.T @ Phi + lam * np.eye(D)
     ev, Qe = np.linalg.eigh(A_lam)
@@ -145,14 +163,24 @@ def gd_stability_boundary(problem: gs.LeastSquaresProblem, scale: str, lam_ratio
     # below the boundary: contraction rho = max(|1 - alpha a_min|, |1 - alpha a_top|) <= max(1 - alpha*lam, 0.96)
     alpha = 0.98 * bound
     rho = max(abs(1 - alpha * ev.min()), abs(1 - alpha * ev.max()))
-    assert rho < 1, f"alpha = 0.98 * ridge_step_bound = {alpha:.6g} does not contract: rho = {rho:.6g} for eigenvalues [{ev.min():.6g}, {ev.max():.6g}] of A_lambda"
+    assert rho < 1, (
+        f"alpha = 0.98 * ridge_step_bound = {alpha:.6g} does not contract: rho = {rho:.6g} for eigenvalues [{ev.min():.6g}, {ev.max():.6g}] of A_lambda"
+    )
     steps = steps_to_shrink(rho, 1e-13)
     w = ridge_gd(Phi, t, lam, alpha, steps, w0=w0, scale=scale)
-    tol = 1e-13 * safe_norm(w0 - w_lam) + SAFETY * (N + D) * EPS * (ev.max() / ev.min()) * (safe_norm(w_lam) + safe_norm(w0)) + TINY
-    assert safe_norm(w - w_lam) <= tol, f"alpha = 0.98 * bound: GD ended {safe_norm(w - w_lam):.3g} from w_lambda (tol {tol:.3g})"
+    tol = (
+        1e-13 * safe_norm(w0 - w_lam)
+        + SAFETY * (N + D) * EPS * (ev.max() / ev.min()) * (safe_norm(w_lam) + safe_norm(w0))
+        + TINY
+    )
+    assert safe_norm(w - w_lam) <= tol, (
+        f"alpha = 0.98 * bound: GD ended {safe_norm(w - w_lam):.3g} from w_lambda (tol {tol:.3g})"
+    )
     # above the boundary: the top direction grows by |1 - 1.02 * 2| = 1.04 per step
     alpha = 1.02 * bound
     steps = 400  # 1.04^400 > 6e6
     w = ridge_gd(Phi, t, lam, alpha, steps, w0=w0, scale=scale)
     grow = safe_norm(w - w_lam) / safe_norm(w0 - w_lam)
-    assert grow > 1e6, f"alpha = 1.02 * bound: the deviation grew only by {grow:.3g} in {steps} steps"
+    assert grow > 1e6, (
+        f"alpha = 1.02 * bound: the deviation grew only by {grow:.3g} in {steps} steps"
+    )

@@ -122,7 +122,9 @@ def scale_divisor(scale: Scale, n_data: int) -> int:
         return 1
     if scale == "mean":
         return int(n_data)
-    raise ValueError(f"scale must be 'sum' (c = 1) or 'mean' (c = 1/N); got {scale!r} of type {type(scale).__name__}")
+    raise ValueError(
+        f"scale must be 'sum' (c = 1) or 'mean' (c = 1/N); got {scale!r} of type {type(scale).__name__}"
+    )
 
 
 def scale_factor(scale: Scale, n_data: int) -> float:
@@ -160,12 +162,16 @@ def _as_float_array(name: str, value: object) -> np.ndarray:
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be an array of real numbers; got {value!r} of type {type(value).__name__}") from exc
+        raise TypeError(
+            f"{name} must be an array of real numbers; got {value!r} of type {type(value).__name__}"
+        ) from exc
     bad = ~np.isfinite(arr)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         where = f"{name}[{', '.join(map(str, idx))}]" if idx else name
-        raise ValueError(f"{name} must be finite; got {float(arr[idx]) if idx else float(arr)!r} at {where}")
+        raise ValueError(
+            f"{name} must be finite; got {float(arr[idx]) if idx else float(arr)!r} at {where}"
+        )
     return arr
 
 
@@ -229,14 +235,18 @@ def validate_quadratic(
     w0 = _as_float_array("w0", w0)
     for name, vec in (("b", b), ("w0", w0)):
         if vec.shape not in ((d,), (d, 1)):
-            raise ValueError(f"{name} must have shape ({d},) to match A ({d}×{d}); got shape {vec.shape}")
+            raise ValueError(
+                f"{name} must have shape ({d},) to match A ({d}×{d}); got shape {vec.shape}"
+            )
     b, w0 = b.reshape(d), w0.reshape(d)
     A = check_symmetric("A", A)
     if psd:
         check_psd(np.linalg.eigvalsh(A))
     if alpha is not None:
         if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
-            raise TypeError(f"alpha must be a real number; got {alpha!r} of type {type(alpha).__name__}")
+            raise TypeError(
+                f"alpha must be a real number; got {alpha!r} of type {type(alpha).__name__}"
+            )
         alpha = float(alpha)
         if not np.isfinite(alpha) or alpha <= 0:
             raise ValueError(f"alpha must be a finite step size > 0; got alpha = {alpha!r}")
@@ -255,10 +265,21 @@ def validate_steps(ks: int | Iterable[int | float], allow_infinity: bool) -> np.
     """
     arr = np.atleast_1d(np.asarray(ks, dtype=float))
     if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"ks must be a step count or a nonempty 1-D sequence of them; got shape {arr.shape}")
+        raise ValueError(
+            f"ks must be a step count or a nonempty 1-D sequence of them; got shape {arr.shape}"
+        )
     for k in arr:
-        if np.isnan(k) or k < 0 or (np.isinf(k) and not allow_infinity) or (np.isfinite(k) and k != np.floor(k)):
-            what = "nonnegative integers or inf" if allow_infinity else "nonnegative integers (the iteration cannot reach k = inf; use checks.numeric.gd_iterates)"
+        if (
+            np.isnan(k)
+            or k < 0
+            or (np.isinf(k) and not allow_infinity)
+            or (np.isfinite(k) and k != np.floor(k))
+        ):
+            what = (
+                "nonnegative integers or inf"
+                if allow_infinity
+                else "nonnegative integers (the iteration cannot reach k = inf; use checks.numeric.gd_iterates)"
+            )
             raise ValueError(f"ks must be {what}; got {float(k)!r}")
     return arr
 
@@ -276,7 +297,9 @@ class Trajectory:
 
     def as_float(self) -> Trajectory:
         """The same trajectory rounded to float64."""
-        return Trajectory(self.ks, np.array(self.w, dtype=float), np.array(self.loss, dtype=float), None)
+        return Trajectory(
+            self.ks, np.array(self.w, dtype=float), np.array(self.loss, dtype=float), None
+        )
 
 
 def quadratic_value(A: np.ndarray, b: np.ndarray, c: float, w: np.ndarray) -> float:
@@ -330,7 +353,9 @@ def gd_trajectory(
         ws = np.array([out[int(k)] for k in steps])
         loss = np.array([0.5 * x @ A @ x + b @ x + c for x in ws])
     if not np.isfinite(loss).all():
-        raise OverflowError(f"J(w^(k)) left the float64 range (alpha = {alpha!r}): the run diverges")
+        raise OverflowError(
+            f"J(w^(k)) left the float64 range (alpha = {alpha!r}): the run diverges"
+        )
     return Trajectory(tuple(int(k) for k in steps), ws, loss)
 
 
@@ -403,7 +428,9 @@ def least_squares_quadratic(Phi: object, t: object) -> tuple[np.ndarray, np.ndar
         raise ValueError(f"Phi must be an N×D matrix (rows are data points); got shape {Phi.shape}")
     n = Phi.shape[0]
     if t.shape not in ((n,), (n, 1)):
-        raise ValueError(f"t must have shape ({n},) to match Phi ({n}×{Phi.shape[1]}); got shape {t.shape}")
+        raise ValueError(
+            f"t must have shape ({n},) to match Phi ({n}×{Phi.shape[1]}); got shape {t.shape}"
+        )
     t = t.reshape(n)
     A = Phi.T @ Phi / n
     return (A + A.T) / 2, -Phi.T @ t / n, float(t @ t / (2 * n))

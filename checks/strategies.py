@@ -65,7 +65,9 @@ _FLOAT = {"allow_nan": False, "allow_infinity": False, "allow_subnormal": False}
 
 def show(x: np.ndarray) -> str:
     """A float array printed readably and exactly (shortest round-tripping digits)."""
-    return np.array2string(np.asarray(x, dtype=float), separator=", ", floatmode="unique", max_line_width=110)
+    return np.array2string(
+        np.asarray(x, dtype=float), separator=", ", floatmode="unique", max_line_width=110
+    )
 
 
 def finite_floats(min_value: float, max_value: float) -> st.SearchStrategy[float]:
@@ -88,7 +90,11 @@ class MatrixRepr:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(\n  " + "\n  ".join(p.replace("\n", "\n  ") for p in self._parts()) + "\n)"
+        return (
+            f"{type(self).__name__}(\n  "
+            + "\n  ".join(p.replace("\n", "\n  ") for p in self._parts())
+            + "\n)"
+        )
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:  # hypothesis prints examples with this
         printer.text(repr(self))
@@ -143,12 +149,19 @@ class LeastSquaresProblem(MatrixRepr):
 def orthogonal_matrices(n: int) -> st.SearchStrategy[np.ndarray]:
     """n×n orthogonal matrices: the Q factor (``numpy.linalg.qr``) of a drawn matrix with
     entries in [-1, 1]; shrinks toward the identity."""
-    return arrays(np.float64, (n, n), elements=st.floats(-1, 1, **_FLOAT)).map(lambda m: np.linalg.qr(m)[0])
+    return arrays(np.float64, (n, n), elements=st.floats(-1, 1, **_FLOAT)).map(
+        lambda m: np.linalg.qr(m)[0]
+    )
 
 
 @st.composite
 def matrices_of_rank(
-    draw: st.DrawFn, rows: int, cols: int, rank: int, min_singular: float = 0.2, max_singular: float = 3.0
+    draw: st.DrawFn,
+    rows: int,
+    cols: int,
+    rank: int,
+    min_singular: float = 0.2,
+    max_singular: float = 3.0,
 ) -> np.ndarray:
     r"""rows×cols matrices :math:`\mathbf U_r\,\mathrm{diag}(s)\,\mathbf V_r^\top` of exactly ``rank``
     nonzero singular values :math:`s_i\in` [``min_singular``, ``max_singular``]; :math:`\mathbf U_r`,
@@ -174,7 +187,11 @@ def spectra(
         raise ValueError(f"rank must be in [0, {n}]; got {r}")
     top = 10.0 ** draw(st.floats(-2, 2, **_FLOAT))
     log_kappa = draw(st.floats(0, float(np.log10(max_condition)), **_FLOAT))
-    u = [0.0] + [draw(st.floats(0, 1, **_FLOAT)) for _ in range(max(r - 2, 0))] + ([1.0] if r >= 2 else [])
+    u = (
+        [0.0]
+        + [draw(st.floats(0, 1, **_FLOAT)) for _ in range(max(r - 2, 0))]
+        + ([1.0] if r >= 2 else [])
+    )
     nonzero = sorted((top * 10.0 ** (-log_kappa * x) for x in u[:r]), reverse=True)
     return np.array(nonzero + [0.0] * (n - r))
 
@@ -207,7 +224,9 @@ def psd_matrices(
     return _psd_parts(min_size, max_size, rank, max_condition).map(lambda parts: parts[0])
 
 
-def step_sizes(A: np.ndarray, mode: str = "any", spectrum: np.ndarray | None = None) -> st.SearchStrategy[float]:
+def step_sizes(
+    A: np.ndarray, mode: str = "any", spectrum: np.ndarray | None = None
+) -> st.SearchStrategy[float]:
     r"""Step sizes :math:`\alpha` for ``A`` relative to :math:`2/\tilde a_{\max}` (see
     :data:`ALPHA_MODES`).  For ``A = 0`` any :math:`\alpha\in[10^{-3}, 10]`."""
     ev = np.linalg.eigvalsh(A)
@@ -223,7 +242,9 @@ def step_sizes(A: np.ndarray, mode: str = "any", spectrum: np.ndarray | None = N
 
     boundary = st.one_of(
         st.just(limit),
-        st.tuples(st.sampled_from([-1.0, 1.0]), st.floats(1, 12, **_FLOAT)).map(lambda se: limit * (1 + se[0] * 10.0 ** (-se[1]))),
+        st.tuples(st.sampled_from([-1.0, 1.0]), st.floats(1, 12, **_FLOAT)).map(
+            lambda se: limit * (1 + se[0] * 10.0 ** (-se[1]))
+        ),
     )
     nonzero = [float(x) for x in (spectrum if spectrum is not None else ev) if x > 1e-12 * top]
     one_step = st.sampled_from(nonzero).map(lambda a: 1.0 / a) if nonzero else st.just(1.0 / top)
@@ -235,7 +256,9 @@ def step_sizes(A: np.ndarray, mode: str = "any", spectrum: np.ndarray | None = N
         "one_step": one_step,
     }
     if mode == "any":
-        return st.one_of(table["convergent"], table["boundary"], table["divergent"], table["one_step"])
+        return st.one_of(
+            table["convergent"], table["boundary"], table["divergent"], table["one_step"]
+        )
     return table[mode]
 
 
@@ -270,7 +293,9 @@ def gd_problems(
     if not in_range and rank == "full":
         raise ValueError("b out of range(A) needs a rank-deficient A; got rank='full'")
     n_min = max(min_size, 2) if not in_range else min_size
-    A, Q, ev = draw(_psd_parts(n_min, max(max_size, n_min), rank if in_range else "deficient", max_condition))
+    A, Q, ev = draw(
+        _psd_parts(n_min, max(max_size, n_min), rank if in_range else "deficient", max_condition)
+    )
     n = A.shape[0]
     r = int(np.count_nonzero(ev))
     coords = np.array([draw(st.floats(-10, 10, **_FLOAT)) for _ in range(n)])
@@ -281,7 +306,12 @@ def gd_problems(
         b = Q[:, :r] @ coords[:r]  # O(10) b: minimiser up to κ/a_max times larger
         how = "b O(10)"
     if not in_range:
-        z = np.array([draw(st.floats(0.1, 10, **_FLOAT)) * draw(st.sampled_from([-1.0, 1.0])) for _ in range(n - r)])
+        z = np.array(
+            [
+                draw(st.floats(0.1, 10, **_FLOAT)) * draw(st.sampled_from([-1.0, 1.0]))
+                for _ in range(n - r)
+            ]
+        )
         b = b + Q[:, r:] @ z
     w0 = np.array([draw(st.floats(-10, 10, **_FLOAT)) for _ in range(n)])
     c = draw(st.floats(-10, 10, **_FLOAT))
@@ -299,7 +329,11 @@ def step_counts(max_k: int = 300, max_count: int = 6) -> st.SearchStrategy[list[
 
 @st.composite
 def least_squares_problems(
-    draw: st.DrawFn, max_points: int = 8, max_features: int = 6, max_condition: float = 1e3, alpha: str = "interior"
+    draw: st.DrawFn,
+    max_points: int = 8,
+    max_features: int = 6,
+    max_condition: float = 1e3,
+    alpha: str = "interior",
 ) -> LeastSquaresProblem:
     r""":math:`\boldsymbol\Phi\in\mathbb R^{N\times D}` (rows are data points, N, D ≥ 1) of
     random rank ≤ min(N, D) with singular values from :math:`\sigma_{\max}\in[0.1,10]` down to

@@ -76,19 +76,31 @@ import sympy as sp
 
 from .timebox import OutOfTime, deadline, remaining
 
-__all__ = ["Decision", "compare_constants", "draw_scalar", "decide_scalar", "admissible_set",
-           "finite_enclosure", "show_value", "ball", "NoBall", "facts_hold", "VERDICTS", "LEVELS"]
+__all__ = [
+    "Decision",
+    "compare_constants",
+    "draw_scalar",
+    "decide_scalar",
+    "admissible_set",
+    "finite_enclosure",
+    "show_value",
+    "ball",
+    "NoBall",
+    "facts_hold",
+    "VERDICTS",
+    "LEVELS",
+]
 
 VERDICTS = ("equal", "different", "undecided")
 LEVELS = ("proved", "checked", "evidence")  # strongest first; None when undecided
 
 _BASE_PRECISIONS = (128, 512, 2048)  # bits, before the scale bits are added
-_MAX_EXTRA_BITS = 60_000             # terms further apart than 2^60000 are not resolved
-_MAX_PREC = 1 << 17                  # the doubling after the ladder stops here (bits)
-_AGREE_BITS = 1024                   # a zero's ball at the last precision: < smallest term * 2^-1024
-_SHRINK_BITS = 768                   # ... and < the previous precision's radius * 2^-768
-_RATIONAL_SECONDS = 2.0              # the exact rational-function step, when no timeout is given
-_SIMPLIFY_SECONDS = 2.0              # simplify, at most (and at most 30% of the timeout)
+_MAX_EXTRA_BITS = 60_000  # terms further apart than 2^60000 are not resolved
+_MAX_PREC = 1 << 17  # the doubling after the ladder stops here (bits)
+_AGREE_BITS = 1024  # a zero's ball at the last precision: < smallest term * 2^-1024
+_SHRINK_BITS = 768  # ... and < the previous precision's radius * 2^-768
+_RATIONAL_SECONDS = 2.0  # the exact rational-function step, when no timeout is given
+_SIMPLIFY_SECONDS = 2.0  # simplify, at most (and at most 30% of the timeout)
 
 
 @dataclass(frozen=True)
@@ -220,7 +232,9 @@ def _approx_rational(r: sp.Rational) -> str:
     old = flint.ctx.prec
     flint.ctx.prec = 200
     try:  # relative truncation error below 2^-150: 15 digits are right
-        val = flint.arb(flint.fmpz(p >> sp_ if p >= 0 else -((-p) >> sp_))) / flint.arb(flint.fmpz(q >> sq))
+        val = flint.arb(flint.fmpz(p >> sp_ if p >= 0 else -((-p) >> sp_))) / flint.arb(
+            flint.fmpz(q >> sq)
+        )
         val = val * flint.arb(2) ** (sp_ - sq)
         return val.str(15, radius=False)
     finally:
@@ -233,13 +247,20 @@ def _approx(v: sp.Basic) -> str:
         return _approx_rational(v)
     try:
         import flint
+
         old = flint.ctx.prec
         try:
             for prec in (128, 1024, 8192, 65536):  # enough bits for 30 correct ones, if possible
                 flint.ctx.prec = prec
                 b = _acb(sp.sympify(v), None)
-                if b.is_finite() and min(b.real.rel_accuracy_bits() if not b.real.is_zero() else 99,
-                                         b.imag.rel_accuracy_bits() if not b.imag.is_zero() else 99) >= 30:
+                if (
+                    b.is_finite()
+                    and min(
+                        b.real.rel_accuracy_bits() if not b.real.is_zero() else 99,
+                        b.imag.rel_accuracy_bits() if not b.imag.is_zero() else 99,
+                    )
+                    >= 30
+                ):
                     break
         finally:
             flint.ctx.prec = old
@@ -265,7 +286,6 @@ class NoBall(Exception):
     """The expression contains something without an arb counterpart."""
 
 
-
 def ball(e: sp.Basic):
     """A rigorous complex ball (``flint.acb``) of the constant ``e`` at the current precision
     (``flint.ctx.prec``); ``NoBall`` when some part has no arb counterpart.  The one conversion
@@ -275,15 +295,34 @@ def ball(e: sp.Basic):
 
 def _flint():
     import flint
+
     return flint
 
 
 _UNARY = {
-    sp.exp: "exp", sp.log: "log", sp.sin: "sin", sp.cos: "cos", sp.tan: "tan", sp.cot: "cot",
-    sp.sec: "sec", sp.csc: "csc", sp.asin: "asin", sp.acos: "acos", sp.atan: "atan",
-    sp.sinh: "sinh", sp.cosh: "cosh", sp.tanh: "tanh", sp.asinh: "asinh", sp.acosh: "acosh",
-    sp.atanh: "atanh", sp.gamma: "gamma", sp.erf: "erf", sp.erfc: "erfc", sp.conjugate: "conjugate",
-    sp.zeta: "zeta", sp.digamma: "digamma",
+    sp.exp: "exp",
+    sp.log: "log",
+    sp.sin: "sin",
+    sp.cos: "cos",
+    sp.tan: "tan",
+    sp.cot: "cot",
+    sp.sec: "sec",
+    sp.csc: "csc",
+    sp.asin: "asin",
+    sp.acos: "acos",
+    sp.atan: "atan",
+    sp.sinh: "sinh",
+    sp.cosh: "cosh",
+    sp.tanh: "tanh",
+    sp.asinh: "asinh",
+    sp.acosh: "acosh",
+    sp.atanh: "atanh",
+    sp.gamma: "gamma",
+    sp.erf: "erf",
+    sp.erfc: "erfc",
+    sp.conjugate: "conjugate",
+    sp.zeta: "zeta",
+    sp.digamma: "digamma",
 }
 
 
@@ -349,8 +388,9 @@ def _acb(e: sp.Basic, record: list | None):
         v = _acb(e.args[0], record)
         return flint.acb(v.real if isinstance(e, sp.re) else v.imag)
     if isinstance(e, (sp.sign, sp.floor, sp.ceiling, sp.Min, sp.Max, sp.Heaviside)):
-        vals = [_acb(t, record) for t in e.args[:2] if not isinstance(e, sp.Heaviside)] or \
-               [_acb(e.args[0], record)]
+        vals = [_acb(t, record) for t in e.args[:2] if not isinstance(e, sp.Heaviside)] or [
+            _acb(e.args[0], record)
+        ]
         if not all(v.imag.is_zero() for v in vals):
             raise NoBall(f"{e.func.__name__} of a complex ball")
         r = [v.real for v in vals]
@@ -464,38 +504,57 @@ def _arb_decide(d: sp.Expr) -> Decision:
                     extra = max(0, math.ceil(hi - lo))
                     lo_bits = lo
                 if extra > _MAX_EXTRA_BITS:
-                    return _undecided("rigorous enclosure",
-                                      f"the terms differ in magnitude by about 2^{extra}; "
-                                      "too far apart to resolve")
+                    return _undecided(
+                        "rigorous enclosure",
+                        f"the terms differ in magnitude by about 2^{extra}; "
+                        "too far apart to resolve",
+                    )
             i += 1
             if i == len(precs) and history and precs[-1] + extra < _MAX_PREC:
-                precs.append(2 * precs[-1])  # a finite ball containing 0, not decided: keep doubling
+                precs.append(
+                    2 * precs[-1]
+                )  # a finite ball containing 0, not decided: keep doubling
             if not D.is_finite():
                 continue
             if not D.contains(0):
-                return Decision("different", "proved", "rigorous enclosure",
-                                f"a {prec}-bit ball of the difference excludes 0: {D.str(10)}")
+                return Decision(
+                    "different",
+                    "proved",
+                    "rigorous enclosure",
+                    f"a {prec}-bit ball of the difference excludes 0: {D.str(10)}",
+                )
             rad = _radius(D)
             if rad == 0:  # an exact ball containing 0 is exactly 0
-                return Decision("equal", "proved", "rigorous enclosure",
-                                "the difference evaluates exactly to 0 in ball arithmetic")
+                return Decision(
+                    "equal",
+                    "proved",
+                    "rigorous enclosure",
+                    "the difference evaluates exactly to 0 in ball arithmetic",
+                )
             history.append((prec, rad))
             if i >= len(_BASE_PRECISIONS) and len(history) >= 2:
                 (_, r1), (p2, r2) = history[-2], history[-1]
                 tiny = _log2(r2) <= lo_bits - _AGREE_BITS
                 shrank = _log2(r2) <= _log2(r1) - _SHRINK_BITS
                 if tiny and shrank:
-                    return Decision("equal", "evidence", "high precision",
-                                    f"the difference's {p2}-bit ball contains 0 with radius "
-                                    f"2^{_log2(r2):.0f}, below the smallest term by more than "
-                                    f"2^{_AGREE_BITS}, and it shrank as the precision rose")
+                    return Decision(
+                        "equal",
+                        "evidence",
+                        "high precision",
+                        f"the difference's {p2}-bit ball contains 0 with radius "
+                        f"2^{_log2(r2):.0f}, below the smallest term by more than "
+                        f"2^{_AGREE_BITS}, and it shrank as the precision rose",
+                    )
         if not history:
-            return _undecided("rigorous enclosure",
-                              "the difference could not be enclosed in a finite ball "
-                              "(overflow or a singularity)")
-        return _undecided("rigorous enclosure",
-                          f"the difference's ball contains 0 up to {precs[-1] + extra} bits but did "
-                          "not shrink as a true zero's would")
+            return _undecided(
+                "rigorous enclosure",
+                "the difference could not be enclosed in a finite ball (overflow or a singularity)",
+            )
+        return _undecided(
+            "rigorous enclosure",
+            f"the difference's ball contains 0 up to {precs[-1] + extra} bits but did "
+            "not shrink as a true zero's would",
+        )
     finally:
         flint.ctx.prec = old
 
@@ -544,12 +603,20 @@ def _mp_decide(d: sp.Expr) -> Decision:
     with mpmath.workprec(p2):
         stable = t2 != 0 and abs(t2 - t1) <= abs(t2) * mpmath.mpf(2) ** -64
     if t2 != 0 and b2 > lo_bits - p1 / 4 and stable:
-        return Decision("different", "evidence", "high precision",
-                        f"the difference is {mpmath.nstr(t2, 12)} at {p1} and {p2} bits (not rigorous)")
+        return Decision(
+            "different",
+            "evidence",
+            "high precision",
+            f"the difference is {mpmath.nstr(t2, 12)} at {p1} and {p2} bits (not rigorous)",
+        )
     if t2 == 0 or (b2 <= lo_bits - _AGREE_BITS and b2 <= b1 - _SHRINK_BITS):
         size = "0" if t2 == 0 else f"below 2^{b2:.0f}"
-        return Decision("equal", "evidence", "high precision",
-                        f"the difference is {size} at {p2} bits and shrank with the precision (not rigorous)")
+        return Decision(
+            "equal",
+            "evidence",
+            "high precision",
+            f"the difference is {size} at {p2} bits and shrank with the precision (not rigorous)",
+        )
     return _undecided("high precision", "the difference neither vanished nor stabilised")
 
 
@@ -582,9 +649,15 @@ def _minpoly_decide(d: sp.Expr) -> Decision | None:
     if poly is _TIMEOUT or poly is None:
         return None
     if sp.expand(poly - x) == 0:
-        return Decision("equal", "proved", "minimal polynomial", "the difference has minimal polynomial x")
-    return Decision("different", "proved", "minimal polynomial",
-                    f"the difference is a root of {_short(poly)}, so it is not 0")
+        return Decision(
+            "equal", "proved", "minimal polynomial", "the difference has minimal polynomial x"
+        )
+    return Decision(
+        "different",
+        "proved",
+        "minimal polynomial",
+        f"the difference is a root of {_short(poly)}, so it is not 0",
+    )
 
 
 def compare_constants(a: Any, b: Any, *, timeout: float | None = 10.0) -> Decision:
@@ -617,13 +690,24 @@ def compare_constants(a: Any, b: Any, *, timeout: float | None = 10.0) -> Decisi
     sa, sb = _show(a), _show(b)
     ua, ub = _is_undefined(a), _is_undefined(b)
     if ua and ub:
-        return Decision("undecided", None, "exact", "both sides are undefined or infinite",
-                        lhs_value=sa, rhs_value=sb)
+        return Decision(
+            "undecided",
+            None,
+            "exact",
+            "both sides are undefined or infinite",
+            lhs_value=sa,
+            rhs_value=sb,
+        )
     if ua or ub:
         side = "left" if ua else "right"
-        return Decision("different", "proved", "exact",
-                        f"the {side} side is undefined or infinite and the other is not",
-                        lhs_value="undefined" if ua else sa, rhs_value="undefined" if ub else sb)
+        return Decision(
+            "different",
+            "proved",
+            "exact",
+            f"the {side} side is undefined or infinite and the other is not",
+            lhs_value="undefined" if ua else sa,
+            rhs_value="undefined" if ub else sb,
+        )
     try:
         out = _bounded(timeout, _compare, a, b)
     except RecursionError:
@@ -649,7 +733,9 @@ def _compare(a: sp.Expr, b: sp.Expr) -> Decision:
             return Decision("equal", "proved", "exact", "equal rational numbers")
         if _bits(a) + _bits(b) > 4000:  # subtracting huge rationals is quadratic in CPython
             return Decision("different", "proved", "exact", "different rational numbers")
-        return Decision("different", "proved", "exact", f"rational numbers; the difference is {_show(a - b)}")
+        return Decision(
+            "different", "proved", "exact", f"rational numbers; the difference is {_show(a - b)}"
+        )
     d = a - b
     if d == 0:
         return Decision("equal", "proved", "exact", "identical after SymPy's automatic evaluation")
@@ -669,8 +755,9 @@ def _compare(a: sp.Expr, b: sp.Expr) -> Decision:
     if exact is not None:
         if out.verdict == "undecided" or exact.verdict == out.verdict:
             return exact
-        return _undecided("minimal polynomial",
-                          "the minimal polynomial and the numeric evaluation disagree")
+        return _undecided(
+            "minimal polynomial", "the minimal polynomial and the numeric evaluation disagree"
+        )
     return out
 
 
@@ -701,9 +788,23 @@ def admissible_set(symbol: sp.Symbol, interval: sp.Set | None = None) -> sp.Set:
 
 def facts_hold(symbol: sp.Symbol, v: sp.Expr) -> bool:
     """Whether the value satisfies the symbol's number-theoretic and sign assumptions."""
-    checks = ("integer", "even", "odd", "prime", "composite", "positive", "negative",
-              "nonnegative", "nonpositive", "zero", "nonzero", "rational", "real", "imaginary",
-              "irrational")
+    checks = (
+        "integer",
+        "even",
+        "odd",
+        "prime",
+        "composite",
+        "positive",
+        "negative",
+        "nonnegative",
+        "nonpositive",
+        "zero",
+        "nonzero",
+        "rational",
+        "real",
+        "imaginary",
+        "irrational",
+    )
     for fact in checks:
         want = getattr(symbol, f"is_{fact}", None)
         if want is None:
@@ -760,8 +861,14 @@ def _draw_real(rng: random.Random, iv: sp.Set) -> sp.Expr | None:
     lo, hi = iv.start, iv.end
     r = rng.random()
     if r < 0.15:  # special values
-        cands = [sp.Integer(0), sp.Integer(1), sp.Integer(-1), sp.Rational(1, 2), sp.Integer(2),
-                 sp.Rational(-1, 2)]
+        cands = [
+            sp.Integer(0),
+            sp.Integer(1),
+            sp.Integer(-1),
+            sp.Rational(1, 2),
+            sp.Integer(2),
+            sp.Rational(-1, 2),
+        ]
         if lo.is_finite and not iv.left_open:
             cands.append(lo)
         if hi.is_finite and not iv.right_open:
@@ -824,8 +931,12 @@ class _NoValue(ValueError):
     """No admissible value could be drawn (an empty or integer-free domain, contradictory facts)."""
 
 
-def draw_scalar(rng: random.Random, symbol: sp.Symbol, interval: sp.Set | None = None,
-                integer: bool | None = None) -> sp.Expr:
+def draw_scalar(
+    rng: random.Random,
+    symbol: sp.Symbol,
+    interval: sp.Set | None = None,
+    integer: bool | None = None,
+) -> sp.Expr:
     """One admissible value of ``symbol``: inside ``interval`` (a SymPy set; default the real
     line), cut by the symbol's assumptions (:func:`admissible_set`), an integer when
     ``integer`` (default: ``symbol.is_integer``), and satisfying the symbol's facts (even,
@@ -928,8 +1039,9 @@ def _admissible_roots(f: sp.Expr, v: sp.Symbol, s: sp.Set, integer: bool) -> lis
     return out
 
 
-def _zero_where_other_defined(f: sp.Expr, other: set, syms: list, doms: dict,
-                              rng: random.Random, tries: int = 24) -> dict | None | bool:
+def _zero_where_other_defined(
+    f: sp.Expr, other: set, syms: list, doms: dict, rng: random.Random, tries: int = 24
+) -> dict | None | bool:
     """An admissible point where ``f = 0`` and no factor of ``other`` vanishes.
 
     Returns the point, ``False`` when provably none exists (univariate ``f``), or ``None``
@@ -939,8 +1051,10 @@ def _zero_where_other_defined(f: sp.Expr, other: set, syms: list, doms: dict,
         (v,) = vars_
         roots = _admissible_roots(f, v, admissible_set(v, doms[v][0]), doms[v][1])
         for r in roots:
-            if all(sp.simplify(g.xreplace({v: r})) != 0 if g.free_symbols <= {v} else True
-                   for g in other):
+            if all(
+                sp.simplify(g.xreplace({v: r})) != 0 if g.free_symbols <= {v} else True
+                for g in other
+            ):
                 return {v: r}
         return False if not roots else None
     for i in range(tries):
@@ -1006,18 +1120,36 @@ def _rational_path(lhs, rhs, syms, doms, rng, undefined: str) -> Decision | None
                     continue
                 lv, rv = got
                 if (lv is None) != (rv is None):
-                    return Decision("different", "proved", "exact",
-                                    f"the {side} side is undefined where {f} = 0; the other side is "
-                                    "defined there", _witness(full), _show(lv), _show(rv))
+                    return Decision(
+                        "different",
+                        "proved",
+                        "exact",
+                        f"the {side} side is undefined where {f} = 0; the other side is "
+                        "defined there",
+                        _witness(full),
+                        _show(lv),
+                        _show(rv),
+                    )
             unsure.append(f)
         if unsure:
-            return Decision("equal", "checked", "polynomial remainder",
-                            "the sides agree as rational functions; whether they are undefined at "
-                            f"the same points (zeros of {', '.join(map(_short, unsure))}) was not decided")
-        where = ("the sides may be undefined at different isolated points" if undefined == "generic"
-                 else "both sides are undefined at the same admissible points")
-        return Decision("equal", level, "polynomial remainder",
-                        f"the numerator of lhs - rhs is the zero polynomial and {where}")
+            return Decision(
+                "equal",
+                "checked",
+                "polynomial remainder",
+                "the sides agree as rational functions; whether they are undefined at "
+                f"the same points (zeros of {', '.join(map(_short, unsure))}) was not decided",
+            )
+        where = (
+            "the sides may be undefined at different isolated points"
+            if undefined == "generic"
+            else "both sides are undefined at the same admissible points"
+        )
+        return Decision(
+            "equal",
+            level,
+            "polynomial remainder",
+            f"the numerator of lhs - rhs is the zero polynomial and {where}",
+        )
     # A nonzero numerator: find an admissible point where it does not vanish.
     for _ in range(400):
         pt = {s: draw_scalar(rng, s, *doms[s]) for s in syms}
@@ -1025,19 +1157,32 @@ def _rational_path(lhs, rhs, syms, doms, rng, undefined: str) -> Decision | None
         if got is None:
             continue
         lv, rv = got
-        if (rv is None and (undefined == "reference" or lv is None)) or \
-                (undefined == "generic" and (lv is None or rv is None)):
+        if (rv is None and (undefined == "reference" or lv is None)) or (
+            undefined == "generic" and (lv is None or rv is None)
+        ):
             continue
         if lv is None or rv is None:
             side = "left" if lv is None else "right"
-            return Decision("different", "proved", "exact",
-                            f"the {side} side is undefined here and the other is defined",
-                            _witness(pt), _show(lv), _show(rv))
+            return Decision(
+                "different",
+                "proved",
+                "exact",
+                f"the {side} side is undefined here and the other is defined",
+                _witness(pt),
+                _show(lv),
+                _show(rv),
+            )
         c = compare_constants(lv, rv)
         if c.verdict == "different":
-            return Decision("different", c.level, "polynomial remainder",
-                            f"lhs - rhs has the nonzero numerator {_short(num)}; it does not vanish here",
-                            _witness(pt), _show(lv), _show(rv))
+            return Decision(
+                "different",
+                c.level,
+                "polynomial remainder",
+                f"lhs - rhs has the nonzero numerator {_short(num)}; it does not vanish here",
+                _witness(pt),
+                _show(lv),
+                _show(rv),
+            )
     finite = _finite_integer_points(syms, doms)
     if finite is not None:
         for pt in finite:
@@ -1045,20 +1190,43 @@ def _rational_path(lhs, rhs, syms, doms, rng, undefined: str) -> Decision | None
             if got is None:
                 return _undecided("exhaustive", f"a side could not be evaluated at {_witness(pt)}")
             lv, rv = got
-            if (lv is None) != (rv is None) and not (undefined == "reference" and rv is None) \
-                    and undefined != "generic":
-                return Decision("different", "proved", "exact", "one side is undefined here",
-                                _witness(pt), _show(lv), _show(rv))
+            if (
+                (lv is None) != (rv is None)
+                and not (undefined == "reference" and rv is None)
+                and undefined != "generic"
+            ):
+                return Decision(
+                    "different",
+                    "proved",
+                    "exact",
+                    "one side is undefined here",
+                    _witness(pt),
+                    _show(lv),
+                    _show(rv),
+                )
             if lv is not None and rv is not None:
                 c = compare_constants(lv, rv)
                 if c.verdict != "equal":
-                    return Decision(c.verdict, c.level, "exhaustive", c.detail,
-                                    _witness(pt) if c.different else None, _show(lv), _show(rv))
-        return Decision("equal", "proved", "exhaustive",
-                        "the domain is a finite set of integers and the sides agree at every point")
-    return _undecided("polynomial remainder",
-                      f"lhs - rhs has the nonzero numerator {_short(num)} but no admissible point "
-                      "where it is nonzero was found")
+                    return Decision(
+                        c.verdict,
+                        c.level,
+                        "exhaustive",
+                        c.detail,
+                        _witness(pt) if c.different else None,
+                        _show(lv),
+                        _show(rv),
+                    )
+        return Decision(
+            "equal",
+            "proved",
+            "exhaustive",
+            "the domain is a finite set of integers and the sides agree at every point",
+        )
+    return _undecided(
+        "polynomial remainder",
+        f"lhs - rhs has the nonzero numerator {_short(num)} but no admissible point "
+        "where it is nonzero was found",
+    )
 
 
 def _finite_integer_points(syms, doms, limit: int = 20000):
@@ -1071,8 +1239,11 @@ def _finite_integer_points(syms, doms, limit: int = 20000):
         inf, sup = a.inf, a.sup
         if inf.is_infinite or sup.is_infinite:
             return None
-        vals = [sp.Integer(v) for v in range(int(sp.ceiling(inf)), int(sp.floor(sup)) + 1)
-                if _in(a, sp.Integer(v)) and facts_hold(s, sp.Integer(v))]
+        vals = [
+            sp.Integer(v)
+            for v in range(int(sp.ceiling(inf)), int(sp.floor(sup)) + 1)
+            if _in(a, sp.Integer(v)) and facts_hold(s, sp.Integer(v))
+        ]
         ranges.append(vals)
     total = math.prod(len(r) for r in ranges)
     if total > limit:
@@ -1097,7 +1268,9 @@ def _kinks(e: sp.Expr, syms: set) -> list[sp.Expr]:
         elif isinstance(node, sp.Pow) and not node.exp.is_Integer:
             out.append(node.base)
         elif isinstance(node, sp.Piecewise):
-            out += [c.lhs - c.rhs for _, c in node.args if isinstance(c, sp.core.relational.Relational)]
+            out += [
+                c.lhs - c.rhs for _, c in node.args if isinstance(c, sp.core.relational.Relational)
+            ]
     return [u for u in dict.fromkeys(out) if u.free_symbols & syms]
 
 
@@ -1121,7 +1294,13 @@ def _kink_points(lhs, rhs, syms, doms, rng, limit: int) -> list[dict]:
                 if not 0 < poly.degree() <= 12:
                     continue
                 roots = poly.real_roots()[:4]
-            except (ValueError, TypeError, NotImplementedError, ArithmeticError, sp.PolynomialError):
+            except (
+                ValueError,
+                TypeError,
+                NotImplementedError,
+                ArithmeticError,
+                sp.PolynomialError,
+            ):
                 continue
             iv, integer = doms[v]
             adm = admissible_set(v, iv)
@@ -1165,16 +1344,25 @@ def _sample(lhs, rhs, syms, doms, rng, points: int, undefined: str) -> Decision:
         if lv is None and rv is None:
             continue
         if (rv is None and undefined == "reference") or (
-                undefined == "generic" and (lv is None or rv is None)):
+            undefined == "generic" and (lv is None or rv is None)
+        ):
             continue
         if lv is None or rv is None:
             side = "left" if lv is None else "right"
-            return Decision("different", "proved", "exact",
-                            f"the {side} side is undefined or infinite here and the other is defined",
-                            _witness(pt), _show(lv), _show(rv))
+            return Decision(
+                "different",
+                "proved",
+                "exact",
+                f"the {side} side is undefined or infinite here and the other is defined",
+                _witness(pt),
+                _show(lv),
+                _show(rv),
+            )
         c = compare_constants(lv, rv, timeout=None)
         if c.verdict == "different":
-            return Decision("different", c.level, c.method, c.detail, _witness(pt), c.lhs_value, c.rhs_value)
+            return Decision(
+                "different", c.level, c.method, c.detail, _witness(pt), c.lhs_value, c.rhs_value
+            )
         if c.verdict == "undecided":
             if "finite ball" in c.detail:  # overflow at a huge point: draw another
                 replaced += 1
@@ -1185,12 +1373,17 @@ def _sample(lhs, rhs, syms, doms, rng, points: int, undefined: str) -> Decision:
     if undecided:
         return _undecided("sampled points", "undecided " + "; ".join(undecided[:2]))
     if not levels or replaced > points // 2:
-        return _undecided("sampled points",
-                          "too few admissible points where both sides are defined and finite")
+        return _undecided(
+            "sampled points", "too few admissible points where both sides are defined and finite"
+        )
     level = "checked" if all(lv == "proved" for lv in levels) and not replaced else "evidence"
     note = f" ({replaced} points replaced after an overflow)" if replaced else ""
-    return Decision("equal", level, "sampled points",
-                    f"the sides agree at {len(levels)} admissible points{note}")
+    return Decision(
+        "equal",
+        level,
+        "sampled points",
+        f"the sides agree at {len(levels)} admissible points{note}",
+    )
 
 
 def _domains(syms, domains) -> dict:
@@ -1207,9 +1400,16 @@ def _domains(syms, domains) -> dict:
     return out
 
 
-def decide_scalar(lhs: Any, rhs: Any, *, domains: dict | None = None, seed: Any = 0,
-                  points: int = 12, timeout: float | None = 10.0,
-                  undefined: str = "strict") -> Decision:
+def decide_scalar(
+    lhs: Any,
+    rhs: Any,
+    *,
+    domains: dict | None = None,
+    seed: Any = 0,
+    points: int = 12,
+    timeout: float | None = 10.0,
+    undefined: str = "strict",
+) -> Decision:
     """Decide whether ``lhs == rhs`` for all admissible values of the free symbols.
 
     ``domains`` maps a symbol (or its name) to ``(interval, is_integer)``; a symbol not listed
@@ -1271,7 +1471,11 @@ def _symbolic_zero_or_simplified(d: sp.Expr) -> sp.Expr:
     """0 when a cheap rewriting (powers combined under the symbols' assumptions, expansion)
     or ``simplify`` reduces ``d`` to 0; else what ``simplify`` gives.  ``simplify`` misses
     ``(1 - x)**(k + 1) - (1 - x)*(1 - x)**k`` for integer ``k``; ``powsimp`` does not."""
-    for rewrite in (sp.powsimp, lambda e: sp.expand(sp.powsimp(e)), lambda e: sp.powsimp(sp.expand(e))):
+    for rewrite in (
+        sp.powsimp,
+        lambda e: sp.expand(sp.powsimp(e)),
+        lambda e: sp.powsimp(sp.expand(e)),
+    ):
         if rewrite(d) == 0:
             return sp.Integer(0)
     return sp.simplify(d)
@@ -1295,17 +1499,29 @@ def _decide(lhs, rhs, syms, doms, rng, points, timeout, undefined) -> Decision:
         budget = _SIMPLIFY_SECONDS if timeout is None else min(_SIMPLIFY_SECONDS, timeout * 0.3)
         try:
             simple = _bounded(budget, _symbolic_zero_or_simplified, d)
-        except (TypeError, ValueError, NotImplementedError, RecursionError, AttributeError,
-                ArithmeticError):
+        except (
+            TypeError,
+            ValueError,
+            NotImplementedError,
+            RecursionError,
+            AttributeError,
+            ArithmeticError,
+        ):
             simple = None
         if simple is _TIMEOUT:
             simple = None
     if simple is not None and simple == 0:
-        return Decision("equal", "proved" if sampled.verdict == "equal" else "evidence", "symbolic",
-                        f"simplify(lhs - rhs) = 0; {sampled.detail}")
+        return Decision(
+            "equal",
+            "proved" if sampled.verdict == "equal" else "evidence",
+            "symbolic",
+            f"simplify(lhs - rhs) = 0; {sampled.detail}",
+        )
     if simple is not None and not simple.free_symbols and not _is_undefined(simple):
         c = compare_constants(simple, 0)
         if c.verdict == "different" and sampled.verdict == "equal":
-            return _undecided("symbolic", f"simplify(lhs - rhs) = {_short(simple)} but the sides "
-                              "agree at sampled points")
+            return _undecided(
+                "symbolic",
+                f"simplify(lhs - rhs) = {_short(simple)} but the sides agree at sampled points",
+            )
     return sampled

@@ -194,7 +194,9 @@ class Recurrence(Claim):
         return Identity(self.solution.subs(self.index, 0), self.initial)
 
     def inductive_step(self) -> Identity:
-        return Identity(self.solution.subs(self.index, self.index + 1), self.update(self.solution, self.index))
+        return Identity(
+            self.solution.subs(self.index, self.index + 1), self.update(self.solution, self.index)
+        )
 
     def update_expression(self) -> Basic:
         """The update applied to ``name`` itself, for printing ``x^{(k+1)} = update(x^{(k)})``."""
@@ -326,8 +328,9 @@ class Derivation:
     def formula(self) -> Formula:
         """The derivation's one closed form (``KeyError`` when it has none or several)."""
         if len(self.formulas) != 1:
-            raise KeyError(f"derivation {self.id!r} has formulas {sorted(self.formulas)}; "
-                           "use .formulas[key]")
+            raise KeyError(
+                f"derivation {self.id!r} has formulas {sorted(self.formulas)}; use .formulas[key]"
+            )
         return next(iter(self.formulas.values()))
 
     @property

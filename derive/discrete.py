@@ -74,7 +74,9 @@ def limit_point(A_value, b_value, w0_value) -> sp.Matrix:
     pinv = A_m.pinv()
     eye = sp.eye(A_m.rows)
     if any(sp.simplify(e) != 0 for e in (eye - A_m * pinv) * b_m):
-        raise ValueError(f"b = {b_m.T.tolist()[0]} is not in the range of A: J is unbounded below and GD drifts without a limit")
+        raise ValueError(
+            f"b = {b_m.T.tolist()[0]} is not in the range of A: J is unbounded below and GD drifts without a limit"
+        )
     return (-pinv * b_m + (eye - pinv * A_m) * w_m).applyfunc(sp.simplify)
 
 
@@ -111,7 +113,10 @@ def loss_after(A_value, b_value, c_value, w0_value, alpha_value, k_value=k) -> s
     w_inf = limit_point(A_m, b_m, w0_value)
     j_star = ((w_inf.T * A_m * w_inf) / 2 + b_m.T * w_inf)[0, 0] + sp.sympify(c_value)
     w_k = closed_form_iterate(A_m, b_m, w0_value, alpha_value, k_value)
-    return sp.simplify(((w_k.T * A_m * w_k) / 2 + b_m.T * w_k)[0, 0] + sp.sympify(c_value) - j_star) + j_star
+    return (
+        sp.simplify(((w_k.T * A_m * w_k) / 2 + b_m.T * w_k)[0, 0] + sp.sympify(c_value) - j_star)
+        + j_star
+    )
 
 
 # -- derivations -------------------------------------------------------------------------------
@@ -124,7 +129,10 @@ def _gd(x, _k):
 _IN_RANGE = Assumptions(
     matrices={A: "psd"},
     definitions={b: A * c},
-    text=("$A$ symmetric positive semidefinite, possibly singular", "$b \\in \\mathrm{range}(A)$, i.e. J bounded below (A1)"),
+    text=(
+        "$A$ symmetric positive semidefinite, possibly singular",
+        "$b \\in \\mathrm{range}(A)$, i.e. J bounded below (A1)",
+    ),
 )
 
 
@@ -136,8 +144,16 @@ def closed_form() -> Derivation:
         Step(Definition(winf, w_inf), "the candidate limit (gd.limit_projection)"),
         Step(Identity(A * winf + b, sp.ZeroMatrix(n, 1)), "it is a critical point", given=defs),
         Step(Identity(_gd(winf, k), winf), "so it is a fixed point of the update", given=defs),
-        Step(Identity(_gd(wk, k) - winf, (I - alpha * A) * (wk - winf)), "the error is multiplied by $I - \\alpha A$ at each step", given=defs),
-        Step(Recurrence(wk, winf + (I - alpha * A) ** k * (w0 - winf), k, _gd, w0), "closed form of the iterates (eq 13)", given=defs),
+        Step(
+            Identity(_gd(wk, k) - winf, (I - alpha * A) * (wk - winf)),
+            "the error is multiplied by $I - \\alpha A$ at each step",
+            given=defs,
+        ),
+        Step(
+            Recurrence(wk, winf + (I - alpha * A) ** k * (w0 - winf), k, _gd, w0),
+            "closed form of the iterates (eq 13)",
+            given=defs,
+        ),
     ]
     return Derivation(
         id="gd.closed_form",
@@ -166,14 +182,27 @@ def limit_projection() -> Derivation:
     steps = [
         Step(Definition(winf, w_inf), "the limit of the iterates (eq 13)"),
         Step(Identity(A * winf + b, sp.ZeroMatrix(n, 1)), "it minimises J", given=defs),
-        Step(Identity(w0 - winf, Pinv(A) * (A * w0 + b)), "$w^{(0)} - w^{(\\infty)}$ lies in range($A^\\dagger$) = range(A), orthogonal to null(A)", given=defs),
         Step(
-            Identity((w0 - z).T * (w0 - z), (w0 - winf).T * (w0 - winf) + u.T * (I - Pinv(A) * A) * u),
+            Identity(w0 - winf, Pinv(A) * (A * w0 + b)),
+            "$w^{(0)} - w^{(\\infty)}$ lies in range($A^\\dagger$) = range(A), orthogonal to null(A)",
+            given=defs,
+        ),
+        Step(
+            Identity(
+                (w0 - z).T * (w0 - z), (w0 - winf).T * (w0 - winf) + u.T * (I - Pinv(A) * A) * u
+            ),
             "every minimiser is $z = w^{(\\infty)} + (I - A^\\dagger A)u$; by Pythagoras ($I - A^\\dagger A$ is an orthogonal projection) none is closer to $w^{(0)}$: $w^{(\\infty)}$ is the projection",
             given=minimisers,
         ),
-        Step(Identity(w_inf.subs(w0, sp.ZeroMatrix(n, 1)), -Pinv(A) * b), "from $w^{(0)} = 0$: the minimum-norm minimiser (eq 14)"),
-        Step(Identity(-Pinv(Aq) * bq, Pinv(Phi) * tt), "least squares from 0: $-A^\\dagger b = \\Phi^\\dagger t$ (eq 16)", given=ls),
+        Step(
+            Identity(w_inf.subs(w0, sp.ZeroMatrix(n, 1)), -Pinv(A) * b),
+            "from $w^{(0)} = 0$: the minimum-norm minimiser (eq 14)",
+        ),
+        Step(
+            Identity(-Pinv(Aq) * bq, Pinv(Phi) * tt),
+            "least squares from 0: $-A^\\dagger b = \\Phi^\\dagger t$ (eq 16)",
+            given=ls,
+        ),
     ]
     return Derivation(
         id="gd.limit_projection",
@@ -190,7 +219,9 @@ def loss_decay() -> Derivation:
     """``gd.loss_decay``: J(w⁽ᵏ⁾) − J⋆ per eigendirection, the rate, κ (001 §2.3)."""
     star = -sp.Symbol("b~_j", real=True) / a_j
     bt = sp.Symbol("b~_j", real=True)
-    positive = Assumptions(conditions=(a_j > 0,), definitions={wstar_j: star}, text=("$\\tilde a_j > 0$",))
+    positive = Assumptions(
+        conditions=(a_j > 0,), definitions={wstar_j: star}, text=("$\\tilde a_j > 0$",)
+    )
     w_inf = _limit_expr(A, b, w0, I)
     defs = Assumptions(definitions={winf: w_inf, wk: winf + (I - alpha * A) ** k * (w0 - winf)})
     Jm = lambda x: (x.T * A * x) / 2 + b.T * x  # noqa: E731
@@ -200,15 +231,24 @@ def loss_decay() -> Derivation:
     u = sp.Symbol("u", positive=True)
     bound = sp.exp(-u) - (1 - u)
     steps = [
-        Step(Identity(Jc(wt_j) - Jc(wstar_j), a_j / 2 * (wt_j - wstar_j) ** 2), "per eigendirection, J is a parabola around its minimum", given=positive),
         Step(
-            Identity(Jc(wstar_j + (1 - alpha * a_j) ** k * (wt0_j - wstar_j)) - Jc(wstar_j), a_j / 2 * (1 - alpha * a_j) ** (2 * k) * (wt0_j - wstar_j) ** 2),
+            Identity(Jc(wt_j) - Jc(wstar_j), a_j / 2 * (wt_j - wstar_j) ** 2),
+            "per eigendirection, J is a parabola around its minimum",
+            given=positive,
+        ),
+        Step(
+            Identity(
+                Jc(wstar_j + (1 - alpha * a_j) ** k * (wt0_j - wstar_j)) - Jc(wstar_j),
+                a_j / 2 * (1 - alpha * a_j) ** (2 * k) * (wt0_j - wstar_j) ** 2,
+            ),
             "along the iterates (gd.coordinate_recurrence): decay by $(1 - \\alpha\\tilde a_j)^{2k}$",
             given=positive,
             label="coordinate_gap",
         ),
         Step(
-            Identity(Jm(wk) - Jm(winf), (w0 - winf).T * (I - alpha * A) ** (2 * k) * A * (w0 - winf) / 2),
+            Identity(
+                Jm(wk) - Jm(winf), (w0 - winf).T * (I - alpha * A) ** (2 * k) * A * (w0 - winf) / 2
+            ),
             "the same in matrix form, summed over the eigendirections with $\\tilde a_j > 0$",
             given=defs,
         ),
@@ -217,9 +257,15 @@ def loss_decay() -> Derivation:
             "with $\\alpha = 1/\\tilde a_{\\max}$ the slowest direction, the smallest nonzero curvature, contracts by $1 - 1/\\kappa$, $\\kappa = \\tilde a_{\\max}/\\tilde a_{\\min}$",
             given=Assumptions(definitions={kappa: a_max / a_min}),
         ),
-        Step(Identity(sp.Subs(bound, u, 0), 0), "the bound $1 - u \\le e^{-u}$: the gap $g(u) = e^{-u} - (1 - u)$ vanishes at 0"),
+        Step(
+            Identity(sp.Subs(bound, u, 0), 0),
+            "the bound $1 - u \\le e^{-u}$: the gap $g(u) = e^{-u} - (1 - u)$ vanishes at 0",
+        ),
         Step(Identity(sp.Derivative(bound, u), 1 - sp.exp(-u)), "its derivative"),
-        Step(Holds(1 - sp.exp(-u) >= 0), "is nonnegative for $u > 0$, so $g \\ge 0$; with $u = 1/\\kappa$, $(1 - 1/\\kappa)^{2k} \\le e^{-2k/\\kappa}$"),
+        Step(
+            Holds(1 - sp.exp(-u) >= 0),
+            "is nonnegative for $u > 0$, so $g \\ge 0$; with $u = 1/\\kappa$, $(1 - 1/\\kappa)^{2k} \\le e^{-2k/\\kappa}$",
+        ),
         Step(
             Identity(sp.exp(-2 * k_eps / kappa), eps_),
             "$k_\\epsilon = \\frac{\\kappa}{2}\\log\\frac1\\epsilon$ steps shrink the gap by $\\epsilon$: $O(\\kappa\\log 1/\\epsilon)$ iterations",

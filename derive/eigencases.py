@@ -45,7 +45,13 @@ from .notation import A, Dg, Q, a_j, a_max, alpha, b, bt_j, k, n, w, wstar_j, wt
 
 __all__ = [
     "Label",
-    "MONOTONE", "ONE_STEP", "OSCILLATING", "BOUNDED_OSCILLATION", "DIVERGENT", "DRIFT", "STATIC",
+    "MONOTONE",
+    "ONE_STEP",
+    "OSCILLATING",
+    "BOUNDED_OSCILLATION",
+    "DIVERGENT",
+    "DRIFT",
+    "STATIC",
     "CONVERGENT_LABELS",
     "STEP_SIZE_CASES",
     "step_size_case",
@@ -177,14 +183,23 @@ def eigenbasis() -> Derivation:
     assume = Assumptions(
         matrices={Q: "orthogonal", Dg: "diagonal_nonneg"},
         definitions={A: Q * Dg * Q.T},
-        text=("$\\mathbf{Q}$ orthogonal, $\\mathbf{D}$ diagonal with entries $\\tilde a_j \\ge 0$",),
+        text=(
+            "$\\mathbf{Q}$ orthogonal, $\\mathbf{D}$ diagonal with entries $\\tilde a_j \\ge 0$",
+        ),
     )
     coords = Assumptions(definitions={wt: Q.T * w, btv: Q.T * b, At: Q.T * A * Q})
     steps = [
         Step(Definition(A, Q * Dg * Q.T), "spectral theorem: A symmetric PSD (eq 11)"),
-        Step(Definition(wt, Q.T * w), "coordinates in the eigenbasis: the rigid map of gd.rigid_invariance with zero shift"),
+        Step(
+            Definition(wt, Q.T * w),
+            "coordinates in the eigenbasis: the rigid map of gd.rigid_invariance with zero shift",
+        ),
         Step(Definition(At, Q.T * A * Q), "transformed curvature (eq 12)"),
-        Step(Identity(Q.T * A * Q, Dg), "$Q^T Q = I$: the curvature is diagonal in the eigenbasis", given=coords),
+        Step(
+            Identity(Q.T * A * Q, Dg),
+            "$Q^T Q = I$: the curvature is diagonal in the eigenbasis",
+            given=coords,
+        ),
         Step(
             Identity((w.T * A * w) / 2 + b.T * w, (wt.T * Dg * wt) / 2 + btv.T * wt),
             "the objective in eigen-coordinates, $\\tilde b = Q^T b$ (eq 12)",
@@ -209,24 +224,44 @@ def eigenbasis() -> Derivation:
 def coordinate_recurrence() -> Derivation:
     """``gd.coordinate_recurrence``: the solution of the per-coordinate recurrence (001 §2.2)."""
     star = -bt_j / a_j
-    positive = Assumptions(conditions=(a_j > 0,), definitions={wstar_j: star}, text=("$\\tilde a_j > 0$",))
+    positive = Assumptions(
+        conditions=(a_j > 0,), definitions={wstar_j: star}, text=("$\\tilde a_j > 0$",)
+    )
     flat = Assumptions(conditions=(sp.Eq(a_j, 0),), text=("$\\tilde a_j = 0$",))
     still = Assumptions(conditions=(sp.Eq(a_j, 0), sp.Eq(bt_j, 0)))
     steps = [
-        Step(Definition(wstar_j, star), "the unique fixed point of coordinate j when $\\tilde a_j > 0$ (case 1)", given=positive),
-        Step(Identity(_gd_coordinate(wstar_j, k), wstar_j), "it is fixed by the update", given=positive),
+        Step(
+            Definition(wstar_j, star),
+            "the unique fixed point of coordinate j when $\\tilde a_j > 0$ (case 1)",
+            given=positive,
+        ),
+        Step(
+            Identity(_gd_coordinate(wstar_j, k), wstar_j),
+            "it is fixed by the update",
+            given=positive,
+        ),
         Step(
             Identity(_gd_coordinate(wt_j, k) - wstar_j, (1 - alpha * a_j) * (wt_j - wstar_j)),
             "the deviation from the fixed point is multiplied by $1 - \\alpha\\tilde a_j$ each step",
             given=positive,
         ),
         Step(
-            Recurrence(wt_j, wstar_j + (1 - alpha * a_j) ** k * (wt0_j - wstar_j), k, _gd_coordinate, wt0_j),
+            Recurrence(
+                wt_j, wstar_j + (1 - alpha * a_j) ** k * (wt0_j - wstar_j), k, _gd_coordinate, wt0_j
+            ),
             "case 1: geometric decay or growth of the deviation",
             given=positive,
         ),
-        Step(Recurrence(wt_j, wt0_j - alpha * k * bt_j, k, _gd_coordinate, wt0_j), "case 2: zero curvature, constant push $-\\alpha\\tilde b_j$", given=flat),
-        Step(Recurrence(wt_j, wt0_j, k, _gd_coordinate, wt0_j), "case 3: zero curvature and zero slope, the coordinate never moves", given=still),
+        Step(
+            Recurrence(wt_j, wt0_j - alpha * k * bt_j, k, _gd_coordinate, wt0_j),
+            "case 2: zero curvature, constant push $-\\alpha\\tilde b_j$",
+            given=flat,
+        ),
+        Step(
+            Recurrence(wt_j, wt0_j, k, _gd_coordinate, wt0_j),
+            "case 3: zero curvature and zero slope, the coordinate never moves",
+            given=still,
+        ),
         Step(
             Recurrence(wt_j, coordinate_solution(), k, _gd_coordinate, wt0_j),
             "all cases at once, for any $\\tilde a_j \\ge 0$ (the formula numeric code evaluates)",
@@ -236,7 +271,11 @@ def coordinate_recurrence() -> Derivation:
         id="gd.coordinate_recurrence",
         title="Solving the recurrence of one eigen-coordinate",
         source=Source(SOURCE, "§2.2, cases 1-3"),
-        assumptions=Assumptions(text=("$\\tilde a_j \\ge 0$ (A is positive semidefinite), $\\alpha > 0$, $k \\ge 0$ an integer",)),
+        assumptions=Assumptions(
+            text=(
+                "$\\tilde a_j \\ge 0$ (A is positive semidefinite), $\\alpha > 0$, $k \\ge 0$ an integer",
+            )
+        ),
         steps=steps,
         summary="Each coordinate in the eigenbasis follows a scalar affine recurrence; its solution is a geometric sequence around the fixed point, or a linear drift when the curvature is zero.",
     )
@@ -256,21 +295,47 @@ def step_size_cases() -> Derivation:
             Recurrence(ek, (1 - x) ** k * e0, k, lambda e, _k: (1 - x) * e, e0),
             "deviation $e^{(k)} = \\tilde w_j^{(k)} - \\tilde w_{\\star j}$ with $x = \\alpha \\tilde a_j > 0$ (gd.coordinate_recurrence)",
         ),
-        Step(Holds(sp.And(1 - x > 0, 1 - x < 1)), "monotone: the deviation keeps its sign and shrinks", given=when(x < 1)),
-        Step(Holds(sp.Eq(1 - x, 0)), "one step: the first update lands on the fixed point", given=when(sp.Eq(x, 1))),
-        Step(Holds(sp.And(1 - x > -1, 1 - x < 0)), "oscillating convergence: the sign alternates, the size shrinks", given=when(x > 1, x < 2)),
+        Step(
+            Holds(sp.And(1 - x > 0, 1 - x < 1)),
+            "monotone: the deviation keeps its sign and shrinks",
+            given=when(x < 1),
+        ),
+        Step(
+            Holds(sp.Eq(1 - x, 0)),
+            "one step: the first update lands on the fixed point",
+            given=when(sp.Eq(x, 1)),
+        ),
+        Step(
+            Holds(sp.And(1 - x > -1, 1 - x < 0)),
+            "oscillating convergence: the sign alternates, the size shrinks",
+            given=when(x > 1, x < 2),
+        ),
         Step(
             Identity((1 - x) ** k * e0, (-1) ** k * e0),
             "bounded oscillation: the iterates alternate between $\\tilde w_{\\star j} \\pm e^{(0)}$",
             given=when(sp.Eq(x, 2)),
         ),
-        Step(Holds(1 - x < -1), "divergent: the deviation alternates in sign and grows", given=when(x > 2)),
-        Step(Equivalent(sp.Abs(1 - x) < 1, sp.And(x > 0, x < 2), x), "the deviation tends to 0 iff $|1 - x| < 1$"),
         Step(
-            Equivalent(sp.And(alpha * a_max > 0, alpha * a_max < 2), sp.And(alpha > 0, alpha < 2 / a_max), alpha),
+            Holds(1 - x < -1),
+            "divergent: the deviation alternates in sign and grows",
+            given=when(x > 2),
+        ),
+        Step(
+            Equivalent(sp.Abs(1 - x) < 1, sp.And(x > 0, x < 2), x),
+            "the deviation tends to 0 iff $|1 - x| < 1$",
+        ),
+        Step(
+            Equivalent(
+                sp.And(alpha * a_max > 0, alpha * a_max < 2),
+                sp.And(alpha > 0, alpha < 2 / a_max),
+                alpha,
+            ),
             "every coordinate with $\\tilde a_j > 0$ converges iff the largest one does (A2)",
         ),
-        Step(Definition(sp.Symbol("case"), STEP_SIZE_CASES), "the classification; zero curvature drifts unless $\\tilde b_j = 0$ (A1 rules drift out)"),
+        Step(
+            Definition(sp.Symbol("case"), STEP_SIZE_CASES),
+            "the classification; zero curvature drifts unless $\\tilde b_j = 0$ (A1 rules drift out)",
+        ),
     ]
     xb = sp.Symbol("x", positive=True)
     source_claims = [
@@ -279,7 +344,10 @@ def step_size_cases() -> Derivation:
             "001 case 1(b) says the iterates oscillate between $\\pm\\tilde w_j^{(0)}$; they oscillate around $\\tilde w_{\\star j}$",
         ),
         Step(
-            Refuted(sp.Piecewise((1, sp.And(alpha > 1, alpha < 2)), (0, True)), sp.Piecewise((1, sp.And(alpha * xb > 1, alpha * xb < 2)), (0, True))),
+            Refuted(
+                sp.Piecewise((1, sp.And(alpha > 1, alpha < 2)), (0, True)),
+                sp.Piecewise((1, sp.And(alpha * xb > 1, alpha * xb < 2)), (0, True)),
+            ),
             "001 case 1(a) writes $1 < \\alpha < 2$ for oscillation; the condition is on $\\alpha\\tilde a_j$",
         ),
     ]
@@ -287,7 +355,11 @@ def step_size_cases() -> Derivation:
         id="gd.step_size_cases",
         title="The step-size cases: monotone, oscillating, divergent, drifting",
         source=Source(SOURCE, "§2.2, cases 1(a)-(c), 2, 3; A1-A2"),
-        assumptions=Assumptions(text=("$x = \\alpha\\tilde a_j > 0$; $\\tilde a_{\\max} > 0$ the largest eigenvalue of A",)),
+        assumptions=Assumptions(
+            text=(
+                "$x = \\alpha\\tilde a_j > 0$; $\\tilde a_{\\max} > 0$ the largest eigenvalue of A",
+            )
+        ),
         steps=steps,
         source_claims=source_claims,
         result=steps[-1].claim,

@@ -91,7 +91,9 @@ def exact_pinv(m: sp.MatrixBase) -> ImmutableMatrix:
     F = rref[:rank, :]
     C = m.extract(list(range(m.rows)), pivots)
     Ff, Cf = _fmpq(F), _fmpq(C)
-    out = Ff.transpose() * (Ff * Ff.transpose()).inv() * (Cf.transpose() * Cf).inv() * Cf.transpose()
+    out = (
+        Ff.transpose() * (Ff * Ff.transpose()).inv() * (Cf.transpose() * Cf).inv() * Cf.transpose()
+    )
     return _from_fmpq(out)
 
 
@@ -102,7 +104,9 @@ def _exact_inverse(m: sp.MatrixBase) -> ImmutableMatrix:
     if _rational(m):
         f = _fmpq(m)
         if f.rank() < m.rows:
-            raise Undefined(f"the {m.rows}x{m.rows} matrix is singular (rank {f.rank()}): its inverse does not exist")
+            raise Undefined(
+                f"the {m.rows}x{m.rows} matrix is singular (rank {f.rank()}): its inverse does not exist"
+            )
         return _from_fmpq(f.inv())
     if any(x.free_symbols for x in m):  # a variable bound by a limit: invert over Q(var)
         from sympy.polys.matrices import DomainMatrix
@@ -206,7 +210,12 @@ def _dm_product(a: sp.MatrixBase, b: sp.MatrixBase) -> ImmutableMatrix:
         if not gens:
             raise CoercionFailed("no generators")
         ring = sp.QQ[tuple(gens)]
-        x, y = (DomainMatrix([[ring.from_sympy(v) for v in m.row(i)] for i in range(m.rows)], m.shape, ring) for m in (a, b))
+        x, y = (
+            DomainMatrix(
+                [[ring.from_sympy(v) for v in m.row(i)] for i in range(m.rows)], m.shape, ring
+            )
+            for m in (a, b)
+        )
         return ImmutableMatrix((x * y).to_Matrix())
     except (CoercionFailed, sp.PolynomialError, ValueError, TypeError):
         return ImmutableMatrix(sp.Matrix(a) * sp.Matrix(b))
@@ -291,7 +300,9 @@ def _exact_node(expr: Basic) -> Basic:
     is_mat = isinstance(expr, MatrixExpr) or expr.has(MatrixExpr) or expr.has(sp.MatrixBase)
     if not is_mat:
         if expr.free_symbols - set(_BOUND) - set(_RATES):
-            raise Undecided(f"symbols left after instantiation: {sorted(map(str, expr.free_symbols))}")
+            raise Undecided(
+                f"symbols left after instantiation: {sorted(map(str, expr.free_symbols))}"
+            )
         if expr.has(sp.Limit, sp.Subs, sp.Sum, sp.Product, sp.Integral):
             expr = expr.doit()
         if expr.has(sp.Piecewise):
@@ -401,6 +412,7 @@ def _limit(e: Basic, var: Basic, point: Basic) -> Basic:
 
 # -- balls -------------------------------------------------------------------------------------
 
+
 def to_ball(e: Basic):
     """A constant SymPy scalar as a real arb ball at the current precision (``flint.ctx.prec``),
     through ``gdflow.derive.decide.ball`` (the grader's evaluation too); a value that is not real, or
@@ -464,7 +476,9 @@ def _ball(expr: Basic):
         return _mat_ball(_exact(expr))
     if isinstance(expr, MatrixElement):
         return _ball(expr.parent)[int(expr.i), int(expr.j)]
-    if isinstance(expr, (Pinv, sp.Inverse)) or (isinstance(expr, sp.MatPow) and expr.args[1].is_negative):
+    if isinstance(expr, (Pinv, sp.Inverse)) or (
+        isinstance(expr, sp.MatPow) and expr.args[1].is_negative
+    ):
         try:  # exact when the argument is exact
             return _mat_ball(_exact(expr))
         except Undecided:
@@ -505,7 +519,9 @@ def _ball(expr: Basic):
         try:
             return mt * (m * mt).inv()
         except ZeroDivisionError as exc:
-            raise Undecided("the rank of a matrix of balls cannot be certified for its pseudoinverse") from exc
+            raise Undecided(
+                "the rank of a matrix of balls cannot be certified for its pseudoinverse"
+            ) from exc
     if isinstance(expr, sp.Trace):
         return args[0].trace()
     if isinstance(expr, sp.Determinant):
@@ -606,7 +622,9 @@ def compare(lhs: Basic, rhs: Basic) -> Outcome:
 
         left = remaining()
         try:
-            with deadline(_EXACT_UPGRADE if left is None else max(min(_EXACT_UPGRADE, left * 0.15), 0.01)):
+            with deadline(
+                _EXACT_UPGRADE if left is None else max(min(_EXACT_UPGRADE, left * 0.15), 0.01)
+            ):
                 exact = _by_exact(lhs, rhs)
         except OutOfTime:
             if remaining() == 0:
@@ -643,12 +661,17 @@ def _constants(pairs: list, lv, rv) -> Outcome:
         left = remaining()
         d = compare_constants(a, b, timeout=None if left is None else max(left, 0.01))
         if d.verdict == "different":
-            return Outcome("different", d.level == "proved" and d.method == "exact",
-                           f"{d.method}: {d.detail} ({_short(_restore_all(lv))} and {_short(_restore_all(rv))})")
+            return Outcome(
+                "different",
+                d.level == "proved" and d.method == "exact",
+                f"{d.method}: {d.detail} ({_short(_restore_all(lv))} and {_short(_restore_all(rv))})",
+            )
         if d.verdict == "undecided":
             return Outcome("undecided", False, f"{d.method}: {d.detail}")
         exact = exact and d.level == "proved"
-    return Outcome("equal", exact, "" if exact else "ball agreement of the entries that are not rational")
+    return Outcome(
+        "equal", exact, "" if exact else "ball agreement of the entries that are not rational"
+    )
 
 
 def _restore_all(v):
@@ -660,10 +683,17 @@ def _laurent(pairs: list) -> list | None:
     stand-ins: every e^q becomes z^(q L) for z = e^(1/L) (L the common denominator), which is
     transcendental, so two Laurent polynomials in z are equal as numbers exactly when they are
     equal as polynomials.  Returns the pairs left undecided, or None when one pair differs."""
-    used = {d for a, b in pairs for d in (a.free_symbols | b.free_symbols) if d in _RATES and _RATES[d][1] == 1}
+    used = {
+        d
+        for a, b in pairs
+        for d in (a.free_symbols | b.free_symbols)
+        if d in _RATES and _RATES[d][1] == 1
+    }
     if not used:
         return pairs
-    den = sp.ilcm(*[_RATES[d][0].q for d in used]) if len(used) > 1 else _RATES[next(iter(used))][0].q
+    den = (
+        sp.ilcm(*[_RATES[d][0].q for d in used]) if len(used) > 1 else _RATES[next(iter(used))][0].q
+    )
     z = sp.Dummy("z")
     to_z = {d: z ** int(_RATES[d][0] * den) for d in used}
     left = []
@@ -672,7 +702,11 @@ def _laurent(pairs: list) -> list | None:
         if diff == 0:
             continue
         num, dnm = sp.fraction(sp.together(diff))
-        if num.free_symbols <= {z} and dnm.free_symbols <= {z} and sp.Poly(num, z).domain.is_QQ | sp.Poly(num, z).domain.is_ZZ:
+        if (
+            num.free_symbols <= {z}
+            and dnm.free_symbols <= {z}
+            and sp.Poly(num, z).domain.is_QQ | sp.Poly(num, z).domain.is_ZZ
+        ):
             return None  # a nonzero rational-coefficient Laurent polynomial in a transcendental z
         left.append((a, b))
     return left
@@ -712,7 +746,11 @@ def _by_exact(lhs: Basic, rhs: Basic) -> Outcome:
             return Outcome("equal", True)
         pending = _laurent(pending)
         if pending is None:
-            return Outcome("different", True, f"exact values {_short(_restore_all(lv))} and {_short(_restore_all(rv))} (as polynomials in e^(1/L))")
+            return Outcome(
+                "different",
+                True,
+                f"exact values {_short(_restore_all(lv))} and {_short(_restore_all(rv))} (as polynomials in e^(1/L))",
+            )
         if not pending:
             return Outcome("equal", True)
         return _constants([(_restore(a), _restore(b)) for a, b in pending], lv, rv)
@@ -725,9 +763,16 @@ def _by_exact(lhs: Basic, rhs: Basic) -> Outcome:
             try:
                 evaluate_exact(other)
             except (Undefined, Undecided):
-                return Outcome("undecided", detail=f"one side is undefined ({undefined[0][1]}) and the other cannot be evaluated")
+                return Outcome(
+                    "undecided",
+                    detail=f"one side is undefined ({undefined[0][1]}) and the other cannot be evaluated",
+                )
         which = "left" if other is rhs else "right"
-        return Outcome("different", True, f"the {which} side is undefined ({undefined[0][1]}) where the other has a value")
+        return Outcome(
+            "different",
+            True,
+            f"the {which} side is undefined ({undefined[0][1]}) where the other has a value",
+        )
     return _by_balls(lhs, rhs)
 
 
@@ -746,7 +791,12 @@ def _compare_balls(pairs_at, shown: str, precisions: tuple = PRECISIONS) -> Outc
         for a, b in pairs:
             d = a - b
             if not d.contains(0):
-                return Outcome("different", False, f"rigorous enclosure at {prec} bits: the difference {d.str(5, radius=False)} excludes 0" + (f" ({shown})" if shown else ""))
+                return Outcome(
+                    "different",
+                    False,
+                    f"rigorous enclosure at {prec} bits: the difference {d.str(5, radius=False)} excludes 0"
+                    + (f" ({shown})" if shown else ""),
+                )
             if not d.is_finite():
                 return Outcome("undecided", False, f"a non-finite enclosure at {prec} bits")
             radii.append(float(d.rad()) if d.rad() < 1e300 else float("inf"))
@@ -757,8 +807,16 @@ def _compare_balls(pairs_at, shown: str, precisions: tuple = PRECISIONS) -> Outc
     if gained == 0:
         return Outcome("undecided", False, f"the balls contain 0 at {precisions[0]} bits")
     if worst == 0.0 or (first > 0 and worst <= first * 2.0 ** (-gained / 2)):
-        return Outcome("equal", False, f"balls contain 0 at {PRECISIONS[-1]} bits (radius {worst:.1e}, shrinking from {first:.1e})")
-    return Outcome("undecided", False, f"the enclosure of the difference does not shrink (radius {first:.1e} at {PRECISIONS[0]} bits, {worst:.1e} at {PRECISIONS[-1]})")
+        return Outcome(
+            "equal",
+            False,
+            f"balls contain 0 at {PRECISIONS[-1]} bits (radius {worst:.1e}, shrinking from {first:.1e})",
+        )
+    return Outcome(
+        "undecided",
+        False,
+        f"the enclosure of the difference does not shrink (radius {first:.1e} at {PRECISIONS[0]} bits, {worst:.1e} at {PRECISIONS[-1]})",
+    )
 
 
 def _short(v) -> str:

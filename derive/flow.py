@@ -51,7 +51,6 @@ FULL_COLUMN_RANK = Assumptions(
 WT = sp.MatrixSymbol("w(t)", D, 1)
 
 
-
 def _loss(x: sp.Basic, X_: sp.Basic = X, y_: sp.Basic = y) -> sp.Basic:
     r = X_ * x - y_
     return (r.T * r) / 2
@@ -69,10 +68,15 @@ def flow_ode() -> Derivation:
     steps = [
         Step(Definition(L1, _loss(W)), "least squares, sum scale $\\frac12$, rows of $X$ are data"),
         Step(
-            Identity(_loss(W + eps * V), _loss(W) + eps * V.T * grad + eps**2 / 2 * (V.T * X.T * X * V)),
+            Identity(
+                _loss(W + eps * V), _loss(W) + eps * V.T * grad + eps**2 / 2 * (V.T * X.T * X * V)
+            ),
             "expand along a direction v: the coefficient of $\\epsilon$ is $v^T\\nabla L(w)$, so $\\nabla L(w) = X^T(Xw - y)$ and $\\nabla^2 L = X^T X$",
         ),
-        Step(Definition(WK1, WK - alpha * X.T * (X * WK - y)), "one GD step with learning rate $\\alpha$"),
+        Step(
+            Definition(WK1, WK - alpha * X.T * (X * WK - y)),
+            "one GD step with learning rate $\\alpha$",
+        ),
         Step(
             Identity((WK1 - WK) / alpha, -X.T * (X * WK - y)),
             "the step divided by $\\alpha$ is $-\\nabla L$; with $w^{(k)} = w(k\\alpha)$, $t = k\\alpha$ and $\\alpha \\to 0$ the difference quotient becomes $dw/dt$",
@@ -87,7 +91,12 @@ def flow_ode() -> Derivation:
         id="flow.ode",
         title="Gradient flow: the small-step limit of gradient descent",
         source=Source(SOURCE, "gradient descent and gradient flow, eq 5-7"),
-        assumptions=Assumptions(sizes=SMALL, text=("$X \\in \\mathbb{R}^{N\\times D}$ of any rank, rows are data; $L = \\frac12\\|Xw - y\\|^2$",)),
+        assumptions=Assumptions(
+            sizes=SMALL,
+            text=(
+                "$X \\in \\mathbb{R}^{N\\times D}$ of any rank, rows are data; $L = \\frac12\\|Xw - y\\|^2$",
+            ),
+        ),
         steps=steps,
         summary="Dividing a GD step by the learning rate gives minus the gradient; letting the rate go to zero turns the iteration into the ODE $dw/dt = -X^T(Xw - y)$.",
     )
@@ -113,7 +122,10 @@ def gd_limit() -> Derivation:
             "one eigendirection: $(t/\\alpha)\\log(1 - \\alpha a) \\to -at$",
         ),
         Step(
-            Identity(sp.Limit((power - sp.exp(-a * t)) / alpha, alpha, 0, "+"), -(a**2) * t * sp.exp(-a * t) / 2),
+            Identity(
+                sp.Limit((power - sp.exp(-a * t)) / alpha, alpha, 0, "+"),
+                -(a**2) * t * sp.exp(-a * t) / 2,
+            ),
             "the first-order error: $(1 - \\alpha a)^{t/\\alpha} = e^{-at}(1 - \\alpha a^2 t/2) + O(\\alpha^2)$",
         ),
         Step(
@@ -141,7 +153,9 @@ def gd_limit() -> Derivation:
         source=Source(SOURCE, "gradient flow (the limit of eq 5 as the learning rate goes to 0)"),
         assumptions=Assumptions(
             sizes={n: (1, 2, 3)},
-            text=("$a \\ge 0$ an eigenvalue of the symmetric PSD curvature $A$ ($A = X^TX$ for $L = \\frac12\\|Xw-y\\|^2$), $t \\ge 0$, $k = t/\\alpha$ steps",),
+            text=(
+                "$a \\ge 0$ an eigenvalue of the symmetric PSD curvature $A$ ($A = X^TX$ for $L = \\frac12\\|Xw-y\\|^2$), $t \\ge 0$, $k = t/\\alpha$ steps",
+            ),
         ),
         steps=steps,
         summary="After $t/\\alpha$ steps of size $\\alpha$ each eigendirection has shrunk by $(1-\\alpha a)^{t/\\alpha} \\to e^{-at}$; the error is first order in $\\alpha$, so GD tracks the flow with error $O(\\alpha)$.",
@@ -157,20 +171,39 @@ def parameter_solution() -> Derivation:
     V_ = sp.MatrixSymbol("V", D, D)
     S_ = sp.MatrixSymbol("S", D, D)
     Bm = sp.MatrixSymbol("B", D, D)
-    eig = Assumptions(matrices={V_: "orthogonal", S_: "diagonal_nonneg"}, definitions={Bm: V_ * S_ * V_.T})
+    eig = Assumptions(
+        matrices={V_: "orthogonal", S_: "diagonal_nonneg"}, definitions={Bm: V_ * S_ * V_.T}
+    )
     s = sp.Symbol("s", positive=True)
     steps = [
-        Step(Definition(WSTAR, (X.T * X).inverse() * X.T * y), "the least-squares solution (000, end of blog)", label="w_star"),
+        Step(
+            Definition(WSTAR, (X.T * X).inverse() * X.T * y),
+            "the least-squares solution (000, end of blog)",
+            label="w_star",
+        ),
         Step(Definition(WT, cand), "the candidate (eq 18)", label="candidate"),
         Step(
             Identity(TimeDerivative(WT), -X.T * (X * WT - y)),
             "substitute: $\\frac{d}{dt}$ of the candidate ($\\frac{d}{dt}e^{-Bt} = -Be^{-Bt}$) equals $-\\nabla L$ at the candidate, since $X^TXw_\\star = X^Ty$",
             given=Assumptions(definitions={WT: cand}),
         ),
-        Step(Identity(cand.subs(t, 0), W0), "the initial condition; a linear ODE with constant coefficients has exactly one solution (Picard-Lindelöf)"),
-        Step(Identity(MatExp(-Bm * t), V_ * MatExp(-S_ * t) * V_.T), "$X^TX = VSV^T$: each eigendirection decays like $e^{-s_j t}$", given=eig),
-        Step(Identity(sp.Limit(sp.exp(-s * t), t, sp.oo), sp.Integer(0)), "every eigenvalue $s_j$ of $X^TX$ is positive (full column rank), so $e^{-X^TXt} \\to 0$"),
-        Step(Identity(WSTAR, Pinv(X) * y), "the limit $w(\\infty) = w_\\star$ is the least-squares solution $X^\\dagger y$ (eq 20)"),
+        Step(
+            Identity(cand.subs(t, 0), W0),
+            "the initial condition; a linear ODE with constant coefficients has exactly one solution (Picard-Lindelöf)",
+        ),
+        Step(
+            Identity(MatExp(-Bm * t), V_ * MatExp(-S_ * t) * V_.T),
+            "$X^TX = VSV^T$: each eigendirection decays like $e^{-s_j t}$",
+            given=eig,
+        ),
+        Step(
+            Identity(sp.Limit(sp.exp(-s * t), t, sp.oo), sp.Integer(0)),
+            "every eigenvalue $s_j$ of $X^TX$ is positive (full column rank), so $e^{-X^TXt} \\to 0$",
+        ),
+        Step(
+            Identity(WSTAR, Pinv(X) * y),
+            "the limit $w(\\infty) = w_\\star$ is the least-squares solution $X^\\dagger y$ (eq 20)",
+        ),
     ]
     return Derivation(
         id="flow.parameter_solution",

@@ -61,7 +61,9 @@ KERNEL = Assumptions(
     matrices={X: "rational_svd"},
     definitions={K: X * X.T},
     sizes=SMALL,
-    text=("$X \\in \\mathbb{R}^{N\\times D}$ of any rank (rows are data), $K = XX^T$; $L = \\frac12\\|Xw - y\\|^2$",),
+    text=(
+        "$X \\in \\mathbb{R}^{N\\times D}$ of any rank (rows are data), $K = XX^T$; $L = \\frac12\\|Xw - y\\|^2$",
+    ),
 )
 """K = X Xᵀ with X drawn as U S Vᵀ (rational orthogonal U, V): rank-deficient X included, and
 every exponential of K or XᵀX stays exact."""
@@ -71,7 +73,9 @@ def _check_Xy(Xm: sp.Matrix, ym: sp.Matrix, vm: sp.Matrix, name: str = "w0") -> 
     if ym.shape != (Xm.rows, 1):
         raise ValueError(f"y must have one entry per row of X ({Xm.rows}); got shape {ym.shape}")
     if vm.shape != (Xm.cols, 1):
-        raise ValueError(f"{name} must have one entry per column of X ({Xm.cols}); got shape {vm.shape}")
+        raise ValueError(
+            f"{name} must have one entry per column of X ({Xm.cols}); got shape {vm.shape}"
+        )
 
 
 def residual_evolution(X_value, y_value, w0_value, t_value=t) -> sp.Matrix:
@@ -85,7 +89,11 @@ def residual_evolution(X_value, y_value, w0_value, t_value=t) -> sp.Matrix:
     [ 0],
     [-1]])
     """
-    Xm, ym, wm = exact_matrix(X_value, "X"), exact_matrix(y_value, "y"), exact_matrix(w0_value, "w0")
+    Xm, ym, wm = (
+        exact_matrix(X_value, "X"),
+        exact_matrix(y_value, "y"),
+        exact_matrix(w0_value, "w0"),
+    )
     _check_Xy(Xm, ym, wm)
     Km = Xm * Xm.T
     r0 = Xm * wm - ym
@@ -106,7 +114,11 @@ def parameter_evolution(X_value, y_value, w0_value, t_value=t) -> sp.Matrix:
     [1],
     [1]])
     """
-    Xm, ym, wm = exact_matrix(X_value, "X"), exact_matrix(y_value, "y"), exact_matrix(w0_value, "w0")
+    Xm, ym, wm = (
+        exact_matrix(X_value, "X"),
+        exact_matrix(y_value, "y"),
+        exact_matrix(w0_value, "w0"),
+    )
     _check_Xy(Xm, ym, wm)
     tv = sp.sympify(t_value)
     if tv is sp.oo:
@@ -129,7 +141,11 @@ def prediction_coefficients(X_value, y_value, x_star, t_value=t) -> tuple[sp.Bas
     [0],
     [1]]))
     """
-    Xm, ym, xs = exact_matrix(X_value, "X"), exact_matrix(y_value, "y"), exact_matrix(x_star, "x_star")
+    Xm, ym, xs = (
+        exact_matrix(X_value, "X"),
+        exact_matrix(y_value, "y"),
+        exact_matrix(x_star, "x_star"),
+    )
     _check_Xy(Xm, ym, xs, "x_star")
     Km = Xm * Xm.T
     tv = sp.sympify(t_value)
@@ -147,11 +163,16 @@ def residual() -> Derivation:
     """``flow.residual``: :math:`\\tfrac{d\\mathbf{r}}{dt} = -\\mathbf{K}\\mathbf{r}`, :math:`\\mathbf{K} = \\mathbf{J}\\mathbf{J}^\\top`,
     and :math:`\\mathbf{f}(t) = \\mathbf{y} + e^{-\\mathbf{K}t}(\\mathbf{f}_0 - \\mathbf{y})` (000, eq 8–12; sum scale
     :math:`\\tfrac12\\|\\mathbf{f} - \\mathbf{y}\\|^2`, with the mean scale K becomes K/N)."""
-    general = Assumptions(definitions={K: J * J.T}, text=("$J = \\partial f/\\partial w$ at the current parameters",))
+    general = Assumptions(
+        definitions={K: J * J.T}, text=("$J = \\partial f/\\partial w$ at the current parameters",)
+    )
     r_t = EXP * R0
     f_t = y + EXP * (F0 - y)
     steps = [
-        Step(Definition(sp.Derivative(W, t, evaluate=False), -J.T * (F - y)), "gradient flow on $\\frac12\\|f(w) - y\\|^2$ (flow.ode): $\\nabla L = J^T(f - y)$ by the chain rule"),
+        Step(
+            Definition(sp.Derivative(W, t, evaluate=False), -J.T * (F - y)),
+            "gradient flow on $\\frac12\\|f(w) - y\\|^2$ (flow.ode): $\\nabla L = J^T(f - y)$ by the chain rule",
+        ),
         Step(
             Identity(J * (-J.T * (F - y)), -K * (F - y)),
             "chain rule: $\\frac{df}{dt} = J\\frac{dw}{dt}$; with $K = JJ^T$ (the tangent kernel on the training inputs) the residual $r = f - y$ obeys $\\frac{dr}{dt} = -Kr$",
@@ -196,7 +217,9 @@ def trainability() -> Derivation:
         matrices={Qn: "orthogonal", Dn: "diagonal_nonneg"},
         definitions={K: Qn * Dn * Qn.T},
         sizes={N: (1, 2, 3, 4)},
-        text=("$K = QDQ^T$: $Q$ orthogonal, $D = \\mathrm{diag}(\\lambda_j)$, $\\lambda_j \\ge 0$ (zeros included)",),
+        text=(
+            "$K = QDQ^T$: $Q$ orthogonal, $D = \\mathrm{diag}(\\lambda_j)$, $\\lambda_j \\ge 0$ (zeros included)",
+        ),
     )
     steps = [
         Step(
@@ -204,7 +227,10 @@ def trainability() -> Derivation:
             "in the eigenbasis of K each coordinate decays on its own: $\\tilde r_j(t) = e^{-\\lambda_j t}\\tilde r_j(0)$; the speed is set by the eigenvalues",
             given=eig,
         ),
-        Step(Identity(sp.Limit(sp.exp(-lam * t), t, sp.oo), sp.Integer(0)), "a direction with $\\lambda_j > 0$ is fitted; one with $\\lambda_j = 0$ keeps $e^{0} = 1$"),
+        Step(
+            Identity(sp.Limit(sp.exp(-lam * t), t, sp.oo), sp.Integer(0)),
+            "a direction with $\\lambda_j > 0$ is fitted; one with $\\lambda_j = 0$ keeps $e^{0} = 1$",
+        ),
         Step(
             Identity(Qn * (IN - Dn * Pinv(Dn)) * Qn.T, IN - K * Pinv(K)),
             "so $e^{-Dt} \\to I - DD^\\dagger$ (1 where $\\lambda_j = 0$, else 0), and $e^{-Kt} \\to I - KK^\\dagger$, the projection onto the null space of K",
@@ -236,7 +262,10 @@ def trainability() -> Derivation:
         id="flow.trainability",
         title="Trainability and convergence speed from the eigenvalues of K",
         source=Source(SOURCE, "trainability and convergence in the linear model (eq 12)"),
-        assumptions=Assumptions(sizes=SMALL, text=("$K = XX^T$ symmetric PSD of any rank; $r(t) = e^{-Kt}r(0)$ (flow.residual)",)),
+        assumptions=Assumptions(
+            sizes=SMALL,
+            text=("$K = XX^T$ symmetric PSD of any rank; $r(t) = e^{-Kt}r(0)$ (flow.residual)",),
+        ),
         steps=steps,
         result=steps[3].claim,
         summary="The residual's component along an eigenvector of K decays like $e^{-\\lambda t}$; the component in the null space of K stays, so the training data are fitted exactly iff K has full rank.",
@@ -247,7 +276,11 @@ def parameter_evolution_derivation() -> Derivation:
     """``flow.parameter_evolution``: :math:`\\mathbf{w}(t) = \\mathbf{w}_0 - \\mathbf{X}^\\top\\mathbf{K}^\\dagger
     (\\mathbf{I} - e^{-\\mathbf{K}t})(\\mathbf{X}\\mathbf{w}_0 - \\mathbf{y})` for any rank (000, eq 13–18; sum scale)."""
     steps = [
-        Step(Definition(WT, w_t), "the candidate for any rank (eq 16 with $K^\\dagger$ in place of $K^{-1}$)", label="candidate"),
+        Step(
+            Definition(WT, w_t),
+            "the candidate for any rank (eq 16 with $K^\\dagger$ in place of $K^{-1}$)",
+            label="candidate",
+        ),
         Step(
             Identity(TimeDerivative(WT), -X.T * (X * WT - y)),
             "it solves the flow ODE: its derivative is $-\\nabla L(w(t))$, since $X^TKK^\\dagger = X^T$ and $K^\\dagger K e^{-Kt} = KK^\\dagger e^{-Kt}$",
@@ -270,7 +303,9 @@ def parameter_evolution_derivation() -> Derivation:
     return Derivation(
         id="flow.parameter_evolution",
         title="Parameter evolution for any rank, and its limit",
-        source=Source(SOURCE, "evolution of parameters, eq 13-18; comparison to closed-form solution"),
+        source=Source(
+            SOURCE, "evolution of parameters, eq 13-18; comparison to closed-form solution"
+        ),
         assumptions=KERNEL,
         steps=steps,
         result=steps[1].claim,

@@ -54,6 +54,7 @@ class Det(sp.Determinant):
     def _latex(self, printer):
         return r"\det\left(" + printer._print(self.arg) + r"\right)"
 
+
 m = sp.Symbol("m", integer=True, positive=True)
 B = sp.MatrixSymbol("B", m, n)
 Bsq = sp.MatrixSymbol("B", n, n)
@@ -78,7 +79,11 @@ def normal_density(x: Basic, mean: Basic, cov: Basic, dim: Basic) -> Basic:
     expressions (000 appendix), ``dim`` = d.  The quadratic form is wrapped in ``Trace`` so it is
     a scalar."""
     r = x - mean
-    return (2 * sp.pi) ** (-dim / 2) * Det(cov) ** sp.Rational(-1, 2) * sp.exp(-sp.Trace(r.T * sp.Inverse(cov) * r) / 2)
+    return (
+        (2 * sp.pi) ** (-dim / 2)
+        * Det(cov) ** sp.Rational(-1, 2)
+        * sp.exp(-sp.Trace(r.T * sp.Inverse(cov) * r) / 2)
+    )
 
 
 def characteristic_exponent(u: Basic, mean: Basic, cov: Basic) -> Basic:
@@ -110,15 +115,23 @@ def affine_gaussian(B, c, mu, Sigma) -> tuple[sp.Matrix, sp.Matrix]:
     """
     Bm, c_, m_, S = (sp.Matrix(v) for v in (B, c, mu, Sigma))
     if S.rows != S.cols or S != S.T:
-        raise ValueError(f"Sigma must be a symmetric square matrix; got a {S.rows}x{S.cols} matrix {S.tolist()}")
+        raise ValueError(
+            f"Sigma must be a symmetric square matrix; got a {S.rows}x{S.cols} matrix {S.tolist()}"
+        )
     if S.is_positive_semidefinite is False:
-        raise ValueError(f"Sigma must be positive semidefinite; got {S.tolist()} with eigenvalues {list(S.eigenvals())}")
+        raise ValueError(
+            f"Sigma must be positive semidefinite; got {S.tolist()} with eigenvalues {list(S.eigenvals())}"
+        )
     if m_.shape != (S.rows, 1):
-        raise ValueError(f"mu must be a vector of length {S.rows} to match Sigma; got shape {m_.shape}")
+        raise ValueError(
+            f"mu must be a vector of length {S.rows} to match Sigma; got shape {m_.shape}"
+        )
     if Bm.cols != S.rows:
         raise ValueError(f"B must have {S.rows} columns to act on z; got shape {Bm.shape}")
     if c_.shape != (Bm.rows, 1):
-        raise ValueError(f"c must be a vector of length {Bm.rows} (the rows of B); got shape {c_.shape}")
+        raise ValueError(
+            f"c must be a vector of length {Bm.rows} (the rows of B); got shape {c_.shape}"
+        )
     return Bm * m_ + c_, Bm * S * Bm.T
 
 
@@ -135,10 +148,17 @@ def affine() -> Derivation:
     zi = sp.Inverse(Bsq) * (xn - cn)
     q_z = (zi - mu).T * sp.Inverse(Sigma) * (zi - mu)
     q_x = (xn - Bsq * mu - cn).T * sp.Inverse(Bsq * Sigma * Bsq.T) * (xn - Bsq * mu - cn)
-    anyB = Assumptions(matrices={Sigma: "psd"}, text=("B any $m\\times n$ matrix (rank-deficient included), $\\Sigma \\succeq 0$",))
+    anyB = Assumptions(
+        matrices={Sigma: "psd"},
+        text=("B any $m\\times n$ matrix (rank-deficient included), $\\Sigma \\succeq 0$",),
+    )
     p_z = sp.Function("p_z")
     steps = [
-        Step(Definition(p_z(z), normal_density(z, mu, Sigma, n)), "the normal density in $\\mathbb{R}^n$ (000 appendix)", given=inv),
+        Step(
+            Definition(p_z(z), normal_density(z, mu, Sigma, n)),
+            "the normal density in $\\mathbb{R}^n$ (000 appendix)",
+            given=inv,
+        ),
         Step(
             Identity(Bsq * z + cn, xn),
             "$x = Bz + c$ is inverted by $z = B^{-1}(x - c)$",
@@ -149,7 +169,11 @@ def affine() -> Derivation:
             "change of variables: $p_x(x) = p_z(B^{-1}(x - c))\\,|\\det B^{-1}| = p_z(B^{-1}(x - c))/|\\det B|$",
             given=inv,
         ),
-        Step(Identity(q_z, q_x), "the completed square: the exponent is a quadratic in x centred at $B\\mu + c$ with matrix $(B\\Sigma B^T)^{-1}$", given=inv),
+        Step(
+            Identity(q_z, q_x),
+            "the completed square: the exponent is a quadratic in x centred at $B\\mu + c$ with matrix $(B\\Sigma B^T)^{-1}$",
+            given=inv,
+        ),
         Step(
             Identity(Det(Bsq * Sigma * Bsq.T), Det(Bsq) ** 2 * Det(Sigma)),
             "the constant: $\\det(B\\Sigma B^T) = (\\det B)^2\\det\\Sigma$",
@@ -161,13 +185,23 @@ def affine() -> Derivation:
             given=inv,
         ),
         Step(
-            Identity(normal_density(zi, mu, Sigma, n) / sp.Abs(Det(Bsq)), normal_density(xn, Bsq * mu + cn, Bsq * Sigma * Bsq.T, n)),
+            Identity(
+                normal_density(zi, mu, Sigma, n) / sp.Abs(Det(Bsq)),
+                normal_density(xn, Bsq * mu + cn, Bsq * Sigma * Bsq.T, n),
+            ),
             "the transformed density is the normal density $\\mathcal{N}(B\\mu + c, B\\Sigma B^T)$ (checked at exact instances; exp and square roots are compared exactly or in arb balls)",
             given=inv,
         ),
-        Step(Identity(B * z + cm - (B * mu + cm), B * (z - mu)), "any B: $Bz + c - (B\\mu + c) = B(z - \\mu)$, so $\\mathbb{E}[Bz + c] = B\\mu + c$ by linearity", given=anyB),
         Step(
-            Identity((B * z + cm - (B * mu + cm)) * (B * z + cm - (B * mu + cm)).T, B * (z - mu) * (z - mu).T * B.T),
+            Identity(B * z + cm - (B * mu + cm), B * (z - mu)),
+            "any B: $Bz + c - (B\\mu + c) = B(z - \\mu)$, so $\\mathbb{E}[Bz + c] = B\\mu + c$ by linearity",
+            given=anyB,
+        ),
+        Step(
+            Identity(
+                (B * z + cm - (B * mu + cm)) * (B * z + cm - (B * mu + cm)).T,
+                B * (z - mu) * (z - mu).T * B.T,
+            ),
             "and $\\mathrm{Cov}[Bz + c] = B\\,\\mathbb{E}[(z - \\mu)(z - \\mu)^T]B^T = B\\Sigma B^T$",
             given=anyB,
         ),
@@ -191,7 +225,9 @@ def affine() -> Derivation:
         source=Source(SOURCE, "appendix: affine transformations of normal distributions"),
         assumptions=Assumptions(
             sizes={m: (1, 2, 3), n: (1, 2, 3)},
-            text=("$z \\sim \\mathcal{N}(\\mu, \\Sigma)$ in $\\mathbb{R}^n$, $x = Bz + c$ with $B \\in \\mathbb{R}^{m\\times n}$, $c \\in \\mathbb{R}^m$",),
+            text=(
+                "$z \\sim \\mathcal{N}(\\mu, \\Sigma)$ in $\\mathbb{R}^n$, $x = Bz + c$ with $B \\in \\mathbb{R}^{m\\times n}$, $c \\in \\mathbb{R}^m$",
+            ),
         ),
         steps=steps,
         result=steps[-1].claim,
@@ -206,15 +242,25 @@ def prediction_uncertainty() -> Derivation:
     kernel = KERNEL.merged(Assumptions(definitions={ks: X * xs, Et: E_expr}))
     at_zero = kernel.merged(Assumptions(definitions={E0: E_expr.subs(t, 0)}))
     coeffs = Assumptions(definitions={at: a_t, bt: b_t, wt: w_expr})
-    full_col = Assumptions(matrices={X: "full_column_rank"}, sizes={N: (2, 3, 4), D: (1, 2)}, text=("$X^T X$ invertible",))
+    full_col = Assumptions(
+        matrices={X: "full_column_rank"},
+        sizes={N: (2, 3, 4), D: (1, 2)},
+        text=("$X^T X$ invertible",),
+    )
     f_at = xs.T * wt
     mean_t = at + bt.T * mu0
     var_t = bt.T * Sigma0 * bt
     b_inf = xs - X.T * K * Pinv(K) * Pinv(K) * X * xs
     a_inf = (X * xs).T * Pinv(K) * K * Pinv(K) * y
     steps = [
-        Step(Definition(Et, E_expr), "$E(t) = I - e^{-Kt}$, $K = XX^T$ (000, function-space evolution)"),
-        Step(Definition(wt, w_expr), "gradient flow on $L = \\frac12\\|Xw - y\\|^2$, any rank (000, evolution of parameters; flow.parameter_evolution)"),
+        Step(
+            Definition(Et, E_expr),
+            "$E(t) = I - e^{-Kt}$, $K = XX^T$ (000, function-space evolution)",
+        ),
+        Step(
+            Definition(wt, w_expr),
+            "gradient flow on $L = \\frac12\\|Xw - y\\|^2$, any rank (000, evolution of parameters; flow.parameter_evolution)",
+        ),
         Step(
             Identity(f_at, at + bt.T * w0),
             "the prediction $f(x_\\star, t) = x_\\star^T w(t)$ is affine in $w_0$, with $a(t) = k_\\star^T K^\\dagger E(t)y$, $b(t) = x_\\star - X^T E(t)K^\\dagger k_\\star$ (flow.predictions)",
@@ -234,8 +280,14 @@ def prediction_uncertainty() -> Derivation:
             Definition(sp.MatrixSymbol("v(t)", 1, 1), var_t),
             "taking expectations, $\\mathbb{E}[(w_0 - \\mu_0)(w_0 - \\mu_0)^T] = \\Sigma_0$: the predictive variance",
         ),
-        Step(Identity(E0, sp.ZeroMatrix(N, N)), "at $t = 0$: $E(0) = I - e^{\\mathbf{0}} = 0$", given=at_zero),
-        Step(Identity(ks.T * Pinv(K) * E0 * y, sp.ZeroMatrix(1, 1)), "so $a(0) = 0$", given=at_zero),
+        Step(
+            Identity(E0, sp.ZeroMatrix(N, N)),
+            "at $t = 0$: $E(0) = I - e^{\\mathbf{0}} = 0$",
+            given=at_zero,
+        ),
+        Step(
+            Identity(ks.T * Pinv(K) * E0 * y, sp.ZeroMatrix(1, 1)), "so $a(0) = 0$", given=at_zero
+        ),
         Step(
             Identity(xs - X.T * E0 * Pinv(K) * ks, xs),
             "and $b(0) = x_\\star$: the prior predictive $\\mathcal{N}(x_\\star^T\\mu_0,\\ x_\\star^T\\Sigma_0 x_\\star)$",
@@ -257,11 +309,18 @@ def prediction_uncertainty() -> Derivation:
             given=kernel,
         ),
         Step(
-            Identity(b_inf.T * Sigma0 * b_inf, xs.T * (ID - Pinv(X) * X) * Sigma0 * (ID - Pinv(X) * X) * xs),
+            Identity(
+                b_inf.T * Sigma0 * b_inf,
+                xs.T * (ID - Pinv(X) * X) * Sigma0 * (ID - Pinv(X) * X) * xs,
+            ),
             "variance at $t = \\infty$: only the prior variance in the null space of X is left",
             given=kernel,
         ),
-        Step(Identity(ID - Pinv(X) * X, sp.ZeroMatrix(D, D)), "when $X^T X$ is invertible the null space is trivial: the variance tends to 0", given=full_col),
+        Step(
+            Identity(ID - Pinv(X) * X, sp.ZeroMatrix(D, D)),
+            "when $X^T X$ is invertible the null space is trivial: the variance tends to 0",
+            given=full_col,
+        ),
     ]
     return Derivation(
         id="gaussian.prediction_uncertainty",

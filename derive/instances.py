@@ -86,7 +86,11 @@ _STRATA: dict[str, tuple[Stratum, ...]] = {
     "psd": tuple(Stratum(r) for r in _RANKS) + (Stratum("full", "generic"),),
     "singular_psd": (Stratum("0"), Stratum("1"), Stratum("n-1")),
     "pd": (Stratum("full"), Stratum("full", "generic")),
-    "orthogonal": (Stratum("full", "rotation"), Stratum("full", "reflection"), Stratum("full", "eigenvalue -1 pair")),
+    "orthogonal": (
+        Stratum("full", "rotation"),
+        Stratum("full", "reflection"),
+        Stratum("full", "eigenvalue -1 pair"),
+    ),
     "diagonal": (Stratum("full", "signs"), Stratum("n-1", "signs"), Stratum("0")),
     "diagonal_nonneg": (Stratum("full"), Stratum("n-1"), Stratum("1"), Stratum("0")),
     "invertible": (Stratum("full", "nonsymmetric"),),
@@ -94,7 +98,16 @@ _STRATA: dict[str, tuple[Stratum, ...]] = {
     "full_row_rank": (Stratum("full"),),
     "rational_svd_full_column_rank": (Stratum("full"),),
 }
-_SQUARE = {"symmetric", "psd", "pd", "singular_psd", "orthogonal", "diagonal", "diagonal_nonneg", "invertible"}
+_SQUARE = {
+    "symmetric",
+    "psd",
+    "pd",
+    "singular_psd",
+    "orthogonal",
+    "diagonal",
+    "diagonal_nonneg",
+    "invertible",
+}
 
 
 def strata(prop: str, rows: int | None = None, cols: int | None = None) -> tuple[Stratum, ...]:
@@ -114,7 +127,15 @@ def strata(prop: str, rows: int | None = None, cols: int | None = None) -> tuple
 
 def _generic(stratum: Stratum) -> bool:
     """Full rank and not a special kind: what a matrix is when another one is degenerate."""
-    return stratum.rank == "full" and stratum.kind in ("", "generic", "rotation", "reflection", "nonsymmetric", "signs", "indefinite")
+    return stratum.rank == "full" and stratum.kind in (
+        "",
+        "generic",
+        "rotation",
+        "reflection",
+        "nonsymmetric",
+        "signs",
+        "indefinite",
+    )
 
 
 def _rank(stratum: Stratum, rows: int, cols: int) -> int | None:
@@ -138,7 +159,9 @@ def _nonzero(rng: random.Random, positive: bool) -> Rational:
     return v if positive or rng.random() < 0.5 else -v
 
 
-def draw_matrix(rng: random.Random, prop: str, stratum: Stratum, rows: int, cols: int) -> ImmutableMatrix | None:
+def draw_matrix(
+    rng: random.Random, prop: str, stratum: Stratum, rows: int, cols: int
+) -> ImmutableMatrix | None:
     """An exact matrix of shape ``rows x cols`` with property ``prop`` in ``stratum`` (None when
     the stratum does not exist at this shape, e.g. rank n - 1 of a 1 x 1 matrix)."""
     if prop in _SQUARE and rows != cols:
@@ -180,10 +203,16 @@ def draw_matrix(rng: random.Random, prop: str, stratum: Stratum, rows: int, cols
             q[0, :] = -q[0, :]
         elif stratum.kind == "eigenvalue -1 pair" and n >= 2:
             p = sp.Matrix(rational_orthogonal(rng, n))
-            q = p * sp.diag(-1, -1, *([1] * (n - 2))) * p.T * q if rng.random() < 0.5 else p * sp.diag(-1, -1, *([1] * (n - 2))) * p.T
+            q = (
+                p * sp.diag(-1, -1, *([1] * (n - 2))) * p.T * q
+                if rng.random() < 0.5
+                else p * sp.diag(-1, -1, *([1] * (n - 2))) * p.T
+            )
         return ImmutableMatrix(q)
     if prop in ("diagonal", "diagonal_nonneg"):
-        values = [_nonzero(rng, prop == "diagonal_nonneg") for _ in range(r)] + [Rational(0)] * (n - r)
+        values = [_nonzero(rng, prop == "diagonal_nonneg") for _ in range(r)] + [Rational(0)] * (
+            n - r
+        )
         rng.shuffle(values)
         return ImmutableMatrix(sp.diag(*values))
     raise ValueError(f"unknown matrix property {prop!r}")
@@ -255,7 +284,11 @@ def has_property(m: sp.MatrixBase, prop: str) -> bool | None:
 def _degree(e: Basic) -> int:
     """The largest number of matrix factors in one product of ``e`` (powers with integer
     exponents counted by their exponent, symbolic powers as 2)."""
-    if not isinstance(e, Basic) or not getattr(e, "is_Matrix", False) and not e.has(sp.MatrixSymbol):
+    if (
+        not isinstance(e, Basic)
+        or not getattr(e, "is_Matrix", False)
+        and not e.has(sp.MatrixSymbol)
+    ):
         return 0
     if isinstance(e, sp.MatrixSymbol):
         return 1
@@ -278,7 +311,8 @@ def claim_sizes(exprs: Iterable[Basic], size_symbols: list[Basic]) -> list[dict[
     degree = max((_degree(e) for e in exprs), default=0)
     traces = any(e.has(sp.Trace, sp.Determinant) for e in exprs)
     polynomial = not any(e.has(sp.Inverse, MatExp, Pinv, MatrixLimit) for e in exprs) and not any(
-        p.args[1].is_negative for e in exprs for p in e.atoms(sp.MatPow))
+        p.args[1].is_negative for e in exprs for p in e.atoms(sp.MatPow)
+    )
     top = POLYNOMIAL_MAX_SIZE if polynomial else MAX_SIZE
     base = min(max(MIN_SIZE, degree + 1 if traces else degree // 2 + 1), top - 1)
     if not size_symbols:
@@ -396,10 +430,26 @@ def instances(
         evaluate_exact,
     )
 
-    size_syms = sorted({d for e in [*exprs, *conditions] for m in e.atoms(sp.MatrixSymbol) for d in _shape_symbols(m)}
-                       | {d for e in exprs for m in e.atoms(sp.Identity, sp.ZeroMatrix, sp.OneMatrix) for d in _shape_symbols(m)}, key=str)
+    size_syms = sorted(
+        {
+            d
+            for e in [*exprs, *conditions]
+            for m in e.atoms(sp.MatrixSymbol)
+            for d in _shape_symbols(m)
+        }
+        | {
+            d
+            for e in exprs
+            for m in e.atoms(sp.Identity, sp.ZeroMatrix, sp.OneMatrix)
+            for d in _shape_symbols(m)
+        },
+        key=str,
+    )
     mats = sorted({m for e in [*exprs, *conditions] for m in e.atoms(sp.MatrixSymbol)}, key=str)
-    scalars = sorted(set().union(*(e.free_symbols for e in [*exprs, *conditions])) - set(size_syms) - set(mats), key=str)
+    scalars = sorted(
+        set().union(*(e.free_symbols for e in [*exprs, *conditions])) - set(size_syms) - set(mats),
+        key=str,
+    )
     scalars = [s for s in scalars if isinstance(s, sp.Symbol) and s not in (exclude or ())]
     exps = _exponent_symbols(exprs)
     size_plans = claim_sizes(exprs, size_syms)
@@ -467,7 +517,11 @@ def instances(
             if not all(facts_hold(s, subs[s]) for s in scalars):
                 last_reason = "a symbol's own assumptions (e.g. prime, integer) failed"
                 continue
-            verdicts = [decide_condition(c.xreplace(subs)) for c in conditions if not (exclude and c.free_symbols & exclude)]
+            verdicts = [
+                decide_condition(c.xreplace(subs))
+                for c in conditions
+                if not (exclude and c.free_symbols & exclude)
+            ]
             if False in verdicts:
                 last_reason = "a condition failed"
                 continue
@@ -488,7 +542,15 @@ def instances(
                 continue
             found = Instance(subs, chosen, dict(sizes))
             break
-        tag = "; ".join(filter(None, [described, ", ".join(f"{k}: {v}" for k, v in found.strata.items()) if found else ""]))
+        tag = "; ".join(
+            filter(
+                None,
+                [
+                    described,
+                    ", ".join(f"{k}: {v}" for k, v in found.strata.items()) if found else "",
+                ],
+            )
+        )
         yield (found, tag if found else f"{described}: {last_reason}")
 
 
@@ -501,4 +563,3 @@ def _shape_symbols(m) -> set:
 
 def _brief(subs: dict) -> str:
     return ", ".join(f"{k} = {v}" for k, v in subs.items() if not isinstance(v, sp.MatrixBase))
-

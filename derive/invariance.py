@@ -30,13 +30,28 @@ def rigid_invariance() -> Derivation:
     coords = Assumptions(definitions={wt: Q.T * (w - s)})
     general = Assumptions(matrices={T: "invertible"}, definitions={wt: T.I * (w - s)})
     steps = [
-        Step(Definition(wt, Q.T * (w - s)), "the rigid change of coordinates $\\mathcal{T}$ (eq 6); its inverse is $Q\\tilde w + s$ (eq 7)"),
-        Step(Identity(Q * (Q.T * (w - s)) + s, w), "$\\mathcal{T}^{-1}(\\mathcal{T}(w)) = w$ since $QQ^T = I$"),
         Step(
-            Identity(objective_expr(Q * (wt + eps * v) + s), objective_expr(Q * wt + s) + eps * v.T * grad_tilde + eps**2 / 2 * (v.T * Q.T * A * Q * v)),
+            Definition(wt, Q.T * (w - s)),
+            "the rigid change of coordinates $\\mathcal{T}$ (eq 6); its inverse is $Q\\tilde w + s$ (eq 7)",
+        ),
+        Step(
+            Identity(Q * (Q.T * (w - s)) + s, w),
+            "$\\mathcal{T}^{-1}(\\mathcal{T}(w)) = w$ since $QQ^T = I$",
+        ),
+        Step(
+            Identity(
+                objective_expr(Q * (wt + eps * v) + s),
+                objective_expr(Q * wt + s)
+                + eps * v.T * grad_tilde
+                + eps**2 / 2 * (v.T * Q.T * A * Q * v),
+            ),
             "chain rule for $\\tilde J(\\tilde w) = J(Q\\tilde w + s)$ (eq 8): the $\\epsilon$ coefficient along v gives $\\nabla\\tilde J(\\tilde w) = Q^T \\nabla J(Q\\tilde w + s)$",
         ),
-        Step(Identity(grad_tilde, Q.T * gradient_expr(w)), "at $\\tilde w = \\mathcal{T}(w)$ the transformed gradient is $Q^T\\nabla J(w)$", given=coords),
+        Step(
+            Identity(grad_tilde, Q.T * gradient_expr(w)),
+            "at $\\tilde w = \\mathcal{T}(w)$ the transformed gradient is $Q^T\\nabla J(w)$",
+            given=coords,
+        ),
         Step(
             Identity(wt - alpha * grad_tilde, Q.T * (step_w - s)),
             "inductive step: a GD step on $\\tilde J$ from $\\mathcal{T}(w^{(k)})$ lands on $\\mathcal{T}(w^{(k+1)})$; with $\\tilde w^{(0)} = \\mathcal{T}(w^{(0)})$, induction gives $\\tilde w^{(k)} = \\mathcal{T}(w^{(k)})$",
@@ -55,7 +70,10 @@ def rigid_invariance() -> Derivation:
         id="gd.rigid_invariance",
         title="Invariance of gradient descent under rigid transformations",
         source=Source(SOURCE, "§2.1, eq 6-8"),
-        assumptions=Assumptions(matrices={Q: "orthogonal", A: "symmetric"}, text=("$Q$ orthogonal, $s$ any shift, $A$ symmetric",)),
+        assumptions=Assumptions(
+            matrices={Q: "orthogonal", A: "symmetric"},
+            text=("$Q$ orthogonal, $s$ any shift, $A$ symmetric",),
+        ),
         steps=steps + counter,
         source_claims=source_claims,
         result=steps[-1].claim,

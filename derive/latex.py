@@ -48,14 +48,48 @@ from .derivation import (
 from .report import mark, status, summary
 
 __all__ = [
-    "GDLatexPrinter", "latex", "claim_latex", "render_name", "render_mark", "render_step", "render_derivation",
-    "render_document", "compile_pdf",
+    "GDLatexPrinter",
+    "latex",
+    "claim_latex",
+    "render_name",
+    "render_mark",
+    "render_step",
+    "render_derivation",
+    "render_document",
+    "compile_pdf",
 ]
 
 _GREEK = {
-    "alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "kappa", "lambda", "mu", "nu", "xi",
-    "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega",
-    "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega",
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "eta",
+    "theta",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "pi",
+    "rho",
+    "sigma",
+    "tau",
+    "phi",
+    "chi",
+    "psi",
+    "omega",
+    "Gamma",
+    "Delta",
+    "Theta",
+    "Lambda",
+    "Xi",
+    "Pi",
+    "Sigma",
+    "Phi",
+    "Psi",
+    "Omega",
 }
 _SPECIAL = {"star": r"\star", "inf": r"\infty", "oo": r"\infty", "max": r"\max", "min": r"\min"}
 _NAME = re.compile(
@@ -142,7 +176,9 @@ class GDLatexPrinter(LatexPrinter):
         sign = ""
         if coeff.could_extract_minus_sign():
             sign, coeff = "-", -coeff
-        mats = mats.doit(deep=False) if isinstance(mats, sp.MatMul) and len(mats.args) == 1 else mats
+        mats = (
+            mats.doit(deep=False) if isinstance(mats, sp.MatMul) and len(mats.args) == 1 else mats
+        )
         text = self._print(mats)
         if isinstance(mats, sp.MatAdd):
             text = rf"\left({text}\right)"
@@ -169,7 +205,11 @@ class GDLatexPrinter(LatexPrinter):
         """A rational coefficient prints as a fraction in front, without parentheses."""
         coeff, factors = expr.as_coeff_mmul()
         if coeff.is_Rational and coeff not in (1, -1) and factors.args:
-            rest = self._print(sp.MatMul(*factors.args)) if len(factors.args) > 1 else self._wrap_factor(factors.args[0])
+            rest = (
+                self._print(sp.MatMul(*factors.args))
+                if len(factors.args) > 1
+                else self._wrap_factor(factors.args[0])
+            )
             sign = "- " if coeff < 0 else ""
             return f"{sign}{self._print(abs(coeff))} {rest}"
         return super()._print_MatMul(expr)
@@ -222,8 +262,15 @@ def _escape(text: str) -> str:
     """Escape a reason for LaTeX text mode, keeping ``$...$`` math as written."""
     parts = re.split(r"(\$[^$]*\$)", text)
     table = {
-        "&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
-        "^": r"\textasciicircum{}", "~": r"\textasciitilde{}", "\\": r"\textbackslash{}",
+        "&": r"\&",
+        "%": r"\%",
+        "#": r"\#",
+        "_": r"\_",
+        "{": r"\{",
+        "}": r"\}",
+        "^": r"\textasciicircum{}",
+        "~": r"\textasciitilde{}",
+        "\\": r"\textbackslash{}",
     }
     return "".join(p if p.startswith("$") else "".join(table.get(c, c) for c in p) for p in parts)
 
@@ -290,7 +337,15 @@ def _relation(lhs: str, op: str, rhs: str) -> str:
     return f"{_fit(lhs, _SIDE)} &{op} {_fit(rhs, side)}"
 
 
-_UNICODE = {"…": r"\ldots{}", "–": "--", "—": "---", "×": r"$\times$", "∈": r"$\in$", "≤": r"$\le$", "≥": r"$\ge$"}
+_UNICODE = {
+    "…": r"\ldots{}",
+    "–": "--",
+    "—": "---",
+    "×": r"$\times$",
+    "∈": r"$\in$",
+    "≤": r"$\le$",
+    "≥": r"$\ge$",
+}
 
 
 def _plain(text: str) -> str:
@@ -364,13 +419,20 @@ def render_step(step: Step, previous: Step | None = None) -> tuple[list[str], st
             rf"{latex(shifted)} &= {latex(c.update_expression())},\qquad {latex(first)} = {latex(c.initial)}",
             r"\implies " + _relation(latex(c.name), "=", latex(c.solution)),
         ]
-        return lines, _reason(step, "; the recurrence, then its solution, by induction on $" + latex(c.index) + "$")
+        return lines, _reason(
+            step, "; the recurrence, then its solution, by induction on $" + latex(c.index) + "$"
+        )
     if isinstance(c, Refuted):
         extra = ""
         if step.certificate is not None and step.certificate.counterexample:
-            extra = "; fails at $" + _COMMA.join(
-                f"{render_name(k, bold=isinstance(v, list))} = {_value(v)}" for k, v in step.certificate.counterexample.items()
-            ) + "$"
+            extra = (
+                "; fails at $"
+                + _COMMA.join(
+                    f"{render_name(k, bold=isinstance(v, list))} = {_value(v)}"
+                    for k, v in step.certificate.counterexample.items()
+                )
+                + "$"
+            )
         return [_relation(latex(c.lhs), r"\neq", latex(c.rhs))], _reason(step, extra)
     raise TypeError(f"no LaTeX for claim {type(c).__name__}")
 
@@ -460,7 +522,9 @@ its level is that of the refutation.  This document: %s.
 """
 
 
-def render_document(derivations: Iterable[Derivation], title: str = "Dynamics of gradient descent") -> str:
+def render_document(
+    derivations: Iterable[Derivation], title: str = "Dynamics of gradient descent"
+) -> str:
     """A standalone LaTeX document (article, amsmath) of the given derivations."""
     derivations = list(derivations)
     body = "\n\n".join(render_derivation(d) for d in derivations)
@@ -494,8 +558,10 @@ def compile_pdf(tex: str, output: Path) -> Path:
         for _ in range(runs):
             proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, timeout=300)
             if proc.returncode != 0:
-                log = (Path(tmp) / "derivations.log")
-                tail = log.read_text(errors="replace")[-3000:] if log.exists() else proc.stdout[-3000:]
+                log = Path(tmp) / "derivations.log"
+                tail = (
+                    log.read_text(errors="replace")[-3000:] if log.exists() else proc.stdout[-3000:]
+                )
                 raise RuntimeError(f"LaTeX failed ({' '.join(cmd)}):\n{tail}")
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(Path(tmp) / "derivations.pdf", output)

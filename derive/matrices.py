@@ -67,7 +67,9 @@ class _MatrixFunction(MatrixExpr):
     def __new__(cls, arg):
         arg = _sympify(arg)
         if not getattr(arg, "is_Matrix", False):
-            raise TypeError(f"{cls.__name__} takes {cls._takes}; got {arg!r} of type {type(arg).__name__}")
+            raise TypeError(
+                f"{cls.__name__} takes {cls._takes}; got {arg!r} of type {type(arg).__name__}"
+            )
         return Basic.__new__(cls, arg)
 
     @property
@@ -181,7 +183,9 @@ def random_rational(rng: random.Random, low: int = -4, high: int = 4, den: int =
     return Rational(rng.randint(low * q, high * q), q)
 
 
-def random_matrix(rng: random.Random, rows: int, cols: int, rank: int | None = None) -> ImmutableMatrix:
+def random_matrix(
+    rng: random.Random, rows: int, cols: int, rank: int | None = None
+) -> ImmutableMatrix:
     """A random integer matrix of the given shape and exact rank (default: full rank)."""
     full = min(rows, cols)
     rank = full if rank is None else rank
@@ -348,7 +352,9 @@ class MatrixLimit(MatrixExpr):
     def __new__(cls, expr, var, point=0):
         expr, var, point = _sympify(expr), _sympify(var), _sympify(point)
         if not getattr(expr, "is_Matrix", False):
-            raise TypeError(f"MatrixLimit takes a matrix expression; got {expr!r} of type {type(expr).__name__}")
+            raise TypeError(
+                f"MatrixLimit takes a matrix expression; got {expr!r} of type {type(expr).__name__}"
+            )
         if not isinstance(var, sp.Symbol):
             raise TypeError(f"the limit variable must be a Symbol; got {var!r}")
         return Basic.__new__(cls, expr, var, point)
@@ -376,7 +382,9 @@ class MatrixLimit(MatrixExpr):
     def doit(self, **hints):
         inner = self.expr.doit(**hints) if hints.get("deep", True) else self.expr
         if isinstance(inner, sp.MatrixBase):
-            return ImmutableMatrix(inner.applyfunc(lambda e: sp.limit(sp.cancel(e), self.var, self.point, "+")))
+            return ImmutableMatrix(
+                inner.applyfunc(lambda e: sp.limit(sp.cancel(e), self.var, self.point, "+"))
+            )
         return MatrixLimit(inner, self.var, self.point)
 
     def _eval_transpose(self):
@@ -389,8 +397,14 @@ class MatrixLimit(MatrixExpr):
         inner = printer._print(self.expr)
         side = "" if self.point in (sp.oo, -sp.oo) else "^{+}"
         return (
-            r"\lim_{" + printer._print(self.var) + r" \to " + printer._print(self.point) + side + r"} \left("
-            + inner + r"\right)"
+            r"\lim_{"
+            + printer._print(self.var)
+            + r" \to "
+            + printer._print(self.point)
+            + side
+            + r"} \left("
+            + inner
+            + r"\right)"
         )
 
 

@@ -82,7 +82,9 @@ w_lam = sp.MatrixSymbol("w_lambda", D, 1)
 ID = sp.Identity(D)
 IN = sp.Identity(N)
 mu_ = sp.Symbol("mu", positive=True)
-s_ = sp.Symbol("s", nonnegative=True)  # a singular value: the cases s > 0 and s = 0 are step conditions
+s_ = sp.Symbol(
+    "s", nonnegative=True
+)  # a singular value: the cases s > 0 and s = 0 are step conditions
 a_max_ = sp.Symbol("a~_max", positive=True)
 a_lmax = sp.Symbol("a~_lambda,max", positive=True)
 x_ = sp.Symbol("x", positive=True)
@@ -133,7 +135,9 @@ _LS = Assumptions(
 def _lam_value(lam_value) -> Basic:
     value = exact_scalar(lam_value)
     if value.is_positive is False:
-        raise ValueError(f"lam must be > 0 (for lam = 0 use ridge_limit, the minimum-norm solution); got lam = {value}")
+        raise ValueError(
+            f"lam must be > 0 (for lam = 0 use ridge_limit, the minimum-norm solution); got lam = {value}"
+        )
     return value
 
 
@@ -205,7 +209,9 @@ def ridge_step_size_bound(Phi, lam, scale: Scale = "mean") -> Basic:
 def pinv_properties() -> Derivation:
     """``pinv.properties``: Penrose conditions, min-norm least squares, (BᵀB)†Bᵀ = B† (001 §2.2)."""
     P = In - Pinv(B) * B
-    full_col = Assumptions(matrices={B: "full_column_rank"}, text=("B of full column rank ($B^T B$ invertible)",))
+    full_col = Assumptions(
+        matrices={B: "full_column_rank"}, text=("B of full column rank ($B^T B$ invertible)",)
+    )
     square = Assumptions(matrices={Bsq: "invertible"})
     sym = Assumptions(matrices={Q: "orthogonal", Dg: "diagonal"})
     svd = Assumptions(matrices={U: "orthogonal", V: "orthogonal", S: "diagonal"})
@@ -217,12 +223,30 @@ def pinv_properties() -> Derivation:
         ),
         Step(Identity(B * Pinv(B) * B, B), "Penrose 1"),
         Step(Identity(Pinv(B) * B * Pinv(B), Pinv(B)), "Penrose 2"),
-        Step(Identity((B * Pinv(B)).T, B * Pinv(B)), "Penrose 3: $BB^\\dagger$ is symmetric, the orthogonal projector onto range(B)"),
-        Step(Identity((Pinv(B) * B).T, Pinv(B) * B), "Penrose 4: $B^\\dagger B$ is symmetric, the orthogonal projector onto range($B^T$)"),
+        Step(
+            Identity((B * Pinv(B)).T, B * Pinv(B)),
+            "Penrose 3: $BB^\\dagger$ is symmetric, the orthogonal projector onto range(B)",
+        ),
+        Step(
+            Identity((Pinv(B) * B).T, Pinv(B) * B),
+            "Penrose 4: $B^\\dagger B$ is symmetric, the orthogonal projector onto range($B^T$)",
+        ),
         Step(Identity(Pinv(B.T * B) * B.T, Pinv(B)), "for any B (used in eq 16)"),
-        Step(Identity(sp.Inverse(B.T * B) * B.T, Pinv(B)), "when $B^T B$ is invertible", given=full_col),
-        Step(Identity(sp.Inverse(Bsq), Pinv(Bsq)), "the ordinary inverse when B is invertible", given=square),
-        Step(Identity(Pinv(Q * Dg * Q.T), Q * Pinv(Dg) * Q.T), "symmetric $A = QDQ^T$: $A^\\dagger = Q D^\\dagger Q^T$", given=sym),
+        Step(
+            Identity(sp.Inverse(B.T * B) * B.T, Pinv(B)),
+            "when $B^T B$ is invertible",
+            given=full_col,
+        ),
+        Step(
+            Identity(sp.Inverse(Bsq), Pinv(Bsq)),
+            "the ordinary inverse when B is invertible",
+            given=square,
+        ),
+        Step(
+            Identity(Pinv(Q * Dg * Q.T), Q * Pinv(Dg) * Q.T),
+            "symmetric $A = QDQ^T$: $A^\\dagger = Q D^\\dagger Q^T$",
+            given=sym,
+        ),
         Step(
             Identity(B.T * (B * (Pinv(B) * cm) - cm), sp.ZeroMatrix(n, 1)),
             "$B^\\dagger c$ solves the normal equations $B^T B v = B^T c$, so it minimises $\\|Bv - c\\|^2$",
@@ -245,7 +269,9 @@ def pinv_properties() -> Derivation:
         source=Source(SOURCE, "§2.2, after eq 13-14; §2.4 (eq 16)"),
         assumptions=Assumptions(
             sizes={m: (1, 2, 3, 4), n: (1, 2, 3)},
-            text=("$B \\in \\mathbb{R}^{m\\times n}$ of any rank (rectangular, rank-deficient included)",),
+            text=(
+                "$B \\in \\mathbb{R}^{m\\times n}$ of any rank (rectangular, rank-deficient included)",
+            ),
         ),
         steps=steps,
         result=steps[-1].claim,
@@ -261,13 +287,21 @@ def ridge_solution_derivation() -> Derivation:
     src_def = Assumptions(definitions={w_src: src})
     J = sp.MatrixSymbol("J_lambda", 1, 1)
     steps = [
-        Step(Definition(J, _J_ridge(wD)), "ridge regression: mean squared error plus an $\\ell_2$ penalty (§2.4)"),
+        Step(
+            Definition(J, _J_ridge(wD)),
+            "ridge regression: mean squared error plus an $\\ell_2$ penalty (§2.4)",
+        ),
         Step(
             Identity(_J_ridge(wD), _quad(wD, _A_LAM, _B_LS)),
             "a quadratic with $A_\\lambda = \\Phi^T\\Phi/N + \\lambda I$, $b = -\\Phi^T t/N$, $c = t^T t/(2N)$",
         ),
         Step(
-            Identity(_J_ridge(wD + eps_ * vD), _J_ridge(wD) + eps_ * vD.T * (_A_LAM * wD + _B_LS) + eps_**2 / 2 * (vD.T * _A_LAM * vD)),
+            Identity(
+                _J_ridge(wD + eps_ * vD),
+                _J_ridge(wD)
+                + eps_ * vD.T * (_A_LAM * wD + _B_LS)
+                + eps_**2 / 2 * (vD.T * _A_LAM * vD),
+            ),
             "expansion along v: $\\nabla J_\\lambda = A_\\lambda w + b$, $\\nabla^2 J_\\lambda = A_\\lambda$ (quadratic.gradient)",
         ),
         Step(
@@ -275,8 +309,16 @@ def ridge_solution_derivation() -> Derivation:
             "$v^T A_\\lambda v \\ge \\lambda\\|v\\|^2 > 0$ for $v \\ne 0$: $A_\\lambda$ is positive definite, so the critical point is the unique minimiser",
         ),
         Step(Definition(w_lam, _W_LAM), "the candidate, with the N placed correctly"),
-        Step(Identity(_A_LAM * w_lam + _B_LS, sp.ZeroMatrix(D, 1)), "it is the critical point: $\\nabla J_\\lambda(w_\\lambda) = 0$", given=defs),
-        Step(Identity(w_lam, -sp.Inverse(_A_LAM) * _B_LS), "equivalently $w_\\lambda = -A_\\lambda^{-1}b$", given=defs),
+        Step(
+            Identity(_A_LAM * w_lam + _B_LS, sp.ZeroMatrix(D, 1)),
+            "it is the critical point: $\\nabla J_\\lambda(w_\\lambda) = 0$",
+            given=defs,
+        ),
+        Step(
+            Identity(w_lam, -sp.Inverse(_A_LAM) * _B_LS),
+            "equivalently $w_\\lambda = -A_\\lambda^{-1}b$",
+            given=defs,
+        ),
         Step(
             Identity(w_lam, Phi.T * sp.Inverse(Phi * Phi.T + N * lam * IN) * tt),
             "the push-through (kernel) form: an $N\\times N$ solve, cheaper when $N < D$",
@@ -336,7 +378,9 @@ def ridge_limit_derivation() -> Derivation:
     concrete = []
     for P0, t0 in examples:
         N0, D0 = P0.shape
-        lhs = ImmutableMatrix(ridge_solution(P0, t0, lam).applyfunc(lambda e: sp.Limit(sp.cancel(e), lam, 0, "+")))
+        lhs = ImmutableMatrix(
+            ridge_solution(P0, t0, lam).applyfunc(lambda e: sp.Limit(sp.cancel(e), lam, 0, "+"))
+        )
         concrete.append(
             Step(
                 Identity(lhs, ImmutableMatrix(ridge_limit(P0, t0))),
@@ -345,25 +389,42 @@ def ridge_limit_derivation() -> Derivation:
         )
     steps = [
         Step(Definition(w_lam, _W_LAM), "the ridge minimiser (ridge.solution)"),
-        Step(Identity(Pinv(Phi), Pinv(GL) * Phi.T), "$\\Phi^\\dagger = (\\Phi^T\\Phi)^\\dagger\\Phi^T$ (pinv.properties)"),
-        Step(Identity(GL * Pinv(GL) * Phi.T, Phi.T), "range($\\Phi^T$) = range($\\Phi^T\\Phi$): $GG^\\dagger$ fixes $\\Phi^T$"),
+        Step(
+            Identity(Pinv(Phi), Pinv(GL) * Phi.T),
+            "$\\Phi^\\dagger = (\\Phi^T\\Phi)^\\dagger\\Phi^T$ (pinv.properties)",
+        ),
+        Step(
+            Identity(GL * Pinv(GL) * Phi.T, Phi.T),
+            "range($\\Phi^T$) = range($\\Phi^T\\Phi$): $GG^\\dagger$ fixes $\\Phi^T$",
+        ),
         Step(
             Identity(w_lam, sp.Inverse(GL + N * lam * ID) * GL * Pinv(Phi) * tt),
             "so $w_\\lambda = (G + N\\lambda I)^{-1} G\\, \\Phi^\\dagger t$: the ridge solution filters $\\Phi^\\dagger t$",
             given=defs,
         ),
         Step(
-            Identity(w_lam - Pinv(Phi) * tt, -N * lam * sp.Inverse(GL + N * lam * ID) * Pinv(Phi) * tt),
+            Identity(
+                w_lam - Pinv(Phi) * tt, -N * lam * sp.Inverse(GL + N * lam * ID) * Pinv(Phi) * tt
+            ),
             "the error, exactly: linear in $\\lambda$ times a bounded factor",
             given=defs,
         ),
-        Step(Identity(Pinv(Phi) * tt, GL * Pinv(GL) * Pinv(Phi) * tt), "$\\Phi^\\dagger t$ lies in range(G), where every eigenvalue of G is $\\ge s_{\\min}^2 > 0$"),
         Step(
-            Identity(sp.Inverse(G + mu_ * In) * G * Pinv(G), Q * sp.Inverse(Dg + mu_ * In) * Dg * Pinv(Dg) * Q.T),
+            Identity(Pinv(Phi) * tt, GL * Pinv(GL) * Pinv(Phi) * tt),
+            "$\\Phi^\\dagger t$ lies in range(G), where every eigenvalue of G is $\\ge s_{\\min}^2 > 0$",
+        ),
+        Step(
+            Identity(
+                sp.Inverse(G + mu_ * In) * G * Pinv(G),
+                Q * sp.Inverse(Dg + mu_ * In) * Dg * Pinv(Dg) * Q.T,
+            ),
             "in the eigenbasis of G the filter is diagonal: $s_j^2/(s_j^2 + N\\lambda)$ times $(s_j^2)^\\dagger$",
             given=eig,
         ),
-        Step(Identity(1 / d - 1 / (d + mu_), mu_ / (d * (d + mu_))), "per eigenvalue $d = s^2 > 0$: $0 \\le 1/d - 1/(d + N\\lambda) \\le N\\lambda/d^2$, so $\\|w_\\lambda - \\Phi^\\dagger t\\| \\le N\\lambda\\|\\Phi^\\dagger t\\|/s_{\\min}^2 = O(\\lambda)$"),
+        Step(
+            Identity(1 / d - 1 / (d + mu_), mu_ / (d * (d + mu_))),
+            "per eigenvalue $d = s^2 > 0$: $0 \\le 1/d - 1/(d + N\\lambda) \\le N\\lambda/d^2$, so $\\|w_\\lambda - \\Phi^\\dagger t\\| \\le N\\lambda\\|\\Phi^\\dagger t\\|/s_{\\min}^2 = O(\\lambda)$",
+        ),
         Step(
             Identity(sp.Limit(s_**2 / (s_**2 + N * lam) / s_, lam, 0, "+"), 1 / s_),
             "per singular value $s > 0$: $\\frac{s^2}{s^2 + N\\lambda}\\cdot\\frac1s \\to \\frac1s$ (SymPy's limit)",
@@ -410,7 +471,9 @@ def _gd_update(A_):
 def implicit_regularisation() -> Derivation:
     """``ridge.implicit_regularisation``: GD from 0 → Φ†t = lim w_λ; ridge GD converges iff 0 < α < 2/(ã_max + λ)."""
     defs = Assumptions(definitions={w_lam: _W_LAM})
-    eig = Assumptions(matrices={Q: "orthogonal", Dg: "diagonal_nonneg"}, definitions={G: Q * Dg * Q.T})
+    eig = Assumptions(
+        matrices={Q: "orthogonal", Dg: "diagonal_nonneg"}, definitions={G: Q * Dg * Q.T}
+    )
     wk_ls = (ID - (ID - alpha * _A_LS) ** k) * Pinv(Phi) * tt
     steps = [
         Step(
@@ -421,13 +484,18 @@ def implicit_regularisation() -> Derivation:
             Identity(Pinv(_A_LS) * _A_LS * Pinv(Phi) * tt, Pinv(Phi) * tt),
             "$\\Phi^\\dagger t \\in$ range(A): $(I - \\alpha A)^k\\Phi^\\dagger t \\to 0$ when $0 < \\alpha < 2/\\tilde a_{\\max}$ (gd.step_size_cases), so $w^{(k)} \\to \\Phi^\\dagger t$",
         ),
-        Step(Identity(-Pinv(_A_LS) * _B_LS, Pinv(Phi) * tt), "the limit is $-A^\\dagger b$, the minimum-norm minimiser (eq 14, 16)"),
+        Step(
+            Identity(-Pinv(_A_LS) * _B_LS, Pinv(Phi) * tt),
+            "the limit is $-A^\\dagger b$, the minimum-norm minimiser (eq 14, 16)",
+        ),
         Step(
             Identity(MatrixLimit(_W_LAM, lam, 0), Pinv(Phi) * tt),
             "the same point as the ridgeless limit (ridge.limit): implicit regularisation",
         ),
         Step(
-            Recurrence(wkD, w_lam + (ID - alpha * _A_LAM) ** k * (w0D - w_lam), k, _gd_update(_A_LAM), w0D),
+            Recurrence(
+                wkD, w_lam + (ID - alpha * _A_LAM) ** k * (w0D - w_lam), k, _gd_update(_A_LAM), w0D
+            ),
             "GD on the ridge objective, from any $w^{(0)}$: the error is multiplied by $I - \\alpha A_\\lambda$ per step",
             given=defs,
         ),
@@ -450,7 +518,11 @@ def implicit_regularisation() -> Derivation:
             "the largest eigenvalue of $A_\\lambda$",
         ),
         Step(
-            Equivalent(sp.And(alpha * a_lmax > 0, alpha * a_lmax < 2), sp.And(alpha > 0, alpha < 2 / a_lmax), alpha),
+            Equivalent(
+                sp.And(alpha * a_lmax > 0, alpha * a_lmax < 2),
+                sp.And(alpha > 0, alpha < 2 / a_lmax),
+                alpha,
+            ),
             "so ridge GD converges to $w_\\lambda$ iff $0 < \\alpha < 2/(\\tilde a_{\\max} + \\lambda)$",
         ),
     ]
@@ -460,7 +532,8 @@ def implicit_regularisation() -> Derivation:
         source=Source(SOURCE, "§2.4 (implicit regularization), eq 13-16"),
         assumptions=Assumptions(
             sizes=_LS_SIZES,
-            text=_LS.text + ("$\\tilde a_{\\max}$ the largest eigenvalue of $\\Phi^T\\Phi/N$, $\\alpha > 0$",),
+            text=_LS.text
+            + ("$\\tilde a_{\\max}$ the largest eigenvalue of $\\Phi^T\\Phi/N$, $\\alpha > 0$",),
         ),
         steps=steps,
         result=steps[-1].claim,
@@ -468,4 +541,9 @@ def implicit_regularisation() -> Derivation:
     )
 
 
-DERIVATIONS = [pinv_properties, ridge_solution_derivation, ridge_limit_derivation, implicit_regularisation]
+DERIVATIONS = [
+    pinv_properties,
+    ridge_solution_derivation,
+    ridge_limit_derivation,
+    implicit_regularisation,
+]

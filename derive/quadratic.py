@@ -69,14 +69,22 @@ def _check(A_m: sp.Matrix, b_m: sp.Matrix, w_m: sp.Matrix | None = None) -> None
 
 def objective(A_value, b_value, c_value, w_value) -> sp.Basic:
     """:math:`J(w) = \\tfrac12 w^\\top A w + b^\\top w + c` (001 eq 4), exactly."""
-    A_m, b_m, w_m = exact_matrix(A_value, "A"), exact_matrix(b_value, "b"), exact_matrix(w_value, "w")
+    A_m, b_m, w_m = (
+        exact_matrix(A_value, "A"),
+        exact_matrix(b_value, "b"),
+        exact_matrix(w_value, "w"),
+    )
     _check(A_m, b_m, w_m)
     return sp.expand((w_m.T * A_m * w_m)[0, 0] / 2 + (b_m.T * w_m)[0, 0] + exact_scalar(c_value))
 
 
 def gradient(A_value, b_value, w_value) -> sp.Matrix:
     """:math:`\\nabla J(w) = A w + b` for symmetric A (001 eq 10; proved in ``quadratic.gradient``)."""
-    A_m, b_m, w_m = exact_matrix(A_value, "A"), exact_matrix(b_value, "b"), exact_matrix(w_value, "w")
+    A_m, b_m, w_m = (
+        exact_matrix(A_value, "A"),
+        exact_matrix(b_value, "b"),
+        exact_matrix(w_value, "w"),
+    )
     _check(A_m, b_m, w_m)
     return A_m * w_m + b_m
 
@@ -94,7 +102,11 @@ def gd_step(A_value, b_value, w_value, alpha_value, steps: int = 1) -> sp.Matrix
     >>> gd_step([[2]], [-4], [0], "1/10")
     Matrix([[2/5]])
     """
-    A_m, b_m, w_m = exact_matrix(A_value, "A"), exact_matrix(b_value, "b"), exact_matrix(w_value, "w")
+    A_m, b_m, w_m = (
+        exact_matrix(A_value, "A"),
+        exact_matrix(b_value, "b"),
+        exact_matrix(w_value, "w"),
+    )
     _check(A_m, b_m, w_m)
     if not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be a nonnegative integer; got {steps!r}")
@@ -156,17 +168,35 @@ def least_squares() -> Derivation:
     bq = sp.MatrixSymbol("b", D, 1)
     cq = sp.MatrixSymbol("c", 1, 1)
     wq = sp.MatrixSymbol("w", D, 1)
-    defs = Assumptions(definitions={Aq: Phi.T * Phi / N, bq: -Phi.T * tt / N, cq: tt.T * tt / (2 * N)})
+    defs = Assumptions(
+        definitions={Aq: Phi.T * Phi / N, bq: -Phi.T * tt / N, cq: tt.T * tt / (2 * N)}
+    )
     r = Phi * wq - tt
     steps = [
-        Step(Definition(sp.MatrixSymbol("J", 1, 1), r.T * r / (2 * N)), "mean squared error, rows of $\\Phi$ are data points (eq 3)"),
-        Step(Identity(r.T * r / (2 * N), (wq.T * Phi.T * Phi * wq - 2 * tt.T * Phi * wq + tt.T * tt) / (2 * N)), "expand; $w^T\\Phi^T t = t^T \\Phi w$ is a scalar"),
         Step(
-            Identity((wq.T * Phi.T * Phi * wq - 2 * tt.T * Phi * wq + tt.T * tt) / (2 * N), (wq.T * Aq * wq) / 2 + bq.T * wq + cq),
+            Definition(sp.MatrixSymbol("J", 1, 1), r.T * r / (2 * N)),
+            "mean squared error, rows of $\\Phi$ are data points (eq 3)",
+        ),
+        Step(
+            Identity(
+                r.T * r / (2 * N),
+                (wq.T * Phi.T * Phi * wq - 2 * tt.T * Phi * wq + tt.T * tt) / (2 * N),
+            ),
+            "expand; $w^T\\Phi^T t = t^T \\Phi w$ is a scalar",
+        ),
+        Step(
+            Identity(
+                (wq.T * Phi.T * Phi * wq - 2 * tt.T * Phi * wq + tt.T * tt) / (2 * N),
+                (wq.T * Aq * wq) / 2 + bq.T * wq + cq,
+            ),
             "collect: $A = \\Phi^T\\Phi/N$, $b = -\\Phi^T t/N$, $c = t^T t/(2N)$ (eq 4)",
             given=defs,
         ),
-        Step(Identity(wq.T * Aq * wq, (Phi * wq).T * (Phi * wq) / N), "$w^T A w = \\|\\Phi w\\|^2/N \\ge 0$: A is positive semidefinite", given=defs),
+        Step(
+            Identity(wq.T * Aq * wq, (Phi * wq).T * (Phi * wq) / N),
+            "$w^T A w = \\|\\Phi w\\|^2/N \\ge 0$: A is positive semidefinite",
+            given=defs,
+        ),
     ]
     return Derivation(
         id="quadratic.least_squares",
@@ -174,7 +204,9 @@ def least_squares() -> Derivation:
         source=Source(SOURCE, "§2, eq 3-4 (and §2.4)"),
         assumptions=Assumptions(
             sizes={N: (1, 2, 3, 4), D: (1, 2, 3)},
-            text=("$\\Phi \\in \\mathbb{R}^{N\\times D}$ of any rank, $t \\in \\mathbb{R}^N$; loss scale $1/(2N)$",),
+            text=(
+                "$\\Phi \\in \\mathbb{R}^{N\\times D}$ of any rank, $t \\in \\mathbb{R}^N$; loss scale $1/(2N)$",
+            ),
         ),
         steps=steps,
         result=steps[2].claim,
@@ -186,12 +218,20 @@ def gradient_derivation() -> Derivation:
     """``quadratic.gradient``: ∇J = Aw + b, Hessian A, the GD update, fixed points = critical points."""
     grad = gradient_expr(w)
     steps = [
-        Step(Definition(sp.MatrixSymbol("J(w)", 1, 1), objective_expr(w)), "a convex quadratic, A symmetric PSD (eq 4)"),
         Step(
-            Identity(objective_expr(w + eps * v), objective_expr(w) + eps * v.T * grad + eps**2 / 2 * (v.T * A * v)),
+            Definition(sp.MatrixSymbol("J(w)", 1, 1), objective_expr(w)),
+            "a convex quadratic, A symmetric PSD (eq 4)",
+        ),
+        Step(
+            Identity(
+                objective_expr(w + eps * v),
+                objective_expr(w) + eps * v.T * grad + eps**2 / 2 * (v.T * A * v),
+            ),
             "expand along a direction v: the $\\epsilon$ coefficient is $v^T \\nabla J(w)$, the $\\epsilon^2/2$ coefficient $v^T \\nabla^2 J\\, v$; so $\\nabla J = Aw + b$ and $\\nabla^2 J = A$ (eq 10)",
         ),
-        Step(Identity(w - alpha * grad, (I - alpha * A) * w - alpha * b), "the GD update (eq 5, 9)"),
+        Step(
+            Identity(w - alpha * grad, (I - alpha * A) * w - alpha * b), "the GD update (eq 5, 9)"
+        ),
         Step(
             Identity(w - ((I - alpha * A) * w - alpha * b), alpha * grad),
             "a step moves w by $\\alpha\\nabla J(w)$; with $\\alpha > 0$, w is fixed iff $Aw + b = 0$: fixed points are the critical points",
@@ -212,24 +252,44 @@ def fixed_points_derivation() -> Derivation:
     """``quadratic.fixed_points``: none, one, or an affine subspace of critical points."""
     z = sp.MatrixSymbol("z", n, 1)
     w_general = -Pinv(A) * b + (I - Pinv(A) * A) * z
-    in_range = Assumptions(definitions={b: A * sp.MatrixSymbol("c", n, 1)}, text=("$b \\in \\mathrm{range}(A)$",))
+    in_range = Assumptions(
+        definitions={b: A * sp.MatrixSymbol("c", n, 1)}, text=("$b \\in \\mathrm{range}(A)$",)
+    )
     w_star = sp.MatrixSymbol("w_star", n, 1)
-    invertible = Assumptions(matrices={A: "pd"}, definitions={w_star: -A.I * b}, text=("A invertible",))
+    invertible = Assumptions(
+        matrices={A: "pd"}, definitions={w_star: -A.I * b}, text=("A invertible",)
+    )
     steps = [
         Step(
             Identity((I - A * Pinv(A)) * (A * w + b), (I - A * Pinv(A)) * b),
             "$(I - AA^\\dagger)$ annihilates range(A), so if $(I - AA^\\dagger) b \\ne 0$ (b outside range(A)) no w has $Aw + b = 0$: no fixed point",
         ),
-        Step(Identity(A * w_star + b, sp.ZeroMatrix(n, 1)), "A invertible: $w_\\star = -A^{-1}b$ is a fixed point, and the only one", given=invertible),
-        Step(Identity(A * w_general + b, sp.ZeroMatrix(n, 1)), "b in range(A): every $-A^\\dagger b + (I - A^\\dagger A) z$ is a fixed point", given=in_range),
-        Step(Identity(A * (I - Pinv(A) * A) * z, sp.ZeroMatrix(n, 1)), "$(I - A^\\dagger A)z$ spans null(A): the fixed points form an affine subspace $w_\\star + \\mathrm{null}(A)$"),
-        Step(Identity((I - Pinv(A) * A) * (-Pinv(A) * b), sp.ZeroMatrix(n, 1)), "the particular solution $-A^\\dagger b$ has no null-space component: it is the one of least norm"),
+        Step(
+            Identity(A * w_star + b, sp.ZeroMatrix(n, 1)),
+            "A invertible: $w_\\star = -A^{-1}b$ is a fixed point, and the only one",
+            given=invertible,
+        ),
+        Step(
+            Identity(A * w_general + b, sp.ZeroMatrix(n, 1)),
+            "b in range(A): every $-A^\\dagger b + (I - A^\\dagger A) z$ is a fixed point",
+            given=in_range,
+        ),
+        Step(
+            Identity(A * (I - Pinv(A) * A) * z, sp.ZeroMatrix(n, 1)),
+            "$(I - A^\\dagger A)z$ spans null(A): the fixed points form an affine subspace $w_\\star + \\mathrm{null}(A)$",
+        ),
+        Step(
+            Identity((I - Pinv(A) * A) * (-Pinv(A) * b), sp.ZeroMatrix(n, 1)),
+            "the particular solution $-A^\\dagger b$ has no null-space component: it is the one of least norm",
+        ),
     ]
     return Derivation(
         id="quadratic.fixed_points",
         title="Fixed points: none, one, or an affine subspace",
         source=Source(SOURCE, "§2.2, after eq 10"),
-        assumptions=Assumptions(matrices={A: "psd"}, text=("$A$ symmetric positive semidefinite, possibly singular",)),
+        assumptions=Assumptions(
+            matrices={A: "psd"}, text=("$A$ symmetric positive semidefinite, possibly singular",)
+        ),
         steps=steps,
         result=steps[2].claim,
         summary="GD's fixed points solve $Aw + b = 0$: none when b leaves range(A), one when A is invertible, otherwise the affine subspace through $-A^\\dagger b$ along null(A).",

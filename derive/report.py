@@ -81,7 +81,9 @@ def step_status(step: Step) -> str:
 
 _VALUES = r"\d+(?:\s*(?:,|\.\.|…|–)\s*\d+)*"
 _PAIR = re.compile(
-    r"(?<![\w^(])(?P<name>[A-Za-z][A-Za-z0-9_]*)\s*(?:=|∈|\bin\b)\s*[{\[(]?\s*(?P<values>" + _VALUES + r")(?![\d./])"
+    r"(?<![\w^(])(?P<name>[A-Za-z][A-Za-z0-9_]*)\s*(?:=|∈|\bin\b)\s*[{\[(]?\s*(?P<values>"
+    + _VALUES
+    + r")(?![\d./])"
 )
 _AFTER_SIZES = re.compile(r"\bsizes?\b\s*(?:of\s+|at\s+|:\s*)?(?P<what>[^;()]+)", re.IGNORECASE)
 _INSTANCES = re.compile(r"\bat (?P<n>\d+) (?P<exact>exact )?(?:admissible )?instances?\b")
@@ -184,7 +186,9 @@ def _checked_where(steps: Iterable[Step]) -> str:
                 other.append(text)
     for values in merged.values():
         values.sort(key=lambda v: int(re.match(r"\d+", v).group()))
-    parts = ([f"sizes {_format_sizes(merged)}"] if merged else []) + [f"sizes {t}" for t in other[:3]]
+    parts = ([f"sizes {_format_sizes(merged)}"] if merged else []) + [
+        f"sizes {t}" for t in other[:3]
+    ]
     if len(other) > 3:
         parts.append(f"{len(other) - 3} more")
     if unsized:
@@ -203,7 +207,12 @@ def summary(derivations: Iterable[Derivation]) -> str:
     n = counts(steps)
     where = _checked_where(steps)
     checked = f"{n['checked']} checked" + (f" ({where})" if where else "")
-    passed = [f"{n['proved']} proved", checked, f"{n['evidence']} evidence", f"{n['stated']} stated"]
+    passed = [
+        f"{n['proved']} proved",
+        checked,
+        f"{n['evidence']} evidence",
+        f"{n['stated']} stated",
+    ]
     failed = [f"{n['rejected']} rejected", f"{n['unverified']} unverified"]
     if n["unverified (time)"]:
         failed.append(f"{n['unverified (time)']} unverified (time)")

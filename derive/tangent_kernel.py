@@ -59,7 +59,9 @@ def gradient(model: sp.Basic, params: Sequence[sp.Symbol]) -> sp.Matrix:
     return sp.Matrix([sp.diff(model, p) for p in _params(params)])
 
 
-def tangent_kernel(model: sp.Basic, params: Sequence[sp.Symbol], x: sp.Symbol, x2: sp.Basic) -> sp.Basic:
+def tangent_kernel(
+    model: sp.Basic, params: Sequence[sp.Symbol], x: sp.Symbol, x2: sp.Basic
+) -> sp.Basic:
     """:math:`H(x, x') = \\langle\\nabla_w f(\\mathbf w, x), \\nabla_w f(\\mathbf w, x')\\rangle = \\sum_p
     \\partial_{w_p} f(\\mathbf w, x)\\,\\partial_{w_p} f(\\mathbf w, x')` of any SymPy model ``model`` in the
     parameters ``params`` and the input symbol ``x``; ``x2`` is the second input (a symbol or a
@@ -97,12 +99,15 @@ def first_order_update(
     """
     ps = _params(params)
     if len(data_x) != len(data_y):
-        raise ValueError(f"data_x and data_y must have the same length; got {len(data_x)} and {len(data_y)}")
+        raise ValueError(
+            f"data_x and data_y must have the same length; got {len(data_x)} and {len(data_y)}"
+        )
     grad_L = _loss_gradient(model, ps, x, data_x, data_y)
     moved = model.xreplace({p: p - eta_value * gi for p, gi in zip(ps, grad_L, strict=True)})
     exact = moved - model
     first = -eta_value * sum(
-        (model.xreplace({x: xi}) - yi) * tangent_kernel(model, ps, x, xi) for xi, yi in zip(data_x, data_y, strict=True)
+        (model.xreplace({x: xi}) - yi) * tangent_kernel(model, ps, x, xi)
+        for xi, yi in zip(data_x, data_y, strict=True)
     )
     return exact, first
 
@@ -110,11 +115,19 @@ def first_order_update(
 def _loss_gradient(model: sp.Basic, ps: list[sp.Symbol], x: sp.Symbol, data_x, data_y) -> sp.Matrix:
     """:math:`\\nabla L = \\sum_i (u_i - y_i)\\nabla_w f(\\mathbf w, x_i)` of
     :math:`L = \\tfrac12\\sum_i (f(\\mathbf w, x_i) - y_i)^2` (002 §4)."""
-    terms = (gradient(model.xreplace({x: xi}), ps) * (model.xreplace({x: xi}) - yi) for xi, yi in zip(data_x, data_y, strict=True))
+    terms = (
+        gradient(model.xreplace({x: xi}), ps) * (model.xreplace({x: xi}) - yi)
+        for xi, yi in zip(data_x, data_y, strict=True)
+    )
     return sum(terms, sp.zeros(len(ps), 1))
 
 
-def tangent_derivation(model: sp.Basic | None = None, params: Sequence[sp.Symbol] | None = None, x: sp.Symbol | None = None, n_data: int = 2) -> Derivation:
+def tangent_derivation(
+    model: sp.Basic | None = None,
+    params: Sequence[sp.Symbol] | None = None,
+    x: sp.Symbol | None = None,
+    n_data: int = 2,
+) -> Derivation:
     """``kernel.tangent`` for a model :math:`f(\\mathbf w, x)` given as a SymPy expression in
     ``params`` and ``x`` (default :data:`DEFAULT_MODEL`), on ``n_data`` symbolic training points
     (002 §4).  Proves: the gradient of the loss, the first-order function-space update through H,
@@ -136,7 +149,10 @@ def tangent_derivation(model: sp.Basic | None = None, params: Sequence[sp.Symbol
     kernel_terms = [tangent_kernel(model, ps, x, xi) for xi in xs]
     hess = sp.hessian(model, ps)
     steps = [
-        Step(Definition(sp.Symbol("f(w, x)"), model), "the model, a SymPy expression in the parameters and the input"),
+        Step(
+            Definition(sp.Symbol("f(w, x)"), model),
+            "the model, a SymPy expression in the parameters and the input",
+        ),
         Step(
             Definition(H(x, XP), tangent_kernel(model, ps, x, XP)),
             "the tangent kernel $H(x, x') = \\langle \\nabla_w f(w, x), \\nabla_w f(w, x')\\rangle$ (002 §4)",
@@ -150,30 +166,60 @@ def tangent_derivation(model: sp.Basic | None = None, params: Sequence[sp.Symbol
             "the change of the output at x after one GD step with learning rate $\\eta$",
         ),
         Step(
-            Identity(sp.factor(sp.diff(exact, eta).subs(eta, 0)), sp.Add(*[-(ui - yi) * sp.factor(k) for ui, yi, k in zip(u, ys, kernel_terms, strict=True)])),
+            Identity(
+                sp.factor(sp.diff(exact, eta).subs(eta, 0)),
+                sp.Add(
+                    *[
+                        -(ui - yi) * sp.factor(k)
+                        for ui, yi, k in zip(u, ys, kernel_terms, strict=True)
+                    ]
+                ),
+            ),
             "$\\Delta'(0)$, the first-order change of $f(w - \\eta\\nabla L, x)$ in $\\eta$, is $-\\sum_i (u_i - y_i) H(x, x_i)$: kernel regression with the kernel H",
         ),
         Step(
-            Identity(sp.factor(sp.diff(exact, eta, 2).subs(eta, 0) / 2), ((grad_L.T * hess * grad_L)[0, 0]) / 2),
+            Identity(
+                sp.factor(sp.diff(exact, eta, 2).subs(eta, 0) / 2),
+                ((grad_L.T * hess * grad_L)[0, 0]) / 2,
+            ),
             "$\\Delta''(0)/2$: the error of the first-order update is $\\frac{\\eta^2}{2}\\nabla L^T \\nabla^2_w f\\, \\nabla L + O(\\eta^3)$: second order in $\\eta$",
         ),
     ]
     linear = all(sp.diff(model, p, q) == 0 for p in ps for q in ps)
     if linear:
         steps.pop()  # the second-order term is identically 0: nothing to state
-        steps.append(Step(Identity(exact, first), "f is linear in w: the first-order update is exact", label="exactness"))
+        steps.append(
+            Step(
+                Identity(exact, first),
+                "f is linear in w: the first-order update is exact",
+                label="exactness",
+            )
+        )
     else:
-        steps.append(Step(Refuted(exact, first), "f is not linear in w: the first-order update is not exact", label="exactness"))
+        steps.append(
+            Step(
+                Refuted(exact, first),
+                "f is not linear in w: the first-order update is not exact",
+                label="exactness",
+            )
+        )
     lm, lps, lx = LINE_MODEL
     l_exact, l_first = first_order_update(lm, lps, lx, xs, ys)
     steps.append(
-        Step(Identity(l_exact, l_first), "for a model linear in w, e.g. the line $w_1 x + w_2$ of 000, the update through H is exact")
+        Step(
+            Identity(l_exact, l_first),
+            "for a model linear in w, e.g. the line $w_1 x + w_2$ of 000, the update through H is exact",
+        )
     )
     return Derivation(
         id="kernel.tangent",
         title="Gradient descent in function space: the tangent kernel",
         source=Source(SOURCE, "§4 gradient descent analysis"),
-        assumptions=Assumptions(text=(f"{n_data} training points $(x_i, y_i)$; $L = \\frac12\\sum_i (f(w, x_i) - y_i)^2$; learning rate $\\eta > 0$",)),
+        assumptions=Assumptions(
+            text=(
+                f"{n_data} training points $(x_i, y_i)$; $L = \\frac12\\sum_i (f(w, x_i) - y_i)^2$; learning rate $\\eta > 0$",
+            )
+        ),
         steps=steps,
         result=steps[4].claim,
         summary="One GD step changes the model's output at any input by $-\\eta\\sum_i (u_i - y_i) H(x, x_i)$ up to $O(\\eta^2)$: kernel regression with the time-dependent tangent kernel H.",
@@ -205,16 +251,32 @@ def regression() -> Derivation:
         r = Km * a - y
         return r.T * r
 
-    sym = Assumptions(matrices={Km: "symmetric"}, sizes={N: (1, 2, 3, 4)}, text=("$K$ symmetric ($K_{ij} = K(x_i, x_j)$)",))
+    sym = Assumptions(
+        matrices={Km: "symmetric"},
+        sizes={N: (1, 2, 3, 4)},
+        text=("$K$ symmetric ($K_{ij} = K(x_i, x_j)$)",),
+    )
     update = Assumptions(definitions={al1: al - 2 * eta * Km * (Km * al - y)})
     steps = [
-        Step(Definition(fhat, kx.T * al), "kernel regression $\\hat f(x) = \\sum_i \\alpha_i K(x, x_i)$, $k_x = (K(x, x_i))_i$ (002 §3)"),
-        Step(Definition(g1, g(al)), "the fitting objective $g(\\alpha) = \\|K\\alpha - y\\|^2$ (no factor $\\frac12$)"),
         Step(
-            Identity(g(al + eps * v), g(al) + eps * v.T * (2 * Km * (Km * al - y)) + eps**2 * (v.T * Km.T * Km * v)),
+            Definition(fhat, kx.T * al),
+            "kernel regression $\\hat f(x) = \\sum_i \\alpha_i K(x, x_i)$, $k_x = (K(x, x_i))_i$ (002 §3)",
+        ),
+        Step(
+            Definition(g1, g(al)),
+            "the fitting objective $g(\\alpha) = \\|K\\alpha - y\\|^2$ (no factor $\\frac12$)",
+        ),
+        Step(
+            Identity(
+                g(al + eps * v),
+                g(al) + eps * v.T * (2 * Km * (Km * al - y)) + eps**2 * (v.T * Km.T * Km * v),
+            ),
             "expand along v: $\\nabla g = 2K(K\\alpha - y)$ because K is symmetric",
         ),
-        Step(Definition(al1, al - 2 * eta * Km * (Km * al - y)), "one GD step with learning rate $\\eta$"),
+        Step(
+            Definition(al1, al - 2 * eta * Km * (Km * al - y)),
+            "one GD step with learning rate $\\eta$",
+        ),
         Step(
             Identity(alstar - 2 * eta * Km * (Km * alstar - y), alstar),
             "the interpolant $\\alpha_\\star = K^{-1}y$ is a fixed point: GD stops where $\\hat f(x_i) = y_i$",
@@ -225,8 +287,15 @@ def regression() -> Derivation:
             "the change of $\\hat f(x)$ in one step: $-2\\eta\\sum_i (\\hat f(x_i) - y_i) H(x, x_i)$ with $H(x, x_i) = \\sum_j K(x, x_j) K(x_i, x_j)$",
             given=update,
         ),
-        Step(Definition(sp.Function("H")(XV, XP), kx.T * kx2), "the tangent kernel of this parametrisation: $\\nabla_\\alpha \\hat f(x) = k_x$, so $H(x, x') = k_x^T k_{x'} = \\sum_j K(x, x_j) K(x', x_j)$"),
-        Step(Definition(Hm, Km.T * Km), "on the training inputs, $H_{ij} = \\sum_l K_{il} K_{jl}$", label="H_training"),
+        Step(
+            Definition(sp.Function("H")(XV, XP), kx.T * kx2),
+            "the tangent kernel of this parametrisation: $\\nabla_\\alpha \\hat f(x) = k_x$, so $H(x, x') = k_x^T k_{x'} = \\sum_j K(x, x_j) K(x', x_j)$",
+        ),
+        Step(
+            Definition(Hm, Km.T * Km),
+            "on the training inputs, $H_{ij} = \\sum_l K_{il} K_{jl}$",
+            label="H_training",
+        ),
         Step(Identity(Km.T * Km, Km * Km), "on the training inputs $H = K^T K = K^2$, not K"),
     ]
     source_claims = [

@@ -76,7 +76,9 @@ explicit = evaluate_exact
 """The exact value of an instantiated expression (``gdflow.derive.evaluate.evaluate_exact``)."""
 
 
-def _cert(ok: bool, method: str, detail: str, level: str | None = None, counterexample=None, sizes=None) -> Certificate:
+def _cert(
+    ok: bool, method: str, detail: str, level: str | None = None, counterexample=None, sizes=None
+) -> Certificate:
     return Certificate(ok, method, detail, counterexample, level, sizes or None)
 
 
@@ -106,7 +108,14 @@ def _short(v) -> str:
 
 
 def _plain(subs: dict) -> dict:
-    return {str(k): ([[str(x) for x in row] for row in v.tolist()] if isinstance(v, sp.MatrixBase) else str(v)) for k, v in subs.items()}
+    return {
+        str(k): (
+            [[str(x) for x in row] for row in v.tolist()]
+            if isinstance(v, sp.MatrixBase)
+            else str(v)
+        )
+        for k, v in subs.items()
+    }
 
 
 def _is_matrix(e: Basic) -> bool:
@@ -122,8 +131,10 @@ def _unfold(expr: Basic) -> Basic:
     number.  (Limits are taken after instantiation, where degenerate parameters are seen.)"""
     if not isinstance(expr, Basic) or not expr.has(TimeDerivative, sp.Derivative, sp.Subs):
         return expr
-    return expr.replace(lambda e: isinstance(e, (TimeDerivative, sp.Derivative, sp.Subs)),
-                        lambda e: e.doit(differentiate=True))
+    return expr.replace(
+        lambda e: isinstance(e, (TimeDerivative, sp.Derivative, sp.Subs)),
+        lambda e: e.doit(differentiate=True),
+    )
 
 
 def _prepare(e: Basic, assume: Assumptions) -> Basic:
@@ -234,7 +245,9 @@ def _vacuous_reason(assume: Assumptions) -> str | None:
 # -- identities -------------------------------------------------------------------------------
 
 
-def _decide_identity(lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Random, count: int) -> Certificate:
+def _decide_identity(
+    lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Random, count: int
+) -> Certificate:
     lhs, rhs = _zero_like(_prepare(lhs, assume), _prepare(rhs, assume))
     bad = _shape_mismatch(lhs, rhs)
     if bad:
@@ -278,34 +291,63 @@ def _scalar_domains(lhs: Basic, rhs: Basic, assume: Assumptions) -> dict | None:
     return domains
 
 
-def _by_scalar_core(lhs: Basic, rhs: Basic, domains: dict, rng: random.Random, count: int) -> Certificate:
+def _by_scalar_core(
+    lhs: Basic, rhs: Basic, domains: dict, rng: random.Random, count: int
+) -> Certificate:
     """Decide a scalar claim with ``gdflow.derive.decide.decide_scalar`` (the grader's core).  A symbol
     confined to finitely many values (an equality condition) is substituted, value by value;
     where the sampled points agree, a difference is also sought at the kinks of piecewise
     parts, and a symbolic zero (``_symbolic``) upgrades the agreement to *proved*."""
-    finite = {x: sorted(dom, key=sp.default_sort_key) for x, (dom, _) in domains.items() if isinstance(dom, sp.FiniteSet)}
+    finite = {
+        x: sorted(dom, key=sp.default_sort_key)
+        for x, (dom, _) in domains.items()
+        if isinstance(dom, sp.FiniteSet)
+    }
     if finite:
-        combos = [dict(zip(finite, values, strict=True)) for values in itertools.product(*finite.values())]
+        combos = [
+            dict(zip(finite, values, strict=True)) for values in itertools.product(*finite.values())
+        ]
         if not combos:
-            return _cert(False, "vacuous", f"no value satisfies the conditions on {', '.join(map(str, finite))}")
+            return _cert(
+                False,
+                "vacuous",
+                f"no value satisfies the conditions on {', '.join(map(str, finite))}",
+            )
         certs = []
         rest = {x: d for x, d in domains.items() if x not in finite}
         for combo in combos[:16]:
             c = _by_scalar_core(lhs.xreplace(combo), rhs.xreplace(combo), rest, rng, count)
             if not c.ok:
                 if c.method == "rejected" and c.counterexample is not None:
-                    c = _rejected(c.detail, {**{str(k): str(v) for k, v in combo.items()}, **c.counterexample}, c.level or "proved")
+                    c = _rejected(
+                        c.detail,
+                        {**{str(k): str(v) for k, v in combo.items()}, **c.counterexample},
+                        c.level or "proved",
+                    )
                 return c
             certs.append(c)
         if len(combos) > 16:
-            return _unverified(f"{len(combos)} cases of the equality conditions; at most 16 are decided")
+            return _unverified(
+                f"{len(combos)} cases of the equality conditions; at most 16 are decided"
+            )
         level = max((c.level for c in certs), key=["proved", "checked", "evidence"].index)
-        return _cert(True, certs[-1].method, f"case by case ({len(combos)} cases of the equality conditions): {certs[-1].detail}", level)
+        return _cert(
+            True,
+            certs[-1].method,
+            f"case by case ({len(combos)} cases of the equality conditions): {certs[-1].detail}",
+            level,
+        )
     from .decide import compare_constants, decide_scalar
 
     left = remaining()
-    dec = decide_scalar(lhs, rhs, domains=domains, seed=rng.getrandbits(64), points=max(count, 12),
-                        timeout=None if left is None else max(left, 0.01))
+    dec = decide_scalar(
+        lhs,
+        rhs,
+        domains=domains,
+        seed=rng.getrandbits(64),
+        points=max(count, 12),
+        timeout=None if left is None else max(left, 0.01),
+    )
     where = f"{dec.method}: {dec.detail}"
     if dec.verdict == "equal" and dec.level != "proved":
         for point in _kink_points(lhs, rhs, domains, rng):
@@ -315,16 +357,24 @@ def _by_scalar_core(lhs: Basic, rhs: Basic, domains: dict, rng: random.Random, c
                 continue
             if d.verdict == "different" and d.level == "proved":
                 shown = {str(k): str(v) for k, v in point.items()}
-                return _rejected(f"counterexample at {', '.join(f'{k} = {v}' for k, v in shown.items())} (a kink of a piecewise part): {d.detail}", shown)
+                return _rejected(
+                    f"counterexample at {', '.join(f'{k} = {v}' for k, v in shown.items())} (a kink of a piecewise part): {d.detail}",
+                    shown,
+                )
         if _symbolic(lhs, rhs) == "zero":
             return _cert(True, "symbolic", f"the difference simplifies to 0; {where}", "proved")
     if dec.verdict == "equal":
-        method = {"proved": "symbolic", "checked": "exact instantiation"}.get(dec.level, "rigorous enclosure")
+        method = {"proved": "symbolic", "checked": "exact instantiation"}.get(
+            dec.level, "rigorous enclosure"
+        )
         return _cert(True, method, where, dec.level)
     if dec.verdict == "different":
         point = dict(dec.witness or {})
-        return _rejected(f"counterexample at {', '.join(f'{k} = {v}' for k, v in point.items())}: {where}", point or None,
-                         dec.level or "evidence")
+        return _rejected(
+            f"counterexample at {', '.join(f'{k} = {v}' for k, v in point.items())}: {where}",
+            point or None,
+            dec.level or "evidence",
+        )
     if dec.method == "domain":
         return _cert(False, "vacuous", f"the assumptions cannot hold: {dec.detail}")
     return _unverified(where)
@@ -360,20 +410,28 @@ def _kink_points(lhs: Basic, rhs: Basic, domains: dict, rng: random.Random) -> l
             candidates += [ordered[0] - sp.Rational(1, 7), ordered[-1] + sp.Rational(1, 7)]
         allowed = admissible_set(x, domains.get(x, (None, None))[0])
         for c in candidates:
-            if allowed.contains(c) is not sp.true or (x.is_integer and not c.is_integer) or not facts_hold(x, c):
+            if (
+                allowed.contains(c) is not sp.true
+                or (x.is_integer and not c.is_integer)
+                or not facts_hold(x, c)
+            ):
                 continue
             for _ in range(3):
                 point = {}
                 try:
                     for y in syms:
-                        point[y] = c if y == x else draw_scalar(rng, y, domains.get(y, (None, None))[0])
+                        point[y] = (
+                            c if y == x else draw_scalar(rng, y, domains.get(y, (None, None))[0])
+                        )
                 except ValueError:
                     break
                 points.append(point)
     return points[:60]
 
 
-def _at_instances(lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Random, count: int, symbolic_zero: bool) -> Certificate:
+def _at_instances(
+    lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Random, count: int, symbolic_zero: bool
+) -> Certificate:
     exact, numeric, skipped, missing, used = [], [], [], [], []
     for inst, where in _draw([lhs, rhs], assume, rng, count):
         if inst is None:
@@ -382,8 +440,17 @@ def _at_instances(lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Rando
         try:
             outcome = compare(lhs.xreplace(inst.subs), rhs.xreplace(inst.subs))
         except sp.ShapeError as exc:
-            return _rejected(f"shapes do not match at {_describe(inst.subs)}: {exc}", _plain(inst.subs))
-        except (Undefined, Undecided, ValueError, TypeError, NotImplementedError, ZeroDivisionError) as exc:
+            return _rejected(
+                f"shapes do not match at {_describe(inst.subs)}: {exc}", _plain(inst.subs)
+            )
+        except (
+            Undefined,
+            Undecided,
+            ValueError,
+            TypeError,
+            NotImplementedError,
+            ZeroDivisionError,
+        ) as exc:
             skipped.append(f"{where}: {exc}")
             continue
         if outcome.verdict == "different":
@@ -405,15 +472,31 @@ def _at_instances(lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Rando
         reason = skipped[0] if skipped else (missing[0] if missing else "no instance")
         return _unverified(f"no admissible instance could be decided ({reason})")
     if skipped:
-        return _unverified(f"{len(skipped)} instance(s) could not be decided, which blocks certification: {skipped[0]}")
+        return _unverified(
+            f"{len(skipped)} instance(s) could not be decided, which blocks certification: {skipped[0]}"
+        )
     if decided < 3:
-        return _unverified(f"only {decided} admissible instance(s) could be drawn ({missing[0] if missing else ''})")
+        return _unverified(
+            f"only {decided} admissible instance(s) could be drawn ({missing[0] if missing else ''})"
+        )
     where = "; ".join(sorted(set(exact + numeric)))
     sizes = _sizes_of(used)
     if symbolic_zero:
-        return _cert(True, "symbolic", f"the difference simplifies to 0, confirmed at {decided} instances ({where})", "proved", sizes=sizes)
+        return _cert(
+            True,
+            "symbolic",
+            f"the difference simplifies to 0, confirmed at {decided} instances ({where})",
+            "proved",
+            sizes=sizes,
+        )
     if not numeric:
-        return _cert(True, "exact instantiation", f"exact agreement at {decided} instances: {where}", "checked", sizes=sizes)
+        return _cert(
+            True,
+            "exact instantiation",
+            f"exact agreement at {decided} instances: {where}",
+            "checked",
+            sizes=sizes,
+        )
     return _cert(
         True,
         "rigorous enclosure",
@@ -500,7 +583,9 @@ def _a_point(s: sp.Set, integer: bool):
     return None
 
 
-def _set_difference(left: Basic, right: Basic | None, var: Basic, dom: sp.Set) -> tuple[str, object]:
+def _set_difference(
+    left: Basic, right: Basic | None, var: Basic, dom: sp.Set
+) -> tuple[str, object]:
     """Compare {var in dom: left} with {var in dom: right} (right None: all of dom).
     ``("same", set)``, ``("differ", point)``, ``("empty", None)`` or ``("unknown", why)``."""
     integer = bool(var.is_integer)
@@ -557,13 +642,23 @@ def _degenerate(exprs: list[Basic], var: Basic, params: list[Basic]) -> list[tup
     return sorted(out, key=str)
 
 
-def _decide_sets(left: Basic, right: Basic | None, var: Basic, assume: Assumptions, rng: random.Random, count: int) -> Certificate:
+def _decide_sets(
+    left: Basic,
+    right: Basic | None,
+    var: Basic,
+    assume: Assumptions,
+    rng: random.Random,
+    count: int,
+) -> Certificate:
     """``Holds`` (right None: left holds wherever the assumptions do) or ``Equivalent``."""
     left = assume.substitute(left)
     right = None if right is None else assume.substitute(right)
     conds = _conditions(assume)
     exprs = [left] + ([right] if right is not None else [])
-    params = sorted(set().union(*(e.free_symbols for e in exprs), *(c.free_symbols for c in conds)) - {var}, key=str)
+    params = sorted(
+        set().union(*(e.free_symbols for e in exprs), *(c.free_symbols for c in conds)) - {var},
+        key=str,
+    )
     what = "both describe" if right is not None else "holds on all of"
     if not params:
         dom = _var_domain(var, conds)
@@ -573,7 +668,9 @@ def _decide_sets(left: Basic, right: Basic | None, var: Basic, assume: Assumptio
             except Exception as exc:  # noqa: BLE001
                 status, info = "unknown", f"{type(exc).__name__}: {exc}"
             if status == "empty":
-                return _cert(False, "vacuous", f"no admissible {var}: the assumptions leave the empty set")
+                return _cert(
+                    False, "vacuous", f"no admissible {var}: the assumptions leave the empty set"
+                )
             if status == "same":
                 return _cert(True, "symbolic", f"{what} {info}", "proved")
             if status == "differ":
@@ -602,7 +699,9 @@ def _decide_sets(left: Basic, right: Basic | None, var: Basic, assume: Assumptio
             if dom is None:
                 skipped.append(_describe(subs))
                 continue
-            status, info = _set_difference(left.xreplace(subs), None if right is None else right.xreplace(subs), var, dom)
+            status, info = _set_difference(
+                left.xreplace(subs), None if right is None else right.xreplace(subs), var, dom
+            )
         except Exception as exc:  # noqa: BLE001
             skipped.append(f"{_describe(subs)}: {type(exc).__name__}")
             continue
@@ -642,7 +741,9 @@ def _condition_var(cond: Basic, assume: Assumptions) -> Basic | None:
 # -- induction -------------------------------------------------------------------------------------
 
 
-def _decide_recurrence(claim: Recurrence, assume: Assumptions, rng: random.Random, count: int) -> Certificate:
+def _decide_recurrence(
+    claim: Recurrence, assume: Assumptions, rng: random.Random, count: int
+) -> Certificate:
     index = claim.index
     solution = _prepare(claim.solution, assume)
     initial = _prepare(claim.initial, assume)
@@ -655,16 +756,30 @@ def _decide_recurrence(claim: Recurrence, assume: Assumptions, rng: random.Rando
     step = _decide_identity(step_lhs, step_rhs, free_index, rng, count)
     if step.ok:  # the first steps explicitly: 0 -> 1 is where an index "from 1" hides a gap
         for first in range(3):
-            at_first = _decide_identity(step_lhs.xreplace({kk: first}), step_rhs.xreplace({kk: first}), free_index, rng, count)
+            at_first = _decide_identity(
+                step_lhs.xreplace({kk: first}),
+                step_rhs.xreplace({kk: first}),
+                free_index,
+                rng,
+                count,
+            )
             if at_first.method == "rejected" or not at_first.ok:
-                step = at_first if at_first.method == "rejected" else _unverified(f"the step {first} -> {first + 1}: {at_first}")
+                step = (
+                    at_first
+                    if at_first.method == "rejected"
+                    else _unverified(f"the step {first} -> {first + 1}: {at_first}")
+                )
                 break
     detail = f"base case (index 0): {base}; inductive step (from every index >= 0, and {{0, 1, 2}} -> next explicitly): {step}"
     if base.ok and step.ok:
         order = ["proved", "checked", "evidence"]
         level = max(base.level, step.level, key=order.index)
-        sizes = {k: tuple(sorted(set((base.sizes or {}).get(k, ())) | set((step.sizes or {}).get(k, ()))))
-                 for k in {*(base.sizes or {}), *(step.sizes or {})}}
+        sizes = {
+            k: tuple(
+                sorted(set((base.sizes or {}).get(k, ())) | set((step.sizes or {}).get(k, ())))
+            )
+            for k in {*(base.sizes or {}), *(step.sizes or {})}
+        }
         return _cert(True, "induction", detail, level, sizes=dict(sorted(sizes.items())))
     if "rejected" in (base.method, step.method):
         bad = base if base.method == "rejected" else step
@@ -687,7 +802,9 @@ def _drop_index(assume: Assumptions, index: Basic) -> Assumptions:
 # -- refutations -------------------------------------------------------------------------------
 
 
-def _decide_refuted(claim: Refuted, assume: Assumptions, rng: random.Random, count: int) -> Certificate:
+def _decide_refuted(
+    claim: Refuted, assume: Assumptions, rng: random.Random, count: int
+) -> Certificate:
     lhs, rhs = _zero_like(_prepare(claim.lhs, assume), _prepare(claim.rhs, assume))
     bad = _shape_mismatch(lhs, rhs)
     if bad:
@@ -782,7 +899,11 @@ def _symbols(obj) -> set:
     out: set = set()
     if isinstance(obj, Basic):
         out |= obj.atoms(sp.Symbol) | obj.atoms(sp.MatrixSymbol)
-        out |= {f for f in obj.atoms(sp.Function) if isinstance(f.func, sp.core.function.UndefinedFunction)}
+        out |= {
+            f
+            for f in obj.atoms(sp.Function)
+            if isinstance(f.func, sp.core.function.UndefinedFunction)
+        }
     return out
 
 
@@ -834,10 +955,18 @@ def _look_alikes(derivation: Derivation) -> dict:
 
 
 def _definable(lhs: Basic) -> bool:
-    return isinstance(lhs, (sp.Symbol, sp.MatrixSymbol)) or isinstance(getattr(lhs, "func", None), sp.core.function.UndefinedFunction)
+    return isinstance(lhs, (sp.Symbol, sp.MatrixSymbol)) or isinstance(
+        getattr(lhs, "func", None), sp.core.function.UndefinedFunction
+    )
 
 
-def verify(derivation: Derivation, *, seed: int = 0, instances: int = DEFAULT_INSTANCES, timeout: float | None = DEFAULT_TIMEOUT) -> Derivation:
+def verify(
+    derivation: Derivation,
+    *,
+    seed: int = 0,
+    instances: int = DEFAULT_INSTANCES,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> Derivation:
     """Decide every step (and recorded source claim) of ``derivation``; return it, certified.
 
     Each ``Definition`` ``name := value`` is in scope for every later step (the engine
@@ -866,7 +995,9 @@ def verify(derivation: Derivation, *, seed: int = 0, instances: int = DEFAULT_IN
                 "use the package's shared symbols (derive.notation)"
             )
         else:
-            step.certificate = verify_claim(step.claim, assume, seed=seed * 1000 + i, instances=instances, timeout=timeout)
+            step.certificate = verify_claim(
+                step.claim, assume, seed=seed * 1000 + i, instances=instances, timeout=timeout
+            )
         claim = step.claim
         if isinstance(claim, Definition) and claim.rhs is not None and _definable(claim.lhs):
             scope[claim.lhs] = claim.rhs

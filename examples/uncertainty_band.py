@@ -61,9 +61,13 @@ def main(argv: list[str] | None = None) -> Path:
         ax.sharex(axes[0, 0])
         ax.sharey(axes[0, 0])
     for ax, t, mu, s in zip(axes.ravel(), TIMES, mean, sd, strict=True):
-        ax.fill_between(xg, mu - 2 * s, mu + 2 * s, color="tab:blue", alpha=0.25, label="mean ± 2 sd")
+        ax.fill_between(
+            xg, mu - 2 * s, mu + 2 * s, color="tab:blue", alpha=0.25, label="mean ± 2 sd"
+        )
         ax.plot(xg, mu, color="tab:blue", label="mean prediction")
-        ax.plot(xg, ls, color="black", ls="--", lw=1, label="least squares $x_\\star^T X^\\dagger y$")
+        ax.plot(
+            xg, ls, color="black", ls="--", lw=1, label="least squares $x_\\star^T X^\\dagger y$"
+        )
         ax.scatter(X[:, 0], Y, color="tab:red", zorder=3, label="data")
         ax.set_title("t = ∞" if np.isinf(t) else f"t = {t:g}")
         ax.set_ylim(-1.0, 1.0)

@@ -20,7 +20,14 @@ import sympy as sp
 from gdflow.derive.matrices import Pinv
 from gdflow.derive.notation import k
 
-KINDS = ("sign_flip", "dropped_factor", "swapped_product", "exponent_shift", "plus_for_minus", "pinv_side")
+KINDS = (
+    "sign_flip",
+    "dropped_factor",
+    "swapped_product",
+    "exponent_shift",
+    "plus_for_minus",
+    "pinv_side",
+)
 
 
 def _nodes(expr: sp.Basic, cls) -> list[sp.Basic]:

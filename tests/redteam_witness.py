@@ -88,14 +88,22 @@ def _is_matrix(e) -> bool:
 
 
 def _size(d, env) -> int:
-    return int(sp.sympify(d).xreplace({k: sp.Integer(v) for k, v in env.items() if isinstance(v, int)}))
+    return int(
+        sp.sympify(d).xreplace({k: sp.Integer(v) for k, v in env.items() if isinstance(v, int)})
+    )
 
 
 def _scalar_env(env) -> dict:
     out = {}
     for k, v in env.items():
         if isinstance(k, sp.Symbol):
-            out[k] = sp.Integer(v) if isinstance(v, int) else sp.Float(v, 30) if isinstance(v, float) else sp.sympify(v)
+            out[k] = (
+                sp.Integer(v)
+                if isinstance(v, int)
+                else sp.Float(v, 30)
+                if isinstance(v, float)
+                else sp.sympify(v)
+            )
     return out
 
 
@@ -108,7 +116,15 @@ def _inv(m: np.ndarray) -> np.ndarray:
     return np.linalg.inv(m)
 
 
-_CMATH = {"exp": "exp", "cosh": "cosh", "sinh": "sinh", "cos": "cos", "sin": "sin", "log": "log", "tanh": "tanh"}
+_CMATH = {
+    "exp": "exp",
+    "cosh": "cosh",
+    "sinh": "sinh",
+    "cos": "cos",
+    "sin": "sin",
+    "log": "log",
+    "tanh": "tanh",
+}
 
 
 def ev(e, env: dict):
@@ -119,7 +135,9 @@ def ev(e, env: dict):
         return np.asarray(env[e], dtype=float)
     name = type(e).__name__
     if name == "TimeDerivative" or isinstance(e, sp.Derivative):
-        return _central_difference(e.args[0], e.args[1][0] if isinstance(e, sp.Derivative) else e.args[1], env)
+        return _central_difference(
+            e.args[0], e.args[1][0] if isinstance(e, sp.Derivative) else e.args[1], env
+        )
     if name == "MatrixLimit":
         return _limit(e.args[0], e.args[1], e.args[2], env)
     if _is_matrix(e):
@@ -220,7 +238,9 @@ def _num(v):
 
 def _real(v):
     if isinstance(v, np.ndarray) and np.iscomplexobj(v):
-        if np.max(np.abs(v.imag), initial=0.0) > 1e-9 * max(1.0, np.max(np.abs(v.real), initial=0.0)):
+        if np.max(np.abs(v.imag), initial=0.0) > 1e-9 * max(
+            1.0, np.max(np.abs(v.real), initial=0.0)
+        ):
             raise Undefined("complex matrix")
         return v.real
     return v

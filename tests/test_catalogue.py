@@ -52,7 +52,9 @@ def test_coordinate_result_is_the_piecewise_numeric_code_evaluates():
     assert isinstance(result, Recurrence) and result.solution == coordinate_solution()
 
 
-SOURCE_REF = re.compile(r"\b00[0-3]\b|\beq\.?\s*\d|§\s*\d|\b(?:quadratic|gd|flow|ridge|pinv|gaussian|kernel)\.[a-z_]+")
+SOURCE_REF = re.compile(
+    r"\b00[0-3]\b|\beq\.?\s*\d|§\s*\d|\b(?:quadratic|gd|flow|ridge|pinv|gaussian|kernel)\.[a-z_]+"
+)
 """A seed file (000-003), an equation or section number, or a catalogue id."""
 
 
@@ -70,7 +72,9 @@ def test_public_functions_state_formula_and_source(module):
             doc = inspect.getdoc(obj) or ""
             assert doc, f"derive.{module}.{name} has no docstring"
             if inspect.isfunction(obj) and name != "DERIVATIONS":
-                assert SOURCE_REF.search(doc), f"derive.{module}.{name}: no seed equation, section or derivation id in its docstring"
+                assert SOURCE_REF.search(doc), (
+                    f"derive.{module}.{name}: no seed equation, section or derivation id in its docstring"
+                )
 
 
 def test_builders_make_fresh_objects():
@@ -96,10 +100,14 @@ def test_exact_reference_functions():
     wk = closed_form_iterate(A, b, [3, 7], alpha, k)
     assert sp.simplify(wk[0] - (1 + 2 * (1 - 2 * alpha) ** k)) == 0 and wk[1] == 7
     for steps in range(4):
-        assert closed_form_iterate(A, b, [3, 7], sp.Rational(1, 3), steps) == gd_step(A, b, [3, 7], "1/3", steps)
+        assert closed_form_iterate(A, b, [3, 7], sp.Rational(1, 3), steps) == gd_step(
+            A, b, [3, 7], "1/3", steps
+        )
     # 003 exercise: f(x) = x^2 - 4x + 5 = 1/2 (2) x^2 - 4x + 5, x0 = 0, step 0.1 -> 0.4
     assert gd_step([[2]], [-4], [0], "1/10") == sp.Matrix([sp.Rational(2, 5)])
-    assert convergence_condition(A, b) == sp.And(sp.Symbol("alpha", positive=True) > 0, sp.Symbol("alpha", positive=True) < 1)
+    assert convergence_condition(A, b) == sp.And(
+        sp.Symbol("alpha", positive=True) > 0, sp.Symbol("alpha", positive=True) < 1
+    )
     assert convergence_condition(A, [-2, 1]) == sp.false
     from gdflow.derive.eigencases import ONE_STEP
 
@@ -113,7 +121,17 @@ def test_exact_reference_functions():
     assert fixed_points(A, [-2, 1]).kind == "none"
     assert fixed_points([[1, 0], [0, 3]], [1, 1]).kind == "unique"
     Amat, bvec, c = least_squares_quadratic([[1, 0], [1, 1]], [1, 3])
-    assert (Amat, bvec, c) == (sp.Matrix([[1, sp.Rational(1, 2)], [sp.Rational(1, 2), sp.Rational(1, 2)]]), sp.Matrix([-2, sp.Rational(-3, 2)]), sp.Rational(5, 2))
-    assert loss_after(A, b, 0, [3, 7], sp.Rational(1, 4), 0) == (sp.Matrix([3, 7]).T * sp.Matrix(A) * sp.Matrix([3, 7]) / 2 + sp.Matrix(b).T * sp.Matrix([3, 7]))[0]
+    assert (Amat, bvec, c) == (
+        sp.Matrix([[1, sp.Rational(1, 2)], [sp.Rational(1, 2), sp.Rational(1, 2)]]),
+        sp.Matrix([-2, sp.Rational(-3, 2)]),
+        sp.Rational(5, 2),
+    )
+    assert (
+        loss_after(A, b, 0, [3, 7], sp.Rational(1, 4), 0)
+        == (
+            sp.Matrix([3, 7]).T * sp.Matrix(A) * sp.Matrix([3, 7]) / 2
+            + sp.Matrix(b).T * sp.Matrix([3, 7])
+        )[0]
+    )
     with pytest.raises(ValueError, match="not in the range of A"):
         limit_point(A, [-2, 1], w0)

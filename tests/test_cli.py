@@ -14,13 +14,17 @@ from tests.certified import every_failure, every_level
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "gdflow.cli", *args], capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "gdflow.cli", *args], capture_output=True, text=True, timeout=600
+    )
 
 
 def test_list_json(capsys):
     assert main(["list", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert {"id": "gd.closed_form"}.items() <= rows[[r["id"] for r in rows].index("gd.closed_form")].items()
+    assert {"id": "gd.closed_form"}.items() <= rows[
+        [r["id"] for r in rows].index("gd.closed_form")
+    ].items()
 
 
 def test_derive_json_shape(capsys):
@@ -29,14 +33,26 @@ def test_derive_json_shape(capsys):
     assert [d["id"] for d in out] == ["gd.closed_form", "gd.step_size_cases"]
     for d in out:
         assert set(d) >= {"id", "title", "source", "verified", "steps", "source_claims"}
-        assert set(d["levels"]) >= {"proved", "checked", "evidence", "stated", "unverified", "vacuous"}
+        assert set(d["levels"]) >= {
+            "proved",
+            "checked",
+            "evidence",
+            "stated",
+            "unverified",
+            "vacuous",
+        }
         assert sum(d["levels"].values()) == len(d["steps"]) + len(d["source_claims"])
         for s in d["steps"]:
             assert set(s) >= {"latex", "reason", "verified", "level", "method"}
-    assert out[1]["source_claims"] and all(s["method"] == "counterexample" for s in out[1]["source_claims"])
+    assert out[1]["source_claims"] and all(
+        s["method"] == "counterexample" for s in out[1]["source_claims"]
+    )
 
 
-@pytest.mark.parametrize("suffix,marker", [(".tex", r"\begin{document}"), (".md", "$$"), (".json", '"steps"'), (".txt", " · induction]")])
+@pytest.mark.parametrize(
+    "suffix,marker",
+    [(".tex", r"\begin{document}"), (".md", "$$"), (".json", '"steps"'), (".txt", " · induction]")],
+)
 def test_derive_output_follows_suffix(tmp_path, suffix, marker):
     out = tmp_path / f"notes{suffix}"
     assert main(["derive", "gd.closed_form", "-o", str(out)]) == 0
@@ -90,7 +106,11 @@ FAILURES_SUMMARY = (
 def test_text_shows_the_level_of_every_step(hand, capsys):
     assert main(["derive", "hand.levels"]) == 0
     captured = capsys.readouterr()
-    marks = [line.split("]")[0].strip() + "]" for line in captured.out.splitlines() if line.startswith("  [")]
+    marks = [
+        line.split("]")[0].strip() + "]"
+        for line in captured.out.splitlines()
+        if line.startswith("  [")
+    ]
     assert marks == [
         "[stated · definition]",
         "[proved · symbolic]",
@@ -102,7 +122,9 @@ def test_text_shows_the_level_of_every_step(hand, capsys):
     # the checked step's sizes are in its mark; details are printed only for steps not passed
     assert "certificate:" not in captured.out
     progress, last = captured.err.strip().splitlines()
-    assert progress.startswith("[1/1] hand.levels: verified (") and progress.endswith(LEVELS_SUMMARY)
+    assert progress.startswith("[1/1] hand.levels: verified (") and progress.endswith(
+        LEVELS_SUMMARY
+    )
     assert last.startswith("1/1 derivations verified in ") and last.endswith("s; " + LEVELS_SUMMARY)
 
 
@@ -110,41 +132,91 @@ def test_text_shows_why_a_step_is_not_passed(hand, capsys):
     assert main(["derive", "hand.levels", "hand.failures"]) == 1
     captured = capsys.readouterr()
     out = captured.out.split("hand.failures: Every failure")[1]
-    for mark in ("[unverified] ", "[unverified (time)] ", "[vacuous] ", "[rejected] ", "[no level · symbolic] "):
+    for mark in (
+        "[unverified] ",
+        "[unverified (time)] ",
+        "[vacuous] ",
+        "[rejected] ",
+        "[no level · symbolic] ",
+    ):
         assert "\n  " + mark in out
     assert "certificate: ran out of time (3 s)" in out
     # the progress line names each failing step by its status; the summary counts both derivations
-    assert "    [unverified (time)] slow" in captured.err and "    [vacuous] under contradictory assumptions" in captured.err
+    assert (
+        "    [unverified (time)] slow" in captured.err
+        and "    [vacuous] under contradictory assumptions" in captured.err
+    )
     assert "[2/2] hand.failures: NOT VERIFIED (4 step(s))" in captured.err
-    assert captured.err.strip().splitlines()[-1].endswith(
-        "11 steps: 3 proved, 1 checked (sizes n=5,6), 1 evidence, 1 stated; "
-        "1 rejected, 1 unverified, 1 unverified (time), 1 vacuous; 1 no level"
+    assert (
+        captured.err.strip()
+        .splitlines()[-1]
+        .endswith(
+            "11 steps: 3 proved, 1 checked (sizes n=5,6), 1 evidence, 1 stated; "
+            "1 rejected, 1 unverified, 1 unverified (time), 1 vacuous; 1 no level"
+        )
     )
 
 
 def test_json_has_the_level_of_every_step_and_the_counts(hand, capsys):
     assert main(["derive", "hand.levels", "hand.failures", "--format", "json"]) == 1
     good, bad = json.loads(capsys.readouterr().out)
-    assert [s["level"] for s in good["steps"]] == ["stated", "proved", "checked", "evidence", "proved"]
+    assert [s["level"] for s in good["steps"]] == [
+        "stated",
+        "proved",
+        "checked",
+        "evidence",
+        "proved",
+    ]
     assert [s["level"] for s in good["source_claims"]] == ["proved"]
-    assert good["steps"][2]["mark"] == "checked at n=5,6" and good["steps"][2]["method"] == "exact instantiation"
+    assert (
+        good["steps"][2]["mark"] == "checked at n=5,6"
+        and good["steps"][2]["method"] == "exact instantiation"
+    )
     assert good["levels"] == {
-        "proved": 3, "checked": 1, "evidence": 1, "stated": 1, "rejected": 0, "unverified": 0,
-        "unverified (time)": 0, "vacuous": 0, "no level": 0, "not checked": 0,
+        "proved": 3,
+        "checked": 1,
+        "evidence": 1,
+        "stated": 1,
+        "rejected": 0,
+        "unverified": 0,
+        "unverified (time)": 0,
+        "vacuous": 0,
+        "no level": 0,
+        "not checked": 0,
     }
-    assert [s["status"] for s in bad["steps"]] == ["unverified", "unverified (time)", "vacuous", "rejected", "no level"]
+    assert [s["status"] for s in bad["steps"]] == [
+        "unverified",
+        "unverified (time)",
+        "vacuous",
+        "rejected",
+        "no level",
+    ]
     # nothing undecided gets a level; the rejection keeps the level of its refutation
     assert [s["level"] for s in bad["steps"]] == [None, None, None, "proved", None]
     assert {k: v for k, v in bad["levels"].items() if v} == {
-        "unverified": 1, "unverified (time)": 1, "vacuous": 1, "rejected": 1, "no level": 1,
+        "unverified": 1,
+        "unverified (time)": 1,
+        "vacuous": 1,
+        "rejected": 1,
+        "no level": 1,
     }
 
 
 def test_markdown_shows_the_level_of_every_step(hand, capsys):
     assert main(["derive", "hand.levels", "hand.failures", "--format", "markdown"]) == 1
     out = capsys.readouterr().out
-    for mark in ("stated · definition", "proved · symbolic", "checked at n=5,6 · exact instantiation",
-                 "evidence · rigorous enclosure", "proved · induction", "proved · counterexample",
-                 "unverified", "unverified (time)", "vacuous", "rejected", "no level · symbolic"):
+    for mark in (
+        "stated · definition",
+        "proved · symbolic",
+        "checked at n=5,6 · exact instantiation",
+        "evidence · rigorous enclosure",
+        "proved · induction",
+        "proved · counterexample",
+        "unverified",
+        "unverified (time)",
+        "vacuous",
+        "rejected",
+        "no level · symbolic",
+    ):
         assert f"**[{mark}]**" in out
     assert f"*{LEVELS_SUMMARY}*" in out and f"*{FAILURES_SUMMARY}*" in out

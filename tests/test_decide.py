@@ -103,7 +103,9 @@ def test_pi_against_a_rational_within_1e_50():
 def test_algebraic_identity_is_proved():
     d = compare_constants(sp.sqrt(2) + sp.sqrt(3), sp.sqrt(5 + 2 * sp.sqrt(6)))
     assert (d.verdict, d.level) == ("equal", "proved")
-    d = compare_constants(sp.sqrt(2) + sp.sqrt(3), sp.sqrt(5 + 2 * sp.sqrt(6)) + sp.Rational(1, 10**40))
+    d = compare_constants(
+        sp.sqrt(2) + sp.sqrt(3), sp.sqrt(5 + 2 * sp.sqrt(6)) + sp.Rational(1, 10**40)
+    )
     assert d.verdict == "different"
 
 
@@ -216,7 +218,10 @@ def test_sin_pi_k_integer_vs_real():
     assert w.denominator != 1  # sin(pi w) = 0 only at integers
     d = decide_scalar(sp.cos(2 * sp.pi * x), 1, seed=2)
     assert d.verdict == "different"
-    assert decide_scalar(sp.cos(2 * sp.pi * m), 1, domains={m: (None, True)}, seed=2).verdict == "equal"
+    assert (
+        decide_scalar(sp.cos(2 * sp.pi * m), 1, domains={m: (None, True)}, seed=2).verdict
+        == "equal"
+    )
 
 
 def test_removable_singularity_policy():
@@ -225,7 +230,9 @@ def test_removable_singularity_policy():
     assert (d.verdict, d.level) == ("different", "proved")
     assert d.witness == {"x": "1"} and d.lhs_value == "undefined" and d.rhs_value == "2"
     # on x > 1 they are the same function
-    d = decide_scalar((x**2 - 1) / (x - 1), x + 1, domains={x: (sp.Interval.open(1, sp.oo), False)}, seed=0)
+    d = decide_scalar(
+        (x**2 - 1) / (x - 1), x + 1, domains={x: (sp.Interval.open(1, sp.oo), False)}, seed=0
+    )
     assert (d.verdict, d.level) == ("equal", "proved")
     # reference policy: the reference (rhs) fixes the domain
     d = decide_scalar(x + 1, (x**2 - 1) / (x - 1), seed=0, undefined="reference")
@@ -248,7 +255,9 @@ def test_loss_plus_vanishing_polynomial_in_k():
     d = decide_scalar(loss + bump, loss, seed=5)
     assert (d.verdict, d.level) == ("different", "proved")
     kk = int(d.witness["k"])
-    assert kk * math.prod(kk - j for j in range(2, 13)) != 0  # independent: the bump is nonzero there
+    assert (
+        kk * math.prod(kk - j for j in range(2, 13)) != 0
+    )  # independent: the bump is nonzero there
     assert decide_scalar(loss, sp.expand(loss), seed=5).verdict == "equal"
 
 
@@ -302,8 +311,9 @@ def test_truncated_exponential_series():
     series = sum(x**j / sp.factorial(j) for j in range(6))
     d = decide_scalar(series, sp.exp(x), seed=0)
     assert (d.verdict, d.level) == ("different", "proved")
-    _check_witness_differs(d, lambda p: (sum(p["x"] ** j / math.factorial(j) for j in range(6)),
-                                         mpmath.exp(p["x"])))
+    _check_witness_differs(
+        d, lambda p: (sum(p["x"] ** j / math.factorial(j) for j in range(6)), mpmath.exp(p["x"]))
+    )
 
 
 def test_true_identities_with_functions():
@@ -365,7 +375,9 @@ def test_floats_are_their_binary_value():
 def test_powers_combined_under_assumptions_are_a_symbolic_zero():
     z = sp.Symbol("z")
     m = sp.Symbol("m", integer=True, nonnegative=True)
-    d = decide_scalar((1 - z) ** (m + 1), (1 - z) * (1 - z) ** m, seed=0)  # simplify misses this one
+    d = decide_scalar(
+        (1 - z) ** (m + 1), (1 - z) * (1 - z) ** m, seed=0
+    )  # simplify misses this one
     assert (d.verdict, d.level, d.method) == ("equal", "proved", "symbolic")
     # powsimp respects assumptions: sqrt(x) sqrt(y) is not sqrt(x y) for negative reals
     assert decide_scalar(sp.sqrt(x) * sp.sqrt(y), sp.sqrt(x * y), seed=0).verdict == "different"

@@ -29,7 +29,9 @@ FLOW_IDS = ["flow.ode", "flow.gd_limit", "flow.parameter_solution"]
 w0 = sp.MatrixSymbol("w^(0)", D, 1)
 r0 = X * w0 - y
 E = MatExp(-K * t)
-KERNEL = Assumptions(matrices={X: "rational_svd"}, definitions={K: X * X.T}, sizes={N: (1, 2, 3), D: (1, 2, 3)})
+KERNEL = Assumptions(
+    matrices={X: "rational_svd"}, definitions={K: X * X.T}, sizes={N: (1, 2, 3), D: (1, 2, 3)}
+)
 
 
 @pytest.mark.parametrize("derivation_id", FLOW_IDS)
@@ -116,7 +118,9 @@ def test_rational_svd_instances_have_rational_spectra():
             Xv = draw_matrix(rng, "rational_svd", stratum, rows, cols)
             for M in (Xv * Xv.T, Xv.T * Xv):
                 assert all(ev.is_rational for ev in M.eigenvals())
-        Xf = draw_matrix(rng, "rational_svd_full_column_rank", strata("rational_svd_full_column_rank")[0], 3, 2)
+        Xf = draw_matrix(
+            rng, "rational_svd_full_column_rank", strata("rational_svd_full_column_rank")[0], 3, 2
+        )
         assert Xf.rank() == 2
 
 
@@ -133,7 +137,9 @@ WRONG_EXP_IDENTITIES = {
     "K^2 in place of K": Identity(E * r0, MatExp(-K * K * t) * r0),
     "first-order truncation": Identity(E * r0, (sp.Identity(N) - K * t) * r0),
     # X^T e^{-XX^T t} X = e^{-X^T X t} X^T X: dropping the X^T X factor
-    "X^T X factor dropped when moving X^T through the exponential": Identity(X.T * E * X, MatExp(-X.T * X * t)),
+    "X^T X factor dropped when moving X^T through the exponential": Identity(
+        X.T * E * X, MatExp(-X.T * X * t)
+    ),
     "identity in place of the exponential": Identity(E * r0, r0),
     # the limit is (I - X^+X) w0 + X^+ y: the projector X^+X in place of I - X^+X (shapes fit for non-square X)
     "row-space projector in place of the null-space projector in the limit": Identity(
@@ -148,7 +154,9 @@ def test_right_exponential_identity_accepted():
     cert = verify_claim(Identity(X.T * E, MatExp(-X.T * X * t) * X.T), KERNEL)
     assert cert.ok, cert
     assert verify_claim(Identity(X.T * E * X, MatExp(-X.T * X * t) * X.T * X), KERNEL).ok
-    assert verify_claim(Identity(w0 - X.T * Pinv(K) * r0, (sp.Identity(D) - Pinv(X) * X) * w0 + Pinv(X) * y), KERNEL).ok
+    assert verify_claim(
+        Identity(w0 - X.T * Pinv(K) * r0, (sp.Identity(D) - Pinv(X) * X) * w0 + Pinv(X) * y), KERNEL
+    ).ok
 
 
 @pytest.mark.parametrize("name", sorted(WRONG_EXP_IDENTITIES))
@@ -200,7 +208,9 @@ def test_least_squares_gradient_and_limit():
     rank and the projection (I - X^+X)w0 + X^+y otherwise."""
     A_, b_, _ = least_squares_quadratic([[1, 2]], [1], "sum")
     assert gradient(A_, b_, [1, 1]) == sp.Matrix([2, 4])
-    assert parameter_evolution([[1, 0], [1, 1], [0, 1]], [1, 2, 0], [5, 5], sp.oo) == sp.Matrix([sp.Rational(4, 3), sp.Rational(1, 3)])
+    assert parameter_evolution([[1, 0], [1, 1], [0, 1]], [1, 2, 0], [5, 5], sp.oo) == sp.Matrix(
+        [sp.Rational(4, 3), sp.Rational(1, 3)]
+    )
     assert parameter_evolution([[1, 1]], [1], [1, 0], sp.oo) == sp.Matrix([1, 0])
 
 

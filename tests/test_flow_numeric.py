@@ -99,7 +99,9 @@ def _diagonal_flow(x, y, w0, ts):
             for xj, yj, wj in zip(x, y, w0, strict=True):
                 xj, yj, wj = mpmath.mpf(float(xj)), mpmath.mpf(float(yj)), mpmath.mpf(float(wj))
                 target = yj / xj
-                row.append(float(target + (wj - target) * mpmath.exp(-xj * xj * mpmath.mpf(float(tv)))))
+                row.append(
+                    float(target + (wj - target) * mpmath.exp(-xj * xj * mpmath.mpf(float(tv))))
+                )
             out.append(row)
     return np.array(out)
 
@@ -168,14 +170,20 @@ def test_integration_commutes_with_power_of_two_scalings():
     ts = np.array([0.0, 0.1, 0.7, 3.0])
     base = integrate_flow(X, y, w0, ts)
     for k in (-900, -500, -40, 3, 500, 900):
-        assert np.array_equal(integrate_flow(X, np.ldexp(y, k), np.ldexp(w0, k), ts), np.ldexp(base, k))
+        assert np.array_equal(
+            integrate_flow(X, np.ldexp(y, k), np.ldexp(w0, k), ts), np.ldexp(base, k)
+        )
     for k in (-200, -30, 30, 200):
-        assert np.array_equal(integrate_flow(np.ldexp(X, k), np.ldexp(y, k), w0, np.ldexp(ts, -2 * k)), base)
+        assert np.array_equal(
+            integrate_flow(np.ldexp(X, k), np.ldexp(y, k), w0, np.ldexp(ts, -2 * k)), base
+        )
 
 
 def test_integration_at_time_zero_only_and_without_times():
     """ts = [0] (solve_ivp returns no states for an empty interval) and ts = [] have answers."""
-    assert np.array_equal(integrate_flow([[1.0, 2.0]], [1.0], [3.0, -4.0], [0.0, 0.0]), [[3.0, -4.0], [3.0, -4.0]])
+    assert np.array_equal(
+        integrate_flow([[1.0, 2.0]], [1.0], [3.0, -4.0], [0.0, 0.0]), [[3.0, -4.0], [3.0, -4.0]]
+    )
     assert integrate_flow([[1.0, 2.0]], [1.0], [3.0, -4.0], []).shape == (0, 2)
     zero = integrate_flow([[0.0, 0.0]], [0.0], [0.0, 0.0], [0.0, 1.0])
     assert np.array_equal(zero, np.zeros((2, 2)))
@@ -204,7 +212,9 @@ def test_phi_is_stable_at_small_eigenvalues_and_infinite_time():
     t = np.array([2.0, 1.0, 1.0, np.inf, 3.0])
     out = phi(lam, t)
     assert out[0] == 2.0 and out[1] == 1.0 and out[3] == 1.0
-    assert out[2] == pytest.approx(1.0 - 0.5e-12, rel=1e-15)  # 1 - λt/2: naive (1 - e^{-λt})/λ loses 4 digits
+    assert out[2] == pytest.approx(
+        1.0 - 0.5e-12, rel=1e-15
+    )  # 1 - λt/2: naive (1 - e^{-λt})/λ loses 4 digits
     assert out[4] == pytest.approx((1 - np.exp(-150.0)) / 50.0, rel=1e-15)
     assert phi(0.0, np.inf) == np.inf
     with mpmath.workdps(40):
@@ -242,7 +252,9 @@ def test_gd_tracks_flow_with_error_order_alpha():
     fl = linear_flow(X, y, w0)
     T = 2.0 / fl.lam.max()
     ms = np.array([100, 200, 400, 800, 1600])
-    errs = [np.linalg.norm(gd_parameters(X, y, w0, T / m, [m])[0] - fl.parameters([T])[0]) for m in ms]
+    errs = [
+        np.linalg.norm(gd_parameters(X, y, w0, T / m, [m])[0] - fl.parameters([T])[0]) for m in ms
+    ]
     slope = fitted_slope(T / ms, errs)
     assert abs(slope - 1.0) < 0.05, (slope, errs)
 
@@ -253,11 +265,17 @@ def test_gd_parameters_is_plain_gd_at_any_scale():
     X, y, w0 = _problem(5, 3, seed=12)
     X = X * 1.5 / np.abs(X).max()  # max |X| in [1, 2): the normalisation halves X, quadruples alpha
     A, b = X.T @ X, -X.T @ y
-    assert np.array_equal(gd_parameters(X, y, w0, 0.05, [0, 1, 7, 40]), gd_trajectory(A, b, w0, 0.05, [0, 1, 7, 40]).w)
+    assert np.array_equal(
+        gd_parameters(X, y, w0, 0.05, [0, 1, 7, 40]), gd_trajectory(A, b, w0, 0.05, [0, 1, 7, 40]).w
+    )
     base = gd_parameters(X, y, w0, 0.05, [3, 30])
     for k in (-1000, -600, 600, 900):
-        assert np.array_equal(gd_parameters(X, np.ldexp(y, k), np.ldexp(w0, k), 0.05, [3, 30]), np.ldexp(base, k))
-    with pytest.raises(OverflowError, match=r"alpha = 3.0"):  # a divergent run names the caller's alpha
+        assert np.array_equal(
+            gd_parameters(X, np.ldexp(y, k), np.ldexp(w0, k), 0.05, [3, 30]), np.ldexp(base, k)
+        )
+    with pytest.raises(
+        OverflowError, match=r"alpha = 3.0"
+    ):  # a divergent run names the caller's alpha
         gd_parameters(X, y, w0, 3.0, [5000])
 
 
@@ -305,7 +323,9 @@ def test_three_point_fit_is_not_trainable():
     least-squares part (000, trainability)."""
     fl = linear_flow(**THREE_POINT)
     assert fl.rank == 2 and not fl.trainable
-    assert np.linalg.norm(fl.residual([np.inf])[0]) == pytest.approx(np.sqrt(0.05**2 + 0.075**2 + 0.025**2), rel=1e-13)
+    assert np.linalg.norm(fl.residual([np.inf])[0]) == pytest.approx(
+        np.sqrt(0.05**2 + 0.075**2 + 0.025**2), rel=1e-13
+    )
 
 
 # -- the registered property checks ------------------------------------------------------------
@@ -317,7 +337,9 @@ def test_flow_property_passes(name):
     assert result.passed, result.counterexample
 
 
-SEED_0_COUNTEREXAMPLE = FlowProblem(np.array([[0.5]]), np.array([0.0]), np.array([4.5096e-160]), np.array([0.0]), "sum")
+SEED_0_COUNTEREXAMPLE = FlowProblem(
+    np.array([[0.5]]), np.array([0.0]), np.array([4.5096e-160]), np.array([0.0]), "sum"
+)
 """What ``gdflow check --examples 200 --seed 0`` shrank to while integrate_flow failed on tiny w0."""
 
 
@@ -332,12 +354,17 @@ def _run_on(check, problem):
     test()
 
 
-@pytest.mark.parametrize("check", [closed_form_vs_integration, residual_limit, parameter_limit, agrees_with_mpmath, gd_rate])
+@pytest.mark.parametrize(
+    "check",
+    [closed_form_vs_integration, residual_limit, parameter_limit, agrees_with_mpmath, gd_rate],
+)
 @pytest.mark.parametrize("size", [4.5096e-160, 1e-280, 1.0, 1e200])
 def test_flow_checks_pass_at_any_scale(check, size):
     """The seed-0 counterexample, and a problem that moves (y != X w0) at sizes 1e-280 ... 1e200."""
     p = SEED_0_COUNTEREXAMPLE
-    scaled = FlowProblem(p.X, np.array([0.25]) * size, np.array([1.0]) * size, np.array([1.5]), "sum")
+    scaled = FlowProblem(
+        p.X, np.array([0.25]) * size, np.array([1.0]) * size, np.array([1.5]), "sum"
+    )
     for problem in (p, scaled) if size == 4.5096e-160 else (scaled,):
         _run_on(check, problem)
 
@@ -345,7 +372,12 @@ def test_flow_checks_pass_at_any_scale(check, size):
 def test_flow_checks_compare_relative_to_the_problem_not_to_1(monkeypatch):
     """An integrator off by 1e-14 in absolute terms (what the old absolute atol allowed) is
     caught on a problem of size 1e-10: errors are relative to the problem's own scale."""
-    p = FlowProblem(np.array([[0.5, 0.2], [0.1, 0.9]]), np.array([1e-10, -2e-10]), np.array([3e-10, 1e-10]), np.array([1.0, 1.0]))
+    p = FlowProblem(
+        np.array([[0.5, 0.2], [0.1, 0.9]]),
+        np.array([1e-10, -2e-10]),
+        np.array([3e-10, 1e-10]),
+        np.array([1.0, 1.0]),
+    )
     assert problem_scale(p) == 3e-10
     closed_form_vs_integration(p)
     residual_limit(p)
@@ -363,7 +395,9 @@ def test_lazy_training_kernel_change_shrinks_with_width(activation):
     with the width m at least as fast as the O(1/sqrt m) bound: the fitted slope is below -1/2
     (with the defaults we measure about -0.92 for tanh and -0.69 for ReLU)."""
     res = lazy_training(widths=(64, 256, 1024, 4096), steps=100, seeds=2, activation=activation)
-    assert all(a > b for a, b in zip(res.relative_change, res.relative_change[1:], strict=False)), res.relative_change
+    assert all(a > b for a, b in zip(res.relative_change, res.relative_change[1:], strict=False)), (
+        res.relative_change
+    )
     assert res.slope < -0.5, res
     assert all(end < 0.5 * start for start, end in zip(res.loss_start, res.loss_end, strict=True))
 
@@ -379,7 +413,15 @@ def _instantiate(expr, Xv, yv, wv, tv, extra=None):
 
     Xm = sp.ImmutableMatrix(Xv)
     w0 = sp.MatrixSymbol("w^(0)", D, 1)
-    subs = {N: Xm.rows, D: Xm.cols, X: Xm, y: sp.ImmutableMatrix(yv), w0: sp.ImmutableMatrix(wv), t: tv, **(extra or {})}
+    subs = {
+        N: Xm.rows,
+        D: Xm.cols,
+        X: Xm,
+        y: sp.ImmutableMatrix(yv),
+        w0: sp.ImmutableMatrix(wv),
+        t: tv,
+        **(extra or {}),
+    }
     expr = expr.xreplace({K: X * X.T})
     return np.array([float(v) for v in explicit(expr.xreplace(subs))])
 
@@ -411,7 +453,9 @@ def test_printed_formulas_are_what_the_evaluators_compute(tv):
 
     r0 = sp.MatrixSymbol("r^(0)", N, 1)
     r0v = sp.ImmutableMatrix(Xv) * sp.ImmutableMatrix(wv) - sp.ImmutableMatrix(yv)
-    assert np.allclose(_instantiate(r_t, Xv, yv, wv, t_exact, {r0: r0v}), r_num, rtol=1e-13, atol=1e-15)
+    assert np.allclose(
+        _instantiate(r_t, Xv, yv, wv, t_exact, {r0: r0v}), r_num, rtol=1e-13, atol=1e-15
+    )
 
 
 def test_gd_error_matches_the_first_order_term_of_flow_gd_limit():
@@ -428,4 +472,8 @@ def test_gd_error_matches_the_first_order_term_of_flow_gd_limit():
     for m in (500, 2000):
         alpha = T / m
         gap = gd_parameters(X, y, w0, alpha, [m])[0] - fl.parameters([T])[0]
-        assert np.linalg.norm(gap / alpha - lead) <= 5.0 / m * np.linalg.norm(lead), (m, gap / alpha, lead)
+        assert np.linalg.norm(gap / alpha - lead) <= 5.0 / m * np.linalg.norm(lead), (
+            m,
+            gap / alpha,
+            lead,
+        )

@@ -41,20 +41,31 @@ def test_parameter_evolution_solves_the_flow_for_any_rank():
     cert = verify_claim(Identity((W_T).diff(t), -X.T * (X * W_T - y)), KERNEL)
     assert cert.ok and cert.level == "checked", str(cert)
     shapes = re.findall(r"X: (\d+)x(\d+) rank (\d+)", cert.detail)
-    assert any(int(r) < min(int(a), int(b)) for a, b, r in shapes), f"no rank-deficient X among {shapes}"
+    assert any(int(r) < min(int(a), int(b)) for a, b, r in shapes), (
+        f"no rank-deficient X among {shapes}"
+    )
 
 
 WRONG = {
-    "K in place of its pseudoinverse": Identity(W_T.diff(t), -X.T * (X * (w0 - X.T * K * (IN - E) * r0) - y)),
-    "I + e^{-Kt}": Identity(sp.expand(W_T.diff(t)), -X.T * (X * (w0 - X.T * Pinv(K) * (IN + E) * r0) - y)),
+    "K in place of its pseudoinverse": Identity(
+        W_T.diff(t), -X.T * (X * (w0 - X.T * K * (IN - E) * r0) - y)
+    ),
+    "I + e^{-Kt}": Identity(
+        sp.expand(W_T.diff(t)), -X.T * (X * (w0 - X.T * Pinv(K) * (IN + E) * r0) - y)
+    ),
     "limit without the null-space part of w0": Identity(w0 - X.T * Pinv(K) * r0, Pinv(X) * y),
-    "limit with X^T in place of X^+": Identity(w0 - X.T * Pinv(K) * r0, (ID - X.T * X) * w0 + X.T * y),
-    "residual limit I - K^+ (wrong projector size)": Identity((IN - K * Pinv(K)) * r0, sp.ZeroMatrix(N, 1)),
+    "limit with X^T in place of X^+": Identity(
+        w0 - X.T * Pinv(K) * r0, (ID - X.T * X) * w0 + X.T * y
+    ),
+    "residual limit I - K^+ (wrong projector size)": Identity(
+        (IN - K * Pinv(K)) * r0, sp.ZeroMatrix(N, 1)
+    ),
     "prediction coefficient b without E": Identity(
         xs.T * W_T, (X * xs).T * Pinv(K) * (IN - E) * y + (xs - X.T * Pinv(K) * X * xs).T * w0
     ),
     "overdetermined form with X X^T in the exponent": Identity(
-        sp.MatrixSymbol("v", D, 1) + MatExp(-X.T * X * t) * w0, sp.MatrixSymbol("v", D, 1) + X.T * X * MatExp(-X.T * X * t) * w0
+        sp.MatrixSymbol("v", D, 1) + MatExp(-X.T * X * t) * w0,
+        sp.MatrixSymbol("v", D, 1) + X.T * X * MatExp(-X.T * X * t) * w0,
     ),
 }
 
@@ -70,8 +81,13 @@ def test_trainability_counterexample_for_singular_kernel():
     refuted = [s for s in d.steps if isinstance(s.claim, Refuted)]
     assert refuted and all(s.certificate.method == "counterexample" for s in refuted)
     # and full rank K is trainable: I - KK^+ = 0 when K is positive definite
-    assert verify_claim(Identity(IN - K * Pinv(K), sp.ZeroMatrix(N, N)), Assumptions(matrices={K: "pd"})).ok
-    singular = verify_claim(Identity(IN - K * Pinv(K), sp.ZeroMatrix(N, N)), Assumptions(matrices={K: "singular_psd"}, sizes={N: (2, 3)}))
+    assert verify_claim(
+        Identity(IN - K * Pinv(K), sp.ZeroMatrix(N, N)), Assumptions(matrices={K: "pd"})
+    ).ok
+    singular = verify_claim(
+        Identity(IN - K * Pinv(K), sp.ZeroMatrix(N, N)),
+        Assumptions(matrices={K: "singular_psd"}, sizes={N: (2, 3)}),
+    )
     assert not singular.ok and singular.method == "rejected", str(singular)
 
 
@@ -89,7 +105,9 @@ def test_three_point_limits_exact():
     left over is the least-squares residual (1/20, -3/40, 1/40): K = XX^T has rank 2 < 3, so the
     three points cannot be fitted exactly."""
     assert parameter_evolution(LINE_X, LINE_Y, LINE_W0, sp.oo) == sp.Matrix([R(5, 8), R(-7, 40)])
-    assert residual_evolution(LINE_X, LINE_Y, LINE_W0, sp.oo) == sp.Matrix([R(1, 20), R(-3, 40), R(1, 40)])
+    assert residual_evolution(LINE_X, LINE_Y, LINE_W0, sp.oo) == sp.Matrix(
+        [R(1, 20), R(-3, 40), R(1, 40)]
+    )
     a, b = prediction_coefficients(LINE_X, LINE_Y, [R(3, 5), 1], sp.oo)
     assert sp.simplify(a + (b.T * sp.Matrix(LINE_W0))[0, 0]) == R(1, 5)  # 3/5 * 5/8 - 7/40
 

@@ -60,26 +60,44 @@ def test_density_needs_the_determinant_factor():
 
 def test_density_with_wrong_moments_is_rejected():
     lhs = _transformed(1 / sp.Abs(sp.Determinant(Bsq)))
-    assert rejected(Identity(lhs, normal_density(xn, Bsq * mu - cn, Bsq * Sigma * Bsq.T, n)), INV)  # sign flip
-    assert rejected(Identity(lhs, normal_density(xn, Bsq * mu + cn, Bsq.T * Sigma * Bsq, n)), INV)  # wrong side
+    assert rejected(
+        Identity(lhs, normal_density(xn, Bsq * mu - cn, Bsq * Sigma * Bsq.T, n)), INV
+    )  # sign flip
+    assert rejected(
+        Identity(lhs, normal_density(xn, Bsq * mu + cn, Bsq.T * Sigma * Bsq, n)), INV
+    )  # wrong side
 
 
 def test_affine_covariance_wrong_side_is_rejected():
-    anyB = Assumptions(matrices={Sigma: "psd"}, sizes={sp.Symbol("m", integer=True, positive=True): (1, 2, 3), n: (1, 2, 3)})
+    anyB = Assumptions(
+        matrices={Sigma: "psd"},
+        sizes={sp.Symbol("m", integer=True, positive=True): (1, 2, 3), n: (1, 2, 3)},
+    )
     Im = sp.Identity(B.shape[0])
-    assert verify_claim(Identity(B * Sigma * B.T * (Im - B * Pinv(B)), sp.ZeroMatrix(*Im.shape)), anyB).ok
+    assert verify_claim(
+        Identity(B * Sigma * B.T * (Im - B * Pinv(B)), sp.ZeroMatrix(*Im.shape)), anyB
+    ).ok
     # (I - B^dagger B) on the wrong side: shapes do not even compose for m != n
-    assert rejected(Identity(B * Sigma * B.T * (sp.Identity(n) - Pinv(B) * B), sp.ZeroMatrix(*Im.shape)), anyB)
+    assert rejected(
+        Identity(B * Sigma * B.T * (sp.Identity(n) - Pinv(B) * B), sp.ZeroMatrix(*Im.shape)), anyB
+    )
 
 
 def test_null_space_projector_on_the_wrong_side_is_rejected():
     kernel = Assumptions(matrices={X: "rational_svd"}, sizes={N: (1, 2, 3), D: (1, 2, 3)})
     b_inf = (ID_ - Pinv(X) * X) * xs
-    assert verify_claim(Identity(b_inf.T * Sigma0 * b_inf, xs.T * (ID_ - Pinv(X) * X) * Sigma0 * (ID_ - Pinv(X) * X) * xs), kernel).ok
+    assert verify_claim(
+        Identity(
+            b_inf.T * Sigma0 * b_inf, xs.T * (ID_ - Pinv(X) * X) * Sigma0 * (ID_ - Pinv(X) * X) * xs
+        ),
+        kernel,
+    ).ok
     sq = Assumptions(matrices={X: "rational_svd"}, sizes={N: (2, 3), D: (2, 3)})
     wrong = xs.T * (sp.Identity(N) - X * Pinv(X)) * Sigma0 * (sp.Identity(N) - X * Pinv(X)) * xs
     assert rejected(Identity(b_inf.T * Sigma0 * b_inf, wrong), sq)
-    assert rejected(Identity(ID_ - Pinv(X) * X, sp.ZeroMatrix(D, D)), kernel)  # only for full column rank
+    assert rejected(
+        Identity(ID_ - Pinv(X) * X, sp.ZeroMatrix(D, D)), kernel
+    )  # only for full column rank
 
 
 def test_affine_gaussian_values():
@@ -112,13 +130,23 @@ def test_numeric_moments_match_exact_coefficients_on_three_points():
     mu_r, S_r = sp.Matrix([-sp.Rational(1, 20), -sp.Rational(2, 5)]), sp.eye(2) / 100
     x_stars = [sp.Matrix([sp.Rational(1, 2), 1]), sp.Matrix([sp.Rational(13, 10), 1])]
     times = [0, sp.Rational(1, 2), 3, sp.oo]
-    num = prediction_moments(np.array(Xr, float), np.array(yr, float).ravel(), np.array([list(x) for x in x_stars], float),
-                             [float(t) for t in times], np.array(mu_r, float).ravel(), np.array(S_r, float))
+    num = prediction_moments(
+        np.array(Xr, float),
+        np.array(yr, float).ravel(),
+        np.array([list(x) for x in x_stars], float),
+        [float(t) for t in times],
+        np.array(mu_r, float).ravel(),
+        np.array(S_r, float),
+    )
     for ti, t in enumerate(times):
         for j, x in enumerate(x_stars):
             a, b = prediction_coefficients(Xr, yr, x, t)
             mean = float(sp.N(a + (b.T * mu_r)[0], 30))
             var = float(sp.N((b.T * S_r * b)[0], 30))
-            assert abs(num.mean[ti, j] - mean) <= 1e-13 and abs(num.variance[ti, j] - var) <= 1e-14, (t, j)
+            assert (
+                abs(num.mean[ti, j] - mean) <= 1e-13 and abs(num.variance[ti, j] - var) <= 1e-14
+            ), (t, j)
     assert num.variance[-1].max() < 1e-28  # X^T X invertible: no variance left at t = oo
-    assert np.allclose(num.variance[0], [float((x.T * S_r * x)[0]) for x in x_stars], rtol=1e-14)  # prior predictive
+    assert np.allclose(
+        num.variance[0], [float((x.T * S_r * x)[0]) for x in x_stars], rtol=1e-14
+    )  # prior predictive

@@ -26,9 +26,13 @@ def _rank_deficient_problem():
 def test_prediction_moments_at_zero_and_infinity_any_rank():
     X, y, xs, mu0, S0 = _rank_deficient_problem()
     m = prediction_moments(X, y, xs, [0.0, 1.0, np.inf], mu0, S0)
-    assert np.all(np.isfinite(m.mean)) and np.all(np.isfinite(m.variance)) and np.all(m.variance >= 0)
+    assert (
+        np.all(np.isfinite(m.mean)) and np.all(np.isfinite(m.variance)) and np.all(m.variance >= 0)
+    )
     # t = 0: the prior predictive
-    assert np.allclose(m.mean[0], xs @ mu0, rtol=1e-13) and np.allclose(m.variance[0], np.einsum("md,de,me->m", xs, S0, xs), rtol=1e-12)
+    assert np.allclose(m.mean[0], xs @ mu0, rtol=1e-13) and np.allclose(
+        m.variance[0], np.einsum("md,de,me->m", xs, S0, xs), rtol=1e-12
+    )
     # t = oo: mean x*^T (X^+ y + (I - X^+ X) mu0), variance only from the null space of X
     P = np.eye(5) - np.linalg.pinv(X) @ X
     assert np.allclose(m.mean[-1], xs @ (np.linalg.pinv(X) @ y + P @ mu0), rtol=1e-10)
@@ -86,7 +90,11 @@ def test_statistical_bounds_have_the_stated_level():
 def test_properties_registered_and_pass():
     """Fixed seed: with FALSE_ALARM_PER_EXAMPLE = 1e-9 and 30 examples per Monte Carlo property,
     this test fails by chance with probability at most 6e-8 (union bound) if the formulas are right."""
-    names = {"gaussian.affine_moments", "gaussian.affine_density", "gaussian.prediction_variance_mc"}
+    names = {
+        "gaussian.affine_moments",
+        "gaussian.affine_density",
+        "gaussian.prediction_variance_mc",
+    }
     assert names <= set(load_properties())
     results = run_checks("gaussian.", examples=30, seed=0)
     assert {r.name for r in results} == names
@@ -119,4 +127,6 @@ def test_uncertainty_band_example(tmp_path):
     widths = sd.max(axis=1)
     assert np.all(np.diff(widths) < 0)  # the band shrinks at every later time shown
     assert widths[-1] < 1e-12 and np.abs(mean[-1] - ls).max() < 1e-12  # onto the least-squares line
-    assert widths[0] == pytest.approx(0.1 * np.sqrt(2), rel=1e-12)  # prior sd at x = 1: 0.1 * ||(1, 1)||
+    assert widths[0] == pytest.approx(
+        0.1 * np.sqrt(2), rel=1e-12
+    )  # prior sd at x = 1: 0.1 * ||(1, 1)||

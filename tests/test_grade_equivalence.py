@@ -22,8 +22,9 @@ def read(text, *syms, expect="any"):
 
 
 def same(u, v, *syms, tolerance=None, variable=None, expect="any"):
-    return compare(read(u, *syms, expect=expect), read(v, *syms, expect=expect), Domain(),
-                   tolerance, variable)
+    return compare(
+        read(u, *syms, expect=expect), read(v, *syms, expect=expect), Domain(), tolerance, variable
+    )
 
 
 # (answer, reference, symbols, equal?)  -- the known false verdicts first
@@ -107,7 +108,12 @@ def test_matrices_entrywise_with_size_message():
 
 def test_sets_and_inequalities():
     ref = sp.Interval.open(0, sp.Rational(2, 3))
-    for good in ["0 < alpha < 2/3", "(0, 2/3)", "alpha > 0 and alpha < 2/3", r"$0<\alpha<\frac{2}{3}$"]:
+    for good in [
+        "0 < alpha < 2/3",
+        "(0, 2/3)",
+        "alpha > 0 and alpha < 2/3",
+        r"$0<\alpha<\frac{2}{3}$",
+    ]:
         assert compare(read(good, alpha_r, expect="set"), ref, variable=alpha_r).equal, good
     c = compare(read("(0, 2/3]", alpha_r, expect="set"), ref, variable=alpha_r)
     assert not c.equal and c.counterexample["at"] == {"alpha": "2/3"}
@@ -129,11 +135,17 @@ def test_sample_points_respect_domain():
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-coeffs = st.lists(st.fractions(min_value=-5, max_value=5, max_denominator=7), min_size=1, max_size=5)
+coeffs = st.lists(
+    st.fractions(min_value=-5, max_value=5, max_denominator=7), min_size=1, max_size=5
+)
 
 
 @settings(max_examples=40, deadline=None)
-@given(coeffs, st.integers(0, 6), st.fractions(min_value=-3, max_value=3, max_denominator=5).filter(lambda c: c != 0))
+@given(
+    coeffs,
+    st.integers(0, 6),
+    st.fractions(min_value=-3, max_value=3, max_denominator=5).filter(lambda c: c != 0),
+)
 def test_rewritings_accepted_and_perturbations_rejected(cs, j, c):
     p = sum(sp.Rational(q.numerator, q.denominator) * x**i for i, q in enumerate(cs))
     factored = sp.factor(p)
@@ -179,10 +191,17 @@ def _bump(var: str, roots: list[str]) -> str:
 
 VANISHING = [
     # loss + k(k-2)(k-3)...(k-12): zero at k = 0, 2..12 (the old integer points were 2..12, 0, 1)
-    ("(1 - alpha*a)^(2*k) + k*" + _bump("k", [str(j) for j in range(2, 13)]), "(1 - alpha*a)^(2*k)",
-     [alpha, a, k]),
+    (
+        "(1 - alpha*a)^(2*k) + k*" + _bump("k", [str(j) for j in range(2, 13)]),
+        "(1 - alpha*a)^(2*k)",
+        [alpha, a, k],
+    ),
     # ... and zero at every k in 0..12
-    ("(1 - alpha*a)^(2*k) + " + _bump("k", [str(j) for j in range(13)]), "(1 - alpha*a)^(2*k)", [alpha, a, k]),
+    (
+        "(1 - alpha*a)^(2*k) + " + _bump("k", [str(j) for j in range(13)]),
+        "(1 - alpha*a)^(2*k)",
+        [alpha, a, k],
+    ),
     # the flow e^{-Kt} r0 + a degree-5 polynomial in t vanishing at the old 5 transcendental points
     ("exp(-K*t)*r0 + " + _bump("t", OLD_HALF_LINE[:5]), "exp(-K*t)*r0", [K, t, r0]),
     # a ridge answer + a polynomial in lambda vanishing at all 12 old points of the half line
@@ -254,14 +273,14 @@ def test_grader_rejects_vanishing_answer_with_a_counterexample_and_is_repeatable
     from gdflow.checks.grade.grader import grade_answer
     from gdflow.checks.grade.spec import loads_spec
 
-    ps = loads_spec('''
+    ps = loads_spec("""
 title = "t"
 [[question]]
 id = "loss"
 kind = "expression"
 reference = "(1 - alpha*a)^(2*k)"
 assume = ["alpha > 0", "a > 0", "k >= 0 integer"]
-''')
+""")
     q = ps.questions["loss"]
     text = "(1 - alpha*a)^(2*k) + k*(k-2)*(k-3)*(k-4)*(k-5)*(k-6)*(k-7)*(k-8)*(k-9)*(k-10)*(k-11)*(k-12)"
     r1, r2 = grade_answer(q, text), grade_answer(q, text)
@@ -285,8 +304,10 @@ def test_running_out_of_time_is_reported_not_raised(monkeypatch):
         while True:
             pass
 
-    ps = loads_spec('title = "t"\n[defaults]\ntimeout = 0.5\n[[question]]\nid = "q"\nkind = "expression"\n'
-                    'reference = "x^2"\nassume = ["x real"]\n')
+    ps = loads_spec(
+        'title = "t"\n[defaults]\ntimeout = 0.5\n[[question]]\nid = "q"\nkind = "expression"\n'
+        'reference = "x^2"\nassume = ["x real"]\n'
+    )
     monkeypatch.setattr(eq, "decide_scalar", forever)
     t0 = time.monotonic()
     c = compare(x**2, x * x + 1, timeout=0.3)

@@ -22,11 +22,17 @@ def problem_set():
 def test_references_from_the_sources(problem_set):
     qs = problem_set.questions
     assert qs["1"].reference.value == sp.Rational(2, 5)  # 003: x1 = 0.4
-    assert qs["2"].reference.value == sp.Matrix([sp.Rational(3, 4), sp.Rational(212, 100)])  # 003: (0.75, 2.12)
+    assert qs["2"].reference.value == sp.Matrix(
+        [sp.Rational(3, 4), sp.Rational(212, 100)]
+    )  # 003: (0.75, 2.12)
     assert qs["3"].reference.value == sp.Matrix([2, 0])  # 001 exercise: projection of w0
-    assert qs["4"].reference.value == sp.Interval.open(0, sp.Rational(1, 2))  # 2 / lambda_max, lambda_max = 4
+    assert qs["4"].reference.value == sp.Interval.open(
+        0, sp.Rational(1, 2)
+    )  # 2 / lambda_max, lambda_max = 4
     assert qs["6"].reference.value == "oscillating"  # alpha*a = 3/2
-    assert qs["7"].reference.value == sp.Matrix([sp.Rational(5, 8), sp.Rational(-7, 40)])  # least-squares line
+    assert qs["7"].reference.value == sp.Matrix(
+        [sp.Rational(5, 8), sp.Rational(-7, 40)]
+    )  # least-squares line
 
 
 def test_class_grades_as_expected(problem_set):
@@ -48,7 +54,9 @@ def test_class_grades_as_expected(problem_set):
         if r["verdict"] == "invalid":
             assert r["interpreted_as"] is None
     # domain feedback in the problem's terms
-    assert "2/λ_max" in got[("ben", "4")]["feedback"] and "oscillate" in got[("ben", "4")]["feedback"]
+    assert (
+        "2/λ_max" in got[("ben", "4")]["feedback"] and "oscillate" in got[("ben", "4")]["feedback"]
+    )
     assert "(1 + αa)" in got[("ben", "5")]["feedback"]
     assert "holds only when A is invertible; here A is singular" in got[("cho", "3")]["feedback"]
     assert r"\mathbf{A}^{-1}" in got[("eve", "3")]["interpreted_as"]
@@ -58,4 +66,6 @@ def test_class_grades_as_expected(problem_set):
     # what was read is shown in LaTeX: sets as sets, formulas as written
     assert got[("ada", "4")]["interpreted_as"] == r"\alpha \in \left(0, \frac{1}{2}\right)"
     assert got[("ada", "1")]["interpreted_as"] == r"\frac{2}{5}"
-    assert got[("dan", "3")]["interpreted_as"].startswith(r"\left(\mathbf{I} - \mathbf{A}^{\dagger} \mathbf{A}\right)")
+    assert got[("dan", "3")]["interpreted_as"].startswith(
+        r"\left(\mathbf{I} - \mathbf{A}^{\dagger} \mathbf{A}\right)"
+    )

@@ -131,7 +131,10 @@ def test_corpus_is_refused_executes_nothing_and_the_batch_goes_on(spec, tmp_path
         assert by[tower]["verdict"] == "invalid", by[tower]
         assert "overflows" in by[tower]["feedback"] and by[tower]["method"] == "overflow"
     assert by["v1"]["verdict"] == by["v2"]["verdict"] == by["v4"]["verdict"] == "incorrect", (
-        by["v1"], by["v2"], by["v4"])
+        by["v1"],
+        by["v2"],
+        by["v4"],
+    )
     assert not [r for r in recs if r["verdict"] == "error"]
     assert by["last"]["verdict"] == "correct"
 
@@ -156,8 +159,12 @@ def _fine():
 
 
 def test_worker_kills_at_timeout_bounds_memory_and_survives_crashes():
-    tasks = [Task("s", "q", "loop", 1.0, _sleep_forever), Task("s", "q", "mem", 10.0, _eat_memory),
-             Task("s", "q", "crash", 5.0, _crash), Task("s", "q", "ok", 5.0, _fine)]
+    tasks = [
+        Task("s", "q", "loop", 1.0, _sleep_forever),
+        Task("s", "q", "mem", 10.0, _eat_memory),
+        Task("s", "q", "crash", 5.0, _crash),
+        Task("s", "q", "ok", 5.0, _fine),
+    ]
     t0 = time.monotonic()
     out = {r["answer"]: r for r in run_tasks(tasks, jobs=2, memory_mb=256)}
     assert time.monotonic() - t0 < 8
@@ -172,10 +179,64 @@ from hypothesis import strategies as st  # noqa: E402
 
 from gdflow.checks.grade.parse import DomainAnswerError, ParseError, Scope, parse_answer  # noqa: E402
 
-_TOKENS = ["x", "alpha", "a", "A", "b", "I", "k", "1", "2", "0", "0.5", "9", "+", "-", "*", "/", "^", "**", "(", ")",
-           "[", "]", ",", "!", "=", "<", "<=", " ", "sqrt(", "exp(", "inv(", "pinv(", "\\frac{", "}{", "}", "{",
-           "$", "\\alpha", "\\cdot", "\\left(", "\\right)", "\\begin{bmatrix}", "\\end{bmatrix}", "&", "\\\\",
-           "e", "oo", "__", ".", "'", "lambda", "α", "²", "−", "а", "\u200b"]
+_TOKENS = [
+    "x",
+    "alpha",
+    "a",
+    "A",
+    "b",
+    "I",
+    "k",
+    "1",
+    "2",
+    "0",
+    "0.5",
+    "9",
+    "+",
+    "-",
+    "*",
+    "/",
+    "^",
+    "**",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    "!",
+    "=",
+    "<",
+    "<=",
+    " ",
+    "sqrt(",
+    "exp(",
+    "inv(",
+    "pinv(",
+    "\\frac{",
+    "}{",
+    "}",
+    "{",
+    "$",
+    "\\alpha",
+    "\\cdot",
+    "\\left(",
+    "\\right)",
+    "\\begin{bmatrix}",
+    "\\end{bmatrix}",
+    "&",
+    "\\\\",
+    "e",
+    "oo",
+    "__",
+    ".",
+    "'",
+    "lambda",
+    "α",
+    "²",
+    "−",
+    "а",
+    "\u200b",
+]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -183,9 +244,16 @@ _TOKENS = ["x", "alpha", "a", "A", "b", "I", "k", "1", "2", "0", "0.5", "9", "+"
 def test_fuzzed_answers_are_read_or_refused_never_crash(text):
     import sympy as sp
 
-    scope = Scope(symbols={"x": sp.Symbol("x", real=True), "alpha": sp.Symbol("alpha", positive=True),
-                           "a": sp.Symbol("a", real=True), "k": sp.Symbol("k", integer=True, nonnegative=True)},
-                  matrices={"A": sp.Matrix([[2, 0], [0, 0]]), "b": sp.Matrix([1, 0])}, dimension=2)
+    scope = Scope(
+        symbols={
+            "x": sp.Symbol("x", real=True),
+            "alpha": sp.Symbol("alpha", positive=True),
+            "a": sp.Symbol("a", real=True),
+            "k": sp.Symbol("k", integer=True, nonnegative=True),
+        },
+        matrices={"A": sp.Matrix([[2, 0], [0, 0]]), "b": sp.Matrix([1, 0])},
+        dimension=2,
+    )
     for expect in ("any", "set"):
         try:
             parse_answer(text, scope, expect)

@@ -74,7 +74,12 @@ CASES = [
     # (question, answer, verdict, words in the feedback)
     ("ridge", "inv(transpose(Phi)*Phi + 3*lambda*I)*transpose(Phi)*t", "correct", "correct"),
     ("ridge", "[4/(2+3*λ), 2/(1+3*λ)]", "correct", "correct"),
-    ("ridge", "inv(transpose(Phi)*Phi + lambda*I)*transpose(Phi)*t", "incorrect", "you dropped the N"),
+    (
+        "ridge",
+        "inv(transpose(Phi)*Phi + lambda*I)*transpose(Phi)*t",
+        "incorrect",
+        "you dropped the N",
+    ),
     ("mean", "2", "correct", "correct"),
     ("mean", "[0]", "incorrect", "you left out the shift c"),
     ("two", "oscillates without converging", "correct", "correct"),
@@ -101,12 +106,24 @@ CASES = [
 # (issue 8; all were graded correct): each added polynomial is nonzero away from its roots.
 _OLD_HALF_LINE = ["1/3", "7/4", "5/2", "1", "11/3", "2/7", "3/2", "13/5", "5", "2/3", "9/7", "4"]
 VANISHING = [
-    ("ridge", "[4/(2+3*λ) + " + "*".join(f"(λ - {p})" for p in _OLD_HALF_LINE) + ", 2/(1+3*λ)]",
-     "incorrect", "for example"),
-    ("flow", "3/5 - 3/5*exp(-5*t) + " + "*".join(f"(t - {p})" for p in _OLD_HALF_LINE[:5]),
-     "incorrect", "for example"),
-    ("loss", "-1 + 4*(1 - 2*alpha)^(2*k) + k*" + "*".join(f"(k - {j})" for j in range(2, 13)),
-     "incorrect", "for example"),
+    (
+        "ridge",
+        "[4/(2+3*λ) + " + "*".join(f"(λ - {p})" for p in _OLD_HALF_LINE) + ", 2/(1+3*λ)]",
+        "incorrect",
+        "for example",
+    ),
+    (
+        "flow",
+        "3/5 - 3/5*exp(-5*t) + " + "*".join(f"(t - {p})" for p in _OLD_HALF_LINE[:5]),
+        "incorrect",
+        "for example",
+    ),
+    (
+        "loss",
+        "-1 + 4*(1 - 2*alpha)^(2*k) + k*" + "*".join(f"(k - {j})" for j in range(2, 13)),
+        "incorrect",
+        "for example",
+    ),
 ]
 CASES += VANISHING
 
@@ -121,12 +138,16 @@ def test_kind_verdicts_and_feedback(qs, qid, answer, verdict, words):
 def test_references(qs):
     lam = qs["ridge"].reference.scope.symbols["lambda"]
     # 001 §2.4 with N = 3: (Phi^T Phi + 3 lambda I)^{-1} Phi^T t
-    assert sp.simplify(qs["ridge"].reference.value - sp.Matrix([4 / (2 + 3 * lam), 2 / (1 + 3 * lam)])) == sp.zeros(2, 1)
+    assert sp.simplify(
+        qs["ridge"].reference.value - sp.Matrix([4 / (2 + 3 * lam), 2 / (1 + 3 * lam)])
+    ) == sp.zeros(2, 1)
     assert qs["mean"].reference.value == sp.Matrix([2])
     assert qs["never"].reference.value == sp.S.EmptySet
     t = qs["flow"].reference.scope.symbols["t"]
     # L = 1/2 ((w - 1)^2 + (2w - 1)^2): dw/dt = 3 - 5w, so w(t) = 3/5 (1 - e^{-5t})
-    assert sp.simplify(qs["flow"].reference.value[0] - sp.Rational(3, 5) * (1 - sp.exp(-5 * t))) == 0
+    assert (
+        sp.simplify(qs["flow"].reference.value[0] - sp.Rational(3, 5) * (1 - sp.exp(-5 * t))) == 0
+    )
 
 
 SURD = """
@@ -143,14 +164,22 @@ tolerance = 0.001
 """
 
 
-@pytest.mark.parametrize("qid,answer,verdict,words", [
-    ("exact", "0 < alpha < 3 - sqrt(5)", "correct", "correct"),  # 2/lambda_max with lambda_max = (3 + sqrt 5)/2
-    ("exact", "0 < alpha < 4/(3 + sqrt(5))", "correct", "correct"),
-    ("exact", "0 < alpha < 0.7639", "incorrect", "close to 2/λ_max = 3 - sqrt(5)"),
-    ("exact", "0 < alpha <= 3 - sqrt(5)", "incorrect", "includes α = 2/λ_max"),
-    ("approx", "0 < alpha < 0.7639", "correct", "correct"),
-    ("approx", "0 < alpha < 0.77", "incorrect", "diverge"),
-])
+@pytest.mark.parametrize(
+    "qid,answer,verdict,words",
+    [
+        (
+            "exact",
+            "0 < alpha < 3 - sqrt(5)",
+            "correct",
+            "correct",
+        ),  # 2/lambda_max with lambda_max = (3 + sqrt 5)/2
+        ("exact", "0 < alpha < 4/(3 + sqrt(5))", "correct", "correct"),
+        ("exact", "0 < alpha < 0.7639", "incorrect", "close to 2/λ_max = 3 - sqrt(5)"),
+        ("exact", "0 < alpha <= 3 - sqrt(5)", "incorrect", "includes α = 2/λ_max"),
+        ("approx", "0 < alpha < 0.7639", "correct", "correct"),
+        ("approx", "0 < alpha < 0.77", "incorrect", "diverge"),
+    ],
+)
 def test_irrational_threshold(qid, answer, verdict, words):
     r = grade_answer(loads_spec(SURD).questions[qid], answer)
     assert r["verdict"] == verdict and words in r["feedback"], r

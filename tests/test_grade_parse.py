@@ -21,7 +21,9 @@ b = sp.Matrix([-2, 0])
 
 @pytest.fixture
 def scope():
-    return Scope(symbols={"alpha": alpha, "a": a, "k": k, "x": x}, matrices={"A": A, "b": b}, dimension=2)
+    return Scope(
+        symbols={"alpha": alpha, "a": a, "k": k, "x": x}, matrices={"A": A, "b": b}, dimension=2
+    )
 
 
 READ = [
@@ -30,7 +32,10 @@ READ = [
     ("2/5", sp.Rational(2, 5)),
     ("0.4", sp.Rational(2, 5)),  # decimals are exact
     ("1e-3", sp.Rational(1, 1000)),
-    ("0.30000000000000001", sp.Rational(30000000000000001, 10**17)),  # the digits typed, not a float
+    (
+        "0.30000000000000001",
+        sp.Rational(30000000000000001, 10**17),
+    ),  # the digits typed, not a float
     ("α/2", alpha / 2),
     ("x²", x**2),
     ("x¹⁰", x**10),
@@ -60,7 +65,9 @@ def test_reads_scalars_exactly(scope, text, value):
 
 def test_vectors_matrices_plain_and_latex(scope):
     assert parse_answer("[[1,0],[0,1]]", scope).value == sp.eye(2)
-    assert parse_answer("[0.75, 2.12]", scope).value == sp.Matrix([sp.Rational(3, 4), sp.Rational(53, 25)])
+    assert parse_answer("[0.75, 2.12]", scope).value == sp.Matrix(
+        [sp.Rational(3, 4), sp.Rational(53, 25)]
+    )
     m = parse_answer(r"\begin{bmatrix}1 & 0\\ 0 & 1\end{bmatrix}", scope).value
     assert m == sp.eye(2)
     v = parse_answer(r"$\begin{pmatrix} 0.75 \\ 2.12 \end{pmatrix}$", scope).value
@@ -75,7 +82,9 @@ def test_intervals_and_inequalities(scope):
     assert rel.as_set() == sp.Interval.open(0, sp.Rational(2, 3))
     rel = parse_answer(r"0<x\le\frac23", scope).value
     assert rel.as_set() == sp.Interval.Lopen(0, sp.Rational(2, 3))
-    assert parse_answer(r"x \in \left(0, \frac{2}{3}\right)", scope).value.as_set() == sp.Interval.open(0, sp.Rational(2, 3))
+    assert parse_answer(
+        r"x \in \left(0, \frac{2}{3}\right)", scope
+    ).value.as_set() == sp.Interval.open(0, sp.Rational(2, 3))
     # without expect="set" a pair is a vector
     assert parse_answer("(0, 2/3)", scope).value == sp.Matrix([0, sp.Rational(2, 3)])
 
@@ -114,7 +123,11 @@ REFUSED = [
     ("9**9**9**9", "digits", None),
     ("10^10^10", "digits", None),
     ("10000!", "too large", None),
-    ("((((((((((((((((((((((((((((((((((((((((((x))))))))))))))))))))))))))))))))))))))))))", "nested too deeply", None),
+    (
+        "((((((((((((((((((((((((((((((((((((((((((x))))))))))))))))))))))))))))))))))))))))))",
+        "nested too deeply",
+        None,
+    ),
     ("-" * 900 + "1", "nested too deeply", None),
     ("x" * 3000, "longer than", None),
     (r"\input{/etc/passwd}", "`\\input` is not allowed", None),
@@ -166,24 +179,35 @@ def test_latex_implicit_products(scope):
     assert parse_answer(r"$x^2 \alpha$", scope).value == x**2 * alpha
     assert parse_answer(r"$\alpha(x+1)$", scope).value == alpha * (x + 1)
     assert parse_answer(r"$\frac{1}{2}x$", scope).value == x / 2
-    assert parse_answer(r"$\begin{bmatrix}2x & 1\end{bmatrix}$", scope).value == sp.Matrix([[2 * x, 1]])
+    assert parse_answer(r"$\begin{bmatrix}2x & 1\end{bmatrix}$", scope).value == sp.Matrix(
+        [[2 * x, 1]]
+    )
 
 
 def test_formula_is_shown_as_written(scope):
     from gdflow.checks.grade.parse import display_latex
 
     assert display_latex("-pinv(A)*b", scope) == r"- \mathbf{A}^{\dagger} \mathbf{b}"
-    assert display_latex(r"$(I - \alpha A)^k b$", scope) == r"\left(\mathbf{I} - \alpha \mathbf{A}\right)^{k} \mathbf{b}"
+    assert (
+        display_latex(r"$(I - \alpha A)^k b$", scope)
+        == r"\left(\mathbf{I} - \alpha \mathbf{A}\right)^{k} \mathbf{b}"
+    )
 
 
-@pytest.mark.parametrize("text,words", [
-    ("(1 < 2) - oo", "comparison cannot be used inside arithmetic"),
-    ("2 ^ exp(oo > -1)", "comparison cannot be used inside arithmetic"),
-    ("abs(x < 1)", "comparison cannot be used inside arithmetic"),
-    ("[oo, 1]", "entries must be finite"),
-    ("expm([exp(oo)])", "entries must be finite"),
-    ("expm([[2, 1, 0], [1, 3, 1], [0, 1, 1]])", "irreducible characteristic factor of degree 3"),  # cubic radicals
-])
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        ("(1 < 2) - oo", "comparison cannot be used inside arithmetic"),
+        ("2 ^ exp(oo > -1)", "comparison cannot be used inside arithmetic"),
+        ("abs(x < 1)", "comparison cannot be used inside arithmetic"),
+        ("[oo, 1]", "entries must be finite"),
+        ("expm([exp(oo)])", "entries must be finite"),
+        (
+            "expm([[2, 1, 0], [1, 3, 1], [0, 1, 1]])",
+            "irreducible characteristic factor of degree 3",
+        ),  # cubic radicals
+    ],
+)
 def test_ill_formed_combinations_are_invalid(scope, text, words):
     with pytest.raises(ParseError, match=words):
         parse_answer(text, scope)
@@ -209,8 +233,10 @@ def test_iterate_index_superscript_names_the_start():
 
 def test_latex_and_plain_powers_of_ten_agree(scope):
     # a number LaTeX computes is bounded like a computed number (max_digits), not like typed digits
-    for plain, latex, value in [("10^500", "$10^{500}$", sp.Integer(10) ** 500),
-                                ("1/10^500", r"$\frac{1}{10^{500}}$", sp.Integer(10) ** -500)]:
+    for plain, latex, value in [
+        ("10^500", "$10^{500}$", sp.Integer(10) ** 500),
+        ("1/10^500", r"$\frac{1}{10^{500}}$", sp.Integer(10) ** -500),
+    ]:
         assert parse_answer(plain, scope).value == parse_answer(latex, scope).value == value
     for text in ("10^20000", "$10^{20000}$"):
         with pytest.raises(ParseError, match="digits"):

@@ -31,8 +31,14 @@ kind = "convergence_condition"
 A = [[3, 1], [1, 3]]
 """
 
-ROWS = [("ann", "1", "0.4"), ("bob", "1", "-0.4"), ("cid", "1", "2x"), ("ann", "2", "0 < alpha < 1/2"),
-        ("bob", "2", "(0, 1/2]"), ("cid", "3", "1")]
+ROWS = [
+    ("ann", "1", "0.4"),
+    ("bob", "1", "-0.4"),
+    ("cid", "1", "2x"),
+    ("ann", "2", "0 < alpha < 1/2"),
+    ("bob", "2", "(0, 1/2]"),
+    ("cid", "3", "1"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +86,8 @@ def test_resume_after_a_torn_write_grades_only_the_rest(spec, tmp_path, fmt):
     again = load_done(out, fmt)
     assert sorted(r["id"] for r in again) == sorted(r["id"] for r in full)
     assert {r["student"] + r["question"]: r["verdict"] for r in again} == {
-        r["student"] + r["question"]: r["verdict"] for r in full}
+        r["student"] + r["question"]: r["verdict"] for r in full
+    }
     if fmt == "json":
         assert len(json.loads(out.read_text())) == 6
     assert sum(counts.values()) == 6
@@ -94,8 +101,12 @@ def test_a_killed_run_keeps_what_it_wrote_and_a_rerun_finishes(tmp_path):
     # (an exponential tower is no longer slow: it is refused at once as an overflow)
     answers.write_text("student,question,answer\n" + "".join(f"s{i},1,{slow}\n" for i in range(6)))
     out = tmp_path / "out.jsonl"
-    proc = subprocess.Popen([sys.executable, "-m", "gdflow.checks.grade", str(spec), str(answers), "-o", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).parents[1])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gdflow.checks.grade", str(spec), str(answers), "-o", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=Path(__file__).parents[1],
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and len(load_done(out, "jsonl")) < 2:
         time.sleep(0.1)
@@ -139,7 +150,7 @@ def test_refuses_to_overwrite_a_foreign_output_file(spec, tmp_path):
 
 def test_csv_with_a_byte_order_mark(tmp_path):
     p = tmp_path / "a.csv"
-    p.write_bytes("\ufeffstudent,question,answer\nann,1,\"[1, 2]\"\n".encode())
+    p.write_bytes('\ufeffstudent,question,answer\nann,1,"[1, 2]"\n'.encode())
     assert read_answers(p) == [("ann", "1", "[1, 2]")]
 
 
@@ -147,7 +158,9 @@ def test_a_changed_spec_grades_again_and_keeps_the_old_results(spec, tmp_path, c
     out = tmp_path / "out.jsonl"
     rows = [("ann", "1", "0.4")]
     grade_class(spec, rows, str(out), "jsonl")
-    fixed = loads_spec(SPEC.replace('learning_rate = "0.1"', 'learning_rate = "0.2"'))  # x1 = 0.8 now
+    fixed = loads_spec(
+        SPEC.replace('learning_rate = "0.1"', 'learning_rate = "0.2"')
+    )  # x1 = 0.8 now
     assert fixed.fingerprint != spec.fingerprint
     grade_class(fixed, rows, str(out), "jsonl")
     recs = load_done(out, "jsonl")
@@ -160,11 +173,13 @@ def test_a_changed_spec_grades_again_and_keeps_the_old_results(spec, tmp_path, c
 def test_points_by_student(spec, capsys):
     from gdflow.checks.grade.runner import points_by_student
 
-    recs = [{"student": "ann", "question": "1", "verdict": "correct"},
-            {"student": "ann", "question": "1", "verdict": "incorrect"},  # a second try: best counts
-            {"student": "ann", "question": "2", "verdict": "correct"},
-            {"student": "bob", "question": "2", "verdict": "invalid"},
-            {"student": "bob", "question": "9", "verdict": "correct"}]  # no such question: 0
+    recs = [
+        {"student": "ann", "question": "1", "verdict": "correct"},
+        {"student": "ann", "question": "1", "verdict": "incorrect"},  # a second try: best counts
+        {"student": "ann", "question": "2", "verdict": "correct"},
+        {"student": "bob", "question": "2", "verdict": "invalid"},
+        {"student": "bob", "question": "9", "verdict": "correct"},
+    ]  # no such question: 0
     assert points_by_student(spec, recs) == {"ann": 2.0, "bob": 0.0}
     grade_class(spec, ROWS, None, "jsonl")
     assert "grade: points (of 2): ann 2, bob 0, cid 0" in capsys.readouterr().err
@@ -178,15 +193,24 @@ def test_cli_single_answer_output_file_keeps_its_format(tmp_path, capsys, fmt):
     answers.write_text("student,question,answer\nann,1,0.4\n")
     out = tmp_path / f"out.{fmt}"
     assert main([str(spec), str(answers), "-o", str(out), "--format", fmt]) == 0
-    assert main([str(spec), "--question", "1", "--answer", "-0.4", "-o", str(out), "--format", fmt]) == 0
+    assert (
+        main([str(spec), "--question", "1", "--answer", "-0.4", "-o", str(out), "--format", fmt])
+        == 0
+    )
     printed = capsys.readouterr().out
     recs = load_done(out, fmt)
     assert [r["verdict"] for r in recs] == ["correct", "incorrect"]
     text = out.read_text()
     if fmt == "table":
-        assert text.splitlines()[0].startswith("student | question") and "question 1: incorrect" in printed
+        assert (
+            text.splitlines()[0].startswith("student | question")
+            and "question 1: incorrect" in printed
+        )
     elif fmt == "json":
         assert [r["verdict"] for r in json.loads(text)] == ["correct", "incorrect"]
         assert json.loads(printed)["verdict"] == "incorrect"
     else:
-        assert [json.loads(line)["verdict"] for line in text.splitlines()] == ["correct", "incorrect"]
+        assert [json.loads(line)["verdict"] for line in text.splitlines()] == [
+            "correct",
+            "incorrect",
+        ]

@@ -60,7 +60,9 @@ def q(body: str) -> str:
 
 
 def test_unknown_key_names_question_and_key_with_suggestion():
-    errs = errors_of(q('id = "7"\nkind = "fixed_point"\nA = [[1]]\nb = [0]\nstart = [1]\nstrat = [2]\n'))
+    errs = errors_of(
+        q('id = "7"\nkind = "fixed_point"\nA = [[1]]\nb = [0]\nstart = [1]\nstrat = [2]\n')
+    )
     assert len(errs) == 1
     assert "question 7" in errs[0] and "unknown key `strat`" in errs[0] and "`start`" in errs[0]
 
@@ -71,24 +73,37 @@ def test_missing_key():
 
 
 def test_malformed_matrix_row_length():
-    errs = errors_of(q('id = "m"\nkind = "fixed_point"\nA = [[1, 0], [0]]\nb = [0, 0]\nstart = [1, 1]\n'))
+    errs = errors_of(
+        q('id = "m"\nkind = "fixed_point"\nA = [[1, 0], [0]]\nb = [0, 0]\nstart = [1, 1]\n')
+    )
     assert "question m: key `A`" in errs[0] and "row 2 has 1 entries but row 1 has 2" in errs[0]
 
 
 def test_matrix_not_psd_names_the_eigenvalue():
-    errs = errors_of(q('id = "p"\nkind = "fixed_point"\nA = [[1, 0], [0, -0.5]]\nb = [0, 0]\nstart = [1, 1]\n'))
-    assert "question p: key `A`" in errs[0] and "positive semidefinite" in errs[0] and "-1/2" in errs[0]
+    errs = errors_of(
+        q('id = "p"\nkind = "fixed_point"\nA = [[1, 0], [0, -0.5]]\nb = [0, 0]\nstart = [1, 1]\n')
+    )
+    assert (
+        "question p: key `A`" in errs[0]
+        and "positive semidefinite" in errs[0]
+        and "-1/2" in errs[0]
+    )
 
 
 def test_vector_length_mismatch():
-    errs = errors_of(q('id = "v"\nkind = "fixed_point"\nA = [[1, 0], [0, 1]]\nb = [0, 0, 1]\nstart = [1, 1]\n'))
+    errs = errors_of(
+        q('id = "v"\nkind = "fixed_point"\nA = [[1, 0], [0, 1]]\nb = [0, 0, 1]\nstart = [1, 1]\n')
+    )
     assert "question v: key `b`" in errs[0] and "expected 2 entries" in errs[0]
 
 
 def test_wrong_expected_is_a_spec_error():
     errs = errors_of(GOOD.replace('expected = "2/5"', 'expected = "0.5"'))
     assert len(errs) == 1
-    assert "question 1: key `expected`" in errs[0] and "does not match the computed reference 2/5" in errs[0]
+    assert (
+        "question 1: key `expected`" in errs[0]
+        and "does not match the computed reference 2/5" in errs[0]
+    )
 
 
 def test_unreadable_expected_is_a_spec_error():
@@ -104,14 +119,20 @@ def test_all_errors_reported_together():
 
 
 def test_bad_assumption_and_kind_specific_errors():
-    errs = errors_of(q('id = "x"\nkind = "expression"\nreference = "a"\nassume = ["0 < a < b < 1"]\n'))
+    errs = errors_of(
+        q('id = "x"\nkind = "expression"\nreference = "a"\nassume = ["0 < a < b < 1"]\n')
+    )
     assert "question x: key `assume`" in errs[0] and "exactly one symbol" in errs[0]
-    errs = errors_of(q('id = "d"\nkind = "fixed_point"\nA = [[1, 0], [0, 0]]\nb = [0, 1]\nstart = [0, 0]\n'))
+    errs = errors_of(
+        q('id = "d"\nkind = "fixed_point"\nA = [[1, 0], [0, 0]]\nb = [0, 1]\nstart = [0, 0]\n')
+    )
     assert "question d: key `b`" in errs[0] and "not in the range of A" in errs[0]
 
 
 def test_top_level_and_defaults():
-    errs = errors_of('titel = "x"\n[defaults]\ntimeout = -1\nfoo = 1\n[[question]]\nid="1"\nkind="expression"\nreference="1"\n')
+    errs = errors_of(
+        'titel = "x"\n[defaults]\ntimeout = -1\nfoo = 1\n[[question]]\nid="1"\nkind="expression"\nreference="1"\n'
+    )
     assert any("unknown top-level key `titel`" in e for e in errs)
     assert any("[defaults]: unknown key `foo`" in e for e in errs)
     assert any("[defaults]: key `timeout`" in e for e in errs)
@@ -119,17 +140,24 @@ def test_top_level_and_defaults():
 
 
 def test_duplicate_ids_and_feedback_table():
-    two = q('id = "1"\nkind = "expression"\nreference = "1"\n') + '[[question]]\nid = "1"\nkind = "expression"\nreference = "2"\n'
+    two = (
+        q('id = "1"\nkind = "expression"\nreference = "1"\n')
+        + '[[question]]\nid = "1"\nkind = "expression"\nreference = "2"\n'
+    )
     assert "question 1: duplicate id" in errors_of(two)
-    errs = errors_of(q('id = "1"\nkind = "expression"\nreference = "1"\nfeedback = { great = "x" }\n'))
+    errs = errors_of(
+        q('id = "1"\nkind = "expression"\nreference = "1"\nfeedback = { great = "x" }\n')
+    )
     assert "question 1: key `feedback`" in errs[0]
 
 
 def test_tolerance_and_feedback_overrides():
     from gdflow.checks.grade.grader import grade_answer
 
-    text = q('id = "1"\nkind = "expression"\nreference = "1/3"\ntolerance = 0.01\n'
-             'feedback = { incorrect = "Revise slide 12." }\n')
+    text = q(
+        'id = "1"\nkind = "expression"\nreference = "1/3"\ntolerance = 0.01\n'
+        'feedback = { incorrect = "Revise slide 12." }\n'
+    )
     question = loads_spec(text).questions["1"]
     assert grade_answer(question, "0.333")["verdict"] == "correct"
     r = grade_answer(question, "0.3")
@@ -140,17 +168,33 @@ def test_tolerance_and_feedback_overrides():
 
 def test_gradient_flow_with_cubic_eigenvalues_is_refused_at_load():
     # K = XXᵀ has an irreducible cubic characteristic polynomial: e^{-Kt} would need cubic radicals
-    errs = errors_of(q('id = "g"\nkind = "gradient_flow"\nX = [[2, 1, 0], [1, 3, 1], [0, 1, 1]]\n'
-                       'y = [1, 0, 0]\nstart = [0, 0, 0]\n'))
-    assert "question g" in errs[0] and "irreducible characteristic factor of degree 3" in errs[0], errs
+    errs = errors_of(
+        q(
+            'id = "g"\nkind = "gradient_flow"\nX = [[2, 1, 0], [1, 3, 1], [0, 1, 1]]\n'
+            "y = [1, 0, 0]\nstart = [0, 0, 0]\n"
+        )
+    )
+    assert "question g" in errs[0] and "irreducible characteristic factor of degree 3" in errs[0], (
+        errs
+    )
 
 
 def test_spec_matrices_are_bounded_like_answers():
-    big = "[" + ", ".join("[" + ", ".join("1" if i == j else "0" for j in range(13)) + "]" for i in range(13)) + "]"
+    big = (
+        "["
+        + ", ".join(
+            "[" + ", ".join("1" if i == j else "0" for j in range(13)) + "]" for i in range(13)
+        )
+        + "]"
+    )
     errs = errors_of(q(f'id = "big"\nkind = "fixed_point"\nA = {big}\nb = [0]\nstart = [0]\n'))
     assert "question big: key `A`" in errs[0] and "larger than the limit of 12" in errs[0], errs
-    errs = errors_of(q('id = "v"\nkind = "gd_step"\nstart = [' + ", ".join(["0"] * 13) + ']\n'
-                       'gradient = [1]\nlearning_rate = "1/10"\n'))
+    errs = errors_of(
+        q(
+            'id = "v"\nkind = "gd_step"\nstart = [' + ", ".join(["0"] * 13) + "]\n"
+            'gradient = [1]\nlearning_rate = "1/10"\n'
+        )
+    )
     assert "question v: key `start`" in errs[0] and "larger than the limit" in errs[0], errs
 
 
@@ -177,6 +221,8 @@ def test_reference_computation_is_bounded_in_time(monkeypatch):
 
     monkeypatch.setattr(spec_module, "REFERENCE_SECONDS", 1.5)
     t0 = time.monotonic()
-    with pytest.raises(SpecError, match=r"question g: computing the reference took longer than 1.5 s"):
+    with pytest.raises(
+        SpecError, match=r"question g: computing the reference took longer than 1.5 s"
+    ):
         loads_spec(SLOW)
     assert time.monotonic() - t0 < 10

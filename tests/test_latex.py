@@ -75,7 +75,9 @@ def test_source_claims_rendered_apart():
     assert r"\neq" in tail and r"\neq" not in head and "counterexample" in tail
 
 
-NEED_TEX = os.environ.get("CI") is None and not (shutil.which("latexmk") or shutil.which("pdflatex"))
+NEED_TEX = os.environ.get("CI") is None and not (
+    shutil.which("latexmk") or shutil.which("pdflatex")
+)
 
 
 @pytest.mark.skipif(NEED_TEX, reason="no LaTeX here; CI installs it and never skips this")
@@ -114,7 +116,11 @@ def test_each_step_is_marked_with_its_level(label, mark):
     step = d.step(label)
     assert render_mark(step.certificate) == mark[1:-1]
     # the mark sits on the step's own reason line in the rendered chain
-    line = next(t for t in render_derivation(d).splitlines() if t.startswith(r"\shortintertext{\small " + step.reason))
+    line = next(
+        t
+        for t in render_derivation(d).splitlines()
+        if t.startswith(r"\shortintertext{\small " + step.reason)
+    )
     assert line.endswith(r"\hfill{\footnotesize" + mark + "}}")
 
 
@@ -128,7 +134,10 @@ def test_a_level_is_never_guessed_from_the_method():
 CHECKED_DETAILS = [
     ("all strata agree; n ∈ {5, 6, 7}", "checked at n=5,6,7"),
     # one size plan per instance, each named again: the sizes once each, per symbol
-    ("exact agreement at 4 instances: N = 5, D = 6; K: 5x5 rank 0; N = 6, D = 5; N = 5, D = 5", "checked at D=5,6; N=5,6"),
+    (
+        "exact agreement at 4 instances: N = 5, D = 6; K: 5x5 rank 0; N = 6, D = 5; N = 5, D = 5",
+        "checked at D=5,6; N=5,6",
+    ),
     # a scalar claim has no sizes: where it was checked is its instances
     ("the same set of x at 5 exact instances of a, b", "checked at 5 exact instances"),
     # a scalar value is not a size
@@ -147,16 +156,29 @@ def test_checked_mark_names_its_sizes_or_says_they_are_missing(detail, expected)
 def test_document_explains_the_levels_then_counts_them():
     tex = render_document([every_level(), every_failure()])
     explained, body = tex.split(r"\section{", 1)
-    for word in (r"\textsc{proved}", r"\textsc{checked at}", r"\textsc{evidence}", r"\textsc{stated}",
-                 r"\textbf{UNVERIFIED}", r"\textbf{UNVERIFIED (TIME)}", r"\textbf{VACUOUS}"):
+    for word in (
+        r"\textsc{proved}",
+        r"\textsc{checked at}",
+        r"\textsc{evidence}",
+        r"\textsc{stated}",
+        r"\textbf{UNVERIFIED}",
+        r"\textbf{UNVERIFIED (TIME)}",
+        r"\textbf{VACUOUS}",
+    ):
         assert word in explained
     assert (
         "This document: 11 steps: 3 proved, 1 checked (sizes n=5,6), 1 evidence, 1 stated; "
         "1 rejected, 1 unverified, 1 unverified (time), 1 vacuous; 1 no level." in explained
     )
     # each derivation counts its own steps under its heading
-    assert "6 steps: 3 proved, 1 checked (sizes n=5,6), 1 evidence, 1 stated; 0 rejected, 0 unverified, 0 vacuous}" in body
-    assert "5 steps: 0 proved, 0 checked, 0 evidence, 0 stated; 1 rejected, 1 unverified, 1 unverified (time), 1 vacuous; 1 no level}" in body
+    assert (
+        "6 steps: 3 proved, 1 checked (sizes n=5,6), 1 evidence, 1 stated; 0 rejected, 0 unverified, 0 vacuous}"
+        in body
+    )
+    assert (
+        "5 steps: 0 proved, 0 checked, 0 evidence, 0 stated; 1 rejected, 1 unverified, 1 unverified (time), 1 vacuous; 1 no level}"
+        in body
+    )
 
 
 @pytest.mark.skipif(NEED_TEX, reason="no LaTeX here; CI installs it and never skips this")

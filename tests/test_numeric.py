@@ -85,7 +85,10 @@ def test_equality_to_2_is_decided_within_the_eigenvalue_uncertainty():
     tau = 10 * 3 * EPS * a_max
     assert step_size_cases(A, np.zeros(3), 2 / a_max)[-1] == "bounded_oscillation"
     # within alpha*tau of 2: still "equal"; a relative 1e-9 away: decided
-    assert step_size_cases(A, np.zeros(3), (2 + 0.5 * tau / a_max) / a_max)[-1] == "bounded_oscillation"
+    assert (
+        step_size_cases(A, np.zeros(3), (2 + 0.5 * tau / a_max) / a_max)[-1]
+        == "bounded_oscillation"
+    )
     assert step_size_cases(A, np.zeros(3), (2 / a_max) * (1 + 1e-9))[-1] == "divergent"
     assert step_size_cases(A, np.zeros(3), (2 / a_max) * (1 - 1e-9))[-1] == "oscillating"
 
@@ -93,7 +96,10 @@ def test_equality_to_2_is_decided_within_the_eigenvalue_uncertainty():
 def test_zero_curvature_threshold_relative_to_a_max():
     # eigenvalue 1e-17 next to 1 is zero (below 10 D eps a_max = 4.4e-15); 1e-12 is not
     assert eigendirections(np.diag([1e-17, 1.0]), [0.0, 0.0], None, 0.5).a[0] == 0.0
-    assert eigendirections(np.diag([1e-12, 1.0]), [0.0, 0.0], None, 1.0).cases == ("monotone", "one_step")
+    assert eigendirections(np.diag([1e-12, 1.0]), [0.0, 0.0], None, 1.0).cases == (
+        "monotone",
+        "one_step",
+    )
     # alone, 1e-17 is the whole spectrum and is not zero
     assert step_size_cases([[1e-17]], [0.0], 1.0) == ("monotone",)
 
@@ -127,7 +133,9 @@ def test_alpha_a_equal_to_2_oscillates_exactly_for_a_hundred_thousand_steps():
     it = gd_iterates(A, b, w0, 1.0, [0, 1, 2, 99_999, 100_000])
     assert it.cases == ("monotone", "bounded_oscillation")
     np.testing.assert_allclose(it.w[:, 0], [3.0, -1.0, 3.0, -1.0, 3.0], rtol=0, atol=1e-15)
-    with pytest.raises(NoLimitError, match=r"eigendirection 1 \(ã = 2, α·ã = 2\) is bounded_oscillation"):
+    with pytest.raises(
+        NoLimitError, match=r"eigendirection 1 \(ã = 2, α·ã = 2\) is bounded_oscillation"
+    ):
         gd_iterates(A, b, w0, 1.0, [np.inf])
 
 
@@ -139,15 +147,35 @@ def test_k_infinity_is_the_limit_projection():
     Ap = np.linalg.pinv(A, rcond=1e-10)
     expected = -Ap @ b + (np.eye(4) - Ap @ A) @ w0  # 001 eq 13-14, with numpy's SVD pinv
     np.testing.assert_allclose(w_inf, expected, rtol=0, atol=1e-13 * np.linalg.norm(expected))
-    np.testing.assert_allclose(limit_point(A, b, w0), expected, rtol=0, atol=1e-13 * np.linalg.norm(expected))
+    np.testing.assert_allclose(
+        limit_point(A, b, w0), expected, rtol=0, atol=1e-13 * np.linalg.norm(expected)
+    )
     assert np.abs(gd_trajectory(A, b, w0, 0.9, [400]).w[0] - w_inf).max() <= 1e-12
 
 
 NO_LIMIT = [
     # (A, b, w0, alpha, message)
-    (np.diag([1.0, 0.0]), [0.0, 2.0], [0.0, 0.0], 0.5, r"eigendirection 0 \(ã = 0, α·ã = 0, b̃ = 2\) is drift"),
-    (np.diag([1.0, 3.0]), [0.0, 0.0], [1.0, 1.0], 0.9, r"eigendirection 1 \(ã = 3, α·ã = 2.7\) is divergent"),
-    (np.diag([4.0]), [-4.0], [0.0], 0.5, r"eigendirection 0 \(ã = 4, α·ã = 2\) is bounded_oscillation"),
+    (
+        np.diag([1.0, 0.0]),
+        [0.0, 2.0],
+        [0.0, 0.0],
+        0.5,
+        r"eigendirection 0 \(ã = 0, α·ã = 0, b̃ = 2\) is drift",
+    ),
+    (
+        np.diag([1.0, 3.0]),
+        [0.0, 0.0],
+        [1.0, 1.0],
+        0.9,
+        r"eigendirection 1 \(ã = 3, α·ã = 2.7\) is divergent",
+    ),
+    (
+        np.diag([4.0]),
+        [-4.0],
+        [0.0],
+        0.5,
+        r"eigendirection 0 \(ã = 4, α·ã = 2\) is bounded_oscillation",
+    ),
 ]
 
 
@@ -183,7 +211,9 @@ def test_drift_when_b_is_outside_the_range():
     it = gd_iterates(A, [1.0, -2.0], [0.0, 0.0], 0.25, [0, 4, 100_000])
     assert it.cases == ("drift", "monotone")
     np.testing.assert_allclose(it.w[:, 0], [0.0, -1.0, -25_000.0], rtol=1e-15)
-    np.testing.assert_allclose(gd_trajectory(A, [1.0, -2.0], [0.0, 0.0], 0.25, [4]).w[0], it.w[1], rtol=1e-15)
+    np.testing.assert_allclose(
+        gd_trajectory(A, [1.0, -2.0], [0.0, 0.0], 0.25, [4]).w[0], it.w[1], rtol=1e-15
+    )
 
 
 def test_many_k_at_once_large_dimension():
@@ -236,7 +266,9 @@ def test_loss_bounded_oscillation_is_constant_and_divergence_is_plus_infinity():
 def test_limit_point_from_zero_is_minus_pinv_b():
     A, _ = rotated([0.0, 1.0, 3.0], seed=11)
     b = A @ np.array([1.0, 2.0, 3.0])
-    np.testing.assert_allclose(limit_point(A, b, np.zeros(3)), -np.linalg.pinv(A, rcond=1e-10) @ b, atol=1e-14)
+    np.testing.assert_allclose(
+        limit_point(A, b, np.zeros(3)), -np.linalg.pinv(A, rcond=1e-10) @ b, atol=1e-14
+    )
 
 
 def test_errors_name_the_value():
@@ -261,7 +293,13 @@ def test_doctests_of_numeric():
 
 # found by `run_checks("gd.", 1000, seed=50)`: duplicated columns (rank 1) and t nearly orthogonal
 # to them, so fl(-Phi^T t / N) sits 6.5e-17 outside range(A): rounding, not drift
-DUPLICATE_COLUMNS = np.array([[0.0, 0.0], [-0.46161188249306345, -0.4616118824930636], [-0.5356439768551586, -0.5356439768551587]])
+DUPLICATE_COLUMNS = np.array(
+    [
+        [0.0, 0.0],
+        [-0.46161188249306345, -0.4616118824930636],
+        [-0.5356439768551586, -0.5356439768551587],
+    ]
+)
 NEARLY_ORTHOGONAL_T = np.array([0.0, 4.09375, -3.53125])
 
 
@@ -271,10 +309,14 @@ def test_least_squares_cancellation_is_not_drift():
 
     A, b, _ = least_squares_quadratic(DUPLICATE_COLUMNS, NEARLY_ORTHOGONAL_T)
     with pytest.raises(NoLimitError, match=r"is drift \(b̃_j counts as 0 below .*pass b_tol"):
-        gd_iterates(A, b, np.zeros(2), 1.0, [np.inf])  # b taken as exact: the rounding reads as drift
+        gd_iterates(
+            A, b, np.zeros(2), 1.0, [np.inf]
+        )  # b taken as exact: the rounding reads as drift
     tol = least_squares_b_rounding(DUPLICATE_COLUMNS, NEARLY_ORTHOGONAL_T)
     assert step_size_cases(A, b, 1.0, b_tol=tol)[0] == "static"
-    w_inf = least_squares_iterates(DUPLICATE_COLUMNS, NEARLY_ORTHOGONAL_T, np.zeros(2), 1.0, [np.inf]).w[0]
+    w_inf = least_squares_iterates(
+        DUPLICATE_COLUMNS, NEARLY_ORTHOGONAL_T, np.zeros(2), 1.0, [np.inf]
+    ).w[0]
     target = np.linalg.pinv(DUPLICATE_COLUMNS, rcond=1e-10) @ NEARLY_ORTHOGONAL_T  # 001 eq 16
     np.testing.assert_allclose(w_inf, target, rtol=1e-12)
 

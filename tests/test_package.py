@@ -53,7 +53,9 @@ def _run(args, cwd, **kw):
 
 def test_nothing_generic_is_installed_at_top_level(tmp_path):
     # run outside the repository, whose folders derive/ and checks/ would shadow the question
-    code = "import importlib.util as u; print([u.find_spec(n) is None for n in ('derive', 'checks')])"
+    code = (
+        "import importlib.util as u; print([u.find_spec(n) is None for n in ('derive', 'checks')])"
+    )
     proc = _run([sys.executable, "-c", code], tmp_path)
     assert proc.stdout.strip() == "[True, True]", proc.stderr
 
@@ -71,8 +73,17 @@ def _mypy(python: str, tmp_path: Path) -> None:
     for name, code, status in [("user_code.py", USER_CODE, 0), ("wrong_types.py", WRONG_TYPES, 1)]:
         (tmp_path / name).write_text(code)
         proc = _run(
-            [sys.executable, "-m", "mypy", "--python-executable", python, "--no-incremental",
-             "--cache-dir", os.devnull, name],
+            [
+                sys.executable,
+                "-m",
+                "mypy",
+                "--python-executable",
+                python,
+                "--no-incremental",
+                "--cache-dir",
+                os.devnull,
+                name,
+            ],
             tmp_path,
         )
         assert proc.returncode == status, f"{name}: {proc.stdout}{proc.stderr}"
@@ -87,8 +98,10 @@ def test_mypy_finds_the_editable_or_current_install(tmp_path):
 def test_mypy_finds_a_plain_install(tmp_path):
     pytest.importorskip("mypy")
     wheels = tmp_path / "wheels"
-    proc = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
-                tmp_path)
+    proc = _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
+        tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     (wheel,) = wheels.glob("gdflow-*.whl")
     env_dir = tmp_path / "plain"
@@ -96,8 +109,12 @@ def test_mypy_finds_a_plain_install(tmp_path):
     python = str(env_dir / "bin" / "python")
     proc = _run([python, "-m", "pip", "install", "--no-deps", "-q", str(wheel)], tmp_path)
     assert proc.returncode == 0, proc.stderr
-    files = {str(f) for f in importlib.metadata.Distribution.at(
-        next((env_dir / "lib").glob("python*/site-packages/gdflow-*.dist-info"))).files}
+    files = {
+        str(f)
+        for f in importlib.metadata.Distribution.at(
+            next((env_dir / "lib").glob("python*/site-packages/gdflow-*.dist-info"))
+        ).files
+    }
     assert any(f.startswith("gdflow/derive/") for f in files)
     assert not any(f.startswith(("derive/", "checks/")) for f in files), sorted(files)
     _mypy(python, tmp_path)
@@ -108,6 +125,9 @@ def test_code_imports_only_through_gdflow():
     (which pytest's rootdir on sys.path would otherwise make importable as second copies)."""
     bare = re.compile(r"^\s*(?:>>>\s*)?(?:from|import)\s+(?:derive|checks)\b", re.M)
     paths = [ROOT / "README.md", *ROOT.glob("*/**/*.py")]
-    offenders = [str(p.relative_to(ROOT)) for p in paths
-                 if ".git" not in p.parts and bare.search(p.read_text(encoding="utf-8"))]
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in paths
+        if ".git" not in p.parts and bare.search(p.read_text(encoding="utf-8"))
+    ]
     assert offenders == []

@@ -40,7 +40,11 @@ def test_property_passes(name):
 def false_property():
     """A deliberately false claim, registered from this (another) module, removed afterwards."""
 
-    @register("test.false_claim", "the largest eigenvalue of A is below 1 (false)", gs.gd_problems(max_size=3))
+    @register(
+        "test.false_claim",
+        "the largest eigenvalue of A is below 1 (false)",
+        gs.gd_problems(max_size=3),
+    )
     def false_claim(problem):
         top = float(np.linalg.eigvalsh(problem.A)[-1])
         assert top < 1, f"largest eigenvalue {top}"
@@ -73,7 +77,10 @@ def test_format_example_names_the_arguments():
         def __repr__(self):
             return "M(\n  A = [[1.]]\n)"
 
-    assert props.format_example(check, (Multi(), 1), {}) == "example: check(\n    problem=M(\n      A = [[1.]]\n    ),\n    scale=1,\n)"
+    assert (
+        props.format_example(check, (Multi(), 1), {})
+        == "example: check(\n    problem=M(\n      A = [[1.]]\n    ),\n    scale=1,\n)"
+    )
 
 
 def test_same_seed_same_result(false_property):
@@ -83,20 +90,35 @@ def test_same_seed_same_result(false_property):
 
 
 def test_registering_a_name_twice_is_an_error(false_property):
-    with pytest.raises(ValueError, match=r"property 'test.false_claim' is already registered \(by tests.test_properties\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"property 'test.false_claim' is already registered \(by tests.test_properties\)",
+    ):
         register("test.false_claim", "again", gs.gd_problems())(lambda problem: None)
 
 
 def test_select_by_substring_and_glob():
-    assert [p.name for p in select("invariance")] == ["gd.rigid_invariance", "gd.general_linear_invariance_fails"]
-    assert [p.name for p in select("gd.l*")] == ["gd.loss_decay_matches_observed", "gd.limit_is_projection", "gd.least_squares_min_norm"]
+    assert [p.name for p in select("invariance")] == [
+        "gd.rigid_invariance",
+        "gd.general_linear_invariance_fails",
+    ]
+    assert [p.name for p in select("gd.l*")] == [
+        "gd.loss_decay_matches_observed",
+        "gd.limit_is_projection",
+        "gd.least_squares_min_norm",
+    ]
     assert select("no such property") == []
     assert len(select(None)) >= len(ISSUE_2)
 
 
 def test_progress_is_reported():
     calls = []
-    run_checks("invariance", examples=3, seed=0, progress=lambda name, done, total: calls.append((name, done, total)))
+    run_checks(
+        "invariance",
+        examples=3,
+        seed=0,
+        progress=lambda name, done, total: calls.append((name, done, total)),
+    )
     assert calls == [
         ("gd.rigid_invariance", 0, 2),
         ("gd.general_linear_invariance_fails", 1, 2),
@@ -105,13 +127,22 @@ def test_progress_is_reported():
 
 
 def test_format_json_and_table(false_property):
-    results = run_checks("gd.rigid_invariance", examples=5, seed=0) + run_checks(false_property, examples=20, seed=0)
+    results = run_checks("gd.rigid_invariance", examples=5, seed=0) + run_checks(
+        false_property, examples=20, seed=0
+    )
     data = json.loads(format_results(results, "json"))
     assert [set(d) for d in data] == [{"name", "examples", "passed", "counterexample"}] * 2
-    assert data[0] == {"name": "gd.rigid_invariance", "examples": 5, "passed": True, "counterexample": None}
+    assert data[0] == {
+        "name": "gd.rigid_invariance",
+        "examples": 5,
+        "passed": True,
+        "counterexample": None,
+    }
     assert data[1]["passed"] is False and "A = [[" in data[1]["counterexample"]
     table = format_results(results, "table")
-    assert "gd.rigid_invariance" in table and "FAIL" in table and "1 of 2 properties passed" in table
+    assert (
+        "gd.rigid_invariance" in table and "FAIL" in table and "1 of 2 properties passed" in table
+    )
     assert "counterexample for test.false_claim:" in table
     with pytest.raises(ValueError, match="format must be 'table' or 'json'; got 'xml'"):
         format_results(results, "xml")
@@ -123,7 +154,10 @@ def test_tolerance_scales_with_k_and_growth():
     t10 = props.iterate_tolerance(A, b, w0, 0.5, 10)
     assert t10 > t0 > 0
     # divergent (rho = |1 - 1.5*2| = 2): the bound follows the growth 2^k
-    assert props.iterate_tolerance(A, b, w0, 1.5, 20) / props.iterate_tolerance(A, b, w0, 1.5, 19) > 1.9
+    assert (
+        props.iterate_tolerance(A, b, w0, 1.5, 20) / props.iterate_tolerance(A, b, w0, 1.5, 19)
+        > 1.9
+    )
 
 
 # -- the properties catch wrong formulas (mutants of what numeric evaluates) -------------------
@@ -170,7 +204,9 @@ def test_case_property_rejects_swapped_labels(monkeypatch):
 
     fn, names = numeric._case_function()
     swap = {"monotone": "oscillating", "oscillating": "monotone"}
-    monkeypatch.setattr(numeric, "_case_function", lambda: (fn, tuple(swap.get(x, x) for x in names)))
+    monkeypatch.setattr(
+        numeric, "_case_function", lambda: (fn, tuple(swap.get(x, x) for x in names))
+    )
     (result,) = run_checks("gd.case_labels_match_behaviour", examples=30, seed=0)
     assert not result.passed and "is labelled" in result.counterexample
 
@@ -183,7 +219,11 @@ def test_loss_property_rejects_exponent_k_instead_of_2k(monkeypatch):
 
     wrong = numeric.loss_gap_expression().xreplace({2 * n.k: n.k})
     assert wrong != numeric.loss_gap_expression()
-    monkeypatch.setattr(numeric, "_loss_gap_function", lambda: sp.lambdify((n.a_j, n.bt_j, n.wt0_j, n.alpha, n.k), wrong, "numpy"))
+    monkeypatch.setattr(
+        numeric,
+        "_loss_gap_function",
+        lambda: sp.lambdify((n.a_j, n.bt_j, n.wt0_j, n.alpha, n.k), wrong, "numpy"),
+    )
     (result,) = run_checks("gd.loss_decay_matches_observed", examples=30, seed=0)
     assert not result.passed and "loss at k" in result.counterexample
 
@@ -246,4 +286,6 @@ def test_regression_least_squares_with_residual_outside_range():
             [-7.0710678118654746e-01, 7.0710678118654779e-03],
         ]
     )
-    props.least_squares_min_norm(gs.LeastSquaresProblem(Phi, np.array([1.0, 0.0, 0.0]), 3.000000000000001))
+    props.least_squares_min_norm(
+        gs.LeastSquaresProblem(Phi, np.array([1.0, 0.0, 0.0]), 3.000000000000001)
+    )

@@ -73,10 +73,16 @@ def rejected(claim, assume=_LS) -> bool:
 
 def test_n_misplaced_is_rejected():
     src = ridge_expression(scale="sum")  # (Phi^T Phi + lam I)^-1 Phi^T t
-    assert rejected(Identity(_A_LAM * src + _B_LS, sp.ZeroMatrix(D, 1)), Assumptions(sizes={N: (2, 3, 4), D: (1, 2, 3)}))
+    assert rejected(
+        Identity(_A_LAM * src + _B_LS, sp.ZeroMatrix(D, 1)),
+        Assumptions(sizes={N: (2, 3, 4), D: (1, 2, 3)}),
+    )
     # the error identity with lam instead of N lam
     wrong = -lam * sp.Inverse(Phi.T * Phi + N * lam * ID_) * Pinv(Phi) * tt
-    assert rejected(Identity(w_lam - Pinv(Phi) * tt, wrong), Assumptions(definitions={w_lam: _W_LAM}, sizes={N: (2, 3, 4), D: (1, 2, 3)}))
+    assert rejected(
+        Identity(w_lam - Pinv(Phi) * tt, wrong),
+        Assumptions(definitions={w_lam: _W_LAM}, sizes={N: (2, 3, 4), D: (1, 2, 3)}),
+    )
 
 
 def test_sign_flip_is_rejected():
@@ -108,14 +114,19 @@ def test_projector_on_the_wrong_side_is_rejected():
 
 def test_wrong_limit_is_rejected():
     assert rejected(Identity(MatrixLimit(_W_LAM, lam, 0), 2 * Pinv(Phi) * tt))
-    assert rejected(Identity(MatrixLimit(_W_LAM, lam, 0), Phi.T * tt / N), Assumptions(sizes={N: (2, 3), D: (2, 3)}))
+    assert rejected(
+        Identity(MatrixLimit(_W_LAM, lam, 0), Phi.T * tt / N),
+        Assumptions(sizes={N: (2, 3), D: (2, 3)}),
+    )
     s = sp.Symbol("s", positive=True)
     assert rejected(Identity(sp.Limit(s / (s**2 + N * lam), lam, 0, "+"), 1 / s**2), Assumptions())
 
 
 def test_wrong_step_bound_is_rejected():
     left = sp.And(alpha * a_lmax > 0, alpha * a_lmax < 2)
-    assert verify_claim(Equivalent(left, sp.And(alpha > 0, alpha < 2 / a_lmax), alpha), Assumptions()).ok
+    assert verify_claim(
+        Equivalent(left, sp.And(alpha > 0, alpha < 2 / a_lmax), alpha), Assumptions()
+    ).ok
     assert rejected(Equivalent(left, sp.And(alpha > 0, alpha < 1 / a_lmax), alpha), Assumptions())
 
 
@@ -143,7 +154,10 @@ def test_float_inputs_are_converted_exactly():
     assert w == sp.Matrix([sp.Rational(2, 5)]) and all(isinstance(e, sp.Rational) for e in w)
     assert ridge_solution(RANK1, T3, 0.1) == ridge_solution(RANK1, T3, sp.Rational(1, 10))
     assert ridge_solution([[0.1, 0.2]], [0.3], "1/10", scale="sum") == ridge_solution(
-        [[sp.Rational(1, 10), sp.Rational(1, 5)]], [sp.Rational(3, 10)], sp.Rational(1, 10), scale="sum"
+        [[sp.Rational(1, 10), sp.Rational(1, 5)]],
+        [sp.Rational(3, 10)],
+        sp.Rational(1, 10),
+        scale="sum",
     )
     assert ridge_limit([[0.1], [0.1]], [0.1, 0.3]) == sp.Matrix([2])
 
@@ -151,7 +165,11 @@ def test_float_inputs_are_converted_exactly():
 def test_ridge_limit_is_the_limit_of_ridge_solution():
     lam_s = sp.Symbol("lam", positive=True)
     w = ridge_solution(RANK1, T3, lam_s)
-    assert w.applyfunc(lambda e: sp.limit(e, lam_s, 0, "+")) == ridge_limit(RANK1, T3) == sp.Matrix([sp.Rational(1, 25), sp.Rational(2, 25)])
+    assert (
+        w.applyfunc(lambda e: sp.limit(e, lam_s, 0, "+"))
+        == ridge_limit(RANK1, T3)
+        == sp.Matrix([sp.Rational(1, 25), sp.Rational(2, 25)])
+    )
     wide = [[1, 0, 1], [2, 0, 2]]  # 2x3 of rank 1
     w = ridge_solution(wide, [1, 1], lam_s, scale="sum")
     assert w.applyfunc(lambda e: sp.limit(e, lam_s, 0, "+")) == ridge_limit(wide, [1, 1])
@@ -159,7 +177,9 @@ def test_ridge_limit_is_the_limit_of_ridge_solution():
 
 def test_ridge_step_size_bound():
     assert ridge_step_size_bound([[2, 0], [0, 0]], "1/2") == sp.Rational(4, 5)  # a_max = 4/2 = 2
-    assert ridge_step_size_bound([[2, 0], [0, 0]], "1/2", scale="sum") == sp.Rational(4, 9)  # a_max = 4
+    assert ridge_step_size_bound([[2, 0], [0, 0]], "1/2", scale="sum") == sp.Rational(
+        4, 9
+    )  # a_max = 4
 
 
 @pytest.mark.parametrize(

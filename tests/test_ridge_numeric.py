@@ -27,8 +27,14 @@ def test_path_matches_exact_solution(Phi, t, scale):
     for row, lam in zip(got, lams, strict=True):
         exact = np.array(ridge_solution(Phi, t, lam, scale=scale), float).ravel()
         # well-conditioned small data: a few roundings of the SVD, relative to the size of the solution
-        assert np.allclose(row, exact, rtol=0, atol=100 * EPS * max(1.0, np.abs(exact).max())), (lam, row, exact)
-    assert np.allclose(path.limit(), np.array(ridge_limit(Phi, t), float).ravel(), rtol=0, atol=100 * EPS)
+        assert np.allclose(row, exact, rtol=0, atol=100 * EPS * max(1.0, np.abs(exact).max())), (
+            lam,
+            row,
+            exact,
+        )
+    assert np.allclose(
+        path.limit(), np.array(ridge_limit(Phi, t), float).ravel(), rtol=0, atol=100 * EPS
+    )
 
 
 def test_rank_zero_and_lambda_zero_give_no_nan():
@@ -86,7 +92,11 @@ def test_evaluator_computes_the_verified_result(derivation_id):
     result = get(derivation_id).result
     P, t = sp.Matrix(WIDE), sp.Matrix(T_WIDE)
     lam_value = sp.Rational(1, 7)
-    exact = explicit(result.rhs.xreplace({Phi: sp.ImmutableMatrix(P), tt: sp.ImmutableMatrix(t), N: 3, D: 3, lam: lam_value}))
+    exact = explicit(
+        result.rhs.xreplace(
+            {Phi: sp.ImmutableMatrix(P), tt: sp.ImmutableMatrix(t), N: 3, D: 3, lam: lam_value}
+        )
+    )
     path = ridge_path(np.array(WIDE, float), np.array(T_WIDE, float), "mean")
     got = path.weights([float(lam_value)])[0] if derivation_id == "ridge.solution" else path.limit()
     assert np.allclose(got, np.array(exact, float).ravel(), rtol=0, atol=100 * EPS)

@@ -90,7 +90,9 @@ def test_float64_iteration_error_grows_with_k_but_stays_small_in_a_contracting_c
 
 def test_divergent_run_that_overflows_raises_naming_the_step():
     # |1 - 10*2| = 19 per step: 19^k passes 1.8e308 at k = 242
-    with pytest.raises(OverflowError, match=r"left the float64 range at step k = 242 .*alpha \* a_max = 20"):
+    with pytest.raises(
+        OverflowError, match=r"left the float64 range at step k = 242 .*alpha \* a_max = 20"
+    ):
         gd_trajectory([[2.0]], [0.0], [1.0], 10.0, [0, 400])
 
 
@@ -110,7 +112,9 @@ def test_least_squares_quadratic_is_one_over_2N_squared_residual():
 
 
 def test_least_squares_shape_error_names_the_shapes():
-    with pytest.raises(ValueError, match=r"t must have shape \(4,\) to match Phi \(4×2\); got shape \(3,\)"):
+    with pytest.raises(
+        ValueError, match=r"t must have shape \(4,\) to match Phi \(4×2\); got shape \(3,\)"
+    ):
         least_squares_quadratic(np.ones((4, 2)), np.ones(3))
 
 
@@ -118,22 +122,87 @@ def test_least_squares_shape_error_names_the_shapes():
 
 BAD_INPUTS = [
     # (A, b, w0, alpha, error type, message pattern)
-    ([[1.0, 0.0], [0.0, -0.5]], [0, 0], [0, 0], 0.1, ValueError,
-     r"A must be symmetric positive semidefinite; got a 2×2 matrix with eigenvalue -0.5"),
-    ([[1.0, 1.0], [0.0, 1.0]], [0, 0], [0, 0], 0.1, ValueError,
-     r"A must be symmetric; got a 2×2 matrix with A\[0, 1\] = 1.0 ≠ A\[1, 0\] = 0.0"),
-    ([[1.0, 0.0], [0.0, np.nan]], [0, 0], [0, 0], 0.1, ValueError, r"A must be finite; got nan at A\[1, 1\]"),
-    ([[1.0, 0.0], [0.0, 1.0]], [0, np.inf], [0, 0], 0.1, ValueError, r"b must be finite; got inf at b\[1\]"),
-    ([[1.0, 0.0], [0.0, 1.0]], [0, 0], [-np.inf, 0], 0.1, ValueError, r"w0 must be finite; got -inf at w0\[0\]"),
-    ([[1.0, 0.0], [0.0, 1.0]], [0, 0, 0], [0, 0], 0.1, ValueError,
-     r"b must have shape \(2,\) to match A \(2×2\); got shape \(3,\)"),
-    ([[1.0, 0.0], [0.0, 1.0]], [0, 0], [0], 0.1, ValueError,
-     r"w0 must have shape \(2,\) to match A \(2×2\); got shape \(1,\)"),
-    ([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], [0, 0], [0, 0], 0.1, ValueError,
-     r"A must be a square D×D matrix with D ≥ 1; got shape \(2, 3\)"),
+    (
+        [[1.0, 0.0], [0.0, -0.5]],
+        [0, 0],
+        [0, 0],
+        0.1,
+        ValueError,
+        r"A must be symmetric positive semidefinite; got a 2×2 matrix with eigenvalue -0.5",
+    ),
+    (
+        [[1.0, 1.0], [0.0, 1.0]],
+        [0, 0],
+        [0, 0],
+        0.1,
+        ValueError,
+        r"A must be symmetric; got a 2×2 matrix with A\[0, 1\] = 1.0 ≠ A\[1, 0\] = 0.0",
+    ),
+    (
+        [[1.0, 0.0], [0.0, np.nan]],
+        [0, 0],
+        [0, 0],
+        0.1,
+        ValueError,
+        r"A must be finite; got nan at A\[1, 1\]",
+    ),
+    (
+        [[1.0, 0.0], [0.0, 1.0]],
+        [0, np.inf],
+        [0, 0],
+        0.1,
+        ValueError,
+        r"b must be finite; got inf at b\[1\]",
+    ),
+    (
+        [[1.0, 0.0], [0.0, 1.0]],
+        [0, 0],
+        [-np.inf, 0],
+        0.1,
+        ValueError,
+        r"w0 must be finite; got -inf at w0\[0\]",
+    ),
+    (
+        [[1.0, 0.0], [0.0, 1.0]],
+        [0, 0, 0],
+        [0, 0],
+        0.1,
+        ValueError,
+        r"b must have shape \(2,\) to match A \(2×2\); got shape \(3,\)",
+    ),
+    (
+        [[1.0, 0.0], [0.0, 1.0]],
+        [0, 0],
+        [0],
+        0.1,
+        ValueError,
+        r"w0 must have shape \(2,\) to match A \(2×2\); got shape \(1,\)",
+    ),
+    (
+        [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
+        [0, 0],
+        [0, 0],
+        0.1,
+        ValueError,
+        r"A must be a square D×D matrix with D ≥ 1; got shape \(2, 3\)",
+    ),
     ([[1.0]], [0], [0], 0.0, ValueError, r"alpha must be a finite step size > 0; got alpha = 0.0"),
-    ([[1.0]], [0], [0], -0.5, ValueError, r"alpha must be a finite step size > 0; got alpha = -0.5"),
-    ([[1.0]], [0], [0], np.nan, ValueError, r"alpha must be a finite step size > 0; got alpha = nan"),
+    (
+        [[1.0]],
+        [0],
+        [0],
+        -0.5,
+        ValueError,
+        r"alpha must be a finite step size > 0; got alpha = -0.5",
+    ),
+    (
+        [[1.0]],
+        [0],
+        [0],
+        np.nan,
+        ValueError,
+        r"alpha must be a finite step size > 0; got alpha = nan",
+    ),
     ([[1.0]], [0], [0], "0.1", TypeError, r"alpha must be a real number; got '0.1' of type str"),
     ([["a"]], [0], [0], 0.1, TypeError, r"A must be an array of real numbers"),
 ]
@@ -149,7 +218,12 @@ def test_bad_input_is_rejected_with_the_value_named(A, b, w0, alpha, error, mess
 
 @pytest.mark.parametrize(
     "ks, message",
-    [([-1], r"got -1.0"), ([1.5], r"got 1.5"), ([np.inf], r"cannot reach k = inf"), ([], r"nonempty .* got shape \(0,\)")],
+    [
+        ([-1], r"got -1.0"),
+        ([1.5], r"got 1.5"),
+        ([np.inf], r"cannot reach k = inf"),
+        ([], r"nonempty .* got shape \(0,\)"),
+    ],
 )
 def test_bad_step_counts_are_rejected(ks, message):
     with pytest.raises(ValueError, match=message):
@@ -182,9 +256,14 @@ def test_safe_norm_does_not_underflow():
 def test_symmetry_and_psd_errors_name_the_matrix():
     from gdflow.checks.simulate import check_psd, check_symmetric
 
-    with pytest.raises(ValueError, match=r"Sigma must be symmetric; got a 2×2 matrix with Sigma\[0, 1\] = 1.0"):
+    with pytest.raises(
+        ValueError, match=r"Sigma must be symmetric; got a 2×2 matrix with Sigma\[0, 1\] = 1.0"
+    ):
         check_symmetric("Sigma", np.array([[1.0, 1.0], [0.0, 1.0]]))
-    with pytest.raises(ValueError, match="Sigma must be symmetric positive semidefinite; got a 2×2 matrix with eigenvalue -1"):
+    with pytest.raises(
+        ValueError,
+        match="Sigma must be symmetric positive semidefinite; got a 2×2 matrix with eigenvalue -1",
+    ):
         check_psd(np.array([-1.0, 3.0]), name="Sigma")
 
 

@@ -182,14 +182,19 @@ _BOUND = (sp.Limit, sp.Derivative, sp.Subs, sp.Integral, sp.Sum, sp.Product)
 
 
 def _has_matrix_part(e: sp.Basic) -> bool:
-    return any(isinstance(a, (MatrixExpr, sp.MatrixBase, MatrixElement, sp.Trace, sp.Determinant)) for a in sp.preorder_traversal(e))
+    return any(
+        isinstance(a, (MatrixExpr, sp.MatrixBase, MatrixElement, sp.Trace, sp.Determinant))
+        for a in sp.preorder_traversal(e)
+    )
 
 
 @cache
 def _scalar_fn(expr: sp.Basic):
     syms = sorted(expr.free_symbols, key=sp.default_sort_key)
     dummies = [sp.Dummy() for _ in syms]
-    return syms, sp.lambdify(dummies, expr.xreplace(dict(zip(syms, dummies, strict=True))), modules="mpmath")
+    return syms, sp.lambdify(
+        dummies, expr.xreplace(dict(zip(syms, dummies, strict=True))), modules="mpmath"
+    )
 
 
 @cache
@@ -292,7 +297,11 @@ class Env:
             m, mag = self._ev(e.parent)
             i, j = (int(mp.nint(self._ev(x)[0])) for x in (e.i, e.j))
             return m[i, j], mag
-        if e.args and isinstance(e, (sp.Add, sp.Mul, sp.Pow, sp.Function)) and not isinstance(e, sp.Piecewise):
+        if (
+            e.args
+            and isinstance(e, (sp.Add, sp.Mul, sp.Pow, sp.Function))
+            and not isinstance(e, sp.Piecewise)
+        ):
             # node by node, so that the rounding scale of every term is seen
             parts = [self._ev(a) for a in e.args]
             if any(_is_mat(v) for v, _ in parts):
@@ -322,7 +331,11 @@ class Env:
     def _matrix(self, e):
         if isinstance(e, sp.MatrixBase):
             entries = [[self._ev(e[i, j]) for j in range(e.cols)] for i in range(e.rows)]
-            m = mp.matrix([[v for v, _ in row] for row in entries]) if e.rows and e.cols else mp.zeros(e.rows, e.cols)
+            m = (
+                mp.matrix([[v for v, _ in row] for row in entries])
+                if e.rows and e.cols
+                else mp.zeros(e.rows, e.cols)
+            )
             return m, max([mm for row in entries for _, mm in row], default=mp.mpf(0))
         if isinstance(e, sp.MatrixSymbol):
             try:
@@ -337,7 +350,10 @@ class Env:
             return mp.ones(self._dim(e.rows), self._dim(e.cols)), mp.mpf(1)
         if isinstance(e, sp.MatAdd):
             parts = [self._ev(a) for a in e.args]
-            if not all(_is_mat(v) for v, _ in parts) or len({(v.rows, v.cols) for v, _ in parts}) != 1:
+            if (
+                not all(_is_mat(v) for v, _ in parts)
+                or len({(v.rows, v.cols) for v, _ in parts}) != 1
+            ):
                 raise IllTyped("a sum of terms of different shapes")
             total = parts[0][0]
             for v, _ in parts[1:]:
@@ -354,7 +370,9 @@ class Env:
             if out is None:
                 raise IllTyped("a matrix product without a matrix")
             sizes = [_size(v) for v, _ in parts]
-            mag = mp.fsum(m * mp.fprod(sizes[:i] + sizes[i + 1 :]) for i, (_, m) in enumerate(parts))
+            mag = mp.fsum(
+                m * mp.fprod(sizes[:i] + sizes[i + 1 :]) for i, (_, m) in enumerate(parts)
+            )
             return out * coeff, mag
         if isinstance(e, sp.MatPow):
             (base, bm), (ex, _) = self._ev(e.args[0]), self._ev(e.args[1])
@@ -403,7 +421,10 @@ class Env:
                 values.append(self.child(work, {var: x}).ev(body))
         (v2, _), (v3, _) = values[1], values[2]
         # the scale: the values of the instance (not the points x_j), and of the sequence itself
-        base = max([_size(v) for s, v in self.values.items() if s != var] + [_size(v2), _size(v3), mp.mpf(10) ** -300])
+        base = max(
+            [_size(v) for s, v in self.values.items() if s != var]
+            + [_size(v2), _size(v3), mp.mpf(10) ** -300]
+        )
         if _size(v3 - v2) > mp.mpf(10) ** (-(self.dps * 3 // 5)) * base:
             raise Unknown("the limit sequence has not settled")
         return v3, base
@@ -474,7 +495,9 @@ def _scalar_symbols(exprs) -> set:
     out: set = set()
     for e in exprs:
         out |= {s for s in e.free_symbols if isinstance(s, sp.Symbol)}
-        for node in sp.preorder_traversal(e):  # symbols inside bound nodes' limits, e.g. Limit(..., t, oo)
+        for node in sp.preorder_traversal(
+            e
+        ):  # symbols inside bound nodes' limits, e.g. Limit(..., t, oo)
             if isinstance(node, (sp.Limit, MatrixLimit)):
                 out |= {s for s in node.args[2].free_symbols if isinstance(s, sp.Symbol)}
     return out
@@ -490,7 +513,15 @@ def _draw_scalar(rng: np.random.Generator, s: sp.Symbol):
         if may_be_zero and r < 0.12:
             return 0
         band = rng.random()
-        bounds = (1, 4) if band < 0.4 else (4, 13) if band < 0.7 else (13, 81) if band < 0.9 else (81, 10**4)
+        bounds = (
+            (1, 4)
+            if band < 0.4
+            else (4, 13)
+            if band < 0.7
+            else (13, 81)
+            if band < 0.9
+            else (81, 10**4)
+        )
         mag = int(rng.integers(*bounds))
         if not sign_fixed and rng.random() < 0.5:
             return -mag
@@ -586,12 +617,26 @@ STRATA = {
 }
 VECTOR_STRATA = ("full", "zero")
 """A vector of property "any": nonzero, or zero."""
-SQUARE = {"symmetric", "psd", "pd", "singular_psd", "orthogonal", "diagonal", "diagonal_nonneg", "invertible"}
+SQUARE = {
+    "symmetric",
+    "psd",
+    "pd",
+    "singular_psd",
+    "orthogonal",
+    "diagonal",
+    "diagonal_nonneg",
+    "invertible",
+}
 
 
 def _rank_of(stratum, full, rng):
-    return {"full": full, "zero": 0, "rank1": min(1, full), "corank1": max(full - 1, 0),
-            "random": int(rng.integers(0, full + 1))}.get(stratum, full)
+    return {
+        "full": full,
+        "zero": 0,
+        "rank1": min(1, full),
+        "corank1": max(full - 1, 0),
+        "random": int(rng.integers(0, full + 1)),
+    }.get(stratum, full)
 
 
 def _recipe(rng: np.random.Generator, prop: str, rows: int, cols: int, stratum: str):
@@ -686,12 +731,20 @@ def _has_property(m, prop: str) -> bool:
             return False
         e = mp.eigsy((m + m.T) / 2, eigvals_only=True)
         low = min(e[i] for i in range(e.rows))
-        return {"psd": low >= -tol * norm, "pd": low > tol * norm, "singular_psd": abs(low) <= tol * norm}[prop]
+        return {
+            "psd": low >= -tol * norm,
+            "pd": low > tol * norm,
+            "singular_psd": abs(low) <= tol * norm,
+        }[prop]
     if prop == "orthogonal":
         return square and _size(m.T * m - mp.eye(m.rows)) <= tol
     if prop in ("diagonal", "diagonal_nonneg"):
         off = m - mp.diag([m[i, i] for i in range(m.rows)]) if square else m
-        return square and _size(off) <= tol * norm and (prop == "diagonal" or all(m[i, i] >= -tol * norm for i in range(m.rows)))
+        return (
+            square
+            and _size(off) <= tol * norm
+            and (prop == "diagonal" or all(m[i, i] >= -tol * norm for i in range(m.rows)))
+        )
     sv = mp.svd_r(m, compute_uv=False) if m.rows and m.cols else mp.matrix(0, 1)
     rank = sum(1 for i in range(sv.rows) if sv[i] > tol * norm)
     if prop == "invertible":
@@ -722,7 +775,9 @@ class Instance:
                 if s not in override:
                     syms, fn = _scalar_fn(sol)
                     vals[s] = mp.mpmathify(fn(*[vals[x] for x in syms]))
-            if dps not in self._matrices:  # matrices do not depend on scalars: built once per precision
+            if (
+                dps not in self._matrices
+            ):  # matrices do not depend on scalars: built once per precision
                 self._matrices[dps] = {m: make() for m, make in self.recipes.items()}
             vals.update(self._matrices[dps])
             self._cache[key] = vals
@@ -779,10 +834,17 @@ class Oracle:
         order drawn per step) while the others stay generic; the rest drawn at random."""
         order = [self.matrices[i] for i in self.rng.permutation(len(self.matrices))]
         generic = {m: self._strata(m)[0] for m in self.matrices}
-        pairs = [(m, self._strata(m)[r]) for r in range(1, 6) for m in order if r < len(self._strata(m))]
+        pairs = [
+            (m, self._strata(m)[r]) for r in range(1, 6) for m in order if r < len(self._strata(m))
+        ]
         plan = [dict(generic)] + [{**generic, m: stratum} for m, stratum in pairs]
         while len(plan) < INSTANCES:
-            plan.append({m: g if self.rng.random() < 0.6 else str(self.rng.choice(self._strata(m))) for m, g in generic.items()})
+            plan.append(
+                {
+                    m: g if self.rng.random() < 0.6 else str(self.rng.choice(self._strata(m)))
+                    for m, g in generic.items()
+                }
+            )
         return plan[:INSTANCES]
 
     def instances(self) -> list[Instance]:
@@ -847,7 +909,10 @@ class Oracle:
                 undecided[why] += 1
         if agree >= 3:
             return False, f"{agree} instances agree"
-        return None, f"{agree} agree, undecided: {dict(undecided)}, {self.unfilled} instances not drawn"
+        return (
+            None,
+            f"{agree} agree, undecided: {dict(undecided)}, {self.unfilled} instances not drawn",
+        )
 
     def _at(self, idx, original, mutant):
         low = self.env(idx, LOW)
@@ -884,7 +949,10 @@ class Oracle:
             d2 = _size(o2 - m2)
             drift = _size((o2 - m2) - (o - m))
             if d2 > DIFFER * max(om2, mm2) and drift <= STABLE * d2:
-                return True, f"differ by {mp.nstr(d2, 5)} at scale {mp.nstr(max(om2, mm2), 5)} (stable from {LOW} to {HIGH} digits)"
+                return (
+                    True,
+                    f"differ by {mp.nstr(d2, 5)} at scale {mp.nstr(max(om2, mm2), 5)} (stable from {LOW} to {HIGH} digits)",
+                )
         return None, "difference not stable"
 
     def _confirm_undefined(self, idx, original, mutant, undefined):
@@ -907,7 +975,9 @@ class Oracle:
 
 def _describe(inst: Instance) -> str:
     parts = [f"{s}={v}" for s, v in inst.sizes.items()]
-    parts += [f"{s}={v:.4g}" if isinstance(v, float) else f"{s}={v}" for s, v in inst.scalars.items()]
+    parts += [
+        f"{s}={v:.4g}" if isinstance(v, float) else f"{s}={v}" for s, v in inst.scalars.items()
+    ]
     return ", ".join(parts)
 
 
@@ -917,7 +987,9 @@ def _ill_typed(original, mutant) -> str | None:
     if om != mm:
         return "a matrix became a scalar or the reverse"
     try:
-        if om and any(sp.simplify(a - b) != 0 for a, b in zip(original.shape, mutant.shape, strict=True)):
+        if om and any(
+            sp.simplify(a - b) != 0 for a, b in zip(original.shape, mutant.shape, strict=True)
+        ):
             return f"shape {original.shape} became {mutant.shape}"
         for node in sp.preorder_traversal(mutant):
             if isinstance(node, sp.MatMul):
@@ -929,9 +1001,15 @@ def _ill_typed(original, mutant) -> str | None:
                 if not all(getattr(a, "is_Matrix", False) for a in node.args):
                     return f"a scalar added to a matrix in {node}"
                 shapes = [a.shape for a in node.args]
-                if any(sp.simplify(x - y) != 0 for s in shapes[1:] for x, y in zip(shapes[0], s, strict=True)):
+                if any(
+                    sp.simplify(x - y) != 0
+                    for s in shapes[1:]
+                    for x, y in zip(shapes[0], s, strict=True)
+                ):
                     return f"terms of shapes {shapes} added"
-            elif isinstance(node, (sp.Add, sp.Mul)) and any(getattr(a, "is_Matrix", False) for a in node.args):
+            elif isinstance(node, (sp.Add, sp.Mul)) and any(
+                getattr(a, "is_Matrix", False) for a in node.args
+            ):
                 return f"a matrix inside the scalar {node}"
     except Exception as exc:  # noqa: BLE001 - SymPy cannot even form the shape
         return f"shapes do not compose: {type(exc).__name__}: {exc}"
@@ -956,7 +1034,11 @@ def _mutated_claims(claim, kind):
             yield claim.rhs, m, Identity(claim.lhs, m)
     elif isinstance(claim, Recurrence):
         for m in mutants(claim.solution, kind):
-            yield claim.solution, m, Recurrence(claim.name, m, claim.index, claim.update, claim.initial)
+            yield (
+                claim.solution,
+                m,
+                Recurrence(claim.name, m, claim.index, claim.update, claim.initial),
+            )
 
 
 TALLY: Counter = Counter()
@@ -992,10 +1074,14 @@ def test_mutants_rejected(derivation_id):
                 TALLY[(kind, "tested")] += 1
                 cert = verify_claim(claim, assume, seed=i)
                 if cert.ok:
-                    accepted.append(f"{derivation_id} step {i} ({step.reason}), {kind}: {mutant}\n"
-                                    f"    oracle: {why}\n    verifier: {cert}")
+                    accepted.append(
+                        f"{derivation_id} step {i} ({step.reason}), {kind}: {mutant}\n"
+                        f"    oracle: {why}\n    verifier: {cert}"
+                    )
                 elif cert.method != "rejected":
-                    NOT_REJECTED.append(f"{derivation_id} step {i}, {kind}: {mutant} -- oracle: {why} -- verifier: {cert}")
+                    NOT_REJECTED.append(
+                        f"{derivation_id} step {i}, {kind}: {mutant} -- oracle: {why} -- verifier: {cert}"
+                    )
     assert not accepted, "the verifier accepted wrong steps:\n" + "\n".join(accepted)
 
 
@@ -1005,12 +1091,19 @@ def test_every_mutation_kind_was_exercised():
     if not TALLY:
         pytest.skip("run together with test_mutants_rejected")
     for kind in KINDS:
-        assert TALLY[(kind, "tested")] >= 3, f"mutation kind {kind!r} produced only {TALLY[(kind, 'tested')]} testable mutants: {dict(TALLY)}"
+        assert TALLY[(kind, "tested")] >= 3, (
+            f"mutation kind {kind!r} produced only {TALLY[(kind, 'tested')]} testable mutants: {dict(TALLY)}"
+        )
     unknown = sum(v for (_, what), v in TALLY.items() if what == "unknown")
     total = sum(TALLY.values())
-    assert unknown <= total // 10, f"the oracle could not decide {unknown} of {total} mutants: {dict(TALLY)}"
+    assert unknown <= total // 10, (
+        f"the oracle could not decide {unknown} of {total} mutants: {dict(TALLY)}"
+    )
     if NOT_REJECTED:
-        warnings.warn("wrong mutants left unverified (not rejected):\n" + "\n".join(NOT_REJECTED), stacklevel=1)
+        warnings.warn(
+            "wrong mutants left unverified (not rejected):\n" + "\n".join(NOT_REJECTED),
+            stacklevel=1,
+        )
 
 
 @pytest.mark.parametrize("derivation_id", ids())
@@ -1027,12 +1120,20 @@ def test_oracle_agrees_with_every_catalogue_step(derivation_id):
         if isinstance(c, Identity):
             pairs, expect = [("", c.lhs, c.rhs)], False
         elif isinstance(c, Recurrence):
-            pairs, expect = [("base case", *_pair(c.base_case())), ("inductive step", *_pair(c.inductive_step()))], False
+            pairs, expect = (
+                [
+                    ("base case", *_pair(c.base_case())),
+                    ("inductive step", *_pair(c.inductive_step())),
+                ],
+                False,
+            )
         elif isinstance(c, Refuted):
             pairs, expect = [("refuted", c.lhs, c.rhs)], True
         else:
             continue
-        oracle = Oracle(assume, [e for _, a, b in pairs for e in (a, b)], f"{derivation_id}/{i}/truth")
+        oracle = Oracle(
+            assume, [e for _, a, b in pairs for e in (a, b)], f"{derivation_id}/{i}/truth"
+        )
         for what, a, b in pairs:
             verdict, why = oracle.differs(a, b)
             if verdict is None:
@@ -1061,10 +1162,30 @@ def _self_test_claims():
         ("A A^+ = I, A symmetric (singular strata)", A * Pinv(A), I, {A: "symmetric"}),
         ("(A^2)^+ = (A^+)^2", Pinv(A * A), Pinv(A) * Pinv(A), {}),
         ("(AB)^+ = B^+ A^+", Pinv(A * B), Pinv(B) * Pinv(A), {}),
-        ("Cayley-Hamilton of a 2x2 matrix", A * A - sp.Trace(A) * A + sp.Determinant(A) * I, sp.ZeroMatrix(n, n), {}),
-        ("(I+Q)^-1 (I+Q) = I, Q orthogonal (eigenvalue -1)", sp.Inverse(I + Q) * Q + sp.Inverse(I + Q), I, {Q: "orthogonal"}),
-        ("d/dt e^{-tK} r0 = +K e^{-tK} r0", TimeDerivative(MatExp(-t * K) * r0, t), K * MatExp(-t * K) * r0, {K: "psd"}),
-        ("lim e^{-tK} = 0, K psd", MatrixLimit(MatExp(-t * K), t, sp.oo), sp.ZeroMatrix(N, N), {K: "psd"}),
+        (
+            "Cayley-Hamilton of a 2x2 matrix",
+            A * A - sp.Trace(A) * A + sp.Determinant(A) * I,
+            sp.ZeroMatrix(n, n),
+            {},
+        ),
+        (
+            "(I+Q)^-1 (I+Q) = I, Q orthogonal (eigenvalue -1)",
+            sp.Inverse(I + Q) * Q + sp.Inverse(I + Q),
+            I,
+            {Q: "orthogonal"},
+        ),
+        (
+            "d/dt e^{-tK} r0 = +K e^{-tK} r0",
+            TimeDerivative(MatExp(-t * K) * r0, t),
+            K * MatExp(-t * K) * r0,
+            {K: "psd"},
+        ),
+        (
+            "lim e^{-tK} = 0, K psd",
+            MatrixLimit(MatExp(-t * K), t, sp.oo),
+            sp.ZeroMatrix(N, N),
+            {K: "psd"},
+        ),
         ("lim ridge = 0", ridge, sp.ZeroMatrix(D, 1), {}),
         ("cos(pi k) = 1", sp.cos(sp.pi * k), sp.Integer(1), {}),
         ("(1 - x)^k = 1 - k x", (1 - x) ** k, 1 - k * x, {}),
@@ -1073,15 +1194,29 @@ def _self_test_claims():
         ("A A^+ = I, A pd", A * Pinv(A), I, {A: "pd"}),
         ("(A^2)^+ = (A^+)^2, A symmetric", Pinv(A * A), Pinv(A) * Pinv(A), {A: "symmetric"}),
         ("Q Q^T = I", Q * Q.T, I, {Q: "orthogonal"}),
-        ("d/dt e^{-tK} r0 = -K e^{-tK} r0", TimeDerivative(MatExp(-t * K) * r0, t), -K * MatExp(-t * K) * r0, {K: "psd"}),
-        ("lim e^{-tK} = I - K K^+, K psd", MatrixLimit(MatExp(-t * K), t, sp.oo), sp.Identity(N) - K * Pinv(K), {K: "psd"}),
+        (
+            "d/dt e^{-tK} r0 = -K e^{-tK} r0",
+            TimeDerivative(MatExp(-t * K) * r0, t),
+            -K * MatExp(-t * K) * r0,
+            {K: "psd"},
+        ),
+        (
+            "lim e^{-tK} = I - K K^+, K psd",
+            MatrixLimit(MatExp(-t * K), t, sp.oo),
+            sp.Identity(N) - K * Pinv(K),
+            {K: "psd"},
+        ),
         ("lim ridge = Phi^+ y", ridge, Pinv(Phi) * y, {}),
         ("sin(2 pi k) = 0", sp.sin(2 * sp.pi * k), sp.Integer(0), {}),
     ]
     return [(*c, True) for c in false] + [(*c, False) for c in true]
 
 
-@pytest.mark.parametrize("name, lhs, rhs, matrices, expect", _self_test_claims(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "name, lhs, rhs, matrices, expect",
+    _self_test_claims(),
+    ids=lambda v: v if isinstance(v, str) else "",
+)
 def test_oracle_sees_rank_strata_sizes_and_wide_scalars(name, lhs, rhs, matrices, expect):
     """Claims that hold only on small sizes, full-rank or positive-definite matrices, or a few
     integers, against hand-known truth: the oracle must tell which are false."""
@@ -1101,7 +1236,17 @@ def test_oracle_instances_cover_the_strata():
         with mp.workdps(LOW):
             sv = mp.svd_r(env.values[A], compute_uv=False)
             rank = sum(1 for i in range(sv.rows) if sv[i] > mp.mpf(10) ** -20)
-            ranks.add("0" if rank == 0 else "1" if rank == 1 else "n-1" if rank == size - 1 else "n" if rank == size else "other")
+            ranks.add(
+                "0"
+                if rank == 0
+                else "1"
+                if rank == 1
+                else "n-1"
+                if rank == size - 1
+                else "n"
+                if rank == size
+                else "other"
+            )
             q = env.values[Q]
             minus_one += _size(_inverse_or_none(q + mp.eye(size))) == 0
     assert sizes <= set(SIZES) and len(oracle.instances()) == INSTANCES
@@ -1127,13 +1272,17 @@ def test_condition_mutants_rejected(derivation_id):
         if isinstance(c, Holds):
             assert not verify_claim(Holds(sp.Not(c.condition)), assume).ok, step.reason
         if isinstance(c, Equivalent):
-            moved = c.right.xreplace({r: _loosen(r) for r in c.right.atoms(sp.StrictLessThan, sp.StrictGreaterThan)})
+            moved = c.right.xreplace(
+                {r: _loosen(r) for r in c.right.atoms(sp.StrictLessThan, sp.StrictGreaterThan)}
+            )
             if moved != c.right:
                 assert not verify_claim(Equivalent(c.left, moved, c.var), assume).ok, step.reason
 
 
 def _loosen(rel):
-    return sp.Le(rel.lhs, rel.rhs) if isinstance(rel, sp.StrictLessThan) else sp.Ge(rel.lhs, rel.rhs)
+    return (
+        sp.Le(rel.lhs, rel.rhs) if isinstance(rel, sp.StrictLessThan) else sp.Ge(rel.lhs, rel.rhs)
+    )
 
 
 def test_public_surface():

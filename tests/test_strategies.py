@@ -15,7 +15,9 @@ from gdflow.checks.simulate import (
     validate_quadratic,
 )
 
-FAST = settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(
+    max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @FAST
@@ -34,7 +36,11 @@ def test_rank_deficient_matrices_are_singular(A):
 
 
 @FAST
-@given(st.integers(1, 6).flatmap(lambda n: st.tuples(st.just(n), gs.spectra(n, rank=n, max_condition=1e8))))
+@given(
+    st.integers(1, 6).flatmap(
+        lambda n: st.tuples(st.just(n), gs.spectra(n, rank=n, max_condition=1e8))
+    )
+)
 def test_spectra_condition_number_at_most_1e8(drawn):
     n, ev = drawn
     assert len(ev) == n and (ev > 0).all()
@@ -108,7 +114,9 @@ def test_least_squares_problems(problem):
     N, D = problem.Phi.shape
     assert 1 <= N <= 8 and 1 <= D <= 6 and problem.t.shape == (N,)
     A, b, _ = least_squares_quadratic(problem.Phi, problem.t)
-    b_tol = least_squares_b_rounding(problem.Phi, problem.t)  # b = -Phi^T t / N is in range(A) up to its rounding
+    b_tol = least_squares_b_rounding(
+        problem.Phi, problem.t
+    )  # b = -Phi^T t / N is in range(A) up to its rounding
     assert "drift" not in eigendirections(A, b, None, problem.alpha, b_tol).cases
 
 
@@ -125,7 +133,15 @@ def test_orthogonal_matrices(Q):
 
 
 def test_problems_print_as_matrices():
-    problem = gs.GDProblem(np.array([[2.0, 0.5], [0.5, 1.0]]), np.array([1.0, -1.0]), 0.0, np.zeros(2), 0.25, np.array([2.2, 0.8]), "note")
+    problem = gs.GDProblem(
+        np.array([[2.0, 0.5], [0.5, 1.0]]),
+        np.array([1.0, -1.0]),
+        0.0,
+        np.zeros(2),
+        0.25,
+        np.array([2.2, 0.8]),
+        "note",
+    )
     text = repr(problem)
     assert "A = [[2. , 0.5]," in text and "[0.5, 1. ]]" in text
     assert "alpha = 0.25" in text and "note: note" in text
@@ -134,7 +150,9 @@ def test_problems_print_as_matrices():
 @FAST
 @given(
     st.tuples(st.integers(1, 5), st.integers(1, 5)).flatmap(
-        lambda mn: st.integers(0, min(mn)).flatmap(lambda r: st.tuples(st.just(r), gs.matrices_of_rank(mn[0], mn[1], r)))
+        lambda mn: st.integers(0, min(mn)).flatmap(
+            lambda r: st.tuples(st.just(r), gs.matrices_of_rank(mn[0], mn[1], r))
+        )
     )
 )
 def test_matrices_of_rank_have_that_rank_and_singular_values(drawn):

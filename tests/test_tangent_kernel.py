@@ -30,7 +30,9 @@ def test_regression_records_the_false_source_claim_H_equals_K():
     Km = sp.MatrixSymbol("K", N, N)
     assert first.claim == Refuted(Km * Km, Km)
     Kc = sp.Matrix(sp.sympify(first.certificate.counterexample["K"]))  # the concrete K found
-    assert Kc.rows == Kc.cols >= 5 and Kc == Kc.T and Kc * Kc != Kc  # symbolic N: sizes of at least 5
+    assert (
+        Kc.rows == Kc.cols >= 5 and Kc == Kc.T and Kc * Kc != Kc
+    )  # symbolic N: sizes of at least 5
     # the example in the reason is the derivation's own H = K^T K at that K
     H = d.step("H_training").claim
     K2 = sp.ImmutableMatrix([[2, 1], [1, 2]])
@@ -44,7 +46,9 @@ def test_tangent_kernel_of_user_models():
     w1, w2, x, xp = sp.symbols("w1 w2 x xp", real=True)
     assert tangent_kernel(w1 * x + w2, [w1, w2], x, xp) == x * xp + 1
     H = tangent_kernel(w2 * sp.tanh(w1 * x), [w1, w2], x, xp)
-    want = w2**2 * x * xp * (1 - sp.tanh(w1 * x) ** 2) * (1 - sp.tanh(w1 * xp) ** 2) + sp.tanh(w1 * x) * sp.tanh(w1 * xp)
+    want = w2**2 * x * xp * (1 - sp.tanh(w1 * x) ** 2) * (1 - sp.tanh(w1 * xp) ** 2) + sp.tanh(
+        w1 * x
+    ) * sp.tanh(w1 * xp)
     assert sp.simplify(H - want) == 0
     with pytest.raises(TypeError):
         tangent_kernel(w1 * x, [], x, xp)
@@ -55,7 +59,9 @@ def test_tangent_derivation_for_a_user_supplied_nonlinear_model():
     x = sp.Symbol("x", real=True)
     d = verify(tangent_derivation(w2 * w1**3 * x, (w1, w2), x))
     assert d.verified, [(s.reason, str(s.certificate)) for s in d.all_steps if not s.verified]
-    assert isinstance(d.step("exactness").claim, Refuted)  # nonlinear: the first-order update is not exact
+    assert isinstance(
+        d.step("exactness").claim, Refuted
+    )  # nonlinear: the first-order update is not exact
     lin = verify(tangent_derivation(w1 * x**2 + w2 * x, (w1, w2), x))
     assert lin.verified and isinstance(lin.step("exactness").claim, Identity)  # linear in w: exact
 
@@ -75,7 +81,9 @@ def test_wrong_kernel_regression_steps_rejected():
     al1 = sp.MatrixSymbol("alpha^(t+1)", N, 1)
     kx = sp.MatrixSymbol("k_x", N, 1)
     upd = Assumptions(
-        matrices={Km: "symmetric"}, definitions={al1: al - 2 * eta * Km * (Km * al - y)}, sizes={N: (1, 2, 3)}
+        matrices={Km: "symmetric"},
+        definitions={al1: al - 2 * eta * Km * (Km * al - y)},
+        sizes={N: (1, 2, 3)},
     )
     wrong = [
         Identity(kx.T * (al1 - al), -eta * kx.T * (Km * al - y)),  # 002's final line
@@ -87,7 +95,9 @@ def test_wrong_kernel_regression_steps_rejected():
         cert = verify_claim(claim, upd)
         assert not cert.ok and cert.method == "rejected", (claim, str(cert))
     alpha_s = sp.MatrixSymbol("alpha_star", N, 1)
-    fixed = Assumptions(matrices={Km: "pd"}, definitions={alpha_s: Km.inverse() * y}, sizes={N: (1, 2, 3)})
+    fixed = Assumptions(
+        matrices={Km: "pd"}, definitions={alpha_s: Km.inverse() * y}, sizes={N: (1, 2, 3)}
+    )
     assert verify_claim(Identity(alpha_s - 2 * eta * Km * (Km * alpha_s - y), alpha_s), fixed).ok
     cert = verify_claim(Identity(alpha_s - 2 * eta * (Km * alpha_s - y) + eta * y, alpha_s), fixed)
     assert not cert.ok and cert.method == "rejected", str(cert)
@@ -104,7 +114,9 @@ def test_gradient_of_g_needs_symmetry():
         r = Km * z - y
         return r.T * r
 
-    claim = Identity(g(a + e * v), g(a) + e * v.T * (2 * Km * (Km * a - y)) + e**2 * (v.T * Km.T * Km * v))
+    claim = Identity(
+        g(a + e * v), g(a) + e * v.T * (2 * Km * (Km * a - y)) + e**2 * (v.T * Km.T * Km * v)
+    )
     assert verify_claim(claim, Assumptions(matrices={Km: "symmetric"})).ok
     cert = verify_claim(claim, Assumptions(matrices={Km: "invertible"}, sizes={N: (2, 3)}))
     assert not cert.ok and cert.method == "rejected", str(cert)

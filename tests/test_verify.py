@@ -32,10 +32,20 @@ IDENTITIES = [
     (Identity(Pinv(A) * A * Pinv(A), Pinv(A)), PSD, True, "exact instantiation"),
     (Identity(B * Pinv(B) * B, B), Assumptions(), True, "exact instantiation"),
     (Identity(A * Pinv(A) * A, Pinv(A)), PSD, False, "rejected"),
-    (Identity((I - alpha * A) * w - alpha * b, (I + alpha * A) * w - alpha * b), PSD, False, "rejected"),
+    (
+        Identity((I - alpha * A) * w - alpha * b, (I + alpha * A) * w - alpha * b),
+        PSD,
+        False,
+        "rejected",
+    ),
     (Identity(A * w, w.T), PSD, False, "rejected"),  # shapes differ
     (Identity(A * w, alpha), PSD, False, "rejected"),  # matrix vs scalar
-    (Identity(B * Pinv(B), Pinv(B) * B), Assumptions(), False, "rejected"),  # wrong side, non-square
+    (
+        Identity(B * Pinv(B), Pinv(B) * B),
+        Assumptions(),
+        False,
+        "rejected",
+    ),  # wrong side, non-square
     (Identity(sp.exp(x) * sp.exp(y), sp.exp(x + y)), Assumptions(), True, "symbolic"),
     (Identity((1 - x) ** (k + 1), (1 - x) * (1 - x) ** k), Assumptions(), True, "symbolic"),
     (Identity((1 - x) ** (k + 1), (1 - x) ** k), Assumptions(), False, "rejected"),
@@ -150,13 +160,19 @@ def test_explicit_instances():
     for stratum in strata("singular_psd", 4, 4):
         m = draw_matrix(rng, "singular_psd", stratum, 4, 4)
         assert m.rank() < 4 and m == m.T
-    val = explicit(((I - alpha * A) ** k).xreplace({n: 2, A: sp.ImmutableMatrix([[1, 0], [0, 0]]), alpha: 2, k: 3}))
+    val = explicit(
+        ((I - alpha * A) ** k).xreplace(
+            {n: 2, A: sp.ImmutableMatrix([[1, 0], [0, 0]]), alpha: 2, k: 3}
+        )
+    )
     assert val == sp.ImmutableMatrix([[-1, 0], [0, 1]])
 
 
 def test_a_step_that_states_nothing_is_not_passed():
     """x = x as built (SymPy evaluated the interesting part away) must not be certified."""
-    cert = verify_claim(Identity(A * (-A.I * b) + b, sp.ZeroMatrix(n, 1)), Assumptions(matrices={A: "pd"}))
+    cert = verify_claim(
+        Identity(A * (-A.I * b) + b, sp.ZeroMatrix(n, 1)), Assumptions(matrices={A: "pd"})
+    )
     assert not cert.ok and "same expression" in cert.detail
 
 

@@ -14,7 +14,19 @@ from .runner import grade_class, read_answers
 from .spec import ProblemSet, Question, SpecError, load_spec, loads_spec
 
 __all__ = [
-    "Comparison", "Domain", "compare", "grade_answer", "DomainAnswerError", "ParseError", "Scope",
-    "parse_answer", "grade_class", "read_answers", "ProblemSet", "Question", "SpecError",
-    "load_spec", "loads_spec",
+    "Comparison",
+    "Domain",
+    "compare",
+    "grade_answer",
+    "DomainAnswerError",
+    "ParseError",
+    "Scope",
+    "parse_answer",
+    "grade_class",
+    "read_answers",
+    "ProblemSet",
+    "Question",
+    "SpecError",
+    "load_spec",
+    "loads_spec",
 ]

@@ -40,16 +40,46 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the ``grade`` arguments to ``p``."""
     p.add_argument("spec", metavar="SPEC.toml", help="problem spec (TOML)")
-    p.add_argument("answers", metavar="ANSWERS.csv", nargs="?", help="class answers (CSV: student,question,answer)")
+    p.add_argument(
+        "answers",
+        metavar="ANSWERS.csv",
+        nargs="?",
+        help="class answers (CSV: student,question,answer)",
+    )
     p.add_argument("--question", metavar="ID", help="grade one answer to this question id")
     p.add_argument("--answer", metavar="TEXT", help="the answer text (with --question)")
-    p.add_argument("--format", choices=["table", "json", "jsonl"], default=None,
-                   help="output format (default: table on a terminal, jsonl into -o FILE)")
-    p.add_argument("-o", "--output", metavar="FILE", help="stream results to FILE; a rerun skips answers already in it")
-    p.add_argument("--jobs", metavar="N", type=int, default=1, help="worker processes in parallel (default 1)")
-    p.add_argument("--timeout", metavar="S", type=float, default=None, help="seconds per answer (overrides the spec)")
-    p.add_argument("--memory", metavar="MB", type=int, default=None, help="memory per worker in MB (default: spec, else 1024)")
-    p.add_argument("--check-spec", action="store_true", help="only validate the spec and its expected answers")
+    p.add_argument(
+        "--format",
+        choices=["table", "json", "jsonl"],
+        default=None,
+        help="output format (default: table on a terminal, jsonl into -o FILE)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="stream results to FILE; a rerun skips answers already in it",
+    )
+    p.add_argument(
+        "--jobs", metavar="N", type=int, default=1, help="worker processes in parallel (default 1)"
+    )
+    p.add_argument(
+        "--timeout",
+        metavar="S",
+        type=float,
+        default=None,
+        help="seconds per answer (overrides the spec)",
+    )
+    p.add_argument(
+        "--memory",
+        metavar="MB",
+        type=int,
+        default=None,
+        help="memory per worker in MB (default: spec, else 1024)",
+    )
+    p.add_argument(
+        "--check-spec", action="store_true", help="only validate the spec and its expected answers"
+    )
     p.set_defaults(func=run)
     return p
 
@@ -89,22 +119,31 @@ def run(args: argparse.Namespace) -> int:
         print("gdflow grade: --jobs must be at least 1", file=sys.stderr)
         return 2
     if args.check_spec:
-        print(f"{args.spec}: {len(ps.questions)} question(s), references computed, expected answers agree")
+        print(
+            f"{args.spec}: {len(ps.questions)} question(s), references computed, expected answers agree"
+        )
         return 0
     one = args.question is not None or args.answer is not None
     if one and (args.question is None or args.answer is None or args.answers):
-        print("gdflow grade: give --question and --answer together, and no answers file", file=sys.stderr)
+        print(
+            "gdflow grade: give --question and --answer together, and no answers file",
+            file=sys.stderr,
+        )
         return 2
     if one:
         q = ps.questions.get(args.question)
         if q is None:
-            print(f"gdflow grade: no question {args.question!r}; the spec has {', '.join(ps.questions)}",
-                  file=sys.stderr)
+            print(
+                f"gdflow grade: no question {args.question!r}; the spec has {', '.join(ps.questions)}",
+                file=sys.stderr,
+            )
             return 2
         from .parse import warm_up
 
         warm_up()
-        task = Task("", q.id, args.answer, q.timeout, lambda: grade_answer(q, args.answer), ps.fingerprint)
+        task = Task(
+            "", q.id, args.answer, q.timeout, lambda: grade_answer(q, args.answer), ps.fingerprint
+        )
         (rec,) = list(run_tasks([task], jobs=1, memory_mb=args.memory or ps.memory_mb))
         if args.output:
             try:

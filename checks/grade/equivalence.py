@@ -149,8 +149,10 @@ def sample_points(symbols: list[sp.Symbol], dom: Domain, n: int = 12, seed: Any 
     """``n`` random admissible points (:func:`gdflow.derive.decide.draw_scalar`), seeded by ``seed``."""
     syms = sorted(symbols, key=lambda s: s.name)
     rng = random.Random(seed if isinstance(seed, (int, str, bytes)) else repr(seed))
-    return [{s: draw_scalar(rng, s, dom.intervals.get(s), dom.is_integer(s)) for s in syms}
-            for _ in range(n)]
+    return [
+        {s: draw_scalar(rng, s, dom.intervals.get(s), dom.is_integer(s)) for s in syms}
+        for _ in range(n)
+    ]
 
 
 # ------------------------------------------------------------------------------- values
@@ -200,19 +202,27 @@ def _show(v: Any) -> str:
 
 # Simple points, tried only *after* a difference is proved, to show a readable counterexample
 # (never used to decide).
-_SIMPLE = [sp.Integer(v) for v in (1, 2, 3, 0, -1, -2, 4, 5)] + \
-    [sp.Rational(p, q) for p, q in ((1, 2), (1, 3), (3, 2), (2, 3), (-1, 2), (5, 2))]
+_SIMPLE = [sp.Integer(v) for v in (1, 2, 3, 0, -1, -2, 4, 5)] + [
+    sp.Rational(p, q) for p, q in ((1, 2), (1, 3), (3, 2), (2, 3), (-1, 2), (5, 2))
+]
 
 
 def _simpler_counterexample(a: Any, r: Any, dom: Domain, entry: str | None) -> dict | None:
-    free = sorted(getattr(a, "free_symbols", set()) | getattr(r, "free_symbols", set()), key=lambda s: s.name)
+    free = sorted(
+        getattr(a, "free_symbols", set()) | getattr(r, "free_symbols", set()), key=lambda s: s.name
+    )
     if not free or len(free) > 4:
         return None
     cands = {}
     for s in free:
         iv = dom.interval(s)
-        ok = [v for v in _SIMPLE if (v.is_integer or not dom.is_integer(s)) and iv.contains(v) is sp.true
-              and _facts(s, v)]
+        ok = [
+            v
+            for v in _SIMPLE
+            if (v.is_integer or not dom.is_integer(s))
+            and iv.contains(v) is sp.true
+            and _facts(s, v)
+        ]
         if not ok:
             return None
         cands[s] = ok
@@ -230,8 +240,17 @@ def _simpler_counterexample(a: Any, r: Any, dom: Domain, entry: str | None) -> d
 
 
 def _facts(s: sp.Symbol, v: sp.Expr) -> bool:
-    for fact in ("integer", "even", "odd", "prime", "positive", "nonnegative", "negative", "nonpositive",
-                 "nonzero"):
+    for fact in (
+        "integer",
+        "even",
+        "odd",
+        "prime",
+        "positive",
+        "nonnegative",
+        "negative",
+        "nonpositive",
+        "nonzero",
+    ):
         want = getattr(s, f"is_{fact}", None)
         if want is not None and bool(getattr(v, f"is_{fact}", None)) != bool(want):
             return False
@@ -247,7 +266,9 @@ def _tower(a: Any) -> bool:
         return True
     for p in a.atoms(sp.exp, sp.Pow):
         inner = p.args[0] if isinstance(p, sp.exp) else p.exp
-        if inner.has(sp.exp) or any(isinstance(q, sp.Pow) and not q.exp.is_Number for q in sp.preorder_traversal(inner)):
+        if inner.has(sp.exp) or any(
+            isinstance(q, sp.Pow) and not q.exp.is_Number for q in sp.preorder_traversal(inner)
+        ):
             return True
     return False
 
@@ -255,7 +276,9 @@ def _tower(a: Any) -> bool:
 def _overflow(a: Any, r: Any, dom: Domain, seed: Any) -> str | None:
     """Why the answer ``a`` overflows, when its value cannot be enclosed in a finite number
     where the reference's can (at a few admissible points), else None."""
-    free = sorted(getattr(a, "free_symbols", set()) | getattr(r, "free_symbols", set()), key=lambda s: s.name)
+    free = sorted(
+        getattr(a, "free_symbols", set()) | getattr(r, "free_symbols", set()), key=lambda s: s.name
+    )
     try:
         pts = sample_points(free, dom, 3, seed) if free else [{}]
     except ValueError:
@@ -271,24 +294,36 @@ def _overflow(a: Any, r: Any, dom: Domain, seed: Any) -> str | None:
     if not seen:
         return None
     answer_free = getattr(a, "free_symbols", set())
-    where = (f" (at {', '.join(f'{k} = {_show(v)}' for k, v in pts[0].items() if k in answer_free)})"
-             if answer_free else "")
+    where = (
+        f" (at {', '.join(f'{k} = {_show(v)}' for k, v in pts[0].items() if k in answer_free)})"
+        if answer_free
+        else ""
+    )
     shown = _engine_show(a) if not getattr(a, "free_symbols", None) else str(a)[:60]
     shown = shown.removeprefix("≈ ")
-    return (f"your answer overflows: the value of {shown} is too large to represent or compute" + where +
-            " (it cannot be enclosed in any finite interval), so it cannot be compared with the reference")
+    return (
+        f"your answer overflows: the value of {shown} is too large to represent or compute"
+        + where
+        + " (it cannot be enclosed in any finite interval), so it cannot be compared with the reference"
+    )
 
 
 def _gap(a: Any, r: Any, at: dict[str, str]) -> str:
     """``answer - reference`` at a counterexample (for values that print alike)."""
-    free = sorted(getattr(a, "free_symbols", set()) | getattr(r, "free_symbols", set()), key=lambda s: s.name)
+    free = sorted(
+        getattr(a, "free_symbols", set()) | getattr(r, "free_symbols", set()), key=lambda s: s.name
+    )
     pt = _by_name(free, at)
     if pt is None:
         return "nonzero"
     av, rv = _value(a, pt), _value(r, pt)
     if av is None or rv is None:
         return "nonzero"
-    if av.is_Rational and rv.is_Rational and abs(int(av.p)).bit_length() + int(av.q).bit_length() > 4000:
+    if (
+        av.is_Rational
+        and rv.is_Rational
+        and abs(int(av.p)).bit_length() + int(av.q).bit_length() > 4000
+    ):
         return "nonzero"  # subtracting huge rationals is quadratic in CPython; the values differ
     return _show(av - rv)
 
@@ -296,15 +331,23 @@ def _gap(a: Any, r: Any, at: dict[str, str]) -> str:
 def _from_decision(d: Decision, entry: str | None) -> dict[str, Any] | None:
     if d.witness is None and d.lhs_value is None:
         return None
-    out: dict[str, Any] = {"at": dict(d.witness or {}), "answer": d.lhs_value or "undefined",
-                           "reference": d.rhs_value or "undefined"}
+    out: dict[str, Any] = {
+        "at": dict(d.witness or {}),
+        "answer": d.lhs_value or "undefined",
+        "reference": d.rhs_value or "undefined",
+    }
     if entry:
         out["entry"] = entry
     return out
 
 
-def _compare_scalars(pairs: list[tuple[Any, Any, str | None]], dom: Domain, tolerance,
-                     seed: Any = 0, npoints: int = _POINTS) -> Comparison:
+def _compare_scalars(
+    pairs: list[tuple[Any, Any, str | None]],
+    dom: Domain,
+    tolerance,
+    seed: Any = 0,
+    npoints: int = _POINTS,
+) -> Comparison:
     """Compare lists of (answer, reference, entry-label)."""
     if tolerance is not None:
         return _compare_tolerance(pairs, dom, tolerance, seed, npoints)
@@ -315,9 +358,18 @@ def _compare_scalars(pairs: list[tuple[Any, Any, str | None]], dom: Domain, tole
         if _tower(a):  # refuse an overflowing answer before any costly evaluation
             why = _overflow(a, r, dom, stable_seed(seed, entry or "", "overflow"))
             if why:
-                return Comparison(False, "overflow", None, why + (f" (entry {entry})" if entry else ""))
-        d = decide_scalar(a, r, domains=dom.for_engine(free), seed=stable_seed(seed, entry or ""),
-                          points=npoints, timeout=None, undefined="generic")
+                return Comparison(
+                    False, "overflow", None, why + (f" (entry {entry})" if entry else "")
+                )
+        d = decide_scalar(
+            a,
+            r,
+            domains=dom.for_engine(free),
+            seed=stable_seed(seed, entry or ""),
+            points=npoints,
+            timeout=None,
+            undefined="generic",
+        )
         if d.verdict == "different":
             cx = _simpler_counterexample(a, r, dom, entry) or _from_decision(d, entry)
             if cx and cx.get("answer") == cx.get("reference"):  # shown alike: show the gap too
@@ -329,15 +381,21 @@ def _compare_scalars(pairs: list[tuple[Any, Any, str | None]], dom: Domain, tole
         if d.verdict == "undecided":
             why = _overflow(a, r, dom, stable_seed(seed, entry or "", "overflow"))
             if why:
-                return Comparison(False, "overflow", None, why + (f" (entry {entry})" if entry else ""))
+                return Comparison(
+                    False, "overflow", None, why + (f" (entry {entry})" if entry else "")
+                )
             undecided = undecided or d
             continue
         levels.append(d.level)
         methods.append(d.method)
     if undecided is not None:
-        return Comparison(False, "undecided", None,
-                          f"the grader could not decide whether your answer equals the reference: "
-                          f"{undecided.detail}")
+        return Comparison(
+            False,
+            "undecided",
+            None,
+            f"the grader could not decide whether your answer equals the reference: "
+            f"{undecided.detail}",
+        )
     level = max(levels, key=("proved", "checked", "evidence").index)
     method = methods[0] if len(set(methods)) == 1 else "+".join(sorted(set(methods)))
     return Comparison(True, f"{method} ({level})", level=level)
@@ -356,8 +414,12 @@ def _compare_tolerance(pairs, dom: Domain, tolerance, seed, npoints) -> Comparis
             if rv is None:
                 continue
             if av is None:
-                return Comparison(False, "tolerance", _cex(pt, av, rv, entry),
-                                  "your answer is undefined where the reference is defined")
+                return Comparison(
+                    False,
+                    "tolerance",
+                    _cex(pt, av, rv, entry),
+                    "your answer is undefined where the reference is defined",
+                )
             same = _same(av, rv, tolerance)
             if same is None:
                 continue
@@ -365,13 +427,18 @@ def _compare_tolerance(pairs, dom: Domain, tolerance, seed, npoints) -> Comparis
                 return Comparison(False, "tolerance", _cex(pt, av, rv, entry))
             decided += 1
     if decided == 0:
-        return Comparison(False, "undecided", None, "no admissible point where both sides are defined")
+        return Comparison(
+            False, "undecided", None, "no admissible point where both sides are defined"
+        )
     return Comparison(True, "tolerance", level="evidence")
 
 
 def _cex(pt: dict, av: Any, rv: Any, entry: str | None) -> dict[str, Any]:
-    out = {"at": {str(k): _show(v) for k, v in pt.items()}, "answer": _show(av),
-           "reference": _show(rv)}
+    out = {
+        "at": {str(k): _show(v) for k, v in pt.items()},
+        "answer": _show(av),
+        "reference": _show(rv),
+    }
     if entry:
         out["entry"] = entry
     return out
@@ -434,7 +501,9 @@ def _close_intervals(a: sp.Set, r: sp.Set, tolerance: sp.Rational) -> bool:
     return True
 
 
-def _compare_sets(a: sp.Set, r: sp.Set, var: sp.Symbol, tolerance: sp.Rational | None = None) -> Comparison:
+def _compare_sets(
+    a: sp.Set, r: sp.Set, var: sp.Symbol, tolerance: sp.Rational | None = None
+) -> Comparison:
     if tolerance is not None and _close_intervals(a, r, tolerance):
         return Comparison(True, "set (ends within tolerance)")
     extra = sp.Complement(a, r)
@@ -443,11 +512,15 @@ def _compare_sets(a: sp.Set, r: sp.Set, var: sp.Symbol, tolerance: sp.Rational |
         return Comparison(True, "set")
     p = _pick(extra) if not extra.is_empty else None
     if p is not None:
-        return Comparison(False, "set", {"at": {str(var): _show(p)}, "answer": "included",
-                                         "reference": "excluded"})
+        return Comparison(
+            False,
+            "set",
+            {"at": {str(var): _show(p)}, "answer": "included", "reference": "excluded"},
+        )
     p = _pick(missing)
-    return Comparison(False, "set", {"at": {str(var): _show(p)}, "answer": "excluded",
-                                     "reference": "included"})
+    return Comparison(
+        False, "set", {"at": {str(var): _show(p)}, "answer": "excluded", "reference": "included"}
+    )
 
 
 # ------------------------------------------------------------------------------- equations
@@ -461,7 +534,9 @@ def _compare_equations(a: sp.Eq, r: sp.Eq, dom: Domain, seed: Any = 0) -> Compar
     if not free:
         za, zr = compare_constants(da, 0), compare_constants(dr, 0)
         if "undecided" in (za.verdict, zr.verdict):
-            return Comparison(False, "undecided", None, "could not decide whether the equation holds")
+            return Comparison(
+                False, "undecided", None, "could not decide whether the equation holds"
+            )
         return Comparison(za.verdict == zr.verdict, "exact", level="proved")
     for pt in sample_points(free, dom, 24, stable_seed(seed, "equation")):
         va, vr = _value(da, pt), _value(dr, pt)
@@ -471,13 +546,24 @@ def _compare_equations(a: sp.Eq, r: sp.Eq, dom: Domain, seed: Any = 0) -> Compar
             continue
         za = compare_constants(va, 0)
         if za.verdict == "equal":
-            return Comparison(False, "equation", _cex(pt, va, vr, None),
-                              "at this point your equation holds and the correct one does not")
+            return Comparison(
+                False,
+                "equation",
+                _cex(pt, va, vr, None),
+                "at this point your equation holds and the correct one does not",
+            )
         if za.verdict == "undecided":
             continue
         c = va / vr
-        d = decide_scalar(da, c * dr, domains=dom.for_engine(free), seed=stable_seed(seed, "factor"),
-                          points=_POINTS, timeout=None, undefined="generic")
+        d = decide_scalar(
+            da,
+            c * dr,
+            domains=dom.for_engine(free),
+            seed=stable_seed(seed, "factor"),
+            points=_POINTS,
+            timeout=None,
+            undefined="generic",
+        )
         if d.verdict == "equal":
             return Comparison(True, "equation up to a nonzero factor", level=d.level)
         if d.verdict == "different":
@@ -485,8 +571,9 @@ def _compare_equations(a: sp.Eq, r: sp.Eq, dom: Domain, seed: Any = 0) -> Compar
             pt_w = _by_name(free, d.witness)
             if pt_w is not None and len(pt_w) == len(free):
                 cx = _cex(pt_w, _value(da, pt_w), _value(dr, pt_w), None)
-            return Comparison(False, "equation", cx, "the two equations are not multiples of each other",
-                              d.level)
+            return Comparison(
+                False, "equation", cx, "the two equations are not multiples of each other", d.level
+            )
         return Comparison(False, "undecided", None, f"could not decide the equation: {d.detail}")
     return Comparison(False, "undecided", None, "could not test the equation")
 
@@ -513,18 +600,33 @@ def _kind(v: Any) -> str:
         return "set"
     if isinstance(v, sp.Equality):
         return "equation"
-    if isinstance(v, (sp.core.relational.Relational, sp.logic.boolalg.Boolean)) and not isinstance(v, sp.Expr):
+    if isinstance(v, (sp.core.relational.Relational, sp.logic.boolalg.Boolean)) and not isinstance(
+        v, sp.Expr
+    ):
         return "relation"
     return "scalar"
 
 
-_WORDS = {"label": "a label", "matrix": "a vector or matrix", "set": "a set of values",
-          "equation": "an equation", "relation": "a condition (inequalities)", "scalar": "a number or expression"}
+_WORDS = {
+    "label": "a label",
+    "matrix": "a vector or matrix",
+    "set": "a set of values",
+    "equation": "an equation",
+    "relation": "a condition (inequalities)",
+    "scalar": "a number or expression",
+}
 
 
-def compare(answer: Any, reference: Any, domain: Domain | None = None,
-            tolerance: sp.Rational | None = None, variable: sp.Symbol | None = None, *,
-            seed: Any = None, timeout: float | None = None) -> Comparison:
+def compare(
+    answer: Any,
+    reference: Any,
+    domain: Domain | None = None,
+    tolerance: sp.Rational | None = None,
+    variable: sp.Symbol | None = None,
+    *,
+    seed: Any = None,
+    timeout: float | None = None,
+) -> Comparison:
     """Decide whether ``answer`` equals ``reference`` (see the module docstring for the
     methods). ``variable`` is the unknown of a set-valued reference (e.g. ``alpha``).
 
@@ -542,22 +644,36 @@ def compare(answer: Any, reference: Any, domain: Domain | None = None,
     except OutOfTime:
         if clipped:
             raise
-        return Comparison(False, "time", None, f"deciding equivalence took longer than {timeout:g} s")
+        return Comparison(
+            False, "time", None, f"deciding equivalence took longer than {timeout:g} s"
+        )
     except (OverflowError, RecursionError) as exc:
         what = "overflows" if isinstance(exc, OverflowError) else "is nested too deeply"
-        return Comparison(False, "overflow", None, f"your answer {what}: it cannot be evaluated ({exc})")
+        return Comparison(
+            False, "overflow", None, f"your answer {what}: it cannot be evaluated ({exc})"
+        )
 
 
-def _compare(answer: Any, reference: Any, domain: Domain | None, tolerance: sp.Rational | None,
-             variable: sp.Symbol | None, seed: Any) -> Comparison:
+def _compare(
+    answer: Any,
+    reference: Any,
+    domain: Domain | None,
+    tolerance: sp.Rational | None,
+    variable: sp.Symbol | None,
+    seed: Any,
+) -> Comparison:
     dom = domain or Domain()
     ka, kr = _kind(answer), _kind(reference)
     if kr == "label":
         return Comparison(answer == reference, "label")
     if kr in ("set", "relation") and variable is not None:
         if ka not in ("set", "relation", "equation"):
-            return Comparison(False, "shape", None,
-                              f"the question asks for {_WORDS['set']} of {variable}; your answer is {_WORDS[ka]}")
+            return Comparison(
+                False,
+                "shape",
+                None,
+                f"the question asks for {_WORDS['set']} of {variable}; your answer is {_WORDS[ka]}",
+            )
         try:
             sa = relation_to_set(answer, variable)
         except (ValueError, NotImplementedError, TypeError) as exc:
@@ -565,24 +681,41 @@ def _compare(answer: Any, reference: Any, domain: Domain | None, tolerance: sp.R
         return _compare_sets(sa, relation_to_set(reference, variable), variable, tolerance)
     if kr == "equation":
         if ka != "equation":
-            return Comparison(False, "shape", None, f"the question asks for an equation; your answer is {_WORDS[ka]}")
+            return Comparison(
+                False,
+                "shape",
+                None,
+                f"the question asks for an equation; your answer is {_WORDS[ka]}",
+            )
         return _compare_equations(answer, reference, dom, seed)
     if kr == "matrix":
         if ka != "matrix":
-            return Comparison(False, "shape", None,
-                              f"the answer should be a {reference.shape[0]}×{reference.shape[1]} "
-                              f"{'vector' if 1 in reference.shape else 'matrix'}; yours is {_WORDS[ka]}")
+            return Comparison(
+                False,
+                "shape",
+                None,
+                f"the answer should be a {reference.shape[0]}×{reference.shape[1]} "
+                f"{'vector' if 1 in reference.shape else 'matrix'}; yours is {_WORDS[ka]}",
+            )
         A, R = answer, reference
         if A.shape != R.shape:
             if 1 in A.shape and 1 in R.shape and len(A) == len(R):
                 A = A.reshape(*R.shape)
             else:
-                return Comparison(False, "shape", None,
-                                  f"your answer is {A.shape[0]}×{A.shape[1]}; the answer should be "
-                                  f"{R.shape[0]}×{R.shape[1]}")
-        pairs = [(A[i, j], R[i, j], f"({i + 1}, {j + 1})")
-                 for i, j in itertools.product(range(R.shape[0]), range(R.shape[1]))]
+                return Comparison(
+                    False,
+                    "shape",
+                    None,
+                    f"your answer is {A.shape[0]}×{A.shape[1]}; the answer should be "
+                    f"{R.shape[0]}×{R.shape[1]}",
+                )
+        pairs = [
+            (A[i, j], R[i, j], f"({i + 1}, {j + 1})")
+            for i, j in itertools.product(range(R.shape[0]), range(R.shape[1]))
+        ]
         return _compare_scalars(pairs, dom, tolerance, seed)
     if ka != "scalar":
-        return Comparison(False, "shape", None, f"the answer should be {_WORDS[kr]}; yours is {_WORDS[ka]}")
+        return Comparison(
+            False, "shape", None, f"the answer should be {_WORDS[kr]}; yours is {_WORDS[ka]}"
+        )
     return _compare_scalars([(answer, reference, None)], dom, tolerance, seed)

@@ -57,7 +57,7 @@ def parse_assumptions(items: Any, where: str) -> tuple[dict[str, dict], dict[str
     """Read ``assume = ["0 < alpha < 1", "k >= 0 integer", ...]``: returns per name its
     SymPy assumption flags and its admissible interval."""
     if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
-        raise SpecError(f"{where}: `assume` must be a list of strings such as \"0 < alpha < 1\"")
+        raise SpecError(f'{where}: `assume` must be a list of strings such as "0 < alpha < 1"')
     flags: dict[str, dict] = {}
     sets: dict[str, sp.Set] = {}
     for item in items:
@@ -121,8 +121,10 @@ def _bounded(where: str, rows: int, cols: int) -> None:
     """Spec data obeys the answers' size bound (``LIMITS["max_matrix"]``): a spec cannot make
     the parent process do unbounded work at load."""
     if max(rows, cols) > LIMITS["max_matrix"]:
-        raise SpecError(f"{where}: a {rows}×{cols} matrix is larger than the limit of "
-                        f"{LIMITS['max_matrix']} rows or columns")
+        raise SpecError(
+            f"{where}: a {rows}×{cols} matrix is larger than the limit of "
+            f"{LIMITS['max_matrix']} rows or columns"
+        )
 
 
 class Fields:
@@ -154,18 +156,30 @@ class Fields:
             raise SpecError(f"{self.where(key)}: must be one of {', '.join(choices)}; got {v!r}")
         return v
 
-    def matrix(self, key: str, *, square: bool = False, symmetric: bool = False,
-               psd: bool = False, rows: int | None = None, cols: int | None = None) -> sp.Matrix:
+    def matrix(
+        self,
+        key: str,
+        *,
+        square: bool = False,
+        symmetric: bool = False,
+        psd: bool = False,
+        rows: int | None = None,
+        cols: int | None = None,
+    ) -> sp.Matrix:
         """A matrix from a list of equal-length rows of numbers."""
         v = self.data.get(key)
         w = self.where(key)
         if not isinstance(v, list) or not v or not all(isinstance(r, list) for r in v):
-            raise SpecError(f"{w}: expected a matrix as a list of rows, e.g. [[1, 0], [0, 1]]; got {v!r}")
+            raise SpecError(
+                f"{w}: expected a matrix as a list of rows, e.g. [[1, 0], [0, 1]]; got {v!r}"
+            )
         _bounded(w, len(v), max(len(r) for r in v))  # before any work on the entries
         width = len(v[0])
         for i, r in enumerate(v, 1):
             if len(r) != width or width == 0:
-                raise SpecError(f"{w}: row {i} has {len(r)} entries but row 1 has {width} (malformed matrix)")
+                raise SpecError(
+                    f"{w}: row {i} has {len(r)} entries but row 1 has {width} (malformed matrix)"
+                )
         m = sp.Matrix([[exact_number(x, f"{w} row {i + 1}") for x in r] for i, r in enumerate(v)])
         if rows is not None and m.shape[0] != rows:
             raise SpecError(f"{w}: expected {rows} rows, got a {m.shape[0]}×{m.shape[1]} matrix")

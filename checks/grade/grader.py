@@ -24,8 +24,18 @@ from .spec import Question, _unwrap
 
 __all__ = ["grade_answer", "answer_key", "RESULT_KEYS"]
 
-RESULT_KEYS = ["id", "student", "question", "answer", "verdict", "interpreted_as", "feedback",
-               "counterexample", "method", "seconds"]
+RESULT_KEYS = [
+    "id",
+    "student",
+    "question",
+    "answer",
+    "verdict",
+    "interpreted_as",
+    "feedback",
+    "counterexample",
+    "method",
+    "seconds",
+]
 
 
 def answer_key(student: str, question: str, answer: str, spec: str = "") -> str:
@@ -35,14 +45,31 @@ def answer_key(student: str, question: str, answer: str, spec: str = "") -> str:
     return h[:16]
 
 
-def result(student: str, question: str, answer: str, verdict: str, feedback: str,
-           interpreted_as: str | None = None, counterexample: dict | None = None,
-           method: str | None = None, seconds: float = 0.0, spec: str = "") -> dict[str, Any]:
+def result(
+    student: str,
+    question: str,
+    answer: str,
+    verdict: str,
+    feedback: str,
+    interpreted_as: str | None = None,
+    counterexample: dict | None = None,
+    method: str | None = None,
+    seconds: float = 0.0,
+    spec: str = "",
+) -> dict[str, Any]:
     """A result record (see the module docstring)."""
-    return {"id": answer_key(student, question, answer, spec), "student": student, "question": question,
-            "answer": answer, "verdict": verdict, "interpreted_as": interpreted_as,
-            "feedback": feedback, "counterexample": counterexample, "method": method,
-            "seconds": round(seconds, 4)}
+    return {
+        "id": answer_key(student, question, answer, spec),
+        "student": student,
+        "question": question,
+        "answer": answer,
+        "verdict": verdict,
+        "interpreted_as": interpreted_as,
+        "feedback": feedback,
+        "counterexample": counterexample,
+        "method": method,
+        "seconds": round(seconds, 4),
+    }
 
 
 # The share of a question's timeout that grading may use before it answers ``timeout`` itself
@@ -65,18 +92,30 @@ def grade_answer(q: Question, text: str, student: str = "") -> dict[str, Any]:
         override = q.feedback.get(verdict)
         if override:
             feedback = override + (" — " + feedback if feedback and verdict != "correct" else "")
-        return result(student, q.id, text, verdict, feedback, seconds=time.perf_counter() - t0,
-                      spec=q.spec_fingerprint, **kw)
+        return result(
+            student,
+            q.id,
+            text,
+            verdict,
+            feedback,
+            seconds=time.perf_counter() - t0,
+            spec=q.spec_fingerprint,
+            **kw,
+        )
 
     budget = q.timeout * TIME_SHARE
     try:
         with deadline(budget):
             return _grade(q, text, done)
     except OutOfTime:
-        return done("timeout", f"grading took longer than {budget:g} s (the question allows "
-                               f"{q.timeout:g} s)")
+        return done(
+            "timeout",
+            f"grading took longer than {budget:g} s (the question allows {q.timeout:g} s)",
+        )
     except OverflowError as exc:
-        return done("invalid", f"your answer overflows: it cannot be evaluated ({exc})", method="overflow")
+        return done(
+            "invalid", f"your answer overflows: it cannot be evaluated ({exc})", method="overflow"
+        )
 
 
 def _grade(q: Question, text: str, done: Any) -> dict[str, Any]:
@@ -89,13 +128,21 @@ def _grade(q: Question, text: str, done: Any) -> dict[str, Any]:
     except ParseError as exc:
         return done("invalid", exc.describe())
     except DomainAnswerError as exc:
-        return done("incorrect", exc.feedback, method="domain",
-                    interpreted_as=display_latex(text, ref.scope, ref.expect))
+        return done(
+            "incorrect",
+            exc.feedback,
+            method="domain",
+            interpreted_as=display_latex(text, ref.scope, ref.expect),
+        )
     if parsed.used_data:  # a formula on the problem's data: show the formula, not its value
         shown = display_latex(text, ref.scope, ref.expect)
         if shown:
             parsed.latex = shown + r" \;=\; " + parsed.latex if len(parsed.latex) < 200 else shown
-    if ref.variable is not None and parsed.shape == "relation" and not isinstance(parsed.value, sp.Equality):
+    if (
+        ref.variable is not None
+        and parsed.shape == "relation"
+        and not isinstance(parsed.value, sp.Equality)
+    ):
         try:  # show a condition on the variable as the set it describes
             shown_set = relation_to_set(parsed.value, ref.variable)
             parsed.latex = f"{sp.latex(ref.variable)} \\in {sp.latex(shown_set)}"
@@ -107,25 +154,41 @@ def _grade(q: Question, text: str, done: Any) -> dict[str, Any]:
     if cmp.equal:
         return done("correct", "correct", interpreted_as=parsed.latex, method=cmp.method)
     if cmp.method == "overflow":
-        return done("invalid", cmp.message or "your answer overflows", interpreted_as=parsed.latex,
-                    method="overflow")
+        return done(
+            "invalid",
+            cmp.message or "your answer overflows",
+            interpreted_as=parsed.latex,
+            method="overflow",
+        )
     if cmp.method == "time":
-        return done("timeout", cmp.message or "deciding equivalence took too long",
-                    interpreted_as=parsed.latex, method="time")
+        return done(
+            "timeout",
+            cmp.message or "deciding equivalence took too long",
+            interpreted_as=parsed.latex,
+            method="time",
+        )
     msgs: list[str] = []
     if cmp.message:
         msgs.append(cmp.message)
     if cmp.method != "shape":
         for wrong, why in ref.mutants:
             try:
-                if compare(value, wrong, ref.domain, q.tolerance, ref.variable, seed=seed, timeout=1.0).equal:
+                if compare(
+                    value, wrong, ref.domain, q.tolerance, ref.variable, seed=seed, timeout=1.0
+                ).equal:
                     msgs.append(why)
                     break
             except Exception:  # noqa: BLE001 - feedback is best effort, the verdict stands
                 continue
-    if not msgs and not isinstance(ref.value, (str, sp.Set)) and not isinstance(ref.value, sp.logic.boolalg.Boolean):
+    if (
+        not msgs
+        and not isinstance(ref.value, (str, sp.Set))
+        and not isinstance(ref.value, sp.logic.boolalg.Boolean)
+    ):
         try:
-            if compare(value, -ref.value, ref.domain, q.tolerance, ref.variable, seed=seed, timeout=1.0).equal:
+            if compare(
+                value, -ref.value, ref.domain, q.tolerance, ref.variable, seed=seed, timeout=1.0
+            ).equal:
                 msgs.append("your answer has the opposite sign")
         except Exception:  # noqa: BLE001
             pass
@@ -135,8 +198,10 @@ def _grade(q: Question, text: str, done: Any) -> dict[str, Any]:
         except Exception:  # noqa: BLE001
             pass
     if q.tolerance is None and _is_close_decimal(value, ref.value):
-        msgs.append("decimals are compared exactly; your value is close but not equal "
-                    "(give an exact fraction)")
+        msgs.append(
+            "decimals are compared exactly; your value is close but not equal "
+            "(give an exact fraction)"
+        )
     extra = _free(value) - _free(ref.value)
     if extra and not (ref.variable is not None and extra <= {ref.variable}):
         names = ", ".join(sorted(str(s) for s in extra))
@@ -145,7 +210,7 @@ def _grade(q: Question, text: str, done: Any) -> dict[str, Any]:
         msgs.append("your answer differs from the correct one")
     cx = cmp.counterexample
     if cx and cmp.method == "set":
-        (var, val), = cx["at"].items()
+        ((var, val),) = cx["at"].items()
         if cx["answer"] == "included":
             msgs.append(f"for example {var} = {val} is in your set but not in the correct one")
         else:
@@ -154,11 +219,20 @@ def _grade(q: Question, text: str, done: Any) -> dict[str, Any]:
         at = ", ".join(f"{k} = {v}" for k, v in cx.get("at", {}).items())
         where = f" at {at}" if at else ""
         entry = f" (entry {cx['entry']})" if cx.get("entry") else ""
-        gap = f" (yours minus the correct one is {cx['difference']})" if cx.get("difference") else ""
-        msgs.append(f"for example{where}{entry}: yours is {cx['answer']}, the correct value is "
-                    f"{cx['reference']}{gap}")
-    return done("incorrect", "; ".join(msgs), interpreted_as=parsed.latex, counterexample=cx,
-                method=cmp.method)
+        gap = (
+            f" (yours minus the correct one is {cx['difference']})" if cx.get("difference") else ""
+        )
+        msgs.append(
+            f"for example{where}{entry}: yours is {cx['answer']}, the correct value is "
+            f"{cx['reference']}{gap}"
+        )
+    return done(
+        "incorrect",
+        "; ".join(msgs),
+        interpreted_as=parsed.latex,
+        counterexample=cx,
+        method=cmp.method,
+    )
 
 
 def _free(v: Any) -> set:
@@ -167,7 +241,12 @@ def _free(v: Any) -> set:
 
 def _is_close_decimal(value: Any, ref: Any) -> bool:
     try:
-        if isinstance(value, sp.Expr) and isinstance(ref, sp.Expr) and value.is_Rational and ref.is_number:
+        if (
+            isinstance(value, sp.Expr)
+            and isinstance(ref, sp.Expr)
+            and value.is_Rational
+            and ref.is_number
+        ):
             r = sp.N(ref, 30)
             return r != 0 and abs(sp.N(value, 30) - r) <= abs(r) * sp.Rational(1, 100)
     except (TypeError, ValueError):

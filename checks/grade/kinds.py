@@ -34,7 +34,17 @@ from .parse import Scope
 
 __all__ = ["Reference", "Kind", "KINDS", "COMMON_KEYS", "STEP_LABELS"]
 
-COMMON_KEYS = {"id", "kind", "prompt", "expected", "tolerance", "feedback", "assume", "timeout", "points"}
+COMMON_KEYS = {
+    "id",
+    "kind",
+    "prompt",
+    "expected",
+    "tolerance",
+    "feedback",
+    "assume",
+    "timeout",
+    "points",
+}
 
 
 @dataclass
@@ -64,8 +74,9 @@ class Kind:
 # ------------------------------------------------------------------------------ local maths
 
 
-def gd_iterates(objective: sp.Expr, variables: list[sp.Symbol], start: sp.Matrix,
-                lr: sp.Expr, steps: int) -> list[sp.Matrix]:
+def gd_iterates(
+    objective: sp.Expr, variables: list[sp.Symbol], start: sp.Matrix, lr: sp.Expr, steps: int
+) -> list[sp.Matrix]:
     r"""Gradient-descent iterates :math:`x^{(i+1)} = x^{(i)} - \varepsilon\nabla f(x^{(i)})`,
     i = 0..steps, on any differentiable ``objective`` (003; the update rule itself)."""
     grad = sp.Matrix([sp.diff(objective, v) for v in variables])
@@ -119,8 +130,13 @@ def _mutants(ref: Any, dom: Domain, items: list[tuple[Any, str]]) -> list[tuple[
         if callable(m):
             try:
                 m = m()
-            except (ValueError, TypeError, ArithmeticError, sp.matrices.exceptions.ShapeError,
-                    sp.matrices.exceptions.NonInvertibleMatrixError):
+            except (
+                ValueError,
+                TypeError,
+                ArithmeticError,
+                sp.matrices.exceptions.ShapeError,
+                sp.matrices.exceptions.NonInvertibleMatrixError,
+            ):
                 continue
         if m is not None and _differs(m, ref, dom):
             out.append((m, msg))
@@ -169,8 +185,14 @@ def build_expression(f: Fields) -> Reference:
             expect = "set"
     muts = []
     if parsed.shape == "scalar":
-        muts = _mutants(val, dom, [(2 * val, "your answer is twice the correct value"),
-                                   (val / 2, "your answer is half the correct value")])
+        muts = _mutants(
+            val,
+            dom,
+            [
+                (2 * val, "your answer is twice the correct value"),
+                (val / 2, "your answer is half the correct value"),
+            ],
+        )
     return Reference(val, f.scope, dom, expect=expect, variable=variable, mutants=muts)
 
 
@@ -192,14 +214,21 @@ def build_gd_step(f: Fields) -> Reference:
             raise SpecError(f"{f.where('steps')}: with a given `gradient` only one step is defined")
         ref = start - lr * g
         prev = start
-        items = [(start + lr * g, "you moved along +∇f (ascent); gradient descent subtracts the step: x − ε∇f"),
-                 (lr * g, "that is the step ε∇f; the new point is the start minus it"),
-                 (-lr * g, "that is the change −ε∇f; add it to the start"),
-                 (start - g, "you forgot the learning rate ε")]
+        items = [
+            (
+                start + lr * g,
+                "you moved along +∇f (ascent); gradient descent subtracts the step: x − ε∇f",
+            ),
+            (lr * g, "that is the step ε∇f; the new point is the start minus it"),
+            (-lr * g, "that is the change −ε∇f; add it to the start"),
+            (start - g, "you forgot the learning rate ε"),
+        ]
     else:
         names = f.raw("variables")
         if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-            raise SpecError(f"{f.where('variables')}: expected a list of variable names, e.g. [\"x\"]")
+            raise SpecError(
+                f'{f.where("variables")}: expected a list of variable names, e.g. ["x"]'
+            )
         variables = [f.declare(n) for n in names]
         obj = f.expr("objective")  # other symbols in it are parameters the answer may use
         start = f.vector("start", len(variables))
@@ -211,13 +240,32 @@ def build_gd_step(f: Fields) -> Reference:
         else:
             xs = gd_iterates(obj, variables, start, lr, steps_raw + 1)
         ref, prev = xs[steps_raw], xs[max(steps_raw - 1, 0)]
-        grad0 = sp.Matrix([sp.diff(obj, v) for v in variables]).xreplace(dict(zip(variables, start, strict=True)))
+        grad0 = sp.Matrix([sp.diff(obj, v) for v in variables]).xreplace(
+            dict(zip(variables, start, strict=True))
+        )
         ascent = start + lr * grad0 if steps_raw == 1 else None
-        items = [(ascent, "you moved along +∇f (ascent); gradient descent subtracts the step: x − ε∇f(x)"),
-                 (grad0 if steps_raw == 1 else None, "that is the gradient ∇f at the start, not the new point"),
-                 (lr * grad0 if steps_raw == 1 else None, "that is the step ε∇f; the new point is the start minus it"),
-                 (prev if steps_raw > 1 else None, f"that is the point after {_n_steps(steps_raw - 1)}; the question asks for {_n_steps(steps_raw)}"),
-                 (xs[steps_raw + 1], f"that is the point after {_n_steps(steps_raw + 1)}; the question asks for {_n_steps(steps_raw)}")]
+        items = [
+            (
+                ascent,
+                "you moved along +∇f (ascent); gradient descent subtracts the step: x − ε∇f(x)",
+            ),
+            (
+                grad0 if steps_raw == 1 else None,
+                "that is the gradient ∇f at the start, not the new point",
+            ),
+            (
+                lr * grad0 if steps_raw == 1 else None,
+                "that is the step ε∇f; the new point is the start minus it",
+            ),
+            (
+                prev if steps_raw > 1 else None,
+                f"that is the point after {_n_steps(steps_raw - 1)}; the question asks for {_n_steps(steps_raw)}",
+            ),
+            (
+                xs[steps_raw + 1],
+                f"that is the point after {_n_steps(steps_raw + 1)}; the question asks for {_n_steps(steps_raw)}",
+            ),
+        ]
         for v in variables:
             f.scope.symbols.pop(v.name, None)  # the answer is a point: no free variables
     if len(ref) == 1:
@@ -262,18 +310,31 @@ def build_fixed_point(f: Fields) -> Reference:
     dom = _domain(f)
     Ap = A.pinv()
     singular = A.det() == 0
-    items = [(-Ap * b, "that is the limit from w⁽⁰⁾ = 0 (the minimum-norm solution −A†b, 001 eq 14); "
-                       "from w⁽⁰⁾ ≠ 0 the component of w⁽⁰⁾ in the null space of A never moves, "
-                       "so the limit is −A†b + (I − A†A)w⁽⁰⁾"),
-             (Ap * b + (sp.eye(A.shape[0]) - Ap * A) * w0, "check the sign of the A†b term: the minimiser solves Aw + b = 0"),
-             (w0, "that is the start; GD moves every component with positive curvature"),
-             ((sp.eye(A.shape[0]) - Ap * A) * w0, "you kept the null-space part of w⁽⁰⁾ but dropped −A†b")]
+    items = [
+        (
+            -Ap * b,
+            "that is the limit from w⁽⁰⁾ = 0 (the minimum-norm solution −A†b, 001 eq 14); "
+            "from w⁽⁰⁾ ≠ 0 the component of w⁽⁰⁾ in the null space of A never moves, "
+            "so the limit is −A†b + (I − A†A)w⁽⁰⁾",
+        ),
+        (
+            Ap * b + (sp.eye(A.shape[0]) - Ap * A) * w0,
+            "check the sign of the A†b term: the minimiser solves Aw + b = 0",
+        ),
+        (w0, "that is the start; GD moves every component with positive curvature"),
+        (
+            (sp.eye(A.shape[0]) - Ap * A) * w0,
+            "you kept the null-space part of w⁽⁰⁾ but dropped −A†b",
+        ),
+    ]
     muts = _mutants(ref, dom, items)
 
     def explain(answer: Any, cmp: Comparison) -> list[str]:
         if singular and isinstance(answer, sp.MatrixBase) and answer.shape == ref.shape:
-            return ["here A is singular, so the minimisers form a line/plane; GD goes to the one "
-                    "closest to w⁽⁰⁾"]
+            return [
+                "here A is singular, so the minimisers form a line/plane; GD goes to the one "
+                "closest to w⁽⁰⁾"
+            ]
         return []
 
     return Reference(ref, f.scope, dom, mutants=muts, explain=explain)
@@ -290,10 +351,16 @@ def _iterate_setup(f: Fields) -> tuple[sp.Matrix, sp.Matrix, sp.Matrix, sp.Expr,
         k = sp.Integer(kname)
     elif isinstance(kname, str):
         found = f.scope.lookup(kname)
-        k = found if isinstance(found, sp.Symbol) else sp.Symbol(kname, integer=True, nonnegative=True)
+        k = (
+            found
+            if isinstance(found, sp.Symbol)
+            else sp.Symbol(kname, integer=True, nonnegative=True)
+        )
         f.scope.symbols[kname] = k
         if not k.is_integer:
-            raise SpecError(f"{f.where('steps')}: the step count {kname} must be assumed an integer (\"{kname} >= 0 integer\")")
+            raise SpecError(
+                f'{f.where("steps")}: the step count {kname} must be assumed an integer ("{kname} >= 0 integer")'
+            )
         _domain(f).integers.add(k)
         _domain(f).intervals.setdefault(k, sp.Interval(0, sp.oo))
     else:
@@ -308,15 +375,25 @@ def build_closed_form_iterate(f: Fields) -> Reference:
     A, b, w0, alpha, k = _iterate_setup(f)
     ref = sp.Matrix(closed_form_iterate(A, b, w0, alpha, k))
     dom = _domain(f)
-    items = [(lambda: closed_form_iterate(A, b, w0, -alpha, k),  # (I + αA)^k
-              "you used (1 + αa) where the update gives (1 − αa): w ← w − α(Aw + b) multiplies the "
-              "error by (I − αA)"),
-             (lambda: closed_form_iterate(A, b, w0, alpha, k + 1),
-              "your exponent is off by one: after k steps the error is multiplied by (I − αA)^k"),
-             (lambda: closed_form_iterate(A, b, w0, alpha, k - 1) if k != 0 else None,
-              "your exponent is off by one: after k steps the error is multiplied by (I − αA)^k"),
-             (lambda: closed_form_iterate(A, sp.zeros(A.shape[0], 1), w0, alpha, k),  # (I − αA)^k w0
-              "you left out the fixed point: w⁽ᵏ⁾ − w⁽∞⁾ = (I − αA)^k (w⁽⁰⁾ − w⁽∞⁾)")]
+    items = [
+        (
+            lambda: closed_form_iterate(A, b, w0, -alpha, k),  # (I + αA)^k
+            "you used (1 + αa) where the update gives (1 − αa): w ← w − α(Aw + b) multiplies the "
+            "error by (I − αA)",
+        ),
+        (
+            lambda: closed_form_iterate(A, b, w0, alpha, k + 1),
+            "your exponent is off by one: after k steps the error is multiplied by (I − αA)^k",
+        ),
+        (
+            lambda: closed_form_iterate(A, b, w0, alpha, k - 1) if k != 0 else None,
+            "your exponent is off by one: after k steps the error is multiplied by (I − αA)^k",
+        ),
+        (
+            lambda: closed_form_iterate(A, sp.zeros(A.shape[0], 1), w0, alpha, k),  # (I − αA)^k w0
+            "you left out the fixed point: w⁽ᵏ⁾ − w⁽∞⁾ = (I − αA)^k (w⁽⁰⁾ − w⁽∞⁾)",
+        ),
+    ]
     return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items))
 
 
@@ -328,11 +405,21 @@ def build_loss_after(f: Fields) -> Reference:
     J = loss_after(A, b, c, w0, alpha, k)
     dom = _domain(f)
     Jstar = objective(A, b, c, limit_point(A, b, w0))
-    items = [(2 * (J - c) + c, "you dropped the ½ in J = ½wᵀAw + bᵀw + c"),
-             (J - Jstar if Jstar != 0 else None, "that is the excess loss J(w⁽ᵏ⁾) − J⋆; the question asks for J(w⁽ᵏ⁾)"),
-             (J.subs(k, k / 2) if isinstance(k, sp.Symbol) else None,
-              "the loss decays like (1 − αa)^{2k}: check the power of the decay factor"),
-             (lambda: loss_after(A, b, c, w0, -alpha, k), "you used (1 + αa) where the update gives (1 − αa)")]
+    items = [
+        (2 * (J - c) + c, "you dropped the ½ in J = ½wᵀAw + bᵀw + c"),
+        (
+            J - Jstar if Jstar != 0 else None,
+            "that is the excess loss J(w⁽ᵏ⁾) − J⋆; the question asks for J(w⁽ᵏ⁾)",
+        ),
+        (
+            J.subs(k, k / 2) if isinstance(k, sp.Symbol) else None,
+            "the loss decays like (1 − αa)^{2k}: check the power of the decay factor",
+        ),
+        (
+            lambda: loss_after(A, b, c, w0, -alpha, k),
+            "you used (1 + αa) where the update gives (1 − αa)",
+        ),
+    ]
     return Reference(J, f.scope, dom, mutants=_mutants(J, dom, items))
 
 
@@ -344,7 +431,9 @@ def build_convergence_condition(f: Fields) -> Reference:
     b = f.vector("b", A.shape[0]) if f.has("b") else sp.zeros(A.shape[0], 1)
     alpha = f.symbol("variable", "alpha")
     if alpha.is_positive or alpha.is_nonnegative:
-        raise SpecError(f"{f.where('assume')}: do not assume a sign for {alpha}: the answer must state it")
+        raise SpecError(
+            f"{f.where('assume')}: do not assume a sign for {alpha}: the answer must state it"
+        )
     cond = convergence_condition(A, b, alpha)
     ref = relation_to_set(cond, alpha)
     f.scope.matrices.update({"A": A})
@@ -363,23 +452,39 @@ def build_convergence_condition(f: Fields) -> Reference:
             return ["b is not in the range of A, so J is unbounded below: GD converges for no α"]
         top = _show_number(2 / lmax) if lmax != 0 else ""
         if lmax != 0 and s.contains(2 / lmax) == sp.true:
-            out.append(f"your interval includes α = 2/λ_max = {top}, where the iterates "
-                       "oscillate without converging")
+            out.append(
+                f"your interval includes α = 2/λ_max = {top}, where the iterates "
+                "oscillate without converging"
+            )
         if lmax != 0 and (s - sp.Interval(-sp.oo, 2 / lmax)).is_empty is False:
             out.append(f"for α > 2/λ_max = {top} the iterates diverge")
         sup0 = s.sup if not s.is_empty else None
-        if (lmax != 0 and sup0 is not None and sup0.is_finite and sp.simplify(sup0 - 2 / lmax) != 0
-                and abs(sp.N(sup0 - 2 / lmax, 20)) <= abs(sp.N(2 / lmax, 20)) / 100):
-            out.append(f"your upper end {_show_number(sup0)} is close to 2/λ_max = {top} but not "
-                       "equal to it")
+        if (
+            lmax != 0
+            and sup0 is not None
+            and sup0.is_finite
+            and sp.simplify(sup0 - 2 / lmax) != 0
+            and abs(sp.N(sup0 - 2 / lmax, 20)) <= abs(sp.N(2 / lmax, 20)) / 100
+        ):
+            out.append(
+                f"your upper end {_show_number(sup0)} is close to 2/λ_max = {top} but not "
+                "equal to it"
+            )
         if s.contains(0) == sp.true or (s - sp.Interval.open(0, sp.oo)).is_empty is False:
             out.append("for α ≤ 0 GD does not move toward the minimum (α = 0 never moves)")
         sup = s.sup if not s.is_empty else None
         if sup is not None and lmax != 0 and sup == 1 / lmax:
-            out.append(f"α < 1/λ_max = {_show_number(1 / lmax)} gives monotone convergence, but GD "
-                       f"still converges (oscillating) up to 2/λ_max = {top}")
-        if (sup is not None and lmin is not None and lmin != lmax and sup in (2 / lmin, 1 / lmin)
-                and sup not in (2 / lmax, 1 / lmax)):
+            out.append(
+                f"α < 1/λ_max = {_show_number(1 / lmax)} gives monotone convergence, but GD "
+                f"still converges (oscillating) up to 2/λ_max = {top}"
+            )
+        if (
+            sup is not None
+            and lmin is not None
+            and lmin != lmax
+            and sup in (2 / lmin, 1 / lmin)
+            and sup not in (2 / lmax, 1 / lmax)
+        ):
             out.append("you used the smallest eigenvalue; the largest eigenvalue limits α")
         return out
 
@@ -387,12 +492,37 @@ def build_convergence_condition(f: Fields) -> Reference:
 
 
 STEP_LABELS: dict[str, list[str]] = {
-    "monotone": ["monotone convergence", "monotonic", "converges monotonically", "monotonic convergence", "case 1a monotone"],
-    "one_step": ["one step", "converges in one step", "in one step", "immediate convergence", "exact in one step"],
-    "oscillating": ["oscillating convergence", "oscillates and converges", "converges with oscillation",
-                    "oscillatory convergence", "damped oscillation", "converges oscillating"],
-    "bounded_oscillation": ["oscillates", "oscillates without converging", "two-cycle", "2-cycle",
-                            "period two", "bounded oscillation", "neither converges nor diverges"],
+    "monotone": [
+        "monotone convergence",
+        "monotonic",
+        "converges monotonically",
+        "monotonic convergence",
+        "case 1a monotone",
+    ],
+    "one_step": [
+        "one step",
+        "converges in one step",
+        "in one step",
+        "immediate convergence",
+        "exact in one step",
+    ],
+    "oscillating": [
+        "oscillating convergence",
+        "oscillates and converges",
+        "converges with oscillation",
+        "oscillatory convergence",
+        "damped oscillation",
+        "converges oscillating",
+    ],
+    "bounded_oscillation": [
+        "oscillates",
+        "oscillates without converging",
+        "two-cycle",
+        "2-cycle",
+        "period two",
+        "bounded oscillation",
+        "neither converges nor diverges",
+    ],
     "divergent": ["diverges", "divergence", "diverge", "blows up", "explodes"],
     "drift": ["drifts", "linear drift", "moves linearly", "unbounded drift"],
     "static": ["constant", "stays", "never moves", "fixed", "does not move", "stationary"],
@@ -426,7 +556,9 @@ def build_step_size_case(f: Fields) -> Reference:
     def explain(answer: Any, cmp: Comparison) -> list[str]:
         return [f"here α·a = {x}; " + _LABEL_WHY[label]]
 
-    return Reference(label, f.scope, _domain(f), expect="label", labels=STEP_LABELS, explain=explain)
+    return Reference(
+        label, f.scope, _domain(f), expect="label", labels=STEP_LABELS, explain=explain
+    )
 
 
 def build_gradient_flow(f: Fields) -> Reference:
@@ -463,12 +595,26 @@ def build_gradient_flow(f: Fields) -> Reference:
     dom = _domain(f)
     items = []
     if t != sp.oo:
-        items.append((_flow(X, y, w0, -t, target), "your solution grows: gradient flow has e^{−Kt}, not e^{+Kt}"))
+        items.append(
+            (
+                _flow(X, y, w0, -t, target),
+                "your solution grows: gradient flow has e^{−Kt}, not e^{+Kt}",
+            )
+        )
     else:
-        items.append((w0 if target == "w" else X * w0 if target == "f" else X * w0 - y,
-                      "that is the start: the flow moves until the residual lies in the null space of Xᵀ"))
+        items.append(
+            (
+                w0 if target == "w" else X * w0 if target == "f" else X * w0 - y,
+                "that is the start: the flow moves until the residual lies in the null space of Xᵀ",
+            )
+        )
         if target == "w":
-            items.append((X.pinv() * y, "that is the minimum-norm solution X†y; from w₀ ≠ 0 the part of w₀ in the null space of X stays"))
+            items.append(
+                (
+                    X.pinv() * y,
+                    "that is the minimum-norm solution X†y; from w₀ ≠ 0 the part of w₀ in the null space of X stays",
+                )
+            )
     return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items))
 
 
@@ -499,9 +645,13 @@ def build_ridge_limit(f: Fields) -> Reference:
     dom = _domain(f)
     items = []
     if lam is not None:
-        items.append((lambda: ((Phi.T * Phi + lam * sp.eye(D)).inv() * Phi.T * t).applyfunc(sp.simplify),
-                      "you dropped the N: with J = (1/2N)‖Φw − t‖² + (λ/2)‖w‖² the solution is "
-                      "(ΦᵀΦ + NλI)⁻¹Φᵀt (001 prints it without N)"))
+        items.append(
+            (
+                lambda: ((Phi.T * Phi + lam * sp.eye(D)).inv() * Phi.T * t).applyfunc(sp.simplify),
+                "you dropped the N: with J = (1/2N)‖Φw − t‖² + (λ/2)‖w‖² the solution is "
+                "(ΦᵀΦ + NλI)⁻¹Φᵀt (001 prints it without N)",
+            )
+        )
     else:
         items.append((-Phi.pinv() * t, "check the sign: the limit is Φ†t"))
     return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items))
@@ -521,26 +671,45 @@ def build_gaussian_affine(f: Fields) -> Reference:
     dom = _domain(f)
     if part == "mean":
         ref = mean
-        items = [(B * mu, "you left out the shift c: the mean of Bz + c is Bμ + c"),
-                 (lambda: mu + c, "you left out B: the mean of Bz + c is Bμ + c")]
+        items = [
+            (B * mu, "you left out the shift c: the mean of Bz + c is Bμ + c"),
+            (lambda: mu + c, "you left out B: the mean of Bz + c is Bμ + c"),
+        ]
     else:
         ref = cov
-        items = [(B.T * Sigma * B if B.shape[0] == B.shape[1] else None,
-                  "you wrote BᵀΣB; the covariance of Bz + c is BΣBᵀ"),
-                 (B * Sigma if B.shape[0] == B.shape[1] else None, "the covariance of Bz + c is BΣBᵀ (you left out Bᵀ)"),
-                 (lambda: cov + c * c.T, "the shift c does not change the covariance: it is BΣBᵀ"),
-                 (lambda: B * B.T, "you left out Σ: the covariance is BΣBᵀ")]
+        items = [
+            (
+                B.T * Sigma * B if B.shape[0] == B.shape[1] else None,
+                "you wrote BᵀΣB; the covariance of Bz + c is BΣBᵀ",
+            ),
+            (
+                B * Sigma if B.shape[0] == B.shape[1] else None,
+                "the covariance of Bz + c is BΣBᵀ (you left out Bᵀ)",
+            ),
+            (lambda: cov + c * c.T, "the shift c does not change the covariance: it is BΣBᵀ"),
+            (lambda: B * B.T, "you left out Σ: the covariance is BΣBᵀ"),
+        ]
     return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items))
 
 
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in [
-        Kind("expression", ("reference",), ("symbols", "variable", "answer_type"), build_expression),
-        Kind("gd_step", ("start", "learning_rate"), ("objective", "variables", "gradient", "steps"),
-             build_gd_step),
-        Kind("closed_form_iterate", ("A", "b", "start", "learning_rate"), ("steps",),
-             build_closed_form_iterate),
+        Kind(
+            "expression", ("reference",), ("symbols", "variable", "answer_type"), build_expression
+        ),
+        Kind(
+            "gd_step",
+            ("start", "learning_rate"),
+            ("objective", "variables", "gradient", "steps"),
+            build_gd_step,
+        ),
+        Kind(
+            "closed_form_iterate",
+            ("A", "b", "start", "learning_rate"),
+            ("steps",),
+            build_closed_form_iterate,
+        ),
         Kind("fixed_point", ("A", "b", "start"), (), build_fixed_point),
         Kind("convergence_condition", ("A",), ("b", "variable"), build_convergence_condition),
         Kind("step_size_case", ("learning_rate", "curvature"), ("b_tilde",), build_step_size_case),

@@ -310,7 +310,11 @@ class Builder:
             return Eye(a.scale * b) if not isinstance(b, sp.MatrixBase) else a.scale * b
         if isinstance(b, Eye):
             return Eye(a * b.scale) if not isinstance(a, sp.MatrixBase) else a * b.scale
-        if isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase) and a.shape[1] != b.shape[0]:
+        if (
+            isinstance(a, sp.MatrixBase)
+            and isinstance(b, sp.MatrixBase)
+            and a.shape[1] != b.shape[0]
+        ):
             raise ParseError(f"cannot multiply a {_dims(a)} matrix by a {_dims(b)} matrix", column)
         return a * b
 
@@ -344,9 +348,13 @@ class Builder:
             if isinstance(exp, sp.Symbol) and exp.name in ("dagger", "+"):
                 return base.pinv()
             if base.shape[0] != base.shape[1]:
-                raise ParseError(f"only square matrices have powers; this one is {_dims(base)}", column)
+                raise ParseError(
+                    f"only square matrices have powers; this one is {_dims(base)}", column
+                )
             if exp.is_Integer and abs(exp) > LIMITS["max_exponent"]:
-                raise ParseError(f"exponent {exp} is too large (limit {LIMITS['max_exponent']})", column)
+                raise ParseError(
+                    f"exponent {exp} is too large (limit {LIMITS['max_exponent']})", column
+                )
             if exp == -1:
                 return self.call("inv", [base], column)
             if exp.is_Integer and exp < 0:
@@ -363,7 +371,9 @@ class Builder:
                 if base.is_zero and exp.is_negative:
                     raise ParseError("division by zero (0 to a negative power)", column)
                 if abs(base) not in (0, 1) and exp.is_finite:
-                    digits = float(abs(exp)) * math.log10(max(float(abs(base)), 1 / float(abs(base))))
+                    digits = float(abs(exp)) * math.log10(
+                        max(float(abs(base)), 1 / float(abs(base)))
+                    )
                     if digits > LIMITS["max_digits"]:
                         raise ParseError(
                             f"{_power_text(base, exp)} would have about {digits:.3g} digits "
@@ -386,9 +396,7 @@ class Builder:
         self.tick()
         self._operands(*args, column=column)
         if name not in _FUNCTIONS:
-            raise ParseError(
-                f"function `{name}` is not allowed", column, suggest_function(name)
-            )
+            raise ParseError(f"function `{name}` is not allowed", column, suggest_function(name))
         arity = _FUNCTIONS[name]
         ok = len(args) in arity if isinstance(arity, tuple) else len(args) == arity
         if not ok:
@@ -421,7 +429,10 @@ class Builder:
                 if not a.is_Integer or a < 0:
                     raise ParseError("n! needs a nonnegative integer n", column)
                 if a > LIMITS["max_factorial"]:
-                    raise ParseError(f"n! with n = {_short(a)} is too large (limit {LIMITS['max_factorial']}!)", column)
+                    raise ParseError(
+                        f"n! with n = {_short(a)} is too large (limit {LIMITS['max_factorial']}!)",
+                        column,
+                    )
             return sp.factorial(a, evaluate=False) if a.is_Number else sp.factorial(a)
         return getattr(sp, name)(a)
 
@@ -472,9 +483,7 @@ class Builder:
         width = len(rows[0])
         for i, r in enumerate(rows, 1):
             if len(r) != width:
-                raise ParseError(
-                    f"row {i} has {len(r)} entries but row 1 has {width}", column
-                )
+                raise ParseError(f"row {i} has {len(r)} entries but row 1 has {width}", column)
             for x in r:
                 self._operands(x, column=column)
                 if isinstance(x, sp.Expr) and x.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
@@ -491,10 +500,17 @@ class Builder:
         a, b = self.finish(a), self.finish(b)
         if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
             if op == "==" and isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase):
-                raise ParseError("write the matrix itself, not an equation between matrices", column)
+                raise ParseError(
+                    "write the matrix itself, not an equation between matrices", column
+                )
             raise ParseError("comparisons of matrices are not supported", column)
-        cls = {"<": sp.StrictLessThan, "<=": sp.LessThan, ">": sp.StrictGreaterThan,
-               ">=": sp.GreaterThan, "==": sp.Eq}[op]
+        cls = {
+            "<": sp.StrictLessThan,
+            "<=": sp.LessThan,
+            ">": sp.StrictGreaterThan,
+            ">=": sp.GreaterThan,
+            "==": sp.Eq,
+        }[op]
         return cls(a, b, evaluate=False)
 
     def _same_shape(self, a: Any, b: Any, op: str, column: int | None) -> None:
@@ -611,8 +627,13 @@ class DisplayBuilder(Builder):
         if isinstance(a, sp.MatrixExpr):
             from gdflow.derive.matrices import MatExp, Pinv
 
-            return {"transpose": lambda m: m.T, "inv": lambda m: m.I, "pinv": Pinv,
-                    "expm": MatExp, "exp": MatExp}[name](a)
+            return {
+                "transpose": lambda m: m.T,
+                "inv": lambda m: m.I,
+                "pinv": Pinv,
+                "expm": MatExp,
+                "exp": MatExp,
+            }[name](a)
         return super().call(name, args, column)
 
     def finish(self, value: Any) -> Any:
@@ -677,20 +698,78 @@ def suggest_function(name: str) -> str | None:
 # unicode
 
 _UNICODE_MAP = {
-    "α": " alpha ", "β": " beta ", "γ": " gamma ", "δ": " delta ", "ε": " epsilon ",
-    "ϵ": " epsilon ", "η": " eta ", "θ": " theta ", "κ": " kappa ", "λ": " lambda ",
-    "μ": " mu ", "σ": " sigma ", "τ": " tau ", "ω": " omega ", "π": " pi ", "Σ": " Sigma ",
-    "−": "-", "–": "-", "×": "*", "·": "*", "⋅": "*", "∗": "*", "÷": "/",
-    "≤": "<=", "≥": ">=", "⩽": "<=", "⩾": ">=", "∞": " oo ", "∈": " in ", "√": "sqrt",
-    "\u00a0": " ", "\u2009": " ", "\u202f": " ",
-    "ᵀ": "^T", "†": "^dagger",
+    "α": " alpha ",
+    "β": " beta ",
+    "γ": " gamma ",
+    "δ": " delta ",
+    "ε": " epsilon ",
+    "ϵ": " epsilon ",
+    "η": " eta ",
+    "θ": " theta ",
+    "κ": " kappa ",
+    "λ": " lambda ",
+    "μ": " mu ",
+    "σ": " sigma ",
+    "τ": " tau ",
+    "ω": " omega ",
+    "π": " pi ",
+    "Σ": " Sigma ",
+    "−": "-",
+    "–": "-",
+    "×": "*",
+    "·": "*",
+    "⋅": "*",
+    "∗": "*",
+    "÷": "/",
+    "≤": "<=",
+    "≥": ">=",
+    "⩽": "<=",
+    "⩾": ">=",
+    "∞": " oo ",
+    "∈": " in ",
+    "√": "sqrt",
+    "\u00a0": " ",
+    "\u2009": " ",
+    "\u202f": " ",
+    "ᵀ": "^T",
+    "†": "^dagger",
 }
 _SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺ᵏⁿᵗⁱ", "0123456789-+knti", strict=True))
 _CONFUSABLE = {
-    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "і": "i",
-    "к": "k", "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O",
-    "Р": "P", "С": "C", "Т": "T", "Х": "X", "ο": "o", "ν": "v", "ι": "i", "Α": "A", "Β": "B",
-    "Ε": "E", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Χ": "X",
+    "а": "a",
+    "е": "e",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "х": "x",
+    "у": "y",
+    "і": "i",
+    "к": "k",
+    "А": "A",
+    "В": "B",
+    "Е": "E",
+    "К": "K",
+    "М": "M",
+    "Н": "H",
+    "О": "O",
+    "Р": "P",
+    "С": "C",
+    "Т": "T",
+    "Х": "X",
+    "ο": "o",
+    "ν": "v",
+    "ι": "i",
+    "Α": "A",
+    "Β": "B",
+    "Ε": "E",
+    "Ι": "I",
+    "Κ": "K",
+    "Μ": "M",
+    "Ν": "N",
+    "Ο": "O",
+    "Ρ": "P",
+    "Τ": "T",
+    "Χ": "X",
 }
 
 
@@ -734,7 +813,9 @@ def normalize_unicode(text: str) -> str:
             else:
                 fixed = text[:i] + hint + text[i + 1 :] if hint else None
             raise ParseError(
-                f"character `{ch}` ({name}) is not allowed", i + 1, fixed if fixed and len(fixed) < 80 else hint
+                f"character `{ch}` ({name}) is not allowed",
+                i + 1,
+                fixed if fixed and len(fixed) < 80 else hint,
             )
         i += 1
     return "".join(out)
@@ -743,8 +824,14 @@ def normalize_unicode(text: str) -> str:
 # --------------------------------------------------------------------------------------
 # plain syntax
 
-_OPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
-        ast.MatMult: "mul"}
+_OPS = {
+    ast.Add: "add",
+    ast.Sub: "sub",
+    ast.Mult: "mul",
+    ast.Div: "div",
+    ast.Pow: "pow",
+    ast.MatMult: "mul",
+}
 _CMP = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "=="}
 _NODE_WORDS = {
     ast.Attribute: "attribute access (`.name`)",
@@ -830,7 +917,9 @@ _IMPLICIT = re.compile(r"(\d)\s*([A-Za-z(])|(\))\s*([A-Za-z0-9(])")
 def _syntax_hint(text: str) -> tuple[str, str | None]:
     m = _IMPLICIT.search(text)
     if m:
-        fixed = _IMPLICIT.sub(lambda g: (g.group(1) or g.group(3)) + "*" + (g.group(2) or g.group(4)), text)
+        fixed = _IMPLICIT.sub(
+            lambda g: (g.group(1) or g.group(3)) + "*" + (g.group(2) or g.group(4)), text
+        )
         return "implicit multiplication is not read; write `*`", fixed
     if "{" in text or "}" in text:
         return "curly braces are LaTeX; wrap LaTeX in $...$ or use ( )", None
@@ -855,7 +944,9 @@ class _PlainWalker:
 
     def walk(self, node: ast.AST, depth: int = 0) -> Any:
         if depth > LIMITS["max_depth"]:
-            raise ParseError(f"answer is nested too deeply (limit {LIMITS['max_depth']})", self.col(node))
+            raise ParseError(
+                f"answer is nested too deeply (limit {LIMITS['max_depth']})", self.col(node)
+            )
         d = depth + 1
         b = self.b
         if isinstance(node, ast.Expression):
@@ -879,13 +970,22 @@ class _PlainWalker:
         if isinstance(node, ast.BinOp):
             op = _OPS.get(type(node.op))
             if op is None:
-                sym = {ast.FloorDiv: "//", ast.Mod: "%", ast.BitXor: "^", ast.BitAnd: "&",
-                       ast.BitOr: "|", ast.LShift: "<<", ast.RShift: ">>"}.get(type(node.op), "?")
+                sym = {
+                    ast.FloorDiv: "//",
+                    ast.Mod: "%",
+                    ast.BitXor: "^",
+                    ast.BitAnd: "&",
+                    ast.BitOr: "|",
+                    ast.LShift: "<<",
+                    ast.RShift: ">>",
+                }.get(type(node.op), "?")
                 raise ParseError(f"operator `{sym}` is not allowed", self.col(node))
             if op == "pow" and isinstance(node.right, ast.Name) and node.right.id == "dagger":
                 left = self.walk(node.left, d)
                 if not isinstance(left, sp.MatrixBase):
-                    raise ParseError("`^dagger` (pseudoinverse) applies to matrices only", self.col(node))
+                    raise ParseError(
+                        "`^dagger` (pseudoinverse) applies to matrices only", self.col(node)
+                    )
                 return left.pinv()
             left = self.walk(node.left, d)
             right = self.walk(node.right, d)
@@ -898,7 +998,9 @@ class _PlainWalker:
             raise ParseError("operator `not`/`~` is not allowed", self.col(node))
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name):
-                raise ParseError("only named functions such as sqrt(...) can be called", self.col(node))
+                raise ParseError(
+                    "only named functions such as sqrt(...) can be called", self.col(node)
+                )
             if node.keywords:
                 raise ParseError("keyword arguments are not allowed", self.col(node))
             name = node.func.id
@@ -911,7 +1013,11 @@ class _PlainWalker:
             return b.call(name, args, self.col(node))
         if isinstance(node, (ast.List, ast.Tuple)):
             items = [self.walk(e, d) for e in node.elts]
-            if self.expect == "set" and len(items) == 2 and not any(isinstance(x, sp.MatrixBase) for x in items):
+            if (
+                self.expect == "set"
+                and len(items) == 2
+                and not any(isinstance(x, sp.MatrixBase) for x in items)
+            ):
                 closed = isinstance(node, ast.List)
                 return _interval(items[0], items[1], not closed, not closed, self.col(node))
             return _list_to_matrix(b, node.elts, items, self.col(node))
@@ -1004,7 +1110,8 @@ def _parse_plain_part(text: str, builder: Builder, expect: str) -> Any:
             fixed = text.replace("{", "(").replace("}", ")")
             raise ParseError(
                 "curly braces are LaTeX: use ( ) in plain syntax, or wrap LaTeX in $...$",
-                text.index(brace) + 1, fixed if len(fixed) < 80 else None,
+                text.index(brace) + 1,
+                fixed if len(fixed) < 80 else None,
             )
     for quote in "'\"":
         if quote in text:
@@ -1017,7 +1124,9 @@ def _parse_plain_part(text: str, builder: Builder, expect: str) -> Any:
     except SyntaxError as exc:
         msg, fix = _syntax_hint(text)
         col = exc.offset if exc.offset and exc.offset <= len(text) else None
-        raise ParseError(msg if fix or msg != "syntax error" else f"syntax error: {exc.msg}", col, fix) from None
+        raise ParseError(
+            msg if fix or msg != "syntax error" else f"syntax error: {exc.msg}", col, fix
+        ) from None
     except (RecursionError, MemoryError, ValueError):
         raise ParseError("answer is nested too deeply or too long") from None
     return _PlainWalker(src.strip(), builder, expect).walk(tree)
@@ -1069,8 +1178,19 @@ _LATEX_ALLOWED = set(
     ).split()
 ) | set(_GREEK)
 _LATEX_ENVS = {"bmatrix", "pmatrix", "matrix"}
-_LATEX_REL = [(r"\leq", "<="), (r"\geq", ">="), (r"\le", "<="), (r"\ge", ">="), (r"\lt", "<"),
-              (r"\gt", ">"), ("<=", "<="), (">=", ">="), ("<", "<"), (">", ">"), ("=", "==")]
+_LATEX_REL = [
+    (r"\leq", "<="),
+    (r"\geq", ">="),
+    (r"\le", "<="),
+    (r"\ge", ">="),
+    (r"\lt", "<"),
+    (r"\gt", ">"),
+    ("<=", "<="),
+    (">=", ">="),
+    ("<", "<"),
+    (">", ">"),
+    ("=", "=="),
+]
 
 
 def latex_precheck(text: str) -> str:
@@ -1083,8 +1203,15 @@ def latex_precheck(text: str) -> str:
         t = t[2:-2]
     elif t.startswith("$") and t.endswith("$") and len(t) > 2:
         t = t[1:-1]
-    for ch, what in (("$", "`$` inside the answer"), ("%", "`%` (a TeX comment)"), ("#", "`#`"),
-                     ("~", "`~`"), ("@", "`@`"), ("\"", "quotes"), ("'", "quotes or primes")):
+    for ch, what in (
+        ("$", "`$` inside the answer"),
+        ("%", "`%` (a TeX comment)"),
+        ("#", "`#`"),
+        ("~", "`~`"),
+        ("@", "`@`"),
+        ('"', "quotes"),
+        ("'", "quotes or primes"),
+    ):
         if ch in t:
             raise ParseError(f"{what} is not allowed", t.index(ch) + 1)
     t = re.sub(r"(?<!\\)\\[,;:! ]", " ", t)
@@ -1098,9 +1225,11 @@ def latex_precheck(text: str) -> str:
         if cmd not in _LATEX_ALLOWED:
             pool = sorted(_LATEX_ALLOWED - {"in", "top", "pi"})
             sug = [c for c in pool if sorted(c) == sorted(cmd)] or difflib.get_close_matches(
-                cmd, pool, n=1, cutoff=0.8)
+                cmd, pool, n=1, cutoff=0.8
+            )
             raise ParseError(
-                f"LaTeX command `\\{cmd}` is not allowed", m.start() + 1,
+                f"LaTeX command `\\{cmd}` is not allowed",
+                m.start() + 1,
                 ("\\" + sug[0]) if sug else None,
             )
         if cmd in ("mathrm", "text"):
@@ -1108,8 +1237,11 @@ def latex_precheck(text: str) -> str:
     for m in re.finditer(r"\\(begin|end)\s*\{([^}]*)\}", t):
         if m.group(2) not in _LATEX_ENVS:
             close = difflib.get_close_matches(m.group(2), sorted(_LATEX_ENVS), n=1, cutoff=0.6)
-            raise ParseError(f"LaTeX environment `{m.group(2)}` is not allowed (use bmatrix or pmatrix)",
-                             m.start() + 1, close[0] if close else None)
+            raise ParseError(
+                f"LaTeX environment `{m.group(2)}` is not allowed (use bmatrix or pmatrix)",
+                m.start() + 1,
+                close[0] if close else None,
+            )
     if re.search(r"\\(begin|end)(?!\s*\{)", t):
         raise ParseError("\\begin / \\end need an environment name")
     if _bracket_depth(t) > LIMITS["max_depth"]:
@@ -1192,7 +1324,10 @@ def _explicit_products(t: str) -> str:
                     k += 1
                 close = _group_end(t, k) if k < n and t[k] == "{" else k
                 item, i = t[i:close], close
-                starts, ends = word in ("begin", "mathit", "mathrm", "text"), word in ("end", "mathit", "mathrm", "text")
+                starts, ends = (
+                    word in ("begin", "mathit", "mathrm", "text"),
+                    word in ("end", "mathit", "mathrm", "text"),
+                )
             elif word == "frac":
                 a1, j = _argument(t, j)
                 a2, j = _argument(t, j)
@@ -1276,11 +1411,27 @@ def _get_lark_parser():
             def superscript(self, tokens):
                 base = tokens[0]
                 sup = tokens[2] if len(tokens) == 3 else tokens[3] if len(tokens) == 5 else None
-                if isinstance(base, sp.Expr) and isinstance(sup, sp.Expr) and base.is_Number and sup.is_Number:
+                if (
+                    isinstance(base, sp.Expr)
+                    and isinstance(sup, sp.Expr)
+                    and base.is_Number
+                    and sup.is_Number
+                ):
                     Builder(Scope()).pow(base, sup)  # raises if too large
-                if isinstance(base, sp.MatrixBase) and isinstance(sup, sp.Expr) and sup.is_Number and abs(sup) > LIMITS["max_exponent"]:
-                    raise ParseError(f"matrix power {_short(sup)} is too large (limit {LIMITS['max_exponent']})")
-                if isinstance(base, sp.MatrixBase) and isinstance(sup, sp.Symbol) and sup.name in ("T", "dagger"):
+                if (
+                    isinstance(base, sp.MatrixBase)
+                    and isinstance(sup, sp.Expr)
+                    and sup.is_Number
+                    and abs(sup) > LIMITS["max_exponent"]
+                ):
+                    raise ParseError(
+                        f"matrix power {_short(sup)} is too large (limit {LIMITS['max_exponent']})"
+                    )
+                if (
+                    isinstance(base, sp.MatrixBase)
+                    and isinstance(sup, sp.Symbol)
+                    and sup.name in ("T", "dagger")
+                ):
                     return sp.Transpose(base) if sup.name == "T" else sp.Matrix(base).pinv()
                 return super().superscript(tokens)
 
@@ -1326,8 +1477,15 @@ def warm_up() -> None:
     _get_lark_parser()
 
 
-_LATEX_NODE_FUNCS = {sp.exp: "exp", sp.log: "log", sp.sin: "sin", sp.cos: "cos", sp.tan: "tan",
-                     sp.Abs: "abs", sp.factorial: "factorial"}
+_LATEX_NODE_FUNCS = {
+    sp.exp: "exp",
+    sp.log: "log",
+    sp.sin: "sin",
+    sp.cos: "cos",
+    sp.tan: "tan",
+    sp.Abs: "abs",
+    sp.factorial: "factorial",
+}
 
 
 def _rebuild(expr: Any, b: Builder, depth: int = 0) -> Any:
@@ -1350,7 +1508,9 @@ def _rebuild(expr: Any, b: Builder, depth: int = 0) -> Any:
     if isinstance(expr, tuple):
         raise ParseError("derivatives and differentials are not allowed")
     if isinstance(expr, sp.MatrixBase):
-        rows = [[_rebuild(expr[i, j], b, d) for j in range(expr.shape[1])] for i in range(expr.shape[0])]
+        rows = [
+            [_rebuild(expr[i, j], b, d) for j in range(expr.shape[1])] for i in range(expr.shape[0])
+        ]
         return b.matrix(rows)
     if isinstance(expr, sp.Transpose):
         return b.call("transpose", [_rebuild(expr.arg, b, d)])
@@ -1386,7 +1546,9 @@ def _rebuild(expr: Any, b: Builder, depth: int = 0) -> Any:
         b.tick()
         digits = max(int(abs(expr.p)).bit_length(), int(expr.q).bit_length()) * math.log10(2)
         if digits > LIMITS["max_digits"]:
-            raise ParseError(f"a number with about {digits:.3g} digits (limit {LIMITS['max_digits']})")
+            raise ParseError(
+                f"a number with about {digits:.3g} digits (limit {LIMITS['max_digits']})"
+            )
         return expr
     if expr.is_Float:
         raise ParseError("inexact number")
@@ -1415,8 +1577,13 @@ def _rebuild(expr: Any, b: Builder, depth: int = 0) -> Any:
             return b.call("exp", [ex])
         return b.pow(base, ex)
     if isinstance(expr, sp.core.relational.Relational):
-        op = {sp.StrictLessThan: "<", sp.LessThan: "<=", sp.StrictGreaterThan: ">",
-              sp.GreaterThan: ">=", sp.Equality: "=="}.get(type(expr))
+        op = {
+            sp.StrictLessThan: "<",
+            sp.LessThan: "<=",
+            sp.StrictGreaterThan: ">",
+            sp.GreaterThan: ">=",
+            sp.Equality: "==",
+        }.get(type(expr))
         if op is None:
             raise ParseError("only <, ≤, >, ≥, = relations are allowed")
         return b.relation(op, _rebuild(expr.lhs, b, d), _rebuild(expr.rhs, b, d))
@@ -1448,7 +1615,9 @@ def _latex_piece(t: str, b: Builder) -> Any:
         if isinstance(inner, DomainAnswerError):
             raise inner from None
         col = getattr(exc, "column", None)
-        raise ParseError("could not read this LaTeX", col if isinstance(col, int) and col > 0 else None) from None
+        raise ParseError(
+            "could not read this LaTeX", col if isinstance(col, int) and col > 0 else None
+        ) from None
     return _rebuild(expr, b)
 
 
@@ -1466,7 +1635,9 @@ def _split_top(t: str) -> list[tuple[str, str | None]]:
             depth -= 1
         if depth == 0:
             for tok, op in _LATEX_REL:
-                if t.startswith(tok, i) and (not tok[0] == "\\" or not t[i + len(tok): i + len(tok) + 1].isalpha()):
+                if t.startswith(tok, i) and (
+                    not tok[0] == "\\" or not t[i + len(tok) : i + len(tok) + 1].isalpha()
+                ):
                     pieces.append((t[start:i], op))
                     i += len(tok)
                     start = i
@@ -1509,7 +1680,9 @@ def parse_latex_answer(text: str, scope: Scope, expect: str = "any") -> Parsed:
     return Parsed(value, _shape_of(value), to_latex(value), b.used_data)
 
 
-_INDEX_SUP = re.compile(r"(?<![A-Za-z\\])([A-Za-z])\s*\^\s*(?:\{\s*\(\s*(\d+)\s*\)\s*\}|\(\s*(\d+)\s*\))")
+_INDEX_SUP = re.compile(
+    r"(?<![A-Za-z\\])([A-Za-z])\s*\^\s*(?:\{\s*\(\s*(\d+)\s*\)\s*\}|\(\s*(\d+)\s*\))"
+)
 
 
 def _index_superscripts(text: str, scope: Scope, latex: bool = False) -> str:
@@ -1528,7 +1701,9 @@ def _index_superscripts(text: str, scope: Scope, latex: bool = False) -> str:
 def is_latex(text: str) -> bool:
     """An answer is LaTeX when it is wrapped in ``$...$`` or contains a backslash or braces."""
     t = text.strip()
-    return "\\" in t or "{" in t or "}" in t or (t.startswith("$") and t.endswith("$") and len(t) > 1)
+    return (
+        "\\" in t or "{" in t or "}" in t or (t.startswith("$") and t.endswith("$") and len(t) > 1)
+    )
 
 
 def parse_answer(text: str, scope: Scope, expect: str = "any") -> Parsed:
@@ -1550,16 +1725,38 @@ def parse_answer(text: str, scope: Scope, expect: str = "any") -> Parsed:
         return parse_plain(text, scope, expect)
     except (ParseError, DomainAnswerError):
         raise
-    except (TypeError, ValueError, AttributeError, IndexError, KeyError, NotImplementedError,
-            ZeroDivisionError, ArithmeticError) as exc:
+    except (
+        TypeError,
+        ValueError,
+        AttributeError,
+        IndexError,
+        KeyError,
+        NotImplementedError,
+        ZeroDivisionError,
+        ArithmeticError,
+    ) as exc:
         # SymPy refused to build something the whitelist let through (e.g. exp of a 1×1
         # matrix holding oo): the answer cannot be read, say so rather than fail
         detail = str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__
         raise ParseError(f"this answer cannot be evaluated ({detail})") from None
 
 
-_EMPTY_WORDS = {"none", "empty", "empty set", "emptyset", "the empty set", "∅", "{}", "\\emptyset",
-                "\\varnothing", "\\{\\}", "no alpha", "no value", "never", "no learning rate"}
+_EMPTY_WORDS = {
+    "none",
+    "empty",
+    "empty set",
+    "emptyset",
+    "the empty set",
+    "∅",
+    "{}",
+    "\\emptyset",
+    "\\varnothing",
+    "\\{\\}",
+    "no alpha",
+    "no value",
+    "never",
+    "no learning rate",
+}
 
 
 def parse_label(text: str, labels: dict[str, list[str]]) -> Parsed:
@@ -1576,5 +1773,7 @@ def parse_label(text: str, labels: dict[str, list[str]]) -> Parsed:
     choices = list(labels)
     close = difflib.get_close_matches(key.replace(" ", "_"), choices, n=1, cutoff=0.5)
     raise ParseError(
-        f"`{text.strip()[:40]}` is not one of: {', '.join(choices)}", None, close[0] if close else None
+        f"`{text.strip()[:40]}` is not one of: {', '.join(choices)}",
+        None,
+        close[0] if close else None,
     )

@@ -32,7 +32,15 @@ from .grader import RESULT_KEYS, answer_key, grade_answer, result
 from .spec import ProblemSet
 from .worker import Task, run_tasks
 
-__all__ = ["read_answers", "grade_class", "append_result", "Writer", "load_done", "points_by_student", "FORMATS"]
+__all__ = [
+    "read_answers",
+    "grade_class",
+    "append_result",
+    "Writer",
+    "load_done",
+    "points_by_student",
+    "FORMATS",
+]
 
 FORMATS = ("table", "json", "jsonl")
 _TABLE_COLS = ["student", "question", "verdict", "interpreted_as", "feedback", "id"]
@@ -49,8 +57,10 @@ def read_answers(path: str | Path) -> list[tuple[str, str, str]]:
             reader = csv.DictReader(fh)
             missing = {"student", "question", "answer"} - set(reader.fieldnames or [])
             if missing:
-                raise AnswersError(f"{path}: missing column(s) {', '.join(sorted(missing))}; "
-                                   "the header must be student,question,answer")
+                raise AnswersError(
+                    f"{path}: missing column(s) {', '.join(sorted(missing))}; "
+                    "the header must be student,question,answer"
+                )
             rows = []
             for i, row in enumerate(reader, 2):
                 if row.get("answer") is None:
@@ -146,8 +156,10 @@ def _earlier(out: str, fmt: str) -> list[dict[str, Any]]:
         content = Path(out).read_text(encoding="utf-8", errors="replace").strip()
         header = {"", "[", " | ".join(_TABLE_COLS)}
         if content not in header and len(content.splitlines()) > 1:
-            raise AnswersError(f"{out} exists and holds no gdflow grade results in {fmt} format; "
-                               "refusing to overwrite it (choose another -o or --format)")
+            raise AnswersError(
+                f"{out} exists and holds no gdflow grade results in {fmt} format; "
+                "refusing to overwrite it (choose another -o or --format)"
+            )
     return earlier
 
 
@@ -171,7 +183,9 @@ def append_result(out: str, fmt: str, rec: dict[str, Any]) -> None:
     _rewrite(out, fmt, [*_earlier(out, fmt), rec], close=True)
 
 
-def _tasks(ps: ProblemSet, rows: Iterable[tuple[str, str, str]], done: set[str]) -> Iterator[Task | dict]:
+def _tasks(
+    ps: ProblemSet, rows: Iterable[tuple[str, str, str]], done: set[str]
+) -> Iterator[Task | dict]:
     seen = set(done)
     for student, qid, answer in rows:
         key = answer_key(student, qid, answer, ps.fingerprint)
@@ -180,18 +194,35 @@ def _tasks(ps: ProblemSet, rows: Iterable[tuple[str, str, str]], done: set[str])
         seen.add(key)
         q = ps.questions.get(qid)
         if q is None:
-            yield result(student, qid, answer, "invalid",
-                         f"there is no question {qid!r} in the spec (questions: {', '.join(ps.questions)})",
-                         spec=ps.fingerprint)
+            yield result(
+                student,
+                qid,
+                answer,
+                "invalid",
+                f"there is no question {qid!r} in the spec (questions: {', '.join(ps.questions)})",
+                spec=ps.fingerprint,
+            )
             continue
-        yield Task(student, qid, answer, q.timeout,
-                   (lambda q=q, answer=answer, student=student: grade_answer(q, answer, student)),
-                   ps.fingerprint)
+        yield Task(
+            student,
+            qid,
+            answer,
+            q.timeout,
+            (lambda q=q, answer=answer, student=student: grade_answer(q, answer, student)),
+            ps.fingerprint,
+        )
 
 
-def grade_class(ps: ProblemSet, rows: list[tuple[str, str, str]], out: str | None, fmt: str = "jsonl",
-                jobs: int = 1, memory_mb: int | None = None, stdout: IO[str] | None = None,
-                log: IO[str] | None = None) -> Counter:
+def grade_class(
+    ps: ProblemSet,
+    rows: list[tuple[str, str, str]],
+    out: str | None,
+    fmt: str = "jsonl",
+    jobs: int = 1,
+    memory_mb: int | None = None,
+    stdout: IO[str] | None = None,
+    log: IO[str] | None = None,
+) -> Counter:
     """Grade ``rows`` against ``ps``, streaming each result to ``out`` (or ``stdout``) as it
     finishes; with an existing ``out``, answers already there are skipped. Returns the count
     of verdicts (including earlier ones)."""
@@ -215,10 +246,15 @@ def grade_class(ps: ProblemSet, rows: list[tuple[str, str, str]], out: str | Non
     current = {answer_key(s, q, a, ps.fingerprint) for s, q, a in rows}
     if earlier:
         stale = sum(1 for r in earlier if r["id"] not in current)
-        print(f"grade: {len(earlier) - stale} answer(s) already in {out}; grading the rest", file=log)
+        print(
+            f"grade: {len(earlier) - stale} answer(s) already in {out}; grading the rest", file=log
+        )
         if stale:
-            print(f"grade: {stale} earlier result(s) in {out} are for another version of the spec or "
-                  "the answers; they are kept, and changed answers are graded again", file=log)
+            print(
+                f"grade: {stale} earlier result(s) in {out} are for another version of the spec or "
+                "the answers; they are kept, and changed answers are graded again",
+                file=log,
+            )
     t0 = time.monotonic()
     direct: list[dict] = []
     tasks: list[Task] = []
@@ -240,12 +276,21 @@ def grade_class(ps: ProblemSet, rows: list[tuple[str, str, str]], out: str | Non
             stream.close()
     elapsed = time.monotonic() - t0
     n = len(tasks) + len(direct)
-    summary = ", ".join(f"{v} {counts[v]}" for v in ("correct", "incorrect", "invalid", "timeout", "error") if counts[v])
-    print(f"grade: {n} answer(s) graded in {elapsed:.1f} s ({summary or 'nothing to do'})", file=log)
+    summary = ", ".join(
+        f"{v} {counts[v]}"
+        for v in ("correct", "incorrect", "invalid", "timeout", "error")
+        if counts[v]
+    )
+    print(
+        f"grade: {n} answer(s) graded in {elapsed:.1f} s ({summary or 'nothing to do'})", file=log
+    )
     scores = points_by_student(ps, graded)
     if scores:
         total = sum(q.points for q in ps.questions.values())
-        print(f"grade: points (of {total:g}): " + ", ".join(f"{s} {p:g}" for s, p in scores.items()), file=log)
+        print(
+            f"grade: points (of {total:g}): " + ", ".join(f"{s} {p:g}" for s, p in scores.items()),
+            file=log,
+        )
     return counts
 
 

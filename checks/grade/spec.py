@@ -34,7 +34,9 @@ from .parse import DomainAnswerError, ParseError, Scope, parse_answer, parse_lab
 
 __all__ = ["SpecError", "Question", "ProblemSet", "load_spec", "loads_spec", "REFERENCE_SECONDS"]
 
-REFERENCE_SECONDS = 20.0  # per question: computing its reference, its mutants and checking `expected`
+REFERENCE_SECONDS = (
+    20.0  # per question: computing its reference, its mutants and checking `expected`
+)
 
 _TOP_KEYS = {"title", "defaults", "question"}
 _DEFAULT_KEYS = {"timeout", "memory_mb", "tolerance"}
@@ -69,7 +71,11 @@ class ProblemSet:
 
 
 def _positive(v: Any, where: str, upper: float) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float, decimal.Decimal)) or not 0 < v <= upper:
+    if (
+        isinstance(v, bool)
+        or not isinstance(v, (int, float, decimal.Decimal))
+        or not 0 < v <= upper
+    ):
         raise SpecError(f"{where}: expected a number in (0, {upper}]; got {v!r}")
     return float(v)
 
@@ -89,7 +95,9 @@ def _build_question(q: dict[str, Any], defaults: dict[str, Any], index: int) -> 
         raise SpecError(f"question #{index}: key `id`: missing or not a string")
     kind_name = q.get("kind")
     if kind_name not in KINDS:
-        raise SpecError(f"question {qid}: key `kind`: {kind_name!r} is not one of {', '.join(KINDS)}")
+        raise SpecError(
+            f"question {qid}: key `kind`: {kind_name!r} is not one of {', '.join(KINDS)}"
+        )
     kind = KINDS[kind_name]
     allowed = COMMON_KEYS | set(kind.required) | set(kind.optional)
     errors = []
@@ -99,8 +107,10 @@ def _build_question(q: dict[str, Any], defaults: dict[str, Any], index: int) -> 
 
             close = difflib.get_close_matches(key, sorted(allowed), n=1)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
-            errors.append(f"question {qid}: unknown key `{key}`{hint}; a {kind_name} question takes "
-                          f"{', '.join(sorted(set(kind.required) | set(kind.optional)))}")
+            errors.append(
+                f"question {qid}: unknown key `{key}`{hint}; a {kind_name} question takes "
+                f"{', '.join(sorted(set(kind.required) | set(kind.optional)))}"
+            )
     for key in kind.required:
         if key not in q:
             errors.append(f"question {qid}: missing key `{key}` (required by kind {kind_name})")
@@ -108,8 +118,10 @@ def _build_question(q: dict[str, Any], defaults: dict[str, Any], index: int) -> 
         raise SpecError(errors)
     flags, sets = parse_assumptions(q.get("assume", []), f"question {qid}: key `assume`")
     symbols = {name: make_symbol(name, fl) for name, fl in flags.items()}
-    domain = Domain(intervals={symbols[n]: s for n, s in sets.items()},
-                    integers={s for s in symbols.values() if s.is_integer})
+    domain = Domain(
+        intervals={symbols[n]: s for n, s in sets.items()},
+        integers={s for s in symbols.values() if s.is_integer},
+    )
     scope = Scope(symbols=symbols, declare_unknown=True)
     fields = Fields(qid, q, scope)
     fields.scope_domain = domain  # type: ignore[attr-defined]
@@ -119,10 +131,18 @@ def _build_question(q: dict[str, Any], defaults: dict[str, Any], index: int) -> 
     except SpecError:
         raise
     except OutOfTime:
-        raise SpecError(f"question {qid}: computing the reference took longer than {REFERENCE_SECONDS:g} s "
-                        "(the data make it too large; use smaller or numeric data)") from None
-    except (ValueError, TypeError, ZeroDivisionError, NotImplementedError, ArithmeticError,
-            RecursionError) as exc:
+        raise SpecError(
+            f"question {qid}: computing the reference took longer than {REFERENCE_SECONDS:g} s "
+            "(the data make it too large; use smaller or numeric data)"
+        ) from None
+    except (
+        ValueError,
+        TypeError,
+        ZeroDivisionError,
+        NotImplementedError,
+        ArithmeticError,
+        RecursionError,
+    ) as exc:
         raise SpecError(f"question {qid}: cannot compute the reference: {exc}") from None
     scope.declare_unknown = False
     tol = None
@@ -131,9 +151,13 @@ def _build_question(q: dict[str, Any], defaults: dict[str, Any], index: int) -> 
     elif "tolerance" in defaults:
         tol = _tolerance(defaults["tolerance"], "[defaults]: key `tolerance`")
     fb = q.get("feedback", {})
-    if not isinstance(fb, dict) or any(k not in _VERDICTS or not isinstance(v, str) for k, v in fb.items()):
-        raise SpecError(f"question {qid}: key `feedback`: expected a table with keys among "
-                        f"{', '.join(sorted(_VERDICTS))} and string values; got {fb!r}")
+    if not isinstance(fb, dict) or any(
+        k not in _VERDICTS or not isinstance(v, str) for k, v in fb.items()
+    ):
+        raise SpecError(
+            f"question {qid}: key `feedback`: expected a table with keys among "
+            f"{', '.join(sorted(_VERDICTS))} and string values; got {fb!r}"
+        )
     timeout = defaults.get("timeout", 5.0)
     if "timeout" in q:
         timeout = _positive(q["timeout"], f"question {qid}: key `timeout`", 600)
@@ -141,8 +165,14 @@ def _build_question(q: dict[str, Any], defaults: dict[str, Any], index: int) -> 
     if not isinstance(prompt, str):
         raise SpecError(f"question {qid}: key `prompt`: expected a string")
     points = q.get("points", 1)
-    if isinstance(points, bool) or not isinstance(points, (int, float, decimal.Decimal)) or points < 0:
-        raise SpecError(f"question {qid}: key `points`: expected a nonnegative number; got {points!r}")
+    if (
+        isinstance(points, bool)
+        or not isinstance(points, (int, float, decimal.Decimal))
+        or points < 0
+    ):
+        raise SpecError(
+            f"question {qid}: key `points`: expected a nonnegative number; got {points!r}"
+        )
     question = Question(qid, kind_name, ref, prompt, tol, dict(fb), float(timeout), float(points))
     if "expected" in q:
         _check_expected(question, q["expected"])
@@ -164,20 +194,33 @@ def _check_expected(q: Question, expected: Any) -> None:
         raise SpecError(f"{where}: cannot read {text!r}: {exc.describe()}") from None
     except DomainAnswerError as exc:
         raise SpecError(f"{where}: {text!r}: {exc.feedback}") from None
-    cmp = compare(_unwrap(value, ref.value), ref.value, ref.domain, q.tolerance, ref.variable,
-                  seed=stable_seed(q.id, text, ref.value), timeout=REFERENCE_SECONDS)
+    cmp = compare(
+        _unwrap(value, ref.value),
+        ref.value,
+        ref.domain,
+        q.tolerance,
+        ref.variable,
+        seed=stable_seed(q.id, text, ref.value),
+        timeout=REFERENCE_SECONDS,
+    )
     if not cmp.equal:
         detail = cmp.message or ""
         if cmp.counterexample:
             cx = cmp.counterexample
             detail += f" at {cx.get('at')}: expected gives {cx.get('answer')}, the computed reference {cx.get('reference')}"
         shown = ref.value if isinstance(ref.value, str) else sp.sstr(ref.value)
-        raise SpecError(f"{where}: {text!r} does not match the computed reference {shown}{';' if detail else ''}{detail}")
+        raise SpecError(
+            f"{where}: {text!r} does not match the computed reference {shown}{';' if detail else ''}{detail}"
+        )
 
 
 def _unwrap(value: Any, ref: Any) -> Any:
     """A 1×1 matrix answer against a scalar reference (and vice versa) is the same number."""
-    if isinstance(value, sp.MatrixBase) and value.shape == (1, 1) and not isinstance(ref, sp.MatrixBase):
+    if (
+        isinstance(value, sp.MatrixBase)
+        and value.shape == (1, 1)
+        and not isinstance(ref, sp.MatrixBase)
+    ):
         return value[0, 0]
     if isinstance(ref, sp.MatrixBase) and ref.shape == (1, 1) and isinstance(value, sp.Expr):
         return sp.Matrix([[value]])
@@ -194,7 +237,9 @@ def loads_spec(text: str, path: str = "<spec>") -> ProblemSet:
     errors: list[str] = []
     for key in data:
         if key not in _TOP_KEYS:
-            errors.append(f"{path}: unknown top-level key `{key}` (allowed: title, defaults, question)")
+            errors.append(
+                f"{path}: unknown top-level key `{key}` (allowed: title, defaults, question)"
+            )
     title = data.get("title", "")
     if not isinstance(title, str):
         errors.append(f"{path}: key `title`: expected a string")
@@ -204,7 +249,9 @@ def loads_spec(text: str, path: str = "<spec>") -> ProblemSet:
         defaults = {}
     for key in defaults:
         if key not in _DEFAULT_KEYS:
-            errors.append(f"[defaults]: unknown key `{key}` (allowed: {', '.join(sorted(_DEFAULT_KEYS))})")
+            errors.append(
+                f"[defaults]: unknown key `{key}` (allowed: {', '.join(sorted(_DEFAULT_KEYS))})"
+            )
     timeout, memory = 5.0, 1024
     try:
         if "timeout" in defaults:

@@ -69,7 +69,11 @@ def _child(task: Task, conn: Any, memory_mb: int) -> None:
         try:
             out = task.grade()
         except MemoryError:
-            out = _verdict(task, "timeout", f"evaluating this answer needs more than the memory limit ({memory_mb} MB)")
+            out = _verdict(
+                task,
+                "timeout",
+                f"evaluating this answer needs more than the memory limit ({memory_mb} MB)",
+            )
         except RecursionError:
             out = _verdict(task, "invalid", "answer is nested too deeply to evaluate")
         except Exception as exc:  # noqa: BLE001 - reported as a grader error, never lost
@@ -87,12 +91,16 @@ def _child(task: Task, conn: Any, memory_mb: int) -> None:
             os._exit(code)  # never run the parent's atexit handlers or flush its buffers
 
 
-def run_tasks(tasks: Iterable[Task], jobs: int = 1, memory_mb: int = 1024) -> Iterator[dict[str, Any]]:
+def run_tasks(
+    tasks: Iterable[Task], jobs: int = 1, memory_mb: int = 1024
+) -> Iterator[dict[str, Any]]:
     """Grade ``tasks`` with at most ``jobs`` concurrent worker processes; yields each result
     dict as soon as its answer is finished (completion order)."""
     ctx = mp.get_context("fork")
     pending = iter(tasks)
-    running: dict[Any, tuple[Any, Task, float, float]] = {}  # conn -> (process, task, start, deadline)
+    running: dict[
+        Any, tuple[Any, Task, float, float]
+    ] = {}  # conn -> (process, task, start, deadline)
     jobs = max(1, int(jobs))
     try:
         yield from _loop(ctx, pending, running, jobs, memory_mb)
@@ -103,7 +111,9 @@ def run_tasks(tasks: Iterable[Task], jobs: int = 1, memory_mb: int = 1024) -> It
             proc.join(1)
 
 
-def _loop(ctx: Any, pending: Iterator[Task], running: dict, jobs: int, memory_mb: int) -> Iterator[dict[str, Any]]:
+def _loop(
+    ctx: Any, pending: Iterator[Task], running: dict, jobs: int, memory_mb: int
+) -> Iterator[dict[str, Any]]:
     exhausted = False
     while True:
         while not exhausted and len(running) < jobs:
@@ -135,16 +145,30 @@ def _loop(ctx: Any, pending: Iterator[Task], running: dict, jobs: int, memory_mb
                 except (EOFError, OSError):
                     proc.join(1)
                     code = proc.exitcode
-                    if code == 3 or (code == -signal.SIGKILL and now < deadline):  # MemoryError / OOM killer
+                    if code == 3 or (
+                        code == -signal.SIGKILL and now < deadline
+                    ):  # MemoryError / OOM killer
                         why = "the worker ran out of memory"
                         out = _verdict(task, "timeout", why)
                     elif code is not None and code < 0 and -code == signal.SIGXCPU:
-                        out = _verdict(task, "timeout", f"grading exceeded the CPU time limit ({task.timeout:g} s)")
+                        out = _verdict(
+                            task,
+                            "timeout",
+                            f"grading exceeded the CPU time limit ({task.timeout:g} s)",
+                        )
                     else:
-                        out = _verdict(task, "error", f"the grading worker died without a result (exit code {code})")
+                        out = _verdict(
+                            task,
+                            "error",
+                            f"the grading worker died without a result (exit code {code})",
+                        )
             elif now >= deadline:
                 proc.kill()
-                out = _verdict(task, "timeout", f"grading took longer than {task.timeout:g} s; the worker was stopped")
+                out = _verdict(
+                    task,
+                    "timeout",
+                    f"grading took longer than {task.timeout:g} s; the worker was stopped",
+                )
             if out is None:
                 continue
             proc.join(5)

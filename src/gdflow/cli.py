@@ -175,7 +175,9 @@ def _markdown(ds) -> str:
 
     out = []
     for d in ds:
-        out.append(f"## {d.title}\n\n`{d.id}` — {d.source} — {'verified' if d.verified else '**NOT VERIFIED**'}\n")
+        out.append(
+            f"## {d.title}\n\n`{d.id}` — {d.source} — {'verified' if d.verified else '**NOT VERIFIED**'}\n"
+        )
         out.append(f"*{summary([d])}*\n")
         out.extend(step(s) for s in d.steps)
         if d.source_claims:
@@ -195,7 +197,9 @@ def cmd_derive(args) -> int:
     fmt = args.format
     out_path = Path(args.output) if args.output else None
     if out_path is not None and fmt is None:
-        fmt = {".tex": "latex", ".pdf": "pdf", ".md": "markdown", ".json": "json"}.get(out_path.suffix, "text")
+        fmt = {".tex": "latex", ".pdf": "pdf", ".md": "markdown", ".json": "json"}.get(
+            out_path.suffix, "text"
+        )
     fmt = fmt or "text"
     if fmt == "pdf" and out_path is None:
         _usage_error("gdflow derive: a PDF needs -o FILE.pdf")
@@ -207,9 +211,15 @@ def cmd_derive(args) -> int:
         ds.append(d)
         bad = [s for s in d.all_steps if not s.verified]
         status = "verified" if not bad else f"NOT VERIFIED ({len(bad)} step(s))"
-        print(f"[{i}/{len(wanted)}] {id_}: {status} ({time.perf_counter() - t0:.1f} s): {summary([d])}", file=sys.stderr)
+        print(
+            f"[{i}/{len(wanted)}] {id_}: {status} ({time.perf_counter() - t0:.1f} s): {summary([d])}",
+            file=sys.stderr,
+        )
         for s in bad:
-            print(f"    [{_mark_and_method(s.certificate)}] {s.reason}\n      -> {s.certificate}", file=sys.stderr)
+            print(
+                f"    [{_mark_and_method(s.certificate)}] {s.reason}\n      -> {s.certificate}",
+                file=sys.stderr,
+            )
     if fmt == "json":
         text = json.dumps([_derivation_json(d) for d in ds], indent=2)
     elif fmt == "markdown":
@@ -247,7 +257,9 @@ def cmd_check(args) -> int:
             return
         line = f"[{done + 1}/{total}] {name} ({args.examples} examples)"
         # on a terminal one line is rewritten; in a log each property gets its own line
-        print(f"\r\033[K{line}" if tty else line, end="" if tty else "\n", file=sys.stderr, flush=True)
+        print(
+            f"\r\033[K{line}" if tty else line, end="" if tty else "\n", file=sys.stderr, flush=True
+        )
 
     results = run_checks(args.k, args.examples, args.seed, progress)
     if tty:
@@ -281,7 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gdflow {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("list", help="list the derivations by id", description="List every derivation: id, title, source.")
+    p = sub.add_parser(
+        "list",
+        help="list the derivations by id",
+        description="List every derivation: id, title, source.",
+    )
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_list)
 
@@ -295,7 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("ids", nargs="*", metavar="ID", help="derivation ids (gdflow list)")
     p.add_argument("--all", action="store_true", help="every derivation in the catalogue")
     p.add_argument("--format", choices=["text", "latex", "markdown", "json", "pdf"], default=None)
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (.tex, .pdf, .md, .json, or text)")
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (.tex, .pdf, .md, .json, or text)"
+    )
     p.set_defaults(func=cmd_derive)
 
     p = sub.add_parser(
@@ -304,9 +322,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the named property checks (hypothesis) that hold each closed form against numeric "
         "gradient descent / gradient flow. Shrunk counterexamples are printed as matrices.",
     )
-    p.add_argument("-k", metavar="PATTERN", default=None, help="only properties whose name contains PATTERN")
-    p.add_argument("--examples", type=_positive, default=100, help="hypothesis examples per property (default 100)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0); the same seed gives the same run")
+    p.add_argument(
+        "-k", metavar="PATTERN", default=None, help="only properties whose name contains PATTERN"
+    )
+    p.add_argument(
+        "--examples",
+        type=_positive,
+        default=100,
+        help="hypothesis examples per property (default 100)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed (default 0); the same seed gives the same run",
+    )
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_check)
 
