@@ -218,11 +218,14 @@ def affine_density(p: AffineProblem, offsets: list[list[float]]) -> None:
             b, cc, m0, v = (
                 mpmath.mpf(float(a)) for a in (p.B[0, 0], p.c[0], p.mu[0], p.Sigma[0, 0])
             )
-            scalar = lambda x: (
-                mpmath.exp(-(((x - cc) / b - m0) ** 2) / (2 * v))
-                / mpmath.sqrt(2 * mpmath.pi * v)
-                / abs(b)
-            )  # noqa: E731
+
+            def scalar(x):
+                return (
+                    mpmath.exp(-(((x - cc) / b - m0) ** 2) / (2 * v))
+                    / mpmath.sqrt(2 * mpmath.pi * v)
+                    / abs(b)
+                )
+
             total = mpmath.quad(scalar, [-mpmath.inf, b * m0 + cc, mpmath.inf])
         assert abs(total - 1) < 1e-12, f"the transformed density integrates to {total}, not 1"
     else:
