@@ -15,6 +15,8 @@ from .derivation import (
     Equivalent,
     Holds,
     Identity,
+    Level,
+    Method,
     Recurrence,
     Refuted,
     Source,
@@ -22,6 +24,7 @@ from .derivation import (
 )
 from .latex import latex, render_derivation, render_document
 from .matrices import MatExp, Pinv
+from .report import Status
 from .verify import verify, verify_claim
 
 __all__ = [
@@ -35,10 +38,13 @@ __all__ = [
     "Equivalent",
     "Holds",
     "Identity",
+    "Level",
+    "Method",
     "Recurrence",
     "Refuted",
     "Source",
     "Step",
+    "Status",
     "latex",
     "render_derivation",
     "render_document",

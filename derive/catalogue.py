@@ -1,8 +1,11 @@
 """The catalogue: every derivation by its stable id.
 
 Each module of mathematics exposes ``DERIVATIONS``, a list of functions that build one
-:class:`~gdflow.derive.derivation.Derivation` each.  The catalogue builds them on demand and verifies
-them once per process (certificates are cached with the derivation).
+:class:`~gdflow.derive.derivation.Derivation` each.  The catalogue builds each one on demand,
+once per process, and verifies it once: ``get(id)`` is the certified copy that
+:func:`~gdflow.derive.verify.verify` returns, ``get(id, verified=False)`` the derivation as
+built (without certificates); both are cached and frozen, so no caller can change what
+another reads.
 """
 
 from __future__ import annotations
@@ -49,17 +52,26 @@ def ids() -> list[str]:
     return list(builders())
 
 
-@cache
 def get(id: str, verified: bool = True) -> Derivation:
-    """The derivation with this id, verified (certificates attached) unless ``verified=False``.
+    """The derivation with this id: its certified copy (every step carrying its certificate),
+    or with ``verified=False`` the derivation as built.
 
     Raises ``KeyError`` naming the unknown id and the known ones.
     """
+    return _certified(id) if verified else _built(id)
+
+
+@cache
+def _built(id: str) -> Derivation:
     table = builders()
     if id not in table:
         raise KeyError(f"no derivation with id {id!r}; known ids: {', '.join(table)}")
-    d = table[id]()
-    return verify(d) if verified else d
+    return table[id]()
+
+
+@cache
+def _certified(id: str) -> Derivation:
+    return verify(_built(id))
 
 
 def catalogue(verified: bool = True) -> list[Derivation]:

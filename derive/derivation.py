@@ -1,10 +1,12 @@
 """The derivation data model: claims, steps, certificates, assumptions, derivations.
 
 A derivation is data, not a script.  Each step holds one *claim* (a SymPy object wrapped in
-one of the claim classes below) and the reason for it in words.  ``gdflow.derive.verify`` checks
-each claim and attaches a :class:`Certificate` naming the method that decided it.  The LaTeX
-printer (``gdflow.derive.latex``) and the numeric evaluators (``gdflow.checks.numeric``) read the same
-objects, so what is printed is what was proved.
+one of the claim classes below) and the reason for it in words.  ``gdflow.derive.verify``
+checks each claim and returns a copy of the derivation whose steps carry a
+:class:`Certificate` naming the method that decided it and its :class:`Level`.  Steps and
+derivations are frozen.  The LaTeX printer (``gdflow.derive.latex``) and the numeric
+evaluators (``gdflow.checks.numeric``) read the same objects, so what is printed is what was
+proved.
 
 Claim kinds
 -----------
@@ -17,13 +19,18 @@ Claim kinds
 - :class:`Refuted`     an identity that is *false*: checked by an exact counterexample.  Used
   for source claims that fail and for "this does not generalise" statements.
 - :class:`Definition`  a definition or a hypothesis; certified as such, never as proved.
+
+Code that reads claims kind by kind is a :class:`ClaimVisitor` (``claim.accept(visitor)``),
+not a chain of ``isinstance`` tests.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from enum import StrEnum
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import sympy as sp
 from sympy import Basic
@@ -32,6 +39,7 @@ __all__ = [
     "Assumptions",
     "Certificate",
     "Claim",
+    "ClaimVisitor",
     "Identity",
     "Holds",
     "Equivalent",
@@ -42,46 +50,84 @@ __all__ = [
     "Source",
     "Formula",
     "Derivation",
-    "METHODS",
-    "LEVELS",
+    "Level",
+    "Method",
 ]
 
-METHODS = (
-    "symbolic",
-    "exact instantiation",
-    "rigorous enclosure",
-    "high precision",
-    "induction",
-    "counterexample",
-    "definition",
-)
-"""Certificate methods, strongest first for identities (``induction`` wraps two identity
-certificates; ``counterexample`` certifies a :class:`Refuted` claim; ``definition`` marks a
-definition or hypothesis, which is stated, not proved)."""
+
+class Level(StrEnum):
+    """How far a certificate may be trusted, strongest first (see :attr:`Certificate.level`).
+
+    A ``StrEnum``: each level is its word (``Level.PROVED == "proved"``), so JSON output and
+    comparisons with plain strings read the same.
+    """
+
+    PROVED = "proved"
+    """A symbolic proof confirmed at exact instances, or an exact decision."""
+    CHECKED = "checked"
+    """Exact agreement on every stratum at the sizes the certificate names."""
+    EVIDENCE = "evidence"
+    """Numeric agreement only (rigorous balls)."""
+    STATED = "stated"
+    """A definition or hypothesis: stated, not proved."""
+
+    @classmethod
+    def weakest(cls, *levels: str) -> Level:
+        """The weakest of ``levels`` (``weakest("proved", "checked")`` is ``CHECKED``).
+
+        >>> print(Level.weakest("proved", "evidence", "checked"))
+        evidence
+        """
+        if not levels:
+            raise ValueError("Level.weakest needs at least one level")
+        order = list(cls)
+        return max((cls(level) for level in levels), key=order.index)
 
 
-LEVELS = ("proved", "checked", "evidence", "stated")
-"""Levels of a certificate, strongest first (see :attr:`Certificate.level`)."""
+class Method(StrEnum):
+    """How a claim was decided: the method named by its certificate.
+
+    The first seven decide a claim (strongest first for identities: ``induction`` wraps two
+    identity certificates, ``counterexample`` certifies a :class:`Refuted` claim,
+    ``definition`` marks a definition or hypothesis, which is stated, not proved); the last
+    three say why a claim was not passed.
+    """
+
+    SYMBOLIC = "symbolic"
+    EXACT_INSTANTIATION = "exact instantiation"
+    RIGOROUS_ENCLOSURE = "rigorous enclosure"
+    HIGH_PRECISION = "high precision"
+    INDUCTION = "induction"
+    COUNTEREXAMPLE = "counterexample"
+    DEFINITION = "definition"
+    REJECTED = "rejected"
+    """A method found the claim false."""
+    UNVERIFIED = "unverified"
+    """No method decided the claim (the detail says why; ``out of time`` when its bound ran
+    out)."""
+    VACUOUS = "vacuous"
+    """The assumptions cannot all hold: nothing was decided."""
 
 
 @dataclass(frozen=True)
 class Certificate:
     """How a claim was decided.
 
-    ``ok`` is True when the claim was proved (or the refutation was confirmed); ``method`` is one
-    of :data:`METHODS`, or ``"unverified"`` when no method decided, or ``"rejected"`` when a
-    method found the claim false; ``detail`` says what was done (instances tried, precision,
-    the counterexample found).
+    ``ok`` is True when the claim was proved (or the refutation was confirmed); ``method`` is a
+    :class:`Method` (plain strings are read as one: ``"symbolic"``), ``REJECTED`` when a
+    method found the claim false, ``UNVERIFIED`` when none decided, ``VACUOUS`` when the
+    assumptions cannot hold; ``detail`` says what was done (instances tried, precision, the
+    counterexample found).  An unknown method or level is a ``ValueError``.
     """
 
     ok: bool
-    method: str
+    method: Method
     detail: str = ""
     counterexample: Mapping[str, Any] | None = None
-    level: str | None = None
-    """How much a reader may trust it (:data:`LEVELS`): ``"proved"`` (a symbolic proof confirmed
-    at exact instances, or an exact decision), ``"checked"`` (exact agreement on every stratum at
-    the sizes named in ``detail``), ``"evidence"`` (numeric agreement only), ``"stated"`` (a
+    level: Level | None = None
+    """How much a reader may trust it (:class:`Level`): ``proved`` (a symbolic proof confirmed
+    at exact instances, or an exact decision), ``checked`` (exact agreement on every stratum at
+    the sizes named in ``detail``), ``evidence`` (numeric agreement only), ``stated`` (a
     definition or hypothesis).  For a rejection it is the level of the refutation.  None when
     nothing was decided (``unverified``, ``vacuous``)."""
     sizes: Mapping[str, tuple[int, ...]] | None = None
@@ -89,8 +135,13 @@ class Certificate:
     (``{"n": (5, 6)}``); what a ``checked`` certificate is checked at.  None when no instance
     was drawn or the claim has no symbolic sizes."""
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "method", Method(self.method))
+        if self.level is not None:
+            object.__setattr__(self, "level", Level(self.level))
+
     def __str__(self) -> str:
-        return f"{self.method}: {self.detail}" if self.detail else self.method
+        return f"{self.method}: {self.detail}" if self.detail else str(self.method)
 
 
 @dataclass(frozen=True)
@@ -136,32 +187,89 @@ class Assumptions:
         return expr
 
 
-def _sympify_fields(obj, *names: str) -> None:
+def _sympify_fields(obj: Claim, *names: str) -> None:
     """Turn plain numbers in a frozen claim into SymPy objects (``Identity(x, 0)``)."""
     for name in names:
         object.__setattr__(obj, name, sp.sympify(getattr(obj, name)))
 
 
-class Claim:
-    """Base class of claims; subclasses are frozen dataclasses holding SymPy objects."""
+R = TypeVar("R", covariant=True)
+
+
+class ClaimVisitor(Protocol[R]):
+    """What reads a claim, kind by kind: one method per claim kind, each returning an ``R``.
+
+    The engine (``gdflow.derive.verify``), the LaTeX printer (``gdflow.derive.latex``) and the
+    plain-text printer of ``gdflow derive`` are visitors; ``claim.accept(visitor)`` calls the
+    method of the claim's kind, so a new kind is a new method here, and a type checker names
+    every reader that lacks it.
+    """
+
+    def identity(self, claim: Identity) -> R: ...
+    def holds(self, claim: Holds) -> R: ...
+    def equivalent(self, claim: Equivalent) -> R: ...
+    def recurrence(self, claim: Recurrence) -> R: ...
+    def refuted(self, claim: Refuted) -> R: ...
+    def definition(self, claim: Definition) -> R: ...
+
+
+T = TypeVar("T")
+
+
+class Claim(ABC):
+    """Base class of claims; subclasses are frozen dataclasses holding SymPy objects.
+
+    Every kind names itself (``kind``), lists its SymPy parts (:meth:`parts`), gives the key
+    its instances are seeded from (:meth:`key`) and dispatches to a :class:`ClaimVisitor`
+    (:meth:`accept`).
+    """
+
+    kind: ClassVar[str]
+    """The claim kind in words (``"identity"``, ``"recurrence"``, ...)."""
+
+    @abstractmethod
+    def accept(self, visitor: ClaimVisitor[T]) -> T:
+        """``visitor``'s method for this kind, applied to this claim."""
+
+    def parts(self) -> tuple[Any, ...]:
+        """The values of the claim's fields, in order (SymPy objects, and for a recurrence its
+        update rule)."""
+        return tuple(getattr(self, name) for name in self.__dataclass_fields__)  # type: ignore[attr-defined]
+
+    def key(self) -> tuple[Any, ...]:
+        """What identifies the claim for seeding its instances: its class name and parts."""
+        return (type(self).__name__, *self.parts())
+
+    def defines(self) -> tuple[Basic, Basic] | None:
+        """``(name, value)`` when the claim defines ``name`` as ``value`` (in scope for the
+        steps after it), else None."""
+        return None
 
 
 @dataclass(frozen=True)
 class Identity(Claim):
     """``lhs = rhs``: scalar expressions or matrix expressions of equal shape."""
 
+    kind: ClassVar[str] = "identity"
     lhs: Basic
     rhs: Basic
 
     def __post_init__(self) -> None:
         _sympify_fields(self, "lhs", "rhs")
 
+    def accept(self, visitor: ClaimVisitor[T]) -> T:
+        return visitor.identity(self)
+
 
 @dataclass(frozen=True)
 class Holds(Claim):
     """``condition`` holds for every admissible value of its symbols."""
 
+    kind: ClassVar[str] = "holds"
     condition: Basic
+
+    def accept(self, visitor: ClaimVisitor[T]) -> T:
+        return visitor.holds(self)
 
 
 @dataclass(frozen=True)
@@ -169,9 +277,13 @@ class Equivalent(Claim):
     """``left`` and ``right``, conditions on the one real variable ``var``, define the same set
     (within the admissible values of ``var``)."""
 
+    kind: ClassVar[str] = "equivalent"
     left: Basic
     right: Basic
     var: Basic
+
+    def accept(self, visitor: ClaimVisitor[T]) -> T:
+        return visitor.equivalent(self)
 
 
 @dataclass(frozen=True)
@@ -184,16 +296,27 @@ class Recurrence(Claim):
     ``solution|_{k -> k+1} = update(solution, k)``.
     """
 
+    kind: ClassVar[str] = "recurrence"
     name: Basic
     solution: Basic
     index: Basic
     update: Callable[[Basic, Basic], Basic]
     initial: Basic
 
+    def accept(self, visitor: ClaimVisitor[T]) -> T:
+        return visitor.recurrence(self)
+
+    def key(self) -> tuple[Any, ...]:
+        """The kind and the SymPy parts (the update rule is a function: its result at the
+        solution is what the induction checks)."""
+        return ("recurrence", self.name, self.solution, self.index, self.initial)
+
     def base_case(self) -> Identity:
+        """``solution|_{k=0} = initial``."""
         return Identity(self.solution.subs(self.index, 0), self.initial)
 
     def inductive_step(self) -> Identity:
+        """``solution|_{k -> k+1} = update(solution, k)``."""
         return Identity(
             self.solution.subs(self.index, self.index + 1), self.update(self.solution, self.index)
         )
@@ -207,25 +330,36 @@ class Recurrence(Claim):
 class Refuted(Claim):
     """``lhs = rhs`` is false: some admissible instance makes the two sides differ."""
 
+    kind: ClassVar[str] = "refuted"
     lhs: Basic
     rhs: Basic
 
     def __post_init__(self) -> None:
         _sympify_fields(self, "lhs", "rhs")
 
+    def accept(self, visitor: ClaimVisitor[T]) -> T:
+        return visitor.refuted(self)
+
 
 @dataclass(frozen=True)
 class Definition(Claim):
     """``lhs := rhs`` (or a hypothesis when ``rhs`` is None and ``lhs`` is a relation)."""
 
+    kind: ClassVar[str] = "definition"
     lhs: Basic
     rhs: Basic | None = None
 
+    def accept(self, visitor: ClaimVisitor[T]) -> T:
+        return visitor.definition(self)
 
-@dataclass
+    def defines(self) -> tuple[Basic, Basic] | None:
+        return None if self.rhs is None else (self.lhs, self.rhs)
+
+
+@dataclass(frozen=True)
 class Step:
     """One step of a derivation: a claim, the reason for it, the step's own extra assumptions,
-    and (after verification) its certificate."""
+    and (on the copy :func:`gdflow.derive.verify.verify` returns) its certificate."""
 
     claim: Claim
     reason: str
@@ -236,6 +370,7 @@ class Step:
 
     @property
     def verified(self) -> bool:
+        """True when the step carries a passing certificate."""
         return self.certificate is not None and self.certificate.ok
 
 
@@ -297,7 +432,7 @@ class Formula:
         return sp.lambdify(self.spectral_params, self.spectral, modules=modules)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Derivation:
     """A derivation: id, title, source, assumptions, steps, and the result numeric code uses.
 
@@ -305,24 +440,30 @@ class Derivation:
     evaluators lambdify its right-hand side.  ``source_claims`` hold statements of the source
     that the package checked and found false (as :class:`Refuted` steps), reported apart from
     the package's own results.
+
+    A derivation is frozen: ``steps`` and ``source_claims`` are stored as tuples, and
+    :func:`gdflow.derive.verify.verify` returns a certified copy (``dataclasses.replace``)
+    instead of changing this one.
     """
 
     id: str
     title: str
     source: Source
     assumptions: Assumptions
-    steps: list[Step]
+    steps: Sequence[Step]
     summary: str = ""
     result: Claim | None = None
-    source_claims: list[Step] = field(default_factory=list)
+    source_claims: Sequence[Step] = ()
     formulas: Mapping[str, Formula] = field(default_factory=dict)
     """The closed forms this derivation proves, by key (``"w"``, ``"mean"``, ``"variance"``)."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "steps", tuple(self.steps))
+        object.__setattr__(self, "source_claims", tuple(self.source_claims))
         if not self.steps:
             raise ValueError(f"derivation {self.id!r} has no steps")
         if self.result is None:
-            self.result = self.steps[-1].claim
+            object.__setattr__(self, "result", self.steps[-1].claim)
 
     @property
     def formula(self) -> Formula:
@@ -334,8 +475,9 @@ class Derivation:
         return next(iter(self.formulas.values()))
 
     @property
-    def all_steps(self) -> Sequence[Step]:
-        return [*self.steps, *self.source_claims]
+    def all_steps(self) -> tuple[Step, ...]:
+        """The steps, then the source claims."""
+        return (*self.steps, *self.source_claims)
 
     def step(self, label: str) -> Step:
         """The step with this label; ``KeyError`` naming the labels there are."""

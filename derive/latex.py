@@ -13,11 +13,13 @@ Notation
   prints ``\\tilde{w}_{j}^{(0)}``.
 
 A derivation renders as an ``align`` environment: one line per step, its reason above it with
-a mark naming the level of its certificate (``\\textsc{proved}``, ``\\textsc{checked at n=5,6}``,
-``\\textsc{evidence}``, ``\\textsc{stated}``; see :mod:`gdflow.derive.report`) and, smaller, the method
-that decided it; the final line numbered and labelled ``eq:<id>``; the section is labelled
-``sec:<id>``.  Source claims found false are rendered after it, under their own heading.  A
-document opens with what the levels mean and how many steps have each.
+a mark naming the level of its certificate (``\\textsc{proved}``,
+``\\textsc{checked at n=5,6}``, ``\\textsc{evidence}``, ``\\textsc{stated}``; see
+:mod:`gdflow.derive.report`) and, smaller, the method that decided it; the final line
+numbered and labelled ``eq:<id>``; the section is labelled ``sec:<id>``.  Source claims found
+false are rendered after it, under their own heading.  A document opens with what the levels
+mean and how many steps have each.  Claims are printed kind by kind by a
+:class:`~gdflow.derive.derivation.ClaimVisitor`.
 """
 
 from __future__ import annotations
@@ -29,12 +31,12 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from .derivation import (
-    LEVELS,
     Certificate,
     Definition,
     Derivation,
@@ -45,7 +47,7 @@ from .derivation import (
     Refuted,
     Step,
 )
-from .report import mark, status, summary
+from .report import Status, mark, status, summary
 
 __all__ = [
     "GDLatexPrinter",
@@ -145,31 +147,31 @@ def render_name(name: str, bold: bool = False) -> str:
 class GDLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer with the package's notation for matrices and iterates."""
 
-    def _print_Symbol(self, expr, style="plain"):
+    def _print_Symbol(self, expr: Any, style: str = "plain") -> str:
         return render_name(expr.name)
 
-    def _print_MatrixSymbol(self, expr):
+    def _print_MatrixSymbol(self, expr: Any) -> str:
         return render_name(expr.name, bold=True)
 
-    def _print_Identity(self, expr):
+    def _print_Identity(self, expr: Any) -> str:
         return r"\mathbf{I}"
 
-    def _print_ZeroMatrix(self, expr):
+    def _print_ZeroMatrix(self, expr: Any) -> str:
         return r"\mathbf{0}"
 
-    def _wrap(self, arg) -> str:
+    def _wrap(self, arg: Any) -> str:
         text = self._print(arg)
         if isinstance(arg, (sp.MatrixSymbol, sp.Symbol, sp.Identity)) or arg.is_Atom:
             return "{" + text + "}" if "^" in text else text
         return rf"\left({text}\right)"
 
-    def _print_Transpose(self, expr):
+    def _print_Transpose(self, expr: Any) -> str:
         return self._wrap(expr.arg) + r"^{\top}"
 
-    def _print_Pinv(self, expr):
+    def _print_Pinv(self, expr: Any) -> str:
         return self._wrap(expr.arg) + r"^{\dagger}"
 
-    def _print_MatExp(self, expr):
+    def _print_MatExp(self, expr: Any) -> str:
         """``e^{-\\mathbf{K} t}``: the sign first, then the matrices, then the scalar factor."""
         coeff, mats = expr.arg.as_coeff_mmul()
         coeff = sp.sympify(coeff)
@@ -187,21 +189,21 @@ class GDLatexPrinter(LatexPrinter):
             text += " " + (rf"\left({scalar}\right)" if isinstance(coeff, sp.Add) else scalar)
         return "e^{" + sign + text + "}"
 
-    def _print_TimeDerivative(self, expr):
+    def _print_TimeDerivative(self, expr: Any) -> str:
         """``\\frac{d}{dt}\\mathbf{w}(t)``; a compound argument in parentheses."""
         inner = self._print(expr.arg)
         if not isinstance(expr.arg, sp.MatrixSymbol):
             inner = rf"\left({inner}\right)"
         return rf"\frac{{d}}{{d{self._print(expr.var)}}}{inner}"
 
-    def _print_Inverse(self, expr):
+    def _print_Inverse(self, expr: Any) -> str:
         return self._wrap(expr.arg) + r"^{-1}"
 
-    def _print_MatPow(self, expr):
+    def _print_MatPow(self, expr: Any) -> str:
         base, exp = expr.args
         return self._wrap(base) + "^{" + self._print(exp) + "}"
 
-    def _print_MatMul(self, expr):
+    def _print_MatMul(self, expr: Any) -> str:
         """A rational coefficient prints as a fraction in front, without parentheses."""
         coeff, factors = expr.as_coeff_mmul()
         if coeff.is_Rational and coeff not in (1, -1) and factors.args:
@@ -214,11 +216,11 @@ class GDLatexPrinter(LatexPrinter):
             return f"{sign}{self._print(abs(coeff))} {rest}"
         return super()._print_MatMul(expr)
 
-    def _wrap_factor(self, arg) -> str:
+    def _wrap_factor(self, arg: Any) -> str:
         text = self._print(arg)
         return rf"\left({text}\right)" if isinstance(arg, sp.MatAdd) else text
 
-    def _print_MatAdd(self, expr):
+    def _print_MatAdd(self, expr: Any) -> str:
         """Terms with a plus sign first (``I - αA``, not ``-αA + I``), the rest in SymPy's order."""
         terms = list(expr.args)
         negative = [t for t in terms if sp.Mul(*t.as_coeff_mmul()[:1]).could_extract_minus_sign()]
@@ -234,7 +236,7 @@ class GDLatexPrinter(LatexPrinter):
                 out.append(text)
         return " ".join(out)
 
-    def _print_MatrixElement(self, expr):
+    def _print_MatrixElement(self, expr: Any) -> str:
         if expr.parent.shape == (1, 1):
             return self._print(expr.parent)
         return super()._print_MatrixElement(expr)
@@ -244,7 +246,7 @@ _COMMA = r",\ "
 _PRINTER = GDLatexPrinter({"mat_symbol_style": "bold", "mul_symbol": None, "order": "old"})
 
 
-def latex(expr) -> str:
+def latex(expr: Any) -> str:
     """LaTeX of a SymPy object in the package's notation."""
     return _PRINTER.doprint(expr)
 
@@ -375,69 +377,85 @@ def render_mark(cert: Certificate | None) -> str:
         return r"\textbf{not checked}"
     shown = status(cert)
     method = r" {\scriptsize\textit{" + _plain(cert.method) + "}}"
-    if shown == "checked":
+    if shown is Status.CHECKED:
         return r"\textsc{" + _plain(mark(cert)) + "}" + method
-    if shown in LEVELS:
+    if shown.passed:
         return r"\textsc{" + shown + "}" + method
-    if shown == "no level":
+    if shown is Status.NO_LEVEL:
         return r"\textbf{no level}" + method
     return r"\textbf{" + _plain(shown.upper()) + "}"
 
 
-def _reason(step: Step, extra: str = "") -> str:
-    """The reason of a step in text mode, with its step-level conditions and its mark."""
+def _reason(step: Step, extra: str = "", given: bool = True) -> str:
+    """The reason of a step in text mode, with its step-level conditions (unless ``given`` is
+    False: the math shows them) and its mark."""
     tag = render_mark(step.certificate)
-    given = ""
-    if step.given is not None and step.given.conditions and not isinstance(step.claim, Holds):
-        given = " (if $" + _COMMA.join(latex(c) for c in step.given.conditions) + "$)"
-    return _escape(step.reason) + given + extra + r" \hfill{\footnotesize[" + tag + "]}"
+    conditions = ""
+    if given and step.given is not None and step.given.conditions:
+        conditions = " (if $" + _COMMA.join(latex(c) for c in step.given.conditions) + "$)"
+    return _escape(step.reason) + conditions + extra + r" \hfill{\footnotesize[" + tag + "]}"
 
 
-def render_step(step: Step, previous: Step | None = None) -> tuple[list[str], str]:
-    """The align lines (math only, ``&`` before the relation) of one step, and its reason."""
-    c = step.claim
-    if isinstance(c, Identity):
-        prev = previous.claim if previous is not None else None
-        if isinstance(prev, Identity) and prev.rhs == c.lhs:
-            return [f"&= {_fit(latex(c.rhs), _LINE)}"], _reason(step)
-        return [_relation(latex(c.lhs), "=", latex(c.rhs))], _reason(step)
-    if isinstance(c, Definition):
+class _StepLatex:
+    """The LaTeX of one step, kind by kind (a :class:`~gdflow.derive.derivation.ClaimVisitor`):
+    its align lines (math only, ``&`` before the relation) and its reason."""
+
+    def __init__(self, step: Step, previous: Step | None) -> None:
+        self.step = step
+        self.previous = previous
+
+    def identity(self, c: Identity) -> tuple[list[str], str]:
+        prev = self.previous.claim if self.previous is not None else None
+        if isinstance(prev, Identity) and prev.rhs == c.lhs:  # a chain: = rhs on the next line
+            return [f"&= {_fit(latex(c.rhs), _LINE)}"], _reason(self.step)
+        return [_relation(latex(c.lhs), "=", latex(c.rhs))], _reason(self.step)
+
+    def definition(self, c: Definition) -> tuple[list[str], str]:
         if c.rhs is None:
-            return [f"& {latex(c.lhs)}"], _reason(step)
-        return [_relation(latex(c.lhs), r"\coloneqq", latex(c.rhs))], _reason(step)
-    if isinstance(c, Holds):
-        conds = step.given.conditions if step.given is not None else ()
+            return [f"& {latex(c.lhs)}"], _reason(self.step)
+        return [_relation(latex(c.lhs), r"\coloneqq", latex(c.rhs))], _reason(self.step)
+
+    def holds(self, c: Holds) -> tuple[list[str], str]:
+        conds = self.step.given.conditions if self.step.given is not None else ()
         if conds:
             joined = _COMMA.join(latex(x) for x in conds)
-            return [rf"{joined} &\implies {latex(c.condition)}"], _reason(step)
-        return [f"& {latex(c.condition)}"], _reason(step)
-    if isinstance(c, Equivalent):
-        return [rf"{latex(c.left)} &\iff {latex(c.right)}"], _reason(step)
-    if isinstance(c, Recurrence):
+            return [rf"{joined} &\implies {latex(c.condition)}"], _reason(self.step, given=False)
+        return [f"& {latex(c.condition)}"], _reason(self.step)
+
+    def equivalent(self, c: Equivalent) -> tuple[list[str], str]:
+        return [rf"{latex(c.left)} &\iff {latex(c.right)}"], _reason(self.step)
+
+    def recurrence(self, c: Recurrence) -> tuple[list[str], str]:
         shifted, first = _at(c.name, c.index, f"{c.index}+1"), _at(c.name, c.index, "0")
         lines = [
-            rf"{latex(shifted)} &= {latex(c.update_expression())},\qquad {latex(first)} = {latex(c.initial)}",
+            rf"{latex(shifted)} &= {latex(c.update_expression())},"
+            rf"\qquad {latex(first)} = {latex(c.initial)}",
             r"\implies " + _relation(latex(c.name), "=", latex(c.solution)),
         ]
-        return lines, _reason(
-            step, "; the recurrence, then its solution, by induction on $" + latex(c.index) + "$"
-        )
-    if isinstance(c, Refuted):
+        how = "; the recurrence, then its solution, by induction on $" + latex(c.index) + "$"
+        return lines, _reason(self.step, how)
+
+    def refuted(self, c: Refuted) -> tuple[list[str], str]:
         extra = ""
-        if step.certificate is not None and step.certificate.counterexample:
+        cert = self.step.certificate
+        if cert is not None and cert.counterexample:
             extra = (
                 "; fails at $"
                 + _COMMA.join(
                     f"{render_name(k, bold=isinstance(v, list))} = {_value(v)}"
-                    for k, v in step.certificate.counterexample.items()
+                    for k, v in cert.counterexample.items()
                 )
                 + "$"
             )
-        return [_relation(latex(c.lhs), r"\neq", latex(c.rhs))], _reason(step, extra)
-    raise TypeError(f"no LaTeX for claim {type(c).__name__}")
+        return [_relation(latex(c.lhs), r"\neq", latex(c.rhs))], _reason(self.step, extra)
 
 
-def _value(v) -> str:
+def render_step(step: Step, previous: Step | None = None) -> tuple[list[str], str]:
+    """The align lines (math only, ``&`` before the relation) of one step, and its reason."""
+    return step.claim.accept(_StepLatex(step, previous))
+
+
+def _value(v: Any) -> str:
     """LaTeX of a counterexample value (a rational as text, or a matrix as nested lists)."""
     if isinstance(v, list):
         rows = [" & ".join(latex(sp.Rational(x)) for x in row) for row in v]
@@ -473,7 +491,8 @@ def render_derivation(d: Derivation) -> str:
     verdict = "verified" if d.verified else r"\textbf{NOT VERIFIED}"
     out = [
         rf"\section{{{_escape(d.title)}}}\label{{sec:{d.id}}}",
-        rf"\noindent\texttt{{{_escape(d.id)}}} \quad Source: {_escape(str(d.source))} \quad ({verdict})",
+        rf"\noindent\texttt{{{_escape(d.id)}}} \quad Source: {_escape(str(d.source))}"
+        rf" \quad ({verdict})",
         r"\par\noindent{\small " + _plain(summary([d])) + "}",
     ]
     if d.summary:

@@ -4,25 +4,27 @@ Every renderer (``gdflow derive`` text and progress lines, JSON, Markdown, LaTeX
 by its *status*, read from its certificate by :func:`status` and nothing else:
 
 - a passing certificate shows its level: ``proved``, ``checked``, ``evidence`` or ``stated``
-  (:data:`gdflow.derive.derivation.LEVELS`);
+  (:class:`gdflow.derive.derivation.Level`);
 - a passing certificate without a level is a bug of the engine and shows as ``no level`` (a
   level is never guessed from the method);
 - a failing certificate shows ``rejected``, ``unverified``, ``unverified (time)`` (the time
   bound ran out) or ``vacuous`` (the assumptions cannot all hold);
 - a step without a certificate shows ``not checked``.
 
-A ``checked`` certificate names the sizes it was checked at in its ``detail``;
-:func:`checked_sizes` reads them back so that they are printed with the level
-(``checked at n=5,6``).
+The statuses are the members of :class:`Status`, a ``StrEnum`` (each is its word, so JSON
+output and comparisons with strings read the same).  A ``checked`` certificate names the sizes
+it was checked at in its ``detail``; :func:`checked_sizes` reads them back so that they are
+printed with the level (``checked at n=5,6``).
 
 >>> from gdflow.derive.derivation import Certificate
->>> status(Certificate(True, "symbolic", "the difference simplifies to 0", level="proved"))
-'proved'
->>> status(Certificate(True, "symbolic"))
-'no level'
->>> status(Certificate(False, "unverified", "ran out of time (3 s)"))
-'unverified (time)'
->>> mark(Certificate(True, "exact instantiation", "every stratum agrees at sizes n=5,6", level="checked"))
+>>> print(status(Certificate(True, "symbolic", "the difference simplifies to 0", level="proved")))
+proved
+>>> status(Certificate(True, "symbolic")) is Status.NO_LEVEL
+True
+>>> print(status(Certificate(False, "unverified", "ran out of time (3 s)")))
+unverified (time)
+>>> detail = "every stratum agrees at sizes n=5,6"
+>>> mark(Certificate(True, "exact instantiation", detail, level="checked"))
 'checked at n=5,6'
 >>> summary([])
 '0 steps: 0 proved, 0 checked, 0 evidence, 0 stated; 0 rejected, 0 unverified, 0 vacuous'
@@ -33,12 +35,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from enum import StrEnum
 
-from .derivation import LEVELS, Certificate, Derivation, Step
+from .derivation import Certificate, Derivation, Level, Method, Step
 
 __all__ = [
-    "FAILURES",
-    "STATUSES",
+    "Status",
     "status",
     "step_status",
     "checked_sizes",
@@ -47,34 +49,60 @@ __all__ = [
     "summary",
 ]
 
-FAILURES = ("rejected", "unverified", "unverified (time)", "vacuous")
-"""Statuses of a certificate that does not pass."""
 
-STATUSES = (*LEVELS, *FAILURES, "no level", "not checked")
-"""Every status a step can show, in the order counts are reported."""
+class Status(StrEnum):
+    """Every status a step can show, in the order counts are reported: the four levels
+    (:class:`~gdflow.derive.derivation.Level`), the four ways of failing, then the two
+    anomalies."""
+
+    PROVED = Level.PROVED.value
+    CHECKED = Level.CHECKED.value
+    EVIDENCE = Level.EVIDENCE.value
+    STATED = Level.STATED.value
+    REJECTED = "rejected"
+    UNVERIFIED = "unverified"
+    OUT_OF_TIME = "unverified (time)"
+    """Unverified because its time bound ran out."""
+    VACUOUS = "vacuous"
+    """The assumptions cannot all hold."""
+    NO_LEVEL = "no level"
+    """A passing certificate without a level: a bug of the engine, never shown as passed."""
+    NOT_CHECKED = "not checked"
+    """A step without a certificate."""
+
+    @property
+    def passed(self) -> bool:
+        """True for the four levels (a passing certificate)."""
+        return self.value in {level.value for level in Level}
+
+    @property
+    def failed(self) -> bool:
+        """True for ``rejected``, ``unverified``, ``unverified (time)`` and ``vacuous``."""
+        return self in _FAILURES
+
+
+_FAILURES = frozenset({Status.REJECTED, Status.UNVERIFIED, Status.OUT_OF_TIME, Status.VACUOUS})
 
 _OUT_OF_TIME = re.compile(r"out of time|timed? ?out|time (bound|limit)", re.IGNORECASE)
 
 
-def status(cert: Certificate | None) -> str:
+def status(cert: Certificate | None) -> Status:
     """The status of a certificate: its level when it passes, else why it does not."""
     if cert is None:
-        return "not checked"
+        return Status.NOT_CHECKED
     if cert.ok:
-        return cert.level if cert.level in LEVELS else "no level"
-    method = cert.method
-    if method == "vacuous":
-        return "vacuous"
-    if method.startswith("unverified"):
-        timed_out = "time" in method or bool(_OUT_OF_TIME.search(cert.detail or ""))
-        return "unverified (time)" if timed_out else "unverified"
-    if method == "rejected":
-        return "rejected"
+        return Status.NO_LEVEL if cert.level is None else Status(cert.level.value)
+    if cert.method is Method.VACUOUS:
+        return Status.VACUOUS
+    if cert.method is Method.REJECTED:
+        return Status.REJECTED
+    if cert.method is Method.UNVERIFIED and _OUT_OF_TIME.search(cert.detail or ""):
+        return Status.OUT_OF_TIME
     # any other failing certificate is undecided as far as a reader is concerned; it never passes
-    return "unverified"
+    return Status.UNVERIFIED
 
 
-def step_status(step: Step) -> str:
+def step_status(step: Step) -> Status:
     """The status of a step's certificate (``not checked`` when it has none)."""
     return status(step.certificate)
 
@@ -89,6 +117,12 @@ _AFTER_SIZES = re.compile(r"\bsizes?\b\s*(?:of\s+|at\s+|:\s*)?(?P<what>[^;()]+)"
 _INSTANCES = re.compile(r"\bat (?P<n>\d+) (?P<exact>exact )?(?:admissible )?instances?\b")
 
 
+def _leading_int(value: str) -> int:
+    """The number a size value starts with (``5`` of ``5..8``), for sorting."""
+    m = re.match(r"\d+", value)
+    return int(m.group()) if m else 0
+
+
 def _size_values(detail: str) -> dict[str, list[str]]:
     """``size symbol -> values`` named in a detail (``n = 5`` at one instance, ``n = 6`` at the
     next, ``n ∈ {5, 6}``, ``n=5..8``), each value once, in increasing order."""
@@ -100,7 +134,7 @@ def _size_values(detail: str) -> dict[str, list[str]]:
             if v not in values:
                 values.append(v)
     for values in found.values():
-        values.sort(key=lambda v: int(re.match(r"\d+", v).group()))
+        values.sort(key=_leading_int)
     return found
 
 
@@ -121,7 +155,8 @@ def checked_sizes(detail: str) -> str | None:
 
     >>> checked_sizes("every stratum agrees at sizes n=5,6")
     'n=5,6'
-    >>> checked_sizes("exact agreement at 4 instances: N = 5, D = 6; K: 5x5 rank 0; N = 6, D = 5; N = 5, D = 5")
+    >>> checked_sizes("exact agreement at 4 instances: N = 5, D = 6; K: 5x5 rank 0; "
+    ...               "N = 6, D = 5; N = 5, D = 5")
     'D=5,6; N=5,6'
     >>> checked_sizes("exact agreement on 8 strata; n ∈ {5, 6, 7}")
     'n=5,6,7'
@@ -145,12 +180,13 @@ def mark(cert: Certificate | None) -> str:
     (the sizes it names), else ``checked at 5 exact instances`` (a claim without sizes), else
     ``checked (sizes not named)``.
 
-    >>> mark(Certificate(True, "exact instantiation", "the same set of x at 5 exact instances of a", level="checked"))
+    >>> detail = "the same set of x at 5 exact instances of a"
+    >>> mark(Certificate(True, "exact instantiation", detail, level="checked"))
     'checked at 5 exact instances'
     """
     s = status(cert)
-    if s != "checked":
-        return s
+    if s is not Status.CHECKED or cert is None:
+        return s.value
     sizes = _format_sizes(_sizes_of(cert)) if cert.sizes else checked_sizes(cert.detail)
     if sizes:
         return f"checked at {sizes}"
@@ -161,9 +197,10 @@ def mark(cert: Certificate | None) -> str:
 
 
 def counts(steps: Iterable[Step]) -> dict[str, int]:
-    """How many steps show each status; every key of :data:`STATUSES` is present."""
+    """How many steps show each status: ``{status word: count}`` with every :class:`Status`
+    present, in its order (the ``levels`` of the JSON output)."""
     tally = Counter(step_status(s) for s in steps)
-    return {key: tally.get(key, 0) for key in STATUSES}
+    return {key.value: tally.get(key, 0) for key in Status}
 
 
 def _checked_where(steps: Iterable[Step]) -> str:
@@ -172,7 +209,7 @@ def _checked_where(steps: Iterable[Step]) -> str:
     other: list[str] = []
     unsized = 0
     for s in steps:
-        if step_status(s) != "checked":
+        if s.certificate is None or step_status(s) is not Status.CHECKED:
             continue
         found = _sizes_of(s.certificate)
         for name, values in found.items():
@@ -185,7 +222,7 @@ def _checked_where(steps: Iterable[Step]) -> str:
             elif text not in other:
                 other.append(text)
     for values in merged.values():
-        values.sort(key=lambda v: int(re.match(r"\d+", v).group()))
+        values.sort(key=_leading_int)
     parts = ([f"sizes {_format_sizes(merged)}"] if merged else []) + [
         f"sizes {t}" for t in other[:3]
     ]
@@ -206,17 +243,17 @@ def summary(derivations: Iterable[Derivation]) -> str:
     steps = [s for d in derivations for s in d.all_steps]
     n = counts(steps)
     where = _checked_where(steps)
-    checked = f"{n['checked']} checked" + (f" ({where})" if where else "")
+    checked = f"{n[Status.CHECKED]} checked" + (f" ({where})" if where else "")
     passed = [
-        f"{n['proved']} proved",
+        f"{n[Status.PROVED]} proved",
         checked,
-        f"{n['evidence']} evidence",
-        f"{n['stated']} stated",
+        f"{n[Status.EVIDENCE]} evidence",
+        f"{n[Status.STATED]} stated",
     ]
-    failed = [f"{n['rejected']} rejected", f"{n['unverified']} unverified"]
-    if n["unverified (time)"]:
-        failed.append(f"{n['unverified (time)']} unverified (time)")
-    failed.append(f"{n['vacuous']} vacuous")
-    extra = [f"{n[k]} {k}" for k in ("no level", "not checked") if n[k]]
+    failed = [f"{n[Status.REJECTED]} rejected", f"{n[Status.UNVERIFIED]} unverified"]
+    if n[Status.OUT_OF_TIME]:
+        failed.append(f"{n[Status.OUT_OF_TIME]} {Status.OUT_OF_TIME}")
+    failed.append(f"{n[Status.VACUOUS]} vacuous")
+    extra = [f"{n[k]} {k}" for k in (Status.NO_LEVEL, Status.NOT_CHECKED) if n[k]]
     line = f"{len(steps)} steps: " + ", ".join(passed) + "; " + ", ".join(failed)
     return line + ("; " + ", ".join(extra) if extra else "")

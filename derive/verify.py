@@ -41,6 +41,9 @@ import hashlib
 import itertools
 import random
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
+from typing import Any
 
 import sympy as sp
 from sympy import Basic
@@ -55,8 +58,11 @@ from .derivation import (
     Equivalent,
     Holds,
     Identity,
+    Level,
+    Method,
     Recurrence,
     Refuted,
+    Step,
 )
 from .evaluate import Undecided, Undefined, compare, evaluate_exact, sign_of
 from .instances import Instance, decide_condition, instances
@@ -76,38 +82,59 @@ explicit = evaluate_exact
 """The exact value of an instantiated expression (``gdflow.derive.evaluate.evaluate_exact``)."""
 
 
+Sizes = dict[str, tuple[int, ...]]
+"""``size name -> values`` (what a certificate was checked at)."""
+Domains = dict[Basic, tuple[Any, bool]]
+"""``symbol -> (admissible set, integer?)`` of a scalar claim."""
+
+
 def _cert(
-    ok: bool, method: str, detail: str, level: str | None = None, counterexample=None, sizes=None
+    ok: bool,
+    method: Method,
+    detail: str,
+    level: Level | str | None = None,
+    counterexample: Mapping[str, Any] | None = None,
+    sizes: Sizes | None = None,
 ) -> Certificate:
-    return Certificate(ok, method, detail, counterexample, level, sizes or None)
+    return Certificate(
+        ok, method, detail, counterexample, None if level is None else Level(level), sizes or None
+    )
 
 
-def _sizes_of(insts) -> dict:
+def _sizes_of(insts: Iterable[Instance]) -> Sizes:
     """``{size name: sorted values}`` over the instances that decided a claim."""
-    out: dict = defaultdict(set)
+    out: dict[str, set[int]] = defaultdict(set)
     for inst in insts:
         for sym, value in inst.sizes.items():
             out[str(sym)].add(int(value))
     return {name: tuple(sorted(values)) for name, values in sorted(out.items())}
 
 
-def _rejected(detail: str, counterexample=None, level: str = "proved") -> Certificate:
-    return _cert(False, "rejected", detail, level, counterexample)
+def _rejected(
+    detail: str,
+    counterexample: Mapping[str, Any] | None = None,
+    level: Level | str | None = Level.PROVED,
+) -> Certificate:
+    return _cert(False, Method.REJECTED, detail, level, counterexample)
 
 
 def _unverified(detail: str) -> Certificate:
-    return _cert(False, "unverified", detail)
+    return _cert(False, Method.UNVERIFIED, detail)
 
 
-def _describe(subs: dict) -> str:
+def _vacuous(detail: str) -> Certificate:
+    return _cert(False, Method.VACUOUS, detail)
+
+
+def _describe(subs: Mapping[Any, Any]) -> str:
     return ", ".join(f"{s} = {_short(v)}" for s, v in subs.items())
 
 
-def _short(v) -> str:
+def _short(v: Any) -> str:
     return str(v.tolist()) if isinstance(v, sp.MatrixBase) else str(v)
 
 
-def _plain(subs: dict) -> dict:
+def _plain(subs: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         str(k): (
             [[str(x) for x in row] for row in v.tolist()]
@@ -164,7 +191,7 @@ def _shape_mismatch(lhs: Basic, rhs: Basic) -> str | None:
     return None
 
 
-def _symbolic(lhs: Basic, rhs: Basic):
+def _symbolic(lhs: Basic, rhs: Basic) -> str | tuple[str, Basic] | None:
     """``"zero"`` when the difference simplifies to 0, ``("constant", c)`` when it simplifies
     to a constant c that is not structurally 0, else None.  Bounded in time."""
     if lhs == rhs:
@@ -194,7 +221,7 @@ def _symbolic(lhs: Basic, rhs: Basic):
     return None
 
 
-def _seed(*parts) -> int:
+def _seed(*parts: object) -> int:
     text = "\x1f".join(sp.srepr(p) if isinstance(p, Basic) else str(p) for p in parts)
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
 
@@ -209,7 +236,13 @@ def _conditions(assume: Assumptions) -> list[Basic]:
     return out
 
 
-def _draw(exprs: list[Basic], assume: Assumptions, rng: random.Random, count: int, exclude=()):
+def _draw(
+    exprs: list[Basic],
+    assume: Assumptions,
+    rng: random.Random,
+    count: int,
+    exclude: Iterable[Basic] = (),
+) -> Iterator[tuple[Instance | None, str]]:
     return instances(
         exprs,
         conditions=_conditions(assume),
@@ -224,7 +257,7 @@ def _draw(exprs: list[Basic], assume: Assumptions, rng: random.Random, count: in
 def _vacuous_reason(assume: Assumptions) -> str | None:
     """Why the scalar assumptions cannot all hold (a symbol left with the empty set), or None."""
     conds = _conditions(assume)
-    by_symbol = defaultdict(list)
+    by_symbol: dict[Basic, list[Basic]] = defaultdict(list)
     for c in conds:
         if c is sp.false:
             return "a condition is false"
@@ -233,6 +266,8 @@ def _vacuous_reason(assume: Assumptions) -> str | None:
     for s, cs in by_symbol.items():
         try:
             dom = _var_domain(s, cs)
+            if dom is None:  # not reached: every condition here is about s alone
+                continue
             if s.is_integer and not _has_integer(dom):
                 return f"no integer {s} satisfies {', '.join(map(str, cs))}"
             if dom is sp.S.EmptySet or dom.is_empty:
@@ -265,14 +300,15 @@ def _decide_identity(
     return _at_instances(lhs, rhs, assume, rng, count, symbolic == "zero")
 
 
-def _scalar_domains(lhs: Basic, rhs: Basic, assume: Assumptions) -> dict | None:
+def _scalar_domains(lhs: Basic, rhs: Basic, assume: Assumptions) -> Domains | None:
     """``symbol -> (set, integer)`` when the claim is scalar and every condition is about one
-    of its symbols (so ``gdflow.derive.decide.decide_scalar``, the grader's core, decides it); else None."""
+    of its symbols (so ``gdflow.derive.decide.decide_scalar``, the grader's core, decides it);
+    else None."""
     unevaluated = (sp.MatrixSymbol, sp.MatrixBase, sp.Limit, sp.Sum, sp.Product, sp.Integral)
     if lhs.has(*unevaluated) or rhs.has(*unevaluated):  # limits are taken after instantiation
         return None
     syms = lhs.free_symbols | rhs.free_symbols
-    domains: dict = {}
+    domains: Domains = {}
     for c in _conditions(assume):
         free = c.free_symbols
         if not free:
@@ -292,12 +328,12 @@ def _scalar_domains(lhs: Basic, rhs: Basic, assume: Assumptions) -> dict | None:
 
 
 def _by_scalar_core(
-    lhs: Basic, rhs: Basic, domains: dict, rng: random.Random, count: int
+    lhs: Basic, rhs: Basic, domains: Domains, rng: random.Random, count: int
 ) -> Certificate:
-    """Decide a scalar claim with ``gdflow.derive.decide.decide_scalar`` (the grader's core).  A symbol
-    confined to finitely many values (an equality condition) is substituted, value by value;
-    where the sampled points agree, a difference is also sought at the kinks of piecewise
-    parts, and a symbolic zero (``_symbolic``) upgrades the agreement to *proved*."""
+    """Decide a scalar claim with ``gdflow.derive.decide.decide_scalar`` (the grader's core).
+    A symbol confined to finitely many values (an equality condition) is substituted, value by
+    value; where the sampled points agree, a difference is also sought at the kinks of
+    piecewise parts, and a symbolic zero (``_symbolic``) upgrades the agreement to *proved*."""
     finite = {
         x: sorted(dom, key=sp.default_sort_key)
         for x, (dom, _) in domains.items()
@@ -308,21 +344,17 @@ def _by_scalar_core(
             dict(zip(finite, values, strict=True)) for values in itertools.product(*finite.values())
         ]
         if not combos:
-            return _cert(
-                False,
-                "vacuous",
-                f"no value satisfies the conditions on {', '.join(map(str, finite))}",
-            )
+            return _vacuous(f"no value satisfies the conditions on {', '.join(map(str, finite))}")
         certs = []
         rest = {x: d for x, d in domains.items() if x not in finite}
         for combo in combos[:16]:
             c = _by_scalar_core(lhs.xreplace(combo), rhs.xreplace(combo), rest, rng, count)
             if not c.ok:
-                if c.method == "rejected" and c.counterexample is not None:
+                if c.method is Method.REJECTED and c.counterexample is not None:
                     c = _rejected(
                         c.detail,
                         {**{str(k): str(v) for k, v in combo.items()}, **c.counterexample},
-                        c.level or "proved",
+                        c.level or Level.PROVED,
                     )
                 return c
             certs.append(c)
@@ -330,7 +362,7 @@ def _by_scalar_core(
             return _unverified(
                 f"{len(combos)} cases of the equality conditions; at most 16 are decided"
             )
-        level = max((c.level for c in certs), key=["proved", "checked", "evidence"].index)
+        level = Level.weakest(*(c.level or Level.EVIDENCE for c in certs))
         return _cert(
             True,
             certs[-1].method,
@@ -357,15 +389,17 @@ def _by_scalar_core(
                 continue
             if d.verdict == "different" and d.level == "proved":
                 shown = {str(k): str(v) for k, v in point.items()}
+                at = ", ".join(f"{k} = {v}" for k, v in shown.items())
                 return _rejected(
-                    f"counterexample at {', '.join(f'{k} = {v}' for k, v in shown.items())} (a kink of a piecewise part): {d.detail}",
-                    shown,
+                    f"counterexample at {at} (a kink of a piecewise part): {d.detail}", shown
                 )
         if _symbolic(lhs, rhs) == "zero":
-            return _cert(True, "symbolic", f"the difference simplifies to 0; {where}", "proved")
+            return _cert(
+                True, Method.SYMBOLIC, f"the difference simplifies to 0; {where}", Level.PROVED
+            )
     if dec.verdict == "equal":
-        method = {"proved": "symbolic", "checked": "exact instantiation"}.get(
-            dec.level, "rigorous enclosure"
+        method = {"proved": Method.SYMBOLIC, "checked": Method.EXACT_INSTANTIATION}.get(
+            str(dec.level), Method.RIGOROUS_ENCLOSURE
         )
         return _cert(True, method, where, dec.level)
     if dec.verdict == "different":
@@ -373,14 +407,16 @@ def _by_scalar_core(
         return _rejected(
             f"counterexample at {', '.join(f'{k} = {v}' for k, v in point.items())}: {where}",
             point or None,
-            dec.level or "evidence",
+            dec.level or Level.EVIDENCE,
         )
     if dec.method == "domain":
-        return _cert(False, "vacuous", f"the assumptions cannot hold: {dec.detail}")
+        return _vacuous(f"the assumptions cannot hold: {dec.detail}")
     return _unverified(where)
 
 
-def _kink_points(lhs: Basic, rhs: Basic, domains: dict, rng: random.Random) -> list[dict]:
+def _kink_points(
+    lhs: Basic, rhs: Basic, domains: Domains, rng: random.Random
+) -> list[dict[Basic, Basic]]:
     """Points between and beside the constant boundaries of the relations inside the claim
     (a piecewise part switches there), one symbol at a time, the others drawn."""
     from .decide import admissible_set, draw_scalar
@@ -390,8 +426,8 @@ def _kink_points(lhs: Basic, rhs: Basic, domains: dict, rng: random.Random) -> l
     spikes = [d.args[0] - d.args[1] for e in (lhs, rhs) for d in e.atoms(sp.KroneckerDelta)]
     if not (rels or spikes) or not syms:
         return []
-    cuts: dict = defaultdict(set)
-    at: dict = defaultdict(set)  # a Kronecker delta is 1 only at its point
+    cuts: dict[Basic, set[Basic]] = defaultdict(set)
+    at: dict[Basic, set[Basic]] = defaultdict(set)  # a Kronecker delta is 1 only at its point
     for kind, exprs in ((cuts, rels), (at, spikes)):
         for f in exprs:
             for x in syms:
@@ -432,7 +468,11 @@ def _kink_points(lhs: Basic, rhs: Basic, domains: dict, rng: random.Random) -> l
 def _at_instances(
     lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Random, count: int, symbolic_zero: bool
 ) -> Certificate:
-    exact, numeric, skipped, missing, used = [], [], [], [], []
+    exact: list[str] = []
+    numeric: list[str] = []
+    skipped: list[str] = []
+    missing: list[str] = []
+    used: list[Instance] = []
     for inst, where in _draw([lhs, rhs], assume, rng, count):
         if inst is None:
             missing.append(where)
@@ -457,7 +497,7 @@ def _at_instances(
             return _rejected(
                 f"counterexample at {_describe(inst.subs)}: {outcome.detail}",
                 _plain(inst.subs),
-                "proved",
+                Level.PROVED,
             )
         if outcome.verdict == "undecided":
             skipped.append(f"{where}: {outcome.detail}")
@@ -468,40 +508,42 @@ def _at_instances(
     if decided == 0:
         why = _vacuous_reason(assume)
         if why and not skipped:
-            return _cert(False, "vacuous", f"the assumptions cannot hold: {why}")
+            return _vacuous(f"the assumptions cannot hold: {why}")
         reason = skipped[0] if skipped else (missing[0] if missing else "no instance")
         return _unverified(f"no admissible instance could be decided ({reason})")
     if skipped:
         return _unverified(
-            f"{len(skipped)} instance(s) could not be decided, which blocks certification: {skipped[0]}"
+            f"{len(skipped)} instance(s) could not be decided, which blocks certification: "
+            f"{skipped[0]}"
         )
     if decided < 3:
         return _unverified(
-            f"only {decided} admissible instance(s) could be drawn ({missing[0] if missing else ''})"
+            f"only {decided} admissible instance(s) could be drawn "
+            f"({missing[0] if missing else ''})"
         )
     where = "; ".join(sorted(set(exact + numeric)))
     sizes = _sizes_of(used)
     if symbolic_zero:
         return _cert(
             True,
-            "symbolic",
+            Method.SYMBOLIC,
             f"the difference simplifies to 0, confirmed at {decided} instances ({where})",
-            "proved",
+            Level.PROVED,
             sizes=sizes,
         )
     if not numeric:
         return _cert(
             True,
-            "exact instantiation",
+            Method.EXACT_INSTANTIATION,
             f"exact agreement at {decided} instances: {where}",
-            "checked",
+            Level.CHECKED,
             sizes=sizes,
         )
     return _cert(
         True,
-        "rigorous enclosure",
+        Method.RIGOROUS_ENCLOSURE,
         f"{len(exact)} exact and {len(numeric)} ball agreements (no exact value there): {where}",
-        "evidence",
+        Level.EVIDENCE,
         sizes=sizes,
     )
 
@@ -557,7 +599,7 @@ def _has_integer(s: sp.Set) -> bool | None:
     return None if unknown else False
 
 
-def _a_point(s: sp.Set, integer: bool):
+def _a_point(s: sp.Set, integer: bool) -> Basic | None:
     pieces = list(s.args) if isinstance(s, sp.Union) else [s]
     for p in pieces:
         if isinstance(p, sp.FiniteSet):
@@ -668,11 +710,9 @@ def _decide_sets(
             except Exception as exc:  # noqa: BLE001
                 status, info = "unknown", f"{type(exc).__name__}: {exc}"
             if status == "empty":
-                return _cert(
-                    False, "vacuous", f"no admissible {var}: the assumptions leave the empty set"
-                )
+                return _vacuous(f"no admissible {var}: the assumptions leave the empty set")
             if status == "same":
-                return _cert(True, "symbolic", f"{what} {info}", "proved")
+                return _cert(True, Method.SYMBOLIC, f"{what} {info}", Level.PROVED)
             if status == "differ":
                 return _rejected(f"fails at {var} = {info}", {str(var): str(info)})
             return _unverified(f"no decision: {info}")
@@ -718,14 +758,15 @@ def _decide_sets(
     if not checked:
         why = _vacuous_reason(assume)
         if why:
-            return _cert(False, "vacuous", f"the assumptions cannot hold: {why}")
+            return _vacuous(f"the assumptions cannot hold: {why}")
         return _unverified("no admissible instance of the parameters could be drawn")
     degenerate = f", {len(extra)} of them at degenerate values" if extra else ""
     return _cert(
         True,
-        "exact instantiation",
-        f"{what} the same set of {var} at {len(checked)} exact instances of {', '.join(map(str, params))}{degenerate}",
-        "checked",
+        Method.EXACT_INSTANTIATION,
+        f"{what} the same set of {var} at {len(checked)} exact instances of "
+        f"{', '.join(map(str, params))}{degenerate}",
+        Level.CHECKED,
         sizes=_sizes_of(used),
     )
 
@@ -763,27 +804,29 @@ def _decide_recurrence(
                 rng,
                 count,
             )
-            if at_first.method == "rejected" or not at_first.ok:
+            if at_first.method is Method.REJECTED or not at_first.ok:
                 step = (
                     at_first
-                    if at_first.method == "rejected"
+                    if at_first.method is Method.REJECTED
                     else _unverified(f"the step {first} -> {first + 1}: {at_first}")
                 )
                 break
-    detail = f"base case (index 0): {base}; inductive step (from every index >= 0, and {{0, 1, 2}} -> next explicitly): {step}"
+    detail = (
+        f"base case (index 0): {base}; inductive step (from every index >= 0, "
+        f"and {{0, 1, 2}} -> next explicitly): {step}"
+    )
     if base.ok and step.ok:
-        order = ["proved", "checked", "evidence"]
-        level = max(base.level, step.level, key=order.index)
+        level = Level.weakest(base.level or Level.EVIDENCE, step.level or Level.EVIDENCE)
         sizes = {
             k: tuple(
                 sorted(set((base.sizes or {}).get(k, ())) | set((step.sizes or {}).get(k, ())))
             )
             for k in {*(base.sizes or {}), *(step.sizes or {})}
         }
-        return _cert(True, "induction", detail, level, sizes=dict(sorted(sizes.items())))
-    if "rejected" in (base.method, step.method):
-        bad = base if base.method == "rejected" else step
-        return _rejected(detail, bad.counterexample, bad.level or "proved")
+        return _cert(True, Method.INDUCTION, detail, level, sizes=dict(sorted(sizes.items())))
+    if Method.REJECTED in (base.method, step.method):
+        bad = base if base.method is Method.REJECTED else step
+        return _rejected(detail, bad.counterexample, bad.level or Level.PROVED)
     return _unverified(detail)
 
 
@@ -816,8 +859,8 @@ def _decide_refuted(
         cert = _by_scalar_core(lhs, rhs, domains, rng, max(count, 12))
     else:
         cert = _at_instances(lhs, rhs, assume, rng, max(count, 12), False)
-    if cert.method == "rejected" and cert.counterexample and cert.level == "proved":
-        return _cert(True, "counterexample", cert.detail, "proved", cert.counterexample)
+    if cert.method is Method.REJECTED and cert.counterexample and cert.level is Level.PROVED:
+        return _cert(True, Method.COUNTEREXAMPLE, cert.detail, Level.PROVED, cert.counterexample)
     if cert.ok:
         return _rejected(f"claimed false, but {cert.detail}", level=cert.level)
     return _unverified(f"no counterexample found ({cert.detail})")
@@ -826,10 +869,51 @@ def _decide_refuted(
 # -- dispatch --------------------------------------------------------------------------------
 
 
-def _claim_key(claim: Claim) -> tuple:
-    if isinstance(claim, Recurrence):
-        return ("recurrence", claim.name, claim.solution, claim.index, claim.initial)
-    return (type(claim).__name__, *[getattr(claim, f) for f in claim.__dataclass_fields__])
+class _Decider:
+    """The engine as a :class:`~gdflow.derive.derivation.ClaimVisitor`: one method per claim
+    kind, each returning the claim's certificate under ``assume``."""
+
+    def __init__(self, assume: Assumptions, rng: random.Random, count: int) -> None:
+        self.assume = assume
+        self.rng = rng
+        self.count = count
+
+    def definition(self, claim: Definition) -> Certificate:
+        return _cert(True, Method.DEFINITION, "stated, not proved", Level.STATED)
+
+    def identity(self, claim: Identity) -> Certificate:
+        if claim.lhs == claim.rhs:
+            return _unverified(
+                "both sides are the same expression as built, so the printed step states "
+                "nothing (SymPy probably evaluated it on construction: keep the parts as "
+                "symbols with definitions)"
+            )
+        return _decide_identity(claim.lhs, claim.rhs, self.assume, self.rng, self.count)
+
+    def holds(self, claim: Holds) -> Certificate:
+        cond = self.assume.substitute(claim.condition)
+        if cond is sp.true:
+            return _cert(True, Method.SYMBOLIC, "the condition is identically true", Level.PROVED)
+        if cond is sp.false:
+            return _rejected("the condition is identically false")
+        var = _condition_var(cond, self.assume)
+        if var is None:
+            verdict = decide_condition(cond)
+            if verdict is True:
+                return _cert(True, Method.SYMBOLIC, "a true statement about numbers", Level.PROVED)
+            if verdict is False:
+                return _rejected("a false statement about numbers")
+            return _unverified("cannot decide the numeric statement")
+        return _decide_sets(cond, None, var, self.assume, self.rng, self.count)
+
+    def equivalent(self, claim: Equivalent) -> Certificate:
+        return _decide_sets(claim.left, claim.right, claim.var, self.assume, self.rng, self.count)
+
+    def recurrence(self, claim: Recurrence) -> Certificate:
+        return _decide_recurrence(claim, self.assume, self.rng, self.count)
+
+    def refuted(self, claim: Refuted) -> Certificate:
+        return _decide_refuted(claim, self.assume, self.rng, self.count)
 
 
 def verify_claim(
@@ -841,8 +925,11 @@ def verify_claim(
     timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Certificate:
     """Decide one claim under ``assume`` within ``timeout`` seconds; return its certificate
-    (never raises on a bad claim).  Instances are seeded from ``seed`` and the claim itself."""
-    rng = random.Random(_seed(seed, *_claim_key(claim), *assume.conditions))
+    (never raises on a bad claim; ``TypeError`` for what is not a claim).  Instances are
+    seeded from ``seed`` and the claim itself (:meth:`~gdflow.derive.derivation.Claim.key`)."""
+    if not isinstance(claim, Claim):
+        raise TypeError(f"not a claim: {type(claim).__name__}")
+    rng = random.Random(_seed(seed, *claim.key(), *assume.conditions))
     try:
         with deadline(timeout):
             return _decide(claim, assume, rng, instances)
@@ -854,49 +941,19 @@ def verify_claim(
 
 def _decide(claim: Claim, assume: Assumptions, rng: random.Random, count: int) -> Certificate:
     try:
-        if isinstance(claim, Definition):
-            return _cert(True, "definition", "stated, not proved", "stated")
-        if isinstance(claim, Identity):
-            if claim.lhs == claim.rhs:
-                return _unverified(
-                    "both sides are the same expression as built, so the printed step states nothing "
-                    "(SymPy probably evaluated it on construction: keep the parts as symbols with definitions)"
-                )
-            return _decide_identity(claim.lhs, claim.rhs, assume, rng, count)
-        if isinstance(claim, Holds):
-            cond = assume.substitute(claim.condition)
-            if cond is sp.true:
-                return _cert(True, "symbolic", "the condition is identically true", "proved")
-            if cond is sp.false:
-                return _rejected("the condition is identically false")
-            var = _condition_var(cond, assume)
-            if var is None:
-                verdict = decide_condition(cond)
-                if verdict is True:
-                    return _cert(True, "symbolic", "a true statement about numbers", "proved")
-                if verdict is False:
-                    return _rejected("a false statement about numbers")
-                return _unverified("cannot decide the numeric statement")
-            return _decide_sets(cond, None, var, assume, rng, count)
-        if isinstance(claim, Equivalent):
-            return _decide_sets(claim.left, claim.right, claim.var, assume, rng, count)
-        if isinstance(claim, Recurrence):
-            return _decide_recurrence(claim, assume, rng, count)
-        if isinstance(claim, Refuted):
-            return _decide_refuted(claim, assume, rng, count)
+        return claim.accept(_Decider(assume, rng, count))
     except OutOfTime:
         raise
     except Exception as exc:  # noqa: BLE001 - a claim that crashes the checker is not verified
         return _unverified(f"the checker failed: {type(exc).__name__}: {exc}")
-    raise TypeError(f"unknown claim type {type(claim).__name__}")
 
 
 # -- derivations ---------------------------------------------------------------------------------
 
 
-def _symbols(obj) -> set:
+def _symbols(obj: object) -> set[Basic]:
     """Every symbol of ``obj``, bound ones too (the t of d/dt, the variable of a limit)."""
-    out: set = set()
+    out: set[Basic] = set()
     if isinstance(obj, Basic):
         out |= obj.atoms(sp.Symbol) | obj.atoms(sp.MatrixSymbol)
         out |= {
@@ -907,28 +964,26 @@ def _symbols(obj) -> set:
     return out
 
 
-def _claim_symbols(claim: Claim) -> set:
-    out: set = set()
-    for name in getattr(claim, "__dataclass_fields__", {}):
-        value = getattr(claim, name)
-        if isinstance(value, Basic):
-            out |= _symbols(value)
+def _claim_symbols(claim: Claim) -> set[Basic]:
+    out: set[Basic] = set()
+    for value in claim.parts():
+        out |= _symbols(value)
     return out
 
 
-def _look_alikes(derivation: Derivation) -> dict:
+def _look_alikes(derivation: Derivation) -> dict[str, set[Basic]]:
     """Distinct symbols that print the same: ``{printed name: objects}``.  Scalars clash across
     the whole derivation (a ``Symbol('t')`` beside the package's nonnegative t); matrices of
     the same name and different shapes clash within one step (a letter may name an n x n
     matrix in one step and an m x n one in another, as the sources do)."""
-    derivation_wide: dict[str, set] = defaultdict(set)
-    clashes: dict[str, set] = defaultdict(set)
+    derivation_wide: dict[tuple[str, str], set[Basic]] = defaultdict(set)
+    clashes: dict[str, set[Basic]] = defaultdict(set)
     for step in derivation.all_steps:
         a = derivation.assumptions.merged(step.given)
-        here: set = set(_claim_symbols(step.claim))
+        here: set[Basic] = set(_claim_symbols(step.claim))
         frontier = set(here)
         while frontier:  # what the claim uses: its symbols and those of their definitions
-            new: set = set()
+            new: set[Basic] = set()
             for sym in frontier:
                 if sym in a.definitions:
                     new |= _symbols(a.definitions[sym])
@@ -937,7 +992,7 @@ def _look_alikes(derivation: Derivation) -> dict:
         for c in a.conditions:
             if _symbols(c) & here:
                 here |= _symbols(c)
-        in_step: dict[tuple, set] = defaultdict(set)
+        in_step: dict[tuple[str, str], set[Basic]] = defaultdict(set)
         for s in here:
             if isinstance(s, sp.Dummy):
                 continue
@@ -967,38 +1022,43 @@ def verify(
     instances: int = DEFAULT_INSTANCES,
     timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Derivation:
-    """Decide every step (and recorded source claim) of ``derivation``; return it, certified.
+    """Decide every step (and recorded source claim) of ``derivation``; return a certified
+    copy (``dataclasses.replace``: each step carries its certificate), ``derivation`` itself
+    untouched.
 
     Each ``Definition`` ``name := value`` is in scope for every later step (the engine
     substitutes it, so derivatives of defined symbols are derivatives of their values).  Two
     distinct symbols that print alike (a ``Symbol('t')`` beside the package's nonnegative t)
     make every step that uses either unverified.
     """
+    certified = list(_certify(derivation, seed=seed, instances=instances, timeout=timeout))
+    n = len(derivation.steps)
+    return replace(derivation, steps=tuple(certified[:n]), source_claims=tuple(certified[n:]))
+
+
+def _certify(
+    derivation: Derivation, *, seed: int, instances: int, timeout: float | None
+) -> Iterator[Step]:
+    """Each step of ``derivation`` (then each source claim), with its certificate."""
     clashes = _look_alikes(derivation)
-    clashing = set().union(*clashes.values()) if clashes else set()
-    scope: dict = {}
+    clashing: set[Basic] = set().union(*clashes.values()) if clashes else set()
+    scope: dict[Basic, Basic] = {}
     for i, step in enumerate(derivation.all_steps):
         assume = derivation.assumptions.merged(step.given)
         if scope:
-            assume = Assumptions(
-                conditions=assume.conditions,
-                matrices=assume.matrices,
-                definitions={**scope, **assume.definitions},
-                sizes=assume.sizes,
-                text=assume.text,
-            )
+            assume = replace(assume, definitions={**scope, **assume.definitions})
         used = _claim_symbols(step.claim)
         if used & clashing:
             names = sorted({str(s) for s in used & clashing})
-            step.certificate = _unverified(
-                f"distinct symbols print alike as {', '.join(names)} (different assumptions or kinds); "
-                "use the package's shared symbols (derive.notation)"
+            cert = _unverified(
+                f"distinct symbols print alike as {', '.join(names)} (different assumptions or "
+                "kinds); use the package's shared symbols (derive.notation)"
             )
         else:
-            step.certificate = verify_claim(
+            cert = verify_claim(
                 step.claim, assume, seed=seed * 1000 + i, instances=instances, timeout=timeout
             )
-        claim = step.claim
-        if isinstance(claim, Definition) and claim.rhs is not None and _definable(claim.lhs):
-            scope[claim.lhs] = claim.rhs
-    return derivation
+        yield replace(step, certificate=cert)
+        defined = step.claim.defines()
+        if defined is not None and _definable(defined[0]):
+            scope[defined[0]] = defined[1]

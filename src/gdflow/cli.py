@@ -10,7 +10,22 @@ import difflib
 import json
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the command imports SymPy and the derivations only when it needs them
+    from gdflow.derive.derivation import (
+        Certificate,
+        Definition,
+        Derivation,
+        Equivalent,
+        Holds,
+        Identity,
+        Recurrence,
+        Refuted,
+        Step,
+    )
 
 EPILOG = """\
 examples:
@@ -54,10 +69,10 @@ def _ids(requested: list[str], everything: bool) -> list[str]:
     return requested
 
 
-def cmd_list(args) -> int:
+def cmd_list(args: argparse.Namespace) -> int:
     from gdflow.derive.catalogue import builders
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for id_, build in builders().items():
         d = build()
         rows.append({"id": id_, "title": d.title, "source": str(d.source), "steps": len(d.steps)})
@@ -70,11 +85,11 @@ def cmd_list(args) -> int:
     return 0
 
 
-def _derivation_json(d) -> dict:
+def _derivation_json(d: Derivation) -> dict[str, Any]:
     from gdflow.derive.latex import claim_latex
     from gdflow.derive.report import counts, mark, step_status
 
-    def step(s):
+    def step(s: Step) -> dict[str, Any]:
         c = s.certificate
         return {
             "latex": claim_latex(s),
@@ -101,17 +116,34 @@ def _derivation_json(d) -> dict:
     }
 
 
-def _text(d) -> str:
-    import sympy as sp
+class _PlainMath:
+    """A claim in plain text, kind by kind (a ``gdflow.derive.derivation.ClaimVisitor``)."""
 
-    from gdflow.derive.derivation import (
-        Definition,
-        Equivalent,
-        Holds,
-        Identity,
-        Recurrence,
-        Refuted,
-    )
+    def __init__(self) -> None:
+        import sympy
+
+        self.s: Callable[[Any], str] = sympy.sstr
+
+    def identity(self, c: Identity) -> str:
+        return f"{self.s(c.lhs)} = {self.s(c.rhs)}"
+
+    def refuted(self, c: Refuted) -> str:
+        return f"{self.s(c.lhs)} != {self.s(c.rhs)}"
+
+    def definition(self, c: Definition) -> str:
+        return f"{self.s(c.lhs)} := {self.s(c.rhs)}"
+
+    def holds(self, c: Holds) -> str:
+        return self.s(c.condition)
+
+    def equivalent(self, c: Equivalent) -> str:
+        return f"{self.s(c.left)} <=> {self.s(c.right)}"
+
+    def recurrence(self, c: Recurrence) -> str:
+        return f"{self.s(c.name)} = {self.s(c.solution)}"
+
+
+def _text(d: Derivation) -> str:
     from gdflow.derive.report import summary
 
     out = [f"{d.id}: {d.title}  [{d.source}]  {'VERIFIED' if d.verified else 'NOT VERIFIED'}"]
@@ -120,30 +152,17 @@ def _text(d) -> str:
         if group and steps:
             out.append("  " + group)
         for s in steps:
-            c = s.claim
-            if isinstance(c, (Identity,)):
-                math = f"{sp.sstr(c.lhs)} = {sp.sstr(c.rhs)}"
-            elif isinstance(c, Refuted):
-                math = f"{sp.sstr(c.lhs)} != {sp.sstr(c.rhs)}"
-            elif isinstance(c, Definition):
-                math = f"{sp.sstr(c.lhs)} := {sp.sstr(c.rhs)}"
-            elif isinstance(c, Holds):
-                math = sp.sstr(c.condition)
-            elif isinstance(c, Equivalent):
-                math = f"{sp.sstr(c.left)} <=> {sp.sstr(c.right)}"
-            elif isinstance(c, Recurrence):
-                math = f"{sp.sstr(c.name)} = {sp.sstr(c.solution)}"
-            else:
-                math = repr(c)
+            math = s.claim.accept(_PlainMath())
             cert = s.certificate
             out.append(f"  [{_mark_and_method(cert)}] {math}")
             out.append(f"      {s.reason}")
-            if _detail_needed(cert):
-                out.append(f"      certificate: {cert.detail}")
+            detail = _detail_to_print(cert)
+            if detail is not None:
+                out.append(f"      certificate: {detail}")
     return "\n".join(out)
 
 
-def _mark_and_method(cert) -> str:
+def _mark_and_method(cert: Certificate | None) -> str:
     """``proved · symbolic``: the level (with the sizes of a checked step), then the method."""
     from gdflow.derive.report import mark
 
@@ -154,30 +173,33 @@ def _mark_and_method(cert) -> str:
     return f"{shown} · {cert.method}" if cert.ok else shown
 
 
-def _detail_needed(cert) -> bool:
-    """Print the certificate's detail: why a step is not passed, or what a checked step whose
-    sizes could not be read from it was checked on (otherwise the mark says it all)."""
-    from gdflow.derive.report import mark
+def _detail_to_print(cert: Certificate | None) -> str | None:
+    """The certificate's detail when it is worth printing: why a step is not passed, or what a
+    checked step whose sizes could not be read from it was checked on; None when the mark
+    says it all."""
+    from gdflow.derive.report import Status, mark
 
     if cert is None or not cert.detail:
-        return False
-    return not cert.ok or mark(cert) in ("no level", "checked (sizes not named)")
+        return None
+    if not cert.ok or mark(cert) in (Status.NO_LEVEL, "checked (sizes not named)"):
+        return cert.detail
+    return None
 
 
-def _markdown(ds) -> str:
+def _markdown(ds: Sequence[Derivation]) -> str:
     from gdflow.derive.latex import claim_latex
     from gdflow.derive.report import summary
 
-    def step(s):
+    def step(s: Step) -> str:
         cert = s.certificate
-        note = f" — {cert.detail}" if _detail_needed(cert) else ""
+        detail = _detail_to_print(cert)
+        note = f" — {detail}" if detail is not None else ""
         return f"$$\n{claim_latex(s)}\n$$\n{s.reason} **[{_mark_and_method(cert)}]**{note}\n"
 
-    out = []
+    out: list[str] = []
     for d in ds:
-        out.append(
-            f"## {d.title}\n\n`{d.id}` — {d.source} — {'verified' if d.verified else '**NOT VERIFIED**'}\n"
-        )
+        verdict = "verified" if d.verified else "**NOT VERIFIED**"
+        out.append(f"## {d.title}\n\n`{d.id}` — {d.source} — {verdict}\n")
         out.append(f"*{summary([d])}*\n")
         out.extend(step(s) for s in d.steps)
         if d.source_claims:
@@ -188,7 +210,7 @@ def _markdown(ds) -> str:
     return "\n".join(out)
 
 
-def cmd_derive(args) -> int:
+def cmd_derive(args: argparse.Namespace) -> int:
     from gdflow.derive.catalogue import get
     from gdflow.derive.latex import compile_pdf, render_document
     from gdflow.derive.report import summary
@@ -203,7 +225,7 @@ def cmd_derive(args) -> int:
     fmt = fmt or "text"
     if fmt == "pdf" and out_path is None:
         _usage_error("gdflow derive: a PDF needs -o FILE.pdf")
-    ds = []
+    ds: list[Derivation] = []
     start = time.perf_counter()
     for i, id_ in enumerate(wanted, 1):
         t0 = time.perf_counter()
@@ -211,8 +233,9 @@ def cmd_derive(args) -> int:
         ds.append(d)
         bad = [s for s in d.all_steps if not s.verified]
         status = "verified" if not bad else f"NOT VERIFIED ({len(bad)} step(s))"
+        seconds = time.perf_counter() - t0
         print(
-            f"[{i}/{len(wanted)}] {id_}: {status} ({time.perf_counter() - t0:.1f} s): {summary([d])}",
+            f"[{i}/{len(wanted)}] {id_}: {status} ({seconds:.1f} s): {summary([d])}",
             file=sys.stderr,
         )
         for s in bad:
@@ -228,7 +251,7 @@ def cmd_derive(args) -> int:
         text = render_document(ds)
     else:
         text = "\n\n".join(_text(d) for d in ds)
-    if fmt == "pdf":
+    if fmt == "pdf" and out_path is not None:
         try:
             compile_pdf(text, out_path)
         except RuntimeError as exc:
@@ -240,19 +263,21 @@ def cmd_derive(args) -> int:
         print(text)
     ok = all(d.verified for d in ds)
     where = f" -> {out_path}" if out_path else ""
+    seconds = time.perf_counter() - start
     print(
-        f"{sum(d.verified for d in ds)}/{len(ds)} derivations verified in {time.perf_counter() - start:.1f} s{where}; {summary(ds)}",
+        f"{sum(d.verified for d in ds)}/{len(ds)} derivations verified in {seconds:.1f} s"
+        f"{where}; {summary(ds)}",
         file=sys.stderr,
     )
     return 0 if ok else 1
 
 
-def cmd_check(args) -> int:
+def cmd_check(args: argparse.Namespace) -> int:
     from gdflow.checks.properties import format_results, run_checks
 
     tty = sys.stderr.isatty()
 
-    def progress(name, done, total):
+    def progress(name: str, done: int, total: int) -> None:
         if done == total:
             return
         line = f"[{done + 1}/{total}] {name} ({args.examples} examples)"
@@ -286,7 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="gdflow",
-        description="Derive, prove, render and property-check the dynamics of gradient descent and gradient flow.",
+        description="Derive, prove, render and property-check the dynamics of gradient descent "
+        "and gradient flow.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -304,9 +330,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "derive",
         help="verify derivations and render them",
-        description="Verify derivations step by step and render them (text, LaTeX, PDF, Markdown, JSON). "
-        "The format follows the -o suffix (.tex, .pdf, .md, .json) unless --format is given.",
-        epilog="exit status: 0 when every requested derivation is verified, 1 when a step is not, 2 on a usage or LaTeX error",
+        description="Verify derivations step by step and render them (text, LaTeX, PDF, "
+        "Markdown, JSON). The format follows the -o suffix (.tex, .pdf, .md, .json) unless "
+        "--format is given.",
+        epilog="exit status: 0 when every requested derivation is verified, 1 when a step is "
+        "not, 2 on a usage or LaTeX error",
     )
     p.add_argument("ids", nargs="*", metavar="ID", help="derivation ids (gdflow list)")
     p.add_argument("--all", action="store_true", help="every derivation in the catalogue")
@@ -319,8 +347,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "check",
         help="property-test the closed forms against real iterations",
-        description="Run the named property checks (hypothesis) that hold each closed form against numeric "
-        "gradient descent / gradient flow. Shrunk counterexamples are printed as matrices.",
+        description="Run the named property checks (hypothesis) that hold each closed form "
+        "against numeric gradient descent / gradient flow. Shrunk counterexamples are printed "
+        "as matrices.",
     )
     p.add_argument(
         "-k", metavar="PATTERN", default=None, help="only properties whose name contains PATTERN"
