@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from typing import Any
 
 __all__ = ["add_parser", "run", "main"]
@@ -29,9 +30,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Grade answers against a TOML problem spec: one answer (--question/--answer) "
         "or a class (CSV with columns student,question,answer). Each answer runs in its own "
         "worker process, killed at the timeout.",
-        epilog="exit status: 0 when every answer got a verdict (correct, incorrect, invalid, timeout), "
-        "1 when the grader itself failed on an answer (verdict error), 2 on an invalid spec, an "
-        "unreadable answers file or a usage error",
+        epilog="exit status: 0 when every answer got a verdict (correct, incorrect, invalid, "
+        "timeout), 1 when the grader itself failed on an answer (verdict error), 2 on an "
+        "invalid spec, an unreadable answers file or a usage error",
     )
     configure(p)
     return p
@@ -100,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
     from .grader import grade_answer
     from .runner import AnswersError, Writer, append_result, grade_class, read_answers
     from .spec import SpecError, load_spec
+    from .verdict import Verdict
     from .worker import Task, run_tasks
 
     try:
@@ -120,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.check_spec:
         print(
-            f"{args.spec}: {len(ps.questions)} question(s), references computed, expected answers agree"
+            f"{args.spec}: {len(ps.questions)} question(s), references computed, "
+            "expected answers agree"
         )
         return 0
     one = args.question is not None or args.answer is not None
@@ -131,18 +134,24 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     if one:
-        q = ps.questions.get(args.question)
-        if q is None:
+        if args.question not in ps.questions:
             print(
-                f"gdflow grade: no question {args.question!r}; the spec has {', '.join(ps.questions)}",
+                f"gdflow grade: no question {args.question!r}; "
+                f"the spec has {', '.join(ps.questions)}",
                 file=sys.stderr,
             )
             return 2
         from .parse import warm_up
 
         warm_up()
+        question = ps.questions[args.question]
         task = Task(
-            "", q.id, args.answer, q.timeout, lambda: grade_answer(q, args.answer), ps.fingerprint
+            "",
+            question.id,
+            args.answer,
+            question.timeout,
+            partial(grade_answer, question, args.answer),
+            ps.fingerprint,
         )
         (rec,) = list(run_tasks([task], jobs=1, memory_mb=args.memory or ps.memory_mb))
         if args.output:
@@ -155,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
             _print_one(rec)
         else:  # json or jsonl: the one record as a JSON object on one line
             Writer(sys.stdout, "jsonl").write(rec)
-        return 1 if rec["verdict"] == "error" else 0
+        return 1 if rec["verdict"] == Verdict.ERROR else 0
     if not args.answers:
         print("gdflow grade: give an answers CSV, or --question and --answer", file=sys.stderr)
         return 2
@@ -170,11 +179,12 @@ def run(args: argparse.Namespace) -> int:
     except AnswersError as exc:
         print(f"gdflow grade: {exc}", file=sys.stderr)
         return 2
-    return 1 if counts.get("error") else 0
+    return 1 if counts.get(Verdict.ERROR) else 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry point (``python -m gdflow.checks.grade``) until ``gdflow`` wires ``grade``."""
+    """Stand-alone entry point (``python -m gdflow.checks.grade``), the same as
+    ``gdflow grade``."""
     parser = argparse.ArgumentParser(prog="gdflow grade")
     configure(parser)
     return run(parser.parse_args(argv))

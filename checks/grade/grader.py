@@ -1,17 +1,19 @@
 """Grade one answer to one question (runs inside a worker process, see :mod:`.worker`).
 
 A result is a plain dict (JSON-ready) with the keys ``student``, ``question``, ``answer``,
-``verdict`` (``correct`` / ``incorrect`` / ``invalid`` / ``timeout``, or ``error`` when
-the grader itself failed), ``interpreted_as`` (LaTeX of what was read, or ``null``),
-``feedback``, ``counterexample`` (for ``incorrect`` where one exists: ``at`` the values of
-the free symbols, ``answer`` and ``reference`` values there, ``entry`` for matrices),
-``method`` (how equivalence was decided) and ``seconds``.
+``verdict`` (a :class:`~gdflow.checks.grade.verdict.Verdict` as its word: ``correct`` /
+``incorrect`` / ``invalid`` / ``timeout``, or ``error`` when the grader itself failed),
+``interpreted_as`` (LaTeX of what was read, or ``null``), ``feedback``, ``counterexample``
+(for ``incorrect`` where one exists: ``at`` the values of the free symbols, ``answer`` and
+``reference`` values there, ``entry`` for matrices), ``method`` (how equivalence was decided)
+and ``seconds``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from typing import Any
 
 import sympy as sp
@@ -21,6 +23,7 @@ from gdflow.derive.timebox import OutOfTime, deadline
 from .equivalence import compare, relation_to_set, stable_seed
 from .parse import DomainAnswerError, ParseError, display_latex, parse_answer, parse_label
 from .spec import Question, _unwrap
+from .verdict import Verdict
 
 __all__ = ["grade_answer", "answer_key", "RESULT_KEYS"]
 
@@ -49,21 +52,22 @@ def result(
     student: str,
     question: str,
     answer: str,
-    verdict: str,
+    verdict: Verdict | str,
     feedback: str,
     interpreted_as: str | None = None,
-    counterexample: dict | None = None,
+    counterexample: dict[str, Any] | None = None,
     method: str | None = None,
     seconds: float = 0.0,
     spec: str = "",
 ) -> dict[str, Any]:
-    """A result record (see the module docstring)."""
+    """A result record (see the module docstring); ``ValueError`` for a verdict that is not a
+    :class:`Verdict`."""
     return {
         "id": answer_key(student, question, answer, spec),
         "student": student,
         "question": question,
         "answer": answer,
-        "verdict": verdict,
+        "verdict": Verdict(verdict).value,
         "interpreted_as": interpreted_as,
         "feedback": feedback,
         "counterexample": counterexample,
@@ -88,10 +92,11 @@ def grade_answer(q: Question, text: str, student: str = "") -> dict[str, Any]:
     answer whose value overflows is ``invalid``, with why."""
     t0 = time.perf_counter()
 
-    def done(verdict: str, feedback: str, **kw: Any) -> dict[str, Any]:
+    def done(verdict: Verdict, feedback: str, **kw: Any) -> dict[str, Any]:
         override = q.feedback.get(verdict)
         if override:
-            feedback = override + (" — " + feedback if feedback and verdict != "correct" else "")
+            more = feedback and verdict is not Verdict.CORRECT
+            feedback = override + (" — " + feedback if more else "")
         return result(
             student,
             q.id,
@@ -109,16 +114,18 @@ def grade_answer(q: Question, text: str, student: str = "") -> dict[str, Any]:
             return _grade(q, text, done)
     except OutOfTime:
         return done(
-            "timeout",
+            Verdict.TIMEOUT,
             f"grading took longer than {budget:g} s (the question allows {q.timeout:g} s)",
         )
     except OverflowError as exc:
         return done(
-            "invalid", f"your answer overflows: it cannot be evaluated ({exc})", method="overflow"
+            Verdict.INVALID,
+            f"your answer overflows: it cannot be evaluated ({exc})",
+            method="overflow",
         )
 
 
-def _grade(q: Question, text: str, done: Any) -> dict[str, Any]:
+def _grade(q: Question, text: str, done: Callable[..., dict[str, Any]]) -> dict[str, Any]:
     ref = q.reference
     try:
         if ref.expect == "label":
@@ -126,10 +133,10 @@ def _grade(q: Question, text: str, done: Any) -> dict[str, Any]:
         else:
             parsed = parse_answer(text, ref.scope, ref.expect)
     except ParseError as exc:
-        return done("invalid", exc.describe())
+        return done(Verdict.INVALID, exc.describe())
     except DomainAnswerError as exc:
         return done(
-            "incorrect",
+            Verdict.INCORRECT,
             exc.feedback,
             method="domain",
             interpreted_as=display_latex(text, ref.scope, ref.expect),
@@ -152,17 +159,17 @@ def _grade(q: Question, text: str, done: Any) -> dict[str, Any]:
     seed = stable_seed(q.id, text, ref.value)
     cmp = compare(value, ref.value, ref.domain, q.tolerance, ref.variable, seed=seed)
     if cmp.equal:
-        return done("correct", "correct", interpreted_as=parsed.latex, method=cmp.method)
+        return done(Verdict.CORRECT, "correct", interpreted_as=parsed.latex, method=cmp.method)
     if cmp.method == "overflow":
         return done(
-            "invalid",
+            Verdict.INVALID,
             cmp.message or "your answer overflows",
             interpreted_as=parsed.latex,
             method="overflow",
         )
     if cmp.method == "time":
         return done(
-            "timeout",
+            Verdict.TIMEOUT,
             cmp.message or "deciding equivalence took too long",
             interpreted_as=parsed.latex,
             method="time",
@@ -227,7 +234,7 @@ def _grade(q: Question, text: str, done: Any) -> dict[str, Any]:
             f"{cx['reference']}{gap}"
         )
     return done(
-        "incorrect",
+        Verdict.INCORRECT,
         "; ".join(msgs),
         interpreted_as=parsed.latex,
         counterexample=cx,

@@ -25,11 +25,13 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
 from .grader import RESULT_KEYS, answer_key, grade_answer, result
 from .spec import ProblemSet
+from .verdict import Verdict
 from .worker import Task, run_tasks
 
 __all__ = [
@@ -198,7 +200,7 @@ def _tasks(
                 student,
                 qid,
                 answer,
-                "invalid",
+                Verdict.INVALID,
                 f"there is no question {qid!r} in the spec (questions: {', '.join(ps.questions)})",
                 spec=ps.fingerprint,
             )
@@ -208,7 +210,7 @@ def _tasks(
             qid,
             answer,
             q.timeout,
-            (lambda q=q, answer=answer, student=student: grade_answer(q, answer, student)),
+            partial(grade_answer, q, answer, student),
             ps.fingerprint,
         )
 
@@ -256,10 +258,13 @@ def grade_class(
                 file=log,
             )
     t0 = time.monotonic()
-    direct: list[dict] = []
+    direct: list[dict[str, Any]] = []
     tasks: list[Task] = []
     for item in _tasks(ps, rows, done):
-        (direct if isinstance(item, dict) else tasks).append(item)
+        if isinstance(item, Task):
+            tasks.append(item)
+        else:
+            direct.append(item)
     graded = [r for r in earlier if r["id"] in current]
     try:
         for rec in direct:
@@ -276,11 +281,7 @@ def grade_class(
             stream.close()
     elapsed = time.monotonic() - t0
     n = len(tasks) + len(direct)
-    summary = ", ".join(
-        f"{v} {counts[v]}"
-        for v in ("correct", "incorrect", "invalid", "timeout", "error")
-        if counts[v]
-    )
+    summary = ", ".join(f"{v} {counts[v]}" for v in Verdict if counts[v])
     print(
         f"grade: {n} answer(s) graded in {elapsed:.1f} s ({summary or 'nothing to do'})", file=log
     )
@@ -301,7 +302,7 @@ def points_by_student(ps: ProblemSet, records: Iterable[dict[str, Any]]) -> dict
     for r in records:
         q = ps.questions.get(str(r.get("question")))
         key = (str(r.get("student")), str(r.get("question")))
-        got = q.points if (q is not None and r.get("verdict") == "correct") else 0.0
+        got = q.points if (q is not None and r.get("verdict") == Verdict.CORRECT) else 0.0
         best[key] = max(best.get(key, 0.0), got)
     out: dict[str, float] = {}
     for (student, _), p in sorted(best.items()):

@@ -31,6 +31,7 @@ from .equivalence import Domain, compare, stable_seed
 from .fields import Fields, SpecError, exact_number, make_symbol, parse_assumptions
 from .kinds import COMMON_KEYS, KINDS, Reference
 from .parse import DomainAnswerError, ParseError, Scope, parse_answer, parse_label
+from .verdict import Verdict
 
 __all__ = ["SpecError", "Question", "ProblemSet", "load_spec", "loads_spec", "REFERENCE_SECONDS"]
 
@@ -40,7 +41,6 @@ REFERENCE_SECONDS = (
 
 _TOP_KEYS = {"title", "defaults", "question"}
 _DEFAULT_KEYS = {"timeout", "memory_mb", "tolerance"}
-_VERDICTS = {"correct", "incorrect", "invalid", "timeout"}
 
 
 @dataclass
@@ -52,7 +52,8 @@ class Question:
     reference: Reference
     prompt: str = ""
     tolerance: sp.Rational | None = None
-    feedback: dict[str, str] = field(default_factory=dict)
+    feedback: dict[Verdict, str] = field(default_factory=dict)
+    """Text shown before the grader's own feedback, by verdict (the spec's ``feedback``)."""
     timeout: float = 5.0
     points: float = 1.0
     spec_fingerprint: str = ""
@@ -151,12 +152,13 @@ def _build_question(q: dict[str, Any], defaults: dict[str, Any], index: int) -> 
     elif "tolerance" in defaults:
         tol = _tolerance(defaults["tolerance"], "[defaults]: key `tolerance`")
     fb = q.get("feedback", {})
+    answered = Verdict.answered()
     if not isinstance(fb, dict) or any(
-        k not in _VERDICTS or not isinstance(v, str) for k, v in fb.items()
+        k not in answered or not isinstance(v, str) for k, v in fb.items()
     ):
         raise SpecError(
             f"question {qid}: key `feedback`: expected a table with keys among "
-            f"{', '.join(sorted(_VERDICTS))} and string values; got {fb!r}"
+            f"{', '.join(sorted(answered))} and string values; got {fb!r}"
         )
     timeout = defaults.get("timeout", 5.0)
     if "timeout" in q:
@@ -173,7 +175,8 @@ def _build_question(q: dict[str, Any], defaults: dict[str, Any], index: int) -> 
         raise SpecError(
             f"question {qid}: key `points`: expected a nonnegative number; got {points!r}"
         )
-    question = Question(qid, kind_name, ref, prompt, tol, dict(fb), float(timeout), float(points))
+    feedback = {Verdict(k): v for k, v in fb.items()}
+    question = Question(qid, kind_name, ref, prompt, tol, feedback, float(timeout), float(points))
     if "expected" in q:
         _check_expected(question, q["expected"])
     return question
@@ -207,10 +210,14 @@ def _check_expected(q: Question, expected: Any) -> None:
         detail = cmp.message or ""
         if cmp.counterexample:
             cx = cmp.counterexample
-            detail += f" at {cx.get('at')}: expected gives {cx.get('answer')}, the computed reference {cx.get('reference')}"
+            detail += (
+                f" at {cx.get('at')}: expected gives {cx.get('answer')}, "
+                f"the computed reference {cx.get('reference')}"
+            )
         shown = ref.value if isinstance(ref.value, str) else sp.sstr(ref.value)
+        sep = ";" if detail else ""
         raise SpecError(
-            f"{where}: {text!r} does not match the computed reference {shown}{';' if detail else ''}{detail}"
+            f"{where}: {text!r} does not match the computed reference {shown}{sep}{detail}"
         )
 
 

@@ -28,6 +28,7 @@ from multiprocessing.connection import wait
 from typing import Any
 
 from .grader import result
+from .verdict import Verdict
 
 __all__ = ["Task", "run_tasks"]
 
@@ -44,7 +45,7 @@ class Task:
     spec: str = ""  # the spec's fingerprint, part of each result's id
 
 
-def _verdict(task: Task, verdict: str, feedback: str) -> dict[str, Any]:
+def _verdict(task: Task, verdict: Verdict, feedback: str) -> dict[str, Any]:
     return result(task.student, task.question, task.answer, verdict, feedback, spec=task.spec)
 
 
@@ -71,14 +72,14 @@ def _child(task: Task, conn: Any, memory_mb: int) -> None:
         except MemoryError:
             out = _verdict(
                 task,
-                "timeout",
+                Verdict.TIMEOUT,
                 f"evaluating this answer needs more than the memory limit ({memory_mb} MB)",
             )
         except RecursionError:
-            out = _verdict(task, "invalid", "answer is nested too deeply to evaluate")
+            out = _verdict(task, Verdict.INVALID, "answer is nested too deeply to evaluate")
         except Exception as exc:  # noqa: BLE001 - reported as a grader error, never lost
             tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            out = _verdict(task, "error", f"internal grader error: {tb}")
+            out = _verdict(task, Verdict.ERROR, f"internal grader error: {tb}")
         conn.send(out)
     except MemoryError:
         code = 3
@@ -149,24 +150,24 @@ def _loop(
                         code == -signal.SIGKILL and now < deadline
                     ):  # MemoryError / OOM killer
                         why = "the worker ran out of memory"
-                        out = _verdict(task, "timeout", why)
+                        out = _verdict(task, Verdict.TIMEOUT, why)
                     elif code is not None and code < 0 and -code == signal.SIGXCPU:
                         out = _verdict(
                             task,
-                            "timeout",
+                            Verdict.TIMEOUT,
                             f"grading exceeded the CPU time limit ({task.timeout:g} s)",
                         )
                     else:
                         out = _verdict(
                             task,
-                            "error",
+                            Verdict.ERROR,
                             f"the grading worker died without a result (exit code {code})",
                         )
             elif now >= deadline:
                 proc.kill()
                 out = _verdict(
                     task,
-                    "timeout",
+                    Verdict.TIMEOUT,
                     f"grading took longer than {task.timeout:g} s; the worker was stopped",
                 )
             if out is None:
