@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -234,7 +234,7 @@ class Claim(ABC):
     def parts(self) -> tuple[Any, ...]:
         """The values of the claim's fields, in order (SymPy objects, and for a recurrence its
         update rule)."""
-        return tuple(getattr(self, name) for name in self.__dataclass_fields__)  # type: ignore[attr-defined]
+        return tuple(getattr(self, f.name) for f in fields(self))  # type: ignore[arg-type]
 
     def key(self) -> tuple[Any, ...]:
         """What identifies the claim for seeding its instances: its class name and parts."""

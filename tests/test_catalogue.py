@@ -73,8 +73,19 @@ def test_public_functions_state_formula_and_source(module):
             assert doc, f"derive.{module}.{name} has no docstring"
             if inspect.isfunction(obj) and name != "DERIVATIONS":
                 assert SOURCE_REF.search(doc), (
-                    f"derive.{module}.{name}: no seed equation, section or derivation id in its docstring"
+                    f"derive.{module}.{name}: no seed equation, section or derivation id "
+                    "in its docstring"
                 )
+
+
+def test_get_caches_the_built_and_the_certified_derivation_apart():
+    raw = get("gd.closed_form", verified=False)
+    certified = get("gd.closed_form")
+    assert get("gd.closed_form", verified=False) is raw
+    assert get("gd.closed_form") is certified is get("gd.closed_form", True)
+    assert all(s.certificate is None for s in raw.all_steps)
+    assert all(s.certificate is not None for s in certified.all_steps)
+    assert [s.claim for s in certified.steps] == [s.claim for s in raw.steps]
 
 
 def test_builders_make_fresh_objects():

@@ -96,7 +96,10 @@ def hand(monkeypatch):
     monkeypatch.setattr(sys.modules["gdflow.derive.catalogue"], "get", table.__getitem__)
 
 
-LEVELS_SUMMARY = "6 steps: 3 proved, 1 checked (sizes n=5,6), 1 evidence, 1 stated; 0 rejected, 0 unverified, 0 vacuous"
+LEVELS_SUMMARY = (
+    "6 steps: 3 proved, 1 checked (sizes n=5,6), 1 evidence, 1 stated; "
+    "0 rejected, 0 unverified, 0 vacuous"
+)
 FAILURES_SUMMARY = (
     "5 steps: 0 proved, 0 checked, 0 evidence, 0 stated; "
     "1 rejected, 1 unverified, 1 unverified (time), 1 vacuous; 1 no level"

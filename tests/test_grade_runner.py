@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from gdflow.checks.grade.cli import main
-from gdflow.checks.grade.grader import answer_key
+from gdflow.checks.grade.grader import answer_key, result
 from gdflow.checks.grade.runner import AnswersError, grade_class, load_done, read_answers
 from gdflow.checks.grade.spec import loads_spec
+from gdflow.checks.grade.verdict import Verdict
 
 SPEC = """
 title = "runner"
@@ -214,3 +215,14 @@ def test_cli_single_answer_output_file_keeps_its_format(tmp_path, capsys, fmt):
             "correct",
             "incorrect",
         ]
+
+
+def test_a_record_holds_its_verdict_as_the_plain_word():
+    rec = result("ann", "1", "0.4", Verdict.CORRECT, "correct")
+    assert type(rec["verdict"]) is str and rec["verdict"] == "correct" == Verdict.CORRECT
+    assert json.loads(json.dumps(rec))["verdict"] == Verdict.CORRECT
+    assert result("ann", "1", "0.4", "timeout", "slow")["verdict"] == Verdict.TIMEOUT
+    with pytest.raises(ValueError, match="great"):
+        result("ann", "1", "0.4", "great", "")
+    assert [str(v) for v in Verdict] == ["correct", "incorrect", "invalid", "timeout", "error"]
+    assert Verdict.ERROR not in Verdict.answered() and len(Verdict.answered()) == 4

@@ -5,6 +5,7 @@ import pytest
 import sympy as sp
 
 from gdflow.checks.grade.spec import SpecError, loads_spec
+from gdflow.checks.grade.verdict import Verdict
 
 GOOD = """
 title = "t"
@@ -131,7 +132,8 @@ def test_bad_assumption_and_kind_specific_errors():
 
 def test_top_level_and_defaults():
     errs = errors_of(
-        'titel = "x"\n[defaults]\ntimeout = -1\nfoo = 1\n[[question]]\nid="1"\nkind="expression"\nreference="1"\n'
+        'titel = "x"\n[defaults]\ntimeout = -1\nfoo = 1\n'
+        '[[question]]\nid="1"\nkind="expression"\nreference="1"\n'
     )
     assert any("unknown top-level key `titel`" in e for e in errs)
     assert any("[defaults]: unknown key `foo`" in e for e in errs)
@@ -149,6 +151,12 @@ def test_duplicate_ids_and_feedback_table():
         q('id = "1"\nkind = "expression"\nreference = "1"\nfeedback = { great = "x" }\n')
     )
     assert "question 1: key `feedback`" in errs[0]
+    # the grader's own failure is not an answer's verdict: no feedback text for it
+    errs = errors_of(
+        q('id = "1"\nkind = "expression"\nreference = "1"\nfeedback = { error = "x" }\n')
+    )
+    assert "question 1: key `feedback`" in errs[0]
+    assert "correct, incorrect, invalid, timeout" in errs[0]
 
 
 def test_tolerance_and_feedback_overrides():
@@ -159,6 +167,7 @@ def test_tolerance_and_feedback_overrides():
         'feedback = { incorrect = "Revise slide 12." }\n'
     )
     question = loads_spec(text).questions["1"]
+    assert question.feedback == {Verdict.INCORRECT: "Revise slide 12."}
     assert grade_answer(question, "0.333")["verdict"] == "correct"
     r = grade_answer(question, "0.3")
     assert r["verdict"] == "incorrect" and r["feedback"].startswith("Revise slide 12.")

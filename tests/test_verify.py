@@ -183,3 +183,30 @@ def test_a_checked_certificate_names_its_sizes_and_strata():
     # every rank stratum of a psd matrix was met: 0, 1, n - 1 and n
     ranks = {int(r) for r in __import__("re").findall(r"A: \d+x\d+ rank (\d+)", cert.detail)}
     assert {0, 1} <= ranks and any(r >= 4 for r in ranks), cert.detail
+
+
+def test_verify_returns_a_certified_copy_and_leaves_its_input_alone():
+    from gdflow.derive.derivation import Derivation, Level, Method, Source, Step
+    from gdflow.derive.verify import verify
+
+    steps = [
+        Step(Definition(y, x + 1), "let y be x + 1", label="def"),
+        Step(Identity(x * (y + 1), x * y + x), "expand", label="expand"),
+        Step(Identity(y - 1, x), "y - 1 is x (the definition is in scope)", label="scope"),
+    ]
+    built = Derivation("t.copy", "copy", Source("hand.txt", "§0"), Assumptions(), steps)
+    certified = verify(built)
+    assert certified is not built and certified.id == built.id
+    assert all(s.certificate is None for s in built.all_steps) and not built.verified
+    assert certified.verified
+    assert [s.claim for s in certified.steps] == [s.claim for s in built.steps]
+    assert [s.label for s in certified.steps] == ["def", "expand", "scope"]
+    assert certified.step("def").certificate.level is Level.STATED
+    assert certified.step("expand").certificate.method is Method.SYMBOLIC
+    # verifying again gives the same certificates, from the built or the certified copy
+    assert verify(certified).steps == certified.steps == verify(built).steps
+
+
+def test_verify_claim_refuses_what_is_not_a_claim():
+    with pytest.raises(TypeError, match="not a claim"):
+        verify_claim(sp.Eq(x, x), Assumptions())  # type: ignore[arg-type]
