@@ -163,9 +163,10 @@ def matrices_of_rank(
     min_singular: float = 0.2,
     max_singular: float = 3.0,
 ) -> np.ndarray:
-    r"""rows×cols matrices :math:`\mathbf U_r\,\mathrm{diag}(s)\,\mathbf V_r^\top` of exactly ``rank``
-    nonzero singular values :math:`s_i\in` [``min_singular``, ``max_singular``]; :math:`\mathbf U_r`,
-    :math:`\mathbf V_r` the first ``rank`` columns of drawn :func:`orthogonal_matrices`."""
+    r"""rows×cols matrices :math:`\mathbf U_r\,\mathrm{diag}(s)\,\mathbf V_r^\top` of exactly
+    ``rank`` nonzero singular values :math:`s_i\in` [``min_singular``, ``max_singular``];
+    :math:`\mathbf U_r`, :math:`\mathbf V_r` the first ``rank`` columns of drawn
+    :func:`orthogonal_matrices`."""
     U = draw(orthogonal_matrices(rows))[:, :rank]
     V = draw(orthogonal_matrices(cols))[:, :rank]
     s = np.array([draw(finite_floats(min_singular, max_singular)) for _ in range(rank)])
@@ -318,7 +319,10 @@ def gd_problems(
     mode = alpha
     step = draw(step_sizes(A, mode, ev))
     kappa = ev[0] / ev[r - 1] if r else float("nan")
-    note = f"D = {n}, rank {r}, κ = {kappa:.3g}, b {'in' if in_range else 'out of'} range(A) ({how}), α mode {mode!r}"
+    note = (
+        f"D = {n}, rank {r}, κ = {kappa:.3g}, "
+        f"b {'in' if in_range else 'out of'} range(A) ({how}), α mode {mode!r}"
+    )
     return GDProblem(A, b, c, w0, step, ev, note)
 
 
