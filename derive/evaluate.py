@@ -661,7 +661,7 @@ def _by_balls(lhs: Basic, rhs: Basic, precisions: tuple[int, ...] = PRECISIONS) 
             raise sp.ShapeError(f"the sides have shapes {_ball_shape(lb)} and {_ball_shape(rb)}")
         return list(zip(_ball_entries(lb), _ball_entries(rb), strict=True))
 
-    return _compare_balls(pairs, "")
+    return _compare_balls(pairs, "", precisions)
 
 
 def _constants(pairs: list[tuple[Basic, Basic]], lv: Basic, rv: Basic) -> Outcome:
@@ -835,14 +835,14 @@ def _compare_balls(
         return Outcome(
             "equal",
             False,
-            f"balls contain 0 at {PRECISIONS[-1]} bits (radius {worst:.1e}, shrinking from "
+            f"balls contain 0 at {precisions[-1]} bits (radius {worst:.1e}, shrinking from "
             f"{first:.1e})",
         )
     return Outcome(
         "undecided",
         False,
         f"the enclosure of the difference does not shrink (radius {first:.1e} at "
-        f"{PRECISIONS[0]} bits, {worst:.1e} at {PRECISIONS[-1]})",
+        f"{precisions[0]} bits, {worst:.1e} at {precisions[-1]})",
     )
 
 
