@@ -46,7 +46,10 @@ def _timed(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, s
 
 def _derive_all(tree: Path) -> tuple[float, str]:
     env = dict(os.environ, PYTHONPATH=str(tree))
-    code = "import sys; from gdflow.cli import main; sys.exit(main(['derive', '--all', '-o', sys.argv[1]]))"
+    code = (
+        "import sys; from gdflow.cli import main; "
+        "sys.exit(main(['derive', '--all', '-o', sys.argv[1]]))"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         return _timed([sys.executable, "-c", code, str(Path(tmp) / "all.txt")], tree, env)
 

@@ -37,7 +37,8 @@ def main() -> None:
     for id_, times in per.items():
         print(f"{id_:<{width}}  median {statistics.median(times):6.2f} s")
     print(
-        f"{'catalogue':<{width}}  median {statistics.median(totals):6.2f} s over {args.repeat} runs "
+        f"{'catalogue':<{width}}  median {statistics.median(totals):6.2f} s "
+        f"over {args.repeat} runs "
         f"({len(per)} derivations, min {min(totals):.2f} s, max {max(totals):.2f} s)"
     )
 

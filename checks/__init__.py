@@ -5,7 +5,8 @@ Layer rule: ``checks`` imports ``derive``, never the reverse.
 
 - :mod:`gdflow.checks.simulate`   GD iterations in float64 and mpmath; input validation
 - :mod:`gdflow.checks.numeric`    closed forms from one eigendecomposition (any rank, k = inf)
-- :mod:`gdflow.checks.strategies` hypothesis strategies (PSD, rank-deficient, ill-conditioned, alpha at 2/a_max)
+- :mod:`gdflow.checks.strategies` hypothesis strategies (PSD, rank-deficient, ill-conditioned,
+  alpha at 2/a_max)
 - :mod:`gdflow.checks.properties` named property checks, ``run_checks`` and ``format_results``
 """
 

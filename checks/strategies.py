@@ -23,10 +23,14 @@ largest eigenvalue of the float64 ``A`` actually drawn (``numpy.linalg.eigvalsh`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+
+if TYPE_CHECKING:
+    from hypothesis.vendor.pretty import RepresentationPrinter
 
 __all__ = [
     "GDProblem",
@@ -60,8 +64,6 @@ r"""How :func:`step_sizes` draws :math:`u = \alpha\tilde a_{\max}/2`:
 - ``one_step``: :math:`\alpha = 1/\tilde a_j` for a drawn nonzero eigenvalue (case αã = 1).
 """
 
-_FLOAT = {"allow_nan": False, "allow_infinity": False, "allow_subnormal": False}
-
 
 def show(x: np.ndarray) -> str:
     """A float array printed readably and exactly (shortest round-tripping digits)."""
@@ -72,10 +74,12 @@ def show(x: np.ndarray) -> str:
 
 def finite_floats(min_value: float, max_value: float) -> st.SearchStrategy[float]:
     """Floats in [min_value, max_value], never NaN, infinite or subnormal."""
-    return st.floats(min_value, max_value, **_FLOAT)
+    return st.floats(
+        min_value, max_value, allow_nan=False, allow_infinity=False, allow_subnormal=False
+    )
 
 
-def _block(name: str, x: object) -> str:
+def _block(name: str, x: np.ndarray | float) -> str:
     text = show(np.asarray(x)) if np.ndim(x) else repr(float(x))
     lines = text.splitlines()
     pad = " " * (len(name) + 3)
@@ -96,7 +100,8 @@ class MatrixRepr:
             + "\n)"
         )
 
-    def _repr_pretty_(self, printer, cycle: bool) -> None:  # hypothesis prints examples with this
+    def _repr_pretty_(self, printer: RepresentationPrinter, cycle: bool) -> None:
+        # hypothesis prints examples with this
         printer.text(repr(self))
 
 
@@ -149,7 +154,7 @@ class LeastSquaresProblem(MatrixRepr):
 def orthogonal_matrices(n: int) -> st.SearchStrategy[np.ndarray]:
     """n×n orthogonal matrices: the Q factor (``numpy.linalg.qr``) of a drawn matrix with
     entries in [-1, 1]; shrinks toward the identity."""
-    return arrays(np.float64, (n, n), elements=st.floats(-1, 1, **_FLOAT)).map(
+    return arrays(np.float64, (n, n), elements=finite_floats(-1, 1)).map(
         lambda m: np.linalg.qr(m)[0]
     )
 
@@ -163,9 +168,10 @@ def matrices_of_rank(
     min_singular: float = 0.2,
     max_singular: float = 3.0,
 ) -> np.ndarray:
-    r"""rows×cols matrices :math:`\mathbf U_r\,\mathrm{diag}(s)\,\mathbf V_r^\top` of exactly ``rank``
-    nonzero singular values :math:`s_i\in` [``min_singular``, ``max_singular``]; :math:`\mathbf U_r`,
-    :math:`\mathbf V_r` the first ``rank`` columns of drawn :func:`orthogonal_matrices`."""
+    r"""rows×cols matrices :math:`\mathbf U_r\,\mathrm{diag}(s)\,\mathbf V_r^\top` of exactly
+    ``rank`` nonzero singular values :math:`s_i\in` [``min_singular``, ``max_singular``];
+    :math:`\mathbf U_r`, :math:`\mathbf V_r` the first ``rank`` columns of drawn
+    :func:`orthogonal_matrices`."""
     U = draw(orthogonal_matrices(rows))[:, :rank]
     V = draw(orthogonal_matrices(cols))[:, :rank]
     s = np.array([draw(finite_floats(min_singular, max_singular)) for _ in range(rank)])
@@ -185,11 +191,11 @@ def spectra(
     r = draw(st.integers(0, n)) if rank is None else rank
     if not 0 <= r <= n:
         raise ValueError(f"rank must be in [0, {n}]; got {r}")
-    top = 10.0 ** draw(st.floats(-2, 2, **_FLOAT))
-    log_kappa = draw(st.floats(0, float(np.log10(max_condition)), **_FLOAT))
+    top = 10.0 ** draw(finite_floats(-2, 2))
+    log_kappa = draw(finite_floats(0, float(np.log10(max_condition))))
     u = (
         [0.0]
-        + [draw(st.floats(0, 1, **_FLOAT)) for _ in range(max(r - 2, 0))]
+        + [draw(finite_floats(0, 1)) for _ in range(max(r - 2, 0))]
         + ([1.0] if r >= 2 else [])
     )
     nonzero = sorted((top * 10.0 ** (-log_kappa * x) for x in u[:r]), reverse=True)
@@ -234,7 +240,7 @@ def step_sizes(
     if mode not in ALPHA_MODES:
         raise ValueError(f"mode must be one of {ALPHA_MODES}; got {mode!r}")
     if top <= 0:
-        return st.floats(1e-3, 10, **_FLOAT)
+        return finite_floats(1e-3, 10)
     limit = 2.0 / top
 
     def scaled(us: st.SearchStrategy[float]) -> st.SearchStrategy[float]:
@@ -242,7 +248,7 @@ def step_sizes(
 
     boundary = st.one_of(
         st.just(limit),
-        st.tuples(st.sampled_from([-1.0, 1.0]), st.floats(1, 12, **_FLOAT)).map(
+        st.tuples(st.sampled_from([-1.0, 1.0]), finite_floats(1, 12)).map(
             lambda se: limit * (1 + se[0] * 10.0 ** (-se[1]))
         ),
     )
@@ -250,9 +256,9 @@ def step_sizes(
     one_step = st.sampled_from(nonzero).map(lambda a: 1.0 / a) if nonzero else st.just(1.0 / top)
     table = {
         "boundary": boundary,
-        "convergent": scaled(st.floats(0.01, 0.999, **_FLOAT)),
-        "interior": scaled(st.floats(0.25, 0.75, **_FLOAT)),
-        "divergent": scaled(st.floats(1.001, 1.5, **_FLOAT)),
+        "convergent": scaled(finite_floats(0.01, 0.999)),
+        "interior": scaled(finite_floats(0.25, 0.75)),
+        "divergent": scaled(finite_floats(1.001, 1.5)),
         "one_step": one_step,
     }
     if mode == "any":
@@ -298,7 +304,7 @@ def gd_problems(
     )
     n = A.shape[0]
     r = int(np.count_nonzero(ev))
-    coords = np.array([draw(st.floats(-10, 10, **_FLOAT)) for _ in range(n)])
+    coords = np.array([draw(finite_floats(-10, 10)) for _ in range(n)])
     if draw(st.booleans()):
         b = -Q[:, :r] @ (ev[:r] * coords[:r])  # minimiser Q_r coords_r: O(10) whatever κ
         how = "minimiser O(10)"
@@ -308,17 +314,20 @@ def gd_problems(
     if not in_range:
         z = np.array(
             [
-                draw(st.floats(0.1, 10, **_FLOAT)) * draw(st.sampled_from([-1.0, 1.0]))
+                draw(finite_floats(0.1, 10)) * draw(st.sampled_from([-1.0, 1.0]))
                 for _ in range(n - r)
             ]
         )
         b = b + Q[:, r:] @ z
-    w0 = np.array([draw(st.floats(-10, 10, **_FLOAT)) for _ in range(n)])
-    c = draw(st.floats(-10, 10, **_FLOAT))
+    w0 = np.array([draw(finite_floats(-10, 10)) for _ in range(n)])
+    c = draw(finite_floats(-10, 10))
     mode = alpha
     step = draw(step_sizes(A, mode, ev))
     kappa = ev[0] / ev[r - 1] if r else float("nan")
-    note = f"D = {n}, rank {r}, κ = {kappa:.3g}, b {'in' if in_range else 'out of'} range(A) ({how}), α mode {mode!r}"
+    note = (
+        f"D = {n}, rank {r}, κ = {kappa:.3g}, "
+        f"b {'in' if in_range else 'out of'} range(A) ({how}), α mode {mode!r}"
+    )
     return GDProblem(A, b, c, w0, step, ev, note)
 
 
@@ -351,7 +360,7 @@ def least_squares_problems(
     S = np.zeros((N, D))
     S[np.arange(min(N, D)), np.arange(min(N, D))] = sv
     Phi = U @ S @ V.T
-    t = np.array([draw(st.floats(-10, 10, **_FLOAT)) for _ in range(N)])
+    t = np.array([draw(finite_floats(-10, 10)) for _ in range(N)])
     A, _, _ = least_squares_quadratic(Phi, t)
     step = draw(step_sizes(A, alpha))
     return LeastSquaresProblem(Phi, t, step, f"N = {N}, D = {D}, rank {r}")
@@ -364,10 +373,10 @@ def invertible_matrices(draw: st.DrawFn, n: int, max_condition: float = 1e3) -> 
     U = draw(orthogonal_matrices(n))
     V = draw(orthogonal_matrices(n))
     half = 0.5 * float(np.log10(max_condition))
-    s = np.array([10.0 ** draw(st.floats(-half, half, **_FLOAT)) for _ in range(n)])
+    s = np.array([10.0 ** draw(finite_floats(-half, half)) for _ in range(n)])
     return U @ np.diag(s) @ V.T
 
 
 def shifts(n: int) -> st.SearchStrategy[np.ndarray]:
     """Shift vectors s in [-10, 10]^n."""
-    return arrays(np.float64, (n,), elements=st.floats(-10, 10, **_FLOAT))
+    return arrays(np.float64, (n,), elements=finite_floats(-10, 10))

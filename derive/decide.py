@@ -69,12 +69,17 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 import sympy as sp
 
 from .timebox import OutOfTime, deadline, remaining
+
+if TYPE_CHECKING:
+    import flint
 
 __all__ = [
     "Decision",
@@ -102,6 +107,9 @@ _SHRINK_BITS = 768  # ... and < the previous precision's radius * 2^-768
 _RATIONAL_SECONDS = 2.0  # the exact rational-function step, when no timeout is given
 _SIMPLIFY_SECONDS = 2.0  # simplify, at most (and at most 30% of the timeout)
 
+_Domains = dict[sp.Symbol, tuple[sp.Set | None, bool]]
+"""Each symbol's (interval or None, is_integer), as :func:`_domains` completes them."""
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -124,7 +132,7 @@ class Decision:
     lhs_value: str | None = None
     rhs_value: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}; got {self.verdict!r}")
         if self.level not in (*LEVELS, None):
@@ -158,12 +166,18 @@ class _Timeout:
 
 _TIMEOUT = _Timeout()
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
-def _bounded(seconds: float | None, fn, *args, **kwargs):
-    """``fn(*args)`` within ``seconds``; ``_TIMEOUT`` when this bound (not an outer one) ran out."""
+
+def _bounded(
+    seconds: float | None, fn: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs
+) -> _R | _Timeout:
+    """``fn(*args)`` within ``seconds``; ``_TIMEOUT`` when this bound (not an outer one) ran
+    out."""
     left = remaining()
     clipped = left is not None and (seconds is None or seconds >= left)  # the outer bound rules
-    if clipped and left <= 0:
+    if left is not None and clipped and left <= 0:
         raise OutOfTime(left)
     try:
         with deadline(None if clipped else seconds):
@@ -267,7 +281,7 @@ def _approx(v: sp.Basic) -> str:
         if not b.is_finite():
             return "?"
 
-        def one(x) -> str:
+        def one(x: flint.arb) -> str:
             if x.rel_accuracy_bits() < 30:
                 return x.str(5)  # an imprecise ball: show it with its radius
             return x.str(15, radius=False)
@@ -286,14 +300,14 @@ class NoBall(Exception):
     """The expression contains something without an arb counterpart."""
 
 
-def ball(e: sp.Basic):
+def ball(e: sp.Basic) -> flint.acb:
     """A rigorous complex ball (``flint.acb``) of the constant ``e`` at the current precision
     (``flint.ctx.prec``); ``NoBall`` when some part has no arb counterpart.  The one conversion
     of SymPy constants to balls, for the grader's comparisons and the engine's matrices."""
     return _acb(sp.sympify(e), None)
 
 
-def _flint():
+def _flint() -> ModuleType:
     import flint
 
     return flint
@@ -326,7 +340,7 @@ _UNARY = {
 }
 
 
-def _acb(e: sp.Basic, record: list | None):
+def _acb(e: sp.Basic, record: list[flint.acb] | None) -> flint.acb:
     """A rigorous complex ball of the constant ``e`` at ``flint.ctx.prec`` bits (principal
     branches, as SymPy's).  ``record`` collects the balls of every summand of every sum."""
     flint = _flint()
@@ -402,13 +416,13 @@ def _acb(e: sp.Basic, record: list | None):
             return flint.acb(r[0].ceil())
         if isinstance(e, sp.Heaviside):
             raise NoBall("Heaviside")
-        out = r[0]
+        m = r[0]
         for t in e.args[1:]:
             v = _acb(t, record)
             if not v.imag.is_zero():
                 raise NoBall("Min/Max of a complex ball")
-            out = out.min(v.real) if isinstance(e, sp.Min) else out.max(v.real)
-        return flint.acb(out)
+            m = m.min(v.real) if isinstance(e, sp.Min) else m.max(v.real)
+        return flint.acb(m)
     if isinstance(e, sp.factorial):
         return (_acb(e.args[0], record) + 1).gamma()
     if isinstance(e, sp.LambertW) and len(e.args) == 1:
@@ -445,13 +459,13 @@ def finite_enclosure(value: Any, prec: int = 128) -> bool | None:
         flint.ctx.prec = old
 
 
-def _radius(b) -> Any:
+def _radius(b: flint.acb) -> flint.arb:
     """Radius of a complex ball (an upper bound, as arb)."""
     flint = _flint()
     return flint.arb(b.real.rad()).max(flint.arb(b.imag.rad()))
 
 
-def _log2(x) -> float:
+def _log2(x: flint.arb) -> float:
     """log2 of a positive arb (its midpoint), as a float (huge exponents are fine)."""
     flint = _flint()
     m = flint.arb(x.mid())
@@ -460,7 +474,7 @@ def _log2(x) -> float:
     return float((m.log() / flint.arb(2).log()).mid())
 
 
-def _scale_bits(balls: list, total) -> tuple[float, float]:
+def _scale_bits(balls: list[flint.acb], total: flint.acb) -> tuple[float, float]:
     """log2 of the largest and of the smallest nonzero magnitude among summands and the total."""
     hi, lo = -math.inf, math.inf
     for b in [*balls, total]:
@@ -563,7 +577,8 @@ def _arb_decide(d: sp.Expr) -> Decision:
 
 
 def _mp_decide(d: sp.Expr) -> Decision:
-    """Decide ``d == 0`` with mpmath at escalating precision (not rigorous: "evidence" both ways)."""
+    """Decide ``d == 0`` with mpmath at escalating precision (not rigorous: "evidence" both
+    ways)."""
     import mpmath
 
     terms = sp.Add.make_args(d)
@@ -646,7 +661,7 @@ def _minpoly_decide(d: sp.Expr) -> Decision | None:
         return None
     x = sp.Dummy("x")
     poly = _bounded(2.0, sp.minimal_polynomial, d, x)
-    if poly is _TIMEOUT or poly is None:
+    if isinstance(poly, _Timeout) or poly is None:
         return None
     if sp.expand(poly - x) == 0:
         return Decision(
@@ -714,7 +729,7 @@ def compare_constants(a: Any, b: Any, *, timeout: float | None = 10.0) -> Decisi
         out = _undecided("exact", "expression too deep")
     except (ArithmeticError, ValueError, TypeError, NotImplementedError) as exc:
         out = _undecided("exact", f"evaluation failed: {type(exc).__name__}: {exc}")
-    if out is _TIMEOUT:
+    if isinstance(out, _Timeout):
         out = _undecided("time", f"no decision within {timeout} s")
     return Decision(out.verdict, out.level, out.method, out.detail, None, sa, sb)
 
@@ -998,7 +1013,7 @@ def _at(expr: sp.Expr, pt: dict) -> sp.Expr | None:
     return v
 
 
-def _both(lhs, rhs, pt):
+def _both(lhs: sp.Expr, rhs: sp.Expr, pt: dict) -> tuple[sp.Expr | None, sp.Expr | None] | None:
     """Both sides at a point, or None when one of them could not be evaluated."""
     try:
         return _at(lhs, pt), _at(rhs, pt)
@@ -1041,7 +1056,7 @@ def _admissible_roots(f: sp.Expr, v: sp.Symbol, s: sp.Set, integer: bool) -> lis
 
 def _zero_where_other_defined(
     f: sp.Expr, other: set, syms: list, doms: dict, rng: random.Random, tries: int = 24
-) -> dict | None | bool:
+) -> dict | Literal[False] | None:
     """An admissible point where ``f = 0`` and no factor of ``other`` vanishes.
 
     Returns the point, ``False`` when provably none exists (univariate ``f``), or ``None``
@@ -1076,7 +1091,14 @@ def _zero_where_other_defined(
     return None
 
 
-def _rational_path(lhs, rhs, syms, doms, rng, undefined: str) -> Decision | None:
+def _rational_path(
+    lhs: sp.Expr,
+    rhs: sp.Expr,
+    syms: list,
+    doms: _Domains,
+    rng: random.Random,
+    undefined: str,
+) -> Decision | None:
     """Exact decision when both sides are rational functions of the symbols."""
     if not all(e.is_rational_function(*syms) for e in (lhs, rhs)):
         return None
@@ -1091,7 +1113,7 @@ def _rational_path(lhs, rhs, syms, doms, rng, undefined: str) -> Decision | None
         zero = True
         for c in poly.coeffs():
             c_dec = compare_constants(c, 0)
-            if c_dec.verdict == "undecided":
+            if c_dec.level is None:  # undecided
                 return None
             if c_dec.verdict == "different":
                 zero = False
@@ -1229,7 +1251,7 @@ def _rational_path(lhs, rhs, syms, doms, rng, undefined: str) -> Decision | None
     )
 
 
-def _finite_integer_points(syms, doms, limit: int = 20000):
+def _finite_integer_points(syms: list, doms: _Domains, limit: int = 20000) -> list[dict] | None:
     ranges = []
     for s in syms:
         iv, integer = doms[s]
@@ -1274,7 +1296,9 @@ def _kinks(e: sp.Expr, syms: set) -> list[sp.Expr]:
     return [u for u in dict.fromkeys(out) if u.free_symbols & syms]
 
 
-def _kink_points(lhs, rhs, syms, doms, rng, limit: int) -> list[dict]:
+def _kink_points(
+    lhs: sp.Expr, rhs: sp.Expr, syms: list, doms: _Domains, rng: random.Random, limit: int
+) -> list[dict]:
     """Admissible points on both sides of, and at, the zeros of the kink expressions
     (:func:`_kinks`): a formula that is wrong only for ``x < -1000`` (``|x + 1000| - 1000``
     against ``x``) is tested there, not left to chance.  For each kink and each of its
@@ -1319,7 +1343,15 @@ def _kink_points(lhs, rhs, syms, doms, rng, limit: int) -> list[dict]:
     return points
 
 
-def _sample(lhs, rhs, syms, doms, rng, points: int, undefined: str) -> Decision:
+def _sample(
+    lhs: sp.Expr,
+    rhs: sp.Expr,
+    syms: list,
+    doms: _Domains,
+    rng: random.Random,
+    points: int,
+    undefined: str,
+) -> Decision:
     """Compare at ``points`` random admissible points plus up to ``2 * points`` points at and
     around the kinks of piecewise formulas (:func:`_kink_points`; see :func:`decide_scalar`).
 
@@ -1363,7 +1395,7 @@ def _sample(lhs, rhs, syms, doms, rng, points: int, undefined: str) -> Decision:
             return Decision(
                 "different", c.level, c.method, c.detail, _witness(pt), c.lhs_value, c.rhs_value
             )
-        if c.verdict == "undecided":
+        if c.level is None:  # undecided
             if "finite ball" in c.detail:  # overflow at a huge point: draw another
                 replaced += 1
                 continue
@@ -1386,8 +1418,8 @@ def _sample(lhs, rhs, syms, doms, rng, points: int, undefined: str) -> Decision:
     )
 
 
-def _domains(syms, domains) -> dict:
-    out = {}
+def _domains(syms: list, domains: dict | None) -> _Domains:
+    out: _Domains = {}
     by_name = {str(k): v for k, v in (domains or {}).items()}
     for s in syms:
         got = (domains or {}).get(s, by_name.get(s.name))
@@ -1455,7 +1487,7 @@ def decide_scalar(
         out = _bounded(timeout, _decide, lhs, rhs, syms, doms, rng, points, timeout, undefined)
     except _NoValue as exc:  # e.g. an integer symbol on an interval without integers
         return _undecided("domain", str(exc))
-    if out is _TIMEOUT:
+    if isinstance(out, _Timeout):
         return _undecided("time", f"no decision within {timeout} s")
     return out
 
@@ -1481,7 +1513,16 @@ def _symbolic_zero_or_simplified(d: sp.Expr) -> sp.Expr:
     return sp.simplify(d)
 
 
-def _decide(lhs, rhs, syms, doms, rng, points, timeout, undefined) -> Decision:
+def _decide(
+    lhs: sp.Expr,
+    rhs: sp.Expr,
+    syms: list,
+    doms: _Domains,
+    rng: random.Random,
+    points: int,
+    timeout: float | None,
+    undefined: str,
+) -> Decision:
     budget = _RATIONAL_SECONDS if timeout is None else timeout * 0.4
     try:
         exact = _bounded(budget, _rational_path, lhs, rhs, syms, doms, rng, undefined)
@@ -1494,11 +1535,12 @@ def _decide(lhs, rhs, syms, doms, rng, points, timeout, undefined) -> Decision:
     if sampled.verdict == "different":
         return sampled
     d = lhs - rhs
-    simple = None
+    simple: sp.Expr | None = None
     if _worth_simplifying(d):
         budget = _SIMPLIFY_SECONDS if timeout is None else min(_SIMPLIFY_SECONDS, timeout * 0.3)
         try:
-            simple = _bounded(budget, _symbolic_zero_or_simplified, d)
+            got = _bounded(budget, _symbolic_zero_or_simplified, d)
+            simple = None if isinstance(got, _Timeout) else got
         except (
             TypeError,
             ValueError,
@@ -1507,8 +1549,6 @@ def _decide(lhs, rhs, syms, doms, rng, points, timeout, undefined) -> Decision:
             AttributeError,
             ArithmeticError,
         ):
-            simple = None
-        if simple is _TIMEOUT:
             simple = None
     if simple is not None and simple == 0:
         return Decision(

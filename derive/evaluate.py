@@ -20,11 +20,16 @@ difference shrinks with the precision, which a true zero's does and a tiny nonze
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 from sympy import Basic, ImmutableMatrix
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
+
+if TYPE_CHECKING:
+    import flint
 
 __all__ = [
     "Undefined",
@@ -53,13 +58,13 @@ class Undecided(Exception):
 # -- exact ---------------------------------------------------------------------------------------
 
 
-def _fmpq(m: sp.MatrixBase):
+def _fmpq(m: sp.MatrixBase) -> flint.fmpq_mat:
     import flint
 
     return flint.fmpq_mat(m.rows, m.cols, [flint.fmpq(int(x.p), int(x.q)) for x in m])
 
 
-def _from_fmpq(f) -> ImmutableMatrix:
+def _from_fmpq(f: flint.fmpq_mat) -> ImmutableMatrix:
     rows, cols = f.nrows(), f.ncols()
     entries = [sp.Rational(int(x.p), int(x.q)) for x in f.entries()]
     return ImmutableMatrix(rows, cols, entries)
@@ -105,7 +110,8 @@ def _exact_inverse(m: sp.MatrixBase) -> ImmutableMatrix:
         f = _fmpq(m)
         if f.rank() < m.rows:
             raise Undefined(
-                f"the {m.rows}x{m.rows} matrix is singular (rank {f.rank()}): its inverse does not exist"
+                f"the {m.rows}x{m.rows} matrix is singular (rank {f.rank()}): its inverse does "
+                "not exist"
             )
         return _from_fmpq(f.inv())
     if any(x.free_symbols for x in m):  # a variable bound by a limit: invert over Q(var)
@@ -413,10 +419,10 @@ def _limit(e: Basic, var: Basic, point: Basic) -> Basic:
 # -- balls -------------------------------------------------------------------------------------
 
 
-def to_ball(e: Basic):
+def to_ball(e: Basic) -> flint.arb:
     """A constant SymPy scalar as a real arb ball at the current precision (``flint.ctx.prec``),
-    through ``gdflow.derive.decide.ball`` (the grader's evaluation too); a value that is not real, or
-    not finite, is :class:`Undecided`."""
+    through ``gdflow.derive.decide.ball`` (the grader's evaluation too); a value that is not
+    real, or not finite, is :class:`Undecided`."""
     import flint
 
     from .decide import NoBall, ball
@@ -436,13 +442,13 @@ def to_ball(e: Basic):
     return b.real
 
 
-def _mat_ball(m: sp.MatrixBase):
+def _mat_ball(m: sp.MatrixBase) -> flint.arb_mat:
     import flint
 
     return flint.arb_mat(m.rows, m.cols, [to_ball(sp.sympify(x)) for x in m])
 
 
-def evaluate_ball(expr: Basic, prec: int):
+def evaluate_ball(expr: Basic, prec: int) -> flint.arb | flint.arb_mat:
     """The value of an instantiated expression in arb balls at ``prec`` bits
     (``flint.arb_mat`` or ``flint.arb``)."""
     import flint
@@ -455,7 +461,7 @@ def evaluate_ball(expr: Basic, prec: int):
         flint.ctx.prec = old
 
 
-def _ball(expr: Basic):
+def _ball(expr: Basic) -> flint.arb | flint.arb_mat:
     import flint
 
     from .matrices import MatExp, MatrixLimit, Pinv
@@ -475,7 +481,10 @@ def _ball(expr: Basic):
     if isinstance(expr, MatrixLimit):
         return _mat_ball(_exact(expr))
     if isinstance(expr, MatrixElement):
-        return _ball(expr.parent)[int(expr.i), int(expr.j)]
+        parent = _ball(expr.parent)
+        if not isinstance(parent, flint.arb_mat):
+            raise Undecided(f"the parent of {expr} is not a matrix")
+        return parent[int(expr.i), int(expr.j)]
     if isinstance(expr, (Pinv, sp.Inverse)) or (
         isinstance(expr, sp.MatPow) and expr.args[1].is_negative
     ):
@@ -483,7 +492,8 @@ def _ball(expr: Basic):
             return _mat_ball(_exact(expr))
         except Undecided:
             pass
-    args = [_ball(a) for a in expr.args]
+    # the arguments of a matrix node: arb_mat for matrix arguments, arb for scalar factors
+    args: list[Any] = [_ball(a) for a in expr.args]
     if isinstance(expr, sp.MatAdd):
         total = args[0]
         for a in args[1:]:
@@ -529,7 +539,7 @@ def _ball(expr: Basic):
     raise Undecided(f"no ball evaluation for {type(expr).__name__}")
 
 
-def _ball_inv(m):
+def _ball_inv(m: flint.arb_mat) -> flint.arb_mat:
     try:
         return m.inv()
     except ZeroDivisionError as exc:
@@ -539,6 +549,8 @@ def _ball_inv(m):
 def sign_of(e: Basic) -> int | None:
     """-1, 0 or 1 for a constant scalar: exactly for a rational, by a ball that excludes 0 at
     rising precision, 0 only for SymPy's structural zero; None when undecided."""
+    import flint
+
     e = sp.sympify(e)
     if e.free_symbols:
         return None
@@ -550,6 +562,8 @@ def sign_of(e: Basic) -> int | None:
         try:
             b = evaluate_ball(e, prec)
         except (Undecided, ZeroDivisionError, ValueError):
+            return None
+        if not isinstance(b, flint.arb):  # a matrix has no sign
             return None
         if b > 0:
             return 1
@@ -573,15 +587,15 @@ class Outcome:
     detail: str = ""
 
 
-def _entries(v) -> list:
+def _entries(v: Basic) -> list[Basic]:
     return list(v) if isinstance(v, sp.MatrixBase) else [v]
 
 
-def _shape(v):
+def _shape(v: Basic) -> tuple[int, int] | None:
     return v.shape if isinstance(v, sp.MatrixBase) else None
 
 
-def _ball_entries(b) -> list:
+def _ball_entries(b: flint.arb | flint.arb_mat) -> list[flint.arb]:
     import flint
 
     if isinstance(b, flint.arb_mat):
@@ -589,7 +603,7 @@ def _ball_entries(b) -> list:
     return [b]
 
 
-def _ball_shape(b):
+def _ball_shape(b: flint.arb | flint.arb_mat) -> tuple[int, int] | None:
     import flint
 
     if isinstance(b, flint.arb_mat):
@@ -640,19 +654,20 @@ _EXACT_UPGRADE = 2.0
 """Seconds at most spent upgrading a ball agreement at one instance to an exact one."""
 
 
-def _by_balls(lhs: Basic, rhs: Basic, precisions: tuple = PRECISIONS) -> Outcome:
-    def pairs(prec):
+def _by_balls(lhs: Basic, rhs: Basic, precisions: tuple[int, ...] = PRECISIONS) -> Outcome:
+    def pairs(prec: int) -> list[tuple[flint.arb, flint.arb]]:
         lb, rb = evaluate_ball(lhs, prec), evaluate_ball(rhs, prec)
         if _ball_shape(lb) != _ball_shape(rb):
             raise sp.ShapeError(f"the sides have shapes {_ball_shape(lb)} and {_ball_shape(rb)}")
         return list(zip(_ball_entries(lb), _ball_entries(rb), strict=True))
 
-    return _compare_balls(pairs, "")
+    return _compare_balls(pairs, "", precisions)
 
 
-def _constants(pairs: list, lv, rv) -> Outcome:
-    """Entry pairs of numbers that are not rational: ``gdflow.derive.decide.compare_constants`` (the
-    grader's comparison too) decides each; equality is exact only when every pair is proved."""
+def _constants(pairs: list[tuple[Basic, Basic]], lv: Basic, rv: Basic) -> Outcome:
+    """Entry pairs of numbers that are not rational: ``gdflow.derive.decide.compare_constants``
+    (the grader's comparison too) decides each; equality is exact only when every pair is
+    proved."""
     from .decide import compare_constants
     from .timebox import remaining
 
@@ -664,7 +679,8 @@ def _constants(pairs: list, lv, rv) -> Outcome:
             return Outcome(
                 "different",
                 d.level == "proved" and d.method == "exact",
-                f"{d.method}: {d.detail} ({_short(_restore_all(lv))} and {_short(_restore_all(rv))})",
+                f"{d.method}: {d.detail} "
+                f"({_short(_restore_all(lv))} and {_short(_restore_all(rv))})",
             )
         if d.verdict == "undecided":
             return Outcome("undecided", False, f"{d.method}: {d.detail}")
@@ -674,11 +690,11 @@ def _constants(pairs: list, lv, rv) -> Outcome:
     )
 
 
-def _restore_all(v):
+def _restore_all(v: Basic) -> Basic:
     return v.applyfunc(_restore) if isinstance(v, sp.MatrixBase) else _restore(v)
 
 
-def _laurent(pairs: list) -> list | None:
+def _laurent(pairs: list[tuple[Basic, Basic]]) -> list[tuple[Basic, Basic]] | None:
     """Decide the pairs whose entries are rational polynomials in constant exponential
     stand-ins: every e^q becomes z^(q L) for z = e^(1/L) (L the common denominator), which is
     transcendental, so two Laurent polynomials in z are equal as numbers exactly when they are
@@ -713,9 +729,12 @@ def _laurent(pairs: list) -> list | None:
 
 
 def _by_exact(lhs: Basic, rhs: Basic) -> Outcome:
-    lv = rv = None
-    l_err = r_err = None
+    lv: Basic | None = None
+    rv: Basic | None = None
+    l_err: tuple[str, str] | None = None
+    r_err: tuple[str, str] | None = None
     for side in ("l", "r"):
+        err: tuple[str, str] | None
         try:
             v = _evaluate_exact(lhs if side == "l" else rhs)
         except Undefined as exc:
@@ -734,7 +753,7 @@ def _by_exact(lhs: Basic, rhs: Basic) -> Outcome:
     if l_err is None and r_err is None:
         if _shape(lv) != _shape(rv):
             raise sp.ShapeError(f"the sides have shapes {_shape(lv)} and {_shape(rv)}")
-        pending = []
+        pending: list[tuple[Basic, Basic]] = []
         for a, b in zip(_entries(lv), _entries(rv), strict=True):
             a, b = sp.sympify(a), sp.sympify(b)
             if a.is_Rational and b.is_Rational:
@@ -744,16 +763,17 @@ def _by_exact(lhs: Basic, rhs: Basic) -> Outcome:
                 pending.append((a, b))
         if not pending:
             return Outcome("equal", True)
-        pending = _laurent(pending)
-        if pending is None:
+        undecided = _laurent(pending)
+        if undecided is None:
             return Outcome(
                 "different",
                 True,
-                f"exact values {_short(_restore_all(lv))} and {_short(_restore_all(rv))} (as polynomials in e^(1/L))",
+                f"exact values {_short(_restore_all(lv))} and {_short(_restore_all(rv))} "
+                "(as polynomials in e^(1/L))",
             )
-        if not pending:
+        if not undecided:
             return Outcome("equal", True)
-        return _constants([(_restore(a), _restore(b)) for a, b in pending], lv, rv)
+        return _constants([(_restore(a), _restore(b)) for a, b in undecided], lv, rv)
     if undefined:
         # one side undefined: a counterexample if the other side has a value
         other = rhs if l_err and l_err[0] == "undefined" else lhs
@@ -765,7 +785,8 @@ def _by_exact(lhs: Basic, rhs: Basic) -> Outcome:
             except (Undefined, Undecided):
                 return Outcome(
                     "undecided",
-                    detail=f"one side is undefined ({undefined[0][1]}) and the other cannot be evaluated",
+                    detail=f"one side is undefined ({undefined[0][1]}) and the other cannot be "
+                    "evaluated",
                 )
         which = "left" if other is rhs else "right"
         return Outcome(
@@ -776,11 +797,15 @@ def _by_exact(lhs: Basic, rhs: Basic) -> Outcome:
     return _by_balls(lhs, rhs)
 
 
-def _compare_balls(pairs_at, shown: str, precisions: tuple = PRECISIONS) -> Outcome:
+def _compare_balls(
+    pairs_at: Callable[[int], list[tuple[flint.arb, flint.arb]]],
+    shown: str,
+    precisions: tuple[int, ...] = PRECISIONS,
+) -> Outcome:
     """Differences of ball pairs at rising precision: any excluding 0 is a rigorous
     difference; agreement needs every enclosure to contain 0 and to shrink by at least
     2^-(bits gained)/2 from the first precision to the last (or to be exactly 0)."""
-    first = None
+    first: float | None = None
     worst = 0.0
     for prec in precisions:
         try:
@@ -794,8 +819,8 @@ def _compare_balls(pairs_at, shown: str, precisions: tuple = PRECISIONS) -> Outc
                 return Outcome(
                     "different",
                     False,
-                    f"rigorous enclosure at {prec} bits: the difference {d.str(5, radius=False)} excludes 0"
-                    + (f" ({shown})" if shown else ""),
+                    f"rigorous enclosure at {prec} bits: the difference "
+                    f"{d.str(5, radius=False)} excludes 0" + (f" ({shown})" if shown else ""),
                 )
             if not d.is_finite():
                 return Outcome("undecided", False, f"a non-finite enclosure at {prec} bits")
@@ -804,20 +829,22 @@ def _compare_balls(pairs_at, shown: str, precisions: tuple = PRECISIONS) -> Outc
         if first is None:
             first = worst
     gained = precisions[-1] - precisions[0]
-    if gained == 0:
+    if gained == 0 or first is None:
         return Outcome("undecided", False, f"the balls contain 0 at {precisions[0]} bits")
     if worst == 0.0 or (first > 0 and worst <= first * 2.0 ** (-gained / 2)):
         return Outcome(
             "equal",
             False,
-            f"balls contain 0 at {PRECISIONS[-1]} bits (radius {worst:.1e}, shrinking from {first:.1e})",
+            f"balls contain 0 at {precisions[-1]} bits (radius {worst:.1e}, shrinking from "
+            f"{first:.1e})",
         )
     return Outcome(
         "undecided",
         False,
-        f"the enclosure of the difference does not shrink (radius {first:.1e} at {PRECISIONS[0]} bits, {worst:.1e} at {PRECISIONS[-1]})",
+        f"the enclosure of the difference does not shrink (radius {first:.1e} at "
+        f"{precisions[0]} bits, {worst:.1e} at {precisions[-1]})",
     )
 
 
-def _short(v) -> str:
+def _short(v: Basic) -> str:
     return str(v.tolist()) if isinstance(v, sp.MatrixBase) else str(v)

@@ -1,10 +1,10 @@
 """Instances that can falsify: exact admissible values for every symbol of a claim.
 
-The decision engine (``gdflow.derive.verify``) tests a claim at instances drawn here.  An instance is
-a substitution ``symbol -> exact value`` that satisfies *every* assumption: the symbols' own
-facts (positive, integer, prime, ...), every relational condition (decided exactly), and every
-matrix property, including the properties of symbols that a definition replaces
-(``K := X X^T`` with K positive definite only admits X of full row rank).
+The decision engine (``gdflow.derive.verify``) tests a claim at instances drawn here.  An
+instance is a substitution ``symbol -> exact value`` that satisfies *every* assumption: the
+symbols' own facts (positive, integer, prime, ...), every relational condition (decided
+exactly), and every matrix property, including the properties of symbols that a definition
+replaces (``K := X X^T`` with K positive definite only admits X of full row rank).
 
 What makes them able to falsify:
 
@@ -367,8 +367,9 @@ _EXPONENT_RANGE = sp.Interval(-60, 60)
 
 
 def _draw_in(rng: random.Random, s: sp.Symbol, allowed: sp.Set, exponent: bool) -> Basic | None:
-    """A value of ``s`` in ``allowed`` that satisfies its facts (``gdflow.derive.decide.draw_scalar``:
-    wide ranges, random denominators, special values), or None."""
+    """A value of ``s`` in ``allowed`` that satisfies its facts
+    (``gdflow.derive.decide.draw_scalar``: wide ranges, random denominators, special values), or
+    None."""
     from .decide import draw_scalar
 
     if exponent and s.is_integer:
@@ -554,8 +555,8 @@ def instances(
         yield (found, tag if found else f"{described}: {last_reason}")
 
 
-def _shape_symbols(m) -> set:
-    out: set = set()
+def _shape_symbols(m: sp.MatrixExpr) -> set[sp.Symbol]:
+    out: set[sp.Symbol] = set()
     for d in m.shape:
         out |= sp.sympify(d).free_symbols
     return out

@@ -13,8 +13,8 @@ rational pseudoinverse.
 stays possible through :func:`rational_orthogonal` (``A = Q D Q^T`` with rational ``Q`` and
 ``D``).  ``MatrixLimit(M, x, x0)`` is an entrywise one-sided limit whose variable is bound, so
 the ladder instantiates everything else and takes the limit per entry.  ``TimeDerivative(M)``
-is :math:`\\tfrac{d}{dt}\\mathbf{M}(t)` kept for printing; the engine unfolds it (``doit(differentiate=True)``)
-before it instantiates t.
+is :math:`\\tfrac{d}{dt}\\mathbf{M}(t)` kept for printing; the engine unfolds it
+(``doit(differentiate=True)``) before it instantiates t.
 
 Exact inputs
 ------------
@@ -24,13 +24,14 @@ public functions (a float by its decimal form: ``0.1`` is 1/10).
 Exact random matrices
 ---------------------
 :func:`random_matrix` (rational, of exact rank) and :func:`rational_orthogonal` (Cayley
-transform) are the building blocks ``gdflow.derive.instances`` draws every matrix property and rank
-stratum from.
+transform) are the building blocks ``gdflow.derive.instances`` draws every matrix property and
+rank stratum from.
 """
 
 from __future__ import annotations
 
 import random
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 from sympy import Basic, ImmutableMatrix, Rational
@@ -38,6 +39,9 @@ from sympy.core.sympify import _sympify
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .notation import t
+
+if TYPE_CHECKING:
+    from sympy.printing.latex import LatexPrinter
 
 __all__ = [
     "Pinv",
@@ -64,7 +68,7 @@ class _MatrixFunction(MatrixExpr):
     _takes = "a matrix expression"
     _what = "matrix function"
 
-    def __new__(cls, arg):
+    def __new__(cls, arg: object) -> Basic:
         arg = _sympify(arg)
         if not getattr(arg, "is_Matrix", False):
             raise TypeError(
@@ -73,18 +77,18 @@ class _MatrixFunction(MatrixExpr):
         return Basic.__new__(cls, arg)
 
     @property
-    def arg(self):
+    def arg(self) -> MatrixExpr:
         return self.args[0]
 
-    def doit(self, **hints):
+    def doit(self, **hints: Any) -> Basic:
         arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
         return self._explicit(arg)
 
-    def _explicit(self, arg):
+    def _explicit(self, arg: MatrixExpr) -> Basic:
         """The value at the evaluated argument ``arg`` (the node itself while it is symbolic)."""
         raise NotImplementedError
 
-    def _entry(self, i, j, **kwargs):
+    def _entry(self, i: Basic, j: Basic, **kwargs: Any) -> Basic:
         raise NotImplementedError(f"entries of a symbolic {self._what} are not available")
 
 
@@ -109,25 +113,25 @@ class Pinv(_MatrixFunction):
     _what = "pseudoinverse"
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[Basic, Basic]:
         rows, cols = self.arg.shape
         return (cols, rows)
 
-    def _explicit(self, arg):
+    def _explicit(self, arg: MatrixExpr) -> Basic:
         if isinstance(arg, sp.MatrixBase):
             return ImmutableMatrix(sp.Matrix(arg).pinv())
         if isinstance(arg, sp.ZeroMatrix):
             return sp.ZeroMatrix(*self.shape)
         return Pinv(arg)
 
-    def _eval_transpose(self):
+    def _eval_transpose(self) -> Basic:
         return Pinv(self.arg.T)
 
 
 # -- exact inputs ------------------------------------------------------------------------------
 
 
-def exact_scalar(value) -> Basic:
+def exact_scalar(value: object) -> Basic:
     """``value`` as an exact SymPy number: a float by its decimal form (``0.1`` -> 1/10, not
     the binary 3602879701896397/36028797018963968), a string parsed (``"1/10"``), anything else
     sympified (a symbol stays a symbol).
@@ -147,7 +151,7 @@ def _float_to_rational(f: sp.Float) -> Rational:
     return Rational(repr(float(f))) if f._prec == 53 else Rational(str(f))
 
 
-def exact_matrix(value, name: str = "matrix") -> sp.Matrix:
+def exact_matrix(value: object, name: str = "matrix") -> sp.Matrix:
     """``value`` (nested lists, a vector as a flat list, a SymPy or NumPy matrix) as a SymPy
     ``Matrix`` with exact entries (:func:`exact_scalar`: ``0.1`` -> 1/10).  ``TypeError``
     naming ``name`` when it is not a matrix.
@@ -161,7 +165,8 @@ def exact_matrix(value, name: str = "matrix") -> sp.Matrix:
         M = sp.Matrix(value)
     except Exception as exc:  # noqa: BLE001
         raise TypeError(
-            f"{name} must be a matrix (nested lists or a SymPy Matrix); got {value!r} of type {type(value).__name__}"
+            f"{name} must be a matrix (nested lists or a SymPy Matrix); got {value!r} of type "
+            f"{type(value).__name__}"
         ) from exc
     return M.applyfunc(exact_scalar)
 
@@ -169,8 +174,8 @@ def exact_matrix(value, name: str = "matrix") -> sp.Matrix:
 # -- exact random matrices -------------------------------------------------------------------
 
 MatrixProperty = str
-"""Names of matrix properties the engine understands (``gdflow.derive.instances.strata`` lists their
-rank strata, ``gdflow.derive.instances.draw_matrix`` draws them): ``"any"``, ``"symmetric"``,
+"""Names of matrix properties the engine understands (``gdflow.derive.instances.strata`` lists
+their rank strata, ``gdflow.derive.instances.draw_matrix`` draws them): ``"any"``, ``"symmetric"``,
 ``"psd"``, ``"pd"``, ``"singular_psd"``, ``"orthogonal"``, ``"diagonal"``, ``"diagonal_nonneg"``,
 ``"invertible"``, ``"full_column_rank"``, ``"full_row_rank"``, ``"rational_svd"`` (``U S V^T``
 with rational orthogonal U, V: ``X X^T`` has a rational spectrum, so its exponential is exact),
@@ -249,8 +254,8 @@ def exact_matrix_exp(m: sp.MatrixBase) -> ImmutableMatrix:
     worst = max((f.degree() for f, _ in factors), default=0)
     if worst >= 3:
         raise NotImplementedError(
-            f"the {m.rows}x{m.rows} matrix has an irreducible characteristic factor of degree {worst}; "
-            "its exponential is not evaluated exactly"
+            f"the {m.rows}x{m.rows} matrix has an irreducible characteristic factor of degree "
+            f"{worst}; its exponential is not evaluated exactly"
         )
     return ImmutableMatrix(m.exp())
 
@@ -283,7 +288,7 @@ class MatExp(_MatrixFunction):
     _takes = "a square matrix expression"
     _what = "matrix exponential"
 
-    def __new__(cls, arg):
+    def __new__(cls, arg: object) -> Basic:
         node = super().__new__(cls, arg)
         rows, cols = node.arg.shape
         if rows != cols:
@@ -294,20 +299,20 @@ class MatExp(_MatrixFunction):
         return node
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[Basic, Basic]:
         return self.arg.shape
 
-    def _explicit(self, arg):
+    def _explicit(self, arg: MatrixExpr) -> Basic:
         if isinstance(arg, sp.MatrixBase):
             return exact_matrix_exp(arg)
         if isinstance(arg, sp.ZeroMatrix):
             return sp.Identity(arg.rows)
         return MatExp(arg)
 
-    def _eval_transpose(self):
+    def _eval_transpose(self) -> Basic:
         return MatExp(self.arg.T)
 
-    def _eval_derivative(self, x):
+    def _eval_derivative(self, x: sp.Symbol) -> Basic:
         arg = self.arg
         if not arg.has(x):
             return sp.ZeroMatrix(*self.shape)
@@ -319,7 +324,7 @@ class MatExp(_MatrixFunction):
         return rate * self
 
 
-def is_zero_matrix(e) -> bool:
+def is_zero_matrix(e: Basic) -> bool:
     """Whether the matrix expression ``e`` is zero after expansion and ``doit`` (an explicit
     matrix: every entry simplifies to 0)."""
     e = sp.expand(e).doit()
@@ -332,8 +337,8 @@ def is_zero_matrix(e) -> bool:
 
 
 class MatrixLimit(MatrixExpr):
-    """Entrywise one-sided limit :math:`\\lim_{x \\to x_0^{+}} \\mathbf{M}(x)` of a matrix expression
-    (from the right; ``point`` may be ``oo``).
+    """Entrywise one-sided limit :math:`\\lim_{x \\to x_0^{+}} \\mathbf{M}(x)` of a matrix
+    expression (from the right; ``point`` may be ``oo``).
 
     ``var`` is bound (not a free symbol), so the verification ladder instantiates every other
     symbol (sizes, matrices of random rank, scalars) exactly and ``doit`` then computes the
@@ -349,7 +354,7 @@ class MatrixLimit(MatrixExpr):
 
     is_commutative = False
 
-    def __new__(cls, expr, var, point=0):
+    def __new__(cls, expr: object, var: sp.Symbol, point: object = 0) -> Basic:
         expr, var, point = _sympify(expr), _sympify(var), _sympify(point)
         if not getattr(expr, "is_Matrix", False):
             raise TypeError(
@@ -360,26 +365,26 @@ class MatrixLimit(MatrixExpr):
         return Basic.__new__(cls, expr, var, point)
 
     @property
-    def expr(self):
+    def expr(self) -> MatrixExpr:
         return self.args[0]
 
     @property
-    def var(self):
+    def var(self) -> sp.Symbol:
         return self.args[1]
 
     @property
-    def point(self):
+    def point(self) -> Basic:
         return self.args[2]
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[Basic, Basic]:
         return self.expr.shape
 
     @property
-    def free_symbols(self):
+    def free_symbols(self) -> set[Basic]:
         return (self.expr.free_symbols - {self.var}) | self.point.free_symbols
 
-    def doit(self, **hints):
+    def doit(self, **hints: Any) -> Basic:
         inner = self.expr.doit(**hints) if hints.get("deep", True) else self.expr
         if isinstance(inner, sp.MatrixBase):
             return ImmutableMatrix(
@@ -387,13 +392,13 @@ class MatrixLimit(MatrixExpr):
             )
         return MatrixLimit(inner, self.var, self.point)
 
-    def _eval_transpose(self):
+    def _eval_transpose(self) -> Basic:
         return MatrixLimit(self.expr.T, self.var, self.point)
 
-    def _entry(self, i, j, **kwargs):
+    def _entry(self, i: Basic, j: Basic, **kwargs: Any) -> Basic:
         return sp.Limit(self.expr[i, j], self.var, self.point, "+")
 
-    def _latex(self, printer):
+    def _latex(self, printer: LatexPrinter) -> str:
         inner = printer._print(self.expr)
         side = "" if self.point in (sp.oo, -sp.oo) else "^{+}"
         return (
@@ -430,22 +435,22 @@ class TimeDerivative(MatrixExpr):
 
     is_commutative = False
 
-    def __new__(cls, arg, var=t):
+    def __new__(cls, arg: object, var: Basic = t) -> Basic:
         return Basic.__new__(cls, _sympify(arg), _sympify(var))
 
     @property
-    def arg(self):
+    def arg(self) -> MatrixExpr:
         return self.args[0]
 
     @property
-    def var(self):
+    def var(self) -> Basic:
         return self.args[1]
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[Basic, Basic]:
         return self.arg.shape
 
-    def doit(self, **hints):
+    def doit(self, **hints: Any) -> Basic:
         """Differentiate only when asked with ``doit(differentiate=True)``: SymPy calls ``doit``
         while it builds sums (``TimeDerivative(r) + K*r``), and a vector r(t) whose dependence
         on t is given by a later definition would be differentiated as a constant there."""
@@ -457,5 +462,5 @@ class TimeDerivative(MatrixExpr):
             raise ValueError(f"cannot differentiate with respect to the number {var}")
         return diff_t(arg, var)
 
-    def _entry(self, i, j, **kwargs):
+    def _entry(self, i: Basic, j: Basic, **kwargs: Any) -> Basic:
         raise NotImplementedError("entries of a symbolic derivative are not available")

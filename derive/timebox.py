@@ -5,8 +5,9 @@ A bound is a POSIX interval timer on the process's CPU time (``signal.setitimer`
 many ``except Exception`` blocks do not swallow it.  CPU time, not wall-clock time: a claim
 gets the same computation whatever else the machine is doing, so a verdict does not change
 with the load (every computation bounded here is CPU-bound; a process that waits is bounded by
-whoever waits for it, e.g. the grader kills its workers by the wall clock).  Bounds nest: an inner bound never outlives the outer one, and leaving the
-inner bound re-arms the outer one with what is left of it.
+whoever waits for it, e.g. the grader kills its workers by the wall clock).  Bounds nest: an
+inner bound never outlives the outer one, and leaving the inner bound re-arms the outer one with
+what is left of it.
 
 Signals reach the main thread only.  In any other thread (or where ``SIGPROF`` does not exist)
 :func:`deadline` cannot interrupt a running computation; it still raises :class:`OutOfTime`
@@ -21,6 +22,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 
 __all__ = ["OutOfTime", "deadline", "check", "remaining"]
 
@@ -46,7 +48,7 @@ raised inside a garbage-collector callback (hypothesis installs one) is printed 
 Python, and the bound must not be lost with it."""
 
 
-def _on_alarm(signum, frame):  # noqa: ARG001
+def _on_alarm(signum: int, frame: FrameType | None) -> None:  # noqa: ARG001
     if _stack:
         end, seconds = _stack[-1]
         if time.process_time() >= end - 1e-3:

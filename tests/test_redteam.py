@@ -19,8 +19,8 @@ Two parametrized tests:
   easy to find), a true claim must come back ``ok``.  ``Refuted`` inverts: the refutation of a
   true identity must not be ok; the refutation of a false identity must be ok with a
   counterexample that this file checks itself (the assumptions hold there, the sides differ).
-  Every engine call runs inside ``gdflow.derive.timebox.deadline(120)`` and passes ``timeout=10`` when
-  the engine's signature takes it.
+  Every engine call runs inside ``gdflow.derive.timebox.deadline(120)`` and passes
+  ``timeout=10`` when the engine's signature takes it.
 
 The suite is the target the rewritten engine (issue 8) must meet; nothing is xfail.
 
@@ -2269,7 +2269,7 @@ def test_engine_agrees_with_label(rt: RedTeam):
             _check_counterexample(built, rt.assume, cert.counterexample)
 
 
-# -- counterexamples of Refuted, checked here -------------------------------------------------------
+# -- counterexamples of Refuted, checked here ------------------------------------------------
 
 
 def _symbols_of(claim: Refuted, assume: Assumptions) -> dict:

@@ -951,7 +951,8 @@ class Oracle:
             if d2 > DIFFER * max(om2, mm2) and drift <= STABLE * d2:
                 return (
                     True,
-                    f"differ by {mp.nstr(d2, 5)} at scale {mp.nstr(max(om2, mm2), 5)} (stable from {LOW} to {HIGH} digits)",
+                    f"differ by {mp.nstr(d2, 5)} at scale {mp.nstr(max(om2, mm2), 5)} "
+                    f"(stable from {LOW} to {HIGH} digits)",
                 )
         return None, "difference not stable"
 
@@ -1080,7 +1081,8 @@ def test_mutants_rejected(derivation_id):
                     )
                 elif cert.method != "rejected":
                     NOT_REJECTED.append(
-                        f"{derivation_id} step {i}, {kind}: {mutant} -- oracle: {why} -- verifier: {cert}"
+                        f"{derivation_id} step {i}, {kind}: {mutant} -- oracle: {why} "
+                        f"-- verifier: {cert}"
                     )
     assert not accepted, "the verifier accepted wrong steps:\n" + "\n".join(accepted)
 
@@ -1092,7 +1094,8 @@ def test_every_mutation_kind_was_exercised():
         pytest.skip("run together with test_mutants_rejected")
     for kind in KINDS:
         assert TALLY[(kind, "tested")] >= 3, (
-            f"mutation kind {kind!r} produced only {TALLY[(kind, 'tested')]} testable mutants: {dict(TALLY)}"
+            f"mutation kind {kind!r} produced only {TALLY[(kind, 'tested')]} testable mutants: "
+            f"{dict(TALLY)}"
         )
     unknown = sum(v for (_, what), v in TALLY.items() if what == "unknown")
     total = sum(TALLY.values())

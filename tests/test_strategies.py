@@ -1,4 +1,4 @@
-"""gdflow.checks.strategies: what the drawn matrices, vectors and step sizes are guaranteed to be."""
+"""gdflow.checks.strategies: what is guaranteed of the drawn matrices, vectors and step sizes."""
 
 from __future__ import annotations
 
