@@ -71,7 +71,7 @@ def limit_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
             "rank 0: every w_lambda must be 0"
         )
         return
-    s_max, s_min = float(path.s.max()), float(path.s.min())
+    s_max, s_min = float(path.singular_values.max()), float(path.singular_values.min())
     kappa = s_max / s_min
     tol = SAFETY * (N + D) * EPS * (kappa * safe_norm(ref) + kappa**2 * safe_norm(t) / s_max) + TINY
     err = safe_norm(lim - ref)
@@ -118,14 +118,18 @@ def gd_from_zero_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
         )
         return
     c = scale_factor(scale, N)
-    a = c * path.s**2
+    a = c * path.singular_values**2
     alpha = 1.0 / a.max()  # inside (0, 2/a_max)
     rho = 1.0 - a.min() / a.max()  # contraction on range(Phi^T)
     steps = steps_to_shrink(rho, 1e-14)
     w = ridge_gd(Phi, t, 0.0, alpha, steps, scale=scale)
     kappa_a = a.max() / a.min()
     tol = (
-        SAFETY * (N + D) * EPS * kappa_a * (safe_norm(ref) + safe_norm(t) / path.s.max())
+        SAFETY
+        * (N + D)
+        * EPS
+        * kappa_a
+        * (safe_norm(ref) + safe_norm(t) / path.singular_values.max())
         + 1e-14 * safe_norm(ref)
         + TINY
     )

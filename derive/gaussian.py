@@ -19,9 +19,9 @@ Derivations: ``gaussian.affine``, ``gaussian.prediction_uncertainty``.  Exact pu
 from __future__ import annotations
 
 import sympy as sp
-from sympy import Basic
+from sympy import Basic, ImmutableMatrix
 
-from .derivation import Assumptions, Definition, Derivation, Identity, Source, Step
+from .derivation import Assumptions, Definition, Derivation, Formula, Identity, Source, Step
 from .function_space import AT as at
 from .function_space import BT as bt
 from .function_space import E_T as E_expr
@@ -31,12 +31,17 @@ from .function_space import KS as ks
 from .function_space import W0 as w0
 from .function_space import WT as wt
 from .function_space import XS as xs
-from .matrices import MatExp, MatrixLimit, Pinv
+from .matrices import MatExp, MatrixLimit, Pinv, exact_matrix
 from .notation import D, K, N, X, n, t, y
+from .pseudoinverse import s_, tau_
 
 __all__ = [
     "Det",
     "affine_gaussian",
+    "AFFINE_MEAN",
+    "AFFINE_COVARIANCE",
+    "PREDICTION_MEAN",
+    "PREDICTION_VARIANCE",
     "normal_density",
     "characteristic_exponent",
     "affine",
@@ -71,6 +76,75 @@ mu0 = sp.MatrixSymbol("mu_0", D, 1)
 Sigma0 = sp.MatrixSymbol("Sigma_0", D, D)
 IN = sp.Identity(N)
 ID = sp.Identity(D)
+Ezz = sp.MatrixSymbol("E[(z - mu)(z - mu)^T]", n, n)
+Eww = sp.MatrixSymbol("E[(w_0 - mu_0)(w_0 - mu_0)^T]", D, D)
+xi_ = sp.Symbol("xi", real=True)  # v^T x_star: the test input along a right singular vector v
+nu_ = sp.Symbol("nu", real=True)  # v^T mu_0: the prior mean along v
+
+# -- the closed forms, as data -----------------------------------------------------------------
+
+AFFINE_MEAN = Formula(
+    name=sp.MatrixSymbol("E[Bz + c]", m, 1),
+    expr=B * mu + cm,
+    params=(B, mu, cm),
+    step="mean",
+    text="z ~ N(mu, Sigma): the mean of Bz + c is B mu + c",
+)
+"""``gaussian.affine``: :math:`\\mathbb E[\\mathbf B\\mathbf z + \\mathbf c] =
+\\mathbf B\\boldsymbol\\mu + \\mathbf c`."""
+
+AFFINE_COVARIANCE = Formula(
+    name=sp.MatrixSymbol("Cov[Bz + c]", m, m),
+    expr=B * Sigma * B.T,
+    params=(B, Sigma),
+    step="covariance",
+    text="z ~ N(mu, Sigma): the covariance of Bz + c is B Sigma B^T",
+)
+"""``gaussian.affine``: :math:`\\mathrm{Cov}[\\mathbf B\\mathbf z + \\mathbf c] =
+\\mathbf B\\boldsymbol\\Sigma\\mathbf B^\\top`."""
+
+_K_X = X * X.T
+_E_X = IN - MatExp(-_K_X * t)
+_A_X = (X * xs).T * Pinv(_K_X) * _E_X * y
+_B_X = xs - X.T * _E_X * Pinv(_K_X) * (X * xs)
+
+PREDICTION_MEAN = Formula(
+    name=sp.MatrixSymbol("E[f(x_star, t)]", 1, 1),
+    expr=_A_X + _B_X.T * mu0,
+    params=(X, y, xs, t, mu0),
+    step="mean",
+    spectral=xi_ * ((1 - sp.exp(-(s_**2) * t)) * tau_ / s_ + sp.exp(-(s_**2) * t) * nu_),
+    spectral_params=(s_, t, xi_, tau_, nu_),
+    spectral_step="mean_spectral",
+    text=(
+        "mean a(t) + b(t)^T mu_0, a(t) = k*^T K^+ E(t) y, b(t) = x* - X^T E(t) K^+ k*, "
+        "K = X X^T, k* = X x*, E(t) = I - exp(-K t) (sum scale); with X = U S V^T, along v_j "
+        "(s_j > 0): xi_j ((1 - exp(-s_j^2 t)) tau_j / s_j + exp(-s_j^2 t) nu_j), xi_j = v_j^T x*, "
+        "tau_j = u_j^T y, nu_j = v_j^T mu_0; directions with s_j = 0 give xi_j nu_j"
+    ),
+)
+"""``gaussian.prediction_uncertainty``: the mean of :math:`f(\\mathbf x_\\star, t)` under
+:math:`\\mathbf w_0\\sim\\mathcal N(\\boldsymbol\\mu_0, \\boldsymbol\\Sigma_0)`,
+:math:`a(t) + \\mathbf b(t)^\\top\\boldsymbol\\mu_0`; per positive singular value
+:math:`\\xi((1 - e^{-s^2t})\\tau/s + e^{-s^2t}\\nu)` (its limit :math:`\\xi\\nu` as
+:math:`s \\to 0^+` is what a zero singular value contributes)."""
+
+PREDICTION_VARIANCE = Formula(
+    name=sp.MatrixSymbol("Var[f(x_star, t)]", 1, 1),
+    expr=_B_X.T * Sigma0 * _B_X,
+    params=(X, xs, t, Sigma0),
+    step="variance",
+    spectral=xi_ * sp.exp(-(s_**2) * t),
+    spectral_params=(s_, t, xi_),
+    spectral_step="b_spectral",
+    text=(
+        "variance b(t)^T Sigma_0 b(t), b(t) = x* - X^T E(t) K^+ k* = exp(-X^T X t) x*; the spectral "
+        "form is b(t)'s coordinate along v_j, xi_j exp(-s_j^2 t) (xi_j when s_j = 0)"
+    ),
+)
+"""``gaussian.prediction_uncertainty``: the variance :math:`\\mathbf b(t)^\\top\\boldsymbol\\Sigma_0
+\\mathbf b(t)`; its spectral form is the coordinate of :math:`\\mathbf b(t) = e^{-\\mathbf X^\\top
+\\mathbf X t}\\mathbf x_\\star` along a right singular vector, :math:`\\xi e^{-s^2 t}`."""
 
 
 def normal_density(x: Basic, mean: Basic, cov: Basic, dim: Basic) -> Basic:
@@ -96,8 +170,10 @@ def characteristic_exponent(u: Basic, mean: Basic, cov: Basic) -> Basic:
 
 # -- exact public function --------------------------------------------------------------------
 
+_B, _mu, _Sigma = B, mu, Sigma  # the parameters of affine_gaussian shadow these names
 
-def affine_gaussian(B, c, mu, Sigma) -> tuple[sp.Matrix, sp.Matrix]:
+
+def affine_gaussian(B: object, c: object, mu: object, Sigma: object) -> tuple[sp.Matrix, sp.Matrix]:
     """Mean and covariance of :math:`\\mathbf{B}\\mathbf{z} + \\mathbf{c}` for
     :math:`\\mathbf{z} \\sim \\mathcal{N}(\\boldsymbol\\mu, \\boldsymbol\\Sigma)`, exactly
     (000 appendix, "Affine transformations of normal distributions"; ``gaussian.affine``):
@@ -107,13 +183,17 @@ def affine_gaussian(B, c, mu, Sigma) -> tuple[sp.Matrix, sp.Matrix]:
 
     ``B`` is m×n of any rank (rank-deficient B gives a singular covariance: the result is
     supported on c + range(B)); ``Sigma`` must be symmetric positive semidefinite.  No loss
-    scale is involved.  Returns ``(mean, cov)`` as SymPy matrices.
+    scale is involved.  Numbers are read exactly (``exact_matrix``: 0.1 is 1/10).  Returns
+    ``(mean, cov)`` as SymPy matrices: :data:`AFFINE_MEAN` and :data:`AFFINE_COVARIANCE`
+    instantiated at the inputs.
 
     >>> mean, cov = affine_gaussian([[1, 1]], [2], [1, -1], [[1, 0], [0, 4]])
     >>> mean, cov
     (Matrix([[2]]), Matrix([[5]]))
     """
-    Bm, c_, m_, S = (sp.Matrix(v) for v in (B, c, mu, Sigma))
+    Bm, c_, m_, S = (
+        exact_matrix(v, name) for v, name in ((B, "B"), (c, "c"), (mu, "mu"), (Sigma, "Sigma"))
+    )
     if S.rows != S.cols or S != S.T:
         raise ValueError(
             f"Sigma must be a symmetric square matrix; got a {S.rows}x{S.cols} matrix {S.tolist()}"
@@ -132,7 +212,16 @@ def affine_gaussian(B, c, mu, Sigma) -> tuple[sp.Matrix, sp.Matrix]:
         raise ValueError(
             f"c must be a vector of length {Bm.rows} (the rows of B); got shape {c_.shape}"
         )
-    return Bm * m_ + c_, Bm * S * Bm.T
+    values = {
+        _B: ImmutableMatrix(Bm),
+        cm: ImmutableMatrix(c_),
+        _mu: ImmutableMatrix(m_),
+        _Sigma: ImmutableMatrix(S),
+        m: sp.Integer(Bm.rows),
+        n: sp.Integer(Bm.cols),
+    }
+    mean = sp.Matrix(AFFINE_MEAN.instantiate(values))
+    return mean, sp.Matrix(AFFINE_COVARIANCE.instantiate(values))
 
 
 # -- derivations ------------------------------------------------------------------------------
@@ -206,6 +295,21 @@ def affine() -> Derivation:
             given=anyB,
         ),
         Step(
+            Identity(B * z + cm - B * (z - mu), AFFINE_MEAN.expr),
+            "so $Bz + c$ is the constant $B\\mu + c$ plus $B(z - \\mu)$, whose mean is 0: "
+            "$\\mathbb{E}[Bz + c] = B\\mu + c$",
+            given=anyB,
+            label="mean",
+        ),
+        Step(
+            Identity(B * Ezz * B.T, AFFINE_COVARIANCE.expr),
+            "taking expectations (linear: $\\mathbb{E}[BMB^T] = B\\,\\mathbb{E}[M]B^T$) with "
+            "$\\mathbb{E}[(z - \\mu)(z - \\mu)^T] = \\Sigma$: "
+            "$\\mathrm{Cov}[Bz + c] = B\\Sigma B^T$",
+            given=anyB.merged(Assumptions(definitions={Ezz: Sigma})),
+            label="covariance",
+        ),
+        Step(
             Identity(B * Sigma * B.T * (Im - B * Pinv(B)), sp.ZeroMatrix(m, m)),
             "rank-deficient B: no variance outside range(B); the result is a degenerate Gaussian on $c + \\mathrm{range}(B)$",
             given=anyB,
@@ -231,6 +335,7 @@ def affine() -> Derivation:
         ),
         steps=steps,
         result=steps[-1].claim,
+        formulas={"mean": AFFINE_MEAN, "covariance": AFFINE_COVARIANCE},
         summary="For invertible B the density transforms with the factor $|\\det B|^{-1}$ and the completed square gives $\\mathcal{N}(B\\mu + c, B\\Sigma B^T)$; for any B (rank-deficient included) the moments and the characteristic function give the same law, degenerate when $B\\Sigma B^T$ is singular.",
     )
 
@@ -249,7 +354,6 @@ def prediction_uncertainty() -> Derivation:
     )
     f_at = xs.T * wt
     mean_t = at + bt.T * mu0
-    var_t = bt.T * Sigma0 * bt
     b_inf = xs - X.T * K * Pinv(K) * Pinv(K) * X * xs
     a_inf = (X * xs).T * Pinv(K) * K * Pinv(K) * y
     steps = [
@@ -272,13 +376,54 @@ def prediction_uncertainty() -> Derivation:
             given=kernel.merged(coeffs),
         ),
         Step(
+            Identity(f_at - bt.T * (w0 - mu0), PREDICTION_MEAN.expr),
+            "the mean, explicitly: $\\mathbb{E}[b(t)^T(w_0 - \\mu_0)] = 0$, so "
+            "$\\mathbb{E}f(x_\\star, t) = f(x_\\star, t) - b(t)^T(w_0 - \\mu_0) = "
+            "a(t) + b(t)^T\\mu_0$ (the formula)",
+            given=kernel.merged(coeffs),
+            label="mean",
+        ),
+        variance_step := Step(
             Identity((f_at - mean_t) * (f_at - mean_t).T, bt.T * ((w0 - mu0) * (w0 - mu0).T) * bt),
             "and the variance $b(t)^T\\Sigma_0 b(t)$: $f(x_\\star, t) \\sim \\mathcal{N}(a(t) + b(t)^T\\mu_0,\\ b(t)^T\\Sigma_0 b(t))$",
             given=kernel.merged(coeffs),
         ),
         Step(
-            Definition(sp.MatrixSymbol("v(t)", 1, 1), var_t),
-            "taking expectations, $\\mathbb{E}[(w_0 - \\mu_0)(w_0 - \\mu_0)^T] = \\Sigma_0$: the predictive variance",
+            Identity(bt.T * Eww * bt, PREDICTION_VARIANCE.expr),
+            "taking expectations, $\\mathbb{E}[(w_0 - \\mu_0)(w_0 - \\mu_0)^T] = \\Sigma_0$: "
+            "the predictive variance (the formula)",
+            given=kernel.merged(coeffs).merged(Assumptions(definitions={Eww: Sigma0})),
+            label="variance",
+        ),
+        Step(
+            Identity(_B_X, MatExp(-X.T * X * t) * xs),
+            "$b(t) = e^{-X^T X t}x_\\star$ for X of any rank: in the singular basis "
+            "$X = USV^T$ the coordinate of $b(t)$ along $v_j$ is $e^{-s_j^2 t}v_j^T x_\\star$ "
+            "($v_j^T x_\\star$ itself when $s_j = 0$)",
+            given=kernel,
+            label="b_exp",
+        ),
+        Step(
+            Identity(
+                xi_ - s_ * (1 - sp.exp(-(s_**2) * t)) / s_**2 * (s_ * xi_),
+                PREDICTION_VARIANCE.spectral,
+            ),
+            "per singular value $s > 0$: $b(t)$ of the one-dimensional problem $X = s$, "
+            "$x_\\star = \\xi$ ($K = s^2$, $k_\\star = s\\xi$)",
+            given=Assumptions(conditions=(s_ > 0,)),
+            label="b_spectral",
+        ),
+        Step(
+            Identity(
+                (s_ * xi_) / s_**2 * (1 - sp.exp(-(s_**2) * t)) * tau_
+                + (xi_ - s_ * (1 - sp.exp(-(s_**2) * t)) / s_**2 * (s_ * xi_)) * nu_,
+                PREDICTION_MEAN.spectral,
+            ),
+            "per singular value $s > 0$: $a(t) + b(t)\\mu_0$ of the one-dimensional problem "
+            "$X = s$, $y = \\tau$, $x_\\star = \\xi$, $\\mu_0 = \\nu$: the mean is a sum of "
+            "these over the singular directions, plus $\\xi\\nu$ along each zero one",
+            given=Assumptions(conditions=(s_ > 0,)),
+            label="mean_spectral",
         ),
         Step(
             Identity(E0, sp.ZeroMatrix(N, N)),
@@ -334,7 +479,8 @@ def prediction_uncertainty() -> Derivation:
             ),
         ),
         steps=steps,
-        result=steps[4].claim,
+        result=variance_step.claim,
+        formulas={"mean": PREDICTION_MEAN, "variance": PREDICTION_VARIANCE},
         summary="The prediction is affine in the initial weights, so a Gaussian prior gives a Gaussian prediction with mean $a(t) + b(t)^T\\mu_0$ and variance $b(t)^T\\Sigma_0 b(t)$: the prior predictive at $t = 0$, and at $t = \\infty$ only the prior variance in the null space of X, zero when $X^T X$ is invertible.",
     )
 

@@ -33,6 +33,7 @@ from .derivation import (
     Definition,
     Derivation,
     Equivalent,
+    Formula,
     Holds,
     Identity,
     Recurrence,
@@ -42,6 +43,8 @@ from .derivation import (
 )
 from .matrices import MatrixLimit, Pinv, exact_matrix, exact_scalar
 from .notation import D, Dg, N, Phi, Q, alpha, k, lam, n, tt
+from .notation import Phi as Phi_sym
+from .notation import lam as lam_sym
 from .quadratic import least_squares_quadratic
 
 __all__ = [
@@ -50,6 +53,9 @@ __all__ = [
     "ridge_limit",
     "ridge_step_size_bound",
     "ridge_expression",
+    "RIDGE_SOLUTION",
+    "RIDGE_LIMIT",
+    "GD_FROM_ZERO",
     "pinv_properties",
     "ridge_solution_derivation",
     "ridge_limit_derivation",
@@ -74,6 +80,8 @@ V = sp.MatrixSymbol("V", n, n)
 G = sp.MatrixSymbol("G", n, n)
 In = sp.Identity(n)
 
+tn = sp.MatrixSymbol("t~", n, 1)
+_SVD = Assumptions(matrices={U: "orthogonal", V: "orthogonal", S: "diagonal"}, sizes={n: (1, 2, 3)})
 wD = sp.MatrixSymbol("w", D, 1)
 vD = sp.MatrixSymbol("v", D, 1)
 w0D = sp.MatrixSymbol("w^(0)", D, 1)
@@ -82,9 +90,10 @@ w_lam = sp.MatrixSymbol("w_lambda", D, 1)
 ID = sp.Identity(D)
 IN = sp.Identity(N)
 mu_ = sp.Symbol("mu", positive=True)
-s_ = sp.Symbol(
-    "s", nonnegative=True
-)  # a singular value: the cases s > 0 and s = 0 are step conditions
+# a singular value of Phi: the cases s > 0 and s = 0 are step conditions
+s_ = sp.Symbol("s", nonnegative=True)
+# tau = u^T t: the targets along the left singular vector u of s
+tau_ = sp.Symbol("tau", real=True)
 a_max_ = sp.Symbol("a~_max", positive=True)
 a_lmax = sp.Symbol("a~_lambda,max", positive=True)
 x_ = sp.Symbol("x", positive=True)
@@ -108,6 +117,59 @@ _A_LS = Phi.T * Phi / N
 _A_LAM = _A_LS + lam * ID
 _B_LS = -Phi.T * tt / N
 _C_LS = tt.T * tt / (2 * N)
+_WK_LS = (ID - (ID - alpha * _A_LS) ** k) * Pinv(Phi) * tt
+
+# -- the closed forms, as data (formulas of the derivations below) ----------------------------
+
+RIDGE_SOLUTION = Formula(
+    name=w_lam,
+    expr=_W_LAM,
+    params=(Phi, tt, lam),
+    step="solution",
+    spectral=s_ * tau_ / (s_**2 + N * lam),
+    spectral_params=(s_, tau_, lam, N),
+    spectral_step="solution_spectral",
+    text=(
+        "w_lambda = (Phi^T Phi + N lambda I)^(-1) Phi^T t (mean scale); with Phi = U S V^T its "
+        "coordinate along v_j is s_j tau_j / (s_j^2 + N lambda), tau_j = u_j^T t (0 when s_j = 0)"
+    ),
+)
+"""``ridge.solution``: :math:`\\mathbf w_\\lambda = (\\Phi^\\top\\Phi + N\\lambda\\mathbf I)^{-1}
+\\Phi^\\top\\mathbf t`; per singular value :math:`s\\tau/(s^2 + N\\lambda)`,
+:math:`\\tau = \\mathbf u^\\top\\mathbf t`.  The sum scale is this formula at
+:math:`\\lambda/N` (the derivation's last step)."""
+
+RIDGE_LIMIT = Formula(
+    name=sp.MatrixSymbol("w_0+", D, 1),
+    expr=Pinv(Phi) * tt,
+    params=(Phi, tt),
+    step="limit",
+    spectral=tau_ / s_,
+    spectral_params=(s_, tau_),
+    spectral_step="limit_spectral",
+    text=(
+        "lim_{lambda -> 0+} w_lambda = Phi^+ t; along v_j: tau_j / s_j for s_j > 0, 0 for s_j = 0"
+    ),
+)
+"""``ridge.limit``: :math:`\\lim_{\\lambda\\to0^+}\\mathbf w_\\lambda = \\Phi^\\dagger\\mathbf t`; per
+positive singular value :math:`\\tau/s` (zero singular values contribute 0)."""
+
+GD_FROM_ZERO = Formula(
+    name=wkD,
+    expr=_WK_LS,
+    params=(Phi, tt, alpha, k),
+    step="gd_from_zero",
+    spectral=(1 - (1 - alpha * s_**2 / N) ** k) * tau_ / s_,
+    spectral_params=(s_, tau_, alpha, k, N),
+    spectral_step="gd_from_zero_spectral",
+    text=(
+        "GD from 0 on (1/2N)||Phi w - t||^2: w^(k) = (I - (I - alpha A)^k) Phi^+ t, A = Phi^T Phi/N; "
+        "along v_j: (1 - (1 - alpha s_j^2/N)^k) tau_j / s_j for s_j > 0, 0 for s_j = 0"
+    ),
+)
+"""``ridge.implicit_regularisation``: GD from zero on the unregularised mean-scale loss,
+:math:`\\mathbf w^{(k)} = (\\mathbf I - (\\mathbf I - \\alpha\\mathbf A)^k)\\Phi^\\dagger\\mathbf t`; per
+positive singular value :math:`(1 - (1 - \\alpha s^2/N)^k)\\tau/s`."""
 
 
 def _J_ridge(x):
@@ -132,7 +194,7 @@ _LS = Assumptions(
 # -- exact public functions -------------------------------------------------------------------
 
 
-def _lam_value(lam_value) -> Basic:
+def _lam_value(lam_value: object) -> Basic:
     value = exact_scalar(lam_value)
     if value.is_positive is False:
         raise ValueError(
@@ -141,7 +203,19 @@ def _lam_value(lam_value) -> Basic:
     return value
 
 
-def ridge_solution(Phi, t, lam, scale: Scale = "mean") -> sp.Matrix:
+def _data(Phi: object, t: object) -> tuple[ImmutableMatrix, ImmutableMatrix]:
+    """Phi (N×D) and t (N) as exact immutable matrices (``exact_matrix``: 0.1 is 1/10)."""
+    P, y = exact_matrix(Phi, "Phi"), exact_matrix(t, "t")
+    if y.shape != (P.rows, 1):
+        raise ValueError(f"t must have one entry per row of Phi ({P.rows}); got shape {y.shape}")
+    return ImmutableMatrix(P), ImmutableMatrix(y)
+
+
+def _sizes(P: sp.MatrixBase) -> dict[Basic, Basic]:
+    return {N: sp.Integer(P.rows), D: sp.Integer(P.cols)}
+
+
+def ridge_solution(Phi: object, t: object, lam: object, scale: Scale = "mean") -> sp.Matrix:
     """The ridge minimiser :math:`\\mathbf{w}_\\lambda`, exactly (001 §2.4; ``ridge.solution``).
 
     ``scale="mean"`` (001's convention):
@@ -152,7 +226,9 @@ def ridge_solution(Phi, t, lam, scale: Scale = "mean") -> sp.Matrix:
     ``scale="sum"`` (000's convention, and the formula 001 prints):
     :math:`\\arg\\min \\tfrac12\\|\\Phi w - t\\|^2 + \\tfrac\\lambda2\\|w\\|^2 = (\\Phi^\\top\\Phi + \\lambda I)^{-1}\\Phi^\\top t`.
     Φ is N×D with rows the data points (any rank), ``t`` has N entries, ``lam`` = λ > 0 may be
-    a positive SymPy symbol.  Numbers are converted exactly (``0.1`` → 1/10; ``matrices.exact_matrix``).
+    a positive SymPy symbol.  Numbers are converted exactly (``0.1`` → 1/10;
+    ``matrices.exact_matrix``).  Computed by instantiating :data:`RIDGE_SOLUTION` (the formula
+    ``ridge.solution`` proves), at λ/N for the sum scale.
 
     >>> ridge_solution([[1, 0], [1, 0]], [1, 3], 1)
     Matrix([
@@ -163,28 +239,34 @@ def ridge_solution(Phi, t, lam, scale: Scale = "mean") -> sp.Matrix:
     [4/3],
     [  0]])
     """
-    A_, b_, _ = least_squares_quadratic(exact_matrix(Phi, "Phi"), exact_matrix(t, "t"), scale)
+    P, y = _data(Phi, t)
+    if scale not in ("mean", "sum"):
+        raise ValueError(f"scale must be 'mean' or 'sum'; got {scale!r}")
     lv = _lam_value(lam)
-    return (A_ + lv * sp.eye(A_.rows)).LUsolve(-b_).applyfunc(sp.simplify)
+    # the sum scale at lam is the mean scale at lam / N (ridge.solution's last step)
+    lv = lv if scale == "mean" else lv / P.rows
+    w = RIDGE_SOLUTION.instantiate({**_sizes(P), Phi_sym: P, tt: y, lam_sym: lv})
+    return sp.Matrix(w).applyfunc(sp.simplify)
 
 
-def ridge_limit(Phi, t) -> sp.Matrix:
+def ridge_limit(Phi: object, t: object) -> sp.Matrix:
     """:math:`\\lim_{\\lambda\\to0^+}\\mathbf{w}_\\lambda = \\Phi^\\dagger\\mathbf{t}`, exactly (001 §2.4; ``ridge.limit``).
 
     The same for both loss scales (rescaling λ does not move the limit); it is the
     minimum-norm least-squares solution, where GD from 0 on the unregularised loss converges
-    (001 eq 16; ``ridge.implicit_regularisation``).  Φ is N×D of any rank.
+    (001 eq 16; ``ridge.implicit_regularisation``).  Φ is N×D of any rank.  Computed by
+    instantiating :data:`RIDGE_LIMIT` (the formula ``ridge.limit`` proves).
 
     >>> ridge_limit([[1, 1], [2, 2]], [1, 2])
     Matrix([
     [1/2],
     [1/2]])
     """
-    A_, b_, _ = least_squares_quadratic(exact_matrix(Phi, "Phi"), exact_matrix(t, "t"), "sum")
-    return A_.pinv() * -b_  # (Phi^T Phi)^+ Phi^T t = Phi^+ t (pinv.properties)
+    P, y = _data(Phi, t)
+    return sp.Matrix(RIDGE_LIMIT.instantiate({**_sizes(P), Phi_sym: P, tt: y}))
 
 
-def ridge_step_size_bound(Phi, lam, scale: Scale = "mean") -> Basic:
+def ridge_step_size_bound(Phi: object, lam: object, scale: Scale = "mean") -> Basic:
     """The largest stable step of GD on the ridge objective: GD converges to
     :math:`\\mathbf{w}_\\lambda` iff :math:`0 < \\alpha < 2/(\\tilde a_{\\max} + \\lambda)`
     (001 §2.2 A2 applied to §2.4; ``ridge.implicit_regularisation``).
@@ -315,9 +397,26 @@ def ridge_solution_derivation() -> Derivation:
             given=defs,
         ),
         Step(
-            Identity(w_lam, -sp.Inverse(_A_LAM) * _B_LS),
-            "equivalently $w_\\lambda = -A_\\lambda^{-1}b$",
-            given=defs,
+            Identity(-sp.Inverse(_A_LAM) * _B_LS, RIDGE_SOLUTION.expr),
+            "so the minimiser, the unique critical point $-A_\\lambda^{-1}b$, is "
+            "$w_\\lambda = (\\Phi^T\\Phi + N\\lambda I)^{-1}\\Phi^T t$ (the formula)",
+            label="solution",
+        ),
+        Step(
+            Identity(
+                sp.Inverse((U * S * V.T).T * (U * S * V.T) + N * lam * In) * (U * S * V.T).T * tn,
+                V * sp.Inverse(S.T * S + N * lam * In) * S.T * U.T * tn,
+            ),
+            "in the singular basis $\\Phi = USV^T$ (U, V orthogonal, S diagonal; a rectangular "
+            "$\\Phi$ is padded with zero rows or columns) the solve is diagonal",
+            given=_SVD,
+        ),
+        Step(
+            Identity(-(-s_ * tau_ / N) / (s_**2 / N + lam), RIDGE_SOLUTION.spectral),
+            "per singular value s (s = 0 included), with $\\tau = u^T t$: $A_\\lambda$ has "
+            "eigenvalue $s^2/N + \\lambda$ along v and $b$ the coordinate $-s\\tau/N$, so "
+            "the coordinate of $w_\\lambda$ along v is $s\\tau/(s^2 + N\\lambda)$",
+            label="solution_spectral",
         ),
         Step(
             Identity(w_lam, Phi.T * sp.Inverse(Phi * Phi.T + N * lam * IN) * tt),
@@ -355,6 +454,7 @@ def ridge_solution_derivation() -> Derivation:
         steps=steps,
         source_claims=source_claims,
         result=Identity(w_lam, _W_LAM),
+        formulas={"w": RIDGE_SOLUTION},
         summary="With the mean loss scale the ridge minimiser is $(\\Phi^T\\Phi + N\\lambda I)^{-1}\\Phi^T t$; the source's formula without N minimises the sum-scale loss, i.e. uses $\\lambda/N$.",
     )
 
@@ -426,9 +526,11 @@ def ridge_limit_derivation() -> Derivation:
             "per eigenvalue $d = s^2 > 0$: $0 \\le 1/d - 1/(d + N\\lambda) \\le N\\lambda/d^2$, so $\\|w_\\lambda - \\Phi^\\dagger t\\| \\le N\\lambda\\|\\Phi^\\dagger t\\|/s_{\\min}^2 = O(\\lambda)$",
         ),
         Step(
-            Identity(sp.Limit(s_**2 / (s_**2 + N * lam) / s_, lam, 0, "+"), 1 / s_),
-            "per singular value $s > 0$: $\\frac{s^2}{s^2 + N\\lambda}\\cdot\\frac1s \\to \\frac1s$ (SymPy's limit)",
+            Identity(sp.Limit(RIDGE_SOLUTION.spectral, lam, 0, "+"), RIDGE_LIMIT.spectral),
+            "per singular value $s > 0$: $\\frac{s\\tau}{s^2 + N\\lambda} \\to "
+            "\\frac{\\tau}{s}$ (SymPy's limit)",
             given=Assumptions(conditions=(s_ > 0,)),
+            label="limit_spectral",
         ),
         Step(
             Identity(sp.Limit(s_ / (s_**2 + N * lam), lam, 0, "+"), sp.Integer(0)),
@@ -437,8 +539,9 @@ def ridge_limit_derivation() -> Derivation:
         ),
         *concrete,
         Step(
-            Identity(MatrixLimit(_W_LAM, lam, 0), Pinv(Phi) * tt),
+            Identity(MatrixLimit(_W_LAM, lam, 0), RIDGE_LIMIT.expr),
             "the limit itself at random exact $\\Phi$ of random rank (SymPy's limit entry by entry); the proof for all $\\Phi$ is the chain above",
+            label="limit",
         ),
     ]
     return Derivation(
@@ -448,6 +551,7 @@ def ridge_limit_derivation() -> Derivation:
         assumptions=_LS,
         steps=steps,
         result=steps[-1].claim,
+        formulas={"w": RIDGE_LIMIT},
         summary=(
             "Proof: $w_\\lambda - \\Phi^\\dagger t = -N\\lambda(\\Phi^T\\Phi + N\\lambda I)^{-1}\\Phi^\\dagger t$ exactly (exact instantiation), "
             "and $\\Phi^\\dagger t$ lies in the span of the eigenvectors of $\\Phi^T\\Phi$ with eigenvalue $s^2 \\ge s_{\\min}^2 > 0$, "
@@ -474,11 +578,26 @@ def implicit_regularisation() -> Derivation:
     eig = Assumptions(
         matrices={Q: "orthogonal", Dg: "diagonal_nonneg"}, definitions={G: Q * Dg * Q.T}
     )
-    wk_ls = (ID - (ID - alpha * _A_LS) ** k) * Pinv(Phi) * tt
+    omega = sp.Symbol("w~_j^(k)", real=True)
     steps = [
         Step(
-            Recurrence(wkD, wk_ls, k, _gd_update(_A_LS), sp.ZeroMatrix(D, 1)),
+            Recurrence(wkD, GD_FROM_ZERO.expr, k, _gd_update(_A_LS), sp.ZeroMatrix(D, 1)),
             "GD on $J = \\frac{1}{2N}\\|\\Phi w - t\\|^2$ from $w^{(0)} = 0$ (gd.closed_form with $w^{(\\infty)} = \\Phi^\\dagger t$)",
+            label="gd_from_zero",
+        ),
+        Step(
+            Recurrence(
+                omega,
+                GD_FROM_ZERO.spectral,
+                k,
+                lambda x, _k: x - alpha * (s_**2 / N * x - s_ * tau_ / N),
+                sp.Integer(0),
+            ),
+            "per singular value $s > 0$ ($\\tau = u^T t$): the coordinate along v follows "
+            "the scalar GD on curvature $s^2/N$ with linear term $-s\\tau/N$; a direction "
+            "with $s = 0$ has zero gradient and stays at 0",
+            given=Assumptions(conditions=(s_ > 0,)),
+            label="gd_from_zero_spectral",
         ),
         Step(
             Identity(Pinv(_A_LS) * _A_LS * Pinv(Phi) * tt, Pinv(Phi) * tt),
@@ -537,6 +656,7 @@ def implicit_regularisation() -> Derivation:
         ),
         steps=steps,
         result=steps[-1].claim,
+        formulas={"w": GD_FROM_ZERO},
         summary="GD from zero on the unregularised loss never leaves range($\\Phi^T$) and converges to $\\Phi^\\dagger t = \\lim_{\\lambda\\to0^+} w_\\lambda$; GD on the ridge objective converges to $w_\\lambda$ exactly when $0 < \\alpha < 2/(\\tilde a_{\\max} + \\lambda)$.",
     )
 
