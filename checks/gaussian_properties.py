@@ -124,7 +124,8 @@ def affine_problems(draw, max_dim: int = 4, invertible: bool = False) -> AffineP
 
 @register(
     "gaussian.affine_moments",
-    "samples of Bz + c, z ~ N(mu, Sigma), any B and PSD Sigma, have the moments of N(B mu + c, B Sigma B^T) (000 appendix)",
+    "samples of Bz + c, z ~ N(mu, Sigma), any B and PSD Sigma, have the moments of N(B "
+    "mu + c, B Sigma B^T) (000 appendix)",
     affine_problems(),
 )
 def affine_moments_match_samples(p: AffineProblem) -> None:
@@ -159,7 +160,8 @@ def affine_moments_match_samples(p: AffineProblem) -> None:
             delta_mean + delta_formula,
         )
         assert ok, (
-            f"sample mean {xbar[i]:.6g} of coordinate {i} is not within {allowed:.3g} of (B mu + c)_{i} = {mean[i]:.6g}"
+            f"sample mean {xbar[i]:.6g} of coordinate {i} is not within {allowed:.3g} of "
+            f"(B mu + c)_{i} = {mean[i]:.6g}"
         )
     centred = x - xbar[None, :]
     for u in dirs:
@@ -168,7 +170,8 @@ def affine_moments_match_samples(p: AffineProblem) -> None:
         lo, hi = sd_bounds(sd, AFFINE_SAMPLES, alpha, 2 * delta + delta_mean + 2 * delta_formula)
         hi *= 1 + SAFETY * np.log2(AFFINE_SAMPLES) * EPS
         assert lo <= sd_hat <= hi, (
-            f"sample sd {sd_hat:.6g} along {u} is outside [{lo:.6g}, {hi:.6g}] (sqrt(u^T B Sigma B^T u) = {sd:.6g})"
+            f"sample sd {sd_hat:.6g} along {u} is outside [{lo:.6g}, {hi:.6g}] (sqrt(u^T "
+            f"B Sigma B^T u) = {sd:.6g})"
         )
 
 
@@ -185,7 +188,8 @@ def _mp_normal_density(x, mean, cov) -> mpmath.mpf:
 
 @register(
     "gaussian.affine_density",
-    "for invertible B the transformed density p_z(B^-1(x - c))/|det B| is the N(B mu + c, B Sigma B^T) density and integrates to 1 (000 appendix)",
+    "for invertible B the transformed density p_z(B^-1(x - c))/|det B| is the N(B mu + "
+    "c, B Sigma B^T) density and integrates to 1 (000 appendix)",
     affine_problems(invertible=True),
     st.lists(st.lists(gs.finite_floats(-3, 3), min_size=2, max_size=2), min_size=1, max_size=3),
 )
@@ -267,7 +271,8 @@ def _prediction_problems(draw):
 
 @register(
     "gaussian.prediction_variance_mc",
-    "Monte Carlo over w0 ~ N(mu0, Sigma0) of gradient-flow predictions matches the mean a + b^T mu0 and variance b^T Sigma0 b at t = 0, 0.5, 3, inf (000)",
+    "Monte Carlo over w0 ~ N(mu0, Sigma0) of gradient-flow predictions matches the mean "
+    "a + b^T mu0 and variance b^T Sigma0 b at t = 0, 0.5, 3, inf (000)",
     _prediction_problems(),
 )
 def prediction_variance_mc(example) -> None:
@@ -308,7 +313,8 @@ def prediction_variance_mc(example) -> None:
                 fbar, float(mom.mean[ti, j]), sd, PREDICTION_SAMPLES, alpha, delta_mean
             )
             assert ok, (
-                f"t = {t}, x* = {xs[j]}: Monte Carlo mean {fbar:.8g} not within {allowed:.3g} of a + b^T mu0 = {mom.mean[ti, j]:.8g}"
+                f"t = {t}, x* = {xs[j]}: Monte Carlo mean {fbar:.8g} not within "
+                f"{allowed:.3g} of a + b^T mu0 = {mom.mean[ti, j]:.8g}"
             )
             sd_hat = safe_norm(F[j] - fbar) / np.sqrt(PREDICTION_SAMPLES - 1)
             delta_formula = (
@@ -319,5 +325,6 @@ def prediction_variance_mc(example) -> None:
             )
             hi *= 1 + SAFETY * np.log2(PREDICTION_SAMPLES) * EPS
             assert lo <= sd_hat <= hi, (
-                f"t = {t}, x* = {xs[j]}: Monte Carlo sd {sd_hat:.6g} outside [{lo:.6g}, {hi:.6g}] (formula sd {sd:.6g})"
+                f"t = {t}, x* = {xs[j]}: Monte Carlo sd {sd_hat:.6g} outside [{lo:.6g}, "
+                f"{hi:.6g}] (formula sd {sd:.6g})"
             )

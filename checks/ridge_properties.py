@@ -55,7 +55,8 @@ def _pinv_reference(Phi: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 @register(
     "ridge.limit_is_pinv",
-    "w_lambda -> Phi^dagger t as lambda -> 0+, within the proved bound lambda/c ||Phi^dagger t||/s_min^2, with slope 1 (001 §2.4)",
+    "w_lambda -> Phi^dagger t as lambda -> 0+, within the proved bound lambda/c "
+    "||Phi^dagger t||/s_min^2, with slope 1 (001 §2.4)",
     _problems(1e3),
     _scales,
 )
@@ -103,7 +104,8 @@ def limit_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
 
 @register(
     "ridge.gd_from_zero_is_pinv",
-    "GD from 0 on (c/2)||Phi w - t||^2 stays in range(Phi^T) and converges to Phi^dagger t = lim w_lambda (001 eq 16, §2.4)",
+    "GD from 0 on (c/2)||Phi w - t||^2 stays in range(Phi^T) and converges to Phi^dagger "
+    "t = lim w_lambda (001 eq 16, §2.4)",
     _problems(10),
     _scales,
 )
@@ -143,7 +145,8 @@ def gd_from_zero_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
 
 @register(
     "ridge.gd_stability_boundary",
-    "GD on the ridge objective converges to w_lambda for alpha = 0.98*2/(a_max + lambda) and diverges for 1.02*2/(a_max + lambda) (001 §2.2 A2, §2.4)",
+    "GD on the ridge objective converges to w_lambda for alpha = 0.98*2/(a_max + lambda) "
+    "and diverges for 1.02*2/(a_max + lambda) (001 §2.2 A2, §2.4)",
     _problems(10),
     _scales,
     st.floats(0.05, 1.0),
@@ -168,7 +171,8 @@ def gd_stability_boundary(problem: gs.LeastSquaresProblem, scale: str, lam_ratio
     alpha = 0.98 * bound
     rho = max(abs(1 - alpha * ev.min()), abs(1 - alpha * ev.max()))
     assert rho < 1, (
-        f"alpha = 0.98 * ridge_step_bound = {alpha:.6g} does not contract: rho = {rho:.6g} for eigenvalues [{ev.min():.6g}, {ev.max():.6g}] of A_lambda"
+        f"alpha = 0.98 * ridge_step_bound = {alpha:.6g} does not contract: rho = "
+        f"{rho:.6g} for eigenvalues [{ev.min():.6g}, {ev.max():.6g}] of A_lambda"
     )
     steps = steps_to_shrink(rho, 1e-13)
     w = ridge_gd(Phi, t, lam, alpha, steps, w0=w0, scale=scale)

@@ -138,7 +138,8 @@ PREDICTION_VARIANCE = Formula(
     spectral_params=(s_, t, xi_),
     spectral_step="b_spectral",
     text=(
-        "variance b(t)^T Sigma_0 b(t), b(t) = x* - X^T E(t) K^+ k* = exp(-X^T X t) x*; the spectral "
+        "variance b(t)^T Sigma_0 b(t), b(t) = x* - X^T E(t) K^+ k* = exp(-X^T X t) x*; "
+        "the spectral "
         "form is b(t)'s coordinate along v_j, xi_j exp(-s_j^2 t) (xi_j when s_j = 0)"
     ),
 )
@@ -200,7 +201,8 @@ def affine_gaussian(B: object, c: object, mu: object, Sigma: object) -> tuple[sp
         )
     if S.is_positive_semidefinite is False:
         raise ValueError(
-            f"Sigma must be positive semidefinite; got {S.tolist()} with eigenvalues {list(S.eigenvals())}"
+            f"Sigma must be positive semidefinite; got {S.tolist()} with eigenvalues "
+            f"{list(S.eigenvals())}"
         )
     if m_.shape != (S.rows, 1):
         raise ValueError(
@@ -255,12 +257,14 @@ def affine() -> Derivation:
         ),
         Step(
             Identity(sp.Abs(Det(sp.Inverse(Bsq))), 1 / sp.Abs(Det(Bsq))),
-            "change of variables: $p_x(x) = p_z(B^{-1}(x - c))\\,|\\det B^{-1}| = p_z(B^{-1}(x - c))/|\\det B|$",
+            "change of variables: $p_x(x) = p_z(B^{-1}(x - c))\\,|\\det B^{-1}| = "
+            "p_z(B^{-1}(x - c))/|\\det B|$",
             given=inv,
         ),
         Step(
             Identity(q_z, q_x),
-            "the completed square: the exponent is a quadratic in x centred at $B\\mu + c$ with matrix $(B\\Sigma B^T)^{-1}$",
+            "the completed square: the exponent is a quadratic in x centred at $B\\mu + "
+            "c$ with matrix $(B\\Sigma B^T)^{-1}$",
             given=inv,
         ),
         Step(
@@ -270,7 +274,8 @@ def affine() -> Derivation:
         ),
         Step(
             Identity(sp.sqrt(Det(Bsq * Sigma * Bsq.T)), sp.Abs(Det(Bsq)) * sp.sqrt(Det(Sigma))),
-            "so $|\\det B|\\sqrt{\\det\\Sigma} = \\sqrt{\\det(B\\Sigma B^T)}$: exactly the normalising constant of $\\mathcal{N}(B\\mu + c, B\\Sigma B^T)$",
+            "so $|\\det B|\\sqrt{\\det\\Sigma} = \\sqrt{\\det(B\\Sigma B^T)}$: exactly "
+            "the normalising constant of $\\mathcal{N}(B\\mu + c, B\\Sigma B^T)$",
             given=inv,
         ),
         Step(
@@ -278,12 +283,15 @@ def affine() -> Derivation:
                 normal_density(zi, mu, Sigma, n) / sp.Abs(Det(Bsq)),
                 normal_density(xn, Bsq * mu + cn, Bsq * Sigma * Bsq.T, n),
             ),
-            "the transformed density is the normal density $\\mathcal{N}(B\\mu + c, B\\Sigma B^T)$ (checked at exact instances; exp and square roots are compared exactly or in arb balls)",
+            "the transformed density is the normal density $\\mathcal{N}(B\\mu + c, "
+            "B\\Sigma B^T)$ (checked at exact instances; exp and square roots are "
+            "compared exactly or in arb balls)",
             given=inv,
         ),
         Step(
             Identity(B * z + cm - (B * mu + cm), B * (z - mu)),
-            "any B: $Bz + c - (B\\mu + c) = B(z - \\mu)$, so $\\mathbb{E}[Bz + c] = B\\mu + c$ by linearity",
+            "any B: $Bz + c - (B\\mu + c) = B(z - \\mu)$, so $\\mathbb{E}[Bz + c] = "
+            "B\\mu + c$ by linearity",
             given=anyB,
         ),
         Step(
@@ -291,7 +299,8 @@ def affine() -> Derivation:
                 (B * z + cm - (B * mu + cm)) * (B * z + cm - (B * mu + cm)).T,
                 B * (z - mu) * (z - mu).T * B.T,
             ),
-            "and $\\mathrm{Cov}[Bz + c] = B\\,\\mathbb{E}[(z - \\mu)(z - \\mu)^T]B^T = B\\Sigma B^T$",
+            "and $\\mathrm{Cov}[Bz + c] = B\\,\\mathbb{E}[(z - \\mu)(z - \\mu)^T]B^T = "
+            "B\\Sigma B^T$",
             given=anyB,
         ),
         Step(
@@ -311,7 +320,8 @@ def affine() -> Derivation:
         ),
         Step(
             Identity(B * Sigma * B.T * (Im - B * Pinv(B)), sp.ZeroMatrix(m, m)),
-            "rank-deficient B: no variance outside range(B); the result is a degenerate Gaussian on $c + \\mathrm{range}(B)$",
+            "rank-deficient B: no variance outside range(B); the result is a degenerate "
+            "Gaussian on $c + \\mathrm{range}(B)$",
             given=anyB,
         ),
         Step(
@@ -319,7 +329,9 @@ def affine() -> Derivation:
                 sp.I * (um.T * cm) + characteristic_exponent(B.T * um, mu, Sigma),
                 characteristic_exponent(um, B * mu + cm, B * Sigma * B.T),
             ),
-            "for any B: $\\mathbb{E}e^{iu^T(Bz + c)} = e^{iu^Tc}\\varphi_z(B^T u)$; its exponent is that of $\\mathcal{N}(B\\mu + c, B\\Sigma B^T)$, so this is the characteristic function of that law",
+            "for any B: $\\mathbb{E}e^{iu^T(Bz + c)} = e^{iu^Tc}\\varphi_z(B^T u)$; its "
+            "exponent is that of $\\mathcal{N}(B\\mu + c, B\\Sigma B^T)$, so this is the "
+            "characteristic function of that law",
             given=anyB,
         ),
     ]
@@ -330,13 +342,17 @@ def affine() -> Derivation:
         assumptions=Assumptions(
             sizes={m: (1, 2, 3), n: (1, 2, 3)},
             text=(
-                "$z \\sim \\mathcal{N}(\\mu, \\Sigma)$ in $\\mathbb{R}^n$, $x = Bz + c$ with $B \\in \\mathbb{R}^{m\\times n}$, $c \\in \\mathbb{R}^m$",
+                "$z \\sim \\mathcal{N}(\\mu, \\Sigma)$ in $\\mathbb{R}^n$, $x = Bz + c$ "
+                "with $B \\in \\mathbb{R}^{m\\times n}$, $c \\in \\mathbb{R}^m$",
             ),
         ),
         steps=steps,
         result=steps[-1].claim,
         formulas={"mean": AFFINE_MEAN, "covariance": AFFINE_COVARIANCE},
-        summary="For invertible B the density transforms with the factor $|\\det B|^{-1}$ and the completed square gives $\\mathcal{N}(B\\mu + c, B\\Sigma B^T)$; for any B (rank-deficient included) the moments and the characteristic function give the same law, degenerate when $B\\Sigma B^T$ is singular.",
+        summary="For invertible B the density transforms with the factor $|\\det B|^{-1}$ and "
+        "the completed square gives $\\mathcal{N}(B\\mu + c, B\\Sigma B^T)$; for any B "
+        "(rank-deficient included) the moments and the characteristic function give the "
+        "same law, degenerate when $B\\Sigma B^T$ is singular.",
     )
 
 
@@ -363,16 +379,20 @@ def prediction_uncertainty() -> Derivation:
         ),
         Step(
             Definition(wt, w_expr),
-            "gradient flow on $L = \\frac12\\|Xw - y\\|^2$, any rank (000, evolution of parameters; flow.parameter_evolution)",
+            "gradient flow on $L = \\frac12\\|Xw - y\\|^2$, any rank (000, evolution of "
+            "parameters; flow.parameter_evolution)",
         ),
         Step(
             Identity(f_at, at + bt.T * w0),
-            "the prediction $f(x_\\star, t) = x_\\star^T w(t)$ is affine in $w_0$, with $a(t) = k_\\star^T K^\\dagger E(t)y$, $b(t) = x_\\star - X^T E(t)K^\\dagger k_\\star$ (flow.predictions)",
+            "the prediction $f(x_\\star, t) = x_\\star^T w(t)$ is affine in $w_0$, with "
+            "$a(t) = k_\\star^T K^\\dagger E(t)y$, $b(t) = x_\\star - X^T E(t)K^\\dagger "
+            "k_\\star$ (flow.predictions)",
             given=kernel.merged(coeffs),
         ),
         Step(
             Identity(f_at - mean_t, bt.T * (w0 - mu0)),
-            "with $w_0 \\sim \\mathcal{N}(\\mu_0, \\Sigma_0)$: gaussian.affine with $B = b(t)^T$, $c = a(t)$ gives the mean $a(t) + b(t)^T\\mu_0$",
+            "with $w_0 \\sim \\mathcal{N}(\\mu_0, \\Sigma_0)$: gaussian.affine with $B = "
+            "b(t)^T$, $c = a(t)$ gives the mean $a(t) + b(t)^T\\mu_0$",
             given=kernel.merged(coeffs),
         ),
         Step(
@@ -385,7 +405,8 @@ def prediction_uncertainty() -> Derivation:
         ),
         variance_step := Step(
             Identity((f_at - mean_t) * (f_at - mean_t).T, bt.T * ((w0 - mu0) * (w0 - mu0).T) * bt),
-            "and the variance $b(t)^T\\Sigma_0 b(t)$: $f(x_\\star, t) \\sim \\mathcal{N}(a(t) + b(t)^T\\mu_0,\\ b(t)^T\\Sigma_0 b(t))$",
+            "and the variance $b(t)^T\\Sigma_0 b(t)$: $f(x_\\star, t) \\sim "
+            "\\mathcal{N}(a(t) + b(t)^T\\mu_0,\\ b(t)^T\\Sigma_0 b(t))$",
             given=kernel.merged(coeffs),
         ),
         Step(
@@ -435,22 +456,27 @@ def prediction_uncertainty() -> Derivation:
         ),
         Step(
             Identity(xs - X.T * E0 * Pinv(K) * ks, xs),
-            "and $b(0) = x_\\star$: the prior predictive $\\mathcal{N}(x_\\star^T\\mu_0,\\ x_\\star^T\\Sigma_0 x_\\star)$",
+            "and $b(0) = x_\\star$: the prior predictive "
+            "$\\mathcal{N}(x_\\star^T\\mu_0,\\ x_\\star^T\\Sigma_0 x_\\star)$",
             given=at_zero,
         ),
         Step(
             Identity(MatrixLimit(MatExp(-K * t), t, sp.oo), IN - K * Pinv(K)),
-            "as $t \\to \\infty$, $e^{-Kt} \\to I - KK^\\dagger$: directions with eigenvalue $d > 0$ decay as $e^{-dt}$, the null space of K stays (SymPy's limit entry by entry at exact instances)",
+            "as $t \\to \\infty$, $e^{-Kt} \\to I - KK^\\dagger$: directions with "
+            "eigenvalue $d > 0$ decay as $e^{-dt}$, the null space of K stays (SymPy's "
+            "limit entry by entry at exact instances)",
             given=kernel,
         ),
         Step(
             Identity(b_inf, (ID - Pinv(X) * X) * xs),
-            "so $b(\\infty) = x_\\star - X^T K K^\\dagger K^\\dagger X x_\\star = (I - X^\\dagger X)x_\\star$, the component of $x_\\star$ in the null space of X",
+            "so $b(\\infty) = x_\\star - X^T K K^\\dagger K^\\dagger X x_\\star = (I - "
+            "X^\\dagger X)x_\\star$, the component of $x_\\star$ in the null space of X",
             given=kernel,
         ),
         Step(
             Identity(a_inf + b_inf.T * mu0, xs.T * (Pinv(X) * y + (ID - Pinv(X) * X) * mu0)),
-            "mean at $t = \\infty$: $x_\\star^T w(\\infty)$ with $w(\\infty) = X^\\dagger y + (I - X^\\dagger X)\\mu_0$",
+            "mean at $t = \\infty$: $x_\\star^T w(\\infty)$ with $w(\\infty) = "
+            "X^\\dagger y + (I - X^\\dagger X)\\mu_0$",
             given=kernel,
         ),
         Step(
@@ -474,14 +500,19 @@ def prediction_uncertainty() -> Derivation:
         assumptions=Assumptions(
             sizes={N: (1, 2, 3), D: (1, 2, 3)},
             text=(
-                "gradient flow on $L(w) = \\frac12\\|Xw - y\\|^2$ (sum loss scale), $X \\in \\mathbb{R}^{N\\times D}$ of any rank, rows are data, $K = XX^T$",
-                "prior $w_0 \\sim \\mathcal{N}(\\mu_0, \\Sigma_0)$; a test input $x_\\star \\in \\mathbb{R}^D$, $k_\\star = X x_\\star$",
+                "gradient flow on $L(w) = \\frac12\\|Xw - y\\|^2$ (sum loss scale), $X "
+                "\\in \\mathbb{R}^{N\\times D}$ of any rank, rows are data, $K = XX^T$",
+                "prior $w_0 \\sim \\mathcal{N}(\\mu_0, \\Sigma_0)$; a test input "
+                "$x_\\star \\in \\mathbb{R}^D$, $k_\\star = X x_\\star$",
             ),
         ),
         steps=steps,
         result=variance_step.claim,
         formulas={"mean": PREDICTION_MEAN, "variance": PREDICTION_VARIANCE},
-        summary="The prediction is affine in the initial weights, so a Gaussian prior gives a Gaussian prediction with mean $a(t) + b(t)^T\\mu_0$ and variance $b(t)^T\\Sigma_0 b(t)$: the prior predictive at $t = 0$, and at $t = \\infty$ only the prior variance in the null space of X, zero when $X^T X$ is invertible.",
+        summary="The prediction is affine in the initial weights, so a Gaussian prior gives a "
+        "Gaussian prediction with mean $a(t) + b(t)^T\\mu_0$ and variance "
+        "$b(t)^T\\Sigma_0 b(t)$: the prior predictive at $t = 0$, and at $t = \\infty$ "
+        "only the prior variance in the null space of X, zero when $X^T X$ is invertible.",
     )
 
 

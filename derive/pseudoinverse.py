@@ -163,7 +163,8 @@ GD_FROM_ZERO = Formula(
     spectral_params=(s_, tau_, alpha, k, N),
     spectral_step="gd_from_zero_spectral",
     text=(
-        "GD from 0 on (1/2N)||Phi w - t||^2: w^(k) = (I - (I - alpha A)^k) Phi^+ t, A = Phi^T Phi/N; "
+        "GD from 0 on (1/2N)||Phi w - t||^2: w^(k) = (I - (I - alpha A)^k) Phi^+ t, A = "
+        "Phi^T Phi/N; "
         "along v_j: (1 - (1 - alpha s_j^2/N)^k) tau_j / s_j for s_j > 0, 0 for s_j = 0"
     ),
 )
@@ -185,8 +186,10 @@ _LS_SIZES = {N: (1, 2, 3, 4), D: (1, 2, 3)}
 _LS = Assumptions(
     sizes=_LS_SIZES,
     text=(
-        "$\\Phi \\in \\mathbb{R}^{N\\times D}$ of any rank (rows are data points), $t \\in \\mathbb{R}^N$, $\\lambda > 0$",
-        "loss scale $1/(2N)$: $J_\\lambda(w) = \\frac{1}{2N}\\|\\Phi w - t\\|^2 + \\frac{\\lambda}{2}\\|w\\|^2$",
+        "$\\Phi \\in \\mathbb{R}^{N\\times D}$ of any rank (rows are data points), $t "
+        "\\in \\mathbb{R}^N$, $\\lambda > 0$",
+        "loss scale $1/(2N)$: $J_\\lambda(w) = \\frac{1}{2N}\\|\\Phi w - t\\|^2 + "
+        "\\frac{\\lambda}{2}\\|w\\|^2$",
     ),
 )
 
@@ -198,7 +201,8 @@ def _lam_value(lam_value: object) -> Basic:
     value = exact_scalar(lam_value)
     if value.is_positive is False:
         raise ValueError(
-            f"lam must be > 0 (for lam = 0 use ridge_limit, the minimum-norm solution); got lam = {value}"
+            "lam must be > 0 (for lam = 0 use ridge_limit, the minimum-norm solution); "
+            f"got lam = {value}"
         )
     return value
 
@@ -300,7 +304,9 @@ def pinv_properties() -> Derivation:
     steps = [
         Step(
             Identity(Pinv(U * S * V.T), V * Pinv(S) * U.T),
-            "definition by the SVD $B = U S V^T$: $B^\\dagger = V S^\\dagger U^T$, $S^\\dagger$ inverts the nonzero singular values (checked for square S; the node computes $B^\\dagger$ exactly for any shape)",
+            "definition by the SVD $B = U S V^T$: $B^\\dagger = V S^\\dagger U^T$, "
+            "$S^\\dagger$ inverts the nonzero singular values (checked for square S; the "
+            "node computes $B^\\dagger$ exactly for any shape)",
             given=svd,
         ),
         Step(Identity(B * Pinv(B) * B, B), "Penrose 1"),
@@ -331,18 +337,22 @@ def pinv_properties() -> Derivation:
         ),
         Step(
             Identity(B.T * (B * (Pinv(B) * cm) - cm), sp.ZeroMatrix(n, 1)),
-            "$B^\\dagger c$ solves the normal equations $B^T B v = B^T c$, so it minimises $\\|Bv - c\\|^2$",
+            "$B^\\dagger c$ solves the normal equations $B^T B v = B^T c$, so it "
+            "minimises $\\|Bv - c\\|^2$",
         ),
         Step(
             Identity(Pinv(B) * B * u, Pinv(B.T * B) * (B.T * B * u)),
-            "if $B^T B u = B^T c$ then $B^\\dagger B u = (B^T B)^\\dagger B^T c = B^\\dagger c$: every least-squares solution is $B^\\dagger c + (I - B^\\dagger B)u$",
+            "if $B^T B u = B^T c$ then $B^\\dagger B u = (B^T B)^\\dagger B^T c = "
+            "B^\\dagger c$: every least-squares solution is $B^\\dagger c + (I - "
+            "B^\\dagger B)u$",
         ),
         Step(
             Identity(
                 (Pinv(B) * cm + P * u).T * (Pinv(B) * cm + P * u),
                 (Pinv(B) * cm).T * (Pinv(B) * cm) + (P * u).T * (P * u),
             ),
-            "Pythagoras: $B^\\dagger c$ is orthogonal to null(B), so it is the least-squares solution of minimum norm",
+            "Pythagoras: $B^\\dagger c$ is orthogonal to null(B), so it is the "
+            "least-squares solution of minimum norm",
         ),
     ]
     return Derivation(
@@ -352,12 +362,15 @@ def pinv_properties() -> Derivation:
         assumptions=Assumptions(
             sizes={m: (1, 2, 3, 4), n: (1, 2, 3)},
             text=(
-                "$B \\in \\mathbb{R}^{m\\times n}$ of any rank (rectangular, rank-deficient included)",
+                "$B \\in \\mathbb{R}^{m\\times n}$ of any rank (rectangular, "
+                "rank-deficient included)",
             ),
         ),
         steps=steps,
         result=steps[-1].claim,
-        summary="The symbolic pseudoinverse satisfies the four Penrose conditions; $B^\\dagger c$ is the least-squares solution of minimum norm, and $(B^T B)^\\dagger B^T = B^\\dagger$ for every B.",
+        summary="The symbolic pseudoinverse satisfies the four Penrose conditions; $B^\\dagger "
+        "c$ is the least-squares solution of minimum norm, and $(B^T B)^\\dagger B^T = "
+        "B^\\dagger$ for every B.",
     )
 
 
@@ -375,7 +388,8 @@ def ridge_solution_derivation() -> Derivation:
         ),
         Step(
             Identity(_J_ridge(wD), _quad(wD, _A_LAM, _B_LS)),
-            "a quadratic with $A_\\lambda = \\Phi^T\\Phi/N + \\lambda I$, $b = -\\Phi^T t/N$, $c = t^T t/(2N)$",
+            "a quadratic with $A_\\lambda = \\Phi^T\\Phi/N + \\lambda I$, $b = -\\Phi^T "
+            "t/N$, $c = t^T t/(2N)$",
         ),
         Step(
             Identity(
@@ -384,11 +398,13 @@ def ridge_solution_derivation() -> Derivation:
                 + eps_ * vD.T * (_A_LAM * wD + _B_LS)
                 + eps_**2 / 2 * (vD.T * _A_LAM * vD),
             ),
-            "expansion along v: $\\nabla J_\\lambda = A_\\lambda w + b$, $\\nabla^2 J_\\lambda = A_\\lambda$ (quadratic.gradient)",
+            "expansion along v: $\\nabla J_\\lambda = A_\\lambda w + b$, $\\nabla^2 "
+            "J_\\lambda = A_\\lambda$ (quadratic.gradient)",
         ),
         Step(
             Identity(vD.T * _A_LAM * vD, (Phi * vD).T * (Phi * vD) / N + lam * (vD.T * vD)),
-            "$v^T A_\\lambda v \\ge \\lambda\\|v\\|^2 > 0$ for $v \\ne 0$: $A_\\lambda$ is positive definite, so the critical point is the unique minimiser",
+            "$v^T A_\\lambda v \\ge \\lambda\\|v\\|^2 > 0$ for $v \\ne 0$: $A_\\lambda$ "
+            "is positive definite, so the critical point is the unique minimiser",
         ),
         Step(Definition(w_lam, _W_LAM), "the candidate, with the N placed correctly"),
         Step(
@@ -426,19 +442,24 @@ def ridge_solution_derivation() -> Derivation:
         Step(Definition(w_src, src), "the formula printed in 001 §2.4"),
         Step(
             Identity((Phi.T * Phi + lam * ID) * w_src - Phi.T * tt, sp.ZeroMatrix(D, 1)),
-            "it is the critical point of the sum-scale objective $\\frac12\\|\\Phi w - t\\|^2 + \\frac{\\lambda}{2}\\|w\\|^2$",
+            "it is the critical point of the sum-scale objective $\\frac12\\|\\Phi w - "
+            "t\\|^2 + \\frac{\\lambda}{2}\\|w\\|^2$",
             given=src_def,
         ),
         Step(
             Identity(w_src, _W_LAM.xreplace({lam: mu_})),
-            "so it is the mean-scale minimiser $w_\\mu$ at $\\mu = \\lambda/N$: to minimise $J_\\lambda$ the source's formula needs $\\lambda$ replaced by $N\\lambda$",
+            "so it is the mean-scale minimiser $w_\\mu$ at $\\mu = \\lambda/N$: to "
+            "minimise $J_\\lambda$ the source's formula needs $\\lambda$ replaced by "
+            "$N\\lambda$",
             given=src_def.merged(Assumptions(conditions=(sp.Eq(mu_, lam / N),))),
         ),
     ]
     source_claims = [
         Step(
             Refuted(_A_LAM * src + _B_LS, sp.ZeroMatrix(D, 1)),
-            "001 §2.4 gives $w_\\lambda = (\\Phi^T\\Phi + \\lambda I)^{-1}\\Phi^T t$ as the minimiser of $J_\\lambda$; it is not even a critical point when $N \\ge 2$",
+            "001 §2.4 gives $w_\\lambda = (\\Phi^T\\Phi + \\lambda I)^{-1}\\Phi^T t$ as "
+            "the minimiser of $J_\\lambda$; it is not even a critical point when $N \\ge "
+            "2$",
             given=Assumptions(sizes={N: (2, 3, 4), D: (1, 2, 3)}),
         ),
         Step(
@@ -455,7 +476,9 @@ def ridge_solution_derivation() -> Derivation:
         source_claims=source_claims,
         result=Identity(w_lam, _W_LAM),
         formulas={"w": RIDGE_SOLUTION},
-        summary="With the mean loss scale the ridge minimiser is $(\\Phi^T\\Phi + N\\lambda I)^{-1}\\Phi^T t$; the source's formula without N minimises the sum-scale loss, i.e. uses $\\lambda/N$.",
+        summary="With the mean loss scale the ridge minimiser is $(\\Phi^T\\Phi + N\\lambda "
+        "I)^{-1}\\Phi^T t$; the source's formula without N minimises the sum-scale loss, "
+        "i.e. uses $\\lambda/N$.",
     )
 
 
@@ -484,7 +507,8 @@ def ridge_limit_derivation() -> Derivation:
         concrete.append(
             Step(
                 Identity(lhs, ImmutableMatrix(ridge_limit(P0, t0))),
-                f"SymPy's limit, entry by entry, on the rank-1 {N0}x{D0} $\\Phi = {sp.latex(P0)}$, $t = {sp.latex(t0.T)}^T$",
+                f"SymPy's limit, entry by entry, on the rank-1 {N0}x{D0} $\\Phi = "
+                f"{sp.latex(P0)}$, $t = {sp.latex(t0.T)}^T$",
             )
         )
     steps = [
@@ -499,7 +523,8 @@ def ridge_limit_derivation() -> Derivation:
         ),
         Step(
             Identity(w_lam, sp.Inverse(GL + N * lam * ID) * GL * Pinv(Phi) * tt),
-            "so $w_\\lambda = (G + N\\lambda I)^{-1} G\\, \\Phi^\\dagger t$: the ridge solution filters $\\Phi^\\dagger t$",
+            "so $w_\\lambda = (G + N\\lambda I)^{-1} G\\, \\Phi^\\dagger t$: the ridge "
+            "solution filters $\\Phi^\\dagger t$",
             given=defs,
         ),
         Step(
@@ -511,19 +536,23 @@ def ridge_limit_derivation() -> Derivation:
         ),
         Step(
             Identity(Pinv(Phi) * tt, GL * Pinv(GL) * Pinv(Phi) * tt),
-            "$\\Phi^\\dagger t$ lies in range(G), where every eigenvalue of G is $\\ge s_{\\min}^2 > 0$",
+            "$\\Phi^\\dagger t$ lies in range(G), where every eigenvalue of G is $\\ge "
+            "s_{\\min}^2 > 0$",
         ),
         Step(
             Identity(
                 sp.Inverse(G + mu_ * In) * G * Pinv(G),
                 Q * sp.Inverse(Dg + mu_ * In) * Dg * Pinv(Dg) * Q.T,
             ),
-            "in the eigenbasis of G the filter is diagonal: $s_j^2/(s_j^2 + N\\lambda)$ times $(s_j^2)^\\dagger$",
+            "in the eigenbasis of G the filter is diagonal: $s_j^2/(s_j^2 + N\\lambda)$ "
+            "times $(s_j^2)^\\dagger$",
             given=eig,
         ),
         Step(
             Identity(1 / d - 1 / (d + mu_), mu_ / (d * (d + mu_))),
-            "per eigenvalue $d = s^2 > 0$: $0 \\le 1/d - 1/(d + N\\lambda) \\le N\\lambda/d^2$, so $\\|w_\\lambda - \\Phi^\\dagger t\\| \\le N\\lambda\\|\\Phi^\\dagger t\\|/s_{\\min}^2 = O(\\lambda)$",
+            "per eigenvalue $d = s^2 > 0$: $0 \\le 1/d - 1/(d + N\\lambda) \\le "
+            "N\\lambda/d^2$, so $\\|w_\\lambda - \\Phi^\\dagger t\\| \\le "
+            "N\\lambda\\|\\Phi^\\dagger t\\|/s_{\\min}^2 = O(\\lambda)$",
         ),
         Step(
             Identity(sp.Limit(RIDGE_SOLUTION.spectral, lam, 0, "+"), RIDGE_LIMIT.spectral),
@@ -534,13 +563,15 @@ def ridge_limit_derivation() -> Derivation:
         ),
         Step(
             Identity(sp.Limit(s_ / (s_**2 + N * lam), lam, 0, "+"), sp.Integer(0)),
-            "per singular value $s = 0$: the factor is 0 for every $\\lambda > 0$, as is the entry of $S^\\dagger$",
+            "per singular value $s = 0$: the factor is 0 for every $\\lambda > 0$, as is "
+            "the entry of $S^\\dagger$",
             given=Assumptions(conditions=(sp.Eq(s_, 0),)),
         ),
         *concrete,
         Step(
             Identity(MatrixLimit(_W_LAM, lam, 0), RIDGE_LIMIT.expr),
-            "the limit itself at random exact $\\Phi$ of random rank (SymPy's limit entry by entry); the proof for all $\\Phi$ is the chain above",
+            "the limit itself at random exact $\\Phi$ of random rank (SymPy's limit "
+            "entry by entry); the proof for all $\\Phi$ is the chain above",
             label="limit",
         ),
     ]
@@ -553,11 +584,16 @@ def ridge_limit_derivation() -> Derivation:
         result=steps[-1].claim,
         formulas={"w": RIDGE_LIMIT},
         summary=(
-            "Proof: $w_\\lambda - \\Phi^\\dagger t = -N\\lambda(\\Phi^T\\Phi + N\\lambda I)^{-1}\\Phi^\\dagger t$ exactly (exact instantiation), "
-            "and $\\Phi^\\dagger t$ lies in the span of the eigenvectors of $\\Phi^T\\Phi$ with eigenvalue $s^2 \\ge s_{\\min}^2 > 0$, "
-            "so the error is at most $N\\lambda\\|\\Phi^\\dagger t\\|/s_{\\min}^2$. Per singular value the filter "
-            "$s/(s^2 + N\\lambda)$ tends to $1/s$ for $s > 0$ and is 0 for $s = 0$ (SymPy's limit, decided symbolically). "
-            "The limit is also computed by SymPy on two concrete rank-1 matrices and, entry by entry, at random exact instances."
+            "Proof: $w_\\lambda - \\Phi^\\dagger t = -N\\lambda(\\Phi^T\\Phi + N\\lambda "
+            "I)^{-1}\\Phi^\\dagger t$ exactly (exact instantiation), "
+            "and $\\Phi^\\dagger t$ lies in the span of the eigenvectors of "
+            "$\\Phi^T\\Phi$ with eigenvalue $s^2 \\ge s_{\\min}^2 > 0$, "
+            "so the error is at most $N\\lambda\\|\\Phi^\\dagger t\\|/s_{\\min}^2$. Per "
+            "singular value the filter "
+            "$s/(s^2 + N\\lambda)$ tends to $1/s$ for $s > 0$ and is 0 for $s = 0$ "
+            "(SymPy's limit, decided symbolically). "
+            "The limit is also computed by SymPy on two concrete rank-1 matrices and, "
+            "entry by entry, at random exact instances."
         ),
     )
 
@@ -582,7 +618,8 @@ def implicit_regularisation() -> Derivation:
     steps = [
         Step(
             Recurrence(wkD, GD_FROM_ZERO.expr, k, _gd_update(_A_LS), sp.ZeroMatrix(D, 1)),
-            "GD on $J = \\frac{1}{2N}\\|\\Phi w - t\\|^2$ from $w^{(0)} = 0$ (gd.closed_form with $w^{(\\infty)} = \\Phi^\\dagger t$)",
+            "GD on $J = \\frac{1}{2N}\\|\\Phi w - t\\|^2$ from $w^{(0)} = 0$ "
+            "(gd.closed_form with $w^{(\\infty)} = \\Phi^\\dagger t$)",
             label="gd_from_zero",
         ),
         Step(
@@ -601,7 +638,9 @@ def implicit_regularisation() -> Derivation:
         ),
         Step(
             Identity(Pinv(_A_LS) * _A_LS * Pinv(Phi) * tt, Pinv(Phi) * tt),
-            "$\\Phi^\\dagger t \\in$ range(A): $(I - \\alpha A)^k\\Phi^\\dagger t \\to 0$ when $0 < \\alpha < 2/\\tilde a_{\\max}$ (gd.step_size_cases), so $w^{(k)} \\to \\Phi^\\dagger t$",
+            "$\\Phi^\\dagger t \\in$ range(A): $(I - \\alpha A)^k\\Phi^\\dagger t \\to "
+            "0$ when $0 < \\alpha < 2/\\tilde a_{\\max}$ (gd.step_size_cases), so "
+            "$w^{(k)} \\to \\Phi^\\dagger t$",
         ),
         Step(
             Identity(-Pinv(_A_LS) * _B_LS, Pinv(Phi) * tt),
@@ -615,21 +654,25 @@ def implicit_regularisation() -> Derivation:
             Recurrence(
                 wkD, w_lam + (ID - alpha * _A_LAM) ** k * (w0D - w_lam), k, _gd_update(_A_LAM), w0D
             ),
-            "GD on the ridge objective, from any $w^{(0)}$: the error is multiplied by $I - \\alpha A_\\lambda$ per step",
+            "GD on the ridge objective, from any $w^{(0)}$: the error is multiplied by "
+            "$I - \\alpha A_\\lambda$ per step",
             given=defs,
         ),
         Step(
             Identity(Q.T * (G + lam * In) * Q, Dg + lam * In),
-            "the eigenvalues of $A_\\lambda = A + \\lambda I$ are $\\tilde a_j + \\lambda \\ge \\lambda > 0$: no flat direction, a unique fixed point",
+            "the eigenvalues of $A_\\lambda = A + \\lambda I$ are $\\tilde a_j + "
+            "\\lambda \\ge \\lambda > 0$: no flat direction, a unique fixed point",
             given=eig,
         ),
         Step(
             Equivalent(sp.And(x_ > 0, x_ < 2), sp.Abs(1 - x_) < 1, x_),
-            "direction j contracts iff $x = \\alpha(\\tilde a_j + \\lambda) \\in (0, 2)$ (gd.step_size_cases)",
+            "direction j contracts iff $x = \\alpha(\\tilde a_j + \\lambda) \\in (0, 2)$ "
+            "(gd.step_size_cases)",
         ),
         Step(
             Holds(1 - x_ <= -1),
-            "at $x = \\alpha(\\tilde a_{\\max} + \\lambda) \\ge 2$ the top direction does not contract: no convergence from a generic start",
+            "at $x = \\alpha(\\tilde a_{\\max} + \\lambda) \\ge 2$ the top direction "
+            "does not contract: no convergence from a generic start",
             given=Assumptions(conditions=(x_ >= 2,)),
         ),
         Step(
@@ -642,7 +685,8 @@ def implicit_regularisation() -> Derivation:
                 sp.And(alpha > 0, alpha < 2 / a_lmax),
                 alpha,
             ),
-            "so ridge GD converges to $w_\\lambda$ iff $0 < \\alpha < 2/(\\tilde a_{\\max} + \\lambda)$",
+            "so ridge GD converges to $w_\\lambda$ iff $0 < \\alpha < 2/(\\tilde "
+            "a_{\\max} + \\lambda)$",
         ),
     ]
     return Derivation(
@@ -657,7 +701,10 @@ def implicit_regularisation() -> Derivation:
         steps=steps,
         result=steps[-1].claim,
         formulas={"w": GD_FROM_ZERO},
-        summary="GD from zero on the unregularised loss never leaves range($\\Phi^T$) and converges to $\\Phi^\\dagger t = \\lim_{\\lambda\\to0^+} w_\\lambda$; GD on the ridge objective converges to $w_\\lambda$ exactly when $0 < \\alpha < 2/(\\tilde a_{\\max} + \\lambda)$.",
+        summary="GD from zero on the unregularised loss never leaves range($\\Phi^T$) and "
+        "converges to $\\Phi^\\dagger t = \\lim_{\\lambda\\to0^+} w_\\lambda$; GD on the "
+        "ridge objective converges to $w_\\lambda$ exactly when $0 < \\alpha < "
+        "2/(\\tilde a_{\\max} + \\lambda)$.",
     )
 
 

@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> Path:
     side.grid(alpha=0.3, which="both")
     side.legend(fontsize=8)
     fig.suptitle(
-        "Gradient flow on $\\frac{1}{2}\\|Xw - y\\|^2$ (000's three points), $w_0 \\sim N((-0.05, -0.4), 0.1^2 I)$:\n"
+        "Gradient flow on $\\frac{1}{2}\\|Xw - y\\|^2$ (000's three points), $w_0 \\sim "
+        "N((-0.05, -0.4), 0.1^2 I)$:\n"
         "the predictive band shrinks onto the least-squares line"
     )
     fig.tight_layout()
