@@ -83,8 +83,8 @@ __all__ = [
 
 
 def psd_factor(Sigma: object) -> np.ndarray:
-    r""":math:`\mathbf R` with :math:`\boldsymbol\Sigma = \mathbf R\mathbf R^\top` for symmetric PSD Σ
-    (``eigh``; eigenvalues within rounding of 0 are set to 0, clearly negative ones rejected)."""
+    r""":math:`\mathbf R` with :math:`\boldsymbol\Sigma = \mathbf R\mathbf R^\top` for symmetric PSD
+    Σ (``eigh``; eigenvalues within rounding of 0 are set to 0, clearly negative ones rejected)."""
     S = as_matrix("Sigma", Sigma)
     if S.shape[0] != S.shape[1]:
         raise ValueError(f"Sigma must be a square matrix; got shape {S.shape}")
@@ -191,7 +191,7 @@ def prediction_moments(
     m0 = as_vector("mu0", mu0, D)
     R = psd_factor(Sigma0)
     if R.shape[0] != D:
-        raise ValueError(f"Sigma0 must be {D}×{D}; got shape {np.shape(Sigma0)}")
+        raise ValueError(f"Sigma0 must be {D}×{D}; got shape {R.shape}")
     xs = as_matrix("x_star", np.atleast_2d(np.asarray(x_star, dtype=float)))
     if xs.shape[1] != D:
         raise ValueError(f"x_star must have {D} columns (one per parameter); got shape {xs.shape}")
@@ -217,7 +217,7 @@ def prediction_moments(
     a = a_terms.sum(axis=2)
     b = perp[None, :, :] + b_coef @ V.T  # (T, M, D)
     bR = b @ R
-    std = safe_norm(bR, axis=2)  # (T, M), no underflow of the squares
+    std = np.asarray(safe_norm(bR, axis=2))  # (T, M), no underflow of the squares
     variance = np.einsum("tmk,tmk->tm", bR, bR)
     for name, value in (("mean", mean), ("b(t)", b)):
         if not np.all(np.isfinite(value)):

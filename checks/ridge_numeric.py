@@ -91,7 +91,7 @@ def _inputs(Phi: object, t: object) -> tuple[np.ndarray, np.ndarray]:
     return P, as_vector("t", t, P.shape[0])
 
 
-def _nonnegative(name: str, values: Sequence[float] | float) -> np.ndarray:
+def _nonnegative(name: str, values: Sequence[float] | float | np.ndarray) -> np.ndarray:
     arr = np.atleast_1d(np.asarray(values, dtype=float))
     if arr.ndim != 1 or np.any(np.isnan(arr)) or np.any(arr < 0):
         raise ValueError(f"{name} must be numbers >= 0; got {values!r}")
@@ -145,7 +145,7 @@ class RidgePath:
     def _combine(self, coefficients: np.ndarray) -> np.ndarray:
         return coefficients @ self.V.T
 
-    def weights(self, lams: Sequence[float] | float) -> np.ndarray:
+    def weights(self, lams: Sequence[float] | float | np.ndarray) -> np.ndarray:
         r""":math:`\mathbf w_\lambda` for each λ (rows), shape (L, D); λ = 0 gives
         :math:`\boldsymbol\Phi^\dagger\mathbf t`, λ = ∞ gives 0.
 
@@ -187,7 +187,7 @@ class RidgePath:
             coef = f(self.s[None, :], self.coef[None, :], a, ks[:, None].astype(float), self.n_data)
         return _finite("w^(k)", self._combine(np.broadcast_to(coef, (ks.size, self.rank))))
 
-    def error_bound(self, lams: Sequence[float] | float) -> np.ndarray:
+    def error_bound(self, lams: Sequence[float] | float | np.ndarray) -> np.ndarray:
         r""":math:`\|\mathbf w_\lambda - \boldsymbol\Phi^\dagger\mathbf t\| \le
         \frac{\lambda/c}{s_{\min}^2}\|\boldsymbol\Phi^\dagger\mathbf t\|` (``ridge.limit``: the
         error is :math:`-(\lambda/c)(\boldsymbol\Phi^\top\boldsymbol\Phi +

@@ -1,26 +1,30 @@
 r"""Property checks for ridge regression and implicit regularisation (001 §2.4), registered in
 :mod:`gdflow.checks.properties` so ``gdflow check -k ridge`` runs them.
 
-Loss scales: :math:`\mathcal J_\lambda = \frac c2\|\boldsymbol\Phi\mathbf w - \mathbf t\|^2 + \frac\lambda2\|\mathbf w\|^2`,
-``scale`` "mean" (c = 1/N, 001) or "sum" (c = 1).  Evaluators from :mod:`gdflow.checks.ridge_numeric`.
+Loss scales: :math:`\mathcal J_\lambda = \frac c2\|\boldsymbol\Phi\mathbf w - \mathbf t\|^2 +
+\frac\lambda2\|\mathbf w\|^2`, ``scale`` "mean" (c = 1/N, 001) or "sum" (c = 1).  Evaluators from
+:mod:`gdflow.checks.ridge_numeric`.
 
 Properties (name: statement; derivation):
 
-- ``ridge.limit_is_pinv``: the ridge path at λ = 0 is :math:`\boldsymbol\Phi^\dagger\mathbf t` (against
-  ``numpy.linalg.pinv``, an independent route), :math:`\mathbf w_\lambda` at a moderate λ is the
-  solution of the normal equations (``numpy.linalg.solve``), and along
+- ``ridge.limit_is_pinv``: the ridge path at λ = 0 is :math:`\boldsymbol\Phi^\dagger\mathbf t`
+  (against ``numpy.linalg.pinv``, an independent route), :math:`\mathbf w_\lambda` at a moderate λ
+  is the solution of the normal equations (``numpy.linalg.solve``), and along
   :math:`\lambda/c = s_{\min}^2 10^{-i}`, i = 1…4, the error obeys the proved bound
-  :math:`\|\mathbf w_\lambda - \boldsymbol\Phi^\dagger\mathbf t\| \le (\lambda/c)\|\boldsymbol\Phi^\dagger\mathbf t\|/s_{\min}^2`
-  and is :math:`O(\lambda)`: the fitted log–log slope is within 0.02 of 1 (``ridge.limit``).
+  :math:`\|\mathbf w_\lambda - \boldsymbol\Phi^\dagger\mathbf t\| \le
+  (\lambda/c)\|\boldsymbol\Phi^\dagger\mathbf t\|/s_{\min}^2` and is :math:`O(\lambda)`: the fitted
+  log–log slope is within 0.02 of 1 (``ridge.limit``).
 - ``ridge.gd_from_zero_is_pinv``: GD from 0 on the unregularised loss stays in
-  range(:math:`\boldsymbol\Phi^\top`) and reaches :math:`\boldsymbol\Phi^\dagger\mathbf t` (``ridge.implicit_regularisation``).
-- ``ridge.gd_stability_boundary``: GD on :math:`\mathcal J_\lambda` with :math:`\alpha = 0.98\cdot 2/(\tilde a_{\max}+\lambda)`
-  converges to :math:`\mathbf w_\lambda`; with :math:`\alpha = 1.02\cdot 2/(\tilde a_{\max}+\lambda)` it diverges from a
-  start with a component along the top eigenvector (``ridge.implicit_regularisation``).
+  range(:math:`\boldsymbol\Phi^\top`) and reaches :math:`\boldsymbol\Phi^\dagger\mathbf t`
+  (``ridge.implicit_regularisation``).
+- ``ridge.gd_stability_boundary``: GD on :math:`\mathcal J_\lambda` with :math:`\alpha = 0.98\cdot
+  2/(\tilde a_{\max}+\lambda)` converges to :math:`\mathbf w_\lambda`; with :math:`\alpha =
+  1.02\cdot 2/(\tilde a_{\max}+\lambda)` it diverges from a start with a component along the top
+  eigenvector (``ridge.implicit_regularisation``).
 
 Tolerances (no tuned constants): float64 backward-error bounds with the constant
-:data:`gdflow.checks.properties.SAFETY`; the statements about λ use the proved bound and a slope whose
-deviation from 1 over λ/c ∈ [s²_min·1e-4, s²_min·1e-1] is at most log10(1.1)/3 < 0.015
+:data:`gdflow.checks.properties.SAFETY`; the statements about λ use the proved bound and a slope
+whose deviation from 1 over λ/c ∈ [s²_min·1e-4, s²_min·1e-1] is at most log10(1.1)/3 < 0.015
 (the factor :math:`s^2/(s^2+\lambda/c)` changes by less than 10% there).
 """
 
@@ -32,7 +36,7 @@ from hypothesis import strategies as st
 from . import strategies as gs
 from .properties import SAFETY, TINY, register, steps_to_shrink
 from .ridge_numeric import ridge_gd, ridge_path, ridge_step_bound
-from .simulate import EIGENVALUE_TOL_FACTOR, EPS, safe_norm, scale_factor
+from .simulate import EIGENVALUE_TOL_FACTOR, EPS, Scale, safe_norm, scale_factor
 
 __all__ = ["limit_is_pinv", "gd_from_zero_is_pinv", "gd_stability_boundary", "SLOPE_TOL"]
 
@@ -49,7 +53,8 @@ def _problems(max_condition: float) -> st.SearchStrategy[gs.LeastSquaresProblem]
 
 def _pinv_reference(Phi: np.ndarray, t: np.ndarray) -> np.ndarray:
     # numpy's pinv (an independent route) with the rank decision of simulate.thin_svd: it keeps
-    # s > rcond * s_max, and eigenvalue_tolerance(s) = EIGENVALUE_TOL_FACTOR * min(N, D) * EPS * s_max
+    # s > rcond * s_max, and eigenvalue_tolerance(s) = EIGENVALUE_TOL_FACTOR * min(N, D) * EPS *
+    # s_max
     return np.linalg.pinv(Phi, rcond=EIGENVALUE_TOL_FACTOR * min(Phi.shape) * EPS) @ t
 
 
@@ -60,7 +65,7 @@ def _pinv_reference(Phi: np.ndarray, t: np.ndarray) -> np.ndarray:
     _problems(1e3),
     _scales,
 )
-def limit_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
+def limit_is_pinv(problem: gs.LeastSquaresProblem, scale: Scale) -> None:
     Phi, t = problem.Phi, problem.t
     N, D = Phi.shape
     path = ridge_path(Phi, t, scale)
@@ -109,7 +114,7 @@ def limit_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
     _problems(10),
     _scales,
 )
-def gd_from_zero_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
+def gd_from_zero_is_pinv(problem: gs.LeastSquaresProblem, scale: Scale) -> None:
     Phi, t = problem.Phi, problem.t
     N, D = Phi.shape
     path = ridge_path(Phi, t, scale)
@@ -151,7 +156,7 @@ def gd_from_zero_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
     _scales,
     st.floats(0.05, 1.0),
 )
-def gd_stability_boundary(problem: gs.LeastSquaresProblem, scale: str, lam_ratio: float) -> None:
+def gd_stability_boundary(problem: gs.LeastSquaresProblem, scale: Scale, lam_ratio: float) -> None:
     Phi, t = problem.Phi, problem.t
     N, D = Phi.shape
     c = scale_factor(scale, N)
@@ -167,7 +172,8 @@ def gd_stability_boundary(problem: gs.LeastSquaresProblem, scale: str, lam_ratio
     ev, Qe = np.linalg.eigh(A_lam)
     top = Qe[:, -1]
     w0 = w_lam + top + 0.5 * np.ones(D) / np.sqrt(D)
-    # below the boundary: contraction rho = max(|1 - alpha a_min|, |1 - alpha a_top|) <= max(1 - alpha*lam, 0.96)
+    # below the boundary: contraction rho = max(|1 - alpha a_min|, |1 - alpha a_top|) <= max(1 -
+    # alpha*lam, 0.96)
     alpha = 0.98 * bound
     rho = max(abs(1 - alpha * ev.min()), abs(1 - alpha * ev.max()))
     assert rho < 1, (

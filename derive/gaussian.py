@@ -1,14 +1,16 @@
 """Affine transforms of Gaussians, and the uncertainty of gradient-flow predictions.
 
 Source: 000 ("Evolution of prediction covariance"; appendix "Affine transformations of normal
-distributions").  If :math:`\\mathbf{z} \\sim \\mathcal{N}(\\boldsymbol{\\mu}, \\boldsymbol{\\Sigma})`
-then :math:`\\mathbf{B}\\mathbf{z} + \\mathbf{c} \\sim \\mathcal{N}(\\mathbf{B}\\boldsymbol{\\mu} + \\mathbf{c},
+distributions").  If :math:`\\mathbf{z} \\sim \\mathcal{N}(\\boldsymbol{\\mu},
+\\boldsymbol{\\Sigma})` then :math:`\\mathbf{B}\\mathbf{z} + \\mathbf{c} \\sim
+\\mathcal{N}(\\mathbf{B}\\boldsymbol{\\mu} + \\mathbf{c},
 \\mathbf{B}\\boldsymbol{\\Sigma}\\mathbf{B}^\\top)`: by change of variables in the density for
-invertible B, and by the characteristic function for any B (rank-deficient B gives a
-degenerate Gaussian supported on :math:`\\mathbf{c} + \\operatorname{range}(\\mathbf{B})`).
+invertible B, and by the characteristic function for any B (rank-deficient B gives a degenerate
+Gaussian supported on :math:`\\mathbf{c} + \\operatorname{range}(\\mathbf{B})`).
 
-Gradient flow on :math:`L(\\mathbf{w}) = \\tfrac12\\|\\mathbf{X}\\mathbf{w} - \\mathbf{y}\\|^2` (000's
-sum loss scale; rows of X are data, :math:`\\mathbf{K} = \\mathbf{X}\\mathbf{X}^\\top`) predicts
+Gradient flow on :math:`L(\\mathbf{w}) = \\tfrac12\\|\\mathbf{X}\\mathbf{w} - \\mathbf{y}\\|^2`
+(000's sum loss scale; rows of X are data, :math:`\\mathbf{K} = \\mathbf{X}\\mathbf{X}^\\top`)
+predicts
 :math:`f(\\mathbf{x}_\\star, t) = a(t) + \\mathbf{b}(t)^\\top\\mathbf{w}_0`, affine in the
 initial weights, so a Gaussian prior on :math:`\\mathbf{w}_0` gives a Gaussian prediction.
 
@@ -17,6 +19,8 @@ Derivations: ``gaussian.affine``, ``gaussian.prediction_uncertainty``.  Exact pu
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import sympy as sp
 from sympy import Basic, ImmutableMatrix
@@ -56,7 +60,7 @@ class Det(sp.Determinant):
     """The determinant of a matrix expression, printed :math:`\\det(\\mathbf{M})` (SymPy prints
     :math:`|\\mathbf{M}|`, which inside an absolute value reads as a norm)."""
 
-    def _latex(self, printer):
+    def _latex(self, printer: Any) -> str:
         return r"\det\left(" + printer._print(self.arg) + r"\right)"
 
 
@@ -162,9 +166,10 @@ def normal_density(x: Basic, mean: Basic, cov: Basic, dim: Basic) -> Basic:
 
 
 def characteristic_exponent(u: Basic, mean: Basic, cov: Basic) -> Basic:
-    """:math:`\\log\\varphi(u) = i u^\\top\\mu - \\tfrac12 u^\\top\\Sigma u` of :math:`\\mathcal{N}(\\mu, \\Sigma)`,
-    :math:`\\varphi(u) = \\mathbb{E}\\,e^{i u^\\top x}` its characteristic function (the definition of a
-    Gaussian that covers degenerate ones, Σ positive semidefinite), as a 1×1 matrix expression
+    """:math:`\\log\\varphi(u) = i u^\\top\\mu - \\tfrac12 u^\\top\\Sigma u` of
+    :math:`\\mathcal{N}(\\mu, \\Sigma)`,
+    :math:`\\varphi(u) = \\mathbb{E}\\,e^{i u^\\top x}` its characteristic function (the definition
+    of a Gaussian that covers degenerate ones, Σ positive semidefinite), as a 1×1 matrix expression
     (000 appendix; ``gaussian.affine``)."""
     return sp.I * (u.T * mean) - (u.T * cov * u) / 2
 
@@ -179,8 +184,8 @@ def affine_gaussian(B: object, c: object, mu: object, Sigma: object) -> tuple[sp
     :math:`\\mathbf{z} \\sim \\mathcal{N}(\\boldsymbol\\mu, \\boldsymbol\\Sigma)`, exactly
     (000 appendix, "Affine transformations of normal distributions"; ``gaussian.affine``):
 
-    .. math:: \\mathbf{B}\\mathbf{z} + \\mathbf{c} \\sim \\mathcal{N}(\\mathbf{B}\\boldsymbol\\mu + \\mathbf{c},\\
-       \\mathbf{B}\\boldsymbol\\Sigma\\mathbf{B}^\\top).
+    .. math:: \\mathbf{B}\\mathbf{z} + \\mathbf{c} \\sim \\mathcal{N}(\\mathbf{B}\\boldsymbol\\mu +
+       \\mathbf{c},\\ \\mathbf{B}\\boldsymbol\\Sigma\\mathbf{B}^\\top).
 
     ``B`` is m×n of any rank (rank-deficient B gives a singular covariance: the result is
     supported on c + range(B)); ``Sigma`` must be symmetric positive semidefinite.  No loss

@@ -8,8 +8,9 @@ Source: 001 §2.2 (the pseudoinverse, after eq 13–14) and §2.4 (eq 16, ridge 
    \\mathbf{A}_\\lambda = \\Phi^\\top\\Phi/N + \\lambda\\mathbf{I},\\quad
    \\mathbf{b} = -\\Phi^\\top\\mathbf{t}/N,
 
-whose minimiser is :math:`\\mathbf{w}_\\lambda = (\\Phi^\\top\\Phi + N\\lambda\\mathbf{I})^{-1}\\Phi^\\top\\mathbf{t}`.
-The source prints :math:`(\\Phi^\\top\\Phi + \\lambda\\mathbf{I})^{-1}\\Phi^\\top\\mathbf{t}` (and
+whose minimiser is :math:`\\mathbf{w}_\\lambda = (\\Phi^\\top\\Phi +
+N\\lambda\\mathbf{I})^{-1}\\Phi^\\top\\mathbf{t}`. The source prints :math:`(\\Phi^\\top\\Phi +
+\\lambda\\mathbf{I})^{-1}\\Phi^\\top\\mathbf{t}` (and
 :math:`\\mathbf{b} = +\\Phi^\\top\\mathbf{t}/N`); that formula is the minimiser of the sum-scale
 objective :math:`\\tfrac12\\|\\Phi w - t\\|^2 + \\tfrac\\lambda2\\|w\\|^2`, i.e. of
 :math:`\\mathcal{J}_{\\lambda/N}`.  ``ridge.solution`` records both slips as refuted source claims.
@@ -23,6 +24,7 @@ Derivations: ``pinv.properties``, ``ridge.solution``, ``ridge.limit``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import sympy as sp
@@ -100,12 +102,15 @@ x_ = sp.Symbol("x", positive=True)
 eps_ = sp.Symbol("epsilon", real=True)
 
 
-def ridge_expression(Phi_=Phi, t_=tt, lam_=lam, scale: Scale = "mean"):
+def ridge_expression(
+    Phi_: Basic = Phi, t_: Basic = tt, lam_: Basic = lam, scale: Scale = "mean"
+) -> Basic:
     """The ridge minimiser as a SymPy (matrix) expression (001 §2.4, N placed correctly).
 
     ``scale="mean"``: :math:`(\\Phi^\\top\\Phi + N\\lambda I)^{-1}\\Phi^\\top t` for
     :math:`\\frac{1}{2N}\\|\\Phi w - t\\|^2 + \\frac\\lambda2\\|w\\|^2`; ``scale="sum"``:
-    :math:`(\\Phi^\\top\\Phi + \\lambda I)^{-1}\\Phi^\\top t` for :math:`\\frac12\\|\\Phi w - t\\|^2 + \\frac\\lambda2\\|w\\|^2`.
+    :math:`(\\Phi^\\top\\Phi + \\lambda I)^{-1}\\Phi^\\top t` for :math:`\\frac12\\|\\Phi w - t\\|^2
+    + \\frac\\lambda2\\|w\\|^2`.
     """
     rows, cols = Phi_.shape
     factor = rows if scale == "mean" else 1
@@ -151,8 +156,8 @@ RIDGE_LIMIT = Formula(
         "lim_{lambda -> 0+} w_lambda = Phi^+ t; along v_j: tau_j / s_j for s_j > 0, 0 for s_j = 0"
     ),
 )
-"""``ridge.limit``: :math:`\\lim_{\\lambda\\to0^+}\\mathbf w_\\lambda = \\Phi^\\dagger\\mathbf t`; per
-positive singular value :math:`\\tau/s` (zero singular values contribute 0)."""
+"""``ridge.limit``: :math:`\\lim_{\\lambda\\to0^+}\\mathbf w_\\lambda = \\Phi^\\dagger\\mathbf t`;
+per positive singular value :math:`\\tau/s` (zero singular values contribute 0)."""
 
 GD_FROM_ZERO = Formula(
     name=wkD,
@@ -169,16 +174,16 @@ GD_FROM_ZERO = Formula(
     ),
 )
 """``ridge.implicit_regularisation``: GD from zero on the unregularised mean-scale loss,
-:math:`\\mathbf w^{(k)} = (\\mathbf I - (\\mathbf I - \\alpha\\mathbf A)^k)\\Phi^\\dagger\\mathbf t`; per
-positive singular value :math:`(1 - (1 - \\alpha s^2/N)^k)\\tau/s`."""
+:math:`\\mathbf w^{(k)} = (\\mathbf I - (\\mathbf I - \\alpha\\mathbf A)^k)\\Phi^\\dagger\\mathbf
+t`; per positive singular value :math:`(1 - (1 - \\alpha s^2/N)^k)\\tau/s`."""
 
 
-def _J_ridge(x):
+def _J_ridge(x: Basic) -> Basic:
     r = Phi * x - tt
     return r.T * r / (2 * N) + lam / 2 * (x.T * x)
 
 
-def _quad(x, A_, b_):
+def _quad(x: Basic, A_: Basic, b_: Basic) -> Basic:
     return (x.T * A_ * x) / 2 + b_.T * x + _C_LS
 
 
@@ -224,15 +229,16 @@ def ridge_solution(Phi: object, t: object, lam: object, scale: Scale = "mean") -
 
     ``scale="mean"`` (001's convention):
 
-    .. math:: \\mathbf{w}_\\lambda = \\arg\\min_{\\mathbf{w}} \\frac{1}{2N}\\|\\Phi\\mathbf{w}-\\mathbf{t}\\|^2
-       + \\frac{\\lambda}{2}\\|\\mathbf{w}\\|^2 = (\\Phi^\\top\\Phi + N\\lambda\\mathbf{I})^{-1}\\Phi^\\top\\mathbf{t};
+    .. math:: \\mathbf{w}_\\lambda = \\arg\\min_{\\mathbf{w}}
+       \\frac{1}{2N}\\|\\Phi\\mathbf{w}-\\mathbf{t}\\|^2 + \\frac{\\lambda}{2}\\|\\mathbf{w}\\|^2 =
+       (\\Phi^\\top\\Phi + N\\lambda\\mathbf{I})^{-1}\\Phi^\\top\\mathbf{t};
 
     ``scale="sum"`` (000's convention, and the formula 001 prints):
-    :math:`\\arg\\min \\tfrac12\\|\\Phi w - t\\|^2 + \\tfrac\\lambda2\\|w\\|^2 = (\\Phi^\\top\\Phi + \\lambda I)^{-1}\\Phi^\\top t`.
-    Φ is N×D with rows the data points (any rank), ``t`` has N entries, ``lam`` = λ > 0 may be
-    a positive SymPy symbol.  Numbers are converted exactly (``0.1`` → 1/10;
-    ``matrices.exact_matrix``).  Computed by instantiating :data:`RIDGE_SOLUTION` (the formula
-    ``ridge.solution`` proves), at λ/N for the sum scale.
+    :math:`\\arg\\min \\tfrac12\\|\\Phi w - t\\|^2 + \\tfrac\\lambda2\\|w\\|^2 = (\\Phi^\\top\\Phi +
+    \\lambda I)^{-1}\\Phi^\\top t`. Φ is N×D with rows the data points (any rank), ``t`` has N
+    entries, ``lam`` = λ > 0 may be a positive SymPy symbol.  Numbers are converted exactly (``0.1``
+    → 1/10; ``matrices.exact_matrix``).  Computed by instantiating :data:`RIDGE_SOLUTION` (the
+    formula ``ridge.solution`` proves), at λ/N for the sum scale.
 
     >>> ridge_solution([[1, 0], [1, 0]], [1, 3], 1)
     Matrix([
@@ -254,7 +260,8 @@ def ridge_solution(Phi: object, t: object, lam: object, scale: Scale = "mean") -
 
 
 def ridge_limit(Phi: object, t: object) -> sp.Matrix:
-    """:math:`\\lim_{\\lambda\\to0^+}\\mathbf{w}_\\lambda = \\Phi^\\dagger\\mathbf{t}`, exactly (001 §2.4; ``ridge.limit``).
+    """:math:`\\lim_{\\lambda\\to0^+}\\mathbf{w}_\\lambda = \\Phi^\\dagger\\mathbf{t}`, exactly (001
+    §2.4; ``ridge.limit``).
 
     The same for both loss scales (rescaling λ does not move the limit); it is the
     minimum-norm least-squares solution, where GD from 0 on the unregularised loss converges
@@ -598,18 +605,19 @@ def ridge_limit_derivation() -> Derivation:
     )
 
 
-def _gd_update(A_):
+def _gd_update(A_: Basic) -> Callable[[Basic, Basic], Basic]:
     """The GD update :math:`x \\mapsto x - \\alpha(\\mathbf{A}x + \\mathbf{b})` on a quadratic with
     curvature ``A_`` and :math:`\\mathbf{b} = -\\Phi^\\top t/N` (a :class:`Recurrence` update)."""
 
-    def update(x, _k):
+    def update(x: Basic, _k: Basic) -> Basic:
         return x - alpha * (A_ * x + _B_LS)
 
     return update
 
 
 def implicit_regularisation() -> Derivation:
-    """``ridge.implicit_regularisation``: GD from 0 → Φ†t = lim w_λ; ridge GD converges iff 0 < α < 2/(ã_max + λ)."""
+    """``ridge.implicit_regularisation``: GD from 0 → Φ†t = lim w_λ; ridge GD converges iff 0 < α <
+    2/(ã_max + λ)."""
     defs = Assumptions(definitions={w_lam: _W_LAM})
     eig = Assumptions(
         matrices={Q: "orthogonal", Dg: "diagonal_nonneg"}, definitions={G: Q * Dg * Q.T}
