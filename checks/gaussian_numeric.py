@@ -206,8 +206,8 @@ def prediction_moments(
     nu = V.T @ m0  # (m,)
     perp = xs - xi @ V.T  # P_perp x*, (M, D)
     T, M = t.size, xs.shape[0]
-    f_mean = spectral_kernel(mean_formula)
-    f_b = spectral_kernel(variance_formula)
+    f_mean = spectral_kernel(mean_formula, ("s", "t", "xi", "tau", "nu"))
+    f_b = spectral_kernel(variance_formula, ("s", "t", "xi"))
     args = (s[None, None, :], t_eff[:, None, None], xi[None, :, :])
     with np.errstate(over="ignore", under="ignore"):
         mean_terms = np.broadcast_to(f_mean(*args, tau, nu), (T, M, s.size))

@@ -75,13 +75,26 @@ __all__ = [
 ]
 
 
-@lru_cache(maxsize=64)
-def spectral_kernel(formula: Formula) -> Callable[..., np.ndarray]:
+def spectral_kernel(
+    formula: Formula, params: tuple[str, ...] | None = None
+) -> Callable[..., np.ndarray]:
     """``formula.spectral`` lambdified once for numpy (arguments ``formula.spectral_params``),
     after SymPy's ``expm1``/``log1p`` rewriting (``exp(x) - 1`` becomes ``expm1(x)``: the same
-    function, without cancellation).  Cached per formula."""
+    function, without cancellation).  Cached per formula.  ``params``: the names the caller
+    passes, in its order; ``ValueError`` when the formula's spectral parameters differ."""
     if formula.spectral is None:
         raise ValueError(f"formula for {formula.name} has no spectral (per-singular-value) form")
+    names = tuple(str(p) for p in formula.spectral_params)
+    if params is not None and names != params:
+        raise ValueError(
+            f"formula for {formula.name}: spectral parameters {names}; this evaluator passes "
+            f"{params}"
+        )
+    return _lambdified(formula)
+
+
+@lru_cache(maxsize=64)
+def _lambdified(formula: Formula) -> Callable[..., np.ndarray]:
     stable = optimize(formula.spectral, [expm1_opt, log1p_opt])
     return replace(formula, spectral=stable).spectral_function("numpy")
 
@@ -154,7 +167,7 @@ class RidgePath:
         lam = _nonnegative("lams", lams)
         if self.rank == 0:
             return np.zeros((lam.size, self.n_features))
-        f = spectral_kernel(self.solution)
+        f = spectral_kernel(self.solution, ("s", "tau", "lambda", "N"))
         filt = f(self.s[None, :], self.coef[None, :], self._lam(lam)[:, None], self.n_data)
         filt = np.broadcast_to(filt, (lam.size, self.rank))
         return _finite("w_lambda", self._combine(filt))
@@ -164,7 +177,7 @@ class RidgePath:
         \sum_j (\tau_j/s_j)\mathbf v_j` (the spectral form of ``ridge.limit``)."""
         if self.rank == 0:
             return np.zeros(self.n_features)
-        f = spectral_kernel(self.limit_formula)
+        f = spectral_kernel(self.limit_formula, ("s", "tau"))
         coef = np.broadcast_to(f(self.s, self.coef), (self.rank,))
         return _finite("Phi^+ t", self._combine(coef))
 
@@ -182,7 +195,7 @@ class RidgePath:
             return np.zeros((ks.size, self.n_features))
         # the formula's (mean-scale) step of the rescaled problem: alpha * N / divisor * rho^2
         a = math.ldexp(alpha * (self.n_data / self.divisor), 2 * self.exponent)
-        f = spectral_kernel(self.gd_formula)
+        f = spectral_kernel(self.gd_formula, ("s", "tau", "alpha", "k", "N"))
         with np.errstate(over="ignore", invalid="ignore"):
             coef = f(self.s[None, :], self.coef[None, :], a, ks[:, None].astype(float), self.n_data)
         return _finite("w^(k)", self._combine(np.broadcast_to(coef, (ks.size, self.rank))))

@@ -15,7 +15,11 @@ predicts
 initial weights, so a Gaussian prior on :math:`\\mathbf{w}_0` gives a Gaussian prediction.
 
 Derivations: ``gaussian.affine``, ``gaussian.prediction_uncertainty``.  Exact public function:
-:func:`affine_gaussian`.
+:func:`affine_gaussian`.  Formulas (``Derivation.formulas``): :data:`AFFINE_MEAN`,
+:data:`AFFINE_COVARIANCE` (instantiated by :func:`affine_gaussian`, lambdified by
+``gdflow.checks.gaussian_numeric.affine_moments``), :data:`PREDICTION_MEAN`,
+:data:`PREDICTION_VARIANCE` (their per-singular-value forms drive
+``gdflow.checks.gaussian_numeric.prediction_moments``).
 """
 
 from __future__ import annotations

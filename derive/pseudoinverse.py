@@ -20,6 +20,11 @@ Rows of Φ are data points (N×D).
 Derivations: ``pinv.properties``, ``ridge.solution``, ``ridge.limit``,
 ``ridge.implicit_regularisation``.  Exact public functions (for the grader):
 :func:`ridge_solution`, :func:`ridge_limit`, :func:`ridge_step_size_bound`.
+
+Formulas (``Derivation.formulas``, the one source of the closed forms): :data:`RIDGE_SOLUTION`,
+:data:`RIDGE_LIMIT`, :data:`GD_FROM_ZERO`.  The grader's exact functions instantiate them; the
+numeric evaluators of :mod:`gdflow.checks.ridge_numeric` lambdify their per-singular-value
+forms.  Their parameters are the data (Φ, t, λ, α, k); N and D are the shape of Φ.
 """
 
 from __future__ import annotations

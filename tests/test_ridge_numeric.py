@@ -206,3 +206,14 @@ def test_ill_conditioned_path_against_mpmath():
             ref = np.array(mpmath.lu_solve(A, P.T * tm).tolist(), float).ravel()
             got = path.weights([lam])[0]
             assert np.linalg.norm(got - ref) <= 1e-8 * np.linalg.norm(ref), (lam, got, ref)
+
+
+def test_a_formula_with_other_spectral_parameters_is_refused():
+    import dataclasses
+
+    from gdflow.derive.pseudoinverse import RIDGE_LIMIT, RIDGE_SOLUTION
+
+    swapped = dataclasses.replace(RIDGE_SOLUTION, spectral_params=RIDGE_LIMIT.spectral_params)
+    path = ridge_path(np.array(WIDE, float), np.array(T_WIDE, float), solution=swapped)
+    with pytest.raises(ValueError, match="spectral parameters"):
+        path.weights([1.0])
