@@ -4,19 +4,24 @@ predictions (000, evolution of prediction covariance and appendix), registered i
 
 Properties (name: statement; derivation):
 
-- ``gaussian.affine_moments``: for :math:`\mathbf z\sim\mathcal N(\boldsymbol\mu,\boldsymbol\Sigma)` (Σ PSD, possibly
-  singular) and any B (random rank), 20 000 samples of :math:`\mathbf B\mathbf z + \mathbf c` have mean and
-  variance (along the coordinate axes, two random directions and a direction outside range(B))
-  consistent with :math:`\mathcal N(\mathbf B\boldsymbol\mu+\mathbf c, \mathbf B\boldsymbol\Sigma\mathbf B^\top)` (``gaussian.affine``).
+- ``gaussian.affine_moments``: for :math:`\mathbf z\sim\mathcal N(\boldsymbol\mu,\boldsymbol\Sigma)`
+  (Σ PSD, possibly singular) and any B (random rank), 20 000 samples of :math:`\mathbf B\mathbf z +
+  \mathbf c` have mean and variance (along the coordinate axes, two random directions and a
+  direction outside range(B)) consistent with :math:`\mathcal N(\mathbf B\boldsymbol\mu+\mathbf c,
+  \mathbf B\boldsymbol\Sigma\mathbf B^\top)` (``gaussian.affine``).
 - ``gaussian.affine_density``: for invertible B (n = 1, 2), the transformed density
   :math:`p_z(\mathbf B^{-1}(\mathbf x - \mathbf c))/|\det\mathbf B|` equals the normal density of
-  :math:`\mathcal N(\mathbf B\boldsymbol\mu+\mathbf c, \mathbf B\boldsymbol\Sigma\mathbf B^\top)` at drawn points (mpmath, 40 digits,
-  relative 1e-25) and integrates to 1 (mpmath ``quad`` for n = 1, a 60×60 Gauss–Hermite rule for n = 2).
-- ``gaussian.prediction_variance_mc``: for gradient flow with :math:`\mathbf w_0\sim\mathcal N(\boldsymbol\mu_0,\boldsymbol\Sigma_0)`,
-  Monte Carlo predictions (20 000 draws of :math:`\mathbf w_0`, pushed through
-  :math:`\mathbf w(t) = \mathbf w_0 - c\mathbf X^\top\mathbf K_c^\dagger(\mathbf I - e^{-\mathbf K_c t})(\mathbf X\mathbf w_0 - \mathbf y)` with
-  ``scipy.linalg.expm`` and ``pinv``, an independent route) have mean and variance consistent with
-  :func:`gdflow.checks.gaussian_numeric.prediction_moments` at t = 0, 0.5, 3, ∞ (``gaussian.prediction_uncertainty``).
+  :math:`\mathcal N(\mathbf B\boldsymbol\mu+\mathbf c, \mathbf B\boldsymbol\Sigma\mathbf B^\top)` at
+  drawn points (mpmath, 40 digits, relative 1e-25) and integrates to 1 (mpmath ``quad`` for n = 1, a
+  60×60 Gauss–Hermite rule for n = 2).
+- ``gaussian.prediction_variance_mc``: for gradient flow with :math:`\mathbf w_0\sim\mathcal
+  N(\boldsymbol\mu_0,\boldsymbol\Sigma_0)`, Monte Carlo predictions (20 000 draws of :math:`\mathbf
+  w_0`, pushed through
+  :math:`\mathbf w(t) = \mathbf w_0 - c\mathbf X^\top\mathbf K_c^\dagger(\mathbf I - e^{-\mathbf K_c
+  t})(\mathbf X\mathbf w_0 - \mathbf y)` with ``scipy.linalg.expm`` and ``pinv``, an independent
+  route) have mean and variance consistent with
+  :func:`gdflow.checks.gaussian_numeric.prediction_moments` at t = 0, 0.5, 3, ∞
+  (``gaussian.prediction_uncertainty``).
 
 Statistical tolerances, with the false-alarm probability computed, not guessed
 ------------------------------------------------------------------------------
@@ -40,6 +45,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -108,7 +114,7 @@ class AffineProblem(gs.MatrixRepr):
 
 
 @st.composite
-def affine_problems(draw, max_dim: int = 4, invertible: bool = False) -> AffineProblem:
+def affine_problems(draw: st.DrawFn, max_dim: int = 4, invertible: bool = False) -> AffineProblem:
     """B (m×n) of random rank (or invertible n×n), Σ PSD of random rank (singular included),
     μ, c in [-2, 2]."""
     n = draw(st.integers(1, 2 if invertible else max_dim))
@@ -124,7 +130,8 @@ def affine_problems(draw, max_dim: int = 4, invertible: bool = False) -> AffineP
 
 @register(
     "gaussian.affine_moments",
-    "samples of Bz + c, z ~ N(mu, Sigma), any B and PSD Sigma, have the moments of N(B mu + c, B Sigma B^T) (000 appendix)",
+    "samples of Bz + c, z ~ N(mu, Sigma), any B and PSD Sigma, have the moments of N(B "
+    "mu + c, B Sigma B^T) (000 appendix)",
     affine_problems(),
 )
 def affine_moments_match_samples(p: AffineProblem) -> None:
@@ -153,26 +160,28 @@ def affine_moments_match_samples(p: AffineProblem) -> None:
         ok, allowed = mean_ok(
             xbar[i],
             mean[i],
-            safe_norm(R.T @ p.B[i]),
+            float(safe_norm(R.T @ p.B[i])),
             AFFINE_SAMPLES,
             alpha,
             delta_mean + delta_formula,
         )
         assert ok, (
-            f"sample mean {xbar[i]:.6g} of coordinate {i} is not within {allowed:.3g} of (B mu + c)_{i} = {mean[i]:.6g}"
+            f"sample mean {xbar[i]:.6g} of coordinate {i} is not within {allowed:.3g} of "
+            f"(B mu + c)_{i} = {mean[i]:.6g}"
         )
     centred = x - xbar[None, :]
     for u in dirs:
-        sd = safe_norm(R.T @ (p.B.T @ u))
+        sd = float(safe_norm(R.T @ (p.B.T @ u)))
         sd_hat = safe_norm(centred @ u) / np.sqrt(AFFINE_SAMPLES - 1)
         lo, hi = sd_bounds(sd, AFFINE_SAMPLES, alpha, 2 * delta + delta_mean + 2 * delta_formula)
         hi *= 1 + SAFETY * np.log2(AFFINE_SAMPLES) * EPS
         assert lo <= sd_hat <= hi, (
-            f"sample sd {sd_hat:.6g} along {u} is outside [{lo:.6g}, {hi:.6g}] (sqrt(u^T B Sigma B^T u) = {sd:.6g})"
+            f"sample sd {sd_hat:.6g} along {u} is outside [{lo:.6g}, {hi:.6g}] (sqrt(u^T "
+            f"B Sigma B^T u) = {sd:.6g})"
         )
 
 
-def _mp_normal_density(x, mean, cov) -> mpmath.mpf:
+def _mp_normal_density(x: Any, mean: Any, cov: Any) -> Any:
     d = cov.rows
     r = x - mean
     q = (r.T * mpmath.lu_solve(cov, r))[0]
@@ -185,7 +194,8 @@ def _mp_normal_density(x, mean, cov) -> mpmath.mpf:
 
 @register(
     "gaussian.affine_density",
-    "for invertible B the transformed density p_z(B^-1(x - c))/|det B| is the N(B mu + c, B Sigma B^T) density and integrates to 1 (000 appendix)",
+    "for invertible B the transformed density p_z(B^-1(x - c))/|det B| is the N(B mu + "
+    "c, B Sigma B^T) density and integrates to 1 (000 appendix)",
     affine_problems(invertible=True),
     st.lists(st.lists(gs.finite_floats(-3, 3), min_size=2, max_size=2), min_size=1, max_size=3),
 )
@@ -200,7 +210,7 @@ def affine_density(p: AffineProblem, offsets: list[list[float]]) -> None:
         mean, cov = B * mu + c, B * S * B.T
         sd = np.sqrt(np.diag(p.B @ p.Sigma @ p.B.T))
 
-        def transformed(x):
+        def transformed(x: Any) -> Any:
             return _mp_normal_density(mpmath.lu_solve(B, x - c), mu, S) / detB
 
         for off in offsets:
@@ -219,7 +229,7 @@ def affine_density(p: AffineProblem, offsets: list[list[float]]) -> None:
                 mpmath.mpf(float(a)) for a in (p.B[0, 0], p.c[0], p.mu[0], p.Sigma[0, 0])
             )
 
-            def scalar(x):
+            def scalar(x: Any) -> Any:
                 return (
                     mpmath.exp(-(((x - cc) / b - m0) ** 2) / (2 * v))
                     / mpmath.sqrt(2 * mpmath.pi * v)
@@ -250,7 +260,9 @@ def affine_density(p: AffineProblem, offsets: list[list[float]]) -> None:
 
 
 @st.composite
-def _prediction_problems(draw):
+def _prediction_problems(
+    draw: st.DrawFn,
+) -> tuple[FlowProblem, np.ndarray, np.ndarray, np.ndarray, int]:
     p = draw(flow_problems(max_n=5, max_d=4))
     D = p.X.shape[1]
     L = draw(gs.matrices_of_rank(D, D, draw(st.integers(0, D))))
@@ -267,12 +279,14 @@ def _prediction_problems(draw):
 
 @register(
     "gaussian.prediction_variance_mc",
-    "Monte Carlo over w0 ~ N(mu0, Sigma0) of gradient-flow predictions matches the mean a + b^T mu0 and variance b^T Sigma0 b at t = 0, 0.5, 3, inf (000)",
+    "Monte Carlo over w0 ~ N(mu0, Sigma0) of gradient-flow predictions matches the mean "
+    "a + b^T mu0 and variance b^T Sigma0 b at t = 0, 0.5, 3, inf (000)",
     _prediction_problems(),
 )
-def prediction_variance_mc(example) -> None:
+def prediction_variance_mc(
+    example: tuple[FlowProblem, np.ndarray, np.ndarray, np.ndarray, int],
+) -> None:
     p, mu0, Sigma0, xs, seed_value = example
-    p: FlowProblem
     X, y = p.X, p.y
     N, D = X.shape
     c = scale_factor(p.scale, N)
@@ -308,7 +322,8 @@ def prediction_variance_mc(example) -> None:
                 fbar, float(mom.mean[ti, j]), sd, PREDICTION_SAMPLES, alpha, delta_mean
             )
             assert ok, (
-                f"t = {t}, x* = {xs[j]}: Monte Carlo mean {fbar:.8g} not within {allowed:.3g} of a + b^T mu0 = {mom.mean[ti, j]:.8g}"
+                f"t = {t}, x* = {xs[j]}: Monte Carlo mean {fbar:.8g} not within "
+                f"{allowed:.3g} of a + b^T mu0 = {mom.mean[ti, j]:.8g}"
             )
             sd_hat = safe_norm(F[j] - fbar) / np.sqrt(PREDICTION_SAMPLES - 1)
             delta_formula = (
@@ -319,5 +334,6 @@ def prediction_variance_mc(example) -> None:
             )
             hi *= 1 + SAFETY * np.log2(PREDICTION_SAMPLES) * EPS
             assert lo <= sd_hat <= hi, (
-                f"t = {t}, x* = {xs[j]}: Monte Carlo sd {sd_hat:.6g} outside [{lo:.6g}, {hi:.6g}] (formula sd {sd:.6g})"
+                f"t = {t}, x* = {xs[j]}: Monte Carlo sd {sd_hat:.6g} outside [{lo:.6g}, "
+                f"{hi:.6g}] (formula sd {sd:.6g})"
             )

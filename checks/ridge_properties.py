@@ -1,26 +1,30 @@
 r"""Property checks for ridge regression and implicit regularisation (001 §2.4), registered in
 :mod:`gdflow.checks.properties` so ``gdflow check -k ridge`` runs them.
 
-Loss scales: :math:`\mathcal J_\lambda = \frac c2\|\boldsymbol\Phi\mathbf w - \mathbf t\|^2 + \frac\lambda2\|\mathbf w\|^2`,
-``scale`` "mean" (c = 1/N, 001) or "sum" (c = 1).  Evaluators from :mod:`gdflow.checks.ridge_numeric`.
+Loss scales: :math:`\mathcal J_\lambda = \frac c2\|\boldsymbol\Phi\mathbf w - \mathbf t\|^2 +
+\frac\lambda2\|\mathbf w\|^2`, ``scale`` "mean" (c = 1/N, 001) or "sum" (c = 1).  Evaluators from
+:mod:`gdflow.checks.ridge_numeric`.
 
 Properties (name: statement; derivation):
 
-- ``ridge.limit_is_pinv``: the ridge path at λ = 0 is :math:`\boldsymbol\Phi^\dagger\mathbf t` (against
-  ``numpy.linalg.pinv``, an independent route), :math:`\mathbf w_\lambda` at a moderate λ is the
-  solution of the normal equations (``numpy.linalg.solve``), and along
+- ``ridge.limit_is_pinv``: the ridge path at λ = 0 is :math:`\boldsymbol\Phi^\dagger\mathbf t`
+  (against ``numpy.linalg.pinv``, an independent route), :math:`\mathbf w_\lambda` at a moderate λ
+  is the solution of the normal equations (``numpy.linalg.solve``), and along
   :math:`\lambda/c = s_{\min}^2 10^{-i}`, i = 1…4, the error obeys the proved bound
-  :math:`\|\mathbf w_\lambda - \boldsymbol\Phi^\dagger\mathbf t\| \le (\lambda/c)\|\boldsymbol\Phi^\dagger\mathbf t\|/s_{\min}^2`
-  and is :math:`O(\lambda)`: the fitted log–log slope is within 0.02 of 1 (``ridge.limit``).
+  :math:`\|\mathbf w_\lambda - \boldsymbol\Phi^\dagger\mathbf t\| \le
+  (\lambda/c)\|\boldsymbol\Phi^\dagger\mathbf t\|/s_{\min}^2` and is :math:`O(\lambda)`: the fitted
+  log–log slope is within 0.02 of 1 (``ridge.limit``).
 - ``ridge.gd_from_zero_is_pinv``: GD from 0 on the unregularised loss stays in
-  range(:math:`\boldsymbol\Phi^\top`) and reaches :math:`\boldsymbol\Phi^\dagger\mathbf t` (``ridge.implicit_regularisation``).
-- ``ridge.gd_stability_boundary``: GD on :math:`\mathcal J_\lambda` with :math:`\alpha = 0.98\cdot 2/(\tilde a_{\max}+\lambda)`
-  converges to :math:`\mathbf w_\lambda`; with :math:`\alpha = 1.02\cdot 2/(\tilde a_{\max}+\lambda)` it diverges from a
-  start with a component along the top eigenvector (``ridge.implicit_regularisation``).
+  range(:math:`\boldsymbol\Phi^\top`) and reaches :math:`\boldsymbol\Phi^\dagger\mathbf t`
+  (``ridge.implicit_regularisation``).
+- ``ridge.gd_stability_boundary``: GD on :math:`\mathcal J_\lambda` with :math:`\alpha = 0.98\cdot
+  2/(\tilde a_{\max}+\lambda)` converges to :math:`\mathbf w_\lambda`; with :math:`\alpha =
+  1.02\cdot 2/(\tilde a_{\max}+\lambda)` it diverges from a start with a component along the top
+  eigenvector (``ridge.implicit_regularisation``).
 
 Tolerances (no tuned constants): float64 backward-error bounds with the constant
-:data:`gdflow.checks.properties.SAFETY`; the statements about λ use the proved bound and a slope whose
-deviation from 1 over λ/c ∈ [s²_min·1e-4, s²_min·1e-1] is at most log10(1.1)/3 < 0.015
+:data:`gdflow.checks.properties.SAFETY`; the statements about λ use the proved bound and a slope
+whose deviation from 1 over λ/c ∈ [s²_min·1e-4, s²_min·1e-1] is at most log10(1.1)/3 < 0.015
 (the factor :math:`s^2/(s^2+\lambda/c)` changes by less than 10% there).
 """
 
@@ -32,7 +36,7 @@ from hypothesis import strategies as st
 from . import strategies as gs
 from .properties import SAFETY, TINY, register, steps_to_shrink
 from .ridge_numeric import ridge_gd, ridge_path, ridge_step_bound
-from .simulate import EIGENVALUE_TOL_FACTOR, EPS, safe_norm, scale_factor
+from .simulate import EIGENVALUE_TOL_FACTOR, EPS, Scale, safe_norm, scale_factor
 
 __all__ = ["limit_is_pinv", "gd_from_zero_is_pinv", "gd_stability_boundary", "SLOPE_TOL"]
 
@@ -49,17 +53,19 @@ def _problems(max_condition: float) -> st.SearchStrategy[gs.LeastSquaresProblem]
 
 def _pinv_reference(Phi: np.ndarray, t: np.ndarray) -> np.ndarray:
     # numpy's pinv (an independent route) with the rank decision of simulate.thin_svd: it keeps
-    # s > rcond * s_max, and eigenvalue_tolerance(s) = EIGENVALUE_TOL_FACTOR * min(N, D) * EPS * s_max
+    # s > rcond * s_max, and eigenvalue_tolerance(s) = EIGENVALUE_TOL_FACTOR * min(N, D) * EPS *
+    # s_max
     return np.linalg.pinv(Phi, rcond=EIGENVALUE_TOL_FACTOR * min(Phi.shape) * EPS) @ t
 
 
 @register(
     "ridge.limit_is_pinv",
-    "w_lambda -> Phi^dagger t as lambda -> 0+, within the proved bound lambda/c ||Phi^dagger t||/s_min^2, with slope 1 (001 §2.4)",
+    "w_lambda -> Phi^dagger t as lambda -> 0+, within the proved bound lambda/c "
+    "||Phi^dagger t||/s_min^2, with slope 1 (001 §2.4)",
     _problems(1e3),
     _scales,
 )
-def limit_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
+def limit_is_pinv(problem: gs.LeastSquaresProblem, scale: Scale) -> None:
     Phi, t = problem.Phi, problem.t
     N, D = Phi.shape
     path = ridge_path(Phi, t, scale)
@@ -71,7 +77,7 @@ def limit_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
             "rank 0: every w_lambda must be 0"
         )
         return
-    s_max, s_min = float(path.s.max()), float(path.s.min())
+    s_max, s_min = float(path.singular_values.max()), float(path.singular_values.min())
     kappa = s_max / s_min
     tol = SAFETY * (N + D) * EPS * (kappa * safe_norm(ref) + kappa**2 * safe_norm(t) / s_max) + TINY
     err = safe_norm(lim - ref)
@@ -103,11 +109,12 @@ def limit_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
 
 @register(
     "ridge.gd_from_zero_is_pinv",
-    "GD from 0 on (c/2)||Phi w - t||^2 stays in range(Phi^T) and converges to Phi^dagger t = lim w_lambda (001 eq 16, §2.4)",
+    "GD from 0 on (c/2)||Phi w - t||^2 stays in range(Phi^T) and converges to Phi^dagger "
+    "t = lim w_lambda (001 eq 16, §2.4)",
     _problems(10),
     _scales,
 )
-def gd_from_zero_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
+def gd_from_zero_is_pinv(problem: gs.LeastSquaresProblem, scale: Scale) -> None:
     Phi, t = problem.Phi, problem.t
     N, D = Phi.shape
     path = ridge_path(Phi, t, scale)
@@ -118,14 +125,18 @@ def gd_from_zero_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
         )
         return
     c = scale_factor(scale, N)
-    a = c * path.s**2
+    a = c * path.singular_values**2
     alpha = 1.0 / a.max()  # inside (0, 2/a_max)
     rho = 1.0 - a.min() / a.max()  # contraction on range(Phi^T)
     steps = steps_to_shrink(rho, 1e-14)
     w = ridge_gd(Phi, t, 0.0, alpha, steps, scale=scale)
     kappa_a = a.max() / a.min()
     tol = (
-        SAFETY * (N + D) * EPS * kappa_a * (safe_norm(ref) + safe_norm(t) / path.s.max())
+        SAFETY
+        * (N + D)
+        * EPS
+        * kappa_a
+        * (safe_norm(ref) + safe_norm(t) / path.singular_values.max())
         + 1e-14 * safe_norm(ref)
         + TINY
     )
@@ -139,12 +150,13 @@ def gd_from_zero_is_pinv(problem: gs.LeastSquaresProblem, scale: str) -> None:
 
 @register(
     "ridge.gd_stability_boundary",
-    "GD on the ridge objective converges to w_lambda for alpha = 0.98*2/(a_max + lambda) and diverges for 1.02*2/(a_max + lambda) (001 §2.2 A2, §2.4)",
+    "GD on the ridge objective converges to w_lambda for alpha = 0.98*2/(a_max + lambda) "
+    "and diverges for 1.02*2/(a_max + lambda) (001 §2.2 A2, §2.4)",
     _problems(10),
     _scales,
     st.floats(0.05, 1.0),
 )
-def gd_stability_boundary(problem: gs.LeastSquaresProblem, scale: str, lam_ratio: float) -> None:
+def gd_stability_boundary(problem: gs.LeastSquaresProblem, scale: Scale, lam_ratio: float) -> None:
     Phi, t = problem.Phi, problem.t
     N, D = Phi.shape
     c = scale_factor(scale, N)
@@ -160,11 +172,13 @@ def gd_stability_boundary(problem: gs.LeastSquaresProblem, scale: str, lam_ratio
     ev, Qe = np.linalg.eigh(A_lam)
     top = Qe[:, -1]
     w0 = w_lam + top + 0.5 * np.ones(D) / np.sqrt(D)
-    # below the boundary: contraction rho = max(|1 - alpha a_min|, |1 - alpha a_top|) <= max(1 - alpha*lam, 0.96)
+    # below the boundary: contraction rho = max(|1 - alpha a_min|, |1 - alpha a_top|) <= max(1 -
+    # alpha*lam, 0.96)
     alpha = 0.98 * bound
     rho = max(abs(1 - alpha * ev.min()), abs(1 - alpha * ev.max()))
     assert rho < 1, (
-        f"alpha = 0.98 * ridge_step_bound = {alpha:.6g} does not contract: rho = {rho:.6g} for eigenvalues [{ev.min():.6g}, {ev.max():.6g}] of A_lambda"
+        f"alpha = 0.98 * ridge_step_bound = {alpha:.6g} does not contract: rho = "
+        f"{rho:.6g} for eigenvalues [{ev.min():.6g}, {ev.max():.6g}] of A_lambda"
     )
     steps = steps_to_shrink(rho, 1e-13)
     w = ridge_gd(Phi, t, lam, alpha, steps, w0=w0, scale=scale)

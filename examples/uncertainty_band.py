@@ -10,8 +10,8 @@ X rows (0.2, 1), (0.4, 1), (0.8, 1); y = (−0.1, 0.15, 0.3); loss :math:`L = \t
 Gaussian with mean :math:`a(t) + \mathbf b(t)^\top\boldsymbol\mu_0` and variance
 :math:`\mathbf b(t)^\top\boldsymbol\Sigma_0\mathbf b(t)` (``gaussian.prediction_uncertainty``);
 the script draws the mean ± 2 standard deviations for several times and the least-squares
-line :math:`\mathbf x_\star^\top\mathbf X^\dagger\mathbf y`, which the band shrinks onto (XᵀX is invertible
-here, so the variance tends to 0).
+line :math:`\mathbf x_\star^\top\mathbf X^\dagger\mathbf y`, which the band shrinks onto (XᵀX is
+invertible here, so the variance tends to 0).
 
 Usage::
 
@@ -39,7 +39,9 @@ SIGMA0 = 0.1**2 * np.eye(2)
 TIMES = np.array([0.0, 0.5, 2.0, 8.0, 30.0, np.inf])
 
 
-def band(times=TIMES, grid=None):
+def band(
+    times: np.ndarray = TIMES, grid: np.ndarray | list[float] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Mean and standard deviation of f((x, 1), t) on ``grid`` (rows: times), and the
     least-squares line on the grid."""
     xg = np.linspace(0.0, 1.0, 101) if grid is None else np.asarray(grid, dtype=float)
@@ -91,7 +93,8 @@ def main(argv: list[str] | None = None) -> Path:
     side.grid(alpha=0.3, which="both")
     side.legend(fontsize=8)
     fig.suptitle(
-        "Gradient flow on $\\frac{1}{2}\\|Xw - y\\|^2$ (000's three points), $w_0 \\sim N((-0.05, -0.4), 0.1^2 I)$:\n"
+        "Gradient flow on $\\frac{1}{2}\\|Xw - y\\|^2$ (000's three points), $w_0 \\sim "
+        "N((-0.05, -0.4), 0.1^2 I)$:\n"
         "the predictive band shrinks onto the least-squares line"
     )
     fig.tight_layout()

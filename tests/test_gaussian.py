@@ -16,6 +16,10 @@ from gdflow.derive.catalogue import get
 from gdflow.derive.derivation import Assumptions, Identity
 from gdflow.derive.function_space import prediction_coefficients
 from gdflow.derive.gaussian import (
+    AFFINE_COVARIANCE,
+    AFFINE_MEAN,
+    PREDICTION_MEAN,
+    PREDICTION_VARIANCE,
     B,
     Bsq,
     Sigma,
@@ -23,6 +27,7 @@ from gdflow.derive.gaussian import (
     affine_gaussian,
     cn,
     mu,
+    mu0,
     normal_density,
     xn,
     xs,
@@ -150,3 +155,80 @@ def test_numeric_moments_match_exact_coefficients_on_three_points():
     assert np.allclose(
         num.variance[0], [float((x.T * S_r * x)[0]) for x in x_stars], rtol=1e-14
     )  # prior predictive
+
+
+# -- formulas as data --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "derivation_id, key",
+    [
+        ("gaussian.affine", "mean"),
+        ("gaussian.affine", "covariance"),
+        ("gaussian.prediction_uncertainty", "mean"),
+        ("gaussian.prediction_uncertainty", "variance"),
+    ],
+)
+def test_formula_is_the_right_hand_side_of_a_verified_step(derivation_id, key):
+    d = get(derivation_id)
+    f = d.formulas[key]
+    step = d.step(f.step)
+    assert isinstance(step.claim, Identity) and step.claim.rhs == f.expr, step.claim
+    assert step.verified, step.certificate
+    assert set(f.params) >= {
+        s for s in f.expr.free_symbols if isinstance(s, sp.MatrixSymbol) and s.shape != (1, 1)
+    } - {N, D}
+    if f.spectral is not None:
+        spectral = d.step(f.spectral_step)
+        assert spectral.claim.rhs == f.spectral and spectral.verified, spectral.certificate
+        assert set(f.spectral_params) == f.spectral.free_symbols
+
+
+def test_affine_gaussian_instantiates_the_formula(monkeypatch):
+    import dataclasses
+
+    import gdflow.derive.gaussian as g
+
+    args = ([[1, 2], [0, 1]], [1, 1], [1, -1], [[2, 1], [1, 1]])
+    mean, cov = affine_gaussian(*args)
+    monkeypatch.setattr(g, "AFFINE_MEAN", dataclasses.replace(AFFINE_MEAN, expr=B * mu))
+    monkeypatch.setattr(
+        g, "AFFINE_COVARIANCE", dataclasses.replace(AFFINE_COVARIANCE, expr=B.T * Sigma * B)
+    )
+    mean2, cov2 = affine_gaussian(*args)
+    Bm, S = sp.Matrix(args[0]), sp.Matrix(args[3])
+    assert mean2 == mean - sp.Matrix(args[1]) and cov2 == Bm.T * S * Bm != cov
+
+
+def test_affine_gaussian_reads_decimals_exactly():
+    mean, cov = affine_gaussian([[0.1, 0.2]], [0.3], [1, 1], [[0.5, 0], [0, 0.25]])
+    assert mean == sp.Matrix([sp.Rational(6, 10)]) and cov == sp.Matrix([sp.Rational(3, 200)])
+
+
+def test_prediction_formulas_instantiate_to_the_exact_coefficients():
+    """PREDICTION_MEAN and PREDICTION_VARIANCE, instantiated exactly at t = 0 and 1/2 on a 3x2 X
+    with K = XX^T singular (eigenvalues 4, 1, 0: exact exponentials), equal a + b^T mu0 and
+    b^T Sigma0 b from flow.predictions' exact helper."""
+    from gdflow.derive.notation import t as t_sym
+    from gdflow.derive.notation import y as y_sym
+
+    Xr = sp.Matrix([[sp.Rational(6, 5), 0], [sp.Rational(8, 5), 0], [0, 1]])
+    yr = sp.Matrix([-sp.Rational(1, 10), sp.Rational(3, 20), sp.Rational(3, 10)])
+    mu_r, S_r = sp.Matrix([-sp.Rational(1, 20), -sp.Rational(2, 5)]), sp.Matrix([[2, 1], [1, 3]])
+    x = sp.Matrix([sp.Rational(1, 2), 1])
+    for tv in (sp.Integer(0), sp.Rational(1, 2)):
+        values = {
+            X: sp.ImmutableMatrix(Xr),
+            y_sym: sp.ImmutableMatrix(yr),
+            xs: sp.ImmutableMatrix(x),
+            t_sym: tv,
+            mu0: sp.ImmutableMatrix(mu_r),
+            Sigma0: sp.ImmutableMatrix(S_r),
+            N: 3,
+            D: 2,
+        }
+        a, b = prediction_coefficients(Xr, yr, x, tv)
+        mean = sp.Matrix(PREDICTION_MEAN.instantiate(values))[0, 0]
+        var = sp.Matrix(PREDICTION_VARIANCE.instantiate(values))[0, 0]
+        assert abs(sp.N(mean - (a + (b.T * mu_r)[0]), 40)) < 1e-35, tv
+        assert abs(sp.N(var - (b.T * S_r * b)[0], 40)) < 1e-35, tv

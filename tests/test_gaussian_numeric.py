@@ -89,7 +89,8 @@ def test_statistical_bounds_have_the_stated_level():
 
 def test_properties_registered_and_pass():
     """Fixed seed: with FALSE_ALARM_PER_EXAMPLE = 1e-9 and 30 examples per Monte Carlo property,
-    this test fails by chance with probability at most 6e-8 (union bound) if the formulas are right."""
+    this test fails by chance with probability at most 6e-8 (union bound) if the formulas are right.
+    """
     names = {
         "gaussian.affine_moments",
         "gaussian.affine_density",
@@ -130,3 +131,110 @@ def test_uncertainty_band_example(tmp_path):
     assert widths[0] == pytest.approx(
         0.1 * np.sqrt(2), rel=1e-12
     )  # prior sd at x = 1: 0.1 * ||(1, 1)||
+
+
+# -- generated from the formulas ---------------------------------------------------------------
+
+
+def test_prediction_moments_follow_edited_formulas():
+    """prediction_moments evaluates the spectral forms it is given: e^{-2 s^2 t} in b(t) is the
+    catalogue's variance at 2t; tau replaced by 2 tau in the mean is the catalogue's mean for 2y."""
+    import dataclasses
+
+    import sympy as sp
+
+    from gdflow.derive.gaussian import PREDICTION_MEAN, PREDICTION_VARIANCE, xi_
+    from gdflow.derive.notation import t as t_sym
+    from gdflow.derive.pseudoinverse import s_, tau_
+
+    X, y, xs, mu0, S0 = _rank_deficient_problem()
+    times = np.array([0.0, 0.3, 2.0, np.inf])
+    base = prediction_moments(X, y, xs, times, mu0, S0)
+    var2 = dataclasses.replace(PREDICTION_VARIANCE, spectral=xi_ * sp.exp(-2 * s_**2 * t_sym))
+    mean2 = dataclasses.replace(
+        PREDICTION_MEAN, spectral=PREDICTION_MEAN.spectral.subs(tau_, 2 * tau_)
+    )
+    edited = prediction_moments(X, y, xs, times, mu0, S0, mean_formula=mean2, variance_formula=var2)
+    at_2t = prediction_moments(X, y, xs, 2 * times, mu0, S0)
+    doubled_y = prediction_moments(X, 2 * y, xs, times, mu0, S0)
+    assert np.allclose(edited.variance, at_2t.variance, rtol=1e-12, atol=1e-14)
+    assert np.allclose(edited.mean, doubled_y.mean, rtol=1e-12, atol=1e-14)
+    assert not np.allclose(edited.variance[1:3], base.variance[1:3], rtol=1e-3)
+    assert not np.allclose(edited.mean[1:], base.mean[1:], rtol=1e-3)
+
+
+def test_affine_moments_follow_edited_formulas():
+    import dataclasses
+
+    from gdflow.derive.gaussian import AFFINE_COVARIANCE, AFFINE_MEAN, B, Sigma, mu
+
+    Bm = np.array([[1.0, 2.0], [0.0, 1.0]])
+    S = np.array([[2.0, 1.0], [1.0, 1.0]])
+    mean, cov = affine_moments(
+        Bm,
+        [1.0, 1.0],
+        [1.0, -1.0],
+        S,
+        mean_formula=dataclasses.replace(AFFINE_MEAN, expr=B * mu),
+        covariance_formula=dataclasses.replace(AFFINE_COVARIANCE, expr=B.T * Sigma * B),
+    )
+    assert np.allclose(mean, Bm @ [1.0, -1.0]) and np.allclose(cov, Bm.T @ S @ Bm)
+
+
+@pytest.mark.parametrize("factor", [1e-170, 1e-150, 1e150, 1e160])
+def test_prediction_moments_at_extreme_scales(factor):
+    """(X, y) scaled by 1e-170 ... 1e160: the flow is the unscaled one at time factor^2 t, so
+    t = 0 and t = inf give the same moments (and, where factor^2 is a float, so do the times
+    t / factor^2); finite everywhere.  Before the rescaling s^2 t under- or overflowed (NaN)."""
+    X, y, xs, mu0, S0 = _rank_deficient_problem()
+    base = prediction_moments(X, y, xs, [0.0, 0.4, np.inf], mu0, S0)
+    times = [0.0, 0.4 / factor**2, np.inf] if 1e-150 <= factor <= 1e150 else [0.0, np.inf]
+    m = prediction_moments(X * factor, y * factor, xs, times, mu0, S0)
+    rows = [0, 1, 2] if len(times) == 3 else [0, 2]
+    assert np.all(np.isfinite(m.mean)) and np.all(np.isfinite(m.variance))
+    assert np.allclose(m.mean, base.mean[rows], rtol=1e-11, atol=1e-13)
+    assert np.allclose(m.variance, base.variance[rows], rtol=1e-11, atol=1e-13)
+
+
+def test_mean_scale_is_the_sum_scale_at_time_t_over_n():
+    X, y, xs, mu0, S0 = _rank_deficient_problem()
+    times = np.array([0.0, 0.5, 4.0, np.inf])
+    mean_scale = prediction_moments(X, y, xs, times, mu0, S0, scale="mean")
+    sum_scale = prediction_moments(X, y, xs, times / X.shape[0], mu0, S0, scale="sum")
+    assert np.allclose(mean_scale.mean, sum_scale.mean, rtol=1e-14, atol=1e-15)
+    assert np.allclose(mean_scale.variance, sum_scale.variance, rtol=1e-14, atol=1e-15)
+
+
+def test_huge_time_is_infinity_and_a_is_the_mean_at_zero_prior():
+    X, y, xs, mu0, S0 = _rank_deficient_problem()
+    m = prediction_moments(X, y, xs, [1e300, np.inf, 0.7], mu0, S0)
+    assert np.array_equal(m.mean[0], m.mean[1]) and np.array_equal(m.variance[0], m.variance[1])
+    zero_prior = prediction_moments(X, y, xs, [0.7], np.zeros(5), S0)
+    assert np.allclose(m.a[2], zero_prior.mean[0], rtol=1e-14, atol=1e-15)
+    assert np.allclose(m.mean[2], m.a[2] + m.b[2] @ mu0, rtol=1e-13, atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"times": [-1.0]}, "times must be"),
+        ({"times": [np.nan]}, "times must be"),
+        ({"x_star": np.ones((2, 4))}, "x_star must have 5 columns"),
+        ({"Sigma0": np.eye(4)}, "Sigma0 must be 5"),
+    ],
+)
+def test_prediction_moments_errors_name_the_value(kwargs, message):
+    X, y, xs, mu0, S0 = _rank_deficient_problem()
+    args = {"X": X, "y": y, "x_star": xs, "times": [1.0], "mu0": mu0, "Sigma0": S0, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        prediction_moments(**args)
+
+
+def test_rank_zero_keeps_the_prior_at_every_time():
+    """X = 0: nothing is learnt; every time (inf included) gives the prior predictive."""
+    _, _, xs, mu0, S0 = _rank_deficient_problem()
+    m = prediction_moments(np.zeros((4, 5)), np.ones(4), xs, [0.0, 3.0, np.inf], mu0, S0)
+    prior_var = np.einsum("md,de,me->m", xs, S0, xs)
+    assert np.allclose(m.mean, (xs @ mu0)[None, :], rtol=1e-14, atol=1e-14)
+    assert np.allclose(m.variance, prior_var[None, :], rtol=1e-13, atol=0)
+    assert np.all(m.a == 0)

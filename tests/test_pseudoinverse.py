@@ -1,4 +1,5 @@
-"""gdflow.derive.pseudoinverse: pinv.properties, ridge.solution, ridge.limit, ridge.implicit_regularisation.
+"""gdflow.derive.pseudoinverse: pinv.properties, ridge.solution, ridge.limit and
+ridge.implicit_regularisation.
 
 Every derivation verifies; typical wrong steps (sign flip, N misplaced, the pseudoinverse on the
 wrong side or transposed, a wrong limit) are rejected; the exact public functions agree with
@@ -11,15 +12,18 @@ import pytest
 import sympy as sp
 
 from gdflow.derive.catalogue import get
-from gdflow.derive.derivation import Assumptions, Equivalent, Identity
+from gdflow.derive.derivation import Assumptions, Equivalent, Identity, Recurrence
 from gdflow.derive.latex import render_derivation
 from gdflow.derive.matrices import Pinv
-from gdflow.derive.notation import D, N, Phi, alpha, lam, n, tt
+from gdflow.derive.notation import D, N, Phi, alpha, k, lam, n, tt
 from gdflow.derive.pseudoinverse import (
     _A_LAM,
     _B_LS,
     _LS,
     _W_LAM,
+    GD_FROM_ZERO,
+    RIDGE_LIMIT,
+    RIDGE_SOLUTION,
     B,
     Bsq,
     MatrixLimit,
@@ -29,6 +33,7 @@ from gdflow.derive.pseudoinverse import (
     ridge_limit,
     ridge_solution,
     ridge_step_size_bound,
+    s_,
     w_lam,
 )
 from gdflow.derive.verify import verify_claim
@@ -138,7 +143,8 @@ T3 = [1, 0, 2]
 
 
 def test_ridge_solution_scales():
-    # hand computation: Phi^T Phi = [[5, 10], [10, 20]], Phi^T t = [1, 2]; mean scale adds N lam = 3 lam
+    # hand computation: Phi^T Phi = [[5, 10], [10, 20]], Phi^T t = [1, 2]; mean scale adds N lam = 3
+    # lam
     w = ridge_solution(RANK1, T3, 1)
     assert w == sp.Matrix([sp.Rational(1, 28), sp.Rational(2, 28)])
     w_sum = ridge_solution(RANK1, T3, 1, scale="sum")
@@ -203,3 +209,76 @@ def test_matrix_limit_node():
     assert x not in node.free_symbols and node.shape == (1, 2)
     with pytest.raises(TypeError, match="matrix expression"):
         MatrixLimit(x, x, 0)
+
+
+# -- formulas as data --------------------------------------------------------------------------
+
+FORMULAS = [
+    ("ridge.solution", "w"),
+    ("ridge.limit", "w"),
+    ("ridge.implicit_regularisation", "w"),
+]
+
+
+def _proved_side(claim: object) -> sp.Basic:
+    """The side of a claim that a formula must be identical to: an identity's right-hand side,
+    a recurrence's solution."""
+    if isinstance(claim, Recurrence):
+        return claim.solution
+    assert isinstance(claim, Identity), claim
+    return claim.rhs
+
+
+@pytest.mark.parametrize("derivation_id, key", FORMULAS)
+def test_formula_is_the_right_hand_side_of_a_verified_step(derivation_id, key):
+    d = get(derivation_id)
+    f = d.formulas[key]
+    step = d.step(f.step)
+    assert _proved_side(step.claim) == f.expr, (step.claim, f.expr)
+    assert step.verified, step.certificate
+    spectral = d.step(f.spectral_step)
+    assert _proved_side(spectral.claim) == f.spectral and spectral.verified, spectral.certificate
+    assert f.spectral_params[0] == s_ and set(f.spectral_params) == f.spectral.free_symbols
+    assert d.formula is f  # the derivation's one formula
+
+
+def test_formula_spectral_forms_agree_with_the_matrix_forms():
+    """On a diagonal Φ (its own SVD with U = V = I), the spectral forms give the matrix forms."""
+    P = sp.Matrix([[2, 0], [0, 3], [0, 0]])  # N = 3, s = (2, 3)
+    t = sp.Matrix([1, -2, 5])  # tau = (1, -2)
+    lam_v, alpha_v, k_v = sp.Rational(1, 7), sp.Rational(1, 5), 4
+    values = {Phi: sp.ImmutableMatrix(P), tt: sp.ImmutableMatrix(t), N: 3, D: 2}
+    cases = [
+        (RIDGE_SOLUTION, {lam: lam_v}, lambda s, tau: (s, tau, lam_v, 3)),
+        (RIDGE_LIMIT, {}, lambda s, tau: (s, tau)),
+        (GD_FROM_ZERO, {alpha: alpha_v, k: k_v}, lambda s, tau: (s, tau, alpha_v, k_v, 3)),
+    ]
+    for formula, extra, args in cases:
+        exact = sp.Matrix(formula.instantiate({**values, **extra}))
+        f = formula.spectral_function(modules="sympy")
+        spectral = sp.Matrix([sp.nsimplify(f(*args(s, tau))) for s, tau in ((2, 1), (3, -2))])
+        assert exact == spectral, (formula.name, exact, spectral)
+
+
+def test_exact_helpers_instantiate_the_formula(monkeypatch):
+    """ridge_solution and ridge_limit evaluate the catalogue's Formula: an edited copy (a
+    factor 2) is followed exactly."""
+    import dataclasses
+
+    import gdflow.derive.pseudoinverse as pi
+
+    before = ridge_solution(RANK1, T3, 1)
+    limit = ridge_limit(RANK1, T3)
+    monkeypatch.setattr(
+        pi, "RIDGE_SOLUTION", dataclasses.replace(RIDGE_SOLUTION, expr=2 * RIDGE_SOLUTION.expr)
+    )
+    monkeypatch.setattr(
+        pi, "RIDGE_LIMIT", dataclasses.replace(RIDGE_LIMIT, expr=3 * RIDGE_LIMIT.expr)
+    )
+    assert ridge_solution(RANK1, T3, 1) == 2 * before
+    assert ridge_limit(RANK1, T3) == 3 * limit
+
+
+def test_formula_instantiation_needs_every_parameter():
+    with pytest.raises(KeyError, match="no value for lambda"):
+        RIDGE_SOLUTION.instantiate({Phi: sp.ImmutableMatrix([[1]]), tt: sp.ImmutableMatrix([1])})
