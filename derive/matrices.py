@@ -31,6 +31,7 @@ stratum from.
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import sympy as sp
 from sympy import Basic, ImmutableMatrix, Rational
@@ -38,6 +39,7 @@ from sympy.core.sympify import _sympify
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .notation import t
+from .numbers import exact_number, is_number_text
 
 __all__ = [
     "Pinv",
@@ -127,24 +129,22 @@ class Pinv(_MatrixFunction):
 # -- exact inputs ------------------------------------------------------------------------------
 
 
-def exact_scalar(value) -> Basic:
-    """``value`` as an exact SymPy number: a float by its decimal form (``0.1`` -> 1/10, not
-    the binary 3602879701896397/36028797018963968), a string parsed (``"1/10"``), anything else
-    sympified (a symbol stays a symbol).
+def exact_scalar(value: Any) -> Basic:
+    """``value`` as an exact SymPy value: a number by :func:`gdflow.derive.numbers.exact_number`
+    (a float by its decimal form, ``0.1`` -> 1/10, not the binary
+    3602879701896397/36028797018963968; text such as ``"1/10"`` by its digits), an expression
+    or non-numeric text sympified with each of its floats read the same way (a symbol stays a
+    symbol).
 
-    >>> exact_scalar(0.1), exact_scalar("1/3"), exact_scalar(2)
-    (1/10, 1/3, 2)
+    >>> exact_scalar(0.1), exact_scalar("1/3"), exact_scalar(2), exact_scalar("alpha/10")
+    (1/10, 1/3, 2, alpha/10)
     """
-    if isinstance(value, float):
-        return Rational(repr(value))
-    v = sp.sympify(value)
-    floats = v.atoms(sp.Float) if isinstance(v, Basic) else set()
-    return v.xreplace({f: _float_to_rational(f) for f in floats}) if floats else v
-
-
-def _float_to_rational(f: sp.Float) -> Rational:
-    # a double-precision Float came from a Python float: its shortest repr is what was typed
-    return Rational(repr(float(f))) if f._prec == 53 else Rational(str(f))
+    if isinstance(value, str) and not is_number_text(value):
+        value = sp.sympify(value)
+    if isinstance(value, Basic) and not isinstance(value, sp.Number):
+        floats = value.atoms(sp.Float)
+        return value.xreplace({f: exact_number(f) for f in floats}) if floats else value
+    return exact_number(value)
 
 
 def exact_matrix(value, name: str = "matrix") -> sp.Matrix:
