@@ -108,8 +108,8 @@ REFUSED = [
     # (text, words in the message, suggestion or None)
     ("a1pha*2", "unknown name `a1pha`", "alpha"),
     ("Alpha", "unknown name", "alpha"),
-    ("2x", "implicit multiplication", "2*x"),
-    ("2alpha", "implicit multiplication", "2*alpha"),
+    ("2 3", "two numbers side by side", "2*3"),
+    ("$2\\, 3$", "two numbers side by side", "2*3"),
     ("аlpha", "CYRILLIC SMALL LETTER A", "alpha"),  # Cyrillic а
     ("x\u200b+1", "ZERO WIDTH SPACE", None),
     ("ｘ+1", "FULLWIDTH", "x+1"),

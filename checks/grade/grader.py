@@ -19,7 +19,14 @@ import sympy as sp
 from gdflow.derive.timebox import OutOfTime, deadline
 
 from .equivalence import compare, relation_to_set, stable_seed
-from .parse import DomainAnswerError, ParseError, display_latex, parse_answer, parse_label
+from .parse import (
+    DomainAnswerError,
+    ParseError,
+    Shape,
+    display_latex,
+    parse_answer,
+    parse_label,
+)
 from .spec import Question, _unwrap
 
 __all__ = ["grade_answer", "answer_key", "RESULT_KEYS"]
@@ -140,8 +147,7 @@ def _grade(q: Question, text: str, done: Any) -> dict[str, Any]:
             parsed.latex = shown + r" \;=\; " + parsed.latex if len(parsed.latex) < 200 else shown
     if (
         ref.variable is not None
-        and parsed.shape == "relation"
-        and not isinstance(parsed.value, sp.Equality)
+        and parsed.shape == Shape.RELATION
     ):
         try:  # show a condition on the variable as the set it describes
             shown_set = relation_to_set(parsed.value, ref.variable)
