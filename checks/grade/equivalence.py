@@ -43,6 +43,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import random
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,7 +89,7 @@ class Domain:
         """Whether ``s`` takes integer values only."""
         return s in self.integers or bool(s.is_integer)
 
-    def for_engine(self, symbols) -> dict:
+    def for_engine(self, symbols: Iterable[sp.Symbol]) -> dict[sp.Symbol, Any]:
         """The ``domains`` argument of :func:`gdflow.derive.decide.decide_scalar`."""
         return {s: (self.intervals.get(s), self.is_integer(s)) for s in symbols}
 
@@ -296,7 +297,7 @@ def _overflow(a: Any, r: Any, dom: Domain, seed: Any) -> str | None:
         seen += 1
     if not seen:
         return None
-    answer_free = getattr(a, "free_symbols", set())
+    answer_free: set[sp.Symbol] = getattr(a, "free_symbols", set())
     where = (
         f" (at {', '.join(f'{k} = {_show(v)}' for k, v in pts[0].items() if k in answer_free)})"
         if answer_free
@@ -346,9 +347,9 @@ def _from_decision(d: Decision, entry: str | None) -> dict[str, Any] | None:
 
 
 def _compare_scalars(
-    pairs: list[tuple[Any, Any, str | None]],
+    pairs: Sequence[tuple[Any, Any, str | None]],
     dom: Domain,
-    tolerance,
+    tolerance: sp.Rational | None,
     seed: Any = 0,
     npoints: int = _POINTS,
 ) -> Comparison:
@@ -405,7 +406,13 @@ def _compare_scalars(
     return Comparison(True, f"{method} ({level})", level=level)
 
 
-def _compare_tolerance(pairs, dom: Domain, tolerance, seed, npoints) -> Comparison:
+def _compare_tolerance(
+    pairs: Sequence[tuple[Any, Any, str | None]],
+    dom: Domain,
+    tolerance: sp.Rational,
+    seed: Any,
+    npoints: int,
+) -> Comparison:
     """Relative tolerance: values at random admissible points, within ``tolerance``."""
     free: set[sp.Symbol] = set()
     for a, r, _ in pairs:

@@ -145,10 +145,7 @@ def _grade(q: Question, text: str, done: Any) -> dict[str, Any]:
         shown = display_latex(text, ref.scope, ref.expect)
         if shown:
             parsed.latex = shown + r" \;=\; " + parsed.latex if len(parsed.latex) < 200 else shown
-    if (
-        ref.variable is not None
-        and parsed.shape == Shape.RELATION
-    ):
+    if ref.variable is not None and parsed.shape == Shape.RELATION:
         try:  # show a condition on the variable as the set it describes
             shown_set = relation_to_set(parsed.value, ref.variable)
             parsed.latex = f"{sp.latex(ref.variable)} \\in {sp.latex(shown_set)}"

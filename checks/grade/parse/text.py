@@ -153,6 +153,7 @@ def normalize_unicode(text: str) -> str:
                 nf = unicodedata.normalize("NFKC", ch)
                 hint = nf if nf.isascii() and nf.strip() else None
             whole = unicodedata.normalize("NFKC", text)
+            fixed: str | None
             if whole.isascii() and whole != text:
                 fixed = whole
             else:
