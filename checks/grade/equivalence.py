@@ -57,6 +57,7 @@ from gdflow.derive.decide import (
     finite_enclosure,
 )
 from gdflow.derive.decide import show_value as _engine_show
+from gdflow.derive.numbers import exact_number
 from gdflow.derive.timebox import OutOfTime, deadline, remaining
 
 from .parse.shape import Shape, shape_of
@@ -594,7 +595,7 @@ def _by_name(free: list[sp.Symbol], witness: dict[str, str] | None) -> dict | No
     number (an algebraic root, an approximation)."""
     names = {s.name: s for s in free}
     try:
-        return {names[k]: sp.Rational(v) for k, v in (witness or {}).items() if k in names}
+        return {names[k]: exact_number(v) for k, v in (witness or {}).items() if k in names}
     except (TypeError, ValueError):
         return None
 
