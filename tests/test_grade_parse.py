@@ -419,3 +419,37 @@ def test_no_answer_text_reaches_an_evaluator():
                 f = node.func
                 name = f.id if isinstance(f, ast.Name) else getattr(f, "attr", None)
                 assert name not in banned, f"{path.name}:{node.lineno} calls {name}"
+
+
+def test_one_whitelist_serves_both_syntaxes():
+    from gdflow.checks.grade.parse import whitelist as wl
+
+    # every LaTeX function is a function of plain syntax, every LaTeX operator one of its
+    # operators, and the LaTeX command list is made of these tables only
+    assert set(wl.LATEX_FUNCTIONS.values()) <= set(wl.FUNCTIONS)
+    assert set(wl.LATEX_OPERATORS.values()) <= {"*", "<=", ">=", "<", ">", "in"}
+    assert wl.LATEX_COMMANDS == (
+        set(wl.LATEX_SYMBOLS)
+        | set(wl.LATEX_OPERATORS)
+        | set(wl.LATEX_FUNCTIONS)
+        | wl.LATEX_STRUCTURE
+    )
+    constants = {v for v in wl.LATEX_SYMBOLS.values() if v in wl.CONSTANTS}
+    assert constants == {"pi", "oo"}
+    sc = Scope()
+    assert parse_answer(r"$\pi + \infty$", sc).value == parse_answer("pi + oo", sc).value
+
+
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        ("x.real", "attribute access"),
+        ("x if 1 else 2", "conditional expressions"),
+        ("not x", "operator `not`"),
+        ("x % 2", "operator `%`"),
+        ("x := 1", "syntax error"),  # `:=` is not even a tree here: no name is bound
+    ],
+)
+def test_nodes_outside_the_whitelist(scope, text, words):
+    with pytest.raises(ParseError, match=words):
+        parse_answer(text, scope)

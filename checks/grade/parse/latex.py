@@ -139,6 +139,15 @@ class _Lowerer:
         self.toks = _tokenize(text)
         self.i = 0
         self.abs_open = 0
+        self.depth = 0
+
+    def deeper(self, column: int) -> None:
+        """Count one level of nested structure; refuse more than the whitelist's depth."""
+        self.depth += 1
+        if self.depth > 2 * LIMITS["max_depth"]:
+            raise ParseError(
+                f"the LaTeX answer is nested too deeply (limit {LIMITS['max_depth']})", column
+            )
 
     # -- cursor
     def peek(self) -> _LTok | None:
@@ -202,6 +211,9 @@ class _Lowerer:
             return [Token(NUM, t.text, t.column)]
         if t.text in ("-", "+"):
             self.take()
+            nxt = self.peek()
+            if nxt is not None and nxt.text in ("-", "+"):
+                raise ParseError("two signs in a row in a LaTeX argument", nxt.column)
             return [Token(OP, t.text, t.column), *self.argument()]
         if t.kind == "ch" and t.text.isalpha():
             self.take()
@@ -253,6 +265,13 @@ class _Lowerer:
     def item(self, out: list[Token]) -> list[Token]:
         t = self.peek()
         assert t is not None
+        self.deeper(t.column)
+        try:
+            return self._item(t, out)
+        finally:
+            self.depth -= 1
+
+    def _item(self, t: _LTok, out: list[Token]) -> list[Token]:
         col = t.column
         if t.kind == "digit" or (
             t.text == "." and self.i + 1 < len(self.toks) and self.toks[self.i + 1].kind == "digit"

@@ -29,6 +29,7 @@ from .whitelist import (
     COMPARISONS,
     FUNCTIONS,
     LIMITS,
+    NODES,
     OPERATORS,
     REFUSED_NODES,
     REFUSED_OPERATORS,
@@ -91,6 +92,9 @@ class Walker:
             raise ParseError(
                 f"answer is nested too deeply (limit {LIMITS['max_depth']})", self.col(node)
             )
+        if type(node) not in NODES:
+            word = REFUSED_NODES.get(type(node), f"`{type(node).__name__}`")
+            raise ParseError(f"{word} not allowed in an answer", self.col(node))
         d = depth + 1
         b = self.b
         if isinstance(node, ast.Expression):
@@ -174,8 +178,7 @@ class Walker:
                 if shape_of(p) != Shape.RELATION:
                     raise ParseError("`and`/`or` join comparisons only", self.col(node))
             return sp.And(*parts) if isinstance(node.op, ast.And) else sp.Or(*parts)
-        word = REFUSED_NODES.get(type(node), f"`{type(node).__name__}`")
-        raise ParseError(f"{word} not allowed in an answer", self.col(node))
+        raise ParseError(f"`{type(node).__name__}` not allowed in an answer", self.col(node))
 
     def compare(self, node: ast.Compare, d: int) -> Any:
         """A chain of comparisons, or ``symbol in interval``."""

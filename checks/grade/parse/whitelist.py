@@ -19,6 +19,7 @@ __all__ = [
     "MATRIX_ONLY",
     "CONSTANTS",
     "ALIASES",
+    "NODES",
     "OPERATORS",
     "COMPARISONS",
     "REFUSED_OPERATORS",
@@ -79,6 +80,21 @@ ALIASES: Final[dict[str, str]] = {
     "varphi": "phi",
 }
 
+#: the syntax-tree nodes an answer may contain (any other is refused before it is looked at)
+NODES: Final[frozenset[type[ast.AST]]] = frozenset(
+    {
+        ast.Expression,
+        ast.Constant,
+        ast.Name,
+        ast.BinOp,
+        ast.UnaryOp,
+        ast.Call,
+        ast.List,
+        ast.Tuple,
+        ast.Compare,
+        ast.BoolOp,
+    }
+)
 #: arithmetic operators of the syntax tree and the Builder method each one calls
 OPERATORS: Final[dict[type[ast.operator], str]] = {
     ast.Add: "add",
