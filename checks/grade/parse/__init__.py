@@ -65,11 +65,7 @@ __all__ = [
 ]
 
 
-def answer_tokens(text: str) -> list[Token]:
-    """The plain-syntax tokens of an answer in either syntax (LaTeX lowered), after the
-    unicode and size checks: what :func:`parse_answer` reads."""
-    if is_latex(text):
-        return lower_latex(latex_precheck(normalize_unicode(text)))
+def _plain_tokens(text: str) -> list[Token]:
     if len(text) > LIMITS["max_chars"]:
         raise ParseError(f"answer is longer than {LIMITS['max_chars']} characters")
     t = normalize_unicode(text).strip()
@@ -78,26 +74,32 @@ def answer_tokens(text: str) -> list[Token]:
     return plain_tokens(t)
 
 
-def _parse(text: str, scope: Scope, expect: str) -> Parsed:
+def _latex_tokens(text: str) -> list[Token]:
+    return lower_latex(latex_precheck(normalize_unicode(text)))
+
+
+def answer_tokens(text: str) -> list[Token]:
+    """The plain-syntax tokens of an answer in either syntax (LaTeX lowered, see
+    :func:`is_latex`), after the unicode and size checks: what :func:`parse_answer` reads."""
+    return _latex_tokens(text) if is_latex(text) else _plain_tokens(text)
+
+
+def _read(tokens: list[Token], scope: Scope, expect: str) -> Parsed:
     builder = Builder(scope)
-    value = read(answer_tokens(text), builder, expect)
+    value = read(tokens, builder, expect)
     return Parsed(value, shape_of(value), to_latex(value), builder.used_data)
 
 
 def parse_plain(text: str, scope: Scope, expect: str = "any") -> Parsed:
     """Parse plain math syntax (``(1-alpha*a)^k``, ``[[1,0],[0,1]]``, ``0 < alpha < 2/3``,
     ``(0, 2/3]``, ``y = 2*x``) through the whitelist."""
-    if is_latex(text) and not ("{" in text or "}" in text):
-        raise ParseError("this answer is LaTeX (it has a backslash or $...$)")
-    return _parse(text, scope, expect)
+    return _read(_plain_tokens(text), scope, expect)
 
 
 def parse_latex_answer(text: str, scope: Scope, expect: str = "any") -> Parsed:
     r"""Parse a LaTeX answer (``\frac{2}{5}``, ``\begin{bmatrix}...\end{bmatrix}``,
     ``0<\alpha<\frac23``, ``\alpha \in (0, \frac{2}{3}]``) lowered into plain syntax."""
-    builder = Builder(scope)
-    value = read(lower_latex(latex_precheck(normalize_unicode(text))), builder, expect)
-    return Parsed(value, shape_of(value), to_latex(value), builder.used_data)
+    return _read(_latex_tokens(text), scope, expect)
 
 
 def warm_up() -> None:
@@ -157,7 +159,7 @@ def parse_answer(text: str, scope: Scope, expect: str = "any") -> Parsed:
             return Parsed(sp.S.EmptySet, Shape.SET, r"\emptyset")
     text = _index_superscripts(text, scope, is_latex(text))
     try:
-        return _parse(text, scope, expect)
+        return _read(answer_tokens(text), scope, expect)
     except (ParseError, DomainAnswerError):
         raise
     except (
