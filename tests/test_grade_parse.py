@@ -279,6 +279,9 @@ PARITY = [
     ("pinv(A)*b", r"$A^\dagger b$"),
     ("(I - alpha*A)*b", r"$(I - \alpha A) b$"),
     ("A*[1, 2]", r"$A\begin{bmatrix}1\\ 2\end{bmatrix}$"),
+    ("e^(-A)*b", r"$e^{-A} b$"),  # e to a matrix is the matrix exponential in both
+    ("expm(-A)*b", r"$\exp(-A) b$"),
+    ("A^dagger*b", r"$A^{\dagger} b$"),
     ("0 < x <= 2/3", r"$0 < x \le \frac{2}{3}$"),
     ("x in (0, 2/3]", r"$x \in \left(0, \frac{2}{3}\right]$"),
     ("2*x = 4", "$2x = 4$"),
@@ -360,6 +363,11 @@ def test_implicit_product_policy(scope):
     with pytest.raises(ParseError) as info:
         parse_answer("1 + 2 3", scope)
     assert info.value.column == 7 and info.value.suggestion == "2*3"
+
+
+def test_equations_join_with_or(scope):
+    value = parse_answer("x == 1 or x == 2", scope).value
+    assert value == sp.Or(sp.Eq(x, 1), sp.Eq(x, 2))
 
 
 def test_a_tenth_is_a_tenth_in_both_syntaxes(scope):

@@ -168,11 +168,14 @@ class Builder:
         return a / b
 
     def pow(self, base: Any, exp: Any, column: int | None = None) -> Any:
-        """``base ** exp`` with bounds; ``M**T`` transposes and ``M**-1`` inverts a matrix."""
+        """``base ** exp`` with bounds; ``M**T`` transposes and ``M**-1`` inverts a matrix;
+        ``e**M`` is the matrix exponential of a square matrix ``M`` (as ``expm(M)``)."""
         self.tick()
         self._operands(base, exp, column=column)
         if isinstance(exp, (sp.MatrixBase, Eye)):
-            raise ParseError("a matrix cannot be an exponent", column)
+            if base == sp.E:
+                return self.call("expm", [exp], column)
+            raise ParseError("a matrix cannot be an exponent (except in e^M)", column)
         if isinstance(base, Eye):
             if isinstance(exp, sp.Symbol) and exp.name in ("T", "dagger"):
                 return base
@@ -450,6 +453,8 @@ class DisplayBuilder(Builder):
         return Eye(a.scale / b) if isinstance(a, Eye) else a / b
 
     def pow(self, base: Any, exp: Any, column: int | None = None) -> Any:
+        if base == sp.E and isinstance(exp, sp.MatrixExpr):
+            return MatExp(exp)
         if isinstance(base, sp.MatrixExpr):
             if isinstance(exp, sp.Symbol) and exp.name == "T":
                 return base.T

@@ -11,7 +11,7 @@ from typing import Any
 
 import sympy as sp
 
-from .build import Builder, interval
+from .build import Builder, Eye, interval
 from .errors import ParseError
 from .shape import Shape, shape_of
 from .text import suggest_function
@@ -122,11 +122,11 @@ class Walker:
                 raise ParseError(f"operator `{sym}` is not allowed", self.col(node))
             if op == "pow" and isinstance(node.right, ast.Name) and node.right.id == "dagger":
                 left = self.walk(node.left, d)
-                if not isinstance(left, sp.MatrixBase):
+                if not isinstance(left, (sp.MatrixBase, sp.MatrixExpr, Eye)):
                     raise ParseError(
                         "`^dagger` (pseudoinverse) applies to matrices only", self.col(node)
                     )
-                return left.pinv()
+                return b.pow(left, sp.Symbol("dagger"), self.col(node))
             left = self.walk(node.left, d)
             right = self.walk(node.right, d)
             return getattr(b, op)(left, right, self.col(node))
@@ -175,7 +175,7 @@ class Walker:
         if isinstance(node, ast.BoolOp):
             parts = [self.walk(v, d) for v in node.values]
             for p in parts:
-                if shape_of(p) != Shape.RELATION:
+                if shape_of(p) not in (Shape.RELATION, Shape.EQUATION):
                     raise ParseError("`and`/`or` join comparisons only", self.col(node))
             return sp.And(*parts) if isinstance(node.op, ast.And) else sp.Or(*parts)
         raise ParseError(f"`{type(node).__name__}` not allowed in an answer", self.col(node))
