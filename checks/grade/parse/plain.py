@@ -6,6 +6,7 @@ node by node by the :class:`~.build.Builder`."""
 from __future__ import annotations
 
 import ast
+import bisect
 import warnings
 from typing import Any
 
@@ -77,14 +78,15 @@ class Walker:
     def __init__(self, src: str, where: dict[int, int], builder: Builder, expect: str):
         self.src = src
         self.where = where
+        self.offsets = sorted(where)
         self.b = builder
         self.expect = expect
 
     def col(self, node: ast.AST) -> int:
         """The column the student typed ``node`` at."""
         offset = getattr(node, "col_offset", 0)
-        best = max((o for o in self.where if o <= offset), default=0)
-        return self.where.get(best, offset + 1)
+        i = bisect.bisect_right(self.offsets, offset) - 1
+        return self.where[self.offsets[i]] if i >= 0 else offset + 1
 
     def walk(self, node: ast.AST, depth: int = 0) -> Any:
         """The value of ``node``, built by the Builder."""
