@@ -213,7 +213,7 @@ def read_value(tokens: list[Token], builder: Builder, expect: str = "any") -> An
         raise ParseError("empty part in the answer")
     if bracket_depth(tokens) > LIMITS["max_depth"]:
         raise ParseError(f"brackets nested too deeply (limit {LIMITS['max_depth']})")
-    tokens = explicit_products(rewrite_factorials(tokens))
+    tokens = rewrite_factorials(explicit_products(tokens))
     src, where = to_source(tokens)
     try:
         with warnings.catch_warnings():

@@ -1,9 +1,9 @@
 """Tokens of plain syntax: what both syntaxes become before they are read.
 
 Plain text is split into tokens here (:func:`tokenize_plain`); LaTeX is lowered into the same
-tokens by :mod:`.latex`. From then on both are one pipeline: factorials are rewritten as
-calls (:func:`rewrite_factorials`), implicit products are written out under one policy
-(:func:`explicit_products`), and the tokens are joined into source text for :func:`ast.parse`
+tokens by :mod:`.latex`. From then on both are one pipeline: implicit products are written
+out under one policy (:func:`explicit_products`), factorials are rewritten as calls
+(:func:`rewrite_factorials`), and the tokens are joined into source text for :func:`ast.parse`
 with a map back to the columns the student typed (:func:`to_source`).
 
 **The policy for implicit products** (one for both syntaxes): a product may be written
@@ -79,7 +79,7 @@ class Token:
         """Whether an operand can end with this token."""
         if self.kind in (NUM, NAME):
             return not self.is_keyword()
-        return self.text in (")", "]")
+        return self.text in (")", "]", "!")
 
     def starts_operand(self) -> bool:
         """Whether an operand can start with this token."""
