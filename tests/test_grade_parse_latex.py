@@ -60,6 +60,7 @@ def test_lowering(text, src):
         (r"\left\{ x \right\}", "not a bracket that can be read"),
         ("}", "unbalanced braces"),
         (r"\end{bmatrix}", "without a matching"),
+        (r"\log_f(", "missing its closing bracket"),  # found by fuzzing
     ],
 )
 def test_refusals(text, words):

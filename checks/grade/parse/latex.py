@@ -264,7 +264,8 @@ class _Lowerer:
 
     def item(self, out: list[Token]) -> list[Token]:
         t = self.peek()
-        assert t is not None
+        if t is None:
+            raise ParseError("the LaTeX answer ends too early")
         self.deeper(t.column)
         try:
             return self._item(t, out)
@@ -418,6 +419,8 @@ class _Lowerer:
             if not base and not power:
                 return [Token(NAME, name, col), *arg]
             inner = self.seq(frozenset({")", "\\right"}))
+            if self.peek() is None:
+                raise ParseError(f"`\\{name}(` is missing its closing bracket", col)
             closing = self.item([])
             arg = [*arg, *inner, *closing]
         else:
