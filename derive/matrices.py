@@ -30,9 +30,11 @@ stratum from.
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Any
 
+import numpy as np
 import sympy as sp
 from sympy import Basic, ImmutableMatrix, Rational
 from sympy.core.sympify import _sympify
@@ -134,14 +136,17 @@ def exact_scalar(value: Any) -> Basic:
     (a float by its decimal form, ``0.1`` -> 1/10, not the binary
     3602879701896397/36028797018963968; text such as ``"1/10"`` by its digits), an expression
     or non-numeric text sympified with each of its floats read the same way (a symbol stays a
-    symbol).
+    symbol); infinity, ``oo`` or a float ``inf``, is ``oo`` (t = oo is a time the
+    derivations are evaluated at); NaN is refused.
 
     >>> exact_scalar(0.1), exact_scalar("1/3"), exact_scalar(2), exact_scalar("alpha/10")
     (1/10, 1/3, 2, alpha/10)
     """
+    if isinstance(value, (float, np.floating)) and math.isinf(value):
+        return sp.oo if value > 0 else -sp.oo
     if isinstance(value, str) and not is_number_text(value):
         value = sp.sympify(value)
-    if isinstance(value, Basic) and not isinstance(value, sp.Number):
+    if isinstance(value, Basic) and (not isinstance(value, sp.Number) or value.is_infinite):
         floats = value.atoms(sp.Float)
         return value.xreplace({f: exact_number(f) for f in floats}) if floats else value
     return exact_number(value)

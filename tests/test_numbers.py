@@ -114,3 +114,31 @@ def test_exact_scalar_and_matrix_delegate():
 
 def test_step_size_case_reads_a_tenth_as_a_tenth():
     assert step_size_case(0.1, 10) == step_size_case("1/10", 10) == step_size_case(TENTH, 10)
+
+
+def test_exact_scalar_keeps_infinity():
+    # t = oo is a time the derivations evaluate at, however it is spelt; NaN is refused
+    for inf in (sp.oo, "oo", float("inf"), np.inf, np.float32("inf")):
+        assert exact_scalar(inf) is sp.oo
+    assert exact_scalar(-sp.oo) is exact_scalar(-float("inf")) is -sp.oo
+    with pytest.raises(ValueError, match="nan"):
+        exact_scalar(float("nan"))
+    with pytest.raises(ValueError, match="divides by zero"):
+        exact_scalar("1/0")
+
+
+def test_function_space_times_are_read_exactly():
+    from gdflow.derive.function_space import (
+        parameter_evolution,
+        prediction_coefficients,
+        residual_evolution,
+    )
+
+    X, y, w0 = [[1, 0], [0, 0]], [1, 1], [0, 0]
+    for f, third in ((residual_evolution, w0), (parameter_evolution, w0)):
+        assert f(X, y, third, 0.1) == f(X, y, third, "1/10") == f(X, y, third, TENTH)
+        assert f(X, y, third, float("inf")) == f(X, y, third, sp.oo)
+    assert prediction_coefficients(X, y, [1, 1], 0.1) == prediction_coefficients(
+        X, y, [1, 1], TENTH
+    )
+    assert not residual_evolution(X, y, w0, 0.1).atoms(sp.Float)
