@@ -142,3 +142,15 @@ def test_function_space_times_are_read_exactly():
         X, y, [1, 1], TENTH
     )
     assert not residual_evolution(X, y, w0, 0.1).atoms(sp.Float)
+
+
+def test_discrete_helpers_read_numbers_exactly():
+    from gdflow.derive.discrete import closed_form_iterate, limit_point, loss_after
+    from gdflow.derive.eigencases import convergence_condition
+
+    floats = ([[0.5, 0], [0, 0]], [-0.5, 0], [0, 1])
+    texts = ([["1/2", 0], [0, 0]], ["-1/2", 0], [0, 1])
+    assert closed_form_iterate(*floats, 0.1, 1) == closed_form_iterate(*texts, "1/10", 1)
+    assert limit_point(*floats) == limit_point(*texts)
+    assert loss_after([[1]], [0], 0.1, [1], 0.1, 1) == sp.Rational(101, 200)  # ½·0.81 + 0.1
+    assert str(convergence_condition(floats[0], floats[1])) == "alpha < 4"
