@@ -26,7 +26,7 @@ from .derivation import (
     Source,
     Step,
 )
-from .matrices import Pinv, exact_scalar
+from .matrices import Pinv, exact_matrix, exact_scalar
 from .notation import (
     A,
     D,
@@ -70,7 +70,8 @@ def limit_point(A_value, b_value, w0_value) -> sp.Matrix:
     [1],
     [1]])
     """
-    A_m, b_m, w_m = sp.Matrix(A_value), sp.Matrix(b_value), sp.Matrix(w0_value)
+    A_m, b_m = exact_matrix(A_value, "A"), exact_matrix(b_value, "b")
+    w_m = exact_matrix(w0_value, "w0")
     pinv = A_m.pinv()
     eye = sp.eye(A_m.rows)
     if any(sp.simplify(e) != 0 for e in (eye - A_m * pinv) * b_m):
@@ -94,10 +95,10 @@ def closed_form_iterate(A_value, b_value, w0_value, alpha_value, k_value=k) -> s
     [1/2],
     [  1]])
     """
-    A_m = sp.Matrix(A_value)
+    A_m = exact_matrix(A_value, "A")
     al, kk = exact_scalar(alpha_value), exact_scalar(k_value)
     w_inf = limit_point(A_m, b_value, w0_value)
-    delta = sp.Matrix(w0_value) - w_inf
+    delta = exact_matrix(w0_value, "w0") - w_inf
     out = w_inf
     for value, _mult, vectors in A_m.eigenvects():
         basis = sp.Matrix.hstack(*vectors)
@@ -109,12 +110,12 @@ def closed_form_iterate(A_value, b_value, w0_value, alpha_value, k_value=k) -> s
 def loss_after(A_value, b_value, c_value, w0_value, alpha_value, k_value=k) -> sp.Basic:
     """:math:`J(w^{(k)})` exactly, through :math:`J(w^{(k)}) - J_\\star = \\tfrac12 (w^{(0)} -
     w^{(\\infty)})^\\top (I - \\alpha A)^{2k} A (w^{(0)} - w^{(\\infty)})` (001 §2.3; ``gd.loss_decay``)."""
-    A_m, b_m = sp.Matrix(A_value), sp.Matrix(b_value)
+    A_m, b_m = exact_matrix(A_value, "A"), exact_matrix(b_value, "b")
     w_inf = limit_point(A_m, b_m, w0_value)
-    j_star = ((w_inf.T * A_m * w_inf) / 2 + b_m.T * w_inf)[0, 0] + sp.sympify(c_value)
+    j_star = ((w_inf.T * A_m * w_inf) / 2 + b_m.T * w_inf)[0, 0] + exact_scalar(c_value)
     w_k = closed_form_iterate(A_m, b_m, w0_value, alpha_value, k_value)
     return (
-        sp.simplify(((w_k.T * A_m * w_k) / 2 + b_m.T * w_k)[0, 0] + sp.sympify(c_value) - j_star)
+        sp.simplify(((w_k.T * A_m * w_k) / 2 + b_m.T * w_k)[0, 0] + exact_scalar(c_value) - j_star)
         + j_star
     )
 

@@ -40,7 +40,7 @@ from .derivation import (
     Source,
     Step,
 )
-from .matrices import exact_scalar
+from .matrices import exact_matrix, exact_scalar
 from .notation import A, Dg, Q, a_j, a_max, alpha, b, bt_j, k, n, w, wstar_j, wt0_j, wt_j, x_j
 
 __all__ = [
@@ -134,7 +134,7 @@ def convergence_condition(A_value, b_value, alpha_symbol=alpha) -> sp.Basic:
     >>> convergence_condition([[2, 0], [0, 0]], [-2, 0], sp.Symbol("alpha", real=True))
     (alpha > 0) & (alpha < 1)
     """
-    A_m, b_m = sp.Matrix(A_value), sp.Matrix(b_value)
+    A_m, b_m = exact_matrix(A_value, "A"), exact_matrix(b_value, "b")
     if A_m.shape[0] != A_m.shape[1] or A_m != A_m.T:
         raise ValueError(f"A must be a symmetric square matrix; got shape {A_m.shape}")
     if b_m.shape != (A_m.shape[0], 1):

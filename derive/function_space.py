@@ -23,7 +23,7 @@ import sympy as sp
 
 from .derivation import Assumptions, Definition, Derivation, Identity, Refuted, Source, Step
 from .flow import FULL_COLUMN_RANK, SMALL, SOURCE, W0, WSTAR, WT, W
-from .matrices import MatExp, MatrixLimit, Pinv, TimeDerivative, exact_matrix
+from .matrices import MatExp, MatrixLimit, Pinv, TimeDerivative, exact_matrix, exact_scalar
 from .notation import D, K, N, X, t, y
 
 __all__ = [
@@ -97,7 +97,7 @@ def residual_evolution(X_value, y_value, w0_value, t_value=t) -> sp.Matrix:
     _check_Xy(Xm, ym, wm)
     Km = Xm * Xm.T
     r0 = Xm * wm - ym
-    tv = sp.sympify(t_value)
+    tv = exact_scalar(t_value)
     if tv is sp.oo:
         return (sp.eye(Km.rows) - Km * Km.pinv()) * r0
     return (-Km * tv).exp() * r0
@@ -120,7 +120,7 @@ def parameter_evolution(X_value, y_value, w0_value, t_value=t) -> sp.Matrix:
         exact_matrix(w0_value, "w0"),
     )
     _check_Xy(Xm, ym, wm)
-    tv = sp.sympify(t_value)
+    tv = exact_scalar(t_value)
     if tv is sp.oo:
         P = Xm.pinv()
         return (sp.eye(Xm.cols) - P * Xm) * wm + P * ym
@@ -148,7 +148,7 @@ def prediction_coefficients(X_value, y_value, x_star, t_value=t) -> tuple[sp.Bas
     )
     _check_Xy(Xm, ym, xs, "x_star")
     Km = Xm * Xm.T
-    tv = sp.sympify(t_value)
+    tv = exact_scalar(t_value)
     E = Km * Km.pinv() if tv is sp.oo else sp.eye(Km.rows) - (-Km * tv).exp()
     ks = Xm * xs
     a = (ks.T * Km.pinv() * E * ym)[0, 0]

@@ -30,15 +30,18 @@ rank stratum from.
 
 from __future__ import annotations
 
+import math
 import random
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import sympy as sp
 from sympy import Basic, ImmutableMatrix, Rational
 from sympy.core.sympify import _sympify
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .notation import t
+from .numbers import exact_number, is_number_text
 
 if TYPE_CHECKING:
     from sympy.printing.latex import LatexPrinter
@@ -132,23 +135,24 @@ class Pinv(_MatrixFunction):
 
 
 def exact_scalar(value: object) -> Basic:
-    """``value`` as an exact SymPy number: a float by its decimal form (``0.1`` -> 1/10, not
-    the binary 3602879701896397/36028797018963968), a string parsed (``"1/10"``), anything else
-    sympified (a symbol stays a symbol).
+    """``value`` as an exact SymPy value: a number by :func:`gdflow.derive.numbers.exact_number`
+    (a float by its decimal form, ``0.1`` -> 1/10, not the binary
+    3602879701896397/36028797018963968; text such as ``"1/10"`` by its digits), an expression
+    or non-numeric text sympified with each of its floats read the same way (a symbol stays a
+    symbol); infinity, ``oo`` or a float ``inf``, is ``oo`` (t = oo is a time the
+    derivations are evaluated at); NaN is refused.
 
-    >>> exact_scalar(0.1), exact_scalar("1/3"), exact_scalar(2)
-    (1/10, 1/3, 2)
+    >>> exact_scalar(0.1), exact_scalar("1/3"), exact_scalar(2), exact_scalar("alpha/10")
+    (1/10, 1/3, 2, alpha/10)
     """
-    if isinstance(value, float):
-        return Rational(repr(value))
-    v = sp.sympify(value)
-    floats = v.atoms(sp.Float) if isinstance(v, Basic) else set()
-    return v.xreplace({f: _float_to_rational(f) for f in floats}) if floats else v
-
-
-def _float_to_rational(f: sp.Float) -> Rational:
-    # a double-precision Float came from a Python float: its shortest repr is what was typed
-    return Rational(repr(float(f))) if f._prec == 53 else Rational(str(f))
+    if isinstance(value, (float, np.floating)) and math.isinf(value):
+        return sp.oo if value > 0 else -sp.oo
+    if isinstance(value, str) and not is_number_text(value):
+        value = sp.sympify(value)
+    if isinstance(value, Basic) and (not isinstance(value, sp.Number) or value.is_infinite):
+        floats = value.atoms(sp.Float)
+        return value.xreplace({f: exact_number(f) for f in floats}) if floats else value
+    return exact_number(value)
 
 
 def exact_matrix(value: object, name: str = "matrix") -> sp.Matrix:

@@ -282,7 +282,10 @@ reference = "(1 - alpha*a)^(2*k)"
 assume = ["alpha > 0", "a > 0", "k >= 0 integer"]
 """)
     q = ps.questions["loss"]
-    text = "(1 - alpha*a)^(2*k) + k*(k-2)*(k-3)*(k-4)*(k-5)*(k-6)*(k-7)*(k-8)*(k-9)*(k-10)*(k-11)*(k-12)"
+    text = (
+        "(1 - alpha*a)^(2*k) + k*(k-2)*(k-3)*(k-4)*(k-5)*(k-6)*(k-7)*(k-8)*(k-9)*(k-10)*(k-11)"
+        "*(k-12)"
+    )
     r1, r2 = grade_answer(q, text), grade_answer(q, text)
     assert r1["verdict"] == "incorrect" and r1["counterexample"]
     assert r1["counterexample"] == r2["counterexample"]  # seeded from question, answer, reference

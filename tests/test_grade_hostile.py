@@ -90,6 +90,10 @@ def corpus(canary: str) -> list[str]:
         "$\\int_0^1 x dx$",
         "$\\sum_{i=1}^{10^{9}} i$",
         "$\\lim_{x \\to 0} x$",
+        "$" + "\\sqrt" * 150 + "{4}$",  # nesting without braces: bounded in the lowering
+        "$x^" + "-" * 500 + "1$",
+        "$" + "{" * 300 + "1" + "}" * 300 + "$",
+        "$" + "|" * 400 + "$",
     ]
 
 
@@ -236,6 +240,18 @@ _TOKENS = [
     "−",
     "а",
     "\u200b",
+    "|",
+    "_",
+    "^{",
+    "\\sqrt",
+    "\\sqrt[",
+    "\\sin",
+    "\\log_",
+    "\\in",
+    "\\top",
+    "\\le",
+    "in",
+    "f(",
 ]
 
 

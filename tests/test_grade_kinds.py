@@ -204,3 +204,27 @@ steps = 0
     assert grade_answer(q, "3")["verdict"] == "correct"
     r = grade_answer(q, "0")  # J(w⁽¹⁾)
     assert r["verdict"] == "incorrect" and "1 + αa" not in r["feedback"], r
+
+
+@pytest.mark.parametrize("rate", ["0.1", '"1/10"', '"0.1"', "1e-1"])
+def test_a_tenth_is_a_tenth_in_a_spec(rate):
+    # TOML float 0.1, the text "1/10" and "0.1": one exact reader, one reference (alpha*a = 1
+    # is the one-step case; the binary value of 0.1 would have said oscillating)
+    spec = loads_spec(
+        f'title = "t"\n[[question]]\nid = "s"\nkind = "step_size_case"\n'
+        f"learning_rate = {rate}\ncurvature = 10\n"
+        f'[[question]]\nid = "l"\nkind = "loss_after"\nA = [[1]]\nb = [0]\nstart = [1]\n'
+        f"learning_rate = {rate}\nsteps = 1\n"
+    )
+    assert spec.questions["s"].reference.value == "one_step"
+    assert spec.questions["l"].reference.value == sp.Rational(81, 200)  # ½(1 − 1/10)²
+
+
+def test_spec_refuses_a_number_that_is_not_finite():
+    from gdflow.checks.grade.fields import SpecError
+
+    with pytest.raises(SpecError, match=r"learning_rate.*NaN.*not a finite number"):
+        loads_spec(
+            'title = "t"\n[[question]]\nid = "s"\nkind = "step_size_case"\n'
+            "learning_rate = nan\ncurvature = 10\n"
+        )

@@ -108,8 +108,8 @@ def test_wrong_expected_is_a_spec_error():
 
 
 def test_unreadable_expected_is_a_spec_error():
-    errs = errors_of(GOOD.replace('expected = "2/5"', 'expected = "2x"'))
-    assert "question 1: key `expected`" in errs[0] and "implicit multiplication" in errs[0]
+    errs = errors_of(GOOD.replace('expected = "2/5"', 'expected = "2 3"'))
+    assert "question 1: key `expected`" in errs[0] and "two numbers side by side" in errs[0]
 
 
 def test_all_errors_reported_together():

@@ -9,7 +9,7 @@ Public surface::
 
 from .equivalence import Comparison, Domain, compare
 from .grader import grade_answer
-from .parse import DomainAnswerError, ParseError, Scope, parse_answer
+from .parse import DomainAnswerError, ParseError, Scope, Shape, parse_answer
 from .runner import grade_class, read_answers
 from .spec import ProblemSet, Question, SpecError, load_spec, loads_spec
 
@@ -21,6 +21,7 @@ __all__ = [
     "DomainAnswerError",
     "ParseError",
     "Scope",
+    "Shape",
     "parse_answer",
     "grade_class",
     "read_answers",

@@ -43,6 +43,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import random
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +57,10 @@ from gdflow.derive.decide import (
     finite_enclosure,
 )
 from gdflow.derive.decide import show_value as _engine_show
+from gdflow.derive.numbers import exact_number
 from gdflow.derive.timebox import OutOfTime, deadline, remaining
+
+from .parse.shape import Shape, shape_of
 
 __all__ = ["Domain", "Comparison", "compare", "relation_to_set", "sample_points", "stable_seed"]
 
@@ -86,7 +90,7 @@ class Domain:
         """Whether ``s`` takes integer values only."""
         return s in self.integers or bool(s.is_integer)
 
-    def for_engine(self, symbols) -> dict:
+    def for_engine(self, symbols: Iterable[sp.Symbol]) -> dict[sp.Symbol, Any]:
         """The ``domains`` argument of :func:`gdflow.derive.decide.decide_scalar`."""
         return {s: (self.intervals.get(s), self.is_integer(s)) for s in symbols}
 
@@ -146,7 +150,8 @@ def _feed(h: Any, v: Any) -> None:
 
 
 def sample_points(symbols: list[sp.Symbol], dom: Domain, n: int = 12, seed: Any = 0) -> list[dict]:
-    """``n`` random admissible points (:func:`gdflow.derive.decide.draw_scalar`), seeded by ``seed``."""
+    """``n`` random admissible points (:func:`gdflow.derive.decide.draw_scalar`), seeded by
+    ``seed``."""
     syms = sorted(symbols, key=lambda s: s.name)
     rng = random.Random(seed if isinstance(seed, (int, str, bytes)) else repr(seed))
     return [
@@ -176,8 +181,8 @@ def _num(v: sp.Expr) -> sp.Expr:
 
 
 def _same(a: sp.Expr, b: sp.Expr, tolerance: sp.Rational | None) -> bool | None:
-    """Whether two values agree: decided by :func:`gdflow.derive.decide.compare_constants`, or within
-    the relative ``tolerance``. ``None`` when undecidable (both infinite, ...)."""
+    """Whether two values agree: decided by :func:`gdflow.derive.decide.compare_constants`,
+    or within the relative ``tolerance``. ``None`` when undecidable (both infinite, ...)."""
     if a.is_infinite or b.is_infinite:
         return a == b
     if tolerance is not None:
@@ -293,7 +298,7 @@ def _overflow(a: Any, r: Any, dom: Domain, seed: Any) -> str | None:
         seen += 1
     if not seen:
         return None
-    answer_free = getattr(a, "free_symbols", set())
+    answer_free: set[sp.Symbol] = getattr(a, "free_symbols", set())
     where = (
         f" (at {', '.join(f'{k} = {_show(v)}' for k, v in pts[0].items() if k in answer_free)})"
         if answer_free
@@ -304,7 +309,8 @@ def _overflow(a: Any, r: Any, dom: Domain, seed: Any) -> str | None:
     return (
         f"your answer overflows: the value of {shown} is too large to represent or compute"
         + where
-        + " (it cannot be enclosed in any finite interval), so it cannot be compared with the reference"
+        + " (it cannot be enclosed in any finite interval), so it cannot be compared with the"
+        + " reference"
     )
 
 
@@ -342,9 +348,9 @@ def _from_decision(d: Decision, entry: str | None) -> dict[str, Any] | None:
 
 
 def _compare_scalars(
-    pairs: list[tuple[Any, Any, str | None]],
+    pairs: Sequence[tuple[Any, Any, str | None]],
     dom: Domain,
-    tolerance,
+    tolerance: sp.Rational | None,
     seed: Any = 0,
     npoints: int = _POINTS,
 ) -> Comparison:
@@ -401,7 +407,13 @@ def _compare_scalars(
     return Comparison(True, f"{method} ({level})", level=level)
 
 
-def _compare_tolerance(pairs, dom: Domain, tolerance, seed, npoints) -> Comparison:
+def _compare_tolerance(
+    pairs: Sequence[tuple[Any, Any, str | None]],
+    dom: Domain,
+    tolerance: sp.Rational,
+    seed: Any,
+    npoints: int,
+) -> Comparison:
     """Relative tolerance: values at random admissible points, within ``tolerance``."""
     free: set[sp.Symbol] = set()
     for a, r, _ in pairs:
@@ -583,38 +595,12 @@ def _by_name(free: list[sp.Symbol], witness: dict[str, str] | None) -> dict | No
     number (an algebraic root, an approximation)."""
     names = {s.name: s for s in free}
     try:
-        return {names[k]: sp.Rational(v) for k, v in (witness or {}).items() if k in names}
+        return {names[k]: exact_number(v) for k, v in (witness or {}).items() if k in names}
     except (TypeError, ValueError):
         return None
 
 
 # ------------------------------------------------------------------------------- entry
-
-
-def _kind(v: Any) -> str:
-    if isinstance(v, str):
-        return "label"
-    if isinstance(v, sp.MatrixBase):
-        return "matrix"
-    if isinstance(v, sp.Set):
-        return "set"
-    if isinstance(v, sp.Equality):
-        return "equation"
-    if isinstance(v, (sp.core.relational.Relational, sp.logic.boolalg.Boolean)) and not isinstance(
-        v, sp.Expr
-    ):
-        return "relation"
-    return "scalar"
-
-
-_WORDS = {
-    "label": "a label",
-    "matrix": "a vector or matrix",
-    "set": "a set of values",
-    "equation": "an equation",
-    "relation": "a condition (inequalities)",
-    "scalar": "a number or expression",
-}
 
 
 def compare(
@@ -663,39 +649,39 @@ def _compare(
     seed: Any,
 ) -> Comparison:
     dom = domain or Domain()
-    ka, kr = _kind(answer), _kind(reference)
-    if kr == "label":
+    ka, kr = shape_of(answer), shape_of(reference)
+    if kr == Shape.LABEL:
         return Comparison(answer == reference, "label")
-    if kr in ("set", "relation") and variable is not None:
-        if ka not in ("set", "relation", "equation"):
+    if kr in (Shape.SET, Shape.RELATION) and variable is not None:
+        if ka not in (Shape.SET, Shape.RELATION, Shape.EQUATION):
             return Comparison(
                 False,
                 "shape",
                 None,
-                f"the question asks for {_WORDS['set']} of {variable}; your answer is {_WORDS[ka]}",
+                f"the question asks for {Shape.SET.words} of {variable}; your answer is {ka.words}",
             )
         try:
             sa = relation_to_set(answer, variable)
         except (ValueError, NotImplementedError, TypeError) as exc:
             return Comparison(False, "shape", None, str(exc))
         return _compare_sets(sa, relation_to_set(reference, variable), variable, tolerance)
-    if kr == "equation":
-        if ka != "equation":
+    if kr == Shape.EQUATION:
+        if ka != Shape.EQUATION:
             return Comparison(
                 False,
                 "shape",
                 None,
-                f"the question asks for an equation; your answer is {_WORDS[ka]}",
+                f"the question asks for an equation; your answer is {ka.words}",
             )
         return _compare_equations(answer, reference, dom, seed)
-    if kr == "matrix":
-        if ka != "matrix":
+    if kr == Shape.MATRIX:
+        if ka != Shape.MATRIX:
             return Comparison(
                 False,
                 "shape",
                 None,
                 f"the answer should be a {reference.shape[0]}×{reference.shape[1]} "
-                f"{'vector' if 1 in reference.shape else 'matrix'}; yours is {_WORDS[ka]}",
+                f"{'vector' if 1 in reference.shape else 'matrix'}; yours is {ka.words}",
             )
         A, R = answer, reference
         if A.shape != R.shape:
@@ -714,8 +700,8 @@ def _compare(
             for i, j in itertools.product(range(R.shape[0]), range(R.shape[1]))
         ]
         return _compare_scalars(pairs, dom, tolerance, seed)
-    if ka != "scalar":
+    if ka != Shape.SCALAR:
         return Comparison(
-            False, "shape", None, f"the answer should be {_WORDS[kr]}; yours is {_WORDS[ka]}"
+            False, "shape", None, f"the answer should be {kr.words}; yours is {ka.words}"
         )
     return _compare_scalars([(answer, reference, None)], dom, tolerance, seed)

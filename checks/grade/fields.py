@@ -13,6 +13,8 @@ from typing import Any
 
 import sympy as sp
 
+from gdflow.derive import numbers
+
 from .parse import LIMITS, ParseError, Scope, parse_answer
 
 __all__ = ["SpecError", "Fields", "parse_assumptions"]
@@ -31,12 +33,11 @@ def exact_number(v: Any, where: str) -> sp.Expr:
     """An exact SymPy number from a TOML value (int, Decimal/float, or a string like "1/10")."""
     if isinstance(v, bool):
         raise SpecError(f"{where}: expected a number, got a boolean")
-    if isinstance(v, int):
-        return sp.Integer(v)
-    if isinstance(v, decimal.Decimal):
-        return sp.Rational(str(v))
-    if isinstance(v, float):
-        return sp.Rational(repr(v))
+    if isinstance(v, (int, float, decimal.Decimal)):  # the package's one reader: 0.1 is 1/10
+        try:
+            return numbers.exact_number(v)
+        except (TypeError, ValueError) as exc:
+            raise SpecError(f"{where}: {exc}") from None
     if isinstance(v, str):
         if not re.fullmatch(r"\s*-?\s*[0-9./eE+\- ]+\s*", v):
             raise SpecError(f"{where}: expected a number, got {v!r}")

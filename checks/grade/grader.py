@@ -21,7 +21,14 @@ import sympy as sp
 from gdflow.derive.timebox import OutOfTime, deadline
 
 from .equivalence import compare, relation_to_set, stable_seed
-from .parse import DomainAnswerError, ParseError, display_latex, parse_answer, parse_label
+from .parse import (
+    DomainAnswerError,
+    ParseError,
+    Shape,
+    display_latex,
+    parse_answer,
+    parse_label,
+)
 from .spec import Question, _unwrap
 from .verdict import Verdict
 
@@ -145,11 +152,7 @@ def _grade(q: Question, text: str, done: Callable[..., dict[str, Any]]) -> dict[
         shown = display_latex(text, ref.scope, ref.expect)
         if shown:
             parsed.latex = shown + r" \;=\; " + parsed.latex if len(parsed.latex) < 200 else shown
-    if (
-        ref.variable is not None
-        and parsed.shape == "relation"
-        and not isinstance(parsed.value, sp.Equality)
-    ):
+    if ref.variable is not None and parsed.shape == Shape.RELATION:
         try:  # show a condition on the variable as the set it describes
             shown_set = relation_to_set(parsed.value, ref.variable)
             parsed.latex = f"{sp.latex(ref.variable)} \\in {sp.latex(shown_set)}"

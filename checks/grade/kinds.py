@@ -30,7 +30,7 @@ from gdflow.derive.quadratic import gd_step, objective
 
 from .equivalence import Comparison, Domain, compare, relation_to_set
 from .fields import Fields, SpecError
-from .parse import Scope
+from .parse import Scope, Shape
 
 __all__ = ["Reference", "Kind", "KINDS", "COMMON_KEYS", "STEP_LABELS"]
 
@@ -178,13 +178,13 @@ def build_expression(f: Fields) -> Reference:
     dom = _domain(f)
     variable = None
     expect = "any"
-    if parsed.shape in ("set", "relation") and not isinstance(val, sp.Equality):
+    if parsed.shape in (Shape.SET, Shape.RELATION):
         syms = sorted(getattr(val, "free_symbols", set()), key=lambda s: s.name)
         if isinstance(val, sp.Set) or len(syms) == 1:
             variable = f.symbol("variable", syms[0].name if syms else "x")
             expect = "set"
     muts = []
-    if parsed.shape == "scalar":
+    if parsed.shape == Shape.SCALAR:
         muts = _mutants(
             val,
             dom,
