@@ -77,7 +77,7 @@ _LAZY = {name: "properties" for name in _LAZY_NAMES}
 
 def __getattr__(name: str) -> object:
     """The property registry and the grader are imported on first use (they pull in
-    hypothesis, scipy and lark)."""
+    hypothesis and scipy)."""
     import importlib
 
     if name in _LAZY:

@@ -112,9 +112,6 @@ def latex_precheck(text: str) -> str:
     return t.strip()
 
 
-_lark_parser = None
-
-
 @dataclass(frozen=True)
 class _LTok:
     kind: str  # "rowsep", "cmd", "digit", "space", "ch"
