@@ -14,7 +14,7 @@ from typing import Literal
 
 import sympy as sp
 
-from .derivation import Assumptions, Definition, Derivation, Identity, Source, Step
+from .derivation import Assumptions, Definition, Derivation, Formula, Identity, Source, Step
 from .matrices import Pinv, exact_matrix, exact_scalar
 from .notation import A, D, I, N, Phi, alpha, b, eps, n, tt, v, w
 
@@ -230,13 +230,26 @@ def gradient_derivation() -> Derivation:
             "expand along a direction v: the $\\epsilon$ coefficient is $v^T \\nabla J(w)$, the $\\epsilon^2/2$ coefficient $v^T \\nabla^2 J\\, v$; so $\\nabla J = Aw + b$ and $\\nabla^2 J = A$ (eq 10)",
         ),
         Step(
-            Identity(w - alpha * grad, (I - alpha * A) * w - alpha * b), "the GD update (eq 5, 9)"
+            Identity(w - alpha * grad, (I - alpha * A) * w - alpha * b),
+            "the GD update (eq 5, 9)",
+            label="update",
         ),
         Step(
             Identity(w - ((I - alpha * A) * w - alpha * b), alpha * grad),
             "a step moves w by $\\alpha\\nabla J(w)$; with $\\alpha > 0$, w is fixed iff $Aw + b = 0$: fixed points are the critical points",
         ),
     ]
+    update = steps[2].claim
+    assert isinstance(update, Identity)
+    formulas = {
+        "step": Formula(
+            name=update.lhs,
+            expr=update.rhs,
+            params=(A, b, w, alpha),
+            step="update",
+            text="one gradient-descent step w - alpha grad J(w) on the quadratic",
+        )
+    }
     return Derivation(
         id="quadratic.gradient",
         title="Gradient, Hessian and the gradient-descent update",
@@ -244,7 +257,9 @@ def gradient_derivation() -> Derivation:
         assumptions=Assumptions(matrices={A: "symmetric"}, text=("$A$ symmetric, $\\alpha > 0$",)),
         steps=steps,
         result=steps[2].claim,
-        summary="Expanding J along a direction gives its gradient and Hessian exactly, since J is quadratic; one GD step is an affine map of the weights.",
+        summary="Expanding J along a direction gives its gradient and Hessian exactly, since J is"
+        " quadratic; one GD step is an affine map of the weights.",
+        formulas=formulas,
     )
 
 
