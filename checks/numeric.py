@@ -480,18 +480,18 @@ class GDEvaluator:
         bt = Q.T @ b
         wt0 = Q.T @ w0
         pos = a > 0
-        pinv_b = safe_norm(bt[pos] / a[pos]) if pos.any() else 0.0
-        b_tol = max(
+        pinv_b = float(safe_norm(bt[pos] / a[pos])) if pos.any() else 0.0
+        zero_b = max(
             2 * basis.tolerance * pinv_b + 10 * len(a) * EPS * float(safe_norm(b)), b_tol or 0.0
         )
-        bt = np.where(~pos & (np.abs(bt) <= b_tol), 0.0, bt)
+        bt = np.where(~pos & (np.abs(bt) <= zero_b), 0.0, bt)
         x = alpha * a
         snap = alpha * basis.tolerance
         x = np.where(np.abs(x - 1) <= snap, 1.0, x)
         x = np.where(np.abs(x - 2) <= snap, 2.0, x)
         cases = self.classify(x, a, bt)
         limit = self.limit_coordinates(a, bt, wt0)
-        return Directions(basis, a, bt, wt0, alpha, x, b_tol, cases, limit)
+        return Directions(basis, a, bt, wt0, alpha, x, zero_b, cases, limit)
 
     # -- iterates ----------------------------------------------------------------------------
 
@@ -724,7 +724,8 @@ def step_size_cases(
     equalities are decided with the tolerances of the module docstring (``b_tol`` as in
     :func:`eigendirections`).  Loss scale: ½ (module docstring).
 
-    >>> step_size_cases([[1.0, 0.0], [0.0, 0.0]], [0.0, 1.0], 2.0) == ("drift", "bounded_oscillation")
+    >>> cases = step_size_cases([[1.0, 0.0], [0.0, 0.0]], [0.0, 1.0], 2.0)
+    >>> cases == ("drift", "bounded_oscillation")
     True
     """
     return eigendirections(A, b, None, alpha, b_tol, formulas).cases
@@ -747,7 +748,8 @@ def gd_iterates(
 
         \mathbf w^{(k)} = \mathbf Q\,\tilde{\mathbf w}^{(k)},\qquad
         \tilde w_j^{(k)} = \begin{cases}
-        \tilde w^\star_j + (1-\alpha\tilde a_j)^k(\tilde w_j^{(0)}-\tilde w^\star_j) & \tilde a_j>0\\
+        \tilde w^\star_j + (1-\alpha\tilde a_j)^k(\tilde w_j^{(0)}-\tilde w^\star_j) & \tilde
+        a_j>0\\
         \tilde w_j^{(0)} - \alpha k\tilde b_j & \tilde a_j = 0\end{cases}
 
     on :math:`J(\mathbf w)=\frac12\mathbf w^\top\mathbf A\mathbf w+\mathbf b^\top\mathbf w+c`
@@ -854,7 +856,8 @@ def limit_point(A: object, b: object, w0: object, formulas: GDFormulas | None = 
 
     .. math::
 
-        \mathbf w^{(\infty)} = -\mathbf A^\dagger\mathbf b + (\mathbf I - \mathbf A^\dagger\mathbf A)
+        \mathbf w^{(\infty)} = -\mathbf A^\dagger\mathbf b + (\mathbf I - \mathbf A^\dagger\mathbf
+        A)
         \mathbf w^{(0)} = \mathbf Q\,\tilde{\mathbf w}^{(\infty)},\quad
         \tilde w^{(\infty)}_j = \begin{cases}-\tilde b_j/\tilde a_j & \tilde a_j>0\\
         \tilde w_j^{(0)} & \tilde a_j = 0\end{cases}

@@ -6,10 +6,12 @@ Source: 001 §2.2–2.3, eq 13–16.  Objective :math:`J(\\mathbf{w}) = \\tfrac1
 .. math::
     \\mathbf{w}^{(k)} = \\mathbf{w}^{(\\infty)} + (\\mathbf{I} - \\alpha\\mathbf{A})^k
     (\\mathbf{w}^{(0)} - \\mathbf{w}^{(\\infty)}), \\qquad
-    \\mathbf{w}^{(\\infty)} = -\\mathbf{A}^\\dagger\\mathbf{b} + (\\mathbf{I} - \\mathbf{A}^\\dagger\\mathbf{A})\\mathbf{w}^{(0)}.
+    \\mathbf{w}^{(\\infty)} = -\\mathbf{A}^\\dagger\\mathbf{b} + (\\mathbf{I} -
+    \\mathbf{A}^\\dagger\\mathbf{A})\\mathbf{w}^{(0)}.
 
 For least squares with the mean scale, :math:`\\mathbf{A} = \\Phi^\\top\\Phi/N`,
-:math:`\\mathbf{b} = -\\Phi^\\top\\mathbf{t}/N`, and GD from 0 tends to :math:`\\Phi^\\dagger\\mathbf{t}` (eq 16).
+:math:`\\mathbf{b} = -\\Phi^\\top\\mathbf{t}/N`, and GD from 0 tends to
+:math:`\\Phi^\\dagger\\mathbf{t}` (eq 16).
 """
 
 from __future__ import annotations
@@ -235,7 +237,7 @@ def loss_after(
 # -- derivations -------------------------------------------------------------------------------
 
 
-def _gd(x, _k):
+def _gd(x: sp.MatrixExpr, _k: sp.Basic) -> sp.MatrixExpr:
     return x - alpha * (A * x + b)
 
 
@@ -331,14 +333,17 @@ def limit_projection() -> Derivation:
         Step(Identity(A * winf + b, sp.ZeroMatrix(n, 1)), "it minimises J", given=defs),
         Step(
             Identity(w0 - winf, Pinv(A) * (A * w0 + b)),
-            "$w^{(0)} - w^{(\\infty)}$ lies in range($A^\\dagger$) = range(A), orthogonal to null(A)",
+            "$w^{(0)} - w^{(\\infty)}$ lies in range($A^\\dagger$) = range(A), orthogonal to "
+            "null(A)",
             given=defs,
         ),
         Step(
             Identity(
                 (w0 - z).T * (w0 - z), (w0 - winf).T * (w0 - winf) + u.T * (I - Pinv(A) * A) * u
             ),
-            "every minimiser is $z = w^{(\\infty)} + (I - A^\\dagger A)u$; by Pythagoras ($I - A^\\dagger A$ is an orthogonal projection) none is closer to $w^{(0)}$: $w^{(\\infty)}$ is the projection",
+            "every minimiser is $z = w^{(\\infty)} + (I - A^\\dagger A)u$; by Pythagoras ($I - "
+            "A^\\dagger A$ is an orthogonal projection) none is closer to $w^{(0)}$: "
+            "$w^{(\\infty)}$ is the projection",
             given=minimisers,
         ),
         Step(
@@ -411,7 +416,8 @@ def loss_decay() -> Derivation:
                 Jc(wstar_j + (1 - alpha * a_j) ** k * (wt0_j - wstar_j)) - Jc(wstar_j),
                 a_j / 2 * (1 - alpha * a_j) ** (2 * k) * (wt0_j - wstar_j) ** 2,
             ),
-            "along the iterates (gd.coordinate_recurrence): decay by $(1 - \\alpha\\tilde a_j)^{2k}$",
+            "along the iterates (gd.coordinate_recurrence): decay by $(1 - \\alpha\\tilde "
+            "a_j)^{2k}$",
             given=positive,
             label="coordinate_gap",
         ),
@@ -425,7 +431,9 @@ def loss_decay() -> Derivation:
         ),
         Step(
             Identity(1 - (1 / a_max) * a_min, 1 - 1 / kappa),
-            "with $\\alpha = 1/\\tilde a_{\\max}$ the slowest direction, the smallest nonzero curvature, contracts by $1 - 1/\\kappa$, $\\kappa = \\tilde a_{\\max}/\\tilde a_{\\min}$",
+            "with $\\alpha = 1/\\tilde a_{\\max}$ the slowest direction, the smallest nonzero "
+            "curvature, contracts by $1 - 1/\\kappa$, $\\kappa = \\tilde a_{\\max}/\\tilde "
+            "a_{\\min}$",
             given=Assumptions(definitions={kappa: a_max / a_min}),
         ),
         Step(
@@ -435,11 +443,13 @@ def loss_decay() -> Derivation:
         Step(Identity(sp.Derivative(bound, u), 1 - sp.exp(-u)), "its derivative"),
         Step(
             Holds(1 - sp.exp(-u) >= 0),
-            "is nonnegative for $u > 0$, so $g \\ge 0$; with $u = 1/\\kappa$, $(1 - 1/\\kappa)^{2k} \\le e^{-2k/\\kappa}$",
+            "is nonnegative for $u > 0$, so $g \\ge 0$; with $u = 1/\\kappa$, $(1 - "
+            "1/\\kappa)^{2k} \\le e^{-2k/\\kappa}$",
         ),
         Step(
             Identity(sp.exp(-2 * k_eps / kappa), eps_),
-            "$k_\\epsilon = \\frac{\\kappa}{2}\\log\\frac1\\epsilon$ steps shrink the gap by $\\epsilon$: $O(\\kappa\\log 1/\\epsilon)$ iterations",
+            "$k_\\epsilon = \\frac{\\kappa}{2}\\log\\frac1\\epsilon$ steps shrink the gap by "
+            "$\\epsilon$: $O(\\kappa\\log 1/\\epsilon)$ iterations",
             given=Assumptions(definitions={k_eps: kappa / 2 * sp.log(1 / eps_)}),
         ),
     ]

@@ -1,13 +1,16 @@
-"""Eigenbasis decoupling of GD on a convex quadratic, and the case analysis by :math:`\\alpha\\tilde a_j`.
+"""Eigenbasis decoupling of GD on a convex quadratic, and the case analysis by
+:math:`\\alpha\\tilde a_j`.
 
 Source: 001 §2.2, eq 11–12 and the cases 1(a)–(c), 2, 3 that follow them.  The objective is
-:math:`J(\\mathbf{w}) = \\tfrac12 \\mathbf{w}^\\top\\mathbf{A}\\mathbf{w} + \\mathbf{b}^\\top\\mathbf{w} + c`
+:math:`J(\\mathbf{w}) = \\tfrac12 \\mathbf{w}^\\top\\mathbf{A}\\mathbf{w} +
+\\mathbf{b}^\\top\\mathbf{w} + c`
 with :math:`\\mathbf{A} \\succeq 0` (no loss-scale factor: for least squares
 :math:`\\mathbf{A} = \\Phi^\\top\\Phi/N`, so the thresholds below are in units of that A).
 
 With :math:`\\mathbf{A} = \\mathbf{Q}\\mathbf{D}\\mathbf{Q}^\\top`, :math:`\\tilde{\\mathbf{w}} =
 \\mathbf{Q}^\\top\\mathbf{w}`, each coordinate follows
-:math:`\\tilde w_j^{(k+1)} = \\tilde w_j^{(k)} - \\alpha(\\tilde a_j \\tilde w_j^{(k)} + \\tilde b_j)`, and
+:math:`\\tilde w_j^{(k+1)} = \\tilde w_j^{(k)} - \\alpha(\\tilde a_j \\tilde w_j^{(k)} + \\tilde
+b_j)`, and
 its behaviour is decided by :math:`x = \\alpha\\tilde a_j` (and by :math:`\\tilde b_j` when
 :math:`\\tilde a_j = 0`):
 
@@ -296,9 +299,10 @@ def step_size_case(alpha_value: Any, a_value: Any, b_value: Any = 1) -> StepCase
     return StepCase(label.name)
 
 
-def convergence_condition(A_value, b_value, alpha_symbol=alpha) -> sp.Basic:
+def convergence_condition(A_value: Any, b_value: Any, alpha_symbol: sp.Symbol = alpha) -> sp.Basic:
     """The set of learning rates for which GD on ½wᵀAw + bᵀw + c converges, as a condition on
-    ``alpha_symbol``: :math:`b \\in \\operatorname{range}(A)` and :math:`0 < \\alpha < 2/\\tilde a_{\\max}`
+    ``alpha_symbol``: :math:`b \\in \\operatorname{range}(A)` and :math:`0 < \\alpha < 2/\\tilde
+    a_{\\max}`
     (001 §2.2, A1–A2).  ``false`` when b ∉ range(A) (J unbounded below, some coordinate drifts);
     ``alpha > 0`` when A = 0 and b = 0.
 
@@ -332,8 +336,10 @@ def coordinate_solution() -> sp.Piecewise:
     """:math:`\\tilde w_j^{(k)}` for any :math:`\\tilde a_j \\ge 0` (001 §2.2, cases 1–3):
 
     .. math:: \\tilde w_j^{(k)} = \\begin{cases} \\tilde w_{\\star j} + (1-\\alpha\\tilde a_j)^k
-       (\\tilde w_j^{(0)} - \\tilde w_{\\star j}), \\ \\tilde w_{\\star j} = -\\tilde b_j/\\tilde a_j
-       & \\tilde a_j > 0 \\\\ \\tilde w_j^{(0)} - \\alpha k \\tilde b_j & \\tilde a_j = 0 \\end{cases}
+       (\\tilde w_j^{(0)} - \\tilde w_{\\star j}), \\ \\tilde w_{\\star j} = -\\tilde b_j/\\tilde
+       a_j
+       & \\tilde a_j > 0 \\\\ \\tilde w_j^{(0)} - \\alpha k \\tilde b_j & \\tilde a_j = 0
+       \\end{cases}
 
     in the symbols ``a_j, bt_j, wt0_j, alpha, k`` of :mod:`gdflow.derive.notation`.
     """
@@ -344,7 +350,7 @@ def coordinate_solution() -> sp.Piecewise:
     )
 
 
-def _gd_coordinate(x, _k):
+def _gd_coordinate(x: sp.Basic, _k: sp.Basic) -> sp.Basic:
     return x - alpha * (a_j * x + bt_j)
 
 
@@ -386,7 +392,8 @@ def eigenbasis() -> Derivation:
         ),
         Step(
             Identity(Q.T * (w - alpha * (A * w + b)), wt - alpha * (Dg * wt + btv)),
-            "one GD step seen in eigen-coordinates; D diagonal, so coordinate j sees only $\\tilde a_j, \\tilde b_j$",
+            "one GD step seen in eigen-coordinates; D diagonal, so coordinate j sees only "
+            "$\\tilde a_j, \\tilde b_j$",
             given=coords,
         ),
     ]
@@ -438,7 +445,8 @@ def coordinate_recurrence() -> Derivation:
         ),
         Step(
             Identity(_gd_coordinate(wt_j, k) - wstar_j, (1 - alpha * a_j) * (wt_j - wstar_j)),
-            "the deviation from the fixed point is multiplied by $1 - \\alpha\\tilde a_j$ each step",
+            "the deviation from the fixed point is multiplied by $1 - \\alpha\\tilde a_j$ each "
+            "step",
             given=positive,
         ),
         Step(
@@ -485,7 +493,8 @@ def coordinate_recurrence() -> Derivation:
         source=Source(SOURCE, "§2.2, cases 1-3"),
         assumptions=Assumptions(
             text=(
-                "$\\tilde a_j \\ge 0$ (A is positive semidefinite), $\\alpha > 0$, $k \\ge 0$ an integer",
+                "$\\tilde a_j \\ge 0$ (A is positive semidefinite), $\\alpha > 0$, $k \\ge 0$ an "
+                "integer",
             )
         ),
         steps=steps,
@@ -502,13 +511,14 @@ def step_size_cases() -> Derivation:
     e0 = sp.Symbol("e^(0)", real=True)
     ek = sp.Symbol("e^(k)", real=True)
 
-    def when(*conds, text=()):
+    def when(*conds: sp.Basic, text: tuple[str, ...] = ()) -> Assumptions:
         return Assumptions(conditions=conds, text=text)
 
     steps = [
         Step(
             Recurrence(ek, (1 - x) ** k * e0, k, lambda e, _k: (1 - x) * e, e0),
-            "deviation $e^{(k)} = \\tilde w_j^{(k)} - \\tilde w_{\\star j}$ with $x = \\alpha \\tilde a_j > 0$ (gd.coordinate_recurrence)",
+            "deviation $e^{(k)} = \\tilde w_j^{(k)} - \\tilde w_{\\star j}$ with $x = \\alpha "
+            "\\tilde a_j > 0$ (gd.coordinate_recurrence)",
         ),
         Step(
             Holds(sp.And(1 - x > 0, 1 - x < 1)),
@@ -527,7 +537,8 @@ def step_size_cases() -> Derivation:
         ),
         Step(
             Identity((1 - x) ** k * e0, (-1) ** k * e0),
-            "bounded oscillation: the iterates alternate between $\\tilde w_{\\star j} \\pm e^{(0)}$",
+            "bounded oscillation: the iterates alternate between $\\tilde w_{\\star j} \\pm "
+            "e^{(0)}$",
             given=when(sp.Eq(x, 2)),
         ),
         Step(
@@ -549,21 +560,24 @@ def step_size_cases() -> Derivation:
         ),
         Step(
             Definition(sp.Symbol("case"), STEP_SIZE_CASES),
-            "the classification; zero curvature drifts unless $\\tilde b_j = 0$ (A1 rules drift out)",
+            "the classification; zero curvature drifts unless $\\tilde b_j = 0$ (A1 rules drift "
+            "out)",
         ),
     ]
     xb = sp.Symbol("x", positive=True)
     source_claims = [
         Step(
             Refuted(wstar_j + (-1) ** k * (wt0_j - wstar_j), (-1) ** k * wt0_j),
-            "001 case 1(b) says the iterates oscillate between $\\pm\\tilde w_j^{(0)}$; they oscillate around $\\tilde w_{\\star j}$",
+            "001 case 1(b) says the iterates oscillate between $\\pm\\tilde w_j^{(0)}$; they "
+            "oscillate around $\\tilde w_{\\star j}$",
         ),
         Step(
             Refuted(
                 sp.Piecewise((1, sp.And(alpha > 1, alpha < 2)), (0, True)),
                 sp.Piecewise((1, sp.And(alpha * xb > 1, alpha * xb < 2)), (0, True)),
             ),
-            "001 case 1(a) writes $1 < \\alpha < 2$ for oscillation; the condition is on $\\alpha\\tilde a_j$",
+            "001 case 1(a) writes $1 < \\alpha < 2$ for oscillation; the condition is on "
+            "$\\alpha\\tilde a_j$",
         ),
     ]
     return Derivation(
@@ -578,7 +592,8 @@ def step_size_cases() -> Derivation:
         steps=steps,
         source_claims=source_claims,
         result=steps[-1].claim,
-        summary="The sign and size of $1 - \\alpha\\tilde a_j$ decide everything: GD converges iff J is bounded below and $0 < \\alpha < 2/\\tilde a_{\\max}$.",
+        summary="The sign and size of $1 - \\alpha\\tilde a_j$ decide everything: GD converges"
+        " iff J is bounded below and $0 < \\alpha < 2/\\tilde a_{\\max}$.",
     )
 
 
