@@ -42,14 +42,17 @@ Cost: :math:`O(D^3)` once, then :math:`O(D^2)` per requested k.
 
 Many consecutive k
 ------------------
-When the requested finite k fill most of a range (at most :data:`DENSE_SPAN` times as many
-integers in the range as requested, and at least :data:`DENSE_MIN` of them), the
-eigen-coordinates are not re-evaluated at every k: the closed form gives the first one and
-the recurrence the formula solves (``gd.coordinate_recurrence``'s update
-:math:`\tilde w_j \leftarrow \tilde w_j - \alpha(\tilde a_j\tilde w_j + \tilde b_j)`,
-lambdified) steps the D coordinates from there, :math:`O(D)` per step.  At D = 500 and every
-k up to 10⁴ this is about 20× faster than evaluating the Piecewise at each k (measured in
-``benchmarks/bench_gd.py``); the closed form stays the check (``route="closed"``, and the
+When many distinct finite k are requested (at least :data:`DENSE_MIN`) and they fill enough
+of their range (it holds at most ``max(1, D / DENSE_PER_DIM)`` integers per requested k,
+:data:`DENSE_PER_DIM`), the eigen-coordinates are not re-evaluated at every k: the closed
+form gives the first one and the recurrence the formula solves
+(``gd.coordinate_recurrence``'s update
+:math:`\tilde w_j \leftarrow \tilde w_j - \alpha(\tilde a_j\tilde w_j + \tilde b_j)`, lambdified) steps the D coordinates from there, :math:`O(D)` per step.  Measured for the
+coordinates alone (k = 0..10⁴, one thread, 2026-11-29): the Piecewise at every k took 4.26 s
+at D = 500 and 0.29 s at D = 50, stepping 0.20 s and 0.10 s (21× and 2.8×: a step costs a
+fixed ~10 µs of Python plus O(D), a closed-form evaluation ~0.85 µs per coordinate), hence
+the threshold, half the break-even.  End to end (eigh and back-rotation included) see
+``benchmarks/bench_gd.py``.  The closed form stays the check (``route="closed"``, and the
 property ``gd.stepping_matches_closed_form``).
 
 Numerical decisions (stated, not hidden)
@@ -104,7 +107,7 @@ __all__ = [
     "CASES",
     "CONVERGING_CASES",
     "DENSE_MIN",
-    "DENSE_SPAN",
+    "DENSE_PER_DIM",
     "NoLimitError",
     "GDFormulas",
     "catalogue_formulas",
@@ -133,9 +136,10 @@ CONVERGING_CASES = frozenset(c for c in StepCase if c.contracts)
 r"""Cases with :math:`|1-\alpha\tilde a_j| < 1`: the direction converges to
 :math:`\tilde w^\star_j` (001 §2.2, ``StepCase.contracts``)."""
 
-DENSE_SPAN = 8
-"""The finite ks are stepped (module docstring) when the range they span holds at most this
-many integers per requested k: stepping costs about 1/20 of a closed-form evaluation per k."""
+DENSE_PER_DIM = 40
+"""The finite ks are stepped (module docstring) when the range they span holds at most
+``max(1, D / DENSE_PER_DIM)`` integers per requested k (a step costs about 1/20 of a
+closed-form evaluation per k at D = 500, 1/3 at D = 50)."""
 
 DENSE_MIN = 32
 """... and when at least this many distinct finite ks are requested."""
@@ -428,11 +432,12 @@ def _overflow(dirs: Directions, ks: np.ndarray, values: np.ndarray) -> None:
     )
 
 
-def _dense(finite: np.ndarray) -> bool:
-    """Whether the distinct finite ``ks`` (sorted) are many and fill most of their range."""
+def _dense(finite: np.ndarray, dim: int) -> bool:
+    """Whether the distinct finite ``ks`` (sorted) are many and fill enough of their range for
+    stepping D = ``dim`` coordinates to be cheaper (module docstring)."""
     if len(finite) < DENSE_MIN:
         return False
-    return float(finite[-1] - finite[0] + 1) <= DENSE_SPAN * len(finite)
+    return float(finite[-1] - finite[0] + 1) <= max(1.0, dim / DENSE_PER_DIM) * len(finite)
 
 
 class GDEvaluator:
@@ -555,7 +560,9 @@ class GDEvaluator:
         ks = np.asarray(ks, dtype=float)
         finite = np.isfinite(ks)
         distinct = np.unique(ks[finite])
-        use_step = len(distinct) > 0 and (route == "step" or (route == "auto" and _dense(distinct)))
+        use_step = len(distinct) > 0 and (
+            route == "step" or (route == "auto" and _dense(distinct, len(dirs.a)))
+        )
         if not use_step:
             return self.closed_coordinates(dirs, ks), "closed"
         out = np.empty((len(ks), len(dirs.a)))

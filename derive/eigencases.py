@@ -212,10 +212,10 @@ class StepCase(enum.StrEnum):
         """This case as a SymPy condition on ``alpha``, ``a_j`` (ã_j ≥ 0) and ``bt_j``
         (b̃_j) of :mod:`gdflow.derive.notation`: :attr:`interval` for :math:`\\alpha\\tilde
         a_j` (with α > 0, :math:`\\alpha\\tilde a_j = 0` is :math:`\\tilde a_j = 0`), and
-        :math:`\\tilde b_j = 0` or :math:`\\ne 0` for the zero-curvature cases."""
+        :math:`\\tilde b_j = 0` or :math:`|\\tilde b_j| > 0` for the zero-curvature cases."""
         row = self._row
         if row.interval == sp.FiniteSet(0):
-            slope = sp.Eq(bt_j, 0) if row.slope_zero else sp.Ne(bt_j, 0)
+            slope = sp.Eq(bt_j, 0) if row.slope_zero else sp.Abs(bt_j) > 0
             return sp.And(sp.Eq(a_j, 0), slope)
         return row.interval.as_relational(alpha * a_j)
 
