@@ -47,7 +47,8 @@ of their range (it holds at most ``max(1, D / DENSE_PER_DIM)`` integers per requ
 :data:`DENSE_PER_DIM`), the eigen-coordinates are not re-evaluated at every k: the closed
 form gives the first one and the recurrence the formula solves
 (``gd.coordinate_recurrence``'s update
-:math:`\tilde w_j \leftarrow \tilde w_j - \alpha(\tilde a_j\tilde w_j + \tilde b_j)`, lambdified) steps the D coordinates from there, :math:`O(D)` per step.  Measured for the
+:math:`\tilde w_j \leftarrow \tilde w_j - \alpha(\tilde a_j\tilde w_j + \tilde b_j)`, lambdified)
+steps the D coordinates from there, :math:`O(D)` per step.  Measured for the
 coordinates alone (k = 0..10⁴, one thread, 2026-11-29): the Piecewise at every k took 4.26 s
 at D = 500 and 0.29 s at D = 50, stepping 0.20 s and 0.10 s (21× and 2.8×: a step costs a
 fixed ~10 µs of Python plus O(D), a closed-form evaluation ~0.85 µs per coordinate), hence
