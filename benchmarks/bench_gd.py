@@ -31,22 +31,26 @@ Run:  python benchmarks/bench_gd.py [--dim 500] [--kmax 100000] [--examples 100]
      back-rotation).  The closed form stays the check: ``route="closed"`` and the property
      ``gd.stepping_matches_closed_form``.
 
-   Measured (2 shared cores, one BLAS thread, best of 3, 2026-11-29), command
+   Measured in two runs (2 cores shared with other jobs, load average 4-5, one BLAS thread,
+   best of 3, 2026-11-29), command
    ``cd benchmarks && PYTHONPATH=../src python bench_gd.py --skip-properties``:
 
-   ======================  =========  ===================
-   route                   time       / iteration
-   ======================  =========  ===================
-   iteration               3.27 s     1
-   closed form, every k    4.42 s     1.35
-   default (stepped)       1.03 s     0.31
-   ======================  =========  ===================
+   ======================  ==================  ==================
+   route                   run 1 (/ iter.)     run 2 (/ iter.)
+   ======================  ==================  ==================
+   iteration               3.27 s (1)          1.81 s (1)
+   closed form, every k    4.42 s (1.35)       1.57 s (0.87)
+   default (stepped)       1.03 s (0.31)       0.62 s (0.34)
+   ======================  ==================  ==================
 
-   closed form / default = 4.3 in the same run; relative error against the iteration
-   4.3e-15 for both routes, 3.1e-16 between them.  (Section 1 in the same run: 48 log-spaced k
-   up to 10⁵, closed form 0.089 s against 15.4 s of iteration, 173×; error 4.3e-15.)  The
-   machine was shared with other jobs, so absolute times vary by 2-3× between runs; the
-   ratios are from one run.
+   closed form / default = 4.3 and 2.6 within each run; relative error against the iteration
+   4.3e-15 for both routes, 3.1e-16 between them.  (Section 1 in the same runs: 48 log-spaced
+   k up to 10⁵, closed form 0.089 s / 0.066 s against 15.4 s / 9.8 s of iteration, 173× /
+   148×; error 4.3e-15.)  Absolute times vary by 2-3× with the load; compare ratios within a
+   run.  The coordinates alone (``GDEvaluator.closed_coordinates`` against
+   ``stepped_coordinates``, k = 0..10⁴) take 4.26 s against 0.20 s at D = 500 (21×) and
+   0.29 s against 0.10 s at D = 50 (2.8×): the rest of the default route is the eigh and the
+   back-rotation, shared by both routes.
 
 3. Hypothesis examples per second for every registered property (``run_checks`` with
    ``--examples`` examples, seed 0): examples / wall-clock seconds, including strategy
