@@ -90,6 +90,7 @@ from typing import Literal
 
 import numpy as np
 import sympy as sp
+from numpy.typing import ArrayLike
 
 from gdflow.derive import notation as n
 from gdflow.derive.derivation import Formula, Recurrence
@@ -314,7 +315,7 @@ class Eigenbasis:
         return float(self.curvatures[-1])
 
 
-def eigenbasis(A: object) -> Eigenbasis:
+def eigenbasis(A: ArrayLike) -> Eigenbasis:
     r"""Eigendecomposition of a symmetric PSD ``A`` (validated) with zero curvatures decided by
     :math:`|\tilde a_j|\le\tau = 10D\varepsilon\tilde a_{\max}` (001 eq 11)."""
     d = np.shape(A)[0] if np.ndim(A) == 2 else 0
@@ -443,15 +444,17 @@ def _dense(finite: np.ndarray, dim: int) -> bool:
 
 class GDEvaluator:
     """The numeric GD evaluators generated from one :class:`GDFormulas` (001 §2.2–2.3): each
-    spectral form lambdified once, applied to one eigendecomposition per call.  Build with
-    :func:`evaluator`; the module-level functions use the catalogue's formulas."""
+    spectral form lambdified once (``iterate``, ``limit``, ``gap``, ``objective``: called with
+    keywords ``a``, ``b``, ``w0``, ``w``, ``alpha``, ``k``), applied to one eigendecomposition
+    per call.  Build with :func:`evaluator`; the public functions of this module take
+    ``formulas`` (default the catalogue's) and use the evaluator built from them."""
 
     def __init__(self, formulas: GDFormulas):
         self.formulas = formulas
-        self._iterate = _kernel(formulas.iterate)
-        self._limit = _kernel(formulas.limit)
-        self._gap = _kernel(formulas.gap)
-        self._objective = _kernel(formulas.objective)
+        self.iterate = _kernel(formulas.iterate)
+        self.limit = _kernel(formulas.limit)
+        self.gap = _kernel(formulas.gap)
+        self.objective = _kernel(formulas.objective)
         update_symbols = (n.wt_j, n.a_j, n.bt_j, n.alpha)
         extra = formulas.update.free_symbols - set(update_symbols)
         if extra:
@@ -505,7 +508,7 @@ class GDEvaluator:
         r""":math:`\tilde w^{(\infty)}_j` from ``gd.limit_projection``'s spectral form at
         :math:`\tilde a_j`, :math:`\tilde b_j`, :math:`\tilde w^{(0)}_j`."""
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = self._limit(a=a, b=b, w0=w0)
+            out = self.limit(a=a, b=b, w0=w0)
         return np.broadcast_to(out, a.shape).astype(float)
 
     def closed_coordinates(self, dirs: Directions, ks: np.ndarray) -> np.ndarray:
@@ -524,7 +527,7 @@ class GDEvaluator:
                     _no_limit_message(dirs, no_limit), [(j, dirs.cases[j]) for j in no_limit]
                 )
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = self._iterate(
+            out = self.iterate(
                 a=dirs.a[None, :], b=dirs.b[None, :], w0=dirs.w0[None, :], alpha=dirs.alpha, k=kk
             )
         out = np.broadcast_to(out, kk.shape).astype(float)
@@ -573,96 +576,6 @@ class GDEvaluator:
         out[finite] = rows[np.searchsorted(distinct, ks[finite])]
         return out, "step"
 
-    def iterates(
-        self,
-        A: object,
-        b: object,
-        w0: object,
-        alpha: float,
-        ks: float | Sequence[float],
-        b_tol: float | None = None,
-        route: Route = "auto",
-    ) -> Iterates:
-        """:func:`gd_iterates` with these formulas."""
-        A, b, w0, alpha, _ = validate_quadratic(A, b, w0, alpha, psd=False)  # PSD: on eigh's
-        steps = validate_steps(ks, allow_infinity=True)
-        dirs = self.directions(A, b, w0, alpha, b_tol)
-        wt, used = self.coordinates(dirs, steps, route)
-        return Iterates(steps, wt @ dirs.basis.Q.T, wt, dirs, used)
-
-    # -- loss --------------------------------------------------------------------------------
-
-    def loss(
-        self,
-        A: object,
-        b: object,
-        c: float,
-        w0: object,
-        alpha: float,
-        ks: float | Sequence[float],
-        b_tol: float | None = None,
-    ) -> LossCurve:
-        """:func:`gd_loss` with these formulas."""
-        A, b, w0, alpha, c = validate_quadratic(A, b, w0, alpha, c, psd=False)
-        steps = validate_steps(ks, allow_infinity=True)
-        dirs = self.directions(A, b, w0, alpha, b_tol)
-        pos = dirs.a > 0
-        safe_a = np.where(pos, dirs.a, 1.0)
-        limit = dirs.limit
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            at_limit = self._objective(a=dirs.a, b=dirs.b, w=limit)
-        minimum_range = c + float(np.sum(np.where(pos, at_limit, 0.0)))
-        drift = np.array([cs is StepCase.DRIFT for cs in dirs.cases], dtype=bool)
-        still = dirs.at_fixed_point | ~pos
-
-        def gap_at(k: float, mask: np.ndarray) -> float:
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                g = self._gap(a=safe_a, b=dirs.b, w0=dirs.w0, alpha=alpha, k=k)
-            return float(np.sum(np.where(mask & ~still, g, 0.0)))
-
-        def flat_at(k: float) -> float:
-            """The objective's share of the zero-curvature directions at the iterate."""
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                wk = self._iterate(a=dirs.a, b=dirs.b, w0=dirs.w0, alpha=alpha, k=k)
-                share = self._objective(a=dirs.a, b=dirs.b, w=wk)
-            return float(np.sum(np.where(drift, share, 0.0)))
-
-        converging = np.array([cs in CONVERGING_CASES for cs in dirs.cases], dtype=bool)
-        bounded = np.array([cs is StepCase.BOUNDED_OSCILLATION for cs in dirs.cases], dtype=bool)
-        divergent = np.array([cs is StepCase.DIVERGENT for cs in dirs.cases], dtype=bool) & ~still
-        gaps, lins = [], []
-        for k in steps:
-            if np.isfinite(k):
-                gap = gap_at(k, pos)
-                if not np.isfinite(gap):
-                    raise OverflowError(
-                        f"J(w^(k)) at k = {k:g} overflows float64 (a direction is divergent)"
-                    )
-                lin = flat_at(k)
-            else:
-                # converging shares -> 0 (the formula at k = inf); bounded ones keep their k = 0
-                # value
-                gap = gap_at(np.inf, converging) + gap_at(0.0, bounded)
-                if divergent.any():
-                    gap, lin = np.inf, 0.0
-                else:
-                    lin = -np.inf if drift.any() else 0.0
-            gaps.append(gap)
-            lins.append(lin)
-        gaps_arr, lins_arr = np.array(gaps), np.array(lins)
-        loss = minimum_range + gaps_arr + lins_arr
-        if drift.any():
-            return LossCurve(steps, loss, None, -np.inf, dirs.cases)
-        return LossCurve(steps, loss, gaps_arr, minimum_range, dirs.cases)
-
-    # -- limit -------------------------------------------------------------------------------
-
-    def limit_point(self, A: object, b: object, w0: object) -> np.ndarray:
-        """:func:`limit_point` with these formulas."""
-        A, b, w0, _, _ = validate_quadratic(A, b, w0, psd=False)  # PSD: on eigh's eigenvalues
-        dirs = self.directions(A, b, w0, 1.0, None)
-        return dirs.basis.Q @ dirs.limit
-
 
 @lru_cache(maxsize=16)
 def _evaluator(formulas: GDFormulas) -> GDEvaluator:
@@ -679,7 +592,7 @@ def evaluator(formulas: GDFormulas | None = None) -> GDEvaluator:
 
 
 def eigendirections(
-    A: object,
+    A: ArrayLike,
     b: object,
     w0: object | None,
     alpha: float,
@@ -703,14 +616,15 @@ def eigendirections(
     ``gdflow.checks.simulate.least_squares_b_rounding``); the default bound assumes b is given
     exactly."""
     d = np.shape(A)[0] if np.ndim(A) == 2 else 0
-    A, b, w0, alpha, _ = validate_quadratic(
+    A_, b_, w0_, alpha_, _ = validate_quadratic(
         A, b, np.zeros(d) if w0 is None else w0, alpha, psd=False
     )
-    return evaluator(formulas).directions(A, b, w0, alpha, b_tol)
+    assert alpha_ is not None
+    return evaluator(formulas).directions(A_, b_, w0_, alpha_, b_tol)
 
 
 def step_size_cases(
-    A: object,
+    A: ArrayLike,
     b: object,
     alpha: float,
     b_tol: float | None = None,
@@ -778,7 +692,13 @@ def gd_iterates(
     >>> it.cases == ("static", "monotone")
     True
     """
-    return evaluator(formulas).iterates(A, b, w0, alpha, ks, b_tol, route)
+    ev = evaluator(formulas)
+    A_, b_, w0_, alpha_, _ = validate_quadratic(A, b, w0, alpha, psd=False)  # PSD: on eigh's
+    assert alpha_ is not None
+    steps = validate_steps(ks, allow_infinity=True)
+    dirs = ev.directions(A_, b_, w0_, alpha_, b_tol)
+    wt, used = ev.coordinates(dirs, steps, route)
+    return Iterates(steps, wt @ dirs.basis.Q.T, wt, dirs, used)
 
 
 def gd_loss(
@@ -818,7 +738,60 @@ def gd_loss(
     >>> gd_loss([[2.0]], [-2.0], 1.0, [0.0], 0.25, [0, 1, np.inf]).excess.tolist()
     [1.0, 0.25, 0.0]
     """
-    return evaluator(formulas).loss(A, b, c, w0, alpha, ks, b_tol)
+    ev = evaluator(formulas)
+    A_, b_, w0_, alpha_, c_ = validate_quadratic(A, b, w0, alpha, c, psd=False)
+    assert alpha_ is not None and c_ is not None
+    alpha, c = alpha_, c_
+    steps = validate_steps(ks, allow_infinity=True)
+    dirs = ev.directions(A_, b_, w0_, alpha, b_tol)
+    pos = dirs.a > 0
+    safe_a = np.where(pos, dirs.a, 1.0)
+    limit = dirs.limit
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        at_limit = ev.objective(a=dirs.a, b=dirs.b, w=limit)
+    minimum_range = c + float(np.sum(np.where(pos, at_limit, 0.0)))
+    drift = np.array([cs is StepCase.DRIFT for cs in dirs.cases], dtype=bool)
+    still = dirs.at_fixed_point | ~pos
+
+    def gap_at(k: float, mask: np.ndarray) -> float:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            g = ev.gap(a=safe_a, b=dirs.b, w0=dirs.w0, alpha=alpha, k=k)
+        return float(np.sum(np.where(mask & ~still, g, 0.0)))
+
+    def flat_at(k: float) -> float:
+        """The objective's share of the zero-curvature directions at the iterate."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            wk = ev.iterate(a=dirs.a, b=dirs.b, w0=dirs.w0, alpha=alpha, k=k)
+            share = ev.objective(a=dirs.a, b=dirs.b, w=wk)
+        return float(np.sum(np.where(drift, share, 0.0)))
+
+    converging = np.array([cs in CONVERGING_CASES for cs in dirs.cases], dtype=bool)
+    bounded = np.array([cs is StepCase.BOUNDED_OSCILLATION for cs in dirs.cases], dtype=bool)
+    divergent = np.array([cs is StepCase.DIVERGENT for cs in dirs.cases], dtype=bool) & ~still
+    gaps, lins = [], []
+    for k in steps:
+        if np.isfinite(k):
+            gap = gap_at(k, pos)
+            if not np.isfinite(gap):
+                raise OverflowError(
+                    f"J(w^(k)) at k = {k:g} overflows float64 (a direction is divergent)"
+                )
+            lin = flat_at(k)
+        else:
+            # converging shares -> 0 (the formula at k = inf); bounded ones keep their k = 0
+            # value
+            gap = gap_at(np.inf, converging) + gap_at(0.0, bounded)
+            if divergent.any():
+                gap, lin = np.inf, 0.0
+            else:
+                lin = -np.inf if drift.any() else 0.0
+        gaps.append(gap)
+        lins.append(lin)
+    gaps_arr, lins_arr = np.array(gaps), np.array(lins)
+    loss = minimum_range + gaps_arr + lins_arr
+    if drift.any():
+        return LossCurve(steps, loss, None, -np.inf, dirs.cases)
+    return LossCurve(steps, loss, gaps_arr, minimum_range, dirs.cases)
 
 
 def least_squares_iterates(
@@ -880,4 +853,7 @@ def limit_point(A: object, b: object, w0: object, formulas: GDFormulas | None = 
     >>> limit_point([[2.0, 0.0], [0.0, 0.0]], [-2.0, 3.0], [7.0, 5.0]).tolist()
     [1.0, 5.0]
     """
-    return evaluator(formulas).limit_point(A, b, w0)
+    ev = evaluator(formulas)
+    A_, b_, w0_, _, _ = validate_quadratic(A, b, w0, psd=False)  # PSD: on eigh's eigenvalues
+    dirs = ev.directions(A_, b_, w0_, 1.0, None)
+    return dirs.basis.Q @ dirs.limit

@@ -265,7 +265,7 @@ def validate_quadratic(
     return A, b, w0, alpha, c
 
 
-def validate_steps(ks: int | Iterable[int | float], allow_infinity: bool) -> np.ndarray:
+def validate_steps(ks: float | Iterable[float], allow_infinity: bool) -> np.ndarray:
     """``ks`` as a float64 array of nonnegative integers (and ``inf`` when ``allow_infinity``).
 
     Raises ``ValueError`` naming the first bad step count.
