@@ -165,8 +165,8 @@ _TABLE: Mapping[str, _Row] = {
     ),
 }
 """The one table of step-size cases (001 §2.2, cases 1(a)-(c), 2, 3), in the order the
-Piecewise :data:`STEP_SIZE_CASES` tests them.  :class:`StepCase` and the Piecewise are both
-built from it."""
+Piecewise :data:`STEP_SIZE_CASES` tests them (:class:`StepCase` lists them by α·ã).
+:class:`StepCase` and the Piecewise are both built from it."""
 
 
 def _spelling_key(text: str) -> str:
@@ -190,13 +190,13 @@ class StepCase(enum.StrEnum):
     {1}
     """
 
-    STATIC = "static"
-    DRIFT = "drift"
     MONOTONE = "monotone"
     ONE_STEP = "one_step"
     OSCILLATING = "oscillating"
     BOUNDED_OSCILLATION = "bounded_oscillation"
     DIVERGENT = "divergent"
+    DRIFT = "drift"
+    STATIC = "static"
 
     @property
     def _row(self) -> _Row:
@@ -267,10 +267,13 @@ STATIC = StepCase.STATIC
 CONVERGENT_LABELS = frozenset(c for c in StepCase if c.converges)
 """Cases of eigendirections whose iterates converge (contracting, or static)."""
 
-STEP_SIZE_CASES = sp.Piecewise(*[(case.label, case.condition) for case in StepCase])
+STEP_SIZE_CASES = sp.Piecewise(*[(StepCase(v).label, StepCase(v).condition) for v in _TABLE])
 """The behaviour of eigendirection j as a Piecewise of :class:`Label` symbols in ``alpha``,
 ``a_j`` (ã_j ≥ 0), ``bt_j`` (b̃_j) of :mod:`gdflow.derive.notation` (001 §2.2, cases 1–3),
-built from the same table as :class:`StepCase`; proved case by case in ``gd.step_size_cases``."""
+built from the same table as :class:`StepCase`, in the table's order; proved case by case in
+``gd.step_size_cases``.  The conditions are disjoint; the zero-curvature rows come first so
+that the Piecewise stays right when :math:`\\alpha\\tilde a_j` is renamed to a positive
+symbol (``gdflow.checks.numeric``)."""
 
 
 def step_size_case(alpha_value: Any, a_value: Any, b_value: Any = 1) -> StepCase:
