@@ -1,4 +1,5 @@
-r"""Named property checks tying the derivations (``derive``) to real GD iterations (``gdflow.checks.simulate``).
+r"""Named property checks tying the derivations (``derive``) to real GD iterations
+(``gdflow.checks.simulate``).
 
 A property is a hypothesis test: strategies draw examples, a function asserts a fact about each.
 They run from pytest (``tests/test_properties.py``) and from ``gdflow check`` through
@@ -57,7 +58,8 @@ Both are below (:func:`iterate_tolerance`)
 with :math:`\rho=\max_j|1-\alpha\tilde a_j|`, :math:`\mathbf b_\perp` the part of b outside
 range(A) and :math:`C` = :data:`SAFETY` = 16.  (Measured over 400 drawn problems with k up
 to 200: the closed form used at most 2.3 % of this tolerance, the float64 iteration 1.1 %;
-worst-case rounding bounds are far above typical, random-walk, rounding.)  The reference trajectory is computed in mpmath
+worst-case rounding bounds are far above typical, random-walk, rounding.)  The reference trajectory
+is computed in mpmath
 (50 digits) from the same float64 data, so it is the exact dynamics of the problem as given:
 that is what "compare in mpmath where float64 iteration itself is inaccurate" means here —
 the float64 iteration and the closed form are *both* held against it.  Conditioning enters
@@ -84,9 +86,10 @@ from hypothesis import HealthCheck, Phase, assume, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import UnsatisfiedAssumption
 
+from gdflow.derive.eigencases import StepCase
+
 from . import strategies as gs
 from .numeric import (
-    CONVERGING_CASES,
     eigendirections,
     gd_iterates,
     gd_loss,
@@ -162,7 +165,8 @@ class PropertyResult:
     seconds: float
 
     def as_json(self) -> dict[str, object]:
-        """``{name, examples, passed, counterexample}`` (the stable JSON shape of ``gdflow check``)."""
+        """``{name, examples, passed, counterexample}`` (the stable JSON shape of
+        ``gdflow check``)."""
         return {
             "name": self.name,
             "examples": self.examples,
@@ -230,14 +234,15 @@ def _run_one(prop: Property, examples: int, seed_value: int) -> PropertyResult:
     calls: dict[str, object] = {"passed": 0, "failed": False, "example": None}
 
     @functools.wraps(prop.check)
-    def body(*args, **kwargs):
+    def body(*args: object, **kwargs: object) -> None:
         try:
             prop.check(*args, **kwargs)
         except UnsatisfiedAssumption:
             raise
         except BaseException:
             calls["failed"] = True
-            # hypothesis replays the shrunk example last, so the last failing call is the one reported
+            # hypothesis replays the shrunk example last, so the last failing call is the one
+            # reported
             calls["example"] = (args, kwargs)
             raise
         if not calls["failed"]:
@@ -327,7 +332,8 @@ def format_results(results: list[PropertyResult], fmt: str = "table") -> str:
     lines = [f"{'property':<{width}}  {'result':<6}  {'examples':>8}  {'seconds':>8}"]
     for r in results:
         lines.append(
-            f"{r.name:<{width}}  {'pass' if r.passed else 'FAIL':<6}  {r.examples:>8}  {r.seconds:>8.2f}"
+            f"{r.name:<{width}}  {'pass' if r.passed else 'FAIL':<6}  {r.examples:>8}  "
+            f"{r.seconds:>8.2f}"
         )
     failed = [r for r in results if not r.passed]
     lines.append(f"{len(results) - len(failed)} of {len(results)} properties passed")
@@ -344,7 +350,8 @@ def format_results(results: list[PropertyResult], fmt: str = "table") -> str:
 @dataclass(frozen=True)
 class _Spectrum:
     r"""What the tolerances need from one eigendecomposition of A: the eigenvalues (clipped at 0),
-    :math:`\tilde a_{\max}`, :math:`\|\mathbf A^\dagger\mathbf b\|` and the norm of b outside range(A)."""
+    :math:`\tilde a_{\max}`, :math:`\|\mathbf A^\dagger\mathbf b\|` and the norm of b outside
+    range(A)."""
 
     eigenvalues: np.ndarray
     a_max: float
@@ -377,7 +384,8 @@ def _spectrum(A: np.ndarray, b: np.ndarray | None = None) -> _Spectrum:
 
 def steps_to_shrink(rho: float, factor: float) -> int:
     r"""The number of steps k with :math:`\rho^k \le` ``factor`` (:math:`0\le\rho<1`, factor < 1):
-    :math:`\lceil\log(\text{factor})/\log\rho\rceil`, and 1 for :math:`\rho = 0` (one step is exact)."""
+    :math:`\lceil\log(\text{factor})/\log\rho\rceil`, and 1 for :math:`\rho = 0` (one step is
+    exact)."""
     if not 0 <= rho < 1:
         raise ValueError(f"rho must be in [0, 1) to shrink; got {rho!r}")
     return max(1, math.ceil(math.log(factor) / math.log(rho))) if rho > 0 else 1
@@ -404,7 +412,8 @@ def iterate_tolerance(
     A: np.ndarray, b: np.ndarray, w0: np.ndarray, alpha: float, k: float, extra: float = 0.0
 ) -> float:
     r""":math:`\text{tol}_k = C D\varepsilon(1+k)(1+\alpha\tilde a_{\max})M_k` for
-    :math:`\mathbf w^{(k)}` of GD on the ½-scale quadratic (module docstring, :func:`iterate_scale`);
+    :math:`\mathbf w^{(k)}` of GD on the ½-scale quadratic (module docstring,
+    :func:`iterate_scale`);
     ``extra`` is added to the scale :math:`M` before the growth factor (e.g. a shift's norm)."""
     a_max = _spectrum(A, b).a_max
     return (
@@ -434,8 +443,34 @@ def representable_steps(
 
 
 @register(
+    "gd.stepping_matches_closed_form",
+    "for many consecutive k, the eigen-coordinates stepped by the recurrence of "
+    "gd.coordinate_recurrence (the fast route of gd_iterates) agree with the closed form "
+    "w^(k) = w^(inf) + (I - alpha A)^k (w^(0) - w^(inf)) (001 eq 13) evaluated at every k",
+    gs.gd_problems(),
+    st.integers(0, 150),
+    st.integers(1, 120),
+)
+def stepping_matches_closed_form(problem: gs.GDProblem, start: int, count: int) -> None:
+    A, b, w0, alpha = problem.A, problem.b, problem.w0, problem.alpha
+    ks = representable_steps(A, alpha, list(range(start, start + count)))
+    assume(ks)
+    stepped = gd_iterates(A, b, w0, alpha, ks, route="step")
+    closed = gd_iterates(A, b, w0, alpha, ks, route="closed")
+    for i, k in enumerate(ks):
+        # both are within iterate_tolerance of the exact iterate (module docstring)
+        tol = 2 * iterate_tolerance(A, b, w0, alpha, k)
+        err = float(safe_norm(stepped.w[i] - closed.w[i]))
+        assert err <= tol, (
+            f"stepped and closed form differ at k = {k} by {err:.3g} > {tol:.3g} "
+            f"(cases {stepped.cases})"
+        )
+
+
+@register(
     "gd.closed_form_matches_iteration",
-    "w^(k) = w^(inf) + (I - alpha A)^k (w^(0) - w^(inf)) (001 eq 13, evaluated from gd.coordinate_recurrence) "
+    "w^(k) = w^(inf) + (I - alpha A)^k (w^(0) - w^(inf)) (001 eq 13, evaluated from "
+    "gd.coordinate_recurrence) "
     "agrees with real GD iterations, float64 and 50-digit mpmath, for any rank and step size",
     gs.gd_problems(),
     gs.step_counts(200),
@@ -443,7 +478,7 @@ def representable_steps(
 def closed_form_matches_iteration(problem: gs.GDProblem, ks: list[int]) -> None:
     A, b, w0, alpha = problem.A, problem.b, problem.w0, problem.alpha
     ks = representable_steps(A, alpha, ks)
-    closed = gd_iterates(A, b, w0, alpha, ks).w
+    closed = gd_iterates(A, b, w0, alpha, ks, route="closed").w
     exact = gd_trajectory_mp(A, b, w0, alpha, ks, dps=50).as_float().w
     floats = gd_trajectory(A, b, w0, alpha, ks).w
     for i, k in enumerate(ks):
@@ -451,7 +486,8 @@ def closed_form_matches_iteration(problem: gs.GDProblem, ks: list[int]) -> None:
         err_closed = float(safe_norm(closed[i] - exact[i]))
         err_float = float(safe_norm(floats[i] - exact[i]))
         assert err_closed <= tol, (
-            f"closed form at k = {k}: error {err_closed:.3g} > tolerance {tol:.3g} (cases {eigendirections(A, b, w0, alpha).cases})"
+            f"closed form at k = {k}: error {err_closed:.3g} > tolerance {tol:.3g} (cases "
+            f"{eigendirections(A, b, w0, alpha).cases})"
         )
         assert err_float <= tol, (
             f"float64 GD at k = {k}: error {err_float:.3g} > tolerance {tol:.3g}"
@@ -460,18 +496,20 @@ def closed_form_matches_iteration(problem: gs.GDProblem, ks: list[int]) -> None:
 
 _RATIO_INTERVALS = {
     # observed ratio rho = d_{k+1}/d_k of successive steps along an eigendirection, by case
-    "monotone": (0.0, 1.0),
-    "one_step": (0.0, 0.0),
-    "oscillating": (-1.0, 0.0),
-    "bounded_oscillation": (-1.0, -1.0),
-    "divergent": (-math.inf, -1.0),
+    StepCase.MONOTONE: (0.0, 1.0),
+    StepCase.ONE_STEP: (0.0, 0.0),
+    StepCase.OSCILLATING: (-1.0, 0.0),
+    StepCase.BOUNDED_OSCILLATION: (-1.0, -1.0),
+    StepCase.DIVERGENT: (-math.inf, -1.0),
 }
 
 
 @register(
     "gd.case_labels_match_behaviour",
-    "the case of each eigendirection (STEP_SIZE_CASES at alpha*a_j, 001 §2.2 cases 1-3) matches what GD does "
-    "along it: monotone / one step / oscillating / bounded / divergent by the ratio of successive steps, "
+    "the case of each eigendirection (STEP_SIZE_CASES at alpha*a_j, 001 §2.2 cases 1-3) matches "
+    "what GD does "
+    "along it: monotone / one step / oscillating / bounded / divergent by the ratio of successive "
+    "steps, "
     "drift by constant nonzero steps, static by no motion",
     gs.gd_problems(),
 )
@@ -495,19 +533,22 @@ def case_labels_match_behaviour(problem: gs.GDProblem) -> None:
                 mpmath.fsum((mpmath.fdot(Am[i], q) - lam * q[i]) ** 2 for i in range(d))
             )
             along = [mpmath.fdot(q, s) for s in steps]
-            # exact: along[k+1] = (1 - alpha*lam) along[k] - alpha res_vec . step_k  (|.| <= alpha res |step_k|)
+            # exact: along[k+1] = (1 - alpha*lam) along[k] - alpha res_vec . step_k  (|.| <= alpha
+            # res |step_k|)
             noise = [alpha * res * n for n in norms]
             slack = alpha * dirs.basis.tolerance
-            # b~_j was computed in float64: |fl(q_j . b) - q_j . b| <= D eps |b| (up to the safety factor)
+            # b~_j was computed in float64: |fl(q_j . b) - q_j . b| <= D eps |b| (up to the safety
+            # factor)
             b_round = SAFETY * d * EPS * float(safe_norm(b))
-            if case in ("drift", "static"):
-                if case == "static":
+            if case in (StepCase.DRIFT, StepCase.STATIC):
+                if case is StepCase.STATIC:
                     for k in range(K):
                         bound = alpha * (dirs.basis.tolerance + res) * wnorms[k] + alpha * (
                             dirs.b_tolerance + b_round
                         )
                         assert abs(along[k]) <= 2 * bound + mpf(10) ** -40, (
-                            f"direction {j} is labelled static but moved by {float(along[k]):.3g} at step {k} (bound {float(bound):.3g})"
+                            f"direction {j} is labelled static but moved by {float(along[k]):.3g} "
+                            f"at step {k} (bound {float(bound):.3g})"
                         )
                 else:
                     # drift: every step is -alpha b~_j, up to the curvature and coupling noise
@@ -519,13 +560,15 @@ def case_labels_match_behaviour(problem: gs.GDProblem) -> None:
                         + mpf(10) ** -40
                     )
                     assert first <= 2 * bound, (
-                        f"direction {j} is labelled drift at speed {float(speed):.6g} per step but its first step is {float(along[0]):.6g}"
+                        f"direction {j} is labelled drift at speed {float(speed):.6g} per step "
+                        f"but its first step is {float(along[0]):.6g}"
                     )
                     for k in range(K - 1):
                         change = abs(along[k + 1] - along[k])
                         bound = slack * abs(along[k]) + noise[k] + mpf(10) ** -40
                         assert change <= 2 * bound, (
-                            f"direction {j} is labelled drift but its step changed by {float(change):.3g} (bound {float(bound):.3g})"
+                            f"direction {j} is labelled drift but its step changed by "
+                            f"{float(change):.3g} (bound {float(bound):.3g})"
                         )
                 continue
             low, high = _RATIO_INTERVALS[case]
@@ -535,14 +578,17 @@ def case_labels_match_behaviour(problem: gs.GDProblem) -> None:
                 ratio = along[k + 1] / along[k]
                 delta = noise[k] / abs(along[k]) + slack + mpf(10) ** -30
                 assert low - delta <= ratio <= high + delta, (
-                    f"direction {j} (α·ã = {dirs.x[j]:.17g}) is labelled {case} but the ratio of successive steps "
-                    f"at k = {k} is {float(ratio):.17g}, outside [{low}, {high}] ± {float(delta):.3g}"
+                    f"direction {j} (α·ã = {dirs.x[j]:.17g}) is labelled {case} but the ratio of "
+                    f"successive steps "
+                    f"at k = {k} is {float(ratio):.17g}, outside [{low}, {high}] ± "
+                    f"{float(delta):.3g}"
                 )
 
 
 @register(
     "gd.loss_decay_matches_observed",
-    "J(w^(k)) - J* = sum_{a_j>0} (a_j/2)(w~_j^(0) - w~*_j)^2 (1 - alpha a_j)^(2k) (001 §2.3, from gd.loss_decay), "
+    "J(w^(k)) - J* = sum_{a_j>0} (a_j/2)(w~_j^(0) - w~*_j)^2 (1 - alpha a_j)^(2k) (001 §2.3, from "
+    "gd.loss_decay), "
     "plus the linear drift terms when b is outside range(A), equals J along real GD iterations",
     gs.gd_problems(),
     gs.step_counts(200),
@@ -555,7 +601,8 @@ def loss_decay_matches_observed(problem: gs.GDProblem, ks: list[int]) -> None:
     a_max = _spectrum(A, b).a_max
     for i, k in enumerate(ks):
         m = iterate_scale(A, b, w0, alpha, k)
-        # |dJ| <= |grad J| |dw| + |dA| |w|^2 / 2 + rounding of J: the iterate bound times the gradient scale
+        # |dJ| <= |grad J| |dw| + |dA| |w|^2 / 2 + rounding of J: the iterate bound times the
+        # gradient scale
         tol = (
             SAFETY
             * A.shape[0]
@@ -567,7 +614,8 @@ def loss_decay_matches_observed(problem: gs.GDProblem, ks: list[int]) -> None:
         )
         err = abs(float(curve.loss[i]) - float(exact.loss[i]))
         assert err <= tol, (
-            f"loss at k = {k}: formula {curve.loss[i]!r}, GD {float(exact.loss[i])!r}, error {err:.3g} > tolerance {tol:.3g}"
+            f"loss at k = {k}: formula {curve.loss[i]!r}, GD {float(exact.loss[i])!r}, error "
+            f"{err:.3g} > tolerance {tol:.3g}"
         )
     if curve.excess is not None:
         assert (curve.excess >= 0).all(), f"negative excess loss {curve.excess}"
@@ -575,7 +623,8 @@ def loss_decay_matches_observed(problem: gs.GDProblem, ks: list[int]) -> None:
 
 @register(
     "gd.limit_is_projection",
-    "for b in range(A) and 0 < alpha < 2/a_max, GD converges to w^(inf) = -A^+ b + (I - A^+ A) w^(0) (001 eq 13-14): "
+    "for b in range(A) and 0 < alpha < 2/a_max, GD converges to w^(inf) = -A^+ b + (I - A^+ A) "
+    "w^(0) (001 eq 13-14): "
     "a critical point that differs from w^(0) only inside range(A); the iteration gets there",
     gs.gd_problems(b_in_range=True, alpha="convergent"),
 )
@@ -583,9 +632,7 @@ def limit_is_projection(problem: gs.GDProblem) -> None:
     A, b, w0, alpha = problem.A, problem.b, problem.w0, problem.alpha
     d = A.shape[0]
     dirs = eigendirections(A, b, w0, alpha)
-    assert all(c in CONVERGING_CASES or c == "static" for c in dirs.cases), (
-        f"cases {dirs.cases} for a convergent step size"
-    )
+    assert all(c.converges for c in dirs.cases), f"cases {dirs.cases} for a convergent step size"
     w_inf = limit_point(A, b, w0)
     via_formula = gd_iterates(A, b, w0, alpha, [np.inf]).w[0]
     scale = float(safe_norm(w0) + safe_norm(w_inf))
@@ -625,7 +672,8 @@ def limit_is_projection(problem: gs.GDProblem) -> None:
 
 @register(
     "gd.least_squares_min_norm",
-    "GD from 0 on (1/2N)|Phi w - t|^2 (A = Phi^T Phi/N, b = -Phi^T t/N) converges to the minimum-norm "
+    "GD from 0 on (1/2N)|Phi w - t|^2 (A = Phi^T Phi/N, b = -Phi^T t/N) converges to the "
+    "minimum-norm "
     "solution Phi^+ t (001 eq 16), any rank",
     gs.least_squares_problems(),
 )
@@ -635,14 +683,15 @@ def least_squares_min_norm(problem: gs.LeastSquaresProblem) -> None:
     d = A.shape[0]
     zero = np.zeros(d)
     dirs = eigendirections(A, b, zero, alpha, least_squares_b_rounding(Phi, t))
-    assert "drift" not in dirs.cases, f"b = -Phi^T t / N is in range(A); cases {dirs.cases}"
+    assert StepCase.DRIFT not in dirs.cases, f"b = -Phi^T t / N is in range(A); cases {dirs.cases}"
     pos = dirs.a[dirs.a > 0]
     kappa = float(pos.max() / pos.min()) if len(pos) else 1.0
     # numerical rank of Phi decided between the exact zeros (~eps) and sigma_min >= sigma_max/1e3
     target = np.linalg.pinv(Phi, rcond=1e-10) @ t
     scale = float(safe_norm(target))
     # least-squares perturbation bound (Wedin): a relative perturbation eps of Phi moves Phi^+ t by
-    # <~ eps (kappa(Phi) |Phi^+ t| + kappa(Phi)^2 |r| / sigma_max), |r| <= |t|; kappa(A) = kappa(Phi)^2
+    # <~ eps (kappa(Phi) |Phi^+ t| + kappa(Phi)^2 |r| / sigma_max), |r| <= |t|; kappa(A) =
+    # kappa(Phi)^2
     # bounds both factors, and sigma_max(Phi)^2 = N a_max
     sigma_max = math.sqrt(Phi.shape[0] * dirs.basis.a_max) if len(pos) else 1.0
     tol = SAFETY * d * EPS * kappa * (scale + float(safe_norm(t)) / sigma_max) + TINY
@@ -690,7 +739,8 @@ def _transformed(
 
 @register(
     "gd.rigid_invariance",
-    "GD commutes with w -> Q^T (w - s) for Q orthogonal (001 eq 6-8): GD on J(Q v + s) from Q^T (w0 - s) "
+    "GD commutes with w -> Q^T (w - s) for Q orthogonal (001 eq 6-8): GD on J(Q v + s) from Q^T "
+    "(w0 - s) "
     "gives Q^T (w^(k) - s)",
     _with_transform(gs.orthogonal_matrices),
 )
@@ -714,8 +764,10 @@ def rigid_invariance(example: tuple[gs.GDProblem, np.ndarray, np.ndarray]) -> No
 
 @register(
     "gd.general_linear_invariance_fails",
-    "for invertible T, one GD step on J(T v + s) maps back to w0 - alpha T T^T grad J(w0), not the GD step "
-    "(001 eq 6-8 need T orthogonal); a failure is found whenever the step alpha grad J(w0) is resolvable in float64",
+    "for invertible T, one GD step on J(T v + s) maps back to w0 - alpha T T^T grad J(w0), not "
+    "the GD step "
+    "(001 eq 6-8 need T orthogonal); a failure is found whenever the step alpha grad J(w0) is "
+    "resolvable in float64",
     _with_transform(gs.invertible_matrices, alpha="convergent"),
 )
 def general_linear_invariance_fails(example: tuple[gs.GDProblem, np.ndarray, np.ndarray]) -> None:
@@ -744,13 +796,16 @@ def general_linear_invariance_fails(example: tuple[gs.GDProblem, np.ndarray, np.
         tol = SAFETY * d * EPS * cond**2 * (1 + alpha * float(np.linalg.norm(At, 2))) * scale + TINY
         err = float(safe_norm(mismatch - predicted))
         if name == "T = 2I":
-            # the 2I step differs by 3 alpha |grad J(w0)|: decidable only when that is far above rounding
+            # the 2I step differs by 3 alpha |grad J(w0)|: decidable only when that is far above
+            # rounding
             assume(3 * alpha * float(safe_norm(g)) > 10 * tol)
         assert err <= tol, (
-            f"{name}: T v1 + s - w1 = {mismatch} but -alpha (T T^T - I) grad J = {predicted} (error {err:.3g} > {tol:.3g})"
+            f"{name}: T v1 + s - w1 = {mismatch} but -alpha (T T^T - I) grad J = {predicted} "
+            f"(error {err:.3g} > {tol:.3g})"
         )
         if float(safe_norm(mismatch)) > tol:
             found.append(name)
     assert found, (
-        f"no failure of invariance found for grad J(w0) = {g} (the T = 2I step should differ by 3 alpha |grad J|)"
+        f"no failure of invariance found for grad J(w0) = {g} (the T = 2I step should differ by 3 "
+        f"alpha |grad J|)"
     )

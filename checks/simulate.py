@@ -94,7 +94,8 @@ def safe_norm(x: object, axis: int | None = None) -> float | np.ndarray:
 
 def eigenvalue_tolerance(eigenvalues: np.ndarray) -> float:
     r""":math:`\tau = 10\,D\,\varepsilon_{64}\max_j|\tilde a_j|`: eigenvalues with
-    :math:`|\tilde a_j|\le\tau` are zero to working precision (see :data:`EIGENVALUE_TOL_FACTOR`)."""
+    :math:`|\tilde a_j|\le\tau` are zero to working precision (see
+    :data:`EIGENVALUE_TOL_FACTOR`)."""
     ev = np.asarray(eigenvalues, dtype=float)
     if ev.size == 0:
         return 0.0
@@ -102,7 +103,8 @@ def eigenvalue_tolerance(eigenvalues: np.ndarray) -> float:
 
 
 def thin_svd(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r"""``(U, s, V)`` with :math:`\mathbf X \approx \mathbf U\,\mathrm{diag}(s)\,\mathbf V^\top`: the thin
+    r"""``(U, s, V)`` with :math:`\mathbf X \approx \mathbf U\,\mathrm{diag}(s)\,\mathbf V^\top`:
+    the thin
     SVD of X (N×D) keeping only the singular values :math:`s > \tau` (:func:`eigenvalue_tolerance`
     of the singular values; the others are zero to working precision).  ``U`` is N×m, ``V`` D×m,
     m the numerical rank (0 for a zero or empty X)."""
@@ -117,13 +119,15 @@ r"""Loss scale of least squares :math:`\frac c2\|\mathbf X\mathbf w - \mathbf y\
 
 
 def scale_divisor(scale: Scale, n_data: int) -> int:
-    """1 for ``"sum"``, N for ``"mean"``: the loss factor is ``1 / scale_divisor`` (exact for mpmath)."""
+    """1 for ``"sum"``, N for ``"mean"``: the loss factor is ``1 / scale_divisor`` (exact for
+    mpmath)."""
     if scale == "sum":
         return 1
     if scale == "mean":
         return int(n_data)
     raise ValueError(
-        f"scale must be 'sum' (c = 1) or 'mean' (c = 1/N); got {scale!r} of type {type(scale).__name__}"
+        f"scale must be 'sum' (c = 1) or 'mean' (c = 1/N); got {scale!r} of type "
+        f"{type(scale).__name__}"
     )
 
 
@@ -182,21 +186,24 @@ def check_psd(eigenvalues: np.ndarray, name: str = "A") -> None:
     if ev.size and ev.min() < -eigenvalue_tolerance(ev):
         d = ev.size
         raise ValueError(
-            f"{name} must be symmetric positive semidefinite; got a {d}×{d} matrix with eigenvalue {ev.min():.6g}"
+            f"{name} must be symmetric positive semidefinite; got a {d}×{d} matrix with "
+            f"eigenvalue {ev.min():.6g}"
         )
 
 
 def check_symmetric(name: str, M: np.ndarray) -> np.ndarray:
     r"""Raise "``name`` must be symmetric" unless the square matrix ``M`` is symmetric to working
     precision, :math:`|M_{ij}-M_{ji}| \le 10 D\varepsilon\max|M|` (the factor of
-    :data:`EIGENVALUE_TOL_FACTOR`); returns the exactly symmetric :math:`(\mathbf M+\mathbf M^\top)/2`."""
+    :data:`EIGENVALUE_TOL_FACTOR`); returns the exactly symmetric :math:`(\mathbf M+\mathbf
+    M^\top)/2`."""
     M = np.asarray(M, dtype=float)
     d = M.shape[0]
     asym = np.abs(M - M.T)
     if asym.size and asym.max() > EIGENVALUE_TOL_FACTOR * d * EPS * float(np.max(np.abs(M))):
         i, j = (int(x) for x in np.unravel_index(np.argmax(asym), asym.shape))
         raise ValueError(
-            f"{name} must be symmetric; got a {d}×{d} matrix with {name}[{i}, {j}] = {float(M[i, j])!r} ≠ {name}[{j}, {i}] = {float(M[j, i])!r}"
+            f"{name} must be symmetric; got a {d}×{d} matrix with "
+            f"{name}[{i}, {j}] = {float(M[i, j])!r} ≠ {name}[{j}, {i}] = {float(M[j, i])!r}"
         )
     return (M + M.T) / 2
 
@@ -258,7 +265,7 @@ def validate_quadratic(
     return A, b, w0, alpha, c
 
 
-def validate_steps(ks: int | Iterable[int | float], allow_infinity: bool) -> np.ndarray:
+def validate_steps(ks: float | Iterable[float], allow_infinity: bool) -> np.ndarray:
     """``ks`` as a float64 array of nonnegative integers (and ``inf`` when ``allow_infinity``).
 
     Raises ``ValueError`` naming the first bad step count.
@@ -278,7 +285,8 @@ def validate_steps(ks: int | Iterable[int | float], allow_infinity: bool) -> np.
             what = (
                 "nonnegative integers or inf"
                 if allow_infinity
-                else "nonnegative integers (the iteration cannot reach k = inf; use checks.numeric.gd_iterates)"
+                else "nonnegative integers (the iteration cannot reach k = inf; "
+                "use checks.numeric.gd_iterates)"
             )
             raise ValueError(f"ks must be {what}; got {float(k)!r}")
     return arr
@@ -347,8 +355,10 @@ def gd_trajectory(
             w = w - alpha * (A @ w + b)
             if not np.isfinite(w).all():
                 raise OverflowError(
-                    f"gradient descent left the float64 range at step k = {k + 1} (alpha = {alpha!r}, "
-                    f"alpha * a_max = {alpha * float(np.linalg.eigvalsh(A)[-1]):.6g}): the run diverges"
+                    f"gradient descent left the float64 range at step k = {k + 1} (alpha = "
+                    f"{alpha!r}, "
+                    f"alpha * a_max = {alpha * float(np.linalg.eigvalsh(A)[-1]):.6g}): the run "
+                    f"diverges"
                 )
         ws = np.array([out[int(k)] for k in steps])
         loss = np.array([0.5 * x @ A @ x + b @ x + c for x in ws])
@@ -418,7 +428,8 @@ def least_squares_quadratic(Phi: object, t: object) -> tuple[np.ndarray, np.ndar
         J(\mathbf w) = \frac{1}{2N}\|\boldsymbol\Phi\mathbf w - \mathbf t\|^2
         = \tfrac12\mathbf w^\top\mathbf A\mathbf w + \mathbf b^\top\mathbf w + c,\quad
         \mathbf A = \frac{\boldsymbol\Phi^\top\boldsymbol\Phi}{N},\
-        \mathbf b = -\frac{\boldsymbol\Phi^\top\mathbf t}{N},\ c = \frac{\mathbf t^\top\mathbf t}{2N},
+        \mathbf b = -\frac{\boldsymbol\Phi^\top\mathbf t}{N},\ c = \frac{\mathbf t^\top\mathbf
+        t}{2N},
 
     with the rows of ``Phi`` (N×D) the data points.  Returns ``(A, b, c)``.
     """

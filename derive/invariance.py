@@ -1,7 +1,8 @@
 """Gradient descent commutes with rigid changes of coordinates, and not with general linear ones.
 
 Source: 001 §2.1, eq 6–8.  With :math:`\\mathcal{T}(\\mathbf{w}) = \\mathbf{Q}^\\top(\\mathbf{w} -
-\\mathbf{s})`, Q orthogonal, and :math:`\\tilde J(\\tilde{\\mathbf{w}}) = J(\\mathbf{Q}\\tilde{\\mathbf{w}}
+\\mathbf{s})`, Q orthogonal, and :math:`\\tilde J(\\tilde{\\mathbf{w}}) =
+J(\\mathbf{Q}\\tilde{\\mathbf{w}}
 + \\mathbf{s})`, GD on :math:`\\tilde J` from :math:`\\mathcal{T}(\\mathbf{w}^{(0)})` produces
 :math:`\\mathcal{T}(\\mathbf{w}^{(k)})`.  (001 writes the shift as t; here it is s, since t is the
 target vector.)  For a general invertible T the chain rule brings :math:`\\mathbf{T}^\\top`
@@ -32,7 +33,8 @@ def rigid_invariance() -> Derivation:
     steps = [
         Step(
             Definition(wt, Q.T * (w - s)),
-            "the rigid change of coordinates $\\mathcal{T}$ (eq 6); its inverse is $Q\\tilde w + s$ (eq 7)",
+            "the rigid change of coordinates $\\mathcal{T}$ (eq 6); its inverse is $Q\\tilde w + "
+            "s$ (eq 7)",
         ),
         Step(
             Identity(Q * (Q.T * (w - s)) + s, w),
@@ -45,7 +47,9 @@ def rigid_invariance() -> Derivation:
                 + eps * v.T * grad_tilde
                 + eps**2 / 2 * (v.T * Q.T * A * Q * v),
             ),
-            "chain rule for $\\tilde J(\\tilde w) = J(Q\\tilde w + s)$ (eq 8): the $\\epsilon$ coefficient along v gives $\\nabla\\tilde J(\\tilde w) = Q^T \\nabla J(Q\\tilde w + s)$",
+            "chain rule for $\\tilde J(\\tilde w) = J(Q\\tilde w + s)$ (eq 8): the $\\epsilon$ "
+            "coefficient along v gives $\\nabla\\tilde J(\\tilde w) = Q^T \\nabla J(Q\\tilde w + "
+            "s)$",
         ),
         Step(
             Identity(grad_tilde, Q.T * gradient_expr(w)),
@@ -54,15 +58,19 @@ def rigid_invariance() -> Derivation:
         ),
         Step(
             Identity(wt - alpha * grad_tilde, Q.T * (step_w - s)),
-            "inductive step: a GD step on $\\tilde J$ from $\\mathcal{T}(w^{(k)})$ lands on $\\mathcal{T}(w^{(k+1)})$; with $\\tilde w^{(0)} = \\mathcal{T}(w^{(0)})$, induction gives $\\tilde w^{(k)} = \\mathcal{T}(w^{(k)})$",
+            "inductive step: a GD step on $\\tilde J$ from $\\mathcal{T}(w^{(k)})$ lands on "
+            "$\\mathcal{T}(w^{(k+1)})$; with $\\tilde w^{(0)} = \\mathcal{T}(w^{(0)})$, induction "
+            "gives $\\tilde w^{(k)} = \\mathcal{T}(w^{(k)})$",
             given=coords,
         ),
     ]
-    source_claims = []
+    source_claims: list[Step] = []
     counter = [
         Step(
             Refuted(wt - alpha * T.T * gradient_expr(T * wt + s), T.I * (step_w - s)),
-            "for a general invertible T, with $\\mathcal{T}(w) = T^{-1}(w - s)$, the chain rule gives $T^T\\nabla J$ and the step no longer maps to $\\mathcal{T}(w^{(k+1)})$ (the hint after eq 8)",
+            "for a general invertible T, with $\\mathcal{T}(w) = T^{-1}(w - s)$, the chain rule "
+            "gives $T^T\\nabla J$ and the step no longer maps to $\\mathcal{T}(w^{(k+1)})$ (the "
+            "hint after eq 8)",
             given=general,
         )
     ]
@@ -77,7 +85,10 @@ def rigid_invariance() -> Derivation:
         steps=steps + counter,
         source_claims=source_claims,
         result=steps[-1].claim,
-        summary="Rotating, reflecting or translating the weights commutes with gradient descent; a general linear change of coordinates does not.",
+        summary=(
+            "Rotating, reflecting or translating the weights commutes with gradient descent; a "
+            "general linear change of coordinates does not."
+        ),
     )
 
 

@@ -1,20 +1,22 @@
 """Convex quadratics: the least-squares objective, its gradient and Hessian, fixed points of GD.
 
 Source: 001 §2 (eq 3–5, 9–10).  The general objective is
-:math:`J(\\mathbf{w}) = \\tfrac12\\mathbf{w}^\\top\\mathbf{A}\\mathbf{w} + \\mathbf{b}^\\top\\mathbf{w} + c`
+:math:`J(\\mathbf{w}) = \\tfrac12\\mathbf{w}^\\top\\mathbf{A}\\mathbf{w} +
+\\mathbf{b}^\\top\\mathbf{w} + c`
 with :math:`\\mathbf{A}` symmetric positive semidefinite.  Least squares is the instance
 :math:`J = \\frac{1}{2N}\\|\\Phi\\mathbf{w} - \\mathbf{t}\\|^2` (mean loss scale, rows of Φ are
-data points): :math:`\\mathbf{A} = \\Phi^\\top\\Phi/N`, :math:`\\mathbf{b} = -\\Phi^\\top\\mathbf{t}/N`,
+data points): :math:`\\mathbf{A} = \\Phi^\\top\\Phi/N`, :math:`\\mathbf{b} =
+-\\Phi^\\top\\mathbf{t}/N`,
 :math:`c = \\mathbf{t}^\\top\\mathbf{t}/(2N)`.  With the sum scale ½‖Φw − t‖², drop the 1/N.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import sympy as sp
 
-from .derivation import Assumptions, Definition, Derivation, Identity, Source, Step
+from .derivation import Assumptions, Definition, Derivation, Formula, Identity, Source, Step
 from .matrices import Pinv, exact_matrix, exact_scalar
 from .notation import A, D, I, N, Phi, alpha, b, eps, n, tt, v, w
 
@@ -35,11 +37,15 @@ SOURCE = "001_76f73b0c2cfaffb7.txt"
 Scale = Literal["mean", "sum"]
 
 
-def least_squares_quadratic(Phi_value, t_value, scale: Scale = "mean"):
+def least_squares_quadratic(
+    Phi_value: Any, t_value: Any, scale: Scale = "mean"
+) -> tuple[sp.Matrix, sp.Matrix, sp.Basic]:
     """``(A, b, c)`` of the least-squares objective as a quadratic (001 eq 3–4, §2.4).
 
-    ``scale="mean"``: :math:`J = \\frac{1}{2N}\\|\\Phi w - t\\|^2`, so :math:`A = \\Phi^\\top\\Phi/N,\\
-    b = -\\Phi^\\top t/N,\\ c = t^\\top t/(2N)`; ``scale="sum"``: :math:`J = \\frac12\\|\\Phi w - t\\|^2`
+    ``scale="mean"``: :math:`J = \\frac{1}{2N}\\|\\Phi w - t\\|^2`, so :math:`A =
+    \\Phi^\\top\\Phi/N,\\
+    b = -\\Phi^\\top t/N,\\ c = t^\\top t/(2N)`; ``scale="sum"``: :math:`J = \\frac12\\|\\Phi w -
+    t\\|^2`
     (000's convention), the same without 1/N.  Exact (SymPy) matrices in and out.
 
     >>> least_squares_quadratic([[1, 0], [1, 1]], [1, 3])[0]
@@ -67,7 +73,7 @@ def _check(A_m: sp.Matrix, b_m: sp.Matrix, w_m: sp.Matrix | None = None) -> None
         raise ValueError(f"w must have shape ({A_m.rows}, 1) to match A; got {w_m.shape}")
 
 
-def objective(A_value, b_value, c_value, w_value) -> sp.Basic:
+def objective(A_value: Any, b_value: Any, c_value: Any, w_value: Any) -> sp.Basic:
     """:math:`J(w) = \\tfrac12 w^\\top A w + b^\\top w + c` (001 eq 4), exactly."""
     A_m, b_m, w_m = (
         exact_matrix(A_value, "A"),
@@ -78,8 +84,9 @@ def objective(A_value, b_value, c_value, w_value) -> sp.Basic:
     return sp.expand((w_m.T * A_m * w_m)[0, 0] / 2 + (b_m.T * w_m)[0, 0] + exact_scalar(c_value))
 
 
-def gradient(A_value, b_value, w_value) -> sp.Matrix:
-    """:math:`\\nabla J(w) = A w + b` for symmetric A (001 eq 10; proved in ``quadratic.gradient``)."""
+def gradient(A_value: Any, b_value: Any, w_value: Any) -> sp.Matrix:
+    """:math:`\\nabla J(w) = A w + b` for symmetric A (001 eq 10; proved in
+    ``quadratic.gradient``)."""
     A_m, b_m, w_m = (
         exact_matrix(A_value, "A"),
         exact_matrix(b_value, "b"),
@@ -89,13 +96,16 @@ def gradient(A_value, b_value, w_value) -> sp.Matrix:
     return A_m * w_m + b_m
 
 
-def hessian(A_value) -> sp.Matrix:
+def hessian(A_value: Any) -> sp.Matrix:
     """:math:`\\nabla^2 J = A` (``quadratic.gradient``)."""
     return exact_matrix(A_value, "A")
 
 
-def gd_step(A_value, b_value, w_value, alpha_value, steps: int = 1) -> sp.Matrix:
-    """``steps`` GD updates :math:`w \\leftarrow (I - \\alpha A) w - \\alpha b` (001 eq 5, 9), exactly.
+def gd_step(
+    A_value: Any, b_value: Any, w_value: Any, alpha_value: Any, steps: int = 1
+) -> sp.Matrix:
+    """``steps`` GD updates :math:`w \\leftarrow (I - \\alpha A) w - \\alpha b` (001 eq 5, 9),
+    exactly.
 
     ``alpha_value`` may be a SymPy symbol.
 
@@ -127,10 +137,13 @@ class FixedPoints:
         self.kind, self.particular, self.null_basis = kind, particular, null_basis
 
     def __repr__(self) -> str:
-        return f"FixedPoints(kind={self.kind!r}, particular={self.particular}, null_basis={self.null_basis})"
+        return (
+            f"FixedPoints(kind={self.kind!r}, particular={self.particular}, "
+            f"null_basis={self.null_basis})"
+        )
 
 
-def fixed_points(A_value, b_value) -> FixedPoints:
+def fixed_points(A_value: Any, b_value: Any) -> FixedPoints:
     """Classify the fixed points of GD on ½wᵀAw + bᵀw + c (``quadratic.fixed_points``).
 
     >>> fixed_points([[2, 0], [0, 0]], [-2, 0]).kind
@@ -151,14 +164,15 @@ def fixed_points(A_value, b_value) -> FixedPoints:
 # -- derivations -------------------------------------------------------------------------------
 
 
-def objective_expr(x):
+def objective_expr(x: sp.MatrixExpr) -> sp.MatrixExpr:
     """:math:`J(x) = \\tfrac12 x^\\top A x + b^\\top x + c` at a vector expression x, as a 1×1
     matrix expression in the symbols of :mod:`gdflow.derive.notation` (001 eq 4)."""
     return (x.T * A * x) / 2 + b.T * x + sp.MatrixSymbol("c", 1, 1)
 
 
-def gradient_expr(x):
-    """:math:`\\nabla J(x) = A x + b` at a vector expression x (001 eq 10; ``quadratic.gradient``)."""
+def gradient_expr(x: sp.MatrixExpr) -> sp.MatrixExpr:
+    """:math:`\\nabla J(x) = A x + b` at a vector expression x (001 eq 10;
+    ``quadratic.gradient``)."""
     return A * x + b
 
 
@@ -205,17 +219,20 @@ def least_squares() -> Derivation:
         assumptions=Assumptions(
             sizes={N: (1, 2, 3, 4), D: (1, 2, 3)},
             text=(
-                "$\\Phi \\in \\mathbb{R}^{N\\times D}$ of any rank, $t \\in \\mathbb{R}^N$; loss scale $1/(2N)$",
+                "$\\Phi \\in \\mathbb{R}^{N\\times D}$ of any rank, $t \\in \\mathbb{R}^N$; loss "
+                "scale $1/(2N)$",
             ),
         ),
         steps=steps,
         result=steps[2].claim,
-        summary="The mean squared error of a linear model is a quadratic in the weights whose curvature matrix $\\Phi^T\\Phi/N$ is positive semidefinite.",
+        summary="The mean squared error of a linear model is a quadratic in the weights whose"
+        " curvature matrix $\\Phi^T\\Phi/N$ is positive semidefinite.",
     )
 
 
 def gradient_derivation() -> Derivation:
-    """``quadratic.gradient``: ∇J = Aw + b, Hessian A, the GD update, fixed points = critical points."""
+    """``quadratic.gradient``: ∇J = Aw + b, Hessian A, the GD update, fixed points = critical
+    points (001 eq 5, 9, 10)."""
     grad = gradient_expr(w)
     steps = [
         Step(
@@ -227,16 +244,32 @@ def gradient_derivation() -> Derivation:
                 objective_expr(w + eps * v),
                 objective_expr(w) + eps * v.T * grad + eps**2 / 2 * (v.T * A * v),
             ),
-            "expand along a direction v: the $\\epsilon$ coefficient is $v^T \\nabla J(w)$, the $\\epsilon^2/2$ coefficient $v^T \\nabla^2 J\\, v$; so $\\nabla J = Aw + b$ and $\\nabla^2 J = A$ (eq 10)",
+            "expand along a direction v: the $\\epsilon$ coefficient is $v^T \\nabla J(w)$, the "
+            "$\\epsilon^2/2$ coefficient $v^T \\nabla^2 J\\, v$; so $\\nabla J = Aw + b$ and "
+            "$\\nabla^2 J = A$ (eq 10)",
         ),
         Step(
-            Identity(w - alpha * grad, (I - alpha * A) * w - alpha * b), "the GD update (eq 5, 9)"
+            Identity(w - alpha * grad, (I - alpha * A) * w - alpha * b),
+            "the GD update (eq 5, 9)",
+            label="update",
         ),
         Step(
             Identity(w - ((I - alpha * A) * w - alpha * b), alpha * grad),
-            "a step moves w by $\\alpha\\nabla J(w)$; with $\\alpha > 0$, w is fixed iff $Aw + b = 0$: fixed points are the critical points",
+            "a step moves w by $\\alpha\\nabla J(w)$; with $\\alpha > 0$, w is fixed iff $Aw + b "
+            "= 0$: fixed points are the critical points",
         ),
     ]
+    update = steps[2].claim
+    assert isinstance(update, Identity)
+    formulas = {
+        "step": Formula(
+            name=update.lhs,
+            expr=update.rhs,
+            params=(A, b, w, alpha),
+            step="update",
+            text="one gradient-descent step w - alpha grad J(w) on the quadratic",
+        )
+    }
     return Derivation(
         id="quadratic.gradient",
         title="Gradient, Hessian and the gradient-descent update",
@@ -244,7 +277,9 @@ def gradient_derivation() -> Derivation:
         assumptions=Assumptions(matrices={A: "symmetric"}, text=("$A$ symmetric, $\\alpha > 0$",)),
         steps=steps,
         result=steps[2].claim,
-        summary="Expanding J along a direction gives its gradient and Hessian exactly, since J is quadratic; one GD step is an affine map of the weights.",
+        summary="Expanding J along a direction gives its gradient and Hessian exactly, since J is"
+        " quadratic; one GD step is an affine map of the weights.",
+        formulas=formulas,
     )
 
 
@@ -262,7 +297,8 @@ def fixed_points_derivation() -> Derivation:
     steps = [
         Step(
             Identity((I - A * Pinv(A)) * (A * w + b), (I - A * Pinv(A)) * b),
-            "$(I - AA^\\dagger)$ annihilates range(A), so if $(I - AA^\\dagger) b \\ne 0$ (b outside range(A)) no w has $Aw + b = 0$: no fixed point",
+            "$(I - AA^\\dagger)$ annihilates range(A), so if $(I - AA^\\dagger) b \\ne 0$ (b "
+            "outside range(A)) no w has $Aw + b = 0$: no fixed point",
         ),
         Step(
             Identity(A * w_star + b, sp.ZeroMatrix(n, 1)),
@@ -276,11 +312,13 @@ def fixed_points_derivation() -> Derivation:
         ),
         Step(
             Identity(A * (I - Pinv(A) * A) * z, sp.ZeroMatrix(n, 1)),
-            "$(I - A^\\dagger A)z$ spans null(A): the fixed points form an affine subspace $w_\\star + \\mathrm{null}(A)$",
+            "$(I - A^\\dagger A)z$ spans null(A): the fixed points form an affine subspace "
+            "$w_\\star + \\mathrm{null}(A)$",
         ),
         Step(
             Identity((I - Pinv(A) * A) * (-Pinv(A) * b), sp.ZeroMatrix(n, 1)),
-            "the particular solution $-A^\\dagger b$ has no null-space component: it is the one of least norm",
+            "the particular solution $-A^\\dagger b$ has no null-space component: it is the one "
+            "of least norm",
         ),
     ]
     return Derivation(
@@ -292,7 +330,10 @@ def fixed_points_derivation() -> Derivation:
         ),
         steps=steps,
         result=steps[2].claim,
-        summary="GD's fixed points solve $Aw + b = 0$: none when b leaves range(A), one when A is invertible, otherwise the affine subspace through $-A^\\dagger b$ along null(A).",
+        summary=(
+            "GD's fixed points solve $Aw + b = 0$: none when b leaves range(A), one when A is "
+            "invertible, otherwise the affine subspace through $-A^\\dagger b$ along null(A)."
+        ),
     )
 
 

@@ -327,3 +327,147 @@ def test_least_squares_b_rounding_bound():
     # 10 N eps | |Phi|^T |t| | / N with |Phi|^T |t| = (3, 3): 10 * 2 * eps * 3 sqrt 2 / 2
     got = least_squares_b_rounding([[1.0, 1.0], [1.0, -1.0]], [1.0, 2.0])
     assert got == pytest.approx(10 * EPS * 3 * np.sqrt(2), rel=1e-15)
+
+
+# -- the evaluators are generated from the formulas ---------------------------------------------
+
+
+def _edited(**fields):
+    import dataclasses
+
+    from gdflow.checks.numeric import catalogue_formulas
+
+    return dataclasses.replace(catalogue_formulas(), **fields)
+
+
+def _spectral_edit(formula, fn):
+    import dataclasses
+
+    return dataclasses.replace(formula, spectral=fn(formula.spectral))
+
+
+PROBLEM = (np.diag([0.5, 1.0, 3.0]), np.array([-1.0, 2.0, 0.5]), np.array([1.0, -1.0, 2.0]), 0.3)
+
+
+def test_an_edited_iterate_formula_changes_the_iterates():
+    from gdflow.checks.numeric import catalogue_formulas
+
+    A, b, w0, alpha = PROBLEM
+    f = catalogue_formulas().iterate
+    later = _edited(iterate=_spectral_edit(f, lambda e: e.xreplace({n.k: n.k + 1})))
+    shifted = gd_iterates(A, b, w0, alpha, [0, 3, 7], formulas=later).w
+    np.testing.assert_allclose(shifted, gd_iterates(A, b, w0, alpha, [1, 4, 8]).w, rtol=1e-14)
+    assert not np.allclose(shifted, gd_iterates(A, b, w0, alpha, [0, 3, 7]).w)
+
+
+def test_an_edited_limit_formula_changes_the_limit():
+    from gdflow.checks.numeric import catalogue_formulas
+
+    A, b, w0, _ = PROBLEM
+    f = catalogue_formulas().limit
+    doubled = _edited(limit=_spectral_edit(f, lambda e: 2 * e))
+    np.testing.assert_allclose(
+        limit_point(A, b, w0, formulas=doubled), 2 * limit_point(A, b, w0), rtol=1e-15
+    )
+
+
+def test_an_edited_gap_or_objective_changes_the_loss():
+    from gdflow.checks.numeric import catalogue_formulas
+
+    A, b, w0, alpha = PROBLEM
+    fs = catalogue_formulas()
+    base = gd_loss(A, b, 0.5, w0, alpha, [0, 2, 5])
+    tripled = gd_loss(
+        A,
+        b,
+        0.5,
+        w0,
+        alpha,
+        [0, 2, 5],
+        formulas=_edited(gap=_spectral_edit(fs.gap, lambda e: 3 * e)),
+    )
+    np.testing.assert_allclose(tripled.excess, 3 * base.excess, rtol=1e-14)
+    no_linear = _edited(objective=_spectral_edit(fs.objective, lambda e: e.subs(n.bt_j, 0)))
+    # J* = c + sum a/2 w*^2 (the b w* term dropped): c + sum b^2/(2a)
+    got = gd_loss(A, b, 0.5, w0, alpha, [0], formulas=no_linear).minimum
+    assert got == pytest.approx(0.5 + np.sum(b**2 / (2 * np.diag(A))), rel=1e-14)
+
+
+def test_edited_cases_change_the_classification():
+    import sympy as sp
+
+    from gdflow.derive.eigencases import StepCase
+
+    swapped = sp.Piecewise(
+        *[
+            (
+                {StepCase.MONOTONE.label: StepCase.OSCILLATING.label}.get(label, label),
+                cond,
+            )
+            for label, cond in _edited().cases.args
+        ]
+    )
+    A, b, _, _ = PROBLEM
+    alpha = 0.6  # alpha * a = 0.3, 0.6, 1.8
+    assert step_size_cases(A, b, alpha) == ("monotone", "monotone", "oscillating")
+    assert step_size_cases(A, b, alpha, formulas=_edited(cases=swapped)) == (
+        "oscillating",
+        "oscillating",
+        "oscillating",
+    )
+
+
+# -- many consecutive k: stepped, with the closed form as the check ----------------------------
+
+
+def test_consecutive_ks_are_stepped_and_agree_with_the_closed_form():
+    A, Q = rotated([0.0, 0.0, 1e-3, 0.5, 1.0, 1.9], seed=12)
+    rng = np.random.default_rng(13)
+    b, w0 = A @ rng.standard_normal(6), rng.standard_normal(6)
+    ks = list(range(2000, 4001))
+    stepped = gd_iterates(A, b, w0, 1.0, ks)
+    closed = gd_iterates(A, b, w0, 1.0, ks, route="closed")
+    assert (stepped.route, closed.route) == ("step", "closed")
+    for i in (0, 1, 777, len(ks) - 1):
+        tol = 2 * iterate_tolerance(A, b, w0, 1.0, ks[i])
+        assert np.linalg.norm(stepped.w[i] - closed.w[i]) <= tol
+    assert gd_iterates(A, b, w0, 1.0, [0, 10, 1000]).route == "closed"  # sparse: closed form
+
+
+def test_stepped_route_keeps_order_duplicates_infinity_and_constant_directions():
+    A = np.diag([0.0, 0.5, 2.0])
+    b, w0 = np.array([0.0, -1.0, -4.0]), np.array([3.0, 0.0, 2.0])  # direction 2 starts at w*
+    ks = [np.inf, *range(60, -1, -1), 5]
+    it = gd_iterates(A, b, w0, 1.0, ks, route="step")
+    ref = gd_iterates(A, b, w0, 1.0, ks, route="closed")
+    assert it.route == "step"
+    np.testing.assert_allclose(it.w, ref.w, rtol=0, atol=1e-14)
+    np.testing.assert_array_equal(it.w[:, 0], 3.0)  # static
+    np.testing.assert_array_equal(it.w[:, 2], 2.0)  # at its fixed point
+    np.testing.assert_array_equal(it.w[0], [3.0, 2.0, 2.0])  # k = inf first, as requested
+
+
+def test_stepped_route_drift_and_overflow():
+    it = gd_iterates(np.diag([0.0, 2.0]), [1.0, -2.0], [0.0, 0.0], 0.25, range(0, 200))
+    assert it.route == "step" and it.cases == ("drift", "monotone")
+    np.testing.assert_allclose(it.w[:, 0], -0.25 * np.arange(200), rtol=1e-15)
+    with pytest.raises(OverflowError, match=r"eigendirection 1 is divergent"):
+        gd_iterates(np.diag([0.25, 1.0]), [0.0, 0.0], [1.0, 1.0], 2.5, range(0, 2000))
+
+
+def test_stepped_route_follows_an_edited_update():
+    import sympy as sp
+
+    A, b, w0, alpha = PROBLEM
+    fs = _edited()
+    doubled = _edited(update=fs.update.xreplace({n.alpha: 2 * n.alpha}))
+    ks = list(range(40))
+    it = gd_iterates(A, b, w0, alpha / 2, ks, route="step", formulas=doubled)
+    # the first row comes from the closed form at alpha/2; every later step uses 2 (alpha/2)
+    np.testing.assert_allclose(it.w[1:], gd_iterates(A, b, w0, alpha, ks[1:]).w, rtol=1e-12)
+    assert isinstance(fs.update, sp.Basic)
+
+
+def test_unknown_route_is_refused():
+    with pytest.raises(ValueError, match=r"route must be 'auto', 'closed' or 'step'; got 'fast'"):
+        gd_iterates(np.eye(1), [0.0], [1.0], 0.5, [1], route="fast")

@@ -1,4 +1,5 @@
-"""gdflow.checks.properties: every property passes; the registry, selection, formatting and counterexamples."""
+"""gdflow.checks.properties: every property passes; the registry, selection, formatting and
+counterexamples."""
 
 from __future__ import annotations
 
@@ -163,15 +164,27 @@ def test_tolerance_scales_with_k_and_growth():
 # -- the properties catch wrong formulas (mutants of what numeric evaluates) -------------------
 
 
-def _mutant_solution(mutate):
-    import sympy as sp
+def _with_formulas(monkeypatch, **fields) -> None:
+    """Make the catalogue's formulas, as the evaluators read them, ``fields`` replaced: the
+    properties then check the evaluators generated from the edited formulas."""
+    import dataclasses
+
+    from gdflow.checks import numeric
+
+    edited = dataclasses.replace(numeric.catalogue_formulas(), **fields)
+    monkeypatch.setattr(numeric, "catalogue_formulas", lambda: edited)
+
+
+def _mutant_iterate(mutate):
+    import dataclasses
 
     from gdflow.checks import numeric
     from gdflow.derive import notation as n
 
-    expr = mutate(numeric.coordinate_solution(), n)
-    assert expr != numeric.coordinate_solution()
-    return lambda: sp.lambdify((n.a_j, n.bt_j, n.wt0_j, n.alpha, n.k), expr, "numpy")
+    formula = numeric.catalogue_formulas().iterate
+    expr = mutate(formula.spectral, n)
+    assert expr != formula.spectral
+    return dataclasses.replace(formula, spectral=expr)
 
 
 def _branch(e, i, new):
@@ -192,38 +205,47 @@ SOLUTION_MUTANTS = {
 
 @pytest.mark.parametrize("mutant", list(SOLUTION_MUTANTS))
 def test_closed_form_property_rejects_a_wrong_formula(monkeypatch, mutant):
-    from gdflow.checks import numeric
-
-    monkeypatch.setattr(numeric, "_solution_function", _mutant_solution(SOLUTION_MUTANTS[mutant]))
+    _with_formulas(monkeypatch, iterate=_mutant_iterate(SOLUTION_MUTANTS[mutant]))
     (result,) = run_checks("gd.closed_form_matches_iteration", examples=30, seed=0)
     assert not result.passed and "A = [[" in result.counterexample
 
 
-def test_case_property_rejects_swapped_labels(monkeypatch):
+def test_stepping_property_rejects_a_wrong_update(monkeypatch):
     from gdflow.checks import numeric
+    from gdflow.derive import notation as n
 
-    fn, names = numeric._case_function()
-    swap = {"monotone": "oscillating", "oscillating": "monotone"}
-    monkeypatch.setattr(
-        numeric, "_case_function", lambda: (fn, tuple(swap.get(x, x) for x in names))
-    )
+    update = numeric.catalogue_formulas().update
+    _with_formulas(monkeypatch, update=update.xreplace({n.bt_j: -n.bt_j}))
+    (result,) = run_checks("gd.stepping_matches_closed_form", examples=30, seed=0)
+    assert not result.passed and "stepped and closed form differ" in result.counterexample
+
+
+def test_case_property_rejects_swapped_labels(monkeypatch):
+    import sympy as sp
+
+    from gdflow.checks import numeric
+    from gdflow.derive.eigencases import StepCase
+
+    swap = {
+        StepCase.MONOTONE.label: StepCase.OSCILLATING.label,
+        StepCase.OSCILLATING.label: StepCase.MONOTONE.label,
+    }
+    cases = numeric.catalogue_formulas().cases
+    _with_formulas(monkeypatch, cases=sp.Piecewise(*[(swap.get(e, e), c) for e, c in cases.args]))
     (result,) = run_checks("gd.case_labels_match_behaviour", examples=30, seed=0)
     assert not result.passed and "is labelled" in result.counterexample
 
 
 def test_loss_property_rejects_exponent_k_instead_of_2k(monkeypatch):
-    import sympy as sp
+    import dataclasses
 
     from gdflow.checks import numeric
     from gdflow.derive import notation as n
 
-    wrong = numeric.loss_gap_expression().xreplace({2 * n.k: n.k})
-    assert wrong != numeric.loss_gap_expression()
-    monkeypatch.setattr(
-        numeric,
-        "_loss_gap_function",
-        lambda: sp.lambdify((n.a_j, n.bt_j, n.wt0_j, n.alpha, n.k), wrong, "numpy"),
-    )
+    gap = numeric.catalogue_formulas().gap
+    wrong = gap.spectral.xreplace({2 * n.k: n.k})
+    assert wrong != gap.spectral
+    _with_formulas(monkeypatch, gap=dataclasses.replace(gap, spectral=wrong))
     (result,) = run_checks("gd.loss_decay_matches_observed", examples=30, seed=0)
     assert not result.passed and "loss at k" in result.counterexample
 
@@ -278,7 +300,8 @@ def test_kernel_rate_counts_only_nondegenerate_examples():
 
 def test_regression_least_squares_with_residual_outside_range():
     # found by `run_checks("gd.", 1000, seed=31)`: t almost orthogonal to range(Phi), so Phi^+ t is
-    # ~4e-15 and its rounding error is governed by kappa(Phi)^2 |t| / sigma_max (Wedin), not |Phi^+ t|
+    # ~4e-15 and its rounding error is governed by kappa(Phi)^2 |t| / sigma_max (Wedin), not |Phi^+
+    # t|
     Phi = np.array(
         [
             [0.0, -3.5840407048292314e-19],

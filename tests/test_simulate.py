@@ -1,4 +1,5 @@
-"""gdflow.checks.simulate: real GD iterations (float64 and mpmath), input validation, least squares."""
+"""gdflow.checks.simulate: real GD iterations (float64 and mpmath), input validation, least
+squares."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from typing import Any
 import sympy as sp
 
 from gdflow.derive.discrete import closed_form_iterate, limit_point, loss_after
-from gdflow.derive.eigencases import convergence_condition, step_size_case
+from gdflow.derive.eigencases import StepCase, convergence_condition, step_size_case
 from gdflow.derive.function_space import parameter_evolution, residual_evolution
 from gdflow.derive.gaussian import affine_gaussian
 from gdflow.derive.pseudoinverse import ridge_limit, ridge_solution
@@ -491,52 +491,9 @@ def build_convergence_condition(f: Fields) -> Reference:
     return Reference(ref, f.scope, _domain(f), expect="set", variable=alpha, explain=explain)
 
 
-STEP_LABELS: dict[str, list[str]] = {
-    "monotone": [
-        "monotone convergence",
-        "monotonic",
-        "converges monotonically",
-        "monotonic convergence",
-        "case 1a monotone",
-    ],
-    "one_step": [
-        "one step",
-        "converges in one step",
-        "in one step",
-        "immediate convergence",
-        "exact in one step",
-    ],
-    "oscillating": [
-        "oscillating convergence",
-        "oscillates and converges",
-        "converges with oscillation",
-        "oscillatory convergence",
-        "damped oscillation",
-        "converges oscillating",
-    ],
-    "bounded_oscillation": [
-        "oscillates",
-        "oscillates without converging",
-        "two-cycle",
-        "2-cycle",
-        "period two",
-        "bounded oscillation",
-        "neither converges nor diverges",
-    ],
-    "divergent": ["diverges", "divergence", "diverge", "blows up", "explodes"],
-    "drift": ["drifts", "linear drift", "moves linearly", "unbounded drift"],
-    "static": ["constant", "stays", "never moves", "fixed", "does not move", "stationary"],
-}
-
-_LABEL_WHY = {
-    "monotone": "0 < αa < 1: the iterates approach the minimiser from one side",
-    "one_step": "αa = 1: the iterate reaches the minimiser in one step",
-    "oscillating": "1 < αa < 2: the iterates overshoot and converge while oscillating",
-    "bounded_oscillation": "αa = 2: the iterates jump between w⋆ ± (w⁽⁰⁾ − w⋆) forever",
-    "divergent": "αa > 2: the oscillation grows, the iterates diverge",
-    "drift": "a = 0 and b ≠ 0: the coordinate moves by −αb every step (J is unbounded below)",
-    "static": "a = 0 and b = 0: the coordinate never changes",
-}
+STEP_LABELS: dict[str, list[str]] = {case.value: list(case.spellings) for case in StepCase}
+"""Each step-size case and its accepted spellings (``StepCase.spellings``), for the label
+parser."""
 
 
 def build_step_size_case(f: Fields) -> Reference:
@@ -546,18 +503,16 @@ def build_step_size_case(f: Fields) -> Reference:
     a = f.expr("curvature")
     bt = f.expr("b_tilde", 1)
     try:
-        label = str(step_size_case(alpha, a, bt))
+        case = step_size_case(alpha, a, bt)
     except ValueError as exc:
         raise SpecError(f"question {f.qid}: {exc}") from None
-    if label not in STEP_LABELS:
-        raise SpecError(f"question {f.qid}: unknown label {label!r} from derive")
     x = alpha * a
 
     def explain(answer: Any, cmp: Comparison) -> list[str]:
-        return [f"here α·a = {x}; " + _LABEL_WHY[label]]
+        return [f"here α·a = {x}; " + case.words]
 
     return Reference(
-        label, f.scope, _domain(f), expect="label", labels=STEP_LABELS, explain=explain
+        case.value, f.scope, _domain(f), expect="label", labels=STEP_LABELS, explain=explain
     )
 
 
