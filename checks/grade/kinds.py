@@ -103,8 +103,8 @@ def _flow(X: sp.Matrix, y: sp.Matrix, w0: sp.Matrix, t: sp.Expr, target: str) ->
 
 
 def _limit(f: Fields, A: sp.Matrix, b: sp.Matrix, w0: sp.Matrix) -> sp.Matrix:
-    """The GD limit point (``gdflow.derive.discrete.limit_point``); a spec error at key ``b`` when b is
-    not in the range of A (J unbounded below, no limit)."""
+    """The GD limit point (``gdflow.derive.discrete.limit_point``); a spec error at key ``b``
+    when b is not in the range of A (J unbounded below, no limit)."""
     try:
         return sp.Matrix(limit_point(A, b, w0))
     except ValueError as exc:
@@ -259,11 +259,13 @@ def build_gd_step(f: Fields) -> Reference:
             ),
             (
                 prev if steps_raw > 1 else None,
-                f"that is the point after {_n_steps(steps_raw - 1)}; the question asks for {_n_steps(steps_raw)}",
+                f"that is the point after {_n_steps(steps_raw - 1)}; "
+                f"the question asks for {_n_steps(steps_raw)}",
             ),
             (
                 xs[steps_raw + 1],
-                f"that is the point after {_n_steps(steps_raw + 1)}; the question asks for {_n_steps(steps_raw)}",
+                f"that is the point after {_n_steps(steps_raw + 1)}; "
+                f"the question asks for {_n_steps(steps_raw)}",
             ),
         ]
         for v in variables:
@@ -359,7 +361,8 @@ def _iterate_setup(f: Fields) -> tuple[sp.Matrix, sp.Matrix, sp.Matrix, sp.Expr,
         f.scope.symbols[kname] = k
         if not k.is_integer:
             raise SpecError(
-                f'{f.where("steps")}: the step count {kname} must be assumed an integer ("{kname} >= 0 integer")'
+                f"{f.where('steps')}: the step count {kname} must be assumed an integer "
+                f'("{kname} >= 0 integer")'
             )
         _domain(f).integers.add(k)
         _domain(f).intervals.setdefault(k, sp.Interval(0, sp.oo))
@@ -369,7 +372,8 @@ def _iterate_setup(f: Fields) -> tuple[sp.Matrix, sp.Matrix, sp.Matrix, sp.Expr,
 
 
 def build_closed_form_iterate(f: Fields) -> Reference:
-    r"""``closed_form_iterate``: :math:`w^{(k)} = w^{(\infty)} + (I-\alpha A)^k(w^{(0)} - w^{(\infty)})`
+    r"""``closed_form_iterate``:
+    :math:`w^{(k)} = w^{(\infty)} + (I-\alpha A)^k(w^{(0)} - w^{(\infty)})`
     with α = ``learning_rate`` (a number or a symbol) and k = ``steps`` (default the symbol
     ``k``, a nonnegative integer) (001 eq 13)."""
     A, b, w0, alpha, k = _iterate_setup(f)
@@ -567,14 +571,16 @@ def build_gradient_flow(f: Fields) -> Reference:
             items.append(
                 (
                     X.pinv() * y,
-                    "that is the minimum-norm solution X†y; from w₀ ≠ 0 the part of w₀ in the null space of X stays",
+                    "that is the minimum-norm solution X†y; from w₀ ≠ 0 the part of w₀ in the "
+                    "null space of X stays",
                 )
             )
     return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items))
 
 
 def build_ridge_limit(f: Fields) -> Reference:
-    r"""``ridge_limit``: for :math:`J_\lambda = \tfrac1{2N}\|\Phi w - t\|^2 + \tfrac\lambda2\|w\|^2`,
+    r"""``ridge_limit``: for
+    :math:`J_\lambda = \tfrac1{2N}\|\Phi w - t\|^2 + \tfrac\lambda2\|w\|^2`,
     :math:`w_\lambda = (\Phi^\top\Phi + N\lambda I)^{-1}\Phi^\top t` at ``ridge`` = λ (a number or
     symbol), or without ``ridge`` its limit :math:`\Phi^\dagger t` (001 §2.4)."""
     Phi = f.matrix("Phi")
