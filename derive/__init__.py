@@ -13,6 +13,7 @@ from .derivation import (
     Definition,
     Derivation,
     Equivalent,
+    Formula,
     Holds,
     Identity,
     Level,
@@ -22,8 +23,10 @@ from .derivation import (
     Source,
     Step,
 )
+from .eigencases import StepCase
 from .latex import latex, render_derivation, render_document
 from .matrices import MatExp, Pinv
+from .numbers import exact_number
 from .report import Status
 from .verify import verify, verify_claim
 
@@ -36,6 +39,7 @@ __all__ = [
     "Definition",
     "Derivation",
     "Equivalent",
+    "Formula",
     "Holds",
     "Identity",
     "Level",
@@ -45,6 +49,8 @@ __all__ = [
     "Source",
     "Step",
     "Status",
+    "StepCase",
+    "exact_number",
     "latex",
     "render_derivation",
     "render_document",

@@ -131,3 +131,11 @@ def test_code_imports_only_through_gdflow():
         if ".git" not in p.parts and bare.search(p.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_readme_python_examples_run():
+    """Each ```python block of the README runs as written (it is the package's own text)."""
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert len(blocks) >= 2
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})  # noqa: S102 - our own documentation
