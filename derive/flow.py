@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .derivation import Assumptions, Definition, Derivation, Identity, Source, Step
+from .derivation import Assumptions, Definition, Derivation, Formula, Identity, Source, Step
 from .matrices import MatExp, Pinv, TimeDerivative, diff_t
 from .notation import D, Dg, N, Q, X, a_j, alpha, eps, k, n, t, y
 
@@ -167,7 +167,8 @@ def parameter_solution() -> Derivation:
     (\\mathbf{w}_0 - \\mathbf{w}_\\star)` solves the flow ODE, and tends to least squares (000, eq 16–20;
     sum scale :math:`L = \\tfrac12\\|\\mathbf{X}\\mathbf{w} - \\mathbf{y}\\|^2`)."""
     B = X.T * X
-    cand = WSTAR + MatExp(-B * t) * (W0 - WSTAR)
+    w_star = B.inverse() * X.T * y
+    cand = w_star + MatExp(-B * t) * (W0 - w_star)
     V_ = sp.MatrixSymbol("V", D, D)
     S_ = sp.MatrixSymbol("S", D, D)
     Bm = sp.MatrixSymbol("B", D, D)
@@ -181,7 +182,11 @@ def parameter_solution() -> Derivation:
             "the least-squares solution (000, end of blog)",
             label="w_star",
         ),
-        Step(Definition(WT, cand), "the candidate (eq 18)", label="candidate"),
+        Step(
+            Definition(WT, cand),
+            "the candidate (eq 18), $w_\\star + e^{-X^TXt}(w_0 - w_\\star)$",
+            label="candidate",
+        ),
         Step(
             Identity(TimeDerivative(WT), -X.T * (X * WT - y)),
             "substitute: $\\frac{d}{dt}$ of the candidate ($\\frac{d}{dt}e^{-Bt} = -Be^{-Bt}$) equals $-\\nabla L$ at the candidate, since $X^TXw_\\star = X^Ty$",
@@ -195,6 +200,7 @@ def parameter_solution() -> Derivation:
             Identity(MatExp(-Bm * t), V_ * MatExp(-S_ * t) * V_.T),
             "$X^TX = VSV^T$: each eigendirection decays like $e^{-s_j t}$",
             given=eig,
+            label="eigenbasis",
         ),
         Step(
             Identity(sp.Limit(sp.exp(-s * t), t, sp.oo), sp.Integer(0)),
@@ -212,6 +218,19 @@ def parameter_solution() -> Derivation:
         assumptions=FULL_COLUMN_RANK.merged(Assumptions(sizes=SMALL)),
         steps=steps,
         result=steps[2].claim,
+        formulas={
+            "w": Formula(
+                WT,
+                cand,
+                (X, y, W0, t),
+                step="candidate",
+                spectral=sp.exp(-s * t),
+                spectral_params=(s, t),
+                spectral_step="eigenbasis",
+                text="w(t) = w* + exp(-X^T X t)(w0 - w*), w* = (X^T X)^-1 X^T y; along an "
+                "eigenvector of X^T X with eigenvalue s: w* + exp(-s t)(w0 - w*)",
+            )
+        },
         summary="The parameters relax exponentially to the least-squares solution, each eigendirection of $X^TX$ at its own rate.",
     )
 

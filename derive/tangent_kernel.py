@@ -22,8 +22,18 @@ from collections.abc import Sequence
 
 import sympy as sp
 
-from .derivation import Assumptions, Definition, Derivation, Identity, Refuted, Source, Step
-from .notation import N, eps, eta, y
+from .derivation import (
+    Assumptions,
+    Definition,
+    Derivation,
+    Formula,
+    Identity,
+    Recurrence,
+    Refuted,
+    Source,
+    Step,
+)
+from .notation import N, eps, eta, k, y
 
 __all__ = [
     "SOURCE",
@@ -257,6 +267,17 @@ def regression() -> Derivation:
         text=("$K$ symmetric ($K_{ij} = K(x_i, x_j)$)",),
     )
     update = Assumptions(definitions={al1: al - 2 * eta * Km * (Km * al - y)})
+    alk = sp.MatrixSymbol("alpha^(k)", N, 1)
+    al0 = sp.MatrixSymbol("alpha^(0)", N, 1)
+    kappa = sp.Symbol("kappa_j", nonnegative=True)
+    e_k, e_0 = sp.symbols("e_k e_0", real=True)
+    contraction = 1 - 2 * eta * kappa**2
+    iterates = alstar + (sp.Identity(N) - 2 * eta * Km * Km) ** k * (al0 - alstar)
+
+    def gd_step(a: sp.Basic, _k: sp.Basic) -> sp.Basic:
+        return a - 2 * eta * Km * (Km * a - y)
+
+    interpolant = Assumptions(matrices={Km: "pd"}, definitions={alstar: Km.inverse() * y})
     steps = [
         Step(
             Definition(fhat, kx.T * al),
@@ -280,7 +301,20 @@ def regression() -> Derivation:
         Step(
             Identity(alstar - 2 * eta * Km * (Km * alstar - y), alstar),
             "the interpolant $\\alpha_\\star = K^{-1}y$ is a fixed point: GD stops where $\\hat f(x_i) = y_i$",
-            given=Assumptions(matrices={Km: "pd"}, definitions={alstar: Km.inverse() * y}),
+            given=interpolant,
+        ),
+        Step(
+            Recurrence(alk, iterates, k, gd_step, al0),
+            "so after k steps from $\\alpha^{(0)}$ the error $\\alpha - \\alpha_\\star$ has been "
+            "multiplied by $(I - 2\\eta K^2)^k$",
+            given=interpolant,
+            label="iterates",
+        ),
+        Step(
+            Recurrence(e_k, contraction**k * e_0, k, lambda e, _k: contraction * e, e_0),
+            "along an eigenvector of $K$ with eigenvalue $\\kappa_j$ the error shrinks by "
+            "$1 - 2\\eta\\kappa_j^2$ per step (it converges iff $0 < \\eta\\kappa_j^2 < 1$)",
+            label="coordinate",
         ),
         Step(
             Identity(kx.T * (al1 - al), -2 * eta * (kx.T * Km) * (Km * al - y)),
@@ -318,7 +352,20 @@ def regression() -> Derivation:
         assumptions=sym,
         steps=steps,
         source_claims=source_claims,
-        result=steps[5].claim,
+        result=steps[7].claim,
+        formulas={
+            "alpha": Formula(
+                alk,
+                iterates,
+                (Km, y, al0, eta, k),
+                step="iterates",
+                spectral=contraction**k,
+                spectral_params=(kappa, eta, k),
+                spectral_step="coordinate",
+                text="alpha^(k) = K^-1 y + (I - 2 eta K^2)^k (alpha^(0) - K^-1 y); along an "
+                "eigenvector of K: (1 - 2 eta kappa^2)^k",
+            )
+        },
         summary="GD on the kernel coefficients converges to the interpolant $K^{-1}y$, but in function space it is kernel regression with $H = K^2$ (on the training inputs), not with K.",
     )
 
