@@ -47,13 +47,19 @@ forward-Euler discretisation of the flow).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from typing import Any, Literal
 
 import mpmath
 import numpy as np
+import sympy as sp
+from numpy.typing import ArrayLike
 from scipy.integrate import solve_ivp
+from sympy.codegen.rewriting import expm1_opt, optimize
+
+from gdflow.derive.derivation import Formula
 
 from .simulate import (
     Scale,
@@ -61,6 +67,7 @@ from .simulate import (
     as_vector,
     eigenvalue_tolerance,
     gd_trajectory,
+    safe_norm,
     scale_divisor,
     scale_factor,
     thin_svd,
@@ -69,9 +76,14 @@ from .simulate import (
 __all__ = [
     "Scale",
     "scale_factor",
+    "FLOW_FORMULAS",
+    "flow_formula",
+    "spectral_function",
     "phi",
     "phi_mp",
+    "GRAM_RATIO",
     "LinearFlow",
+    "FlowPredictor",
     "LinearFlowMP",
     "linear_flow",
     "integrate_flow",
@@ -80,23 +92,73 @@ __all__ = [
 ]
 
 
-def phi(lam: np.ndarray, t: np.ndarray) -> np.ndarray:
-    r""":math:`\varphi(\lambda, t) = \int_0^t e^{-\lambda\tau}d\tau = (1 - e^{-\lambda t})/\lambda`,
-    elementwise with broadcasting, stable for small :math:`\lambda t` (``-expm1(-λt)/λ``),
-    :math:`= t` at :math:`\lambda = 0` and :math:`= 1/\lambda` at :math:`t = \infty`,
-    :math:`\lambda > 0` (000, parameter evolution).  :math:`\varphi(0, \infty) = \infty`.
+# -- the formulas, read from the derivations ----------------------------------------------------
+
+FLOW_FORMULAS: Mapping[str, tuple[str, str]] = {
+    "w": ("flow.parameter_evolution", "w"),
+    "w_inf": ("flow.parameter_evolution", "w_inf"),
+    "r": ("flow.residual", "r"),
+    "r_inf": ("flow.trainability", "r_inf"),
+}
+r"""Where each evaluator's formula lives: key -> (derivation id, formula key).  ``w``: w(t),
+per eigenvalue :math:`\varphi(\lambda, t)`; ``w_inf``: w(∞), per eigenvalue :math:`\lambda^+`;
+``r``: r(t), per eigenvalue :math:`e^{-\lambda t}`; ``r_inf``: r(∞), per eigenvalue 1 on the
+null space of K and 0 on its range."""
+
+
+def flow_formula(key: str) -> Formula:
+    """The catalogue's formula for ``key`` of :data:`FLOW_FORMULAS` (``KeyError`` naming the
+    keys there are)."""
+    if key not in FLOW_FORMULAS:
+        raise KeyError(f"no flow formula {key!r}; keys: {sorted(FLOW_FORMULAS)}")
+    return _catalogue_formula(*FLOW_FORMULAS[key])
+
+
+@cache
+def _catalogue_formula(derivation_id: str, key: str) -> Formula:
+    from gdflow.derive.catalogue import get
+
+    return get(derivation_id, verified=False).formulas[key]
+
+
+SpectralFunction = Callable[..., np.ndarray]
+
+
+@lru_cache(maxsize=64)
+def spectral_function(formula: Formula) -> SpectralFunction:
+    r"""``formula.spectral`` lambdified once (NumPy), in its ``spectral_params`` order, after
+    SymPy's ``expm1`` rewriting (``sympy.codegen.rewriting.expm1_opt``): :math:`1 - e^{-x}`
+    becomes ``-expm1(-x)``, so :math:`\varphi(\lambda, t) = (1 - e^{-\lambda t})/\lambda` keeps
+    full relative accuracy for tiny :math:`\lambda t` (the plain quotient loses
+    :math:`\log_{10}(1/\lambda t)` digits).  The returned function broadcasts its arguments,
+    silences the floating-point warnings of the branch that ``numpy.select`` discards (0/0 at
+    :math:`\lambda = 0`), and returns float64 arrays."""
+    if formula.spectral is None:
+        raise ValueError(f"formula for {formula.name} has no spectral (per-eigenvalue) form")
+    expr = optimize(formula.spectral, [expm1_opt])
+    raw = sp.lambdify(formula.spectral_params, expr, modules="numpy")
+
+    def evaluate(*args: ArrayLike) -> np.ndarray:
+        arrays = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in args))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            out = raw(*arrays)
+        return np.broadcast_to(np.asarray(out, dtype=float), arrays[0].shape).copy()
+
+    return evaluate
+
+
+def phi(lam: ArrayLike, t: ArrayLike, formula: Formula | None = None) -> np.ndarray:
+    r""":math:`\varphi(\lambda, t) = \int_0^t e^{-\lambda\tau}d\tau = (1 - e^{-\lambda t})/\lambda`
+    (:math:`= t` at :math:`\lambda = 0`, :math:`1/\lambda` at :math:`t = \infty`), elementwise
+    with broadcasting: the per-eigenvalue form of w(t) in ``flow.parameter_evolution``
+    (000, eq 16, :math:`\mathbf w(t) = \mathbf w_0 - \mathbf X^\top\varphi(\mathbf K, t)\mathbf r_0`),
+    lambdified by :func:`spectral_function` (``formula``: default the catalogue's ``w``).
+    :math:`\varphi(0, \infty) = \infty`.
 
     >>> phi(np.array([0.0, 1e-20, 2.0]), np.array([3.0, 3.0, np.inf])).tolist()
     [3.0, 3.0, 0.5]
     """
-    lam, t = np.broadcast_arrays(np.asarray(lam, dtype=float), np.asarray(t, dtype=float))
-    out = np.empty(lam.shape)
-    zero = lam == 0
-    out[zero] = t[zero]
-    nz = ~zero
-    with np.errstate(over="ignore", invalid="ignore"):
-        out[nz] = -np.expm1(-lam[nz] * t[nz]) / lam[nz]  # expm1(-inf) = -1: 1/λ at t = inf
-    return out
+    return spectral_function(formula or flow_formula("w"))(lam, t)
 
 
 def phi_mp(lam, t):
@@ -111,105 +173,285 @@ def phi_mp(lam, t):
     return -mpmath.expm1(-lam * t) / lam
 
 
-def _times(ts) -> np.ndarray:
+def _times(ts: ArrayLike) -> np.ndarray:
     t = np.atleast_1d(np.asarray(ts, dtype=float))
     if t.ndim != 1 or np.any(np.isnan(t)) or np.any(t < 0):
         raise ValueError(f"times must be a 1-d array of numbers >= 0 (inf allowed); got {ts!r}")
     return t
 
 
+GRAM_RATIO = 1e-2
+r"""``method="auto"`` uses the eigendecomposition of the smaller Gram matrix only when every
+one of its computed eigenvalues is at least this fraction of the largest.  The eigenvalues of
+a Gram matrix formed and decomposed in float64 carry an absolute error of a few
+:math:`\varepsilon\mu_{\max}`, so their relative error is at most a few :math:`\varepsilon/`
+``GRAM_RATIO`` (the SVD's is :math:`2\varepsilon\sqrt{\mu_{\max}/\mu}`); any smaller eigenvalue,
+a zero among them (rank-deficient X), sends the decomposition to the SVD of X, which resolves
+singular values down to :math:`\varepsilon s_{\max}`."""
+
+
+@dataclass(frozen=True)
+class FlowPredictor:
+    r""":math:`f(\mathbf x_\star, t) = \mathbf x_\star^\top\mathbf w(t)` at fixed test points: the
+    projection :math:`\mathbf P = \mathbf x_\star^\top\mathbf V` is computed once, and every call costs one evaluation of :math:`\varphi` on the m nonzero
+    eigenvalues and one (T×m)·(m×M) product (000, eq 21–24; ``flow.predictions``, whose
+    per-eigenvalue form is :math:`\varphi`).  Build with :meth:`LinearFlow.predictor`."""
+
+    flow: LinearFlow
+    x_star: np.ndarray
+    base: np.ndarray
+    proj: np.ndarray
+
+    def __call__(self, ts: ArrayLike) -> np.ndarray:
+        """Predictions at each time (rows) and test point (columns), shape (T, M)."""
+        fl = self.flow
+        tau = fl._tau(ts)
+        out = self.base[None, :] - fl._spectral("w", tau) @ self.proj.T
+        return np.ldexp(out, fl.exp_w)
+
+
 @dataclass(frozen=True)
 class LinearFlow:
     r"""Closed forms of gradient flow on :math:`L = \frac c2\|\mathbf X\mathbf w - \mathbf y\|^2`
-    (module docstring), evaluated from one thin SVD of X.  Build with :func:`linear_flow`.
+    (module docstring), evaluated from one decomposition of X.  Build with :func:`linear_flow`.
 
-    ``s`` are the positive singular values of X (zeros removed), ``U`` (N×m) and ``V`` (D×m)
-    the matching singular vectors, ``lam = c s^2`` the nonzero eigenvalues of
-    :math:`\mathbf K_c = c\mathbf X\mathbf X^\top`, ``coef = U^T r0``.
+    The data are normalised by powers of two (exactly): :math:`\mathbf X = 2^{e_X}\mathbf X'`,
+    :math:`\mathbf w_0 = 2^{e_w}\mathbf w_0'`, :math:`\mathbf y = 2^{e_X + e_w}\mathbf y'` with
+    :math:`\max|X'_{ij}|` and :math:`\max(|w'_0|, |y'|)` in [1/2, 1), and the flow of the
+    normalised problem is evaluated at time :math:`\tau = 4^{e_X}t`: the same numbers without
+    under- or overflow at any scale of the data.  ``sn``, ``U`` (N×m), ``V`` (D×m) are the
+    positive singular values and vectors of X', ``lam_n = c sn²`` the nonzero eigenvalues of
+    :math:`c\mathbf X'\mathbf X'^\top`, ``coef`` :math:`= \mathbf U^\top\mathbf r_0'`;
+    ``functions`` are the per-eigenvalue functions lambdified from the formulas
+    (:data:`FLOW_FORMULAS`), ``method`` the decomposition used ("svd" or "eigh").
     """
 
     X: np.ndarray
     y: np.ndarray
     w0: np.ndarray
     c: float
-    s: np.ndarray
-    U: np.ndarray
-    V: np.ndarray
-    lam: np.ndarray
-    r0: np.ndarray
+    sn: np.ndarray
+    lam_n: np.ndarray
+    r0n: np.ndarray
+    w0n: np.ndarray
     coef: np.ndarray
+    exp_x: int
+    exp_w: int
+    functions: Mapping[str, SpectralFunction]
+    method: str
+    U_given: np.ndarray | None = field(default=None, repr=False)
+    V_given: np.ndarray | None = field(default=None, repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def U(self) -> np.ndarray:
+        r"""Left singular vectors :math:`\mathbf U = \mathbf X'\mathbf V/s'` (N×m), computed on
+        first use when the decomposition gave only V (an eigendecomposition of XᵀX)."""
+        if self.U_given is not None:
+            return self.U_given
+        if "U" not in self._cache:
+            self._cache["U"] = _scaled_columns(self._Xn() @ self.V, self.sn)
+        return self._cache["U"]
+
+    @property
+    def V(self) -> np.ndarray:
+        r"""Right singular vectors :math:`\mathbf V = \mathbf X'^\top\mathbf U/s'` (D×m),
+        computed on first use when the decomposition gave only U (an eigendecomposition of
+        XXᵀ)."""
+        if self.V_given is not None:
+            return self.V_given
+        if "V" not in self._cache:
+            self._cache["V"] = _scaled_columns(self._Xn().T @ self.U, self.sn)
+        return self._cache["V"]
+
+    def _Xn(self) -> np.ndarray:
+        return np.ldexp(self.X, -self.exp_x)
+
+    @property
+    def s(self) -> np.ndarray:
+        """The positive singular values of X (zeros removed), in the units of X."""
+        return np.ldexp(self.sn, self.exp_x)
+
+    @property
+    def lam(self) -> np.ndarray:
+        r"""The nonzero eigenvalues :math:`c s^2` of :math:`\mathbf K_c = c\mathbf X\mathbf X^\top`
+        (in the units of X; ``inf`` where they overflow float64)."""
+        with np.errstate(over="ignore"):
+            return np.ldexp(self.lam_n, 2 * self.exp_x)
+
+    @property
+    def r0(self) -> np.ndarray:
+        r""":math:`\mathbf r_0 = \mathbf X\mathbf w_0 - \mathbf y`."""
+        with np.errstate(over="ignore"):
+            return np.ldexp(self.r0n, self.exp_x + self.exp_w)
 
     @property
     def rank(self) -> int:
         """The numerical rank of X (= rank of K)."""
-        return int(self.s.size)
+        return int(self.sn.size)
 
     @property
     def trainable(self) -> bool:
         r"""True iff K has full rank N: then :math:`\mathbf r(t) \to 0` (``flow.trainability``)."""
         return self.rank == self.X.shape[0]
 
-    def residual(self, ts) -> np.ndarray:
-        r""":math:`\mathbf r(t) = e^{-\mathbf K_c t}\mathbf r_0` at each time (rows), shape (T, N);
-        at :math:`t = \infty`, :math:`(\mathbf I - \mathbf K\mathbf K^\dagger)\mathbf r_0` (000, eq 11;
-        ``flow.residual``, ``flow.trainability``)."""
-        return self.r0[None, :] - (self._decay(ts) * self.coef[None, :]) @ self.U.T
+    def _tau(self, ts: ArrayLike) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return np.ldexp(_times(ts), 2 * self.exp_x)
 
-    def outputs(self, ts) -> np.ndarray:
-        r""":math:`\mathbf f(t) = \mathbf y + e^{-\mathbf K_c t}(\mathbf f_0 - \mathbf y)` at the training
-        inputs, shape (T, N) (000, eq 12; ``flow.residual``)."""
+    def _spectral(self, key: str, tau: np.ndarray) -> np.ndarray:
+        r"""The per-eigenvalue function of formula ``key`` at every time (rows) and nonzero
+        eigenvalue (columns), (T, m): the formula at finite times, its ``_inf`` limit formula
+        at :math:`t = \infty`; for ``w`` times :math:`c\,s'\,\tilde r'_0` (what
+        :math:`\mathbf X'^\top = \mathbf V\mathbf S'\mathbf U^\top` makes of the residual's
+        coordinates), for ``r`` minus 1 (the change of the residual's coordinates)."""
+        out = np.empty((tau.size, self.rank))
+        finite = np.isfinite(tau)
+        if finite.any():
+            out[finite] = self.functions[key](self.lam_n[None, :], tau[finite, None])
+        if not finite.all():
+            out[~finite] = self.functions[key + "_inf"](self.lam_n)[None, :]
+        if key == "w":
+            return out * (self.c * self.sn * self.coef)[None, :]
+        return (out - 1.0) * self.coef[None, :]
+
+    def residual(self, ts: ArrayLike) -> np.ndarray:
+        r""":math:`\mathbf r(t) = e^{-\mathbf K_c t}\mathbf r_0` at each time (rows), shape (T, N);
+        at :math:`t = \infty`, :math:`(\mathbf I - \mathbf K\mathbf K^\dagger)\mathbf r_0` (000,
+        eq 11; the formulas ``r`` of ``flow.residual`` and ``r_inf`` of ``flow.trainability``,
+        per eigenvalue :math:`e^{-\lambda t}` and its limit)."""
+        tau = self._tau(ts)
+        out = self.r0n[None, :] + self._spectral("r", tau) @ self.U.T
+        with np.errstate(over="ignore"):
+            return np.ldexp(out, self.exp_x + self.exp_w)
+
+    def outputs(self, ts: ArrayLike) -> np.ndarray:
+        r""":math:`\mathbf f(t) = \mathbf y + e^{-\mathbf K_c t}(\mathbf f_0 - \mathbf y)` at the
+        training inputs, shape (T, N) (000, eq 12; ``flow.residual``)."""
         return self.y[None, :] + self.residual(ts)
 
-    def _decay(self, ts) -> np.ndarray:
-        # 1 - e^{-λt}, (T, m); 1 at t = inf
-        t = _times(ts)
-        with np.errstate(over="ignore"):
-            return -np.expm1(-np.outer(t, self.lam))
+    def parameters(self, ts: ArrayLike) -> np.ndarray:
+        r""":math:`\mathbf w(t) = \mathbf w_0 - c\mathbf X^\top\varphi(\mathbf K_c, t)\mathbf r_0`,
+        shape (T, D) (000, eq 16 for any rank; sum scale :math:`c = 1`:
+        :math:`\mathbf w_0 - \mathbf X^\top\mathbf K^\dagger(\mathbf I - e^{-\mathbf Kt})
+        \mathbf r_0`; the formulas ``w`` and ``w_inf`` of ``flow.parameter_evolution``).  At
+        :math:`t = \infty`: :math:`(\mathbf I - \mathbf X^\dagger\mathbf X)\mathbf w_0 +
+        \mathbf X^\dagger\mathbf y`."""
+        out = self.w0n[None, :] - self._spectral("w", self._tau(ts)) @ self.V.T
+        return np.ldexp(out, self.exp_w)
 
-    def _shift(self, ts) -> np.ndarray:
-        # c s φ(c s², t) U^T r0 = -expm1(-λ t)/s · coef, (T, m)
-        return self._decay(ts) * (self.coef / self.s)[None, :]
-
-    def parameters(self, ts) -> np.ndarray:
-        r""":math:`\mathbf w(t) = \mathbf w_0 - c\mathbf X^\top\varphi(\mathbf K_c, t)\mathbf r_0`, shape (T, D)
-        (000, eq 16 for any rank, sum scale :math:`c = 1`: :math:`\mathbf w_0 - \mathbf X^\top\mathbf K^\dagger(\mathbf I
-        - e^{-\mathbf Kt})\mathbf r_0`; ``flow.parameter_evolution``).  At :math:`t = \infty`:
-        :math:`(\mathbf I - \mathbf X^\dagger\mathbf X)\mathbf w_0 + \mathbf X^\dagger\mathbf y`."""
-        return self.w0[None, :] - self._shift(ts) @ self.V.T
-
-    def predict(self, x_star, ts) -> np.ndarray:
-        r""":math:`f(\mathbf x_\star, t) = \mathbf x_\star^\top\mathbf w(t) = a(t) + \mathbf b(t)^\top\mathbf w_0`
-        for each row of ``x_star`` (M×D, or one point of length D), shape (T, M)
-        (000, eq 21–24; ``flow.predictions``)."""
+    def predictor(self, x_star: ArrayLike) -> FlowPredictor:
+        r"""The evaluator of :math:`f(\mathbf x_\star, t)` at the rows of ``x_star`` (M×D, or
+        one point of length D), with its projection onto the eigenvectors computed once
+        (:class:`FlowPredictor`)."""
         xs = np.atleast_2d(np.asarray(x_star, dtype=float))
-        if xs.shape[1] != self.X.shape[1]:
+        D = self.X.shape[1]
+        if xs.ndim != 2 or xs.shape[1] != D:
             raise ValueError(
-                f"x_star must have {self.X.shape[1]} columns (one per parameter); got shape {xs.shape}"
+                f"x_star must have {D} columns (one per parameter); got shape {xs.shape}"
             )
-        proj = xs @ self.V  # (M, m)
-        return (xs @ self.w0)[None, :] - self._shift(ts) @ proj.T
+        if not np.all(np.isfinite(xs)):
+            raise ValueError(f"x_star must be finite; got {xs}")
+        return FlowPredictor(self, xs, xs @ self.w0n, xs @ self.V)
 
-    def loss(self, ts) -> np.ndarray:
-        r""":math:`L(t) = \frac c2\|\mathbf r(t)\|^2`, shape (T,)."""
+    def predict(self, x_star: ArrayLike, ts: ArrayLike) -> np.ndarray:
+        r""":math:`f(\mathbf x_\star, t) = \mathbf x_\star^\top\mathbf w(t) = a(t) +
+        \mathbf b(t)^\top\mathbf w_0` for each row of ``x_star`` (M×D, or one point of length
+        D), shape (T, M) (000, eq 21–24; ``flow.predictions``).  The projection of the last
+        ``x_star`` is kept: calling again with equal test points costs what
+        :class:`FlowPredictor` costs per call (one comparison of ``x_star`` more)."""
+        xs = np.atleast_2d(np.asarray(x_star, dtype=float))
+        last = self._cache.get("predictor")
+        if last is None or last.x_star.shape != xs.shape or not np.array_equal(last.x_star, xs):
+            last = self.predictor(xs.copy())
+            self._cache["predictor"] = last
+        return last(ts)
+
+    def loss(self, ts: ArrayLike) -> np.ndarray:
+        r""":math:`L(t) = \frac c2\|\mathbf r(t)\|^2`, shape (T,) (from :meth:`residual`, with
+        the sum of squares taken at the normalised scale: no overflow of the squares)."""
         r = self.residual(ts)
-        return 0.5 * self.c * np.einsum("ij,ij->i", r, r)
+        norm = safe_norm(r, axis=1) if r.size else np.zeros(r.shape[0])
+        with np.errstate(over="ignore"):
+            return 0.5 * self.c * norm * norm
+
+
+def _scaled_columns(M: np.ndarray, s: np.ndarray) -> np.ndarray:
+    return M / s[None, :] if s.size else M[:, :0]
+
+
+def _gram_eigh(Xn: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool] | None:
+    """``(s, vecs, row_side)`` from the eigendecomposition of the smaller Gram matrix of the
+    normalised X (``row_side``: the vectors are U, from XXᵀ; otherwise V, from XᵀX), or None
+    when its computed spectrum is not accurate enough (:data:`GRAM_RATIO`)."""
+    N, D = Xn.shape
+    row_side = N < D
+    G = Xn @ Xn.T if row_side else Xn.T @ Xn
+    if G.size == 0:
+        return None
+    mu, vecs = np.linalg.eigh(G)
+    if not mu[-1] > 0 or mu[0] < GRAM_RATIO * mu[-1]:
+        return None
+    return np.sqrt(mu[::-1]), vecs[:, ::-1], row_side
+
+
+Decomposition = tuple[np.ndarray, np.ndarray | None, np.ndarray | None, str]
+
+
+def _decompose(Xn: np.ndarray, method: str) -> Decomposition:
+    """``(s, U or None, V or None, method used)`` for the normalised X (see :func:`linear_flow`)."""
+    if method not in ("auto", "svd", "eigh"):
+        raise ValueError(f"method must be 'auto', 'svd' or 'eigh'; got {method!r}")
+    if method in ("auto", "eigh"):
+        found = _gram_eigh(Xn)
+        if found is not None:
+            s, vecs, row_side = found
+            return (s, vecs, None, "eigh") if row_side else (s, None, vecs, "eigh")
+        if method == "eigh":
+            return _eigh_any_rank(Xn)
+    U, s, V = thin_svd(Xn)
+    return s, U, V, "svd"
+
+
+def _eigh_any_rank(Xn: np.ndarray) -> Decomposition:
+    """``method="eigh"`` forced: the smaller Gram matrix's eigenvalues above
+    :func:`~gdflow.checks.simulate.eigenvalue_tolerance` count, the others are zero."""
+    N, D = Xn.shape
+    row_side = N < D
+    mu, vecs = np.linalg.eigh(Xn @ Xn.T if row_side else Xn.T @ Xn)
+    keep = mu > eigenvalue_tolerance(mu) if mu.size else np.zeros(0, bool)
+    mu, vecs = mu[keep][::-1], vecs[:, keep][:, ::-1]
+    s = np.sqrt(mu)
+    return (s, vecs, None, "eigh") if row_side else (s, None, vecs, "eigh")
 
 
 def linear_flow(
-    X, y, w0, scale: Scale = "sum", method: Literal["svd", "eigh"] = "svd"
+    X: ArrayLike,
+    y: ArrayLike,
+    w0: ArrayLike,
+    scale: Scale = "sum",
+    method: Literal["auto", "svd", "eigh"] = "auto",
+    *,
+    formulas: Mapping[str, Formula] | None = None,
 ) -> LinearFlow:
     r"""Prepare the closed-form evaluators of gradient flow on
-    :math:`L = \frac c2\|\mathbf X\mathbf w - \mathbf y\|^2` (``scale``: ``"sum"`` c = 1, ``"mean"``
-    c = 1/N) from ``X`` (N×D, rows are data), ``y`` (N), ``w0`` (D).
+    :math:`L = \frac c2\|\mathbf X\mathbf w - \mathbf y\|^2` (``scale``: ``"sum"`` c = 1,
+    ``"mean"`` c = 1/N) from ``X`` (N×D, rows are data), ``y`` (N), ``w0`` (D): one
+    decomposition of X (normalised by powers of two, see :class:`LinearFlow`), then the
+    per-eigenvalue functions of the formulas (``formulas``: key -> :class:`Formula`, keys of
+    :data:`FLOW_FORMULAS`; missing keys take the catalogue's) applied to it.
 
-    ``method="svd"``: one thin SVD of X, :math:`O(N D \min(N, D))`, singular values accurate to
-    :math:`\varepsilon s_{\max}`.  ``method="eigh"``: the symmetric eigendecomposition of the smaller
-    Gram matrix (:math:`\mathbf X^\top\mathbf X` or :math:`\mathbf K = \mathbf X\mathbf X^\top`), then
-    :math:`\mathbf U = \mathbf X\mathbf V\mathbf S^{-1}` (or :math:`\mathbf V = \mathbf X^\top\mathbf U\mathbf S^{-1}`):
-    faster with the LAPACK shipped here (``eigh`` beats ``gesdd`` 3–10x on 1000×1000), but the
-    eigenvalues :math:`s^2` carry absolute error :math:`\varepsilon s_{\max}^2`, so singular values
-    below about :math:`\sqrt{10 m\varepsilon}\,s_{\max}` count as zero (their directions of
-    :math:`\mathbf w` are dropped, as for rank-deficient X).
+    ``method="svd"``: one thin SVD of X, singular values accurate to :math:`\varepsilon
+    s_{\max}`; below :func:`~gdflow.checks.simulate.eigenvalue_tolerance` they are zero.
+    ``method="eigh"``: the symmetric eigendecomposition of the smaller Gram matrix
+    (:math:`\mathbf X^\top\mathbf X` or :math:`\mathbf X\mathbf X^\top`), 2–3x faster than the
+    SVD with the LAPACK here, but its eigenvalues :math:`s^2` carry absolute error
+    :math:`\approx\varepsilon s_{\max}^2`: singular values below about
+    :math:`\sqrt{10m\varepsilon}\,s_{\max}` count as zero.  ``method="auto"`` (the default)
+    takes the eigendecomposition when its computed spectrum is within :data:`GRAM_RATIO` of
+    the largest eigenvalue (then it is as accurate as the SVD to a few units of
+    :math:`\varepsilon/` ``GRAM_RATIO``), the SVD otherwise (ill-conditioned or rank-deficient
+    X).  The decomposition used is ``.method``.
 
     >>> fl = linear_flow([[1.0, 0.0], [0.0, 0.0]], [1.0, 1.0], [0.0, 0.0])
     >>> fl.residual([0.0, np.inf]).tolist()
@@ -219,22 +461,24 @@ def linear_flow(
     N, D = Xa.shape
     ya, wa = as_vector("y", y, N), as_vector("w0", w0, D)
     c = scale_factor(scale, N)
-    if method == "svd":
-        U, s, V = thin_svd(Xa)
-    elif method == "eigh":
-        small_side = Xa.T @ Xa if D <= N else Xa @ Xa.T
-        mu, vecs = np.linalg.eigh(small_side)
-        keep = mu > eigenvalue_tolerance(mu) if mu.size else np.zeros(0, bool)
-        mu, vecs = mu[keep], vecs[:, keep]
-        s = np.sqrt(mu)
-        if D <= N:
-            V, U = vecs, (Xa @ vecs) / s[None, :]
-        else:
-            U, V = vecs, (Xa.T @ vecs) / s[None, :]
+    chosen = dict(formulas or {})
+    unknown = set(chosen) - set(FLOW_FORMULAS)
+    if unknown:
+        raise KeyError(f"no flow formulas {sorted(unknown)}; keys: {sorted(FLOW_FORMULAS)}")
+    functions = {
+        key: spectral_function(chosen.get(key) or flow_formula(key)) for key in FLOW_FORMULAS
+    }
+    Xn, yn, wn, ex, es = _normalised(Xa, ya, wa)
+    s, U, V, used = _decompose(Xn, method)
+    r0n = Xn @ wn - yn
+    if U is not None:
+        coef = U.T @ r0n
     else:
-        raise ValueError(f"method must be 'svd' or 'eigh'; got {method!r}")
-    r0 = Xa @ wa - ya
-    return LinearFlow(Xa, ya, wa, c, s, U, V, c * s**2, r0, U.T @ r0)
+        assert V is not None
+        coef = _scaled_columns((Xn.T @ r0n)[None, :] @ V, s)[0]
+    return LinearFlow(
+        Xa, ya, wa, c, s, c * s**2, r0n, wn, coef, ex, es, functions, used, U_given=U, V_given=V
+    )
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,10 @@ Derivations: ``flow.residual``, ``flow.trainability``, ``flow.parameter_evolutio
 
 from __future__ import annotations
 
-import sympy as sp
-
 from collections.abc import Mapping
 from typing import Any
+
+import sympy as sp
 
 from .derivation import (
     Assumptions,
