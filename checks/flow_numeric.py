@@ -54,6 +54,7 @@ from typing import Any, Literal
 
 import mpmath
 import numpy as np
+import scipy.linalg
 import sympy as sp
 from numpy.typing import ArrayLike
 from scipy.integrate import solve_ivp
@@ -62,6 +63,7 @@ from sympy.codegen.rewriting import expm1_opt, optimize
 from gdflow.derive.derivation import Formula
 
 from .simulate import (
+    EIGENVALUE_TOL_FACTOR,
     Scale,
     as_matrix,
     as_vector,
@@ -245,24 +247,51 @@ class LinearFlow:
 
     @property
     def U(self) -> np.ndarray:
-        r"""Left singular vectors :math:`\mathbf U = \mathbf X'\mathbf V/s'` (N×m), computed on
-        first use when the decomposition gave only V (an eigendecomposition of XᵀX)."""
-        if self.U_given is not None:
-            return self.U_given
-        if "U" not in self._cache:
-            self._cache["U"] = _scaled_columns(self._Xn() @ self.V, self.sn)
-        return self._cache["U"]
+        r"""Left singular vectors of X' (N×m); the columns the decomposition did not give
+        (``U_given`` holds the last ones, or none) are :math:`\mathbf X'\mathbf v/s'`,
+        computed on first use."""
+        return self._side("U", self.U_given, lambda: self.V, lambda: self._Xn())
 
     @property
     def V(self) -> np.ndarray:
-        r"""Right singular vectors :math:`\mathbf V = \mathbf X'^\top\mathbf U/s'` (D×m),
-        computed on first use when the decomposition gave only U (an eigendecomposition of
-        XXᵀ)."""
-        if self.V_given is not None:
-            return self.V_given
-        if "V" not in self._cache:
-            self._cache["V"] = _scaled_columns(self._Xn().T @ self.U, self.sn)
-        return self._cache["V"]
+        r"""Right singular vectors of X' (D×m); the columns not given are
+        :math:`\mathbf X'^\top\mathbf u/s'`, computed on first use."""
+        return self._side("V", self.V_given, lambda: self.U, lambda: self._Xn().T)
+
+    def _left_times(self, Z: np.ndarray) -> np.ndarray:
+        r""":math:`\mathbf Z\mathbf U^\top` for Z of shape (T, m).  While U has columns not yet
+        formed (an eigendecomposition of XᵀX gave V), those are applied as
+        :math:`\mathbf X'\mathbf V\mathbf S'^{-1}` (cost (N + m)·D per time instead of N·m);
+        U is formed (N·D·m once) when the times asked for add up to m/8."""
+        given = self.U_given
+        n_given = 0 if given is None else given.shape[1]
+        if n_given == self.rank or "U" in self._cache:
+            return Z @ self.U.T
+        used = self._cache.get("times", 0) + Z.shape[0]
+        self._cache["times"] = used
+        if used * 8 >= self.rank:
+            return Z @ self.U.T
+        head = self.rank - n_given
+        V_head = self.V[:, :head]
+        out = ((Z[:, :head] / self.sn[None, :head]) @ V_head.T) @ self._Xn().T
+        if given is not None and n_given:
+            out += Z[:, head:] @ given.T
+        return out
+
+    def _side(
+        self,
+        key: str,
+        given: np.ndarray | None,
+        other: Callable[[], np.ndarray],
+        op: Callable[[], np.ndarray],
+    ) -> np.ndarray:
+        if given is not None and given.shape[1] == self.rank:
+            return given
+        if key not in self._cache:
+            head = self.rank - (0 if given is None else given.shape[1])
+            vecs = _scaled_columns(op() @ other()[:, :head], self.sn[:head])
+            self._cache[key] = vecs if given is None else np.hstack([vecs, given])
+        return self._cache[key]
 
     def _Xn(self) -> np.ndarray:
         return np.ldexp(self.X, -self.exp_x)
@@ -321,7 +350,7 @@ class LinearFlow:
         eq 11; the formulas ``r`` of ``flow.residual`` and ``r_inf`` of ``flow.trainability``,
         per eigenvalue :math:`e^{-\lambda t}` and its limit)."""
         tau = self._tau(ts)
-        out = self.r0n[None, :] + self._spectral("r", tau) @ self.U.T
+        out = self.r0n[None, :] + self._left_times(self._spectral("r", tau))
         with np.errstate(over="ignore"):
             return np.ldexp(out, self.exp_x + self.exp_w)
 
@@ -380,49 +409,84 @@ def _scaled_columns(M: np.ndarray, s: np.ndarray) -> np.ndarray:
     return M / s[None, :] if s.size else M[:, :0]
 
 
-def _gram_eigh(Xn: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool] | None:
-    """``(s, vecs, row_side)`` from the eigendecomposition of the smaller Gram matrix of the
-    normalised X (``row_side``: the vectors are U, from XXᵀ; otherwise V, from XᵀX), or None
-    when its computed spectrum is not accurate enough (:data:`GRAM_RATIO`)."""
-    N, D = Xn.shape
-    row_side = N < D
-    G = Xn @ Xn.T if row_side else Xn.T @ Xn
-    if G.size == 0:
-        return None
-    mu, vecs = np.linalg.eigh(G)
-    if not mu[-1] > 0 or mu[0] < GRAM_RATIO * mu[-1]:
-        return None
-    return np.sqrt(mu[::-1]), vecs[:, ::-1], row_side
-
-
 Decomposition = tuple[np.ndarray, np.ndarray | None, np.ndarray | None, str]
+"""``(s, U, V, method)``: positive singular values in decreasing order and the singular
+vectors; one of U, V may hold only its last columns (the others are computed on first use)."""
+
+
+def _gram_split(Xn: np.ndarray) -> Decomposition:
+    r"""``method="auto"``: the symmetric eigendecomposition of the smaller Gram matrix G of the
+    normalised X, split at :data:`GRAM_RATIO`.  Eigenvalues :math:`\mu \ge` ``GRAM_RATIO``
+    :math:`\mu_{\max}` are accurate to a relative few :math:`\varepsilon/` ``GRAM_RATIO``: their
+    eigenvectors give the singular vectors on one side, the other side is
+    :math:`\mathbf X\mathbf v/s` (computed on first use).  The eigenvectors of the smaller
+    eigenvalues span the rest of the space accurately but resolve nothing inside it: X times
+    them (an N×k or D×k matrix) gets a thin SVD, which gives those singular values to
+    :math:`\varepsilon s_{\max}` as the SVD of X would, and both sides of their vectors.  Cost:
+    one Gram product, one eigendecomposition of size min(N, D), one thin SVD of width k."""
+    N, D = Xn.shape
+    row_side = N < D  # G = X X^T: its eigenvectors are left singular vectors
+    G = Xn @ Xn.T if row_side else Xn.T @ Xn
+    mu, vecs = scipy.linalg.eigh(G, driver="evd", check_finite=False)
+    top = float(mu[-1]) if mu.size else 0.0
+    big = mu >= GRAM_RATIO * top if top > 0 else np.zeros(mu.shape, bool)
+    s_big = np.sqrt(mu[big][::-1])
+    vec_big = np.ascontiguousarray(vecs[:, big][:, ::-1])
+    rest = np.ascontiguousarray(vecs[:, ~big])
+    B = (Xn.T if row_side else Xn) @ rest  # X (or X^T) on the rest of the space
+    P, s_rest, Wt = np.linalg.svd(B, full_matrices=False)
+    tol = EIGENVALUE_TOL_FACTOR * min(N, D) * np.finfo(float).eps * max(np.sqrt(top), 0.0)
+    keep = s_rest > tol
+    P, s_rest, W = P[:, keep], s_rest[keep], rest @ Wt[keep].T
+    s = np.concatenate([s_big, s_rest])
+    used = "eigh+svd" if s_rest.size else "eigh"
+    if row_side:  # left vectors: eigenvectors and rest @ W; right: X^T u / s, then P
+        return s, np.hstack([vec_big, W]), P, used
+    return s, P, np.hstack([vec_big, W]), used
 
 
 def _decompose(Xn: np.ndarray, method: str) -> Decomposition:
-    """``(s, U or None, V or None, method used)`` for the normalised X (see :func:`linear_flow`)."""
-    if method not in ("auto", "svd", "eigh"):
-        raise ValueError(f"method must be 'auto', 'svd' or 'eigh'; got {method!r}")
-    if method in ("auto", "eigh"):
-        found = _gram_eigh(Xn)
-        if found is not None:
-            s, vecs, row_side = found
-            return (s, vecs, None, "eigh") if row_side else (s, None, vecs, "eigh")
-        if method == "eigh":
-            return _eigh_any_rank(Xn)
-    U, s, V = thin_svd(Xn)
-    return s, U, V, "svd"
+    """``(s, U, V, method used)`` for the normalised X (see :func:`linear_flow`)."""
+    if method == "auto":
+        if Xn.size == 0:
+            U, s, V = thin_svd(Xn)
+            return s, U, V, "svd"
+        return _gram_split(Xn)
+    if method == "svd":
+        U, s, V = thin_svd(Xn)
+        return s, U, V, "svd"
+    if method == "eigh":
+        return _eigh_any_rank(Xn)
+    raise ValueError(f"method must be 'auto', 'svd' or 'eigh'; got {method!r}")
 
 
 def _eigh_any_rank(Xn: np.ndarray) -> Decomposition:
-    """``method="eigh"`` forced: the smaller Gram matrix's eigenvalues above
+    """``method="eigh"``: the smaller Gram matrix's eigenvalues above
     :func:`~gdflow.checks.simulate.eigenvalue_tolerance` count, the others are zero."""
     N, D = Xn.shape
     row_side = N < D
     mu, vecs = np.linalg.eigh(Xn @ Xn.T if row_side else Xn.T @ Xn)
     keep = mu > eigenvalue_tolerance(mu) if mu.size else np.zeros(0, bool)
-    mu, vecs = mu[keep][::-1], vecs[:, keep][:, ::-1]
+    mu, vecs = mu[keep][::-1], np.ascontiguousarray(vecs[:, keep][:, ::-1])
     s = np.sqrt(mu)
     return (s, vecs, None, "eigh") if row_side else (s, None, vecs, "eigh")
+
+
+def _coefficients(
+    Xn: np.ndarray, r0n: np.ndarray, s: np.ndarray, U: np.ndarray | None, V: np.ndarray | None
+) -> np.ndarray:
+    r""":math:`\mathbf U^\top\mathbf r_0`, the columns of U that are not given taken as
+    :math:`\mathbf X\mathbf v/s`."""
+    given = 0 if U is None else U.shape[1]
+    head = s.size - given
+    out = np.empty(s.size)
+    if head:
+        assert V is not None
+        out[:head] = (Xn.T @ r0n) @ V[:, :head] / s[:head]
+    if given:
+        assert U is not None
+        out[head:] = U.T @ r0n
+    return out
 
 
 def linear_flow(
@@ -471,11 +535,7 @@ def linear_flow(
     Xn, yn, wn, ex, es = _normalised(Xa, ya, wa)
     s, U, V, used = _decompose(Xn, method)
     r0n = Xn @ wn - yn
-    if U is not None:
-        coef = U.T @ r0n
-    else:
-        assert V is not None
-        coef = _scaled_columns((Xn.T @ r0n)[None, :] @ V, s)[0]
+    coef = _coefficients(Xn, r0n, s, U, V)
     return LinearFlow(
         Xa, ya, wa, c, s, c * s**2, r0n, wn, coef, ex, es, functions, used, U_given=U, V_given=V
     )
