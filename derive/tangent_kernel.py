@@ -272,7 +272,10 @@ def regression() -> Derivation:
     kappa = sp.Symbol("kappa_j", nonnegative=True)
     e_k, e_0 = sp.symbols("e_k e_0", real=True)
     contraction = 1 - 2 * eta * kappa**2
-    iterates = alstar + (sp.Identity(N) - 2 * eta * Km * Km) ** k * (al0 - alstar)
+    interpolant_value = Km.inverse() * y
+    iterates = interpolant_value + (sp.Identity(N) - 2 * eta * Km * Km) ** k * (
+        al0 - interpolant_value
+    )
 
     def gd_step(a: sp.Basic, _k: sp.Basic) -> sp.Basic:
         return a - 2 * eta * Km * (Km * a - y)
