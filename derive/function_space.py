@@ -140,6 +140,36 @@ def _values(Xm: sp.Matrix, ym: sp.Matrix, extra: Mapping[sp.Basic, Any]) -> dict
     return {N: Xm.rows, D: Xm.cols, X: Xi, y: sp.ImmutableMatrix(ym), K: Xi * Xi.T, **extra}
 
 
+def _evaluated(expr: sp.Basic) -> sp.Basic:
+    """An instantiated formula (every matrix symbol replaced by an explicit matrix) made
+    explicit bottom-up: each matrix node becomes an explicit matrix once its arguments are
+    (``MatExp`` and ``Pinv`` through their exact ``doit``), also when a symbolic time scales a
+    matrix (``Formula.instantiate``'s plain ``doit`` keeps ``(-t)*Matrix`` unevaluated, and
+    the exponential of it symbolic)."""
+    if isinstance(expr, sp.MatrixBase):
+        return sp.ImmutableMatrix(expr)
+    if not getattr(expr, "is_Matrix", False) or isinstance(expr, sp.MatrixSymbol):
+        return expr
+    node = expr.func(*[_evaluated(a) for a in expr.args])
+    node = node.doit(deep=False) if isinstance(node, (MatExp, Pinv, sp.Inverse)) else node
+    if isinstance(node, sp.MatrixBase):
+        return sp.ImmutableMatrix(node)
+    if node.free_symbols and any(isinstance(s, sp.MatrixSymbol) for s in node.free_symbols):
+        return node
+    return sp.ImmutableMatrix(node.as_explicit())
+
+
+def _instantiate(formula: Formula, values: Mapping[sp.Basic, Any]) -> sp.Matrix:
+    """The exact value of ``formula`` at ``values`` (:meth:`Formula.instantiate`'s
+    substitution, evaluated by :func:`_evaluated`) as a mutable matrix."""
+    missing = [p for p in formula.params if p not in values]
+    if missing:
+        names = ", ".join(map(str, missing))
+        raise KeyError(f"formula for {formula.name}: no value for {names}")
+    out = _evaluated(formula.expr.xreplace({k: sp.sympify(v) for k, v in values.items()}))
+    return sp.Matrix(out)
+
+
 def _exact_inputs(
     X_value: Any, y_value: Any, v_value: Any, name: str = "w0"
 ) -> tuple[sp.Matrix, sp.Matrix, sp.Matrix]:
@@ -170,8 +200,8 @@ def residual_evolution(X_value: Any, y_value: Any, w0_value: Any, t_value: Any =
     tv = sp.sympify(t_value)
     values = _values(Xm, ym, {R0: sp.ImmutableMatrix(Xm * wm - ym), t: tv})
     if tv is sp.oo:
-        return sp.Matrix(_formula("flow.trainability", "r_inf").instantiate(values))
-    return sp.Matrix(_formula("flow.residual", "r").instantiate(values))
+        return _instantiate(_formula("flow.trainability", "r_inf"), values)
+    return _instantiate(_formula("flow.residual", "r"), values)
 
 
 def parameter_evolution(X_value: Any, y_value: Any, w0_value: Any, t_value: Any = t) -> sp.Matrix:
@@ -190,7 +220,7 @@ def parameter_evolution(X_value: Any, y_value: Any, w0_value: Any, t_value: Any 
     tv = sp.sympify(t_value)
     values = _values(Xm, ym, {W0: sp.ImmutableMatrix(wm), t: tv})
     key = "w_inf" if tv is sp.oo else "w"
-    return sp.Matrix(_formula("flow.parameter_evolution", key).instantiate(values))
+    return _instantiate(_formula("flow.parameter_evolution", key), values)
 
 
 def prediction_coefficients(
@@ -212,12 +242,12 @@ def prediction_coefficients(
     Xm, ym, xs = _exact_inputs(X_value, y_value, x_star, "x_star")
     tv = sp.sympify(t_value)
     values = _values(Xm, ym, {XS: sp.ImmutableMatrix(xs), t: tv})
-    values[KS] = (X * XS).xreplace(values).doit()  # the derivation's definitions of k* and E(t)
+    values[KS] = _evaluated((X * XS).xreplace(values))  # the derivation's k* and E(t)
     if tv is not sp.oo:
-        values[EM] = E_T.xreplace(values).doit()
+        values[EM] = _evaluated(E_T.xreplace(values))
     a_key, b_key = ("a_inf", "b_inf") if tv is sp.oo else ("a", "b")
-    a = sp.Matrix(_formula("flow.predictions", a_key).instantiate(values))[0, 0]
-    b = sp.Matrix(_formula("flow.predictions", b_key).instantiate(values))
+    a = _instantiate(_formula("flow.predictions", a_key), values)[0, 0]
+    b = _instantiate(_formula("flow.predictions", b_key), values)
     return a, b
 
 
