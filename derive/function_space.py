@@ -9,7 +9,8 @@ training inputs.  With the mean scale :math:`\\frac{1}{2N}\\|\\cdot\\|^2`, repla
 
 .. math::
     \\mathbf{r}(t) = e^{-\\mathbf{K}t}\\mathbf{r}(0),\\qquad
-    \\mathbf{w}(t) = \\mathbf{w}_0 - \\mathbf{X}^\\top\\mathbf{K}^\\dagger(\\mathbf{I} - e^{-\\mathbf{K}t})
+    \\mathbf{w}(t) = \\mathbf{w}_0 - \\mathbf{X}^\\top\\mathbf{K}^\\dagger(\\mathbf{I} -
+    e^{-\\mathbf{K}t})
     (\\mathbf{X}\\mathbf{w}_0 - \\mathbf{y}),\\qquad
     f(\\mathbf{x}_\\star, t) = a(t) + \\mathbf{b}(t)^\\top\\mathbf{w}_0.
 
@@ -209,7 +210,8 @@ def parameter_evolution(X_value: Any, y_value: Any, w0_value: Any, t_value: Any 
     e^{-\\mathbf{K}t})(\\mathbf{X}\\mathbf{w}_0 - \\mathbf{y})` for X of any rank (000, eq 16),
     exactly, sum loss scale: the formula ``w`` of ``flow.parameter_evolution`` instantiated.  At
     ``t_value = oo`` its formula ``w_inf``,
-    :math:`(\\mathbf{I} - \\mathbf{X}^\\dagger\\mathbf{X})\\mathbf{w}_0 + \\mathbf{X}^\\dagger\\mathbf{y}`.
+    :math:`(\\mathbf{I} - \\mathbf{X}^\\dagger\\mathbf{X})\\mathbf{w}_0 +
+    \\mathbf{X}^\\dagger\\mathbf{y}`.
 
     >>> parameter_evolution([[1, 1]], [2], [0, 0], sp.oo)
     Matrix([
@@ -226,12 +228,14 @@ def parameter_evolution(X_value: Any, y_value: Any, w0_value: Any, t_value: Any 
 def prediction_coefficients(
     X_value: Any, y_value: Any, x_star: Any, t_value: Any = t
 ) -> tuple[sp.Basic, sp.Matrix]:
-    """``(a(t), b(t))`` with :math:`f(\\mathbf{x}_\\star, t) = a(t) + \\mathbf{b}(t)^\\top\\mathbf{w}_0`,
+    """``(a(t), b(t))`` with :math:`f(\\mathbf{x}_\\star, t) = a(t) +
+    \\mathbf{b}(t)^\\top\\mathbf{w}_0`,
     :math:`\\mathbf{k}_\\star = \\mathbf{X}\\mathbf{x}_\\star`,
     :math:`\\mathbf{E}(t) = \\mathbf{I} - e^{-\\mathbf{K}t}`:
     :math:`a(t) = \\mathbf{k}_\\star^\\top\\mathbf{K}^\\dagger\\mathbf{E}(t)\\mathbf{y}`,
     :math:`\\mathbf{b}(t) = \\mathbf{x}_\\star - \\mathbf{X}^\\top\\mathbf{E}(t)\\mathbf{K}^\\dagger
-    \\mathbf{k}_\\star` (000, eq 21–24), exactly, sum loss scale: the formulas ``a``, ``b`` (``a_inf``,
+    \\mathbf{k}_\\star` (000, eq 21–24), exactly, sum loss scale: the formulas ``a``, ``b``
+    (``a_inf``,
     ``b_inf`` at ``t_value = oo``) of ``flow.predictions`` instantiated.
 
     >>> prediction_coefficients([[1, 0]], [2], [1, 1], sp.oo)
@@ -255,8 +259,10 @@ def prediction_coefficients(
 
 
 def residual() -> Derivation:
-    """``flow.residual``: :math:`\\tfrac{d\\mathbf{r}}{dt} = -\\mathbf{K}\\mathbf{r}`, :math:`\\mathbf{K} = \\mathbf{J}\\mathbf{J}^\\top`,
-    and :math:`\\mathbf{f}(t) = \\mathbf{y} + e^{-\\mathbf{K}t}(\\mathbf{f}_0 - \\mathbf{y})` (000, eq 8–12; sum scale
+    """``flow.residual``: :math:`\\tfrac{d\\mathbf{r}}{dt} = -\\mathbf{K}\\mathbf{r}`,
+    :math:`\\mathbf{K} = \\mathbf{J}\\mathbf{J}^\\top`,
+    and :math:`\\mathbf{f}(t) = \\mathbf{y} + e^{-\\mathbf{K}t}(\\mathbf{f}_0 - \\mathbf{y})`
+    (000, eq 8–12; sum scale
     :math:`\\tfrac12\\|\\mathbf{f} - \\mathbf{y}\\|^2`, with the mean scale K becomes K/N)."""
     general = Assumptions(
         definitions={K: J * J.T}, text=("$J = \\partial f/\\partial w$ at the current parameters",)
@@ -272,16 +278,20 @@ def residual() -> Derivation:
     steps = [
         Step(
             Definition(sp.Derivative(W, t, evaluate=False), -J.T * (F - y)),
-            "gradient flow on $\\frac12\\|f(w) - y\\|^2$ (flow.ode): $\\nabla L = J^T(f - y)$ by the chain rule",
+            "gradient flow on $\\frac12\\|f(w) - y\\|^2$ (flow.ode): $\\nabla L = J^T(f - "
+            "y)$ by the chain rule",
         ),
         Step(
             Identity(J * (-J.T * (F - y)), -K * (F - y)),
-            "chain rule: $\\frac{df}{dt} = J\\frac{dw}{dt}$; with $K = JJ^T$ (the tangent kernel on the training inputs) the residual $r = f - y$ obeys $\\frac{dr}{dt} = -Kr$",
+            "chain rule: $\\frac{df}{dt} = J\\frac{dw}{dt}$; with $K = JJ^T$ (the tangent "
+            "kernel on the training inputs) the residual $r = f - y$ obeys $\\frac{dr}{dt} "
+            "= -Kr$",
             given=general,
         ),
         Step(
             Identity(X * (-X.T * (X * W - y)), -K * (X * W - y)),
-            "the linear model $f = Xw$: $J = X$ and $K = XX^T$ does not depend on $w$, so the ODE is linear with constant coefficients",
+            "the linear model $f = Xw$: $J = X$ and $K = XX^T$ does not depend on $w$, so "
+            "the ODE is linear with constant coefficients",
         ),
         Step(Definition(RT, r_t), "the candidate (eq 11)", label="candidate"),
         Step(
@@ -336,13 +346,16 @@ def residual() -> Derivation:
                 text="f(t) = y + exp(-K t)(f(0) - y) at the training inputs",
             ),
         },
-        summary="In function space the residual obeys the linear ODE $dr/dt = -Kr$ with the kernel $K = XX^T$, so $f(t) = y + e^{-Kt}(f_0 - y)$.",
+        summary="In function space the residual obeys the linear ODE $dr/dt = -Kr$ with the kernel "
+        "$K = XX^T$, so $f(t) = y + e^{-Kt}(f_0 - y)$.",
     )
 
 
 def trainability() -> Derivation:
-    """``flow.trainability``: :math:`\\mathbf{r}(\\infty) = (\\mathbf{I} - \\mathbf{K}\\mathbf{K}^\\dagger)\\mathbf{r}(0)`,
-    zero iff K has full rank; eigendirection j of K decays at rate :math:`\\lambda_j` (000, "Trainability";
+    """``flow.trainability``: :math:`\\mathbf{r}(\\infty) = (\\mathbf{I} -
+    \\mathbf{K}\\mathbf{K}^\\dagger)\\mathbf{r}(0)`,
+    zero iff K has full rank; eigendirection j of K decays at rate :math:`\\lambda_j` (000,
+    "Trainability";
     sum scale, :math:`\\mathbf{K} = \\mathbf{X}\\mathbf{X}^\\top`)."""
     lam = sp.Symbol("lambda_j", positive=True)
     Qn = sp.MatrixSymbol("Q", N, N)
@@ -352,39 +365,47 @@ def trainability() -> Derivation:
         definitions={K: Qn * Dn * Qn.T},
         sizes={N: (1, 2, 3, 4)},
         text=(
-            "$K = QDQ^T$: $Q$ orthogonal, $D = \\mathrm{diag}(\\lambda_j)$, $\\lambda_j \\ge 0$ (zeros included)",
+            "$K = QDQ^T$: $Q$ orthogonal, $D = \\mathrm{diag}(\\lambda_j)$, $\\lambda_j "
+            "\\ge 0$ (zeros included)",
         ),
     )
     steps = [
         Step(
             Identity(Qn.T * EXP * R0, MatExp(-Dn * t) * Qn.T * R0),
-            "in the eigenbasis of K each coordinate decays on its own: $\\tilde r_j(t) = e^{-\\lambda_j t}\\tilde r_j(0)$; the speed is set by the eigenvalues",
+            "in the eigenbasis of K each coordinate decays on its own: $\\tilde r_j(t) = "
+            "e^{-\\lambda_j t}\\tilde r_j(0)$; the speed is set by the eigenvalues",
             given=eig,
         ),
         Step(
             Identity(sp.Limit(sp.exp(-lam * t), t, sp.oo), sp.Integer(0)),
-            "a direction with $\\lambda_j > 0$ is fitted; one with $\\lambda_j = 0$ keeps $e^{0} = 1$",
+            "a direction with $\\lambda_j > 0$ is fitted; one with $\\lambda_j = 0$ keeps "
+            "$e^{0} = 1$",
             label="fitted",
         ),
         Step(
             Identity(Qn * (IN - Dn * Pinv(Dn)) * Qn.T, IN - K * Pinv(K)),
-            "so $e^{-Dt} \\to I - DD^\\dagger$ (1 where $\\lambda_j = 0$, else 0), and $e^{-Kt} \\to I - KK^\\dagger$, the projection onto the null space of K",
+            "so $e^{-Dt} \\to I - DD^\\dagger$ (1 where $\\lambda_j = 0$, else 0), and "
+            "$e^{-Kt} \\to I - KK^\\dagger$, the projection onto the null space of K",
             given=eig,
         ),
         Step(
             Identity(MatrixLimit(EXP * R0, t, sp.oo), (IN - K * Pinv(K)) * R0),
-            "$r(\\infty) = \\lim_{t\\to\\infty} e^{-Kt}r(0) = (I - KK^\\dagger)r(0)$ (SymPy's limit entry by entry at exact instances of random rank; the eigenbasis steps above are the proof for every K)",
+            "$r(\\infty) = \\lim_{t\\to\\infty} e^{-Kt}r(0) = (I - KK^\\dagger)r(0)$ "
+            "(SymPy's limit entry by entry at exact instances of random rank; the "
+            "eigenbasis steps above are the proof for every K)",
             given=KERNEL,
             label="residual_limit",
         ),
         Step(
             Identity(K * (IN - K * Pinv(K)) * R0, sp.ZeroMatrix(N, 1)),
-            "$r(\\infty) = (I - KK^\\dagger)r(0)$ lies in the null space of K: the part of the residual the model cannot reach",
+            "$r(\\infty) = (I - KK^\\dagger)r(0)$ lies in the null space of K: the part of "
+            "the residual the model cannot reach",
             given=KERNEL,
         ),
         Step(
             Identity(IN - K * Pinv(K), sp.ZeroMatrix(N, N)),
-            "trainable: when K is full rank ($\\mathrm{rank}\\,X = N \\le D$) the residual tends to 0",
+            "trainable: when K is full rank ($\\mathrm{rank}\\,X = N \\le D$) the residual "
+            "tends to 0",
             given=Assumptions(matrices={K: "pd"}),
         ),
         Step(
@@ -415,13 +436,17 @@ def trainability() -> Derivation:
                 text="r(oo) = (I - K K^+) r(0); along an eigenvector of K: 1 if lambda = 0, else 0",
             )
         },
-        summary="The residual's component along an eigenvector of K decays like $e^{-\\lambda t}$; the component in the null space of K stays, so the training data are fitted exactly iff K has full rank.",
+        summary="The residual's component along an eigenvector of K decays like $e^{-\\lambda t}$; "
+        "the component in the null space of K stays, so the training data are fitted "
+        "exactly iff K has full rank.",
     )
 
 
 def parameter_evolution_derivation() -> Derivation:
-    """``flow.parameter_evolution``: :math:`\\mathbf{w}(t) = \\mathbf{w}_0 - \\mathbf{X}^\\top\\mathbf{K}^\\dagger
-    (\\mathbf{I} - e^{-\\mathbf{K}t})(\\mathbf{X}\\mathbf{w}_0 - \\mathbf{y})` for any rank (000, eq 13–18; sum scale)."""
+    """``flow.parameter_evolution``: :math:`\\mathbf{w}(t) = \\mathbf{w}_0 -
+    \\mathbf{X}^\\top\\mathbf{K}^\\dagger
+    (\\mathbf{I} - e^{-\\mathbf{K}t})(\\mathbf{X}\\mathbf{w}_0 - \\mathbf{y})` for any rank (000,
+    eq 13–18; sum scale)."""
     steps = [
         Step(
             Definition(WT, w_t),
@@ -430,7 +455,8 @@ def parameter_evolution_derivation() -> Derivation:
         ),
         Step(
             Identity(TimeDerivative(WT), -X.T * (X * WT - y)),
-            "it solves the flow ODE: its derivative is $-\\nabla L(w(t))$, since $X^TKK^\\dagger = X^T$ and $K^\\dagger K e^{-Kt} = KK^\\dagger e^{-Kt}$",
+            "it solves the flow ODE: its derivative is $-\\nabla L(w(t))$, since "
+            "$X^TKK^\\dagger = X^T$ and $K^\\dagger K e^{-Kt} = KK^\\dagger e^{-Kt}$",
             given=Assumptions(definitions={WT: w_t}),
         ),
         Step(
@@ -439,7 +465,8 @@ def parameter_evolution_derivation() -> Derivation:
         ),
         Step(
             Identity(w_t, WSTAR + MatExp(-X.T * X * t) * (W0 - WSTAR)),
-            "when $X^TX$ is invertible it is the overdetermined form of flow.parameter_solution (eq 18): $X^T g(XX^T) = g(X^TX)X^T$",
+            "when $X^TX$ is invertible it is the overdetermined form of "
+            "flow.parameter_solution (eq 18): $X^T g(XX^T) = g(X^TX)X^T$",
             given=FULL_COLUMN_RANK,
         ),
         Step(
@@ -458,7 +485,10 @@ def parameter_evolution_derivation() -> Derivation:
         ),
         Step(
             Identity(MatrixLimit(w_t, t, sp.oo), w_inf),
-            "as $t \\to \\infty$, $I - e^{-Kt} \\to KK^\\dagger$ (flow.trainability): the limit keeps the part of $w_0$ in the null space of X and adds the minimum-norm solution $X^\\dagger y$ (SymPy's limit entry by entry at exact instances)",
+            "as $t \\to \\infty$, $I - e^{-Kt} \\to KK^\\dagger$ (flow.trainability): the "
+            "limit keeps the part of $w_0$ in the null space of X and adds the "
+            "minimum-norm solution $X^\\dagger y$ (SymPy's limit entry by entry at exact "
+            "instances)",
             label="limit",
         ),
     ]
@@ -494,12 +524,15 @@ def parameter_evolution_derivation() -> Derivation:
                 text="w(oo) = (I - X^+ X) w0 + X^+ y; along an eigenvector of K: 1/lambda",
             ),
         },
-        summary="The parameters move only within the row space of X; they converge to the projection of $w_0$ onto the solution set, $(I - X^\\dagger X)w_0 + X^\\dagger y$, which is $X^\\dagger y$ from $w_0 = 0$.",
+        summary="The parameters move only within the row space of X; they converge to the "
+        "projection of $w_0$ onto the solution set, $(I - X^\\dagger X)w_0 + X^\\dagger "
+        "y$, which is $X^\\dagger y$ from $w_0 = 0$.",
     )
 
 
 def predictions() -> Derivation:
-    """``flow.predictions``: :math:`f(\\mathbf{x}_\\star, t) = a(t) + \\mathbf{b}(t)^\\top\\mathbf{w}_0` (000, eq 21–24; sum scale)."""
+    """``flow.predictions``: :math:`f(\\mathbf{x}_\\star, t) = a(t) + "
+    "\\mathbf{b}(t)^\\top\\mathbf{w}_0` (000, eq 21–24; sum scale)."""
     defs = Assumptions(definitions={KS: X * XS, EM: E_T})
     steps = [
         Step(Definition(KS, X * XS), "the kernel between the new input and the training inputs"),
@@ -508,19 +541,22 @@ def predictions() -> Derivation:
         Step(Definition(BT, b_t), "the coefficient of the initial parameters", label="b"),
         Step(
             Identity(XS.T * w_t, a_t + b_t.T * W0),
-            "the prediction $x_\\star^T w(t)$ (flow.parameter_evolution) is affine in $w_0$; $K^\\dagger$ and $e^{-Kt}$ are symmetric and commute",
+            "the prediction $x_\\star^T w(t)$ (flow.parameter_evolution) is affine in "
+            "$w_0$; $K^\\dagger$ and $e^{-Kt}$ are symmetric and commute",
             given=defs,
             label="affine",
         ),
         Step(
             Identity(MatrixLimit(a_t, t, sp.oo), a_inf),
-            "at $t = \\infty$, $E \\to KK^\\dagger$ and $a(\\infty) = x_\\star^T X^\\dagger y$: the least-squares prediction",
+            "at $t = \\infty$, $E \\to KK^\\dagger$ and $a(\\infty) = x_\\star^T "
+            "X^\\dagger y$: the least-squares prediction",
             given=defs,
             label="a_limit",
         ),
         Step(
             Identity(MatrixLimit(b_t, t, sp.oo), b_inf),
-            "and $b(\\infty) = (I - X^\\dagger X)x_\\star$: $w_0$ still matters along the null space of X",
+            "and $b(\\infty) = (I - X^\\dagger X)x_\\star$: $w_0$ still matters along the "
+            "null space of X",
             given=defs,
             label="b_limit",
         ),
@@ -556,7 +592,9 @@ def predictions() -> Derivation:
             "a_inf": Formula(A_INF, a_inf, (X, y, XS), step="a_limit", text="a(oo) = x*^T X^+ y"),
             "b_inf": Formula(B_INF, b_inf, (X, XS), step="b_limit", text="b(oo) = (I - X^+ X) x*"),
         },
-        summary="The prediction at a new point is an affine function $a(t) + b(t)^T w_0$ of the initial parameters, which is what makes its uncertainty under a Gaussian $w_0$ computable.",
+        summary="The prediction at a new point is an affine function $a(t) + b(t)^T w_0$ of the "
+        "initial parameters, which is what makes its uncertainty under a Gaussian $w_0$ "
+        "computable.",
     )
 
 
