@@ -11,9 +11,9 @@ formulas proved in ``gdflow.derive.flow`` and ``gdflow.derive.function_space``. 
 
 rows of :math:`\mathbf X \in \mathbb R^{N\times D}` are data points.  Gradient flow
 :math:`\dot{\mathbf w} = -\nabla L = -c\,\mathbf X^\top(\mathbf X\mathbf w - \mathbf y)` has, with
-:math:`\mathbf K_c = c\,\mathbf X\mathbf X^\top` (so the mean scale turns :math:`e^{-\mathbf Kt}`
-into
-:math:`e^{-\mathbf Kt/N}`) and :math:`\mathbf r_0 = \mathbf X\mathbf w_0 - \mathbf y`,
+:math:`\mathbf K_c = c\,\mathbf X\mathbf X^\top` (so the mean scale turns
+:math:`e^{-\mathbf Kt}` into :math:`e^{-\mathbf Kt/N}`) and
+:math:`\mathbf r_0 = \mathbf X\mathbf w_0 - \mathbf y`,
 
 .. math::
 
@@ -27,18 +27,23 @@ with :math:`\varphi(\lambda, t) = (1 - e^{-\lambda t})/\lambda` (:math:`= t` at
 :math:`\mathbf w(t) = \mathbf w_0 - \mathbf X^\top\mathbf K^\dagger(\mathbf I - e^{-\mathbf
 Kt})\mathbf r_0`.
 
-Evaluation (:class:`LinearFlow`): one thin SVD :math:`\mathbf X = \mathbf U\mathbf S\mathbf V^\top`
-(so :math:`\mathbf K_c = \mathbf U (c\mathbf S^2)\mathbf U^\top` on the range of X, and 0 on its
-complement), then every time point costs :math:`O(N m)`, :math:`m = \min(N, D)`.  Singular
-values below :math:`\tau` (``gdflow.checks.simulate.eigenvalue_tolerance`` of the singular values)
-are
-zero: those directions of the residual never move (:math:`e^{0} = 1`) and contribute nothing
-to :math:`\mathbf w(t)` (:math:`\mathbf X^\top\mathbf u = 0`), so :math:`t = \infty` and singular K
-give the projection limits :math:`(\mathbf I - \mathbf K\mathbf K^\dagger)\mathbf r_0` and
+The formulas are not written here: they are the ``formulas`` of the derivations
+(:data:`FLOW_FORMULAS`: ``w`` and ``w_inf`` of ``flow.parameter_evolution``, ``r`` of
+``flow.residual``, ``r_inf`` of ``flow.trainability``), whose per-eigenvalue forms
+(:math:`\varphi(\lambda, t)`, :math:`\lambda^+`, :math:`e^{-\lambda t}` and its limit) are
+lambdified once (:func:`spectral_function`, with ``expm1`` for accuracy at tiny
+:math:`\lambda t`) and applied to one decomposition of X.
+
+Evaluation (:class:`LinearFlow`): the data are normalised by powers of two (any scale, no
+under- or overflow), X is decomposed once (``method``: the eigendecomposition of the smaller
+Gram matrix where it is accurate, a thin SVD on the rest, or a thin SVD of X; singular values
+below :func:`~gdflow.checks.simulate.eigenvalue_tolerance` are zero), and every time point
+then costs :math:`O((N + D) m)`, :math:`m = \operatorname{rank} X`.  Zero singular values
+contribute nothing to :math:`\mathbf w(t)` (:math:`\mathbf X^\top\mathbf u = 0`) and keep
+their part of the residual, so :math:`t = \infty` and singular K give the projection limits
+:math:`(\mathbf I - \mathbf K\mathbf K^\dagger)\mathbf r_0` and
 :math:`(\mathbf I - \mathbf X^\dagger\mathbf X)\mathbf w_0 + \mathbf X^\dagger\mathbf y` without
-NaN.
-For positive eigenvalues :math:`c\,s\,\varphi(cs^2, t) = -\mathrm{expm1}(-cs^2t)/s`, accurate for
-tiny :math:`\lambda t`.
+NaN.  :class:`FlowPredictor` keeps the projection of the test points.
 
 :class:`LinearFlowMP` evaluates the same formulas in mpmath (``dps`` digits) from an
 eigendecomposition of :math:`\mathbf K_c` (``mpmath.eigsy``): an independent route, used as the
@@ -423,7 +428,7 @@ Decomposition = tuple[np.ndarray, np.ndarray | None, np.ndarray | None, str]
 vectors; one of U, V may hold only its last columns (the others are computed on first use)."""
 
 
-def _gram_split(Xn: np.ndarray) -> Decomposition:
+def _gram_split(Xn: np.ndarray, K_n: np.ndarray | None = None) -> Decomposition:
     r"""``method="auto"``: the symmetric eigendecomposition of the smaller Gram matrix G of the
     normalised X, split at :data:`GRAM_RATIO`.  Eigenvalues :math:`\mu \ge` ``GRAM_RATIO``
     :math:`\mu_{\max}` are accurate to a relative few :math:`\varepsilon/` ``GRAM_RATIO``: their
@@ -435,7 +440,7 @@ def _gram_split(Xn: np.ndarray) -> Decomposition:
     one Gram product, one eigendecomposition of size min(N, D), one thin SVD of width k."""
     N, D = Xn.shape
     row_side = N < D  # G = X X^T: its eigenvectors are left singular vectors
-    G = Xn @ Xn.T if row_side else Xn.T @ Xn
+    G = (Xn @ Xn.T if K_n is None else K_n) if row_side else Xn.T @ Xn
     mu, vecs = np.linalg.eigh(G)
     top = float(mu[-1]) if mu.size else 0.0
     big = mu >= GRAM_RATIO * top if top > 0 else np.zeros(mu.shape, bool)
@@ -454,13 +459,13 @@ def _gram_split(Xn: np.ndarray) -> Decomposition:
     return s, P, np.hstack([vec_big, W]), used
 
 
-def _decompose(Xn: np.ndarray, method: str) -> Decomposition:
+def _decompose(Xn: np.ndarray, method: str, K_n: np.ndarray | None = None) -> Decomposition:
     """``(s, U, V, method used)`` for the normalised X (see :func:`linear_flow`)."""
     if method == "auto":
         if Xn.size == 0:
             U, s, V = thin_svd(Xn)
             return s, U, V, "svd"
-        return _gram_split(Xn)
+        return _gram_split(Xn, K_n)
     if method == "svd":
         U, s, V = thin_svd(Xn)
         return s, U, V, "svd"
@@ -498,6 +503,28 @@ def _coefficients(
     return out
 
 
+def _given_kernel(K: ArrayLike | None, X: np.ndarray, ex: int) -> np.ndarray | None:
+    r"""The caller's :math:`\mathbf K = \mathbf X\mathbf X^\top`, normalised like X (by
+    :math:`4^{-e_X}`), after checks: N×N, finite, symmetric, and equal to X(Xᵀv) at a random v
+    to rounding (a K of other data is refused, naming what differs).  None when not given."""
+    if K is None:
+        return None
+    Ka = as_matrix("K", K)
+    N = X.shape[0]
+    if Ka.shape != (N, N):
+        raise ValueError(f"K must be X X^T, {N}x{N}; got shape {Ka.shape}")
+    Kn = np.ldexp(Ka, -2 * ex)
+    Xn = np.ldexp(X, -ex)
+    if not np.array_equal(Kn, Kn.T):
+        raise ValueError("K must be X X^T, a symmetric matrix; got a non-symmetric K")
+    v = np.random.default_rng(0).standard_normal(N)
+    gap = np.abs(Kn @ v - Xn @ (Xn.T @ v)).max()
+    bound = 1e-10 * (1.0 + np.abs(Xn).sum(axis=1).max() ** 2) * np.abs(v).max() * N
+    if not gap <= bound:
+        raise ValueError(f"K must be X X^T: K v and X (X^T v) differ by {gap:.3g} at a random v")
+    return Kn
+
+
 def linear_flow(
     X: ArrayLike,
     y: ArrayLike,
@@ -506,6 +533,7 @@ def linear_flow(
     method: Literal["auto", "svd", "eigh"] = "auto",
     *,
     formulas: Mapping[str, Formula] | None = None,
+    K: ArrayLike | None = None,
 ) -> LinearFlow:
     r"""Prepare the closed-form evaluators of gradient flow on
     :math:`L = \frac c2\|\mathbf X\mathbf w - \mathbf y\|^2` (``scale``: ``"sum"`` c = 1,
@@ -524,7 +552,9 @@ def linear_flow(
     takes the eigendecomposition when its computed spectrum is within :data:`GRAM_RATIO` of
     the largest eigenvalue (then it is as accurate as the SVD to a few units of
     :math:`\varepsilon/` ``GRAM_RATIO``), the SVD otherwise (ill-conditioned or rank-deficient
-    X).  The decomposition used is ``.method``.
+    X).  The decomposition used is ``.method``.  ``K``: the kernel :math:`\mathbf X\mathbf
+    X^\top` if the caller has it already (as Neural Tangents takes it); with N < D it spares
+    forming the Gram matrix (it is checked against X at one random vector).
 
     >>> fl = linear_flow([[1.0, 0.0], [0.0, 0.0]], [1.0, 1.0], [0.0, 0.0])
     >>> fl.residual([0.0, np.inf]).tolist()
@@ -542,7 +572,7 @@ def linear_flow(
         key: spectral_function(chosen.get(key) or flow_formula(key)) for key in FLOW_FORMULAS
     }
     Xn, yn, wn, ex, es = _normalised(Xa, ya, wa)
-    s, U, V, used = _decompose(Xn, method)
+    s, U, V, used = _decompose(Xn, method, _given_kernel(K, Xa, ex))
     r0n = Xn @ wn - yn
     coef = _coefficients(Xn, r0n, s, U, V)
     return LinearFlow(

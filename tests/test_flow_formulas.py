@@ -352,3 +352,24 @@ def test_symbols_of_the_spectral_forms():
     assert flow_formula("r").spectral == DECAY
     assert K in flow_formula("r").params and X in flow_formula("w").params
     assert y in flow_formula("w").params
+
+
+def test_a_given_kernel_is_used_and_checked():
+    """K = XXᵀ given (as Neural Tangents takes it) gives the flow of X; a K of other data, of
+    another shape or not symmetric is refused."""
+    Xv, yv, wv = _problem(4, 7, seed=9)
+    ts = [0.0, 0.5, np.inf]
+    with_k = linear_flow(Xv, yv, wv, "mean", K=Xv @ Xv.T)
+    plain = linear_flow(Xv, yv, wv, "mean")
+    np.testing.assert_allclose(with_k.outputs(ts), plain.outputs(ts), rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(with_k.parameters(ts), plain.parameters(ts), rtol=1e-12)
+    other = Xv.copy()
+    other[0, 0] += 0.5
+    with pytest.raises(ValueError, match="differ"):
+        linear_flow(Xv, yv, wv, K=other @ other.T)
+    with pytest.raises(ValueError, match="4x4"):
+        linear_flow(Xv, yv, wv, K=np.eye(3))
+    bad = Xv @ Xv.T
+    bad[0, 1] += 1e-3
+    with pytest.raises(ValueError, match="symmetric"):
+        linear_flow(Xv, yv, wv, K=bad)
