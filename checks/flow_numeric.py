@@ -439,7 +439,7 @@ def _gram_split(Xn: np.ndarray, K_n: np.ndarray | None = None) -> Decomposition:
     :math:`\varepsilon s_{\max}` as the SVD of X would, and both sides of their vectors.  Cost:
     one Gram product, one eigendecomposition of size min(N, D), one thin SVD of width k."""
     N, D = Xn.shape
-    row_side = N < D  # G = X X^T: its eigenvectors are left singular vectors
+    row_side = N < D or (K_n is not None and N == D)  # G = X X^T: eigenvectors are U
     G = (Xn @ Xn.T if K_n is None else K_n) if row_side else Xn.T @ Xn
     mu, vecs = np.linalg.eigh(G)
     top = float(mu[-1]) if mu.size else 0.0

@@ -363,6 +363,13 @@ def test_a_given_kernel_is_used_and_checked():
     plain = linear_flow(Xv, yv, wv, "mean")
     np.testing.assert_allclose(with_k.outputs(ts), plain.outputs(ts), rtol=1e-12, atol=1e-13)
     np.testing.assert_allclose(with_k.parameters(ts), plain.parameters(ts), rtol=1e-12)
+    Xq, yq, wq = _problem(5, 5, seed=10)  # square: K is the Gram matrix used
+    np.testing.assert_allclose(
+        linear_flow(Xq, yq, wq, K=Xq @ Xq.T).outputs(ts),
+        linear_flow(Xq, yq, wq, method="svd").outputs(ts),
+        rtol=1e-10,
+        atol=1e-12,
+    )
     other = Xv.copy()
     other[0, 0] += 0.5
     with pytest.raises(ValueError, match="differ"):
