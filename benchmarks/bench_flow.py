@@ -1,7 +1,8 @@
 """Benchmark: closed-form gradient-flow evaluator vs ODE integration vs scipy.linalg.expm.
 
 Problem: least squares with N = 1000 data points (rows of X), L = ½‖Xw − y‖² (sum scale),
-X = randn(N, D)/√D, and 1000 time points spread over [0, T], T = min(10/λ_min⁺, 200/λ_max).  Measures
+X = randn(N, D)/√D, and 1000 time points spread over [0, T], T = min(10/λ_min⁺, 200/λ_max).
+Measures
 
 - ``gdflow.checks.flow_numeric.linear_flow``: one thin SVD, then r(t), w(t), f(x*, t) at all times;
 - ``gdflow.checks.flow_numeric.integrate_flow``: DOP853 on dw/dt = −Xᵀ(Xw − y), rtol 1e-10, with
@@ -49,7 +50,8 @@ def run(N: int, D: int, n_times: int, expm_points: int, seed: int, repeat: int =
     t_setup_eigh, fl_eigh = best_of(repeat, lambda: linear_flow(X, y, w0, method="eigh"))
     t_setup, fl = best_of(repeat, lambda: linear_flow(X, y, w0))
     print(
-        f"  setup: thin SVD of X {t_setup * 1e3:.0f} ms, eigh of the smaller Gram matrix {t_setup_eigh * 1e3:.0f} ms"
+        f"  setup: thin SVD of X {t_setup * 1e3:.0f} ms, eigh of the smaller Gram matrix "
+        f"{t_setup_eigh * 1e3:.0f} ms"
     )
     lam_min, lam_max = float(fl.lam.min()), float(fl.lam.max())
     T = min(
@@ -57,7 +59,8 @@ def run(N: int, D: int, n_times: int, expm_points: int, seed: int, repeat: int =
     )  # a long run, but not a stiff eternity when K is near-singular
     ts = np.linspace(0.0, T, n_times)
     print(
-        f"  rank K = {fl.rank}, nonzero eigenvalues of K in [{lam_min:.3g}, {lam_max:.3g}], t in [0, {T:.3g}]"
+        f"  rank K = {fl.rank}, nonzero eigenvalues of K in [{lam_min:.3g}, "
+        f"{lam_max:.3g}], t in [0, {T:.3g}]"
     )
 
     t_r, R = best_of(repeat, lambda: fl.residual(ts))
@@ -68,11 +71,14 @@ def run(N: int, D: int, n_times: int, expm_points: int, seed: int, repeat: int =
     R_eigh = fl_eigh.residual(ts)
     print(
         f"  SVD vs eigh evaluators: rank {fl.rank} vs {fl_eigh.rank}; max relative difference of "
-        f"r(t) {np.abs(R - R_eigh).max() / np.abs(R).max():.2e}, of w(t) {np.abs(W - W_eigh).max() / np.abs(W).max():.2e}"
+        f"r(t) {np.abs(R - R_eigh).max() / np.abs(R).max():.2e}, "
+        f"of w(t) {np.abs(W - W_eigh).max() / np.abs(W).max():.2e}"
     )
     print(
         f"  evaluator: r(t) {t_r * 1e6 / n_times:.1f} us/time point; "
-        f"w(t) {t_w * 1e6 / n_times:.1f} us/time point; f(x*, t) for 10 points {t_p * 1e6 / n_times:.1f} us/time point"
+        f"w(t) {t_w * 1e6 / n_times:.1f} us/time point; "
+        f"f(x*, t) for 10 points {t_p * 1e6 / n_times:.1f} "
+        "us/time point"
     )
     total_eval = t_setup + t_r + t_w
     print(
@@ -85,8 +91,10 @@ def run(N: int, D: int, n_times: int, expm_points: int, seed: int, repeat: int =
     )
     err_ode = np.abs(W - W_ode).max() / np.abs(W_ode).max()
     print(
-        f"  ODE (DOP853, rtol 1e-10): {t_ode:.3f} s total, {t_ode * 1e3 / n_times:.2f} ms/time point; "
-        f"max relative difference to the evaluator {err_ode:.2e}; ODE time / evaluator w(t) time after setup "
+        f"  ODE (DOP853, rtol 1e-10): {t_ode:.3f} s total, {t_ode * 1e3 / n_times:.2f} "
+        "ms/time point; "
+        f"max relative difference to the evaluator {err_ode:.2e}; ODE time / evaluator "
+        "w(t) time after setup "
         f"{t_ode / t_w:.1f}"
     )
 
@@ -101,9 +109,11 @@ def run(N: int, D: int, n_times: int, expm_points: int, seed: int, repeat: int =
         err_expm = max(err_expm, np.abs(r_expm - R[i]).max() / max(1.0, np.abs(r_expm).max()))
     t_expm = float(np.mean(per_point))
     print(
-        f"  scipy.linalg.expm: {t_expm * 1e3:.1f} ms/time point (mean over {len(pick)} points t > 0, "
+        f"  scipy.linalg.expm: {t_expm * 1e3:.1f} ms/time point (mean over {len(pick)} "
+        "points t > 0, "
         f"range {min(per_point) * 1e3:.0f}-{max(per_point) * 1e3:.0f} ms; "
-        f"{t_expm * n_times:.0f} s for all {n_times}); max relative difference to the evaluator {err_expm:.2e}; "
+        f"{t_expm * n_times:.0f} s for all {n_times}); max relative difference to the "
+        f"evaluator {err_expm:.2e}; "
         f"per-point speed-up {t_expm / (t_r / n_times):.0f}x"
     )
 

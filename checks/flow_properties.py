@@ -1,4 +1,5 @@
-r"""Property checks tying the gradient-flow derivations (``gdflow.derive.flow``, ``gdflow.derive.function_space``,
+r"""Property checks tying the gradient-flow derivations (``gdflow.derive.flow``,
+``gdflow.derive.function_space``,
 ``gdflow.derive.tangent_kernel``) to real simulations, and the lazy-training experiment of 002 §5.
 
 Each check takes one drawn problem and raises ``AssertionError`` with the numbers when the
@@ -14,15 +15,18 @@ Properties (name: statement, source):
 - ``flow.gd_rate``: GD with step :math:`\alpha` for :math:`T/\alpha` steps differs from
   :math:`\mathbf w(T)` by :math:`O(\alpha)`: the fitted slope of :math:`\log\|\text{err}\|` against
   :math:`\log\alpha` is within 0.1 of 1 (``flow.gd_limit``).
-- ``flow.residual_limit``: :math:`\mathbf r(\infty) = (\mathbf I - \mathbf K\mathbf K^\dagger)\mathbf r_0` for
+- ``flow.residual_limit``: :math:`\mathbf r(\infty) = (\mathbf I - \mathbf K\mathbf
+K^\dagger)\mathbf r_0` for
   any rank, finite, and it is what a long integration reaches (``flow.trainability``).
-- ``flow.parameter_limit``: :math:`\mathbf w(\infty) = (\mathbf I - \mathbf X^\dagger\mathbf X)\mathbf w_0 +
+- ``flow.parameter_limit``: :math:`\mathbf w(\infty) = (\mathbf I - \mathbf X^\dagger\mathbf
+X)\mathbf w_0 +
   \mathbf X^\dagger\mathbf y`, the minimum-norm least-squares solution from :math:`\mathbf w_0 = 0`
   (``flow.parameter_evolution``).
 - ``flow.mpmath_agrees``: the float64 evaluator equals a 50-digit mpmath evaluation through an
   independent eigendecomposition (of K instead of X), t = ∞ included.
 - ``kernel.first_order_rate``: for a nonlinear SymPy model, the first-order tangent-kernel
-  update misses the true change by :math:`O(\eta^2)`: fitted slope within 0.01 of 2 (``kernel.tangent``).
+  update misses the true change by :math:`O(\eta^2)`: fitted slope within 0.01 of 2
+  (``kernel.tangent``).
 
 :func:`lazy_training` is the width experiment of 002 §5.
 """
@@ -30,13 +34,16 @@ Properties (name: statement, source):
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import mpmath
 import numpy as np
 import sympy as sp
 from hypothesis import assume
 from hypothesis import strategies as st
+from numpy.typing import ArrayLike
 
 from . import strategies as gs
 from .flow_numeric import LinearFlowMP, Scale, gd_parameters, integrate_flow, linear_flow
@@ -74,7 +81,7 @@ at every eta; over the 16x range of eta that alone bounds the slope's deviation 
 log(1.01/0.99)/log(16) < 7.3e-3, so this tolerance is kept just above that, not looser."""
 
 
-def fitted_slope(xs, ys) -> float:
+def fitted_slope(xs: ArrayLike, ys: ArrayLike) -> float:
     r"""Least-squares slope of :math:`\log y` against :math:`\log x`."""
     lx, ly = np.log(np.asarray(xs, float)), np.log(np.asarray(ys, float))
     return float(np.polyfit(lx, ly, 1)[0])
@@ -94,13 +101,14 @@ class FlowProblem:
     def __repr__(self) -> str:
         return (
             f"FlowProblem(scale={self.scale!r},\n  X={np.array2string(self.X, precision=4)},\n"
-            f"  y={np.array2string(self.y, precision=4)}, w0={np.array2string(self.w0, precision=4)},\n"
+            f"  y={np.array2string(self.y, precision=4)}, "
+            f"w0={np.array2string(self.w0, precision=4)},\n"
             f"  x_star={np.array2string(self.x_star, precision=4)})"
         )
 
 
 @st.composite
-def flow_problems(draw, max_n: int = 6, max_d: int = 5) -> FlowProblem:
+def flow_problems(draw: st.DrawFn, max_n: int = 6, max_d: int = 5) -> FlowProblem:
     """Draw a :class:`FlowProblem`: X = U diag(s) Vᵀ (``strategies.matrices_of_rank``) of random
     rank 1 … min(N, D) (rank-deficient by chance) with singular values in [0.3, 2] (well
     conditioned); entries of y, w0, x_star in [-2, 2]; scale "sum" or "mean"."""
@@ -109,7 +117,7 @@ def flow_problems(draw, max_n: int = 6, max_d: int = 5) -> FlowProblem:
     rank = draw(st.integers(1, min(N, D)))
     X = draw(gs.matrices_of_rank(N, D, rank, min_singular=0.3, max_singular=2.0))
     vec = lambda n: np.array(draw(st.lists(st.floats(-2, 2), min_size=n, max_size=n)))  # noqa: E731
-    scale = draw(st.sampled_from(["sum", "mean"]))
+    scale: Scale = draw(st.sampled_from(["sum", "mean"]))
     return FlowProblem(X, vec(N), vec(D), vec(D), scale)
 
 
@@ -150,7 +158,8 @@ def closed_form_vs_integration(p: FlowProblem) -> float:
     }
     worst = max(errs.values())
     assert worst <= CLOSED_FORM_RTOL, (
-        f"closed form vs integration at t = {ts.tolist()}: relative errors {errs} > {CLOSED_FORM_RTOL}"
+        f"closed form vs integration at t = {ts.tolist()}: relative errors {errs} > "
+        f"{CLOSED_FORM_RTOL}"
     )
     return worst
 
@@ -178,7 +187,8 @@ def gd_rate(p: FlowProblem) -> float:
     )  # else the flow barely moves
     slope = fitted_slope(alphas, errs)
     assert abs(slope - 1.0) <= GD_SLOPE_TOL, (
-        f"GD vs flow at T = {T:.4g}: errors {errs.tolist()} for alpha {alphas.tolist()}, slope {slope:.3f} not within {GD_SLOPE_TOL} of 1"
+        f"GD vs flow at T = {T:.4g}: errors {errs.tolist()} for alpha {alphas.tolist()}, "
+        f"slope {slope:.3f} not within {GD_SLOPE_TOL} of 1"
     )
     return slope
 
@@ -197,7 +207,8 @@ def residual_limit(p: FlowProblem) -> float:
     late = integrate_flow(p.X, p.y, p.w0, [40.0 / lam_min], p.scale)[0] @ p.X.T - p.y
     err_late = _rel(late, proj, size)
     assert err_late <= 1e-8, (
-        f"integration to t = {40 / lam_min:.3g} reaches {late}, not the projection {proj} (error {err_late:.2e})"
+        f"integration to t = {40 / lam_min:.3g} reaches {late}, not the projection {proj} "
+        f"(error {err_late:.2e})"
     )
     if fl.trainable:
         assert np.max(np.abs(r_inf)) <= 1e-10 * max(size, float(np.max(np.abs(r0)))), (
@@ -220,7 +231,8 @@ def parameter_limit(p: FlowProblem) -> float:
     min_norm = np.linalg.lstsq(p.X, p.y, rcond=None)[0]
     err0 = _rel(zero, min_norm, size)
     assert err0 <= 1e-10, (
-        f"from w0 = 0 the flow ends at {zero}, not the minimum-norm solution {min_norm} (error {err0:.2e})"
+        f"from w0 = 0 the flow ends at {zero}, not the minimum-norm solution {min_norm} "
+        f"(error {err0:.2e})"
     )
     return max(err, err0)
 
@@ -234,7 +246,8 @@ MP_RTOL = 1e-11
 def agrees_with_mpmath(p: FlowProblem) -> float:
     """``flow.mpmath_agrees``: the float64 evaluator (thin SVD of X) equals the 50-digit mpmath
     evaluator (``mpmath.eigsy`` of K, an independent route) for w(t) and r(t) at
-    t = 0.5/lambda_max, 5/lambda_max and infinity, to ``MP_RTOL`` relative; returns the worst error."""
+    t = 0.5/lambda_max, 5/lambda_max and infinity, to ``MP_RTOL`` relative; returns the worst
+    error."""
     fl = linear_flow(p.X, p.y, p.w0, p.scale)
     mp = LinearFlowMP.build(p.X, p.y, p.w0, p.scale, dps=50)
     lam_max = float(fl.lam.max()) if fl.rank else 1.0
@@ -257,7 +270,10 @@ def agrees_with_mpmath(p: FlowProblem) -> float:
 _W = sp.symbols("a_1 a_2 b_1 b_2", real=True)
 _X = sp.Symbol("x", real=True)
 NONLINEAR_MODEL = (_W[0] * sp.tanh(_W[2] * _X) + _W[1] * sp.tanh(_W[3] * _X), _W, _X)
-r"""A width-2 tanh network :math:`f(\mathbf w, x) = a_1\tanh(b_1 x) + a_2\tanh(b_2 x)` (nonlinear in w)."""
+(
+    r"""A width-2 tanh network :math:`f(\mathbf w, x) = a_1\tanh(b_1 x) + a_2\tanh(b_2 x)` "
+    r"(nonlinear in w)."""
+)
 
 
 @dataclass(frozen=True)
@@ -271,7 +287,7 @@ class KernelProblem:
 
 
 @st.composite
-def kernel_problems(draw, n_data: int = 3) -> KernelProblem:
+def kernel_problems(draw: st.DrawFn, n_data: int = 3) -> KernelProblem:
     """Draw parameters in [-1.5, 1.5], inputs in [-2, 2], targets in [-2, 2]."""
     fl = lambda lo, hi, n: np.array(draw(st.lists(st.floats(lo, hi), min_size=n, max_size=n)))  # noqa: E731
     return KernelProblem(
@@ -280,7 +296,7 @@ def kernel_problems(draw, n_data: int = 3) -> KernelProblem:
 
 
 @functools.cache
-def _model_functions():
+def _model_functions() -> tuple[Callable[..., Any], ...]:
     """f, its gradient and Hessian in w, lambdified for mpmath (built once)."""
     from gdflow.derive.tangent_kernel import gradient
 
@@ -299,12 +315,15 @@ with ``hypothesis.assume`` (not counted as passing examples by ``run_checks``)."
 
 
 def first_order_rate(p: KernelProblem) -> float:
-    r"""``kernel.first_order_rate``: :math:`e(\eta) = |f(\mathbf w - \eta\nabla L, x) - f(\mathbf w, x) +
+    r"""``kernel.first_order_rate``: :math:`e(\eta) = |f(\mathbf w - \eta\nabla L, x) - f(\mathbf
+    w, x) +
     \eta\sum_i (u_i - y_i)H(x, x_i)|` for :math:`\eta = 2^{-k}/\max(1, \|\nabla L\|)`,
     :math:`k = 24, \dots, 28`, evaluated in mpmath at 50 digits (no rounding floor), has log-log
     slope within ``KERNEL_SLOPE_TOL`` of 2, and :math:`e(\eta)/\eta^2` is within 1% of
-    :math:`c_2 = \frac12|\nabla L^\top\nabla_w^2 f(\mathbf w, x)\nabla L|` (002 §4; model, gradient and
-    Hessian lambdified from ``gdflow.derive.tangent_kernel``; sum scale :math:`L = \frac12\sum_i (u_i - y_i)^2`).
+    :math:`c_2 = \frac12|\nabla L^\top\nabla_w^2 f(\mathbf w, x)\nabla L|` (002 §4; model,
+    gradient and
+    Hessian lambdified from ``gdflow.derive.tangent_kernel``; sum scale :math:`L = \frac12\sum_i
+    (u_i - y_i)^2`).
     Returns the slope.  Examples with :math:`c_2 <` ``KERNEL_MIN_C2`` are rejected by
     ``hypothesis.assume`` (so outside a hypothesis test they raise ``UnsatisfiedAssumption``)."""
     f, grad, hess = _model_functions()
@@ -332,7 +351,8 @@ def first_order_rate(p: KernelProblem) -> float:
         ratios = [float(err / (c2 * e**2)) for err, e in zip(errs, etas, strict=True)]
         slope = fitted_slope([float(e) for e in etas], [float(e) for e in errs])
     assert abs(slope - 2.0) <= KERNEL_SLOPE_TOL, (
-        f"first-order update errors {[float(e) for e in errs]}: slope {slope:.3f} not within {KERNEL_SLOPE_TOL} of 2"
+        f"first-order update errors {[float(e) for e in errs]}: slope {slope:.3f} not "
+        f"within {KERNEL_SLOPE_TOL} of 2"
     )
     assert all(abs(r - 1) <= 0.01 for r in ratios), (
         f"error / (c2 eta^2) = {ratios}, not within 1% of 1 (c2 = {float(c2):.4g})"
@@ -357,7 +377,7 @@ class LazyTraining:
     settings: dict = field(default_factory=dict)
 
 
-_ACTIVATIONS = {
+_ACTIVATIONS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], ...]] = {
     "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
     "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float)),
 }
@@ -374,7 +394,7 @@ def _ntk(Xd: np.ndarray, a: np.ndarray, W: np.ndarray, activation: str = "tanh")
 
 
 def lazy_training(
-    widths=(64, 128, 256, 512, 1024, 2048, 4096),
+    widths: Sequence[int] = (64, 128, 256, 512, 1024, 2048, 4096),
     n_data: int = 8,
     d_in: int = 3,
     steps: int = 300,
@@ -384,7 +404,8 @@ def lazy_training(
 ) -> LazyTraining:
     r"""002 §5: train :math:`f(x) = \frac{1}{\sqrt m}\sum_{r=1}^m a_r\tanh(\mathbf w_r^\top x)` (NTK
     parametrisation, :math:`a_r, w_{rk} \sim N(0, 1)`) by full-batch GD on
-    :math:`L = \frac12\sum_i (f(x_i) - y_i)^2` (sum scale) with step :math:`\eta = 1/\lambda_{\max}(H_0)`
+    :math:`L = \frac12\sum_i (f(x_i) - y_i)^2` (sum scale) with step :math:`\eta =
+    1/\lambda_{\max}(H_0)`
     for ``steps`` steps, and measure the relative change of the empirical tangent kernel
     :math:`H(x_i, x_j) = \langle\nabla_\theta f(x_i), \nabla_\theta f(x_j)\rangle`,
     :math:`\|H_T - H_0\|_F / \|H_0\|_F`, averaged over ``seeds`` initialisations per width.
@@ -434,36 +455,42 @@ def lazy_training(
     return LazyTraining(tuple(widths), tuple(changes), tuple(l0s), tuple(l1s), slope, settings)
 
 
-FLOW_PROPERTIES = {
+FLOW_PROPERTIES: dict[str, tuple[Any, Any, str]] = {
     "flow.closed_form_vs_integration": (
         flow_problems(),
         closed_form_vs_integration,
-        "closed forms w(t), r(t), f(x*, t) = DOP853 integration of the flow (rtol 1e-8; 000 eq 11-18)",
+        "closed forms w(t), r(t), f(x*, t) = DOP853 integration of the flow (rtol 1e-8; "
+        "000 eq 11-18)",
     ),
     "flow.gd_rate": (
         flow_problems(),
         gd_rate,
-        "GD with step alpha tracks gradient flow with error O(alpha): log-log slope within 0.1 of 1 (flow.gd_limit)",
+        "GD with step alpha tracks gradient flow with error O(alpha): log-log slope within "
+        "0.1 of 1 (flow.gd_limit)",
     ),
     "flow.residual_limit": (
         flow_problems(),
         residual_limit,
-        "r(inf) = (I - KK^+) r(0) for any rank, finite, and reached by integration (flow.trainability)",
+        "r(inf) = (I - KK^+) r(0) for any rank, finite, and reached by integration "
+        "(flow.trainability)",
     ),
     "flow.parameter_limit": (
         flow_problems(),
         parameter_limit,
-        "w(inf) = (I - X^+X) w0 + X^+ y; min-norm least squares from w0 = 0 (flow.parameter_evolution)",
+        "w(inf) = (I - X^+X) w0 + X^+ y; min-norm least squares from w0 = 0 "
+        "(flow.parameter_evolution)",
     ),
     "flow.mpmath_agrees": (
         flow_problems(max_n=4, max_d=4),
         agrees_with_mpmath,
-        "the float64 closed forms (thin SVD) equal a 50-digit mpmath evaluation (eigsy of K) to 1e-11, t = inf and singular K included",
+        "the float64 closed forms (thin SVD) equal a 50-digit mpmath evaluation (eigsy of "
+        "K) to 1e-11, t = inf and singular K included",
     ),
     "kernel.first_order_rate": (
         kernel_problems(),
         first_order_rate,
-        "the first-order tangent-kernel update of a tanh network errs by O(eta^2): slope within 0.01 of 2 and e/(c2 eta^2) within 1% of 1 (kernel.tangent)",
+        "the first-order tangent-kernel update of a tanh network errs by O(eta^2): slope "
+        "within 0.01 of 2 and e/(c2 eta^2) within 1% of 1 (kernel.tangent)",
     ),
 }
 """name -> (hypothesis strategy, check, description); each is registered with

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .derivation import Assumptions, Definition, Derivation, Identity, Source, Step
+from .derivation import Assumptions, Definition, Derivation, Formula, Identity, Source, Step
 from .matrices import MatExp, Pinv, TimeDerivative, diff_t
 from .notation import D, Dg, N, Q, X, a_j, alpha, eps, k, n, t, y
 
@@ -61,7 +61,8 @@ def _loss(x: sp.Basic, X_: sp.Basic = X, y_: sp.Basic = y) -> sp.Basic:
 
 def flow_ode() -> Derivation:
     """``flow.ode``: the gradient of L, the GD step as a difference quotient, the flow ODE
-    :math:`\\tfrac{d\\mathbf{w}}{dt} = -\\nabla L(\\mathbf{w}) = -\\mathbf{X}^\\top(\\mathbf{X}\\mathbf{w} - \\mathbf{y})` (000, eq 5–7;
+    :math:`\\tfrac{d\\mathbf{w}}{dt} = -\\nabla L(\\mathbf{w}) =
+    -\\mathbf{X}^\\top(\\mathbf{X}\\mathbf{w} - \\mathbf{y})` (000, eq 5–7;
     sum scale :math:`L = \\tfrac12\\|\\mathbf{X}\\mathbf{w} - \\mathbf{y}\\|^2`)."""
     grad = X.T * (X * W - y)
     gd = Assumptions(definitions={WK1: WK - alpha * X.T * (X * WK - y)})
@@ -71,7 +72,8 @@ def flow_ode() -> Derivation:
             Identity(
                 _loss(W + eps * V), _loss(W) + eps * V.T * grad + eps**2 / 2 * (V.T * X.T * X * V)
             ),
-            "expand along a direction v: the coefficient of $\\epsilon$ is $v^T\\nabla L(w)$, so $\\nabla L(w) = X^T(Xw - y)$ and $\\nabla^2 L = X^T X$",
+            "expand along a direction v: the coefficient of $\\epsilon$ is $v^T\\nabla "
+            "L(w)$, so $\\nabla L(w) = X^T(Xw - y)$ and $\\nabla^2 L = X^T X$",
         ),
         Step(
             Definition(WK1, WK - alpha * X.T * (X * WK - y)),
@@ -79,12 +81,14 @@ def flow_ode() -> Derivation:
         ),
         Step(
             Identity((WK1 - WK) / alpha, -X.T * (X * WK - y)),
-            "the step divided by $\\alpha$ is $-\\nabla L$; with $w^{(k)} = w(k\\alpha)$, $t = k\\alpha$ and $\\alpha \\to 0$ the difference quotient becomes $dw/dt$",
+            "the step divided by $\\alpha$ is $-\\nabla L$; with $w^{(k)} = w(k\\alpha)$, "
+            "$t = k\\alpha$ and $\\alpha \\to 0$ the difference quotient becomes $dw/dt$",
             given=gd,
         ),
         Step(
             Definition(sp.Derivative(W, t, evaluate=False), -X.T * (X * W - y)),
-            "gradient flow: the ODE of the small-step limit (its solutions are the limits of GD, flow.gd_limit)",
+            "gradient flow: the ODE of the small-step limit (its solutions are the limits "
+            "of GD, flow.gd_limit)",
         ),
     ]
     return Derivation(
@@ -94,18 +98,22 @@ def flow_ode() -> Derivation:
         assumptions=Assumptions(
             sizes=SMALL,
             text=(
-                "$X \\in \\mathbb{R}^{N\\times D}$ of any rank, rows are data; $L = \\frac12\\|Xw - y\\|^2$",
+                "$X \\in \\mathbb{R}^{N\\times D}$ of any rank, rows are data; $L = "
+                "\\frac12\\|Xw - y\\|^2$",
             ),
         ),
         steps=steps,
-        summary="Dividing a GD step by the learning rate gives minus the gradient; letting the rate go to zero turns the iteration into the ODE $dw/dt = -X^T(Xw - y)$.",
+        summary="Dividing a GD step by the learning rate gives minus the gradient; letting the "
+        "rate go to zero turns the iteration into the ODE $dw/dt = -X^T(Xw - y)$.",
     )
 
 
 def gd_limit() -> Derivation:
-    """``flow.gd_limit``: :math:`(\\mathbf{I} - \\alpha\\mathbf{A})^{t/\\alpha} \\to e^{-\\mathbf{A}t}` as
+    """``flow.gd_limit``: :math:`(\\mathbf{I} - \\alpha\\mathbf{A})^{t/\\alpha} \\to
+    e^{-\\mathbf{A}t}` as
     :math:`\\alpha \\to 0^+`, with the first-order error
-    :math:`(\\mathbf{I} - \\alpha\\mathbf{A})^{t/\\alpha} = e^{-\\mathbf{A}t}(\\mathbf{I} - \\tfrac{\\alpha t}{2}\\mathbf{A}^2) + O(\\alpha^2)`
+    :math:`(\\mathbf{I} - \\alpha\\mathbf{A})^{t/\\alpha} = e^{-\\mathbf{A}t}(\\mathbf{I} -
+    \\tfrac{\\alpha t}{2}\\mathbf{A}^2) + O(\\alpha^2)`
     (000, "gradient flow"; MATH.md).  A symmetric PSD, here :math:`\\mathbf{X}^\\top\\mathbf{X}`."""
     A_ = sp.MatrixSymbol("A", n, n)
     In = sp.Identity(n)
@@ -126,7 +134,8 @@ def gd_limit() -> Derivation:
                 sp.Limit((power - sp.exp(-a * t)) / alpha, alpha, 0, "+"),
                 -(a**2) * t * sp.exp(-a * t) / 2,
             ),
-            "the first-order error: $(1 - \\alpha a)^{t/\\alpha} = e^{-at}(1 - \\alpha a^2 t/2) + O(\\alpha^2)$",
+            "the first-order error: $(1 - \\alpha a)^{t/\\alpha} = e^{-at}(1 - \\alpha a^2 "
+            "t/2) + O(\\alpha^2)$",
         ),
         Step(
             Identity((In - alpha * A_) ** k, Q * (In - alpha * Dg) ** k * Q.T),
@@ -135,7 +144,8 @@ def gd_limit() -> Derivation:
         ),
         Step(
             Identity(MatExp(-A_ * t), Q * MatExp(-Dg * t) * Q.T),
-            "so does the exponential: $e^{-At} = Q e^{-Dt} Q^T$, $e^{-Dt} = \\mathrm{diag}(e^{-a_j t})$",
+            "so does the exponential: $e^{-At} = Q e^{-Dt} Q^T$, $e^{-Dt} = "
+            "\\mathrm{diag}(e^{-a_j t})$",
             given=eig,
         ),
         Step(
@@ -143,7 +153,9 @@ def gd_limit() -> Derivation:
                 MatExp(-A_ * t) * (In - alpha * t / 2 * A_ * A_),
                 Q * MatExp(-Dg * t) * (In - alpha * t / 2 * Dg * Dg) * Q.T,
             ),
-            "lifting the scalar limits entry by entry of the diagonal: $(I - \\alpha A)^{t/\\alpha} = e^{-At}(I - \\frac{\\alpha t}{2}A^2) + O(\\alpha^2) \\to e^{-At}$",
+            "lifting the scalar limits entry by entry of the diagonal: $(I - \\alpha "
+            "A)^{t/\\alpha} = e^{-At}(I - \\frac{\\alpha t}{2}A^2) + O(\\alpha^2) \\to "
+            "e^{-At}$",
             given=eig,
         ),
     ]
@@ -154,20 +166,26 @@ def gd_limit() -> Derivation:
         assumptions=Assumptions(
             sizes={n: (1, 2, 3)},
             text=(
-                "$a \\ge 0$ an eigenvalue of the symmetric PSD curvature $A$ ($A = X^TX$ for $L = \\frac12\\|Xw-y\\|^2$), $t \\ge 0$, $k = t/\\alpha$ steps",
+                "$a \\ge 0$ an eigenvalue of the symmetric PSD curvature $A$ ($A = X^TX$ "
+                "for $L = \\frac12\\|Xw-y\\|^2$), $t \\ge 0$, $k = t/\\alpha$ steps",
             ),
         ),
         steps=steps,
-        summary="After $t/\\alpha$ steps of size $\\alpha$ each eigendirection has shrunk by $(1-\\alpha a)^{t/\\alpha} \\to e^{-at}$; the error is first order in $\\alpha$, so GD tracks the flow with error $O(\\alpha)$.",
+        summary="After $t/\\alpha$ steps of size $\\alpha$ each eigendirection has shrunk by "
+        "$(1-\\alpha a)^{t/\\alpha} \\to e^{-at}$; the error is first order in $\\alpha$, "
+        "so GD tracks the flow with error $O(\\alpha)$.",
     )
 
 
 def parameter_solution() -> Derivation:
-    """``flow.parameter_solution``: :math:`\\mathbf{w}(t) = \\mathbf{w}_\\star + e^{-\\mathbf{X}^\\top\\mathbf{X}t}
-    (\\mathbf{w}_0 - \\mathbf{w}_\\star)` solves the flow ODE, and tends to least squares (000, eq 16–20;
+    """``flow.parameter_solution``: :math:`\\mathbf{w}(t) = \\mathbf{w}_\\star +
+    e^{-\\mathbf{X}^\\top\\mathbf{X}t}
+    (\\mathbf{w}_0 - \\mathbf{w}_\\star)` solves the flow ODE, and tends to least squares (000, eq
+    16–20;
     sum scale :math:`L = \\tfrac12\\|\\mathbf{X}\\mathbf{w} - \\mathbf{y}\\|^2`)."""
     B = X.T * X
-    cand = WSTAR + MatExp(-B * t) * (W0 - WSTAR)
+    w_star = B.inverse() * X.T * y
+    cand = w_star + MatExp(-B * t) * (W0 - w_star)
     V_ = sp.MatrixSymbol("V", D, D)
     S_ = sp.MatrixSymbol("S", D, D)
     Bm = sp.MatrixSymbol("B", D, D)
@@ -181,28 +199,37 @@ def parameter_solution() -> Derivation:
             "the least-squares solution (000, end of blog)",
             label="w_star",
         ),
-        Step(Definition(WT, cand), "the candidate (eq 18)", label="candidate"),
+        Step(
+            Definition(WT, cand),
+            "the candidate (eq 18), $w_\\star + e^{-X^TXt}(w_0 - w_\\star)$",
+            label="candidate",
+        ),
         Step(
             Identity(TimeDerivative(WT), -X.T * (X * WT - y)),
-            "substitute: $\\frac{d}{dt}$ of the candidate ($\\frac{d}{dt}e^{-Bt} = -Be^{-Bt}$) equals $-\\nabla L$ at the candidate, since $X^TXw_\\star = X^Ty$",
+            "substitute: $\\frac{d}{dt}$ of the candidate ($\\frac{d}{dt}e^{-Bt} = "
+            "-Be^{-Bt}$) equals $-\\nabla L$ at the candidate, since $X^TXw_\\star = X^Ty$",
             given=Assumptions(definitions={WT: cand}),
         ),
         Step(
             Identity(cand.subs(t, 0), W0),
-            "the initial condition; a linear ODE with constant coefficients has exactly one solution (Picard-Lindelöf)",
+            "the initial condition; a linear ODE with constant coefficients has exactly "
+            "one solution (Picard-Lindelöf)",
         ),
         Step(
             Identity(MatExp(-Bm * t), V_ * MatExp(-S_ * t) * V_.T),
             "$X^TX = VSV^T$: each eigendirection decays like $e^{-s_j t}$",
             given=eig,
+            label="eigenbasis",
         ),
         Step(
             Identity(sp.Limit(sp.exp(-s * t), t, sp.oo), sp.Integer(0)),
-            "every eigenvalue $s_j$ of $X^TX$ is positive (full column rank), so $e^{-X^TXt} \\to 0$",
+            "every eigenvalue $s_j$ of $X^TX$ is positive (full column rank), so "
+            "$e^{-X^TXt} \\to 0$",
         ),
         Step(
             Identity(WSTAR, Pinv(X) * y),
-            "the limit $w(\\infty) = w_\\star$ is the least-squares solution $X^\\dagger y$ (eq 20)",
+            "the limit $w(\\infty) = w_\\star$ is the least-squares solution $X^\\dagger "
+            "y$ (eq 20)",
         ),
     ]
     return Derivation(
@@ -212,7 +239,21 @@ def parameter_solution() -> Derivation:
         assumptions=FULL_COLUMN_RANK.merged(Assumptions(sizes=SMALL)),
         steps=steps,
         result=steps[2].claim,
-        summary="The parameters relax exponentially to the least-squares solution, each eigendirection of $X^TX$ at its own rate.",
+        formulas={
+            "w": Formula(
+                WT,
+                cand,
+                (X, y, W0, t),
+                step="candidate",
+                spectral=sp.exp(-s * t),
+                spectral_params=(s, t),
+                spectral_step="eigenbasis",
+                text="w(t) = w* + exp(-X^T X t)(w0 - w*), w* = (X^T X)^-1 X^T y; along an "
+                "eigenvector of X^T X with eigenvalue s: w* + exp(-s t)(w0 - w*)",
+            )
+        },
+        summary="The parameters relax exponentially to the least-squares solution, each "
+        "eigendirection of $X^TX$ at its own rate.",
     )
 
 

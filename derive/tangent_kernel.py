@@ -4,12 +4,14 @@ Source: 002 §3 (kernel regression by GD on the coefficients), §4 (GD on a mode
 the function-space update through the tangent kernel), §5 (wide networks).  Loss scale: 002
 writes :math:`L(\\mathbf w) = \\tfrac12\\sum_i (f(\\mathbf w, x_i) - y_i)^2` in §4 (its gradient
 :math:`\\sum_i (u_i - y_i)\\nabla_w f(\\mathbf w, x_i)` needs the ½) and
-:math:`g(\\boldsymbol\\alpha) = \\|\\mathbf K\\boldsymbol\\alpha - \\mathbf y\\|^2` *without* ½ in §3
+:math:`g(\\boldsymbol\\alpha) = \\|\\mathbf K\\boldsymbol\\alpha - \\mathbf y\\|^2` *without* ½ in
+§3
 (gradient :math:`2\\mathbf K(\\mathbf K\\boldsymbol\\alpha - \\mathbf y)`).
 
 .. math::
     H(x, x') = \\langle \\nabla_w f(\\mathbf w, x), \\nabla_w f(\\mathbf w, x')\\rangle, \\qquad
-    f(\\mathbf w - \\eta\\nabla L, x) - f(\\mathbf w, x) = -\\eta\\sum_i (u_i - y_i) H(x, x_i) + O(\\eta^2).
+    f(\\mathbf w - \\eta\\nabla L, x) - f(\\mathbf w, x) = -\\eta\\sum_i (u_i - y_i) H(x, x_i) +
+    O(\\eta^2).
 
 Derivations: ``kernel.tangent`` (for the default nonlinear model, or any model through
 :func:`tangent_derivation`), ``kernel.regression`` (with 002's false last step, H = K, recorded
@@ -22,8 +24,18 @@ from collections.abc import Sequence
 
 import sympy as sp
 
-from .derivation import Assumptions, Definition, Derivation, Identity, Refuted, Source, Step
-from .notation import N, eps, eta, y
+from .derivation import (
+    Assumptions,
+    Definition,
+    Derivation,
+    Formula,
+    Identity,
+    Recurrence,
+    Refuted,
+    Source,
+    Step,
+)
+from .notation import N, eps, eta, k, y
 
 __all__ = [
     "SOURCE",
@@ -42,7 +54,8 @@ XV = sp.Symbol("x", real=True)
 XP = sp.Symbol("x'", real=True)
 DEFAULT_MODEL = (W2 * (W1 * XV) ** 2, (W1, W2), XV)
 """``(f, params, x)``: a width-one two-layer network with quadratic activation,
-:math:`f(\\mathbf w, x) = w_2 (w_1 x)^2`, nonlinear in w (so the first-order update is not exact)."""
+:math:`f(\\mathbf w, x) = w_2 (w_1 x)^2`, nonlinear in w (so the first-order update is not
+exact)."""
 LINE_MODEL = (W1 * XV + W2, (W1, W2), XV)
 """The line of 000, :math:`f(\\mathbf w, x) = w_1 x + w_2`: linear in w."""
 
@@ -62,8 +75,10 @@ def gradient(model: sp.Basic, params: Sequence[sp.Symbol]) -> sp.Matrix:
 def tangent_kernel(
     model: sp.Basic, params: Sequence[sp.Symbol], x: sp.Symbol, x2: sp.Basic
 ) -> sp.Basic:
-    """:math:`H(x, x') = \\langle\\nabla_w f(\\mathbf w, x), \\nabla_w f(\\mathbf w, x')\\rangle = \\sum_p
-    \\partial_{w_p} f(\\mathbf w, x)\\,\\partial_{w_p} f(\\mathbf w, x')` of any SymPy model ``model`` in the
+    """:math:`H(x, x') = \\langle\\nabla_w f(\\mathbf w, x), \\nabla_w f(\\mathbf w, x')\\rangle =
+    \\sum_p
+    \\partial_{w_p} f(\\mathbf w, x)\\,\\partial_{w_p} f(\\mathbf w, x')` of any SymPy model
+    ``model`` in the
     parameters ``params`` and the input symbol ``x``; ``x2`` is the second input (a symbol or a
     value).  002 §4 (the definition of :math:`H^{(t)}`); ``kernel.tangent``.
 
@@ -112,7 +127,13 @@ def first_order_update(
     return exact, first
 
 
-def _loss_gradient(model: sp.Basic, ps: list[sp.Symbol], x: sp.Symbol, data_x, data_y) -> sp.Matrix:
+def _loss_gradient(
+    model: sp.Basic,
+    ps: list[sp.Symbol],
+    x: sp.Symbol,
+    data_x: Sequence[sp.Basic],
+    data_y: Sequence[sp.Basic],
+) -> sp.Matrix:
     """:math:`\\nabla L = \\sum_i (u_i - y_i)\\nabla_w f(\\mathbf w, x_i)` of
     :math:`L = \\tfrac12\\sum_i (f(\\mathbf w, x_i) - y_i)^2` (002 §4)."""
     terms = (
@@ -155,11 +176,13 @@ def tangent_derivation(
         ),
         Step(
             Definition(H(x, XP), tangent_kernel(model, ps, x, XP)),
-            "the tangent kernel $H(x, x') = \\langle \\nabla_w f(w, x), \\nabla_w f(w, x')\\rangle$ (002 §4)",
+            "the tangent kernel $H(x, x') = \\langle \\nabla_w f(w, x), \\nabla_w f(w, "
+            "x')\\rangle$ (002 §4)",
         ),
         Step(
             Identity(sp.ImmutableMatrix([sp.Derivative(loss, p) for p in ps]), grad_L),
-            "the gradient of $L = \\frac12\\sum_i (u_i - y_i)^2$, $u_i = f(w, x_i)$: $\\nabla L = \\sum_i (u_i - y_i)\\nabla_w f(w, x_i)$",
+            "the gradient of $L = \\frac12\\sum_i (u_i - y_i)^2$, $u_i = f(w, x_i)$: "
+            "$\\nabla L = \\sum_i (u_i - y_i)\\nabla_w f(w, x_i)$",
         ),
         Step(
             Definition(sp.Function("Delta")(eta), exact),
@@ -175,14 +198,18 @@ def tangent_derivation(
                     ]
                 ),
             ),
-            "$\\Delta'(0)$, the first-order change of $f(w - \\eta\\nabla L, x)$ in $\\eta$, is $-\\sum_i (u_i - y_i) H(x, x_i)$: kernel regression with the kernel H",
+            "$\\Delta'(0)$, the first-order change of $f(w - \\eta\\nabla L, x)$ in "
+            "$\\eta$, is $-\\sum_i (u_i - y_i) H(x, x_i)$: kernel regression with the "
+            "kernel H",
         ),
         Step(
             Identity(
                 sp.factor(sp.diff(exact, eta, 2).subs(eta, 0) / 2),
                 ((grad_L.T * hess * grad_L)[0, 0]) / 2,
             ),
-            "$\\Delta''(0)/2$: the error of the first-order update is $\\frac{\\eta^2}{2}\\nabla L^T \\nabla^2_w f\\, \\nabla L + O(\\eta^3)$: second order in $\\eta$",
+            "$\\Delta''(0)/2$: the error of the first-order update is "
+            "$\\frac{\\eta^2}{2}\\nabla L^T \\nabla^2_w f\\, \\nabla L + O(\\eta^3)$: "
+            "second order in $\\eta$",
         ),
     ]
     linear = all(sp.diff(model, p, q) == 0 for p in ps for q in ps)
@@ -208,7 +235,8 @@ def tangent_derivation(
     steps.append(
         Step(
             Identity(l_exact, l_first),
-            "for a model linear in w, e.g. the line $w_1 x + w_2$ of 000, the update through H is exact",
+            "for a model linear in w, e.g. the line $w_1 x + w_2$ of 000, the update "
+            "through H is exact",
         )
     )
     return Derivation(
@@ -217,12 +245,15 @@ def tangent_derivation(
         source=Source(SOURCE, "§4 gradient descent analysis"),
         assumptions=Assumptions(
             text=(
-                f"{n_data} training points $(x_i, y_i)$; $L = \\frac12\\sum_i (f(w, x_i) - y_i)^2$; learning rate $\\eta > 0$",
+                f"{n_data} training points $(x_i, y_i)$; $L = \\frac12\\sum_i (f(w, x_i) - "
+                "y_i)^2$; learning rate $\\eta > 0$",
             )
         ),
         steps=steps,
         result=steps[4].claim,
-        summary="One GD step changes the model's output at any input by $-\\eta\\sum_i (u_i - y_i) H(x, x_i)$ up to $O(\\eta^2)$: kernel regression with the time-dependent tangent kernel H.",
+        summary="One GD step changes the model's output at any input by $-\\eta\\sum_i (u_i - y_i) "
+        "H(x, x_i)$ up to $O(\\eta^2)$: kernel regression with the time-dependent tangent "
+        "kernel H.",
     )
 
 
@@ -232,8 +263,10 @@ def tangent() -> Derivation:
 
 
 def regression() -> Derivation:
-    """``kernel.regression``: GD on :math:`g(\\boldsymbol\\alpha) = \\|\\mathbf K\\boldsymbol\\alpha - \\mathbf y\\|^2`,
-    :math:`\\boldsymbol\\alpha^{(t+1)} = \\boldsymbol\\alpha^{(t)} - 2\\eta\\mathbf K(\\mathbf K\\boldsymbol\\alpha^{(t)} - \\mathbf y)`,
+    """``kernel.regression``: GD on :math:`g(\\boldsymbol\\alpha) = \\|\\mathbf
+    K\\boldsymbol\\alpha - \\mathbf y\\|^2`,
+    :math:`\\boldsymbol\\alpha^{(t+1)} = \\boldsymbol\\alpha^{(t)} - 2\\eta\\mathbf K(\\mathbf
+    K\\boldsymbol\\alpha^{(t)} - \\mathbf y)`,
     fixed point :math:`\\mathbf K^{-1}\\mathbf y`, and the tangent kernel of this parametrisation
     :math:`H(x, x') = \\sum_j K(x, x_j)K(x', x_j)` (002 §3)."""
     Km = sp.MatrixSymbol("K", N, N)
@@ -247,7 +280,7 @@ def regression() -> Derivation:
     fhat = sp.MatrixSymbol("f_hat", 1, 1)
     Hm = sp.MatrixSymbol("H", N, N)
 
-    def g(a):
+    def g(a: sp.Basic) -> sp.Basic:
         r = Km * a - y
         return r.T * r
 
@@ -257,10 +290,25 @@ def regression() -> Derivation:
         text=("$K$ symmetric ($K_{ij} = K(x_i, x_j)$)",),
     )
     update = Assumptions(definitions={al1: al - 2 * eta * Km * (Km * al - y)})
+    alk = sp.MatrixSymbol("alpha^(k)", N, 1)
+    al0 = sp.MatrixSymbol("alpha^(0)", N, 1)
+    kappa = sp.Symbol("kappa_j", nonnegative=True)
+    e_k, e_0 = sp.symbols("e_k e_0", real=True)
+    contraction = 1 - 2 * eta * kappa**2
+    interpolant_value = Km.inverse() * y
+    iterates = interpolant_value + (sp.Identity(N) - 2 * eta * Km * Km) ** k * (
+        al0 - interpolant_value
+    )
+
+    def gd_step(a: sp.Basic, _k: sp.Basic) -> sp.Basic:
+        return a - 2 * eta * Km * (Km * a - y)
+
+    interpolant = Assumptions(matrices={Km: "pd"}, definitions={alstar: Km.inverse() * y})
     steps = [
         Step(
             Definition(fhat, kx.T * al),
-            "kernel regression $\\hat f(x) = \\sum_i \\alpha_i K(x, x_i)$, $k_x = (K(x, x_i))_i$ (002 §3)",
+            "kernel regression $\\hat f(x) = \\sum_i \\alpha_i K(x, x_i)$, $k_x = (K(x, "
+            "x_i))_i$ (002 §3)",
         ),
         Step(
             Definition(g1, g(al)),
@@ -279,17 +327,33 @@ def regression() -> Derivation:
         ),
         Step(
             Identity(alstar - 2 * eta * Km * (Km * alstar - y), alstar),
-            "the interpolant $\\alpha_\\star = K^{-1}y$ is a fixed point: GD stops where $\\hat f(x_i) = y_i$",
-            given=Assumptions(matrices={Km: "pd"}, definitions={alstar: Km.inverse() * y}),
+            "the interpolant $\\alpha_\\star = K^{-1}y$ is a fixed point: GD stops where "
+            "$\\hat f(x_i) = y_i$",
+            given=interpolant,
+        ),
+        Step(
+            Recurrence(alk, iterates, k, gd_step, al0),
+            "so after k steps from $\\alpha^{(0)}$ the error $\\alpha - \\alpha_\\star$ has been "
+            "multiplied by $(I - 2\\eta K^2)^k$",
+            given=interpolant,
+            label="iterates",
+        ),
+        Step(
+            Recurrence(e_k, contraction**k * e_0, k, lambda e, _k: contraction * e, e_0),
+            "along an eigenvector of $K$ with eigenvalue $\\kappa_j$ the error shrinks by "
+            "$1 - 2\\eta\\kappa_j^2$ per step (it converges iff $0 < \\eta\\kappa_j^2 < 1$)",
+            label="coordinate",
         ),
         Step(
             Identity(kx.T * (al1 - al), -2 * eta * (kx.T * Km) * (Km * al - y)),
-            "the change of $\\hat f(x)$ in one step: $-2\\eta\\sum_i (\\hat f(x_i) - y_i) H(x, x_i)$ with $H(x, x_i) = \\sum_j K(x, x_j) K(x_i, x_j)$",
+            "the change of $\\hat f(x)$ in one step: $-2\\eta\\sum_i (\\hat f(x_i) - y_i) "
+            "H(x, x_i)$ with $H(x, x_i) = \\sum_j K(x, x_j) K(x_i, x_j)$",
             given=update,
         ),
         Step(
             Definition(sp.Function("H")(XV, XP), kx.T * kx2),
-            "the tangent kernel of this parametrisation: $\\nabla_\\alpha \\hat f(x) = k_x$, so $H(x, x') = k_x^T k_{x'} = \\sum_j K(x, x_j) K(x', x_j)$",
+            "the tangent kernel of this parametrisation: $\\nabla_\\alpha \\hat f(x) = "
+            "k_x$, so $H(x, x') = k_x^T k_{x'} = \\sum_j K(x, x_j) K(x', x_j)$",
         ),
         Step(
             Definition(Hm, Km.T * Km),
@@ -301,13 +365,17 @@ def regression() -> Derivation:
     source_claims = [
         Step(
             Refuted(Km * Km, Km),
-            "002 §3, last step, equates the tangent kernel H with K; but $H = K^2$ on the training inputs "
-            "(e.g. $K = \\begin{pmatrix}2&1\\\\1&2\\end{pmatrix}$ gives $H = \\begin{pmatrix}5&4\\\\4&5\\end{pmatrix}$)",
+            "002 §3, last step, equates the tangent kernel H with K; but $H = K^2$ on the "
+            "training inputs "
+            "(e.g. $K = \\begin{pmatrix}2&1\\\\1&2\\end{pmatrix}$ gives $H = "
+            "\\begin{pmatrix}5&4\\\\4&5\\end{pmatrix}$)",
             given=Assumptions(sizes={N: (2,)}),
         ),
         Step(
             Refuted(kx.T * (al1 - al), -eta * kx.T * (Km * al - y)),
-            "002 §3 concludes $\\hat f(\\alpha^{(t+1)}, x) - \\hat f(\\alpha^{(t)}, x) = -\\eta\\sum_i (\\hat f - y)_i K(x, x_i)$; the step actually moves $\\hat f$ by $-2\\eta\\, k_x^T K (K\\alpha - y)$",
+            "002 §3 concludes $\\hat f(\\alpha^{(t+1)}, x) - \\hat f(\\alpha^{(t)}, x) = "
+            "-\\eta\\sum_i (\\hat f - y)_i K(x, x_i)$; the step actually moves $\\hat f$ "
+            "by $-2\\eta\\, k_x^T K (K\\alpha - y)$",
             given=update,
         ),
     ]
@@ -318,8 +386,23 @@ def regression() -> Derivation:
         assumptions=sym,
         steps=steps,
         source_claims=source_claims,
-        result=steps[5].claim,
-        summary="GD on the kernel coefficients converges to the interpolant $K^{-1}y$, but in function space it is kernel regression with $H = K^2$ (on the training inputs), not with K.",
+        result=steps[7].claim,
+        formulas={
+            "alpha": Formula(
+                alk,
+                iterates,
+                (Km, y, al0, eta, k),
+                step="iterates",
+                spectral=contraction**k,
+                spectral_params=(kappa, eta, k),
+                spectral_step="coordinate",
+                text="alpha^(k) = K^-1 y + (I - 2 eta K^2)^k (alpha^(0) - K^-1 y); along an "
+                "eigenvector of K: (1 - 2 eta kappa^2)^k",
+            )
+        },
+        summary="GD on the kernel coefficients converges to the interpolant $K^{-1}y$, but in "
+        "function space it is kernel regression with $H = K^2$ (on the training inputs), "
+        "not with K.",
     )
 
 

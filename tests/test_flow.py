@@ -141,7 +141,8 @@ WRONG_EXP_IDENTITIES = {
         X.T * E * X, MatExp(-X.T * X * t)
     ),
     "identity in place of the exponential": Identity(E * r0, r0),
-    # the limit is (I - X^+X) w0 + X^+ y: the projector X^+X in place of I - X^+X (shapes fit for non-square X)
+    # the limit is (I - X^+X) w0 + X^+ y: the projector X^+X in place of I - X^+X (shapes fit for
+    # non-square X)
     "row-space projector in place of the null-space projector in the limit": Identity(
         w0 - X.T * Pinv(K) * r0, Pinv(X) * X * w0 + Pinv(X) * y
     ),

@@ -68,7 +68,8 @@ def test_closed_forms_match_integration(shape, scale, method):
 
 
 def test_mean_scale_is_sum_scale_at_time_t_over_N():
-    """The mean loss turns e^{-Kt} into e^{-Kt/N}: the mean-scale flow at t is the sum-scale flow at t/N."""
+    """The mean loss turns e^{-Kt} into e^{-Kt/N}: the mean-scale flow at t is the "
+    "sum-scale flow at t/N."""
     X, y, w0 = _problem(6, 3, seed=4)
     ts = np.array([0.0, 0.5, 2.0, 7.0])
     mean, total = linear_flow(X, y, w0, "mean"), linear_flow(X, y, w0, "sum")
@@ -340,7 +341,10 @@ def test_flow_property_passes(name):
 SEED_0_COUNTEREXAMPLE = FlowProblem(
     np.array([[0.5]]), np.array([0.0]), np.array([4.5096e-160]), np.array([0.0]), "sum"
 )
-"""What ``gdflow check --examples 200 --seed 0`` shrank to while integrate_flow failed on tiny w0."""
+(
+    """What ``gdflow check --examples 200 --seed 0`` shrank to while integrate_flow failed on "
+    "tiny w0."""
+)
 
 
 def _run_on(check, problem):

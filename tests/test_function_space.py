@@ -1,4 +1,5 @@
-"""Training in function space (derive.function_space): residual, trainability, parameters, predictions."""
+"""Training in function space (derive.function_space): residual, trainability, parameters, "
+"predictions."""
 
 from __future__ import annotations
 
