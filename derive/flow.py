@@ -51,6 +51,14 @@ FULL_COLUMN_RANK = Assumptions(
 WT = sp.MatrixSymbol("w(t)", D, 1)
 
 
+def loss_gradient(w: sp.Basic) -> sp.Basic:
+    r""":math:`\nabla L(\mathbf{w}) = \mathbf{X}^\top(\mathbf{X}\mathbf{w} - \mathbf{y})`,
+    the gradient of :math:`L = \tfrac12\|\mathbf{X}\mathbf{w} - \mathbf{y}\|^2` (000, eq 5;
+    proved in ``flow.ode``), at the matrix expression ``w``: the one place the flow
+    derivations write it."""
+    return X.T * (X * w - y)
+
+
 def _loss(x: sp.Basic, X_: sp.Basic = X, y_: sp.Basic = y) -> sp.Basic:
     r = X_ * x - y_
     return (r.T * r) / 2
@@ -64,8 +72,8 @@ def flow_ode() -> Derivation:
     :math:`\\tfrac{d\\mathbf{w}}{dt} = -\\nabla L(\\mathbf{w}) =
     -\\mathbf{X}^\\top(\\mathbf{X}\\mathbf{w} - \\mathbf{y})` (000, eq 5–7;
     sum scale :math:`L = \\tfrac12\\|\\mathbf{X}\\mathbf{w} - \\mathbf{y}\\|^2`)."""
-    grad = X.T * (X * W - y)
-    gd = Assumptions(definitions={WK1: WK - alpha * X.T * (X * WK - y)})
+    grad = loss_gradient(W)
+    gd = Assumptions(definitions={WK1: WK - alpha * loss_gradient(WK)})
     steps = [
         Step(Definition(L1, _loss(W)), "least squares, sum scale $\\frac12$, rows of $X$ are data"),
         Step(
@@ -76,17 +84,17 @@ def flow_ode() -> Derivation:
             "L(w)$, so $\\nabla L(w) = X^T(Xw - y)$ and $\\nabla^2 L = X^T X$",
         ),
         Step(
-            Definition(WK1, WK - alpha * X.T * (X * WK - y)),
+            Definition(WK1, WK - alpha * loss_gradient(WK)),
             "one GD step with learning rate $\\alpha$",
         ),
         Step(
-            Identity((WK1 - WK) / alpha, -X.T * (X * WK - y)),
+            Identity((WK1 - WK) / alpha, -loss_gradient(WK)),
             "the step divided by $\\alpha$ is $-\\nabla L$; with $w^{(k)} = w(k\\alpha)$, "
             "$t = k\\alpha$ and $\\alpha \\to 0$ the difference quotient becomes $dw/dt$",
             given=gd,
         ),
         Step(
-            Definition(sp.Derivative(W, t, evaluate=False), -X.T * (X * W - y)),
+            Definition(sp.Derivative(W, t, evaluate=False), -loss_gradient(W)),
             "gradient flow: the ODE of the small-step limit (its solutions are the limits "
             "of GD, flow.gd_limit)",
         ),
@@ -205,7 +213,7 @@ def parameter_solution() -> Derivation:
             label="candidate",
         ),
         Step(
-            Identity(TimeDerivative(WT), -X.T * (X * WT - y)),
+            Identity(TimeDerivative(WT), -loss_gradient(WT)),
             "substitute: $\\frac{d}{dt}$ of the candidate ($\\frac{d}{dt}e^{-Bt} = "
             "-Be^{-Bt}$) equals $-\\nabla L$ at the candidate, since $X^TXw_\\star = X^Ty$",
             given=Assumptions(definitions={WT: cand}),

@@ -35,7 +35,7 @@ from .derivation import (
     Source,
     Step,
 )
-from .flow import FULL_COLUMN_RANK, SMALL, SOURCE, W0, WSTAR, WT, W
+from .flow import FULL_COLUMN_RANK, SMALL, SOURCE, W0, WSTAR, WT, W, loss_gradient
 from .matrices import MatExp, MatrixLimit, Pinv, TimeDerivative, exact_matrix, exact_scalar
 from .notation import D, K, N, X, t, y
 
@@ -289,7 +289,7 @@ def residual() -> Derivation:
             given=general,
         ),
         Step(
-            Identity(X * (-X.T * (X * W - y)), -K * (X * W - y)),
+            Identity(X * -loss_gradient(W), -K * (X * W - y)),
             "the linear model $f = Xw$: $J = X$ and $K = XX^T$ does not depend on $w$, so "
             "the ODE is linear with constant coefficients",
         ),
@@ -454,7 +454,7 @@ def parameter_evolution_derivation() -> Derivation:
             label="candidate",
         ),
         Step(
-            Identity(TimeDerivative(WT), -X.T * (X * WT - y)),
+            Identity(TimeDerivative(WT), -loss_gradient(WT)),
             "it solves the flow ODE: its derivative is $-\\nabla L(w(t))$, since "
             "$X^TKK^\\dagger = X^T$ and $K^\\dagger K e^{-Kt} = KK^\\dagger e^{-Kt}$",
             given=Assumptions(definitions={WT: w_t}),
