@@ -63,10 +63,8 @@ from typing import Any, Literal
 
 import mpmath
 import numpy as np
-import sympy as sp
 from numpy.typing import ArrayLike
 from scipy.integrate import solve_ivp
-from sympy.codegen.rewriting import expm1_opt, optimize
 
 from gdflow.derive.derivation import Formula
 
@@ -136,17 +134,14 @@ SpectralFunction = Callable[..., np.ndarray]
 
 @lru_cache(maxsize=64)
 def spectral_function(formula: Formula) -> SpectralFunction:
-    r"""``formula.spectral`` lambdified once (NumPy), in its ``spectral_params`` order, after
-    SymPy's ``expm1`` rewriting (``sympy.codegen.rewriting.expm1_opt``): :math:`1 - e^{-x}`
+    r"""``formula.spectral`` lambdified once (NumPy), in its ``spectral_params`` order, by
+    :meth:`Formula.spectral_function` after its ``expm1`` rewriting: :math:`1 - e^{-x}`
     becomes ``-expm1(-x)``, so :math:`\varphi(\lambda, t) = (1 - e^{-\lambda t})/\lambda` keeps
     full relative accuracy for tiny :math:`\lambda t` (the plain quotient loses
     :math:`\log_{10}(1/\lambda t)` digits).  The returned function broadcasts its arguments,
     silences the floating-point warnings of the branch that ``numpy.select`` discards (0/0 at
     :math:`\lambda = 0`), and returns float64 arrays."""
-    if formula.spectral is None:
-        raise ValueError(f"formula for {formula.name} has no spectral (per-eigenvalue) form")
-    expr = optimize(formula.spectral, [expm1_opt])
-    raw = sp.lambdify(formula.spectral_params, expr, modules="numpy")
+    raw = formula.spectral_function("numpy")
 
     def evaluate(*args: ArrayLike) -> np.ndarray:
         arrays = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in args))

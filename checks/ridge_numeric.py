@@ -45,11 +45,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from functools import lru_cache
+from dataclasses import dataclass
 
 import numpy as np
-from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 
 from gdflow.derive.derivation import Formula
 from gdflow.derive.pseudoinverse import GD_FROM_ZERO, RIDGE_LIMIT, RIDGE_SOLUTION
@@ -79,9 +77,10 @@ def spectral_kernel(
     formula: Formula, params: tuple[str, ...] | None = None
 ) -> Callable[..., np.ndarray]:
     """``formula.spectral`` lambdified once for numpy (arguments ``formula.spectral_params``),
-    after SymPy's ``expm1``/``log1p`` rewriting (``exp(x) - 1`` becomes ``expm1(x)``: the same
-    function, without cancellation).  Cached per formula.  ``params``: the names the caller
-    passes, in its order; ``ValueError`` when the formula's spectral parameters differ."""
+    by :meth:`Formula.spectral_function` (after SymPy's ``expm1``/``log1p`` rewriting:
+    ``exp(x) - 1`` becomes ``expm1(x)``, the same function without cancellation).
+    ``params``: the names the caller passes, in its order; ``ValueError`` when the formula's
+    spectral parameters differ."""
     if formula.spectral is None:
         raise ValueError(f"formula for {formula.name} has no spectral (per-singular-value) form")
     names = tuple(str(p) for p in formula.spectral_params)
@@ -90,13 +89,7 @@ def spectral_kernel(
             f"formula for {formula.name}: spectral parameters {names}; this evaluator passes "
             f"{params}"
         )
-    return _lambdified(formula)
-
-
-@lru_cache(maxsize=64)
-def _lambdified(formula: Formula) -> Callable[..., np.ndarray]:
-    stable = optimize(formula.spectral, [expm1_opt, log1p_opt])
-    return replace(formula, spectral=stable).spectral_function("numpy")
+    return formula.spectral_function("numpy")
 
 
 def _inputs(Phi: object, t: object) -> tuple[np.ndarray, np.ndarray]:

@@ -30,10 +30,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import sympy as sp
 from sympy import Basic
+from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 
 __all__ = [
     "Assumptions",
@@ -424,12 +426,22 @@ class Formula:
         out = self.expr.xreplace({k: sp.sympify(v) for k, v in values.items()})
         return out.doit()
 
-    def spectral_function(self, modules: Any = "numpy") -> Callable[..., Any]:
-        """``spectral`` lambdified once, with arguments ``spectral_params`` (the numeric
-        evaluator's per-eigenvalue kernel)."""
-        if self.spectral is None:
-            raise ValueError(f"formula for {self.name} has no spectral (per-eigenvalue) form")
-        return sp.lambdify(self.spectral_params, self.spectral, modules=modules)
+    def spectral_function(self, modules: str = "numpy") -> Callable[..., Any]:
+        """``spectral`` lambdified (arguments ``spectral_params``): the numeric evaluators'
+        per-eigenvalue kernel.  Rewritten first with SymPy's ``expm1``/``log1p`` rules
+        (``sympy.codegen.rewriting``): :math:`1 - e^{-\\lambda t}` becomes
+        ``-expm1(-lambda*t)``, the same function without the cancellation that loses
+        :math:`\\log_{10}(1/\\lambda t)` digits for tiny :math:`\\lambda t`.  Built once per
+        formula and module set (cached), so evaluators share it."""
+        return _spectral_function(self, modules)
+
+
+@lru_cache(maxsize=128)
+def _spectral_function(formula: Formula, modules: str) -> Callable[..., Any]:
+    if formula.spectral is None:
+        raise ValueError(f"formula for {formula.name} has no spectral (per-eigenvalue) form")
+    stable = optimize(formula.spectral, [expm1_opt, log1p_opt])
+    return sp.lambdify(formula.spectral_params, stable, modules=modules)
 
 
 @dataclass(frozen=True)
