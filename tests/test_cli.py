@@ -49,6 +49,25 @@ def test_derive_json_shape(capsys):
     )
 
 
+def test_derive_json_carries_the_formulas_as_proved(capsys):
+    """Each formula is printed from the Formula object, with the status of the step proving it:
+    the JSON a reader gets is the closed form the verifier decided."""
+    from gdflow.derive import get
+    from gdflow.derive.latex import latex
+
+    assert main(["derive", "gd.closed_form", "--format", "json"]) == 0
+    (out,) = json.loads(capsys.readouterr().out)
+    d = get("gd.closed_form")
+    assert set(out["formulas"]) == set(d.formulas) and out["formulas"]
+    for key, f in d.formulas.items():
+        got = out["formulas"][key]
+        assert got["latex"] == latex(f.expr) and got["name"] == latex(f.name)
+        assert got["step"] == f.step and got["params"] == [str(p) for p in f.params]
+        assert got["status"] in ("proved", "checked", "stated")
+        steps = {s.label: i for i, s in enumerate(d.steps)}
+        assert got["status"] == out["steps"][steps[f.step]]["status"]
+
+
 @pytest.mark.parametrize(
     "suffix,marker",
     [(".tex", r"\begin{document}"), (".md", "$$"), (".json", '"steps"'), (".txt", " · induction]")],

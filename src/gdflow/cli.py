@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the command imports SymPy and the derivations only when it 
         Definition,
         Derivation,
         Equivalent,
+        Formula,
         Holds,
         Identity,
         Recurrence,
@@ -86,8 +87,24 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _derivation_json(d: Derivation) -> dict[str, Any]:
-    from gdflow.derive.latex import claim_latex
+    from gdflow.derive.latex import claim_latex, latex
     from gdflow.derive.report import counts, mark, step_status
+
+    def formula(f: Formula) -> dict[str, Any]:
+        proving = d.step(f.step) if f.step else None
+        spectral_proof = d.step(f.spectral_step) if f.spectral_step else None
+        return {
+            "name": latex(f.name),
+            "latex": latex(f.expr),
+            "params": [str(p) for p in f.params],
+            "text": f.text,
+            "step": f.step or None,
+            "status": step_status(proving) if proving else None,
+            "spectral": latex(f.spectral) if f.spectral is not None else None,
+            "spectral_params": [str(p) for p in f.spectral_params],
+            "spectral_step": f.spectral_step or None,
+            "spectral_status": step_status(spectral_proof) if spectral_proof else None,
+        }
 
     def step(s: Step) -> dict[str, Any]:
         c = s.certificate
@@ -113,6 +130,7 @@ def _derivation_json(d: Derivation) -> dict[str, Any]:
         "assumptions": list(d.assumptions.text),
         "steps": [step(s) for s in d.steps],
         "source_claims": [step(s) for s in d.source_claims],
+        "formulas": {key: formula(f) for key, f in d.formulas.items()},
     }
 
 
