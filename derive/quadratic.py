@@ -105,7 +105,7 @@ def gd_step(
     A_value: Any, b_value: Any, w_value: Any, alpha_value: Any, steps: int = 1
 ) -> sp.Matrix:
     """``steps`` GD updates :math:`w \\leftarrow (I - \\alpha A) w - \\alpha b` (001 eq 5, 9),
-    exactly.
+    exactly: the formula ``step`` of ``quadratic.gradient`` instantiated at each step.
 
     ``alpha_value`` may be a SymPy symbol.
 
@@ -121,9 +121,13 @@ def gd_step(
     if not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be a nonnegative integer; got {steps!r}")
     al = exact_scalar(alpha_value)
+    update = gradient_derivation().formulas["step"]
+    data = {A: sp.ImmutableMatrix(A_m), b: sp.ImmutableMatrix(b_m), alpha: al, n: A_m.rows}
     for _ in range(steps):
-        w_m = (sp.eye(A_m.rows) - al * A_m) * w_m - al * b_m
-    return w_m.applyfunc(sp.expand)
+        out = update.instantiate({**data, w: sp.ImmutableMatrix(w_m)})
+        w_m = sp.Matrix(out.as_explicit() if hasattr(out, "as_explicit") else out)
+        w_m = w_m.applyfunc(sp.expand)
+    return w_m
 
 
 class FixedPoints:

@@ -174,3 +174,18 @@ def test_exact_helpers_follow_an_edited_formula(monkeypatch):
     monkeypatch.setattr(discrete, "_formula", edited)
     assert closed_form_iterate(A2, [1, 0], [3, 7], sp.Rational(1, 3), 1) == before
     assert limit_point([[2, 0], [0, 0]], [-2, 0], [5, 7]) == sp.Matrix([2, 14])
+
+
+def test_gd_step_instantiates_the_update_formula(monkeypatch):
+    """The grader's one-step reference (quadratic.gd_step) is the ``step`` formula of
+    quadratic.gradient: doubling the formula doubles the step (hand value: 2 * 2/5)."""
+    import dataclasses
+
+    from gdflow.derive import quadratic
+
+    assert gd_step([[2]], [-4], [0], "1/10") == sp.Matrix([[sp.Rational(2, 5)]])
+    built = quadratic.gradient_derivation()
+    f = built.formulas["step"]
+    edited = dataclasses.replace(built, formulas={"step": dataclasses.replace(f, expr=2 * f.expr)})
+    monkeypatch.setattr(quadratic, "gradient_derivation", lambda: edited)
+    assert gd_step([[2]], [-4], [0], "1/10") == sp.Matrix([[sp.Rational(4, 5)]])
