@@ -37,6 +37,8 @@ import sympy as sp
 from sympy import Basic
 from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 
+from .numbers import exact_number
+
 __all__ = [
     "Assumptions",
     "Certificate",
@@ -391,12 +393,14 @@ class Source:
 class Formula:
     """The closed form a derivation proves, as data: ``name = expr`` in the parameters ``params``.
 
-    Everything that prints or computes the formula reads it from here: the LaTeX printer, the
-    numeric evaluators in :mod:`gdflow.checks` (which lambdify ``spectral`` once and apply it to
-    an eigen- or singular-value decomposition) and the grader's exact references (which
-    instantiate ``expr``).  ``step`` is the label of the step whose claim proves ``name = expr``
-    (its right-hand side, or a recurrence's solution, is ``expr`` itself); ``spectral_step`` is
-    the label of the step proving the per-eigenvalue form.
+    Everything that prints or computes the formula reads it from here: the JSON output of
+    ``gdflow derive``, the numeric evaluators in :mod:`gdflow.checks` (which lambdify
+    ``spectral`` once and apply it to an eigen- or singular-value decomposition) and the
+    grader's exact references (which instantiate ``expr``); the LaTeX document prints the step
+    that proves it, whose right-hand side is ``expr`` itself.  ``step`` is the label of the
+    step whose claim proves ``name = expr`` (its right-hand side, or a recurrence's solution,
+    is ``expr`` itself); ``spectral_step`` is the label of the step proving the per-eigenvalue
+    form.
 
     - ``name``: the quantity (``w^{(k)}``, ``w(t)``), a symbol or matrix symbol.
     - ``expr``: its closed form, a SymPy (matrix) expression in ``params``.
@@ -418,12 +422,13 @@ class Formula:
     """The formula in words, for readers of the JSON output."""
 
     def instantiate(self, values: Mapping[Basic, Any]) -> Any:
-        """``expr`` with the parameters replaced by ``values`` (exact SymPy objects), evaluated:
-        the grader's exact reference.  Matrix symbols take explicit matrices."""
+        """``expr`` with the parameters replaced by ``values``, evaluated: the grader's exact
+        reference.  Matrix symbols take explicit matrices; plain numbers are read exactly
+        (:func:`gdflow.derive.numbers.exact_number`: 0.1 is 1/10)."""
         missing = [p for p in self.params if p not in values]
         if missing:
             raise KeyError(f"formula for {self.name}: no value for {', '.join(map(str, missing))}")
-        out = self.expr.xreplace({k: sp.sympify(v) for k, v in values.items()})
+        out = self.expr.xreplace({k: _exact_value(v) for k, v in values.items()})
         return out.doit()
 
     def spectral_function(self, modules: str = "numpy") -> Callable[..., Any]:
@@ -434,6 +439,14 @@ class Formula:
         :math:`\\log_{10}(1/\\lambda t)` digits for tiny :math:`\\lambda t`.  Built once per
         formula and module set (cached), so evaluators share it."""
         return _spectral_function(self, modules)
+
+
+def _exact_value(value: Any) -> Basic:
+    """A value for :meth:`Formula.instantiate`: SymPy objects (matrices included) as they are,
+    plain numbers exactly."""
+    if isinstance(value, Basic | sp.MatrixBase):
+        return sp.sympify(value)
+    return exact_number(value)
 
 
 @lru_cache(maxsize=128)
