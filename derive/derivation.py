@@ -420,6 +420,11 @@ class Formula:
     spectral_step: str = ""
     text: str = ""
     """The formula in words, for readers of the JSON output."""
+    proof: tuple[str, ...] = ()
+    """When ``step`` defines a candidate (``w(t) := ...``), the labels of the steps proving that
+    the candidate is the quantity (it solves the ODE and starts at w0; it is the minimiser
+    closest to w0): the formula is as strong as the weakest of them
+    (:func:`gdflow.derive.report.formula_status`)."""
 
     def instantiate(self, values: Mapping[Basic, Any]) -> Any:
         """``expr`` with the parameters replaced by ``values``, evaluated: the grader's exact

@@ -330,12 +330,18 @@ def limit_projection() -> Derivation:
     )
     steps = [
         Step(Definition(winf, w_inf), "the limit of the iterates (eq 13)", label="limit"),
-        Step(Identity(A * winf + b, sp.ZeroMatrix(n, 1)), "it minimises J", given=defs),
+        Step(
+            Identity(A * winf + b, sp.ZeroMatrix(n, 1)),
+            "it minimises J",
+            given=defs,
+            label="minimiser",
+        ),
         Step(
             Identity(w0 - winf, Pinv(A) * (A * w0 + b)),
             "$w^{(0)} - w^{(\\infty)}$ lies in range($A^\\dagger$) = range(A), orthogonal to "
             "null(A)",
             given=defs,
+            label="range",
         ),
         Step(
             Identity(
@@ -345,6 +351,7 @@ def limit_projection() -> Derivation:
             "A^\\dagger A$ is an orthogonal projection) none is closer to $w^{(0)}$: "
             "$w^{(\\infty)}$ is the projection",
             given=minimisers,
+            label="closest",
         ),
         Step(
             Identity(w_inf.subs(w0, sp.ZeroMatrix(n, 1)), -Pinv(A) * b),
@@ -370,6 +377,7 @@ def limit_projection() -> Derivation:
             expr=w_inf,
             params=(A, b, w0),
             step="limit",
+            proof=("minimiser", "range", "closest"),
             spectral=per_direction,
             spectral_params=(a_j, bt_j, wt0_j),
             spectral_step="coordinates",

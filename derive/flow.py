@@ -217,11 +217,13 @@ def parameter_solution() -> Derivation:
             "substitute: $\\frac{d}{dt}$ of the candidate ($\\frac{d}{dt}e^{-Bt} = "
             "-Be^{-Bt}$) equals $-\\nabla L$ at the candidate, since $X^TXw_\\star = X^Ty$",
             given=Assumptions(definitions={WT: cand}),
+            label="ode",
         ),
         Step(
             Identity(cand.subs(t, 0), W0),
             "the initial condition; a linear ODE with constant coefficients has exactly "
             "one solution (Picard-Lindelöf)",
+            label="initial",
         ),
         Step(
             Identity(MatExp(-Bm * t), V_ * MatExp(-S_ * t) * V_.T),
@@ -253,6 +255,7 @@ def parameter_solution() -> Derivation:
                 cand,
                 (X, y, W0, t),
                 step="candidate",
+                proof=("ode", "initial"),
                 spectral=sp.exp(-s * t),
                 spectral_params=(s, t),
                 spectral_step="eigenbasis",

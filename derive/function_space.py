@@ -298,8 +298,13 @@ def residual() -> Derivation:
             Identity(TimeDerivative(RT), -K * RT),
             "it solves $\\frac{dr}{dt} = -Kr$: $\\frac{d}{dt}e^{-Kt} = -Ke^{-Kt}$",
             given=Assumptions(definitions={RT: r_t}),
+            label="ode",
         ),
-        Step(Identity(r_t.subs(t, 0), R0), "with $r(0) = r^{(0)}$; the solution is unique"),
+        Step(
+            Identity(r_t.subs(t, 0), R0),
+            "with $r(0) = r^{(0)}$; the solution is unique",
+            label="initial",
+        ),
         Step(
             Identity(Qn.T * EXP * R0, MatExp(-Dn * t) * Qn.T * R0),
             "in the eigenbasis of $K$ each coordinate of the residual decays on its own: "
@@ -316,6 +321,7 @@ def residual() -> Derivation:
             Identity(TimeDerivative(FT), -K * (FT - y)),
             "it obeys $\\frac{df}{dt} = -K(f - y)$ with $f(0) = f^{(0)}$",
             given=Assumptions(definitions={FT: f_t}),
+            label="outputs_ode",
         ),
     ]
     return Derivation(
@@ -330,6 +336,7 @@ def residual() -> Derivation:
                 r_t,
                 (K, R0, t),
                 step="candidate",
+                proof=("ode", "initial"),
                 spectral=DECAY,
                 spectral_params=(LAM, t),
                 spectral_step="eigenbasis",
@@ -340,6 +347,7 @@ def residual() -> Derivation:
                 f_t,
                 (K, y, F0, t),
                 step="outputs",
+                proof=("ode", "initial", "outputs_ode"),
                 spectral=DECAY,
                 spectral_params=(LAM, t),
                 spectral_step="eigenbasis",
@@ -458,10 +466,12 @@ def parameter_evolution_derivation() -> Derivation:
             "it solves the flow ODE: its derivative is $-\\nabla L(w(t))$, since "
             "$X^TKK^\\dagger = X^T$ and $K^\\dagger K e^{-Kt} = KK^\\dagger e^{-Kt}$",
             given=Assumptions(definitions={WT: w_t}),
+            label="ode",
         ),
         Step(
             Identity(w_t.subs(t, 0), W0),
             "and starts at $w_0$",
+            label="initial",
         ),
         Step(
             Identity(w_t, WSTAR + MatExp(-X.T * X * t) * (W0 - WSTAR)),
@@ -507,6 +517,7 @@ def parameter_evolution_derivation() -> Derivation:
                 w_t,
                 (X, y, W0, t),
                 step="candidate",
+                proof=("ode", "initial"),
                 spectral=PHI,
                 spectral_params=(LAM, t),
                 spectral_step="phi",

@@ -37,12 +37,13 @@ from collections import Counter
 from collections.abc import Iterable
 from enum import StrEnum
 
-from .derivation import Certificate, Derivation, Level, Method, Step
+from .derivation import Certificate, Definition, Derivation, Formula, Level, Method, Step
 
 __all__ = [
     "Status",
     "status",
     "step_status",
+    "formula_status",
     "checked_sizes",
     "mark",
     "counts",
@@ -105,6 +106,27 @@ def status(cert: Certificate | None) -> Status:
 def step_status(step: Step) -> Status:
     """The status of a step's certificate (``not checked`` when it has none)."""
     return status(step.certificate)
+
+
+def formula_status(derivation: Derivation, formula: Formula) -> Status:
+    """How far the formula is established: the status of the step that proves ``name = expr``,
+    or, when that step defines a candidate, the weakest status of the steps in
+    ``formula.proof`` (a failing one first).  A definition with no proof is ``stated``.
+
+    >>> from gdflow.derive import get
+    >>> d = get("flow.parameter_evolution")
+    >>> print(formula_status(d, d.formulas["w"]))
+    checked
+    """
+    proving = derivation.step(formula.step)
+    if not isinstance(proving.claim, Definition) or not formula.proof:
+        return step_status(proving)
+    steps = [derivation.step(label) for label in formula.proof]
+    statuses = [step_status(s) for s in steps]
+    for st in statuses:
+        if not st.passed:
+            return st
+    return Status(Level.weakest(*statuses).value)
 
 
 _VALUES = r"\d+(?:\s*(?:,|\.\.|…|–)\s*\d+)*"

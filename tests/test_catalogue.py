@@ -146,3 +146,24 @@ def test_exact_reference_functions():
     )
     with pytest.raises(ValueError, match="not in the range of A"):
         limit_point(A, [-2, 1], w0)
+
+
+DEFINED_QUANTITIES = {("flow.predictions", "a"), ("flow.predictions", "b")}
+"""Formulas that define a new quantity (the coefficients of f(x*, t) = a(t) + b(t)^T w0):
+'stated' is what they are.  Every other formula defined as a candidate must name its proof."""
+
+
+def test_every_formula_names_steps_that_verify_and_candidates_name_their_proof():
+    from gdflow.derive.derivation import Definition
+    from gdflow.derive.report import formula_status
+
+    for id_ in derive.ids():
+        d = derive.get(id_)
+        for key, f in d.formulas.items():
+            for label in (f.step, f.spectral_step, *f.proof):
+                if label:
+                    assert d.step(label).verified, (id_, key, label)
+            candidate = isinstance(d.step(f.step).claim, Definition)
+            if candidate and (id_, key) not in DEFINED_QUANTITIES:
+                assert f.proof, f"{id_} formula {key}: a candidate with no proof steps"
+                assert formula_status(d, f) in ("proved", "checked"), (id_, key)

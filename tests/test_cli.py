@@ -66,6 +66,29 @@ def test_derive_json_carries_the_formulas_as_proved(capsys):
         assert got["status"] in ("proved", "checked", "stated")
         steps = {s.label: i for i, s in enumerate(d.steps)}
         assert got["status"] == out["steps"][steps[f.step]]["status"]
+        assert got["proof"] == list(f.proof)
+
+
+def test_a_candidate_formula_is_as_strong_as_the_steps_that_prove_it():
+    """w(t) is defined as a candidate, then shown to solve the ODE and start at w0: its status
+    is the weakest of those steps, not the definition's 'stated'; a failing proof step shows."""
+    import dataclasses
+
+    from gdflow.derive import Certificate, get
+    from gdflow.derive.report import formula_status
+
+    d = get("flow.parameter_evolution")
+    f = d.formulas["w"]
+    assert f.proof == ("ode", "initial")
+    levels = [d.step(label).certificate.level for label in f.proof]
+    expected = "checked" if "checked" in levels else "proved"
+    assert formula_status(d, f) == expected != "stated"
+    bad = Certificate(False, "rejected", "hand-made failure", level="proved")
+    steps = tuple(
+        dataclasses.replace(s, certificate=bad) if s.label == "initial" else s for s in d.steps
+    )
+    assert formula_status(dataclasses.replace(d, steps=steps), f) == "rejected"
+    assert formula_status(d, dataclasses.replace(f, proof=())) == "stated"
 
 
 @pytest.mark.parametrize(

@@ -88,10 +88,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def _derivation_json(d: Derivation) -> dict[str, Any]:
     from gdflow.derive.latex import claim_latex, latex
-    from gdflow.derive.report import counts, mark, step_status
+    from gdflow.derive.report import counts, formula_status, mark, step_status
 
     def formula(f: Formula) -> dict[str, Any]:
-        proving = d.step(f.step) if f.step else None
         spectral_proof = d.step(f.spectral_step) if f.spectral_step else None
         return {
             "name": latex(f.name),
@@ -99,7 +98,8 @@ def _derivation_json(d: Derivation) -> dict[str, Any]:
             "params": [str(p) for p in f.params],
             "text": f.text,
             "step": f.step or None,
-            "status": step_status(proving) if proving else None,
+            "proof": list(f.proof),
+            "status": formula_status(d, f) if f.step else None,
             "spectral": latex(f.spectral) if f.spectral is not None else None,
             "spectral_params": [str(p) for p in f.spectral_params],
             "spectral_step": f.spectral_step or None,
