@@ -377,6 +377,24 @@ class Step:
         """True when the step carries a passing certificate."""
         return self.certificate is not None and self.certificate.ok
 
+    def __repr__(self) -> str:
+        """One line: ``<Step 'closed_form': recurrence, proved>``."""
+        from .display import step_repr
+
+        return step_repr(self)
+
+    def _repr_latex_(self) -> str:
+        """The step for Jupyter: its reason and certificate above its math, for MathJax."""
+        from .display import step_latex
+
+        return step_latex(self)
+
+    def _repr_markdown_(self) -> str:
+        """The step in Markdown: its claim in ``$$...$$``, its reason and its certificate."""
+        from .display import step_markdown
+
+        return step_markdown(self)
+
 
 @dataclass(frozen=True)
 class Source:
@@ -521,3 +539,24 @@ class Derivation:
     def verified(self) -> bool:
         """True when every step (and every recorded source claim) carries a passing certificate."""
         return all(step.verified for step in self.all_steps)
+
+    def __repr__(self) -> str:
+        """One line: ``<Derivation gd.closed_form: 6 steps, verified>``."""
+        from .display import derivation_repr
+
+        return derivation_repr(self)
+
+    def _repr_latex_(self) -> str:
+        """The derivation for Jupyter (MathJax): title, source, assumptions and each step with
+        its reason and level mark, in one ``$$\\begin{aligned}`` block
+        (:func:`gdflow.derive.display.derivation_latex`)."""
+        from .display import derivation_latex
+
+        return derivation_latex(self)
+
+    def _repr_markdown_(self) -> str:
+        """The derivation in Markdown: title, source, assumptions, summary, then each step's
+        claim, reason and certificate (:func:`gdflow.derive.display.derivation_markdown`)."""
+        from .display import derivation_markdown
+
+        return derivation_markdown(self)

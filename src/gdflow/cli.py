@@ -87,6 +87,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _derivation_json(d: Derivation) -> dict[str, Any]:
+    from gdflow.derive.display import result_latex, result_sympy
     from gdflow.derive.latex import claim_latex, latex
     from gdflow.derive.report import counts, formula_status, mark, step_status
 
@@ -121,6 +122,7 @@ def _derivation_json(d: Derivation) -> dict[str, Any]:
             **({"counterexample": dict(c.counterexample)} if c and c.counterexample else {}),
         }
 
+    sympy_text, names = result_sympy(d.result)
     return {
         "id": d.id,
         "title": d.title,
@@ -131,6 +133,7 @@ def _derivation_json(d: Derivation) -> dict[str, Any]:
         "steps": [step(s) for s in d.steps],
         "source_claims": [step(s) for s in d.source_claims],
         "formulas": {key: formula(f) for key, f in d.formulas.items()},
+        "result": {"latex": result_latex(d), "sympy": sympy_text, "names": names},
     }
 
 
