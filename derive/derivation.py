@@ -463,6 +463,12 @@ class Formula:
         formula and module set (cached), so evaluators share it."""
         return _spectral_function(self, modules)
 
+    def _repr_latex_(self) -> str:
+        """The formula for Jupyter: ``$$name = expr$$`` in the package's notation."""
+        from .display import formula_latex
+
+        return formula_latex(self)
+
 
 def _exact_value(value: Any) -> Basic:
     """A value for :meth:`Formula.instantiate`: SymPy objects (matrices included) as they are,

@@ -23,14 +23,24 @@ from typing import Any
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from .derivation import Certificate, Claim, Definition, Derivation, Identity, Recurrence, Step
-from .latex import claim_latex, render_step
+from .derivation import (
+    Certificate,
+    Claim,
+    Definition,
+    Derivation,
+    Formula,
+    Identity,
+    Recurrence,
+    Step,
+)
+from .latex import claim_latex, latex, render_step
 from .report import mark, summary
 
 __all__ = [
     "derivation_latex",
     "derivation_markdown",
     "derivation_repr",
+    "formula_latex",
     "mathjax",
     "result_latex",
     "result_sympy",
@@ -127,7 +137,8 @@ def derivation_latex(d: Derivation) -> str:
     verdict = "verified" if d.verified else "NOT VERIFIED"
     rows = [
         r"&\textbf{" + _text(d.title)[len(r"\text{") : -1] + "}",
-        "&" + _text(f"{d.id} -- source: {d.source} ({verdict}); {summary([d])}"),
+        "&" + _text(f"{d.id} -- source: {d.source} ({verdict})"),
+        "&" + _text(summary([d])),
     ]
     if d.summary:
         rows.append("&" + _text(d.summary))
@@ -171,6 +182,11 @@ def derivation_markdown(d: Derivation) -> str:
         out.append("**Source claims that do not hold**\n")
         out.extend(step_markdown(s) for s in d.source_claims)
     return "\n".join(out)
+
+
+def formula_latex(f: Formula) -> str:
+    """A formula for MathJax: ``$$name = expr$$`` in the package's notation."""
+    return f"$$\n{mathjax(latex(f.name))} = {mathjax(latex(f.expr))}\n$$"
 
 
 def derivation_repr(d: Derivation) -> str:

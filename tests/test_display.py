@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import pytest
 import sympy as sp
@@ -16,7 +17,7 @@ from gdflow.cli import _derivation_json, main
 from gdflow.derive.catalogue import get
 from gdflow.derive.derivation import Definition, Derivation, Step
 from gdflow.derive.display import final_rhs, mathjax, result_sympy
-from gdflow.derive.latex import claim_latex, render_step
+from gdflow.derive.latex import claim_latex, compile_pdf, latex, render_step
 from tests.certified import every_failure, every_level
 
 DOCUMENT_ONLY = (
@@ -201,3 +202,23 @@ def test_derive_json_prints_the_result(capsys):
     assert set(out["result"]) == {"latex", "sympy", "names"}
     assert "w__0" in out["result"]["sympy"]
     sp.sympify(out["result"]["sympy"])
+
+
+def test_formula_latex_repr_is_its_name_and_expression():
+    f = get("gd.closed_form", verified=False).formula
+    tex = f._repr_latex_()
+    assert tex == f"$$\n{latex(f.name)} = {latex(f.expr)}\n$$"
+    assert r"\mathbf{w}^{(k)}" in tex
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+def test_latex_reprs_compile_in_a_plain_article(tmp_path):
+    """What MathJax is given is LaTeX too: the reprs compile inside an article that loads only
+    amsmath and amssymb (no mathtools: no multlined, no coloneqq)."""
+    shown = [every_level(), every_failure(), get("gd.closed_form", verified=False)]
+    body = "\n\n".join([d._repr_latex_() for d in shown] + [every_level().steps[0]._repr_latex_()])
+    tex = (
+        "\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\usepackage[T1]{fontenc}\n"
+        "\\begin{document}\n" + body + "\n\\end{document}\n"
+    )
+    assert compile_pdf(tex, tmp_path / "reprs.pdf").stat().st_size > 0
