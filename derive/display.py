@@ -269,7 +269,12 @@ def result_sympy(claim: Claim | None) -> tuple[str | None, dict[str, str]]:
     ``I_n`` is the identity matrix ``Identity(n)``).
     Matrix symbols come back from ``sympify`` as scalar symbols; pass
     ``locals={k: sympy.Symbol(k, commutative=False)}`` to keep their order.  ``(None, {})``
-    when the claim has no right-hand side."""
+    when the claim has no right-hand side.
+
+    >>> lam, w0 = sp.symbols("lambda w^(0)")
+    >>> result_sympy(Identity(sp.Symbol("x"), lam * w0))
+    ('lambda_*w__0', {'lambda_': 'lambda', 'w__0': 'w^(0)'})
+    """
     rhs = final_rhs(claim)
     if rhs is None:
         return None, {}
