@@ -6,8 +6,8 @@ the functions here (imported lazily: this module imports :mod:`gdflow.derive.lat
 imports the data model).  The math is what :func:`gdflow.derive.latex.render_step` prints for
 the LaTeX document, made displayable by MathJax: one ``$$\\begin{aligned} ... \\end{aligned}$$``
 block, text in ``\\text{}``, no document commands (``\\section``, ``\\paragraph``,
-``\\shortintertext``) and no macros MathJax lacks (``multlined`` becomes ``gathered``,
-``\\coloneqq`` becomes ``\\mathrel{:=}``).
+``\\shortintertext``) and nothing beyond amsmath and amssymb (a side the page breaks with
+``multlined`` is one line again, ``\\coloneqq`` becomes ``\\mathrel{:=}``).
 
 :func:`result_sympy` writes the final right-hand side of a derivation's result as text that
 ``sympy.sympify`` reads back (for ``gdflow derive --format json``).
@@ -18,6 +18,7 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
+from dataclasses import replace
 from typing import Any
 
 import sympy as sp
@@ -40,6 +41,7 @@ __all__ = [
     "derivation_latex",
     "derivation_markdown",
     "derivation_repr",
+    "display_math",
     "formula_latex",
     "mathjax",
     "result_latex",
@@ -49,11 +51,8 @@ __all__ = [
     "step_repr",
 ]
 
-_MATHJAX = (
-    (r"\begin{multlined}[t]", r"\begin{gathered}[t]"),
-    (r"\end{multlined}", r"\end{gathered}"),
-    (r"\coloneqq", r"\mathrel{:=}"),
-)
+_MULTLINED = re.compile(r"\\begin\{multlined\}\[t\] (.*?) \\end\{multlined\}", re.S)
+"""A long side as :func:`gdflow.derive.latex.render_step` breaks it for the printed page."""
 
 _TEXT_SPECIAL = {
     "&": r"\&",
@@ -69,10 +68,41 @@ _TEXT_SPECIAL = {
 
 
 def mathjax(tex: str) -> str:
-    """``tex`` with the environments and macros MathJax lacks replaced by ones it has."""
-    for old, new in _MATHJAX:
-        tex = tex.replace(old, new)
-    return tex
+    """``tex`` with what MathJax lacks (amsmath and amssymb only) undone or replaced: a long
+    side broken for the page (``multlined``, lines joined by `` \\\\ ``) is one line again (a
+    notebook scrolls; the page's break points may fall inside a ``cases``), ``\\coloneqq`` is
+    ``\\mathrel{:=}``."""
+    tex = _MULTLINED.sub(lambda m: m.group(1).replace(" \\\\ ", " "), tex)
+    return tex.replace(r"\coloneqq", r"\mathrel{:=}")
+
+
+def _unaligned(line: str) -> str:
+    """An align row without its alignment point: the ``&`` outside every group and
+    environment is dropped, those of a ``cases`` or matrix inside it are kept."""
+    out, depth, i = [], 0, 0
+    while i < len(line):
+        if line.startswith(("\\begin{", "\\end{"), i):
+            depth += 1 if line.startswith("\\begin{", i) else -1
+        if line[i] == "\\" and i + 1 < len(line):
+            out.append(line[i : i + 2])
+            i += 2
+            continue
+        if line[i] == "{":
+            depth += 1
+        elif line[i] == "}":
+            depth -= 1
+        if not (line[i] == "&" and depth == 0):
+            out.append(line[i])
+        i += 1
+    return " ".join("".join(out).split())
+
+
+def display_math(step: Step) -> str:
+    """The math of one step on its own line, for Markdown: the rows the document prints
+    (:func:`gdflow.derive.latex.render_step`) through :func:`mathjax`, without their alignment
+    points, joined by ``,\\qquad``."""
+    lines, _ = render_step(replace(step, certificate=None), None)
+    return r",\qquad ".join(_unaligned(mathjax(line)) for line in lines)
 
 
 def _text(text: str) -> str:
@@ -161,10 +191,7 @@ def step_markdown(step: Step) -> str:
     cert = step.certificate
     example = _counterexample(cert)
     tail = f" — counterexample: {example}" if example else ""
-    return (
-        f"$$\n{mathjax(claim_latex(step))}\n$$\n\n"
-        f"{step.reason} **[{_certificate_words(cert)}]**{tail}\n"
-    )
+    return f"$$\n{display_math(step)}\n$$\n\n{step.reason} **[{_certificate_words(cert)}]**{tail}\n"
 
 
 def derivation_markdown(d: Derivation) -> str:

@@ -16,7 +16,7 @@ import sympy as sp
 from gdflow.cli import _derivation_json, main
 from gdflow.derive.catalogue import get
 from gdflow.derive.derivation import Definition, Derivation, Step
-from gdflow.derive.display import final_rhs, mathjax, result_sympy
+from gdflow.derive.display import display_math, final_rhs, mathjax, result_sympy
 from gdflow.derive.latex import claim_latex, compile_pdf, latex, render_step
 from tests.certified import every_failure, every_level
 
@@ -56,13 +56,26 @@ def test_markdown_shows_every_claim_reason_and_certificate(make):
     for text in d.assumptions.text:
         assert text in md
     for s in d.all_steps:
-        assert f"$$\n{mathjax(claim_latex(s))}\n$$" in md
+        assert f"$$\n{display_math(s)}\n$$" in md
         assert s.reason in md
         assert s.certificate is not None
         assert str(s.certificate.method) in md
     # the step order is kept
     positions = [md.index(s.reason) for s in d.all_steps]
     assert positions == sorted(positions)
+
+
+def test_display_math_keeps_the_columns_of_cases_and_joins_broken_lines():
+    """Only the alignment point goes: the ``&`` of a ``cases`` stays, and a side the page broke
+    over lines (``multlined``) is whole again."""
+    d = get("gd.closed_form", verified=False)
+    coordinates = display_math(d.step("coordinates"))
+    assert r"& \text{otherwise}" in coordinates and r"& \text{for}" in coordinates
+    assert "multlined" not in coordinates
+    lines, _ = render_step(d.step("coordinates"))
+    assert any("multlined" in line for line in lines)  # what the page prints
+    plain = display_math(d.step("closed_form"))
+    assert "&" not in plain and r"\mathbf{w}^{(k)} = " in plain
 
 
 def test_markdown_names_levels_and_counterexamples():
@@ -111,7 +124,7 @@ def test_step_reprs():
     step = d.step("induction")
     assert step._repr_latex_().startswith("$$") and "doubling at every step" in step._repr_latex_()
     md = step._repr_markdown_()
-    assert mathjax(claim_latex(step)) in md and "proved, induction" in md
+    assert display_math(step) in md and "proved, induction" in md
     line = repr(step)
     assert "\n" not in line and len(line) < 120 and "'induction'" in line and "proved" in line
 
