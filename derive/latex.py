@@ -60,6 +60,7 @@ __all__ = [
     "render_document",
     "render_fragment",
     "FRAGMENT_PACKAGES",
+    "LOG_MARKER",
     "Overfull",
     "PdfBuild",
     "overfull_boxes",
@@ -562,7 +563,7 @@ def render_document(
     return head + "\n" + _bodies(derivations) + "\n\\end{document}\n"
 
 
-_MARKER = "gdflow derivation: "
+LOG_MARKER = "gdflow derivation: "
 """What ``\\typeout`` writes to the LaTeX log before each derivation (see
 :func:`overfull_boxes`)."""
 
@@ -576,7 +577,7 @@ def _bodies(derivations: Iterable[Derivation]) -> str:
     """The derivations one after another, each after a ``\\typeout`` that names it in the log
     (``\\par`` first, so that whatever came before is typeset, and reported, before it)."""
     return "\n\n".join(
-        rf"\par\typeout{{{_MARKER}{d.id}}}" + "\n" + render_derivation(d) for d in derivations
+        rf"\par\typeout{{{LOG_MARKER}{d.id}}}" + "\n" + render_derivation(d) for d in derivations
     )
 
 
@@ -638,8 +639,8 @@ def overfull_boxes(log: str, threshold: float = 1.0) -> list[Overfull]:
     found: list[Overfull] = []
     current: str | None = None
     for line in log.splitlines():
-        if line.startswith(_MARKER):
-            current = line[len(_MARKER) :].strip() or None
+        if line.startswith(LOG_MARKER):
+            current = line[len(LOG_MARKER) :].strip() or None
             continue
         m = _OVERFULL.match(line)
         if m and float(m["pt"]) > threshold:
