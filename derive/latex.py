@@ -280,6 +280,9 @@ def _escape(text: str) -> str:
         "^": r"\textasciicircum{}",
         "~": r"\textasciitilde{}",
         "\\": r"\textbackslash{}",
+        # the math \S is in cmsy (outlines); text's \S and utf-8's § are TS1, a bitmap font
+        # in a plain article (OT1, no cm-super)
+        "§": r"$\S$",
     }
     return "".join(p if p.startswith("$") else "".join(table.get(c, c) for c in p) for p in parts)
 
@@ -505,7 +508,9 @@ def render_derivation(d: Derivation) -> str:
     if d.summary:
         out.append(r"\par\medskip\noindent " + _escape(d.summary))
     if d.assumptions.text:
-        items = "\n".join(r"\item " + _escape(t) for t in d.assumptions.text)
+        # the math bullet (cmsy, outlines): itemize's \textbullet is TS1, a bitmap font in a
+        # plain article without cm-super
+        items = "\n".join(r"\item[$\bullet$] " + _escape(t) for t in d.assumptions.text)
         out.append("\\paragraph{Assumptions.}\n\\begin{itemize}\n" + items + "\n\\end{itemize}")
     out.append(_align(d.steps, f"eq:{d.id}"))
     if d.source_claims:

@@ -245,6 +245,17 @@ def test_overfull_boxes_are_read_from_the_log_and_named_by_derivation():
 
 
 NEED_PDFFONTS = NEED_TEX or shutil.which("pdffonts") is None
+
+
+def _type3_fonts(pdf):
+    """The Type 3 (bitmap) fonts pdffonts lists in ``pdf``."""
+    listing = subprocess.run(
+        ["pdffonts", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    assert listing, "pdffonts lists no font"
+    return [line for line in listing if "Type 3" in line]
+
+
 WIDE = r"\par\noindent\rule{2\textwidth}{1pt}\par" + "\n"
 
 
@@ -293,16 +304,14 @@ def test_fragments_compile_when_input_into_a_plain_article(tmp_path):
     # every overfull box is named by the derivation it falls in (not yet a failure: the
     # catalogue still has known overflows, reported by `gdflow derive -o FILE.pdf`)
     assert {b.derivation for b in built.overfull} <= set(FRAGMENT_IDS)
+    if shutil.which("pdffonts"):  # outlines in a plain article too (OT1, no cm-super)
+        assert _type3_fonts(built.path) == []
 
 
 @pytest.mark.skipif(NEED_PDFFONTS, reason="needs LaTeX and pdffonts (poppler-utils)")
 def test_document_fonts_are_outlines(tmp_path):
     out = compile_pdf(render_document([get("gd.closed_form")]), tmp_path / "fonts.pdf")
-    listing = subprocess.run(
-        ["pdffonts", str(out)], capture_output=True, text=True, check=True
-    ).stdout.splitlines()[2:]
-    assert listing, "pdffonts lists no font"
-    assert not [line for line in listing if "Type 3" in line]
+    assert _type3_fonts(out) == []
 
 
 def test_cli_writes_a_fragment(tmp_path, capsys):
