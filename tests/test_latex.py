@@ -312,6 +312,12 @@ def test_fragments_compile_when_input_into_a_plain_article(tmp_path):
 def test_document_fonts_are_outlines(tmp_path):
     out = compile_pdf(render_document([get("gd.closed_form")]), tmp_path / "fonts.pdf")
     assert _type3_fonts(out) == []
+    # without Latin Modern the document stays in Computer Modern (OT1): outlines as well
+    tex = render_document([get("gd.closed_form")])
+    assert r"\IfFileExists{lmodern.sty}" in tex
+    plain = tex.replace(r"\IfFileExists{lmodern.sty}", r"\IfFileExists{no-such-gdflow-file.sty}")
+    out = compile_pdf(plain, tmp_path / "fonts-cm.pdf")
+    assert _type3_fonts(out) == []
 
 
 def test_cli_writes_a_fragment(tmp_path, capsys):
