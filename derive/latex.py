@@ -575,7 +575,8 @@ LOG_MARKER = "gdflow derivation: "
 FRAGMENT_PACKAGES = ("amsmath", "amssymb", "mathtools", "bm")
 """The packages a fragment needs: ``align``, ``\\boldsymbol`` and ``\\text`` (amsmath), the
 blackboard letters (amssymb), ``multlined``, ``\\coloneqq`` and ``\\shortintertext``
-(mathtools), bold symbols (bm)."""
+(mathtools); with bm loaded, ``\\boldsymbol`` is bm's ``\\bm`` (a real bold font where one
+exists rather than amsmath's overprinting)."""
 
 
 def _bodies(derivations: Iterable[Derivation]) -> str:
