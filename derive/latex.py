@@ -29,7 +29,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,13 @@ __all__ = [
     "render_step",
     "render_derivation",
     "render_document",
+    "render_fragment",
+    "FRAGMENT_PACKAGES",
+    "LOG_MARKER",
+    "Overfull",
+    "PdfBuild",
+    "overfull_boxes",
+    "build_pdf",
     "compile_pdf",
 ]
 
@@ -273,6 +280,9 @@ def _escape(text: str) -> str:
         "^": r"\textasciicircum{}",
         "~": r"\textasciitilde{}",
         "\\": r"\textbackslash{}",
+        # the math \S is in cmsy (outlines); text's \S and utf-8's § are TS1, a bitmap font
+        # in a plain article (OT1, no cm-super)
+        "§": r"$\S$",
     }
     return "".join(p if p.startswith("$") else "".join(table.get(c, c) for c in p) for p in parts)
 
@@ -498,7 +508,9 @@ def render_derivation(d: Derivation) -> str:
     if d.summary:
         out.append(r"\par\medskip\noindent " + _escape(d.summary))
     if d.assumptions.text:
-        items = "\n".join(r"\item " + _escape(t) for t in d.assumptions.text)
+        # the math bullet (cmsy, outlines): itemize's \textbullet is TS1, a bitmap font in a
+        # plain article without cm-super
+        items = "\n".join(r"\item[$\bullet$] " + _escape(t) for t in d.assumptions.text)
         out.append("\\paragraph{Assumptions.}\n\\begin{itemize}\n" + items + "\n\\end{itemize}")
     out.append(_align(d.steps, f"eq:{d.id}"))
     if d.source_claims:
@@ -509,8 +521,9 @@ def render_derivation(d: Derivation) -> str:
 
 _PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[a4paper,margin=2cm]{geometry}
-\usepackage{amsmath,amssymb,mathtools}
-\usepackage[T1]{fontenc}
+\usepackage{amsmath,amssymb,mathtools,bm}
+\IfFileExists{lmodern.sty}{\usepackage[T1]{fontenc}\usepackage{lmodern}}{}
+\usepackage[hidelinks,bookmarks,bookmarksnumbered]{hyperref}
 \allowdisplaybreaks
 \title{%s}
 \author{gdflow}
@@ -544,18 +557,112 @@ its level is that of the refutation.  This document: %s.
 def render_document(
     derivations: Iterable[Derivation], title: str = "Dynamics of gradient descent"
 ) -> str:
-    """A standalone LaTeX document (article, amsmath) of the given derivations."""
+    """A standalone LaTeX document (article, amsmath) of the given derivations.
+
+    Its fonts are outlines: Latin Modern in T1 encoding when ``lmodern.sty`` is installed,
+    else Computer Modern in its original encoding (T1 without Latin Modern or cm-super would
+    be bitmap, Type 3, fonts).  hyperref makes the sections PDF bookmarks.  Before each
+    derivation a ``\\typeout`` names it in the log (see :func:`overfull_boxes`)."""
     derivations = list(derivations)
-    body = "\n\n".join(render_derivation(d) for d in derivations)
     head = (_PREAMBLE % _escape(title)) + (_LEVELS_EXPLAINED % _plain(summary(derivations)))
-    return head + "\n" + body + "\n\\end{document}\n"
+    return head + "\n" + _bodies(derivations) + "\n\\end{document}\n"
 
 
-def compile_pdf(tex: str, output: Path) -> Path:
-    """Compile a LaTeX document to ``output`` (a .pdf path) with latexmk, else pdflatex.
+LOG_MARKER = "gdflow derivation: "
+"""What ``\\typeout`` writes to the LaTeX log before each derivation (see
+:func:`overfull_boxes`)."""
 
-    Raises ``RuntimeError`` naming what is missing when neither is installed, and with the
-    end of the log when compilation fails.
+FRAGMENT_PACKAGES = ("amsmath", "amssymb", "mathtools", "bm")
+"""The packages a fragment needs: ``align``, ``\\boldsymbol`` and ``\\text`` (amsmath), the
+blackboard letters (amssymb), ``multlined``, ``\\coloneqq`` and ``\\shortintertext``
+(mathtools); with bm loaded, ``\\boldsymbol`` is bm's ``\\bm`` (a real bold font where one
+exists rather than amsmath's overprinting)."""
+
+
+def _bodies(derivations: Iterable[Derivation]) -> str:
+    """The derivations one after another, each after a ``\\typeout`` that names it in the log
+    (``\\par`` first, so that whatever came before is typeset, and reported, before it)."""
+    return "\n\n".join(
+        rf"\par\typeout{{{LOG_MARKER}{d.id}}}" + "\n" + render_derivation(d) for d in derivations
+    )
+
+
+def render_fragment(derivations: Iterable[Derivation]) -> str:
+    r"""Only the bodies of the derivations, for ``\input`` into one's own document.
+
+    No ``\documentclass``, preamble or ``\begin{document}``: the first line is a comment
+    naming the packages the body needs (:data:`FRAGMENT_PACKAGES`), so it compiles inside
+    ``\documentclass{article}`` with ``\usepackage{amsmath,amssymb,mathtools,bm}``.  Each
+    derivation is a ``\section`` labelled ``sec:<id>`` whose last line is labelled
+    ``eq:<id>``, as in :func:`render_document`.  Long chains may break across pages: the
+    fragment allows display breaks inside its own group (``\begingroup\allowdisplaybreaks``
+    ... ``\endgroup``), leaving the including document's setting alone.
+    """
+    derivations = list(derivations)
+    packages = ",".join(FRAGMENT_PACKAGES)
+    head = (
+        rf"% gdflow fragment: needs \usepackage{{{packages}}}" + "\n"
+        f"% derivations: {', '.join(d.id for d in derivations)}; {_plain(summary(derivations))}"
+        "\n"
+    )
+    return head + "\\begingroup\\allowdisplaybreaks\n" + _bodies(derivations) + "\n\\endgroup\n"
+
+
+@dataclass(frozen=True)
+class Overfull:
+    """An overfull ``\\hbox`` from the LaTeX log: how far it sticks out (points), where (the
+    log's ``lines 12--34`` or ``line 55`` of the source) and the derivation it falls in (None
+    before the first derivation, e.g. in the explanation of the levels)."""
+
+    derivation: str | None
+    points: float
+    lines: str
+
+    def __str__(self) -> str:
+        where = self.derivation or "outside any derivation"
+        return f"{where}: overfull \\hbox, {self.points:g}pt too wide (source {self.lines})"
+
+
+@dataclass(frozen=True)
+class PdfBuild:
+    """A built PDF and the overfull boxes over the threshold its LaTeX log reports."""
+
+    path: Path
+    overfull: tuple[Overfull, ...]
+
+
+_OVERFULL = re.compile(
+    r"^Overfull \\hbox \((?P<pt>\d+(?:\.\d+)?)pt too wide\) "
+    r"(?:in paragraph at lines (?P<lines>\d+--\d+)|in alignment at lines (?P<align>\d+--\d+)"
+    r"|detected at line (?P<line>\d+))"
+)
+
+
+def overfull_boxes(log: str, threshold: float = 1.0) -> list[Overfull]:
+    """The ``Overfull \\hbox`` lines of a LaTeX log wider than ``threshold`` points, each named
+    by the derivation it falls in: the last ``\\typeout`` marker (written before each
+    derivation by :func:`render_document` and :func:`render_fragment`) above it in the log."""
+    found: list[Overfull] = []
+    current: str | None = None
+    for line in log.splitlines():
+        if line.startswith(LOG_MARKER):
+            current = line[len(LOG_MARKER) :].strip() or None
+            continue
+        m = _OVERFULL.match(line)
+        if m and float(m["pt"]) > threshold:
+            box = Overfull(current, float(m["pt"]), m["lines"] or m["align"] or m["line"])
+            if box not in found:  # amsmath sets an alignment twice (measure, then typeset)
+                found.append(box)
+    return found
+
+
+def build_pdf(tex: str, output: Path, threshold: float = 1.0) -> PdfBuild:
+    """Compile a LaTeX document to ``output`` (a .pdf path) with latexmk, else pdflatex, and
+    read its log for overfull boxes wider than ``threshold`` points (:func:`overfull_boxes`).
+
+    Overfull boxes do not fail the build; the caller reports them.  Raises ``RuntimeError``
+    naming what is missing when neither engine is installed, and with the end of the log when
+    compilation fails.
     """
     engine = shutil.which("latexmk") or shutil.which("pdflatex")
     if engine is None:
@@ -568,6 +675,7 @@ def compile_pdf(tex: str, output: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "derivations.tex"
         src.write_text(tex)
+        log = Path(tmp) / "derivations.log"
         if Path(engine).name == "latexmk":
             cmd = [engine, "-pdf", "-interaction=nonstopmode", "-halt-on-error", src.name]
             runs = 1
@@ -577,11 +685,20 @@ def compile_pdf(tex: str, output: Path) -> Path:
         for _ in range(runs):
             proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, timeout=300)
             if proc.returncode != 0:
-                log = Path(tmp) / "derivations.log"
                 tail = (
                     log.read_text(errors="replace")[-3000:] if log.exists() else proc.stdout[-3000:]
                 )
                 raise RuntimeError(f"LaTeX failed ({' '.join(cmd)}):\n{tail}")
+        overfull = overfull_boxes(log.read_text(errors="replace"), threshold)
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(Path(tmp) / "derivations.pdf", output)
-    return output
+    return PdfBuild(output, tuple(overfull))
+
+
+def compile_pdf(tex: str, output: Path) -> Path:
+    """Compile a LaTeX document to ``output`` (a .pdf path): :func:`build_pdf`, its path only.
+
+    Raises ``RuntimeError`` naming what is missing when neither latexmk nor pdflatex is
+    installed, and with the end of the log when compilation fails.
+    """
+    return build_pdf(tex, output).path

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import re
 import shutil
+import subprocess
 
 import pytest
 import sympy as sp
 
+from gdflow.cli import main
 from gdflow.derive.catalogue import get
 from gdflow.derive.derivation import Certificate
 from gdflow.derive.latex import (
+    FRAGMENT_PACKAGES,
+    LOG_MARKER,
+    Overfull,
+    build_pdf,
     compile_pdf,
     latex,
+    overfull_boxes,
     render_derivation,
     render_document,
+    render_fragment,
     render_mark,
     render_name,
 )
@@ -185,3 +195,166 @@ def test_document_explains_the_levels_then_counts_them():
 def test_every_mark_compiles(tmp_path):
     out = compile_pdf(render_document([every_level(), every_failure()]), tmp_path / "levels.pdf")
     assert out.read_bytes().startswith(b"%PDF")
+
+
+# --- fragments, outline fonts, overfull boxes
+
+
+def test_fragment_is_the_body_alone_and_names_its_packages():
+    tex = render_fragment([get("gd.closed_form")])
+    first, *rest = tex.splitlines()
+    assert first == r"% gdflow fragment: needs \usepackage{amsmath,amssymb,mathtools,bm}"
+    assert FRAGMENT_PACKAGES == ("amsmath", "amssymb", "mathtools", "bm")
+    code = "\n".join(line for line in rest if not line.startswith("%"))
+    for word in (r"\documentclass", r"\usepackage", r"\begin{document}", r"\end{document}"):
+        assert word not in code
+    # the same body as the document's, labels included
+    assert render_derivation(get("gd.closed_form")) in tex
+    assert render_derivation(get("gd.closed_form")) in render_document([get("gd.closed_form")])
+    assert r"\label{eq:gd.closed_form}" in code and r"\label{sec:gd.closed_form}" in code
+    # display breaks are allowed inside the fragment's own group only
+    assert code.count(r"\begingroup") == code.count(r"\endgroup") == 1
+
+
+def test_document_asks_for_outline_fonts_and_bookmarks():
+    head = render_document([get("gd.closed_form")]).split(r"\begin{document}")[0]
+    assert r"\usepackage[T1]{fontenc}\usepackage{lmodern}" in head
+    assert "{hyperref}" in head
+
+
+def test_overfull_boxes_are_read_from_the_log_and_named_by_derivation():
+    log = "\n".join(
+        [
+            "Overfull \\hbox (3.0pt too wide) in paragraph at lines 5--6",
+            LOG_MARKER + "a.one",
+            "Overfull \\hbox (0.5pt too wide) in paragraph at lines 10--12",  # under 1pt
+            "Overfull \\hbox (12.5pt too wide) in alignment at lines 20--20",
+            "Overfull \\hbox (12.5pt too wide) in alignment at lines 20--20",  # measured twice
+            LOG_MARKER + "b.two",
+            "Overfull \\vbox (40.0pt too high) has occurred while \\output is active",
+            "Overfull \\hbox (1013.1pt too wide) detected at line 33",
+        ]
+    )
+    assert overfull_boxes(log) == [
+        Overfull(None, 3.0, "5--6"),
+        Overfull("a.one", 12.5, "20--20"),
+        Overfull("b.two", 1013.1, "33"),
+    ]
+    assert len(overfull_boxes(log, threshold=0.1)) == 4
+    assert str(overfull_boxes(log)[2]) == ("b.two: overfull \\hbox, 1013.1pt too wide (source 33)")
+
+
+NEED_PDFFONTS = NEED_TEX or shutil.which("pdffonts") is None
+
+
+def _type3_fonts(pdf):
+    """The Type 3 (bitmap) fonts pdffonts lists in ``pdf``."""
+    listing = subprocess.run(
+        ["pdffonts", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    assert listing, "pdffonts lists no font"
+    return [line for line in listing if "Type 3" in line]
+
+
+WIDE = r"\par\noindent\rule{2\textwidth}{1pt}\par" + "\n"
+
+
+def _article(*fragments, packages=FRAGMENT_PACKAGES):
+    body = "\n".join(fragments)
+    return (
+        "\\documentclass{article}\n\\usepackage{" + ",".join(packages) + "}\n"
+        "\\begin{document}\n" + body + "\n\\end{document}\n"
+    )
+
+
+@pytest.mark.skipif(NEED_TEX, reason="no LaTeX here; CI installs it and never skips this")
+def test_a_too_wide_line_is_reported_with_its_derivation(tmp_path):
+    fragment = render_fragment([get("quadratic.least_squares")])
+    normal = build_pdf(_article(fragment), tmp_path / "normal.pdf")
+    assert normal.overfull == ()
+    wide = fragment.replace(r"\endgroup", WIDE + r"\endgroup")
+    built = build_pdf(_article(wide), tmp_path / "wide.pdf")
+    assert built.path.read_bytes().startswith(b"%PDF")
+    assert [b.derivation for b in built.overfull] == ["quadratic.least_squares"]
+    # the rule is one text width too wide: article's 345pt
+    assert built.overfull[0].points == pytest.approx(345, abs=1)
+
+
+FRAGMENT_IDS = [
+    "quadratic.least_squares",
+    "gd.closed_form",
+    "gaussian.prediction_uncertainty",
+    "kernel.tangent",
+]
+
+
+@pytest.mark.skipif(NEED_TEX, reason="no LaTeX here; CI installs it and never skips this")
+def test_fragments_compile_when_input_into_a_plain_article(tmp_path):
+    inputs = []
+    packages: set[str] = set()
+    for id_ in FRAGMENT_IDS:
+        path = tmp_path / f"{id_}.tex"
+        path.write_text(render_fragment([get(id_)]))
+        first = path.read_text().splitlines()[0]
+        # the article loads exactly what the fragment's first line asks for
+        packages.update(re.fullmatch(r"% .*\\usepackage\{([^}]*)\}", first)[1].split(","))
+        inputs.append(r"\input{" + path.as_posix() + "}")
+    built = build_pdf(_article(*inputs, packages=sorted(packages)), tmp_path / "article.pdf")
+    assert built.path.read_bytes().startswith(b"%PDF")
+    # every overfull box is named by the derivation it falls in (not yet a failure: the
+    # catalogue still has known overflows, reported by `gdflow derive -o FILE.pdf`)
+    assert {b.derivation for b in built.overfull} <= set(FRAGMENT_IDS)
+    if shutil.which("pdffonts"):  # outlines in a plain article too (OT1, no cm-super)
+        assert _type3_fonts(built.path) == []
+
+
+@pytest.mark.skipif(NEED_PDFFONTS, reason="needs LaTeX and pdffonts (poppler-utils)")
+def test_document_fonts_are_outlines(tmp_path):
+    out = compile_pdf(render_document([get("gd.closed_form")]), tmp_path / "fonts.pdf")
+    assert _type3_fonts(out) == []
+    # without Latin Modern the document stays in Computer Modern (OT1): outlines as well
+    tex = render_document([get("gd.closed_form")])
+    assert r"\IfFileExists{lmodern.sty}" in tex
+    plain = tex.replace(r"\IfFileExists{lmodern.sty}", r"\IfFileExists{no-such-gdflow-file.sty}")
+    out = compile_pdf(plain, tmp_path / "fonts-cm.pdf")
+    assert _type3_fonts(out) == []
+
+
+def test_cli_writes_a_fragment(tmp_path, capsys):
+    out = tmp_path / "closed.tex"
+    assert main(["derive", "gd.closed_form", "--fragment", "-o", str(out)]) == 0
+    text = out.read_text()
+    assert text.startswith("% gdflow fragment: needs") and r"\documentclass" not in text
+    assert text.rstrip("\n") == render_fragment([get("gd.closed_form")]).rstrip("\n")
+    assert main(["derive", "gd.closed_form", "--fragment"]) == 0  # LaTeX on stdout
+    assert capsys.readouterr().out.startswith("% gdflow fragment: needs")
+
+
+@pytest.mark.parametrize(
+    "extra", [["--format", "json"], ["--format", "pdf"], ["-o", "x.pdf"], ["-o", "x.md"]]
+)
+def test_cli_refuses_a_fragment_in_other_formats(extra, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(["derive", "gd.closed_form", "--fragment", *extra])
+    assert exc.value.code == 2
+    assert "--fragment" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(NEED_TEX, reason="no LaTeX here; CI installs it and never skips this")
+def test_cli_reports_overfull_boxes_without_failing(tmp_path, monkeypatch, capsys):
+    # the module (gdflow.derive.latex the attribute is the function latex)
+    gl = importlib.import_module("gdflow.derive.latex")
+
+    plain = gl.render_document
+    monkeypatch.setattr(
+        gl,
+        "render_document",
+        lambda ds: plain(ds).replace(r"\end{document}", WIDE + r"\end{document}"),
+    )
+    out = tmp_path / "wide.pdf"
+    assert main(["derive", "gd.closed_form", "-o", str(out)]) == 0
+    assert out.read_bytes().startswith(b"%PDF")
+    reported = [line for line in capsys.readouterr().err.splitlines() if "overfull \\hbox" in line]
+    assert len(reported) == 1 and reported[0].startswith("gdflow derive: gd.closed_form: overfull")

@@ -233,7 +233,7 @@ def _markdown(ds: Sequence[Derivation]) -> str:
 
 def cmd_derive(args: argparse.Namespace) -> int:
     from gdflow.derive.catalogue import get
-    from gdflow.derive.latex import compile_pdf, render_document
+    from gdflow.derive.latex import build_pdf, render_document, render_fragment
     from gdflow.derive.report import summary
 
     wanted = _ids(args.ids, args.all)
@@ -243,7 +243,12 @@ def cmd_derive(args: argparse.Namespace) -> int:
         fmt = {".tex": "latex", ".pdf": "pdf", ".md": "markdown", ".json": "json"}.get(
             out_path.suffix, "text"
         )
-    fmt = fmt or "text"
+    fmt = fmt or ("latex" if args.fragment else "text")
+    if args.fragment and fmt != "latex":
+        _usage_error(
+            f"gdflow derive: --fragment writes LaTeX only (the format here is {fmt}); "
+            "use --format latex or -o FILE.tex"
+        )
     if fmt == "pdf" and out_path is None:
         _usage_error("gdflow derive: a PDF needs -o FILE.pdf")
     ds: list[Derivation] = []
@@ -268,16 +273,21 @@ def cmd_derive(args: argparse.Namespace) -> int:
         text = json.dumps([_derivation_json(d) for d in ds], indent=2)
     elif fmt == "markdown":
         text = _markdown(ds)
+    elif fmt == "latex" and args.fragment:
+        text = render_fragment(ds)
     elif fmt in ("latex", "pdf"):
         text = render_document(ds)
     else:
         text = "\n\n".join(_text(d) for d in ds)
     if fmt == "pdf" and out_path is not None:
         try:
-            compile_pdf(text, out_path)
+            build = build_pdf(text, out_path)
         except RuntimeError as exc:
             print(f"gdflow derive: {exc}", file=sys.stderr)
             return 2
+        # reported, not yet a failure: the catalogue still has known overflows
+        for box in build.overfull:
+            print(f"gdflow derive: {box}", file=sys.stderr)
     elif out_path is not None:
         out_path.write_text(text + ("\n" if not text.endswith("\n") else ""))
     else:
@@ -362,6 +372,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "latex", "markdown", "json", "pdf"], default=None)
     p.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE (.tex, .pdf, .md, .json, or text)"
+    )
+    p.add_argument(
+        "--fragment",
+        action="store_true",
+        help="LaTeX only: write the derivations' bodies without preamble, for \\input into "
+        "your own document (its first line names the packages it needs)",
     )
     p.set_defaults(func=cmd_derive)
 
