@@ -34,7 +34,7 @@ from .derivation import (
     Recurrence,
     Step,
 )
-from .latex import claim_latex, latex, render_step
+from .latex import claim_latex, drop_alignment, latex, render_step
 from .report import mark, summary
 
 __all__ = [
@@ -76,33 +76,12 @@ def mathjax(tex: str) -> str:
     return tex.replace(r"\coloneqq", r"\mathrel{:=}")
 
 
-def _unaligned(line: str) -> str:
-    """An align row without its alignment point: the ``&`` outside every group and
-    environment is dropped, those of a ``cases`` or matrix inside it are kept."""
-    out, depth, i = [], 0, 0
-    while i < len(line):
-        if line.startswith(("\\begin{", "\\end{"), i):
-            depth += 1 if line.startswith("\\begin{", i) else -1
-        if line[i] == "\\" and i + 1 < len(line):
-            out.append(line[i : i + 2])
-            i += 2
-            continue
-        if line[i] == "{":
-            depth += 1
-        elif line[i] == "}":
-            depth -= 1
-        if not (line[i] == "&" and depth == 0):
-            out.append(line[i])
-        i += 1
-    return " ".join("".join(out).split())
-
-
 def display_math(step: Step) -> str:
     """The math of one step on its own line, for Markdown: the rows the document prints
     (:func:`gdflow.derive.latex.render_step`) through :func:`mathjax`, without their alignment
     points, joined by ``,\\qquad``."""
     lines, _ = render_step(replace(step, certificate=None), None)
-    return r",\qquad ".join(_unaligned(mathjax(line)) for line in lines)
+    return r",\qquad ".join(" ".join(drop_alignment(mathjax(line)).split()) for line in lines)
 
 
 def _text(text: str) -> str:

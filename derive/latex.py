@@ -53,6 +53,7 @@ __all__ = [
     "GDLatexPrinter",
     "latex",
     "claim_latex",
+    "drop_alignment",
     "render_name",
     "render_mark",
     "render_step",
@@ -299,10 +300,37 @@ def _visible(tex: str) -> int:
     return len(re.sub(r"[{}^_\s]", "", tex))
 
 
+_ENVIRONMENT = re.compile(r"\\(begin|end)\{[A-Za-z*]+\}")
+
+
+def drop_alignment(line: str) -> str:
+    """``line`` without its alignment points: the ``&`` outside environments (those inside
+    ``cases`` or a matrix separate columns and stay)."""
+    out, depth, i = [], 0, 0
+    while i < len(line):
+        env = _ENVIRONMENT.match(line, i)
+        if env:
+            depth += 1 if env.group(1) == "begin" else -1
+            out.append(env.group(0))
+            i = env.end()
+            continue
+        if line[i] == "&" and depth == 0 and (i == 0 or line[i - 1] != "\\"):
+            i += 1
+            continue
+        out.append(line[i])
+        i += 1
+    return "".join(out).strip()
+
+
 def _terms(tex: str) -> list[str]:
     """Split a printed sum at its top-level + and - signs (each piece keeps its sign)."""
     pieces, depth, start, i = [], 0, 0, 0
     while i < len(tex):
+        env = _ENVIRONMENT.match(tex, i)
+        if env:  # \begin{cases} ... \end{cases} is one term: never split inside it
+            depth += 1 if env.group(1) == "begin" else -1
+            i = env.end()
+            continue
         if tex.startswith(r"\left", i):
             depth += 1
             i += 5
@@ -476,7 +504,7 @@ def _value(v: Any) -> str:
 def claim_latex(step: Step) -> str:
     """The math of one step on its own (no alignment, no reason): for JSON and Markdown."""
     lines, _ = render_step(replace(step, certificate=None), None)
-    return r",\qquad ".join(line.replace("&", "").strip() for line in lines)
+    return r",\qquad ".join(drop_alignment(line) for line in lines)
 
 
 def _align(steps: Iterable[Step], label: str | None) -> str:

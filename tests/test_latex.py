@@ -358,3 +358,26 @@ def test_cli_reports_overfull_boxes_without_failing(tmp_path, monkeypatch, capsy
     assert out.read_bytes().startswith(b"%PDF")
     reported = [line for line in capsys.readouterr().err.splitlines() if "overfull \\hbox" in line]
     assert len(reported) == 1 and reported[0].startswith("gdflow derive: gd.closed_form: overfull")
+
+
+def test_long_sums_are_never_split_inside_an_environment():
+    """A sum whose term is a ``cases`` block breaks only at its own top-level signs (a break
+    inside ``cases`` printed a broken environment in gd.closed_form's coordinate step)."""
+    from gdflow.derive.latex import _fit, _terms
+
+    cases = r"\begin{cases} a + b & \text{for}\: x > 0 \\ c - d & \text{otherwise} \end{cases}"
+    assert _terms(f"x + {cases} - y") == ["x", f"+ {cases}", "- y"]
+    broken = _fit(f"{'q' * 60} + {cases} - {'r' * 60}", 40)
+    assert broken.startswith(r"\begin{multlined}") and cases in broken  # broken, cases whole
+
+
+def test_claim_latex_keeps_the_columns_of_cases_and_drops_only_the_alignment():
+    from gdflow.derive.latex import claim_latex, drop_alignment
+
+    assert drop_alignment(r"w &= \begin{cases} 1 & x > 0 \\ 0 & \text{else} \end{cases}") == (
+        r"w = \begin{cases} 1 & x > 0 \\ 0 & \text{else} \end{cases}"
+    )
+    assert drop_alignment(r"a &\leq b \& c") == r"a \leq b \& c"
+    d = get("gd.closed_form", verified=False)
+    tex = claim_latex(d.step("coordinates"))
+    assert r"\begin{cases}" in tex and "&" in tex.split(r"\begin{cases}", 1)[1]
