@@ -58,7 +58,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any, Literal
 
 import mpmath
@@ -66,6 +66,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.integrate import solve_ivp
 
+from gdflow.derive.catalogue import formula as catalogue_formula
 from gdflow.derive.derivation import Formula
 
 from .simulate import (
@@ -119,14 +120,7 @@ def flow_formula(key: str) -> Formula:
     keys there are)."""
     if key not in FLOW_FORMULAS:
         raise KeyError(f"no flow formula {key!r}; keys: {sorted(FLOW_FORMULAS)}")
-    return _catalogue_formula(*FLOW_FORMULAS[key])
-
-
-@cache
-def _catalogue_formula(derivation_id: str, key: str) -> Formula:
-    from gdflow.derive.catalogue import get
-
-    return get(derivation_id, verified=False).formulas[key]
+    return catalogue_formula(*FLOW_FORMULAS[key])
 
 
 SpectralFunction = Callable[..., np.ndarray]

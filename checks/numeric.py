@@ -190,6 +190,7 @@ def catalogue_formulas() -> GDFormulas:
     """The formulas of the catalogue's derivations ``gd.closed_form``, ``gd.limit_projection``,
     ``gd.loss_decay``, ``gd.eigenbasis`` and ``gd.step_size_cases`` (001 §2.2–2.3)."""
     from gdflow import derive
+    from gdflow.derive.catalogue import formula
 
     closed = derive.get("gd.closed_form", verified=False)
     recurrence = closed.step(closed.formulas["w"].spectral_step).claim
@@ -199,9 +200,9 @@ def catalogue_formulas() -> GDFormulas:
         )
     return GDFormulas(
         iterate=closed.formulas["w"],
-        limit=derive.get("gd.limit_projection", verified=False).formulas["w"],
-        gap=derive.get("gd.loss_decay", verified=False).formulas["gap"],
-        objective=derive.get("gd.eigenbasis", verified=False).formulas["J"],
+        limit=formula("gd.limit_projection", "w"),
+        gap=formula("gd.loss_decay", "gap"),
+        objective=formula("gd.eigenbasis", "J"),
         update=recurrence.update_expression(),
         cases=STEP_SIZE_CASES,
     )

@@ -14,10 +14,10 @@ import importlib
 from collections.abc import Callable
 from functools import cache, lru_cache
 
-from .derivation import Derivation
+from .derivation import Derivation, Formula
 from .verify import verify
 
-__all__ = ["MODULES", "builders", "ids", "get", "catalogue"]
+__all__ = ["MODULES", "builders", "ids", "get", "formula", "catalogue"]
 
 MODULES = [
     "quadratic",
@@ -59,6 +59,16 @@ def get(id: str, verified: bool = True) -> Derivation:
     Raises ``KeyError`` naming the unknown id and the known ones.
     """
     return _certified(id) if verified else _built(id)
+
+
+def formula(id: str, key: str) -> Formula:
+    """The formula ``key`` of derivation ``id`` (read from the derivation as built: verifying
+    adds certificates to the steps, not to the formulas), for the evaluators and exact helpers
+    that are generated from it.  ``KeyError`` naming the keys there are."""
+    formulas = _built(id).formulas
+    if key not in formulas:
+        raise KeyError(f"derivation {id!r} has no formula {key!r}; formulas: {sorted(formulas)}")
+    return formulas[key]
 
 
 @cache

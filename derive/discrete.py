@@ -16,11 +16,11 @@ For least squares with the mean scale, :math:`\\mathbf{A} = \\Phi^\\top\\Phi/N`,
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import sympy as sp
 
+from .catalogue import formula as _formula
 from .derivation import (
     Assumptions,
     Definition,
@@ -70,11 +70,6 @@ def _limit_expr(A_: Any, b_: Any, w0_: Any, I_: Any) -> Any:
 
 
 # -- exact references: the derivations' formulas, instantiated ---------------------------------
-
-
-def _formula(derivation_id: str, key: str) -> Formula:
-    """The formula ``key`` of the (unverified, freshly built) derivation ``derivation_id``."""
-    return _BUILDERS[derivation_id]().formulas[key]
 
 
 def _problem(A_value: Any, b_value: Any, w0_value: Any) -> tuple[sp.Matrix, sp.Matrix, sp.Matrix]:
@@ -490,9 +485,3 @@ def loss_decay() -> Derivation:
 
 
 DERIVATIONS = [closed_form, limit_projection, loss_decay]
-
-_BUILDERS: dict[str, Callable[[], Derivation]] = {
-    "gd.closed_form": closed_form,
-    "gd.limit_projection": limit_projection,
-    "gd.loss_decay": loss_decay,
-}

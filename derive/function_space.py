@@ -25,6 +25,7 @@ from typing import Any
 
 import sympy as sp
 
+from .catalogue import formula as _formula
 from .derivation import (
     Assumptions,
     Definition,
@@ -126,13 +127,6 @@ def _check_Xy(Xm: sp.Matrix, ym: sp.Matrix, vm: sp.Matrix, name: str = "w0") -> 
         raise ValueError(
             f"{name} must have one entry per column of X ({Xm.cols}); got shape {vm.shape}"
         )
-
-
-def _formula(derivation_id: str, key: str) -> Formula:
-    """The catalogue's formula ``key`` of ``derivation_id`` (unverified: reading it is cheap)."""
-    from .catalogue import get
-
-    return get(derivation_id, verified=False).formulas[key]
 
 
 def _values(Xm: sp.Matrix, ym: sp.Matrix, extra: Mapping[sp.Basic, Any]) -> dict[sp.Basic, Any]:

@@ -167,3 +167,12 @@ def test_every_formula_names_steps_that_verify_and_candidates_name_their_proof()
             if candidate and (id_, key) not in DEFINED_QUANTITIES:
                 assert f.proof, f"{id_} formula {key}: a candidate with no proof steps"
                 assert formula_status(d, f) in ("proved", "checked"), (id_, key)
+
+
+def test_formula_is_the_derivations_own_and_names_the_keys_there_are():
+    from gdflow.derive.catalogue import formula
+
+    assert formula("gd.closed_form", "w") is derive.get("gd.closed_form", verified=False).formula
+    assert formula("flow.residual", "r") == derive.get("flow.residual").formulas["r"]
+    with pytest.raises(KeyError, match="nosuch.*'w'"):
+        formula("gd.closed_form", "nosuch")
