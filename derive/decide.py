@@ -76,6 +76,7 @@ from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 import sympy as sp
 
+from .derivation import Level
 from .timebox import OutOfTime, deadline, remaining
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ __all__ = [
 ]
 
 VERDICTS = ("equal", "different", "undecided")
-LEVELS = ("proved", "checked", "evidence")  # strongest first; None when undecided
+LEVELS = (Level.PROVED, Level.CHECKED, Level.EVIDENCE)  # a decision is never "stated"
 
 _BASE_PRECISIONS = (128, 512, 2048)  # bits, before the scale bits are added
 _MAX_EXTRA_BITS = 60_000  # terms further apart than 2^60000 are not resolved
@@ -154,7 +155,7 @@ def _undecided(method: str, detail: str) -> Decision:
 
 
 def _weakest(levels: list[str]) -> str:
-    return max(levels, key=LEVELS.index) if levels else "proved"
+    return Level.weakest(*levels) if levels else Level.PROVED
 
 
 # ----------------------------------------------------------------------------- time
