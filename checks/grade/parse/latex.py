@@ -112,6 +112,11 @@ def latex_precheck(text: str) -> str:
     return t.strip()
 
 
+def _paren(col: int, *tokens: Token) -> list[Token]:
+    """``( tokens )``: a LaTeX group lowered to a parenthesised group of plain tokens."""
+    return [Token(OP, "(", col), *tokens, Token(OP, ")", col)]
+
+
 @dataclass(frozen=True)
 class _LTok:
     kind: str  # "rowsep", "cmd", "digit", "space", "ch"
@@ -287,12 +292,7 @@ class _Lowerer:
             self.take()
             if not out:
                 raise ParseError("`^` needs something before it", col)
-            return [
-                Token(OP, "**", col),
-                Token(OP, "(", col),
-                *self.argument(),
-                Token(OP, ")", col),
-            ]
+            return [Token(OP, "**", col), *_paren(col, *self.argument())]
         if t.text == "_":
             self.take()
             if not out or out[-1].kind != NAME:
@@ -330,17 +330,7 @@ class _Lowerer:
             return self.function(LATEX_FUNCTIONS[word], col)
         if word in ("frac", "dfrac", "tfrac"):
             num, den = self.argument(), self.argument()
-            return [
-                Token(OP, "(", col),
-                Token(OP, "(", col),
-                *num,
-                Token(OP, ")", col),
-                Token(OP, "/", col),
-                Token(OP, "(", col),
-                *den,
-                Token(OP, ")", col),
-                Token(OP, ")", col),
-            ]
+            return _paren(col, *_paren(col, *num), Token(OP, "/", col), *_paren(col, *den))
         if word == "sqrt":
             nxt = self.peek()
             if nxt is not None and nxt.text == "[":
@@ -350,27 +340,10 @@ class _Lowerer:
                 if not index:
                     raise ParseError("empty root index `\\sqrt[]`", col)
                 radicand = self.argument()
-                return [
-                    Token(OP, "(", col),
-                    Token(OP, "(", col),
-                    *radicand,
-                    Token(OP, ")", col),
-                    Token(OP, "**", col),
-                    Token(OP, "(", col),
-                    Token(NUM, "1", col),
-                    Token(OP, "/", col),
-                    Token(OP, "(", col),
-                    *index,
-                    Token(OP, ")", col),
-                    Token(OP, ")", col),
-                    Token(OP, ")", col),
-                ]
-            return [
-                Token(NAME, "sqrt", col),
-                Token(OP, "(", col),
-                *self.argument(),
-                Token(OP, ")", col),
-            ]
+                one_over = [Token(NUM, "1", col), Token(OP, "/", col)]
+                reciprocal = _paren(col, *one_over, *_paren(col, *index))
+                return _paren(col, *_paren(col, *radicand), Token(OP, "**", col), *reciprocal)
+            return [Token(NAME, "sqrt", col), *_paren(col, *self.argument())]
         if word in ("left", "right"):
             d = self.take()
             if d.text in ("(", "[") and word == "left":
@@ -425,22 +398,13 @@ class _Lowerer:
             nxt = self.peek()
             if nxt is not None and nxt.text == "^":  # \sin x^2 is sin(x^2)
                 self.take()
-                arg = [*arg, Token(OP, "**", col), Token(OP, "(", col), *self.argument()]
-                arg.append(Token(OP, ")", col))
+                arg = [*arg, Token(OP, "**", col), *_paren(col, *self.argument())]
         call = [Token(NAME, name, col), Token(OP, "(", col), *arg]
         if base:
             call += [Token(OP, ",", col), *base]
         call.append(Token(OP, ")", col))
         if power:
-            return [
-                Token(OP, "(", col),
-                *call,
-                Token(OP, ")", col),
-                Token(OP, "**", col),
-                Token(OP, "(", col),
-                *power,
-                Token(OP, ")", col),
-            ]
+            return [*_paren(col, *call), Token(OP, "**", col), *_paren(col, *power)]
         return call
 
     def env_name(self) -> str:
