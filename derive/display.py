@@ -34,8 +34,9 @@ from .derivation import (
     Recurrence,
     Step,
 )
-from .latex import claim_latex, drop_alignment, latex, render_step
+from .latex import claim_latex, counterexample_latex, drop_alignment, latex, render_step
 from .report import mark, summary
+from .text import certificate_detail, mark_and_method
 
 __all__ = [
     "derivation_latex",
@@ -99,22 +100,20 @@ def _text(text: str) -> str:
 
 
 def _certificate_words(cert: Certificate | None) -> str:
-    """``proved, symbolic``: the mark (level, with the sizes of a checked step), the method,
-    and why a failing step fails."""
-    shown = mark(cert)
-    if cert is None:
-        return shown
-    words = f"{shown}, {cert.method}"
-    if not cert.ok and cert.detail:
-        words += f": {cert.detail}"
-    return words
+    """``proved · symbolic``: the mark (level, with the sizes of a checked step) and the method
+    (:func:`gdflow.derive.text.mark_and_method`, as the text format prints it), then why a
+    failing step fails (:func:`gdflow.derive.text.certificate_detail`)."""
+    detail = certificate_detail(cert)
+    return mark_and_method(cert) + (f": {detail}" if detail is not None else "")
 
 
 def _counterexample(cert: Certificate | None) -> str:
-    """``A = [[1, 0], [0, 0]], k = 3``: the counterexample of a certificate, or ``""``."""
+    """``$\\mathbf{A} = \\begin{bmatrix}...\\end{bmatrix}$, $k = 3$``: the counterexample of
+    a certificate in the equations' notation (:func:`gdflow.derive.latex.counterexample_latex`),
+    or ``""``."""
     if cert is None or not cert.counterexample:
         return ""
-    return ", ".join(f"{k} = {v}" for k, v in cert.counterexample.items())
+    return ", ".join(f"${part}$" for part in counterexample_latex(cert.counterexample))
 
 
 def _step_rows(step: Step, previous: Step | None) -> list[str]:
@@ -166,11 +165,13 @@ def derivation_latex(d: Derivation) -> str:
 
 def step_markdown(step: Step) -> str:
     """One step in Markdown: its claim as a ``$$...$$`` line, then its reason and certificate
-    (level, method, counterexample if any)."""
+    (level and method, why a failing step fails, the counterexample if any)."""
     cert = step.certificate
+    detail = certificate_detail(cert)
+    tail = f" — {detail}" if detail is not None else ""
     example = _counterexample(cert)
-    tail = f" — counterexample: {example}" if example else ""
-    return f"$$\n{display_math(step)}\n$$\n\n{step.reason} **[{_certificate_words(cert)}]**{tail}\n"
+    tail += f" — counterexample: {example}" if example else ""
+    return f"$$\n{display_math(step)}\n$$\n\n{step.reason} **[{mark_and_method(cert)}]**{tail}\n"
 
 
 def derivation_markdown(d: Derivation) -> str:

@@ -28,7 +28,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,7 @@ __all__ = [
     "GDLatexPrinter",
     "latex",
     "claim_latex",
+    "counterexample_latex",
     "drop_alignment",
     "render_name",
     "render_mark",
@@ -477,14 +478,7 @@ class _StepLatex:
         extra = ""
         cert = self.step.certificate
         if cert is not None and cert.counterexample:
-            extra = (
-                "; fails at $"
-                + _COMMA.join(
-                    f"{render_name(k, bold=isinstance(v, list))} = {_value(v)}"
-                    for k, v in cert.counterexample.items()
-                )
-                + "$"
-            )
+            extra = "; fails at $" + _COMMA.join(counterexample_latex(cert.counterexample)) + "$"
         return [_relation(latex(c.lhs), r"\neq", latex(c.rhs))], _reason(self.step, extra)
 
 
@@ -499,6 +493,13 @@ def _value(v: Any) -> str:
         rows = [" & ".join(latex(sp.Rational(x)) for x in row) for row in v]
         return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
     return latex(sp.Rational(v)) if re.fullmatch(r"-?\d+(/\d+)?", str(v)) else _escape(str(v))
+
+
+def counterexample_latex(values: Mapping[str, Any]) -> list[str]:
+    """``name = value`` in LaTeX for each entry of a counterexample: the name as the equations
+    print it (bold for a matrix or vector), a rational as a fraction, a matrix as a
+    ``bmatrix``."""
+    return [f"{render_name(k, bold=isinstance(v, list))} = {_value(v)}" for k, v in values.items()]
 
 
 def claim_latex(step: Step) -> str:

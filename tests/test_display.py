@@ -84,7 +84,7 @@ def test_markdown_names_levels_and_counterexamples():
     md = every_level()._repr_markdown_()
     for level in ("proved", "checked at n=5,6", "evidence", "stated"):
         assert level in md
-    assert "counterexample: x = 1" in md
+    assert "counterexample: $x = 1$" in md
     failing = every_failure()._repr_markdown_()
     assert "NOT VERIFIED" in failing
     for status in ("rejected", "unverified", "vacuous", "no level"):
@@ -115,10 +115,10 @@ def test_latex_repr_has_each_step_math_and_level():
     d = every_level()
     tex = d._repr_latex_()
     for level in ("proved", "checked at n=5,6", "evidence", "stated"):
-        assert f"[{level}, " in tex
+        assert f"[{level} · " in tex
     assert r"\mathbf{M}" in tex  # a matrix symbol, bold as in the document
     assert r"\mathrel{:=}" in tex  # the definition y := x + 1
-    assert "fails at x = 1" in tex  # the refuted source claim's counterexample
+    assert "fails at $x = 1$" in tex  # the refuted source claim's counterexample
 
 
 def test_step_reprs():
@@ -126,7 +126,7 @@ def test_step_reprs():
     step = d.step("induction")
     assert step._repr_latex_().startswith("$$") and "doubling at every step" in step._repr_latex_()
     md = step._repr_markdown_()
-    assert display_math(step) in md and "proved, induction" in md
+    assert display_math(step) in md and "proved · induction" in md
     line = repr(step)
     assert "\n" not in line and len(line) < 120 and "'induction'" in line and "proved" in line
 

@@ -10,21 +10,15 @@ import difflib
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the command imports SymPy and the derivations only when it needs them
     from gdflow.derive.derivation import (
         Certificate,
-        Definition,
         Derivation,
-        Equivalent,
         Formula,
-        Holds,
-        Identity,
-        Recurrence,
-        Refuted,
         Step,
     )
 
@@ -137,95 +131,20 @@ def _derivation_json(d: Derivation) -> dict[str, Any]:
     }
 
 
-class _PlainMath:
-    """A claim in plain text, kind by kind (a ``gdflow.derive.derivation.ClaimVisitor``)."""
-
-    def __init__(self) -> None:
-        import sympy
-
-        self.s: Callable[[Any], str] = sympy.sstr
-
-    def identity(self, c: Identity) -> str:
-        return f"{self.s(c.lhs)} = {self.s(c.rhs)}"
-
-    def refuted(self, c: Refuted) -> str:
-        return f"{self.s(c.lhs)} != {self.s(c.rhs)}"
-
-    def definition(self, c: Definition) -> str:
-        return f"{self.s(c.lhs)} := {self.s(c.rhs)}"
-
-    def holds(self, c: Holds) -> str:
-        return self.s(c.condition)
-
-    def equivalent(self, c: Equivalent) -> str:
-        return f"{self.s(c.left)} <=> {self.s(c.right)}"
-
-    def recurrence(self, c: Recurrence) -> str:
-        return f"{self.s(c.name)} = {self.s(c.solution)}"
-
-
-def _text(d: Derivation) -> str:
-    from gdflow.derive.report import summary
-
-    out = [f"{d.id}: {d.title}  [{d.source}]  {'VERIFIED' if d.verified else 'NOT VERIFIED'}"]
-    out.append(f"  {summary([d])}")
-    for group, steps in (("", d.steps), ("source claims that do not hold:", d.source_claims)):
-        if group and steps:
-            out.append("  " + group)
-        for s in steps:
-            math = s.claim.accept(_PlainMath())
-            cert = s.certificate
-            out.append(f"  [{_mark_and_method(cert)}] {math}")
-            out.append(f"      {s.reason}")
-            detail = _detail_to_print(cert)
-            if detail is not None:
-                out.append(f"      certificate: {detail}")
-    return "\n".join(out)
-
-
 def _mark_and_method(cert: Certificate | None) -> str:
-    """``proved · symbolic``: the level (with the sizes of a checked step), then the method."""
-    from gdflow.derive.report import mark
+    from gdflow.derive.text import mark_and_method
 
-    if cert is None:
-        return "not checked"
-    shown = mark(cert)
-    # a failing certificate shows why it fails (rejected, unverified, ...), its detail says how
-    return f"{shown} · {cert.method}" if cert.ok else shown
-
-
-def _detail_to_print(cert: Certificate | None) -> str | None:
-    """The certificate's detail when it is worth printing: why a step is not passed, or what a
-    checked step whose sizes could not be read from it was checked on; None when the mark
-    says it all."""
-    from gdflow.derive.report import Status, mark
-
-    if cert is None or not cert.detail:
-        return None
-    if not cert.ok or mark(cert) in (Status.NO_LEVEL, "checked (sizes not named)"):
-        return cert.detail
-    return None
+    return mark_and_method(cert)
 
 
 def _markdown(ds: Sequence[Derivation]) -> str:
-    from gdflow.derive.latex import claim_latex
+    """The derivations in Markdown (``gdflow.derive.display.derivation_markdown``: the same
+    content as the LaTeX, with assumptions, certificates and counterexamples), then the level
+    counts of them all."""
+    from gdflow.derive.display import derivation_markdown
     from gdflow.derive.report import summary
 
-    def step(s: Step) -> str:
-        cert = s.certificate
-        detail = _detail_to_print(cert)
-        note = f" — {detail}" if detail is not None else ""
-        return f"$$\n{claim_latex(s)}\n$$\n{s.reason} **[{_mark_and_method(cert)}]**{note}\n"
-
-    out: list[str] = []
-    for d in ds:
-        verdict = "verified" if d.verified else "**NOT VERIFIED**"
-        out.append(f"## {d.title}\n\n`{d.id}` — {d.source} — {verdict}\n")
-        out.append(f"*{summary([d])}*\n")
-        out.extend(step(s) for s in d.steps)
-        if d.source_claims:
-            out.append("**Source claims that do not hold**\n")
-            out.extend(step(s) for s in d.source_claims)
+    out = [derivation_markdown(d) for d in ds]
     if len(ds) > 1:
         out.append(f"**All derivations:** {summary(ds)}\n")
     return "\n".join(out)
@@ -278,7 +197,9 @@ def cmd_derive(args: argparse.Namespace) -> int:
     elif fmt in ("latex", "pdf"):
         text = render_document(ds)
     else:
-        text = "\n\n".join(_text(d) for d in ds)
+        from gdflow.derive.text import derivation_text
+
+        text = "\n\n".join(derivation_text(d) for d in ds)
     if fmt == "pdf" and out_path is not None:
         try:
             build = build_pdf(text, out_path)
