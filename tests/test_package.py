@@ -124,7 +124,7 @@ def test_code_imports_only_through_gdflow():
     """Tests, examples, benchmarks and the README import ``gdflow.*``, never the bare folders
     (which pytest's rootdir on sys.path would otherwise make importable as second copies)."""
     bare = re.compile(r"^\s*(?:>>>\s*)?(?:from|import)\s+(?:derive|checks)\b", re.M)
-    paths = [ROOT / "README.md", *ROOT.glob("*/**/*.py")]
+    paths = [ROOT / "README.md", *ROOT.glob("docs/*.md"), *ROOT.glob("*/**/*.py")]
     offenders = [
         str(p.relative_to(ROOT))
         for p in paths
@@ -133,9 +133,18 @@ def test_code_imports_only_through_gdflow():
     assert offenders == []
 
 
-def test_readme_python_examples_run():
-    """Each ```python block of the README runs as written (it is the package's own text)."""
-    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
-    assert len(blocks) >= 2
+@pytest.mark.parametrize(
+    "page", ["README.md", *sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("docs/*.md"))]
+)
+def test_documentation_python_examples_run(page):
+    """Each ```python block of the README and of docs/ runs as written (it is the package's
+    own text)."""
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / page).read_text(), re.S)
     for block in blocks:
-        exec(compile(block, "README.md", "exec"), {})  # noqa: S102 - our own documentation
+        exec(compile(block, page, "exec"), {})  # noqa: S102 - our own documentation
+
+
+def test_the_documentation_has_python_examples():
+    pages = [ROOT / "README.md", *ROOT.glob("docs/*.md")]
+    blocks = [b for p in pages for b in re.findall(r"```python\n", p.read_text())]
+    assert len(blocks) >= 3
