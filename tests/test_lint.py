@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PATHS = ["src", "derive", "checks", "tests", "benchmarks", "examples"]
+PATHS = ["src", "derive", "checks", "tests", "benchmarks", "examples", "docs"]
 CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 ruff = pytest.mark.skipif(
