@@ -64,6 +64,9 @@ __all__ = [
     "LOG_MARKER",
     "Overfull",
     "PdfBuild",
+    "ARTICLE_WIDTH",
+    "DOCUMENT_WIDTH",
+    "OverfullError",
     "overfull_boxes",
     "build_pdf",
     "compile_pdf",
@@ -319,9 +322,10 @@ def drop_alignment(line: str) -> str:
 # inside a parenthesis, a fraction's numerator or the cells of a matrix.  The estimate errs wide;
 # the compile tests (tests/test_layout.py) check that nothing sticks out.
 
-_TEXTWIDTH_ARTICLE = 345.0
-"""The text width of ``\\documentclass{article}`` at 10 pt (points)."""
-_TEXTWIDTH_DOCUMENT = 439.0
+ARTICLE_WIDTH = 345.0
+"""The text width of ``\\documentclass{article}`` at 10 pt (points): what a fragment's lines
+are broken for (:func:`render_fragment`)."""
+DOCUMENT_WIDTH = 439.0
 """The text width of :func:`render_document` (A4, 2 cm margins, 481 pt at 11 pt) in points at
 10 pt: the widths :func:`_width` estimates scale with the font."""
 
@@ -839,7 +843,7 @@ def _layout(lines: list[str], width: float) -> list[list[str]]:
         if _width(left) > limit:
             out.append([r"\MoveEqLeft[1] " + _fit(left, room + 10.0), "&" + right])
         else:
-            out.append([f"{left} &{right}"])
+            out.append([f"{left} &{right}".strip()])
     return out
 
 
@@ -989,7 +993,7 @@ def claim_latex(step: Step) -> str:
 def _align(
     steps: Iterable[Step],
     label: str | None,
-    width: float = _TEXTWIDTH_DOCUMENT,
+    width: float = DOCUMENT_WIDTH,
     labels: dict[str, list[str]] | None = None,
 ) -> str:
     """An align environment: each step's reason as a short line of text above its math (with
@@ -1054,7 +1058,7 @@ def _source(d: Derivation) -> str:
     )
 
 
-def render_derivation(d: Derivation, width: float = _TEXTWIDTH_DOCUMENT) -> str:
+def render_derivation(d: Derivation, width: float = DOCUMENT_WIDTH) -> str:
     """One derivation as a LaTeX section: title, source (by title and section, the file in a
     footnote), assumptions, then the steps as one ``align`` whose lines fit ``width`` points at
     10 pt (:func:`_align`).  The section is labelled ``sec:<id>``, the result line
@@ -1146,7 +1150,7 @@ blackboard letters (amssymb), ``multlined``, ``\\coloneqq`` and ``\\shortinterte
 exists rather than amsmath's overprinting)."""
 
 
-def _bodies(derivations: Iterable[Derivation], width: float = _TEXTWIDTH_DOCUMENT) -> str:
+def _bodies(derivations: Iterable[Derivation], width: float = DOCUMENT_WIDTH) -> str:
     """The derivations one after another, each after a ``\\typeout`` that names it in the log
     (``\\par`` first, so that whatever came before is typeset, and reported, before it)."""
     return "\n\n".join(
@@ -1155,16 +1159,19 @@ def _bodies(derivations: Iterable[Derivation], width: float = _TEXTWIDTH_DOCUMEN
     )
 
 
-def render_fragment(derivations: Iterable[Derivation]) -> str:
+def render_fragment(derivations: Iterable[Derivation], width: float = ARTICLE_WIDTH) -> str:
     r"""Only the bodies of the derivations, for ``\input`` into one's own document.
 
     No ``\documentclass``, preamble or ``\begin{document}``: the first line is a comment
     naming the packages the body needs (:data:`FRAGMENT_PACKAGES`), so it compiles inside
     ``\documentclass{article}`` with ``\usepackage{amsmath,amssymb,mathtools,bm}``.  Each
     derivation is a ``\section`` labelled ``sec:<id>`` whose last line is labelled
-    ``eq:<id>``, as in :func:`render_document`.  Long chains may break across pages: the
-    fragment allows display breaks inside its own group (``\begingroup\allowdisplaybreaks``
-    ... ``\endgroup``), leaving the including document's setting alone.
+    ``eq:<id>`` (each formula's line ``eq:<id>:<key>``), as in :func:`render_document`, its
+    lines broken for a text ``width`` points wide at 10 pt (:data:`ARTICLE_WIDTH`, a plain
+    article's; the document's is wider).  Long chains may break across pages: the fragment
+    allows display breaks inside its own group (``\begingroup\allowdisplaybreaks`` ...
+    ``\endgroup``, with some emergency stretch for the reasons' lines), leaving the
+    including document's settings alone.
     """
     derivations = list(derivations)
     packages = ",".join(FRAGMENT_PACKAGES)
@@ -1173,7 +1180,7 @@ def render_fragment(derivations: Iterable[Derivation]) -> str:
         f"% derivations: {', '.join(d.id for d in derivations)}; {_plain(summary(derivations))}"
         "\n"
     )
-    body = _bodies(derivations, _TEXTWIDTH_ARTICLE)
+    body = _bodies(derivations, width)
     return (
         head
         + "\\begingroup\\allowdisplaybreaks\\setlength{\\emergencystretch}{3em}\n"
@@ -1230,11 +1237,25 @@ def overfull_boxes(log: str, threshold: float = 1.0) -> list[Overfull]:
     return found
 
 
-def build_pdf(tex: str, output: Path, threshold: float = 1.0) -> PdfBuild:
+class OverfullError(RuntimeError):
+    """A strict PDF build whose LaTeX log reports overfull boxes: ``boxes`` names each one
+    (:class:`Overfull`, with its derivation), ``path`` is the PDF, written anyway so that it
+    can be looked at."""
+
+    def __init__(self, path: Path, boxes: tuple[Overfull, ...]) -> None:
+        self.path = path
+        self.boxes = boxes
+        listed = "; ".join(str(b) for b in boxes)
+        super().__init__(f"{len(boxes)} line(s) stick out of the page in {path}: {listed}")
+
+
+def build_pdf(tex: str, output: Path, threshold: float = 1.0, strict: bool = False) -> PdfBuild:
     """Compile a LaTeX document to ``output`` (a .pdf path) with latexmk, else pdflatex, and
     read its log for overfull boxes wider than ``threshold`` points (:func:`overfull_boxes`).
 
-    Overfull boxes do not fail the build; the caller reports them.  Raises ``RuntimeError``
+    With ``strict`` an overfull box is a failure: :class:`OverfullError` (a ``RuntimeError``)
+    carrying the boxes, each named by its derivation, after the PDF is written.  Otherwise the
+    boxes are returned in :class:`PdfBuild` for the caller to report.  Raises ``RuntimeError``
     naming what is missing when neither engine is installed, and with the end of the log when
     compilation fails.
     """
@@ -1266,6 +1287,8 @@ def build_pdf(tex: str, output: Path, threshold: float = 1.0) -> PdfBuild:
         overfull = overfull_boxes(log.read_text(errors="replace"), threshold)
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(Path(tmp) / "derivations.pdf", output)
+    if strict and overfull:
+        raise OverfullError(output, tuple(overfull))
     return PdfBuild(output, tuple(overfull))
 
 
