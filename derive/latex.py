@@ -663,13 +663,16 @@ def _merge_signs(parts: list[list[_Atom]]) -> list[list[_Atom]]:
 
 
 def _split(atoms: list[_Atom], level: str) -> list[list[_Atom]]:
-    """``atoms`` cut before each ``\\qquad`` (level ``qquad``), each binary + or - (``sign``),
-    or each factor of a product (``factor``: a unit set off by a space)."""
+    """``atoms`` cut before each ``\\qquad`` (level ``qquad``), each relation (``relation``:
+    =, ``\\neq``, ...), each binary + or - (``sign``), or each factor of a product
+    (``factor``: a unit set off by a space)."""
     parts: list[list[_Atom]] = [[]]
     for atom in atoms:
+        plain = atom.spaced and not atom.scripts
         if parts[-1] and (
             (level == "qquad" and atom.base == r"\qquad")
-            or (level == "sign" and atom.base in ("+", "-") and not atom.scripts and atom.spaced)
+            or (level == "relation" and plain and atom.base in _RELATIONS)
+            or (level == "sign" and plain and atom.base in ("+", "-"))
             or (level == "factor" and atom.spaced)
         ):
             parts.append([])
@@ -677,97 +680,146 @@ def _split(atoms: list[_Atom], level: str) -> list[list[_Atom]]:
     return _merge_signs(parts) if level == "factor" else parts
 
 
+_MATRICES = ("matrix", "bmatrix", "pmatrix")
+
+
 def _join(atoms: list[_Atom]) -> str:
     return " ".join(a.text for a in atoms)
 
 
-def _lines(tex: str, width: float, depth: int = 0) -> list[str]:
-    """``tex`` cut into lines that each fit ``width`` points where it can be (see above)."""
-    tex = tex.strip()
-    if _width(tex) <= width or depth > 24:
-        return [tex]
-    atoms = _atoms(tex)
-    if len(atoms) > 1 and atoms[0].base in _OPERATORS and not atoms[0].scripts:
-        rest = _lines(_join(atoms[1:]), width - _width(atoms[0].text), depth + 1)
-        return [f"{atoms[0].text} {rest[0]}", *rest[1:]]
-    for level, joiner in (("qquad", ""), ("sign", ""), ("factor", r"\cdot ")):
-        parts = _split(atoms, level)
-        if len(parts) > 1:
-            return _pack([_join(p) for p in parts], width, joiner, depth)
-    if len(atoms) == 1:
-        return _inside(atoms[0], width, depth)
-    # a function applied to a long argument (\exp\left(...\right)): break the argument
-    head = _join(atoms[:-1])
-    rest = _inside(atoms[-1], width - _width(head), depth + 1)
-    return [f"{head} {rest[0]}", *rest[1:]]
+_LEVELS = (("qquad", ""), ("relation", ""), ("sign", ""), ("factor", r"\cdot "))
 
 
-def _pack(parts: list[str], width: float, joiner: str, depth: int) -> list[str]:
-    """The parts on as few lines as fit; a line after the first starts with ``joiner``
-    (``\\cdot`` inside a product); a part too wide alone is broken itself."""
-    lines: list[str] = []
-    current = ""
-    for part in parts:
-        if current and _width(f"{current} {part}") <= width:
-            current = f"{current} {part}"
-            continue
-        piece = joiner + part if lines or current else part
-        if current and _width(current) < width / 3 and _width(piece) > width:
-            # a short head (a sign, a factor 1/2) stays on the line the long part starts
-            pieces = _lines(piece, width - _width(current), depth + 1)
-            pieces[0] = f"{current} {pieces[0]}"
-        else:
-            if current:
-                lines.append(current)
-            pieces = _lines(piece, width, depth + 1)
-        lines.extend(pieces[:-1])
-        current = pieces[-1]
-    lines.append(current)
-    return lines
+@dataclass(frozen=True)
+class _Item:
+    """A piece of a flattened expression: a ``token`` (unbreakable text), a ``break`` (a place
+    to start a new line, at parenthesis ``depth`` and split ``level``, the next line starting
+    with ``text``), or the ``open`` / ``close`` delimiter of a parenthesis."""
+
+    kind: str
+    text: str
+    width: float = 0.0
+    depth: int = 0
+    level: int = 0
 
 
-_MATRICES = ("matrix", "bmatrix", "pmatrix")
-_OPERATORS = frozenset(("+", "-", r"\cdot", r"\times", *_RELATIONS_WORDS))
+def _flat(tex: str, width: float, depth: int = 0, level: int = 0) -> list[_Item]:
+    """``tex`` as a sequence of tokens and places to break it: between statements
+    (``\\qquad``), before relations, before + and -, between factors; inside a parenthesis
+    (or an exponent of e, or a long numerator, as a factor in parentheses) that is wider than a
+    quarter of ``width``."""
+    return _flat_atoms(_atoms(tex), width, depth, level)
 
 
-def _inside(atom: _Atom, width: float, depth: int) -> list[str]:
-    """An over-wide single unit broken inside: a parenthesis over lines (``\\left(`` ...
-    ``\\right.``, ``\\left.`` ... ``\\right)``), a long numerator as a factor, or the cells of a
-    matrix each broken in its cell."""
+def _flat_atoms(atoms: list[_Atom], width: float, depth: int, level: int) -> list[_Item]:
+    if level < len(_LEVELS):
+        name, joiner = _LEVELS[level]
+        out: list[_Item] = []
+        for n, part in enumerate(_split(atoms, name)):
+            if n:
+                out.append(_Item("break", joiner, 0.0, depth, level))
+            out.extend(_flat_atoms(part, width, depth, level + 1))
+        return out
+    return [item for atom in atoms for item in _flat_atom(atom, width, depth)]
+
+
+def _flat_atom(atom: _Atom, width: float, depth: int) -> list[_Item]:
+    """One unit: a token, or opened up when it is wide and can be broken inside."""
+    whole = _width(atom.text)
+    if atom.base in ("+", "-") and not atom.scripts:
+        whole = _CHAR_WIDTH[atom.base]  # binary inside a line (a sign only at its start)
+    if whole <= width / 4:
+        return [_Item("token", atom.text, whole)]
     base, suffix = atom.base, atom.text[len(atom.base) :]
     if base.startswith(r"\left") and not base[5:6].isalpha():
         start = _delimiter_end(base, 5)
         end = base.rfind(r"\right")
-        opening, closing = base[5:start].strip(), base[end + 6 :].strip()
-        inner = _lines(base[start:end], width - 8.0, depth + 1)
-        if len(inner) == 1:
-            return [rf"\left{opening} {inner[0]} \right{closing}{suffix}"]
-        out = [rf"\left{opening} {inner[0]} \right."]
-        out += [rf"\left. {line} \right." for line in inner[1:-1]]
-        out.append(rf"\left. {inner[-1]} \right{closing}{suffix}")
-        return out
+        inner = base[start:end]
+        side = 6.0 if (r"\frac" in inner or r"\begin" in inner) else 4.0
+        return [
+            _Item("open", base[:start].strip(), side),
+            *_flat(inner, width, depth + 1),
+            _Item("close", (base[end:] + suffix).strip(), side + _width(suffix[1:]) * _SCRIPT),
+        ]
+    if base == "e" and suffix.startswith("^") and len(atom.scripts) == 1:
+        # e^{long exponent} cannot break inside its superscript: \exp(...) can
+        return _flat(rf"\exp\left({_unbrace(atom.scripts[0])}\right)", width, depth)
     if base.startswith(r"\frac") and not suffix:
         rest = base[5:].strip()
         split = _token_end(rest, 0)
         num, den = _unbrace(rest[:split]), _unbrace(rest[split:].strip())
-        if _width(num) > width and _width(den) < width / 2:
-            return _lines(rf"\frac{{1}}{{{den}}} \left({num}\right)", width, depth + 1)
-    if base == "e" and suffix.startswith("^") and len(atom.scripts) == 1:
-        # e^{long exponent} cannot break inside its superscript: \exp(...) can
-        return _lines(rf"\exp\left({_unbrace(atom.scripts[0])}\right)", width, depth + 1)
+        if _width(den) < width / 4:
+            return _flat(rf"\frac{{1}}{{{den}}} \left({num}\right)", width, depth)
     if base.startswith("{") and not suffix:
-        return _lines(base[1:-1], width, depth + 1)
+        return _flat(base[1:-1], width, depth)
     m = re.match(r"\\begin\{(\w+)\}", base)
-    if m and m.group(1) in _MATRICES:
+    if m and m.group(1) in _MATRICES and whole > width:
         rows = _cells(base[m.end() : base.rfind(r"\end{")])
         columns = max(len(r) for r in rows)
         cell_width = (width - 10.0 * columns) / columns
-        broken = [
-            [_stack(_lines(cell, cell_width, depth + 1), "[c]") for cell in row] for row in rows
-        ]
-        body = r" \\ ".join(" & ".join(row) for row in broken)
-        return [rf"\begin{{{m.group(1)}}}{body}\end{{{m.group(1)}}}{suffix}"]
-    return [atom.text]
+        cells = [[_stack(_lines(cell, cell_width), "[c]") for cell in row] for row in rows]
+        body = r" \\ ".join(" & ".join(row) for row in cells)
+        text = rf"\begin{{{m.group(1)}}}{body}\end{{{m.group(1)}}}{suffix}"
+        return [_Item("token", text, _width(text))]
+    return [_Item("token", atom.text, whole)]
+
+
+def _line_width(items: list[_Item]) -> float:
+    return sum(i.width for i in items)
+
+
+def _render(items: list[_Item], opened: int) -> tuple[str, int]:
+    """A line's text: ``\\left.`` for each parenthesis still open from the lines before, its
+    tokens, ``\\right.`` for each it leaves open; and how many are open after it."""
+    parts = [r"\left." for _ in range(opened)]
+    for item in items:
+        if item.kind == "open":
+            opened += 1
+        elif item.kind == "close":
+            opened -= 1
+        if item.kind != "break":
+            parts.append(item.text)
+    parts.extend(r"\right." for _ in range(opened))
+    return " ".join(p for p in parts if p).replace(r"\cdot  ", r"\cdot "), opened
+
+
+def _lines(tex: str, width: float) -> list[str]:
+    """``tex`` cut into lines that each fit ``width`` points where it can be: each line is
+    filled until the next token would not fit, then cut at its best place to break that leaves
+    it at least half full (the shallowest in parentheses, then the strongest: between
+    statements, before a relation, before + or -, between factors; the latest of equals).
+    A parenthesis cut over lines closes with ``\\right.`` and reopens with ``\\left.``, so
+    each line is a box of its own."""
+    tex = tex.strip()
+    if _width(tex) <= width:
+        return [tex]
+    items = _flat(tex, width)
+    lines: list[str] = []
+    opened = 0
+    current: list[_Item] = []
+    for item in items:
+        current.append(item)
+        if item.kind == "break" or _line_width(current) <= width:
+            continue
+        breaks = [n for n, it in enumerate(current) if it.kind == "break"]
+        # never a line of a few symbols (K, then = and its matrix on the next line)
+        breaks = [n for n in breaks if _line_width(current[:n]) >= width / 8]
+        full = [n for n in breaks if _line_width(current[:n]) >= width / 2]
+        breaks = full or breaks
+        if not breaks:
+            continue
+        cut = min(breaks, key=lambda n: (current[n].depth, current[n].level, -n))
+        text, opened = _render(current[:cut], opened)
+        lines.append(text)
+        joiner = current[cut].text
+        current = current[cut + 1 :]
+        if current and current[0].text == r"\qquad":  # no gap at the start of a line
+            current = current[1:]
+        current = ([_Item("token", joiner, 7.2)] if joiner else []) + current
+    if current:
+        text, opened = _render(current, opened)
+        lines.append(text)
+    return [line for line in lines if line.strip()] or [tex]
 
 
 def _stack(lines: list[str], position: str = "[t]") -> str:
@@ -956,18 +1008,18 @@ class _StepLatex:
         return lines, _reason(self.step, how)
 
     def refuted(self, c: Refuted) -> tuple[list[str], str]:
-        """``lhs &\\neq rhs``, then the counterexample as a line of its own (``&\\text{at }
-        name = value,\\qquad ...``: its matrices are displayed, and broken between values)."""
+        """The counterexample as a line of its own (``&\\text{at } name = value,\\qquad ...:``,
+        its matrices displayed, broken between values), then ``lhs &\\neq rhs``."""
         lines = [_relation(latex(c.lhs), r"\neq", latex(c.rhs))]
         extra = ""
         cert = self.step.certificate
         if cert is not None and cert.counterexample:
-            extra = "; it fails at the values below"
+            extra = "; it fails at"
             values = r",\qquad ".join(
                 f"{render_name(k, bold=isinstance(v, list))} = {_value(v)}"
                 for k, v in cert.counterexample.items()
             )
-            lines.append(r"&\text{at } " + values)
+            lines.insert(0, r"&\text{at } " + values + ":")
         return lines, _reason(self.step, extra)
 
 
@@ -1053,8 +1105,8 @@ def _source(d: Derivation) -> str:
     footnote."""
     src = d.source
     return (
-        rf"\emph{{{_escape(src.title)}}}, {_escape(src.where)}"
-        rf"\footnote{{Source file \texttt{{{_escape(src.seed)}}}.}}"
+        rf"\emph{{{_escape(src.title)}}}\footnote{{Source file \texttt{{{_escape(src.seed)}}}.}}"
+        rf", {_escape(src.where)}"
     )
 
 
