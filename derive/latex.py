@@ -15,11 +15,25 @@ Notation
 A derivation renders as an ``align`` environment: one line per step, its reason above it with
 a mark naming the level of its certificate (``\\textsc{proved}``,
 ``\\textsc{checked at n=5,6}``, ``\\textsc{evidence}``, ``\\textsc{stated}``; see
-:mod:`gdflow.derive.report`) and, smaller, the method that decided it; the final line
-numbered and labelled ``eq:<id>``; the section is labelled ``sec:<id>``.  Source claims found
-false are rendered after it, under their own heading.  A document opens with what the levels
+:mod:`gdflow.derive.report`) and, smaller, the method that decided it; consecutive steps on
+one object as one ``&=`` chain (001 eq 11-16); the final line numbered and labelled
+``eq:<id>``, the line of each formula's proving step ``eq:<id>:<key>``; the section is
+labelled ``sec:<id>`` and names its source document by title and section (the seed file in a
+footnote).  Source claims found false are rendered after it, under their own heading, each
+counterexample displayed.  A document opens with a table of contents, then what the levels
 mean and how many steps have each.  Claims are printed kind by kind by a
 :class:`~gdflow.derive.derivation.ClaimVisitor`.
+
+Layout
+------
+:func:`render_step` gives each step's lines whole; :func:`_align` lays them out for the page
+(:func:`_layout`): a left side wider than 40% of the line gets a row of its own
+(``\\MoveEqLeft``), and every side wider than what is left is broken by :func:`_lines` at
+top-level operators, inside parentheses and matrix cells, into a ``multlined`` block.  Widths
+are estimated (:func:`_width`, checked against TeX's own on the whole catalogue); the document
+is laid out for its text width (:data:`DOCUMENT_WIDTH`), a fragment for a plain article's
+(:data:`ARTICLE_WIDTH`).  :func:`build_pdf` reads the LaTeX log, and with ``strict=True`` an
+overfull box is an :class:`OverfullError` naming its derivation.
 """
 
 from __future__ import annotations
