@@ -52,6 +52,7 @@ __all__ = [
     "Definition",
     "Step",
     "Source",
+    "DOCUMENTS",
     "Formula",
     "Derivation",
     "Level",
@@ -396,12 +397,33 @@ class Step:
         return step_markdown(self)
 
 
+DOCUMENTS: Mapping[str, str] = {
+    "000": "Gradient descent in the linear model (blog, part I of a series on the neural "
+    "tangent kernel)",
+    "001": "Chapter 1, A Toy Model: Linear Regression (R. Grosse, lecture notes)",
+    "002": "Gradient Descent Dynamics, Neural Tangent Kernel (A. Bhaskara, CS 5966/6966 "
+    "Theory of Machine Learning, lecture notes)",
+    "003": "Gradient descent: gradients, learning rates, exercises (slides)",
+}
+"""The source documents by the number their seed file starts with (``001_....txt``): the
+title on the document's first line (001, 002); 000 and 003 carry no title line in their
+extracted text, so they are named by what they are."""
+
+
 @dataclass(frozen=True)
 class Source:
-    """Where a derivation comes from: the seed file and the equation or section."""
+    """Where a derivation comes from: the seed file and the equation or section.
+
+    ``str()`` is the file and the place (``001_76f73b0c2cfaffb7.txt, §2.2, eq 13``), as the
+    JSON output has always written it; :attr:`title` names the document for readers."""
 
     seed: str
     where: str
+
+    @property
+    def title(self) -> str:
+        """The source document's title (:data:`DOCUMENTS`), else its file name."""
+        return DOCUMENTS.get(self.seed.split("_", 1)[0], self.seed)
 
     def __str__(self) -> str:
         return f"{self.seed}, {self.where}"

@@ -15,11 +15,25 @@ Notation
 A derivation renders as an ``align`` environment: one line per step, its reason above it with
 a mark naming the level of its certificate (``\\textsc{proved}``,
 ``\\textsc{checked at n=5,6}``, ``\\textsc{evidence}``, ``\\textsc{stated}``; see
-:mod:`gdflow.derive.report`) and, smaller, the method that decided it; the final line
-numbered and labelled ``eq:<id>``; the section is labelled ``sec:<id>``.  Source claims found
-false are rendered after it, under their own heading.  A document opens with what the levels
+:mod:`gdflow.derive.report`) and, smaller, the method that decided it; consecutive steps on
+one object as one ``&=`` chain (001 eq 11-16); the final line numbered and labelled
+``eq:<id>``, the line of each formula's proving step ``eq:<id>:<key>``; the section is
+labelled ``sec:<id>`` and names its source document by title and section (the seed file in a
+footnote).  Source claims found false are rendered after it, under their own heading, each
+counterexample displayed.  A document opens with a table of contents, then what the levels
 mean and how many steps have each.  Claims are printed kind by kind by a
 :class:`~gdflow.derive.derivation.ClaimVisitor`.
+
+Layout
+------
+:func:`render_step` gives each step's lines whole; :func:`_align` lays them out for the page
+(:func:`_layout`): a left side wider than 40% of the line gets a row of its own
+(``\\MoveEqLeft``), and every side wider than what is left is broken by :func:`_lines` at
+top-level operators, inside parentheses and matrix cells, into a ``multlined`` block.  Widths
+are estimated (:func:`_width`, checked against TeX's own on the whole catalogue); the document
+is laid out for its text width (:data:`DOCUMENT_WIDTH`), a fragment for a plain article's
+(:data:`ARTICLE_WIDTH`).  :func:`build_pdf` reads the LaTeX log, and with ``strict=True`` an
+overfull box is an :class:`OverfullError` naming its derivation.
 """
 
 from __future__ import annotations
@@ -65,6 +79,9 @@ __all__ = [
     "LOG_MARKER",
     "Overfull",
     "PdfBuild",
+    "ARTICLE_WIDTH",
+    "DOCUMENT_WIDTH",
+    "OverfullError",
     "overfull_boxes",
     "build_pdf",
     "compile_pdf",
@@ -289,18 +306,6 @@ def _escape(text: str) -> str:
     return "".join(p if p.startswith("$") else "".join(table.get(c, c) for c in p) for p in parts)
 
 
-_LINE = 62
-"""Visible characters of math that fit on one line of the document (A4, 2 cm margins, 11 pt)."""
-_SIDE = 32
-
-
-def _visible(tex: str) -> int:
-    """A rough count of the characters a LaTeX math string shows."""
-    tex = re.sub(r"\\(left|right|mathbf|boldsymbol|tilde|top|dagger)\b", "", tex)
-    tex = re.sub(r"\\[a-zA-Z]+", "x", tex)
-    return len(re.sub(r"[{}^_\s]", "", tex))
-
-
 _ENVIRONMENT = re.compile(r"\\(begin|end)\{[A-Za-z*]+\}")
 
 
@@ -323,59 +328,590 @@ def drop_alignment(line: str) -> str:
     return "".join(out).strip()
 
 
-def _terms(tex: str) -> list[str]:
-    """Split a printed sum at its top-level + and - signs (each piece keeps its sign)."""
-    pieces, depth, start, i = [], 0, 0, 0
+# --- measuring and breaking math for the page --------------------------------------------------
+#
+# A display line is laid out by estimate, not by TeX: :func:`_width` reads a LaTeX math string
+# and adds up the widths (in points at 10 pt, Computer/Latin Modern) its symbols take, and
+# :func:`_lines` breaks a string that is too wide at its top-level separators: first at a
+# ``\qquad`` between statements, then at + and -, then between the factors of a product, then
+# inside a parenthesis, a fraction's numerator or the cells of a matrix.  The estimate errs wide;
+# the compile tests (tests/test_layout.py) check that nothing sticks out.
+
+ARTICLE_WIDTH = 345.0
+"""The text width of ``\\documentclass{article}`` at 10 pt (points): what a fragment's lines
+are broken for (:func:`render_fragment`)."""
+DOCUMENT_WIDTH = 439.0
+"""The text width of :func:`render_document` (A4, 2 cm margins, 481 pt at 11 pt) in points at
+10 pt: the widths :func:`_width` estimates scale with the font."""
+
+_RELATIONS_WORDS = (
+    "= < >".split() + r"\coloneqq \neq \ne \le \leq \ge \geq \implies \iff \in \to".split()
+)
+_GROUP_ARG = frozenset(
+    r"\mathbf \boldsymbol \bm \tilde \hat \bar \overline \vec \mathrm \mathcal \mathbb "
+    r"\operatorname \text \textit \textsc \textbf \mathit \dot \ddot \widetilde \widehat".split()
+)
+_TWO_ARGS = frozenset(r"\frac \dfrac \tfrac \binom".split())
+_COMMAND_WIDTH = {
+    r"\infty": 10.0,
+    r"\top": 7.8,
+    r"\dagger": 4.5,
+    r"\star": 5.0,
+    r"\partial": 5.7,
+    r"\nabla": 8.3,
+    r"\sum": 14.4,
+    r"\prod": 12.8,
+    r"\int": 10.0,
+    r"\lim": 15.0,
+    r"\log": 13.0,
+    r"\ln": 9.0,
+    r"\det": 14.0,
+    r"\max": 17.0,
+    r"\min": 15.0,
+    r"\exp": 15.0,
+    r"\sin": 12.0,
+    r"\cos": 14.0,
+    r"\ldots": 13.4,
+    r"\cdots": 13.4,
+    r"\dots": 13.4,
+    r"\,": 1.7,
+    r"\:": 2.2,
+    r"\;": 2.8,
+    r"\!": -1.7,
+    r"\ ": 3.3,
+    r"\quad": 10.0,
+    r"\qquad": 20.0,
+    r"\coloneqq": 17.6,
+    r"\neq": 13.4,
+    r"\ne": 13.4,
+    r"\le": 13.4,
+    r"\leq": 13.4,
+    r"\ge": 13.4,
+    r"\geq": 13.4,
+    r"\implies": 28.0,
+    r"\iff": 28.0,
+    r"\to": 15.6,
+    r"\in": 12.3,
+    r"\sim": 13.4,
+    r"\cdot": 7.2,
+    r"\times": 12.2,
+    r"\pm": 12.2,
+    r"\wedge": 11.1,
+    r"\vee": 11.1,
+    r"\langle": 3.9,
+    r"\rangle": 3.9,
+    r"\ell": 4.2,
+    r"\\": 0.0,
+    r"\limits": 0.0,
+    r"\nonumber": 0.0,
+    r"\left": 0.0,
+    r"\right": 0.0,
+    r"\{": 5.0,
+    r"\}": 5.0,
+    r"\|": 5.0,
+    r"\&": 7.8,
+}
+_CHAR_WIDTH = {
+    "+": 12.2,
+    "-": 12.2,
+    "=": 13.4,
+    "<": 13.4,
+    ">": 13.4,
+    "(": 3.9,
+    ")": 3.9,
+    "[": 2.8,
+    "]": 2.8,
+    ",": 4.5,
+    "'": 2.8,
+    "|": 2.8,
+    "/": 5.0,
+    ".": 2.8,
+    "!": 2.8,
+    ":": 2.8,
+    ";": 4.5,
+    "&": 0.0,
+    "~": 3.3,
+}
+_SCRIPT = 0.8
+_UNDER = frozenset(r"\lim \sum \prod \max \min".split())
+
+
+@dataclass(frozen=True)
+class _Atom:
+    """One top-level unit of a math string: its base (a symbol, a command with its arguments,
+    a group, a ``\\left...\\right`` pair, an environment) with its sub/superscripts, its source
+    text, and whether whitespace came before it."""
+
+    text: str
+    base: str
+    scripts: tuple[str, ...]
+    spaced: bool
+
+
+def _group_end(tex: str, i: int) -> int:
+    """The index after the group ``{...}`` that starts at ``tex[i]``."""
+    depth = 0
     while i < len(tex):
-        env = _ENVIRONMENT.match(tex, i)
-        if env:  # \begin{cases} ... \end{cases} is one term: never split inside it
-            depth += 1 if env.group(1) == "begin" else -1
-            i = env.end()
+        if tex[i] == "\\":
+            i += 2
             continue
-        if tex.startswith(r"\left", i):
+        if tex[i] == "{":
             depth += 1
-            i += 5
-            continue
-        if tex.startswith(r"\right", i):
+        elif tex[i] == "}":
             depth -= 1
-            i += 6
-            continue
-        ch = tex[i]
-        if ch in "{(":
-            depth += 1
-        elif ch in "})":
-            depth -= 1
-        elif depth == 0 and tex.startswith((" + ", " - "), i) and i > start:
-            pieces.append(tex[start:i].strip())
-            start = i + 1
+            if depth == 0:
+                return i + 1
         i += 1
-    pieces.append(tex[start:].strip())
-    return [p for p in pieces if p]
+    return len(tex)
 
 
-def _fit(tex: str, width: int) -> str:
-    """``tex`` as is when it is short, else a ``multlined`` block broken at top-level signs."""
-    if _visible(tex) <= width:
-        return tex
-    lines, current = [], ""
-    for term in _terms(tex):
-        if current and _visible(current + term) > width:
-            lines.append(current)
-            current = term
+def _command_end(tex: str, i: int) -> int:
+    """The index after the command name at ``tex[i] == '\\\\'``."""
+    m = re.compile(r"\\(?:[A-Za-z]+|.)").match(tex, i)
+    return m.end() if m else i + 1
+
+
+def _delimiter_end(tex: str, i: int) -> int:
+    """The index after the delimiter that follows ``\\left`` or ``\\right`` at ``tex[i]``."""
+    while i < len(tex) and tex[i] == " ":
+        i += 1
+    return _command_end(tex, i) if tex.startswith("\\", i) else min(i + 1, len(tex))
+
+
+def _token_end(tex: str, i: int) -> int:
+    """The index after the one token (group, command with its arguments, character) at i."""
+    if tex[i] == "{":
+        return _group_end(tex, i)
+    if tex.startswith(r"\begin{", i):
+        depth, j = 0, i
+        while j < len(tex):
+            m = _ENVIRONMENT.match(tex, j)
+            if m:
+                depth += 1 if m.group(1) == "begin" else -1
+                j = m.end()
+                if depth == 0:
+                    return j
+                continue
+            j += 1
+        return len(tex)
+    if tex.startswith(r"\left", i) and not tex[i + 5 : i + 6].isalpha():
+        depth, j = 0, i
+        while j < len(tex):
+            if tex.startswith(r"\left", j) and not tex[j + 5 : j + 6].isalpha():
+                depth += 1
+                j = _delimiter_end(tex, j + 5)
+                continue
+            if tex.startswith(r"\right", j) and not tex[j + 6 : j + 7].isalpha():
+                depth -= 1
+                j = _delimiter_end(tex, j + 6)
+                if depth == 0:
+                    return j
+                continue
+            j = _group_end(tex, j) if tex[j] == "{" else j + (2 if tex[j] == "\\" else 1)
+        return len(tex)
+    if tex[i] == "\\":
+        j = _command_end(tex, i)
+        name = tex[i:j]
+        wanted = 2 if name in _TWO_ARGS else 1 if name in _GROUP_ARG else 0
+        if name == r"\sqrt":
+            if tex.startswith("[", j):
+                j = tex.index("]", j) + 1
+            wanted = 1
+        for _ in range(wanted):
+            while j < len(tex) and tex[j] == " ":
+                j += 1
+            if j < len(tex):
+                j = _token_end(tex, j)
+        return j
+    if tex[i] == "(":  # a plain parenthesis: one unit up to its match
+        depth, j = 0, i
+        while j < len(tex):
+            if tex[j] == "(":
+                depth += 1
+            elif tex[j] == ")":
+                depth -= 1
+                if depth == 0:
+                    return j + 1
+            j = _group_end(tex, j) if tex[j] == "{" else j + (2 if tex[j] == "\\" else 1)
+        return len(tex)
+    return i + 1
+
+
+def _atoms(tex: str) -> list[_Atom]:
+    """The top-level units of a math string, each with its scripts (see :class:`_Atom`)."""
+    out: list[_Atom] = []
+    i, spaced = 0, False
+    while i < len(tex):
+        if tex[i].isspace():
+            i, spaced = i + 1, True
+            continue
+        if tex[i] in "^_" and out:
+            j = i + 1
+            while j < len(tex) and tex[j] == " ":
+                j += 1
+            end = _token_end(tex, j) if j < len(tex) else j
+            last = out[-1]
+            out[-1] = _Atom(
+                last.text + tex[i:end], last.base, (*last.scripts, tex[j:end]), last.spaced
+            )
+            i = end
+            continue
+        end = _token_end(tex, i)
+        out.append(_Atom(tex[i:end], tex[i:end], (), spaced))
+        i, spaced = end, False
+    return out
+
+
+def _unbrace(tex: str) -> str:
+    return tex[1:-1] if tex.startswith("{") and tex.endswith("}") else tex
+
+
+def _cells(body: str) -> list[list[str]]:
+    """The rows and cells of an environment's body (split at its own ``\\\\`` and ``&``)."""
+    rows: list[list[str]] = [[]]
+    cell: list[str] = []
+    for atom in _atoms(body):
+        if atom.base == "\\\\":
+            rows[-1].append(" ".join(cell))
+            rows.append([])
+            cell = []
+        elif atom.base == "&":
+            rows[-1].append(" ".join(cell))
+            cell = []
         else:
-            current = f"{current} {term}".strip()
-    lines.append(current)
+            cell.append(atom.text)
+    rows[-1].append(" ".join(cell))
+    return [r for r in rows if any(c.strip() for c in r)]
+
+
+def _environment_width(atom: str) -> float:
+    m = re.match(r"\\begin\{([A-Za-z*]+)\}(?:\[[a-z]\])?", atom)
+    name = m.group(1) if m else ""
+    body = atom[m.end() if m else 0 : atom.rfind(r"\end{")]
+    rows = _cells(body)
+    if not rows:
+        return 0.0
+    if name in ("multlined", "gathered", "split", "aligned"):
+        return max(sum(_width(c) for c in row) for row in rows)
+    columns = max(len(r) for r in rows)
+    widths = [max((_width(r[c]) for r in rows if c < len(r)), default=0.0) for c in range(columns)]
+    gap = 10.0 if name != "cases" else 12.0
+    frame = {"cases": 8.0, "bmatrix": 10.0, "pmatrix": 10.0}.get(name, 0.0)
+    return sum(widths) + gap * (columns - 1) + frame + 4.0
+
+
+def _base_width(base: str) -> float:
+    if base.startswith("{"):
+        return _width(base[1:-1])
+    if base.startswith(r"\begin{"):
+        return _environment_width(base)
+    if base.startswith(r"\left") and not base[5:6].isalpha():
+        inner_start = _delimiter_end(base, 5)
+        inner_end = base.rfind(r"\right")
+        inner = base[inner_start:inner_end]
+        tall = r"\frac" in inner or r"\begin" in inner or r"\sum" in inner
+        sides = sum(
+            0.0 if d == "." else (6.0 if tall else 3.9)
+            for d in (base[5:inner_start].strip(), base[inner_end + 6 :].strip())
+        )
+        return _width(inner) + sides
+    if base.startswith("("):
+        return 7.8 + _width(base[1:-1])
+    if base.startswith("\\"):
+        name_end = _command_end(base, 0)
+        name, rest = base[:name_end], base[name_end:].strip()
+        if name in _TWO_ARGS:
+            num_end = _token_end(rest, 0) if rest else 0
+            num, den = rest[:num_end], rest[num_end:].strip()
+            return max(_width(_unbrace(num)), _width(_unbrace(den))) + 2.4
+        if name == r"\sqrt":
+            return _width(_unbrace(rest)) + 8.3
+        if name in _GROUP_ARG:
+            arg = _unbrace(rest)
+            if name.startswith(r"\text") or name == r"\operatorname":
+                return 5.0 * len(arg) + 2.0
+            if name in (r"\mathbf", r"\boldsymbol", r"\bm"):
+                return 1.3 * _width(arg)
+            if name in (r"\mathcal", r"\mathbb"):
+                return 8.0 * max(1, len(arg))
+            return _width(arg)
+        if name not in _COMMAND_WIDTH and name[1:2].isupper():
+            return 7.0
+        return _COMMAND_WIDTH.get(name, 6.0)
+    if base.isalpha():
+        return 7.5 if base.isupper() else 5.4
+    if base.isdigit():
+        return 5.0
+    return _CHAR_WIDTH.get(base, 6.0)
+
+
+def _width(tex: str) -> float:
+    """An estimate of the width (points, 10 pt type, display style) of a LaTeX math string."""
+    total = 0.0
+    for n, atom in enumerate(_atoms(tex)):
+        base = _base_width(atom.base)
+        if n == 0 and atom.base in "+-":
+            base = 7.8  # a sign, not a binary operator
+        if atom.scripts:
+            script = _SCRIPT * max(_width(_unbrace(s)) for s in atom.scripts)
+            base = max(base, script) if atom.base in _UNDER else base + script
+        total += base
+    return total
+
+
+def _merge_signs(parts: list[list[_Atom]]) -> list[list[_Atom]]:
+    """Parts that hold only an operator (``-``, ``\\cdot``) joined to the part after them."""
+    out: list[list[_Atom]] = []
+    carry: list[_Atom] = []
+    for part in parts:
+        if all(a.base in ("+", "-", r"\cdot", r"\times") and not a.scripts for a in part):
+            carry.extend(part)
+            continue
+        out.append(carry + part)
+        carry = []
+    if carry:
+        if out:
+            out[-1].extend(carry)
+        else:
+            out.append(carry)
+    return out
+
+
+def _split(atoms: list[_Atom], level: str) -> list[list[_Atom]]:
+    """``atoms`` cut before each ``\\qquad`` (level ``qquad``), each relation (``relation``:
+    =, ``\\neq``, ...), each binary + or - (``sign``), or each factor of a product
+    (``factor``: a unit set off by a space)."""
+    parts: list[list[_Atom]] = [[]]
+    for atom in atoms:
+        plain = atom.spaced and not atom.scripts
+        if parts[-1] and (
+            (level == "qquad" and atom.base == r"\qquad")
+            or (level == "relation" and plain and atom.base in _RELATIONS)
+            or (level == "sign" and plain and atom.base in ("+", "-"))
+            or (level == "factor" and atom.spaced)
+        ):
+            parts.append([])
+        parts[-1].append(atom)
+    return _merge_signs(parts) if level == "factor" else parts
+
+
+_MATRICES = ("matrix", "bmatrix", "pmatrix")
+
+
+def _join(atoms: list[_Atom]) -> str:
+    return " ".join(a.text for a in atoms)
+
+
+_LEVELS = (("qquad", ""), ("relation", ""), ("sign", ""), ("factor", r"\cdot "))
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A piece of a flattened expression: a ``token`` (unbreakable text), a ``break`` (a place
+    to start a new line, at parenthesis ``depth`` and split ``level``, the next line starting
+    with ``text``), or the ``open`` / ``close`` delimiter of a parenthesis."""
+
+    kind: str
+    text: str
+    width: float = 0.0
+    depth: int = 0
+    level: int = 0
+
+
+def _flat(tex: str, width: float, depth: int = 0, level: int = 0) -> list[_Item]:
+    """``tex`` as a sequence of tokens and places to break it: between statements
+    (``\\qquad``), before relations, before + and -, between factors; inside a parenthesis
+    (or an exponent of e, or a long numerator, as a factor in parentheses) that is wider than a
+    quarter of ``width``."""
+    return _flat_atoms(_atoms(tex), width, depth, level)
+
+
+def _flat_atoms(atoms: list[_Atom], width: float, depth: int, level: int) -> list[_Item]:
+    if level < len(_LEVELS):
+        name, joiner = _LEVELS[level]
+        out: list[_Item] = []
+        for n, part in enumerate(_split(atoms, name)):
+            if n:
+                out.append(_Item("break", joiner, 0.0, depth, level))
+            out.extend(_flat_atoms(part, width, depth, level + 1))
+        return out
+    return [item for atom in atoms for item in _flat_atom(atom, width, depth)]
+
+
+def _flat_atom(atom: _Atom, width: float, depth: int) -> list[_Item]:
+    """One unit: a token, or opened up when it is wide and can be broken inside."""
+    whole = _width(atom.text)
+    if atom.base in ("+", "-") and not atom.scripts:
+        whole = _CHAR_WIDTH[atom.base]  # binary inside a line (a sign only at its start)
+    if whole <= width / 4:
+        return [_Item("token", atom.text, whole)]
+    base, suffix = atom.base, atom.text[len(atom.base) :]
+    if base.startswith(r"\left") and not base[5:6].isalpha():
+        start = _delimiter_end(base, 5)
+        end = base.rfind(r"\right")
+        inner = base[start:end]
+        side = 6.0 if (r"\frac" in inner or r"\begin" in inner) else 4.0
+        return [
+            _Item("open", base[:start].strip(), side),
+            *_flat(inner, width, depth + 1),
+            _Item("close", (base[end:] + suffix).strip(), side + _width(suffix[1:]) * _SCRIPT),
+        ]
+    if base == "e" and suffix.startswith("^") and len(atom.scripts) == 1:
+        # e^{long exponent} cannot break inside its superscript: \exp(...) can
+        return _flat(rf"\exp\left({_unbrace(atom.scripts[0])}\right)", width, depth)
+    if base.startswith(r"\frac") and not suffix:
+        rest = base[5:].strip()
+        split = _token_end(rest, 0)
+        num, den = _unbrace(rest[:split]), _unbrace(rest[split:].strip())
+        if _width(den) < width / 4:
+            return _flat(rf"\frac{{1}}{{{den}}} \left({num}\right)", width, depth)
+    if base.startswith("{") and not suffix:
+        return _flat(base[1:-1], width, depth)
+    m = re.match(r"\\begin\{(\w+)\}", base)
+    if m and m.group(1) in _MATRICES and whole > width:
+        rows = _cells(base[m.end() : base.rfind(r"\end{")])
+        columns = max(len(r) for r in rows)
+        cell_width = (width - 10.0 * columns) / columns
+        cells = [[_stack(_lines(cell, cell_width), "[c]") for cell in row] for row in rows]
+        body = r" \\ ".join(" & ".join(row) for row in cells)
+        text = rf"\begin{{{m.group(1)}}}{body}\end{{{m.group(1)}}}{suffix}"
+        return [_Item("token", text, _width(text))]
+    return [_Item("token", atom.text, whole)]
+
+
+def _line_width(items: list[_Item]) -> float:
+    return sum(i.width for i in items)
+
+
+def _render(items: list[_Item], opened: int) -> tuple[str, int]:
+    """A line's text: ``\\left.`` for each parenthesis still open from the lines before, its
+    tokens, ``\\right.`` for each it leaves open; and how many are open after it."""
+    parts = [r"\left." for _ in range(opened)]
+    for item in items:
+        if item.kind == "open":
+            opened += 1
+        elif item.kind == "close":
+            opened -= 1
+        if item.kind != "break":
+            parts.append(item.text)
+    parts.extend(r"\right." for _ in range(opened))
+    return " ".join(p for p in parts if p).replace(r"\cdot  ", r"\cdot "), opened
+
+
+def _lines(tex: str, width: float) -> list[str]:
+    """``tex`` cut into lines that each fit ``width`` points where it can be: each line is
+    filled until the next token would not fit, then cut at its best place to break that leaves
+    it at least half full (the shallowest in parentheses, then the strongest: between
+    statements, before a relation, before + or -, between factors; the latest of equals).
+    A parenthesis cut over lines closes with ``\\right.`` and reopens with ``\\left.``, so
+    each line is a box of its own."""
+    tex = tex.strip()
+    if _width(tex) <= width:
+        return [tex]
+    items = _flat(tex, width)
+    lines: list[str] = []
+    opened = 0
+    current: list[_Item] = []
+    for item in items:
+        current.append(item)
+        if item.kind == "break" or _line_width(current) <= width:
+            continue
+        breaks = [n for n, it in enumerate(current) if it.kind == "break"]
+        # never a line of a few symbols (K, then = and its matrix on the next line)
+        breaks = [n for n in breaks if _line_width(current[:n]) >= width / 8]
+        full = [n for n in breaks if _line_width(current[:n]) >= width / 2]
+        breaks = full or breaks
+        if not breaks:
+            continue
+        cut = min(breaks, key=lambda n: (current[n].depth, current[n].level, -n))
+        text, opened = _render(current[:cut], opened)
+        lines.append(text)
+        joiner = current[cut].text
+        current = current[cut + 1 :]
+        if current and current[0].text == r"\qquad":  # no gap at the start of a line
+            current = current[1:]
+        current = ([_Item("token", joiner, 7.2)] if joiner else []) + current
+    if current:
+        text, opened = _render(current, opened)
+        lines.append(text)
+    return [line for line in lines if line.strip()] or [tex]
+
+
+def _stack(lines: list[str], position: str = "[t]") -> str:
+    """One line as it is; several as a ``multlined`` block (first flush left, last right)."""
     if len(lines) == 1:
-        return tex
-    return r"\begin{multlined}[t] " + r" \\ ".join(lines) + r" \end{multlined}"
+        return lines[0]
+    return rf"\begin{{multlined}}{position} " + r" \\ ".join(lines) + r" \end{multlined}"
+
+
+def _terms(tex: str) -> list[str]:
+    """Split a printed sum at its top-level + and - signs (each piece keeps its sign; an
+    environment such as ``cases`` is one piece)."""
+    return [_join(p) for p in _split(_atoms(tex), "sign") if p]
+
+
+def _fit(tex: str, width: float) -> str:
+    """``tex`` as is when it fits ``width`` points, else a ``multlined`` block of the lines
+    :func:`_lines` breaks it into."""
+    return _stack(_lines(tex, width))
 
 
 def _relation(lhs: str, op: str, rhs: str) -> str:
-    """``lhs &op rhs`` with long sides broken over several lines."""
-    if _visible(lhs) + _visible(rhs) <= _LINE:
-        return f"{lhs} &{op} {rhs}"
-    side = _SIDE if _visible(lhs) > _SIDE else _LINE - _visible(lhs)
-    return f"{_fit(lhs, _SIDE)} &{op} {_fit(rhs, side)}"
+    """``lhs &op rhs``: one aligned line (:func:`_align` breaks it for the page)."""
+    return f"{lhs} &{op} {rhs}"
+
+
+_RELATIONS = frozenset(_RELATIONS_WORDS)
+_MARGIN = 0.88
+"""The share of the text width the estimated lines may fill: :func:`_width` was measured
+against TeX on every side of the catalogue (``\\sbox`` widths) and never fell below 0.88 of
+the true width."""
+_LEFT_SHARE = 0.4
+"""A left side wider than this share of the line goes on a line of its own (``\\MoveEqLeft``),
+so that it does not push every right side of its ``align`` off the page."""
+
+
+def _alignment(line: str) -> tuple[str, str] | None:
+    """``line`` cut at its alignment point (the ``&`` outside environments), or None."""
+    depth, i = 0, 0
+    while i < len(line):
+        env = _ENVIRONMENT.match(line, i)
+        if env:
+            depth += 1 if env.group(1) == "begin" else -1
+            i = env.end()
+            continue
+        if line[i] == "&" and depth == 0 and (i == 0 or line[i - 1] != "\\"):
+            return line[:i].strip(), line[i + 1 :].strip()
+        i += 1
+    return None
+
+
+def _layout(lines: list[str], width: float) -> list[list[str]]:
+    """The align rows of each line of math so that the block fits ``width`` points: a long
+    left side on a row of its own (``\\MoveEqLeft``, the relation on the next row), every side
+    broken at its top-level operators (:func:`_lines`) to the width the left column leaves."""
+    width *= _MARGIN
+    cut = [_alignment(line) for line in lines]
+    limit = _LEFT_SHARE * width
+    lefts = [_width(c[0]) for c in cut if c is not None and _width(c[0]) <= limit]
+    column = max(lefts, default=0.0)
+    room = width - column - 6.0
+    out: list[list[str]] = []
+    for line, parts in zip(lines, cut, strict=True):
+        if parts is None:
+            out.append([_fit(line, width)])
+            continue
+        left, right = parts
+        atoms = _atoms(right)
+        op = atoms[0].text if atoms and atoms[0].base in _RELATIONS else ""
+        rest = _join(atoms[1:]) if op else right
+        body = _fit(rest, room - (_width(op) if op else 0.0))
+        right = f"{op} {body}".strip()
+        if _width(left) > limit:
+            out.append([r"\MoveEqLeft[1] " + _fit(left, room + 10.0), "&" + right])
+        else:
+            out.append([f"{left} &{right}".strip()])
+    return out
 
 
 _UNICODE = {
@@ -435,6 +971,16 @@ def _reason(step: Step, extra: str = "", given: bool = True) -> str:
     return _escape(step.reason) + conditions + extra + r" \hfill{\footnotesize[" + tag + "]}"
 
 
+def _sides(claim: Any) -> tuple[Any, Any] | None:
+    """The two sides of an identity or a definition ``name := value`` (what a following step
+    may continue as a chain), else None."""
+    if isinstance(claim, Identity):
+        return claim.lhs, claim.rhs
+    if isinstance(claim, Definition) and claim.rhs is not None:
+        return claim.lhs, claim.rhs
+    return None
+
+
 class _StepLatex:
     """The LaTeX of one step, kind by kind (a :class:`~gdflow.derive.derivation.ClaimVisitor`):
     its align lines (math only, ``&`` before the relation) and its reason."""
@@ -444,9 +990,11 @@ class _StepLatex:
         self.previous = previous
 
     def identity(self, c: Identity) -> tuple[list[str], str]:
-        prev = self.previous.claim if self.previous is not None else None
-        if isinstance(prev, Identity) and prev.rhs == c.lhs:  # a chain: = rhs on the next line
-            return [f"&= {_fit(latex(c.rhs), _LINE)}"], _reason(self.step)
+        """``lhs &= rhs``; in a chain (the left side is the previous step's right side, or its
+        left side again) only ``&= rhs``, continuing the previous line as in 001 eq 11-16."""
+        sides = _sides(self.previous.claim) if self.previous is not None else None
+        if sides is not None and c.lhs in sides:
+            return [f"&= {latex(c.rhs)}"], _reason(self.step)
         return [_relation(latex(c.lhs), "=", latex(c.rhs))], _reason(self.step)
 
     def definition(self, c: Definition) -> tuple[list[str], str]:
@@ -475,11 +1023,16 @@ class _StepLatex:
         return lines, _reason(self.step, how)
 
     def refuted(self, c: Refuted) -> tuple[list[str], str]:
+        """The counterexample as a line of its own (``&\\text{at } name = value,\\qquad ...:``,
+        its matrices displayed, broken between values), then ``lhs &\\neq rhs``."""
+        lines = [_relation(latex(c.lhs), r"\neq", latex(c.rhs))]
         extra = ""
         cert = self.step.certificate
         if cert is not None and cert.counterexample:
-            extra = "; fails at $" + _COMMA.join(counterexample_latex(cert.counterexample)) + "$"
-        return [_relation(latex(c.lhs), r"\neq", latex(c.rhs))], _reason(self.step, extra)
+            extra = "; it fails at"
+            values = r",\qquad ".join(counterexample_latex(cert.counterexample))
+            lines.insert(0, r"&\text{at } " + values + ":")
+        return lines, _reason(self.step, extra)
 
 
 def render_step(step: Step, previous: Step | None = None) -> tuple[list[str], str]:
@@ -508,30 +1061,84 @@ def claim_latex(step: Step) -> str:
     return r",\qquad ".join(drop_alignment(line) for line in lines)
 
 
-def _align(steps: Iterable[Step], label: str | None) -> str:
-    """An align environment: each step's reason as a short line of text above its math, the
-    last line numbered and labelled."""
-    rows: list[str] = []
+def _align(
+    steps: Iterable[Step],
+    label: str | None,
+    width: float = DOCUMENT_WIDTH,
+    labels: dict[str, list[str]] | None = None,
+) -> str:
+    """An align environment: each step's reason as a short line of text above its math (with
+    the mark of its level), consecutive steps on one object as one ``&=`` chain, every line
+    broken to fit ``width`` points (:func:`_layout`).
+
+    ``labels`` maps a step's label to the ``\\label`` names of its last line (each formula's
+    ``eq:<id>:<key>``): those lines are numbered.  The last line is numbered and labelled
+    ``label``; a second name on it is set after the environment, on the same number (amsmath
+    allows one ``\\label`` per line)."""
+    labels = labels or {}
+    steps = list(steps)
+    reasons: list[str] = []
+    lines: list[list[str]] = []
     previous = None
     for step in steps:
-        lines, reason = render_step(step, previous)
-        text = r"\shortintertext{\small " + reason + "}"
-        rows.append(text + "\n" + lines[0])
-        rows.extend(lines[1:])
+        math, reason = render_step(step, previous)
+        reasons.append(reason)
+        lines.append(math)
         previous = step
-    body = [row + r" \nonumber" for row in rows]
-    if label is not None and body:
-        body[-1] = rows[-1] + rf" \label{{{label}}}"
-    return "\\begin{align}\n" + " \\\\\n".join(body) + "\n\\end{align}"
+    laid = iter(_layout([line for math in lines for line in math], width))
+    rows: list[str] = []
+    tags: list[list[str]] = []
+    for step, reason, math in zip(steps, reasons, lines, strict=True):
+        first = len(rows)
+        for _ in math:
+            rows.extend(next(laid))
+        # a long identifier (gd.coordinate\_recurrence) may break after its underscores
+        reason = reason.replace(r"\_", r"\_\allowbreak{}")
+        rows[first] = r"\shortintertext{\small " + reason + "}\n" + rows[first]
+        tags.extend([] for _ in range(len(rows) - len(tags)))
+        tags[-1] = list(labels.get(step.label, [])) if step.label else []
+    if label is not None and rows:
+        tags[-1] = [label, *tags[-1]]
+    body = []
+    after = []
+    for n, (row, names) in enumerate(zip(rows, tags, strict=True)):
+        if not names:
+            body.append(row + r" \nonumber")
+            continue
+        body.append(row + rf" \label{{{names[0]}}}")
+        if len(names) > 1 and n != len(rows) - 1:
+            raise ValueError(f"labels {names} name one line that is not the last of its align")
+        after.extend(names[1:])
+    out = "\\begin{align}\n" + " \\\\\n".join(body) + "\n\\end{align}"
+    if after:  # the same number as the last line (the equation counter is global)
+        out += (
+            "\n{\\expandafter\\edef\\csname @currentlabel\\endcsname{\\theequation}"
+            + "".join(rf"\label{{{name}}}" for name in after)
+            + "}"
+        )
+    return out
 
 
-def render_derivation(d: Derivation) -> str:
-    """One derivation as a LaTeX section: title, source, assumptions, align chain."""
+def _source(d: Derivation) -> str:
+    """The source line: the document's title and the section or equation, the seed file in a
+    footnote."""
+    src = d.source
+    return (
+        rf"\emph{{{_escape(src.title)}}}\footnote{{Source file \texttt{{{_escape(src.seed)}}}.}}"
+        rf", {_escape(src.where)}"
+    )
+
+
+def render_derivation(d: Derivation, width: float = DOCUMENT_WIDTH) -> str:
+    """One derivation as a LaTeX section: title, source (by title and section, the file in a
+    footnote), assumptions, then the steps as one ``align`` whose lines fit ``width`` points at
+    10 pt (:func:`_align`).  The section is labelled ``sec:<id>``, the result line
+    ``eq:<id>``, the line of each formula's proving step ``eq:<id>:<key>``."""
     verdict = "verified" if d.verified else r"\textbf{NOT VERIFIED}"
     out = [
         rf"\section{{{_escape(d.title)}}}\label{{sec:{d.id}}}",
-        rf"\noindent\texttt{{{_escape(d.id)}}} \quad Source: {_escape(str(d.source))}"
-        rf" \quad ({verdict})",
+        rf"\noindent\texttt{{{_escape(d.id)}}} \quad ({verdict})"
+        rf"\par\noindent Source: {_source(d)}",
         r"\par\noindent{\small " + _plain(summary([d])) + "}",
     ]
     if d.summary:
@@ -541,10 +1148,14 @@ def render_derivation(d: Derivation) -> str:
         # plain article without cm-super
         items = "\n".join(r"\item[$\bullet$] " + _escape(t) for t in d.assumptions.text)
         out.append("\\paragraph{Assumptions.}\n\\begin{itemize}\n" + items + "\n\\end{itemize}")
-    out.append(_align(d.steps, f"eq:{d.id}"))
+    labels: dict[str, list[str]] = {}
+    for key, formula in d.formulas.items():
+        if formula.step:
+            labels.setdefault(formula.step, []).append(f"eq:{d.id}:{key}")
+    out.append(_align(d.steps, f"eq:{d.id}", width, labels))
     if d.source_claims:
         out.append(r"\paragraph{Source claims that do not hold.}")
-        out.append(_align(d.source_claims, None))
+        out.append(_align(d.source_claims, None, width))
     return "\n".join(out)
 
 
@@ -557,8 +1168,10 @@ _PREAMBLE = r"""\documentclass[11pt]{article}
 \title{%s}
 \author{gdflow}
 \date{}
+\setlength{\emergencystretch}{3em}
 \begin{document}
 \maketitle
+\tableofcontents
 """
 
 _LEVELS_EXPLAINED = r"""\paragraph{How far each line is to be trusted.}
@@ -608,24 +1221,28 @@ blackboard letters (amssymb), ``multlined``, ``\\coloneqq`` and ``\\shortinterte
 exists rather than amsmath's overprinting)."""
 
 
-def _bodies(derivations: Iterable[Derivation]) -> str:
+def _bodies(derivations: Iterable[Derivation], width: float = DOCUMENT_WIDTH) -> str:
     """The derivations one after another, each after a ``\\typeout`` that names it in the log
     (``\\par`` first, so that whatever came before is typeset, and reported, before it)."""
     return "\n\n".join(
-        rf"\par\typeout{{{LOG_MARKER}{d.id}}}" + "\n" + render_derivation(d) for d in derivations
+        rf"\par\typeout{{{LOG_MARKER}{d.id}}}" + "\n" + render_derivation(d, width)
+        for d in derivations
     )
 
 
-def render_fragment(derivations: Iterable[Derivation]) -> str:
+def render_fragment(derivations: Iterable[Derivation], width: float = ARTICLE_WIDTH) -> str:
     r"""Only the bodies of the derivations, for ``\input`` into one's own document.
 
     No ``\documentclass``, preamble or ``\begin{document}``: the first line is a comment
     naming the packages the body needs (:data:`FRAGMENT_PACKAGES`), so it compiles inside
     ``\documentclass{article}`` with ``\usepackage{amsmath,amssymb,mathtools,bm}``.  Each
     derivation is a ``\section`` labelled ``sec:<id>`` whose last line is labelled
-    ``eq:<id>``, as in :func:`render_document`.  Long chains may break across pages: the
-    fragment allows display breaks inside its own group (``\begingroup\allowdisplaybreaks``
-    ... ``\endgroup``), leaving the including document's setting alone.
+    ``eq:<id>`` (each formula's line ``eq:<id>:<key>``), as in :func:`render_document`, its
+    lines broken for a text ``width`` points wide at 10 pt (:data:`ARTICLE_WIDTH`, a plain
+    article's; the document's is wider).  Long chains may break across pages: the fragment
+    allows display breaks inside its own group (``\begingroup\allowdisplaybreaks`` ...
+    ``\endgroup``, with some emergency stretch for the reasons' lines), leaving the
+    including document's settings alone.
     """
     derivations = list(derivations)
     packages = ",".join(FRAGMENT_PACKAGES)
@@ -634,7 +1251,13 @@ def render_fragment(derivations: Iterable[Derivation]) -> str:
         f"% derivations: {', '.join(d.id for d in derivations)}; {_plain(summary(derivations))}"
         "\n"
     )
-    return head + "\\begingroup\\allowdisplaybreaks\n" + _bodies(derivations) + "\n\\endgroup\n"
+    body = _bodies(derivations, width)
+    return (
+        head
+        + "\\begingroup\\allowdisplaybreaks\\setlength{\\emergencystretch}{3em}\n"
+        + body
+        + "\n\\endgroup\n"
+    )
 
 
 @dataclass(frozen=True)
@@ -685,11 +1308,25 @@ def overfull_boxes(log: str, threshold: float = 1.0) -> list[Overfull]:
     return found
 
 
-def build_pdf(tex: str, output: Path, threshold: float = 1.0) -> PdfBuild:
+class OverfullError(RuntimeError):
+    """A strict PDF build whose LaTeX log reports overfull boxes: ``boxes`` names each one
+    (:class:`Overfull`, with its derivation), ``path`` is the PDF, written anyway so that it
+    can be looked at."""
+
+    def __init__(self, path: Path, boxes: tuple[Overfull, ...]) -> None:
+        self.path = path
+        self.boxes = boxes
+        listed = "; ".join(str(b) for b in boxes)
+        super().__init__(f"{len(boxes)} line(s) stick out of the page in {path}: {listed}")
+
+
+def build_pdf(tex: str, output: Path, threshold: float = 1.0, strict: bool = False) -> PdfBuild:
     """Compile a LaTeX document to ``output`` (a .pdf path) with latexmk, else pdflatex, and
     read its log for overfull boxes wider than ``threshold`` points (:func:`overfull_boxes`).
 
-    Overfull boxes do not fail the build; the caller reports them.  Raises ``RuntimeError``
+    With ``strict`` an overfull box is a failure: :class:`OverfullError` (a ``RuntimeError``)
+    carrying the boxes, each named by its derivation, after the PDF is written.  Otherwise the
+    boxes are returned in :class:`PdfBuild` for the caller to report.  Raises ``RuntimeError``
     naming what is missing when neither engine is installed, and with the end of the log when
     compilation fails.
     """
@@ -721,6 +1358,8 @@ def build_pdf(tex: str, output: Path, threshold: float = 1.0) -> PdfBuild:
         overfull = overfull_boxes(log.read_text(errors="replace"), threshold)
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(Path(tmp) / "derivations.pdf", output)
+    if strict and overfull:
+        raise OverfullError(output, tuple(overfull))
     return PdfBuild(output, tuple(overfull))
 
 

@@ -121,6 +121,7 @@ def _derivation_json(d: Derivation) -> dict[str, Any]:
         "id": d.id,
         "title": d.title,
         "source": str(d.source),
+        "source_title": d.source.title,
         "verified": d.verified,
         "levels": counts(d.all_steps),
         "assumptions": list(d.assumptions.text),
@@ -152,7 +153,7 @@ def _markdown(ds: Sequence[Derivation]) -> str:
 
 def cmd_derive(args: argparse.Namespace) -> int:
     from gdflow.derive.catalogue import get
-    from gdflow.derive.latex import build_pdf, render_document, render_fragment
+    from gdflow.derive.latex import OverfullError, build_pdf, render_document, render_fragment
     from gdflow.derive.report import summary
 
     wanted = _ids(args.ids, args.all)
@@ -202,13 +203,19 @@ def cmd_derive(args: argparse.Namespace) -> int:
         text = "\n\n".join(derivation_text(d) for d in ds)
     if fmt == "pdf" and out_path is not None:
         try:
-            build = build_pdf(text, out_path)
+            build_pdf(text, out_path, strict=True)
+        except OverfullError as exc:  # a line off the page is a failed build, named
+            for box in exc.boxes:
+                print(f"gdflow derive: {box}", file=sys.stderr)
+            print(
+                f"gdflow derive: {len(exc.boxes)} line(s) stick out of the page; "
+                f"the PDF is written to {exc.path} for a look",
+                file=sys.stderr,
+            )
+            return 2
         except RuntimeError as exc:
             print(f"gdflow derive: {exc}", file=sys.stderr)
             return 2
-        # reported, not yet a failure: the catalogue still has known overflows
-        for box in build.overfull:
-            print(f"gdflow derive: {box}", file=sys.stderr)
     elif out_path is not None:
         out_path.write_text(text + ("\n" if not text.endswith("\n") else ""))
     else:
