@@ -580,7 +580,7 @@ def _closed_form_steps(g: _GD, w_inf: ImmutableMatrix) -> tuple[list[Step], Form
     sol = _gd_iterate(g, w_inf)
     steps = [
         Step(
-            Recurrence(wk_s, sol, k, _gd_update(g), w0_s),
+            Recurrence(wk_s, sol, k, _gd_update(g), g.w0),
             "the closed form at your data, one factor $(1 - \\alpha\\tilde a_i)^k$ per "
             "eigendirection; proved by induction from the update $w^{(k+1)} = w^{(k)} - "
             "\\alpha(Aw^{(k)} + b)$",
@@ -770,7 +770,7 @@ def _build_loss_decay(values: Mapping[str, object]) -> Derivation:
             label="minimum",
         ),
         Step(
-            Recurrence(wk_s, sol, k, _gd_update(g), w0_s),
+            Recurrence(wk_s, sol, k, _gd_update(g), g.w0),
             "the iterates (gd.closed_form at your data), proved by induction",
             label="closed_form",
         ),
