@@ -283,12 +283,22 @@ def _spectrum(M: ImmutableMatrix, what: str, numeric: str) -> list[tuple[Basic, 
     return sorted(spaces, key=lambda vp: -float(vp[0]))
 
 
+def _eigenvalue(i: int) -> sp.Symbol:
+    """The symbol of the i-th (nonzero) eigenvalue of K in the flow examples."""
+    return sp.Symbol(f"lambda_{i}", positive=True)
+
+
 def _eigen_steps(
-    M_sym: sp.MatrixSymbol, spaces: Sequence[tuple[Basic, ImmutableMatrix]], eig: str
+    M_sym: sp.MatrixSymbol,
+    spaces: Sequence[tuple[Basic, ImmutableMatrix]],
+    eig: str,
+    named: bool = False,
 ) -> list[Step]:
     """Steps of the eigendecomposition of ``M_sym`` (defined earlier): for each eigenvalue its
     projector :math:`P_i` (a definition) and :math:`M P_i = \\lambda_i P_i`, then
-    :math:`\\sum_i P_i = I`.  ``eig`` is the LaTeX letter of the eigenvalues."""
+    :math:`\\sum_i P_i = I`.  ``eig`` is the LaTeX letter of the eigenvalues; with ``named``
+    each nonzero eigenvalue is first defined as the symbol :func:`_eigenvalue` and the claims
+    use it (narrower formulas for irrational spectra)."""
     n = M_sym.rows
     M_tex = str(M_sym)
     steps: list[Step] = []
@@ -297,6 +307,21 @@ def _eigen_steps(
         Pi = sp.MatrixSymbol(f"P_{i}", n, n)
         projectors.append(Pi)
         mult = sp.simplify(P.trace())
+        scale: Basic = value
+        if named and value != 0:
+            scale = _eigenvalue(i)
+            steps.append(
+                Step(
+                    Definition(scale, value),
+                    f"an eigenvalue of ${M_tex}$"
+                    + (
+                        ""
+                        if value.is_Rational
+                        else f", ${eig}_{{{i}}} \\approx {float(value):.4g}$"
+                    ),
+                    label=f"eigenvalue_{i}",
+                )
+            )
         steps.append(
             Step(
                 Definition(Pi, P),
@@ -307,7 +332,7 @@ def _eigen_steps(
         )
         steps.append(
             Step(
-                Identity(M_sym * Pi, value * Pi),
+                Identity(M_sym * Pi, scale * Pi),
                 f"${M_tex}$ scales that eigenspace by ${eig}_{{{i}}} = {_approx(value)}$"
                 + (" (its null space)" if value == 0 else ""),
                 label=f"eigen_{i}",
@@ -878,7 +903,7 @@ def _flow_prefix(f: _Flow) -> list[Step]:
         Step(Identity(K_s, f.K), "at your data", label="kernel_value"),
         Step(Definition(r0_s, X_s * w0_s - y_s), "the residual at the start", label="r0"),
         Step(Identity(r0_s, r0), "at your data", label="r0_value"),
-        *_eigen_steps(K_s, f.spaces, "\\lambda"),
+        *_eigen_steps(K_s, f.spaces, "\\lambda", named=True),
     ]
 
 
@@ -914,6 +939,39 @@ def _flow_text(f: _Flow) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _shares(f: _Flow) -> tuple[list[Step], list[tuple[int, Basic, sp.MatrixSymbol]], Basic]:
+    """The residual's share of each eigenspace, :math:`c_i := P_i r^{(0)}` (definition and
+    value): ``(steps, [(i, eigenvalue, c_i)], the share of the null space or 0)``."""
+    r0_s = f.sym("r^(0)")
+    r0 = ImmutableMatrix(f.X * f.w0 - f.y)
+    steps: list[Step] = []
+    shares = []
+    kept: Basic = sp.ZeroMatrix(f.X.rows, 1)
+    for i, (v, P) in enumerate(f.spaces, 1):
+        c_i = f.sym(f"c_{i}")
+        Pi = sp.MatrixSymbol(f"P_{i}", f.X.rows, f.X.rows)
+        where = "the part of the residual no parameter can reach" if v == 0 else "its share"
+        steps.append(
+            Step(
+                Definition(c_i, Pi * r0_s),
+                f"the residual's component in eigenspace {i}: {where}",
+                label=f"share_{i}",
+            )
+        )
+        steps.append(
+            Step(
+                Identity(c_i, ImmutableMatrix((P * r0).applyfunc(sp.radsimp))),
+                "at your data",
+                label=f"share_value_{i}",
+            )
+        )
+        if v == 0:
+            kept = c_i
+        else:
+            shares.append((i, v, c_i))
+    return steps, shares, kept
+
+
 def _build_residual(values: Mapping[str, object]) -> Derivation:
     f = _read_flow(values)
     title, source = _title("flow.residual", _flow_words(f))
@@ -923,34 +981,47 @@ def _build_residual(values: Mapping[str, object]) -> Derivation:
     const = zero_part[0] if zero_part else sp.zeros(f.X.rows, 1)
     r_t = _exp_sum(list(const), [(v, P * r0) for v, P in f.spaces])
     r_inf = ImmutableMatrix(residual_evolution(f.X, f.y, f.w0, sp.oo))
-    steps = _flow_prefix(f) + [
-        Step(
-            Definition(rt_s, r_t),
-            "the candidate: each eigendirection of $K$ decays like $e^{-\\lambda_i t}$, "
-            "$r(t) = \\sum_i e^{-\\lambda_i t} P_i r^{(0)}$",
-            label="candidate",
-        ),
-        Step(
-            Identity(TimeDerivative(rt_s), -K_s * rt_s),
-            "it solves $\\frac{dr}{dt} = -Kr$",
-            label="ode",
-        ),
-        Step(Identity(r_t.xreplace({t: 0}), r0_s), "and starts at $r^{(0)}$", label="initial"),
-        Step(
-            Identity(MatExp(-K_s * t) * r0_s, r_t),
-            "so it is $r(t) = e^{-Kt}r^{(0)}$ (000 eq 11) at your data",
-            label="matrix_form",
-        ),
-        Step(
-            Identity(MatrixLimit(r_t, t, sp.oo), r_inf),
-            "as $t \\to \\infty$ the directions with $\\lambda_i > 0$ are fitted; what is "
-            "left, $(I - KK^\\dagger)r^{(0)}$, lies in the null space of $K$"
-            + (" (here 0: the data are fitted exactly)" if r_inf.is_zero_matrix else ""),
-            label="limit",
-        ),
-    ]
+    share_steps, shares, kept = _shares(f)
+    candidate = sp.MatAdd(*[sp.exp(-_eigenvalue(i) * t) * c for i, _v, c in shares], kept)
+    steps = (
+        _flow_prefix(f)
+        + share_steps
+        + [
+            Step(
+                Definition(rt_s, candidate),
+                "the candidate: each share decays like $e^{-\\lambda_i t}$, the null space's "
+                "share stays",
+                label="candidate",
+            ),
+            Step(
+                Identity(TimeDerivative(rt_s), -K_s * rt_s),
+                "it solves $\\frac{dr}{dt} = -Kr$",
+                label="ode",
+            ),
+            Step(
+                Identity(sp.MatAdd(*[c for _i, _v, c in shares], kept), r0_s),
+                "and starts at $r^{(0)}$",
+                label="initial",
+            ),
+            Step(
+                Identity(MatExp(-K_s * t) * r0_s, rt_s),
+                "so it is $r(t) = e^{-Kt}r^{(0)}$ (000 eq 11)",
+                label="matrix_form",
+            ),
+            Step(Identity(rt_s, r_t), "at your data", label="value"),
+            Step(
+                Identity(MatrixLimit(rt_s, t, sp.oo), r_inf),
+                "as $t \\to \\infty$ the directions with $\\lambda_i > 0$ are fitted; what is "
+                "left, $(I - KK^\\dagger)r^{(0)}$, lies in the null space of $K$"
+                + (" (here 0: the data are fitted exactly)" if r_inf.is_zero_matrix else ""),
+                label="limit",
+            ),
+        ]
+    )
     formulas = {
-        "r": Formula(rt_s, r_t, (t,), step="candidate", proof=("ode", "initial"), text="r(t)"),
+        "r": Formula(
+            rt_s, r_t, (t,), step="value", proof=("ode", "initial"), text="r(t) at the given data"
+        ),
         "r_inf": Formula(
             sp.MatrixSymbol("r(oo)", f.X.rows, 1), r_inf, (), step="limit", text="r(oo)"
         ),
@@ -997,42 +1068,67 @@ def _build_parameter_evolution(values: Mapping[str, object]) -> Derivation:
     w_t = _exp_sum(list(w_inf), terms)
     D_ = f.X.cols
     ID, IN = sp.Identity(D_), sp.Identity(f.X.rows)
-    steps = _flow_prefix(f) + [
-        Step(
-            Definition(wt_s, w_t),
-            "the candidate: $w(t) = w_0 - X^T\\varphi(K, t)r^{(0)}$, $\\varphi(\\lambda, t) = "
-            "(1 - e^{-\\lambda t})/\\lambda$, one exponential per nonzero eigenvalue of $K$",
-            label="candidate",
-        ),
-        Step(
-            Identity(TimeDerivative(wt_s), -X_s.T * (X_s * wt_s - y_s)),
-            "it solves the flow ODE $\\frac{dw}{dt} = -X^T(Xw - y)$",
-            label="ode",
-        ),
-        Step(Identity(w_t.xreplace({t: 0}), w0_s), "and starts at $w_0$", label="initial"),
-        Step(
-            Identity(w0_s - X_s.T * Pinv(K_s) * (IN - MatExp(-K_s * t)) * r0_s, w_t),
-            "so it is 000 eq 16, $w(t) = w_0 - X^TK^\\dagger(I - e^{-Kt})(Xw_0 - y)$, at your data",
-            label="matrix_form",
-        ),
-        Step(
-            Definition(winf_s, (ID - Pinv(X_s) * X_s) * w0_s + Pinv(X_s) * y_s),
-            "the limit: the part of $w_0$ in the null space of $X$ plus the minimum-norm "
-            "solution $X^\\dagger y$",
-            label="limit",
-        ),
-        Step(Identity(winf_s, w_inf), "at your data", label="limit_value"),
-        Step(
-            Identity(MatrixLimit(w_t, t, sp.oo), winf_s),
-            "and it is where $w(t)$ goes as $t \\to \\infty$",
-            label="limit_check",
-        ),
-    ]
+    share_steps, shares, _kept = _shares(f)
+    moves = []
+    for i, _v, c_i in shares:
+        d_i = f.sym(f"d_{i}", "D")
+        moves.append((i, d_i))
+        share_steps.append(
+            Step(
+                Definition(d_i, X_s.T * c_i / _eigenvalue(i)),
+                f"how far direction {i} still has to move: $X^T c_{{{i}}}/\\lambda_{{{i}}}$",
+                label=f"move_{i}",
+            )
+        )
+    candidate = sp.MatAdd(winf_s, *[sp.exp(-_eigenvalue(i) * t) * d for i, d in moves])
+    steps = (
+        _flow_prefix(f)
+        + share_steps
+        + [
+            Step(
+                Definition(winf_s, (ID - Pinv(X_s) * X_s) * w0_s + Pinv(X_s) * y_s),
+                "the limit: the part of $w_0$ in the null space of $X$ plus the minimum-norm "
+                "solution $X^\\dagger y$",
+                label="limit",
+            ),
+            Step(Identity(winf_s, w_inf), "at your data", label="limit_value"),
+            Step(
+                Definition(wt_s, candidate),
+                "the candidate: $w(t) = w_0 - X^T\\varphi(K, t)r^{(0)}$ with $\\varphi(\\lambda, "
+                "t) = (1 - e^{-\\lambda t})/\\lambda$, i.e. the limit plus one decaying term per "
+                "nonzero eigenvalue of $K$",
+                label="candidate",
+            ),
+            Step(
+                Identity(TimeDerivative(wt_s), -X_s.T * (X_s * wt_s - y_s)),
+                "it solves the flow ODE $\\frac{dw}{dt} = -X^T(Xw - y)$",
+                label="ode",
+            ),
+            Step(
+                Identity(sp.MatAdd(winf_s, *[d for _i, d in moves]), w0_s),
+                "and starts at $w_0$",
+                label="initial",
+            ),
+            Step(
+                Identity(w0_s - X_s.T * Pinv(K_s) * (IN - MatExp(-K_s * t)) * r0_s, wt_s),
+                "so it is 000 eq 16, $w(t) = w_0 - X^TK^\\dagger(I - e^{-Kt})(Xw_0 - y)$",
+                label="matrix_form",
+            ),
+            Step(Identity(wt_s, w_t), "at your data", label="value"),
+            Step(
+                Identity(MatrixLimit(wt_s, t, sp.oo), winf_s),
+                "and it is where $w(t)$ goes as $t \\to \\infty$",
+                label="limit_check",
+            ),
+        ]
+    )
     formulas = {
-        "w": Formula(wt_s, w_t, (t,), step="candidate", proof=("ode", "initial"), text="w(t)"),
+        "w": Formula(
+            wt_s, w_t, (t,), step="value", proof=("ode", "initial"), text="w(t) at the given data"
+        ),
         "w_inf": Formula(winf_s, w_inf, (), step="limit_value", text="w(oo)"),
     }
-    result: Claim = steps[-4].claim
+    result: Claim = steps[-2].claim
     if f.t is not None:
         value = ImmutableMatrix(w_t.xreplace({t: f.t}))
         steps.append(

@@ -371,3 +371,35 @@ def _exit(args):
     with pytest.raises(SystemExit) as info:
         main(args)
     return info.value.code
+
+
+def test_limit_of_exponentials_with_algebraic_rates():
+    """The engine's limit at t = oo of a sum c_i e^{-lambda_i t} with quadratic-irrational
+    lambda_i (what flow.residual's worked example meets): exact, where SymPy's limit returned an
+    expression in a leaked dummy for such sums."""
+    from gdflow.derive.evaluate import Undefined, evaluate_exact
+    from gdflow.derive.matrices import MatrixLimit
+
+    s5 = sp.sqrt(5)
+    decaying = (-sp.Rational(1, 2) - s5 / 10) * sp.exp(t * (-sp.Rational(3, 2) - s5 / 2)) + (
+        -sp.Rational(1, 2) + s5 / 10
+    ) * sp.exp(t * (-sp.Rational(3, 2) + s5 / 2))
+    value = evaluate_exact(MatrixLimit(sp.ImmutableMatrix([decaying + 7, decaying]), t, sp.oo))
+    assert value == sp.ImmutableMatrix([7, 0])
+    growing = sp.exp(t * (s5 - 2)) - 1  # sqrt(5) - 2 > 0
+    with pytest.raises(Undefined):
+        evaluate_exact(MatrixLimit(sp.ImmutableMatrix([growing]), t, sp.oo))
+    cancelling = sp.sqrt(2) * sp.exp(t * (s5 - 2)) - sp.sqrt(8) / 2 * sp.exp(t * (s5 - 2))
+    assert evaluate_exact(MatrixLimit(sp.ImmutableMatrix([cancelling + 1]), t, sp.oo)) == (
+        sp.ImmutableMatrix([1])
+    )
+
+
+def test_block_data_with_two_quadratic_eigenvalue_pairs():
+    X = sp.diag(
+        sp.Matrix([[1, 1], [0, 1]]), sp.Matrix([[2, 1], [1, 0]]), sp.Matrix([[1, 2], [0, 1]])
+    )
+    d = worked_example("flow.residual", {"X": X.tolist(), "y": [1, 0, 0, 1, 0, 1], "w0": [0] * 6})
+    assert d.verified
+    # K = X X^T is invertible: every residual direction is fitted
+    assert d.formulas["r_inf"].expr == sp.ImmutableMatrix(sp.zeros(6, 1))
