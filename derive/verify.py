@@ -864,7 +864,13 @@ def _decide_refuted(
         cert = _by_scalar_core(lhs, rhs, domains, rng, max(count, 12))
     else:
         cert = _at_instances(lhs, rhs, assume, rng, max(count, 12), False)
-    if cert.method is Method.REJECTED and cert.counterexample and cert.level is Level.PROVED:
+    # an empty counterexample: the claim has no free symbols, the rejection is the claim itself
+    if (
+        cert.method is Method.REJECTED
+        and cert.counterexample is not None
+        and (cert.counterexample or not (lhs.free_symbols | rhs.free_symbols))
+        and cert.level is Level.PROVED
+    ):
         return _cert(True, Method.COUNTEREXAMPLE, cert.detail, Level.PROVED, cert.counterexample)
     if cert.ok:
         return _rejected(f"claimed false, but {cert.detail}", level=cert.level)

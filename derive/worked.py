@@ -52,6 +52,7 @@ from .derivation import (
     Holds,
     Identity,
     Recurrence,
+    Refuted,
     Source,
     Step,
 )
@@ -252,6 +253,12 @@ def _symmetric(name: str, M: ImmutableMatrix) -> None:
 # -- the eigendecomposition ------------------------------------------------------------------------
 
 
+def _tidy(v: Basic) -> Basic:
+    """A number with surds in one canonical form, ``1/4 + sqrt(5)/20`` (not
+    ``(5 - sqrt(5))(sqrt(5) + 3)/40``): rationalised and expanded."""
+    return sp.expand(sp.radsimp(v))
+
+
 def _approx(v: Basic) -> str:
     """``v`` in LaTeX, with a decimal approximation when it is irrational."""
     if isinstance(v, sp.Rational):
@@ -273,7 +280,7 @@ def _spectrum(M: ImmutableMatrix, what: str, numeric: str) -> list[tuple[Basic, 
                 f"{f.as_expr()} of degree {f.degree()}: exact eigenvalues (and an exact "
                 f"exponential) are out of reach; use the numeric route: {numeric}"
             )
-    spaces = [(sp.radsimp(v), ImmutableMatrix(P)) for v, P in _eigenspaces(sp.Matrix(M))]
+    spaces = [(_tidy(v), ImmutableMatrix(P)) for v, P in _eigenspaces(sp.Matrix(M))]
     for v, _P in spaces:
         if v.is_negative:
             raise ValueError(
@@ -401,6 +408,8 @@ class _GD:
     alpha: Basic | None
     k: Basic | None
     spaces: list[tuple[Basic, ImmutableMatrix]]
+    bounded: bool = True
+    """b ∈ range(A) (or no b): J is bounded below and no direction drifts."""
 
     @property
     def n(self) -> int:
@@ -410,7 +419,9 @@ class _GD:
         return sp.MatrixSymbol(name, self.n, cols)
 
 
-def _read_gd(values: Mapping[str, object]) -> _GD:
+def _read_gd(values: Mapping[str, object], drift_ok: bool = False) -> _GD:
+    """The GD data; b ∉ range(A) is a ``ValueError`` unless ``drift_ok`` (the step-size
+    cases, where a drifting direction is one of the cases)."""
     A_m = _matrix("A", values["A"])
     _symmetric("A", A_m)
     n = A_m.rows
@@ -431,9 +442,15 @@ def _read_gd(values: Mapping[str, object]) -> _GD:
         raise ValueError(f"k must be a whole number >= 0 (a step count); got k = {kv}")
     spaces = _spectrum(A_m, "A", _NUMERIC_GD)
     b_m = vectors["b"]
+    bounded = True
     if b_m is not None:
-        _check_in_range(sp.Matrix(A_m), sp.Matrix(b_m))
-    return _GD(A_m, b_m, vectors["w0"], al, kv, spaces)
+        try:
+            _check_in_range(sp.Matrix(A_m), sp.Matrix(b_m))
+        except ValueError:
+            if not drift_ok:
+                raise
+            bounded = False
+    return _GD(A_m, b_m, vectors["w0"], al, kv, spaces, bounded)
 
 
 def _gd_prefix(g: _GD) -> list[Step]:
@@ -448,7 +465,15 @@ def _gd_prefix(g: _GD) -> list[Step]:
         steps.append(_data_step(alpha, g.alpha, "the learning rate"))
     steps.append(Step(Identity(A_s.T, A_s), "$A$ is symmetric", label="symmetric"))
     steps += _eigen_steps(A_s, g.spaces, "\\tilde a")
-    if g.b is not None:
+    if g.b is not None and not g.bounded:
+        steps.append(
+            Step(
+                Refuted(A_s * Pinv(A_s) * b_s, b_s),
+                "$b \\notin \\mathrm{range}(A)$: $J$ is unbounded below (A1 fails)",
+                label="in_range",
+            )
+        )
+    elif g.b is not None:
         steps.append(
             Step(
                 Identity(A_s * Pinv(A_s) * b_s, b_s),
@@ -480,6 +505,17 @@ def _gd_cases(g: _GD) -> list[Step]:
                 )
                 continue
             Pi = sp.MatrixSymbol(f"P_{i}", g.n, g.n)
+            if bt:
+                steps.append(
+                    Step(
+                        Refuted(Pi * b_s, sp.ZeroMatrix(g.n, 1)),
+                        f"direction {i}: $\\tilde a_{{{i}}} = 0$ but $b$ has a component in its "
+                        "eigenspace: the coordinate drifts by $-\\alpha\\tilde b$ every step "
+                        "[case: drift]",
+                        label=f"case_{i}",
+                    )
+                )
+                continue
             steps.append(
                 Step(
                     Identity(Pi * b_s, sp.ZeroMatrix(g.n, 1)),
@@ -505,16 +541,17 @@ def _gd_cases(g: _GD) -> list[Step]:
     top = g.spaces[0][0]
     if top > 0:
         bound = 2 / top
-        converges = g.alpha < bound
+        stable = g.alpha < bound
+        if not g.bounded:
+            verdict = "but a direction drifts: GD does not converge (A1 fails)"
+        elif stable:
+            verdict = "every direction contracts, GD converges (A2)"
+        else:
+            verdict = "the step is past the stability boundary, GD does not converge (A2)"
         steps.append(
             Step(
-                Holds(alpha < bound if converges else alpha >= bound),
-                f"$2/\\tilde a_{{\\max}} = {_approx(bound)}$: "
-                + (
-                    "every direction contracts, GD converges (A2)"
-                    if converges
-                    else "the step is past the stability boundary, GD does not converge (A2)"
-                ),
+                Holds(alpha < bound if stable else alpha >= bound),
+                f"$2/\\tilde a_{{\\max}} = {_approx(bound)}$: " + verdict,
                 label="converges",
             )
         )
@@ -522,7 +559,8 @@ def _gd_cases(g: _GD) -> list[Step]:
 
 
 def _converges(g: _GD) -> bool:
-    return g.alpha is not None and (g.spaces[0][0] == 0 or g.alpha < 2 / g.spaces[0][0])
+    top = g.spaces[0][0]
+    return g.bounded and g.alpha is not None and (top == 0 or g.alpha < 2 / top)
 
 
 def _gd_limit(g: _GD, proof: bool) -> tuple[list[Step], ImmutableMatrix]:
@@ -582,9 +620,9 @@ def _gd_iterate(g: _GD, w_inf: ImmutableMatrix) -> ImmutableMatrix:
     entries: list[Basic] = list(w_inf)
     for a, P in g.spaces:
         part = P * (g.w0 - w_inf)
-        factor = sp.radsimp(1 - g.alpha * a)
+        factor = _tidy(1 - g.alpha * a)
         for r in range(g.n):
-            entries[r] = entries[r] + _power(factor, k, sp.radsimp(part[r]))
+            entries[r] = entries[r] + _power(factor, k, _tidy(part[r]))
     return _vector(entries)
 
 
@@ -631,7 +669,7 @@ def _closed_form_steps(g: _GD, w_inf: ImmutableMatrix) -> tuple[list[Step], Form
         )
         return steps, formula, steps[0].claim
     kv = int(g.k)
-    value = ImmutableMatrix(sol.xreplace({k: kv}).applyfunc(sp.radsimp))
+    value = ImmutableMatrix(sol.xreplace({k: kv}).applyfunc(_tidy))
     name = g.sym(f"w^({kv})")
     steps.append(
         Step(
@@ -685,7 +723,8 @@ def _cases_summary(g: _GD) -> str:
     words = []
     for i, (a, P) in enumerate(g.spaces, 1):
         if a == 0:
-            words.append(f"direction {i} never moves")
+            drifts = g.b is not None and not (P * g.b).is_zero_matrix
+            words.append(f"direction {i} {'drifts' if drifts else 'never moves'}")
         elif g.alpha is not None:
             bt = 0 if g.b is None or (P * g.b).is_zero_matrix else 1
             case = step_size_case(g.alpha, a, bt)
@@ -737,7 +776,7 @@ def _build_limit_projection(values: Mapping[str, object]) -> Derivation:
 
 
 def _build_step_size_cases(values: Mapping[str, object]) -> Derivation:
-    g = _read_gd(values)
+    g = _read_gd(values, drift_ok=True)
     title, source = _title("gd.step_size_cases", _gd_words(g))
     steps = _gd_prefix(g) + _gd_cases(g)
     top = g.spaces[0][0]
@@ -781,11 +820,11 @@ def _build_loss_decay(values: Mapping[str, object]) -> Derivation:
     for a, P in g.spaces:
         if a == 0:
             continue
-        weight = sp.radsimp(a / 2 * (e0.T * P * e0)[0, 0])
-        factor = sp.radsimp(1 - g.alpha * a)
+        weight = _tidy(a / 2 * (e0.T * P * e0)[0, 0])
+        factor = _tidy(1 - g.alpha * a)
         rates.append((a, factor))
         gap = gap + _power(factor, 2 * k, weight)
-    j_star = sp.radsimp((w_inf.T * g.A * w_inf / 2 + g.b.T * w_inf)[0, 0])
+    j_star = _tidy((w_inf.T * g.A * w_inf / 2 + g.b.T * w_inf)[0, 0])
     steps = _gd_prefix(g) + _gd_cases(g) + limit_steps
     steps += [
         Step(
@@ -821,7 +860,7 @@ def _build_loss_decay(values: Mapping[str, object]) -> Derivation:
     if g.k is not None:
         kv = int(g.k)
         x = winf_s + (In - alpha * A_s) ** kv * (w0_s - winf_s)
-        value = sp.radsimp(gap.xreplace({k: kv}).doit())
+        value = _tidy(gap.xreplace({k: kv}).doit())
         steps.append(
             Step(
                 Identity(J(x) - J(winf_s), ImmutableMatrix([[value]])),
@@ -844,9 +883,9 @@ def _build_loss_decay(values: Mapping[str, object]) -> Derivation:
         a_max = positive[0][0]
         slowest = max(sp.Abs(f) for _a, f in positive)
         rate_text = (
-            f" The slowest term shrinks by ${latex(sp.radsimp(slowest**2))}$ per step; "
+            f" The slowest term shrinks by ${latex(_tidy(slowest**2))}$ per step; "
             "$\\kappa = \\tilde a_{\\max}/\\tilde a_{\\min} = "
-            f"{latex(sp.radsimp(a_max / a_min))}$."
+            f"{latex(_tidy(a_max / a_min))}$."
         )
     return Derivation(
         id="gd.loss_decay@let",
@@ -916,7 +955,7 @@ def _exp_sum(const: Sequence[Basic], terms: Sequence[tuple[Basic, ImmutableMatri
             continue
         decay = sp.exp(-lam_i * t)
         for r in range(len(entries)):
-            c = sp.radsimp(v[r])
+            c = _tidy(v[r])
             if c != 0:
                 entries[r] = entries[r] + (decay if c == 1 else sp.Mul(c, decay, evaluate=False))
     return _vector(entries)
@@ -960,7 +999,7 @@ def _shares(f: _Flow) -> tuple[list[Step], list[tuple[int, Basic, sp.MatrixSymbo
         )
         steps.append(
             Step(
-                Identity(c_i, ImmutableMatrix((P * r0).applyfunc(sp.radsimp))),
+                Identity(c_i, ImmutableMatrix((P * r0).applyfunc(_tidy))),
                 "at your data",
                 label=f"share_value_{i}",
             )
@@ -1217,7 +1256,7 @@ def _build_ridge(values: Mapping[str, object]) -> Derivation:
             label="solution",
         ),
     ]
-    value = ImmutableMatrix(w_sym.xreplace({lam: lv}).applyfunc(sp.radsimp)) if lv else w_sym
+    value = ImmutableMatrix(w_sym.xreplace({lam: lv}).applyfunc(_tidy)) if lv else w_sym
     steps += [
         Step(Identity(wl_s, value), "at your data", label="value"),
         Step(

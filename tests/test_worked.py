@@ -403,3 +403,32 @@ def test_block_data_with_two_quadratic_eigenvalue_pairs():
     assert d.verified
     # K = X X^T is invertible: every residual direction is fitted
     assert d.formulas["r_inf"].expr == sp.ImmutableMatrix(sp.zeros(6, 1))
+
+
+def test_step_size_cases_with_a_drifting_direction():
+    values = {"A": [[2, 0], [0, 0]], "alpha": "1/4", "b": [0, 1]}
+    d = worked_example("gd.step_size_cases", values)
+    assert d.verified
+    assert _case_tags(d) == ["monotone", "drift"]
+    assert d.step("case_2").certificate.method == "counterexample"
+    assert "does not converge" in d.step("converges").reason
+    # the closed form needs J bounded below: there b outside range(A) is an error naming b
+    with pytest.raises(ValueError, match=r"b = \[0, 1\]"):
+        worked_example("gd.closed_form", {**values, "w0": [0, 0]})
+
+
+def test_the_engine_decides_concrete_refutations():
+    """A refuted claim without free symbols is decided by the claim itself (the worked examples'
+    drift steps): proved when the sides differ, rejected when they are equal."""
+    from gdflow.derive.derivation import Assumptions, Refuted
+    from gdflow.derive.verify import verify_claim
+
+    M = sp.ImmutableMatrix([[0, 0], [0, 1]])  # M b = (0, 1) is not 0
+    b = sp.MatrixSymbol("b", 2, 1)
+    differ = Assumptions(definitions={b: sp.ImmutableMatrix([0, 1])})
+    cert = verify_claim(Refuted(M * b, sp.ZeroMatrix(2, 1)), differ)
+    assert cert.ok and cert.level == Level.PROVED
+    cert = verify_claim(
+        Refuted(sp.ImmutableMatrix([[1, 0], [0, 0]]) * b, sp.ZeroMatrix(2, 1)), differ
+    )
+    assert not cert.ok and cert.method == "rejected"
