@@ -19,8 +19,9 @@ steps are concrete claims about those numbers:
   loss gap; for gradient flow the residual and the parameters as functions of t (proved to
   solve the ODE and to start at the data), and their limits; for ridge the minimiser.
 
-Names left out stay symbolic where the derivation has a free variable: ``k`` (the GD step),
-``t`` (the flow time) and ``lambda`` (the ridge strength).  The closed forms are written through
+Names left out stay symbolic where the derivation has a free variable: ``alpha`` and ``k``
+(the learning rate and the GD step), ``t`` (the flow time) and ``lambda`` (the ridge
+strength).  The closed forms are written through
 the spectral decomposition, :math:`(\\mathbf I - \\alpha\\mathbf A)^k = \\sum_i (1 -
 \\alpha\\tilde a_i)^k\\mathbf P_i` and :math:`e^{-\\mathbf K t} = \\sum_i e^{-\\lambda_i
 t}\\mathbf P_i` (001 eq 13, 000 eq 11), so the contraction factor of each direction shows; the
@@ -48,6 +49,7 @@ from .derivation import (
     Claim,
     Definition,
     Derivation,
+    Equivalent,
     Formula,
     Holds,
     Identity,
@@ -485,8 +487,8 @@ def _gd_prefix(g: _GD) -> list[Step]:
 
 
 def _gd_cases(g: _GD) -> list[Step]:
-    """The case of each eigendirection (001 §2.2, cases 1-3) and whether GD converges."""
-    assert g.alpha is not None
+    """The case of each eigendirection (001 §2.2, cases 1-3) and whether GD converges; with α
+    left symbolic, the α of each case and the condition on α for convergence."""
     steps: list[Step] = []
     b_s = g.sym("b")
     for i, (a, P) in enumerate(g.spaces, 1):
@@ -525,6 +527,9 @@ def _gd_cases(g: _GD) -> list[Step]:
                 )
             )
             continue
+        if g.alpha is None:
+            steps.append(_symbolic_case(i, a))
+            continue
         case = step_size_case(g.alpha, a, bt)
         x = g.alpha * a
         where, words = _CASE_TEXT[case]
@@ -539,7 +544,20 @@ def _gd_cases(g: _GD) -> list[Step]:
             )
         )
     top = g.spaces[0][0]
-    if top > 0:
+    if top > 0 and g.alpha is None:
+        bound = 2 / top
+        every = sp.And(*[sp.And(alpha * a > 0, alpha * a < 2) for a, _P in g.spaces if a != 0])
+        steps.append(
+            Step(
+                Equivalent(every, alpha < bound, alpha),
+                f"every direction contracts iff $\\alpha < 2/\\tilde a_{{\\max}} = "
+                f"{_approx(bound)}$ (A2)"
+                + ("" if g.bounded else "; but a direction drifts: GD never converges (A1 fails)"),
+                label="converges",
+            )
+        )
+    elif top > 0:
+        assert g.alpha is not None
         bound = 2 / top
         stable = g.alpha < bound
         if not g.bounded:
@@ -558,9 +576,27 @@ def _gd_cases(g: _GD) -> list[Step]:
     return steps
 
 
+def _symbolic_case(i: int, a: Basic) -> Step:
+    """Direction i (eigenvalue a > 0) with α symbolic: it converges iff 0 < αa < 2, and the
+    α of each case (001 §2.2, cases 1(a)-(c))."""
+    edges = [_approx(1 / a), _approx(2 / a)]
+    table = (
+        f"monotone for $0 < \\alpha < {edges[0]}$, one step at $\\alpha = {edges[0]}$, "
+        f"oscillating for ${edges[0]} < \\alpha < {edges[1]}$, bounded oscillation at "
+        f"$\\alpha = {edges[1]}$, divergent beyond"
+    )
+    return Step(
+        Equivalent(sp.And(alpha * a > 0, alpha * a < 2), alpha < 2 / a, alpha),
+        f"direction {i} ($\\tilde a_{{{i}}} = {_approx(a)}$) contracts iff $0 < \\alpha\\tilde "
+        f"a_{{{i}}} < 2$: {table}",
+        label=f"case_{i}",
+    )
+
+
 def _converges(g: _GD) -> bool:
+    """GD converges at the data (with α symbolic: for the α below 2/ã_max)."""
     top = g.spaces[0][0]
-    return g.bounded and g.alpha is not None and (top == 0 or g.alpha < 2 / top)
+    return g.bounded and (g.alpha is None or top == 0 or g.alpha < 2 / top)
 
 
 def _gd_limit(g: _GD, proof: bool) -> tuple[list[Step], ImmutableMatrix]:
@@ -616,14 +652,24 @@ def _gd_iterate(g: _GD, w_inf: ImmutableMatrix) -> ImmutableMatrix:
     """:math:`w^{(k)} = w^{(\\infty)} + \\sum_i (1 - \\alpha\\tilde a_i)^k P_i(w^{(0)} -
     w^{(\\infty)})` (001 eq 13 with :math:`(I - \\alpha A)^k = \\sum_i (1 - \\alpha\\tilde
     a_i)^k P_i`), k symbolic, each factor kept as a power."""
-    assert g.alpha is not None and g.w0 is not None
+    assert g.w0 is not None
     entries: list[Basic] = list(w_inf)
     for a, P in g.spaces:
         part = P * (g.w0 - w_inf)
-        factor = _tidy(1 - g.alpha * a)
+        factor = _tidy(1 - _alpha(g) * a)
         for r in range(g.n):
             entries[r] = entries[r] + _power(factor, k, _tidy(part[r]))
     return _vector(entries)
+
+
+def _alpha(g: _GD) -> Basic:
+    """The learning rate: the given number, or the symbol α when it was left out."""
+    return alpha if g.alpha is None else g.alpha
+
+
+def _free(g: _GD) -> tuple[Basic, ...]:
+    """The parameters the GD closed forms keep: α when it was left out, and k."""
+    return (k,) if g.alpha is not None else (alpha, k)
 
 
 def _gd_update(g: _GD) -> Callable[[Basic, Basic], Basic]:
@@ -663,7 +709,7 @@ def _closed_form_steps(g: _GD, w_inf: ImmutableMatrix) -> tuple[list[Step], Form
         formula = Formula(
             name=wk_s,
             expr=sol,
-            params=(k,),
+            params=_free(g),
             step="closed_form",
             text="the k-th GD iterate at the given A, b, w^(0), alpha",
         )
@@ -714,7 +760,9 @@ def _gd_text(g: _GD) -> tuple[str, ...]:
     out = [
         "$J(w) = \\frac12 w^T A w + b^T w + c$ at the numbers given, read exactly ($0.1 = 1/10$)",
     ]
-    if g.alpha is not None and g.k is None:
+    if g.alpha is None:
+        out.append("$\\alpha > 0$ left symbolic")
+    if g.k is None:
         out.append("$k \\ge 0$ an integer, left symbolic")
     return tuple(out)
 
@@ -725,7 +773,9 @@ def _cases_summary(g: _GD) -> str:
         if a == 0:
             drifts = g.b is not None and not (P * g.b).is_zero_matrix
             words.append(f"direction {i} {'drifts' if drifts else 'never moves'}")
-        elif g.alpha is not None:
+        elif g.alpha is None:
+            words.append(f"direction {i} contracts for $\\alpha < {_approx(2 / a)}$")
+        else:
             bt = 0 if g.b is None or (P * g.b).is_zero_matrix else 1
             case = step_size_case(g.alpha, a, bt)
             words.append(f"direction {i} is {case.value.replace('_', ' ')}")
@@ -745,7 +795,13 @@ def _build_closed_form(values: Mapping[str, object]) -> Derivation:
         assumptions=_assumptions(_gd_text(g)),
         steps=steps,
         summary=f"GD at your data: {_cases_summary(g)}; "
-        + ("the iterates converge to" if _converges(g) else "they move around")
+        + (
+            "the iterates move around"
+            if not _converges(g)
+            else "the iterates converge to"
+            if g.alpha is not None or g.spaces[0][0] == 0
+            else f"for $0 < \\alpha < {_approx(2 / g.spaces[0][0])}$ the iterates converge to"
+        )
         + f" $w^{{(\\infty)}} = {latex(w_inf)}$.",
         result=result,
         formulas={"w": formula},
@@ -795,7 +851,11 @@ def _build_step_size_cases(values: Mapping[str, object]) -> Derivation:
         source=source,
         assumptions=_assumptions(_gd_text(g)),
         steps=steps,
-        summary=f"At $\\alpha = {latex(g.alpha)}$: {_cases_summary(g)}; GD {verdict}.",
+        summary=(
+            f"At $\\alpha = {latex(g.alpha)}$: {_cases_summary(g)}; GD {verdict}."
+            if g.alpha is not None
+            else f"{_cases_summary(g)}."
+        ),
         result=steps[-1].claim,
         formulas=formulas,
     )
@@ -803,7 +863,7 @@ def _build_step_size_cases(values: Mapping[str, object]) -> Derivation:
 
 def _build_loss_decay(values: Mapping[str, object]) -> Derivation:
     g = _read_gd(values)
-    assert g.alpha is not None and g.w0 is not None and g.b is not None
+    assert g.w0 is not None and g.b is not None
     title, source = _title("gd.loss_decay", _gd_words(g))
     limit_steps, w_inf = _gd_limit(g, proof=False)
     A_s, b_s, w0_s = g.sym("A", g.n), g.sym("b"), g.sym("w^(0)")
@@ -821,7 +881,7 @@ def _build_loss_decay(values: Mapping[str, object]) -> Derivation:
         if a == 0:
             continue
         weight = _tidy(a / 2 * (e0.T * P * e0)[0, 0])
-        factor = _tidy(1 - g.alpha * a)
+        factor = _tidy(1 - _alpha(g) * a)
         rates.append((a, factor))
         gap = gap + _power(factor, 2 * k, weight)
     j_star = _tidy((w_inf.T * g.A * w_inf / 2 + g.b.T * w_inf)[0, 0])
@@ -852,7 +912,7 @@ def _build_loss_decay(values: Mapping[str, object]) -> Derivation:
     formula = Formula(
         name=J(wk_s) - J(winf_s),
         expr=gap,
-        params=(k,),
+        params=_free(g),
         step="gap",
         text="the excess loss J(w^(k)) - J* at the given data",
     )
@@ -878,7 +938,7 @@ def _build_loss_decay(values: Mapping[str, object]) -> Derivation:
         result = steps[-1].claim
     positive = [(a, f) for a, f in rates]
     rate_text = ""
-    if positive and _converges(g):
+    if positive and g.alpha is not None and _converges(g):
         a_min = positive[-1][0]
         a_max = positive[0][0]
         slowest = max(sp.Abs(f) for _a, f in positive)
@@ -1306,10 +1366,10 @@ class _Spec:
 
 
 _SPECS: Mapping[str, _Spec] = {
-    "gd.closed_form": _Spec(_build_closed_form, ("A", "b", "w0", "alpha"), ("k",)),
+    "gd.closed_form": _Spec(_build_closed_form, ("A", "b", "w0"), ("alpha", "k")),
     "gd.limit_projection": _Spec(_build_limit_projection, ("A", "b", "w0")),
-    "gd.step_size_cases": _Spec(_build_step_size_cases, ("A", "alpha"), ("b",)),
-    "gd.loss_decay": _Spec(_build_loss_decay, ("A", "b", "w0", "alpha"), ("k",)),
+    "gd.step_size_cases": _Spec(_build_step_size_cases, ("A",), ("alpha", "b")),
+    "gd.loss_decay": _Spec(_build_loss_decay, ("A", "b", "w0"), ("alpha", "k")),
     "flow.residual": _Spec(_build_residual, ("X", "y", "w0"), ("t",)),
     "flow.parameter_evolution": _Spec(_build_parameter_evolution, ("X", "y", "w0"), ("t",)),
     "ridge.solution": _Spec(_build_ridge, ("Phi", "t"), ("lambda", "N")),
@@ -1366,8 +1426,8 @@ def worked_example(derivation_id: str, values: Mapping[str, object]) -> Derivati
     ``values`` maps names as a user writes them (``A``, ``b``, ``w0`` or ``w^(0)``, ``alpha``,
     ``k``; ``X``, ``y``, ``t``; ``Phi``, ``lambda``, ``N``) to nested lists, numbers or their
     text (``"[[2,0],[0,0]]"``, ``"1/4"``, ``0.1`` = 1/10), read exactly.  The names each
-    derivation takes: :func:`names`; left-out optional names stay symbolic (``k``, ``t``,
-    ``lambda``).  001 §2.2 (``gd.*``; :math:`J = \\frac12 w^TAw + b^Tw + c`), 000
+    derivation takes: :func:`names`; left-out optional names stay symbolic (``alpha``, ``k``,
+    ``t``, ``lambda``).  001 §2.2 (``gd.*``; :math:`J = \\frac12 w^TAw + b^Tw + c`), 000
     (``flow.*``; :math:`L = \\frac12\\|Xw - y\\|^2`), 001 §2.4 (``ridge.solution``; mean scale).
 
     ``ValueError`` naming the bad value for: an unsupported derivation (listing the supported

@@ -283,7 +283,7 @@ def test_ridge_symbolic_lambda_tends_to_the_min_norm_solution():
         ("gd.closed_form", {**SINGULAR, "alpha": "fast"}, ["alpha", "fast"]),
         ("gd.closed_form", {**SINGULAR, "alpha": 0}, ["alpha = 0"]),
         ("gd.closed_form", {**SINGULAR, "k": "1/2"}, ["k = 1/2"]),
-        ("gd.closed_form", {k_: v for k_, v in SINGULAR.items() if k_ != "alpha"}, ["alpha"]),
+        ("gd.closed_form", {k_: v for k_, v in SINGULAR.items() if k_ != "w0"}, ["w0"]),
         ("gd.closed_form", {**SINGULAR, "A": [[0, "x"], [0, 0]]}, ["A[1,2]", "x"]),
         ("kernel.tangent", {}, ["kernel.tangent", "gd.closed_form", "ridge.solution"]),
         ("gd.step_size_cases", {"A": np.eye(MAX_SIZE + 1).tolist(), "alpha": 1}, ["A", "7x7"]),
@@ -330,7 +330,22 @@ def test_names_and_supported_ids():
         "flow.parameter_evolution",
         "ridge.solution",
     }
-    assert names("gd.closed_form") == (("A", "b", "w0", "alpha"), ("k",))
+    assert names("gd.closed_form") == (("A", "b", "w0"), ("alpha", "k"))
+    assert names("flow.residual") == (("X", "y", "w0"), ("t",))
+
+
+def test_symbolic_learning_rate():
+    d = worked_example("gd.closed_form", {k_: v for k_, v in SINGULAR.items() if k_ != "alpha"})
+    assert d.verified
+    assert d.formulas["w"].params == (alpha, k)
+    expected = sp.Matrix([1 + 2 * (1 - 2 * alpha) ** k, 1])
+    assert (sp.Matrix(d.formulas["w"].expr) - expected).applyfunc(sp.simplify) == sp.zeros(2, 1)
+    cases = worked_example("gd.step_size_cases", {"A": [[2, 0], [0, 1]]})
+    assert cases.verified
+    # GD converges iff alpha < 2 / a_max = 1, decided as a set of alpha
+    converges = cases.step("converges").claim
+    assert converges.right == (alpha < 1)
+    assert cases.step("converges").certificate.level == Level.PROVED
 
 
 # -- reading values without evaluating them --------------------------------------------------

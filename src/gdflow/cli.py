@@ -53,9 +53,9 @@ worked examples at your data (--let, one ID; names left out stay symbolic):
       --let 'w0=[3,1]' --let alpha=1/4       w^(k) = (1 + 2 (1/2)^k, 1), each step proved
   gdflow derive flow.residual --let 'X=[[0.2,1],[0.4,1],[0.8,1]]' \\
       --let 'y=[-0.1,0.15,0.3]' --let 'w0=[-0.05,-0.4]'    r(t) with t symbolic
-  names: gd.closed_form, gd.loss_decay: A b w0 alpha [k]; gd.limit_projection: A b w0;
-  gd.step_size_cases: A alpha [b]; flow.residual, flow.parameter_evolution: X y w0 [t];
-  ridge.solution: Phi t [lambda]
+  names ([optional], symbolic when left out): gd.closed_form, gd.loss_decay: A b w0
+  [alpha k]; gd.limit_projection: A b w0; gd.step_size_cases: A [alpha b];
+  flow.residual, flow.parameter_evolution: X y w0 [t]; ridge.solution: Phi t [lambda]
 
 exit status: 0 when every requested derivation is verified, 1 when a step is not, 2 on a
 usage or LaTeX error (a bad --let value is a usage error naming it)
@@ -439,7 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="work the derivation out at your numbers and verify every step there (repeatable; "
         "one ID). VALUE is a number (-3, 0.1, 1/4: read exactly, 0.1 = 1/10) or a list "
         "([-2,0], or [[2,0],[0,0]] for a matrix); quote it for the shell. Names left out stay "
-        "symbolic (k, t, lambda). E.g. --let 'A=[[2,0],[0,0]]' --let 'b=[-2,0]' "
+        "symbolic (alpha, k, t, lambda). E.g. --let 'A=[[2,0],[0,0]]' --let 'b=[-2,0]' "
         "--let 'w0=[3,1]' --let alpha=1/4",
     )
     p.set_defaults(func=cmd_derive)
