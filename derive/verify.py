@@ -3,7 +3,8 @@
 Every claim gets a :class:`~gdflow.derive.derivation.Certificate` with a *level*:
 
 - **proved** — a symbolic proof (the difference simplifies to 0) confirmed at exact instances,
-  or an exact decision (a univariate set computation, a rigorous counterexample);
+  or an exact decision (a univariate set computation, a rigorous counterexample, the exact
+  value of a claim without free symbols);
 - **checked** — exact agreement at every drawn instance, over every rank stratum of every
   matrix, at sizes the certificate names;
 - **evidence** — agreement in rigorous balls whose enclosure of the difference shrinks with
@@ -535,6 +536,15 @@ def _at_instances(
             f"the difference simplifies to 0, confirmed at {decided} instances ({where})",
             Level.PROVED,
             sizes=sizes,
+        )
+    if not numeric and not (lhs.free_symbols | rhs.free_symbols):
+        # nothing was instantiated: the one instance is the claim itself, decided exactly
+        return _cert(
+            True,
+            Method.EXACT_INSTANTIATION,
+            "exact evaluation: the claim has no free symbols and both sides are the same exact "
+            "value",
+            Level.PROVED,
         )
     if not numeric:
         return _cert(

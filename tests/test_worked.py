@@ -251,6 +251,8 @@ def test_ridge_rank_deficient():
     Phi, tv = [[1, 1], [2, 2], [0, 0]], [1, 2, 3]
     d = worked_example("ridge.solution", {"Phi": Phi, "t": tv, "lambda": "1/2"})
     assert d.verified
+    # every claim is about numbers only: decided exactly, so proved (or a stated definition)
+    assert set(_levels(d).values()) <= {Level.PROVED, Level.STATED}
     P, y = np.array(Phi, float), np.array(tv, float)
     N = P.shape[0]
     witness = np.linalg.solve(P.T @ P + N * 0.5 * np.eye(2), P.T @ y)
