@@ -397,21 +397,28 @@ def _limit(e: Basic, var: Basic, point: Basic) -> Basic:
         return sp.cancel(e).xreplace({var: point})
     if point == sp.oo:
         total, ok = sp.Integer(0), True
+        growing: dict[Basic, Basic] = {}
         for term in sp.Add.make_args(e):
             coeff, rest = term.as_independent(var)
             if rest == 1:
                 total += coeff
                 continue
-            if isinstance(rest, sp.exp) and (rest.args[0] / var).is_Rational:
-                rate = rest.args[0] / var
-                if rate > 0:
-                    raise Undefined(f"the limit as {var} -> oo is infinite")
-                if rate == 0:
+            if isinstance(rest, sp.Mul):  # expand splits e^{(a + sqrt(d)) t} into two factors
+                rest = sp.powsimp(rest)
+            rate = sp.expand(rest.args[0] / var) if isinstance(rest, sp.exp) else None
+            # a rate in an algebraic field (sqrt(1954)/25 - 48/25) needs its sign decided
+            sign = None if rate is None or rate.free_symbols else sign_of(rate)
+            if sign is not None:
+                if sign > 0:
+                    growing[rate] = growing.get(rate, sp.Integer(0)) + coeff
+                if sign == 0:
                     total += coeff
                 continue
             ok = False
             break
         if ok:
+            if any(sign_of(sp.radsimp(c)) != 0 for c in growing.values()):
+                raise Undefined(f"the limit as {var} -> oo is infinite")
             return total
     return sp.limit(e, var, point, "+")
 

@@ -3,7 +3,8 @@
 Every claim gets a :class:`~gdflow.derive.derivation.Certificate` with a *level*:
 
 - **proved** — a symbolic proof (the difference simplifies to 0) confirmed at exact instances,
-  or an exact decision (a univariate set computation, a rigorous counterexample);
+  or an exact decision (a univariate set computation, a rigorous counterexample, the exact
+  value of a claim without free symbols);
 - **checked** — exact agreement at every drawn instance, over every rank stratum of every
   matrix, at sizes the certificate names;
 - **evidence** — agreement in rigorous balls whose enclosure of the difference shrinks with
@@ -536,6 +537,15 @@ def _at_instances(
             Level.PROVED,
             sizes=sizes,
         )
+    if not numeric and not (lhs.free_symbols | rhs.free_symbols):
+        # nothing was instantiated: the one instance is the claim itself, decided exactly
+        return _cert(
+            True,
+            Method.EXACT_INSTANTIATION,
+            "exact evaluation: the claim has no free symbols and both sides are the same exact "
+            "value",
+            Level.PROVED,
+        )
     if not numeric:
         return _cert(
             True,
@@ -864,7 +874,13 @@ def _decide_refuted(
         cert = _by_scalar_core(lhs, rhs, domains, rng, max(count, 12))
     else:
         cert = _at_instances(lhs, rhs, assume, rng, max(count, 12), False)
-    if cert.method is Method.REJECTED and cert.counterexample and cert.level is Level.PROVED:
+    # an empty counterexample: the claim has no free symbols, the rejection is the claim itself
+    if (
+        cert.method is Method.REJECTED
+        and cert.counterexample is not None
+        and (cert.counterexample or not (lhs.free_symbols | rhs.free_symbols))
+        and cert.level is Level.PROVED
+    ):
         return _cert(True, Method.COUNTEREXAMPLE, cert.detail, Level.PROVED, cert.counterexample)
     if cert.ok:
         return _rejected(f"claimed false, but {cert.detail}", level=cert.level)

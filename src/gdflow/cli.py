@@ -41,6 +41,20 @@ vacuous, one found false is rejected; any of these makes the command exit 1. The
 counts every step by level.
 """
 
+DERIVE_EPILOG = """\
+worked examples at your data (--let, one ID; names left out stay symbolic):
+  gdflow derive gd.closed_form --let 'A=[[2,0],[0,0]]' --let 'b=[-2,0]' \\
+      --let 'w0=[3,1]' --let alpha=1/4       w^(k) = (1 + 2 (1/2)^k, 1), each step proved
+  gdflow derive flow.residual --let 'X=[[0.2,1],[0.4,1],[0.8,1]]' \\
+      --let 'y=[-0.1,0.15,0.3]' --let 'w0=[-0.05,-0.4]'    r(t) with t symbolic
+  names ([optional], symbolic when left out): gd.closed_form, gd.loss_decay: A b w0
+  [alpha k]; gd.limit_projection: A b w0; gd.step_size_cases: A [alpha b];
+  flow.residual, flow.parameter_evolution: X y w0 [t]; ridge.solution: Phi t [lambda]
+
+exit status: 0 when every requested derivation is verified, 1 when a step is not, 2 on a
+usage or LaTeX error (a bad --let value is a usage error naming it)
+"""
+
 
 def _usage_error(message: str) -> None:
     """Print ``message`` to stderr and exit with status 2, as argparse does for usage errors."""
@@ -151,6 +165,44 @@ def _markdown(ds: Sequence[Derivation]) -> str:
     return "\n".join(out)
 
 
+def _lets(args: argparse.Namespace, wanted: list[str]) -> dict[str, object] | None:
+    """The ``--let NAME=VALUE`` values (VALUE read by ``gdflow.derive.worked.parse_value``,
+    never evaluated), or None without ``--let``; a usage error (exit 2) naming the bad one."""
+    if not args.let:
+        return None
+    from gdflow.derive.worked import parse_value
+
+    if args.all or len(wanted) != 1:
+        _usage_error(
+            "gdflow derive: --let works out one derivation at your values; name exactly one id "
+            f"(got {'--all' if args.all else ', '.join(wanted)})"
+        )
+    values: dict[str, object] = {}
+    for item in args.let:
+        name, eq, text = item.partition("=")
+        if not eq or not name.strip():
+            _usage_error(f"gdflow derive: --let {item!r} is not NAME=VALUE (e.g. alpha=1/4)")
+        if name.strip() in values:
+            _usage_error(f"gdflow derive: --let {name.strip()} is given twice")
+        try:
+            values[name.strip()] = parse_value(text, name.strip())
+        except ValueError as exc:
+            _usage_error(f"gdflow derive: --let {exc}")
+    return values
+
+
+def _worked(id_: str, values: dict[str, object]) -> Derivation:
+    """``id_`` worked out at ``values`` (``gdflow.derive.worked.worked_example``); a bad value
+    is a usage error (exit 2) naming it."""
+    from gdflow.derive.worked import worked_example
+
+    try:
+        return worked_example(id_, values)
+    except ValueError as exc:
+        _usage_error(f"gdflow derive --let: {exc}")
+        raise  # not reached: _usage_error exits
+
+
 def cmd_derive(args: argparse.Namespace) -> int:
     from gdflow.derive.catalogue import get
     from gdflow.derive.latex import OverfullError, build_pdf, render_document, render_fragment
@@ -171,11 +223,12 @@ def cmd_derive(args: argparse.Namespace) -> int:
         )
     if fmt == "pdf" and out_path is None:
         _usage_error("gdflow derive: a PDF needs -o FILE.pdf")
+    lets = _lets(args, wanted)
     ds: list[Derivation] = []
     start = time.perf_counter()
     for i, id_ in enumerate(wanted, 1):
         t0 = time.perf_counter()
-        d = get(id_)
+        d = get(id_) if lets is None else _worked(id_, lets)
         ds.append(d)
         bad = [s for s in d.all_steps if not s.verified]
         status = "verified" if not bad else f"NOT VERIFIED ({len(bad)} step(s))"
@@ -292,8 +345,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Verify derivations step by step and render them (text, LaTeX, PDF, "
         "Markdown, JSON). The format follows the -o suffix (.tex, .pdf, .md, .json) unless "
         "--format is given.",
-        epilog="exit status: 0 when every requested derivation is verified, 1 when a step is "
-        "not, 2 on a usage or LaTeX error",
+        epilog=DERIVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("ids", nargs="*", metavar="ID", help="derivation ids (gdflow list)")
     p.add_argument("--all", action="store_true", help="every derivation in the catalogue")
@@ -306,6 +359,16 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="LaTeX only: write the derivations' bodies without preamble, for \\input into "
         "your own document (its first line names the packages it needs)",
+    )
+    p.add_argument(
+        "--let",
+        action="append",
+        metavar="NAME=VALUE",
+        help="work the derivation out at your numbers and verify every step there (repeatable; "
+        "one ID). VALUE is a number (-3, 0.1, 1/4: read exactly, 0.1 = 1/10) or a list "
+        "([-2,0], or [[2,0],[0,0]] for a matrix); quote it for the shell. Names left out stay "
+        "symbolic (alpha, k, t, lambda). E.g. --let 'A=[[2,0],[0,0]]' --let 'b=[-2,0]' "
+        "--let 'w0=[3,1]' --let alpha=1/4",
     )
     p.set_defaults(func=cmd_derive)
 
