@@ -246,6 +246,8 @@ def _math_words(text: str) -> str:
         tex = _MATRIX.sub(_matrix_words, m.group(1))
         tex = re.sub(r"\\tilde\s*\{?([A-Za-z])\}?", "{\\1\u0303}", tex)
         tex = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"\1/\2", tex)
+        tex = re.sub(r"\\frac\s*(\d)\s*(\d)", r"\1/\2", tex)
+        tex = re.sub(r"\^\{\((\w+(?:[+-]\w+)?)\)\}", lambda g: _script(f"({g[1]})", _SUP, "^"), tex)
         tex = re.sub(r"\\mathbb\{?([A-Z])\}?", lambda g: _BLACKBOARD.get(g[1], g[1]), tex)
         tex = re.sub(r"\\[,;:! ]", " ", tex)
         tex = tex.replace("\\|", "‖").replace("\\{", "{").replace("\\}", "}")
@@ -261,7 +263,9 @@ def _math_words(text: str) -> str:
     return re.sub(r"\$([^$]*)\$", plain, text)
 
 
-_MATRIX = re.compile(r"\\begin\{[bp]?matrix\}(.*?)\\end\{[bp]?matrix\}", re.S)
+_MATRIX = re.compile(
+    r"(?:\\left[\[(]\s*)?\\begin\{[bp]?matrix\}(.*?)\\end\{[bp]?matrix\}(?:\s*\\right[\])])?", re.S
+)
 
 
 def _matrix_words(m: re.Match[str]) -> str:
