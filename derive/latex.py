@@ -24,11 +24,12 @@ mean and how many steps have each.  Claims are printed kind by kind by a
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from typing import Any
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from . import typeset
 from .derivation import (
     Certificate,
     Definition,
@@ -69,59 +71,65 @@ __all__ = [
     "compile_pdf",
 ]
 
-_GREEK = {
-    "alpha",
-    "beta",
-    "gamma",
-    "delta",
-    "epsilon",
-    "eta",
-    "theta",
-    "kappa",
-    "lambda",
-    "mu",
-    "nu",
-    "xi",
-    "pi",
-    "rho",
-    "sigma",
-    "tau",
-    "phi",
-    "chi",
-    "psi",
-    "omega",
-    "Gamma",
-    "Delta",
-    "Theta",
-    "Lambda",
-    "Xi",
-    "Pi",
-    "Sigma",
-    "Phi",
-    "Psi",
-    "Omega",
+_GREEK = set(typeset.GREEK)
+_SPECIAL = {
+    "star": r"\star",
+    "inf": r"\infty",
+    "oo": r"\infty",
+    "max": r"\max",
+    "min": r"\min",
+    "top": r"\top",
 }
-_SPECIAL = {"star": r"\star", "inf": r"\infty", "oo": r"\infty", "max": r"\max", "min": r"\min"}
 _NAME = re.compile(
     r"^(?P<base>[A-Za-z]+)(?P<tilde>~)?(?:_(?P<sub>[^^(]+))?(?:\^\((?P<sup>[^)]*)\))?(?:\((?P<arg>[^)]*)\))?$"
 )
+_BRACKETED = re.compile(r"^(?P<op>E|Var|Cov)\[(?P<body>.*)\]$")
 
 
-def _piece(text: str) -> str:
-    """Render a sub/superscript: comma lists, specials, greek letters, ``k+1``."""
+def _piece(text: str, arg: bool = False) -> str:
+    """Render a sub/superscript or an argument: comma lists, specials, names (renamed; in an
+    argument, bold when the name is a vector of the derivation being rendered), ``k+1``."""
+    names = typeset.current_names()
     out = []
-    for token in re.split(r"([,+\-])", text):
+    for token in re.split(r"([,+\-\s])", text):
         if token in _SPECIAL:
             out.append(_SPECIAL[token])
-        elif token in _GREEK:
-            out.append("\\" + token)
+        elif _NAME.match(token):
+            key = typeset.split_name(token)
+            bold = (
+                arg
+                and names is not None
+                and key is not None
+                and names.is_bold(("~" if key[1] else "") + key[0], superscript=True)
+            )
+            out.append(render_name(token, bold=bool(bold)))
         else:
             out.append(token)
     return "".join(out)
 
 
-def render_name(name: str, bold: bool = False) -> str:
-    """LaTeX for a symbol name in the package's convention (see the module docstring).
+def _bracketed(name: str) -> str | None:
+    """An expectation or variance written out as a name (``E[Bz + c]``,
+    ``Var[f(x_star, t)]``): ``\\mathbb{E}[\\mathbf{B}\\mathbf{z} + \\mathbf{c}]``, its inside
+    read as plain math (:func:`gdflow.derive.typeset.math`), the names in it in the
+    package's convention (``x_star``, ``mu_0``) first."""
+    m = _BRACKETED.match(name)
+    if m is None:
+        return None
+    body = re.sub(r"\b([A-Za-z]+)_(star|[0-9]+)\b", r"\1_{\2}", m["body"])
+    body = re.sub(
+        r"(?<![A-Za-z\\])[A-Za-z]+(?![A-Za-z])",
+        lambda w: _SPECIAL[w[0]] if w[0] in _SPECIAL else "\\" + w[0] if w[0] in _GREEK else w[0],
+        body,
+    )
+    op = r"\mathbb{E}" if m["op"] == "E" else rf"\operatorname{{{m['op']}}}"
+    return op + r"\left[" + typeset.math(body) + r"\right]"
+
+
+def render_name(name: str, bold: bool = False, loss: bool = False) -> str:
+    """LaTeX for a symbol name in the package's convention (see the module docstring), under
+    the reader's renames in force (:func:`gdflow.derive.typeset.renamed`).  ``loss`` prints a
+    one-letter capital base calligraphic (the loss ``J`` as ``\\mathcal{J}``).
 
     >>> render_name("w^(k)", bold=True)
     '\\\\mathbf{w}^{(k)}'
@@ -131,34 +139,63 @@ def render_name(name: str, bold: bool = False) -> str:
     '\\\\boldsymbol{\\\\Phi}'
     >>> render_name("r(inf)", bold=True)
     '\\\\mathbf{r}(\\\\infty)'
+    >>> render_name("J", loss=True)
+    '\\\\mathcal{J}'
     """
     m = _NAME.match(name)
     if not m:
-        return sp.latex(sp.Symbol(name))
-    base = m["base"]
-    if base in _GREEK:
+        bracketed = _bracketed(name)
+        return bracketed if bracketed is not None else sp.latex(sp.Symbol(name))
+    base = typeset.rename_base(m["base"])
+    if loss:
+        body = typeset.loss_letter(base)
+    elif base in _GREEK:
         body = "\\" + base
         body = rf"\boldsymbol{{{body}}}" if bold else body
     else:
         body = rf"\mathbf{{{base}}}" if bold else base
+    sub = m["sub"]
+    if sub == "hat" or (sub is not None and sub.startswith("hat,")):
+        body = rf"\hat{{{body}}}"
+        sub = sub[4:] or None
     if m["tilde"]:
         body = rf"\tilde{{{body}}}"
-    if m["sub"]:
-        body += "_{" + _piece(m["sub"]) + "}"
+    if sub:
+        body += "_{" + _piece(sub) + "}"
     if m["sup"] is not None:
         body += "^{(" + _piece(m["sup"]) + ")}"
     if m["arg"] is not None:
-        body += "(" + _piece(m["arg"]) + ")"
+        body += "(" + _piece(m["arg"], arg=True) + ")"
     return body
 
 
+def _factor_rank(factor: Any) -> tuple[int, int]:
+    """Where a factor goes in a printed product: numbers, then the parameters in the order of
+    :data:`gdflow.derive.typeset.PARAMETERS`, then the other symbols (the data), then the
+    rest (functions, sums)."""
+    base = factor.base if factor.is_Pow else factor
+    if factor.is_Number or (isinstance(base, sp.Symbol) and base.name.isdigit()):
+        return (0, 0)
+    if isinstance(base, sp.Symbol):
+        if base.name in typeset.PARAMETERS:
+            return (1, typeset.PARAMETERS.index(base.name))
+        return (2, 1 if "^(" in base.name else 0)  # an iterate after its coefficient
+    return (3, 0)
+
+
 class GDLatexPrinter(LatexPrinter):
-    """SymPy's LaTeX printer with the package's notation for matrices and iterates."""
+    r"""SymPy's LaTeX printer in the package's notation: vectors and matrices bold, scalars
+    (including 1×1 matrices) not, the loss calligraphic, the reader's renames applied,
+    products in textbook order (numbers, parameters, data), ``\mathbf{B}^{\top\dagger}`` and
+    ``\mathbf{B}^{-\top}``."""
 
     def _print_Symbol(self, expr: Any, style: str = "plain") -> str:
         return render_name(expr.name)
 
     def _print_MatrixSymbol(self, expr: Any) -> str:
+        if expr.shape == (1, 1):  # a scalar: a(t), the constant c, the loss J
+            key = typeset.split_name(expr.name)
+            return render_name(expr.name, loss=key is not None and key[0] in typeset.LOSSES)
         return render_name(expr.name, bold=True)
 
     def _print_Identity(self, expr: Any) -> str:
@@ -173,11 +210,47 @@ class GDLatexPrinter(LatexPrinter):
             return "{" + text + "}" if "^" in text else text
         return rf"\left({text}\right)"
 
+    def _script(self, arg: Any, mark: str) -> str:
+        r"""``arg`` with the superscript ``mark``; a transposed symbol merges its marks:
+        ``(\mathbf{B}^\top)^\dagger`` prints ``\mathbf{B}^{\top\dagger}``, the inverse of a
+        transpose ``\mathbf{B}^{-\top}``."""
+        if isinstance(arg, sp.Transpose) and isinstance(arg.arg, sp.MatrixSymbol):
+            inner = self._print(arg.arg)
+            if "^" not in inner:
+                merged = r"-\top" if mark == "-1" else r"\top" + mark
+                return inner + "^{" + merged + "}"
+        return self._wrap(arg) + "^{" + mark + "}"
+
     def _print_Transpose(self, expr: Any) -> str:
+        if getattr(expr.arg, "shape", None) == (1, 1) and isinstance(expr.arg, sp.MatrixSymbol):
+            return self._print(expr.arg)  # a scalar is its own transpose
         return self._wrap(expr.arg) + r"^{\top}"
 
     def _print_Pinv(self, expr: Any) -> str:
-        return self._wrap(expr.arg) + r"^{\dagger}"
+        return self._script(expr.arg, r"\dagger")
+
+    def _print_Mul(self, expr: Any) -> str:
+        """A product in textbook order: the number, then the parameters (``k``, ``t``, ``N``,
+        ``\alpha``, ...), then the data: ``-k\alpha\tilde{b}_{j}``.  Fractions and
+        non-commuting products are SymPy's."""
+        coeff, factors = expr.as_coeff_mul()
+        ordered = sorted(factors, key=_factor_rank)
+        if (
+            ordered == list(factors)
+            or not expr.is_commutative
+            or not coeff.is_Integer
+            or any(f.is_Pow and f.exp.could_extract_minus_sign() for f in factors)
+        ):
+            return str(super()._print_Mul(expr))
+        parts: list[str] = [] if abs(coeff) == 1 else [self._print(abs(coeff))]
+        for i, factor in enumerate(ordered):
+            text = self._print(factor)
+            if self._needs_mul_brackets(
+                factor, first=not parts and i == 0, last=i == len(ordered) - 1
+            ):
+                text = rf"\left({text}\right)"
+            parts.append(rf"\cdot {text}" if parts and text[:1].isdigit() else text)
+        return ("- " if coeff < 0 else "") + " ".join(parts)
 
     def _print_MatExp(self, expr: Any) -> str:
         """``e^{-\\mathbf{K} t}``: the sign first, then the matrices, then the scalar factor."""
@@ -189,6 +262,8 @@ class GDLatexPrinter(LatexPrinter):
         mats = (
             mats.doit(deep=False) if isinstance(mats, sp.MatMul) and len(mats.args) == 1 else mats
         )
+        if coeff == 0 or isinstance(mats, sp.ZeroMatrix):
+            return r"\mathbf{I}"  # e^{0} is the identity
         text = self._print(mats)
         if isinstance(mats, sp.MatAdd):
             text = rf"\left({text}\right)"
@@ -205,7 +280,7 @@ class GDLatexPrinter(LatexPrinter):
         return rf"\frac{{d}}{{d{self._print(expr.var)}}}{inner}"
 
     def _print_Inverse(self, expr: Any) -> str:
-        return self._wrap(expr.arg) + r"^{-1}"
+        return self._script(expr.arg, "-1")
 
     def _print_MatPow(self, expr: Any) -> str:
         base, exp = expr.args
@@ -222,7 +297,16 @@ class GDLatexPrinter(LatexPrinter):
             )
             sign = "- " if coeff < 0 else ""
             return f"{sign}{self._print(abs(coeff))} {rest}"
-        return super()._print_MatMul(expr)
+        scalars = [a for a in expr.args if not getattr(a, "is_Matrix", False)]
+        if len(scalars) > 1:  # several scalar factors: one product, in textbook order
+            mats = [a for a in expr.args if getattr(a, "is_Matrix", False)]
+            scalar = sp.Mul(*scalars)
+            text = self._print(scalar)
+            if isinstance(scalar, sp.Add):
+                text = rf"\left({text}\right)"
+            rest = self._print(sp.MatMul(*mats)) if len(mats) > 1 else self._wrap_factor(mats[0])
+            return f"{text} {rest}"
+        return str(super()._print_MatMul(expr))
 
     def _wrap_factor(self, arg: Any) -> str:
         text = self._print(arg)
@@ -255,8 +339,13 @@ _PRINTER = GDLatexPrinter({"mat_symbol_style": "bold", "mul_symbol": None, "orde
 
 
 def latex(expr: Any) -> str:
-    """LaTeX of a SymPy object in the package's notation."""
-    return _PRINTER.doprint(expr)
+    """LaTeX of a SymPy object in the package's notation, under the reader's renames in force
+    (:func:`gdflow.derive.typeset.renamed`).  Outside a derivation being rendered, the names
+    of ``expr`` itself decide which arguments are vectors (``\\mathcal{J}(\\mathbf{w})``)."""
+    if typeset.current_names() is None:
+        with typeset.naming(typeset.names_in([expr])):
+            return str(_PRINTER.doprint(expr))
+    return str(_PRINTER.doprint(expr))
 
 
 def _at(name: sp.Basic, index: sp.Basic, superscript: str) -> sp.Basic:
@@ -268,8 +357,11 @@ def _at(name: sp.Basic, index: sp.Basic, superscript: str) -> sp.Basic:
     return sp.Symbol(text)
 
 
-def _escape(text: str) -> str:
-    """Escape a reason for LaTeX text mode, keeping ``$...$`` math as written."""
+def _escape(text: str, names: typeset.Names | None = None) -> str:
+    """Escape a reason for LaTeX text mode; its ``$...$`` math is typeset in the notation of
+    the equations (:func:`gdflow.derive.typeset.math` with ``names``, by default those of the
+    derivation being rendered): ``$I - \\alpha A$`` prints as the equations'
+    ``\\mathbf{I} - \\alpha\\mathbf{A}``, renames applied."""
     parts = re.split(r"(\$[^$]*\$)", text)
     table = {
         "&": r"\&",
@@ -285,7 +377,12 @@ def _escape(text: str) -> str:
         # in a plain article (OT1, no cm-super)
         "§": r"$\S$",
     }
-    return "".join(p if p.startswith("$") else "".join(table.get(c, c) for c in p) for p in parts)
+    return "".join(
+        "$" + typeset.math(p[1:-1], names) + "$"
+        if p.startswith("$") and len(p) > 1
+        else "".join(table.get(c, c) for c in p)
+        for p in parts
+    )
 
 
 _LINE = 62
@@ -431,7 +528,9 @@ def _reason(step: Step, extra: str = "", given: bool = True) -> str:
     conditions = ""
     if given and step.given is not None and step.given.conditions:
         conditions = " (if $" + _COMMA.join(latex(c) for c in step.given.conditions) + "$)"
-    return _escape(step.reason) + conditions + extra + r" \hfill{\footnotesize[" + tag + "]}"
+    names = typeset.current_names() or typeset.names_in(step.claim.parts())
+    reason = _escape(step.reason, names)
+    return reason + conditions + extra + r" \hfill{\footnotesize[" + tag + "]}"
 
 
 class _StepLatex:
@@ -464,13 +563,23 @@ class _StepLatex:
         return [rf"{latex(c.left)} &\iff {latex(c.right)}"], _reason(self.step)
 
     def recurrence(self, c: Recurrence) -> tuple[list[str], str]:
+        """The update (with the initial value when it is not the iterate's own name), the
+        base case (the solution at index 0 is the initial value, written out: no printed
+        tautology), then the solution."""
         shifted, first = _at(c.name, c.index, f"{c.index}+1"), _at(c.name, c.index, "0")
+        update = rf"{latex(shifted)} &= {latex(c.update_expression())}"
+        if str(first) != str(c.initial):  # same name (assumptions aside): nothing to state
+            update += rf",\qquad {latex(first)} = {latex(c.initial)}"
+        # the index as the printed digit 0, so that SymPy keeps (I - alpha A)^0 as written
+        zero = sp.Symbol("0", integer=True, nonnegative=True)
+        base = c.solution.xreplace({c.index: zero})
         lines = [
-            rf"{latex(shifted)} &= {latex(c.update_expression())},"
-            rf"\qquad {latex(first)} = {latex(c.initial)}",
+            update,
+            _relation(latex(base), "=", latex(c.initial)),
             r"\implies " + _relation(latex(c.name), "=", latex(c.solution)),
         ]
-        how = "; the recurrence, then its solution, by induction on $" + latex(c.index) + "$"
+        k = latex(c.index)
+        how = f"; the recurrence, its base case ${k} = 0$, then its solution by induction on ${k}$"
         return lines, _reason(self.step, how)
 
     def refuted(self, c: Refuted) -> tuple[list[str], str]:
@@ -507,6 +616,19 @@ def claim_latex(step: Step) -> str:
     return r",\qquad ".join(drop_alignment(line) for line in lines)
 
 
+def _in_notation(render: Callable[[Derivation], str]) -> Callable[[Derivation], str]:
+    """``render`` with the names of its derivation in force
+    (:func:`gdflow.derive.typeset.naming`): its reasons, summary and assumptions are typeset
+    in the notation of its equations."""
+
+    @functools.wraps(render)
+    def rendered(d: Derivation) -> str:
+        with typeset.naming(typeset.names_of(d)):
+            return render(d)
+
+    return rendered
+
+
 def _align(steps: Iterable[Step], label: str | None) -> str:
     """An align environment: each step's reason as a short line of text above its math, the
     last line numbered and labelled."""
@@ -524,6 +646,7 @@ def _align(steps: Iterable[Step], label: str | None) -> str:
     return "\\begin{align}\n" + " \\\\\n".join(body) + "\n\\end{align}"
 
 
+@_in_notation
 def render_derivation(d: Derivation) -> str:
     """One derivation as a LaTeX section: title, source, assumptions, align chain."""
     verdict = "verified" if d.verified else r"\textbf{NOT VERIFIED}"

@@ -231,12 +231,26 @@ def _markdown(ds: Sequence[Derivation]) -> str:
     return "\n".join(out)
 
 
+def _rename(args: argparse.Namespace) -> dict[str, str]:
+    """The renames of ``--notation FILE`` then ``--rename OLD=NEW`` (exit 2 naming a bad one)."""
+    from gdflow.derive.typeset import NotationError, parse_rename, read_notation
+
+    try:
+        rename = read_notation(args.notation) if args.notation else {}
+        rename.update(parse_rename(item) for item in args.rename)
+    except NotationError as exc:
+        _usage_error(f"gdflow derive: {exc}")
+    return rename
+
+
 def cmd_derive(args: argparse.Namespace) -> int:
     from gdflow.derive.catalogue import get
     from gdflow.derive.latex import build_pdf, render_document, render_fragment
     from gdflow.derive.report import summary
+    from gdflow.derive.typeset import NotationError, check_rename, renamed
 
     wanted = _ids(args.ids, args.all)
+    rename = _rename(args)
     fmt = args.format
     out_path = Path(args.output) if args.output else None
     if out_path is not None and fmt is None:
@@ -269,16 +283,22 @@ def cmd_derive(args: argparse.Namespace) -> int:
                 f"    [{_mark_and_method(s.certificate)}] {s.reason}\n      -> {s.certificate}",
                 file=sys.stderr,
             )
-    if fmt == "json":
-        text = json.dumps([_derivation_json(d) for d in ds], indent=2)
-    elif fmt == "markdown":
-        text = _markdown(ds)
-    elif fmt == "latex" and args.fragment:
-        text = render_fragment(ds)
-    elif fmt in ("latex", "pdf"):
-        text = render_document(ds)
-    else:
-        text = "\n\n".join(_text(d) for d in ds)
+    try:
+        for warning in check_rename(rename, ds):
+            print(f"gdflow derive: warning: {warning}", file=sys.stderr)
+    except NotationError as exc:
+        _usage_error(f"gdflow derive: {exc}")
+    with renamed(rename):
+        if fmt == "json":
+            text = json.dumps([_derivation_json(d) for d in ds], indent=2)
+        elif fmt == "markdown":
+            text = _markdown(ds)
+        elif fmt == "latex" and args.fragment:
+            text = render_fragment(ds)
+        elif fmt in ("latex", "pdf"):
+            text = render_document(ds)
+        else:
+            text = "\n\n".join(_text(d) for d in ds)
     if fmt == "pdf" and out_path is not None:
         try:
             build = build_pdf(text, out_path)
@@ -364,8 +384,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Verify derivations step by step and render them (text, LaTeX, PDF, "
         "Markdown, JSON). The format follows the -o suffix (.tex, .pdf, .md, .json) unless "
         "--format is given.",
-        epilog="exit status: 0 when every requested derivation is verified, 1 when a step is "
+        epilog="your notation: --rename Phi=X --rename alpha=eta (or --notation mine.toml with "
+        '[rename] Phi = "X") prints X for Phi and eta for alpha in every equation and reason; '
+        "a new name already used in a derivation, or a name that is not one, is refused.\n"
+        "exit status: 0 when every requested derivation is verified, 1 when a step is "
         "not, 2 on a usage or LaTeX error",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("ids", nargs="*", metavar="ID", help="derivation ids (gdflow list)")
     p.add_argument("--all", action="store_true", help="every derivation in the catalogue")
@@ -378,6 +402,19 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="LaTeX only: write the derivations' bodies without preamble, for \\input into "
         "your own document (its first line names the packages it needs)",
+    )
+    p.add_argument(
+        "--rename",
+        action="append",
+        default=[],
+        metavar="OLD=NEW",
+        help="write the derivations in your notation: rename a name (repeatable; e.g. Phi=X, "
+        "alpha=eta, w=theta, J=L), in equations and reasons alike; w renames every iterate",
+    )
+    p.add_argument(
+        "--notation",
+        metavar="FILE.toml",
+        help='renames from a TOML file: [rename] then lines such as Phi = "X" (--rename wins)',
     )
     p.set_defaults(func=cmd_derive)
 
