@@ -357,11 +357,15 @@ def _at(name: sp.Basic, index: sp.Basic, superscript: str) -> sp.Basic:
     return sp.Symbol(text)
 
 
-def _escape(text: str, names: typeset.Names | None = None) -> str:
+def _escape(text: str, names: typeset.Names | None = None, bare: bool = True) -> str:
     """Escape a reason for LaTeX text mode; its ``$...$`` math is typeset in the notation of
     the equations (:func:`gdflow.derive.typeset.math` with ``names``, by default those of the
     derivation being rendered): ``$I - \\alpha A$`` prints as the equations'
-    ``\\mathbf{I} - \\alpha\\mathbf{A}``, renames applied."""
+    ``\\mathbf{I} - \\alpha\\mathbf{A}``, renames applied; a bare name in the text
+    (``A symmetric``) is put in math first (:func:`gdflow.derive.typeset.mark_names`) unless
+    ``bare`` is False."""
+    if bare:
+        text = typeset.mark_names(text, names)
     parts = re.split(r"(\$[^$]*\$)", text)
     table = {
         "&": r"\&",
@@ -488,7 +492,7 @@ _UNICODE = {
 def _plain(text: str) -> str:
     """Escape text from a certificate (no math in it) for LaTeX; a few symbols it may use are
     spelled out, anything else outside ASCII is dropped (pdflatex would stop at it)."""
-    out = _escape(text.replace("$", ""))
+    out = _escape(text.replace("$", ""), bare=False)
     for char, tex in _UNICODE.items():
         out = out.replace(char, tex)
     return out.encode("ascii", "ignore").decode()

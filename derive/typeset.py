@@ -54,6 +54,8 @@ __all__ = [
     "rename_base",
     "math",
     "text",
+    "mark_names",
+    "loss_letter",
     "parse_rename",
     "read_notation",
     "check_rename",
@@ -446,9 +448,39 @@ def math(tex: str, names: Names | None = None) -> str:
     return "".join(out)
 
 
-def text(text_: str, names: Names | None = None) -> str:
-    """A text with ``$...$`` math: the text as it is, each math part through :func:`math`."""
+_BARE = re.compile(
+    r"(?<![A-Za-z0-9$\\_^.\-/~])([A-Za-z])(?:\(([A-Za-z0-9,\s]*)\))?(?![A-Za-z0-9_'])"
+)
+
+
+def mark_names(text_: str, names: Names | None = None) -> str:
+    """A text with its bare names put in math: outside ``$...$``, a single letter that is a
+    vector, matrix or loss of the derivation (``A symmetric PSD``, ``range(A)``, ``w(t)``,
+    ``J bounded below``) becomes ``$A$`` (then typeset by :func:`math`).  Letters in words,
+    after a digit or a dot (``3x2``, ``e.g.``) or before a digit (``(A1)``) are left alone.
+
+    >>> mark_names("A symmetric, b in range(A) (A1)", Names(bold=frozenset({"A", "b"})))
+    '$A$ symmetric, $b$ in range($A$) (A1)'
+    """
+    names = names if names is not None else (current_names() or Names())
+
+    def wrap(m: re.Match[str]) -> str:
+        tok = m[1]
+        loss = tok in names.loss or (
+            tok in LOSSES and tok not in names.bold and tok not in names.scalar
+        )
+        if loss or (tok in names.bold and tok not in names.scalar):
+            return "$" + m[0] + "$"
+        return m[0]
+
     parts = re.split(r"(\$[^$]*\$)", text_)
+    return "".join(p if p.startswith("$") else _BARE.sub(wrap, p) for p in parts)
+
+
+def text(text_: str, names: Names | None = None) -> str:
+    """A text in the equations' notation: its bare names put in math (:func:`mark_names`),
+    each math part through :func:`math`."""
+    parts = re.split(r"(\$[^$]*\$)", mark_names(text_, names))
     return "".join(
         "$" + math(p[1:-1], names) + "$" if p.startswith("$") and len(p) > 1 else p for p in parts
     )

@@ -86,8 +86,16 @@ def test_reason_math_leaves_words_and_scripts_alone():
     assert math(r"x_A", NAMES) == "x_A"  # a subscript is a label, not a matrix
 
 
-def test_text_translates_only_the_math():
-    assert text("A is $A$ and $\\alpha A$", NAMES) == r"A is $\mathbf{A}$ and $\alpha \mathbf{A}$"
+def test_text_typesets_its_math_and_its_bare_names():
+    assert text("the $\\alpha A$ step", NAMES) == r"the $\alpha \mathbf{A}$ step"
+    # a bare vector or matrix name in the text is put in math, bold like the equations
+    assert text("A symmetric, w in range(A)", NAMES) == (
+        r"$\mathbf{A}$ symmetric, $\mathbf{w}$ in range($\mathbf{A}$)"
+    )
+    assert text("J bounded below", NAMES) == r"$\mathcal{J}$ bounded below"
+    # letters in words, labels and sizes stay text; so do scalars
+    for plain in ("(A1)", "a 3x2 matrix", "e.g. Adam", "k steps", "gd.closed_form"):
+        assert text(plain, NAMES) == plain
 
 
 def test_a_derivation_reason_prints_its_matrix_as_the_equation_does():
@@ -95,6 +103,7 @@ def test_a_derivation_reason_prints_its_matrix_as_the_equation_does():
     assert r"the error is multiplied by $\mathbf{I} - \alpha \mathbf{A}$" in tex
     assert r"$\mathbf{b} \in \mathrm{range}(\mathbf{A})$" in tex  # an assumption text
     assert "$A$" not in tex and "^T" not in tex
+    assert r"$\mathcal{J}$ bounded below (A1)" in tex  # a bare name in the text, a label kept
 
 
 # --- term order and simplified forms -----------------------------------------------------------
