@@ -313,10 +313,17 @@ class GDLatexPrinter(LatexPrinter):
         return rf"\left({text}\right)" if isinstance(arg, sp.MatAdd) else text
 
     def _print_MatAdd(self, expr: Any) -> str:
-        """Terms with a plus sign first (``I - αA``, not ``-αA + I``), the rest in SymPy's order."""
+        """Terms with a plus sign first (``I - αA``, not ``-αA + I``), the rest in SymPy's order;
+        among the first, those constant in the index or time (``k``, ``t``) lead, as in a
+        textbook's ``\\mathbf{w}^{(\\infty)} + (\\mathbf{I} - \\alpha\\mathbf{A})^{k}(\\ldots)``."""
         terms = list(expr.args)
         negative = [t for t in terms if sp.Mul(*t.as_coeff_mmul()[:1]).could_extract_minus_sign()]
-        ordered = [t for t in terms if t not in negative] + negative
+        positive = sorted(
+            (t for t in terms if t not in negative),
+            # "0" is the index of a printed base case (_StepLatex.recurrence)
+            key=lambda t: any(str(x) in ("k", "t", "0") for x in t.free_symbols),
+        )
+        ordered = positive + negative
         out = []
         for i, term in enumerate(ordered):
             text = self._print(term)
