@@ -576,7 +576,8 @@ class _StepLatex:
     def recurrence(self, c: Recurrence) -> tuple[list[str], str]:
         """The update (with the initial value when it is not the iterate's own name), the
         base case (the solution at index 0 is the initial value, written out: no printed
-        tautology), then the solution."""
+        tautology; left out, and said so, when the solution does not depend on the index),
+        then the solution."""
         shifted, first = _at(c.name, c.index, f"{c.index}+1"), _at(c.name, c.index, "0")
         update = rf"{latex(shifted)} &= {latex(c.update_expression())}"
         if str(first) != str(c.initial):  # same name (assumptions aside): nothing to state
@@ -584,13 +585,20 @@ class _StepLatex:
         # the index as the printed digit 0, so that SymPy keeps (I - alpha A)^0 as written
         zero = sp.Symbol("0", integer=True, nonnegative=True)
         base = c.solution.xreplace({c.index: zero})
-        lines = [
-            update,
-            _relation(latex(base), "=", latex(c.initial)),
-            r"\implies " + _relation(latex(c.name), "=", latex(c.solution)),
-        ]
         k = latex(c.index)
-        how = f"; the recurrence, its base case ${k} = 0$, then its solution by induction on ${k}$"
+        lines = [update]
+        if latex(base) != latex(c.initial):
+            lines.append(_relation(latex(base), "=", latex(c.initial)))
+            how = (
+                f"; the recurrence, its base case ${k} = 0$, then its solution by induction "
+                f"on ${k}$"
+            )
+        else:  # a solution constant in k: its base case is the initial value itself
+            how = (
+                f"; the recurrence, then its solution by induction on ${k}$ (constant in ${k}$, "
+                "it is the initial value at 0)"
+            )
+        lines.append(r"\implies " + _relation(latex(c.name), "=", latex(c.solution)))
         return lines, _reason(self.step, how)
 
     def refuted(self, c: Refuted) -> tuple[list[str], str]:

@@ -16,7 +16,7 @@ from gdflow.cli import main
 from gdflow.derive.catalogue import get
 from gdflow.derive.latex import build_pdf, latex, render_derivation, render_document
 from gdflow.derive.matrices import MatExp, Pinv
-from gdflow.derive.notation import A, a_j, alpha, bt_j, k, t, w, wt0_j, wt_j
+from gdflow.derive.notation import A, I, a_j, alpha, b, bt_j, k, t, w, w0, winf, wt0_j, wt_j
 from gdflow.derive.typeset import (
     Names,
     NotationError,
@@ -143,11 +143,38 @@ def test_the_induction_base_is_the_solution_at_zero_not_a_tautology():
     assert r"\mathbf{w}^{(0)} = \mathbf{0}" in tex
 
 
-def test_no_line_of_a_recurrence_derivation_equates_a_name_with_itself():
-    for id_ in ("gd.coordinate_recurrence", "gd.step_size_cases"):
-        for line in render_derivation(get(id_)).splitlines():
-            for lhs, rhs in re.findall(r"([^\s=&,]+) &?= ([^\s\\,]+)(?: |$|\\)", line):
-                assert lhs != rhs or not lhs.strip("{}()0123456789"), (id_, line)
+def _equations(tex):
+    """Each ``lhs = rhs`` printed in a derivation's align lines, as (lhs, rhs)."""
+    out = []
+    for line in tex.splitlines():
+        if line.startswith("\\shortintertext"):
+            continue
+        line = re.sub(r"\\label\{[^}]*\}|\\nonumber|\\\\$", "", line)
+        for part in re.split(r",\\qquad|\\implies", line.replace("&", "")):
+            if part.count("=") == 1:
+                lhs, rhs = (side.strip() for side in part.split("="))
+                out.append((lhs, rhs))
+    return out
+
+
+def test_the_tautology_finder_finds_the_old_base_line():
+    old = r"\tilde{w}^{(k+1)} &= \tilde{w}^{(k)},\qquad \tilde{w}_{j}^{(0)} = \tilde{w}_{j}^{(0)}"
+    assert (r"\tilde{w}_{j}^{(0)}", r"\tilde{w}_{j}^{(0)}") in _equations(old + r" \nonumber \\")
+
+
+@pytest.mark.parametrize(
+    "id_", ["gd.coordinate_recurrence", "gd.closed_form", "gd.step_size_cases"]
+)
+def test_no_line_of_a_recurrence_derivation_equates_a_side_with_itself(id_):
+    equations = _equations(render_derivation(get(id_)))
+    assert len(equations) >= 5
+    assert all(lhs != rhs for lhs, rhs in equations), [e for e in equations if e[0] == e[1]]
+
+
+def test_a_sum_puts_what_is_constant_in_k_first():
+    expected = r"\mathbf{w}^{(\infty)} + \left(\mathbf{I} - \alpha \mathbf{A}\right)^{k}"
+    assert latex(winf + (I - alpha * A) ** k * (w0 - winf)).startswith(expected)
+    assert latex(A * w + b) == r"\mathbf{A} \mathbf{w} + \mathbf{b}"  # no k: SymPy's order
 
 
 # --- the reader's notation ----------------------------------------------------------------
@@ -238,6 +265,23 @@ def test_cli_exits_2_naming_the_bad_notation(tmp_path, capsys, argv, culprit):
         main(["derive", "ridge.implicit_regularisation", *argv])
     assert exc.value.code == 2
     assert culprit in capsys.readouterr().err
+
+
+def test_cli_rename_wins_over_the_notation_file(tmp_path, capsys):
+    mine = tmp_path / "mine.toml"
+    mine.write_text('[rename]\nPhi = "X"\nalpha = "eta"\n')
+    argv = ["derive", "ridge.implicit_regularisation", "--format", "latex", "--fragment"]
+    assert main([*argv, "--notation", str(mine), "--rename", "alpha=gamma"]) == 0
+    tex = capsys.readouterr().out
+    assert r"\mathbf{X}" in tex and r"\gamma" in tex
+    assert r"\eta" not in tex and r"\Phi" not in tex and r"\alpha" not in tex
+
+
+def test_derive_help_explains_your_notation(capsys):
+    with pytest.raises(SystemExit):
+        main(["derive", "--help"])
+    out = capsys.readouterr().out
+    assert "--rename OLD=NEW" in out and "--notation FILE.toml" in out and "Phi=X" in out
 
 
 def test_cli_renames_json_latex_and_warns_of_an_unused_name(capsys):
