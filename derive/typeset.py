@@ -490,9 +490,13 @@ def text(text_: str, names: Names | None = None) -> str:
 # the reader's notation
 
 
+_RESERVED = frozenset({"star", "inf", "oo", "max", "min", "top", "hat"})
+"""Words the name convention reads as marks (``w_star``, ``r(inf)``, ``f_hat``): not names."""
+
+
 def _check_base(name: str, what: str) -> str:
     name = name.strip()
-    if not _WORD.match(name):
+    if not _WORD.match(name) or name in _RESERVED:
         raise NotationError(
             f"{what} {name!r} is not a name: a name is letters only, in the package's "
             "convention (Phi, alpha, w, J; w renames every iterate w^(k) and w~_j)"

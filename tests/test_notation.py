@@ -219,7 +219,7 @@ def test_an_unused_old_name_is_a_warning():
     assert warnings and "zeta" in warnings[0]
 
 
-@pytest.mark.parametrize("item", ["w^(k)=v", "Phi", "=X", "Phi=\\X", "a b=c"])
+@pytest.mark.parametrize("item", ["w^(k)=v", "Phi", "=X", "Phi=\\X", "a b=c", "w=star"])
 def test_a_malformed_rename_is_refused(item):
     with pytest.raises(NotationError, match="--rename"):
         parse_rename(item)
@@ -292,6 +292,7 @@ def test_cli_renames_json_latex_and_warns_of_an_unused_name(capsys):
     assert code == 0
     (d,) = json.loads(out)
     latexes = [s["latex"] for s in d["steps"]] + [d["result"]["latex"]]
+    latexes += [s["reason_latex"] for s in d["steps"]]
     assert not any(r"\Phi" in x for x in latexes) and any(r"\mathbf{X}" in x for x in latexes)
     assert "zeta" in err and "warning" in err
 

@@ -90,6 +90,9 @@ def _derivation_json(d: Derivation) -> dict[str, Any]:
     from gdflow.derive.display import result_latex, result_sympy
     from gdflow.derive.latex import claim_latex, latex
     from gdflow.derive.report import counts, formula_status, mark, step_status
+    from gdflow.derive.typeset import names_of, text
+
+    in_d = names_of(d)
 
     def formula(f: Formula) -> dict[str, Any]:
         spectral_proof = d.step(f.spectral_step) if f.spectral_step else None
@@ -112,6 +115,8 @@ def _derivation_json(d: Derivation) -> dict[str, Any]:
         return {
             "latex": claim_latex(s),
             "reason": s.reason,
+            # the reason in the equations' notation (bold names, renames applied)
+            "reason_latex": text(s.reason, in_d),
             "verified": s.verified,
             "level": c.level if c else None,
             "status": step_status(s),
@@ -288,6 +293,12 @@ def cmd_derive(args: argparse.Namespace) -> int:
             print(f"gdflow derive: warning: {warning}", file=sys.stderr)
     except NotationError as exc:
         _usage_error(f"gdflow derive: {exc}")
+    if rename and fmt == "text":
+        print(
+            "gdflow derive: warning: the text format prints SymPy's own names; --rename and "
+            "--notation apply to latex, pdf, markdown and json",
+            file=sys.stderr,
+        )
     with renamed(rename):
         if fmt == "json":
             text = json.dumps([_derivation_json(d) for d in ds], indent=2)
