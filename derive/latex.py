@@ -2,7 +2,10 @@
 
 Notation
 --------
-- Matrices and vectors (``MatrixSymbol``) are bold: ``\\mathbf{A}``, ``\\boldsymbol{\\Phi}``.
+- Matrices and vectors (``MatrixSymbol``) are bold: ``\\mathbf{A}``, ``\\boldsymbol{\\Phi}``;
+  a 1×1 ``MatrixSymbol`` is a scalar (``c``, ``a(t)``), the loss ``J`` or ``L`` calligraphic.
+  Reasons' ``$...$`` math is typeset in the same notation, and the reader's renames apply to
+  both (:mod:`gdflow.derive.typeset`).
 - Transpose ``^\\top``, pseudoinverse ``^\\dagger``, identity ``\\mathbf{I}``, zero ``\\mathbf{0}``.
 - Names follow one convention, read by :func:`render_name`:
   ``base[~][_sub][^(sup)]``.  ``~`` puts a tilde on the base (eigenbasis coordinates),
