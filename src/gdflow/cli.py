@@ -256,11 +256,12 @@ def cmd_derive(args: argparse.Namespace) -> int:
 
     wanted = _ids(args.ids, args.all)
     rename = _rename(args)
-    try:  # before the (slow) verification: the unverified derivations name the same objects
-        for warning in check_rename(rename, [get(i, verified=False) for i in wanted]):
-            print(f"gdflow derive: warning: {warning}", file=sys.stderr)
-    except NotationError as exc:
-        _usage_error(f"gdflow derive: {exc}")
+    if rename:  # before the (slow) verification: unverified derivations name the same objects
+        try:
+            for warning in check_rename(rename, [get(i, verified=False) for i in wanted]):
+                print(f"gdflow derive: warning: {warning}", file=sys.stderr)
+        except NotationError as exc:
+            _usage_error(f"gdflow derive: {exc}")
     fmt = args.format
     out_path = Path(args.output) if args.output else None
     if out_path is not None and fmt is None:
