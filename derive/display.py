@@ -24,6 +24,7 @@ from typing import Any
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
+from . import typeset
 from .derivation import (
     Certificate,
     Claim,
@@ -123,7 +124,7 @@ def _step_rows(step: Step, previous: Step | None) -> list[str]:
     example = _counterexample(step.certificate)
     if example:
         note += f" fails at {example}"
-    reason = r"&" + _text(step.reason) + r"\quad " + _text(note)
+    reason = r"&" + _text(typeset.text(step.reason)) + r"\quad " + _text(note)
     return [reason, *(mathjax(line) for line in lines)]
 
 
@@ -142,6 +143,11 @@ def derivation_latex(d: Derivation) -> str:
     reason and level mark above its math (the rows of :func:`gdflow.derive.latex.render_step`,
     so consecutive steps on one object print as an ``&=`` chain), then the source claims found
     false.  No ``\\section`` or other document-only command."""
+    with typeset.naming(typeset.names_of(d)):
+        return _derivation_latex(d)
+
+
+def _derivation_latex(d: Derivation) -> str:
     verdict = "verified" if d.verified else "NOT VERIFIED"
     rows = [
         r"&\textbf{" + _text(d.title)[len(r"\text{") : -1] + "}",
@@ -149,10 +155,10 @@ def derivation_latex(d: Derivation) -> str:
         "&" + _text(summary([d])),
     ]
     if d.summary:
-        rows.append("&" + _text(d.summary))
+        rows.append("&" + _text(typeset.text(d.summary)))
     if d.assumptions.text:
         rows.append("&" + _text("Assumptions:"))
-        rows.extend(r"&\quad " + _text(f"- {t}") for t in d.assumptions.text)
+        rows.extend(r"&\quad " + _text(f"- {typeset.text(t)}") for t in d.assumptions.text)
     previous = None
     for s in d.steps:
         rows.extend(_step_rows(s, previous))
@@ -171,18 +177,25 @@ def step_markdown(step: Step) -> str:
     tail = f" — {detail}" if detail is not None else ""
     example = _counterexample(cert)
     tail += f" — counterexample: {example}" if example else ""
-    return f"$$\n{display_math(step)}\n$$\n\n{step.reason} **[{mark_and_method(cert)}]**{tail}\n"
+    reason = typeset.text(step.reason)
+    return f"$$\n{display_math(step)}\n$$\n\n{reason} **[{mark_and_method(cert)}]**{tail}\n"
 
 
 def derivation_markdown(d: Derivation) -> str:
     """A derivation in Markdown: title, id, source and verdict, assumptions, summary, the level
     counts, then each step (:func:`step_markdown`) and the source claims found false."""
+    with typeset.naming(typeset.names_of(d)):
+        return _derivation_markdown(d)
+
+
+def _derivation_markdown(d: Derivation) -> str:
     verdict = "verified" if d.verified else "**NOT VERIFIED**"
     out = [f"### {d.title}\n", f"`{d.id}` — {d.source} — {verdict}\n"]
     if d.assumptions.text:
-        out.append("**Assumptions**\n\n" + "\n".join(f"- {t}" for t in d.assumptions.text) + "\n")
+        items = "\n".join(f"- {typeset.text(t)}" for t in d.assumptions.text)
+        out.append("**Assumptions**\n\n" + items + "\n")
     if d.summary:
-        out.append(d.summary + "\n")
+        out.append(typeset.text(d.summary) + "\n")
     out.append(f"*{summary([d])}*\n")
     out.extend(step_markdown(s) for s in d.steps)
     if d.source_claims:

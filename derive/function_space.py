@@ -380,8 +380,8 @@ def trainability() -> Derivation:
         ),
         Step(
             Identity(sp.Limit(sp.exp(-lam * t), t, sp.oo), sp.Integer(0)),
-            "a direction with $\\lambda_j > 0$ is fitted; one with $\\lambda_j = 0$ keeps "
-            "$e^{0} = 1$",
+            "a direction with $\\lambda_j > 0$ is fitted; one with $\\lambda_j = 0$ keeps its "
+            "residual (its factor $e^{-\\lambda_j t}$ is 1)",
             label="fitted",
         ),
         Step(

@@ -2,7 +2,10 @@
 
 Notation
 --------
-- Matrices and vectors (``MatrixSymbol``) are bold: ``\\mathbf{A}``, ``\\boldsymbol{\\Phi}``.
+- Matrices and vectors (``MatrixSymbol``) are bold: ``\\mathbf{A}``, ``\\boldsymbol{\\Phi}``;
+  a 1×1 ``MatrixSymbol`` is a scalar (``c``, ``a(t)``), the loss ``J`` or ``L`` calligraphic.
+  Reasons' ``$...$`` math is typeset in the same notation, and the reader's renames apply to
+  both (:mod:`gdflow.derive.typeset`).
 - Transpose ``^\\top``, pseudoinverse ``^\\dagger``, identity ``\\mathbf{I}``, zero ``\\mathbf{0}``.
 - Names follow one convention, read by :func:`render_name`:
   ``base[~][_sub][^(sup)]``.  ``~`` puts a tilde on the base (eigenbasis coordinates),
@@ -50,6 +53,7 @@ from typing import Any
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from . import typeset
 from .derivation import (
     Certificate,
     Definition,
@@ -87,59 +91,65 @@ __all__ = [
     "compile_pdf",
 ]
 
-_GREEK = {
-    "alpha",
-    "beta",
-    "gamma",
-    "delta",
-    "epsilon",
-    "eta",
-    "theta",
-    "kappa",
-    "lambda",
-    "mu",
-    "nu",
-    "xi",
-    "pi",
-    "rho",
-    "sigma",
-    "tau",
-    "phi",
-    "chi",
-    "psi",
-    "omega",
-    "Gamma",
-    "Delta",
-    "Theta",
-    "Lambda",
-    "Xi",
-    "Pi",
-    "Sigma",
-    "Phi",
-    "Psi",
-    "Omega",
+_GREEK = set(typeset.GREEK)
+_SPECIAL = {
+    "star": r"\star",
+    "inf": r"\infty",
+    "oo": r"\infty",
+    "max": r"\max",
+    "min": r"\min",
+    "top": r"\top",
 }
-_SPECIAL = {"star": r"\star", "inf": r"\infty", "oo": r"\infty", "max": r"\max", "min": r"\min"}
 _NAME = re.compile(
     r"^(?P<base>[A-Za-z]+)(?P<tilde>~)?(?:_(?P<sub>[^^(]+))?(?:\^\((?P<sup>[^)]*)\))?(?:\((?P<arg>[^)]*)\))?$"
 )
+_BRACKETED = re.compile(r"^(?P<op>E|Var|Cov)\[(?P<body>.*)\]$")
 
 
-def _piece(text: str) -> str:
-    """Render a sub/superscript: comma lists, specials, greek letters, ``k+1``."""
+def _piece(text: str, arg: bool = False) -> str:
+    """Render a sub/superscript or an argument: comma lists, specials, names (renamed; in an
+    argument, bold when the name is a vector of the derivation being rendered), ``k+1``."""
+    names = typeset.current_names()
     out = []
-    for token in re.split(r"([,+\-])", text):
+    for token in re.split(r"([,+\-\s])", text):
         if token in _SPECIAL:
             out.append(_SPECIAL[token])
-        elif token in _GREEK:
-            out.append("\\" + token)
+        elif _NAME.match(token):
+            key = typeset.split_name(token)
+            bold = (
+                arg
+                and names is not None
+                and key is not None
+                and names.is_bold(("~" if key[1] else "") + key[0], superscript=True)
+            )
+            out.append(render_name(token, bold=bool(bold)))
         else:
             out.append(token)
     return "".join(out)
 
 
-def render_name(name: str, bold: bool = False) -> str:
-    """LaTeX for a symbol name in the package's convention (see the module docstring).
+def _bracketed(name: str) -> str | None:
+    """An expectation or variance written out as a name (``E[Bz + c]``,
+    ``Var[f(x_star, t)]``): ``\\mathbb{E}[\\mathbf{B}\\mathbf{z} + \\mathbf{c}]``, its inside
+    read as plain math (:func:`gdflow.derive.typeset.math`), the names in it in the
+    package's convention (``x_star``, ``mu_0``) first."""
+    m = _BRACKETED.match(name)
+    if m is None:
+        return None
+    body = re.sub(r"\b([A-Za-z]+)_(star|[0-9]+)\b", r"\1_{\2}", m["body"])
+    body = re.sub(
+        r"(?<![A-Za-z\\])[A-Za-z]+(?![A-Za-z])",
+        lambda w: _SPECIAL[w[0]] if w[0] in _SPECIAL else "\\" + w[0] if w[0] in _GREEK else w[0],
+        body,
+    )
+    op = r"\mathbb{E}" if m["op"] == "E" else rf"\operatorname{{{m['op']}}}"
+    return op + r"\left[" + typeset.math(body) + r"\right]"
+
+
+def render_name(name: str, bold: bool = False, loss: bool = False) -> str:
+    """LaTeX for a symbol name in the package's convention (see the module docstring), under
+    the reader's renames in force (:func:`gdflow.derive.typeset.renamed`).  ``loss`` prints a
+    one-letter capital base calligraphic (the loss ``J`` as ``\\mathcal{J}``).
 
     >>> render_name("w^(k)", bold=True)
     '\\\\mathbf{w}^{(k)}'
@@ -149,34 +159,63 @@ def render_name(name: str, bold: bool = False) -> str:
     '\\\\boldsymbol{\\\\Phi}'
     >>> render_name("r(inf)", bold=True)
     '\\\\mathbf{r}(\\\\infty)'
+    >>> render_name("J", loss=True)
+    '\\\\mathcal{J}'
     """
     m = _NAME.match(name)
     if not m:
-        return sp.latex(sp.Symbol(name))
-    base = m["base"]
-    if base in _GREEK:
+        bracketed = _bracketed(name)
+        return bracketed if bracketed is not None else sp.latex(sp.Symbol(name))
+    base = typeset.rename_base(m["base"])
+    if loss:
+        body = typeset.loss_letter(base)
+    elif base in _GREEK:
         body = "\\" + base
         body = rf"\boldsymbol{{{body}}}" if bold else body
     else:
         body = rf"\mathbf{{{base}}}" if bold else base
+    sub = m["sub"]
+    if sub == "hat" or (sub is not None and sub.startswith("hat,")):
+        body = rf"\hat{{{body}}}"
+        sub = sub[4:] or None
     if m["tilde"]:
         body = rf"\tilde{{{body}}}"
-    if m["sub"]:
-        body += "_{" + _piece(m["sub"]) + "}"
+    if sub:
+        body += "_{" + _piece(sub) + "}"
     if m["sup"] is not None:
         body += "^{(" + _piece(m["sup"]) + ")}"
     if m["arg"] is not None:
-        body += "(" + _piece(m["arg"]) + ")"
+        body += "(" + _piece(m["arg"], arg=True) + ")"
     return body
 
 
+def _factor_rank(factor: Any) -> tuple[int, int]:
+    """Where a factor goes in a printed product: numbers, then the parameters in the order of
+    :data:`gdflow.derive.typeset.PARAMETERS`, then the other symbols (the data), then the
+    rest (functions, sums)."""
+    base = factor.base if factor.is_Pow else factor
+    if factor.is_Number or (isinstance(base, sp.Symbol) and base.name.isdigit()):
+        return (0, 0)
+    if isinstance(base, sp.Symbol):
+        if base.name in typeset.PARAMETERS:
+            return (1, typeset.PARAMETERS.index(base.name))
+        return (2, 1 if "^(" in base.name else 0)  # an iterate after its coefficient
+    return (3, 0)
+
+
 class GDLatexPrinter(LatexPrinter):
-    """SymPy's LaTeX printer with the package's notation for matrices and iterates."""
+    r"""SymPy's LaTeX printer in the package's notation: vectors and matrices bold, scalars
+    (including 1×1 matrices) not, the loss calligraphic, the reader's renames applied,
+    products in textbook order (numbers, parameters, data), ``\mathbf{B}^{\top\dagger}`` and
+    ``\mathbf{B}^{-\top}``."""
 
     def _print_Symbol(self, expr: Any, style: str = "plain") -> str:
         return render_name(expr.name)
 
     def _print_MatrixSymbol(self, expr: Any) -> str:
+        if expr.shape == (1, 1):  # a scalar: a(t), the constant c, the loss J
+            key = typeset.split_name(expr.name)
+            return render_name(expr.name, loss=key is not None and key[0] in typeset.LOSSES)
         return render_name(expr.name, bold=True)
 
     def _print_Identity(self, expr: Any) -> str:
@@ -191,11 +230,47 @@ class GDLatexPrinter(LatexPrinter):
             return "{" + text + "}" if "^" in text else text
         return rf"\left({text}\right)"
 
+    def _script(self, arg: Any, mark: str) -> str:
+        r"""``arg`` with the superscript ``mark``; a transposed symbol merges its marks:
+        ``(\mathbf{B}^\top)^\dagger`` prints ``\mathbf{B}^{\top\dagger}``, the inverse of a
+        transpose ``\mathbf{B}^{-\top}``."""
+        if isinstance(arg, sp.Transpose) and isinstance(arg.arg, sp.MatrixSymbol):
+            inner = self._print(arg.arg)
+            if "^" not in inner:
+                merged = r"-\top" if mark == "-1" else r"\top" + mark
+                return inner + "^{" + merged + "}"
+        return self._wrap(arg) + "^{" + mark + "}"
+
     def _print_Transpose(self, expr: Any) -> str:
+        if getattr(expr.arg, "shape", None) == (1, 1) and isinstance(expr.arg, sp.MatrixSymbol):
+            return self._print(expr.arg)  # a scalar is its own transpose
         return self._wrap(expr.arg) + r"^{\top}"
 
     def _print_Pinv(self, expr: Any) -> str:
-        return self._wrap(expr.arg) + r"^{\dagger}"
+        return self._script(expr.arg, r"\dagger")
+
+    def _print_Mul(self, expr: Any) -> str:
+        """A product in textbook order: the number, then the parameters (``k``, ``t``, ``N``,
+        ``\alpha``, ...), then the data: ``-k\alpha\tilde{b}_{j}``.  Fractions and
+        non-commuting products are SymPy's."""
+        coeff, factors = expr.as_coeff_mul()
+        ordered = sorted(factors, key=_factor_rank)
+        if (
+            ordered == list(factors)
+            or not expr.is_commutative
+            or not coeff.is_Integer
+            or any(f.is_Pow and f.exp.could_extract_minus_sign() for f in factors)
+        ):
+            return str(super()._print_Mul(expr))
+        parts: list[str] = [] if abs(coeff) == 1 else [self._print(abs(coeff))]
+        for i, factor in enumerate(ordered):
+            text = self._print(factor)
+            if self._needs_mul_brackets(
+                factor, first=not parts and i == 0, last=i == len(ordered) - 1
+            ):
+                text = rf"\left({text}\right)"
+            parts.append(rf"\cdot {text}" if parts and text[:1].isdigit() else text)
+        return ("- " if coeff < 0 else "") + " ".join(parts)
 
     def _print_MatExp(self, expr: Any) -> str:
         """``e^{-\\mathbf{K} t}``: the sign first, then the matrices, then the scalar factor."""
@@ -207,6 +282,8 @@ class GDLatexPrinter(LatexPrinter):
         mats = (
             mats.doit(deep=False) if isinstance(mats, sp.MatMul) and len(mats.args) == 1 else mats
         )
+        if coeff == 0 or isinstance(mats, sp.ZeroMatrix):
+            return r"\mathbf{I}"  # e^{0} is the identity
         text = self._print(mats)
         if isinstance(mats, sp.MatAdd):
             text = rf"\left({text}\right)"
@@ -223,7 +300,7 @@ class GDLatexPrinter(LatexPrinter):
         return rf"\frac{{d}}{{d{self._print(expr.var)}}}{inner}"
 
     def _print_Inverse(self, expr: Any) -> str:
-        return self._wrap(expr.arg) + r"^{-1}"
+        return self._script(expr.arg, "-1")
 
     def _print_MatPow(self, expr: Any) -> str:
         base, exp = expr.args
@@ -240,17 +317,33 @@ class GDLatexPrinter(LatexPrinter):
             )
             sign = "- " if coeff < 0 else ""
             return f"{sign}{self._print(abs(coeff))} {rest}"
-        return super()._print_MatMul(expr)
+        scalars = [a for a in expr.args if not getattr(a, "is_Matrix", False)]
+        if len(scalars) > 1:  # several scalar factors: one product, in textbook order
+            mats = [a for a in expr.args if getattr(a, "is_Matrix", False)]
+            scalar = sp.Mul(*scalars)
+            text = self._print(scalar)
+            if isinstance(scalar, sp.Add):
+                text = rf"\left({text}\right)"
+            rest = self._print(sp.MatMul(*mats)) if len(mats) > 1 else self._wrap_factor(mats[0])
+            return f"{text} {rest}"
+        return str(super()._print_MatMul(expr))
 
     def _wrap_factor(self, arg: Any) -> str:
         text = self._print(arg)
         return rf"\left({text}\right)" if isinstance(arg, sp.MatAdd) else text
 
     def _print_MatAdd(self, expr: Any) -> str:
-        """Terms with a plus sign first (``I - αA``, not ``-αA + I``), the rest in SymPy's order."""
+        """Terms with a plus sign first (``I - αA``, not ``-αA + I``), the rest in SymPy's order;
+        among the first, those constant in the index or time (``k``, ``t``) lead, as in a
+        textbook's ``\\mathbf{w}^{(\\infty)} + (\\mathbf{I} - \\alpha\\mathbf{A})^{k}(\\ldots)``."""
         terms = list(expr.args)
         negative = [t for t in terms if sp.Mul(*t.as_coeff_mmul()[:1]).could_extract_minus_sign()]
-        ordered = [t for t in terms if t not in negative] + negative
+        positive = sorted(
+            (t for t in terms if t not in negative),
+            # "0" is the index of a printed base case (_StepLatex.recurrence)
+            key=lambda t: any(str(x) in ("k", "t", "0") for x in t.free_symbols),
+        )
+        ordered = positive + negative
         out = []
         for i, term in enumerate(ordered):
             text = self._print(term)
@@ -273,8 +366,13 @@ _PRINTER = GDLatexPrinter({"mat_symbol_style": "bold", "mul_symbol": None, "orde
 
 
 def latex(expr: Any) -> str:
-    """LaTeX of a SymPy object in the package's notation."""
-    return _PRINTER.doprint(expr)
+    """LaTeX of a SymPy object in the package's notation, under the reader's renames in force
+    (:func:`gdflow.derive.typeset.renamed`).  Outside a derivation being rendered, the names
+    of ``expr`` itself decide which arguments are vectors (``\\mathcal{J}(\\mathbf{w})``)."""
+    if typeset.current_names() is None:
+        with typeset.naming(typeset.names_in([expr])):
+            return str(_PRINTER.doprint(expr))
+    return str(_PRINTER.doprint(expr))
 
 
 def _at(name: sp.Basic, index: sp.Basic, superscript: str) -> sp.Basic:
@@ -286,8 +384,15 @@ def _at(name: sp.Basic, index: sp.Basic, superscript: str) -> sp.Basic:
     return sp.Symbol(text)
 
 
-def _escape(text: str) -> str:
-    """Escape a reason for LaTeX text mode, keeping ``$...$`` math as written."""
+def _escape(text: str, names: typeset.Names | None = None, bare: bool = True) -> str:
+    """Escape a reason for LaTeX text mode; its ``$...$`` math is typeset in the notation of
+    the equations (:func:`gdflow.derive.typeset.math` with ``names``, by default those of the
+    derivation being rendered): ``$I - \\alpha A$`` prints as the equations'
+    ``\\mathbf{I} - \\alpha\\mathbf{A}``, renames applied; a bare name in the text
+    (``A symmetric``) is put in math first (:func:`gdflow.derive.typeset.mark_names`) unless
+    ``bare`` is False."""
+    if bare:
+        text = typeset.mark_names(text, names)
     parts = re.split(r"(\$[^$]*\$)", text)
     table = {
         "&": r"\&",
@@ -303,7 +408,12 @@ def _escape(text: str) -> str:
         # in a plain article (OT1, no cm-super)
         "§": r"$\S$",
     }
-    return "".join(p if p.startswith("$") else "".join(table.get(c, c) for c in p) for p in parts)
+    return "".join(
+        "$" + typeset.math(p[1:-1], names) + "$"
+        if p.startswith("$") and len(p) > 1
+        else "".join(table.get(c, c) for c in p)
+        for p in parts
+    )
 
 
 _ENVIRONMENT = re.compile(r"\\(begin|end)\{[A-Za-z*]+\}")
@@ -928,7 +1038,7 @@ _UNICODE = {
 def _plain(text: str) -> str:
     """Escape text from a certificate (no math in it) for LaTeX; a few symbols it may use are
     spelled out, anything else outside ASCII is dropped (pdflatex would stop at it)."""
-    out = _escape(text.replace("$", ""))
+    out = _escape(text.replace("$", ""), bare=False)
     for char, tex in _UNICODE.items():
         out = out.replace(char, tex)
     return out.encode("ascii", "ignore").decode()
@@ -968,7 +1078,9 @@ def _reason(step: Step, extra: str = "", given: bool = True) -> str:
     conditions = ""
     if given and step.given is not None and step.given.conditions:
         conditions = " (if $" + _COMMA.join(latex(c) for c in step.given.conditions) + "$)"
-    return _escape(step.reason) + conditions + extra + r" \hfill{\footnotesize[" + tag + "]}"
+    names = typeset.current_names() or typeset.names_in(step.claim.parts())
+    reason = _escape(step.reason, names)
+    return reason + conditions + extra + r" \hfill{\footnotesize[" + tag + "]}"
 
 
 def _sides(claim: Any) -> tuple[Any, Any] | None:
@@ -1013,13 +1125,31 @@ class _StepLatex:
         return [rf"{latex(c.left)} &\iff {latex(c.right)}"], _reason(self.step)
 
     def recurrence(self, c: Recurrence) -> tuple[list[str], str]:
+        """The update (with the initial value when it is not the iterate's own name), the
+        base case (the solution at index 0 is the initial value, written out: no printed
+        tautology; left out, and said so, when the solution does not depend on the index),
+        then the solution."""
         shifted, first = _at(c.name, c.index, f"{c.index}+1"), _at(c.name, c.index, "0")
-        lines = [
-            rf"{latex(shifted)} &= {latex(c.update_expression())},"
-            rf"\qquad {latex(first)} = {latex(c.initial)}",
-            r"\implies " + _relation(latex(c.name), "=", latex(c.solution)),
-        ]
-        how = "; the recurrence, then its solution, by induction on $" + latex(c.index) + "$"
+        update = rf"{latex(shifted)} &= {latex(c.update_expression())}"
+        if str(first) != str(c.initial):  # same name (assumptions aside): nothing to state
+            update += rf",\qquad {latex(first)} = {latex(c.initial)}"
+        # the index as the printed digit 0, so that SymPy keeps (I - alpha A)^0 as written
+        zero = sp.Symbol("0", integer=True, nonnegative=True)
+        base = c.solution.xreplace({c.index: zero})
+        k = latex(c.index)
+        lines = [update]
+        if latex(base) != latex(c.initial):
+            lines.append(_relation(latex(base), "=", latex(c.initial)))
+            how = (
+                f"; the recurrence, its base case ${k} = 0$, then its solution by induction "
+                f"on ${k}$"
+            )
+        else:  # a solution constant in k: its base case is the initial value itself
+            how = (
+                f"; the recurrence, then its solution by induction on ${k}$ (constant in ${k}$, "
+                "it is the initial value at 0)"
+            )
+        lines.append(r"\implies " + _relation(latex(c.name), "=", latex(c.solution)))
         return lines, _reason(self.step, how)
 
     def refuted(self, c: Refuted) -> tuple[list[str], str]:
@@ -1132,8 +1262,16 @@ def _source(d: Derivation) -> str:
 def render_derivation(d: Derivation, width: float = DOCUMENT_WIDTH) -> str:
     """One derivation as a LaTeX section: title, source (by title and section, the file in a
     footnote), assumptions, then the steps as one ``align`` whose lines fit ``width`` points at
-    10 pt (:func:`_align`).  The section is labelled ``sec:<id>``, the result line
-    ``eq:<id>``, the line of each formula's proving step ``eq:<id>:<key>``."""
+    10 pt (:func:`_align`), with the names of the derivation in force
+    (:func:`gdflow.derive.typeset.naming`), so its reasons, summary and assumptions are
+    typeset in the notation of its equations.  The section is labelled ``sec:<id>``, the
+    result line ``eq:<id>``, the line of each formula's proving step ``eq:<id>:<key>``."""
+    with typeset.naming(typeset.names_of(d)):
+        return _render_derivation(d, width)
+
+
+def _render_derivation(d: Derivation, width: float = DOCUMENT_WIDTH) -> str:
+    """:func:`render_derivation` without setting the names (the caller has)."""
     verdict = "verified" if d.verified else r"\textbf{NOT VERIFIED}"
     out = [
         rf"\section{{{_escape(d.title)}}}\label{{sec:{d.id}}}",

@@ -21,6 +21,7 @@ from sympy.printing.pretty.pretty import PrettyPrinter
 from sympy.printing.pretty.pretty_symbology import greek_unicode
 from sympy.printing.pretty.stringpict import prettyForm, stringPict
 
+from . import typeset
 from .derivation import (
     Certificate,
     Definition,
@@ -83,7 +84,8 @@ def pretty_name(name: str) -> str:
     m = _NAME.match(name)
     if not m or (len(m["base"]) > 1 and m["base"] not in greek_unicode):
         return name  # a word (a case label such as one_step), not a letter with indices
-    out = greek_unicode.get(m["base"], m["base"])
+    base = typeset.rename_base(m["base"])
+    out = greek_unicode.get(base, base)
     if m["tilde"]:
         out += "\u0303"
     if m["sub"]:
@@ -240,7 +242,10 @@ def certificate_detail(cert: Certificate | None) -> str | None:
 
 
 def _math_words(text: str) -> str:
-    """A reason's ``$...$`` math as plain words: ``$\\alpha A$`` -> ``α A``."""
+    """A reason's ``$...$`` math as plain words: ``$\\alpha A$`` -> ``α A``, after the names
+    of the derivation being printed and the reader's renames are applied
+    (:func:`gdflow.derive.typeset.text`)."""
+    text = typeset.text(text)
 
     def plain(m: re.Match[str]) -> str:
         tex = _MATRIX.sub(_matrix_words, m.group(1))
@@ -248,6 +253,7 @@ def _math_words(text: str) -> str:
         tex = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"\1/\2", tex)
         tex = re.sub(r"\\frac\s*(\d)\s*(\d)", r"\1/\2", tex)
         tex = re.sub(r"\^\{\((\w+(?:[+-]\w+)?)\)\}", lambda g: _script(f"({g[1]})", _SUP, "^"), tex)
+        tex = re.sub(r"\^\{?\\?(top|T)\}?", "ᵀ", tex)
         tex = re.sub(r"\\mathbb\{?([A-Z])\}?", lambda g: _BLACKBOARD.get(g[1], g[1]), tex)
         tex = re.sub(r"\\[,;:! ]", " ", tex)
         tex = tex.replace("\\|", "‖").replace("\\{", "{").replace("\\}", "}")
@@ -257,7 +263,6 @@ def _math_words(text: str) -> str:
             lambda g: greek_unicode.get(g.group(1)) or _TEX_WORDS.get(g.group(1), g.group(1)),
             tex,
         )
-        tex = re.sub(r"\^\{?\\?(top|T)\}?", "ᵀ", tex)
         return tex.replace("{", "").replace("}", "")
 
     return re.sub(r"\$([^$]*)\$", plain, text)
@@ -305,6 +310,10 @@ _TEX_WORDS = {
     "iff": "⇔",
     "sum": "Σ",
     "pm": "±",
+    "ne": "≠",
+    "ell": "ℓ",
+    "circ": "∘",
+    "lambda": "λ",
     "nabla": "∇",
     "partial": "∂",
     "sqrt": "√",
@@ -329,6 +338,11 @@ def derivation_text(d: Derivation) -> str:
     its summary and assumptions, then each step's mark and math (drawn by
     :class:`GDPrettyPrinter`) with its reason, the detail of a failing certificate and a
     counterexample, then the source claims found false."""
+    with typeset.naming(typeset.names_of(d)):
+        return _derivation_text(d)
+
+
+def _derivation_text(d: Derivation) -> str:
     verdict = "VERIFIED" if d.verified else "NOT VERIFIED"
     out = [f"{d.id}: {_math_words(d.title)}  [{d.source}]  {verdict}", f"  {summary([d])}"]
     if d.summary:

@@ -50,7 +50,8 @@ def test_matexp_prints_as_exponential():
     assert latex(MatExp(-K * t) * y) == r"e^{-\mathbf{K} t} \mathbf{y}"
     # at t = 0 the argument becomes the zero matrix (not 0*K, which printed e^{K 0})
     assert MatExp(-K * t).subs(t, 0).arg == sp.ZeroMatrix(N, N)
-    assert latex(MatExp(-X.T * X * t / 2).subs(t, 0)) == r"e^{\mathbf{0}}"
+    # and e^{0} prints as what it is, the identity
+    assert latex(MatExp(-X.T * X * t / 2).subs(t, 0)) == r"\mathbf{I}"
 
 
 def test_matexp_shape_transpose_and_derivative():

@@ -51,6 +51,11 @@ worked examples at your data (--let, one ID; names left out stay symbolic):
   [alpha k]; gd.limit_projection: A b w0; gd.step_size_cases: A [alpha b];
   flow.residual, flow.parameter_evolution: X y w0 [t]; ridge.solution: Phi t [lambda]
 
+your notation (equations and reasons alike, in every format):
+  gdflow derive ridge.solution --rename Phi=X --rename lambda=mu -o ridge.pdf
+  gdflow derive --all --notation mine.toml     with [rename] Phi = "X", alpha = "eta"
+  a new name already used in a derivation, or a name that is not one, is refused
+
 exit status: 0 when every requested derivation is verified, 1 when a step is not, 2 on a
 usage or LaTeX error (a bad --let value is a usage error naming it)
 """
@@ -98,6 +103,9 @@ def _derivation_json(d: Derivation) -> dict[str, Any]:
     from gdflow.derive.display import result_latex, result_sympy
     from gdflow.derive.latex import claim_latex, latex
     from gdflow.derive.report import counts, formula_status, mark, step_status
+    from gdflow.derive.typeset import names_of, text
+
+    in_d = names_of(d)
 
     def formula(f: Formula) -> dict[str, Any]:
         spectral_proof = d.step(f.spectral_step) if f.spectral_step else None
@@ -120,6 +128,8 @@ def _derivation_json(d: Derivation) -> dict[str, Any]:
         return {
             "latex": claim_latex(s),
             "reason": s.reason,
+            # the reason in the equations' notation (bold names, renames applied)
+            "reason_latex": text(s.reason, in_d),
             "verified": s.verified,
             "level": c.level if c else None,
             "status": step_status(s),
@@ -203,12 +213,32 @@ def _worked(id_: str, values: dict[str, object]) -> Derivation:
         raise  # not reached: _usage_error exits
 
 
+def _rename(args: argparse.Namespace) -> dict[str, str]:
+    """The renames of ``--notation FILE`` then ``--rename OLD=NEW`` (exit 2 naming a bad one)."""
+    from gdflow.derive.typeset import NotationError, parse_rename, read_notation
+
+    try:
+        rename = read_notation(args.notation) if args.notation else {}
+        rename.update(parse_rename(item) for item in args.rename)
+    except NotationError as exc:
+        _usage_error(f"gdflow derive: {exc}")
+    return rename
+
+
 def cmd_derive(args: argparse.Namespace) -> int:
     from gdflow.derive.catalogue import get
     from gdflow.derive.latex import OverfullError, build_pdf, render_document, render_fragment
     from gdflow.derive.report import summary
+    from gdflow.derive.typeset import NotationError, check_rename, renamed
 
     wanted = _ids(args.ids, args.all)
+    rename = _rename(args)
+    if rename:  # before the (slow) verification: unverified derivations name the same objects
+        try:
+            for warning in check_rename(rename, [get(i, verified=False) for i in wanted]):
+                print(f"gdflow derive: warning: {warning}", file=sys.stderr)
+        except NotationError as exc:
+            _usage_error(f"gdflow derive: {exc}")
     fmt = args.format
     out_path = Path(args.output) if args.output else None
     if out_path is not None and fmt is None:
@@ -242,18 +272,19 @@ def cmd_derive(args: argparse.Namespace) -> int:
                 f"    [{_mark_and_method(s.certificate)}] {s.reason}\n      -> {s.certificate}",
                 file=sys.stderr,
             )
-    if fmt == "json":
-        text = json.dumps([_derivation_json(d) for d in ds], indent=2)
-    elif fmt == "markdown":
-        text = _markdown(ds)
-    elif fmt == "latex" and args.fragment:
-        text = render_fragment(ds)
-    elif fmt in ("latex", "pdf"):
-        text = render_document(ds)
-    else:
-        from gdflow.derive.text import derivation_text
+    with renamed(rename):
+        if fmt == "json":
+            text = json.dumps([_derivation_json(d) for d in ds], indent=2)
+        elif fmt == "markdown":
+            text = _markdown(ds)
+        elif fmt == "latex" and args.fragment:
+            text = render_fragment(ds)
+        elif fmt in ("latex", "pdf"):
+            text = render_document(ds)
+        else:
+            from gdflow.derive.text import derivation_text
 
-        text = "\n\n".join(derivation_text(d) for d in ds)
+            text = "\n\n".join(derivation_text(d) for d in ds)
     if fmt == "pdf" and out_path is not None:
         try:
             build_pdf(text, out_path, strict=True)
@@ -369,6 +400,19 @@ def build_parser() -> argparse.ArgumentParser:
         "([-2,0], or [[2,0],[0,0]] for a matrix); quote it for the shell. Names left out stay "
         "symbolic (alpha, k, t, lambda). E.g. --let 'A=[[2,0],[0,0]]' --let 'b=[-2,0]' "
         "--let 'w0=[3,1]' --let alpha=1/4",
+    )
+    p.add_argument(
+        "--rename",
+        action="append",
+        default=[],
+        metavar="OLD=NEW",
+        help="write the derivations in your notation: rename a name (repeatable; e.g. Phi=X, "
+        "alpha=eta, w=theta, J=L), in equations and reasons alike; w renames every iterate",
+    )
+    p.add_argument(
+        "--notation",
+        metavar="FILE.toml",
+        help='renames from a TOML file: [rename] then lines such as Phi = "X" (--rename wins)',
     )
     p.set_defaults(func=cmd_derive)
 
