@@ -272,6 +272,17 @@ class GDLatexPrinter(LatexPrinter):
             parts.append(rf"\cdot {text}" if parts and text[:1].isdigit() else text)
         return ("- " if coeff < 0 else "") + " ".join(parts)
 
+    def _print_exp(self, expr: Any, exp: str | None = None) -> str:
+        """``e^{-u}`` while the exponent is short and flat; ``\\exp(...)`` when it holds a
+        fraction or a long product, which a superscript would shrink to an unreadable size
+        (the normal density's quadratic form)."""
+        inner = self._print(expr.args[0])
+        if r"\frac" in inner or len(re.sub(r"\\[A-Za-z]+|[{}\s]", "", inner)) > 12:
+            out = rf"\exp\left({inner}\right)"
+        else:
+            out = "e^{" + inner + "}"
+        return rf"{out}^{{{exp}}}" if exp is not None else out
+
     def _print_MatExp(self, expr: Any) -> str:
         """``e^{-\\mathbf{K} t}``: the sign first, then the matrices, then the scalar factor."""
         coeff, mats = expr.arg.as_coeff_mmul()
@@ -1249,34 +1260,62 @@ def _align(
     return out
 
 
-def _source(d: Derivation) -> str:
-    """The source line: the document's title and the section or equation, the seed file in a
-    footnote."""
+def _source(d: Derivation, cite: Mapping[str, int] | None = None) -> str:
+    """The source line: the document's title and the section or equation; the seed file in a
+    footnote, or, in a document with a list of its sources (``cite``: seed file -> number),
+    the number of its entry there.  Titles and places are text (no name in them is a matrix:
+    "A Toy Model")."""
     src = d.source
-    return (
-        rf"\emph{{{_escape(src.title)}}}\footnote{{Source file \texttt{{{_escape(src.seed)}}}.}}"
-        rf", {_escape(src.where)}"
+    title = rf"\emph{{{_escape(src.title, bare=False)}}}"
+    if cite is not None and src.seed in cite:
+        title += rf"~[{cite[src.seed]}]"
+    else:
+        title += rf"\footnote{{Source file \texttt{{{_escape(src.seed, bare=False)}}}.}}"
+    return rf"{title}, {_escape(src.where, bare=False)}"
+
+
+def _sources(derivations: Iterable[Derivation]) -> tuple[dict[str, int], str]:
+    """The documents the derivations come from, numbered in order of first use, and the
+    paragraph that lists them (title and seed file) for the front of a document."""
+    cite: dict[str, int] = {}
+    titles: dict[str, str] = {}
+    for d in derivations:
+        if d.source.seed not in cite:
+            cite[d.source.seed] = len(cite) + 1
+            titles[d.source.seed] = d.source.title
+    items = "\n".join(
+        rf"\item[{{[{n}]}}] \emph{{{_escape(titles[seed], bare=False)}}}\\"
+        rf"source file \texttt{{{_escape(seed, bare=False)}}}"
+        for seed, n in cite.items()
     )
+    text = "\\paragraph{Sources.}\n\\begin{description}\n" + items + "\n\\end{description}\n"
+    return cite, text
 
 
-def render_derivation(d: Derivation, width: float = DOCUMENT_WIDTH) -> str:
+def render_derivation(
+    d: Derivation, width: float = DOCUMENT_WIDTH, cite: Mapping[str, int] | None = None
+) -> str:
     """One derivation as a LaTeX section: title, source (by title and section, the file in a
     footnote), assumptions, then the steps as one ``align`` whose lines fit ``width`` points at
     10 pt (:func:`_align`), with the names of the derivation in force
     (:func:`gdflow.derive.typeset.naming`), so its reasons, summary and assumptions are
     typeset in the notation of its equations.  The section is labelled ``sec:<id>``, the
-    result line ``eq:<id>``, the line of each formula's proving step ``eq:<id>:<key>``."""
+    result line ``eq:<id>``, the line of each formula's proving step ``eq:<id>:<key>``.
+    ``cite`` numbers the source documents of a document that lists them (:func:`_sources`);
+    without it the source's file goes in a footnote."""
     with typeset.naming(typeset.names_of(d)):
-        return _render_derivation(d, width)
+        return _render_derivation(d, width, cite)
 
 
-def _render_derivation(d: Derivation, width: float = DOCUMENT_WIDTH) -> str:
+def _render_derivation(
+    d: Derivation, width: float = DOCUMENT_WIDTH, cite: Mapping[str, int] | None = None
+) -> str:
     """:func:`render_derivation` without setting the names (the caller has)."""
     verdict = "verified" if d.verified else r"\textbf{NOT VERIFIED}"
     out = [
         rf"\section{{{_escape(d.title)}}}\label{{sec:{d.id}}}",
         rf"\noindent\texttt{{{_escape(d.id)}}} \quad ({verdict})"
-        rf"\par\noindent Source: {_source(d)}",
+        rf"\par\noindent Source: {_source(d, cite)}",
         r"\par\noindent{\small " + _plain(summary([d])) + "}",
     ]
     if d.summary:
@@ -1344,8 +1383,11 @@ def render_document(
     be bitmap, Type 3, fonts).  hyperref makes the sections PDF bookmarks.  Before each
     derivation a ``\\typeout`` names it in the log (see :func:`overfull_boxes`)."""
     derivations = list(derivations)
-    head = (_PREAMBLE % _escape(title)) + (_LEVELS_EXPLAINED % _plain(summary(derivations)))
-    return head + "\n" + _bodies(derivations) + "\n\\end{document}\n"
+    cite, sources = _sources(derivations)
+    head = (_PREAMBLE % _escape(title, bare=False)) + (
+        _LEVELS_EXPLAINED % _plain(summary(derivations))
+    )
+    return head + sources + "\n" + _bodies(derivations, cite=cite) + "\n\\end{document}\n"
 
 
 LOG_MARKER = "gdflow derivation: "
@@ -1359,11 +1401,15 @@ blackboard letters (amssymb), ``multlined``, ``\\coloneqq`` and ``\\shortinterte
 exists rather than amsmath's overprinting)."""
 
 
-def _bodies(derivations: Iterable[Derivation], width: float = DOCUMENT_WIDTH) -> str:
+def _bodies(
+    derivations: Iterable[Derivation],
+    width: float = DOCUMENT_WIDTH,
+    cite: Mapping[str, int] | None = None,
+) -> str:
     """The derivations one after another, each after a ``\\typeout`` that names it in the log
     (``\\par`` first, so that whatever came before is typeset, and reported, before it)."""
     return "\n\n".join(
-        rf"\par\typeout{{{LOG_MARKER}{d.id}}}" + "\n" + render_derivation(d, width)
+        rf"\par\typeout{{{LOG_MARKER}{d.id}}}" + "\n" + render_derivation(d, width, cite)
         for d in derivations
     )
 

@@ -211,7 +211,11 @@ def test_fragment_is_the_body_alone_and_names_its_packages():
         assert word not in code
     # the same body as the document's, labels included, broken for an article's text width
     assert render_derivation(get("gd.closed_form"), ARTICLE_WIDTH) in tex
-    assert render_derivation(get("gd.closed_form")) in render_document([get("gd.closed_form")])
+    # the document cites its sources from a list at its front, the fragment in a footnote
+    document = render_document([get("gd.closed_form")])
+    cited = render_derivation(get("gd.closed_form"), cite={get("gd.closed_form").source.seed: 1})
+    assert cited in document and r"\paragraph{Sources.}" in document
+    assert r"\footnote{Source file" in tex and r"\footnote{Source file" not in document
     assert r"\label{eq:gd.closed_form}" in code and r"\label{sec:gd.closed_form}" in code
     # display breaks are allowed inside the fragment's own group only
     assert code.count(r"\begingroup") == code.count(r"\endgroup") == 1
