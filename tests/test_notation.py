@@ -135,9 +135,11 @@ def test_the_induction_base_is_the_solution_at_zero_not_a_tautology():
     assert r"\tilde{w}_{j}^{(0)} = \tilde{w}_{j}^{(0)}" not in tex
     # the base line: the solution at k = 0 equals the initial value
     base = r"\left(\mathbf{I} - \alpha \mathbf{A}\right)^{0}"
-    assert any(
-        base in line and r"&= \mathbf{w}^{(0)} \nonumber" in line for line in tex.splitlines()
-    )
+    lines = tex.splitlines()
+    at = [n for n, line in enumerate(lines) if base in line]
+    assert at and r"\text{at } k = 0" in lines[at[0]]  # the base case says it is one
+    # its right side, on its line or (a long left side on its own row) on the next
+    assert any(r"&= \mathbf{w}^{(0)} \nonumber" in line for line in lines[at[0] : at[0] + 2])
     # a recurrence started elsewhere than its own name states its initial value
     tex = render_derivation(get("ridge.implicit_regularisation"))
     assert r"\mathbf{w}^{(0)} = \mathbf{0}" in tex
