@@ -1150,8 +1150,8 @@ class _StepLatex:
         k = latex(c.index)
         lines = [update]
         if latex(base) != latex(c.initial):
-            at_zero = rf"\text{{at }} {k} = 0\text{{:}}\quad "  # the base case, named
-            lines.append(_relation(at_zero + latex(base), "=", latex(c.initial)))
+            lines.append(rf"&\text{{at }} {k} = 0\text{{:}}")  # the base case, named on its own row
+            lines.append(_relation(latex(base), "=", latex(c.initial)))
             how = (
                 f"; the recurrence, its base case ${k} = 0$, then its solution by induction "
                 f"on ${k}$"

@@ -137,7 +137,7 @@ def test_the_induction_base_is_the_solution_at_zero_not_a_tautology():
     base = r"\left(\mathbf{I} - \alpha \mathbf{A}\right)^{0}"
     lines = tex.splitlines()
     at = [n for n, line in enumerate(lines) if base in line]
-    assert at and r"\text{at } k = 0" in lines[at[0]]  # the base case says it is one
+    assert at and r"\text{at } k = 0" in lines[at[0] - 1]  # the base case says it is one
     # its right side, on its line or (a long left side on its own row) on the next
     assert any(r"&= \mathbf{w}^{(0)} \nonumber" in line for line in lines[at[0] : at[0] + 2])
     # a recurrence started elsewhere than its own name states its initial value
