@@ -52,7 +52,7 @@ worked examples at your data (--let, one ID; names left out stay symbolic):
   flow.residual, flow.parameter_evolution: X y w0 [t]; ridge.solution: Phi t [lambda]
 
 your notation (equations and reasons alike, in every format):
-  gdflow derive ridge.solution --rename Phi=X --rename lambda=mu -o ridge.pdf
+  gdflow derive ridge.solution --rename Phi=X --rename lambda=gamma -o ridge.pdf
   gdflow derive --all --notation mine.toml     with [rename] Phi = "X", alpha = "eta"
   a new name already used in a derivation, or a name that is not one, is refused
 
