@@ -1308,13 +1308,33 @@ def render_derivation(
         return _render_derivation(d, width, cite)
 
 
+def _heading(title: str) -> str:
+    """A section title: typeset like a reason, and, when it holds math, with a plain-text
+    version for the PDF bookmarks (``\\texorpdfstring``: a bookmark cannot hold math;
+    :func:`render_document` and :func:`render_fragment` provide the command where hyperref
+    does not)."""
+    tex = _escape(title)
+    if "$" not in tex:
+        return tex
+    plain = _escape(re.sub(r"\$([^$]*)\$", lambda m: _bookmark_math(m[1]), title), bare=False)
+    return rf"\texorpdfstring{{{tex}}}{{{plain}}}"
+
+
+def _bookmark_math(tex: str) -> str:
+    """Math as bookmark text: Greek and a few symbols as words, the rest of the commands and
+    braces dropped (``\\lambda \\to 0^+`` -> ``lambda -> 0+``)."""
+    words = {"to": "->", "infty": "infinity", "top": "T", "dagger": "+", "le": "<=", "ge": ">="}
+    tex = re.sub(r"\\([A-Za-z]+)", lambda m: words.get(m[1], m[1]), tex)
+    return re.sub(r"[{}^_\\]", "", tex).strip()
+
+
 def _render_derivation(
     d: Derivation, width: float = DOCUMENT_WIDTH, cite: Mapping[str, int] | None = None
 ) -> str:
     """:func:`render_derivation` without setting the names (the caller has)."""
     verdict = "verified" if d.verified else r"\textbf{NOT VERIFIED}"
     out = [
-        rf"\section{{{_escape(d.title)}}}\label{{sec:{d.id}}}",
+        rf"\section{{{_heading(d.title)}}}\label{{sec:{d.id}}}",
         rf"\noindent\texttt{{{_escape(d.id)}}} \quad ({verdict})"
         rf"\par\noindent Source: {_source(d, cite)}",
         r"\par\noindent{\small " + _plain(summary([d])) + "}",
@@ -1439,6 +1459,7 @@ def render_fragment(derivations: Iterable[Derivation], width: float = ARTICLE_WI
     body = _bodies(derivations, width)
     return (
         head
+        + "\\providecommand{\\texorpdfstring}[2]{#1}\n"
         + "\\begingroup\\allowdisplaybreaks\\setlength{\\emergencystretch}{3em}\n"
         + body
         + "\n\\endgroup\n"
