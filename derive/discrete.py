@@ -1,6 +1,7 @@
 """Closed-form iterates of GD on a convex quadratic, their limit, and the decay of the loss.
 
-Source: 001 §2.2–2.3, eq 13–16.  Objective :math:`J(\\mathbf{w}) = \\tfrac12\\mathbf{w}^\\top
+Source: 001 §2.2 (eq 13–15) and §2.4 (eq 16).  Objective
+:math:`J(\\mathbf{w}) = \\tfrac12\\mathbf{w}^\\top
 \\mathbf{A}\\mathbf{w} + \\mathbf{b}^\\top\\mathbf{w} + c`, A ⪰ 0, b ∈ range(A) (J bounded below):
 
 .. math::
@@ -211,7 +212,7 @@ def loss_after(
     A_value: Any, b_value: Any, c_value: Any, w0_value: Any, alpha_value: Any, k_value: Any = k
 ) -> sp.Basic:
     """:math:`J(w^{(k)}) = J_\\star + \\sum_j \\frac{\\tilde a_j}{2}(1 - \\alpha\\tilde
-    a_j)^{2k}(\\tilde w_j^{(0)} - \\tilde w_{\\star j})^2` exactly (001 §2.3;
+    a_j)^{2k}(\\tilde w_j^{(0)} - \\tilde w_{\\star j})^2` exactly (001 §2.2;
     ``gd.loss_decay``): the gap is that derivation's per-eigendirection formula applied exactly
     to the eigendecomposition of A, and :math:`J_\\star = J(w^{(\\infty)})` the objective at
     :func:`limit_point`.  ``ValueError`` when b ∉ range(A) (no J⋆).
@@ -354,7 +355,7 @@ def limit_projection() -> Derivation:
         ),
         Step(
             Identity(-Pinv(Aq) * bq, Pinv(Phi) * tt),
-            "least squares from 0: $-A^\\dagger b = \\Phi^\\dagger t$ (eq 16)",
+            "least squares from 0: $-A^\\dagger b = \\Phi^\\dagger t$ (§2.4, eq 16)",
             given=ls,
         ),
         Step(
@@ -382,7 +383,7 @@ def limit_projection() -> Derivation:
     return Derivation(
         id="gd.limit_projection",
         title="The limit is the projection onto the minimisers",
-        source=Source(SOURCE, "§2.2-2.3, eq 13, 14, 16"),
+        source=Source(SOURCE, "§2.2, eq 13-14; §2.4, eq 16"),
         assumptions=_IN_RANGE,
         steps=steps,
         result=steps[0].claim,
@@ -394,7 +395,7 @@ def limit_projection() -> Derivation:
 
 
 def loss_decay() -> Derivation:
-    """``gd.loss_decay``: J(w⁽ᵏ⁾) − J⋆ per eigendirection, the rate, κ (001 §2.3)."""
+    """``gd.loss_decay``: J(w⁽ᵏ⁾) − J⋆ per eigendirection, the rate, κ (001 §2.2)."""
     star = -sp.Symbol("b~_j", real=True) / a_j
     bt = sp.Symbol("b~_j", real=True)
     positive = Assumptions(
@@ -428,7 +429,9 @@ def loss_decay() -> Derivation:
             Identity(
                 Jm(wk) - Jm(winf), (w0 - winf).T * (I - alpha * A) ** (2 * k) * A * (w0 - winf) / 2
             ),
-            "the same in matrix form, summed over the eigendirections with $\\tilde a_j > 0$",
+            "the same in matrix form, summed over the eigendirections with $\\tilde a_j > 0$ "
+            "(001 §2.2 writes the left side as $J(w^{(k)})$, dropping the constant: the sum "
+            "is $J(w^{(k)}) - J_\\star$)",
             given=defs,
             label="gap",
         ),
@@ -473,7 +476,7 @@ def loss_decay() -> Derivation:
     return Derivation(
         id="gd.loss_decay",
         title="Decay of the loss and the condition number",
-        source=Source(SOURCE, "§2.3"),
+        source=Source(SOURCE, "§2.2, the loss after eq 14, eq 15"),
         assumptions=_IN_RANGE,
         steps=steps,
         result=steps[2].claim,

@@ -51,6 +51,24 @@ __all__ = [
 ]
 
 R0 = sp.MatrixSymbol("r^(0)", N, 1)
+_U = sp.Symbol("u", real=True)
+COLLINEAR = Assumptions(
+    conditions=(_U > 1,),
+    definitions={
+        X: sp.ImmutableMatrix([[0, 1], [1, 1], [_U, 1]]),
+        y: sp.ImmutableMatrix([1, 2, 1 + _U]),
+        K: X * X.T,
+        R0: -y,
+        N: 3,
+        D: 2,
+    },
+    sizes={N: (3,), D: (2,)},
+    text=(
+        "three collinear points on the line $y = x + 1$: rows of X are $(x_i, 1)$, "
+        "$x = (0, 1, u)$, $u > 1$, $y = (1, 2, 1 + u)$",
+    ),
+)
+"""000's trainability counterexample: K = XXᵀ singular, y in the range of X (flow.trainability)."""
 F = sp.MatrixSymbol("f", N, 1)
 F0 = sp.MatrixSymbol("f^(0)", N, 1)
 J = sp.MatrixSymbol("J", N, D)
@@ -72,9 +90,10 @@ w_t = W0 - X.T * Pinv(K) * E_T * (X * W0 - y)
 w_inf = (ID - Pinv(X) * X) * W0 + Pinv(X) * y
 """w(oo) = (I - X^+ X) w0 + X^+ y (flow.parameter_evolution, step ``limit``)."""
 r_t = EXP * R0
-"""r(t) = e^{-Kt} r(0) (000, eq 11; flow.residual)."""
+"""r(t) = e^{-Kt} r(0) (000, eq 9; flow.residual)."""
 f_t = y + EXP * (F0 - y)
-"""f(t) = y + e^{-Kt}(f(0) - y) at the training inputs (000, eq 12; flow.residual)."""
+"""f(t) = y + e^{-Kt}(f(0) - y) at the training inputs (000, eq 10; eq 12 for the linear model;
+flow.residual)."""
 r_inf = (IN - K * Pinv(K)) * R0
 """r(oo) = (I - K K^+) r(0) (flow.trainability, step ``residual_limit``)."""
 a_t = KS.T * Pinv(K) * EM * y
@@ -287,7 +306,11 @@ def residual() -> Derivation:
             "the linear model $f = Xw$: $J = X$ and $K = XX^T$ does not depend on $w$, so "
             "the ODE is linear with constant coefficients",
         ),
-        Step(Definition(RT, r_t), "the candidate (eq 11)", label="candidate"),
+        Step(
+            Definition(RT, r_t),
+            "the candidate (eq 9), the solution of the ODE of eq 8",
+            label="candidate",
+        ),
         Step(
             Identity(TimeDerivative(RT), -K * RT),
             "it solves $\\frac{dr}{dt} = -Kr$: $\\frac{d}{dt}e^{-Kt} = -Ke^{-Kt}$",
@@ -308,7 +331,8 @@ def residual() -> Derivation:
         ),
         Step(
             Definition(FT, f_t),
-            "the function at the data points, $f(t) = y + r(t)$ (eq 12)",
+            "the function at the data points, $f(t) = y + r(t)$ (eq 10; eq 12 for the linear "
+            "model)",
             label="outputs",
         ),
         Step(
@@ -415,10 +439,30 @@ def trainability() -> Derivation:
             "not trainable: for singular K some residuals never vanish",
             given=Assumptions(matrices={K: "singular_psd"}, sizes={N: (2, 3)}),
         ),
+        Step(
+            Identity((IN - K * Pinv(K)) * R0, sp.ZeroMatrix(N, 1)),
+            "but some do: three collinear points, the line $w_1 x + w_2$ through $(0, 1)$, "
+            "$(1, 2)$, $(u, 1 + u)$ from $w_0 = 0$, so $r(0) = -y$: K is singular (rank 2) "
+            "and yet $r(\\infty) = 0$, since $y$ lies in the range of X",
+            given=COLLINEAR,
+            label="collinear",
+        ),
+    ]
+    source_claims = [
+        Step(
+            Refuted(K * Pinv(K), IN),
+            "000 says that if K is not full rank the model cannot fit the data exactly, i.e. "
+            "$r(\\infty) = 0$ forces $KK^\\dagger = I$; at the three collinear points "
+            "above $r(\\infty) = 0$ (step collinear) while $KK^\\dagger \\ne I$: K is "
+            "singular, the fit exact",
+            given=COLLINEAR,
+            label="source_not_full_rank",
+        )
     ]
     return Derivation(
         id="flow.trainability",
         title="Trainability and convergence speed from the eigenvalues of K",
+        source_claims=source_claims,
         source=Source(SOURCE, "trainability and convergence in the linear model (eq 12)"),
         assumptions=Assumptions(
             sizes=SMALL,

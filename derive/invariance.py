@@ -33,8 +33,8 @@ def rigid_invariance() -> Derivation:
     steps = [
         Step(
             Definition(wt, Q.T * (w - s)),
-            "the rigid change of coordinates $\\mathcal{T}$ (eq 6); its inverse is $Q\\tilde w + "
-            "s$ (eq 7)",
+            "the rigid change of coordinates $\\mathcal{T}$ (eq 6, which writes $w^{(0)}$ "
+            "for $w$, a typo); its inverse is $Q\\tilde w + s$ (eq 7)",
         ),
         Step(
             Identity(Q * (Q.T * (w - s)) + s, w),

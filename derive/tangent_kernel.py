@@ -239,10 +239,26 @@ def tangent_derivation(
             "through H is exact",
         )
     )
+    # 002 §4 writes the first-order update with "=": refute it for f(w, x) = w^2 x with one
+    # training point (x_1, y_1) = (1, 0), at w = 1 and x = 1 (exact (1 - 2 eta)^2 - 1 vs -4 eta)
+    q_exact, q_first = first_order_update(W1**2 * XV, [W1], XV, [sp.Integer(1)], [sp.Integer(0)])
+    at_one = {W1: sp.Integer(1), XV: sp.Integer(1)}
+    source_claims = [
+        Step(
+            Refuted(sp.expand(q_exact.xreplace(at_one)), sp.expand(q_first.xreplace(at_one))),
+            "002 §4 writes $f(w^{(t+1)}, x) - f(w^{(t)}, x) = -\\eta\\sum_i (u_i - y_i) "
+            "H(x, x_i)$ as an equality; it holds only to first order in $\\eta$.  For $f(w, x) = "
+            "w^2 x$, one training point $(x_1, y_1) = (1, 0)$, $w = 1$, $x = 1$: the step "
+            "changes f by $(1 - 2\\eta)^2 - 1 = 4\\eta^2 - 4\\eta$, not $-4\\eta$ (at "
+            "$\\eta = 1/2$: $-1$, not $-2$)",
+            label="source_first_order",
+        )
+    ]
     return Derivation(
         id="kernel.tangent",
         title="Gradient descent in function space: the tangent kernel",
         source=Source(SOURCE, "§4 gradient descent analysis"),
+        source_claims=source_claims,
         assumptions=Assumptions(
             text=(
                 f"{n_data} training points $(x_i, y_i)$; $L = \\frac12\\sum_i (f(w, x_i) - "
@@ -312,7 +328,9 @@ def regression() -> Derivation:
         ),
         Step(
             Definition(g1, g(al)),
-            "the fitting objective $g(\\alpha) = \\|K\\alpha - y\\|^2$ (no factor $\\frac12$)",
+            "the fitting objective $g(\\alpha) = \\|K\\alpha - y\\|^2$ (no factor "
+            "$\\frac12$); 002 §3 writes $\\|K\\alpha - y\\|$ without the square, a typo: "
+            "its gradient $2K(K\\alpha - y)$ is that of the square",
         ),
         Step(
             Identity(

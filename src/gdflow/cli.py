@@ -339,6 +339,33 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if all(r.passed for r in results) else 1
 
 
+def cmd_figures(args: argparse.Namespace) -> int:
+    from gdflow.checks import figures
+
+    if args.only is None:
+        names = list(figures.NAMES)
+    else:
+        try:
+            names = [figures.resolve(args.only)]
+        except KeyError:
+            print(
+                f"gdflow figures: no figure {args.only!r}; names: {', '.join(figures.NAMES)}",
+                file=sys.stderr,
+            )
+            return 2
+    failed = False
+    for i, name in enumerate(names, 1):
+        print(f"[{i}/{len(names)}] {name}.png", file=sys.stderr, flush=True)
+        try:
+            path = figures.build(name, args.output)
+        except figures.FigureUnavailable as err:
+            print(f"gdflow figures: {err}", file=sys.stderr)
+            failed = failed or args.only is not None
+            continue
+        print(path)
+    return 1 if failed else 0
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -440,6 +467,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser(
+        "figures",
+        help="regenerate the seeds' figures (PNG) from gdflow's evaluators",
+        description="Regenerate the figures of the seeds (001 Figs 2-4, 000 Figs 2-6) from "
+        "gdflow's own closed-form evaluators and write them as PNG files (001-fig2.png, ...). "
+        "001-fig4 (double descent) needs gdflow.checks.double_descent and is skipped with a "
+        "note when it is missing.",
+    )
+    p.add_argument(
+        "-o", "--output", metavar="DIR", default=".", help="directory to write to (created)"
+    )
+    p.add_argument(
+        "--only", metavar="NAME", default=None, help="one figure, e.g. 001-fig3 (.png optional)"
+    )
+    p.set_defaults(func=cmd_figures)
 
     from gdflow.checks.grade.cli import add_parser as add_grade
 

@@ -1,0 +1,488 @@
+r"""The seeds' figures regenerated from gdflow's own evaluators (``gdflow figures``).
+
+Each figure is computed by the package's closed-form evaluators, never by a separate
+simulation:
+
+- ``001-fig2``: gradient descent on a full-rank and a low-rank 2-D quadratic (001 Fig 2),
+  :func:`gdflow.checks.numeric.gd_iterates` (001 eq 13) over the contours of
+  :math:`J(\mathbf w) = \frac12\mathbf w^\top\mathbf A\mathbf w + \mathbf b^\top\mathbf w`, and
+  the eigen-projections :math:`\tilde w_j^{(k)} = \mathbf q_j^\top\mathbf w^{(k)}` (001 eq 11–12).
+- ``001-fig3``: the loss decay :math:`J(\mathbf w^{(k)}) - J^\star = \sum_j \frac{\tilde a_j}{2}
+  (\tilde w_j^{(0)} - \tilde w_j^\star)^2(1 - \alpha\tilde a_j)^{2k}` (001 §2.2) for curvatures
+  1…10, total and the lowest-curvature term, :func:`gdflow.checks.numeric.gd_loss`.
+- ``000-fig2`` … ``000-fig6``: 000's three-point line fit (:data:`THREE_POINT`,
+  :math:`L = \frac12\|\mathbf X\mathbf w - \mathbf y\|^2`, rows of X are (x, 1), so
+  w = (slope, intercept)) under gradient flow,
+  :func:`gdflow.checks.flow_numeric.linear_flow` (000 eq 9–12, 16–18) and
+  :func:`gdflow.checks.gaussian_numeric.prediction_moments` (000's prediction covariance).
+- ``001-fig4`` (double descent) is built by ``gdflow.checks.double_descent.figure`` when that
+  module exists.
+
+The ``*_data`` functions return the plotted arrays, so tests can hold them against
+independent witnesses.  Matplotlib runs headless (Agg).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from gdflow.checks.flow_numeric import THREE_POINT, linear_flow  # noqa: E402
+from gdflow.checks.gaussian_numeric import prediction_moments  # noqa: E402
+from gdflow.checks.numeric import eigendirections, gd_iterates, gd_loss  # noqa: E402
+
+X3 = np.array(THREE_POINT["X"])
+Y3 = np.array(THREE_POINT["y"])
+W03 = np.array(THREE_POINT["w0"])
+PRIOR_VARIANCE = 1.0
+r"""000 Fig 6: the prior over the initial parameters is :math:`\mathcal N(\mathbf 0,
+\sigma_p^2\mathbf I)` ("mean zero and spherical covariance"); the value of
+:math:`\sigma_p^2` did not survive the seed's extraction, so 1 is used."""
+TIMES_000 = (0.0, 0.5, 2.0, 8.0, 30.0, np.inf)
+"""The times at which 000 Figs 5–6 are drawn (∞ is the least-squares limit)."""
+DPI = 100
+
+
+def _rotation(theta: float) -> np.ndarray:
+    c, s = np.cos(theta), np.sin(theta)
+    return np.array([[c, -s], [s, c]])
+
+
+Q2 = _rotation(np.pi / 6)
+"""Eigenvectors (columns q1, q2) of 001 Fig 2's quadratics: axes rotated by 30°."""
+W_STAR2 = np.array([1.0, 0.5])
+W0_2 = np.array([-1.5, 2.0])
+
+
+@dataclass(frozen=True)
+class Run:
+    """One gradient-descent run on a quadratic: label, step size, iterates (rows), eigen
+    coordinates (rows) and the eigenvalues (ascending) of A."""
+
+    label: str
+    alpha: float
+    ks: np.ndarray
+    w: np.ndarray
+    wt: np.ndarray
+    a: np.ndarray
+
+
+def fig2_001_problems() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    r"""001 Fig 2's two quadratics (A, b) with :math:`\mathbf b = -\mathbf A\mathbf w_\star`:
+    full rank :math:`\mathbf A = \mathbf Q\,\mathrm{diag}(1, 4)\mathbf Q^\top` and low rank
+    :math:`\mathbf A = \mathbf Q\,\mathrm{diag}(0, 4)\mathbf Q^\top` (its minimisers form the
+    line :math:`\mathbf q_2^\top\mathbf w = \mathbf q_2^\top\mathbf w_\star`)."""
+    full = Q2 @ np.diag([1.0, 4.0]) @ Q2.T
+    low = Q2 @ np.diag([0.0, 4.0]) @ Q2.T
+    return {"full": (full, -full @ W_STAR2), "low": (low, -low @ W_STAR2)}
+
+
+def fig2_001_data(steps: int = 12) -> dict[str, list[Run]]:
+    r"""The runs of 001 Fig 2 from :func:`gd_iterates` (001 eq 13), k = 0…``steps``:
+    (a) full rank at α = 0.1 and 0.3 (converging; α·ã_max = 0.4, 1.2) and 0.52 (α·ã_max = 2.08,
+    diverging); (b) low rank at α = 0.1 (converging to the closest minimiser,
+    :math:`\mathbf w^{(\infty)} = -\mathbf A^\dagger\mathbf b + (\mathbf I - \mathbf A^\dagger
+    \mathbf A)\mathbf w^{(0)}`, 001 eq 13–14)."""
+    ks = np.arange(steps + 1, dtype=float)
+    problems = fig2_001_problems()
+    out: dict[str, list[Run]] = {"full": [], "low": []}
+    plan = [
+        ("full", "α = 0.1 (converges)", 0.1),
+        ("full", "α = 0.3 (converges, oscillating in q2)", 0.3),
+        ("full", "α = 0.52 (α·ã_max = 2.08: diverges)", 0.52),
+        ("low", "α = 0.1 (converges to the closest minimiser)", 0.1),
+    ]
+    for key, label, alpha in plan:
+        A, b = problems[key]
+        it = gd_iterates(A, b, W0_2, alpha, ks)
+        out[key].append(Run(label, alpha, ks, it.w, it.wt, it.directions.a))
+    return out
+
+
+def _quadratic_surface(
+    A: np.ndarray, lim: tuple[float, float, float, float], n: int = 200
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    g1, g2 = np.meshgrid(np.linspace(lim[0], lim[1], n), np.linspace(lim[2], lim[3], n))
+    d = np.stack([g1, g2], axis=-1) - W_STAR2  # J - J⋆ = ½ (w - w⋆)ᵀA(w - w⋆) as b = -Aw⋆
+    return g1, g2, 0.5 * np.einsum("...i,ij,...j->...", d, A, d)
+
+
+def _caption(fig: Figure, text: str) -> float:
+    """Put ``text`` under the figure (wrapped to its width); return the height fraction used."""
+    lines = textwrap.wrap(text, width=int(fig.get_figwidth() * 14))
+    fig.text(0.5, 0.005, "\n".join(lines), ha="center", va="bottom", fontsize=9, style="italic")
+    return (0.2 * len(lines) + 0.1) / fig.get_figheight()
+
+
+def _fig2_001() -> Figure:
+    data = fig2_001_data()
+    problems = fig2_001_problems()
+    fig = plt.figure(figsize=(15, 7))
+    gs = fig.add_gridspec(3, 3, width_ratios=[1.2, 1.2, 1.0])
+    colours = {"full": ["tab:red", "tab:green", "magenta"], "low": ["tab:blue"]}
+    lim = (-2.5, 3.5, -2.5, 3.0)
+    for col, key, title in [
+        (0, "full", "(a) full-rank A = Q diag(1, 4) Qᵀ"),
+        (1, "low", "(b) low-rank A = Q diag(0, 4) Qᵀ"),
+    ]:
+        ax = fig.add_subplot(gs[:, col])
+        A, _ = problems[key]
+        g1, g2, J = _quadratic_surface(A, lim)
+        levels = np.quantile(J, np.linspace(0.0, 0.9, 18) ** 2)
+        ax.contour(g1, g2, J, levels=np.unique(levels), colors="0.6", linewidths=0.7)
+        for run, colour in zip(data[key], colours[key], strict=True):
+            ax.plot(run.w[:, 0], run.w[:, 1], "o-", ms=3, color=colour, label=run.label)
+        if key == "full":
+            ax.plot(*W_STAR2, "k*", ms=12, label="minimum w⋆")
+        else:
+            d = Q2[:, 0]
+            s = np.linspace(-6, 6, 2)
+            ax.plot(
+                W_STAR2[0] + s * d[0],
+                W_STAR2[1] + s * d[1],
+                "k--",
+                lw=1,
+                label="minimum-cost subspace",
+            )
+        ax.set_xlim(lim[0], lim[1])
+        ax.set_ylim(lim[2], lim[3])
+        ax.set_aspect("equal")
+        ax.set_xlabel("$w_1$")
+        ax.set_ylabel("$w_2$")
+        ax.set_title(title)
+        ax.legend(fontsize=8, loc="lower right")
+    converging = [r for r in data["full"] if r.alpha < 0.5]
+    u = np.array([1.0, 0.0])
+    panels = [
+        ("$\\tilde w_1 = q_1^T w$ (ã₁ = 1)", lambda r: r.wt[:, 0]),
+        ("$\\tilde w_2 = q_2^T w$ (ã₂ = 4)", lambda r: r.wt[:, 1]),
+        ("$e_1^T w$ (an arbitrary direction)", lambda r: r.w @ u),
+    ]
+    for row, (ylabel, proj) in enumerate(panels):
+        ax = fig.add_subplot(gs[row, 2])
+        for run, colour in zip(converging, colours["full"], strict=False):
+            ax.plot(run.ks, proj(run), "o-", ms=3, color=colour, label=run.label)
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+        if row == 0:
+            ax.set_title("(c) projections of (a)'s converging iterates")
+            ax.legend(fontsize=7)
+        if row == 2:
+            ax.set_xlabel("iteration k")
+    bottom = _caption(
+        fig,
+        "after 001 Fig 2: gradient descent on convex quadratics (gdflow.checks.numeric.gd_iterates,"
+        " 001 eq 13); projections on q1, q2 are exponentials in k, on e1 a sum of two.",
+    )
+    fig.tight_layout(rect=(0, bottom, 1, 1))
+    return fig
+
+
+FIG3_ALPHA = 0.1
+FIG3_STEPS = 100
+
+
+def fig3_001_problem() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""001 Fig 3's quadratic: :math:`\mathbf A = \mathbf Q\,\mathrm{diag}(1, …, 10)\mathbf
+    Q^\top` (Q a fixed random orthogonal matrix, seed 0), :math:`\mathbf b = -\mathbf A
+    \mathbf w_\star` with :math:`\mathbf w_\star = \mathbf Q\mathbf 1`, start
+    :math:`\mathbf w^{(0)} = \mathbf 0`: every direction starts with the same offset, so the
+    terms differ only by their curvature.  Returns (A, b, w0)."""
+    rng = np.random.default_rng(0)
+    Q, _ = np.linalg.qr(rng.standard_normal((10, 10)))
+    A = Q @ np.diag(np.arange(1.0, 11.0)) @ Q.T
+    A = (A + A.T) / 2
+    w_star = Q @ np.ones(10)
+    return A, -A @ w_star, np.zeros(10)
+
+
+def fig3_001_data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""k, the total :math:`J(\mathbf w^{(k)}) - J^\star` and the lowest-curvature term
+    :math:`\frac{\tilde a_1}{2}(\tilde w_1^{(0)} - \tilde w_1^\star)^2(1 - \alpha\tilde a_1)^{2k}`
+    (001 §2.2) at α = :data:`FIG3_ALPHA`, both from :func:`gd_loss` (the term as the loss of
+    the one-dimensional problem along :math:`\mathbf q_1`, from :func:`eigendirections`)."""
+    A, b, w0 = fig3_001_problem()
+    ks = np.arange(FIG3_STEPS + 1, dtype=float)
+    total = gd_loss(A, b, 0.0, w0, FIG3_ALPHA, ks).excess
+    assert total is not None
+    d = eigendirections(A, b, w0, FIG3_ALPHA)
+    j = int(np.argmin(d.a))
+    low = gd_loss([[d.a[j]]], [d.b[j]], 0.0, [d.w0[j]], FIG3_ALPHA, ks).excess
+    assert low is not None
+    return ks, total, low
+
+
+def _fig3_001() -> Figure:
+    ks, total, low = fig3_001_data()
+    fig, ax = plt.subplots(figsize=(7, 5))
+    ax.semilogy(ks, total, color="tab:blue", label="total $J(w^{(k)}) - J^\\star$")
+    ax.semilogy(ks, low, color="tab:red", label="lowest-curvature direction (ã = 1) only", ls="--")
+    ax.set_xlabel("iteration k")
+    ax.set_ylabel("$J(w^{(k)}) - J^\\star$ (log scale)")
+    ax.set_title(f"GD on a quadratic with curvatures 1, …, 10, α = {FIG3_ALPHA:g}")
+    ax.legend()
+    ax.grid(alpha=0.3, which="both")
+    bottom = _caption(
+        fig,
+        "after 001 Fig 3: loss decay (001 §2.2, gdflow.checks.numeric.gd_loss); the slowest "
+        "term (1 − αã_min)^{2k} dominates asymptotically",
+    )
+    fig.tight_layout(rect=(0, bottom, 1, 1))
+    return fig
+
+
+def loss_surface_000(
+    n: int = 201,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""000 Fig 2: :math:`L = \frac12\|\mathbf X\mathbf w - \mathbf y\|^2` on a grid of
+    intercept (``I``) and slope (``S``); returns (I, S, L)."""
+    icpt, slope = np.meshgrid(np.linspace(-1.0, 1.0, n), np.linspace(-1.5, 2.0, n))
+    pred = slope[..., None] * X3[:, 0] + icpt[..., None]
+    return icpt, slope, 0.5 * np.sum((pred - Y3) ** 2, axis=-1)
+
+
+def _data_panel(ax: plt.Axes, w: np.ndarray | None = None, label: str = "") -> None:
+    ax.scatter(X3[:, 0], Y3, color="tab:red", zorder=3, label="data $(x_i, y_i)$")
+    if w is not None:
+        xg = np.linspace(0.0, 1.0, 2)
+        ax.plot(xg, w[0] * xg + w[1], color="k", label=label)
+    ax.set_xlim(0.0, 1.0)
+    ax.set_xlabel("input x")
+    ax.set_ylabel("output y")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+
+
+def _w_ls() -> np.ndarray:
+    return linear_flow(X3, Y3, W03).parameters([np.inf])[0]
+
+
+def _contours(ax: plt.Axes) -> None:
+    icpt, slope, L = loss_surface_000()
+    cs = ax.contourf(icpt, slope, np.log10(L), levels=20, cmap="viridis")
+    ax.contour(icpt, slope, np.log10(L), levels=20, colors="w", linewidths=0.3)
+    plt.colorbar(cs, ax=ax, label="$\\log_{10} L$")
+    w = _w_ls()
+    ax.plot(w[1], w[0], "w*", ms=12, mec="k", label="minimum (least squares)")
+    ax.set_xlabel("intercept $w_2$")
+    ax.set_ylabel("slope $w_1$")
+
+
+def _fig2_000() -> Figure:
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 5))
+    _data_panel(a, _w_ls(), "least-squares line")
+    a.set_title("(a) three points and the best line")
+    _contours(b)
+    b.legend(fontsize=8)
+    b.set_title("(b) loss $L = \\frac{1}{2}\\|Xw - y\\|^2$ over intercept and slope")
+    bottom = _caption(fig, "after 000 Fig 2: the loss function of fitting a line to three points")
+    fig.tight_layout(rect=(0, bottom, 1, 1))
+    return fig
+
+
+def outputs_000(ts: np.ndarray) -> np.ndarray:
+    r"""000 Fig 3: the outputs at the data points :math:`\mathbf f(t) = \mathbf y +
+    e^{-\mathbf K t}(\mathbf f_0 - \mathbf y)` (000 eq 10–12) from :func:`linear_flow`, rows
+    are times."""
+    return linear_flow(X3, Y3, W03).outputs(ts)
+
+
+def _fig3_000() -> Figure:
+    ts = np.logspace(-2.0, 2.5, 300)
+    f = outputs_000(ts)
+    f_inf = outputs_000(np.array([np.inf]))[0]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 5))
+    _data_panel(a, W03, "initial line $w_0$")
+    a.set_title("(a) the start $w_0$ = (−0.05, −0.4) (slope, intercept)")
+    colours = ["tab:blue", "tab:orange", "tab:green"]
+    for i, col in enumerate(colours):
+        b.plot(ts, f[:, i], color=col, label=f"$f(x_{i + 1}, t)$, $x_{i + 1}$ = {X3[i, 0]:g}")
+        b.axhline(Y3[i], color=col, ls="--", lw=1, label=f"target $y_{i + 1}$ = {Y3[i]:g}")
+        b.axhline(f_inf[i], color=col, ls=":", lw=1.5, label=f"$f(x_{i + 1}, \\infty)$")
+    b.set_xscale("log")
+    b.set_xlabel("time t")
+    b.set_ylabel("output at the data point")
+    b.set_title("(b) outputs at the data points (rank K = 2 < 3: no exact fit)")
+    b.legend(fontsize=7, ncol=3, loc="lower right")
+    b.grid(alpha=0.3)
+    bottom = _caption(
+        fig,
+        "after 000 Fig 3: f(t) = y + exp(−Kt)(f₀ − y), K = XXᵀ (000 eq 12; "
+        "gdflow.checks.flow_numeric.linear_flow); dotted: the limit f(∞), the least-squares fit",
+    )
+    fig.tight_layout(rect=(0, bottom, 1, 1))
+    return fig
+
+
+def parameters_000(ts: np.ndarray) -> np.ndarray:
+    r"""000 Fig 4: the parameter path :math:`\mathbf w(t) = \mathbf w_\star +
+    e^{-\mathbf X^\top\mathbf X t}(\mathbf w_0 - \mathbf w_\star)` (000 eq 18) from
+    :func:`linear_flow`; rows are times, columns (slope, intercept)."""
+    return linear_flow(X3, Y3, W03).parameters(ts)
+
+
+def _fig4_000() -> Figure:
+    ts = np.concatenate([np.linspace(0.0, 50.0, 400), [np.inf]])
+    w = parameters_000(ts)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 5))
+    _contours(a)
+    a.plot(w[:, 1], w[:, 0], "r-", lw=2, label="path w(t), t ∈ [0, ∞]")
+    a.plot(W03[1], W03[0], "ro", label="start $w_0$")
+    a.legend(fontsize=8)
+    a.set_title("(a) the parameter path on the loss surface")
+    b.plot(ts[:-1], w[:-1, 0], label="slope $w_1(t)$")
+    b.plot(ts[:-1], w[:-1, 1], label="intercept $w_2(t)$")
+    b.axhline(w[-1, 0], color="tab:blue", ls="--", lw=1, label="least-squares slope")
+    b.axhline(w[-1, 1], color="tab:orange", ls="--", lw=1, label="least-squares intercept")
+    b.set_xlabel("time t")
+    b.set_ylabel("parameter value")
+    b.set_title("(b) parameters over time")
+    b.legend(fontsize=8)
+    b.grid(alpha=0.3)
+    bottom = _caption(
+        fig,
+        "after 000 Fig 4: w(t) = w⋆ + exp(−XᵀXt)(w₀ − w⋆) (000 eq 18; "
+        "gdflow.checks.flow_numeric.linear_flow)",
+    )
+    fig.tight_layout(rect=(0, bottom, 1, 1))
+    return fig
+
+
+def predictions_000(
+    ts: tuple[float, ...] = TIMES_000, grid: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""000 Fig 5: predictions :math:`f(\mathbf x_\star, t) = \mathbf x_\star^\top\mathbf w(t)`,
+    :math:`\mathbf x_\star = (x, 1)`, on ``grid`` (default 101 points in [0, 1]) at times
+    ``ts`` from :meth:`LinearFlow.predict` (000's evolution of predictions); returns
+    (grid, predictions with rows = times)."""
+    xg = np.linspace(0.0, 1.0, 101) if grid is None else np.asarray(grid, dtype=float)
+    xs = np.column_stack([xg, np.ones_like(xg)])
+    return xg, linear_flow(X3, Y3, W03).predict(xs, np.asarray(ts, dtype=float))
+
+
+def _time_label(t: float) -> str:
+    return "t = ∞ (least squares)" if np.isinf(t) else f"t = {t:g}"
+
+
+def _fig5_000() -> Figure:
+    xg, pred = predictions_000()
+    fig, ax = plt.subplots(figsize=(7.5, 5.5))
+    cmap = plt.get_cmap("viridis")
+    for i, (t, row) in enumerate(zip(TIMES_000, pred, strict=True)):
+        ax.plot(xg, row, color=cmap(i / (len(TIMES_000) - 1)), label=_time_label(t))
+    ax.scatter(X3[:, 0], Y3, color="tab:red", zorder=3, label="data")
+    ax.set_xlabel("input x")
+    ax.set_ylabel("prediction f(x, t)")
+    ax.set_title("Predictions of gradient flow from $w_0$ = (−0.05, −0.4)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    bottom = _caption(
+        fig,
+        "after 000 Fig 5: predictions over time approach the least-squares line "
+        "(gdflow.checks.flow_numeric.linear_flow)",
+    )
+    fig.tight_layout(rect=(0, bottom, 1, 1))
+    return fig
+
+
+def uncertainty_000(
+    ts: tuple[float, ...] = TIMES_000, grid: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""000 Fig 6: mean and standard deviation of :math:`f(\mathbf x_\star, t)` when
+    :math:`\mathbf w_0\sim\mathcal N(\mathbf 0, \sigma_p^2\mathbf I)` (000's zero-mean
+    spherical prior, :data:`PRIOR_VARIANCE`) from :func:`prediction_moments`
+    (``gaussian.prediction_uncertainty``); returns (grid, mean, sd), rows = times."""
+    xg = np.linspace(0.0, 1.0, 101) if grid is None else np.asarray(grid, dtype=float)
+    xs = np.column_stack([xg, np.ones_like(xg)])
+    m = prediction_moments(
+        X3, Y3, xs, np.asarray(ts, dtype=float), np.zeros(2), PRIOR_VARIANCE * np.eye(2)
+    )
+    return xg, m.mean, m.std
+
+
+def _fig6_000() -> Figure:
+    xg, mean, sd = uncertainty_000()
+    fig, axes = plt.subplots(2, 3, figsize=(14, 8), sharex=True, sharey=True)
+    for ax, t, mu, s in zip(axes.ravel(), TIMES_000, mean, sd, strict=True):
+        ax.fill_between(xg, mu - 2 * s, mu + 2 * s, color="tab:blue", alpha=0.25, label="± 2 sd")
+        ax.plot(xg, mu, color="tab:blue", label="mean prediction")
+        ax.scatter(X3[:, 0], Y3, color="tab:red", zorder=3, label="data")
+        ax.set_title(_time_label(t))
+        ax.set_ylim(-3.0, 3.0)
+        ax.grid(alpha=0.3)
+    for ax in axes[-1]:
+        ax.set_xlabel("input x")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("f(x, t)")
+    axes[0, 0].legend(fontsize=8, loc="upper left")
+    fig.suptitle(
+        f"Gradient flow from $w_0 \\sim N(0, \\sigma_p^2 I)$, $\\sigma_p^2$ = {PRIOR_VARIANCE:g}"
+    )
+    bottom = _caption(
+        fig,
+        "after 000 Fig 6: predictions with uncertainty under 000's zero-mean spherical prior on "
+        "w₀ (gdflow.checks.gaussian_numeric.prediction_moments)",
+    )
+    fig.tight_layout(rect=(0, bottom, 1, 1))
+    return fig
+
+
+BUILDERS: dict[str, Callable[[], Figure]] = {
+    "001-fig2": _fig2_001,
+    "001-fig3": _fig3_001,
+    "000-fig2": _fig2_000,
+    "000-fig3": _fig3_000,
+    "000-fig4": _fig4_000,
+    "000-fig5": _fig5_000,
+    "000-fig6": _fig6_000,
+}
+NAMES: tuple[str, ...] = ("001-fig2", "001-fig3", "001-fig4", *list(BUILDERS)[2:])
+"""Every figure name, in the order ``gdflow figures`` writes them."""
+
+
+class FigureUnavailable(RuntimeError):
+    """The figure's module is not installed (001-fig4 needs gdflow.checks.double_descent)."""
+
+
+def resolve(name: str) -> str:
+    """The figure name for ``name`` (``.png`` optional); ``KeyError`` listing the names."""
+    key = name[:-4] if name.lower().endswith(".png") else name
+    if key not in NAMES:
+        raise KeyError(f"no figure {name!r}; names: {', '.join(NAMES)}")
+    return key
+
+
+def build(name: str, directory: Path | str) -> Path:
+    """Write the figure ``name`` as ``directory/name.png`` (directory created) and return its
+    path.  ``001-fig4`` calls ``gdflow.checks.double_descent.figure(path)``; without that module
+    :class:`FigureUnavailable`."""
+    key = resolve(name)
+    out_dir = Path(directory)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{key}.png"
+    if key == "001-fig4":
+        if importlib.util.find_spec("gdflow.checks.double_descent") is None:
+            raise FigureUnavailable(
+                "001-fig4 (double descent) is not available: gdflow.checks.double_descent "
+                "is not installed"
+            )
+        module = importlib.import_module("gdflow.checks.double_descent")
+        module.figure(path)
+        return path
+    fig = BUILDERS[key]()
+    try:
+        fig.savefig(path, dpi=DPI)
+    finally:
+        plt.close(fig)
+    return path
