@@ -234,7 +234,7 @@ def step_size_case_expression(cases: sp.Basic | None = None) -> sp.Basic:
 
 
 def loss_gap_expression() -> sp.Basic:
-    r"""One eigendirection's share of the excess loss along GD (001 §2.3): the spectral form of
+    r"""One eigendirection's share of the excess loss along GD (001 §2.2): the spectral form of
     ``gd.loss_decay``'s formula, :math:`\frac{\tilde a_j}{2}(1-\alpha\tilde a_j)^{2k}
     (\tilde w_j^{(0)}-\tilde w_{\star j})^2` with :math:`\tilde w_{\star j}=-\tilde b_j/\tilde
     a_j`; valid for :math:`\tilde a_j>0`."""
@@ -712,7 +712,7 @@ def gd_loss(
     b_tol: float | None = None,
     formulas: GDFormulas | None = None,
 ) -> LossCurve:
-    r"""Loss along gradient descent from the loss-decay formula (001 §2.3, eq 15 and after;
+    r"""Loss along gradient descent from the loss-decay formula (001 §2.2, eq 15 and after;
     ``gd.loss_decay``, and ``gd.eigenbasis`` for the objective per direction):
 
     .. math::
