@@ -236,7 +236,7 @@ def _fig3_001() -> Figure:
     bottom = _caption(
         fig,
         "after 001 Fig 3: loss decay (001 §2.2, gdflow.checks.numeric.gd_loss); the slowest "
-        "term (1 − αã_min)^{2k} dominates asymptotically",
+        "term (1 − αã_min)²ᵏ dominates asymptotically",
     )
     fig.tight_layout(rect=(0, bottom, 1, 1))
     return fig
