@@ -90,9 +90,9 @@ def _means() -> Assumptions:
 
 
 def curvature_matrix(Phi: object) -> sp.Matrix:
-    """The curvature :math:`\\mathbf A = \\frac{1}{N}\\breve{\\Phi}^\\top\\breve{\\Phi}` of least squares
-    with a bias, :math:`\\breve{\\Phi} = [\\Phi\\ \\mathbf 1]`, exactly (001 eq 17); it equals
-    :math:`\\begin{pmatrix}\\Sigma + \\mu\\mu^\\top & \\mu\\\\ \\mu^\\top & 1\\end{pmatrix}`
+    """The curvature :math:`\\mathbf A = \\frac{1}{N}\\breve{\\Phi}^\\top\\breve{\\Phi}` of least
+    squares with a bias, :math:`\\breve{\\Phi} = [\\Phi\\ \\mathbf 1]`, exactly (001 eq 17); it
+    equals :math:`\\begin{pmatrix}\\Sigma + \\mu\\mu^\\top & \\mu\\\\ \\mu^\\top & 1\\end{pmatrix}`
     (``normalisation.curvature``).  Φ is N×D, rows are data points; ``0.1`` is read as 1/10.
 
     >>> curvature_matrix([[0, 1], [2, 1]])
@@ -175,7 +175,8 @@ _INSTANCES = [
 
 
 def curvature() -> Derivation:
-    """``normalisation.curvature``: :math:`\\mathbf A = \\frac{1}{N}\\breve{\\Phi}^\\top\\breve{\\Phi} =
+    """``normalisation.curvature``:
+    :math:`\\mathbf A = \\frac{1}{N}\\breve{\\Phi}^\\top\\breve{\\Phi} =
     \\begin{pmatrix}\\Sigma + \\mu\\mu^\\top & \\mu\\\\ \\mu^\\top & 1\\end{pmatrix}` (001 eq 17),
     from :math:`E[vv^\\top] = \\mathrm{Cov}(v) + E[v]E[v]^\\top`; white data give A = I."""
     # the assembled matrix at N = 3, D = 2 with symbolic entries
@@ -205,7 +206,8 @@ def curvature() -> Derivation:
         ),
         Step(
             Identity(Phi.T * one / N, mu),
-            "the top-right block $\\frac{1}{N}\\Phi^T 1$ is the mean (the bottom-left is its transpose)",
+            "the top-right block $\\frac{1}{N}\\Phi^T 1$ is the mean (the bottom-left is its "
+            "transpose)",
         ),
         Step(
             Identity(Ab, Ablk),
@@ -235,14 +237,16 @@ def curvature() -> Derivation:
         ),
         steps=steps,
         result=steps[4].claim,
-        summary="With a column of ones appended, $A = \\frac{1}{N}\\breve{\\Phi}^T\\breve{\\Phi}$ has "
-        "blocks $\\Sigma + \\mu\\mu^T$, $\\mu$, $\\mu^T$, 1; white data give $A = I$.",
+        summary="With a column of ones appended, "
+        "$A = \\frac{1}{N}\\breve{\\Phi}^T\\breve{\\Phi}$ has blocks $\\Sigma + \\mu\\mu^T$, "
+        "$\\mu$, $\\mu^T$, 1; white data give $A = I$.",
     )
 
 
 def outlier() -> Derivation:
-    """``normalisation.outlier``: :math:`\\mathbf A = \\mathrm{diag}(\\Sigma, 0) + (\\mu;1)(\\mu^\\top
-    1)`; :math:`\\lambda_{\\max} \\ge \\|\\mu\\|^2 + 1`, the other eigenvalues in
+    """``normalisation.outlier``:
+    :math:`\\mathbf A = \\mathrm{diag}(\\Sigma, 0) + (\\mu;1)(\\mu^\\top 1)`;
+    :math:`\\lambda_{\\max} \\ge \\|\\mu\\|^2 + 1`, the other eigenvalues in
     :math:`[0, \\sigma^2_{\\max}]`, :math:`\\kappa \\ge (\\|\\mu\\|^2 + 1)/\\sigma^2_{\\max}`,
     :math:`2/\\lambda_{\\max} \\le 2/(\\|\\mu\\|^2 + 1)` (001 §3, after eq 17)."""
     psd = Assumptions(matrices={Sigma: "psd"})
@@ -298,14 +302,15 @@ def outlier() -> Derivation:
         ),
         Step(
             Holds((q_ + (m2 + 1) ** 2) / (m2 + 1) >= m2 + 1),
-            "so the Rayleigh quotient $u^T A u / u^T u$ is at least $\\|\\mu\\|^2 + 1$, since "
-            "$q = \\mu^T\\Sigma\\mu \\ge 0$ ($\\Sigma$ is positive semidefinite)",
+            "so the Rayleigh quotient $R = u^T A u / u^T u$ is at least $\\rho + 1$, $\\rho = "
+            "\\|\\mu\\|^2 = u^T u - 1$, since $q = \\mu^T\\Sigma\\mu \\ge 0$ ($\\Sigma$ is "
+            "positive semidefinite)",
         ),
         Step(
             Holds(sp.And(*rayleigh)),
             given=Assumptions(definitions=ray_defs),
-            reason="the Rayleigh principle $\\lambda_{\\max}(A) \\ge u^T A u/u^T u$ (Horn and Johnson "
-            "Thm 4.2.2), checked exactly at the three hand-picked $(\\mu, \\Sigma)$ of the "
+            reason="the Rayleigh principle $\\lambda_{\\max}(A) \\ge u^T A u/u^T u$ (Horn and "
+            "Johnson Thm 4.2.2), checked exactly at the three hand-picked $(\\mu, \\Sigma)$ of the "
             "interlacing steps below and one more",
         ),
         Step(
@@ -323,7 +328,8 @@ def outlier() -> Derivation:
             ),
             "theorem (interlacing for a rank-one positive update, Horn and Johnson Cor. "
             "4.3.9): if $A = B + vv^T$ with B symmetric, the eigenvalues "
-            "$a_i$ of A and $b_i$ of B in ascending order interlace; stated, and checked at two instances",
+            "$a_i$ of A and $b_i$ of B in ascending order interlace; stated, and checked at "
+            "two instances",
         ),
         *interlace_steps,
         Step(
@@ -393,11 +399,11 @@ def outlier() -> Derivation:
 
 
 def whitening() -> Derivation:
-    """``normalisation.whitening``: centred diagonal Σ gives :math:`\\kappa = \\max(\\sigma^2_{\\max},
-    1)/\\min(\\sigma^2_{\\min}, 1)`; :math:`x \\mapsto S^{-1}(x - \\mu)` with :math:`SS^\\top =
-    \\Sigma` whitens (:math:`S = QD^{1/2}Q^\\top` or Cholesky); the least-squares predictor is
-    invariant under invertible feature maps, GD's path and stationary point are not (001 §3,
-    §3.1)."""
+    """``normalisation.whitening``: centred diagonal Σ gives
+    :math:`\\kappa = \\max(\\sigma^2_{\\max}, 1)/\\min(\\sigma^2_{\\min}, 1)`;
+    :math:`x \\mapsto S^{-1}(x - \\mu)` with :math:`SS^\\top = \\Sigma` whitens
+    (:math:`S = QD^{1/2}Q^\\top` or Cholesky); the least-squares predictor is invariant under
+    invertible feature maps, GD's path and stationary point are not (001 §3, §3.1)."""
     Phiw = Phic * sp.Inverse(S).T
     Sq = Qd * Dh * Qd.T
     L = sp.MatrixSymbol("L", 3, 3)
