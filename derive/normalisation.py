@@ -202,12 +202,14 @@ def curvature() -> Derivation:
             Identity(Sigma + mu * mu.T, Phi.T * Phi / N),
             "the top-left block: $\\frac{1}{N}\\Phi^T\\Phi$, the second moment, is $\\Sigma + "
             "\\mu\\mu^T$ ($E[vv^T] = \\mathrm{Cov}(v) + E[v]E[v]^T$ for v a uniformly drawn row)",
+            given=Assumptions(definitions={mu: MU_DEF, Sigma: SIGMA_DEF}),
             label="second_moment",
         ),
         Step(
             Identity(Phi.T * one / N, mu),
             "the top-right block $\\frac{1}{N}\\Phi^T 1$ is the mean (the bottom-left is its "
             "transpose)",
+            given=_means(),
         ),
         Step(
             Identity(Ab, Ablk),
