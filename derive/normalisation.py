@@ -492,13 +492,14 @@ def whitening() -> Derivation:
         ),
     ]
     Qr = ImmutableMatrix([[Rational(3, 5), Rational(-4, 5)], [Rational(4, 5), Rational(3, 5)]])
-    Dr = sp.diag(1, 2)
+    d_ = sp.Symbol("d", positive=True)
+    Dr = sp.diag(1, d_)
     S_src = sp.MatrixSymbol("S_001", 2, 2)
     source_claims = [
         Step(
             Refuted(S_src * S_src, Qr * Dr**2 * Qr.T),
             "001 gives the matrix square root as $\\Sigma^{1/2} = QD^{1/2}Q$; at Q the "
-            "rotation with $\\cos\\theta = 3/5$ and $D = \\mathrm{diag}(1, 4)$ its square is "
+            "rotation with $\\cos\\theta = 3/5$ and $D = \\mathrm{diag}(1, d^2)$ its square is "
             "not $\\Sigma = QDQ^T$",
             given=Assumptions(definitions={S_src: ImmutableMatrix(Qr * Dr * Qr)}),
         ),
