@@ -13,9 +13,11 @@ geometrically so that the variances run from 1/2 to 2.  The curvature is
 - the whitened data :math:`(\Phi - \mathbf 1\mu^\top)\mathbf L^{-\top}`, :math:`\Sigma = \mathbf
   L\mathbf L^\top` the Cholesky factorisation of the empirical covariance,
 
-together with the proved lower bound of ``normalisation.outlier``,
-:math:`\kappa \ge (\|\mu\|^2 + 1)/\sigma^2_{\max}` (empirical μ and Σ, so the bound holds
-exactly for every draw, up to rounding).  001 §3: for uncentred data "κ grows linearly in D";
+together with the proved lower bounds of ``normalisation.outlier`` for uncentred data,
+001's :math:`\kappa \ge (\|\mu\|^2 + 1)/\sigma^2_{\max}` and the sharper
+:math:`(\|\mu\|^2 + 1)^2/\sigma^2_{\max}` (empirical μ and Σ, so the bound holds
+exactly for every draw, up to rounding).  001 §3 says the bound grows linearly in D; κ itself
+grows like D² (the sharper bound, and the measurements);
 centring keeps it bounded; whitening makes it 1.
 """
 
@@ -73,6 +75,7 @@ class ConditioningResult:
     centred: list[float]
     whitened: list[float]
     bound: list[float]
+    bound_quadratic: list[float]
     mean: float
     seed: int
     caption: str = field(default="")
@@ -98,7 +101,7 @@ def conditioning(
     if not np.isfinite(mean):
         raise ValueError(f"mean must be finite; got {mean}")
     rng = np.random.default_rng(seed)
-    out: dict[str, list[Any]] = {k: [] for k in ("N", "unc", "cen", "whi", "bound")}
+    out: dict[str, list[Any]] = {k: [] for k in ("N", "unc", "cen", "whi", "bound", "bound2")}
     for D in dims:
         N = 4 * D + 50
         Phi = mean + rng.standard_normal((N, D)) * np.sqrt(_variances(D))
@@ -113,13 +116,24 @@ def conditioning(
         out["whi"].append(condition_number(curvature(W)))
         s_max = float(np.linalg.eigvalsh(Sigma)[-1])
         out["bound"].append(float((mu @ mu + 1) / s_max))
+        out["bound2"].append(float((mu @ mu + 1) ** 2 / s_max))
     caption = (
         f"kappa of A = (1/N) [Phi 1]^T [Phi 1] against D (N = 4D + 50 samples, feature means "
         f"{mean:g}, variances 1/2..2, seed {seed}); dashed: the proved lower bound "
-        "(||mu||^2 + 1)/sigma_max^2 of normalisation.outlier (001 sec. 3)"
+        "(||mu||^2 + 1)/sigma_max^2 (001 sec. 3) and dotted: the sharper "
+        "(||mu||^2 + 1)^2/sigma_max^2 (normalisation.outlier)"
     )
     return ConditioningResult(
-        dims, out["N"], out["unc"], out["cen"], out["whi"], out["bound"], mean, seed, caption
+        dims,
+        out["N"],
+        out["unc"],
+        out["cen"],
+        out["whi"],
+        out["bound"],
+        out["bound2"],
+        mean,
+        seed,
+        caption,
     )
 
 
@@ -157,7 +171,13 @@ def plot(result: ConditioningResult, path: str) -> None:
         result.D,
         result.bound,
         "k--",
-        label=r"proved bound for uncentred, $(\|\mu\|^2+1)/\sigma^2_{\max}$",
+        label=r"001's bound $(\|\mu\|^2+1)/\sigma^2_{\max}$",
+    )
+    ax.loglog(
+        result.D,
+        result.bound_quadratic,
+        "k:",
+        label=r"proved bound $(\|\mu\|^2+1)^2/\sigma^2_{\max}$",
     )
     ax.loglog(result.D, result.centred, "s-", label="centred")
     ax.loglog(result.D, result.whitened, "^-", label="whitened")

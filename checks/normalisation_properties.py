@@ -10,7 +10,8 @@ Properties (name: statement; derivation):
 
 - ``normalisation.outlier_and_interlacing``: :math:`\lambda_{\max}(\mathbf A) \ge \|\mu\|^2 + 1`
   and every other eigenvalue lies in :math:`[0, \sigma^2_{\max}]`, so :math:`\kappa \ge
-  (\|\mu\|^2 + 1)/\sigma^2_{\max}` when A is nonsingular (``normalisation.outlier``).
+  (\|\mu\|^2 + 1)/\sigma^2_{\max}` when A is nonsingular, and the sharper
+  :math:`\kappa \ge (\|\mu\|^2 + 1)^2/\sigma^2_{\max}` (``normalisation.outlier``).
 - ``normalisation.centred_condition``: centred data, :math:`\mathbf A = \mathrm{diag}(\Sigma, 1)`,
   has :math:`\kappa = \max(\sigma^2_{\max}, 1)/\min(\sigma^2_{\min}, 1)`; the uncentred
   curvature of the same Σ obeys the outlier bound (``normalisation.whitening``,
@@ -86,6 +87,8 @@ def outlier_and_interlacing(problem: tuple[np.ndarray, np.ndarray]) -> None:
         kappa = top / float(ev[0])
         kb = bound / max(s_max, float(ev[0]))
         assert kappa >= kb * (1 - tol / float(ev[0])), f"kappa = {kappa!r} < {kb!r}"
+        kq = bound**2 / max(s_max, float(ev[0]))  # the sharper bound of the compression
+        assert kappa >= kq * (1 - 2 * tol / float(ev[0])), f"kappa = {kappa!r} < {kq!r}"
 
 
 @register(

@@ -80,6 +80,9 @@ lmin = sp.Symbol("lambda_min", positive=True)
 smax = sp.Symbol("sigma_max^2", positive=True)
 smin = sp.Symbol("sigma_min^2", positive=True)
 rq = sp.Symbol("R", positive=True)  # the Rayleigh quotient at (mu; 1)
+cq = sp.Symbol("c", nonnegative=True)  # mu^T Sigma mu / ||mu||^2 <= sigma_max^2
+lminC = sp.Symbol("lambda_min,C", positive=True)  # eigenvalues of the 2x2 compression C
+lmaxC = sp.Symbol("lambda_max,C", positive=True)
 
 
 def _means() -> Assumptions:
@@ -350,6 +353,33 @@ def outlier() -> Derivation:
             label="kappa",
         ),
         Step(
+            Identity(mu.T * (Sigma + mu * mu.T) * mu, mu.T * Sigma * mu + (mu.T * mu) ** 2),
+            "sharper: compress A to the plane of $e = (\\mu/\\|\\mu\\|; 0)$ and $f = (0; 1)$; "
+            "$\\rho\\, e^T A e = \\mu^T(\\Sigma + \\mu\\mu^T)\\mu = \\mu^T\\Sigma\\mu + "
+            "\\rho^2$, so with $e^T A f = \\sqrt\\rho$, $f^T A f = 1$ the compression is $C = "
+            "[[c + \\rho, \\sqrt\\rho], [\\sqrt\\rho, 1]]$, $c = \\mu^T\\Sigma\\mu/\\rho \\le "
+            "\\sigma^2_{\\max}$, $\\det C = c$",
+            given=psd,
+        ),
+        Step(
+            Holds(lminC <= cq / (m2 + 1)),
+            "C's eigenvalues multiply to $\\det C = c$ and its largest is at least $\\rho + 1$ "
+            "(its Rayleigh quotient at $(\\sqrt\\rho, 1)$, as above), so its smallest is at "
+            "most $c/(\\rho + 1)$",
+            given=Assumptions(conditions=(sp.Eq(lminC * lmaxC, cq), lmaxC >= m2 + 1)),
+        ),
+        Step(
+            Holds(lmax / lmin >= (m2 + 1) ** 2 / smax),
+            "by the Rayleigh principle at the unit vector of the plane where C is smallest, "
+            "$\\lambda_{\\min}(A) \\le \\lambda_{\\min}(C) \\le \\sigma^2_{\\max}/(\\rho + 1)$: "
+            "$\\kappa \\ge (\\|\\mu\\|^2 + 1)^2/\\sigma^2_{\\max}$, quadratic in D (001's bound, "
+            "linear in D, is the weaker one)",
+            given=Assumptions(
+                conditions=(lmax >= m2 + 1, lmin <= lminC, lminC <= cq / (m2 + 1), cq <= smax)
+            ),
+            label="kappa_quadratic",
+        ),
+        Step(
             Holds(2 / lmax <= 2 / (m2 + 1)),
             "and the largest stable step $2/\\lambda_{\\max}$ (gd.step_size_cases) is at most "
             "$2/(\\|\\mu\\|^2 + 1)$",
@@ -395,8 +425,9 @@ def outlier() -> Derivation:
         result=steps[-1].claim,
         summary="The rank-one term $(\\mu; 1)(\\mu^T\\ 1)$ pushes one eigenvalue above "
         "$\\|\\mu\\|^2 + 1$ while interlacing keeps the others in $[0, \\sigma^2_{\\max}]$: "
-        "$\\kappa \\ge (\\|\\mu\\|^2 + 1)/\\sigma^2_{\\max}$ and GD needs $\\alpha < "
-        "2/(\\|\\mu\\|^2 + 1)$.",
+        "$\\kappa \\ge (\\|\\mu\\|^2 + 1)/\\sigma^2_{\\max}$ (001's bound; compressing A to the "
+        "plane of $(\\mu; 0)$ and $(0; 1)$ sharpens it to "
+        "$(\\|\\mu\\|^2 + 1)^2/\\sigma^2_{\\max}$) and GD needs $\\alpha < 2/(\\|\\mu\\|^2 + 1)$.",
     )
 
 

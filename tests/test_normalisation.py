@@ -46,6 +46,7 @@ LEVELS = {
         "outlier": "checked",
         "interlacing": "checked",
         "kappa": "checked",
+        "kappa_quadratic": "checked",
         "step": "checked",
     },
     "normalisation.whitening": {
@@ -230,15 +231,19 @@ def test_experiment_shape_and_facts():
         "centred",
         "whitened",
         "bound",
+        "bound_quadratic",
         "mean",
         "seed",
         "caption",
     }
     assert data["D"] == [1, 4, 16, 64] and data["N"] == [54, 66, 114, 306]
-    for key in ("uncentred", "centred", "whitened", "bound"):
+    for key in ("uncentred", "centred", "whitened", "bound", "bound_quadratic"):
         assert len(data[key]) == 4 and all(np.isfinite(data[key]))
     # the proved bound holds at every D; whitening gives kappa = 1; kappa grows with D
     assert all(u >= b * (1 - 1e-9) for u, b in zip(r.uncentred, r.bound, strict=True))
+    assert all(u >= b * (1 - 1e-9) for u, b in zip(r.uncentred, r.bound_quadratic, strict=True))
+    # kappa grows faster than linearly: quadrupling D (16 -> 64) multiplies it by more than 4
+    assert r.uncentred[3] > 4 * r.uncentred[2]
     assert all(abs(w - 1) < 1e-9 for w in r.whitened)
     assert all(x < y for x, y in zip(r.uncentred, r.uncentred[1:], strict=False))
     assert r.uncentred[-1] > 10 * max(r.centred)
