@@ -141,19 +141,21 @@ def format_table(result: ConditioningResult) -> str:
     """The result as a plain-text table, one row per D, the caption above it."""
     lines = [
         result.caption,
-        f"{'D':>5} {'N':>6} {'uncentred':>12} {'bound':>12} {'centred':>9} {'whitened':>9}",
+        f"{'D':>5} {'N':>6} {'uncentred':>11} {'bound':>9} {'bound^2':>11} {'centred':>9} "
+        f"{'whitened':>9}",
     ]
     for row in zip(
         result.D,
         result.N,
         result.uncentred,
         result.bound,
+        result.bound_quadratic,
         result.centred,
         result.whitened,
         strict=True,
     ):
-        D, N, u, b, c, w = row
-        lines.append(f"{D:>5} {N:>6} {u:>12.4g} {b:>12.4g} {c:>9.4g} {w:>9.4g}")
+        D, N, u, b, q, c, w = row
+        lines.append(f"{D:>5} {N:>6} {u:>11.4g} {b:>9.4g} {q:>11.4g} {c:>9.4g} {w:>9.4g}")
     return "\n".join(lines)
 
 
