@@ -83,6 +83,9 @@ rq = sp.Symbol("R", positive=True)  # the Rayleigh quotient at (mu; 1)
 cq = sp.Symbol("c", nonnegative=True)  # mu^T Sigma mu / ||mu||^2 <= sigma_max^2
 lminC = sp.Symbol("lambda_min,C", positive=True)  # eigenvalues of the 2x2 compression C
 lmaxC = sp.Symbol("lambda_max,C", positive=True)
+a_i = sp.Symbol("a_i", real=True)  # the i-th smallest eigenvalue of A, i <= D
+b_i = sp.Symbol("b_i", real=True)  # ... of B = diag(Sigma, 0)
+b_i1 = sp.Symbol("b_i+1", real=True)
 
 
 def _means() -> Assumptions:
@@ -327,8 +330,8 @@ def outlier() -> Derivation:
         Step(
             Definition(
                 sp.And(
-                    sp.LessThan(sp.Symbol("b_i"), sp.Symbol("a_i"), evaluate=False),
-                    sp.LessThan(sp.Symbol("a_i"), sp.Symbol("b_i+1"), evaluate=False),
+                    sp.LessThan(b_i, a_i, evaluate=False),
+                    sp.LessThan(a_i, b_i1, evaluate=False),
                 )
             ),
             "theorem (interlacing for a rank-one positive update, Horn and Johnson Cor. "
@@ -338,10 +341,12 @@ def outlier() -> Derivation:
         ),
         *interlace_steps,
         Step(
-            Holds(sp.And(lmin >= 0, lmin <= smax)),
+            Holds(sp.And(a_i >= 0, a_i <= smax)),
             "with $B = \\mathrm{diag}(\\Sigma, 0)$, whose eigenvalues are 0 and those of "
-            "$\\Sigma$: every eigenvalue of A but the largest lies in $[0, \\sigma^2_{\\max}]$",
-            given=Assumptions(conditions=(lmin >= 0, lmin <= smax)),
+            "$\\Sigma$ (all $\\ge 0$, the largest $\\sigma^2_{\\max}$): for $i \\le D$, "
+            "$b_i \\ge 0$ and $b_{i+1} \\le \\sigma^2_{\\max}$, so every eigenvalue of A but the "
+            "largest (in particular $\\lambda_{\\min}$) lies in $[0, \\sigma^2_{\\max}]$",
+            given=Assumptions(conditions=(b_i <= a_i, a_i <= b_i1, b_i >= 0, b_i1 <= smax)),
             label="interlacing",
         ),
         Step(
