@@ -206,22 +206,21 @@ def curvature() -> Derivation:
         ),
         Step(
             Identity(Sigma + mu * mu.T, Phi.T * Phi / N),
-            "the top-left block: $\\frac{1}{N}\\Phi^T\\Phi$, the second moment, is $\\Sigma + "
+            "the top-left block: $\\Phi^T\\Phi/N$, the second moment, is $\\Sigma + "
             "\\mu\\mu^T$ ($E[vv^T] = \\mathrm{Cov}(v) + E[v]E[v]^T$ for v a uniformly drawn row)",
             given=Assumptions(definitions={mu: MU_DEF, Sigma: SIGMA_DEF}),
             label="second_moment",
         ),
         Step(
             Identity(Phi.T * one / N, mu),
-            "the top-right block $\\frac{1}{N}\\Phi^T 1$ is the mean (the bottom-left is its "
-            "transpose)",
+            "the top-right block $\\Phi^T 1/N$ is the mean (the bottom-left is its transpose)",
             given=_means(),
         ),
         Step(
             Identity(Ab, Ablk),
-            "so $A = \\frac{1}{N}\\breve{\\Phi}^T\\breve{\\Phi}$ is the block matrix of eq 17 (the "
+            "so $A = [\\Phi\\ 1]^T[\\Phi\\ 1]/N$ is the block matrix of eq 17 (the "
             "assembled matrix, with symbolic entries, at N = 3, D = 2; the bottom-right block is "
-            "$\\frac{1}{N}1^T 1 = 1$)",
+            "$1^T 1/N = 1$)",
             given=explicit,
             label="blocks",
         ),
@@ -239,14 +238,14 @@ def curvature() -> Derivation:
         assumptions=Assumptions(
             sizes={N: (1, 2, 3, 5), D: (1, 2, 3)},
             text=(
-                "$\\Phi \\in \\mathbb{R}^{N\\times D}$, rows are data points; $\\breve{\\Phi} = "
-                "[\\Phi\\ 1]$ (homogeneous coordinate)",
+                "$\\Phi \\in \\mathbb{R}^{N\\times D}$, rows are data points; the "
+                "homogeneous coordinate appends a column of ones: $[\\Phi\\ 1]$",
             ),
         ),
         steps=steps,
         result=steps[4].claim,
         summary="With a column of ones appended, "
-        "$A = \\frac{1}{N}\\breve{\\Phi}^T\\breve{\\Phi}$ has blocks $\\Sigma + \\mu\\mu^T$, "
+        "$A = [\\Phi\\ 1]^T[\\Phi\\ 1]/N$ has blocks $\\Sigma + \\mu\\mu^T$, "
         "$\\mu$, $\\mu^T$, 1; white data give $A = I$.",
     )
 
@@ -507,7 +506,7 @@ def whitening() -> Derivation:
                 Phi * sp.Inverse(Phi.T * Phi) * Phi.T * tt,
             ),
             "the least-squares predictor does not change under an invertible feature map "
-            "$\\phi \\mapsto M^T\\phi$ (rows $\\Phi M$): it is the projection of t onto "
+            "$\\phi \\to M^T\\phi$ (rows $\\Phi M$): it is the projection of t onto "
             "range($\\Phi$) = range($\\Phi M$)",
             given=fc,
             label="predictor",
