@@ -25,6 +25,7 @@ MODULES = [
     "eigencases",
     "discrete",
     "pseudoinverse",
+    "normalisation",
     "flow",
     "function_space",
     "gaussian",
