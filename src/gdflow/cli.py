@@ -31,6 +31,11 @@ examples:
   gdflow check --examples 200                  property-test the closed forms numerically
   gdflow check -k invariance --seed 3          only the properties whose name matches
   gdflow grade SPEC.toml answers.csv -o out.jsonl   grade a class of homework answers
+  gdflow derive gd.closed_form --let 'A=[[2,0],[0,0]]' --let 'b=[-2,0]' --let 'w0=[3,1]' \\
+      --let alpha=1/4                          worked out at your numbers, every step verified
+  gdflow figures -o figs/                      the seeds' figures, regenerated (PNG)
+  gdflow experiment double-descent -o dd.png   001 §4's experiment with the exact risk
+  gdflow experiment conditioning -o cond.png   001 §3: kappa of A against D
 
 Each derivation step shows its level: proved (a symbolic proof confirmed at exact
 instances, or an exact decision), checked (exact agreement on every rank stratum at the
