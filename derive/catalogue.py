@@ -25,6 +25,7 @@ MODULES = [
     "eigencases",
     "discrete",
     "pseudoinverse",
+    "double_descent",
     "flow",
     "function_space",
     "gaussian",
