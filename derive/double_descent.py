@@ -104,9 +104,9 @@ def min_norm_risk(N: object, D: object, sigma2: object, tau2: object) -> Basic:
     by instantiating :data:`MIN_NORM_RISK`; returns a SymPy number (``oo`` when infinite).
 
     >>> min_norm_risk(100, 50, 1, "0.1")
-    149/99
+    99/49
     >>> min_norm_risk(20, 50, 1, "0.1")
-    149/29
+    136/29
     >>> min_norm_risk(50, 50, 1, 1)
     oo
     """

@@ -441,6 +441,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_check)
 
+    p = sub.add_parser(
+        "experiment",
+        help="run the seeds' numeric experiments",
+        description="Run a numeric experiment of the seeds next to the exact formula the "
+        "package proves, as a table, JSON or a figure.",
+    )
+    experiments = p.add_subparsers(dest="experiment", required=True, metavar="EXPERIMENT")
+    from gdflow.checks.double_descent import add_parser as add_double_descent
+
+    add_double_descent(experiments)
+
     from gdflow.checks.grade.cli import add_parser as add_grade
 
     add_grade(sub)
