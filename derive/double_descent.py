@@ -237,7 +237,7 @@ def min_norm_risk_derivation() -> Derivation:
             Identity(sigma**2 * sp.Trace(E_inv_col), _VARIANCE_OVER),
             "so for $N \\ge D + 2$ the variance is $\\sigma^2\\,\\mathrm{tr}\\,\\mathbb{E}[(X^T "
             "X)^{-1}] = \\sigma^2 D/(N - D - 1)$",
-            given=over,
+            given=over.merged(Assumptions(definitions={E_inv_col: ID / (N - D - 1)})),
             label="variance_over",
         ),
         Step(
@@ -249,7 +249,7 @@ def min_norm_risk_derivation() -> Derivation:
         Step(
             Identity(sigma**2 * sp.Trace(E_inv_row), _VARIANCE_UNDER),
             "so for $N \\le D - 2$ the variance is $\\sigma^2 N/(D - N - 1)$",
-            given=under,
+            given=under.merged(Assumptions(definitions={E_inv_row: IN / (D - N - 1)})),
             label="variance_under",
         ),
         Step(
@@ -280,15 +280,16 @@ def min_norm_risk_derivation() -> Derivation:
             Identity(w.T * (ID - EP) * w, (1 - N / D) * (w.T * w)),
             "so a fixed $w$ of norm $r$ has bias $r^2(1 - N/D)$; with $r^2 = \\tau^2 D$ "
             "(the mean of $\\|w\\|^2$) it is $\\tau^2(D - N)$, as above",
+            given=Assumptions(definitions={EP: N / D * ID}),
         ),
         Step(
             Identity(
                 sp.Limit(sigma**2 * (1 + gamma * N / (N - gamma * N - 1)), N, sp.oo),
-                sigma**2 / (1 - gamma),
+                -(sigma**2) / (gamma - 1),
             ),
             "the proportional limit $N, D \\to \\infty$, $D/N \\to \\gamma < 1$ (Hastie et al. "
-            "2019): the risk tends to $\\sigma^2/(1 - \\gamma)$ (excess $\\sigma^2\\gamma/(1 - "
-            "\\gamma)$)",
+            "2019): the risk tends to $\\sigma^2/(1 - \\gamma) = -\\sigma^2/(\\gamma - 1)$ "
+            "(excess $\\sigma^2\\gamma/(1 - \\gamma)$)",
             given=Assumptions(conditions=(gamma < 1,)),
             label="limit_under",
         ),
