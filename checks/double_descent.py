@@ -141,8 +141,11 @@ def simulate(
     ``train_error_mean``, ``ridge_test_error_mean``, ``ridge_train_error_mean``,
     ``min_singular_value_median`` and ``theory_test_error`` (:func:`min_norm_risk`; ``inf``
     where infinite).  Errors are mean squared errors against noisy targets.  ``Ns`` defaults
-    to 1…200.  Seeded (``numpy.random.default_rng(seed)``): the same arguments give the same
-    rows.  ``progress(i, total, seconds)`` is called after every N.
+    to 1…200.  Each trial slot's test inputs are drawn once and reused for every N (they are
+    independent of every training set and of w; targets and their noise are drawn anew), so
+    each N's estimates are unbiased while the work stays small.  Seeded
+    (``numpy.random.default_rng(seed)``): the same arguments give the same rows.
+    ``progress(i, total, seconds)`` is called after every N.
     """
     Ns = list(range(1, 201)) if Ns is None else [int(n) for n in Ns]
     if not Ns or min(Ns) < 1:
