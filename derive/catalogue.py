@@ -26,6 +26,7 @@ MODULES = [
     "discrete",
     "pseudoinverse",
     "normalisation",
+    "double_descent",
     "flow",
     "function_space",
     "gaussian",

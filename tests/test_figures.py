@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +13,6 @@ from gdflow.cli import main
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 BUILT = [n for n in figures.NAMES if n != "001-fig4"]
-HAS_DOUBLE_DESCENT = importlib.util.find_spec("gdflow.checks.double_descent") is not None
 
 
 def _png_size(path: Path) -> tuple[int, int]:
@@ -66,14 +64,12 @@ def test_unknown_name_exits_2_listing_the_names(
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.skipif(HAS_DOUBLE_DESCENT, reason="double descent module present")
-def test_fig4_without_its_module_says_so(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["figures", "-o", str(tmp_path), "--only", "001-fig4"]) == 1
-    assert "not available" in capsys.readouterr().err
-    with pytest.raises(figures.FigureUnavailable):
-        figures.build("001-fig4", tmp_path)
+def test_fig4_is_the_double_descent_experiment(tmp_path: Path) -> None:
+    """001-fig4 comes from the experiment (a few trials here: the figure, not the numbers)."""
+    from gdflow.checks import double_descent
+
+    out = double_descent.figure(tmp_path / "001-fig4.png", trials=3)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_resolve_rejects_unknown_names() -> None:
