@@ -316,10 +316,18 @@ def _rate_source_claims() -> list[Step]:
             " $\\frac{\\tilde a_{\\max}}{2}(1 - \\alpha\\tilde a_{\\max})^{2k} e_{\\max}^2$"
             " never decays, so the ratio of the claimed rate to the gap (two eigendirections,"
             " deviations $e_{\\min}$, $e_{\\max}$) tends to 0, not 1; the rate $e^{-4/\\kappa}$ per"
-            " step belongs to $\\alpha = 2/(\\tilde a_{\\min} + \\tilde a_{\\max})$",
+            " step belongs to $\\alpha = 2/(\\tilde a_{\\min} + \\tilde a_{\\max})$. Exact"
+            " instance: $\\tilde a_{\\min} = 1$, $\\tilde a_{\\max} = 4$, $e_{\\min} = e_{\\max}"
+            " = 1$",
             given=Assumptions(
-                conditions=(a_min < a_max,),
-                definitions={alpha: 2 / a_max, kappa: a_max / a_min},
+                definitions={
+                    alpha: 2 / a_max,
+                    kappa: a_max / a_min,
+                    a_min: 1,
+                    a_max: 4,
+                    e_min: 1,
+                    e_max: 1,
+                },
             ),
             label="rate_at_2_over_M",
         )
@@ -340,6 +348,7 @@ a_ = sp.Symbol("a~_j", nonnegative=True)
 z_ = Term("d~_j^2", nonnegative=True)
 _TERMS["d~_j^2"] = r"\tilde d_j^2"
 ID = sp.Identity(D)
+Phi_2 = sp.MatrixSymbol("Phi", 2, 2)  # the counterexample of 001 §5's claim: Phi = I
 
 
 def quadratic_constants() -> Derivation:
@@ -360,10 +369,11 @@ def quadratic_constants() -> Derivation:
     steps = [
         Step(
             Identity(
-                objective_expr(v) - objective_expr(w) - (A * w + b).T * (v - w),
+                objective_expr(v) - objective_expr(w) - (w.T * A + b.T) * (v - w),
                 (v - w).T * A * (v - w) / 2,
             ),
-            "the gap of the tangent plane of a quadratic, $\\nabla J(w) = Aw + b$: C1 and C2 are"
+            "the gap of the tangent plane of a quadratic, $\\nabla J(w)^T = w^T A + b^T$ (A"
+            " symmetric): C1 and C2 are"
             " bounds on $\\frac12 (v - w)^T A (v - w)$",
             given=sym,
             label="tangent_gap",
@@ -384,15 +394,15 @@ def quadratic_constants() -> Derivation:
             "term by term, summed over j: $\\tilde a_{\\min}\\|d\\|^2 \\le d^T A d \\le \\tilde"
             " a_{\\max}\\|d\\|^2$ (Rayleigh), with equality along the eigenvectors of $\\tilde"
             " a_{\\min}$ and $\\tilde a_{\\max}$: C1 holds with $m = \\tilde a_{\\min}$ and C2"
-            " with $M = \\tilde a_{\\max}$, and no larger m or smaller M",
+            " with $M = \\tilde a_{\\max}$, and no larger $m$ or smaller $M$",
             given=_when(*between),
             label="rayleigh",
         ),
         Step(
-            Identity(1 - (1 / a_max) * a_min, 1 - 1 / kappa),
+            Identity(1 - m / M, 1 - 1 / kappa),
             "Theorem 1 at $\\alpha = 1/M$: the factor $1 - m/M = 1 - 1/\\kappa$,"
             " $\\kappa = \\tilde a_{\\max}/\\tilde a_{\\min}$ (001 §5)",
-            given=Assumptions(definitions={kappa: a_max / a_min}),
+            given=Assumptions(definitions={m: a_min, M: a_max, kappa: a_max / a_min}),
             label="rate",
         ),
         Step(
@@ -441,11 +451,11 @@ def quadratic_constants() -> Derivation:
     ]
     source_claims = [
         Step(
-            Refuted(sp.Determinant(Phi.T * Phi / N), 0),
+            Refuted(sp.Determinant(Phi_2.T * Phi_2 / N), 0),
             "001 §5 says unregularised linear regression is not strongly convex, i.e. $A ="
             " \\Phi^T\\Phi/N$ is singular; it is not when $\\Phi$ has full column rank (e.g."
-            " $\\Phi = I$: $m = 1/N$)",
-            given=Assumptions(matrices={Phi: "full_column_rank"}),
+            " any invertible $\\Phi$ with $N = D = 2$; $\\Phi = I$ gives $m = 1/2$)",
+            given=Assumptions(matrices={Phi_2: "invertible"}, definitions={N: 2}),
             label="not_strongly_convex",
         ),
         Step(
