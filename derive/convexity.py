@@ -181,17 +181,20 @@ def strong_rate() -> Derivation:
             Identity(sp.Integral(alpha**2 * M * lam_ * G, (lam_, 0, 1)), alpha**2 * M * G / 2),
             "the second term of 001's proof: the Lipschitz bound at $w^{(k)} - \\lambda\\alpha"
             " g^{(k)}$ is $\\alpha^2 M \\lambda \\|g^{(k)}\\|^2$, integrated over $\\lambda$",
+            label="T2",
         ),
         Step(
             Identity(g_k.T * (w_k1 - w_k), -alpha * g_k.T * g_k),
             "the GD step $w^{(k+1)} = w^{(k)} - \\alpha g^{(k)}$, $g^{(k)} = \\nabla J(w^{(k)})$:"
             " the linear term of C2 (the first term of 001's proof)",
             given=step_def,
+            label="T1",
         ),
         Step(
             Identity((w_k1 - w_k).T * (w_k1 - w_k), alpha**2 * g_k.T * g_k),
             "and its quadratic term",
             given=step_def,
+            label="step_square",
         ),
         Step(
             Definition(c2_here),
@@ -223,6 +226,7 @@ def strong_rate() -> Derivation:
             ),
             "complete the square in $d = w_\\star - w^{(k)}$: the right side of C1 is smallest"
             " at $d = -g^{(k)}/m$",
+            label="square",
         ),
         Step(
             Definition(c1_here),
