@@ -55,20 +55,31 @@ SOURCE = "001_76f73b0c2cfaffb7.txt"
 
 class Term(sp.Symbol):
     """A scalar that stands for a value of the abstract objective or a norm
-    (:math:`\\mathcal{J}(\\mathbf{w}^{(k)})`, :math:`\\|\\nabla\\mathcal{J}\\|^2`): a real SymPy
-    Symbol (so the engine decides relations in it) that prints as the LaTeX in :data:`_TERMS`."""
+    (:math:`\\|\\nabla\\mathcal{J}(\\mathbf{w}^{(k)})\\|^2`): a real SymPy Symbol (so the engine
+    decides relations in it) that prints as the LaTeX and the text in :data:`_TERMS`
+    (001 §5 writes these quantities out)."""
 
     def _latex(self, printer: Any) -> str:
-        return str(_TERMS.get(self.name, self.name))
+        return _TERMS[self.name][0] if self.name in _TERMS else str(self.name)
+
+    def _pretty(self, printer: Any) -> Any:
+        from sympy.printing.pretty.stringpict import prettyForm
+
+        return prettyForm(_TERMS[self.name][1] if self.name in _TERMS else str(self.name))
 
 
-_TERMS: dict[str, str] = {
-    "TangentGap(v,w)": r"\mathcal{J}(\mathbf{v}) - \mathcal{J}(\mathbf{w})"
-    r" - \nabla\mathcal{J}(\mathbf{w})^\top(\mathbf{v} - \mathbf{w})",
-    "NormSq(g^(k))": r"\|\mathbf{g}^{(k)}\|^2",
-    "NormSq(d+g^(k)/m)": r"\|\mathbf{d} + \mathbf{g}^{(k)}/m\|^2",
-    "NormSq(v-w)": r"\|\mathbf{v} - \mathbf{w}\|^2",
+_TERMS: dict[str, tuple[str, str]] = {
+    "TangentGap(v,w)": (
+        r"\mathcal{J}(\mathbf{v}) - \mathcal{J}(\mathbf{w})"
+        r" - \nabla\mathcal{J}(\mathbf{w})^\top(\mathbf{v} - \mathbf{w})",
+        "J(v) - J(w) - ∇J(w)ᵀ(v - w)",
+    ),
+    "NormSq(g^(k))": (r"\|\mathbf{g}^{(k)}\|^2", "‖g⁽ᵏ⁾‖²"),
+    "NormSq(d+g^(k)/m)": (r"\|\mathbf{d} + \mathbf{g}^{(k)}/m\|^2", "‖d + g⁽ᵏ⁾/m‖²"),
+    "NormSq(v-w)": (r"\|\mathbf{v} - \mathbf{w}\|^2", "‖v - w‖²"),
+    "NormSq(d~_j)": (r"\tilde d_j^2", "d̃ⱼ²"),
 }
+"""name -> (LaTeX, text) of each :class:`Term`."""
 
 # the constants and the abstract values
 m = sp.Symbol("m", positive=True)
@@ -294,9 +305,9 @@ def strong_rate() -> Derivation:
         ),
         steps=steps,
         result=next(s.claim for s in steps if s.label == "theorem"),
-        summary="Each step removes at least $\\frac\\alpha2\\|\\nabla J\\|^2$ (smoothness), and a"
-        " large gap forces a large gradient (strong convexity), so the gap shrinks by the factor"
-        " $1 - \\alpha m$ at every step.",
+        summary="Each step removes at least $\\frac{\\alpha}{2}\\|\\nabla J\\|^2$ (smoothness),"
+        " and a large gap forces a large gradient (strong convexity), so the gap shrinks by the"
+        " factor $1 - \\alpha m$ at every step.",
         formulas={"bound": RATE},
     )
 
@@ -349,8 +360,7 @@ dn = sp.MatrixSymbol("d", n, 1)
 dt = sp.MatrixSymbol("d~", n, 1)
 r_ = sp.MatrixSymbol("r", N, 1)
 a_ = sp.Symbol("a~_j", nonnegative=True)
-z_ = Term("d~_j^2", nonnegative=True)
-_TERMS["d~_j^2"] = r"\tilde d_j^2"
+z_ = Term("NormSq(d~_j)", nonnegative=True)
 ID = sp.Identity(D)
 Phi_2 = sp.MatrixSymbol("Phi", 2, 2)  # the counterexample of 001 §5's claim: Phi = I
 
@@ -468,8 +478,11 @@ def quadratic_constants() -> Derivation:
                 sp.Piecewise((1, alpha <= 1 / a_max), (0, True)),
             ),
             '001 §5: "analogously to quadratics, the learning rate is bounded by $1/M$"; a'
-            " quadratic converges exactly for $0 < \\alpha < 2/\\tilde a_{\\max}$ (A2), e.g. at"
-            " $\\alpha = 3/(2M)$; $1/M$ is what Theorem 1's proof needs",
+            " quadratic converges exactly for $0 < \\alpha < 2/\\tilde a_{\\max}$ (A2), so at"
+            " every $\\alpha$ between $1/\\tilde a_{\\max}$ and $2/\\tilde a_{\\max}$ (e.g."
+            " $3/(2\\tilde a_{\\max})$) converges and breaks the claimed bound; $1/M$ is what"
+            " Theorem 1's proof needs",
+            given=_when(alpha > 1 / a_max, alpha < 2 / a_max),
             label="one_over_M",
         ),
         *_rate_source_claims(),
