@@ -332,16 +332,16 @@ def _rate_source_claims() -> list[Step]:
             " never decays, so the ratio of the claimed rate to the gap (two eigendirections,"
             " deviations $e_{\\min}$, $e_{\\max}$) tends to 0, not 1; the rate $e^{-4/\\kappa}$ per"
             " step belongs to $\\alpha = 2/(\\tilde a_{\\min} + \\tilde a_{\\max})$. Exact"
-            " instance: $\\tilde a_{\\min} = 1$, $\\tilde a_{\\max} = 4$, $e_{\\min} = e_{\\max}"
-            " = 1$",
+            " instance: $\\tilde a_{\\min} = 1$, $\\tilde a_{\\max} = 4$, $e_{\\min} = 1$, any"
+            " $e_{\\max} \\ge 1$",
             given=Assumptions(
+                conditions=(e_max >= 1,),
                 definitions={
                     alpha: 2 / a_max,
                     kappa: a_max / a_min,
                     a_min: 1,
                     a_max: 4,
                     e_min: 1,
-                    e_max: 1,
                 },
             ),
             label="rate_at_2_over_M",
