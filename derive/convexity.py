@@ -318,9 +318,10 @@ def _rate_source_claims() -> list[Step]:
     part."""
     e_min = sp.Symbol("e_min", positive=True)
     e_max = sp.Symbol("e_max", positive=True)
-    low = a_min / 2 * (1 - alpha * a_min) ** (2 * k) * e_min**2
-    top = a_max / 2 * (1 - alpha * a_max) ** (2 * k) * e_max**2
-    claimed = sp.exp(-4 * k / kappa) * a_min / 2 * e_min**2
+    # twice the gap's two terms and twice the claimed value (the factors 1/2 cancel in the ratio)
+    low = a_min * (1 - alpha * a_min) ** (2 * k) * e_min**2
+    top = a_max * (1 - alpha * a_max) ** (2 * k) * e_max**2
+    claimed = sp.exp(-4 * k / kappa) * a_min * e_min**2
     return [
         Step(
             Refuted(sp.Limit(claimed / (low + top), k, sp.oo), 1),
@@ -468,7 +469,7 @@ def quadratic_constants() -> Derivation:
             Refuted(sp.Determinant(Phi_2.T * Phi_2 / N), 0),
             "001 §5 says unregularised linear regression is not strongly convex, i.e. $A ="
             " \\Phi^T\\Phi/N$ is singular; it is not when $\\Phi$ has full column rank (e.g."
-            " any invertible $\\Phi$ with $N = D = 2$; $\\Phi = I$ gives $m = 1/2$)",
+            " any invertible 2 x 2 $\\Phi$, $N = 2$; $\\Phi = I$ gives $m = 1/2$)",
             given=Assumptions(matrices={Phi_2: "invertible"}, definitions={N: 2}),
             label="not_strongly_convex",
         ),
