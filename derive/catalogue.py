@@ -24,6 +24,7 @@ MODULES = [
     "invariance",
     "eigencases",
     "discrete",
+    "convexity",
     "pseudoinverse",
     "normalisation",
     "double_descent",
