@@ -214,3 +214,15 @@ def test_figure_is_written(capsys, tmp_path):
     code, _, err = _run_cli(capsys, "--D", "5", "--n-max", "12", "--trials", "3", "-o", str(fig))
     assert code == 0 and str(fig) in err
     assert fig.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and fig.stat().st_size > 10_000
+
+
+def test_the_risk_property_holds_and_catches_a_wrong_formula(monkeypatch):
+    """The registered property passes with the derivation's risk and fails with a risk that
+    forgets the bias τ²(D - N) below the threshold (σ² + σ²N/(D - N - 1) alone)."""
+    from gdflow.checks import double_descent_properties as prop
+
+    prop.mean_matches_exact_risk((10, 16, 1))
+    prop.mean_matches_exact_risk((20, 8, 2))
+    monkeypatch.setattr(prop, "min_norm_risk", lambda N, D, s2, t2: s2 + s2 * N / (D - N - 1))
+    with pytest.raises(AssertionError):
+        prop.mean_matches_exact_risk((20, 8, 2))
