@@ -132,7 +132,8 @@ def _bracketed(name: str) -> str | None:
     """An expectation or variance written out as a name (``E[Bz + c]``,
     ``Var[f(x_star, t)]``): ``\\mathbb{E}[\\mathbf{B}\\mathbf{z} + \\mathbf{c}]``, its inside
     read as plain math (:func:`gdflow.derive.typeset.math`), the names in it in the
-    package's convention (``x_star``, ``mu_0``) first."""
+    package's convention (``x_star``, ``mu_0``) first, and a matrix's ``^+`` its
+    pseudoinverse (``E[X^+ X]`` is :math:`\\mathbb{E}[\\mathbf{X}^\\dagger\\mathbf{X}]`)."""
     m = _BRACKETED.match(name)
     if m is None:
         return None
@@ -142,6 +143,9 @@ def _bracketed(name: str) -> str | None:
         lambda w: _SPECIAL[w[0]] if w[0] in _SPECIAL else "\\" + w[0] if w[0] in _GREEK else w[0],
         body,
     )
+    # a matrix's ^+ inside the brackets is its pseudoinverse, as in the code's names (X^+ X)
+    body = re.sub(r"([A-Za-z}])\^\+", r"\1^\\dagger", body)
+    body = re.sub(r"\^(-?[0-9]+)", r"^{\1}", body)  # ^-1: the whole exponent raised
     op = r"\mathbb{E}" if m["op"] == "E" else rf"\operatorname{{{m['op']}}}"
     return op + r"\left[" + typeset.math(body) + r"\right]"
 
