@@ -253,6 +253,27 @@ class GDLatexPrinter(LatexPrinter):
     def _print_Pinv(self, expr: Any) -> str:
         return self._script(expr.arg, r"\dagger")
 
+    def _print_Add(self, expr: Any, order: str | None = None) -> str:
+        """A sum as textbooks write it: the terms with a plus sign first (in SymPy's order:
+        ``1 + \\frac{D}{N - D - 1}``), then the negative ones, a negative constant last
+        (``N - D - 1``, ``u + e^{-u} - 1``, ``1 - \\alpha x``)."""
+        terms = list(self._as_ordered_terms(expr, order=order))
+        if len(terms) < 2:
+            return super()._print_Add(expr, order)
+        positive = [t for t in terms if not t.could_extract_minus_sign()]
+        negative = [t for t in terms if t.could_extract_minus_sign()]
+        negative = [t for t in negative if not t.is_number] + [t for t in negative if t.is_number]
+        out = ""
+        for i, term in enumerate(positive + negative):
+            if term.could_extract_minus_sign():
+                text, sign = self._print(-term), " - "
+            else:
+                text, sign = self._print(term), " + "
+            if self._needs_add_brackets(term):
+                text = rf"\left({text}\right)"
+            out += (sign if i else sign.strip()) + text
+        return out.lstrip("+ ").strip() if not out.startswith("-") else out
+
     def _print_Mul(self, expr: Any) -> str:
         """A product in textbook order: the number, then the parameters (``k``, ``t``, ``N``,
         ``\alpha``, ...), then the data: ``-k\alpha\tilde{b}_{j}``.  Fractions and
