@@ -180,7 +180,7 @@ def _as_float_array(name: str, value: object) -> np.ndarray:
 
 
 def check_psd(eigenvalues: np.ndarray, name: str = "A") -> None:
-    """Raise the "``name`` must be symmetric positive semidefinite" error when the smallest
+    r"""Raise the "``name`` must be symmetric positive semidefinite" error when the smallest
     eigenvalue is below :math:`-\tau` (:func:`eigenvalue_tolerance`)."""
     ev = np.asarray(eigenvalues, dtype=float)
     if ev.size and ev.min() < -eigenvalue_tolerance(ev):

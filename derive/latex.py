@@ -275,7 +275,7 @@ class GDLatexPrinter(LatexPrinter):
         return out.lstrip("+ ").strip() if not out.startswith("-") else out
 
     def _print_Mul(self, expr: Any) -> str:
-        """A product in textbook order: the number, then the parameters (``k``, ``t``, ``N``,
+        r"""A product in textbook order: the number, then the parameters (``k``, ``t``, ``N``,
         ``\alpha``, ...), then the data: ``-k\alpha\tilde{b}_{j}``.  Fractions and
         non-commuting products are SymPy's."""
         coeff, factors = expr.as_coeff_mul()

@@ -93,3 +93,27 @@ def test_mypy_passes_on_the_derive_package() -> None:
     """The whole package, as configured (``python -m mypy`` with no arguments)."""
     proc = _run("mypy", "--no-incremental", "--cache-dir", os.devnull)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_no_string_holds_an_accidental_escape():
+    r"""A LaTeX command in a non-raw string becomes a control character (``"\alpha"`` written
+    with one backslash is BEL + "lpha", ``"\tau"`` a tab + "au"): no string constant of the
+    package holds one (BEL, backspace, vertical tab, form feed, or a tab its source line does
+    not spell as backslash-t).  Found in latex.py and simulate.py docstrings."""
+    import ast
+
+    found = []
+    for path in [
+        *ROOT.glob("derive/*.py"),
+        *ROOT.glob("checks/**/*.py"),
+        *ROOT.glob("src/gdflow/*.py"),
+    ]:
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                text = node.value
+                spelled_tab = "\\t" in lines[node.lineno - 1]
+                if any(c in text for c in "\x07\x08\x0b\x0c") or ("\t" in text and not spelled_tab):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []
