@@ -25,6 +25,7 @@ MODULES = [
     "eigencases",
     "discrete",
     "convexity",
+    "adaptive",
     "pseudoinverse",
     "normalisation",
     "double_descent",
