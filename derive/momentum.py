@@ -254,6 +254,14 @@ def heavy_ball() -> Derivation:
             label="disc_M",
         ),
         Step(
+            Identity(
+                char.xreplace({alpha: sp.Rational(4, 121), beta: sp.Rational(81, 121), a: 1}),
+                (lam - sp.Rational(9, 11)) ** 2,
+            ),
+            "at the exact instance $m = 1$, $M = 100$: $\\alpha_\\star = 4/121$, $\\beta_\\star"
+            " = 81/121$, and at $a = m$ the double root is $9/11 = \\sqrt{\\beta_\\star}$",
+        ),
+        Step(
             Identity(disc, alpha**2 * (a - m) * (a - M)),
             "so, a quadratic in $a$ with leading coefficient $\\alpha^2$, it factors through"
             " both ends",
@@ -314,11 +322,11 @@ def heavy_ball() -> Derivation:
         title="Heavy-ball momentum on a quadratic",
         source=Source(SOURCE, "momentum slide (Advanced Optimizers); 001 §2.3"),
         assumptions=Assumptions(
-            conditions=(alpha > 0, beta >= 0),
+            conditions=(alpha > 0, beta >= 0, m > 0, M > 0),
             text=("$\\alpha > 0$, $\\beta \\ge 0$, $0 < m \\le a \\le M$",),
         ),
         steps=steps,
-        result=steps[12].claim,
+        result=next(s.claim for s in steps if s.label == "rate"),
         summary="Per eigendirection heavy ball is a 2x2 linear recurrence; at the optimal"
         " parameters all its roots have modulus $(\\sqrt\\kappa - 1)/(\\sqrt\\kappa + 1)$, so it"
         " needs $O(\\sqrt\\kappa \\log 1/\\epsilon)$ steps where GD needs $O(\\kappa\\log"
@@ -344,6 +352,7 @@ def nesterov() -> Derivation:
     char = lam**2 - (1 + beta) * g * lam + beta * g
     q = sp.sqrt(kappa)
     tuned = Assumptions(
+        conditions=(M >= m,),
         definitions={alpha: 1 / M, a: m, beta: (q - 1) / (q + 1), kappa: M / m},
         text=("$\\alpha = 1/M$, $a = m$, $\\beta = (\\sqrt\\kappa - 1)/(\\sqrt\\kappa + 1)$",),
     )
@@ -377,11 +386,12 @@ def nesterov() -> Derivation:
             label="slowest",
         ),
         Step(
-            Identity(char.subs(kappa, 100).subs(lam, sp.Rational(9, 10)), 0),
-            "at the exact instance $\\kappa = 100$ the double root is $9/10 = 1 - 1/\\sqrt{100}$",
-            given=Assumptions(
-                definitions={alpha: 1 / M, a: m, beta: sp.Rational(9, 11), M: 100 * m}
+            Identity(
+                char.xreplace({alpha: sp.Rational(1, 100), a: 1, beta: sp.Rational(9, 11)}),
+                (lam - sp.Rational(9, 10)) ** 2,
             ),
+            "at the exact instance $m = 1$, $M = 100$ ($\\kappa = 100$, $\\beta = 9/11$) the"
+            " double root is $9/10 = 1 - 1/\\sqrt{100}$",
         ),
         Step(
             Holds(sp.And(rho >= 0, rho < 1)),
@@ -404,11 +414,11 @@ def nesterov() -> Derivation:
         title="Nesterov's accelerated gradient on a quadratic",
         source=Source(SOURCE, "momentum slide (Advanced Optimizers); 001 §2.3"),
         assumptions=Assumptions(
-            conditions=(alpha > 0, beta >= 0),
+            conditions=(alpha > 0, beta >= 0, m > 0, M > 0),
             text=("$\\alpha > 0$, $\\beta \\ge 0$, $0 < m \\le a \\le M$",),
         ),
         steps=steps,
-        result=steps[3].claim,
+        result=next(s.claim for s in steps if s.label == "slowest"),
         summary="Nesterov's method takes the gradient at the extrapolated point; per"
         " eigendirection its companion matrix carries a factor $1 - \\alpha a$, and on the"
         " slowest direction the tuned method contracts by $1 - 1/\\sqrt\\kappa$.",
