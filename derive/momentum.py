@@ -110,7 +110,8 @@ def optimal_parameters(m_value: Any, M_value: Any) -> tuple[sp.Expr, sp.Expr]:
 
 def heavy_ball_rate(m_value: Any, M_value: Any) -> sp.Expr:
     """The heavy-ball rate at the optimal parameters, :math:`\\sqrt{\\beta_\\star} =
-    (\\sqrt\\kappa - 1)/(\\sqrt\\kappa + 1)`, :math:`\\kappa = M/m` (``momentum.heavy_ball``).
+    (\\sqrt\\kappa - 1)/(\\sqrt\\kappa + 1)`, :math:`\\kappa = M/m` (003 momentum slide;
+    ``momentum.heavy_ball``).
 
     >>> heavy_ball_rate(1, 100)
     9/11
@@ -134,7 +135,7 @@ def gd_rate(m_value: Any, M_value: Any) -> sp.Expr:
 def nesterov_rate(m_value: Any, M_value: Any) -> sp.Expr:
     """Nesterov's rate on the slowest direction :math:`a = m` at :math:`\\alpha = 1/M`,
     :math:`\\beta = (\\sqrt\\kappa - 1)/(\\sqrt\\kappa + 1)`: the double root
-    :math:`1 - 1/\\sqrt\\kappa` (``momentum.nesterov``).
+    :math:`1 - 1/\\sqrt\\kappa` (003 momentum slide; ``momentum.nesterov``).
 
     >>> nesterov_rate(1, 100)
     9/10
