@@ -25,6 +25,7 @@ MODULES = [
     "eigencases",
     "discrete",
     "convexity",
+    "momentum",
     "adaptive",
     "pseudoinverse",
     "normalisation",
