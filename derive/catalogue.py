@@ -25,6 +25,7 @@ MODULES = [
     "eigencases",
     "discrete",
     "convexity",
+    "search",
     "pseudoinverse",
     "normalisation",
     "double_descent",

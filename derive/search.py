@@ -1,0 +1,168 @@
+"""Steepest descent, exact line search and backtracking (003, issue 12).
+
+Source: 003 (the slides): the directional derivative by the chain rule, "which direction
+minimises our function fastest?", the update :math:`x_{new} = x_{old} - \\varepsilon
+\\nabla f(x_{old})`, the learning-rate dilemma, and the worked example
+:math:`f(x) = x^2 - 4x + 5` from :math:`x = 0`.
+
+Derivations: ``search.steepest_descent``, ``search.exact_line_search``,
+``search.backtracking``.  Norms and inner products of abstract vectors are scalar symbols
+(:class:`~gdflow.derive.convexity.Term`); the steps that use a hypothesis carry it as a
+condition, so the engine decides the implication itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from .convexity import Term
+from .derivation import (
+    Assumptions,
+    Definition,
+    Derivation,
+    Holds,
+    Identity,
+    Refuted,
+    Source,
+    Step,
+)
+from .notation import n
+
+__all__ = ["steepest_descent", "DERIVATIONS"]
+
+SOURCE = "003_b986fbe0add72eb9.txt"
+
+_NAMES: dict[str, tuple[str, str]] = {
+    "Dir(u,g)": (r"\mathbf{u}^\top\mathbf{g}", "uᵀg"),
+    "Norm(g)": (r"\|\mathbf{g}\|", "‖g‖"),
+    "NormSq(g)": (r"\|\mathbf{g}\|^2", "‖g‖²"),
+    "gAg": (r"\mathbf{g}^\top\mathbf{A}\mathbf{g}", "gᵀAg"),
+    "gAinvg": (r"\mathbf{g}^\top\mathbf{A}^{-1}\mathbf{g}", "gᵀA⁻¹g"),
+    "f(w)": (r"f(\mathbf{w})", "f(w)"),
+    "f(w-eg)": (r"f(\mathbf{w} - \varepsilon\mathbf{g})", "f(w - εg)"),
+}
+"""name -> (LaTeX, text) of each :class:`_Term` of this module."""
+
+
+class _Term(Term):
+    """A scalar standing for an inner product, a norm or a value of f (as
+    :class:`~gdflow.derive.convexity.Term`), printed from :data:`_NAMES`."""
+
+    def _latex(self, printer: Any) -> str:
+        return _NAMES[self.name][0]
+
+    def _pretty(self, printer: Any) -> Any:
+        from sympy.printing.pretty.stringpict import prettyForm
+
+        return prettyForm(_NAMES[self.name][1])
+
+
+_u = sp.MatrixSymbol("u", n, 1)
+_g = sp.MatrixSymbol("g", n, 1)
+_g_plus = sp.MatrixSymbol("g^+", n, 1)
+_w_plus = sp.MatrixSymbol("w^+", n, 1)
+_eps = sp.Symbol("epsilon", positive=True)
+_t = _Term("Dir(u,g)", real=True)
+_G = _Term("Norm(g)", positive=True)
+_S = _Term("NormSq(g)", positive=True)
+_a = _Term("gAg", positive=True)
+_h = _Term("gAinvg", positive=True)
+
+
+def _when(*conds: sp.Basic) -> Assumptions:
+    return Assumptions(conditions=conds)
+
+
+# -- search.steepest_descent ----------------------------------------------------------------------
+
+
+def steepest_descent() -> Derivation:
+    """``search.steepest_descent``: the directional derivative :math:`D_{\\mathbf{u}} f =
+    \\frac{\\partial}{\\partial\\alpha} f(\\mathbf{x} + \\alpha\\mathbf{u}) =
+    \\mathbf{u}^\\top\\nabla f` (003, "directional derivative", chain rule); among unit
+    :math:`\\mathbf{u}` it is at least :math:`-\\|\\nabla f\\|` (Cauchy-Schwarz), with equality at
+    :math:`\\mathbf{u} = -\\nabla f/\\|\\nabla f\\|` (003, "the optimal direction").  The slides'
+    step :math:`\\min_u \\|\\nabla f\\|\\cos\\theta = \\min_u \\cos\\theta` is refuted."""
+    u1, u2, g1, g2 = sp.symbols("u_1 u_2 g_1 g_2", real=True)
+    Du = sp.Symbol("D_u f", real=True)
+    cmin = sp.Symbol("cos theta", real=True)
+    unit = sp.Eq(u1**2 + u2**2, 1)
+    steps = [
+        Step(
+            Definition(Du, _t),
+            "003's chain rule at $x + \\alpha u$: $\\frac{\\partial}{\\partial\\alpha}"
+            " f(x + \\alpha u) = u^T \\nabla f(x)$, the directional derivative; write $g ="
+            " \\nabla f(x)$",
+            label="directional",
+        ),
+        Step(
+            Identity(
+                (u1**2 + u2**2) * (g1**2 + g2**2) - (u1 * g1 + u2 * g2) ** 2,
+                (u1 * g2 - u2 * g1) ** 2,
+            ),
+            "Lagrange's identity in two coordinates ($\\|u\\|^2\\|g\\|^2 - (u^T g)^2$ is a sum"
+            " of squares $(u_i g_j - u_j g_i)^2$ over $i < j$ in general)",
+            label="lagrange",
+        ),
+        Step(
+            Holds((u1 * g1 + u2 * g2) ** 2 <= g1**2 + g2**2),
+            "Cauchy-Schwarz for a unit vector: the square above is nonnegative",
+            given=_when(unit),
+            label="cauchy_schwarz",
+        ),
+        Step(
+            Holds(_t >= -_G),
+            "so $u^T g \\ge -\\|g\\|$ for every unit $u$",
+            given=_when(_t**2 <= _G**2),
+            label="lower_bound",
+        ),
+        Step(
+            Identity(_u.T * _u, _g.T * _g / _G**2),
+            "the candidate $u = -g/\\|g\\|$ ($g \\ne 0$) has $\\|u\\|^2 = \\|g\\|^2/\\|g\\|^2 = 1$",
+            given=Assumptions(definitions={_u: -_g / _G}),
+            label="unit_candidate",
+        ),
+        Step(
+            Identity(_u.T * _g, -(_g.T * _g) / _G),
+            "and $u^T g = -\\|g\\|^2/\\|g\\| = -\\|g\\|$: the bound is attained, so the steepest"
+            " descent direction is $-g/\\|g\\|$ and the rate there is $-\\|g\\|$",
+            given=Assumptions(definitions={_u: -_g / _G}),
+            label="attained",
+        ),
+        Step(
+            Identity(-_S / _G, -_G),
+            "with $\\|g\\|^2 = \\|g\\| \\cdot \\|g\\|$",
+            given=Assumptions(definitions={_S: _G**2}),
+            label="attained_value",
+        ),
+    ]
+    source_claims = [
+        Step(
+            Refuted(_G * cmin, cmin),
+            '003: "Since $u$ is a unit vector: $\\min_u \\|\\nabla f(x)\\|_2 \\cos\\theta ='
+            ' \\min_u \\cos\\theta$". The minimisers agree ($\\theta = 180°$) but the values'
+            " differ unless $\\|\\nabla f\\| = 1$: at $\\|\\nabla f\\| = 2$ the left side is $-2$,"
+            " the right $-1$",
+            given=Assumptions(definitions={cmin: sp.Integer(-1)}),
+            label="min_cos",
+        )
+    ]
+    return Derivation(
+        id="search.steepest_descent",
+        title="The directional derivative and the steepest descent direction",
+        source=Source(SOURCE, "directional derivative; the optimal direction"),
+        assumptions=Assumptions(
+            text=("$f$ differentiable at $x$, $g = \\nabla f(x) \\ne 0$; $u$ a unit vector",)
+        ),
+        steps=steps,
+        source_claims=source_claims,
+        result=next(s.claim for s in steps if s.label == "lower_bound"),
+        summary="The rate of change along a unit direction is $u^T g$, never below $-\\|g\\|$,"
+        " and exactly $-\\|g\\|$ along $-g/\\|g\\|$: the negative gradient is the steepest"
+        " descent direction.",
+    )
+
+
+DERIVATIONS = [steepest_descent]
