@@ -28,9 +28,10 @@ from .derivation import (
     Source,
     Step,
 )
-from .notation import n
+from .notation import A, b, kappa, n, w
+from .quadratic import objective_expr
 
-__all__ = ["steepest_descent", "DERIVATIONS"]
+__all__ = ["steepest_descent", "exact_line_search", "DERIVATIONS"]
 
 SOURCE = "003_b986fbe0add72eb9.txt"
 
@@ -165,4 +166,140 @@ def steepest_descent() -> Derivation:
     )
 
 
-DERIVATIONS = [steepest_descent]
+# -- search.exact_line_search ---------------------------------------------------------------------
+
+
+def exact_line_search() -> Derivation:
+    """``search.exact_line_search``: on :math:`J = \\frac12\\mathbf{w}^\\top\\mathbf{A}\\mathbf{w}
+    + \\mathbf{b}^\\top\\mathbf{w} + c` (A positive definite), with :math:`\\mathbf{g} =
+    \\mathbf{A}\\mathbf{w} + \\mathbf{b}`, :math:`\\varphi(\\varepsilon) = J(\\mathbf{w} -
+    \\varepsilon\\mathbf{g})` is a parabola minimised at :math:`\\varepsilon_\\star =
+    \\mathbf{g}^\\top\\mathbf{g}/\\mathbf{g}^\\top\\mathbf{A}\\mathbf{g}`; successive gradients are
+    orthogonal; and the gap shrinks by at least :math:`((\\kappa - 1)/(\\kappa + 1))^2` per step
+    (Kantorovich).  003 poses the choice of :math:`\\varepsilon` ("the learning rate dilemma",
+    update :math:`x_{new} = x_{old} - \\varepsilon\\nabla f(x_{old})`); the choice that minimises
+    along the line is this one."""
+    eps = sp.Symbol("epsilon", real=True)
+    es = sp.Symbol("epsilon_star", positive=True)
+    J0 = sp.Symbol("J_0", real=True)
+    phi = J0 - eps * _S + eps**2 / 2 * _a
+    grad = Assumptions(definitions={_g: A * w + b}, matrices={A: "pd"})
+    star = Assumptions(definitions={es: _S / _a})
+    x, y = sp.Symbol("x", nonnegative=True), sp.Symbol("y", nonnegative=True)
+    m, M = sp.Symbol("m", positive=True), sp.Symbol("M", positive=True)
+    gap, gap1 = sp.Symbol("Delta", nonnegative=True), sp.Symbol("Delta^+", real=True)
+    kant = _S**2 * (m + M) ** 2 >= 4 * m * M * _a * _h
+    rate = ((M - m) / (M + m)) ** 2
+    steps = [
+        Step(
+            Identity(
+                objective_expr(w - eps * _g),
+                objective_expr(w) - eps * _g.T * _g + eps**2 / 2 * _g.T * A * _g,
+            ),
+            "expand $J$ along the line, with $g = A w + b$ and $A$ symmetric",
+            given=grad,
+            label="along_line",
+        ),
+        Step(
+            Definition(sp.Function("varphi")(eps), phi),
+            "so with $J_0 = J(w)$ the line function is a parabola in $\\varepsilon$",
+            label="parabola",
+        ),
+        Step(
+            Identity(sp.Derivative(phi, eps), -_S + eps * _a),
+            "its slope",
+            label="slope",
+        ),
+        Step(
+            Identity(-_S + es * _a, 0),
+            "vanishes at $\\varepsilon_\\star = g^T g / g^T A g$",
+            given=star,
+            label="stationary",
+        ),
+        Step(
+            Identity(sp.Derivative(phi, eps, 2), _a),
+            "the curvature $g^T A g > 0$ ($A$ positive definite, $g \\ne 0$): a minimum",
+            label="curvature",
+        ),
+        Step(
+            Identity(phi.subs(eps, es), J0 - _S**2 / (2 * _a)),
+            "the value at the minimum: $J(w^+) = J(w) - (g^T g)^2/(2 g^T A g)$",
+            given=star,
+            label="decrease",
+        ),
+        Step(
+            Identity(A * (w - eps * _g) + b, _g - eps * A * _g),
+            "the next gradient $g^+ = A(w - \\varepsilon g) + b$",
+            given=grad,
+            label="next_gradient",
+        ),
+        Step(
+            Identity(_g_plus.T * _g, _g.T * _g - eps * _g.T * A * _g),
+            "its inner product with $g$",
+            given=Assumptions(definitions={_g_plus: _g - eps * A * _g}, matrices={A: "pd"}),
+            label="inner",
+        ),
+        Step(
+            Identity(_S - es * _a, 0),
+            "is zero at $\\varepsilon_\\star$: successive gradients are orthogonal",
+            given=star,
+            label="orthogonal",
+        ),
+        Step(
+            Identity(
+                (x + y) ** 2 * (m + M) ** 2 - 4 * m * M * (m * x + M * y) * (x / m + y / M),
+                (M - m) ** 2 * (x - y) ** 2,
+            ),
+            "Kantorovich in two dimensions: in the eigenbasis $A = \\mathrm{diag}(m, M)$ with"
+            " $x = \\tilde g_1^2$, $y = \\tilde g_2^2$, $g^T g = x + y$, $g^T A g = m x + M y$,"
+            " $g^T A^{-1} g = x/m + y/M$",
+            label="kantorovich_2d_square",
+        ),
+        Step(
+            Holds((x + y) ** 2 * (m + M) ** 2 >= 4 * m * M * (m * x + M * y) * (x / m + y / M)),
+            "so $(g^T g)^2 (m + M)^2 \\ge 4 m M (g^T A g)(g^T A^{-1} g)$ for every 2 x 2"
+            " positive definite $A$",
+            given=_when(m <= M),
+            label="kantorovich_2d",
+        ),
+        Step(
+            Definition(kant),
+            "Kantorovich's inequality for any $n$, with $m$, $M$ the extreme eigenvalues of"
+            " $A$ (L. V. Kantorovich 1948; Luenberger & Ye, Linear and Nonlinear Programming,"
+            " §8.3): stated, proved above for $n = 2$ only",
+            label="kantorovich",
+        ),
+        Step(
+            Holds(gap1 <= rate * gap),
+            "the gap $\\Delta = J(w) - J_\\star = \\frac12 g^T A^{-1} g$ and the decrease above"
+            " give $\\Delta^+ = \\Delta - (g^T g)^2/(2 g^T A g) \\le ((M - m)/(M + m))^2\\Delta$",
+            given=_when(sp.Eq(gap, _h / 2), sp.Eq(gap1, gap - _S**2 / (2 * _a)), kant, m <= M),
+            label="rate",
+        ),
+        Step(
+            Identity(rate, ((kappa - 1) / (kappa + 1)) ** 2),
+            "in the condition number $\\kappa = M/m$",
+            given=Assumptions(definitions={kappa: M / m}),
+            label="rate_kappa",
+        ),
+    ]
+    return Derivation(
+        id="search.exact_line_search",
+        title="Exact line search on a quadratic",
+        source=Source(SOURCE, "the update rule and the learning-rate dilemma"),
+        assumptions=Assumptions(
+            text=(
+                "$J(w) = \\frac12 w^T A w + b^T w + c$, $A$ symmetric positive definite with"
+                " extreme eigenvalues $0 < m \\le M$, $\\kappa = M/m$",
+                "$g = A w + b \\ne 0$",
+            )
+        ),
+        steps=steps,
+        result=next(s.claim for s in steps if s.label == "rate"),
+        summary="Along the negative gradient a quadratic is a parabola; its minimiser"
+        " $\\varepsilon_\\star = g^T g/g^T A g$ makes the next gradient orthogonal to this one,"
+        " and the gap shrinks at least by $((\\kappa - 1)/(\\kappa + 1))^2$ per step.",
+    )
+
+
+DERIVATIONS = [steepest_descent, exact_line_search]

@@ -25,6 +25,24 @@ STEEPEST_LEVELS = {
 }
 
 
+LINE_LEVELS = {
+    "along_line": Level.CHECKED,
+    "parabola": Level.STATED,
+    "slope": Level.PROVED,
+    "stationary": Level.PROVED,
+    "curvature": Level.PROVED,
+    "decrease": Level.PROVED,
+    "next_gradient": Level.PROVED,
+    "inner": Level.CHECKED,
+    "orthogonal": Level.PROVED,
+    "kantorovich_2d_square": Level.PROVED,
+    "kantorovich_2d": Level.CHECKED,
+    "kantorovich": Level.STATED,
+    "rate": Level.CHECKED,
+    "rate_kappa": Level.PROVED,
+}
+
+
 def _levels(derivation_id: str) -> dict[str, Level | None]:
     d = get(derivation_id)
     assert d.verified, [(s.label, str(s.certificate)) for s in d.all_steps if not s.verified]
@@ -63,3 +81,55 @@ def test_min_cos_claim_counterexample():
     rhs = min(np.cos(theta))
     assert lhs == pytest.approx(-2.0) and rhs == pytest.approx(-1.0)
     assert Fraction(2) * -1 != Fraction(-1)
+
+
+def test_exact_line_search_levels():
+    assert _levels("search.exact_line_search") == LINE_LEVELS
+    d = get("search.exact_line_search")
+    assert d.result == d.step("rate").claim
+
+
+def _random_quadratic(rng, n):
+    q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    eig = rng.uniform(0.5, 20, size=n)
+    return (q * eig) @ q.T, rng.normal(size=n), eig
+
+
+def test_exact_step_against_scipy_and_orthogonality():
+    """eps* = g'g / g'Ag agrees with scipy's scalar minimiser of J(w - eps g); the next gradient
+    is orthogonal to g; the decrease respects ((kappa - 1)/(kappa + 1))^2."""
+    minimize_scalar = pytest.importorskip("scipy.optimize").minimize_scalar
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        n = int(rng.integers(2, 6))
+        a, bb, eig = _random_quadratic(rng, n)
+        w = rng.normal(size=n)
+
+        def jay(x, a=a, bb=bb):
+            return 0.5 * x @ a @ x + bb @ x
+
+        g = a @ w + bb
+        eps_star = g @ g / (g @ a @ g)
+        found = minimize_scalar(lambda e, w=w, g=g: jay(w - e * g), bracket=(0.0, 1.0), tol=1e-12).x
+        assert found == pytest.approx(eps_star, rel=1e-6)
+        g_next = a @ (w - eps_star * g) + bb
+        assert abs(g_next @ g) <= 1e-10 * (g @ g)
+        j_star = jay(np.linalg.solve(a, -bb))
+        kappa = eig.max() / eig.min()
+        bound = ((kappa - 1) / (kappa + 1)) ** 2
+        assert jay(w - eps_star * g) - j_star <= bound * (jay(w) - j_star) * (1 + 1e-9) + 1e-12
+
+
+def test_kantorovich_bound_attained_in_two_dimensions():
+    """The bound is tight: A = diag(1, 4), g with equal eigen-coordinates (x = y) loses exactly
+    the factor ((4 - 1)/(4 + 1))^2 = 9/25, in exact rationals."""
+    m, big = Fraction(1), Fraction(4)
+    w = [Fraction(1) / m, Fraction(1) / big]  # g = A w = (1, 1), b = 0, J* = 0
+    g = [m * w[0], big * w[1]]
+    eps = (g[0] ** 2 + g[1] ** 2) / (m * g[0] ** 2 + big * g[1] ** 2)
+    w1 = [w[0] - eps * g[0], w[1] - eps * g[1]]
+
+    def jay(x):
+        return (m * x[0] ** 2 + big * x[1] ** 2) / 2
+
+    assert jay(w1) / jay(w) == Fraction(9, 25)
