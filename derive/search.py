@@ -24,14 +24,15 @@ from .derivation import (
     Derivation,
     Holds,
     Identity,
+    Recurrence,
     Refuted,
     Source,
     Step,
 )
-from .notation import A, b, kappa, n, w
+from .notation import A, b, k, kappa, n, w
 from .quadratic import objective_expr
 
-__all__ = ["steepest_descent", "exact_line_search", "DERIVATIONS"]
+__all__ = ["steepest_descent", "exact_line_search", "backtracking", "DERIVATIONS"]
 
 SOURCE = "003_b986fbe0add72eb9.txt"
 
@@ -302,4 +303,140 @@ def exact_line_search() -> Derivation:
     )
 
 
-DERIVATIONS = [steepest_descent, exact_line_search]
+# -- search.backtracking --------------------------------------------------------------------------
+
+
+def _f(x: sp.Basic) -> sp.Basic:
+    """003's worked example :math:`f(x) = x^2 - 4x + 5`."""
+    return x**2 - 4 * x + 5
+
+
+def backtracking() -> Derivation:
+    """``search.backtracking``: Armijo's sufficient decrease :math:`f(\\mathbf{w} -
+    \\varepsilon\\mathbf{g}) \\le f(\\mathbf{w}) - c\\varepsilon\\|\\mathbf{g}\\|^2`; for an
+    M-smooth f every :math:`0 < \\varepsilon \\le 2(1 - c)/M` satisfies it (descent lemma), so
+    halving from :math:`\\varepsilon_0` stops with :math:`\\varepsilon \\ge \\min(\\varepsilon_0,
+    (1 - c)/M)`.  On 003's :math:`f(x) = x^2 - 4x + 5` from :math:`x = 0` the fixed step
+    :math:`\\varepsilon = 1` cycles 0, 4, 0, ... while backtracking (:math:`\\varepsilon_0 = 1`,
+    factor 1/2, :math:`c = 1/2`) accepts :math:`\\varepsilon = 1/2` and lands on the minimiser 2.
+    003's "only one minimum, so GD always converges" is refuted by that cycle."""
+    c = sp.Symbol("c", positive=True)
+    M = sp.Symbol("M", positive=True)
+    e = sp.Symbol("epsilon", positive=True)
+    e0 = sp.Symbol("epsilon_0", positive=True)
+    ep = sp.Symbol("epsilon'", positive=True)
+    Fw, Fn = _Term("f(w)", real=True), _Term("f(w-eg)", real=True)
+    x, x0 = sp.Symbol("x", real=True), sp.Symbol("x^(0)", real=True)
+    xk = sp.Symbol("x^(k)", real=True)
+    armijo = Fn <= Fw - c * e * _S
+    lemma = Fn <= Fw - e * (1 - M * e / 2) * _S
+    small = e <= 2 * (1 - c) / M
+    c_range = (c < 1,)
+    start = {x0: sp.Integer(0), c: sp.Rational(1, 2)}
+    trial = x0 - e * sp.Derivative(_f(x), x).doit().subs(x, x0)
+    cycle = 2 - 2 * (-1) ** k
+    steps = [
+        Step(
+            Definition(armijo),
+            "Armijo's sufficient decrease at the trial step $\\varepsilon$, $0 < c < 1$, $g ="
+            " \\nabla f(w)$",
+            label="armijo",
+        ),
+        Step(
+            Definition(lemma),
+            "the descent lemma of an $M$-smooth $f$ (the quadratic upper bound at $w -"
+            " \\varepsilon g$, as in convexity.strong_rate)",
+            label="descent_lemma",
+        ),
+        Step(
+            Holds(armijo),
+            "every $0 < \\varepsilon \\le 2(1 - c)/M$ passes Armijo: then $1 - M\\varepsilon/2"
+            " \\ge c$",
+            given=_when(lemma, small, *c_range),
+            label="small_steps_pass",
+        ),
+        Step(
+            Holds(e > (1 - c) / M),
+            "halving: a rejected trial $\\varepsilon'$ fails Armijo, so $\\varepsilon' > 2(1 -"
+            " c)/M$ by the step above, and the next trial is $\\varepsilon = \\varepsilon'/2$",
+            given=_when(ep > 2 * (1 - c) / M, sp.Eq(e, ep / 2)),
+            label="halving",
+        ),
+        Step(
+            Holds(e >= sp.Min(e0, (1 - c) / M)),
+            "so the accepted step is $\\varepsilon_0$ itself or exceeds $(1 - c)/M$: the loop"
+            " stops (at the latest once $\\varepsilon \\le 2(1 - c)/M$) with this bound",
+            given=_when(sp.Or(sp.Eq(e, e0), e > (1 - c) / M)),
+            label="accepted_bound",
+        ),
+        Step(
+            Holds(Fn < Fw),
+            "and the accepted step decreases $f$ ($g \\ne 0$)",
+            given=_when(armijo),
+            label="decreases",
+        ),
+        Step(
+            Identity(sp.Derivative(_f(x), x), 2 * x - 4),
+            "003's example $f(x) = x^2 - 4x + 5$: $f'(x) = 2x - 4$, minimiser $x = 2$",
+            label="example_derivative",
+        ),
+        Step(
+            Identity(x - e * (2 * x - 4), 4 - x),
+            "the fixed step $\\varepsilon = 1$ maps $x$ to $4 - x$",
+            given=Assumptions(definitions={e: sp.Integer(1)}),
+            label="fixed_map",
+        ),
+        Step(
+            Recurrence(xk, cycle, k, lambda v, _k: 4 - v, sp.Integer(0)),
+            "from $x^{(0)} = 0$: $0 \\mapsto 4 \\mapsto 0$, the iterates cycle and never reach 2",
+            label="cycle",
+        ),
+        Step(
+            Holds(_f(trial) > _f(x0) - c * e * (2 * x0 - 4) ** 2),
+            "backtracking from $\\varepsilon_0 = 1$, $c = 1/2$: the trial $x = 4$ has $f = 5 >"
+            " 5 - 8$, rejected",
+            given=Assumptions(definitions={**start, e: sp.Integer(1)}),
+            label="reject_one",
+        ),
+        Step(
+            Holds(_f(trial) <= _f(x0) - c * e * (2 * x0 - 4) ** 2),
+            "halved to $\\varepsilon = 1/2$: the trial $x = 2$ has $f = 1 \\le 5 - 4$, accepted",
+            given=Assumptions(definitions={**start, e: sp.Rational(1, 2)}),
+            label="accept_half",
+        ),
+        Step(
+            Identity(trial, sp.Integer(2)),
+            "and it is the minimiser: one step of backtracking solves 003's example",
+            given=Assumptions(definitions={x0: sp.Integer(0), e: sp.Rational(1, 2)}),
+            label="lands",
+        ),
+    ]
+    source_claims = [
+        Step(
+            Refuted(sp.Limit(sp.Abs(cycle - 2), k, sp.oo), sp.Integer(0)),
+            '003: linear regression has "only ONE minimum" and "always converges";'
+            " its own $f(x) = x^2 - 4x + 5$ has one minimum, yet GD with $\\varepsilon = 1$ from"
+            " 0 has $x^{(2)} = 0 = x^{(0)}$: the distance to the minimiser stays 2",
+            label="always_converges",
+        )
+    ]
+    return Derivation(
+        id="search.backtracking",
+        title="Backtracking line search (Armijo) and 003's example",
+        source=Source(SOURCE, "the learning-rate dilemma; practice f(x) = x^2 - 4x + 5"),
+        assumptions=Assumptions(
+            text=(
+                "$f$ $M$-smooth, $g = \\nabla f(w) \\ne 0$; $0 < c < 1$; trial steps"
+                " $\\varepsilon_0, \\varepsilon_0/2, \\dots$",
+            )
+        ),
+        steps=steps,
+        source_claims=source_claims,
+        result=next(s.claim for s in steps if s.label == "accepted_bound"),
+        summary="Halving stops once the step is at most $2(1 - c)/M$, so the accepted step is"
+        " at least $\\min(\\varepsilon_0, (1 - c)/M)$ and decreases $f$; on 003's example the"
+        " fixed step 1 cycles while backtracking finds the minimiser in one step.",
+    )
+
+
+DERIVATIONS = [steepest_descent, exact_line_search, backtracking]

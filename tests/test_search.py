@@ -43,6 +43,23 @@ LINE_LEVELS = {
 }
 
 
+BACKTRACKING_LEVELS = {
+    "armijo": Level.STATED,
+    "descent_lemma": Level.STATED,
+    "small_steps_pass": Level.CHECKED,
+    "halving": Level.CHECKED,
+    "accepted_bound": Level.CHECKED,
+    "decreases": Level.CHECKED,
+    "example_derivative": Level.PROVED,
+    "fixed_map": Level.PROVED,
+    "cycle": Level.PROVED,
+    "reject_one": Level.PROVED,
+    "accept_half": Level.PROVED,
+    "lands": Level.PROVED,
+    "always_converges": Level.PROVED,
+}
+
+
 def _levels(derivation_id: str) -> dict[str, Level | None]:
     d = get(derivation_id)
     assert d.verified, [(s.label, str(s.certificate)) for s in d.all_steps if not s.verified]
@@ -133,3 +150,63 @@ def test_kantorovich_bound_attained_in_two_dimensions():
         return (m * x[0] ** 2 + big * x[1] ** 2) / 2
 
     assert jay(w1) / jay(w) == Fraction(9, 25)
+
+
+def test_backtracking_levels():
+    assert _levels("search.backtracking") == BACKTRACKING_LEVELS
+    d = get("search.backtracking")
+    assert d.result == d.step("accepted_bound").claim
+    assert [s.label for s in d.source_claims] == ["always_converges"]
+
+
+def _f(x):
+    return x * x - 4 * x + 5
+
+
+def _fp(x):
+    return 2 * x - 4
+
+
+def _backtrack(f, grad, w, eps0, c, factor=0.5):
+    g = grad(w)
+    eps = eps0
+    while f(w - eps * g) > f(w) - c * eps * np.dot(g, g):
+        eps *= factor
+    return eps
+
+
+def test_fixed_step_cycles_by_plain_iteration():
+    """003's f from x = 0 with eps = 1: 0, 4, 0, 4, ... exactly (no convergence to 2)."""
+    xs = [Fraction(0)]
+    for _ in range(10):
+        xs.append(xs[-1] - 1 * _fp(xs[-1]))
+    assert xs == [Fraction(0), Fraction(4)] * 5 + [Fraction(0)]
+    assert all(abs(x - 2) == 2 for x in xs)
+
+
+def test_backtracking_solves_the_example_in_one_step():
+    eps = _backtrack(_f, _fp, Fraction(0), Fraction(1), Fraction(1, 2))
+    assert eps == Fraction(1, 2)
+    assert Fraction(0) - eps * _fp(Fraction(0)) == 2 and _fp(Fraction(2)) == 0
+
+
+def test_backtracking_bound_on_random_quadratics():
+    """Halving from eps0 stops with eps >= min(eps0, (1 - c)/M) and decreases f, M the largest
+    eigenvalue of A (the smoothness constant of J)."""
+    rng = np.random.default_rng(2)
+    for _ in range(50):
+        n = int(rng.integers(1, 5))
+        a, bb, eig = _random_quadratic(rng, n)
+
+        def jay(x, a=a, bb=bb):
+            return 0.5 * x @ a @ x + bb @ x
+
+        def grad(x, a=a, bb=bb):
+            return a @ x + bb
+
+        w = rng.normal(size=n)
+        c = float(rng.uniform(0.05, 0.95))
+        eps0 = float(rng.uniform(0.01, 5))
+        eps = _backtrack(jay, grad, w, eps0, c)
+        assert eps >= min(eps0, (1 - c) / eig.max()) * (1 - 1e-12)
+        assert jay(w - eps * grad(w)) < jay(w)
