@@ -413,10 +413,12 @@ def backtracking() -> Derivation:
     ]
     source_claims = [
         Step(
-            Refuted(sp.Limit(sp.Abs(cycle - 2), k, sp.oo), sp.Integer(0)),
+            Refuted(sp.Limit(sp.Abs(2 + (-1) ** k * (x0 - 2) - 2), k, sp.oo), sp.Integer(0)),
             '003: linear regression has "only ONE minimum" and "always converges";'
-            " its own $f(x) = x^2 - 4x + 5$ has one minimum, yet GD with $\\varepsilon = 1$ from"
-            " 0 has $x^{(2)} = 0 = x^{(0)}$: the distance to the minimiser stays 2",
+            " its own $f(x) = x^2 - 4x + 5$ has one minimum, yet GD with $\\varepsilon = 1$"
+            " maps $x$ to $4 - x$, so $x^{(k)} = 2 + (-1)^k (x^{(0)} - 2)$ and the distance to"
+            " the minimiser 2 stays $|x^{(0)} - 2|$ (2 from the slides' start 0: $x^{(2)} ="
+            " x^{(0)}$)",
             label="always_converges",
         )
     ]
