@@ -88,8 +88,8 @@ def steepest_descent() -> Derivation:
     :math:`\\mathbf{u} = -\\nabla f/\\|\\nabla f\\|` (003, "the optimal direction").  The slides'
     step :math:`\\min_u \\|\\nabla f\\|\\cos\\theta = \\min_u \\cos\\theta` is refuted."""
     u1, u2, g1, g2 = sp.symbols("u_1 u_2 g_1 g_2", real=True)
-    Du = sp.Symbol("D_u f", real=True)
-    cmin = sp.Symbol("cos theta", real=True)
+    Du = sp.Symbol("D_u", real=True)
+    theta = sp.Symbol("theta", real=True)
     unit = sp.Eq(u1**2 + u2**2, 1)
     steps = [
         Step(
@@ -142,12 +142,12 @@ def steepest_descent() -> Derivation:
     ]
     source_claims = [
         Step(
-            Refuted(_G * cmin, cmin),
+            Refuted(_G * sp.cos(theta), sp.cos(theta)),
             '003: "Since $u$ is a unit vector: $\\min_u \\|\\nabla f(x)\\|_2 \\cos\\theta ='
             ' \\min_u \\cos\\theta$". The minimisers agree ($\\theta = 180°$) but the values'
             " differ unless $\\|\\nabla f\\| = 1$: at $\\|\\nabla f\\| = 2$ the left side is $-2$,"
             " the right $-1$",
-            given=Assumptions(definitions={cmin: sp.Integer(-1)}),
+            given=Assumptions(definitions={theta: sp.pi}),
             label="min_cos",
         )
     ]
@@ -324,7 +324,7 @@ def backtracking() -> Derivation:
     M = sp.Symbol("M", positive=True)
     e = sp.Symbol("epsilon", positive=True)
     e0 = sp.Symbol("epsilon_0", positive=True)
-    ep = sp.Symbol("epsilon'", positive=True)
+    ep = sp.Symbol("epsilon_prev", positive=True)
     Fw, Fn = _Term("f(w)", real=True), _Term("f(w-eg)", real=True)
     x, x0 = sp.Symbol("x", real=True), sp.Symbol("x^(0)", real=True)
     xk = sp.Symbol("x^(k)", real=True)
@@ -357,8 +357,9 @@ def backtracking() -> Derivation:
         ),
         Step(
             Holds(e > (1 - c) / M),
-            "halving: a rejected trial $\\varepsilon'$ fails Armijo, so $\\varepsilon' > 2(1 -"
-            " c)/M$ by the step above, and the next trial is $\\varepsilon = \\varepsilon'/2$",
+            "halving: a rejected trial $\\varepsilon_{prev}$ fails Armijo, so"
+            " $\\varepsilon_{prev} > 2(1 - c)/M$ by the step above, and the next trial is"
+            " $\\varepsilon = \\varepsilon_{prev}/2$",
             given=_when(ep > 2 * (1 - c) / M, sp.Eq(e, ep / 2)),
             label="halving",
         ),
@@ -425,7 +426,7 @@ def backtracking() -> Derivation:
     return Derivation(
         id="search.backtracking",
         title="Backtracking line search (Armijo) and 003's example",
-        source=Source(SOURCE, "the learning-rate dilemma; practice f(x) = x^2 - 4x + 5"),
+        source=Source(SOURCE, "the learning-rate dilemma; the practice exercise"),
         assumptions=Assumptions(
             text=(
                 "$f$ $M$-smooth, $g = \\nabla f(w) \\ne 0$; $0 < c < 1$; trial steps"
