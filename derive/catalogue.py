@@ -25,6 +25,7 @@ MODULES = [
     "eigencases",
     "discrete",
     "convexity",
+    "search",
     "momentum",
     "adaptive",
     "pseudoinverse",
