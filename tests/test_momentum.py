@@ -47,8 +47,10 @@ def _levels(derivation_id: str) -> dict[str, Level | None]:
     return {s.label: s.certificate.level for s in d.all_steps if s.label}
 
 
-def test_registered_after_convexity():
-    assert MODULES.index("momentum") == MODULES.index("convexity") + 1
+def test_registered_in_reading_order():
+    """Strong convexity, then line search, then momentum, then the adaptive methods."""
+    order = [MODULES.index(m) for m in ("convexity", "search", "momentum", "adaptive")]
+    assert order == sorted(order)
 
 
 @pytest.mark.parametrize(
