@@ -157,6 +157,14 @@ def _hb_char(al: sp.Expr, be: sp.Expr, av: sp.Expr) -> sp.Expr:
     return lam**2 - (1 + be - al * av) * lam + be
 
 
+_SOURCE = Source(SOURCE, "momentum slide (Advanced Optimizers); 001 §2.3")
+_ASSUMPTIONS = Assumptions(
+    conditions=(alpha > 0, beta >= 0, m > 0, M > 0),
+    text=("$\\alpha > 0$, $\\beta \\ge 0$, $0 < m \\le a \\le M$",),
+)
+"""What heavy ball and Nesterov share: the slide they come from and the quadratic's hypotheses."""
+
+
 def heavy_ball() -> Derivation:
     """``momentum.heavy_ball``: :math:`w^{(k+1)} = w^{(k)} - \\alpha\\nabla J(w^{(k)}) +
     \\beta(w^{(k)} - w^{(k-1)})` per eigendirection: companion matrix :math:`[[1 + \\beta -
@@ -321,11 +329,8 @@ def heavy_ball() -> Derivation:
     return Derivation(
         id="momentum.heavy_ball",
         title="Heavy-ball momentum on a quadratic",
-        source=Source(SOURCE, "momentum slide (Advanced Optimizers); 001 §2.3"),
-        assumptions=Assumptions(
-            conditions=(alpha > 0, beta >= 0, m > 0, M > 0),
-            text=("$\\alpha > 0$, $\\beta \\ge 0$, $0 < m \\le a \\le M$",),
-        ),
+        source=_SOURCE,
+        assumptions=_ASSUMPTIONS,
         steps=steps,
         result=next(s.claim for s in steps if s.label == "rate"),
         summary="Per eigendirection heavy ball is a 2x2 linear recurrence; at the optimal"
@@ -413,11 +418,8 @@ def nesterov() -> Derivation:
     return Derivation(
         id="momentum.nesterov",
         title="Nesterov's accelerated gradient on a quadratic",
-        source=Source(SOURCE, "momentum slide (Advanced Optimizers); 001 §2.3"),
-        assumptions=Assumptions(
-            conditions=(alpha > 0, beta >= 0, m > 0, M > 0),
-            text=("$\\alpha > 0$, $\\beta \\ge 0$, $0 < m \\le a \\le M$",),
-        ),
+        source=_SOURCE,
+        assumptions=_ASSUMPTIONS,
         steps=steps,
         result=next(s.claim for s in steps if s.label == "slowest"),
         summary="Nesterov's method takes the gradient at the extrapolated point; per"
