@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the command imports SymPy and the derivations only when it needs them
     from gdflow.derive.derivation import (
-        Certificate,
         Derivation,
         Formula,
         Step,
@@ -161,12 +160,6 @@ def _derivation_json(d: Derivation) -> dict[str, Any]:
     }
 
 
-def _mark_and_method(cert: Certificate | None) -> str:
-    from gdflow.derive.text import mark_and_method
-
-    return mark_and_method(cert)
-
-
 def _markdown(ds: Sequence[Derivation]) -> str:
     """The derivations in Markdown (``gdflow.derive.display.derivation_markdown``: the same
     content as the LaTeX, with assumptions, certificates and counterexamples), then the level
@@ -234,6 +227,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
     from gdflow.derive.catalogue import get
     from gdflow.derive.latex import OverfullError, build_pdf, render_document, render_fragment
     from gdflow.derive.report import summary
+    from gdflow.derive.text import mark_and_method
     from gdflow.derive.typeset import NotationError, check_rename, renamed
 
     wanted = _ids(args.ids, args.all)
@@ -274,7 +268,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
         )
         for s in bad:
             print(
-                f"    [{_mark_and_method(s.certificate)}] {s.reason}\n      -> {s.certificate}",
+                f"    [{mark_and_method(s.certificate)}] {s.reason}\n      -> {s.certificate}",
                 file=sys.stderr,
             )
     with renamed(rename):
