@@ -29,10 +29,19 @@ from .derivation import (
     Source,
     Step,
 )
+from .matrices import exact_matrix, exact_scalar
 from .notation import A, b, k, kappa, n, w
-from .quadratic import objective_expr
+from .quadratic import objective, objective_expr
 
-__all__ = ["steepest_descent", "exact_line_search", "backtracking", "DERIVATIONS"]
+__all__ = [
+    "steepest_descent",
+    "exact_line_search",
+    "backtracking",
+    "exact_step",
+    "armijo_backtracking",
+    "MAX_REDUCTIONS",
+    "DERIVATIONS",
+]
 
 SOURCE = "003_b986fbe0add72eb9.txt"
 
@@ -439,6 +448,99 @@ def backtracking() -> Derivation:
         summary="Halving stops once the step is at most $2(1 - c)/M$, so the accepted step is"
         " at least $\\min(\\varepsilon_0, (1 - c)/M)$ and decreases $f$; on 003's example the"
         " fixed step 1 cycles while backtracking finds the minimiser in one step.",
+    )
+
+
+# -- exact numbers for given data (the grader's references) -------------------------------------
+
+
+def _line_data(A_value: Any, b_value: Any, w_value: Any) -> tuple[sp.Matrix, sp.Matrix, sp.Matrix]:
+    A_m = exact_matrix(A_value, "A")
+    n_ = A_m.shape[0]
+    if A_m.shape != (n_, n_) or A_m != A_m.T:
+        raise ValueError(f"A must be a symmetric square matrix; got {A_m.tolist()}")
+    b_m = exact_matrix(b_value, "b").reshape(n_, 1)
+    w_m = exact_matrix(w_value, "w").reshape(n_, 1)
+    return A_m, b_m, w_m
+
+
+def exact_step(A_value: Any, b_value: Any, w_value: Any) -> sp.Basic:
+    r"""The exact line-search step :math:`\varepsilon_\star = \mathbf{g}^\top\mathbf{g} /
+    \mathbf{g}^\top\mathbf{A}\mathbf{g}` with :math:`\mathbf{g} = \mathbf{A}\mathbf{w} +
+    \mathbf{b}` (``search.exact_line_search``, steps ``stationary`` and ``curvature``; 003's
+    update :math:`x_{new} = x_{old} - \varepsilon\nabla f(x_{old})` with the best
+    :math:`\varepsilon`), exactly.  ``ValueError`` when :math:`\mathbf{g} = 0` (every step
+    leaves w where it is: the step is not determined) or :math:`\mathbf{g}^\top\mathbf{A}
+    \mathbf{g} \le 0` (J is linear or concave along the line: no minimiser).
+
+    >>> exact_step([[2, 0], [0, 1]], [0, 0], [1, 1])  # g = (2, 1): 5/9
+    5/9
+    """
+    A_m, b_m, w_m = _line_data(A_value, b_value, w_value)
+    g_m = A_m * w_m + b_m
+    gg = (g_m.T * g_m)[0, 0]
+    gAg = sp.expand((g_m.T * A_m * g_m)[0, 0])
+    if gg == 0:
+        raise ValueError("g = Aw + b = 0: w is a minimiser and every step leaves it there")
+    if not gAg.is_positive:
+        raise ValueError(
+            f"g^T A g = {gAg} along g = {list(g_m)}: J is not strictly convex along the line"
+            " w - epsilon g, so no step minimises it"
+        )
+    return gg / gAg
+
+
+MAX_REDUCTIONS = 60
+"""The most step reductions :func:`armijo_backtracking` tries before it gives up."""
+
+
+def armijo_backtracking(
+    A_value: Any,
+    b_value: Any,
+    w_value: Any,
+    eps0: Any,
+    factor: Any = "1/2",
+    c: Any = "1/2",
+    max_reductions: int = MAX_REDUCTIONS,
+    strict: bool = False,
+) -> tuple[sp.Basic, int]:
+    r"""Backtracking line search (``search.backtracking``, step ``armijo``; 003's learning-rate
+    dilemma) on :math:`J = \tfrac12\mathbf{w}^\top\mathbf{A}\mathbf{w} +
+    \mathbf{b}^\top\mathbf{w}`, exactly: trial steps :math:`\varepsilon_0,
+    \varepsilon_0\gamma, \varepsilon_0\gamma^2, \dots` (:math:`\gamma` = ``factor``) until
+    Armijo's sufficient decrease :math:`J(\mathbf{w} - \varepsilon\mathbf{g}) \le
+    J(\mathbf{w}) - c\varepsilon\|\mathbf{g}\|^2` holds, :math:`\mathbf{g} =
+    \mathbf{A}\mathbf{w} + \mathbf{b}`.  Returns the accepted step and the number of
+    reductions.  With ``strict`` the test is the plain decrease :math:`J(\mathbf{w} -
+    \varepsilon\mathbf{g}) < J(\mathbf{w}) - c\varepsilon\|\mathbf{g}\|^2` instead.
+
+    ``ValueError`` when :math:`\varepsilon_0 \le 0`, :math:`\gamma \notin (0, 1)`,
+    :math:`c \notin [0, 1)`, or when the loop needs more than ``max_reductions`` reductions.
+
+    >>> armijo_backtracking([[2]], [-4], [0], 1)  # 003: f = x^2 - 4x + 5 from x = 0
+    (1/2, 1)
+    """
+    A_m, b_m, w_m = _line_data(A_value, b_value, w_value)
+    e0, gam, cc = exact_scalar(eps0), exact_scalar(factor), exact_scalar(c)
+    if not (e0.is_number and e0.is_positive):
+        raise ValueError(f"eps0 must be a positive number; got {e0}")
+    if not (gam.is_number and gam.is_positive and (1 - gam).is_positive):
+        raise ValueError(f"factor must lie in (0, 1); got {gam}")
+    if not (cc.is_number and cc.is_nonnegative and (1 - cc).is_positive):
+        raise ValueError(f"c must lie in [0, 1); got {cc}")
+    g_m = A_m * w_m + b_m
+    gg = (g_m.T * g_m)[0, 0]
+    J0 = objective(A_m, b_m, 0, w_m)
+    eps_ = e0
+    for j in range(max_reductions + 1):
+        new = objective(A_m, b_m, 0, w_m - eps_ * g_m)
+        bound = J0 - cc * eps_ * gg
+        if (new < bound) if strict else (new <= bound):
+            return eps_, j
+        eps_ = eps_ * gam
+    raise ValueError(
+        f"backtracking from eps0 = {e0} with factor {gam} and c = {cc} needs more than"
+        f" {max_reductions} reductions"
     )
 
 
