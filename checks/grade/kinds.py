@@ -653,6 +653,24 @@ def build_gaussian_affine(f: Fields) -> Reference:
     return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items))
 
 
+def _line_search_step(f: Fields) -> Reference:
+    from .optimizer_kinds import build_line_search_step  # it imports this module's helpers
+
+    return build_line_search_step(f)
+
+
+def _momentum_iterate(f: Fields) -> Reference:
+    from .optimizer_kinds import build_momentum_iterate
+
+    return build_momentum_iterate(f)
+
+
+def _adam_step(f: Fields) -> Reference:
+    from .optimizer_kinds import build_adam_step
+
+    return build_adam_step(f)
+
+
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in [
@@ -678,5 +696,20 @@ KINDS: dict[str, Kind] = {
         Kind("gradient_flow", ("X", "y", "start"), ("target", "time"), build_gradient_flow),
         Kind("ridge_limit", ("Phi", "t"), ("ridge",), build_ridge_limit),
         Kind("gaussian_affine", ("mean", "covariance", "B", "part"), ("c",), build_gaussian_affine),
+        Kind(
+            "line_search_step", ("A", "b", "w"), ("mode", "eps0", "factor", "c"), _line_search_step
+        ),
+        Kind(
+            "momentum_iterate",
+            ("A", "b", "start", "learning_rate", "momentum"),
+            ("previous", "steps"),
+            _momentum_iterate,
+        ),
+        Kind(
+            "adam_step",
+            ("start", "learning_rate", "beta1", "beta2", "eps"),
+            ("A", "b", "gradients", "steps"),
+            _adam_step,
+        ),
     ]
 }
