@@ -227,6 +227,26 @@ steps = "k"
 assume = ["k >= 0 integer"]
 
 [[question]]
+id = "hb_div"
+kind = "momentum_iterate"
+A = [[2, 1], [1, 2]]
+b = [-1, 0]
+start = [0, 1]
+learning_rate = 2
+momentum = "1/4"
+steps = 2
+
+[[question]]
+id = "bt_null"
+kind = "line_search_step"
+A = [[1, 0], [0, 0]]
+b = [0, 1]
+w = [0, 0]
+mode = "backtracking"
+eps0 = 3
+c = 0.5
+
+[[question]]
 id = "adam1"
 kind = "adam_step"
 A = [[2, 0], [0, 1]]
@@ -291,6 +311,9 @@ def test_backtracking_against_the_loop(qs):
     assert qs["bt"].reference.value == backtrack(A2, [1, -1], [1, 1], 1, F(1, 2), F(9, 10))
     assert qs["bt"].reference.value == F(1, 32)
     assert qs["bt003"].reference.value == F(1, 2)  # 003: f = x² − 4x + 5 from 0 lands on 2
+    assert qs["bt_null"].reference.value == backtrack(
+        [[1, 0], [0, 0]], [0, 1], [0, 0], 3, F(1, 2), F(1, 2)
+    )
     rng = np.random.default_rng(3)
     for n in (2, 4):
         M = rng.integers(-3, 4, size=(n, n))
@@ -305,6 +328,7 @@ def test_backtracking_against_the_loop(qs):
 def test_momentum_references_against_the_loops(qs):
     half, quarter = F(1, 2), F(1, 4)
     assert list(qs["hb"].reference.value) == heavy_ball(HB_A, [-1, 0], [0, 1], half, quarter, 4)
+    assert list(qs["hb_div"].reference.value) == heavy_ball(HB_A, [-1, 0], [0, 1], 2, quarter, 2)
     assert list(qs["hb_prev"].reference.value) == heavy_ball(
         HB_A, [-1, 0], [0, 1], half, quarter, 2, prev=[1, 1]
     )
@@ -377,6 +401,7 @@ RIGHT = [
     ("bt", "0.03125"),
     ("bt", "2^(-5)"),
     ("bt003", "0.5"),
+    ("bt_null", "3"),  # g = (0, 1) in the null space of A: J falls linearly, ε₀ passes
     ("hb", _hb()),
     ("hb", r"\begin{bmatrix} 23/32 \\ -25/64 \end{bmatrix}"),
     ("hb", "[[0.71875], [-0.390625]]"),
@@ -441,6 +466,8 @@ WRONG = [
     ("hb", "[0, 0]", "differs"),
     ("hb", "[1/2, 1/2, 1/2]", "2×1"),
     ("hb_tol", "[0.7188, -0.390625]", "differs"),
+    # α a = 2·3 > 2(1 + β): the question's own iterates diverge, and the feedback says so
+    ("hb_div", "[0, 0]", "this question's iterates do not converge"),
     (
         "hb_prev",
         vec(heavy_ball(HB_A, [-1, 0], [0, 1], F(1, 2), F(1, 4), 2)),
