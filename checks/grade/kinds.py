@@ -28,7 +28,14 @@ from gdflow.derive.gaussian import affine_gaussian
 from gdflow.derive.pseudoinverse import ridge_limit, ridge_solution
 from gdflow.derive.quadratic import gd_step, objective
 
-from .equivalence import Comparison, Domain, compare, relation_to_set
+from .equivalence import (
+    Comparison,
+    Domain,
+    compare,
+    decimal_text,
+    relation_to_set,
+    rounding_of,
+)
 from .fields import Fields, SpecError
 from .parse import Scope, Shape
 
@@ -470,10 +477,18 @@ def build_convergence_condition(f: Fields) -> Reference:
             and sp.simplify(sup0 - 2 / lmax) != 0
             and abs(sp.N(sup0 - 2 / lmax, 20)) <= abs(sp.N(2 / lmax, 20)) / 100
         ):
-            out.append(
-                f"your upper end {_show_number(sup0)} is close to 2/λ_max = {top} but not "
-                "equal to it"
-            )
+            d = rounding_of(sup0, 2 / lmax)
+            if d is not None:  # the student's value as written: 0.3333333333333333, not 1/3
+                out.append(
+                    f"your upper end {decimal_text(sup0)} is 2/λ_max = {top} rounded to {d} "
+                    "decimals; give the exact value"
+                )
+            else:
+                written = decimal_text(sup0) if sup0.is_Rational else None
+                out.append(
+                    f"your upper end {written or _show_number(sup0)} is close to 2/λ_max = "
+                    f"{top} but not equal to it"
+                )
         if s.contains(0) == sp.true or (s - sp.Interval.open(0, sp.oo)).is_empty is False:
             out.append("for α ≤ 0 GD does not move toward the minimum (α = 0 never moves)")
         sup = s.sup if not s.is_empty else None
@@ -511,9 +526,17 @@ def build_step_size_case(f: Fields) -> Reference:
     except ValueError as exc:
         raise SpecError(f"question {f.qid}: {exc}") from None
     x = alpha * a
+    cond, _, why = case.words.partition(": ")
 
     def explain(answer: Any, cmp: Comparison) -> list[str]:
-        return [f"here α·a = {x}; " + case.words]
+        # which case α·a falls in and why, once; then what the student's label would need
+        out = f"here α·a = {x} (α = {alpha}, a = {a}), so {cond}: {why}" if x != 0 else case.words
+        try:
+            theirs = StepCase(answer)
+        except ValueError:
+            return [out]
+        need = theirs.words.partition(": ")[0]
+        return [f"{out}; `{theirs.value}` would need {need}"]
 
     return Reference(
         case.value, f.scope, _domain(f), expect="label", labels=STEP_LABELS, explain=explain
