@@ -37,6 +37,7 @@ from .parse import (
     parse_answer,
     parse_label,
 )
+from .parse.scope import name_key
 from .spec import Question, _unwrap
 from .verdict import Verdict
 
@@ -165,7 +166,7 @@ def _grade(q: Question, text: str, done: Callable[..., dict[str, Any]]) -> dict[
             parsed.latex = f"{sp.latex(ref.variable)} \\in {sp.latex(shown_set)}"
         except Exception:  # noqa: BLE001 - display only
             pass
-    value = _unwrap(parsed.value, ref.value)
+    value = _unwrap(_in_order(parsed.value, parsed.labels, ref.components), ref.value)
     seed = stable_seed(q.id, text, ref.value)
     side = _check_sides(q, parsed.sides, value, seed)
     if side:
@@ -234,7 +235,7 @@ def _grade(q: Question, text: str, done: Callable[..., dict[str, Any]]) -> dict[
     cx = cmp.counterexample
     if cx and cmp.method == "set":
         ((var, val),) = cx["at"].items()
-        val = _as_written(val)
+        val = _as_written(str(val), "." in text)
         if cx["answer"] == "included":
             msgs.append(f"for example {var} = {val} is in your set but not in the correct one")
         else:
@@ -246,9 +247,10 @@ def _grade(q: Question, text: str, done: Callable[..., dict[str, Any]]) -> dict[
         gap = (
             f" (yours minus the correct one is {cx['difference']})" if cx.get("difference") else ""
         )
+        dec = "." in text
         msgs.append(
-            f"for example{where}{entry}: yours is {_as_written(cx['answer'])}, the correct "
-            f"value is {cx['reference']}{gap}"
+            f"for example{where}{entry}: yours is {_as_written(str(cx['answer']), dec)}, the "
+            f"correct value is {_as_written(str(cx['reference']), dec)}{gap}"
         )
     return done(
         Verdict.INCORRECT,
@@ -272,6 +274,19 @@ def _reading(ref: Any, expect: str) -> tuple[bool, str]:
     return True, "scalar" if scalar else expect
 
 
+def _in_order(value: Any, labels: list[str], names: list[str] | None) -> Any:
+    """Named components (``v = 0, u = 1.8``) in the order of the question's ``names``
+    (``u``, ``v``) when they name exactly those; otherwise as written."""
+    if not names or len(labels) != len(names) or not isinstance(value, sp.MatrixBase):
+        return value
+    keys = [name_key(n) for n in names]
+    given = [name_key(lab) for lab in labels]
+    if sorted(given) != sorted(keys) or len(set(given)) != len(given) or len(value) != len(keys):
+        return value
+    entries = dict(zip(given, list(value), strict=True))
+    return sp.Matrix([entries[k] for k in keys])
+
+
 def _written(v: Any) -> str:
     """A value as the student wrote it: a finite decimal as a decimal, a vector as a list."""
     if isinstance(v, sp.Rational):
@@ -288,12 +303,13 @@ def _written(v: Any) -> str:
     return text if len(text) <= 80 else text[:79] + "…"
 
 
-def _as_written(shown: str) -> str:
-    """A shown value ``3333333333333333/10000000000000000`` as the decimal it came from."""
+def _as_written(shown: str, decimals: bool = False) -> str:
+    """A shown value ``3333333333333333/10000000000000000`` as the decimal it came from
+    (a long one always; any finite decimal when the student wrote ``decimals``)."""
     m = re.fullmatch(r"(-?\d+)/(\d+)", shown.strip())
     if m and len(m.group(2)) <= 61:
         d = decimal_text(sp.Rational(int(m.group(1)), int(m.group(2))))
-        if d is not None and int(m.group(2)) > 100:
+        if d is not None and (decimals or int(m.group(2)) > 100):
             return d
     return shown
 
@@ -321,11 +337,11 @@ def _roundings(value: Any, ref: Any) -> str | None:
                 i, j = divmod(k, value.shape[1])
                 entries.append(f"({i + 1}, {j + 1}) = {_written(a)}")
         if entries:
-            which = "entry" if len(entries) == 1 else "entries"
+            one = len(entries) == 1
             return (
-                f"your {which} {', '.join(entries[:4])} {'is' if len(entries) == 1 else 'are'} "
-                "the exact values rounded; decimals are compared exactly: give exact values "
-                "(fractions)"
+                f"your {'entry' if one else 'entries'} {', '.join(entries[:4])} "
+                f"{'is the exact value' if one else 'are the exact values'} rounded; decimals "
+                "are compared exactly: give exact values (fractions)"
             )
     return None
 

@@ -66,6 +66,9 @@ class Reference:
     labels: dict[str, list[str]] | None = None
     mutants: list[tuple[Any, str]] = field(default_factory=list)
     explain: Callable[[Any, Comparison], list[str]] | None = None
+    components: list[str] | None = None
+    """Names of a vector answer's entries (``gd_step``'s ``variables``): an answer ``v = 0,
+    u = 1.8`` is put in this order."""
 
 
 @dataclass
@@ -280,7 +283,8 @@ def build_gd_step(f: Fields) -> Reference:
     if len(ref) == 1:
         ref = ref[0]
         items = [(m[0] if isinstance(m, sp.MatrixBase) else m, msg) for m, msg in items]
-    return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items))
+    components = list(f.raw("variables")) if f.has("variables") else None
+    return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items), components=components)
 
 
 def _as_quadratic(obj: sp.Expr, variables: list[sp.Symbol]) -> tuple[sp.Matrix, sp.Matrix] | None:
@@ -530,13 +534,17 @@ def build_step_size_case(f: Fields) -> Reference:
 
     def explain(answer: Any, cmp: Comparison) -> list[str]:
         # which case α·a falls in and why, once; then what the student's label would need
-        out = f"here α·a = {x} (α = {alpha}, a = {a}), so {cond}: {why}" if x != 0 else case.words
+        if x == 0:
+            out = case.words
+        else:
+            where = "" if isinstance(case.interval, sp.FiniteSet) else f", so {cond}"
+            out = f"here α·a = {x} (α = {alpha}, a = {a}){where}: {why} (`{case.value}`)"
         try:
             theirs = StepCase(answer)
         except ValueError:
             return [out]
         need = theirs.words.partition(": ")[0]
-        return [f"{out}; `{theirs.value}` would need {need}"]
+        return [f"{out}; `{theirs.value}` needs {need}"]
 
     return Reference(
         case.value, f.scope, _domain(f), expect="label", labels=STEP_LABELS, explain=explain

@@ -272,8 +272,6 @@ def _interval_tokens(tokens: list[Token], builder: Builder) -> sp.Set | None:
         return None
     if tokens[0].kind != OP or tokens[-1].kind != OP:
         return None
-    if tokens[0].text + tokens[-1].text in ("[[", "]]"):
-        return None
     inner = tokens[1:-1]
     depth = 0
     for t in inner:

@@ -181,8 +181,12 @@ def normalize_unicode(text: str, latex: bool = False) -> str:
             i += 2
             continue
         ch = text[i]
+        if ch == "\r":  # a CRLF (or CR) line end inside a cell is a line end
+            out.append("\n")
+            i += 2 if text[i + 1 : i + 2] == "\n" else 1
+            continue
         if ord(ch) < 128:
-            if ch in "\x00\r" or (ord(ch) < 32 and ch not in "\t\n"):
+            if ch == "\x00" or (ord(ch) < 32 and ch not in "\t\n"):
                 raise ParseError("control character in the answer", i + 1)
             out.append(ch)
         elif ch in _UNICODE_MAP:

@@ -188,8 +188,9 @@ def rewrite_plus_dagger(tokens: list[Token]) -> list[Token]:
 
 def decimal_comma(tokens: list[Token]) -> str | None:
     """The text ``0,75`` when ``tokens`` hold a number written with a decimal comma at the top
-    level (an integer, a comma and digits typed without a space, or LaTeX ``0{,}75``), else
-    ``None``. Only meaningful where a single number is asked for."""
+    level (an integer, a comma and digits typed without a space, or LaTeX ``0{,}75``; or the
+    whole answer being ``0, 75``), else ``None``. Only meaningful where a single number is
+    asked for: there two numbers are never the answer."""
     depth = 0
     for i, t in enumerate(tokens):
         if t.kind == OP and t.text in "([":
@@ -201,7 +202,8 @@ def decimal_comma(tokens: list[Token]) -> str | None:
             if a.kind != NUM or b.kind != NUM or not b.text.isdigit() or "." in a.text:
                 continue
             tight = a.column + len(a.text) == t.column and t.column + 1 == b.column
-            if t.text == "{,}" or (depth == 0 and tight):
+            alone = len(tokens) - i == 2 and (i == 1 or (i == 2 and tokens[0].text == "-"))
+            if t.text == "{,}" or (depth == 0 and (tight or alone)):
                 sign = i >= 2 and tokens[i - 2].kind == OP and tokens[i - 2].text == "-"
                 return f"{'-' if sign else ''}{a.text},{b.text}"
     return None
