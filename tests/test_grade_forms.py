@@ -248,6 +248,12 @@ CASES = [
     ("limit", "A*b + 1", X, "a 2×1 matrix and a number"),
     ("limit", "[9/5, -3/5] + [1, 2, 3]", X, "2×1 and 3×1"),
     ("singular", "-inv(A)*b", X, "singular"),
+    ("iterate", "w^(k) = [1 + 2(1-2α)^k, 1]", C, "correct"),
+    ("three", "alph*2 + bta", V, "unknown name `alph`"),  # symbols, not a sentence
+    ("three", "1 = 1 = 1 = 1 = 1", V, "more than 4 sides"),
+    ("three", "≈", V, "one side of `≈` is empty"),
+    ("three", "w = ", V, "one side of `=` is empty"),
+    ("three", "≈ 0.75 = 3/4", C, "correct"),
     ("thirds", "[1/3, 2/3]", C, "correct"),
     ("thirds", "(1/3, 2/3)ᵀ", C, "correct"),
 ]

@@ -227,11 +227,19 @@ _KNOWN_WORDS = frozenset(
 
 
 def _refuse_prose(text: str, scope: Scope) -> None:
-    """Refuse an answer written as a sentence (``the loss is -3/4``): two or more words that
-    are not names of the problem, one of them at least three letters long."""
-    words = re.findall(r"(?<![A-Za-z0-9_\\])[A-Za-z]{2,}(?![A-Za-z0-9_(])", text)
+    """Refuse an answer written as a sentence (``the loss is -3/4``): two or more words side
+    by side (only spaces between them) that are not names of the problem nor typos of one,
+    one of them at least three letters long."""
+    word = r"(?<![A-Za-z0-9_\\])[A-Za-z]{2,}(?![A-Za-z0-9_(])"
+    runs = [m.group() for m in re.finditer(rf"{word}(?:\s+{word})+", text)]
+    words = [w for run in runs for w in run.split()]  # words side by side, as in a sentence
     unknown = [
-        w for w in words if w not in _KNOWN_WORDS and scope.lookup(w) is None and w not in ALIASES
+        w
+        for w in words
+        if w not in _KNOWN_WORDS
+        and scope.lookup(w) is None
+        and w not in ALIASES
+        and suggest_name(w, scope) is None  # a typo of a name gets its own "did you mean"
     ]
     if len(unknown) >= 2 and max(len(w) for w in unknown) >= 3:
         shown = " ".join(unknown[:4])

@@ -290,6 +290,10 @@ def _interval_tokens(tokens: list[Token], builder: Builder) -> sp.Set | None:
     return interval(lo, hi, tokens[0].text in "(]", tokens[-1].text in ")[", tokens[0].column)
 
 
+#: the most sides a chain ``v1 = v2 ≈ v3`` may have (each side is checked by the grader)
+MAX_SIDES = 4
+
+
 def _split_top(tokens: list[Token], seps: set[str]) -> list[tuple[str | None, list[Token]]]:
     """``tokens`` split at the top-level operators ``seps``: (separator before, part)."""
     parts: list[tuple[str | None, list[Token]]] = [(None, [])]
@@ -378,11 +382,11 @@ def _read_chain(sides: list[tuple[str | None, list[Token]]], builder: Builder, e
     values: list[tuple[str, Any, str]] = []
     for sep, part in sides:
         if not part:
-            raise ParseError("one side of `=` is empty")
+            raise ParseError(f"one side of `{sep or '='}` is empty")
         if expect == "scalar":
             _decimal_comma_check(part)
         value = builder.finish(read_value(part, builder, "any"))
-        text = "".join(t.text for t in part)
+        text = "".join(t.text for t in part).replace("**", "^")
         values.append((sep or "=", value, text))
     exact = [k for k, v in enumerate(values) if v[0] == "="]
     main = exact[0] if exact else 0
@@ -398,6 +402,8 @@ def _read_named(tokens: list[Token], builder: Builder, expect: str) -> Any:
     parts = _split_top(tokens, {","})
     if len(parts) > 1:
         chains = [_split_top(p, {"=", "≈"}) for _, p in parts]
+        if any(len(c) > MAX_SIDES for c in chains):
+            raise ParseError(f"more than {MAX_SIDES} sides joined by `=` or `≈`; give one value")
         if all(len(c) > 1 and label_of(c[0][1], builder) for c in chains):
             labels = [label_of(c[0][1], builder) or "" for c in chains]
             if len(set(labels)) != len(labels):
@@ -414,6 +420,8 @@ def _read_named(tokens: list[Token], builder: Builder, expect: str) -> Any:
             builder.labels = labels
             return builder.matrix([[v] for v in values], tokens[0].column)
     chain = _split_top(tokens, {"=", "≈"})
+    if len(chain) > MAX_SIDES:
+        raise ParseError(f"more than {MAX_SIDES} sides joined by `=` or `≈`; give one value")
     if len(chain) == 1:
         if expect == "scalar":
             _decimal_comma_check(tokens)
