@@ -43,6 +43,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import random
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -452,11 +453,18 @@ def _compare_scalars(
             "undecided",
             None,
             f"the grader could not decide whether your answer equals the reference: "
-            f"{undecided.detail}",
+            f"{_own_words(undecided.detail)}",
         )
     level = max(levels, key=("proved", "checked", "evidence").index)
     method = methods[0] if len(set(methods)) == 1 else "+".join(sorted(set(methods)))
     return Comparison(True, f"{method} ({level})", level=level)
+
+
+def _own_words(detail: str) -> str:
+    """The engine's explanation without a library's own message (``evaluation failed:
+    TypeError: …`` is ``evaluation failed``): no raw library text reaches a student."""
+    text = re.sub(r"(evaluation failed|cannot evaluate numerically): .*", r"\1", detail)
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def _compare_tolerance(

@@ -18,6 +18,16 @@ So a plain answer and its LaTeX counterpart (``(a + λ)w`` and ``(a + \lambda) w
 with the same message. Errors are :class:`ParseError` carrying what was wrong, where (column),
 and a "did you mean" when one fits. Time is bounded by the worker that grades
 (:mod:`gdflow.checks.grade.worker`); size here.
+
+The forms accepted (one policy for both syntaxes; ``examples/homework/README.md``): with
+``named`` (a question asking for a value) a left side naming the quantity (``w = …``,
+``w^{(k)} = …``, ``r(t) = …``, ``α = …``), named components (``u = 1.8, v = -0.6``), ``=``
+chains whose sides the grader checks agree (``3/4 = 0.75``) and ``≈`` (a rounding, or alone
+an approximate value); ``]a, b[`` intervals and comma-separated conditions for sets; ``M^+``
+as the pseudoinverse; unicode letters and operators. Refused as ``invalid`` with the fix: a
+decimal comma where one number is asked (``0,75``), prose. A formula whose sizes do not fit
+reads but has no value (:class:`~.build.SizeError`, a :class:`DomainAnswerError`: graded
+``incorrect`` naming the product).
 """
 
 from __future__ import annotations
