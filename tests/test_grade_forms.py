@@ -358,3 +358,15 @@ def test_without_named_a_left_side_is_an_equation():
     assert grade_answer(qs["eq"], "x = 2")["verdict"] == C
     assert grade_answer(qs["eq"], "2x = 4")["verdict"] == C
     assert grade_answer(qs["eq"], "≈ 2")["verdict"] == V
+
+
+@pytest.mark.parametrize(
+    "reference,words", [("[1,2]*[3,4]", "2×1 times 2×1"), ("inv([[1,1],[1,1]])", "singular")]
+)
+def test_a_reference_without_a_value_is_a_spec_error(reference, words):
+    from gdflow.checks.grade.spec import SpecError
+
+    text = f'title = "t"\n[[question]]\nid = "q"\nkind = "expression"\nreference = "{reference}"\n'
+    with pytest.raises(SpecError, match="question q: key `reference`") as info:
+        loads_spec(text)
+    assert words in str(info.value)

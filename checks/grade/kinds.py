@@ -175,7 +175,7 @@ def build_expression(f: Fields) -> Reference:
             raise SpecError(f"{f.where('symbols')}: expected a list of names")
         for n in names:
             f.declare(n)
-    from .parse import ParseError, parse_answer
+    from .parse import DomainAnswerError, ParseError, parse_answer
 
     text = f.raw("reference")
     if not isinstance(text, (str, int, float)) or isinstance(text, bool):
@@ -184,6 +184,8 @@ def build_expression(f: Fields) -> Reference:
         parsed = parse_answer(str(text), f.scope, f.raw("answer_type", "any"))
     except ParseError as exc:
         raise SpecError(f"{f.where('reference')}: cannot read {text!r}: {exc.describe()}") from None
+    except DomainAnswerError as exc:  # sizes that do not fit, a singular inverse
+        raise SpecError(f"{f.where('reference')}: {text!r}: {exc.feedback}") from None
     val = parsed.value
     dom = _domain(f)
     variable = None
