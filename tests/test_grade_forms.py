@@ -14,7 +14,8 @@ The acceptance policy (one for plain syntax and LaTeX; README "Grading", and
   alone, an approximate answer checked with the question's tolerance (``≈ -1.91``);
 * ``e^{M}`` is the matrix exponential of a matrix ``M``; tuples and transposed tuples are
   vectors; a number times a matrix or a list is a product; implicit products follow one
-  policy in both syntaxes; unicode letters and operators are read (Φ, λ, ᵀ, ≈, ≤, −);
+  policy in both syntaxes (in plain syntax a run of letters that is no name is the one
+  product of names it spells: ``Kt``); unicode letters and operators are read (Φ, λ, ᵀ, ≈, ≤, −);
   ``Φ^+`` / ``\Phi^{+}`` is the pseudoinverse; ``]a, b[`` is an open interval;
   comma-separated conditions all hold; step-size labels ignore case, plurals and a leading
   "it";
@@ -254,6 +255,12 @@ CASES = [
     ("three", "≈", V, "one side of `≈` is empty"),
     ("three", "w = ", V, "one side of `=` is empty"),
     ("three", "≈ 0.75 = 3/4", C, "correct"),
+    # a run of letters that is no name: the one product of names it spells, as in LaTeX
+    ("resid", "-exp(-Kt) y", C, "correct"),
+    ("resid", "-e^(-Kt)y", C, "correct"),
+    ("mean", "Bmu + c", C, "correct"),
+    ("mean", "muB + c", X, "the product mu·B"),
+    ("shift", "aw + lambdaw", C, "correct"),
     ("thirds", "[1/3, 2/3]", C, "correct"),
     ("thirds", "(1/3, 2/3)ᵀ", C, "correct"),
 ]
@@ -370,3 +377,19 @@ def test_a_reference_without_a_value_is_a_spec_error(reference, words):
     with pytest.raises(SpecError, match="question q: key `reference`") as info:
         loads_spec(text)
     assert words in str(info.value)
+
+
+def test_a_run_of_letters_is_a_name_or_its_one_product():
+    from gdflow.checks.grade.parse import ParseError, Scope, parse_answer
+
+    a, b, ab, aa = (sp.Symbol(n, real=True) for n in ("a", "b", "ab", "aa"))
+    scope = Scope(symbols={"a": a, "b": b, "ab": ab})
+    assert parse_answer("ab", scope).value == ab  # a name is never split
+    assert parse_answer("ba", scope).value == a * b
+    assert parse_answer("bba", scope).value == a * b**2
+    with pytest.raises(ParseError, match="`bab` reads as more than one product"):  # b·ab, b·a·b
+        parse_answer("bab", scope)
+    with pytest.raises(ParseError, match="write `\\*` between"):  # a·aa or aa·a
+        parse_answer("aaa", Scope(symbols={"a": a, "aa": aa}))
+    with pytest.raises(ParseError, match="unknown name `ac`"):
+        parse_answer("ac", scope)

@@ -250,6 +250,7 @@ def _refuse_prose(text: str, scope: Scope) -> None:
         and scope.lookup(w) is None
         and w not in ALIASES
         and suggest_name(w, scope) is None  # a typo of a name gets its own "did you mean"
+        and Builder(scope).split(w) is None  # Kt: a product of names
     ]
     if len(unknown) >= 2 and max(len(w) for w in unknown) >= 3:
         shown = " ".join(unknown[:4])

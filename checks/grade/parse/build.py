@@ -29,7 +29,7 @@ class SizeError(DomainAnswerError):
 
     def __init__(self, feedback: str, sizes: str):
         self.sizes = sizes
-        super().__init__(f"the sizes in your formula do not fit: it would {feedback}")
+        super().__init__(f"the sizes in your formula do not fit: {feedback}")
 
     def named(self, op: str, left: str, right: str) -> DomainAnswerError:
         """The error naming the operands: ``the product mu·B is not defined (2×1 times 2×2:
@@ -86,6 +86,7 @@ class Builder:
             self.scope.lookup(name) is not None
             or key in CONSTANTS
             or (key == "I" and bool(self.scope.dimension))
+            or self.split(name) is not None
         )
 
     def symbol(self, name: str, column: int | None = None) -> Any:
@@ -106,7 +107,57 @@ class Builder:
             sym = sp.Symbol(key, real=True)
             self.scope.symbols[key] = sym
             return sym
+        parts = self.split(name)
+        if parts is not None:  # Kt is K·t, as in LaTeX (and as STACK inserts stars)
+            value = self.symbol(parts[0], column)
+            for k, part in enumerate(parts[1:], 1):
+                try:
+                    value = self.mul(value, self.symbol(part, column), column)
+                except SizeError as exc:
+                    raise exc.named("mul", "".join(parts[:k]), part) from None
+            return value
+        ways, one = self.readings(name)
+        if ways > 1 and one:
+            raise ParseError(
+                f"`{name}` reads as more than one product of names (one is "
+                f"{'·'.join(one)}): write `*` between the names you mean",
+                column,
+            )
         raise ParseError(f"unknown name `{name}`", column, suggest_name(name, self.scope))
+
+    def split(self, name: str) -> list[str] | None:
+        """The one way to read an unknown run of letters and digits as a product of the
+        problem's names (``Kt`` → K, t; ``Xw0`` → X, w0), or ``None`` when there is none or
+        more than one (see :meth:`readings`)."""
+        ways, parts = self.readings(name)
+        return parts if ways == 1 else None
+
+    def readings(self, name: str) -> tuple[int, list[str] | None]:
+        """How many ways (0, 1 or 2 for "two or more") ``name`` reads as a product of two or
+        more of the problem's names, and one such reading."""
+        if len(name) > 30 or not name.isalnum() or not name.isascii():
+            return 0, None
+        known = {name_key(n) for n in self.scope.names()} | {"pi"}
+        if self.scope.dimension:
+            known.add("I")
+        n = len(name)
+        ways = [0] * (n + 1)  # ways[i]: how many readings name[i:] has (capped at 2)
+        ways[n] = 1
+        nxt: list[int | None] = [None] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            for j in range(i + 1, n + 1):
+                if name[i:j] in known and ways[j]:
+                    ways[i] = min(2, ways[i] + ways[j])
+                    nxt[i] = j
+        if not ways[0] or name in known:
+            return 0, None
+        parts, i = [], 0
+        while i < n:
+            j = nxt[i]
+            assert j is not None
+            parts.append(name[i:j])
+            i = j
+        return ways[0], parts
 
     # -- arithmetic
     @staticmethod

@@ -24,7 +24,9 @@ without ``*`` wherever one operand ends and the next begins —
 
 Juxtaposition binds like ``*`` (``a/2b`` is ``(a/2)·b``, ``2x^2`` is ``2·x²``). LaTeX reads
 each letter as a name (``xy`` is ``x·y``), plain syntax reads a run of letters and digits as
-one name (``xy``, ``w0``).
+one name (``xy``, ``w0``) — and, when no name is spelled so, as the product of the problem's
+names it spells in exactly one way (``Kt`` is K·t, ``Xw0`` is X·w0, as STACK inserts stars;
+:meth:`.build.Builder.split`).
 """
 
 from __future__ import annotations
