@@ -166,6 +166,8 @@ def _grade(q: Question, text: str, done: Callable[..., dict[str, Any]]) -> dict[
             parsed.latex = f"{sp.latex(ref.variable)} \\in {sp.latex(shown_set)}"
         except Exception:  # noqa: BLE001 - display only
             pass
+    if parsed.approximate:  # ≈ -1.91: shown as given
+        parsed.latex = r"\approx " + parsed.latex
     value = _unwrap(_in_order(parsed.value, parsed.labels, ref.components), ref.value)
     seed = stable_seed(q.id, text, ref.value)
     side = _check_sides(q, parsed.sides, value, seed)

@@ -123,7 +123,8 @@ class Builder:
                 f"{'·'.join(one)}): write `*` between the names you mean",
                 column,
             )
-        raise ParseError(f"unknown name `{name}`", column, suggest_name(name, self.scope))
+        shown = name if len(name) <= 40 else name[:39] + "…"
+        raise ParseError(f"unknown name `{shown}`", column, suggest_name(name, self.scope))
 
     def split(self, name: str) -> list[str] | None:
         """The one way to read an unknown run of letters and digits as a product of the
