@@ -100,7 +100,9 @@ def test_formula_answers_on_the_data(scope):
     assert parse_answer("(I - alpha*A)*b", scope).value == sp.Matrix([-2 + 4 * alpha, 0])
     with pytest.raises(DomainAnswerError, match="singular"):
         parse_answer("-inv(A)*b", scope)
-    with pytest.raises(ParseError, match="cannot multiply a 2×1 matrix by a 2×2"):
+    # mismatched sizes read but have no value: incorrect (like a singular inverse), naming
+    # the product as written and its sizes (issue 14)
+    with pytest.raises(DomainAnswerError, match=r"product b·A .*2×1 times 2×2"):
         parse_answer("b*A", scope)
 
 
@@ -435,7 +437,7 @@ def test_one_whitelist_serves_both_syntaxes():
     # every LaTeX function is a function of plain syntax, every LaTeX operator one of its
     # operators, and the LaTeX command list is made of these tables only
     assert set(wl.LATEX_FUNCTIONS.values()) <= set(wl.FUNCTIONS)
-    assert set(wl.LATEX_OPERATORS.values()) <= {"*", "<=", ">=", "<", ">", "in"}
+    assert set(wl.LATEX_OPERATORS.values()) <= {"*", "<=", ">=", "<", ">", "in", "≈"}
     assert wl.LATEX_COMMANDS == (
         set(wl.LATEX_SYMBOLS)
         | set(wl.LATEX_OPERATORS)
