@@ -441,7 +441,7 @@ WRONG = [
     ("ls", "103/370", "minimal-residual step"),
     ("ls", "5/18", "you took g = Aw"),  # g = Aw = (4, 3): 25/90
     ("ls", "1/3", "differs"),
-    ("ls", "0.28155", "close but not equal"),  # no tolerance: decimals are exact
+    ("ls", "0.28155", "rounded to 5 decimals"),  # no tolerance: decimals are exact
     ("ls_tol", "0.2816", "differs"),
     # backtracking from 1 with c = 9/10: Armijo holds once ε ≤ 2(1 − c)gᵀg/gᵀAg = 29/515
     ("bt", "1/64", "one halving too many"),
@@ -481,7 +481,7 @@ WRONG = [
     ),
     # Adam
     ("adam1", "[0.2, -0.1]", "gradient descent"),
-    ("adam1", "[0.0995, -0.099]", "differs"),
+    ("adam1", "[0.0995, -0.099]", "rounded"),
     ("adam_g", _adam_g(bias_m=False, bias_v=False), "you left out the bias correction"),
     ("adam_g", _adam_g(bias_v=False), "you corrected m but not v"),
     ("adam_g", _adam_g(bias_m=False), "you corrected v but not m"),
