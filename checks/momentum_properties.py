@@ -62,6 +62,7 @@ __all__ = [
     "MomentumProblem",
     "closed_form_matches_iteration",
     "companion_power_bound",
+    "iteration_tolerance",
     "momentum_problems",
     "optimal_rate_observed",
     "region_limit",
@@ -145,6 +146,35 @@ def _growth(method: str, a: np.ndarray, alpha: float, beta: float, k: int) -> fl
     return G
 
 
+def iteration_tolerance(
+    method: str,
+    a: np.ndarray,
+    alpha: float,
+    beta: float,
+    k: int,
+    W: float,
+    b_norm: float,
+    star_norm: float,
+) -> tuple[float, float]:
+    r"""(tolerance, G) for k steps of heavy ball or Nesterov (GD: heavy ball with β = 0) on
+    curvatures ``a``, largest iterate norm W, :math:`\|\mathbf b\|`, :math:`\|\mathbf
+    A^\dagger\mathbf b\|` (module docstring):
+
+    .. math:: C D\varepsilon\bigl((1 + k) G s (W + \alpha\|b\| + \|A^\dagger b\|) +
+        \log_2(k + 2) G^2 (W + \|A^\dagger b\|)\bigr),\quad
+        s = (1 + 2\beta)(1 + \alpha a_{\max}) + \beta."""
+    D = len(a)
+    a_max = float(a.max()) if D else 0.0
+    G = _growth(method, a, alpha, beta, k)
+    step = (1 + 2 * beta) * (1 + alpha * a_max) + beta
+    scale = W + alpha * b_norm + star_norm
+    tol = (
+        SAFETY * D * EPS * ((1 + k) * G * step * scale + math.log2(k + 2) * G**2 * (W + star_norm))
+        + TINY
+    )
+    return tol, G
+
+
 def _reference(p: MomentumProblem) -> np.ndarray:
     grad = opt.quadratic_gradient(p.A, p.b, dps=REFERENCE_DPS)
     traj = opt.run(p.method, grad, p.w0, p.k, dps=REFERENCE_DPS, alpha=p.alpha, beta=p.beta)
@@ -166,18 +196,11 @@ def closed_form_matches_iteration(problem: MomentumProblem) -> None:
     ref = ref_traj[-1]
     it = opt.run(p.method, opt.quadratic_gradient(p.A, p.b), p.w0, p.k, alpha=p.alpha, beta=p.beta)
     a = np.array([d.curvature for d in closed.directions])
-    a_max = float(a.max()) if D else 0.0
     pos = a > 0
     bt = closed.Q.T @ p.b
     star = float(safe_norm(bt[pos] / a[pos])) if pos.any() else 0.0
     W = float(np.max(np.abs(ref_traj))) * math.sqrt(D)
-    G = _growth(p.method, a, p.alpha, p.beta, p.k)
-    step = (1 + 2 * p.beta) * (1 + p.alpha * a_max) + p.beta
-    scale = W + p.alpha * float(safe_norm(p.b)) + star
-    tol = (
-        SAFETY * D * EPS * ((1 + p.k) * G * step * scale + math.log2(p.k + 2) * G**2 * (W + star))
-        + TINY
-    )
+    tol, G = iteration_tolerance(p.method, a, p.alpha, p.beta, p.k, W, float(safe_norm(p.b)), star)
     err_closed = float(safe_norm(closed.w - ref))
     err_iter = float(safe_norm(it[-1] - ref))
     assert err_closed <= tol, (

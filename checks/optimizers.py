@@ -41,6 +41,8 @@ __all__ = [
     "adagrad_step",
     "adam",
     "adam_step",
+    "Backtracking",
+    "backtracking",
     "gd",
     "gd_step",
     "heavy_ball",
@@ -416,6 +418,64 @@ def adam(
     while True:
         yield w
         w, state = adam_step(w, state, grad(w), alpha, beta1, beta2, eps, dps=dps)
+
+
+class Backtracking(NamedTuple):
+    """The outcome of :func:`backtracking`: the accepted step ``step``, the new point ``w``,
+    and ``trials`` (how many trial steps were evaluated, the accepted one included)."""
+
+    step: float
+    w: Vector
+    trials: int
+
+
+def backtracking(
+    f: Callable[[Vector], float],
+    w: ArrayLike,
+    g: ArrayLike,
+    eps0: float = 1.0,
+    factor: float = 0.5,
+    c: float = 0.5,
+    max_trials: int = 200,
+) -> Backtracking:
+    r"""Backtracking line search (003, "backtracking"; ``search.backtracking``): try
+    :math:`\varepsilon = \varepsilon_0, \tau\varepsilon_0, \tau^2\varepsilon_0, \dots`
+    (:math:`\tau` = ``factor``) and accept the first that satisfies Armijo's sufficient
+    decrease
+
+    .. math:: f(\mathbf w - \varepsilon\mathbf g) \le f(\mathbf w) - c\,\varepsilon\,
+        \|\mathbf g\|^2,
+
+    :math:`\mathbf g = \nabla f(\mathbf w)`.  For an M-smooth f with :math:`\tau = 1/2` the
+    derivation proves the accepted step is :math:`\ge \min(\varepsilon_0, (1 - c)/M)` (for a
+    general :math:`\tau`, :math:`\min(\varepsilon_0, 2\tau(1 - c)/M)`).  A trial whose value
+    is not finite is rejected (never accepted through a NaN comparison).  Raises
+    :class:`ValueError` for :math:`\varepsilon_0 \le 0`, :math:`\tau, c \notin (0, 1)`, or
+    when ``max_trials`` trials all fail."""
+    e = _check_alpha(eps0)
+    tau, cc = float(factor), float(c)
+    if not math.isfinite(tau) or not 0 < tau < 1:
+        raise ValueError(f"factor must lie in (0, 1), got {factor!r}")
+    if not math.isfinite(cc) or not 0 < cc < 1:
+        raise ValueError(f"Armijo constant c must lie in (0, 1), got {c!r}")
+    if isinstance(max_trials, bool) or not isinstance(max_trials, int) or max_trials < 1:
+        raise ValueError(f"max_trials must be an integer >= 1, got {max_trials!r}")
+    wv, gv = _vec(w, "w"), _vec(g, "g")
+    f0 = float(f(wv))
+    if not math.isfinite(f0):
+        raise ValueError(f"f(w) must be finite, got {f0!r}")
+    gg = float(gv @ gv)
+    for trial in range(1, max_trials + 1):
+        with np.errstate(over="ignore", invalid="ignore"):
+            new = wv - e * gv
+            value = float(f(new))
+        if value <= f0 - cc * e * gg:
+            return Backtracking(e, new, trial)
+        e *= tau
+    raise ValueError(
+        f"backtracking found no step satisfying Armijo in {max_trials} trials (last eps = "
+        f"{e / tau:.3g}); is g the gradient of f at w?"
+    )
 
 
 _METHODS: dict[str, Callable[..., Iterator[Vector]]] = {
