@@ -265,9 +265,9 @@ class SmoothProblem(gs.MatrixRepr):
 @st.composite
 def smooth_problems(draw: st.DrawFn) -> SmoothProblem:
     r""":class:`SmoothProblem`: A PSD of size 1–4 (full rank or any, :math:`\kappa \le
-    10^4`), b entries in [-10, 10], w in [-3, 3], C with 1–4 rows of entries in [-2, 2], λ = 0 (pure quadratic, M
-    tight) or in [0.1, 10], :math:`\varepsilon_0 = 10^u/M`, :math:`u\in[-1, 3]` (both accepted
-    at once and backtracked), :math:`c\in[0.05, 0.95]`."""
+    10^4`), b entries in [-10, 10], w in [-3, 3], C with 1–4 rows of entries in [-2, 2],
+    λ = 0 (pure quadratic, M tight) or in [0.1, 10], :math:`\varepsilon_0 = 10^u/M`,
+    :math:`u\in[-1, 3]` (both accepted at once and backtracked), :math:`c\in[0.05, 0.95]`."""
     A = draw(gs.psd_matrices(1, 4, draw(st.sampled_from(["full", "any"])), 1e4))
     n = A.shape[0]
     b = np.array([draw(gs.finite_floats(-10, 10)) for _ in range(n)])
