@@ -511,13 +511,22 @@ def run(
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
     it = _METHODS[method](grad, w0, dps=dps, **params)
-    rows = [next(it) for _ in range(steps + 1)]
-    if dps is None:
-        out = np.array(rows)
-        finite = bool(np.all(np.isfinite(out)))
-    else:
-        out = np.array(rows, dtype=object)
-        finite = all(mpmath.isfinite(v) for v in out.flat)
-    if not finite:
-        raise ValueError(f"{method} diverged to a non-finite iterate within {steps} steps")
-    return out
+
+    def finite(row: Vector) -> bool:
+        if dps is None:
+            return bool(np.all(np.isfinite(row)))
+        return all(mpmath.isfinite(v) for v in row)
+
+    diverged = ValueError(f"{method} diverged to a non-finite iterate within {steps} steps")
+    rows: list[Vector] = []
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, by name
+        for _ in range(steps + 1):
+            try:
+                rows.append(next(it))
+            except ValueError:
+                if rows and not finite(rows[-1]):
+                    raise diverged from None
+                raise
+            if not finite(rows[-1]):
+                raise diverged
+    return np.array(rows) if dps is None else np.array(rows, dtype=object)
