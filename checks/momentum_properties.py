@@ -73,6 +73,18 @@ REFERENCE_DPS = 30
 """Digits of the mpmath reference iteration (k ≤ 150 steps lose at most ~3 of them)."""
 
 
+def _parts(p: MomentumProblem | TunedProblem, *extra: str) -> list[str]:
+    """The printed blocks of a drawn problem: method, A, b, w0, ``extra`` lines, the note."""
+    return [
+        f"method = {p.method}",
+        gs._block("A", p.A),
+        gs._block("b", p.b),
+        gs._block("w0", p.w0),
+        *extra,
+        *([f"note: {p.note}"] if p.note else []),
+    ]
+
+
 @dataclass(frozen=True, repr=False)
 class MomentumProblem(gs.MatrixRepr):
     r"""Heavy ball or Nesterov on :math:`J = \frac12\mathbf w^\top\mathbf A\mathbf w +
@@ -88,14 +100,7 @@ class MomentumProblem(gs.MatrixRepr):
     note: str = ""
 
     def _parts(self) -> list[str]:
-        return [
-            f"method = {self.method}",
-            gs._block("A", self.A),
-            gs._block("b", self.b),
-            gs._block("w0", self.w0),
-            f"alpha = {self.alpha!r}, beta = {self.beta!r}, k = {self.k}",
-            *([f"note: {self.note}"] if self.note else []),
-        ]
+        return _parts(self, f"alpha = {self.alpha!r}, beta = {self.beta!r}, k = {self.k}")
 
 
 def region_limit(method: str, beta: float) -> float:
@@ -123,7 +128,7 @@ def momentum_problems(
     else:
         alpha = draw(gs.finite_floats(1e-3, 1))
     k = draw(st.integers(0, max_k))
-    return MomentumProblem(method, p.A, p.b, p.w0, alpha, beta, k, p.note)
+    return MomentumProblem(method, p.A, p.b, p.w0, alpha, beta, k, p.note.split(", α mode")[0])
 
 
 def companion_power_bound(norm_T: float, r: float, K: int) -> float:
@@ -232,13 +237,7 @@ class TunedProblem(gs.MatrixRepr):
     note: str = ""
 
     def _parts(self) -> list[str]:
-        return [
-            f"method = {self.method}",
-            gs._block("A", self.A),
-            gs._block("b", self.b),
-            gs._block("w0", self.w0),
-            *([f"note: {self.note}"] if self.note else []),
-        ]
+        return _parts(self)
 
 
 @st.composite
