@@ -42,11 +42,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import mpmath
 import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
+from numpy.typing import ArrayLike
 
 from . import optimizers as opt
 from . import strategies as gs
@@ -149,8 +151,8 @@ def _rotated(A: np.ndarray, b: np.ndarray, w0: np.ndarray, R: np.ndarray) -> tup
     return (At + At.T) / 2, R.T @ b, R.T @ w0
 
 
-def _adaptive_params(method: str, p: RotationProblem) -> dict[str, float]:
-    params = {"alpha": p.alpha_adaptive}
+def _adaptive_params(method: str, p: RotationProblem) -> dict[str, Any]:
+    params: dict[str, Any] = {"alpha": p.alpha_adaptive}
     if method == "rmsprop":
         params["rho"] = p.rho
     return params
@@ -170,10 +172,11 @@ def rotation_invariance_observed(problem: RotationProblem) -> None:
     # 1. GD and heavy ball: rotation Q, to rounding
     a = np.clip(np.linalg.eigvalsh(A), 0.0, None)
     At, bt, vt = _rotated(A, b, w0, p.Q)
-    for method, params, beta in (
+    cases: list[tuple[str, dict[str, Any], float]] = [
         ("gd", {"alpha": p.alpha_gd}, 0.0),
         ("heavy_ball", {"alpha": p.alpha_gd, "beta": p.beta}, p.beta),
-    ):
+    ]
+    for method, params, beta in cases:
         if method == "heavy_ball" and p.alpha_gd * float(a[-1]) >= region_limit(method, beta):
             continue
         w = opt.run(method, opt.quadratic_gradient(A, b), w0, STEPS, **params)
@@ -237,7 +240,7 @@ class OptimizerProblem(gs.MatrixRepr):
     A: np.ndarray
     b: np.ndarray
     w0: np.ndarray
-    params: dict[str, float]
+    params: dict[str, Any]
     k: int
 
     def _parts(self) -> list[str]:
@@ -258,7 +261,7 @@ def optimizer_problems(draw: st.DrawFn) -> OptimizerProblem:
     p = draw(gs.gd_problems(1, 4, rank="full", max_condition=10, alpha="interior"))
     method = draw(st.sampled_from(opt.METHODS))
     a_max = float(np.linalg.eigvalsh(p.A)[-1])
-    params: dict[str, float]
+    params: dict[str, Any]
     if method == "gd":
         params = {"alpha": p.alpha}
     elif method in ("heavy_ball", "nesterov"):
@@ -281,12 +284,12 @@ def optimizer_problems(draw: st.DrawFn) -> OptimizerProblem:
 DPS = 50
 
 
-def _mp(x: object) -> np.ndarray:
+def _mp(x: ArrayLike) -> np.ndarray:
     with mpmath.workdps(DPS):
         return np.array([mpmath.mpf(float(v)) for v in np.ravel(x)], dtype=object)
 
 
-def _floats(x: np.ndarray) -> np.ndarray:
+def _floats(x: Any) -> np.ndarray:
     return np.array([float(v) for v in x])
 
 

@@ -146,7 +146,7 @@ def _companion_fn(method: str, modules: str) -> Callable[..., Any]:
 @functools.cache
 def _char_fn(method: str) -> Callable[..., tuple[Any, Any]]:
     c0, c1 = characteristic(method)
-    return sp.lambdify(_SYMBOLS, (c0, c1), modules=[])  # type: ignore[no-any-return]
+    return sp.lambdify(_SYMBOLS, (c0, c1), modules=[])
 
 
 def companion_matrix(method: str, alpha: Any, beta: Any, a: Any) -> list[list[Any]]:

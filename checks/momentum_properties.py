@@ -260,7 +260,7 @@ def tuned_problems(draw: st.DrawFn) -> TunedProblem:
 
 
 def _lambdified(expr: sp.Expr, args: tuple[sp.Symbol, ...]) -> Callable[..., float]:
-    return sp.lambdify(args, expr, modules="math")  # type: ignore[no-any-return]
+    return sp.lambdify(args, expr, modules="math")
 
 
 def tuned_parameters(method: str, m: float, M: float) -> tuple[float, float, float]:
@@ -272,7 +272,9 @@ def tuned_parameters(method: str, m: float, M: float) -> tuple[float, float, flo
     :math:`\kappa = M/m`."""
     d = dm.heavy_ball() if method == "heavy_ball" else dm.nesterov()
     label = "disc_m" if method == "heavy_ball" else "slowest"
-    defs = d.step(label).given.definitions
+    given = d.step(label).given
+    assert given is not None, f"{d.id}'s step {label!r} lost its tuned parameters"
+    defs = given.definitions
     kap = defs[dm.kappa]
 
     def value(expr: sp.Expr) -> float:

@@ -498,7 +498,7 @@ def run(
     steps: int,
     *,
     dps: int | None = None,
-    **params: float,
+    **params: Any,
 ) -> Vector:
     r"""The iterates :math:`w^{(0)},\dots,w^{(\text{steps})}` of ``method`` (one of ``gd``,
     ``heavy_ball``, ``nesterov``, ``adagrad``, ``rmsprop``, ``adam``) as rows of an array of

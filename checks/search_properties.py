@@ -49,6 +49,7 @@ from scipy.optimize import minimize_scalar
 from scipy.special import expit, logsumexp, softmax
 
 from gdflow.derive import search as ds
+from gdflow.derive.derivation import Identity
 
 from . import optimizers as opt
 from . import strategies as gs
@@ -72,10 +73,12 @@ BRENT_MINTOL = 1e-11
 @functools.cache
 def _exact_step_fn() -> Callable[[float, float], float]:
     claim = ds.exact_line_search().step("stationary").claim
+    if not isinstance(claim, Identity):
+        raise AssertionError(f"search.exact_line_search's step stationary is {claim!r}")
     syms = {s.name: s for s in claim.lhs.free_symbols}
     star, gg, gAg = syms["epsilon_star"], syms["NormSq(g)"], syms["gAg"]
     (sol,) = sp.solve(claim.lhs, star)
-    return sp.lambdify((gg, gAg), sol, modules="math")  # type: ignore[no-any-return]
+    return sp.lambdify((gg, gAg), sol, modules="math")
 
 
 def exact_step(A: np.ndarray, g: np.ndarray) -> float:
