@@ -36,6 +36,11 @@ optimizers`` run them.
   size.  Whole adaptive trajectories are not compared: :math:`g/(|g| + \varepsilon)` has
   derivative up to :math:`1/\varepsilon` near :math:`g_i = 0`, so no a-priori propagation
   bound holds.
+
+Measured (seed 3, 100 examples): with C shrunk tenfold both properties pass; a hundredfold
+fails ``optimizers.mpmath_agrees`` (an AdaGrad step off by 2.2e-19 against 1.4e-19), so its
+bounds are within two orders of magnitude of the rounding seen; the rotation property's
+tolerance for GD and heavy ball is a worst-case propagation bound and passes even at C/1000.
 """
 
 from __future__ import annotations

@@ -206,7 +206,12 @@ def null_direction(w0: Any, b: Any, alpha: Any, beta: Any, k: int) -> Any:
     r"""A zero-curvature coordinate after k steps of heavy ball or Nesterov from rest:
     :math:`\tilde w^{(0)} - \frac{\alpha\tilde b}{1-\beta}\bigl(k - \beta\frac{1 -
     \beta^k}{1-\beta}\bigr)` (module docstring; :math:`-\alpha\tilde b k` at
-    :math:`\beta = 0`).  Works on float, ``mpf`` and ``Fraction``."""
+    :math:`\beta = 0`).  Works on float, ``mpf`` and ``Fraction``.
+
+    >>> from fractions import Fraction as F
+    >>> null_direction(F(3), F(1), F(1, 4), F(1, 2), 3)  # 3 - 1/4 - 3/8 - 7/16
+    Fraction(31, 16)
+    """
     if b == 0:
         return w0
     return w0 - alpha * b / (1 - beta) * (k - beta * (1 - beta**k) / (1 - beta))
@@ -296,7 +301,16 @@ def momentum_iterate(
     and ``0 <= beta < 1`` (the checks of :mod:`gdflow.checks.optimizers`), ``k >= 0`` an
     integer; k = 0 returns ``w0`` itself.  In float64 an overflowing direction raises
     :class:`MomentumOverflowError`; with ``dps`` everything (eigendecomposition by
-    ``mpmath.eigsy`` included) runs in mpmath at ``dps`` digits and ``w`` holds ``mpf``."""
+    ``mpmath.eigsy`` included) runs in mpmath at ``dps`` digits and ``w`` holds ``mpf``.
+
+    >>> r = momentum_iterate("heavy_ball", [[2.0]], [-3.0], [5.0], 0.25, 0.5, 2)
+    >>> float(r.w[0]), r.cases
+    (1.5, ('converging',))
+    >>> r = momentum_iterate("nesterov", [[2.0, 0], [0, 0]], [-2.0, 1.0], [0, 3.0], 0.25, 0.5,
+    ...                      10**6)
+    >>> [round(float(x), 6) for x in r.w], r.cases, r.directions[0].drift
+    ([1.0, -499996.5], ('boundary', 'converging'), -0.5)
+    """
     method = _method(method)
     al, be, kk = _check_alpha(alpha), _check_rate(beta, "beta"), _check_k(k)
     if dps is not None and (isinstance(dps, bool) or not isinstance(dps, int) or dps < 1):

@@ -31,6 +31,12 @@ undetermined by :math:`\sqrt{2\delta/\mathbf g^\top\mathbf A\mathbf g}` (on top 
 its computed value errs by at most :math:`C D\varepsilon\|\mathbf g_k\|(\|\mathbf g_k\| +
 a_{\max}(\|\mathbf w_k\| + \|\mathbf w_{k+1}\| + \varepsilon_\star\|\mathbf g_k\|) +
 \|\mathbf b\|)`.
+
+Measured (seed 3, 100 examples): with C shrunk tenfold both properties still pass; a
+hundredfold fails ``exact_step_minimises`` (an orthogonality residual of 3.8e-15 against a
+bound of 3.5e-15), so that bound is within two orders of magnitude of the rounding seen.
+``backtracking_sufficient_decrease`` passes even at C/1000: its rounding slack only matters
+when a trial lands within rounding of the Armijo boundary, which random draws rarely do.
 """
 
 from __future__ import annotations
