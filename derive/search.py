@@ -77,6 +77,60 @@ def _when(*conds: sp.Basic) -> Assumptions:
     return Assumptions(conditions=conds)
 
 
+# -- the cost of one step on least squares (003: "O(n) per iteration") --------------------------
+
+_m_data = sp.Symbol("m", integer=True, positive=True)
+_c_const = sp.Symbol("c", integer=True, positive=True)
+"""A constant of the claimed bound; an integer, since a real bound c implies the integer ⌈c⌉."""
+_ops = sp.Symbol("C_{m,n}", positive=True)
+_OPS_COUNT = _m_data * n + _m_data * (n - 1) + _m_data + n * _m_data + n * (_m_data - 1) + 2 * n
+r"""The arithmetic of one GD step on :math:`\frac12\|\mathbf X\mathbf w - \mathbf y\|^2`,
+X of size m x n, term by term: Xw (mn products, m(n - 1) sums), minus y (m), Xᵀr (nm products,
+n(m - 1) sums), w - εg (n products, n differences)."""
+
+
+def _cost_steps() -> list[Step]:
+    """The operation count :math:`C_{m,n} = n(4m + 1)` of one step and its growth in m."""
+    total = n * (4 * _m_data + 1)
+    return [
+        Step(
+            Definition(_ops, _OPS_COUNT),
+            "the cost of one step $w - \\varepsilon X^T(X w - y)$ on least squares with $m$"
+            " data points and $n$ features ($X$ is $m \\times n$), counted as written: $X w$"
+            " takes $mn$ products and $m(n - 1)$ sums, subtracting $y$ takes $m$, $X^T r$"
+            " takes $nm$ products and $n(m - 1)$ sums, the update $2n$",
+            label="cost_count",
+        ),
+        Step(
+            Identity(_OPS_COUNT, total),
+            "in all $C_{m,n} = n(4m + 1)$ arithmetic operations per iteration",
+            label="cost_total",
+        ),
+        Step(
+            Holds(total > _c_const * n),
+            "for every constant $c > 0$ some number of data points, any $m \\ge c$, makes the"
+            " step cost more than $c\\,n$: the cost grows with $m$ as well as $n$, it is"
+            " $\\Theta(mn)$",
+            given=_when(_m_data >= _c_const),
+            label="cost_unbounded",
+        ),
+    ]
+
+
+def _cost_claim() -> Step:
+    """003's "O(n) per iteration", refuted: :math:`C_{m,n} \\le c\\,n` fails at m = c."""
+    total = n * (4 * _m_data + 1)
+    return Step(
+        Refuted(sp.Piecewise((1, total <= _c_const * n), (0, True)), 1),
+        '003 lists "$O(n)$ per iteration" among gradient descent\'s advantages, i.e. $C_{m,n}'
+        " \\le c\\,n$ for some constant $c$; whatever $c$, at $m = c$ data points the cost is"
+        " $(4c + 1)n > c\\,n$ (the slide's 10,000 features with $c = 100$, $m = 100$: 4,010,000"
+        " operations against $cn$ = 1,000,000). The step costs $O(mn)$",
+        given=Assumptions(definitions={_m_data: _c_const}),
+        label="cost_O_n",
+    )
+
+
 # -- search.steepest_descent ----------------------------------------------------------------------
 
 
@@ -140,6 +194,7 @@ def steepest_descent() -> Derivation:
             label="attained_value",
         ),
     ]
+    steps += _cost_steps()
     source_claims = [
         Step(
             Refuted(_G * sp.cos(theta), sp.cos(theta)),
@@ -149,7 +204,8 @@ def steepest_descent() -> Derivation:
             " the right $-1$",
             given=Assumptions(definitions={theta: sp.pi}),
             label="min_cos",
-        )
+        ),
+        _cost_claim(),
     ]
     return Derivation(
         id="search.steepest_descent",
@@ -311,6 +367,46 @@ def _f(x: sp.Basic) -> sp.Basic:
     return x**2 - 4 * x + 5
 
 
+_X12 = sp.MatrixSymbol("X", 1, 2)
+_Y1 = sp.MatrixSymbol("y", 1, 1)
+_W_S = sp.MatrixSymbol("w_s", 2, 1)
+_W_T = sp.MatrixSymbol("w_t", 2, 1)
+_s, _t_line = sp.Symbol("s", real=True), sp.Symbol("t", real=True)
+_LINE = Assumptions(
+    definitions={
+        _X12: sp.ImmutableMatrix([[1, 1]]),
+        _Y1: sp.ImmutableMatrix([[1]]),
+        _W_S: sp.ImmutableMatrix([_s, 1 - _s]),
+        _W_T: sp.ImmutableMatrix([_t_line, 1 - _t_line]),
+    },
+    text=("$X = [1 \\; 1]$, $y = [1]$, $w_s = (s, 1 - s)$, $w_t = (t, 1 - t)$",),
+)
+"""Least squares with one data point and two weights: the minimisers form the line
+:math:`w_1 + w_2 = 1` (003's "only one minimum" refuted)."""
+
+
+def _line_of_minimisers(eps: sp.Symbol) -> list[Step]:
+    """On :math:`\\frac12\\|\\mathbf X\\mathbf w - \\mathbf y\\|^2` with X = [[1, 1]], y = [1]:
+    every :math:`\\mathbf w_s = (s, 1 - s)` fits exactly and GD never leaves it."""
+    return [
+        Step(
+            Identity(_X12 * _W_S, _Y1),
+            "least squares $f(w) = \\frac12\\|X w - y\\|^2 \\ge 0$ with one data point, $X ="
+            " [1 \\; 1]$, $y = [1]$: every $w_s = (s, 1 - s)$ fits it exactly, so $f(w_s) = 0$"
+            " and the whole line $w_1 + w_2 = 1$ consists of minimisers",
+            given=_LINE,
+            label="line_fits",
+        ),
+        Step(
+            Identity(_W_S - eps * _X12.T * (_X12 * _W_S - _Y1), _W_S),
+            "the gradient $X^T(X w_s - y)$ vanishes there, so GD started at $w_s$ stays at"
+            " $w_s$ for every step size: the limit depends on the start",
+            given=_LINE,
+            label="line_fixed",
+        ),
+    ]
+
+
 def backtracking() -> Derivation:
     """``search.backtracking``: Armijo's sufficient decrease :math:`f(\\mathbf{w} -
     \\varepsilon\\mathbf{g}) \\le f(\\mathbf{w}) - c\\varepsilon\\|\\mathbf{g}\\|^2`; for an
@@ -412,16 +508,27 @@ def backtracking() -> Derivation:
             label="lands",
         ),
     ]
+    steps += _line_of_minimisers(e)
     source_claims = [
         Step(
             Refuted(sp.Limit(sp.Abs(2 + (-1) ** k * (x0 - 2) - 2), k, sp.oo), sp.Integer(0)),
             '003: linear regression has "only ONE minimum" and "always converges";'
             " its own $f(x) = x^2 - 4x + 5$ has one minimum, yet GD with $\\varepsilon = 1$"
             " maps $x$ to $4 - x$, so $x^{(k)} = 2 + (-1)^k (x^{(0)} - 2)$ and the distance to"
-            " the minimiser 2 stays $|x^{(0)} - 2|$ (2 from the slides' start 0: $x^{(2)} ="
-            " x^{(0)}$)",
+            " the minimiser 2 stays $|x^{(0)} - 2|$; from the slides' start $x^{(0)} = 0$ it is 2"
+            " for ever ($x^{(2)} = x^{(0)} = 0$)",
+            given=Assumptions(definitions={x0: sp.Integer(0)}),
             label="always_converges",
-        )
+        ),
+        Step(
+            Refuted(_W_S, _W_T),
+            '003: "Only ONE minimum—the global minimum" for $f(W) = \\|y - XW\\|_2^2$.'
+            " Convex, but not strictly: with $X = [1 \\; 1]$, $y = [1]$ every $w_s = (s, 1 -"
+            " s)$ is a minimiser (above), and two of them differ: $s = 1$ gives $(1, 0)$, $t ="
+            " 0$ gives $(0, 1)$, both with $f = 0$, each a fixed point of GD",
+            given=_LINE,
+            label="one_minimum",
+        ),
     ]
     return Derivation(
         id="search.backtracking",

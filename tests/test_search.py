@@ -21,7 +21,11 @@ STEEPEST_LEVELS = {
     "unit_candidate": Level.PROVED,
     "attained": Level.PROVED,
     "attained_value": Level.PROVED,
+    "cost_count": Level.STATED,
+    "cost_total": Level.PROVED,
+    "cost_unbounded": Level.CHECKED,
     "min_cos": Level.PROVED,
+    "cost_O_n": Level.PROVED,
 }
 
 
@@ -56,7 +60,10 @@ BACKTRACKING_LEVELS = {
     "reject_one": Level.PROVED,
     "accept_half": Level.PROVED,
     "lands": Level.PROVED,
+    "line_fits": Level.PROVED,
+    "line_fixed": Level.PROVED,
     "always_converges": Level.PROVED,
+    "one_minimum": Level.PROVED,
 }
 
 
@@ -74,7 +81,7 @@ def test_steepest_descent_levels():
     assert _levels("search.steepest_descent") == STEEPEST_LEVELS
     d = get("search.steepest_descent")
     assert d.result == d.step("lower_bound").claim
-    assert [s.label for s in d.source_claims] == ["min_cos"]
+    assert [s.label for s in d.source_claims] == ["min_cos", "cost_O_n"]
 
 
 def test_steepest_direction_against_numpy():
@@ -98,6 +105,79 @@ def test_min_cos_claim_counterexample():
     rhs = min(np.cos(theta))
     assert lhs == pytest.approx(-2.0) and rhs == pytest.approx(-1.0)
     assert Fraction(2) * -1 != Fraction(-1)
+
+
+def _gd_step_operations(X, y, w, eps):
+    """One GD step on ½‖Xw − y‖² in plain Python, counting every arithmetic operation."""
+    count = 0
+    m, n = len(X), len(w)
+    r = []
+    for i in range(m):
+        acc = X[i][0] * w[0]
+        count += 1
+        for j in range(1, n):
+            acc = acc + X[i][j] * w[j]
+            count += 2
+        r.append(acc - y[i])
+        count += 1
+    g = []
+    for j in range(n):
+        acc = X[0][j] * r[0]
+        count += 1
+        for i in range(1, m):
+            acc = acc + X[i][j] * r[i]
+            count += 2
+        g.append(acc)
+    new = [w[j] - eps * g[j] for j in range(n)]
+    count += 2 * n
+    return new, count
+
+
+def test_cost_count_is_the_operations_of_a_plain_gd_step():
+    """The counted step C(m, n) = n(4m + 1), held against an instrumented step, and the refuted
+    "O(n)": at fixed n the count per feature grows without bound in m."""
+    from gdflow.derive.notation import n as n_sym
+    from gdflow.derive.search import _OPS_COUNT, _m_data
+
+    rng = np.random.default_rng(3)
+    for m, n in [(1, 1), (1, 4), (3, 2), (7, 5), (100, 3)]:
+        X = rng.normal(size=(m, n)).tolist()
+        y = rng.normal(size=m).tolist()
+        w = rng.normal(size=n).tolist()
+        new, count = _gd_step_operations(X, y, w, 0.1)
+        assert count == n * (4 * m + 1) == _OPS_COUNT.subs({_m_data: m, n_sym: n})
+        g = np.array(X).T @ (np.array(X) @ np.array(w) - np.array(y))
+        np.testing.assert_allclose(new, np.array(w) - 0.1 * g, rtol=1e-12, atol=1e-12)
+    per_feature = [
+        _gd_step_operations([[1.0] * 4] * m, [0.0] * m, [1.0] * 4, 0.1)[1] / 4 for m in (1, 10, 100)
+    ]
+    assert per_feature == [5.0, 41.0, 401.0]  # 4m + 1: no constant c bounds it
+    d = get("search.steepest_descent")
+    claim = d.source_claims[1]
+    assert claim.label == "cost_O_n" and claim.certificate.counterexample is not None
+
+
+def test_line_of_minimisers_by_plain_arithmetic():
+    """X = [[1, 1]], y = [1]: (1, 0), (0, 1) and (1/2, 1/2) all have loss 0 and zero gradient;
+    GD from 0 goes to (1/2, 1/2), from (1, 0) stays at (1, 0): two starts, two limits."""
+    X, y = np.array([[1.0, 1.0]]), np.array([1.0])
+
+    def loss(w):
+        r = X @ w - y
+        return 0.5 * r @ r
+
+    for s in (Fraction(1), Fraction(0), Fraction(1, 2), Fraction(-7, 3)):
+        w = [s, 1 - s]
+        assert w[0] + w[1] - 1 == 0  # the residual, exactly: loss 0 and gradient X^T r = 0
+    limits = []
+    for w0 in ([0.0, 0.0], [1.0, 0.0]):
+        w = np.array(w0)
+        for _ in range(200):
+            w = w - 0.25 * X.T @ (X @ w - y)
+        assert loss(w) < 1e-20
+        limits.append(w)
+    np.testing.assert_allclose(limits[0], [0.5, 0.5], atol=1e-12)
+    np.testing.assert_array_equal(limits[1], [1.0, 0.0])
 
 
 def test_exact_line_search_levels():
@@ -156,7 +236,7 @@ def test_backtracking_levels():
     assert _levels("search.backtracking") == BACKTRACKING_LEVELS
     d = get("search.backtracking")
     assert d.result == d.step("accepted_bound").claim
-    assert [s.label for s in d.source_claims] == ["always_converges"]
+    assert [s.label for s in d.source_claims] == ["always_converges", "one_minimum"]
 
 
 def _f(x):
