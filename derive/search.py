@@ -83,7 +83,15 @@ _m_data = sp.Symbol("m", integer=True, positive=True)
 _c_const = sp.Symbol("c", integer=True, positive=True)
 """A constant of the claimed bound; an integer, since a real bound c implies the integer ⌈c⌉."""
 _ops = sp.Symbol("C_{m,n}", positive=True)
-_OPS_COUNT = _m_data * n + _m_data * (n - 1) + _m_data + n * _m_data + n * (_m_data - 1) + 2 * n
+_OPS_COUNT = sp.Add(
+    _m_data * n,
+    _m_data * (n - 1),
+    _m_data,
+    n * _m_data,
+    n * (_m_data - 1),
+    2 * n,
+    evaluate=False,
+)
 r"""The arithmetic of one GD step on :math:`\frac12\|\mathbf X\mathbf w - \mathbf y\|^2`,
 X of size m x n, term by term: Xw (mn products, m(n - 1) sums), minus y (m), Xᵀr (nm products,
 n(m - 1) sums), w - εg (n products, n differences)."""
@@ -108,9 +116,9 @@ def _cost_steps() -> list[Step]:
         ),
         Step(
             Holds(total > _c_const * n),
-            "for every constant $c > 0$ some number of data points, any $m \\ge c$, makes the"
-            " step cost more than $c\\,n$: the cost grows with $m$ as well as $n$, it is"
-            " $\\Theta(mn)$",
+            "for every constant $c$ (a whole number: a real bound $c$ gives the whole number"
+            " $\\lceil c \\rceil$) every number of data points $m \\ge c$ makes the step cost"
+            " more than $c\\,n$: the cost grows with $m$ as well as $n$, it is $\\Theta(mn)$",
             given=_when(_m_data >= _c_const),
             label="cost_unbounded",
         ),
@@ -199,7 +207,7 @@ def steepest_descent() -> Derivation:
         Step(
             Refuted(_G * sp.cos(theta), sp.cos(theta)),
             '003: "Since $u$ is a unit vector: $\\min_u \\|\\nabla f(x)\\|_2 \\cos\\theta ='
-            ' \\min_u \\cos\\theta$". The minimisers agree ($\\theta = 180°$) but the values'
+            ' \\min_u \\cos\\theta$". The minimisers agree ($\\theta = 180^\\circ$) but the values'
             " differ unless $\\|\\nabla f\\| = 1$: at $\\|\\nabla f\\| = 2$ the left side is $-2$,"
             " the right $-1$",
             given=Assumptions(definitions={theta: sp.pi}),
