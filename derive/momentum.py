@@ -455,7 +455,7 @@ def nesterov() -> Derivation:
         ),
         Step(
             Identity(beta * g, rho**2 * (M - a) / (M - m)),
-            "at the tuned parameters that is $(1 - 1/\\sqrt\\kappa)^2 (M - a)/(M - m)$ ($m < M$)",
+            "at the tuned parameters that is $(1 - 1/\\sqrt\\kappa)^2 (M - a)/(M - m)$",
             given=tuned_all,
             label="modulus_tuned",
         ),
