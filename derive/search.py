@@ -40,12 +40,13 @@ _NAMES: dict[str, tuple[str, str]] = {
     "Dir(u,g)": (r"\mathbf{u}^\top\mathbf{g}", "uᵀg"),
     "Norm(g)": (r"\|\mathbf{g}\|", "‖g‖"),
     "NormSq(g)": (r"\|\mathbf{g}\|^2", "‖g‖²"),
-    "gAg": (r"\mathbf{g}^\top\mathbf{A}\mathbf{g}", "gᵀAg"),
-    "gAinvg": (r"\mathbf{g}^\top\mathbf{A}^{-1}\mathbf{g}", "gᵀA⁻¹g"),
+    "gAg": (r"(\mathbf{g}^\top\mathbf{A}\mathbf{g})", "(gᵀAg)"),
+    "gAinvg": (r"(\mathbf{g}^\top\mathbf{A}^{-1}\mathbf{g})", "(gᵀA⁻¹g)"),
     "f(w)": (r"f(\mathbf{w})", "f(w)"),
     "f(w-eg)": (r"f(\mathbf{w} - \varepsilon\mathbf{g})", "f(w - εg)"),
 }
-"""name -> (LaTeX, text) of each :class:`_Term` of this module."""
+"""name -> (LaTeX, text) of each :class:`_Term` of this module (the two quadratic forms in
+parentheses, so that a product of them reads as one)."""
 
 
 class _Term(Term):
@@ -254,6 +255,11 @@ def exact_line_search() -> Derivation:
     m, M = sp.Symbol("m", positive=True), sp.Symbol("M", positive=True)
     gap, gap1 = sp.Symbol("Delta", nonnegative=True), sp.Symbol("Delta^+", real=True)
     kant = _S**2 * (m + M) ** 2 >= 4 * m * M * _a * _h
+    lam_ = sp.Symbol("lambda", positive=True)
+    g3v = sp.Matrix(sp.symbols("g_1 g_2 g_3", real=True))
+    a3 = sp.Matrix([[3, 1, 0], [1, 3, 0], [0, 0, 1]])  # spectrum 1, 2, 4
+    m3, M3 = min(a3.eigenvals()), max(a3.eigenvals())
+    _S3, _a3, _h3 = (sp.expand((g3v.T * X * g3v)[0, 0]) for X in (sp.eye(3), a3, a3.inv()))
     rate = ((M - m) / (M + m)) ** 2
     steps = [
         Step(
@@ -328,11 +334,47 @@ def exact_line_search() -> Derivation:
             label="kantorovich_2d",
         ),
         Step(
-            Definition(kant),
-            "Kantorovich's inequality for any $n$, with $m$, $M$ the extreme eigenvalues of"
-            " $A$ (L. V. Kantorovich 1948; Luenberger & Ye, Linear and Nonlinear Programming,"
-            " §8.3): stated, proved above for $n = 2$ only",
+            Identity(
+                (M * sp.Identity(n) - A) * (A - m * sp.Identity(n)) * A.I,
+                (m + M) * sp.Identity(n) - A - m * M * A.I,
+            ),
+            "for any $n$ (Kantorovich 1948; Luenberger & Ye, Linear and Nonlinear Programming,"
+            " §8.3): a product of three functions of $A$",
+            given=Assumptions(matrices={A: "pd"}),
+            label="kantorovich_matrix",
+        ),
+        Step(
+            Holds((M - lam_) * (lam_ - m) / lam_ >= 0),
+            "at each eigenvalue $\\lambda \\in [m, M]$ of $A$ it is $\\ge 0$",
+            given=_when(lam_ >= m, lam_ <= M),
+            label="kantorovich_eigen",
+        ),
+        Step(
+            Definition(_a + m * M * _h <= (m + M) * _S),
+            "so the matrix is positive semidefinite (the spectral theorem: a function of a"
+            " symmetric $A$ has the function's values at the eigenvalues as its eigenvalues;"
+            " stated), and with $g$: $g^T A g + m M\\, g^T A^{-1} g \\le (m + M)\\, g^T g$",
+            label="kantorovich_psd",
+        ),
+        Step(
+            Identity((_a + m * M * _h) ** 2 - 4 * m * M * _a * _h, (_a - m * M * _h) ** 2),
+            "the square of a difference",
+            label="kantorovich_amgm",
+        ),
+        Step(
+            Holds(kant),
+            "so $4 m M (g^T A g)(g^T A^{-1} g) \\le (g^T A g + m M\\, g^T A^{-1} g)^2 \\le (m +"
+            " M)^2 (g^T g)^2$: Kantorovich's inequality for any $n$, $m$ and $M$ the extreme"
+            " eigenvalues of $A$",
+            given=_when(_a + m * M * _h <= (m + M) * _S),
             label="kantorovich",
+        ),
+        Step(
+            Holds(_S3**2 * (m3 + M3) ** 2 >= 4 * m3 * M3 * _a3 * _h3),
+            "an exact instance with $n = 3$: $A = [[3, 1, 0], [1, 3, 0], [0, 0, 1]]$ (spectrum"
+            " 1, 2, 4: $m = 1$, $M = 4$), $g = (g_1, g_2, g_3)$, $g^T A^{-1} g$ from $A^{-1} ="
+            " \\frac18 [[3, -1, 0], [-1, 3, 0], [0, 0, 8]]$",
+            label="kantorovich_3",
         ),
         Step(
             Holds(gap1 <= rate * gap),

@@ -41,7 +41,12 @@ LINE_LEVELS = {
     "orthogonal": Level.PROVED,
     "kantorovich_2d_square": Level.PROVED,
     "kantorovich_2d": Level.CHECKED,
-    "kantorovich": Level.STATED,
+    "kantorovich_matrix": Level.PROVED,
+    "kantorovich_eigen": Level.CHECKED,
+    "kantorovich_psd": Level.STATED,
+    "kantorovich_amgm": Level.PROVED,
+    "kantorovich": Level.CHECKED,
+    "kantorovich_3": Level.CHECKED,
     "rate": Level.CHECKED,
     "rate_kappa": Level.PROVED,
 }
@@ -230,6 +235,72 @@ def test_kantorovich_bound_attained_in_two_dimensions():
         return (m * x[0] ** 2 + big * x[1] ** 2) / 2
 
     assert jay(w1) / jay(w) == Fraction(9, 25)
+
+
+def _exact_step_ratio(A, g_vec):
+    """Exact line search from w = A^{-1} g (b = 0, so J* = 0 and the gradient is g) in
+    Fractions: the ratio J(w^+)/J(w) and Kantorovich's two sides."""
+    n = len(A)
+
+    def mat_vec(M, v):
+        return [sum(M[i][j] * v[j] for j in range(n)) for i in range(n)]
+
+    def dot(u, v):
+        return sum(x * y for x, y in zip(u, v, strict=True))
+
+    w = _solve(A, g_vec)
+    g = mat_vec(A, w)
+    assert g == g_vec
+    eps = dot(g, g) / dot(g, mat_vec(A, g))
+    w1 = [wi - eps * gi for wi, gi in zip(w, g, strict=True)]
+
+    def jay(x):
+        return dot(x, mat_vec(A, x)) / 2
+
+    h = dot(g, _solve(A, g))
+    return jay(w1) / jay(w), dot(g, g), dot(g, mat_vec(A, g)), h
+
+
+def _solve(A, v):
+    """Gauss-Jordan elimination in Fractions."""
+    n = len(A)
+    M = [[Fraction(x) for x in row] + [Fraction(v[i])] for i, row in enumerate(A)]
+    for c in range(n):
+        p = next(r for r in range(c, n) if M[r][c] != 0)
+        M[c], M[p] = M[p], M[c]
+        M[c] = [x / M[c][c] for x in M[c]]
+        for r in range(n):
+            if r != c and M[r][c] != 0:
+                M[r] = [a - M[r][c] * b for a, b in zip(M[r], M[c], strict=True)]
+    return [M[i][n] for i in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("A", "m", "M"),
+    [
+        ([[3, 1, 0], [1, 3, 0], [0, 0, 1]], 1, 4),  # the derivation's n = 3 instance
+        ([[2, 0], [0, 5]], 2, 5),
+        ([[5, 2, 0], [2, 2, 0], [0, 0, 3]], 1, 6),  # spectrum 1, 3, 6
+    ],
+)
+def test_kantorovich_and_the_rate_at_exact_rational_instances(A, m, M):
+    """n = 2, 3 with rational spectra, exact: for many rational g, (g'g)^2 (m + M)^2 >=
+    4 m M (g'Ag)(g'A^{-1}g) and one exact line-search step keeps at most ((M - m)/(M + m))^2
+    of the gap; the 2 x 2 bound is attained when both eigen-coordinates of g are equal."""
+    rng = np.random.default_rng(4)
+    bound = Fraction(M - m, M + m) ** 2
+    eig = np.linalg.eigvalsh(np.array(A, dtype=float))
+    assert eig.min() == pytest.approx(m) and eig.max() == pytest.approx(M)
+    for _ in range(30):
+        g = [Fraction(int(rng.integers(-9, 10)), int(rng.integers(1, 5))) for _ in A]
+        if not any(g):
+            continue
+        ratio, S, a, h = _exact_step_ratio(A, g)
+        assert S**2 * (m + M) ** 2 >= 4 * m * M * a * h
+        assert ratio <= bound
+    if len(A) == 2:
+        ratio, *_ = _exact_step_ratio(A, [Fraction(1), Fraction(1)])
+        assert ratio == bound
 
 
 def test_backtracking_levels():
