@@ -565,9 +565,8 @@ def backtracking() -> Derivation:
             '003: linear regression has "only ONE minimum" and "always converges";'
             " its own $f(x) = x^2 - 4x + 5$ has one minimum, yet GD with $\\varepsilon = 1$"
             " maps $x$ to $4 - x$, so $x^{(k)} = 2 + (-1)^k (x^{(0)} - 2)$ and the distance to"
-            " the minimiser 2 stays $|x^{(0)} - 2|$; from the slides' start $x^{(0)} = 0$ it is 2"
-            " for ever ($x^{(2)} = x^{(0)} = 0$)",
-            given=Assumptions(definitions={x0: sp.Integer(0)}),
+            " the minimiser 2 stays $|x^{(0)} - 2|$ for every start but 2; from the slides' start"
+            " $x^{(0)} = 0$ it is 2 for ever ($x^{(2)} = x^{(0)} = 0$, the cycle above)",
             label="always_converges",
         ),
         Step(
