@@ -513,7 +513,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "figures",
         help="regenerate the seeds' figures (PNG) from gdflow's evaluators",
-        description="Regenerate the figures of the seeds (001 Figs 2-4, 000 Figs 2-6) from "
+        description="Regenerate the figures of the seeds (001 Figs 2-4, 000 Figs 2-6, 003's "
+        "learning-rate, momentum and rotation slides) from "
         "gdflow's own closed-form evaluators and write them as PNG files (001-fig2.png, ...). "
         "001-fig4 runs 001 §4's double-descent experiment (200 trials per N, about 20 s).",
     )
