@@ -87,6 +87,7 @@ __all__ = [
     "VariantSet",
     "make_variants",
     "write_variants",
+    "variant_path",
     "dumps",
     "add_parser",
     "run",
@@ -900,7 +901,10 @@ def gen_gradient_flow(q: dict, d: Draw) -> Drawn:
     if line:
         j = 1 - ones[0]
         pts = ", ".join(f"({fmt(Xm[i][j])}, {fmt(y[i])})" for i in range(N))
-        data = f"Fit a line to {pts} by gradient flow on L(w) = 1/2 ||Xw - y||^2, X = {fmt_mat(Xm)}"
+        data = (
+            f"Fit a line to {pts} by gradient flow on L(w) = 1/2 ||Xw - y||^2, "
+            f"X = {fmt_mat(Xm)}, y = {fmt_vec(y)}"
+        )
     else:
         data = f"Gradient flow on L(w) = 1/2 ||Xw - y||^2 with X = {fmt_mat(Xm)}, y = {fmt_vec(y)}"
     data += f", from w0 = {fmt_vec(w)}."
@@ -1073,6 +1077,30 @@ def tex_escape(text: str) -> str:
     return "".join(_TEX_ESCAPES.get(ch, ch) for ch in text)
 
 
+def _sympy_number(v: Any) -> sp.Expr:
+    if isinstance(v, str) and not _is_number(v):
+        return sp.Symbol(v.strip())
+    x = _frac(v)
+    return sp.Rational(x.numerator, x.denominator)
+
+
+def _gradient_at_start(q: dict) -> sp.Matrix | None:
+    """∇f at ``start`` for a ``gd_step`` objective (read with the grader's parser)."""
+    from .parse import ParseError, Scope, parse_answer
+
+    names = q.get("variables")
+    if not isinstance(names, list):
+        return None
+    syms = [sp.Symbol(n, real=True) for n in names]
+    try:
+        obj = parse_answer(str(q["objective"]), Scope(symbols={s.name: s for s in syms})).value
+    except ParseError:
+        return None
+    x0 = _sp(_vec(q["start"]))
+    grad = sp.Matrix([sp.diff(obj, v) for v in syms]).xreplace(dict(zip(syms, x0, strict=True)))
+    return grad[0] if len(grad) == 1 else grad
+
+
 def worked_latex(kind: str, q: dict, ref: Any) -> list[str]:
     """The worked answer as display-math lines (the formula at this variant's data, then the
     loader's reference): 001 eq 13–14 for GD on quadratics, 001 §2.2 for the step-size cases and
@@ -1108,12 +1136,23 @@ def worked_latex(kind: str, q: dict, ref: Any) -> list[str]:
             )
         else:
             lines.append(
-                rf"J(w^{{(k)}}) = \tfrac12 w^{{(k)\top}} A w^{{(k)}} + b^\top w^{{(k)}} + c "
-                rf"= {ans}"
+                r"J(w^{(k)}) = \tfrac12 w^{(k)\top} A w^{(k)} + b^\top w^{(k)}"
+                + (" + c" if "c" in q else "")
+                + f" = {ans}"
             )
         return lines
     if kind == "gd_step":
-        return [rf"x^{{(k+1)}} = x^{{(k)}} - \varepsilon \nabla f(x^{{(k)}}):\quad {ans}"]
+        lr = L(_sympy_number(q["learning_rate"]))
+        if "gradient" in q:
+            w0, g = _sp(_vec(q["start"])), _sp(_vec(q["gradient"]))
+            return [rf"w^{{(1)}} = w^{{(0)}} - \varepsilon g = {L(w0)} - {lr}{L(g)} = {ans}"]
+        grad = _gradient_at_start(q)
+        lines = [rf"\nabla f(x^{{(0)}}) = {L(grad)},"] if grad is not None else []
+        lines.append(
+            rf"x^{{(i+1)}} = x^{{(i)}} - \varepsilon \nabla f(x^{{(i)}}),\ "
+            rf"\varepsilon = {lr}:\quad x^{{({q.get('steps', 1)})}} = {ans}"
+        )
+        return lines
     if kind == "step_size_case":
         x = _frac(q["learning_rate"]) * _frac(q["curvature"])
         return [rf"\alpha a = {L(sp.Rational(x.numerator, x.denominator))}:\quad {ans}"]
@@ -1314,6 +1353,20 @@ def key_document(spec: str, seed: int, variants: list[Variant], kept: dict[str, 
         out.append(r"\end{description}")
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"
+
+
+def variant_path(directory: str | Path, variant: str) -> Path:
+    """The spec file of ``variant`` in a directory written by ``gdflow variants``: ``3``,
+    ``03`` and ``variant-03`` all name ``DIR/variant-03.toml`` (a class CSV's ``variant``
+    column may write any of them). ``FileNotFoundError`` naming the variant when there is none."""
+    d = Path(directory)
+    text = variant.strip().removeprefix("variant-").removesuffix(".toml")
+    if text.isdigit():
+        for path in sorted(d.glob("variant-*.toml")):
+            stem = path.stem.removeprefix("variant-")
+            if stem.isdigit() and int(stem) == int(text):
+                return path
+    raise FileNotFoundError(f"no variant {variant!r} in {d} (files variant-01.toml, ...)")
 
 
 EPILOG = """\
