@@ -441,6 +441,7 @@ def test_edge_cases_keep_their_case_and_kept_questions_are_named(edge):
         (["/nonexistent/spec.toml", "-o", "{tmp}/o"], "/nonexistent/spec.toml"),
         ([str(HOMEWORK), "--count", "0", "-o", "{tmp}/o"], "--count"),
         ([str(HOMEWORK), "--count", "-3", "-o", "{tmp}/o"], "-3"),
+        ([str(HOMEWORK), "--count", "1000", "-o", "{tmp}/o"], "1000"),
         ([str(HOMEWORK), "-o", "{tmp}/afile/sub"], "afile"),
     ],
 )

@@ -1232,8 +1232,10 @@ def make_variants(spec: str | Path, count: int, seed: int) -> tuple[Any, list[di
             else:
                 try:
                     result = gen(q, draw)
-                except VariantError as exc:
-                    raise VariantError(f"variant {i:0{width}d}, question {qid}: {exc}") from None
+                except (VariantError, ValueError, TypeError, ArithmeticError, KeyError) as exc:
+                    raise VariantError(
+                        f"variant {i:0{width}d}, question {qid} ({kind}): {exc}"
+                    ) from None
             if isinstance(result, Kept):
                 kept[qid] = result.reason
                 questions.append(dict(q))
@@ -1382,8 +1384,13 @@ data; every variant is loaded by the grader and its references are the key. Ques
 data cannot be varied (expression) are kept as written, and the command says which.
 
 exit status: 0 when every variant was written and loaded; 1 when a variant could not be drawn
-or did not load (a bug in gdflow); 2 on a usage error (bad SPEC, COUNT < 1, DIR not writable)
+or did not load (a bug in gdflow); 2 on a usage error (bad SPEC, COUNT not in 1..999, DIR not
+writable)
 """
+
+
+MAX_COUNT = 999
+"""The most variants one command writes (three-digit ids)."""
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -1413,8 +1420,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"gdflow variants: {msg}", file=sys.stderr)
         return 2
 
-    if args.count < 1:
-        return usage(f"--count must be at least 1; got {args.count}")
+    if not 1 <= args.count <= MAX_COUNT:
+        return usage(f"--count must be from 1 to {MAX_COUNT}; got {args.count}")
     spec = Path(args.spec)
     if not spec.is_file():
         return usage(f"no spec file {args.spec!r}")
@@ -1438,6 +1445,13 @@ def run(args: argparse.Namespace) -> int:
         return 1
     except OSError as exc:
         return usage(f"cannot write to {args.output!r}: {exc.strerror or exc}")
+    written = {v.path.name for v in result.variants}
+    stale = sorted(p.name for p in out.glob("variant-*.toml") if p.name not in written)
+    if stale:
+        print(
+            f"warning: {out} also holds {len(stale)} older variant file(s) not in this key "
+            f"({stale[0]}{' …' if len(stale) > 1 else ''}); remove them or use a new directory"
+        )
     n = len(result.variants)
     first, last = result.variants[0].path.name, result.variants[-1].path.name
     print(
