@@ -42,8 +42,9 @@ may mention the original's numbers.
 **Proved keys.** Each variant file is loaded with the grader's own loader
 (:func:`~gdflow.checks.grade.spec.load_spec`), whose references come from ``derive/``; the
 key's answer to each question is that reference written as a student may type it
-(:func:`answer_text`), and it is graded by the grader (:func:`~gdflow.checks.grade.grader.
-grade_answer`) against the variant: anything but ``correct`` is an error. A variant that fails
+(:func:`answer_text`), and it is graded by the grader
+(:func:`~gdflow.checks.grade.grader.grade_answer`) against the variant: anything but
+``correct`` is an error. A variant that fails
 to load, or a key answer not graded correct, is an error of this command
 (:class:`VariantError`), never skipped. A redrawn question carries no ``expected`` (the
 original's would be wrong; the key holds the answers); a kept question keeps its own.
@@ -1029,7 +1030,7 @@ def answer_text(ref: Any) -> str:
                 parts += [sp.sstr(v.start), "<" if v.left_open else "<="]
             parts.append(str(var))
             if v.end.is_finite:
-                parts += [">" if False else ("<" if v.right_open else "<="), sp.sstr(v.end)]
+                parts += ["<" if v.right_open else "<=", sp.sstr(v.end)]
             return " ".join(parts)
         return sp.sstr(v.as_relational(var))
     if isinstance(v, sp.MatrixBase):
