@@ -541,6 +541,9 @@ def build_parser() -> argparse.ArgumentParser:
     from gdflow.checks.grade.cli import add_parser as add_grade
 
     add_grade(sub)
+    from gdflow.checks.grade.variants import add_parser as add_variants
+
+    add_variants(sub)
     return parser
 
 
