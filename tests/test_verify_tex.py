@@ -150,8 +150,10 @@ CHAINS = [
         [
             (r"\operatorname{tr}(AB) + \|x\|^2", lambda A, B, x: tr(A @ B) + (x.T @ x)[0, 0]),
             (r"\operatorname{tr}(BA) + x^\top x", lambda A, B, x: tr(B @ A) + (x.T @ x)[0, 0]),
-            (r"\operatorname{tr}(A)\operatorname{tr}(B) + x^\top x",
-             lambda A, B, x: tr(A) * tr(B) + (x.T @ x)[0, 0]),
+            (
+                r"\operatorname{tr}(A)\operatorname{tr}(B) + x^\top x",
+                lambda A, B, x: tr(A) * tr(B) + (x.T @ x)[0, 0],
+            ),
         ],
         lambda: {"A": _rand(3, 3), "B": _rand(3, 3), "x": _rand(3, 1)},
     ),
@@ -169,8 +171,10 @@ CHAINS = [
         "flow derivative with a sign slip",
         ["matrix A n n psd", "vector r_0 n", "scalar t nonnegative"],
         [
-            (r"\frac{d}{dt} e^{-t\mathbf{A}} \mathbf{r}_0",
-             lambda A, r, t: _ddt(lambda A, r, t: expm(-t * A) @ r, {"A": A, "r": r, "t": t})),
+            (
+                r"\frac{d}{dt} e^{-t\mathbf{A}} \mathbf{r}_0",
+                lambda A, r, t: _ddt(lambda A, r, t: expm(-t * A) @ r, {"A": A, "r": r, "t": t}),
+            ),
             (r"-\mathbf{A} e^{-t\mathbf{A}}\mathbf{r}_0", lambda A, r, t: -A @ expm(-t * A) @ r),
             (r"\mathbf{A} e^{-t\mathbf{A}}\mathbf{r}_0", lambda A, r, t: A @ expm(-t * A) @ r),
         ],
@@ -223,8 +227,17 @@ def test_gdflow_verify_chain_is_the_api_and_records_have_the_issue_keys():
     rs = gdflow.verify_chain(r"(A + B)^\top &= A^\top + B^\top", "matrix A n n\nmatrix B n n")
     assert len(rs) == 1
     d = rs[0].to_dict()
-    for key in ("line", "lhs", "rhs", "relation", "verdict", "level", "method",
-                "counterexample", "seconds"):
+    for key in (
+        "line",
+        "lhs",
+        "rhs",
+        "relation",
+        "verdict",
+        "level",
+        "method",
+        "counterexample",
+        "seconds",
+    ):
         assert key in d
     assert d["relation"] == "=" and d["verdict"] == "verified" and d["line"] == 1
     assert d["lhs"] == r"(A + B)^\top"
@@ -342,8 +355,8 @@ def test_definitions_functions_of_t_and_the_residual_ode():
 
 def test_a_bare_chain_and_continuation_rows():
     rs = verify_chain(
-        "(a+b)^2 &= a^2 + 2ab \\\\\n &\\quad + b^2 \\\\\n &\\ge 2ab + 2ab", ["scalar a real",
-                                                                           "scalar b real"]
+        "(a+b)^2 &= a^2 + 2ab \\\\\n &\\quad + b^2 \\\\\n &\\ge 2ab + 2ab",
+        ["scalar a real", "scalar b real"],
     )
     assert [(r.relation, r.verdict) for r in rs] == [("=", "verified"), (">=", "verified")]
     rs = verify_chain("a^2 + b^2 &\\le 2ab", ["scalar a real", "scalar b real"])

@@ -75,7 +75,7 @@ HOSTILE = frozenset(
         "input include includeonly def edef gdef xdef let newcommand renewcommand "
         "providecommand DeclareMathOperator newenvironment renewenvironment csname endcsname "
         "catcode write immediate openout openin read readline special directlua luaexec "
-        "usepackage RequirePackage expandafter futurelet afterassignment everymath everydisplay "
+        "expandafter futurelet afterassignment everymath everydisplay "
         "loop repeat uppercase lowercase scantokens jobname shipout"
     ).split()
 )
