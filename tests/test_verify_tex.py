@@ -82,7 +82,8 @@ CHAINS = [
         ],
         [
             (
-                r"\mathbf{w}^{(k)} - \alpha(\mathbf{A}\mathbf{w}^{(k)} + \mathbf{b}) - \mathbf{w}_\star",
+                r"\mathbf{w}^{(k)} - \alpha(\mathbf{A}\mathbf{w}^{(k)} + \mathbf{b})"
+                r" - \mathbf{w}_\star",
                 lambda A, w, ws, al: w - al * (A @ w - A @ ws) - ws,
             ),
             (
@@ -361,3 +362,18 @@ def test_a_bare_chain_and_continuation_rows():
     assert [(r.relation, r.verdict) for r in rs] == [("=", "verified"), (">=", "verified")]
     rs = verify_chain("a^2 + b^2 &\\le 2ab", ["scalar a real", "scalar b real"])
     assert rs[0].verdict == "rejected"
+
+
+def test_a_value_before_a_bracket_is_a_product_before_the_power_applies():
+    rs = verify_chain(
+        r"\alpha(x+1)^2 &= \alpha x^2 + 2\alpha x + \alpha \\ "
+        r"2\beta(BC)^{-1} &= 2\beta C^{-1}B^{-1} \\ &= 2\beta^{-1} C^{-1}B^{-1}",
+        [
+            r"scalar \alpha real",
+            "scalar x real",
+            r"scalar \beta positive",
+            "matrix B n n invertible",
+            "matrix C n n invertible",
+        ],
+    )
+    assert [r.verdict for r in rs] == ["verified", "verified", "rejected"]

@@ -752,7 +752,22 @@ def _read_tokens(tokens: list[Token], builder: SymbolicBuilder) -> Any:
             raise ParseError("a second relation inside one side", t.column)
         if t.kind == NAME and t.text in FUNCTIONS and t.text in ("factorial",):
             raise ParseError("`!` is not read in a derivation", t.column)
-    tokens = rewrite_factorials(explicit_products(tokens))
+    # a value before a bracket is a product: written out here, so that `\\beta(BC)^{-1}` is
+    # beta times (BC)^{-1}, not (beta BC)^{-1} (a call binds tighter than a power)
+    spelled: list[Token] = []
+    for t in tokens:
+        prev = spelled[-1] if spelled else None
+        if (
+            prev is not None
+            and prev.kind == NAME
+            and t.kind == OP
+            and t.text == "("
+            and prev.text not in FUNCTIONS
+            and prev.text not in _CHAIN_FUNCTIONS
+        ):
+            spelled.append(Token(OP, "*", t.column))
+        spelled.append(t)
+    tokens = rewrite_factorials(explicit_products(spelled))
     src, where = to_source(tokens)
     try:
         with warnings.catch_warnings():
