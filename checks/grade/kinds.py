@@ -653,6 +653,13 @@ def build_gaussian_affine(f: Fields) -> Reference:
     return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items))
 
 
+def _derivation(f: Fields) -> Reference:
+    """``derivation``: a chain of steps (:mod:`gdflow.checks.grade.derivation_kind`)."""
+    from .derivation_kind import build_derivation
+
+    return build_derivation(f)  # type: ignore[no-any-return]
+
+
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in [
@@ -678,5 +685,6 @@ KINDS: dict[str, Kind] = {
         Kind("gradient_flow", ("X", "y", "start"), ("target", "time"), build_gradient_flow),
         Kind("ridge_limit", ("Phi", "t"), ("ridge",), build_ridge_limit),
         Kind("gaussian_affine", ("mean", "covariance", "B", "part"), ("c",), build_gaussian_affine),
+        Kind("derivation", ("declarations", "start", "target"), ("points_per_step",), _derivation),
     ]
 }
