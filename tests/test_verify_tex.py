@@ -377,3 +377,24 @@ def test_a_value_before_a_bracket_is_a_product_before_the_power_applies():
         ],
     )
     assert [r.verdict for r in rs] == ["verified", "verified", "rejected"]
+
+
+def test_a_bare_identity_takes_the_size_of_the_other_side():
+    rs = verify_chain(
+        r"B B^{-1} &= \mathbf{I} \\ &= 2I",
+        ["matrix B n n invertible"],
+    )
+    assert [r.verdict for r in rs] == ["verified", "rejected"]
+    (r,) = verify_chain(r"\alpha I &= \alpha", [r"scalar \alpha real"])
+    assert r.verdict == "unverified" and r.method == "parse error"
+
+
+def test_inequalities_with_vectors_are_left_unverified_not_guessed():
+    for text in (r"\|x\|^2 &\ge 0", r"\|x\|^2 &\ge 1", r"x^\top A x &\ge 0"):
+        (r,) = verify_chain(text, ["vector x n", "matrix A n n psd"])
+        assert r.verdict == "unverified", text
+
+
+def test_a_hostile_file_of_unclosed_blocks_is_read_in_one_pass():
+    rs = verify_chain("\\begin{align}" * 20000 + "\\text{" * 5000)
+    assert exit_code(rs) == 1

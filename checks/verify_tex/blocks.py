@@ -22,12 +22,6 @@ from .read import HOSTILE
 __all__ = ["Piece", "RawStep", "Problem", "Document", "split_document"]
 
 _ENVS = r"align\*?|equation\*?|gather\*?|multline\*?|flalign\*?|eqnarray\*?|alignat\*?"
-_BLOCK = re.compile(
-    r"\\begin\{(?P<env>" + _ENVS + r")\}(?:\{[0-9]+\})?(?P<body>.*?)\\end\{(?P=env)\}"
-    r"|\\\[(?P<dbody>.*?)\\\]"
-    r"|\$\$(?P<mbody>.*?)\$\$",
-    re.S,
-)
 _RELATIONS = {
     "=": "=",
     "<": "<",
@@ -139,7 +133,7 @@ def _blank_span(chars: list[str], start: int, end: int) -> None:
 
 def _matching_brace(text: str, open_at: int) -> int:
     depth = 0
-    for i in range(open_at, len(text)):
+    for i in range(open_at, min(len(text), open_at + 4000)):
         c = text[i]
         if c == "\\":
             continue
@@ -149,7 +143,7 @@ def _matching_brace(text: str, open_at: int) -> int:
             depth -= 1
             if depth == 0:
                 return i
-    return len(text) - 1
+    return open_at
 
 
 def _blank_comments(text: str) -> tuple[str, list[tuple[int, str]]]:
@@ -260,23 +254,45 @@ def _relations(row: str) -> list[tuple[int, int, str]]:
     return out
 
 
+_MARK = re.compile(
+    r"\\(?P<kind>begin|end)\{(?P<env>" + _ENVS + r")\}(?:\{[0-9]+\})?"
+    r"|(?P<open>\\\[)|(?P<close>\\\])|(?P<dollars>\$\$)"
+)
+
+
+def _find_blocks(text: str) -> list[tuple[int, str]]:
+    """``(offset, body)`` of each math block, in one pass over the markers (linear in the
+    text, whatever a hostile file holds)."""
+    out: list[tuple[int, str]] = []
+    open_kind: str | None = None
+    start = 0
+    for m in _MARK.finditer(text):
+        if open_kind is None:
+            if m.group("kind") == "begin":
+                open_kind, start = "env:" + m.group("env"), m.end()
+            elif m.group("open"):
+                open_kind, start = "bracket", m.end()
+            elif m.group("dollars"):
+                open_kind, start = "dollars", m.end()
+            continue
+        closes = (
+            (m.group("kind") == "end" and open_kind == "env:" + m.group("env"))
+            or (open_kind == "bracket" and m.group("close") is not None)
+            or (open_kind == "dollars" and m.group("dollars") is not None)
+        )
+        if closes:
+            out.append((start, text[start : m.start()]))
+            open_kind = None
+    return out
+
+
 def split_document(text: str, markdown: bool = False) -> Document:
     """The steps of a LaTeX or Markdown document (see the module).  A text with no math block
     is read as the body of one ``align*``."""
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     blanked, decls = _blank_comments(text)
     problems: list[Problem] = []
-    blocks = [
-        (
-            m.start(
-                "body" if m.group("env") else "dbody" if m.group("dbody") is not None else "mbody"
-            ),
-            m.group("body")
-            if m.group("env")
-            else (m.group("dbody") if m.group("dbody") is not None else m.group("mbody")),
-        )
-        for m in _BLOCK.finditer(blanked)
-    ]
+    blocks = _find_blocks(blanked)
     spans = [(s, s + len(b)) for s, b in blocks]
     if not blocks and not re.search(r"\\begin\{|\$\$|\\\[", blanked):
         blocks = [(0, blanked)]

@@ -28,7 +28,7 @@ from gdflow.derive.verify import verify_claim
 
 from .blocks import MAX_STEPS, Document, Piece, RawStep, split_document
 from .declare import DECLARATION, Declarations, parse_declarations
-from .read import UndeclaredName, read_side
+from .read import UndeclaredName, identity_like, read_side
 
 __all__ = [
     "Record",
@@ -104,6 +104,10 @@ def _plain_value(v: Any) -> Any:
     return str(v)
 
 
+def _has_matrix(e: Any) -> bool:
+    return isinstance(e, sp.Basic) and bool(e.atoms(sp.MatrixSymbol, sp.MatrixBase))
+
+
 def _decide(
     lhs: Any, rhs: Any, relation: str, assume: Assumptions, seed: int, timeout: float
 ) -> tuple[str, str | None, str, dict[str, Any] | None, str]:
@@ -124,13 +128,13 @@ def _decide(
             )
         claim: Any = Identity(lhs, rhs)
     elif relation in _INEQUALITIES:
-        if lmat or rmat:
+        if lmat or rmat or _has_matrix(lhs) or _has_matrix(rhs):
             return (
                 "unverified",
                 None,
                 Method.UNVERIFIED.value,
                 None,
-                "inequalities between matrices are not decided",
+                "inequalities with matrices or vectors in them are not decided (only scalar ones)",
             )
         claim = Holds(_INEQUALITIES[relation](lhs, rhs, evaluate=False))
     else:
@@ -204,7 +208,7 @@ def verify_document(
         key = id(piece)
         if key not in cache:
             try:
-                cache[key] = (read_side(piece.text, decl.names), None)
+                cache[key] = (read_side(piece.text, decl.names, keep_identity=True), None)
             except ParseError as exc:
                 cache[key] = (None, exc)
         return cache[key]
@@ -253,6 +257,18 @@ def _one(
                 detail=err.message,
             )
     lhs, rhs = side(st.lhs)[0], side(st.rhs)[0]
+    try:
+        lhs, rhs = identity_like(lhs, rhs), identity_like(rhs, lhs)
+    except ParseError as exc:
+        return Record(
+            **base,
+            verdict="unverified",
+            level=None,
+            method="parse error",
+            counterexample=None,
+            seconds=0.0,
+            detail=exc.message,
+        )
     verdict, level, method, cex, detail = _decide(lhs, rhs, st.relation, assume, seed, timeout)
     return Record(
         **base,

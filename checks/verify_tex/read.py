@@ -58,6 +58,7 @@ __all__ = [
     "UndeclaredName",
     "canonical_name",
     "read_side",
+    "identity_like",
     "CHAIN_LIMITS",
     "HOSTILE",
 ]
@@ -495,9 +496,10 @@ class SymbolicBuilder(Builder):
     the identity of the size it meets, ``0`` next to a matrix is the zero matrix, a ``1×1``
     matrix meets a scalar as a scalar times the ``1×1`` identity."""
 
-    def __init__(self, names: Names):
+    def __init__(self, names: Names, keep_identity: bool = False):
         super().__init__(Scope())
         self.names = names
+        self.keep_identity = keep_identity
 
     # -- names
     def knows(self, name: str) -> bool:
@@ -699,6 +701,8 @@ class SymbolicBuilder(Builder):
 
     def finish(self, value: Any) -> Any:
         if isinstance(value, _Eye):
+            if self.keep_identity:
+                return value
             raise ParseError("the size of the identity I is not determined here")
         if isinstance(value, sp.Basic) and value.has(sp.nan, sp.zoo):
             raise ParseError("this side has an undefined value (such as 1/0)")
@@ -708,6 +712,9 @@ class SymbolicBuilder(Builder):
 class _Eye:
     """``I`` times a scalar, until it meets a matrix that gives its size."""
 
+    def __repr__(self) -> str:
+        return f"{self.scale}*I"
+
     def __init__(self, scale: Any = sp.S.One):
         self.scale = scale
 
@@ -715,6 +722,19 @@ class _Eye:
         if n is None:
             raise ParseError("the size of the identity I is not determined here", column)
         return self.scale * sp.Identity(n)
+
+
+def identity_like(side: Any, other: Any) -> Any:
+    """``side`` with a bare ``I`` (times a scalar) sized by ``other`` (square matrix), else
+    unchanged; a ``ParseError`` when no size can be given."""
+    if not isinstance(side, _Eye):
+        return side
+    if isinstance(other, _Eye):
+        k = sp.Symbol("n_I", integer=True, positive=True)
+        return side.scale * sp.Identity(k)
+    if _is_mat(other) and other.shape[0] == other.shape[1]:
+        return side.scale * sp.Identity(other.shape[0])
+    raise ParseError("the size of the identity I is not determined here")
 
 
 def _dims(m: Any) -> str:
@@ -783,9 +803,11 @@ def _read_tokens(tokens: list[Token], builder: SymbolicBuilder) -> Any:
     return builder.finish(_ChainWalker(src, where, builder, "any").walk(tree))
 
 
-def read_side(text: str, names: Names) -> Any:
+def read_side(text: str, names: Names, keep_identity: bool = False) -> Any:
     """One side of a step (LaTeX) as a symbolic SymPy expression of the declared ``names``.
 
+    With ``keep_identity`` a side that is a multiple of ``I`` alone is returned as an
+    :class:`Identity` stand-in whose size the other side gives (:func:`identity_like`).
     Raises :class:`~gdflow.checks.grade.parse.ParseError` (column 1-based in ``text``), or its
     subclass :class:`UndeclaredName`."""
     t = precheck(text)
@@ -795,7 +817,7 @@ def read_side(text: str, names: Names) -> Any:
     if lowerer.norm_open:
         raise ParseError("unbalanced `\\|` in this formula")
     try:
-        return _read_tokens(tokens, SymbolicBuilder(names))
+        return _read_tokens(tokens, SymbolicBuilder(names, keep_identity))
     except ParseError:
         raise
     except (
