@@ -398,3 +398,16 @@ def test_inequalities_with_vectors_are_left_unverified_not_guessed():
 def test_a_hostile_file_of_unclosed_blocks_is_read_in_one_pass():
     rs = verify_chain("\\begin{align}" * 20000 + "\\text{" * 5000)
     assert exit_code(rs) == 1
+
+
+def test_matrix_literals_keep_their_columns_and_rows():
+    text = (
+        "\\begin{align}\n"
+        "\\begin{bmatrix} a & b \\\\ c & d \\end{bmatrix}^\\top "
+        "&= \\begin{bmatrix} a & c \\\\ b & d \\end{bmatrix} \\\\\n"
+        "&= \\begin{bmatrix} a & b \\\\ c & d \\end{bmatrix}\n"
+        "\\end{align}"
+    )
+    rs = verify_chain(text, [f"scalar {x} real" for x in "abcd"])
+    assert [(r.line, r.verdict) for r in rs] == [(2, "verified"), (3, "rejected")]
+    assert set(rs[1].counterexample) <= set("abcd")

@@ -213,6 +213,20 @@ def _rows(body: str) -> list[tuple[int, int]]:
     return rows
 
 
+def _drop_alignment(row: str) -> str:
+    """The row with its alignment ``&`` blanked (not the column separators of a matrix)."""
+    chars = list(row)
+    env = 0
+    for m in re.finditer(r"\\(begin|end)(?![A-Za-z])|\\&|&", row):
+        if m.group(1) == "begin":
+            env += 1
+        elif m.group(1) == "end":
+            env -= 1
+        elif m.group(0) == "&" and env <= 0:
+            chars[m.start()] = " "
+    return "".join(chars)
+
+
 def _relations(row: str) -> list[tuple[int, int, str]]:
     """``(start, end, relation)`` of each top-level relation sign of a row."""
     out = []
@@ -314,7 +328,7 @@ def split_document(text: str, markdown: bool = False) -> Document:
         body = _blank_noise(body)
         last: Piece | None = None
         for rs, re_ in _rows(body):
-            row = body[rs:re_].replace("&", " ")
+            row = _drop_alignment(body[rs:re_])
             rels = _relations(row)
             if not rels:
                 if row.strip() and last is not None:
