@@ -411,3 +411,27 @@ def test_matrix_literals_keep_their_columns_and_rows():
     rs = verify_chain(text, [f"scalar {x} real" for x in "abcd"])
     assert [(r.line, r.verdict) for r in rs] == [(2, "verified"), (3, "rejected")]
     assert set(rs[1].counterexample) <= set("abcd")
+
+
+def test_the_notation_of_the_issue_is_read():
+    decls = [
+        "matrix A n n pd",
+        "matrix Q n n orthogonal",
+        "vector x n",
+        "scalar t nonnegative",
+        "scalar a positive",
+    ]
+    text = (
+        "\\begin{align}\n"
+        "\\lim_{t\\to\\infty} e^{-a t} &= 0 \\\\\n"
+        "\\exp(-t A) x &= e^{-t\\mathbf{A}} \\mathbf{x} \\\\\n"
+        "\\|Q x\\|^2 &= \\left\\| x \\right\\|^2 \\\\\n"
+        "\\operatorname{tr}(Q^\\top A Q) &= \\operatorname{tr}(A) \\\\\n"
+        "\\det(Q)^2 \\cdot \\sqrt{a^2} &= a \\\\\n"
+        "\\frac{d}{dt}\\left(e^{-a t}\\right) &= -a e^{-at} \\\\\n"
+        "\\mathbf{x} - \\mathbf{x} &= \\mathbf{0} \\\\\n"
+        "Q^{+} &= Q^\\top\n"
+        "\\end{align}"
+    )
+    rs = verify_chain(text, decls)
+    assert [(r.line, r.verdict) for r in rs] == [(n, "verified") for n in range(2, 10)]

@@ -269,7 +269,11 @@ def _one(
             seconds=0.0,
             detail=exc.message,
         )
-    verdict, level, method, cex, detail = _decide(lhs, rhs, st.relation, assume, seed, timeout)
+    try:
+        verdict, level, method, cex, detail = _decide(lhs, rhs, st.relation, assume, seed, timeout)
+    except Exception as exc:  # noqa: BLE001 - a step that crashes the checker is not verified
+        verdict, level, method, cex = "unverified", None, Method.UNVERIFIED.value, None
+        detail = f"the checker failed: {type(exc).__name__}: {str(exc)[:200]}"
     return Record(
         **base,
         verdict=verdict,

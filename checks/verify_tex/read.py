@@ -550,6 +550,7 @@ class SymbolicBuilder(Builder):
         return a, b
 
     def add(self, a: Any, b: Any, column: int | None = None) -> Any:
+        a, b = _scalar(a), _scalar(b)
         self.tick()
         self._operands(a, b, column=column)
         if isinstance(a, _Eye) and isinstance(b, _Eye):
@@ -561,10 +562,12 @@ class SymbolicBuilder(Builder):
         return self.add(a, self.neg(b), column)
 
     def neg(self, a: Any) -> Any:
+        a = _scalar(a)
         self.tick()
         return _Eye(-a.scale) if isinstance(a, _Eye) else -a
 
     def mul(self, a: Any, b: Any, column: int | None = None) -> Any:
+        a, b = _scalar(a), _scalar(b)
         self.tick()
         self._operands(a, b, column=column)
         if isinstance(a, _Eye) and isinstance(b, _Eye):
@@ -580,6 +583,7 @@ class SymbolicBuilder(Builder):
         return a * b
 
     def div(self, a: Any, b: Any, column: int | None = None) -> Any:
+        a, b = _scalar(a), _scalar(b)
         self.tick()
         self._operands(a, b, column=column)
         if _is_mat(b) or isinstance(b, _Eye):
@@ -591,6 +595,9 @@ class SymbolicBuilder(Builder):
         return a / b
 
     def pow(self, base: Any, exp: Any, column: int | None = None) -> Any:
+        if isinstance(base, _Norm) and exp == 2:
+            return base.x.T * base.x  # the squared norm of a vector: x^T x (1×1)
+        base, exp = _scalar(base), _scalar(exp)
         self.tick()
         self._operands(base, exp, column=column)
         if _is_mat(exp) or isinstance(exp, _Eye):
@@ -645,6 +652,7 @@ class SymbolicBuilder(Builder):
         return super().pow(base, exp, column)
 
     def call(self, name: str, args: list[Any], column: int | None = None) -> Any:
+        args = [_scalar(x) for x in args]
         self.tick()
         self._operands(*args, column=column)
         args = [a.resolve(None, column) if isinstance(a, _Eye) else a for a in args]
@@ -666,6 +674,8 @@ class SymbolicBuilder(Builder):
                 raise ParseError("\\| \\| holds one expression", column)
             if not _is_mat(a):
                 return sp.Abs(a)
+            if a.shape[1] == 1 and a.shape != (1, 1):
+                return _Norm(a)
             return sp.sqrt(sp.Trace(a.T * a)) if a.shape != (1, 1) else sp.Abs(a[0, 0])
         if name == "ddt":
             body, var = args
@@ -700,6 +710,7 @@ class SymbolicBuilder(Builder):
         raise ParseError("a relation inside one side of a step", column)
 
     def finish(self, value: Any) -> Any:
+        value = _scalar(value)
         if isinstance(value, _Eye):
             if self.keep_identity:
                 return value
@@ -707,6 +718,18 @@ class SymbolicBuilder(Builder):
         if isinstance(value, sp.Basic) and value.has(sp.nan, sp.zoo):
             raise ParseError("this side has an undefined value (such as 1/0)")
         return value
+
+
+class _Norm:
+    """``\\|x\\|`` of a vector: ``x^T x`` when squared, else the scalar
+    ``sqrt(tr(x^T x))``."""
+
+    def __init__(self, x: Any):
+        self.x = x
+
+
+def _scalar(v: Any) -> Any:
+    return sp.sqrt(sp.Trace(v.x.T * v.x)) if isinstance(v, _Norm) else v
 
 
 class _Eye:
