@@ -435,3 +435,12 @@ def test_the_notation_of_the_issue_is_read():
     )
     rs = verify_chain(text, decls)
     assert [(r.line, r.verdict) for r in rs] == [(n, "verified") for n in range(2, 10)]
+
+
+def test_reserved_names_cannot_be_declared_and_a_shape_slip_says_why():
+    rs = verify_chain(r"A^\top &= A", ["matrix A m n", "matrix T n n"])
+    (err,) = [r for r in rs if r.relation is None]
+    assert err.method == "declaration error" and "`T`" in err.detail
+    (step,) = [r for r in rs if r.relation is not None]
+    assert step.verdict == "rejected" and "shapes differ" in step.detail
+    assert "shapes differ" in format_text("f.tex", rs)

@@ -340,19 +340,15 @@ def format_text(path: str, records: list[Record]) -> str:
     …)`` for each failure, a mark per step, and a summary line."""
     lines: list[str] = []
     for r in records:
-        loc = f"{path}:{r.line}:" + (f"{r.column}:" if r.column else "")
+        loc = f"{path}:{r.line}:" + (f"{r.column}:" if r.column else "") if r.line else f"{path}:"
         if r.relation is None:
             lines.append(f"{loc} error: {r.detail}")
             continue
         step = f"step {r.step}"
         rel = f"{r.lhs} {r.relation} {r.rhs}"
         if r.verdict == "rejected":
-            lines.append(
-                f"{loc} error: {step} does not hold: {rel}{_cex_text(r.counterexample)}"
-                f" [{r.detail.split(' at ')[0][:120]}]"
-                if not r.counterexample
-                else f"{loc} error: {step} does not hold: {rel}{_cex_text(r.counterexample)}"
-            )
+            why = _cex_text(r.counterexample) if r.counterexample else f" ({r.detail[:200]})"
+            lines.append(f"{loc} error: {step} does not hold: {rel}{why}")
         elif r.verdict == "unverified":
             lines.append(f"{loc} error: {step} is not verified: {r.detail[:300]}")
     for r in records:

@@ -54,6 +54,12 @@ _SCALAR_WORDS = {
     "nonzero": {"real": True, "nonzero": True},
 }
 _MAX_DECLARATIONS = 200
+_RESERVED = {
+    "T": "`^T` is the transpose",
+    "I": "`I` is the identity (its size comes from the matrix it meets)",
+    "e": "`e` is Euler's number (`e^{M}` is the exponential)",
+    "d": "`d` is the d of `\\frac{d}{dt}`",
+}
 
 
 class DeclarationError(ValueError):
@@ -107,6 +113,8 @@ def _size(word: str, decl: Declarations, line: int) -> Any:
 
 
 def _declare(decl: Declarations, canon: str, obj: Any, line: int) -> None:
+    if canon in _RESERVED:
+        raise DeclarationError(f"`{canon}` cannot be declared: {_RESERVED[canon]}", line)
     if canon in decl.names.objects:
         raise DeclarationError(f"`{canon}` is declared twice", line)
     decl.names.declare(canon, obj)
