@@ -444,3 +444,13 @@ def test_reserved_names_cannot_be_declared_and_a_shape_slip_says_why():
     (step,) = [r for r in rs if r.relation is not None]
     assert step.verdict == "rejected" and "shapes differ" in step.detail
     assert "shapes differ" in format_text("f.tex", rs)
+
+
+def test_the_cli_memory_bound_is_lifted_after_the_run(tmp_path, capsys):
+    import resource
+
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    f = tmp_path / "a.tex"
+    f.write_text("% gdflow: scalar a real\n\\[ a + a = 2a \\]\n")
+    assert main(["verify", str(f), "--memory", "512"]) == 0
+    assert resource.getrlimit(resource.RLIMIT_AS) == before

@@ -13,8 +13,11 @@ that cannot be read.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,24 +54,43 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         type=int,
         default=4096,
         metavar="MB",
-        help="address-space bound of the process in MB (default 4096; 0: none)",
+        help="memory the check may add to the process, in MB (default 4096; 0: no bound)",
     )
     p.set_defaults(func=run)
     return p
 
 
-def _bound_memory(mb: int) -> None:
+def _vm_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as fh:
+            pages = int(fh.read().split()[0])
+        return pages * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return 0
+
+
+@contextmanager
+def _bounded_memory(mb: int) -> Iterator[None]:
+    """Bound the address space to its present size plus ``mb`` MB while the file is checked
+    (the soft limit; the previous one is restored after)."""
     if mb <= 0:
+        yield
         return
     try:
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = mb * 1024 * 1024
+        limit = _vm_bytes() + mb * 1024 * 1024
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
-        if soft == resource.RLIM_INFINITY or soft > limit:
-            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        if soft != resource.RLIM_INFINITY:
+            limit = min(limit, soft)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     except (ValueError, OSError):  # pragma: no cover - a platform without the limit
-        pass
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -95,10 +117,10 @@ def run(args: argparse.Namespace) -> int:
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         print(f"gdflow verify: cannot read {name}: {why}", file=sys.stderr)
         return 2
-    _bound_memory(args.memory)
     markdown = name.lower().endswith((".md", ".markdown"))
     try:
-        records = verify_chain(text, markdown=markdown, seed=args.seed, timeout=args.timeout)
+        with _bounded_memory(args.memory):
+            records = verify_chain(text, markdown=markdown, seed=args.seed, timeout=args.timeout)
     except MemoryError:
         print(f"gdflow verify: {name}: out of memory (--memory {args.memory})", file=sys.stderr)
         return 1
