@@ -359,7 +359,8 @@ def test_a_bare_chain_and_continuation_rows():
         "(a+b)^2 &= a^2 + 2ab \\\\\n &\\quad + b^2 \\\\\n &\\ge 2ab + 2ab",
         ["scalar a real", "scalar b real"],
     )
-    assert [(r.relation, r.verdict) for r in rs] == [("=", "verified"), (">=", "verified")]
+    # the inequality holds, but instances alone do not verify an inequality in two variables
+    assert [(r.relation, r.verdict) for r in rs] == [("=", "verified"), (">=", "unverified")]
     rs = verify_chain("a^2 + b^2 &\\le 2ab", ["scalar a real", "scalar b real"])
     assert rs[0].verdict == "rejected"
 
@@ -454,3 +455,14 @@ def test_the_cli_memory_bound_is_lifted_after_the_run(tmp_path, capsys):
     f.write_text("% gdflow: scalar a real\n\\[ a + a = 2a \\]\n")
     assert main(["verify", str(f), "--memory", "512"]) == 0
     assert resource.getrlimit(resource.RLIMIT_AS) == before
+
+
+def test_an_inequality_is_verified_only_by_an_exact_decision():
+    decls = ["scalar a real", "scalar b real", "scalar c positive"]
+    # false on the line a = b, which random instances miss: never verified
+    (r,) = verify_chain(r"(a - b)^2 + c &> c", decls)
+    assert r.verdict != "verified"
+    (r,) = verify_chain(r"c + \frac{1}{c} &\ge 2", decls)
+    assert (r.verdict, r.level) == ("verified", "proved")
+    (r,) = verify_chain(r"c + \frac{1}{c} &> 2", decls)
+    assert r.verdict == "rejected" and r.counterexample == {"c": "1"}

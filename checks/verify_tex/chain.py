@@ -152,6 +152,16 @@ def _decide(
         else None
     )
     level = None if cert.level is None else str(cert.level)
+    if cert.ok and relation in _INEQUALITIES and cert.level != "proved":
+        # an inequality can fail on a set that no drawn instance meets (a = b in
+        # (a - b)^2 + c > c): only an exact decision verifies one
+        return (
+            "unverified",
+            None,
+            Method.UNVERIFIED.value,
+            None,
+            f"held at the instances drawn, which does not verify an inequality ({cert.detail})",
+        )
     if cert.ok:
         return "verified", level, str(cert.method), None, cert.detail
     if cert.method == Method.REJECTED:
