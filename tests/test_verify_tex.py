@@ -431,11 +431,12 @@ def test_the_notation_of_the_issue_is_read():
         "\\det(Q)^2 \\cdot \\sqrt{a^2} &= a \\\\\n"
         "\\frac{d}{dt}\\left(e^{-a t}\\right) &= -a e^{-at} \\\\\n"
         "\\mathbf{x} - \\mathbf{x} &= \\mathbf{0} \\\\\n"
-        "Q^{+} &= Q^\\top\n"
+        "Q^{+} &= Q^\\top \\\\\n"
+        "\\|Q x\\|_2^2 &= x^\\top x\n"
         "\\end{align}"
     )
     rs = verify_chain(text, decls)
-    assert [(r.line, r.verdict) for r in rs] == [(n, "verified") for n in range(2, 10)]
+    assert [(r.line, r.verdict) for r in rs] == [(n, "verified") for n in range(2, 11)]
 
 
 def test_reserved_names_cannot_be_declared_and_a_shape_slip_says_why():

@@ -307,6 +307,7 @@ class _ChainLowerer(_Lowerer):
     def __init__(self, text: str):
         super().__init__(text)
         self.norm_open = 0
+        self.closed_norm = False
 
     def _rest_of_term(self) -> list[Token]:
         """The tokens of the rest of the current product (up to a top-level ``+``, ``-``,
@@ -357,7 +358,15 @@ class _ChainLowerer(_Lowerer):
         return words[0]
 
     def _item(self, t: Any, out: list[Token]) -> list[Token]:
+        closed_norm, self.closed_norm = self.closed_norm, False
         col = t.column
+        if t.text == "_" and closed_norm:  # \|x\|_2: the Euclidean norm, as \|x\|
+            self.take()
+            sub = self.subscript()
+            if sub != "2":
+                raise ParseError("only the Euclidean norm \\|x\\|_2 is read", col)
+            self.closed_norm = True
+            return []
         if t.text == "\\frac":
             var = self._d_dt()
             if var is not None:
@@ -390,6 +399,7 @@ class _ChainLowerer(_Lowerer):
             self.take()
             if self.norm_open and out and out[-1].ends_operand():
                 self.norm_open -= 1
+                self.closed_norm = True
                 return [Token(OP, ")", col)]
             self.norm_open += 1
             return [Token(NAME, "norm", col), Token(OP, "(", col)]
@@ -453,6 +463,7 @@ class _ChainLowerer(_Lowerer):
                 if not self.norm_open:
                     raise ParseError("`\\right\\|` without `\\left\\|`", t.column)
                 self.norm_open -= 1
+                self.closed_norm = True
                 return [Token(OP, ")", t.column)]
             self.i = save
         return super().command(out)
