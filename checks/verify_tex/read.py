@@ -482,7 +482,7 @@ class UndeclaredName(ParseError):
 
 def _suggest_declaration(name: str) -> str:
     plain = name.lstrip("\\")
-    if plain[:1].isupper() and plain[:1].isascii() and len(plain.split("_")[0]) == 1:
+    if plain[:1].isupper() and plain[:1].isascii():
         return f"matrix {name} m n"
     if name in ("k", "K", "i", "j", "n", "m"):
         return f"integer {name} nonnegative"
