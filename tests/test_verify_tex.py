@@ -467,3 +467,11 @@ def test_an_inequality_is_verified_only_by_an_exact_decision():
     assert (r.verdict, r.level) == ("verified", "proved")
     (r,) = verify_chain(r"c + \frac{1}{c} &> 2", decls)
     assert r.verdict == "rejected" and r.counterexample == {"c": "1"}
+
+
+def test_every_undeclared_name_of_a_side_is_named_at_once():
+    (r,) = verify_chain(r"\Phi^\top w_\star + w^{(k)} &= 0", [])
+    assert r.method == "undeclared name"
+    for name in (r"`\Phi`", r"`w_\star`", "`w^{(k)}`"):
+        assert name in r.detail
+    assert r"% gdflow: matrix \Phi m n" in r.detail

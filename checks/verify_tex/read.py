@@ -475,6 +475,7 @@ class UndeclaredName(ParseError):
 
     def __init__(self, name: str, column: int | None, declaration: str):
         self.name = name
+        self.names = [name]
         self.declaration = declaration
         super().__init__(f"undeclared name `{name}`", column)
         self.message = f"undeclared name `{name}`; add `% gdflow: {declaration}`"
@@ -837,6 +838,40 @@ def _read_tokens(tokens: list[Token], builder: SymbolicBuilder) -> Any:
     return builder.finish(_ChainWalker(src, where, builder, "any").walk(tree))
 
 
+_BUILT_IN = frozenset({"e", "pi", "oo", "T", "I", "dagger", "in"})
+
+
+def _all_declared(tokens: list[Token], names: Names) -> None:
+    """Raise :class:`UndeclaredName` naming every undeclared name of the side (first column
+    of each), not only the first one met."""
+    missing: dict[str, int] = {}
+    for k, t in enumerate(tokens):
+        if t.kind != NAME or t.text in _BUILT_IN:
+            continue
+        found = names.lookup(t.text)
+        if found is not None and found[1] is not None:
+            continue
+        if re.fullmatch(r"I_[A-Za-z0-9]+", t.text):
+            continue
+        called = k + 1 < len(tokens) and tokens[k + 1].kind == OP and tokens[k + 1].text == "("
+        if called and (t.text in FUNCTIONS or t.text in _CHAIN_FUNCTIONS):
+            continue
+        missing.setdefault(names.spelling(t.text), t.column)
+    if not missing:
+        return
+    spelled = list(missing)
+    err = UndeclaredName(spelled[0], missing[spelled[0]], _suggest_declaration(spelled[0]))
+    if len(spelled) > 1:
+        err.message = (
+            "undeclared names "
+            + ", ".join(f"`{n}`" for n in spelled)
+            + "; add "
+            + (", ".join(f"`% gdflow: {_suggest_declaration(n)}`" for n in spelled))
+        )
+        err.names = spelled
+    raise err
+
+
 def read_side(text: str, names: Names, keep_identity: bool = False) -> Any:
     """One side of a step (LaTeX) as a symbolic SymPy expression of the declared ``names``.
 
@@ -850,6 +885,7 @@ def read_side(text: str, names: Names, keep_identity: bool = False) -> Any:
     tokens = lowerer.lower()
     if lowerer.norm_open:
         raise ParseError("unbalanced `\\|` in this formula")
+    _all_declared(tokens, names)
     try:
         return _read_tokens(tokens, SymbolicBuilder(names, keep_identity))
     except ParseError:
