@@ -475,3 +475,21 @@ def test_every_undeclared_name_of_a_side_is_named_at_once():
     for name in (r"`\Phi`", r"`w_\star`", "`w^{(k)}`"):
         assert name in r.detail
     assert r"% gdflow: matrix \Phi m n" in r.detail
+
+
+def test_what_follows_a_double_ampersand_never_joins_the_chain():
+    text = (
+        "\\begin{align}\n"
+        "x + x &= 2x && \\text{since } a = a \\\\\n"
+        "&= x + x && \\text{(by (3))} \\\\\n"
+        "y &= y && z &= 2\n"
+        "\\end{align}"
+    )
+    rs = verify_chain(text, [f"scalar {v} real" for v in "xayz"])
+    assert [(r.line, r.lhs, r.rhs, r.verdict) for r in rs] == [
+        (2, "x + x", "2x", "verified"),
+        (2, "a", "a", "verified"),
+        (3, "2x", "x + x", "verified"),
+        (4, "y", "y", "verified"),
+        (4, "z", "2", "rejected"),
+    ]

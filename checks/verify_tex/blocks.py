@@ -213,6 +213,38 @@ def _rows(body: str) -> list[tuple[int, int]]:
     return rows
 
 
+def _columns(body: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The parts of a row split at a top-level ``&&`` (outside braces and matrices): what
+    follows ``&&`` is another equation or a comment, never the continuation of the chain."""
+    out = []
+    depth = env = 0
+    i = cut = start
+    while i < end:
+        if body.startswith("\\begin", i):
+            env += 1
+        elif body.startswith("\\end", i):
+            env -= 1
+        c = body[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        elif c == "&" and depth == 0 and env <= 0:
+            j = i + 1
+            while j < end and body[j] in " \t":
+                j += 1
+            if j < end and body[j] == "&":
+                out.append((cut, i))
+                cut = i = j + 1
+                continue
+        i += 1
+    out.append((cut, end))
+    return out
+
+
 def _drop_alignment(row: str) -> str:
     """The row with its alignment ``&`` blanked (not the column separators of a matrix)."""
     chars = list(row)
@@ -327,30 +359,32 @@ def split_document(text: str, markdown: bool = False) -> Document:
     for start, body in blocks:
         body = _blank_noise(body)
         last: Piece | None = None
-        for rs, re_ in _rows(body):
-            row = _drop_alignment(body[rs:re_])
-            rels = _relations(row)
-            if not rels:
-                if row.strip() and last is not None:
-                    last.extend(row, start + rs)
-                continue
-            first = row[: rels[0][0]]
-            if first.strip():
-                lhs = Piece()
-                lhs.extend(first, start + rs)
-            elif last is not None:
-                lhs = last
-            else:
-                problems.append(
-                    Problem(start + rs + rels[0][0], "a relation with nothing on its left")
-                )
-                lhs = None
-            for k, (a, b, rel) in enumerate(rels):
-                end = rels[k + 1][0] if k + 1 < len(rels) else len(row)
-                rhs = Piece()
-                rhs.extend(row[b:end], start + rs + b)
-                if lhs is not None:
-                    steps.append(RawStep(lhs, rel, rhs, start + rs + a))
-                lhs = rhs
-            last = lhs
+        for row_start, row_end in _rows(body):
+            for part, (rs, re_) in enumerate(_columns(body, row_start, row_end)):
+                row = _drop_alignment(body[rs:re_])
+                rels = _relations(row)
+                if not rels:
+                    if row.strip() and last is not None and part == 0:
+                        last.extend(row, start + rs)
+                    continue
+                first = row[: rels[0][0]]
+                if first.strip():
+                    lhs: Piece | None = Piece()
+                    lhs.extend(first, start + rs)
+                elif last is not None and part == 0:
+                    lhs = last
+                else:
+                    problems.append(
+                        Problem(start + rs + rels[0][0], "a relation with nothing on its left")
+                    )
+                    lhs = None
+                for k, (a, b, rel) in enumerate(rels):
+                    end = rels[k + 1][0] if k + 1 < len(rels) else len(row)
+                    rhs = Piece()
+                    rhs.extend(row[b:end], start + rs + b)
+                    if lhs is not None:
+                        steps.append(RawStep(lhs, rel, rhs, start + rs + a))
+                    lhs = rhs
+                if part == 0:
+                    last = lhs
     return Document(steps, problems, decls, line_starts)
