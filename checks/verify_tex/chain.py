@@ -213,6 +213,7 @@ def verify_document(
         )
     assume = decl.assumptions()
     cache: dict[int, tuple[Any, ParseError | None]] = {}
+    reported: set[int] = set()
 
     def side(piece: Piece) -> tuple[Any, ParseError | None]:
         key = id(piece)
@@ -224,12 +225,19 @@ def verify_document(
         return cache[key]
 
     for n, st in enumerate(doc.steps, 1):
-        out.append(_one(doc, st, n, side, assume, seed, timeout))
+        out.append(_one(doc, st, n, side, assume, seed, timeout, reported))
     return out
 
 
 def _one(
-    doc: Document, st: RawStep, n: int, side: Any, assume: Assumptions, seed: int, timeout: float
+    doc: Document,
+    st: RawStep,
+    n: int,
+    side: Any,
+    assume: Assumptions,
+    seed: int,
+    timeout: float,
+    reported: set[int],
 ) -> Record:
     line, _ = doc.where(st.offset)
     start = time.perf_counter()
@@ -256,6 +264,17 @@ def _one(
             where = piece.offset(err.column)
             eline, ecol = doc.where(where)
             method = "undeclared name" if isinstance(err, UndeclaredName) else "parse error"
+            if id(piece) in reported:  # the right side of the step before: said there
+                return Record(
+                    **base,
+                    verdict="unverified",
+                    level=None,
+                    method=method,
+                    counterexample=None,
+                    seconds=0.0,
+                    detail=f"its left side cannot be read (the error at line {eline})",
+                )
+            reported.add(id(piece))
             return Record(
                 **{**base, "line": eline},
                 verdict="unverified",
