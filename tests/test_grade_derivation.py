@@ -73,3 +73,9 @@ def test_spec_errors_name_the_key():
         loads_spec(SPEC.replace("matrix A n n psd", "matrix A n n sometimes"))
     with pytest.raises(SpecError, match="target"):
         loads_spec(SPEC.replace("target = '(I", "target = '(J"))
+
+
+def test_dollar_delimiters_are_allowed_and_hostile_text_is_invalid(question):
+    r = grade_answer(question, r"$&= (I - \alpha A)(w - w_\star)$")
+    assert r["verdict"] == "correct", r
+    assert grade_answer(question, r"&= \input{/etc/passwd}")["verdict"] == "invalid"

@@ -79,6 +79,8 @@ def grade_derivation(spec: dict[str, Any], text: str, done: Callable[..., Any]) 
     body = text.strip()
     if body.startswith("$$") and body.endswith("$$") and len(body) > 4:
         body = body[2:-2]
+    elif body.startswith("$") and body.endswith("$") and len(body) > 2:
+        body = body[1:-1]
     starts_with_relation = body.lstrip("& \t\n").startswith(("=", "\\le", "\\ge", "<", ">"))
     chain = (spec["start"] + " " + body) if starts_with_relation else body
     doc = split_document(chain)
