@@ -141,6 +141,10 @@ def grade_answer(q: Question, text: str, student: str = "") -> dict[str, Any]:
 
 def _grade(q: Question, text: str, done: Callable[..., dict[str, Any]]) -> dict[str, Any]:
     ref = q.reference
+    if ref.expect == "derivation":  # a chain of steps (checks/grade/derivation_kind.py)
+        from .derivation_kind import grade_derivation
+
+        return grade_derivation(ref.value, text, done)  # type: ignore[no-any-return]
     named, expect = _reading(ref.value, ref.expect)
     try:
         if ref.expect == "label":

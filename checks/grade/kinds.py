@@ -704,6 +704,13 @@ def _adam_step(f: Fields) -> Reference:
     return build_adam_step(f)
 
 
+def _derivation(f: Fields) -> Reference:
+    """``derivation``: a chain of steps (:mod:`gdflow.checks.grade.derivation_kind`)."""
+    from .derivation_kind import build_derivation
+
+    return build_derivation(f)  # type: ignore[no-any-return]
+
+
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in [
@@ -744,5 +751,6 @@ KINDS: dict[str, Kind] = {
             ("A", "b", "gradients", "steps"),
             _adam_step,
         ),
+        Kind("derivation", ("declarations", "start", "target"), ("points_per_step",), _derivation),
     ]
 }

@@ -30,6 +30,7 @@ examples:
   gdflow check --examples 200                  property-test the closed forms numerically
   gdflow check -k invariance --seed 3          only the properties whose name matches
   gdflow grade SPEC.toml answers.csv -o out.jsonl   grade a class of homework answers
+  gdflow verify notes.tex                      check every step of your own LaTeX derivation
   gdflow derive gd.closed_form --let 'A=[[2,0],[0,0]]' --let 'b=[-2,0]' --let 'w0=[3,1]' \\
       --let alpha=1/4                          worked out at your numbers, every step verified
   gdflow figures -o figs/                      the seeds' figures, regenerated (PNG)
@@ -544,6 +545,9 @@ def build_parser() -> argparse.ArgumentParser:
     from gdflow.checks.grade.variants import add_parser as add_variants
 
     add_variants(sub)
+    from gdflow.checks.verify_tex.cli import add_parser as add_verify
+
+    add_verify(sub)
     return parser
 
 
