@@ -186,6 +186,18 @@ def test_latex_implicit_products(scope):
     )
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["alpha(x+1)^2", r"$\alpha(x+1)^2$", r"$\alpha\left(x+1\right)^{2}$", "α(x+1)²"],
+)
+def test_value_before_a_bracket_binds_like_times(scope, text):
+    # the power belongs to the bracket alone: alpha(x+1)^2 = alpha*(x+1)**2, not
+    # (alpha*(x+1))**2 (at alpha = 2, x = 0 the first is 2 and the second 4)
+    value = parse_answer(text, scope).value
+    assert value.subs({alpha: 2, x: 0}) == 2
+    assert parse_answer("2^alpha(x)", scope).value.subs({alpha: 3, x: 5}) == 40
+
+
 def test_formula_is_shown_as_written(scope):
     from gdflow.checks.grade.parse import display_latex
 

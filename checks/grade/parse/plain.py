@@ -236,7 +236,7 @@ def read_value(tokens: list[Token], builder: Builder, expect: str = "any") -> An
             "`≈` may only introduce the value itself (`≈ -1.91`, `x ≈ -1.91`)",
             next(t.column for t in tokens if t.text == "≈"),
         )
-    tokens = rewrite_factorials(explicit_products(rewrite_plus_dagger(tokens)))
+    tokens = rewrite_factorials(explicit_products(rewrite_plus_dagger(tokens), builder.knows))
     src, where = to_source(tokens)
     try:
         with warnings.catch_warnings():

@@ -33,11 +33,12 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
 from .errors import ParseError
-from .whitelist import LIMITS
+from .whitelist import FUNCTIONS, LIMITS
 
 __all__ = [
     "Token",
@@ -211,13 +212,46 @@ def decimal_comma(tokens: list[Token]) -> str | None:
     return None
 
 
-def explicit_products(tokens: list[Token]) -> list[Token]:
+def _holds_comma(tokens: list[Token], open_at: int) -> bool:
+    """Whether the bracket opened at ``tokens[open_at]`` has a comma at its own depth."""
+    depth = 0
+    for t in tokens[open_at:]:
+        if t.kind == OP and t.text in "([":
+            depth += 1
+        elif t.kind == OP and t.text in ")]":
+            depth -= 1
+            if depth == 0:
+                return False
+        elif depth == 1 and t.text == ",":
+            return True
+    return False
+
+
+def explicit_products(
+    tokens: list[Token], is_value: Callable[[str], bool] | None = None
+) -> list[Token]:
     """Write every implicit product as ``*`` under the module's policy; refuses two numbers
-    side by side."""
+    side by side.
+
+    ``is_value(name)`` says whether a name is a value of the problem: a value before ``(`` gets
+    its ``*`` here, so that juxtaposition binds like ``*`` (``alpha(x+1)^2`` is
+    ``alpha*(x+1)**2``; read as a call it would become ``(alpha*(x+1))**2``, a power binding
+    tighter than a call)."""
     out: list[Token] = []
-    for t in tokens:
+    for i, t in enumerate(tokens):
         if out and out[-1].ends_operand() and t.starts_operand():
             prev = out[-1]
+            if (
+                prev.kind == NAME
+                and t.text == "("
+                and is_value is not None
+                and prev.text not in FUNCTIONS
+                and is_value(prev.text)
+                and not _holds_comma(tokens, i)  # x(1, 2) stays a call, refused as such
+            ):
+                out.append(Token(OP, "*", t.column))
+                out.append(t)
+                continue
             if prev.kind == NUM and t.kind == NUM:
                 raise ParseError(
                     f"two numbers side by side (`{prev.text} {t.text}`): write `*` between "
