@@ -677,7 +677,9 @@ def _var_domain(var: Basic, conds: list[Basic]) -> sp.Set | None:
 def _degenerate(exprs: list[Basic], var: Basic, params: list[Basic]) -> list[tuple[Basic, Basic]]:
     """``(parameter, value)`` pairs where a coefficient of ``var`` in one of the relations
     vanishes or a denominator does: where solving for ``var`` with symbolic parameters would
-    have divided by zero."""
+    have divided by zero.  A value may depend on the other parameters (``a = b`` where
+    ``(a - b)^2`` vanishes): such a set of parameters has measure zero, so drawn instances miss
+    it, and a strict inequality can fail exactly there."""
     out: set[tuple[Basic, Basic]] = set()
     for e in exprs:
         for rel in e.atoms(sp.Rel):
@@ -694,9 +696,112 @@ def _degenerate(exprs: list[Basic], var: Basic, params: list[Basic]) -> list[tup
                             for v in sp.solve(c, p):
                                 if v.is_number and v.is_real:
                                     out.add((p, v))
+                                elif not v.has(var) and v.free_symbols <= set(params) - {p}:
+                                    out.add((p, v))
                         except Exception:  # noqa: BLE001
                             continue
     return sorted(out, key=str)
+
+
+def _side_value(side: Basic) -> Basic:
+    value = explicit(side)
+    if isinstance(value, sp.MatrixBase):
+        if value.shape != (1, 1):
+            raise TypeError(f"a {value.shape[0]}x{value.shape[1]} matrix in a condition")
+        value = value[0, 0]
+    return value
+
+
+def _decide_matrix_condition(
+    cond: Basic, assume: Assumptions, rng: random.Random, count: int
+) -> Certificate:
+    """A condition on matrices (``tr(w^T A w) >= 0`` for PSD ``A``) decided exactly at drawn
+    instances of every symbol, and at the instances where one matrix or vector is zero (a
+    strict inequality such as ``w^T A w > 0`` fails there, on a set no draw meets): *checked*
+    at best, never *proved*."""
+    rels = list(cond.atoms(sp.Rel))
+    if not rels:
+        return _unverified("no relation to decide in the condition")
+    draws = [inst for inst, _ in _draw([cond], assume, rng, count) if inst is not None]
+    zeros = []
+    for inst in draws[:2]:
+        for m in sorted(inst.subs, key=str):
+            v = inst.subs[m]
+            if isinstance(m, sp.MatrixSymbol) and isinstance(v, sp.MatrixBase) and any(v):
+                if m in assume.matrices:  # a zero matrix may leave its stratum (pd)
+                    continue
+                subs = dict(inst.subs)
+                subs[m] = sp.zeros(*v.shape)
+                zeros.append(Instance(subs, dict(inst.strata), dict(inst.sizes)))
+    checked = []
+    for inst in zeros + draws:
+        try:
+            value = cond.xreplace(
+                {
+                    r: r.func(
+                        _side_value(r.lhs.xreplace(inst.subs)),
+                        _side_value(r.rhs.xreplace(inst.subs)),
+                    )
+                    for r in rels
+                }
+            )
+            verdict = decide_condition(value)
+        except Exception as exc:  # noqa: BLE001
+            if inst in zeros:
+                continue
+            return _unverified(f"cannot evaluate at {_describe(inst.subs)}: {type(exc).__name__}")
+        if verdict is False:
+            return _rejected(f"fails at {_describe(inst.subs)}", _plain(inst.subs))
+        if verdict is not True:
+            if inst in zeros:
+                continue
+            return _unverified(f"cannot decide at {_describe(inst.subs)}")
+        checked.append(inst)
+    if not checked:
+        return _unverified("no admissible instance could be drawn")
+    return _cert(
+        True,
+        Method.EXACT_INSTANTIATION,
+        f"holds at {len(checked)} exact instances",
+        Level.CHECKED,
+        sizes=_sizes_of(checked),
+    )
+
+
+def _critical_counterexample(cond: Basic, conds: list[Basic]) -> dict[Basic, Basic] | None:
+    """An admissible point where ``cond`` is false, among the critical points of ``lhs - rhs``
+    of its strict relations.
+
+    A strict polynomial inequality ``D > 0`` can fail on a set of measure zero (``D`` = 0 at
+    ``a = b = c = 0`` for ``a^2 + b^2 + c^2``) that no drawn instance meets; where ``D`` attains
+    its minimum it is critical, so the real critical points are where to look.  Only small
+    polynomial systems are tried (at most 4 symbols, degree at most 6); the caller's time
+    bound applies."""
+    for rel in cond.atoms(sp.StrictGreaterThan, sp.StrictLessThan, sp.Unequality):
+        diff = sp.expand(rel.lhs - rel.rhs)
+        syms = sorted(diff.free_symbols, key=str)
+        if not syms or len(syms) > 4:
+            continue
+        try:
+            poly = sp.Poly(diff, *syms)
+        except sp.PolynomialError:
+            continue
+        if poly.total_degree() > 6 or poly.total_degree() < 2:
+            continue
+        try:
+            solutions = sp.solve([sp.diff(diff, x) for x in syms], syms, dict=True)
+        except Exception:  # noqa: BLE001 - no decision here; the drawn instances still run
+            continue
+        for sol in solutions[:20]:
+            if set(sol) != set(syms) or not all(v.is_number and v.is_real for v in sol.values()):
+                continue
+            if not all(facts_hold(x, v) for x, v in sol.items() if isinstance(x, sp.Symbol)):
+                continue
+            if not all(decide_condition(c.xreplace(sol)) is True for c in conds):
+                continue
+            if cond.xreplace(sol) is sp.false:
+                return dict(sol)
+    return None
 
 
 def _decide_sets(
@@ -737,16 +842,42 @@ def _decide_sets(
     checked, skipped, used = [], [], []
     draws = list(_draw(exprs + var_conds, assume, rng, count, exclude={var}))
     insts = [inst for inst, _ in draws if inst is not None]
-    extra = []
+    extra: list[Instance] = []
+    soft: list[Instance] = []
     for p, v in _degenerate(exprs + var_conds, var, params):
         for inst in insts[:2]:
             subs = dict(inst.subs)
-            subs[p] = v
-            if isinstance(p, sp.Symbol) and not facts_hold(p, v):
+            value = v.xreplace(subs)
+            if not (value.is_number and value.is_real):
+                continue
+            subs[p] = value
+            if isinstance(p, sp.Symbol) and not facts_hold(p, value):
                 continue
             if all(decide_condition(c.xreplace(subs)) is True for c in conds if not c.has(var)):
-                extra.append(Instance(subs, dict(inst.strata), dict(inst.sizes)))
+                (extra if v.is_number else soft).append(
+                    Instance(subs, dict(inst.strata), dict(inst.sizes))
+                )
                 break
+    if right is None:
+        point = _critical_counterexample(left, conds)
+        if point is not None:
+            return _rejected(f"fails at {_describe(point)}", _plain(point))
+    # instances on a parameter relation (a = b): a failure there rejects; an undecided one
+    # does not block the drawn instances' verdict
+    for inst in soft:
+        subs = {s: v for s, v in inst.subs.items() if s != var}
+        try:
+            dom = _var_domain(var, [c.xreplace(subs) for c in var_conds])
+            if dom is None:
+                continue
+            status, info = _set_difference(
+                left.xreplace(subs), None if right is None else right.xreplace(subs), var, dom
+            )
+        except Exception:  # noqa: BLE001
+            continue
+        if status == "differ":
+            point = {**subs, var: info}
+            return _rejected(f"fails at {_describe(point)}", _plain(point))
     for inst in insts + extra:
         subs = {s: v for s, v in inst.subs.items() if s != var}
         try:
@@ -917,6 +1048,8 @@ class _Decider:
             return _cert(True, Method.SYMBOLIC, "the condition is identically true", Level.PROVED)
         if cond is sp.false:
             return _rejected("the condition is identically false")
+        if any(isinstance(x, sp.MatrixSymbol) for x in cond.free_symbols):
+            return _decide_matrix_condition(cond, self.assume, self.rng, self.count)
         var = _condition_var(cond, self.assume)
         if var is None:
             verdict = decide_condition(cond)

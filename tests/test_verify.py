@@ -104,6 +104,67 @@ def test_multivariate_condition_is_refuted_by_sampling():
     assert not cert.ok and cert.method == "rejected"
 
 
+_ra, _rb, _rc = sp.symbols("ra rb rc", real=True)
+_px, _py = sp.symbols("px py", positive=True)
+
+
+@pytest.mark.parametrize(
+    "condition,witness",
+    [
+        # false only where two parameters coincide: a set of measure zero no draw meets
+        ((_ra - _rb) ** 2 + _rc > _rc, {_ra: 1, _rb: 1, _rc: 0}),
+        ((_ra - 2 * _rb) ** 2 > 0, {_ra: 2, _rb: 1}),
+        (_px**2 + _py**2 > 2 * _px * _py, {_px: 3, _py: 3}),
+        # false at one point only (a = b = c = 0): a critical point of the left side
+        (_ra**2 + _rb**2 + _rc**2 > 0, {_ra: 0, _rb: 0, _rc: 0}),
+        (sp.Ne((_ra - 1) ** 2 + (_rb + 2) ** 4, 0), {_ra: 1, _rb: -2}),
+    ],
+)
+def test_strict_inequality_failing_on_a_null_set_is_rejected(condition, witness):
+    # the witness is a hand-picked admissible point where the condition is false
+    assert condition.xreplace(witness) is sp.false
+    cert = verify_claim(Holds(condition), Assumptions())
+    assert not cert.ok and cert.method == "rejected"
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        (_ra - _rb) ** 2 + _rc + 1 > _rc,
+        _px**2 + _py**2 >= 2 * _px * _py,
+        _ra**2 + _rb**2 + _rc**2 + 1 > 0,
+        (_ra - 1) ** 2 + (_rb + 2) ** 4 + _rc**2 >= 0,
+    ],
+)
+def test_true_multivariate_conditions_still_pass(condition):
+    cert = verify_claim(Holds(condition), Assumptions())
+    assert cert.ok
+
+
+_mn = sp.Symbol("mn", integer=True, positive=True)
+_MA = sp.MatrixSymbol("MA", _mn, _mn)
+_mw = sp.MatrixSymbol("mw", _mn, 1)
+
+
+def test_matrix_conditions_are_decided_at_matrix_instances():
+    import numpy as np
+
+    quad = sp.Trace(_mw.T * _MA * _mw)
+    # witness: a PSD matrix gives w^T A w >= 0 at every w, and w = 0 gives 0 (so "> 0" fails)
+    rng = np.random.default_rng(7)
+    g = rng.standard_normal((4, 4))
+    wv = rng.standard_normal(4)
+    assert wv @ (g @ g.T) @ wv >= 0
+    psd = Assumptions(matrices={_MA: "psd"})
+    cert = verify_claim(Holds(quad >= 0), psd)
+    assert cert.ok and cert.level == "checked"  # never proved: instances only
+    assert verify_claim(Holds(quad > -1), psd).ok
+    cert = verify_claim(Holds(quad > 0), psd)
+    assert not cert.ok and cert.method == "rejected"  # at w = 0
+    # without PSD, w^T A w >= 0 is false: A = -I, w = e_1 gives -1
+    assert not verify_claim(Holds(quad >= 0), Assumptions()).ok
+
+
 def test_recurrence_by_induction():
     def gd(v, _k):
         return v - alpha * (A * v + b)
