@@ -1,6 +1,8 @@
 """Class grading: a CSV of answers in, results streamed out as each answer finishes.
 
-Input: a CSV file with the header ``student,question,answer`` (other columns are ignored).
+Input: a CSV file with the header ``student,question,answer`` (other columns are ignored),
+read row by row (:func:`read_answers`): a row that cannot be read is graded ``invalid`` with
+feedback naming its line and student, and every other row is graded.
 Output (``table``, ``json`` or ``jsonl``) is written record by record and flushed after each
 one, so a crash or a kill loses nothing already graded. A rerun with the same output file
 reads the records already there (a torn last line is dropped), rewrites them cleanly and grades
@@ -19,6 +21,7 @@ Formats:
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import sys
@@ -35,6 +38,9 @@ from .verdict import Verdict
 from .worker import Task, run_tasks
 
 __all__ = [
+    "AnswersError",
+    "FIELD_LIMIT",
+    "Row",
     "read_answers",
     "grade_class",
     "append_result",
@@ -49,30 +55,173 @@ _TABLE_COLS = ["student", "question", "verdict", "interpreted_as", "feedback", "
 
 
 class AnswersError(ValueError):
-    """The answers CSV cannot be read (missing columns, not CSV, unreadable)."""
+    """The answers CSV cannot be read at all (missing columns, not a file, unreadable): a
+    problem of the whole file. A problem of one row is that row's ``invalid`` verdict."""
 
 
-def read_answers(path: str | Path) -> list[tuple[str, str, str]]:
-    """Rows ``(student, question, answer)`` of a CSV with the header ``student,question,answer``."""
+FIELD_LIMIT = 131072
+"""The longest cell read as an answer: Python's default ``csv.field_size_limit``. A longer cell
+makes its row unreadable (``invalid``, naming the line and the student); the rows around it are
+graded."""
+
+_SHOWN = 200  # characters of an unreadable cell kept in its record
+
+
+class Row(tuple):
+    """One row of a class CSV: a ``(student, question, answer)`` tuple (it unpacks and compares
+    as one) with ``line`` (the line of the file where the row starts), ``problem`` (why the row
+    cannot be graded, or ``None``) and ``variant`` (the ``variant`` column, ``""`` without one)."""
+
+    line: int
+    problem: str | None
+    variant: str
+
+    def __new__(
+        cls,
+        student: str,
+        question: str,
+        answer: str,
+        line: int = 0,
+        problem: str | None = None,
+        variant: str = "",
+    ) -> Row:
+        row = super().__new__(cls, (student, question, answer))
+        row.line, row.problem, row.variant = line, problem, variant
+        return row
+
+    @property
+    def student(self) -> str:
+        return str(self[0])
+
+    @property
+    def question(self) -> str:
+        return str(self[1])
+
+    @property
+    def answer(self) -> str:
+        return str(self[2])
+
+
+def _printable(cell: str) -> str:
+    """A cell decoded with ``surrogateescape`` shown with U+FFFD for its undecodable bytes."""
+    return cell.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _cell_problem(name: str, cell: str) -> str | None:
+    """Why ``cell`` (column ``name``) cannot be read, or ``None``."""
+    if len(cell) > FIELD_LIMIT:
+        return (
+            f"the {name} cell has {len(cell)} characters, more than the {FIELD_LIMIT} a CSV "
+            "cell may hold"
+        )
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: spreadsheets write a BOM
-            reader = csv.DictReader(fh)
-            missing = {"student", "question", "answer"} - set(reader.fieldnames or [])
-            if missing:
-                raise AnswersError(
-                    f"{path}: missing column(s) {', '.join(sorted(missing))}; "
-                    "the header must be student,question,answer"
-                )
-            rows = []
-            for i, row in enumerate(reader, 2):
-                if row.get("answer") is None:
-                    raise AnswersError(f"{path}: line {i}: too few fields")
-                rows.append((row["student"].strip(), row["question"].strip(), row["answer"]))
-            return rows
+        cell.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        byte = ord(cell[exc.start]) - 0xDC00
+        return (
+            f"the {name} cell is not valid UTF-8 (byte 0x{byte:02X} at character "
+            f"{exc.start + 1}); save the file as UTF-8"
+        )
+    return None
+
+
+def read_answers(path: str | Path) -> list[Row]:
+    """The rows of a class CSV with the header ``student,question,answer`` (an optional
+    ``variant`` column; other columns are ignored), as :class:`Row` tuples.
+
+    The file is read row by row: a row that cannot be read (a cell that is not UTF-8, a cell
+    longer than :data:`FIELD_LIMIT`, too few cells, a malformed quote) is kept with its
+    ``problem`` naming its line and student, and graded ``invalid``; every other row is graded.
+    A CRLF inside a quoted cell is a line break of the answer (read as ``\\n``). Only a file
+    that cannot be read at all, or a header without the three columns, is an
+    :class:`AnswersError`."""
+    try:
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise AnswersError(f"{path}: cannot read: {exc.strerror}") from None
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise AnswersError(f"{path}: not a readable CSV: {exc}") from None
+    if data.startswith(b"\xef\xbb\xbf"):  # spreadsheets write a byte order mark
+        data = data[3:]
+    text = data.decode("utf-8", "surrogateescape")
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, len(text) + 1))  # long cells are refused per row, below
+    try:
+        return _rows(path, text)
+    finally:
+        csv.field_size_limit(old)
+
+
+def _rows(path: str | Path, text: str) -> list[Row]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        header = []
+    except csv.Error as exc:
+        raise AnswersError(f"{path}: line 1: not a readable CSV header: {exc}") from None
+    names = [_printable(h).strip().lower() for h in header]
+    missing = {"student", "question", "answer"} - set(names)
+    if missing:
+        raise AnswersError(
+            f"{path}: missing column(s) {', '.join(sorted(missing))}; "
+            "the header must be student,question,answer"
+        )
+    col = {n: names.index(n) for n in ("student", "question", "answer", "variant") if n in names}
+    need = max(col.values()) + 1
+    rows: list[Row] = []
+    last = reader.line_num
+    while True:
+        line = last + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            first = text.splitlines()[line - 1] if line - 1 < len(text.splitlines()) else ""
+            who = _printable(first.split(",", 1)[0]).strip()
+            rows.append(
+                Row(who, "", "", line, f"line {line} (student {who!r}): not readable CSV: {exc}")
+            )
+            last = reader.line_num
+            continue
+        last = reader.line_num
+        if not cells or all(not c.strip() for c in cells):
+            continue  # a blank line
+        student = cells[col["student"]].strip() if len(cells) > col["student"] else ""
+        question = cells[col["question"]].strip() if len(cells) > col["question"] else ""
+        answer = cells[col["answer"]] if len(cells) > col["answer"] else ""
+        variant = (
+            cells[col["variant"]].strip()
+            if "variant" in col and len(cells) > col["variant"]
+            else ""
+        )
+        who = _printable(student)[:_SHOWN]
+        problem = None
+        if len(cells) < need:
+            problem = f"too few cells ({len(cells)}; the header has {len(header)})"
+        else:
+            for name, cell in (
+                ("student", student),
+                ("question", question),
+                ("answer", answer),
+                ("variant", variant),
+            ):
+                problem = _cell_problem(name, cell)
+                if problem:
+                    break
+        if problem:
+            rows.append(
+                Row(
+                    who,
+                    _printable(question)[:_SHOWN],
+                    _printable(answer),
+                    line,
+                    f"line {line} (student {who!r}): {problem}",
+                    _printable(variant)[:_SHOWN],
+                )
+            )
+            continue
+        rows.append(Row(student, question, answer.replace("\r\n", "\n"), line, None, variant))
+    return rows
 
 
 def _cell(v: Any) -> str:
@@ -185,15 +334,37 @@ def append_result(out: str, fmt: str, rec: dict[str, Any]) -> None:
     _rewrite(out, fmt, [*_earlier(out, fmt), rec], close=True)
 
 
-def _tasks(
-    ps: ProblemSet, rows: Iterable[tuple[str, str, str]], done: set[str]
-) -> Iterator[Task | dict]:
+def _as_row(r: tuple[str, str, str]) -> Row:
+    return r if isinstance(r, Row) else Row(*r)
+
+
+def _unreadable(ps: ProblemSet, row: Row) -> dict[str, Any]:
+    """The ``invalid`` record of a row that cannot be read (its answer shortened in the
+    record; its id is that of the full text, so a rerun skips it)."""
+    rec = result(
+        row.student,
+        row.question,
+        row.answer,
+        Verdict.INVALID,
+        row.problem or "unreadable row",
+        spec=ps.fingerprint,
+    )
+    if len(row.answer) > _SHOWN:
+        rec["answer"] = row.answer[:_SHOWN] + f"… ({len(row.answer)} characters)"
+    return rec
+
+
+def _tasks(ps: ProblemSet, rows: Iterable[Row], done: set[str]) -> Iterator[Task | dict]:
     seen = set(done)
-    for student, qid, answer in rows:
+    for row in rows:
+        student, qid, answer = row
         key = answer_key(student, qid, answer, ps.fingerprint)
         if key in seen:
             continue
         seen.add(key)
+        if row.problem:
+            yield _unreadable(ps, row)
+            continue
         q = ps.questions.get(qid)
         if q is None:
             yield result(
@@ -217,7 +388,7 @@ def _tasks(
 
 def grade_class(
     ps: ProblemSet,
-    rows: list[tuple[str, str, str]],
+    rows: Iterable[tuple[str, str, str]],
     out: str | None,
     fmt: str = "jsonl",
     jobs: int = 1,
@@ -232,6 +403,7 @@ def grade_class(
 
     warm_up()  # build the LaTeX grammar once, before forking workers
     log = log or sys.stderr
+    rows = [_as_row(r) for r in rows]
     earlier: list[dict[str, Any]] = []
     if out:
         earlier = _earlier(out, fmt)
