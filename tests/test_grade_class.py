@@ -103,3 +103,209 @@ def test_cli_grades_a_class_with_a_bad_row_and_exits_0(tmp_path, capsys):
     assert main([str(spec), str(_class_file(tmp_path)), "-o", str(out)]) == 0
     assert len(out.read_text().splitlines()) == 7
     assert "7 answer(s) already" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------ spec errors
+
+
+def _spec(kind, body):
+    return f'title = "t"\n[[question]]\nid = "q"\nkind = "{kind}"\n{body}\n'
+
+
+def _errors(text):
+    from gdflow.checks.grade.fields import SpecError
+
+    with pytest.raises(SpecError) as info:
+        loads_spec(text)
+    return info.value.errors
+
+
+@pytest.fixture
+def no_slow_reference(monkeypatch):
+    """The refusals below come from bound checks, not from running out of time: the deadline
+    is made to fail the test if it ever fires."""
+    import gdflow.checks.grade.spec as spec_module
+    from gdflow.derive.timebox import OutOfTime
+
+    class Never(OutOfTime):
+        pass
+
+    def fail(*a, **kw):
+        raise AssertionError("the reference computation ran out of time instead of a bound")
+
+    monkeypatch.setattr(spec_module, "REFERENCE_SECONDS", 60.0)
+    real = spec_module.deadline
+
+    from contextlib import contextmanager
+
+    @contextmanager
+    def guarded(seconds):
+        try:
+            with real(seconds):
+                yield
+        except OutOfTime:
+            fail()
+
+    monkeypatch.setattr(spec_module, "deadline", guarded)
+
+
+CFI = "A = {A}\nb = {b}\nstart = {w}\nlearning_rate = {lr}\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "entry"),
+    [
+        (
+            CFI.format(A="[[1, nan], [nan, 1]]", b="[0, 0]", w="[0, 0]", lr="0.1"),
+            "A",
+            "row 1, column 2",
+        ),
+        (CFI.format(A="[[1, 0], [0, 1]]", b="[0, inf]", w="[0, 0]", lr="0.1"), "b", "entry 2"),
+        (CFI.format(A="[[1, 0], [0, 1]]", b="[0, 0]", w="[0, -inf]", lr="0.1"), "start", "entry 2"),
+        (CFI.format(A="[[1, 0], [0, 1]]", b="[0, 0]", w="[0, 0]", lr='"nan"'), "learning_rate", ""),
+        (CFI.format(A="[[1, 0], [0, 1]]", b="[0, 0]", w="[0, 0]", lr='"inf"'), "learning_rate", ""),
+        (CFI.format(A="[[1, 0], [0, 1]]", b="[0, 0]", w="[0, 0]", lr="nan"), "learning_rate", ""),
+        (CFI.format(A="[[1, 0], [0, 1]]", b="[0, 0]", w="[0, 0]", lr='"eta"'), "learning_rate", ""),
+        (
+            CFI.format(A="[[1, 0], [0, " + "7" * 5000 + "]]", b="[0, 0]", w="[0, 0]", lr="0.1"),
+            "A",
+            "row 2, column 2",
+        ),
+        (CFI.format(A="[[1, 0], [0, 1]]", b='["1e400", 0]', w="[0, 0]", lr="0.1"), "b", "entry 1"),
+        (
+            CFI.format(A="[[1, 0], [0, 1]]", b="[0, 0]", w="[0, 0]", lr='"10^80"'),
+            "learning_rate",
+            "",
+        ),
+    ],
+)
+def test_a_bad_number_names_question_key_and_entry(body, key, entry, no_slow_reference):
+    (err,) = _errors(_spec("closed_form_iterate", body))
+    assert err.startswith(f"question q: key `{key}`"), err
+    assert entry in err
+    assert "Traceback" not in err
+
+
+def test_an_integer_too_long_for_python_names_its_line():
+    (err,) = _errors(
+        _spec(
+            "closed_form_iterate",
+            CFI.format(A="[[1, 0], [0, " + "7" * 30000 + "]]", b="[0, 0]", w="[0, 0]", lr="0.1"),
+        )
+    )
+    assert err.startswith("question q: key `A`") and "line 5" in err and "30000 digits" in err
+
+
+def test_a_declared_symbol_is_still_a_learning_rate(no_slow_reference):
+    ps = loads_spec(
+        _spec(
+            "closed_form_iterate",
+            CFI.format(A="[[2, 0], [0, 1]]", b="[0, 0]", w="[1, 1]", lr='"eta"')
+            + 'assume = ["0 < eta < 1"]',
+        )
+    )
+    assert {s.name for s in ps.questions["q"].reference.value.free_symbols} == {"eta", "k"}
+
+
+@pytest.mark.parametrize("steps", ["1000000", "-1", "1001", "1" + "0" * 40])
+@pytest.mark.parametrize("kind", ["closed_form_iterate", "loss_after"])
+def test_steps_are_bounded(kind, steps, no_slow_reference):
+    from gdflow.checks.grade.kinds import MAX_STEPS
+
+    (err,) = _errors(
+        _spec(
+            kind,
+            CFI.format(A="[[2, 0], [0, 1]]", b="[0, 0]", w="[1, 1]", lr="0.1") + f"steps = {steps}",
+        )
+    )
+    assert err.startswith("question q: key `steps`") and str(MAX_STEPS) in err
+
+
+DENSE3 = "[[5, 2, 1], [2, 6, 3], [1, 3, 7]]"  # characteristic polynomial irreducible of degree 3
+
+
+def _dense12() -> str:
+    """MᵀM + I for a fixed integer 12×12 M: positive definite, dense, and its characteristic
+    polynomial has an irreducible factor of degree 5."""
+    import sympy as sp
+
+    M = sp.Matrix(12, 12, lambda i, j: (i * i * 7 + j * 3 + i * j) % 5 - 2)
+    return json.dumps([[int(x) for x in r] for r in (M.T * M + sp.eye(12)).tolist()])
+
+
+DENSE12 = _dense12()
+
+
+def test_the_dense_matrices_have_eigenvalues_without_closed_form():
+    import sympy as sp
+
+    from gdflow.checks.grade.fields import spectrum_degree
+
+    assert spectrum_degree(sp.Matrix(json.loads(DENSE3))) == 3
+    assert spectrum_degree(sp.Matrix(json.loads(DENSE12))) >= 3
+    assert spectrum_degree(sp.Matrix([[2, 1], [1, 2]])) == 1
+    assert spectrum_degree(sp.Matrix([[1, 1], [1, 2]])) == 2
+
+
+@pytest.mark.parametrize("A", [DENSE3, DENSE12])
+def test_dense_matrix_with_integer_steps_is_exact(A, no_slow_reference):
+    import sympy as sp
+
+    n = len(json.loads(A))
+    b = [1] + [0] * (n - 1)
+    w0 = [0] * n
+    body = CFI.format(A=A, b=b, w=w0, lr='"1/100"') + "steps = 3"
+    ref = loads_spec(_spec("closed_form_iterate", body)).questions["q"].reference.value
+    Am, bm, w = sp.Matrix(json.loads(A)), sp.Matrix(b), sp.Matrix(w0)
+    for _ in range(3):
+        w = w - sp.Rational(1, 100) * (Am * w + bm)
+    assert ref == w
+    loss = loads_spec(_spec("loss_after", body)).questions["q"].reference.value
+    assert loss == (w.T * Am * w / 2 + bm.T * w)[0, 0]
+
+
+def test_dense_matrix_with_symbolic_rate_and_integer_steps_is_exact(no_slow_reference):
+    import sympy as sp
+
+    body = CFI.format(A=DENSE3, b=[1, 0, 0], w=[0, 0, 0], lr='"alpha"') + "steps = 2\n"
+    body += 'assume = ["alpha > 0"]'
+    ref = loads_spec(_spec("closed_form_iterate", body)).questions["q"].reference.value
+    alpha = next(iter(ref.free_symbols))
+    Am, b, w = sp.Matrix(json.loads(DENSE3)), sp.Matrix([1, 0, 0]), sp.zeros(3, 1)
+    for _ in range(2):
+        w = w - alpha * (Am * w + b)
+    assert (ref - w).expand() == sp.zeros(3, 1)
+
+
+@pytest.mark.parametrize("A", [DENSE3, DENSE12])
+@pytest.mark.parametrize("kind", ["closed_form_iterate", "loss_after", "convergence_condition"])
+def test_dense_matrix_needing_its_eigenvalues_is_refused_naming_A(A, kind, no_slow_reference):
+    n = len(json.loads(A))
+    body = f"A = {A}\n"
+    if kind != "convergence_condition":
+        body += f"b = {[1] + [0] * (n - 1)}\nstart = {[0] * n}\nlearning_rate = 0.01\n"
+        body += 'assume = ["k >= 0 integer"]'
+    (err,) = _errors(_spec(kind, body))
+    assert err.startswith("question q: key `A`") and "degree" in err
+
+
+def test_a_slow_reference_names_the_data_keys(monkeypatch):
+    import gdflow.checks.grade.spec as spec_module
+    from gdflow.derive.timebox import OutOfTime
+
+    def boom(_f):
+        raise OutOfTime(1.0)
+
+    monkeypatch.setitem(
+        spec_module.KINDS,
+        "gd_step",
+        spec_module.KINDS["gd_step"].__class__(
+            "gd_step",
+            spec_module.KINDS["gd_step"].required,
+            spec_module.KINDS["gd_step"].optional,
+            boom,
+        ),
+    )
+    (err,) = _errors(_spec("gd_step", "start = [0]\nlearning_rate = 0.1\ngradient = [1]"))
+    assert err.startswith("question q: computing the reference took longer than")
+    assert "`start`" in err and "`gradient`" in err

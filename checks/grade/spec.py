@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import decimal
 import hashlib
+import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +30,7 @@ import sympy as sp
 from gdflow.derive.timebox import OutOfTime, deadline
 
 from .equivalence import Domain, compare, stable_seed
-from .fields import Fields, SpecError, exact_number, make_symbol, parse_assumptions
+from .fields import MAX_DIGITS, Fields, SpecError, exact_number, make_symbol, parse_assumptions
 from .kinds import COMMON_KEYS, KINDS, Reference
 from .parse import DomainAnswerError, ParseError, Scope, parse_answer, parse_label
 from .verdict import Verdict
@@ -132,9 +134,11 @@ def _build_question(q: dict[str, Any], defaults: dict[str, Any], index: int) -> 
     except SpecError:
         raise
     except OutOfTime:
+        data_keys = [k for k in q if k in set(kind.required) | set(kind.optional)]
         raise SpecError(
             f"question {qid}: computing the reference took longer than {REFERENCE_SECONDS:g} s "
-            "(the data make it too large; use smaller or numeric data)"
+            f"of CPU time (keys {', '.join(f'`{k}`' for k in data_keys)}: the data make it too "
+            "large; use smaller or numeric data)"
         ) from None
     except (
         ValueError,
@@ -234,13 +238,59 @@ def _unwrap(value: Any, ref: Any) -> Any:
     return value
 
 
+_TOML_DIGITS = 20000
+"""Integers up to this many digits are read from the TOML text (Python refuses more than 4300
+by default), so that a long one is refused by the spec's own bound naming its question, key and
+entry (:data:`~gdflow.checks.grade.fields.MAX_DIGITS`); a longer one is refused naming its line."""
+
+
+def _read_toml(text: str, path: str) -> dict[str, Any]:
+    old = sys.get_int_max_str_digits()
+    try:
+        if old:
+            sys.set_int_max_str_digits(max(old, _TOML_DIGITS))
+        return tomllib.loads(text, parse_float=decimal.Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{path}: not valid TOML: {exc}") from None
+    except ValueError:  # an integer beyond even _TOML_DIGITS digits
+        raise SpecError(_long_number(text, path)) from None
+    finally:
+        sys.set_int_max_str_digits(old)
+
+
+def _long_number(text: str, path: str) -> str:
+    """Name the question, key and line of the first number too long to read."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        run = max((len(m) for m in re.findall(r"[0-9_]+", line)), default=0)
+        if run <= _TOML_DIGITS:
+            continue
+        key, qid = "?", "?"
+        for j in range(i, -1, -1):
+            m = re.match(r"\s*([A-Za-z0-9_]+)\s*=", lines[j])
+            if m and key == "?":
+                key = m.group(1)
+            if lines[j].strip().startswith("[[question]]"):
+                block = lines[j + 1 : i + 1] + lines[i + 1 :]
+                for b in block:
+                    if b.strip().startswith("[["):
+                        break
+                    mid = re.match(r"\s*id\s*=\s*[\"']?([^\"'#]*)", b)
+                    if mid:
+                        qid = mid.group(1).strip()
+                        break
+                break
+        return (
+            f"question {qid}: key `{key}`: line {i + 1} holds a number with {run} digits; spec "
+            f"numbers are limited to {MAX_DIGITS} digits"
+        )
+    return f"{path}: a number is too long to read; spec numbers are limited to {MAX_DIGITS} digits"
+
+
 def loads_spec(text: str, path: str = "<spec>") -> ProblemSet:
     """Load and validate a spec from TOML text; raises :class:`SpecError` listing every
     problem found."""
-    try:
-        data = tomllib.loads(text, parse_float=decimal.Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: not valid TOML: {exc}") from None
+    data = _read_toml(text, path)
     errors: list[str] = []
     for key in data:
         if key not in _TOP_KEYS:
