@@ -309,3 +309,55 @@ def test_a_slow_reference_names_the_data_keys(monkeypatch):
     (err,) = _errors(_spec("gd_step", "start = [0]\nlearning_rate = 0.1\ngradient = [1]"))
     assert err.startswith("question q: computing the reference took longer than")
     assert "`start`" in err and "`gradient`" in err
+
+
+# ------------------------------------------------------------------------------ the pool
+
+
+def _pid():
+    import os
+
+    from gdflow.checks.grade.grader import result
+
+    return result("s", "q", str(os.getpid()), "correct", "correct")
+
+
+def _nap():
+    import os
+    import time
+
+    time.sleep(1.5)  # wall-clock time, no CPU time
+    from gdflow.checks.grade.grader import result
+
+    return result("s", "q", str(os.getpid()), "correct", "slept")
+
+
+def _spin():
+    while True:
+        pass
+
+
+def test_a_pool_worker_grades_answer_after_answer():
+    from gdflow.checks.grade.worker import Task, run_tasks
+
+    tasks = [Task("s", "q", f"a{i}", 5.0, _pid) for i in range(6)]
+    out = list(run_tasks(tasks, jobs=1))
+    assert len(out) == 6 and len({r["answer"] for r in out}) == 1  # one process for all six
+    out2 = list(run_tasks(tasks, jobs=2))
+    assert len({r["answer"] for r in out2}) <= 2
+
+
+def test_the_limit_is_cpu_time_and_a_killed_worker_is_replaced():
+    from gdflow.checks.grade.worker import Task, run_tasks
+
+    tasks = [
+        Task("s", "q", "before", 5.0, _pid),
+        Task("s", "q", "nap", 1.0, _nap),  # 1.5 s of wall clock against a 1 s limit: fine
+        Task("s", "q", "spin", 0.5, _spin),  # CPU-bound past its limit: stopped
+        Task("s", "q", "after", 5.0, _pid),
+    ]
+    out = list(run_tasks(tasks, jobs=1))
+    assert [r["verdict"] for r in out] == ["correct", "correct", "timeout", "correct"]
+    assert out[1]["feedback"] == "slept" and out[1]["answer"] == out[0]["answer"]
+    assert "CPU time" in out[2]["feedback"]
+    assert out[3]["answer"] != out[0]["answer"]  # a fresh worker after the kill
