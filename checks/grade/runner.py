@@ -386,6 +386,31 @@ def _tasks(ps: ProblemSet, rows: Iterable[Row], done: set[str]) -> Iterator[Task
         )
 
 
+def _distinct(tasks: list[Task]) -> tuple[list[Task], dict[tuple[str, str], list[Task]]]:
+    """The tasks with distinct (question, answer), and for each such pair every task that has
+    it. A verdict depends only on the question and the answer text (the comparison's random
+    points are seeded by the question id, the text and the reference), so the same text by
+    several students is graded once and its result given to each."""
+    same: dict[tuple[str, str], list[Task]] = {}
+    for t in tasks:
+        same.setdefault((t.question, t.answer), []).append(t)
+    return [group[0] for group in same.values()], same
+
+
+def _fan_out(
+    first: dict[str, Any], same: dict[tuple[str, str], list[Task]], spec: str
+) -> Iterator[dict[str, Any]]:
+    """The result ``first`` for every student who wrote the same answer to the question."""
+    group = same.get((str(first["question"]), str(first["answer"])), [])
+    yield first
+    for t in group[1:]:
+        yield {
+            **first,
+            "student": t.student,
+            "id": answer_key(t.student, t.question, t.answer, spec),
+        }
+
+
 def grade_class(
     ps: ProblemSet,
     rows: Iterable[tuple[str, str, str]],
@@ -443,10 +468,12 @@ def grade_class(
             writer.write(rec)
             counts[rec["verdict"]] += 1
         mem = memory_mb if memory_mb is not None else ps.memory_mb
-        for rec in run_tasks(tasks, jobs=jobs, memory_mb=mem):
-            writer.write({k: rec.get(k) for k in RESULT_KEYS})
-            counts[rec["verdict"]] += 1
-            graded.append(rec)
+        unique, same = _distinct(tasks)
+        for first in run_tasks(unique, jobs=jobs, memory_mb=mem):
+            for rec in _fan_out(first, same, ps.fingerprint):
+                writer.write({k: rec.get(k) for k in RESULT_KEYS})
+                counts[rec["verdict"]] += 1
+                graded.append(rec)
         writer.end()
     finally:
         if out:
