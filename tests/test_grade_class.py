@@ -361,3 +361,24 @@ def test_the_limit_is_cpu_time_and_a_killed_worker_is_replaced():
     assert out[1]["feedback"] == "slept" and out[1]["answer"] == out[0]["answer"]
     assert "CPU time" in out[2]["feedback"]
     assert out[3]["answer"] != out[0]["answer"]  # a fresh worker after the kill
+
+
+def test_the_same_answer_by_several_students_is_graded_once(spec, monkeypatch):
+    import gdflow.checks.grade.runner as runner
+
+    sent = []
+    real = runner.run_tasks
+
+    def spy(tasks, **kw):
+        tasks = list(tasks)
+        sent.extend((t.question, t.answer) for t in tasks)
+        return real(tasks, **kw)
+
+    monkeypatch.setattr(runner, "run_tasks", spy)
+    rows = [("ann", "1", "0.4"), ("bob", "1", "0.4"), ("cid", "1", "2/5"), ("dan", "1", "0.4")]
+    buf = io.StringIO()
+    grade_class(spec, rows, None, "jsonl", stdout=buf, log=io.StringIO())
+    recs = [json.loads(line) for line in buf.getvalue().splitlines()]
+    assert sorted(sent) == [("1", "0.4"), ("1", "2/5")]
+    assert sorted(r["student"] for r in recs) == ["ann", "bob", "cid", "dan"]
+    assert len({r["id"] for r in recs}) == 4 and {r["verdict"] for r in recs} == {"correct"}
