@@ -8,6 +8,11 @@ optionally ``prompt``, ``assume``, ``expected``, ``tolerance``, ``feedback``, ``
 and the key; an ``expected`` answer that disagrees with the computed reference is an error in
 the spec, reported before any student is graded. All errors of a spec are reported together.
 
+Numbers are bounded before any work (:data:`~gdflow.checks.grade.fields.MAX_DIGITS` digits, finite;
+names in numeric keys must be declared in ``assume``), as are ``steps``
+(:data:`~gdflow.checks.grade.kinds.MAX_STEPS`) and the matrices (12×12, and eigenvalues with a
+closed form where a formula needs them; see ``examples/homework/README.md``).
+
 Computing a question's reference (and checking its ``expected`` answer) is bounded by
 :data:`REFERENCE_SECONDS` (:func:`gdflow.derive.timebox.deadline`): data that makes the reference
 explode (a symbolic learning rate through 12 nonlinear steps) is a spec error naming the
