@@ -102,7 +102,7 @@ def test_cli_grades_a_class_with_a_bad_row_and_exits_0(tmp_path, capsys):
     capsys.readouterr()
     assert main([str(spec), str(_class_file(tmp_path)), "-o", str(out)]) == 0
     assert len(out.read_text().splitlines()) == 7
-    assert "7 answer(s) already" in capsys.readouterr().err
+    assert "7 of the 7 answer(s) are already graded" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------------------ spec errors
@@ -382,3 +382,54 @@ def test_the_same_answer_by_several_students_is_graded_once(spec, monkeypatch):
     assert sorted(sent) == [("1", "0.4"), ("1", "2/5")]
     assert sorted(r["student"] for r in recs) == ["ann", "bob", "cid", "dan"]
     assert len({r["id"] for r in recs}) == 4 and {r["verdict"] for r in recs} == {"correct"}
+
+
+# ------------------------------------------------------------------------------ the terminal
+
+
+def test_readable_math_instead_of_latex():
+    import sympy as sp
+
+    from gdflow.checks.grade.runner import readable
+
+    a, k = sp.symbols("alpha k")
+    assert readable(sp.Matrix([2 * (1 - 2 * a) ** k + 1, 1])) == "(2·(1 - 2·α)^k + 1, 1)ᵀ"
+    assert readable(sp.Contains(a, sp.Interval.Lopen(0, sp.Rational(1, 2)))) == "α ∈ (0, 1/2]"
+    assert readable(sp.Matrix([[5, 4], [4, 4]])) == "[[5, 4], [4, 4]]"
+    assert readable("bounded_oscillation") == "bounded oscillation"
+    assert "\n" in readable(sp.Matrix([[5, 4], [4, 4]]), one_line=False)  # sympy.pretty
+
+
+def test_the_table_shows_readable_math_and_the_totals(spec, tmp_path):
+    rows = [
+        ("ann", "1", "2/5"),
+        ("bob", "2", r"$\begin{bmatrix}3/4\\ 2.12\end{bmatrix}$"),
+        ("bob", "1", "zzz"),
+        ("cid", "9", "1"),
+    ]
+    buf, log = io.StringIO(), io.StringIO()
+    grade_class(spec, rows, None, "table", stdout=buf, log=log)
+    table = buf.getvalue()
+    assert "\\" not in table  # no LaTeX source
+    assert "| (3/4, 53/25)ᵀ |" in table and "| 2/5 |" in table
+    totals = {
+        line.split()[0]: line.split()[1] for line in log.getvalue().splitlines() if line[:2] == "  "
+    }
+    assert totals == {"ann": "1", "bob": "1", "cid": "0"}
+
+
+def test_rerun_messages_count_what_is_there(spec, tmp_path):
+    out = tmp_path / "out.jsonl"
+    rows = [("ann", "1", "2/5"), ("bob", "1", "1")]
+    grade_class(spec, rows[:1], str(out), "jsonl", log=io.StringIO())
+    log = io.StringIO()
+    counts = grade_class(spec, rows, str(out), "jsonl", log=log)
+    assert "1 of the 2 answer(s) are already graded" in log.getvalue()
+    assert "grading the other 1" in log.getvalue()
+    assert sum(counts.values()) == 2
+    log = io.StringIO()
+    counts = grade_class(spec, rows[1:], str(out), "jsonl", log=log)
+    assert "1 of the 1 answer(s) are already graded" in log.getvalue()
+    assert "nothing left to grade" in log.getvalue()
+    assert "also holds 1 result(s) for another version" in log.getvalue()
+    assert sum(counts.values()) == 1  # ann's answer is kept in the file, not counted

@@ -186,7 +186,10 @@ def test_points_by_student(spec, capsys):
     ]  # no such question: 0
     assert points_by_student(spec, recs) == {"ann": 2.0, "bob": 0.0}
     grade_class(spec, ROWS, None, "jsonl")
-    assert "grade: points (of 2): ann 2, bob 0, cid 0" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "grade: points by student (of 2):" in err
+    lines = {line.split()[0]: line.split()[1] for line in err.splitlines() if line[:2] == "  "}
+    assert lines == {"ann": "2", "bob": "0", "cid": "0"}
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "jsonl"])

@@ -86,10 +86,16 @@ def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def _print_one(rec: dict[str, Any]) -> None:
-    """One result for a reader (``--format table`` of a single answer)."""
+    """One result for a reader (``--format table`` of a single answer): what was read in
+    ``sympy.pretty`` notation (its LaTeX when that is not known)."""
     print(f"question {rec['question']}: {rec['verdict']}")
-    if rec.get("interpreted_as"):
-        print(f"  read as:  {rec['interpreted_as']}")
+    pretty = rec.get("pretty")
+    if pretty and "\n" in pretty:
+        print("  read as:")
+        for line in pretty.splitlines():
+            print(f"    {line}")
+    elif pretty or rec.get("interpreted_as"):
+        print(f"  read as:  {pretty or rec['interpreted_as']}")
     print(f"  feedback: {rec['feedback']}")
     cx = rec.get("counterexample")
     if cx:
@@ -98,8 +104,14 @@ def _print_one(rec: dict[str, Any]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``gdflow grade`` with parsed ``args``; returns the exit status."""
-    from .grader import grade_answer
-    from .runner import AnswersError, Writer, append_result, grade_class, read_answers
+    from .runner import (
+        AnswersError,
+        Writer,
+        append_result,
+        grade_class,
+        grade_readable,
+        read_answers,
+    )
     from .spec import SpecError, load_spec
     from .verdict import Verdict
     from .worker import Task, run_tasks
@@ -150,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
             question.id,
             args.answer,
             question.timeout,
-            partial(grade_answer, question, args.answer),
+            partial(grade_readable, question, args.answer),
             ps.fingerprint,
         )
         (rec,) = list(run_tasks([task], jobs=1, memory_mb=args.memory or ps.memory_mb))

@@ -32,8 +32,16 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
+import sympy as sp
+from sympy.printing.pretty.pretty_symbology import pretty_symbol
+from sympy.printing.str import StrPrinter
+
+from gdflow.derive.timebox import OutOfTime, deadline
+
+from .equivalence import relation_to_set
 from .grader import RESULT_KEYS, answer_key, grade_answer, result
-from .spec import ProblemSet
+from .parse import Shape, parse_answer, parse_label
+from .spec import ProblemSet, Question
 from .verdict import Verdict
 from .worker import Task, run_tasks
 
@@ -48,6 +56,8 @@ __all__ = [
     "load_done",
     "points_by_student",
     "FORMATS",
+    "readable",
+    "grade_readable",
 ]
 
 FORMATS = ("table", "json", "jsonl")
@@ -232,6 +242,11 @@ def _cell(v: Any) -> str:
     return str(v).replace("|", "¦").replace("\n", " ").replace("\r", " ")
 
 
+def _record(rec: dict[str, Any]) -> dict[str, Any]:
+    """The JSON record: exactly :data:`~gdflow.checks.grade.grader.RESULT_KEYS`."""
+    return {k: rec.get(k) for k in RESULT_KEYS}
+
+
 class Writer:
     """Streams result records to a text stream in one of :data:`FORMATS`."""
 
@@ -253,12 +268,13 @@ class Writer:
     def write(self, rec: dict[str, Any]) -> None:
         """Write one record and flush it."""
         if self.fmt == "jsonl":
-            self.stream.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            self.stream.write(json.dumps(_record(rec), ensure_ascii=False) + "\n")
         elif self.fmt == "json":
             sep = "" if self.count == 0 else ",\n"
-            self.stream.write(sep + json.dumps(rec, ensure_ascii=False))
-        else:
-            self.stream.write(" | ".join(_cell(rec.get(c)) for c in _TABLE_COLS) + "\n")
+            self.stream.write(sep + json.dumps(_record(rec), ensure_ascii=False))
+        else:  # what was read in readable notation when known (``shown``), else its LaTeX
+            row = {**rec, "interpreted_as": rec.get("shown") or rec.get("interpreted_as")}
+            self.stream.write(" | ".join(_cell(row.get(c)) for c in _TABLE_COLS) + "\n")
         self.count += 1
         self.stream.flush()
 
@@ -381,7 +397,7 @@ def _tasks(ps: ProblemSet, rows: Iterable[Row], done: set[str]) -> Iterator[Task
             qid,
             answer,
             q.timeout,
-            partial(grade_answer, q, answer, student),
+            partial(grade_readable, q, answer, student),
             ps.fingerprint,
         )
 
@@ -423,7 +439,9 @@ def grade_class(
 ) -> Counter:
     """Grade ``rows`` against ``ps``, streaming each result to ``out`` (or ``stdout``) as it
     finishes; with an existing ``out``, answers already there are skipped. Returns the count
-    of verdicts (including earlier ones)."""
+    of verdicts of the class's answers (those graded earlier included; results in ``out`` for
+    another version of the spec or of the answers are kept there but not counted). Ends with
+    a summary and each student's points on ``log``."""
     from .parse import warm_up
 
     warm_up()  # build the LaTeX grammar once, before forking workers
@@ -440,18 +458,23 @@ def grade_class(
         stream = stdout or sys.stdout
         writer = Writer(stream, fmt)
         writer.begin()
-    counts: Counter = Counter(r.get("verdict", "?") for r in earlier)
     done = {r["id"] for r in earlier}
     current = {answer_key(s, q, a, ps.fingerprint) for s, q, a in rows}
+    graded = [r for r in earlier if r["id"] in current]
+    counts: Counter = Counter(r.get("verdict", "?") for r in graded)
     if earlier:
-        stale = sum(1 for r in earlier if r["id"] not in current)
+        have = len(current & done)
+        todo = len(current) - have
         print(
-            f"grade: {len(earlier) - stale} answer(s) already in {out}; grading the rest", file=log
+            f"grade: {have} of the {len(current)} answer(s) are already graded in {out}; "
+            + (f"grading the other {todo}" if todo else "nothing left to grade"),
+            file=log,
         )
+        stale = len(done - current)
         if stale:
             print(
-                f"grade: {stale} earlier result(s) in {out} are for another version of the spec or "
-                "the answers; they are kept, and changed answers are graded again",
+                f"grade: {out} also holds {stale} result(s) for another version of the spec or "
+                "of the answers; they are kept, and not counted below",
                 file=log,
             )
     t0 = time.monotonic()
@@ -462,16 +485,16 @@ def grade_class(
             tasks.append(item)
         else:
             direct.append(item)
-    graded = [r for r in earlier if r["id"] in current]
+    unique, same = _distinct(tasks)
     try:
         for rec in direct:
             writer.write(rec)
             counts[rec["verdict"]] += 1
+            graded.append(rec)
         mem = memory_mb if memory_mb is not None else ps.memory_mb
-        unique, same = _distinct(tasks)
         for first in run_tasks(unique, jobs=jobs, memory_mb=mem):
             for rec in _fan_out(first, same, ps.fingerprint):
-                writer.write({k: rec.get(k) for k in RESULT_KEYS})
+                writer.write(rec)
                 counts[rec["verdict"]] += 1
                 graded.append(rec)
         writer.end()
@@ -481,17 +504,31 @@ def grade_class(
     elapsed = time.monotonic() - t0
     n = len(tasks) + len(direct)
     summary = ", ".join(f"{v} {counts[v]}" for v in Verdict if counts[v])
+    texts = f", {len(unique)} distinct text(s) run" if len(unique) < len(tasks) else ""
     print(
-        f"grade: {n} answer(s) graded in {elapsed:.1f} s ({summary or 'nothing to do'})", file=log
+        f"grade: {n} answer(s) graded in {elapsed:.1f} s{texts}; the class: "
+        f"{summary or 'no answers'}",
+        file=log,
     )
-    scores = points_by_student(ps, graded)
-    if scores:
-        total = sum(q.points for q in ps.questions.values())
-        print(
-            f"grade: points (of {total:g}): " + ", ".join(f"{s} {p:g}" for s, p in scores.items()),
-            file=log,
-        )
+    _print_totals(ps, graded, log)
     return counts
+
+
+def _print_totals(ps: ProblemSet, records: list[dict[str, Any]], log: IO[str]) -> None:
+    """Each student's points and verdicts, one line per student."""
+    scores = points_by_student(ps, records)
+    if not scores:
+        return
+    total = sum(q.points for q in ps.questions.values())
+    verdicts: dict[str, Counter] = {}
+    for r in records:
+        verdicts.setdefault(str(r.get("student")), Counter())[str(r.get("verdict"))] += 1
+    width = min(max(len(s) for s in scores), 30)
+    print(f"grade: points by student (of {total:g}):", file=log)
+    for student, p in scores.items():
+        seen = verdicts.get(student, Counter())
+        detail = ", ".join(f"{v} {seen[v]}" for v in Verdict if seen[v])
+        print(f"  {student[:30]:<{width}}  {p:>5g}   ({detail})", file=log)
 
 
 def points_by_student(ps: ProblemSet, records: Iterable[dict[str, Any]]) -> dict[str, float]:
@@ -507,3 +544,105 @@ def points_by_student(ps: ProblemSet, records: Iterable[dict[str, Any]]) -> dict
     for (student, _), p in sorted(best.items()):
         out[student] = out.get(student, 0.0) + p
     return out
+
+
+# ------------------------------------------------------------------------------ readable math
+
+
+class _Linear(StrPrinter):
+    """SymPy's ``str`` printer with mathematical notation on one line: ``α``, ``x^2``, ``2·x``,
+    ``(0, 1/2]``, ``∅``, ``[[1, 2], [3, 4]]``, ``∧``."""
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        return str(pretty_symbol(expr.name))
+
+    def _print_Interval(self, i: sp.Interval) -> str:
+        left = "(" if i.left_open else "["
+        right = ")" if i.right_open else "]"
+        return f"{left}{self._print(i.start)}, {self._print(i.end)}{right}"
+
+    def _print_Union(self, u: sp.Union) -> str:
+        return " ∪ ".join(self._print(a) for a in u.args)
+
+    def _print_EmptySet(self, e: Any) -> str:
+        return "∅"
+
+    def _print_Infinity(self, e: Any) -> str:
+        return "∞"
+
+    def _print_NegativeInfinity(self, e: Any) -> str:
+        return "-∞"
+
+    def _print_And(self, e: Any) -> str:
+        return " ∧ ".join(self._print(a) for a in e.args)
+
+    def _print_Or(self, e: Any) -> str:
+        return " ∨ ".join(self._print(a) for a in e.args)
+
+    def _print_MatrixBase(self, m: sp.MatrixBase) -> str:
+        if m.cols == 1:
+            return "(" + ", ".join(self._print(x) for x in m) + ")ᵀ"
+        return (
+            "["
+            + ", ".join(
+                "[" + ", ".join(self._print(x) for x in m.row(i)) + "]" for i in range(m.rows)
+            )
+            + "]"
+        )
+
+    _print_MutableDenseMatrix = _print_ImmutableDenseMatrix = _print_MatrixBase
+
+    def _print_Contains(self, e: Any) -> str:
+        return f"{self._print(e.args[0])} ∈ {self._print(e.args[1])}"
+
+
+_SHOW_LIMIT = 300  # characters: a longer rendering is not shown in the table
+
+
+def readable(value: Any, one_line: bool = True) -> str | None:
+    """What an answer was read as, for a reader: ``sympy.pretty`` (unicode), or with
+    ``one_line`` the same notation on one line (for a table cell); ``None`` when too long."""
+    if isinstance(value, str):
+        return value.replace("_", " ")
+    try:
+        if not one_line:
+            out = sp.pretty(value, use_unicode=True, wrap_line=False)
+        else:
+            out = sp.pretty(value, use_unicode=True, wrap_line=False)
+            if "\n" in out:
+                out = _Linear().doprint(value).replace("**", "^").replace("*", "·")
+    except Exception:  # noqa: BLE001 - display only
+        return None
+    return out if len(out) <= (_SHOW_LIMIT if one_line else 20 * _SHOW_LIMIT) else None
+
+
+def grade_readable(q: Question, text: str, student: str = "") -> dict[str, Any]:
+    """:func:`~gdflow.checks.grade.grader.grade_answer`, plus ``shown``: what the answer was
+    read as in readable notation (:func:`readable`, one line) and ``pretty`` (multi-line
+    ``sympy.pretty``), for the terminal; the JSON records keep ``interpreted_as`` (LaTeX)."""
+    rec = grade_answer(q, text, student)
+    if rec.get("verdict") not in (Verdict.CORRECT, Verdict.INCORRECT):
+        return rec
+    ref = q.reference
+    written = " ".join(text.split())
+    written = written if len(written) <= 120 else None  # a formula shown as written
+    used_data = False
+    try:
+        with deadline(0.5):
+            if ref.expect == "label":
+                value: Any = parse_label(text, ref.labels or {}).value
+            else:
+                parsed = parse_answer(text, ref.scope, ref.expect)
+                value, used_data = parsed.value, parsed.used_data
+                if ref.variable is not None and parsed.shape == Shape.RELATION:
+                    value = sp.Contains(ref.variable, relation_to_set(value, ref.variable))
+    except (Exception, OutOfTime):  # noqa: BLE001 - display only, the verdict stands
+        if rec.get("interpreted_as"):
+            rec["shown"] = rec["pretty"] = written
+        return rec
+    shown = readable(value)
+    if used_data and written:  # a formula on the data: as written, and its value if short
+        shown = f"{written} = {shown}" if shown and len(shown) <= 60 else written
+    rec["shown"] = shown or written
+    rec["pretty"] = readable(value, one_line=False) or rec["shown"]
+    return rec
