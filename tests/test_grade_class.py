@@ -433,3 +433,45 @@ def test_rerun_messages_count_what_is_there(spec, tmp_path):
     assert "nothing left to grade" in log.getvalue()
     assert "also holds 1 result(s) for another version" in log.getvalue()
     assert sum(counts.values()) == 1  # ann's answer is kept in the file, not counted
+
+
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        ('kind = "expression"\nreference = "x"\nassume = ["sin(x) > 0"]', "assume"),
+        ('kind = "convergence_condition"\nA = [[1]]\ntimeout = nan', "timeout"),
+        ('kind = "convergence_condition"\nA = [[1]]\npoints = nan', "points"),
+        ('kind = "convergence_condition"\nA = [[1]]\npoints = inf', "points"),
+        ('kind = "step_size_case"\nlearning_rate = 0.1\ncurvature = -1', "curvature"),
+        (
+            'kind = "closed_form_iterate"\nA = [[1]]\nb = [1]\nstart = [1]\nlearning_rate = 0.1\n'
+            'steps = "1k"',
+            "steps",
+        ),
+        (
+            'kind = "loss_after"\nA = [[1]]\nb = [1]\nstart = [1]\nlearning_rate = 0.1\nc = "nan"',
+            "c",
+        ),
+        ('kind = "ridge_limit"\nPhi = [[1]]\nt = [1]\nridge = "inf"', "ridge"),
+        ('kind = "gradient_flow"\nX = [[1]]\ny = [1]\nstart = [0]\ntime = "nan"', "time"),
+    ],
+)
+def test_other_bad_values_name_their_key(body, key):
+    (err,) = _errors(f'title = "t"\n[[question]]\nid = "q"\n{body}\n')
+    assert err.startswith(f"question q: key `{key}`"), err
+
+
+def test_an_unexpected_failure_is_a_named_spec_error(monkeypatch):
+    import gdflow.checks.grade.spec as spec_module
+
+    def broken(_f):
+        raise KeyError("boom")  # a grader bug, not a spec error: still no traceback
+
+    kind = spec_module.KINDS["gd_step"]
+    monkeypatch.setitem(
+        spec_module.KINDS,
+        "gd_step",
+        kind.__class__("gd_step", kind.required, kind.optional, broken),
+    )
+    (err,) = _errors(_spec("gd_step", "start = [0]\nlearning_rate = 0.1\ngradient = [1]"))
+    assert err.startswith("question q: cannot compute the reference") and "KeyError" in err

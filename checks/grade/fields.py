@@ -132,7 +132,12 @@ def parse_assumptions(items: Any, where: str) -> tuple[dict[str, dict], dict[str
                 raise SpecError(f"{where}: assumption {item!r} must involve exactly one symbol")
             (sym,) = rel.free_symbols
             names = [sym.name]
-            s = rel.as_set()
+            try:
+                s = rel.as_set()
+            except (NotImplementedError, TypeError, ValueError):
+                raise SpecError(
+                    f"{where}: assumption {item!r} does not describe an interval of {sym.name}"
+                ) from None
             sets[sym.name] = sets.get(sym.name, sp.S.Reals).intersect(s)
             if sets[sym.name].is_empty:
                 raise SpecError(f"{where}: assumptions on {sym.name} leave no admissible value")

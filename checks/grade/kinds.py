@@ -15,6 +15,7 @@ Reference computations come from ``derive/``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -366,7 +367,7 @@ def _iterate_setup(f: Fields) -> tuple[sp.Matrix, sp.Matrix, sp.Matrix, sp.Expr,
                 f"as k); got {shown}"
             )
         k = sp.Integer(kname)
-    elif isinstance(kname, str):
+    elif isinstance(kname, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", kname):
         found = f.scope.lookup(kname)
         k = (
             found
@@ -604,7 +605,8 @@ def build_step_size_case(f: Fields) -> Reference:
     try:
         case = step_size_case(alpha, a, bt)
     except ValueError as exc:
-        raise SpecError(f"question {f.qid}: {exc}") from None
+        key = "curvature" if a.is_number and a.is_negative else "learning_rate"
+        raise SpecError(f"{f.where(key)}: {exc}") from None
     x = alpha * a
 
     def explain(answer: Any, cmp: Comparison) -> list[str]:

@@ -78,12 +78,15 @@ class ProblemSet:
     fingerprint: str = ""
 
 
+def _finite(v: Any) -> bool:
+    """A TOML number that is neither NaN nor infinite (a boolean is no number)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, decimal.Decimal)):
+        return False
+    return isinstance(v, int) or (v.is_finite() if isinstance(v, decimal.Decimal) else v == v)
+
+
 def _positive(v: Any, where: str, upper: float) -> float:
-    if (
-        isinstance(v, bool)
-        or not isinstance(v, (int, float, decimal.Decimal))
-        or not 0 < v <= upper
-    ):
+    if not _finite(v) or not 0 < v <= upper:
         raise SpecError(f"{where}: expected a number in (0, {upper}]; got {v!r}")
     return float(v)
 
@@ -153,7 +156,16 @@ def _build_question(q: dict[str, Any], defaults: dict[str, Any], index: int) -> 
         ArithmeticError,
         RecursionError,
     ) as exc:
-        raise SpecError(f"question {qid}: cannot compute the reference: {exc}") from None
+        raise SpecError(
+            f"question {qid}: cannot compute the reference from keys "
+            f"{', '.join(f'`{k}`' for k in q if k in set(kind.required) | set(kind.optional))}: "
+            f"{exc}"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - a backstop: never a traceback for a spec
+        raise SpecError(
+            f"question {qid}: cannot compute the reference (an internal error of the grader, "
+            f"{type(exc).__name__}; please report it with the spec)"
+        ) from None
     scope.declare_unknown = False
     tol = None
     if "tolerance" in q:
@@ -176,13 +188,9 @@ def _build_question(q: dict[str, Any], defaults: dict[str, Any], index: int) -> 
     if not isinstance(prompt, str):
         raise SpecError(f"question {qid}: key `prompt`: expected a string")
     points = q.get("points", 1)
-    if (
-        isinstance(points, bool)
-        or not isinstance(points, (int, float, decimal.Decimal))
-        or points < 0
-    ):
+    if not _finite(points) or not 0 <= points <= 10**6:
         raise SpecError(
-            f"question {qid}: key `points`: expected a nonnegative number; got {points!r}"
+            f"question {qid}: key `points`: expected a number from 0 to 1000000; got {points!r}"
         )
     feedback = {Verdict(k): v for k, v in fb.items()}
     question = Question(qid, kind_name, ref, prompt, tol, feedback, float(timeout), float(points))
@@ -334,6 +342,12 @@ def loads_spec(text: str, path: str = "<spec>") -> ProblemSet:
             question = _build_question(q, {**defaults, "timeout": timeout}, i)
         except SpecError as exc:
             errors.extend(exc.errors)
+            continue
+        except Exception as exc:  # noqa: BLE001 - a backstop: never a traceback for a spec
+            errors.append(
+                f"question #{i} (id {q.get('id')!r}): cannot be checked (an internal error of the "
+                f"grader, {type(exc).__name__}; please report it with the spec)"
+            )
             continue
         if question.id in questions:
             errors.append(f"question {question.id}: duplicate id")
