@@ -475,3 +475,48 @@ def test_an_unexpected_failure_is_a_named_spec_error(monkeypatch):
     )
     (err,) = _errors(_spec("gd_step", "start = [0]\nlearning_rate = 0.1\ngradient = [1]"))
     assert err.startswith("question q: cannot compute the reference") and "KeyError" in err
+
+
+# ------------------------------------------------------------------------------ variants
+
+
+def test_variant_file_names():
+    from gdflow.checks.grade.runner import variant_file
+
+    assert variant_file("/nonexistent", "3") is None
+
+
+def test_each_student_is_graded_against_their_own_variant(tmp_path, capsys):
+    from gdflow.checks.grade.runner import variant_file
+
+    d = tmp_path / "variants"
+    d.mkdir()
+    for i, rate in ((1, "0.1"), (2, "0.2")):  # x1 = 0.4 in variant 01, 0.8 in variant 02
+        (d / f"variant-{i:02d}.toml").write_text(
+            SPEC.replace('learning_rate = "0.1"', f'learning_rate = "{rate}"')
+        )
+    (d / "variant-03.toml").write_text("title = 1\n")  # an invalid variant
+    assert variant_file(d, "variant-02") == variant_file(d, "2") == d / "variant-02.toml"
+    assert variant_file(d, "02.toml") == d / "variant-02.toml"
+    csv = tmp_path / "class.csv"
+    csv.write_text(
+        "student,variant,question,answer\n"
+        "ann,1,1,0.4\nbob,02,1,0.8\ncid,variant-02,1,0.4\ndan,7,1,0.4\neve,,1,0.4\nfay,3,1,0.4\n"
+    )
+    out = tmp_path / "out.jsonl"
+    assert main([str(d), str(csv), "-o", str(out)]) == 0
+    recs = {r["student"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert {s: r["verdict"] for s, r in recs.items()} == {
+        "ann": "correct",
+        "bob": "correct",
+        "cid": "incorrect",
+        "dan": "invalid",
+        "eve": "invalid",
+        "fay": "invalid",
+    }
+    assert "line 5 (student 'dan')" in recs["dan"]["feedback"] and "'7'" in recs["dan"]["feedback"]
+    assert "variant-03.toml" in recs["fay"]["feedback"]
+    # a rerun finds them all
+    capsys.readouterr()
+    assert main([str(d), str(csv), "-o", str(out)]) == 0
+    assert "6 of the 6 answer(s) are already graded" in capsys.readouterr().err

@@ -58,6 +58,8 @@ __all__ = [
     "FORMATS",
     "readable",
     "grade_readable",
+    "variant_file",
+    "VariantSpecs",
 ]
 
 FORMATS = ("table", "json", "jsonl")
@@ -370,9 +372,9 @@ def _unreadable(ps: ProblemSet, row: Row) -> dict[str, Any]:
     return rec
 
 
-def _tasks(ps: ProblemSet, rows: Iterable[Row], done: set[str]) -> Iterator[Task | dict]:
+def _tasks(pairs: Iterable[tuple[Row, ProblemSet]], done: set[str]) -> Iterator[Task | dict]:
     seen = set(done)
-    for row in rows:
+    for row, ps in pairs:
         student, qid, answer = row
         key = answer_key(student, qid, answer, ps.fingerprint)
         if key in seen:
@@ -402,29 +404,97 @@ def _tasks(ps: ProblemSet, rows: Iterable[Row], done: set[str]) -> Iterator[Task
         )
 
 
-def _distinct(tasks: list[Task]) -> tuple[list[Task], dict[tuple[str, str], list[Task]]]:
-    """The tasks with distinct (question, answer), and for each such pair every task that has
-    it. A verdict depends only on the question and the answer text (the comparison's random
-    points are seeded by the question id, the text and the reference), so the same text by
-    several students is graded once and its result given to each."""
-    same: dict[tuple[str, str], list[Task]] = {}
+def _distinct(tasks: list[Task]) -> tuple[list[Task], dict[str, list[Task]]]:
+    """The tasks with distinct (spec, question, answer), and for each such task (by the id of
+    its result) every task that has the same. A verdict depends only on the spec, the question
+    and the answer text (the comparison's random points are seeded by the question id, the
+    text and the reference), so the same text by several students is graded once and its
+    result given to each."""
+    groups: dict[tuple[str, str, str], list[Task]] = {}
     for t in tasks:
-        same.setdefault((t.question, t.answer), []).append(t)
-    return [group[0] for group in same.values()], same
+        groups.setdefault((t.spec, t.question, t.answer), []).append(t)
+    firsts = [g[0] for g in groups.values()]
+    same = {
+        answer_key(g[0].student, g[0].question, g[0].answer, g[0].spec): g for g in groups.values()
+    }
+    return firsts, same
 
 
-def _fan_out(
-    first: dict[str, Any], same: dict[tuple[str, str], list[Task]], spec: str
-) -> Iterator[dict[str, Any]]:
+def _fan_out(first: dict[str, Any], same: dict[str, list[Task]]) -> Iterator[dict[str, Any]]:
     """The result ``first`` for every student who wrote the same answer to the question."""
-    group = same.get((str(first["question"]), str(first["answer"])), [])
     yield first
-    for t in group[1:]:
+    for t in same.get(str(first["id"]), [])[1:]:
         yield {
             **first,
             "student": t.student,
-            "id": answer_key(t.student, t.question, t.answer, spec),
+            "id": answer_key(t.student, t.question, t.answer, t.spec),
         }
+
+
+# ------------------------------------------------------------------------------ variants
+
+
+def variant_file(directory: str | Path, name: str) -> Path | None:
+    """The spec of variant ``name`` in ``directory``, as ``gdflow variants -o DIR`` names
+    them: ``DIR/variant-NN.toml`` with NN the variant's index zero-padded to at least two
+    digits. A class CSV's ``variant`` cell may hold ``3``, ``03``, ``variant-03`` or
+    ``variant-03.toml``; ``None`` when there is no such file."""
+    text = name.strip().removeprefix("variant-").removesuffix(".toml")
+    if not text.isdigit():
+        return None
+    for path in sorted(Path(directory).glob("variant-*.toml")):
+        stem = path.stem.removeprefix("variant-")
+        if stem.isdigit() and int(stem) == int(text):
+            return path
+    return None
+
+
+class VariantSpecs:
+    """The variant specs of a directory written by ``gdflow variants``, each loaded once, when
+    a row first names it (before the workers fork, so they inherit every loaded variant)."""
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory)
+        self._loaded: dict[Path, ProblemSet | str] = {}
+
+    def get(self, name: str) -> ProblemSet | str:
+        """The loaded spec of variant ``name``, or why there is none (a sentence)."""
+        if not name.strip():
+            return "the row names no variant (the `variant` column is empty)"
+        path = variant_file(self.directory, name)
+        if path is None:
+            return (
+                f"there is no variant {name.strip()!r} in {self.directory} (variant-01.toml, ...)"
+            )
+        if path not in self._loaded:
+            from .spec import SpecError, load_spec
+
+            try:
+                self._loaded[path] = load_spec(path)
+            except SpecError as exc:
+                self._loaded[path] = (
+                    f"the spec of variant {name.strip()!r} ({path.name}) is invalid: "
+                    + "; ".join(exc.errors)
+                )
+        return self._loaded[path]
+
+
+def _with_specs(
+    ps: ProblemSet, rows: list[Row], variants: VariantSpecs | None
+) -> list[tuple[Row, ProblemSet]]:
+    """Each row with the spec it is graded against: ``ps``, or with ``variants`` the row's
+    own variant (a row whose variant cannot be had is graded ``invalid``, saying why)."""
+    if variants is None:
+        return [(r, ps) for r in rows]
+    out = []
+    for r in rows:
+        got = variants.get(r.variant) if not r.problem else ps
+        if isinstance(got, str):
+            why = f"line {r.line} (student {r.student!r}): {got}"
+            out.append((Row(r.student, r.question, r.answer, r.line, why, r.variant), ps))
+        else:
+            out.append((r, got))
+    return out
 
 
 def grade_class(
@@ -436,9 +506,12 @@ def grade_class(
     memory_mb: int | None = None,
     stdout: IO[str] | None = None,
     log: IO[str] | None = None,
+    variants: VariantSpecs | None = None,
 ) -> Counter:
     """Grade ``rows`` against ``ps``, streaming each result to ``out`` (or ``stdout``) as it
-    finishes; with an existing ``out``, answers already there are skipped. Returns the count
+    finishes; with an existing ``out``, answers already there are skipped. With ``variants``,
+    each row is graded against the spec of its ``variant`` column (``ps`` then only gives the
+    points of the totals, and the fingerprint of rows without a usable variant). Returns the count
     of verdicts of the class's answers (those graded earlier included; results in ``out`` for
     another version of the spec or of the answers are kept there but not counted). Ends with
     a summary and each student's points on ``log``."""
@@ -446,7 +519,7 @@ def grade_class(
 
     warm_up()  # build the LaTeX grammar once, before forking workers
     log = log or sys.stderr
-    rows = [_as_row(r) for r in rows]
+    pairs = _with_specs(ps, [_as_row(r) for r in rows], variants)
     earlier: list[dict[str, Any]] = []
     if out:
         earlier = _earlier(out, fmt)
@@ -459,7 +532,7 @@ def grade_class(
         writer = Writer(stream, fmt)
         writer.begin()
     done = {r["id"] for r in earlier}
-    current = {answer_key(s, q, a, ps.fingerprint) for s, q, a in rows}
+    current = {answer_key(*row, spec.fingerprint) for row, spec in pairs}
     graded = [r for r in earlier if r["id"] in current]
     counts: Counter = Counter(r.get("verdict", "?") for r in graded)
     if earlier:
@@ -480,7 +553,7 @@ def grade_class(
     t0 = time.monotonic()
     direct: list[dict[str, Any]] = []
     tasks: list[Task] = []
-    for item in _tasks(ps, rows, done):
+    for item in _tasks(pairs, done):
         if isinstance(item, Task):
             tasks.append(item)
         else:
@@ -493,7 +566,7 @@ def grade_class(
             graded.append(rec)
         mem = memory_mb if memory_mb is not None else ps.memory_mb
         for first in run_tasks(unique, jobs=jobs, memory_mb=mem):
-            for rec in _fan_out(first, same, ps.fingerprint):
+            for rec in _fan_out(first, same):
                 writer.write(rec)
                 counts[rec["verdict"]] += 1
                 graded.append(rec)
