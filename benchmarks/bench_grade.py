@@ -211,12 +211,13 @@ def main() -> None:
     print(f"spec load ({r['questions']} questions): {r['load_s']:.2f} s")
     print(
         f"jobs {args.jobs}: {r['answers']} answers in {r['wall_s']:.2f} s = "
-        f"{r['answers_per_s']:.1f} answers/s; CPU per answer: median {1000 * r['median_s']:.1f} ms"
+        f"{r['answers_per_s']:.1f} answers/s; CPU per answer: median {1000 * r['median_s']:.2f} ms"
         f", worst {r['worst_s']:.2f} s"
     )
     print(
-        f"median answer, graded alone in one process: {1000 * r['median_wall_s']:.1f} ms wall "
-        "(the CPU clock here ticks too coarsely for sub-millisecond answers)"
+        f"median answer, graded again alone in this process: {1000 * r['median_wall_s']:.2f} ms "
+        "wall clock (this machine's CPU clock does not resolve sub-millisecond answers: one of "
+        "0.7 ms wall can read 0 ms of CPU)"
     )
     print(
         f"distinct (question, answer) pairs graded: {r['distinct']} "

@@ -129,7 +129,7 @@ def _grade_one(task: Task, memory_mb: int) -> tuple[dict[str, Any], bool]:
         out = _verdict(task, Verdict.ERROR, f"internal grader error: {tb}")
     finally:
         resource.setrlimit(resource.RLIMIT_AS, (hard_as, hard_as))
-    out["seconds"] = round(time.process_time() - t0, 4)
+    out["seconds"] = round(time.process_time() - t0, 6)
     return out, hit
 
 
