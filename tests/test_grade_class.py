@@ -520,3 +520,49 @@ def test_each_student_is_graded_against_their_own_variant(tmp_path, capsys):
     capsys.readouterr()
     assert main([str(d), str(csv), "-o", str(out)]) == 0
     assert "6 of the 6 answer(s) are already graded" in capsys.readouterr().err
+
+
+def test_the_watchdog_judges_cpu_time_not_the_clock(monkeypatch):
+    import gdflow.checks.grade.worker as worker
+
+    clock = {"now": 100.0}
+    monkeypatch.setattr(worker.time, "monotonic", lambda: clock["now"])
+
+    class FakeWorker:
+        start_wall = last_change = 100.0
+        last_cpu = 0.0
+        cpu = 0.0
+
+        def cpu_used(self):
+            return self.cpu
+
+    task = worker.Task("s", "q", "a", 5.0, lambda: {})
+    w = FakeWorker()
+    # a slow machine: 60 s of wall clock, the answer advancing by a little CPU now and then
+    for step in range(60):
+        clock["now"] += 1.0
+        w.cpu = 0.01 * step
+        assert worker._over_limit(w, task) is None
+    w.cpu = 5.0  # its CPU time reaches the timeout
+    out = worker._over_limit(w, task)
+    assert out["verdict"] == "timeout" and "CPU time" in out["feedback"]
+    # a blocked worker: no CPU at all for max(2 s, timeout) once timeout + 2 s have passed
+    w = FakeWorker()
+    w.start_wall = w.last_change = clock["now"]
+    w.cpu = 0.5
+    assert worker._over_limit(w, task) is None
+    clock["now"] += 6.0
+    w.cpu = 0.6
+    assert worker._over_limit(w, task) is None  # it used some CPU since the last look
+    clock["now"] += 4.0
+    assert worker._over_limit(w, task) is None  # idle for 4 s < the 5 s timeout
+    clock["now"] += 1.5
+    assert worker._over_limit(w, task)["verdict"] == "timeout"
+    # and whatever happens, WALL_FACTOR times the timeout is the end
+    w = FakeWorker()
+    w.start_wall = w.last_change = clock["now"]
+    for step in range(1, worker.WALL_FACTOR * 5 + 1):
+        clock["now"] += 1.0
+        w.cpu = 0.001 * step
+        got = worker._over_limit(w, task)
+    assert got is not None and got["verdict"] == "timeout"

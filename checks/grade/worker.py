@@ -7,8 +7,9 @@ after answer. Before each one it sets that answer's limits: ``RLIMIT_AS`` bounds
 space to its size then plus ``memory_mb``, and ``RLIMIT_CPU`` its CPU time to what it has used
 plus the timeout (and a margin). The parent watches the CPU time each worker spends on its
 answer (``/proc/PID/stat``) and kills it at the timeout; a worker that uses no CPU while the
-clock runs (a blocked worker, not a slow one under load) is killed after ``timeout`` + 2 s of
-wall time with under 5 % CPU, and any worker after :data:`WALL_FACTOR` times the timeout. A
+clock runs (a blocked worker, not a slow one under load) is killed once ``timeout`` + 2 s of
+wall time have passed and it has used no CPU at all for the last ``max(2 s, timeout)``, and any
+worker after :data:`WALL_FACTOR` times the timeout. A
 worker that was killed, hit its memory limit, or died, is replaced by a fresh fork, so no
 answer runs in a process an earlier answer left in a bad state; a worker is also replaced
 after :data:`TASKS_PER_WORKER` answers.
@@ -50,7 +51,7 @@ WALL_FACTOR = 20
 killed, whatever its CPU time (a backstop; the limit is CPU time)."""
 
 _POLL = 0.1  # seconds between the parent's looks at its workers' CPU time
-_IDLE_AFTER = 2.0  # wall seconds past the timeout after which a worker using < 5 % CPU is stuck
+_IDLE_AFTER = 2.0  # wall seconds: a worker using no CPU for this long past its timeout is stuck
 _MB = 1024 * 1024
 
 
@@ -174,14 +175,16 @@ class _Worker:
         child.close()
         self.task: int | None = None
         self.served = 0
-        self.start_wall = 0.0
+        self.start_wall = self.last_change = 0.0
         self.start_cpu: float | None = None
+        self.last_cpu = 0.0
 
     def give(self, i: int) -> None:
         self.task = i
         self.served += 1
-        self.start_wall = time.monotonic()
+        self.start_wall = self.last_change = time.monotonic()
         self.start_cpu = _cpu_of(self.proc.pid)
+        self.last_cpu = 0.0
         self.conn.send(i)
 
     def cpu_used(self) -> float | None:
@@ -284,7 +287,15 @@ def _over_limit(w: _Worker, task: Task) -> dict[str, Any] | None:
             Verdict.TIMEOUT,
             f"grading took longer than {task.timeout:g} s of CPU time; the worker was stopped",
         )
-    stuck = cpu is not None and wall >= task.timeout + _IDLE_AFTER and cpu < 0.05 * wall
+    now = time.monotonic()
+    if cpu is not None and cpu != w.last_cpu:
+        w.last_cpu, w.last_change = cpu, now
+    idle = now - w.last_change  # wall seconds since the worker last used any CPU
+    stuck = (
+        cpu is not None
+        and wall >= task.timeout + _IDLE_AFTER
+        and idle >= max(_IDLE_AFTER, task.timeout)
+    )
     if stuck or wall >= WALL_FACTOR * task.timeout or (cpu is None and wall >= task.timeout):
         return _verdict(
             task,
