@@ -421,8 +421,9 @@ def _gd_iterate(
     f: Fields, A: sp.Matrix, b: sp.Matrix, w0: sp.Matrix, alpha: sp.Expr, k: sp.Expr
 ) -> Callable[[Any, Any], sp.Matrix]:
     """``(α, k) -> w⁽ᵏ⁾`` for the question's A, b, w⁽⁰⁾, chosen so that loading is bounded: an
-    integer k with a rational α (or with eigenvalues of A without a closed form) by exact
-    iteration (:func:`_iterate_exact`), otherwise 001 eq 13 from ``derive.discrete``.  A symbolic
+    integer k by exact iteration (:func:`_iterate_exact`) when α is rational, k is at most
+    :data:`MAX_SYMBOLIC_STEPS` or the eigenvalues of A have no closed form; otherwise 001 eq 13
+    from ``derive.discrete``.  A symbolic
     k needs the eigenvalues exactly: when the characteristic polynomial of A has an irreducible
     factor of degree 3 or more, that is a spec error naming the key ``A``."""
     degree = spectrum_degree(A)
@@ -438,10 +439,14 @@ def _gd_iterate(
             f"closed form, at most {MAX_SYMBOLIC_STEPS} steps; got {k}"
         )
 
+    # an integer k is iterated (exact, no eigenvalues), unless α is symbolic and k large while
+    # the eigenvalues are rational or square roots (then the closed form is the smaller one)
+    iterate = k.is_Integer and (alpha.is_Rational or k <= MAX_SYMBOLIC_STEPS or degree > 2)
+
     def run(al: Any, kk: Any) -> sp.Matrix:
         if kk.is_Integer and kk < 0:
             raise ValueError("a negative number of steps")
-        if kk.is_Integer and (al.is_Rational or degree > 2):
+        if kk.is_Integer and (iterate or al.is_Rational):
             return _iterate_exact(A, b, w0, al, int(kk))
         return sp.Matrix(closed_form_iterate(A, b, w0, al, kk))
 
