@@ -566,3 +566,12 @@ def test_the_watchdog_judges_cpu_time_not_the_clock(monkeypatch):
         w.cpu = 0.001 * step
         got = worker._over_limit(w, task)
     assert got is not None and got["verdict"] == "timeout"
+
+
+def test_a_latex_display_in_plain_notation():
+    from gdflow.checks.grade.runner import _plain_latex
+
+    assert _plain_latex(r"- \mathbf{A}^{-1} \mathbf{b}") == "- A⁻¹ b"
+    assert _plain_latex(r"\left(\mathbf{X}^\top \mathbf{X}\right)^{-1}") == "(Xᵀ X)⁻¹"
+    assert _plain_latex(r"\boldsymbol{\Phi}^{\dagger} \mathbf{t}") == "Φ† t"
+    assert _plain_latex(r"\int_0^1 x") is None  # a command without a plain form: keep LaTeX

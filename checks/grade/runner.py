@@ -24,6 +24,7 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 import time
 from collections import Counter
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import sympy as sp
-from sympy.printing.pretty.pretty_symbology import pretty_symbol
+from sympy.printing.pretty.pretty_symbology import greeks, pretty_symbol
 from sympy.printing.str import StrPrinter
 
 from gdflow.derive.timebox import OutOfTime, deadline
@@ -689,6 +690,38 @@ def readable(value: Any, one_line: bool = True) -> str | None:
     return out if len(out) <= (_SHOW_LIMIT if one_line else 20 * _SHOW_LIMIT) else None
 
 
+_GREEK = {*greeks, "lambda"}
+
+_LATEX_TEXT = [
+    (re.compile(r"\\(?:mathbf|boldsymbol|mathrm|mathit|operatorname|text)\{([^{}]*)\}"), r"\1"),
+    (re.compile(r"\\(?:left|right)\b"), ""),
+    (re.compile(r"\^\{?\\top\}?"), "ᵀ"),
+    (re.compile(r"\^\{?\\dagger\}?|\^\{\+\}"), "†"),
+    (re.compile(r"\^\{-1\}"), "⁻¹"),
+    (re.compile(r"\^\{\((\d)\)\}"), r"⁽\1⁾"),
+    (re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}"), r"(\1)/(\2)"),
+    (re.compile(r"\\(?:cdot|times)"), "·"),
+    (re.compile(r"\\[,;:! ]"), " "),
+]
+
+
+def _plain_latex(text: str | None) -> str | None:
+    """A short LaTeX display (``interpreted_as``) in plain notation when every command in it
+    has a plain form (``\\mathbf{A}^{-1}`` is A⁻¹, ``\\alpha`` α), else ``None``."""
+    if not text or len(text) > 400:
+        return None
+    out = text
+    for pattern, repl in _LATEX_TEXT:
+        out = pattern.sub(repl, out)
+    out = re.sub(
+        r"\\([A-Za-z]+)",
+        lambda m: str(pretty_symbol(m.group(1))) if m.group(1).lower() in _GREEK else m.group(0),
+        out,
+    )
+    out = " ".join(out.replace("{", "(").replace("}", ")").split())
+    return None if "\\" in out else out
+
+
 def grade_readable(q: Question, text: str, student: str = "") -> dict[str, Any]:
     """:func:`~gdflow.checks.grade.grader.grade_answer`, plus ``shown``: what the answer was
     read as in readable notation (:func:`readable`, one line) and ``pretty`` (multi-line
@@ -698,7 +731,8 @@ def grade_readable(q: Question, text: str, student: str = "") -> dict[str, Any]:
         return rec
     ref = q.reference
     written = " ".join(text.split())
-    written = written if len(written) <= 120 else None  # a formula shown as written
+    latex = "\\" in written or "$" in written
+    written = written if len(written) <= 120 and not latex else None  # plain text, as written
     used_data = False
     try:
         with deadline(0.5):
@@ -711,7 +745,7 @@ def grade_readable(q: Question, text: str, student: str = "") -> dict[str, Any]:
                     value = sp.Contains(ref.variable, relation_to_set(value, ref.variable))
     except (Exception, OutOfTime):  # noqa: BLE001 - display only, the verdict stands
         if rec.get("interpreted_as"):
-            rec["shown"] = rec["pretty"] = written
+            rec["shown"] = rec["pretty"] = written or _plain_latex(rec["interpreted_as"])
         return rec
     shown = readable(value)
     if used_data and written:  # a formula on the data: as written, and its value if short
