@@ -18,6 +18,15 @@ simulation:
 - ``001-fig4`` (double descent) is built by :func:`gdflow.checks.double_descent.figure`
   (001 §4's experiment at 200 trials per N, with the exact risk of
   ``double_descent.min_norm_risk``).
+- ``003-lr``: 003's learning-rate dilemma (too small, right, too large) on its worked example
+  :math:`f(x) = x^2 - 4x + 5` from :math:`x = 0`, iterated by
+  :func:`gdflow.checks.optimizers.gd`; the fixed step ε = 1 cycles 0, 4, 0, …
+- ``003-momentum``: GD, heavy ball and Nesterov (:mod:`gdflow.checks.optimizers`) on a
+  κ = 100 quadratic, :math:`J - J^\star` on a log scale, with the rates proved in
+  ``momentum.heavy_ball`` / ``momentum.nesterov`` (:func:`gdflow.derive.momentum.gd_rate`,
+  ``heavy_ball_rate``, ``nesterov_rate``) drawn as lines.
+- ``003-rotation``: GD and Adam on a quadratic and on its rotation, the rotated paths mapped
+  back: GD's coincide, Adam's do not (001 §2.3's remark on diagonal rescaling).
 
 The ``*_data`` functions return the plotted arrays, so tests can hold them against
 independent witnesses.  Matplotlib runs headless (Agg).
@@ -40,6 +49,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from gdflow.checks.flow_numeric import THREE_POINT, linear_flow  # noqa: E402
 from gdflow.checks.gaussian_numeric import prediction_moments  # noqa: E402
 from gdflow.checks.numeric import eigendirections, gd_iterates, gd_loss  # noqa: E402
+from gdflow.checks.optimizers import run as run_optimizer  # noqa: E402
+from gdflow.derive.momentum import gd_rate, heavy_ball_rate, nesterov_rate  # noqa: E402
 
 X3 = np.array(THREE_POINT["X"])
 Y3 = np.array(THREE_POINT["y"])
@@ -437,6 +448,292 @@ def _fig6_000() -> Figure:
     return fig
 
 
+# ---- seed 003: the learning rate, momentum, rotations ------------------------------------
+
+
+def f_003(x: np.ndarray | float) -> np.ndarray | float:
+    r"""003's worked example :math:`f(x) = x^2 - 4x + 5` (practice exercise: "compute one
+    iteration starting from x = 0 with learning rate ε = 0.1"); minimiser 2, f(2) = 1."""
+    return x * x - 4.0 * x + 5.0
+
+
+def _grad_003(w: np.ndarray) -> np.ndarray:
+    return 2.0 * w - 4.0  # f'(x) = 2x - 4
+
+
+LR_003: tuple[tuple[str, float], ...] = (
+    ("too small: ε = 0.01", 0.01),
+    ("right: ε = 0.1 (003's exercise)", 0.1),
+    ("too large: ε = 1 (cycles)", 1.0),
+    ("too large: ε = 1.1 (diverges)", 1.1),
+)
+r"""003's learning rates: 0.01 (the "fixed" choice of its slide, "choose ε = 0.001 or 0.01"),
+0.1 (its exercise), 1 (the cycle 0, 4, 0, …) and 1.1.  On f the error obeys
+:math:`x^{(k)} - 2 = (1 - 2\varepsilon)^k (x^{(0)} - 2)`: factors 0.98, 0.8, −1, −1.2."""
+LR_003_STEPS = 10
+LR_003_X0 = 0.0
+
+
+def lr_003_data(steps: int = LR_003_STEPS) -> dict[str, tuple[float, np.ndarray]]:
+    r"""The iterates :math:`x^{(0)}, …, x^{(\text{steps})}` of :math:`x \leftarrow x -
+    \varepsilon f'(x)` (003's update rule, :func:`gdflow.checks.optimizers.run` with
+    ``"gd"``) on :func:`f_003` from :math:`x^{(0)} = 0` for each step size of :data:`LR_003`;
+    returns label -> (ε, iterates)."""
+    return {
+        label: (eps, run_optimizer("gd", _grad_003, [LR_003_X0], steps, alpha=eps)[:, 0])
+        for label, eps in LR_003
+    }
+
+
+def _fig_lr_003() -> Figure:
+    data = lr_003_data()
+    long = lr_003_data(30)
+    fig = plt.figure(figsize=(16, 8.5))
+    gs = fig.add_gridspec(2, len(LR_003), height_ratios=[1.0, 0.9])
+    colours = ["tab:blue", "tab:green", "tab:orange", "tab:red"]
+    for col, ((label, (eps, xs)), colour) in enumerate(zip(data.items(), colours, strict=True)):
+        ax = fig.add_subplot(gs[0, col])
+        span = max(4.5, float(np.max(np.abs(xs - 2.0))) + 0.5)
+        xg = np.linspace(2.0 - span, 2.0 + span, 300)
+        ax.plot(xg, f_003(xg), color="0.5", lw=1, label="$f(x) = x^2 - 4x + 5$")
+        ax.plot(xs, f_003(xs), "o-", ms=4, lw=0.8, color=colour, label=f"$x^{{(k)}}$, ε = {eps:g}")
+        ax.plot(xs[0], f_003(xs[0]), "ks", ms=6, label="start $x^{(0)} = 0$")
+        ax.plot(2.0, 1.0, "k*", ms=12, label="minimum x = 2")
+        ax.set_title(f"{label}\n$x^{{({LR_003_STEPS})}}$ = {xs[-1]:.4g}", fontsize=10)
+        ax.set_xlabel("x")
+        if col == 0:
+            ax.set_ylabel("f(x)")
+        ax.legend(fontsize=7, loc="upper center")
+        ax.grid(alpha=0.3)
+    ax = fig.add_subplot(gs[1, :])
+    for (label, (eps, xs)), colour in zip(long.items(), colours, strict=True):
+        k = np.arange(len(xs))
+        ax.semilogy(
+            k, np.abs(xs - 2.0), "o", ms=4, color=colour, label=f"{label}: $|x^{{(k)}} - 2|$"
+        )
+        ax.semilogy(k, 2.0 * abs(1.0 - 2.0 * eps) ** k, "-", lw=1, color=colour, alpha=0.6)
+    ax.set_xlabel("iteration k")
+    ax.set_ylabel("distance to the minimiser (log scale)")
+    ax.set_title("distance to the minimum: dots observed, lines $2\\,|1 - 2ε|^k$")
+    ax.legend(fontsize=8, ncol=2)
+    ax.grid(alpha=0.3, which="both")
+    fig.suptitle(
+        '003, slide "The learning rate ε controls how far we move": too small, right, too large'
+        " on 003's f(x) = x² − 4x + 5 from x = 0"
+    )
+    bottom = _caption(
+        fig,
+        "003's update x ← x − ε f'(x), f'(x) = 2x − 4 (gdflow.checks.optimizers.gd): the error"
+        " x − 2 is multiplied by 1 − 2ε each step; ε = 1 maps x to 4 − x, so the iterates cycle"
+        ' 0, 4, 0, … (003\'s "always converges" refuted in search.backtracking); ε > 1 diverges',
+    )
+    fig.tight_layout(rect=(0, bottom, 1, 0.96))
+    return fig
+
+
+MOMENTUM_CURVATURES = (1.0, 10.0, 100.0)
+r"""The κ = 100 quadratic :math:`J(\mathbf w) = \frac12\mathbf w^\top\mathrm{diag}(1, 10,
+100)\mathbf w` (minimiser 0, :math:`J^\star = 0`: the loss is computed without cancellation,
+so rounding does not floor the curves)."""
+MOMENTUM_W0 = (1.0, 1.0, 1.0)
+MOMENTUM_STEPS = 200
+
+
+@dataclass(frozen=True)
+class MomentumRun:
+    """One method on :data:`MOMENTUM_CURVATURES`: label, parameters, the proved rate ρ of the
+    iterates (from :mod:`gdflow.derive.momentum`) and the excess loss per k."""
+
+    label: str
+    method: str
+    params: dict[str, float]
+    rate: float
+    rate_text: str
+    ks: np.ndarray
+    loss: np.ndarray
+
+
+def momentum_003_data(steps: int = MOMENTUM_STEPS) -> list[MomentumRun]:
+    r"""GD at :math:`\alpha = 2/(m + M)` (rate ``gd_rate``, :math:`(\kappa - 1)/(\kappa + 1)`),
+    heavy ball at :math:`\alpha_\star = 4/(\sqrt M + \sqrt m)^2`, :math:`\beta_\star =
+    \rho^2` (rate ``heavy_ball_rate``, :math:`(\sqrt\kappa - 1)/(\sqrt\kappa + 1)`) and
+    Nesterov at :math:`\alpha = 1/M`, :math:`\beta = (\sqrt\kappa - 1)/(\sqrt\kappa + 1)`
+    (rate ``nesterov_rate``, :math:`1 - 1/\sqrt\kappa`) on :data:`MOMENTUM_CURVATURES`
+    (:math:`m = 1`, :math:`M = 100`) from :data:`MOMENTUM_W0`, at rest; the loss is
+    :math:`J(\mathbf w^{(k)}) - J^\star = \frac12\sum_j a_j w_j^{(k)2}`.  The rates are those
+    of the iterates; the loss contracts by their squares."""
+    a = np.array(MOMENTUM_CURVATURES)
+    lo, hi = float(a.min()), float(a.max())
+    exact = {
+        "gd": gd_rate(int(lo), int(hi)),
+        "heavy_ball": heavy_ball_rate(int(lo), int(hi)),
+        "nesterov": nesterov_rate(int(lo), int(hi)),
+    }
+    rho_hb, rho_n, rho_gd = (float(exact[key]) for key in ("heavy_ball", "nesterov", "gd"))
+    plans = [
+        ("GD, α = 2/(m + M)", "gd", {"alpha": 2.0 / (lo + hi)}, rho_gd),
+        (
+            "heavy ball, α⋆ = 4/(√M + √m)², β⋆ = ρ²",
+            "heavy_ball",
+            {"alpha": 4.0 / (np.sqrt(hi) + np.sqrt(lo)) ** 2, "beta": rho_hb**2},
+            rho_hb,
+        ),
+        (
+            "Nesterov, α = 1/M, β = (√κ − 1)/(√κ + 1)",
+            "nesterov",
+            {"alpha": 1.0 / hi, "beta": (np.sqrt(hi / lo) - 1) / (np.sqrt(hi / lo) + 1)},
+            rho_n,
+        ),
+    ]
+    ks = np.arange(steps + 1, dtype=float)
+    out = []
+    for label, method, params, rate in plans:
+        w = run_optimizer(method, lambda v: a * v, MOMENTUM_W0, steps, **params)
+        loss = 0.5 * (w * w) @ a
+        out.append(MomentumRun(label, method, params, rate, str(exact[method]), ks, loss))
+    return out
+
+
+def rate_line(r: MomentumRun) -> np.ndarray:
+    r"""The dashed line of ``003-momentum`` for one run: :math:`(J(\mathbf w^{(0)}) -
+    J^\star)\,\rho^{2k}`, the proved iterate rate ρ squared (the loss is quadratic in the
+    error), anchored at the k = 0 loss."""
+    return r.loss[0] * r.rate ** (2 * r.ks)
+
+
+def _fig_momentum_003() -> Figure:
+    runs = momentum_003_data()
+    fig, ax = plt.subplots(figsize=(10, 6.8))
+    colours = ["tab:blue", "tab:red", "tab:green"]
+    for r, colour in zip(runs, colours, strict=True):
+        ax.semilogy(r.ks, r.loss, color=colour, lw=2, label=f"{r.label}")
+        ax.semilogy(
+            r.ks,
+            rate_line(r),
+            color=colour,
+            ls="--",
+            lw=1,
+            label=f"  proved: loss × ρ² per step, ρ = {r.rate_text} (line from the k = 0 loss)",
+        )
+    ax.set_xlabel("iteration k")
+    ax.set_ylabel("$J(w^{(k)}) - J^\\star$ (log scale)")
+    ax.set_title(
+        '003, slide "Advanced Optimizers: momentum methods": GD, heavy ball and Nesterov'
+        "\non J = ½ wᵀ diag(1, 10, 100) w (m = 1, M = κ = 100)"
+    )
+    ax.legend(fontsize=8, loc="lower left")
+    ax.grid(alpha=0.3, which="both")
+    bottom = _caption(
+        fig,
+        "solid: J(w⁽ᵏ⁾) − J⋆ of gdflow.checks.optimizers' iterates; dashed: ρ²ᵏ times the k = 0"
+        " loss, ρ the iterate rate proved in gdflow.derive.momentum (gd_rate, heavy_ball_rate,"
+        " nesterov_rate). GD's line is a bound (every direction contracts by at most ρ). Heavy"
+        " ball has double roots at a = m and a = M, Nesterov at a = m: their curves carry a"
+        " factor polynomial in k ((1 + (1 ± ρ)k)²) and run above the line with its slope.",
+    )
+    fig.tight_layout(rect=(0, bottom, 1, 1))
+    return fig
+
+
+ROTATION_CURVATURES = (1.0, 10.0)
+ROTATION_W_STAR = (1.0, 0.5)
+ROTATION_W0 = (-2.0, 2.0)
+ROTATION_THETA = np.pi / 5
+ROTATION_STEPS = 50
+ROTATION_PARAMS: dict[str, dict[str, float]] = {
+    "gd": {"alpha": 0.15},
+    "adam": {"alpha": 0.1},
+}
+"""GD at α = 0.15 (α·a_max = 1.5) and Adam at α = 0.1 with its default β₁ = 0.9, β₂ = 0.999,
+ε = 1e-8."""
+
+
+def rotation_003_data(
+    steps: int = ROTATION_STEPS,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    r"""On :math:`J(\mathbf w) = \frac12(\mathbf w - \mathbf w_\star)^\top\mathbf A(\mathbf w -
+    \mathbf w_\star)`, :math:`\mathbf A = \mathrm{diag}` :data:`ROTATION_CURVATURES`, and on its
+    rotation :math:`\tilde J(\mathbf v) = J(\mathbf Q\mathbf v)` (:math:`\mathbf Q` the
+    rotation by :data:`ROTATION_THETA`, gradient :math:`\mathbf Q^\top\nabla J(\mathbf Q
+    \mathbf v)`, start :math:`\mathbf Q^\top\mathbf w^{(0)}`), run GD and Adam
+    (:func:`gdflow.checks.optimizers.run`) and map the rotated path back,
+    :math:`\mathbf Q\mathbf v^{(k)}`.  Returns method -> (path on J, mapped-back path on
+    :math:`\tilde J`), rows = iterates.  GD commutes with rotations (``adaptive``'s
+    invariance), so its two paths coincide; Adam's per-coordinate scaling does not."""
+    a = np.array(ROTATION_CURVATURES)
+    ws = np.array(ROTATION_W_STAR)
+    Q = _rotation(ROTATION_THETA)
+
+    def grad(w: np.ndarray) -> np.ndarray:
+        return a * (w - ws)
+
+    def grad_rot(v: np.ndarray) -> np.ndarray:
+        return Q.T @ grad(Q @ v)
+
+    w0 = np.array(ROTATION_W0)
+    out = {}
+    for method, params in ROTATION_PARAMS.items():
+        plain = run_optimizer(method, grad, w0, steps, **params)
+        rotated = run_optimizer(method, grad_rot, Q.T @ w0, steps, **params)
+        out[method] = (plain, rotated @ Q.T)
+    return out
+
+
+def _fig_rotation_003() -> Figure:
+    data = rotation_003_data()
+    a = np.array(ROTATION_CURVATURES)
+    ws = np.array(ROTATION_W_STAR)
+    g1, g2 = np.meshgrid(np.linspace(-2.6, 2.6, 200), np.linspace(-0.9, 2.4, 200))
+    J = 0.5 * (a[0] * (g1 - ws[0]) ** 2 + a[1] * (g2 - ws[1]) ** 2)
+    fig, axes = plt.subplots(1, 2, figsize=(14, 6.2))
+    titles = {
+        "gd": "(a) gradient descent, α = 0.15",
+        "adam": "(b) Adam, α = 0.1 (β₁ = 0.9, β₂ = 0.999)",
+    }
+    for ax, (method, (plain, back)) in zip(axes, data.items(), strict=True):
+        ax.contour(g1, g2, J, levels=np.geomspace(0.02, 30, 14), colors="0.7", linewidths=0.7)
+        ax.plot(
+            plain[:, 0],
+            plain[:, 1],
+            "o-",
+            ms=4,
+            color="tab:blue",
+            label="run on J (original coordinates)",
+        )
+        ax.plot(
+            back[:, 0],
+            back[:, 1],
+            "x--",
+            ms=7,
+            color="tab:red",
+            label="run on the rotated J̃(v) = J(Qv), mapped back Qv",
+        )
+        ax.plot(*ROTATION_W0, "ks", ms=7, label="start $w^{(0)}$")
+        ax.plot(*ws, "k*", ms=13, label="minimum $w^\\star$")
+        gap = float(np.max(np.linalg.norm(plain - back, axis=1)))
+        ax.set_title(
+            f"{titles[method]}\nmax over k ≤ {ROTATION_STEPS} of ‖w⁽ᵏ⁾ − Qv⁽ᵏ⁾‖ = {gap:.2g}"
+        )
+        ax.set_xlim(-2.6, 2.6)
+        ax.set_ylim(-0.9, 2.4)
+        ax.set_aspect("equal")
+        ax.set_xlabel("$w_1$")
+        ax.set_ylabel("$w_2$")
+        ax.legend(fontsize=8, loc="lower right")
+    fig.suptitle(
+        '003, slide "Adaptive methods" (Adam), and 001 §2.3: GD is rotation invariant, Adam is'
+        f" not (J = ½ (w − w⋆)ᵀ diag(1, 10)(w − w⋆), rotation by {np.degrees(ROTATION_THETA):g}°)"
+    )
+    bottom = _caption(
+        fig,
+        "gdflow.checks.optimizers.run on J and on J̃(v) = J(Qv) from v⁽⁰⁾ = Qᵀw⁽⁰⁾: GD's mapped-back"
+        " path lies on the original one; Adam divides each coordinate by its own gradient scale,"
+        " and the coordinates differ after a rotation, so its paths part.",
+    )
+    fig.tight_layout(rect=(0, bottom + 0.03, 1, 0.95))
+    return fig
+
+
 BUILDERS: dict[str, Callable[[], Figure]] = {
     "001-fig2": _fig2_001,
     "001-fig3": _fig3_001,
@@ -445,6 +742,9 @@ BUILDERS: dict[str, Callable[[], Figure]] = {
     "000-fig4": _fig4_000,
     "000-fig5": _fig5_000,
     "000-fig6": _fig6_000,
+    "003-lr": _fig_lr_003,
+    "003-momentum": _fig_momentum_003,
+    "003-rotation": _fig_rotation_003,
 }
 NAMES: tuple[str, ...] = ("001-fig2", "001-fig3", "001-fig4", *list(BUILDERS)[2:])
 """Every figure name, in the order ``gdflow figures`` writes them."""

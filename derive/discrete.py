@@ -111,6 +111,8 @@ def _coefficients(expr: sp.Basic, variables: tuple[sp.Basic, ...], degree: int) 
     poly = sp.Poly(sp.expand(expr), *variables)
     out: dict = {}
     for monomial, coeff in poly.terms():
+        if coeff == 0:  # the zero form: (1 - αa)^{2k} at αa = 1 (one step) adds nothing
+            continue
         if sum(monomial) != degree:
             raise ValueError(
                 f"the spectral form {expr} is not homogeneous of degree {degree} in "

@@ -135,7 +135,9 @@ def gd_rate(m_value: Any, M_value: Any) -> sp.Expr:
 def nesterov_rate(m_value: Any, M_value: Any) -> sp.Expr:
     """Nesterov's rate on the slowest direction :math:`a = m` at :math:`\\alpha = 1/M`,
     :math:`\\beta = (\\sqrt\\kappa - 1)/(\\sqrt\\kappa + 1)`: the double root
-    :math:`1 - 1/\\sqrt\\kappa` (003 momentum slide; ``momentum.nesterov``).
+    :math:`1 - 1/\\sqrt\\kappa`, which bounds every direction :math:`a \\in [m, M]`, so it is
+    the rate of the whole quadratic (003 momentum slide; ``momentum.nesterov``, step
+    ``rate_all``).
 
     >>> nesterov_rate(1, 100)
     9/10
@@ -346,8 +348,10 @@ def nesterov() -> Derivation:
     :math:`w^{(k+1)} = y^{(k)} - \\alpha\\nabla J(y^{(k)})`; per eigendirection the companion
     matrix :math:`[[(1 + \\beta)(1 - \\alpha a), -\\beta(1 - \\alpha a)], [1, 0]]`; at
     :math:`\\alpha = 1/M`, :math:`\\beta = (\\sqrt\\kappa - 1)/(\\sqrt\\kappa + 1)` the slowest
-    direction :math:`a = m` has the double root :math:`1 - 1/\\sqrt\\kappa` (003 momentum
-    slide; 001 §2.3)."""
+    direction :math:`a = m` has the double root :math:`1 - 1/\\sqrt\\kappa`, and every
+    :math:`a \\in [m, M]` has complex roots with :math:`|\\lambda|^2 = (1 - 1/\\sqrt\\kappa)^2
+    (M - a)/(M - m) \\le (1 - 1/\\sqrt\\kappa)^2` (the discriminant is :math:`(1 + \\beta)^2
+    (M - a)(m - a)/M^2 \\le 0`) (003 momentum slide; 001 §2.3)."""
     w_k = wstar + e_k
     w_km1 = wstar + e_km1
     y_k = w_k + beta * (w_k - w_km1)
@@ -363,6 +367,17 @@ def nesterov() -> Derivation:
         text=("$\\alpha = 1/M$, $a = m$, $\\beta = (\\sqrt\\kappa - 1)/(\\sqrt\\kappa + 1)$",),
     )
     rho = 1 - 1 / q
+    disc = ((1 + beta) * g) ** 2 - 4 * beta * g
+    tuned_all = Assumptions(
+        conditions=(M > m,),
+        definitions={alpha: 1 / M, beta: (q - 1) / (q + 1), kappa: M / m},
+        text=("$\\alpha = 1/M$, $\\beta = (\\sqrt\\kappa - 1)/(\\sqrt\\kappa + 1)$, any $a$",),
+    )
+    r = sp.Symbol("r", real=True)
+    im = sp.sqrt(beta * g - r**2)
+    complex_roots = Assumptions(
+        conditions=(beta * g - r**2 >= 0,), definitions={r: (1 + beta) * g / 2}
+    )
     steps = [
         Step(
             Identity(update - wstar, (1 + beta) * g * e_k - beta * g * e_km1),
@@ -405,6 +420,52 @@ def nesterov() -> Derivation:
             given=Assumptions(conditions=(kappa >= 1,)),
             label="rate",
         ),
+        Step(
+            Identity(disc, g * ((1 + beta) ** 2 * g - 4 * beta)),
+            "every other direction $a \\in [m, M]$: the discriminant of the characteristic"
+            " polynomial, with the factor $1 - \\alpha a$ taken out",
+            label="disc",
+        ),
+        Step(
+            Identity(disc, (1 + beta) ** 2 * (M - a) * (m - a) / M**2),
+            "at $\\alpha = 1/M$, $\\beta = (\\sqrt\\kappa - 1)/(\\sqrt\\kappa + 1)$ it"
+            " factors through $a = m$ and $a = M$",
+            given=tuned_all,
+            label="disc_factored",
+        ),
+        Step(
+            Holds((1 + beta) ** 2 * (M - a) * (m - a) / M**2 <= 0),
+            "so it is $\\le 0$ on all of $[m, M]$: the roots are complex conjugate (a double"
+            " root at $a = m$, both roots 0 at $a = M$)",
+            given=Assumptions(conditions=(a >= m, a <= M)),
+            label="disc_sign",
+        ),
+        Step(
+            Identity(char.subs(lam, r + sp.I * im), 0),
+            "they are $r \\pm i\\sqrt{\\beta(1 - \\alpha a) - r^2}$ with $r = (1 + \\beta)(1 -"
+            " \\alpha a)/2$",
+            given=complex_roots,
+            label="roots",
+        ),
+        Step(
+            Identity((r + sp.I * im) * (r - sp.I * im), beta * g),
+            "so $|\\lambda|^2$ is their product $\\beta(1 - \\alpha a)$",
+            given=complex_roots,
+            label="modulus",
+        ),
+        Step(
+            Identity(beta * g, rho**2 * (M - a) / (M - m)),
+            "at the tuned parameters that is $(1 - 1/\\sqrt\\kappa)^2 (M - a)/(M - m)$",
+            given=tuned_all,
+            label="modulus_tuned",
+        ),
+        Step(
+            Holds(rho**2 * (M - a) / (M - m) <= rho**2),
+            "at most $(1 - 1/\\sqrt\\kappa)^2$ for every $a \\in [m, M]$, with equality only at"
+            " $a = m$: the slowest direction sets the rate of the whole quadratic",
+            given=Assumptions(conditions=(a >= m, a <= M, M > m, kappa >= 1)),
+            label="rate_all",
+        ),
     ]
     formulas = {
         "rate": Formula(
@@ -423,8 +484,9 @@ def nesterov() -> Derivation:
         steps=steps,
         result=next(s.claim for s in steps if s.label == "slowest"),
         summary="Nesterov's method takes the gradient at the extrapolated point; per"
-        " eigendirection its companion matrix carries a factor $1 - \\alpha a$, and on the"
-        " slowest direction the tuned method contracts by $1 - 1/\\sqrt\\kappa$.",
+        " eigendirection its companion matrix carries a factor $1 - \\alpha a$; tuned, the"
+        " slowest direction contracts by $1 - 1/\\sqrt\\kappa$ and every other direction of"
+        " $[m, M]$ by less.",
         formulas=formulas,
     )
 

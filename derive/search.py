@@ -29,10 +29,19 @@ from .derivation import (
     Source,
     Step,
 )
+from .matrices import exact_matrix, exact_scalar
 from .notation import A, b, k, kappa, n, w
-from .quadratic import objective_expr
+from .quadratic import objective, objective_expr
 
-__all__ = ["steepest_descent", "exact_line_search", "backtracking", "DERIVATIONS"]
+__all__ = [
+    "steepest_descent",
+    "exact_line_search",
+    "backtracking",
+    "exact_step",
+    "armijo_backtracking",
+    "MAX_REDUCTIONS",
+    "DERIVATIONS",
+]
 
 SOURCE = "003_b986fbe0add72eb9.txt"
 
@@ -40,12 +49,13 @@ _NAMES: dict[str, tuple[str, str]] = {
     "Dir(u,g)": (r"\mathbf{u}^\top\mathbf{g}", "uᵀg"),
     "Norm(g)": (r"\|\mathbf{g}\|", "‖g‖"),
     "NormSq(g)": (r"\|\mathbf{g}\|^2", "‖g‖²"),
-    "gAg": (r"\mathbf{g}^\top\mathbf{A}\mathbf{g}", "gᵀAg"),
-    "gAinvg": (r"\mathbf{g}^\top\mathbf{A}^{-1}\mathbf{g}", "gᵀA⁻¹g"),
+    "gAg": (r"(\mathbf{g}^\top\mathbf{A}\mathbf{g})", "(gᵀAg)"),
+    "gAinvg": (r"(\mathbf{g}^\top\mathbf{A}^{-1}\mathbf{g})", "(gᵀA⁻¹g)"),
     "f(w)": (r"f(\mathbf{w})", "f(w)"),
     "f(w-eg)": (r"f(\mathbf{w} - \varepsilon\mathbf{g})", "f(w - εg)"),
 }
-"""name -> (LaTeX, text) of each :class:`_Term` of this module."""
+"""name -> (LaTeX, text) of each :class:`_Term` of this module (the two quadratic forms in
+parentheses, so that a product of them reads as one)."""
 
 
 class _Term(Term):
@@ -75,6 +85,68 @@ _h = _Term("gAinvg", positive=True)
 
 def _when(*conds: sp.Basic) -> Assumptions:
     return Assumptions(conditions=conds)
+
+
+# -- the cost of one step on least squares (003: "O(n) per iteration") --------------------------
+
+_m_data = sp.Symbol("m", integer=True, positive=True)
+_c_const = sp.Symbol("c", integer=True, positive=True)
+"""A constant of the claimed bound; an integer, since a real bound c implies the integer ⌈c⌉."""
+_ops = sp.Symbol("C_{m,n}", positive=True)
+_OPS_COUNT = sp.Add(
+    _m_data * n,
+    _m_data * (n - 1),
+    _m_data,
+    n * _m_data,
+    n * (_m_data - 1),
+    2 * n,
+    evaluate=False,
+)
+r"""The arithmetic of one GD step on :math:`\frac12\|\mathbf X\mathbf w - \mathbf y\|^2`,
+X of size m x n, term by term: Xw (mn products, m(n - 1) sums), minus y (m), Xᵀr (nm products,
+n(m - 1) sums), w - εg (n products, n differences)."""
+
+
+def _cost_steps() -> list[Step]:
+    """The operation count :math:`C_{m,n} = n(4m + 1)` of one step and its growth in m."""
+    total = n * (4 * _m_data + 1)
+    return [
+        Step(
+            Definition(_ops, _OPS_COUNT),
+            "the cost of one step $w - \\varepsilon X^T(X w - y)$ on least squares with $m$"
+            " data points and $n$ features ($X$ is $m \\times n$), counted as written: $X w$"
+            " takes $mn$ products and $m(n - 1)$ sums, subtracting $y$ takes $m$, $X^T r$"
+            " takes $nm$ products and $n(m - 1)$ sums, the update $2n$",
+            label="cost_count",
+        ),
+        Step(
+            Identity(_OPS_COUNT, total),
+            "in all $C_{m,n} = n(4m + 1)$ arithmetic operations per iteration",
+            label="cost_total",
+        ),
+        Step(
+            Holds(total > _c_const * n),
+            "for every constant $c$ (a whole number: a real bound $c$ gives the whole number"
+            " $\\lceil c \\rceil$) every number of data points $m \\ge c$ makes the step cost"
+            " more than $c\\,n$: the cost grows with $m$ as well as $n$, it is $\\Theta(mn)$",
+            given=_when(_m_data >= _c_const),
+            label="cost_unbounded",
+        ),
+    ]
+
+
+def _cost_claim() -> Step:
+    """003's "O(n) per iteration", refuted: :math:`C_{m,n} \\le c\\,n` fails at m = c."""
+    total = n * (4 * _m_data + 1)
+    return Step(
+        Refuted(sp.Piecewise((1, total <= _c_const * n), (0, True)), 1),
+        '003 lists "$O(n)$ per iteration" among gradient descent\'s advantages, i.e. $C_{m,n}'
+        " \\le c\\,n$ for some constant $c$; whatever $c$, at $m = c$ data points the cost is"
+        " $(4c + 1)n > c\\,n$ (the slide's 10,000 features with $c = 100$, $m = 100$: 4,010,000"
+        " operations against $cn$ = 1,000,000). The step costs $O(mn)$",
+        given=Assumptions(definitions={_m_data: _c_const}),
+        label="cost_O_n",
+    )
 
 
 # -- search.steepest_descent ----------------------------------------------------------------------
@@ -140,16 +212,18 @@ def steepest_descent() -> Derivation:
             label="attained_value",
         ),
     ]
+    steps += _cost_steps()
     source_claims = [
         Step(
             Refuted(_G * sp.cos(theta), sp.cos(theta)),
             '003: "Since $u$ is a unit vector: $\\min_u \\|\\nabla f(x)\\|_2 \\cos\\theta ='
-            ' \\min_u \\cos\\theta$". The minimisers agree ($\\theta = 180°$) but the values'
+            ' \\min_u \\cos\\theta$". The minimisers agree ($\\theta = 180^\\circ$) but the values'
             " differ unless $\\|\\nabla f\\| = 1$: at $\\|\\nabla f\\| = 2$ the left side is $-2$,"
             " the right $-1$",
             given=Assumptions(definitions={theta: sp.pi}),
             label="min_cos",
-        )
+        ),
+        _cost_claim(),
     ]
     return Derivation(
         id="search.steepest_descent",
@@ -190,6 +264,11 @@ def exact_line_search() -> Derivation:
     m, M = sp.Symbol("m", positive=True), sp.Symbol("M", positive=True)
     gap, gap1 = sp.Symbol("Delta", nonnegative=True), sp.Symbol("Delta^+", real=True)
     kant = _S**2 * (m + M) ** 2 >= 4 * m * M * _a * _h
+    lam_ = sp.Symbol("lambda", positive=True)
+    g3v = sp.Matrix(sp.symbols("g_1 g_2 g_3", real=True))
+    a3 = sp.Matrix([[3, 1, 0], [1, 3, 0], [0, 0, 1]])  # spectrum 1, 2, 4
+    m3, M3 = min(a3.eigenvals()), max(a3.eigenvals())
+    _S3, _a3, _h3 = (sp.expand((g3v.T * X * g3v)[0, 0]) for X in (sp.eye(3), a3, a3.inv()))
     rate = ((M - m) / (M + m)) ** 2
     steps = [
         Step(
@@ -264,11 +343,47 @@ def exact_line_search() -> Derivation:
             label="kantorovich_2d",
         ),
         Step(
-            Definition(kant),
-            "Kantorovich's inequality for any $n$, with $m$, $M$ the extreme eigenvalues of"
-            " $A$ (L. V. Kantorovich 1948; Luenberger & Ye, Linear and Nonlinear Programming,"
-            " §8.3): stated, proved above for $n = 2$ only",
+            Identity(
+                (M * sp.Identity(n) - A) * (A - m * sp.Identity(n)) * A.I,
+                (m + M) * sp.Identity(n) - A - m * M * A.I,
+            ),
+            "for any $n$ (Kantorovich 1948; Luenberger & Ye, Linear and Nonlinear Programming,"
+            " §8.3): a product of three functions of $A$",
+            given=Assumptions(matrices={A: "pd"}),
+            label="kantorovich_matrix",
+        ),
+        Step(
+            Holds((M - lam_) * (lam_ - m) / lam_ >= 0),
+            "at each eigenvalue $\\lambda \\in [m, M]$ of $A$ it is $\\ge 0$",
+            given=_when(lam_ >= m, lam_ <= M),
+            label="kantorovich_eigen",
+        ),
+        Step(
+            Definition(_a + m * M * _h <= (m + M) * _S),
+            "so the matrix is positive semidefinite (the spectral theorem: a function of a"
+            " symmetric $A$ has the function's values at the eigenvalues as its eigenvalues;"
+            " stated), and with $g$: $g^T A g + m M\\, g^T A^{-1} g \\le (m + M)\\, g^T g$",
+            label="kantorovich_psd",
+        ),
+        Step(
+            Identity((_a + m * M * _h) ** 2 - 4 * m * M * _a * _h, (_a - m * M * _h) ** 2),
+            "the square of a difference",
+            label="kantorovich_amgm",
+        ),
+        Step(
+            Holds(kant),
+            "so $4 m M (g^T A g)(g^T A^{-1} g) \\le (g^T A g + m M\\, g^T A^{-1} g)^2 \\le (m +"
+            " M)^2 (g^T g)^2$: Kantorovich's inequality for any $n$, $m$ and $M$ the extreme"
+            " eigenvalues of $A$",
+            given=_when(_a + m * M * _h <= (m + M) * _S),
             label="kantorovich",
+        ),
+        Step(
+            Holds(_S3**2 * (m3 + M3) ** 2 >= 4 * m3 * M3 * _a3 * _h3),
+            "an exact instance with $n = 3$: $A = [[3, 1, 0], [1, 3, 0], [0, 0, 1]]$ (spectrum"
+            " 1, 2, 4: $m = 1$, $M = 4$), $g = (g_1, g_2, g_3)$, $g^T A^{-1} g$ from $A^{-1} ="
+            " \\frac18 [[3, -1, 0], [-1, 3, 0], [0, 0, 8]]$",
+            label="kantorovich_3",
         ),
         Step(
             Holds(gap1 <= rate * gap),
@@ -309,6 +424,46 @@ def exact_line_search() -> Derivation:
 def _f(x: sp.Basic) -> sp.Basic:
     """003's worked example :math:`f(x) = x^2 - 4x + 5`."""
     return x**2 - 4 * x + 5
+
+
+_X12 = sp.MatrixSymbol("X", 1, 2)
+_Y1 = sp.MatrixSymbol("y", 1, 1)
+_W_S = sp.MatrixSymbol("w_s", 2, 1)
+_W_T = sp.MatrixSymbol("w_t", 2, 1)
+_s, _t_line = sp.Symbol("s", real=True), sp.Symbol("t", real=True)
+_LINE = Assumptions(
+    definitions={
+        _X12: sp.ImmutableMatrix([[1, 1]]),
+        _Y1: sp.ImmutableMatrix([[1]]),
+        _W_S: sp.ImmutableMatrix([_s, 1 - _s]),
+        _W_T: sp.ImmutableMatrix([_t_line, 1 - _t_line]),
+    },
+    text=("$X = [1 \\; 1]$, $y = [1]$, $w_s = (s, 1 - s)$, $w_t = (t, 1 - t)$",),
+)
+"""Least squares with one data point and two weights: the minimisers form the line
+:math:`w_1 + w_2 = 1` (003's "only one minimum" refuted)."""
+
+
+def _line_of_minimisers(eps: sp.Symbol) -> list[Step]:
+    """On :math:`\\frac12\\|\\mathbf X\\mathbf w - \\mathbf y\\|^2` with X = [[1, 1]], y = [1]:
+    every :math:`\\mathbf w_s = (s, 1 - s)` fits exactly and GD never leaves it."""
+    return [
+        Step(
+            Identity(_X12 * _W_S, _Y1),
+            "least squares $f(w) = \\frac12\\|X w - y\\|^2 \\ge 0$ with one data point, $X ="
+            " [1 \\; 1]$, $y = [1]$: every $w_s = (s, 1 - s)$ fits it exactly, so $f(w_s) = 0$"
+            " and the whole line $w_1 + w_2 = 1$ consists of minimisers",
+            given=_LINE,
+            label="line_fits",
+        ),
+        Step(
+            Identity(_W_S - eps * _X12.T * (_X12 * _W_S - _Y1), _W_S),
+            "the gradient $X^T(X w_s - y)$ vanishes there, so GD started at $w_s$ stays at"
+            " $w_s$ for every step size: the limit depends on the start",
+            given=_LINE,
+            label="line_fixed",
+        ),
+    ]
 
 
 def backtracking() -> Derivation:
@@ -412,16 +567,26 @@ def backtracking() -> Derivation:
             label="lands",
         ),
     ]
+    steps += _line_of_minimisers(e)
     source_claims = [
         Step(
             Refuted(sp.Limit(sp.Abs(2 + (-1) ** k * (x0 - 2) - 2), k, sp.oo), sp.Integer(0)),
             '003: linear regression has "only ONE minimum" and "always converges";'
             " its own $f(x) = x^2 - 4x + 5$ has one minimum, yet GD with $\\varepsilon = 1$"
             " maps $x$ to $4 - x$, so $x^{(k)} = 2 + (-1)^k (x^{(0)} - 2)$ and the distance to"
-            " the minimiser 2 stays $|x^{(0)} - 2|$ (2 from the slides' start 0: $x^{(2)} ="
-            " x^{(0)}$)",
+            " the minimiser 2 stays $|x^{(0)} - 2|$ for every start but 2; from the slides' start"
+            " $x^{(0)} = 0$ it is 2 for ever ($x^{(2)} = x^{(0)} = 0$, the cycle above)",
             label="always_converges",
-        )
+        ),
+        Step(
+            Refuted(_W_S, _W_T),
+            '003: "Only ONE minimum—the global minimum" for $f(W) = \\|y - XW\\|_2^2$.'
+            " Convex, but not strictly: with $X = [1 \\; 1]$, $y = [1]$ every $w_s = (s, 1 -"
+            " s)$ is a minimiser (above), and two of them differ: $s = 1$ gives $(1, 0)$, $t ="
+            " 0$ gives $(0, 1)$, both with $f = 0$, each a fixed point of GD",
+            given=_LINE,
+            label="one_minimum",
+        ),
     ]
     return Derivation(
         id="search.backtracking",
@@ -439,6 +604,99 @@ def backtracking() -> Derivation:
         summary="Halving stops once the step is at most $2(1 - c)/M$, so the accepted step is"
         " at least $\\min(\\varepsilon_0, (1 - c)/M)$ and decreases $f$; on 003's example the"
         " fixed step 1 cycles while backtracking finds the minimiser in one step.",
+    )
+
+
+# -- exact numbers for given data (the grader's references) -------------------------------------
+
+
+def _line_data(A_value: Any, b_value: Any, w_value: Any) -> tuple[sp.Matrix, sp.Matrix, sp.Matrix]:
+    A_m = exact_matrix(A_value, "A")
+    n_ = A_m.shape[0]
+    if A_m.shape != (n_, n_) or A_m != A_m.T:
+        raise ValueError(f"A must be a symmetric square matrix; got {A_m.tolist()}")
+    b_m = exact_matrix(b_value, "b").reshape(n_, 1)
+    w_m = exact_matrix(w_value, "w").reshape(n_, 1)
+    return A_m, b_m, w_m
+
+
+def exact_step(A_value: Any, b_value: Any, w_value: Any) -> sp.Basic:
+    r"""The exact line-search step :math:`\varepsilon_\star = \mathbf{g}^\top\mathbf{g} /
+    \mathbf{g}^\top\mathbf{A}\mathbf{g}` with :math:`\mathbf{g} = \mathbf{A}\mathbf{w} +
+    \mathbf{b}` (``search.exact_line_search``, steps ``stationary`` and ``curvature``; 003's
+    update :math:`x_{new} = x_{old} - \varepsilon\nabla f(x_{old})` with the best
+    :math:`\varepsilon`), exactly.  ``ValueError`` when :math:`\mathbf{g} = 0` (every step
+    leaves w where it is: the step is not determined) or :math:`\mathbf{g}^\top\mathbf{A}
+    \mathbf{g} \le 0` (J is linear or concave along the line: no minimiser).
+
+    >>> exact_step([[2, 0], [0, 1]], [0, 0], [1, 1])  # g = (2, 1): 5/9
+    5/9
+    """
+    A_m, b_m, w_m = _line_data(A_value, b_value, w_value)
+    g_m = A_m * w_m + b_m
+    gg = (g_m.T * g_m)[0, 0]
+    gAg = sp.expand((g_m.T * A_m * g_m)[0, 0])
+    if gg == 0:
+        raise ValueError("g = Aw + b = 0: w is a minimiser and every step leaves it there")
+    if not gAg.is_positive:
+        raise ValueError(
+            f"g^T A g = {gAg} along g = {list(g_m)}: J is not strictly convex along the line"
+            " w - epsilon g, so no step minimises it"
+        )
+    return gg / gAg
+
+
+MAX_REDUCTIONS = 60
+"""The most step reductions :func:`armijo_backtracking` tries before it gives up."""
+
+
+def armijo_backtracking(
+    A_value: Any,
+    b_value: Any,
+    w_value: Any,
+    eps0: Any,
+    factor: Any = "1/2",
+    c: Any = "1/2",
+    max_reductions: int = MAX_REDUCTIONS,
+    strict: bool = False,
+) -> tuple[sp.Basic, int]:
+    r"""Backtracking line search (``search.backtracking``, step ``armijo``; 003's learning-rate
+    dilemma) on :math:`J = \tfrac12\mathbf{w}^\top\mathbf{A}\mathbf{w} +
+    \mathbf{b}^\top\mathbf{w}`, exactly: trial steps :math:`\varepsilon_0,
+    \varepsilon_0\gamma, \varepsilon_0\gamma^2, \dots` (:math:`\gamma` = ``factor``) until
+    Armijo's sufficient decrease :math:`J(\mathbf{w} - \varepsilon\mathbf{g}) \le
+    J(\mathbf{w}) - c\varepsilon\|\mathbf{g}\|^2` holds, :math:`\mathbf{g} =
+    \mathbf{A}\mathbf{w} + \mathbf{b}`.  Returns the accepted step and the number of
+    reductions.  With ``strict`` the test is the plain decrease :math:`J(\mathbf{w} -
+    \varepsilon\mathbf{g}) < J(\mathbf{w}) - c\varepsilon\|\mathbf{g}\|^2` instead.
+
+    ``ValueError`` when :math:`\varepsilon_0 \le 0`, :math:`\gamma \notin (0, 1)`,
+    :math:`c \notin [0, 1)`, or when the loop needs more than ``max_reductions`` reductions.
+
+    >>> armijo_backtracking([[2]], [-4], [0], 1)  # 003: f = x^2 - 4x + 5 from x = 0
+    (1/2, 1)
+    """
+    A_m, b_m, w_m = _line_data(A_value, b_value, w_value)
+    e0, gam, cc = exact_scalar(eps0), exact_scalar(factor), exact_scalar(c)
+    if not (e0.is_number and e0.is_positive):
+        raise ValueError(f"eps0 must be a positive number; got {e0}")
+    if not (gam.is_number and gam.is_positive and (1 - gam).is_positive):
+        raise ValueError(f"factor must lie in (0, 1); got {gam}")
+    if not (cc.is_number and cc.is_nonnegative and (1 - cc).is_positive):
+        raise ValueError(f"c must lie in [0, 1); got {cc}")
+    g_m = A_m * w_m + b_m
+    gg = (g_m.T * g_m)[0, 0]
+    J0 = objective(A_m, b_m, 0, w_m)
+    eps_ = e0
+    for j in range(max_reductions + 1):
+        new = objective(A_m, b_m, 0, w_m - eps_ * g_m)
+        bound = J0 - cc * eps_ * gg
+        if (new < bound) if strict else (new <= bound):
+            return eps_, j
+        eps_ = eps_ * gam
+    raise ValueError(
+        f"backtracking from eps0 = {e0} with factor {gam} and c = {cc} needs more than"
+        f" {max_reductions} reductions"
     )
 
 

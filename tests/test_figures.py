@@ -182,3 +182,87 @@ def test_000_fig6_moments_under_the_zero_mean_prior() -> None:
         E = expm(-X.T @ X * t)
         np.testing.assert_allclose(m_row, xs @ ((np.eye(2) - E) @ w_ls), atol=1e-12)
         np.testing.assert_allclose(sd_row, s * np.linalg.norm(xs @ E.T, axis=1), atol=1e-12)
+
+
+# ---- seed 003 -------------------------------------------------------------------------------
+
+
+def test_003_lr_runs_are_003s_update_and_eps_1_cycles_0_4_0() -> None:
+    data = figures.lr_003_data()
+    assert [eps for eps, _ in data.values()] == [0.01, 0.1, 1.0, 1.1]
+    for eps, xs in data.values():
+        assert xs[0] == 0.0
+        k = np.arange(len(xs))
+        # x - 2 is multiplied by 1 - 2 eps per step (f'(x) = 2x - 4)
+        np.testing.assert_allclose(xs, 2.0 - 2.0 * (1.0 - 2.0 * eps) ** k, rtol=1e-12, atol=1e-12)
+    cycle = data["too large: ε = 1 (cycles)"][1]
+    assert cycle.tolist() == [0.0, 4.0] * 5 + [0.0]  # exactly, no rounding
+    assert figures.f_003(4.0) == figures.f_003(0.0) == 5.0
+    right = data["right: ε = 0.1 (003's exercise)"][1]
+    assert right[1] == pytest.approx(0.4, abs=1e-15)  # the exercise's answer: x = 0 + 0.1 * 4
+    small = data["too small: ε = 0.01"][1]
+    assert abs(small[-1] - 2.0) > 1.6 > abs(right[-1] - 2.0) * 5  # 0.98^10 against 0.8^10
+    big = data["too large: ε = 1.1 (diverges)"][1]
+    assert np.all(np.diff(np.abs(big - 2.0)) > 0)  # moving away every step
+
+
+def _companion_loss(matrix: object, a: np.ndarray, steps: int) -> np.ndarray:
+    """½ Σ a_j e_j(k)², e_j(k) the first entry of C_j^k (1, 1) (started at rest, w0 = 1)."""
+    out = np.zeros(steps + 1)
+    for aj in a:
+        C = np.array(matrix(aj), dtype=float)  # type: ignore[operator]
+        state = np.array([1.0, 1.0])
+        for k in range(steps + 1):
+            out[k] += 0.5 * aj * state[0] ** 2
+            state = C @ state
+    return out
+
+
+def test_003_momentum_curves_are_the_companion_closed_forms_and_rates_are_proved_ones() -> None:
+    from gdflow.derive import momentum
+
+    runs = {r.method: r for r in figures.momentum_003_data()}
+    a = np.array(figures.MOMENTUM_CURVATURES)
+    assert a.max() / a.min() == 100.0
+    # the rates drawn are the derivation's helpers at m = 1, M = 100 (exactly 99/101, 9/11, 9/10)
+    assert runs["gd"].rate == 99 / 101 and runs["gd"].rate_text == "99/101"
+    assert runs["heavy_ball"].rate == 9 / 11 and runs["heavy_ball"].rate_text == "9/11"
+    assert runs["nesterov"].rate == 9 / 10 and runs["nesterov"].rate_text == "9/10"
+    assert runs["heavy_ball"].params == pytest.approx({"alpha": 4 / 121, "beta": 81 / 121})
+    assert runs["nesterov"].params == pytest.approx({"alpha": 1 / 100, "beta": 9 / 11})
+    steps = len(runs["gd"].ks) - 1
+    # the iterates agree with the per-direction companion matrices of gdflow.derive.momentum
+    hb = _companion_loss(lambda aj: momentum.heavy_ball_matrix("4/121", "81/121", aj), a, steps)
+    nes = _companion_loss(lambda aj: momentum.nesterov_matrix("1/100", "9/11", aj), a, steps)
+    np.testing.assert_allclose(runs["heavy_ball"].loss, hb, rtol=1e-9)
+    np.testing.assert_allclose(runs["nesterov"].loss, nes, rtol=1e-9)
+    # the dashed lines are loss0 * rho^(2k): the loss rate is the square of the iterate rate
+    for r in runs.values():
+        np.testing.assert_allclose(figures.rate_line(r), r.loss[0] * r.rate ** (2 * r.ks))
+    # GD's line is a bound it meets to within the middle curvature's share
+    assert np.all(runs["gd"].loss <= figures.rate_line(runs["gd"]) * (1 + 1e-12))
+    # observed per-step loss ratio over k = 100..200 against the proved rho^2, tolerance 2 %
+    # (the double roots add a factor polynomial in k: about 4^(1/100) = 1.014 here)
+    for r in runs.values():
+        observed = (r.loss[200] / r.loss[100]) ** (1 / 100)
+        assert observed == pytest.approx(r.rate**2, rel=0.02), r.method
+    hb_obs = (runs["heavy_ball"].loss[200] / runs["heavy_ball"].loss[100]) ** (1 / 100)
+    assert hb_obs < runs["nesterov"].rate ** 2 < runs["gd"].rate ** 2  # the ordering seen
+
+
+def test_003_rotation_gd_paths_coincide_and_adams_part() -> None:
+    data = figures.rotation_003_data()
+    Q = figures._rotation(figures.ROTATION_THETA)
+    w0 = np.array(figures.ROTATION_W0)
+    assert np.linalg.norm(Q.T @ w0 - w0) > 1.0  # the rotated run really starts elsewhere
+    gd_plain, gd_back = data["gd"]
+    adam_plain, adam_back = data["adam"]
+    assert np.max(np.linalg.norm(gd_plain - gd_back, axis=1)) < 1e-12
+    assert np.max(np.linalg.norm(adam_plain - adam_back, axis=1)) > 0.1
+    for path in (gd_back, adam_back):
+        np.testing.assert_allclose(path[0], w0, atol=1e-15)
+    # GD on J is plain GD with A = diag(1, 10), b = -A w*
+    A = np.diag(figures.ROTATION_CURVATURES)
+    b = -A @ np.array(figures.ROTATION_W_STAR)
+    witness = _plain_gd(A, b, w0, figures.ROTATION_PARAMS["gd"]["alpha"], len(gd_plain) - 1)
+    np.testing.assert_allclose(gd_plain, witness, rtol=1e-12, atol=1e-12)

@@ -100,7 +100,9 @@ def test_formula_answers_on_the_data(scope):
     assert parse_answer("(I - alpha*A)*b", scope).value == sp.Matrix([-2 + 4 * alpha, 0])
     with pytest.raises(DomainAnswerError, match="singular"):
         parse_answer("-inv(A)*b", scope)
-    with pytest.raises(ParseError, match="cannot multiply a 2×1 matrix by a 2×2"):
+    # mismatched sizes read but have no value: incorrect (like a singular inverse), naming
+    # the product as written and its sizes (issue 14)
+    with pytest.raises(DomainAnswerError, match=r"product b·A .*2×1 times 2×2"):
         parse_answer("b*A", scope)
 
 
@@ -182,6 +184,18 @@ def test_latex_implicit_products(scope):
     assert parse_answer(r"$\begin{bmatrix}2x & 1\end{bmatrix}$", scope).value == sp.Matrix(
         [[2 * x, 1]]
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["alpha(x+1)^2", r"$\alpha(x+1)^2$", r"$\alpha\left(x+1\right)^{2}$", "α(x+1)²"],
+)
+def test_value_before_a_bracket_binds_like_times(scope, text):
+    # the power belongs to the bracket alone: alpha(x+1)^2 = alpha*(x+1)**2, not
+    # (alpha*(x+1))**2 (at alpha = 2, x = 0 the first is 2 and the second 4)
+    value = parse_answer(text, scope).value
+    assert value.subs({alpha: 2, x: 0}) == 2
+    assert parse_answer("2^alpha(x)", scope).value.subs({alpha: 3, x: 5}) == 40
 
 
 def test_formula_is_shown_as_written(scope):
@@ -435,7 +449,7 @@ def test_one_whitelist_serves_both_syntaxes():
     # every LaTeX function is a function of plain syntax, every LaTeX operator one of its
     # operators, and the LaTeX command list is made of these tables only
     assert set(wl.LATEX_FUNCTIONS.values()) <= set(wl.FUNCTIONS)
-    assert set(wl.LATEX_OPERATORS.values()) <= {"*", "<=", ">=", "<", ">", "in"}
+    assert set(wl.LATEX_OPERATORS.values()) <= {"*", "<=", ">=", "<", ">", "in", "≈"}
     assert wl.LATEX_COMMANDS == (
         set(wl.LATEX_SYMBOLS)
         | set(wl.LATEX_OPERATORS)

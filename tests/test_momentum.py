@@ -38,6 +38,13 @@ NESTEROV_LEVELS = {
     "characteristic": Level.PROVED,
     "slowest": Level.PROVED,
     "rate": Level.PROVED,
+    "disc": Level.PROVED,
+    "disc_factored": Level.PROVED,
+    "disc_sign": Level.CHECKED,
+    "roots": Level.PROVED,
+    "modulus": Level.PROVED,
+    "modulus_tuned": Level.PROVED,
+    "rate_all": Level.CHECKED,
 }
 
 
@@ -220,3 +227,26 @@ def test_nesterov_companion_by_numpy():
     C = np.array([[(1 + beta) * g, -beta * g], [1.0, 0.0]])
     assert np.allclose(np.abs(np.linalg.eigvals(C)), 1 - 1 / root, atol=1e-6)
     assert np.allclose(np.array(nesterov_matrix(0.01, sp.Rational(9, 11), 1), dtype=float), C)
+
+
+@pytest.mark.parametrize(("m", "M"), [(1, 100), (1, 4), (3, 7), (2, 50)])
+def test_nesterov_rate_for_every_curvature_by_numpy(m, M):
+    """At alpha = 1/M, beta = (sqrt(kappa) - 1)/(sqrt(kappa) + 1) the companion matrix's
+    spectral radius on a grid of a in [m, M] is sqrt(rho^2 (M - a)/(M - m)) (step
+    modulus_tuned), never above rho = nesterov_rate(m, M), attained at a = m only."""
+    q = np.sqrt(M / m)
+    beta = (q - 1) / (q + 1)
+    rho = float(nesterov_rate(m, M))
+    for a in np.linspace(m, M, 41):
+        C = np.array([[(1 + beta) * (1 - a / M), -beta * (1 - a / M)], [1.0, 0.0]])
+        radius = max(abs(np.linalg.eigvals(C)))
+        expected = np.sqrt(rho**2 * (M - a) / (M - m))
+        assert radius == pytest.approx(expected, abs=1e-6), a  # a double root at a = m
+        assert radius <= rho + 1e-6
+        if a > m + 1e-9:
+            assert radius < rho - 1e-9
+    # just outside [m, M] on the low side the roots turn real and the larger exceeds rho
+    a = m * 0.9
+    C = np.array([[(1 + beta) * (1 - a / M), -beta * (1 - a / M)], [1.0, 0.0]])
+    assert max(abs(np.linalg.eigvals(C))) > rho
+    assert np.all(np.isreal(np.linalg.eigvals(C)))

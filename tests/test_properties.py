@@ -102,6 +102,7 @@ def test_select_by_substring_and_glob():
     assert [p.name for p in select("invariance")] == [
         "gd.rigid_invariance",
         "gd.general_linear_invariance_fails",
+        "adaptive.rotation_invariance_observed",
     ]
     assert [p.name for p in select("gd.l*")] == [
         "gd.loss_decay_matches_observed",
@@ -115,7 +116,7 @@ def test_select_by_substring_and_glob():
 def test_progress_is_reported():
     calls = []
     run_checks(
-        "invariance",
+        "gd.*invariance*",
         examples=3,
         seed=0,
         progress=lambda name, done, total: calls.append((name, done, total)),

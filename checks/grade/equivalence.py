@@ -43,6 +43,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import random
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,7 +63,17 @@ from gdflow.derive.timebox import OutOfTime, deadline, remaining
 
 from .parse.shape import Shape, shape_of
 
-__all__ = ["Domain", "Comparison", "compare", "relation_to_set", "sample_points", "stable_seed"]
+__all__ = [
+    "Domain",
+    "Comparison",
+    "compare",
+    "relation_to_set",
+    "sample_points",
+    "stable_seed",
+    "decimal_places",
+    "decimal_text",
+    "rounding_of",
+]
 
 _DIGITS = 60
 _POINTS = 10  # random admissible points per entry when no exact decision applies
@@ -195,6 +206,48 @@ def _same(a: sp.Expr, b: sp.Expr, tolerance: sp.Rational | None) -> bool | None:
             return None
     d = compare_constants(a, b)
     return None if d.verdict == "undecided" else d.verdict == "equal"
+
+
+def decimal_places(v: Any) -> int | None:
+    """The number of decimals of ``v`` when it is a rational with a finite decimal expansion
+    (denominator 2^a·5^b: ``0.75`` has 2, ``1/8`` has 3, an integer 0), else ``None``."""
+    if not isinstance(v, sp.Rational):
+        return None
+    q = int(v.q)
+    twos = (q & -q).bit_length() - 1
+    rest = q >> twos
+    fives = 0
+    while rest % 5 == 0:
+        rest //= 5
+        fives += 1
+    return max(twos, fives) if rest == 1 else None
+
+
+def decimal_text(v: Any) -> str | None:
+    """``v`` as the decimal a student wrote (``3333/10000`` is ``0.3333``), or ``None`` when
+    it has no finite decimal expansion or more than 60 decimals."""
+    d = decimal_places(v)
+    if d is None or d > 60 or abs(int(v.p)).bit_length() > 400:
+        return None
+    digits = str(abs(int(v.p)) * 10**d // int(v.q)).rjust(d + 1, "0")
+    sign = "-" if v < 0 else ""
+    return sign + (digits[:-d] + "." + digits[-d:] if d else digits)
+
+
+def rounding_of(value: Any, exact: Any) -> int | None:
+    """``d`` when ``value`` is a decimal with ``d ≥ 1`` decimals that is ``exact`` rounded to
+    ``d`` decimals (``|value − exact| ≤ ½·10^−d``, ``value ≠ exact``): ``0.3333333333333333``
+    is 1/3 rounded to 16 decimals. ``None`` otherwise (also for a non-numeric ``exact``)."""
+    d = decimal_places(value)
+    if not d or not isinstance(exact, sp.Expr) or not exact.is_number or d > 60:
+        return None
+    try:
+        if compare_constants(value, exact).verdict != "different":
+            return None
+        gap = sp.N(abs(value - exact), 30)
+        return d if bool(gap <= sp.Rational(1, 2 * 10**d)) else None
+    except (TypeError, ValueError, ArithmeticError):
+        return None
 
 
 def _show(v: Any) -> str:
@@ -400,11 +453,18 @@ def _compare_scalars(
             "undecided",
             None,
             f"the grader could not decide whether your answer equals the reference: "
-            f"{undecided.detail}",
+            f"{_own_words(undecided.detail)}",
         )
     level = max(levels, key=("proved", "checked", "evidence").index)
     method = methods[0] if len(set(methods)) == 1 else "+".join(sorted(set(methods)))
     return Comparison(True, f"{method} ({level})", level=level)
+
+
+def _own_words(detail: str) -> str:
+    """The engine's explanation without a library's own message (``evaluation failed:
+    TypeError: …`` is ``evaluation failed``): no raw library text reaches a student."""
+    text = re.sub(r"(evaluation failed|cannot evaluate numerically): .*", r"\1", detail)
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def _compare_tolerance(
@@ -472,7 +532,15 @@ def relation_to_set(value: Any, var: sp.Symbol) -> sp.Set:
         names = ", ".join(sorted(str(s) for s in other))
         raise ValueError(f"the condition should involve only {var}; it also involves {names}")
     real = sp.Dummy(var.name, real=True)
-    return value.xreplace({var: real}).as_set()
+    try:
+        return value.xreplace({var: real}).as_set()
+    except (NotImplementedError, TypeError, ValueError, AttributeError, RecursionError):
+        # the library's own words (e.g. on periodic solutions) never reach the student
+        raise ValueError(
+            f"this condition cannot be solved for {var} as a set of values (conditions "
+            f"through sin, cos or other periodic functions are not read); write it as "
+            f"inequalities on {var}, e.g. 0 < {var} < 1"
+        ) from None
 
 
 def _pick(s: sp.Set) -> sp.Expr | None:
@@ -635,9 +703,7 @@ def compare(
         )
     except (OverflowError, RecursionError) as exc:
         what = "overflows" if isinstance(exc, OverflowError) else "is nested too deeply"
-        return Comparison(
-            False, "overflow", None, f"your answer {what}: it cannot be evaluated ({exc})"
-        )
+        return Comparison(False, "overflow", None, f"your answer {what}: it cannot be evaluated")
 
 
 def _compare(

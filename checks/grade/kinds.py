@@ -29,7 +29,14 @@ from gdflow.derive.gaussian import affine_gaussian
 from gdflow.derive.pseudoinverse import ridge_limit, ridge_solution
 from gdflow.derive.quadratic import gd_step, objective
 
-from .equivalence import Comparison, Domain, compare, relation_to_set
+from .equivalence import (
+    Comparison,
+    Domain,
+    compare,
+    decimal_text,
+    relation_to_set,
+    rounding_of,
+)
 from .fields import Fields, SpecError, spectrum_degree
 from .parse import Scope, Shape
 
@@ -69,6 +76,9 @@ class Reference:
     labels: dict[str, list[str]] | None = None
     mutants: list[tuple[Any, str]] = field(default_factory=list)
     explain: Callable[[Any, Comparison], list[str]] | None = None
+    components: list[str] | None = None
+    """Names of a vector answer's entries (``gd_step``'s ``variables``): an answer ``v = 0,
+    u = 1.8`` is put in this order."""
 
 
 @dataclass
@@ -175,7 +185,7 @@ def build_expression(f: Fields) -> Reference:
             raise SpecError(f"{f.where('symbols')}: expected a list of names")
         for n in names:
             f.declare(n)
-    from .parse import ParseError, parse_answer
+    from .parse import DomainAnswerError, ParseError, parse_answer
 
     text = f.raw("reference")
     if not isinstance(text, (str, int, float)) or isinstance(text, bool):
@@ -184,6 +194,8 @@ def build_expression(f: Fields) -> Reference:
         parsed = parse_answer(str(text), f.scope, f.raw("answer_type", "any"))
     except ParseError as exc:
         raise SpecError(f"{f.where('reference')}: cannot read {text!r}: {exc.describe()}") from None
+    except DomainAnswerError as exc:  # sizes that do not fit, a singular inverse
+        raise SpecError(f"{f.where('reference')}: {text!r}: {exc.feedback}") from None
     val = parsed.value
     dom = _domain(f)
     variable = None
@@ -283,7 +295,8 @@ def build_gd_step(f: Fields) -> Reference:
     if len(ref) == 1:
         ref = ref[0]
         items = [(m[0] if isinstance(m, sp.MatrixBase) else m, msg) for m, msg in items]
-    return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items))
+    components = list(f.raw("variables")) if f.has("variables") else None
+    return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items), components=components)
 
 
 def _as_quadratic(obj: sp.Expr, variables: list[sp.Symbol]) -> tuple[sp.Matrix, sp.Matrix] | None:
@@ -571,10 +584,18 @@ def build_convergence_condition(f: Fields) -> Reference:
             and sp.simplify(sup0 - 2 / lmax) != 0
             and abs(sp.N(sup0 - 2 / lmax, 20)) <= abs(sp.N(2 / lmax, 20)) / 100
         ):
-            out.append(
-                f"your upper end {_show_number(sup0)} is close to 2/λ_max = {top} but not "
-                "equal to it"
-            )
+            d = rounding_of(sup0, 2 / lmax)
+            if d is not None:  # the student's value as written: 0.3333333333333333, not 1/3
+                out.append(
+                    f"your upper end {decimal_text(sup0)} is 2/λ_max = {top} rounded to {d} "
+                    "decimals; give the exact value"
+                )
+            else:
+                written = decimal_text(sup0) if sup0.is_Rational else None
+                out.append(
+                    f"your upper end {written or _show_number(sup0)} is close to 2/λ_max = "
+                    f"{top} but not equal to it"
+                )
         if s.contains(0) == sp.true or (s - sp.Interval.open(0, sp.oo)).is_empty is False:
             out.append("for α ≤ 0 GD does not move toward the minimum (α = 0 never moves)")
         sup = s.sup if not s.is_empty else None
@@ -613,9 +634,21 @@ def build_step_size_case(f: Fields) -> Reference:
         key = "curvature" if a.is_number and a.is_negative else "learning_rate"
         raise SpecError(f"{f.where(key)}: {exc}") from None
     x = alpha * a
+    cond, _, why = case.words.partition(": ")
 
     def explain(answer: Any, cmp: Comparison) -> list[str]:
-        return [f"here α·a = {x}; " + case.words]
+        # which case α·a falls in and why, once; then what the student's label would need
+        if x == 0:
+            out = case.words
+        else:
+            where = "" if isinstance(case.interval, sp.FiniteSet) else f", so {cond}"
+            out = f"here α·a = {x} (α = {alpha}, a = {a}){where}: {why} (`{case.value}`)"
+        try:
+            theirs = StepCase(answer)
+        except ValueError:
+            return [out]
+        need = theirs.words.partition(": ")[0]
+        return [f"{out}; `{theirs.value}` needs {need}"]
 
     return Reference(
         case.value, f.scope, _domain(f), expect="label", labels=STEP_LABELS, explain=explain
@@ -758,6 +791,31 @@ def build_gaussian_affine(f: Fields) -> Reference:
     return Reference(ref, f.scope, dom, mutants=_mutants(ref, dom, items))
 
 
+def _line_search_step(f: Fields) -> Reference:
+    from .optimizer_kinds import build_line_search_step  # it imports this module's helpers
+
+    return build_line_search_step(f)
+
+
+def _momentum_iterate(f: Fields) -> Reference:
+    from .optimizer_kinds import build_momentum_iterate
+
+    return build_momentum_iterate(f)
+
+
+def _adam_step(f: Fields) -> Reference:
+    from .optimizer_kinds import build_adam_step
+
+    return build_adam_step(f)
+
+
+def _derivation(f: Fields) -> Reference:
+    """``derivation``: a chain of steps (:mod:`gdflow.checks.grade.derivation_kind`)."""
+    from .derivation_kind import build_derivation
+
+    return build_derivation(f)  # type: ignore[no-any-return]
+
+
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in [
@@ -783,5 +841,21 @@ KINDS: dict[str, Kind] = {
         Kind("gradient_flow", ("X", "y", "start"), ("target", "time"), build_gradient_flow),
         Kind("ridge_limit", ("Phi", "t"), ("ridge",), build_ridge_limit),
         Kind("gaussian_affine", ("mean", "covariance", "B", "part"), ("c",), build_gaussian_affine),
+        Kind(
+            "line_search_step", ("A", "b", "w"), ("mode", "eps0", "factor", "c"), _line_search_step
+        ),
+        Kind(
+            "momentum_iterate",
+            ("A", "b", "start", "learning_rate", "momentum"),
+            ("previous", "steps"),
+            _momentum_iterate,
+        ),
+        Kind(
+            "adam_step",
+            ("start", "learning_rate", "beta1", "beta2", "eps"),
+            ("A", "b", "gradients", "steps"),
+            _adam_step,
+        ),
+        Kind("derivation", ("declarations", "start", "target"), ("points_per_step",), _derivation),
     ]
 }

@@ -29,16 +29,18 @@ except PackageNotFoundError:  # pragma: no cover - only when run from a tree tha
 if TYPE_CHECKING:
     from . import checks, cli, derive
 
-__all__ = ["__version__", "checks", "cli", "derive"]
+__all__ = ["__version__", "checks", "cli", "derive", "verify_chain"]
 
 _SUBMODULES = frozenset({"checks", "cli", "derive"})
 
 
 def __getattr__(name: str) -> object:
+    if name == "verify_chain":  # gdflow.verify_chain(text, declarations): see checks.verify_tex
+        return importlib.import_module(f"{__name__}.checks.verify_tex").verify_chain
     if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'gdflow' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _SUBMODULES)
+    return sorted(set(globals()) | _SUBMODULES | {"verify_chain"})

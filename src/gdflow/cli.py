@@ -30,6 +30,7 @@ examples:
   gdflow check --examples 200                  property-test the closed forms numerically
   gdflow check -k invariance --seed 3          only the properties whose name matches
   gdflow grade SPEC.toml answers.csv -o out.jsonl   grade a class of homework answers
+  gdflow verify notes.tex                      check every step of your own LaTeX derivation
   gdflow derive gd.closed_form --let 'A=[[2,0],[0,0]]' --let 'b=[-2,0]' --let 'w0=[3,1]' \\
       --let alpha=1/4                          worked out at your numbers, every step verified
   gdflow figures -o figs/                      the seeds' figures, regenerated (PNG)
@@ -513,7 +514,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "figures",
         help="regenerate the seeds' figures (PNG) from gdflow's evaluators",
-        description="Regenerate the figures of the seeds (001 Figs 2-4, 000 Figs 2-6) from "
+        description="Regenerate the figures of the seeds (001 Figs 2-4, 000 Figs 2-6, 003's "
+        "learning-rate, momentum and rotation slides) from "
         "gdflow's own closed-form evaluators and write them as PNG files (001-fig2.png, ...). "
         "001-fig4 runs 001 §4's double-descent experiment (200 trials per N, about 20 s).",
     )
@@ -540,6 +542,12 @@ def build_parser() -> argparse.ArgumentParser:
     from gdflow.checks.grade.cli import add_parser as add_grade
 
     add_grade(sub)
+    from gdflow.checks.grade.variants import add_parser as add_variants
+
+    add_variants(sub)
+    from gdflow.checks.verify_tex.cli import add_parser as add_verify
+
+    add_verify(sub)
     return parser
 
 

@@ -18,7 +18,28 @@ from .scope import Scope, name_key
 from .text import suggest_function, suggest_name
 from .whitelist import CONSTANTS, FUNCTIONS, LIMITS, MATRIX_ONLY
 
-__all__ = ["Builder", "DisplayBuilder", "Eye", "matrix_exp", "interval"]
+__all__ = ["Builder", "DisplayBuilder", "Eye", "SizeError", "matrix_exp", "interval"]
+
+
+class SizeError(DomainAnswerError):
+    """A formula whose sizes do not fit (a product ``(n×m)(p×q)`` with m ≠ p, a sum of
+    different shapes): it reads, but has no value, so grading makes it ``incorrect``, like an
+    inverse of a singular matrix. ``sizes`` says which sizes met; the walker names the two
+    operands as the student wrote them (:meth:`named`)."""
+
+    def __init__(self, feedback: str, sizes: str):
+        self.sizes = sizes
+        super().__init__(f"the sizes in your formula do not fit: {feedback}")
+
+    def named(self, op: str, left: str, right: str) -> DomainAnswerError:
+        """The error naming the operands: ``the product mu·B is not defined (2×1 times 2×2:
+        the inner sizes 1 and 2 differ)``."""
+        what = {"mul": "product", "add": "sum", "sub": "difference"}.get(op, "operation")
+        sym = {"mul": "·", "add": " + ", "sub": " − "}.get(op, " ")
+        return DomainAnswerError(
+            f"the sizes in your formula do not fit: the {what} {left}{sym}{right} is not "
+            f"defined ({self.sizes})"
+        )
 
 
 class Builder:
@@ -30,6 +51,13 @@ class Builder:
         self.scope = scope
         self.nodes = 0
         self.used_data = False
+        #: other sides of a chain ``v1 = v2 ≈ v3`` (``(operator, value, text)``), see
+        #: :func:`.plain.read`
+        self.sides: list[tuple[str, Any, str]] = []
+        #: the answer was introduced by ``≈`` only
+        self.approximate = False
+        #: names of the left sides (``w``, ``u``, ``v``) an answer gave
+        self.labels: list[str] = []
 
     # -- leaves
     def tick(self) -> None:
@@ -58,6 +86,7 @@ class Builder:
             self.scope.lookup(name) is not None
             or key in CONSTANTS
             or (key == "I" and bool(self.scope.dimension))
+            or self.split(name) is not None
         )
 
     def symbol(self, name: str, column: int | None = None) -> Any:
@@ -78,7 +107,58 @@ class Builder:
             sym = sp.Symbol(key, real=True)
             self.scope.symbols[key] = sym
             return sym
-        raise ParseError(f"unknown name `{name}`", column, suggest_name(name, self.scope))
+        parts = self.split(name)
+        if parts is not None:  # Kt is K·t, as in LaTeX (and as STACK inserts stars)
+            value = self.symbol(parts[0], column)
+            for k, part in enumerate(parts[1:], 1):
+                try:
+                    value = self.mul(value, self.symbol(part, column), column)
+                except SizeError as exc:
+                    raise exc.named("mul", "".join(parts[:k]), part) from None
+            return value
+        ways, one = self.readings(name)
+        if ways > 1 and one:
+            raise ParseError(
+                f"`{name}` reads as more than one product of names (one is "
+                f"{'·'.join(one)}): write `*` between the names you mean",
+                column,
+            )
+        shown = name if len(name) <= 40 else name[:39] + "…"
+        raise ParseError(f"unknown name `{shown}`", column, suggest_name(name, self.scope))
+
+    def split(self, name: str) -> list[str] | None:
+        """The one way to read an unknown run of letters and digits as a product of the
+        problem's names (``Kt`` → K, t; ``Xw0`` → X, w0), or ``None`` when there is none or
+        more than one (see :meth:`readings`)."""
+        ways, parts = self.readings(name)
+        return parts if ways == 1 else None
+
+    def readings(self, name: str) -> tuple[int, list[str] | None]:
+        """How many ways (0, 1 or 2 for "two or more") ``name`` reads as a product of two or
+        more of the problem's names, and one such reading."""
+        if len(name) > 30 or not name.isalnum() or not name.isascii():
+            return 0, None
+        known = {name_key(n) for n in self.scope.names()} | {"pi"}
+        if self.scope.dimension:
+            known.add("I")
+        n = len(name)
+        ways = [0] * (n + 1)  # ways[i]: how many readings name[i:] has (capped at 2)
+        ways[n] = 1
+        nxt: list[int | None] = [None] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            for j in range(i + 1, n + 1):
+                if name[i:j] in known and ways[j]:
+                    ways[i] = min(2, ways[i] + ways[j])
+                    nxt[i] = j
+        if not ways[0] or name in known:
+            return 0, None
+        parts, i = [], 0
+        while i < n:
+            j = nxt[i]
+            assert j is not None
+            parts.append(name[i:j])
+            i = j
+        return ways[0], parts
 
     # -- arithmetic
     @staticmethod
@@ -120,9 +200,12 @@ class Builder:
             return Eye(a.scale + b.scale)
         e, m = (a, b) if isinstance(a, Eye) else (b, a)
         if not isinstance(m, sp.MatrixBase):
-            raise ParseError("cannot add the identity I and a scalar", column)
+            raise SizeError("cannot add the identity I and a number", "the identity I and a number")
         if m.shape[0] != m.shape[1]:
-            raise ParseError(f"cannot add the identity I and a {_dims(m)} matrix", column)
+            raise SizeError(
+                f"cannot add the identity I and a {_dims(m)} matrix",
+                f"the identity I and a {_dims(m)} matrix",
+            )
         return m + e.scale * sp.eye(m.shape[0])
 
     def finish(self, value: Any) -> Any:
@@ -150,7 +233,11 @@ class Builder:
             and isinstance(b, sp.MatrixBase)
             and a.shape[1] != b.shape[0]
         ):
-            raise ParseError(f"cannot multiply a {_dims(a)} matrix by a {_dims(b)} matrix", column)
+            raise SizeError(
+                f"cannot multiply a {_dims(a)} matrix by a {_dims(b)} matrix",
+                f"{_dims(a)} times {_dims(b)}: the inner sizes {a.shape[1]} and "
+                f"{b.shape[0]} differ",
+            )
         return a * b
 
     def div(self, a: Any, b: Any, column: int | None = None) -> Any:
@@ -309,7 +396,14 @@ class Builder:
         if name in ("expm", "exp"):
             if not square:
                 raise ParseError("the matrix exponential needs a square matrix", column)
-            return matrix_exp(a)
+            try:
+                return matrix_exp(a)
+            except NotImplementedError:
+                raise ParseError(
+                    f"the exponential of this {_dims(a)} matrix cannot be computed exactly (it "
+                    "has an irreducible characteristic factor of degree 3 or more)",
+                    column,
+                ) from None
         raise ParseError(f"`{name}` of a matrix is not supported", column)
 
     def matrix(self, rows: list[list[Any]], column: int | None = None) -> sp.Matrix:
@@ -355,10 +449,18 @@ class Builder:
 
     def _same_shape(self, a: Any, b: Any, op: str, column: int | None) -> None:
         ma, mb = isinstance(a, sp.MatrixBase), isinstance(b, sp.MatrixBase)
+        word = "add" if op == "+" else "subtract"
         if ma and mb and a.shape != b.shape:
-            raise ParseError(f"cannot {op} a {_dims(a)} and a {_dims(b)} matrix", column)
+            raise SizeError(
+                f"cannot {word} a {_dims(a)} and a {_dims(b)} matrix",
+                f"{_dims(a)} and {_dims(b)}",
+            )
         if ma != mb:
-            raise ParseError(f"cannot {op} a matrix and a scalar", column)
+            m = a if ma else b
+            raise SizeError(
+                f"cannot {word} a {_dims(m)} matrix and a number",
+                f"a {_dims(m)} matrix and a number" if ma else f"a number and a {_dims(m)} matrix",
+            )
 
 
 def _short(x: Any) -> str:

@@ -9,8 +9,10 @@ one whitelist reads both.
 ``|x|`` is ``abs(x)``, ``\sin x`` is ``sin(x)``, ``\log_2 x`` is ``log(x, 2)``, a
 ``bmatrix`` is ``([[...], [...]])``, ``\cdot`` is ``*``, ``\le`` is ``<=``, ``\in`` is ``in``,
 ``\alpha`` is ``alpha``, ``\infty`` is ``oo``, ``^\top`` is ``**T``, ``^\dagger`` is
-``**dagger``. Each letter is a name of its own (``xy`` is ``x y``); implicit products then
-follow the one policy of :mod:`.tokens`. No LaTeX engine and no SymPy LaTeX parser runs.
+``**dagger`` (and ``^{+}`` too, 001's pseudoinverse), ``\approx`` is ``≈``, ``0{,}75`` a
+decimal comma (refused with a hint). Each letter is a name of its own (``xy`` is ``x y``);
+implicit products then follow the one policy of :mod:`.tokens`. No LaTeX engine and no SymPy
+LaTeX parser runs.
 """
 
 from __future__ import annotations
@@ -229,6 +231,28 @@ class _Lowerer:
                 return [Token(OP, "(", t.column), *self.item([]), Token(OP, ")", t.column)]
         raise ParseError(f"`{t.text}` cannot be the argument of a LaTeX command", t.column)
 
+    def _superscript_mark(self) -> str | None:
+        """After ``^``: a lone ``+`` or ``*`` (``^+``, ``^{+}``, ``^*``, ``^{*}``), consumed, or
+        ``None`` (nothing consumed). ``x^+2`` keeps its sign."""
+        t = self.peek()
+        if t is None:
+            return None
+        if t.text in ("+", "*"):
+            nxt = self.toks[self.i + 1] if self.i + 1 < len(self.toks) else None
+            if t.text == "*" or nxt is None or nxt.kind != "digit":
+                self.take()
+                return t.text
+            return None
+        if t.text == "{":
+            j = self.i + 1
+            inner = [u for u in self.toks[j : j + 4] if u.kind != "space"]
+            if len(inner) >= 2 and inner[0].text in ("+", "*") and inner[1].text == "}":
+                self.take()
+                mark = self.take().text
+                self.take()
+                return mark
+        return None
+
     def subscript(self) -> str:
         """The text of a subscript: letters and digits (``w_0``, ``x_{ij}``, ``\\alpha_{k}``)."""
         t = self.peek()
@@ -285,6 +309,10 @@ class _Lowerer:
         if t.text == "&":
             raise ParseError("`&` is only allowed inside a matrix", col)
         if t.text == "{":
+            nxt = [u for u in self.toks[self.i + 1 : self.i + 3]]
+            if len(nxt) == 2 and nxt[0].text == "," and nxt[1].text == "}":
+                self.i += 3  # 0{,}75: LaTeX's decimal comma
+                return [Token(OP, "{,}", col)]
             return self.group()
         if t.text == "}":
             raise ParseError("unbalanced braces in the LaTeX answer", col)
@@ -292,6 +320,11 @@ class _Lowerer:
             self.take()
             if not out:
                 raise ParseError("`^` needs something before it", col)
+            mark = self._superscript_mark()
+            if mark == "+":  # \Phi^{+}: the pseudoinverse, as printed in 001
+                return [Token(OP, "**", col), Token(NAME, "dagger", col)]
+            if mark == "*":  # w^*, w^{*}: a name of the quantity (a left side)
+                return [Token(OP, "**", col), *_paren(col, Token(OP, "*", col))]
             return [Token(OP, "**", col), *_paren(col, *self.argument())]
         if t.text == "_":
             self.take()
@@ -349,6 +382,8 @@ class _Lowerer:
             if d.text in ("(", "[") and word == "left":
                 return [Token(OP, d.text, col)]
             if d.text in (")", "]") and word == "right":
+                return [Token(OP, d.text, col)]
+            if (word, d.text) in (("left", "]"), ("right", "[")):  # ]a, b[: an open interval
                 return [Token(OP, d.text, col)]
             if d.text == "|":
                 if word == "left":

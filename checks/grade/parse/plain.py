@@ -7,27 +7,32 @@ from __future__ import annotations
 
 import ast
 import bisect
+import re
 import warnings
 from typing import Any
 
 import sympy as sp
 
-from .build import Builder, Eye, interval
+from .build import Builder, Eye, SizeError, interval
 from .errors import ParseError
 from .shape import Shape, shape_of
 from .text import suggest_function
 from .tokens import (
     NAME,
+    NUM,
     OP,
     Token,
     bracket_depth,
+    decimal_comma,
     explicit_products,
     rewrite_factorials,
+    rewrite_plus_dagger,
     to_source,
     tokenize_plain,
 )
 from .whitelist import (
     COMPARISONS,
+    CONSTANTS,
     FUNCTIONS,
     LIMITS,
     NODES,
@@ -88,6 +93,16 @@ class Walker:
         i = bisect.bisect_right(self.offsets, offset) - 1
         return self.where[self.offsets[i]] if i >= 0 else offset + 1
 
+    def shown(self, node: ast.AST) -> str:
+        """``node`` as the student wrote it, for a message (``X*w0`` as ``Xw0``, ``a**T`` as
+        ``a^T``), shortened."""
+        seg = ast.get_source_segment(self.src, node) or "…"
+        seg = seg.replace("lambda_", "λ").replace("**", "^")
+        seg = re.sub(r"\s+", "", seg).replace("*", "·").replace(",", ", ")
+        if not isinstance(node, (ast.Name, ast.Constant, ast.Call, ast.List, ast.Tuple)):
+            seg = f"({seg})"
+        return seg if len(seg) <= 30 else seg[:29] + "…"
+
     def walk(self, node: ast.AST, depth: int = 0) -> Any:
         """The value of ``node``, built by the Builder."""
         if depth > LIMITS["max_depth"]:
@@ -131,7 +146,10 @@ class Walker:
                 return b.pow(left, sp.Symbol("dagger"), self.col(node))
             left = self.walk(node.left, d)
             right = self.walk(node.right, d)
-            return getattr(b, op)(left, right, self.col(node))
+            try:
+                return getattr(b, op)(left, right, self.col(node))
+            except SizeError as exc:
+                raise exc.named(op, self.shown(node.left), self.shown(node.right)) from None
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.USub):
                 return b.neg(self.walk(node.operand, d))
@@ -213,7 +231,12 @@ def read_value(tokens: list[Token], builder: Builder, expect: str = "any") -> An
         raise ParseError("empty part in the answer")
     if bracket_depth(tokens) > LIMITS["max_depth"]:
         raise ParseError(f"brackets nested too deeply (limit {LIMITS['max_depth']})")
-    tokens = rewrite_factorials(explicit_products(tokens))
+    if any(t.kind == OP and t.text == "≈" for t in tokens):
+        raise ParseError(
+            "`≈` may only introduce the value itself (`≈ -1.91`, `x ≈ -1.91`)",
+            next(t.column for t in tokens if t.text == "≈"),
+        )
+    tokens = rewrite_factorials(explicit_products(rewrite_plus_dagger(tokens), builder.knows))
     src, where = to_source(tokens)
     try:
         with warnings.catch_warnings():
@@ -245,7 +268,7 @@ def _top_level(tokens: list[Token], text: str) -> list[int]:
 def _interval_tokens(tokens: list[Token], builder: Builder) -> sp.Set | None:
     """``(a, b)``, ``[a, b)``, ``(a, b]``, ``[a, b]`` as an interval, or ``None`` when the
     tokens are not one bracketed pair."""
-    if len(tokens) < 5 or tokens[0].text not in "([" or tokens[-1].text not in ")]":
+    if len(tokens) < 5 or tokens[0].text not in "([]" or tokens[-1].text not in ")][":
         return None
     if tokens[0].kind != OP or tokens[-1].kind != OP:
         return None
@@ -263,14 +286,173 @@ def _interval_tokens(tokens: list[Token], builder: Builder) -> sp.Set | None:
         return None
     lo = read_value(inner[: commas[0]], builder, "scalar")
     hi = read_value(inner[commas[0] + 1 :], builder, "scalar")
-    return interval(lo, hi, tokens[0].text == "(", tokens[-1].text == ")", tokens[0].column)
+    # ]a, b[ is the open interval (a, b) (the French notation), ]a, b] and [a, b[ half-open
+    return interval(lo, hi, tokens[0].text in "(]", tokens[-1].text in ")[", tokens[0].column)
 
 
-def read(tokens: list[Token], builder: Builder, expect: str = "any") -> Any:
+#: the most sides a chain ``v1 = v2 ≈ v3`` may have (each side is checked by the grader)
+MAX_SIDES = 4
+
+
+def _split_top(tokens: list[Token], seps: set[str]) -> list[tuple[str | None, list[Token]]]:
+    """``tokens`` split at the top-level operators ``seps``: (separator before, part)."""
+    parts: list[tuple[str | None, list[Token]]] = [(None, [])]
+    depth = 0
+    for t in tokens:
+        if t.kind == OP and t.text in "([":
+            depth += 1
+        elif t.kind == OP and t.text in ")]":
+            depth -= 1
+        elif depth == 0 and t.kind == OP and t.text in seps:
+            parts.append((t.text, []))
+            continue
+        parts[-1][1].append(t)
+    return parts
+
+
+def _closing(tokens: list[Token], i: int) -> int | None:
+    """Index of the ``)`` closing the ``(`` at ``tokens[i]``."""
+    depth = 0
+    for j in range(i, len(tokens)):
+        if tokens[j].kind == OP and tokens[j].text == "(":
+            depth += 1
+        elif tokens[j].kind == OP and tokens[j].text == ")":
+            depth -= 1
+            if depth == 0:
+                return j
+    return None
+
+
+def label_of(tokens: list[Token], builder: Builder) -> str | None:
+    """The name of a left side that names the asked quantity, or ``None``: one name that is
+    not a value of the problem (not declared, not data, not a constant or function), with at
+    most an index exponent (``w^{(k)}``, ``w^(0)``, ``w^k``, ``w^*``) and one argument group
+    (``r(t)``, ``J(w^{(2)})``); subscripts are part of the name (``x_2``, ``w_k``)."""
+    n = len(tokens)
+    if not n or tokens[0].kind != NAME or tokens[0].is_keyword():
+        return None
+    name = tokens[0].text
+    if builder.knows(name) or name in FUNCTIONS or name in ("T", "dagger") or name in CONSTANTS:
+        return None
+    i = 1
+    if i < n and tokens[i].kind == OP and tokens[i].text == "**":
+        i += 1
+        if i < n and tokens[i].kind == OP and tokens[i].text == "*":
+            i += 1
+        elif i < n and tokens[i].kind == NAME and tokens[i].text not in ("T", "dagger"):
+            i += 1
+        elif i < n and tokens[i].text == "(":
+            j = _closing(tokens, i)
+            if j is None or not all(
+                t.kind in (NAME, NUM) or t.text in ("(", ")", "+", "-", "*")
+                for t in tokens[i + 1 : j]
+            ):
+                return None
+            i = j + 1
+        else:
+            return None
+    if i < n and tokens[i].text == "(":
+        j = _closing(tokens, i)
+        if j is None:
+            return None
+        i = j + 1
+    return name if i == n else None
+
+
+def _decimal_comma_check(tokens: list[Token]) -> None:
+    dc = decimal_comma(tokens)
+    if dc is not None:
+        col = next((t.column for t in tokens if t.text in (",", "{,}")), None)
+        raise ParseError(
+            f"`{dc}` is written with a decimal comma: write {dc.replace(',', '.')}", col
+        )
+
+
+def _index(label: str) -> tuple[str, int] | None:
+    """``x_2`` / ``x2`` / ``w_{1}`` as (``x``, 2)."""
+    m = re.fullmatch(r"([A-Za-z]+)_?\{?([0-9]+)\}?", label)
+    return (m.group(1), int(m.group(2))) if m else None
+
+
+def _read_chain(sides: list[tuple[str | None, list[Token]]], builder: Builder, expect: str) -> Any:
+    """The value of ``v1 = v2 ≈ v3 ...``: the first side written exactly (after ``=`` or
+    first) is the answer; every other side is kept in ``builder.sides`` (``"="``: must be
+    equal; ``"≈"``: must be a rounding). When only ``≈`` sides exist the first one is the
+    answer and ``builder.approximate`` is set."""
+    values: list[tuple[str, Any, str]] = []
+    for sep, part in sides:
+        if not part:
+            raise ParseError(f"one side of `{sep or '='}` is empty")
+        if expect == "scalar":
+            _decimal_comma_check(part)
+        value = builder.finish(read_value(part, builder, "any"))
+        text = "".join(t.text for t in part).replace("**", "^")
+        values.append((sep or "=", value, text))
+    exact = [k for k, v in enumerate(values) if v[0] == "="]
+    main = exact[0] if exact else 0
+    if not exact:
+        builder.approximate = True
+    builder.sides.extend(v for k, v in enumerate(values) if k != main)
+    return values[main][1]
+
+
+def _read_named(tokens: list[Token], builder: Builder, expect: str) -> Any:
+    """An answer to a question asking for a value: ``w = …``, ``u = 1.8, v = -0.6``,
+    ``3/4 = 0.75``, ``≈ -1.91`` (see :func:`read`)."""
+    parts = _split_top(tokens, {","})
+    if len(parts) > 1:
+        chains = [_split_top(p, {"=", "≈"}) for _, p in parts]
+        if any(len(c) > MAX_SIDES for c in chains):
+            raise ParseError(f"more than {MAX_SIDES} sides joined by `=` or `≈`; give one value")
+        if all(len(c) > 1 and label_of(c[0][1], builder) for c in chains):
+            labels = [label_of(c[0][1], builder) or "" for c in chains]
+            if len(set(labels)) != len(labels):
+                raise ParseError("the same name is given two values")
+            values = [_read_chain(c[1:], builder, "scalar") for c in chains]
+            for lab, v in zip(labels, values, strict=True):
+                if isinstance(v, sp.MatrixBase):
+                    raise ParseError(f"`{lab} = …` must be one number in a list of components")
+            idx = [_index(lab) for lab in labels]
+            if all(idx) and len({i[0] for i in idx if i}) == 1:  # x_1 = …, x_2 = …: by index
+                order = sorted(range(len(labels)), key=lambda k: idx[k][1])  # type: ignore[index]
+                labels = [labels[k] for k in order]
+                values = [values[k] for k in order]
+            builder.labels = labels
+            return builder.matrix([[v] for v in values], tokens[0].column)
+    chain = _split_top(tokens, {"=", "≈"})
+    if len(chain) > MAX_SIDES:
+        raise ParseError(f"more than {MAX_SIDES} sides joined by `=` or `≈`; give one value")
+    if len(chain) == 1:
+        if expect == "scalar":
+            _decimal_comma_check(tokens)
+        return builder.finish(read_value(tokens, builder, expect))
+    first = chain[0][1]
+    if not first or label_of(first, builder):
+        if first:
+            builder.labels = [label_of(first, builder) or ""]
+        return _read_chain(chain[1:], builder, expect)
+    return _read_chain(chain, builder, expect)
+
+
+def read(tokens: list[Token], builder: Builder, expect: str = "any", named: bool = False) -> Any:
     """The value of a whole answer given as tokens: ``symbol in interval``, an interval (when
-    a set is expected), an equation ``lhs = rhs`` or an expression."""
+    a set is expected, also ``]a, b[``), comma-separated conditions (``alpha > 0, alpha <
+    1/3``), an equation ``lhs = rhs`` or an expression.
+
+    With ``named`` (the question asks for a value, not an equation or a set), a left side
+    naming the quantity is dropped (``w = …``, ``w^{(k)} = …``, ``J(w^{(2)}) = …``,
+    ``r(t) = …``; see :func:`label_of`), named components form a vector (``u = 1.8, v =
+    -0.6``, ordered by index when written ``x_1 = …, x_2 = …``), sides joined by ``=`` are
+    all values of the answer (``3/4 = 0.75``: the grader checks they agree) and ``≈``
+    introduces a rounding (``1/3 ≈ 0.333``) or, alone, an approximate answer (``≈ -1.91``).
+    With ``expect="scalar"`` a decimal comma (``0,75``) is refused naming the fix."""
     if not tokens:
         raise ParseError("empty answer")
+    for t in tokens:
+        if t.kind == OP and t.text == "{,}":
+            dc = decimal_comma(tokens)
+            fix = dc.replace(",", ".") if dc else "a decimal point, e.g. 0.75"
+            raise ParseError(f"`{{,}}` is a decimal comma: write {fix}", t.column)
     ins = _top_level(tokens, "in")
     if ins:
         if ins != [1] or tokens[0].kind != NAME:
@@ -286,6 +468,15 @@ def read(tokens: list[Token], builder: Builder, expect: str = "any") -> Any:
         iv = _interval_tokens(tokens, builder)
         if iv is not None:
             return iv
+        parts = _split_top(tokens, {",", ";"})
+        if len(parts) > 1 and all(
+            any(t.kind == OP and t.text in ("<", ">", "<=", ">=") for t in p) for _, p in parts
+        ):  # alpha > 0, alpha < 1/3: both conditions hold
+            return sp.And(*(read(p, builder, expect) for _, p in parts))
+    if named:
+        return _read_named(tokens, builder, expect)
+    if expect == "scalar":
+        _decimal_comma_check(tokens)
     eqs = _top_level(tokens, "=")
     if len(eqs) > 1:
         raise ParseError("more than one `=` in the answer", tokens[eqs[1]].column)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sympy as sp
@@ -67,6 +67,14 @@ class Parsed:
     shape: Shape
     latex: str
     used_data: bool = False
+    sides: list[tuple[str, Any, str]] = field(default_factory=list)
+    """Other sides of a chain ``3/4 = 0.75`` / ``1/3 ≈ 0.333``: ``(operator, value, text)``,
+    which the grader checks against ``value`` (equal / a rounding)."""
+    approximate: bool = False
+    """The answer was given after ``≈`` only (``≈ -1.91``)."""
+    labels: list[str] = field(default_factory=list)
+    """The names of the left sides written (``w`` in ``w = …``; ``u``, ``v`` in ``u = 1.8,
+    v = -0.6``)."""
 
 
 def to_latex(value: Any) -> str:

@@ -14,8 +14,9 @@ without ``*`` wherever one operand ends and the next begins —
   ``\\alpha(x+1)``, ``B \\Sigma B^\\top``, ``\\frac12 x``, and a matrix environment next
   to anything (``A \\begin{bmatrix}1\\\\2\\end{bmatrix}``: an environment is lowered as
   ``([[1], [2]])``, a bracketed operand);
-* ``[`` after an operand is indexing, refused in both syntaxes (``x[0]``, ``A [1, 2]``):
-  square brackets are vectors and intervals, never a product; write ``*``;
+* ``[`` after a name is indexing, refused in both syntaxes (``x[0]``, ``A [1, 2]``); after
+  a number or a closing bracket it starts a vector multiplied by it (``1/5 [9, -3]``,
+  ``(1/5)[9, -3]``), as a LaTeX matrix environment is;
 * a name directly before ``(`` is read as a call when it is a function of the whitelist
   (``sqrt(x)``) and as a product when it is a value of the problem (``alpha(x+1)``);
   any other name before ``(`` is refused as an unknown function;
@@ -23,18 +24,21 @@ without ``*`` wherever one operand ends and the next begins —
 
 Juxtaposition binds like ``*`` (``a/2b`` is ``(a/2)·b``, ``2x^2`` is ``2·x²``). LaTeX reads
 each letter as a name (``xy`` is ``x·y``), plain syntax reads a run of letters and digits as
-one name (``xy``, ``w0``).
+one name (``xy``, ``w0``) — and, when no name is spelled so, as the product of the problem's
+names it spells in exactly one way (``Kt`` is K·t, ``Xw0`` is X·w0, as STACK inserts stars;
+:meth:`.build.Builder.split`).
 """
 
 from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
 from .errors import ParseError
-from .whitelist import LIMITS
+from .whitelist import FUNCTIONS, LIMITS
 
 __all__ = [
     "Token",
@@ -46,6 +50,8 @@ __all__ = [
     "explicit_products",
     "to_source",
     "bracket_depth",
+    "rewrite_plus_dagger",
+    "decimal_comma",
 ]
 
 NUM: Final = "num"
@@ -154,13 +160,98 @@ def rewrite_factorials(tokens: list[Token]) -> list[Token]:
     return out
 
 
-def explicit_products(tokens: list[Token]) -> list[Token]:
-    """Write every implicit product as ``*`` under the module's policy; refuses two numbers
-    side by side."""
+def rewrite_plus_dagger(tokens: list[Token]) -> list[Token]:
+    """``M^+`` (plain) and ``M^{+}`` (LaTeX) are the pseudoinverse ``M^dagger``, as printed in
+    001 (:math:`\\Phi^{+}`): ``**`` then ``+`` not followed by a number, or ``**`` then
+    ``( + )``. ``x^+2`` stays the power ``x**(+2)``."""
     out: list[Token] = []
-    for t in tokens:
+    i = 0
+    n = len(tokens)
+    while i < n:
+        t = tokens[i]
+        if t.kind == OP and t.text == "**" and i + 1 < n:
+            a = tokens[i + 1]
+            if (
+                i + 3 < n
+                and a.text == "("
+                and tokens[i + 2].text == "+"
+                and tokens[i + 3].text == ")"
+            ):
+                out += [t, Token(NAME, "dagger", a.column)]
+                i += 4
+                continue
+            if a.kind == OP and a.text == "+" and (i + 2 >= n or tokens[i + 2].kind != NUM):
+                out += [t, Token(NAME, "dagger", a.column)]
+                i += 2
+                continue
+        out.append(t)
+        i += 1
+    return out
+
+
+def decimal_comma(tokens: list[Token]) -> str | None:
+    """The text ``0,75`` when ``tokens`` hold a number written with a decimal comma at the top
+    level (an integer, a comma and digits typed without a space, or LaTeX ``0{,}75``; or the
+    whole answer being ``0, 75``), else ``None``. Only meaningful where a single number is
+    asked for: there two numbers are never the answer."""
+    depth = 0
+    for i, t in enumerate(tokens):
+        if t.kind == OP and t.text in "([":
+            depth += 1
+        elif t.kind == OP and t.text in ")]":
+            depth -= 1
+        elif t.kind == OP and t.text in (",", "{,}") and 0 < i < len(tokens) - 1:
+            a, b = tokens[i - 1], tokens[i + 1]
+            if a.kind != NUM or b.kind != NUM or not b.text.isdigit() or "." in a.text:
+                continue
+            tight = a.column + len(a.text) == t.column and t.column + 1 == b.column
+            alone = len(tokens) - i == 2 and (i == 1 or (i == 2 and tokens[0].text == "-"))
+            if t.text == "{,}" or (depth == 0 and (tight or alone)):
+                sign = i >= 2 and tokens[i - 2].kind == OP and tokens[i - 2].text == "-"
+                return f"{'-' if sign else ''}{a.text},{b.text}"
+    return None
+
+
+def _holds_comma(tokens: list[Token], open_at: int) -> bool:
+    """Whether the bracket opened at ``tokens[open_at]`` has a comma at its own depth."""
+    depth = 0
+    for t in tokens[open_at:]:
+        if t.kind == OP and t.text in "([":
+            depth += 1
+        elif t.kind == OP and t.text in ")]":
+            depth -= 1
+            if depth == 0:
+                return False
+        elif depth == 1 and t.text == ",":
+            return True
+    return False
+
+
+def explicit_products(
+    tokens: list[Token], is_value: Callable[[str], bool] | None = None
+) -> list[Token]:
+    """Write every implicit product as ``*`` under the module's policy; refuses two numbers
+    side by side.
+
+    ``is_value(name)`` says whether a name is a value of the problem: a value before ``(`` gets
+    its ``*`` here, so that juxtaposition binds like ``*`` (``alpha(x+1)^2`` is
+    ``alpha*(x+1)**2``; read as a call it would become ``(alpha*(x+1))**2``, a power binding
+    tighter than a call)."""
+    out: list[Token] = []
+    for i, t in enumerate(tokens):
         if out and out[-1].ends_operand() and t.starts_operand():
             prev = out[-1]
+            if (
+                prev.kind == NAME
+                and t.text == "("
+                and is_value is not None
+                and prev.text not in FUNCTIONS
+                and is_value(prev.text)
+                and not _holds_comma(tokens, i)  # x(1, 2) stays a call, refused as such
+            ):
+                out.append(Token(OP, "*", t.column))
+                out.append(t)
+                continue
             if prev.kind == NUM and t.kind == NUM:
                 raise ParseError(
                     f"two numbers side by side (`{prev.text} {t.text}`): write `*` between "
@@ -168,7 +259,9 @@ def explicit_products(tokens: list[Token]) -> list[Token]:
                     t.column,
                     f"{prev.text}*{t.text}",
                 )
-            if not (prev.kind == NAME and t.text == "(") and t.text != "[":
+            if not (prev.kind == NAME and t.text == "(") and not (
+                t.text == "[" and prev.kind == NAME
+            ):
                 out.append(Token(OP, "*", t.column))
         out.append(t)
     return out

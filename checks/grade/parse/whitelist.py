@@ -143,7 +143,7 @@ REFUSED_NODES: Final[dict[type[ast.AST], str]] = {
 GREEK: Final[tuple[str, ...]] = tuple(
     (
         "alpha beta gamma delta epsilon varepsilon zeta eta theta kappa lambda mu nu xi rho "
-        "sigma tau phi varphi chi psi omega Sigma Lambda Phi"
+        "sigma tau phi varphi chi psi omega Sigma Lambda Phi Gamma Delta Theta Psi Omega"
     ).split()
 )
 
@@ -167,6 +167,7 @@ LATEX_OPERATORS: Final[dict[str, str]] = {
     "lt": "<",
     "gt": ">",
     "in": "in",
+    "approx": "≈",
 }
 #: LaTeX commands that are a function of plain syntax (``\sin x`` is ``sin(x)``)
 LATEX_FUNCTIONS: Final[dict[str, str]] = {f: f for f in ("exp", "ln", "log", "sin", "cos", "tan")}
