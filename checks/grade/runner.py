@@ -438,16 +438,15 @@ def _fan_out(first: dict[str, Any], same: dict[str, list[Task]]) -> Iterator[dic
 def variant_file(directory: str | Path, name: str) -> Path | None:
     """The spec of variant ``name`` in ``directory``, as ``gdflow variants -o DIR`` names
     them: ``DIR/variant-NN.toml`` with NN the variant's index zero-padded to at least two
-    digits. A class CSV's ``variant`` cell may hold ``3``, ``03``, ``variant-03`` or
+    digits (:func:`gdflow.checks.grade.variants.variant_path`, the one definition of the
+    names). A class CSV's ``variant`` cell may hold ``3``, ``03``, ``variant-03`` or
     ``variant-03.toml``; ``None`` when there is no such file."""
-    text = name.strip().removeprefix("variant-").removesuffix(".toml")
-    if not text.isdigit():
+    from .variants import variant_path
+
+    try:
+        return variant_path(directory, name)
+    except (FileNotFoundError, ValueError):
         return None
-    for path in sorted(Path(directory).glob("variant-*.toml")):
-        stem = path.stem.removeprefix("variant-")
-        if stem.isdigit() and int(stem) == int(text):
-            return path
-    return None
 
 
 class VariantSpecs:
