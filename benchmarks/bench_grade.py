@@ -14,13 +14,14 @@ that no injected code ran.
     python benchmarks/bench_grade.py [--jobs N] [--repeat N]
 
 Measured with ``PYTHONPATH=src nice python benchmarks/bench_grade.py`` (``--jobs 2``) on the
-2-core machine, while other sessions were loading it (load average 2.7; earlier runs at load
-3.4-5.4 gave 36-56 answers/s):
+2-core machine after merging main (the answer forms of i14-forms), while other sessions were
+still using it (load average 2.1; earlier runs at load 2.7-5.4 gave 36-95 answers/s):
 
-    spec load (18 questions): 5.4 s
-    jobs 2: 316 answers in 3.32 s = 95.1 answers/s; worst answer 0.85 s of CPU
-    median answer, graded again alone in this process: 0.49 ms wall clock
-    distinct (question, answer) pairs graded: 116 (34.9/s; the others are copies)
+    spec load (18 questions): 5.3 s
+    jobs 2: 316 answers in 2.89 s = 109.4 answers/s; worst answer 0.77 s of CPU
+    median answer, graded again alone in this process: 0.54 ms wall clock
+    distinct (question, answer) pairs graded: 116 (40.2/s; the others are copies)
+    verdicts: correct 143, incorrect 117, invalid 56
 
 (before the pool, with a fork per answer and no sharing of identical texts: 7.5-9.8 answers/s).
 """
