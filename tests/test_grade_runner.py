@@ -98,9 +98,12 @@ def test_a_killed_run_keeps_what_it_wrote_and_a_rerun_finishes(tmp_path):
     spec = tmp_path / "spec.toml"
     spec.write_text(SPEC.replace("timeout = 5", "timeout = 1"))
     answers = tmp_path / "answers.csv"
-    slow = "(5000!)^999"  # an integer of 16 million digits: runs into the 1 s timeout
-    # (an exponential tower is no longer slow: it is refused at once as an overflow)
-    answers.write_text("student,question,answer\n" + "".join(f"s{i},1,{slow}\n" for i in range(6)))
+    slow = "(5000!)^99{}"  # an integer of 16 million digits: runs into the 1 s timeout
+    # (an exponential tower is no longer slow: it is refused at once as an overflow); six
+    # different texts, since the same text by several students is graded once
+    answers.write_text(
+        "student,question,answer\n" + "".join(f"s{i},1,{slow.format(i)}\n" for i in range(6))
+    )
     out = tmp_path / "out.jsonl"
     proc = subprocess.Popen(
         [sys.executable, "-m", "gdflow.checks.grade", str(spec), str(answers), "-o", str(out)],
@@ -183,7 +186,10 @@ def test_points_by_student(spec, capsys):
     ]  # no such question: 0
     assert points_by_student(spec, recs) == {"ann": 2.0, "bob": 0.0}
     grade_class(spec, ROWS, None, "jsonl")
-    assert "grade: points (of 2): ann 2, bob 0, cid 0" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "grade: points by student (of 2):" in err
+    lines = {line.split()[0]: line.split()[1] for line in err.splitlines() if line[:2] == "  "}
+    assert lines == {"ann": "2", "bob": "0", "cid": "0"}
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "jsonl"])

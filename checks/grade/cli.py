@@ -5,6 +5,9 @@
     gdflow grade SPEC.toml [ANSWERS.csv] [--question ID --answer TEXT]
                  [--format table|json|jsonl] [-o FILE] [--jobs N] [--timeout S] [--memory MB]
 
+With a directory of variant specs in place of SPEC.toml, each row of the class CSV is graded
+against the spec of its ``variant`` column (``DIR/variant-NN.toml``).
+
 Exit status: 0 when every answer received a verdict (correct, incorrect, invalid or timeout);
 1 when the grader itself failed on some answer (verdict ``error``); 2 for an invalid spec,
 an unreadable answers file or a usage error. Spec errors are all listed, each naming the
@@ -40,7 +43,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the ``grade`` arguments to ``p``."""
-    p.add_argument("spec", metavar="SPEC.toml", help="problem spec (TOML)")
+    p.add_argument(
+        "spec",
+        metavar="SPEC.toml",
+        help="problem spec (TOML); or a directory of variant specs (DIR/variant-01.toml, ... as "
+        "`gdflow variants -o DIR` writes them): each row of the class CSV is then graded "
+        "against the variant in its `variant` column (3, 03 or variant-03)",
+    )
     p.add_argument(
         "answers",
         metavar="ANSWERS.csv",
@@ -86,10 +95,16 @@ def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def _print_one(rec: dict[str, Any]) -> None:
-    """One result for a reader (``--format table`` of a single answer)."""
+    """One result for a reader (``--format table`` of a single answer): what was read in
+    ``sympy.pretty`` notation (its LaTeX when that is not known)."""
     print(f"question {rec['question']}: {rec['verdict']}")
-    if rec.get("interpreted_as"):
-        print(f"  read as:  {rec['interpreted_as']}")
+    pretty = rec.get("pretty")
+    if pretty and "\n" in pretty:
+        print("  read as:")
+        for line in pretty.splitlines():
+            print(f"    {line}")
+    elif pretty or rec.get("interpreted_as"):
+        print(f"  read as:  {pretty or rec['interpreted_as']}")
     print(f"  feedback: {rec['feedback']}")
     cx = rec.get("counterexample")
     if cx:
@@ -98,12 +113,22 @@ def _print_one(rec: dict[str, Any]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``gdflow grade`` with parsed ``args``; returns the exit status."""
-    from .grader import grade_answer
-    from .runner import AnswersError, Writer, append_result, grade_class, read_answers
+    from pathlib import Path
+
+    from .runner import (
+        AnswersError,
+        Writer,
+        append_result,
+        grade_class,
+        grade_readable,
+        read_answers,
+    )
     from .spec import SpecError, load_spec
     from .verdict import Verdict
     from .worker import Task, run_tasks
 
+    if Path(args.spec).is_dir():
+        return _run_variants(args)
     try:
         ps = load_spec(args.spec)
     except SpecError as exc:
@@ -150,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
             question.id,
             args.answer,
             question.timeout,
-            partial(grade_answer, question, args.answer),
+            partial(grade_readable, question, args.answer),
             ps.fingerprint,
         )
         (rec,) = list(run_tasks([task], jobs=1, memory_mb=args.memory or ps.memory_mb))
@@ -176,6 +201,62 @@ def run(args: argparse.Namespace) -> int:
     fmt = args.format or ("jsonl" if args.output else "table")
     try:
         counts = grade_class(ps, rows, args.output, fmt, jobs=args.jobs, memory_mb=args.memory)
+    except AnswersError as exc:
+        print(f"gdflow grade: {exc}", file=sys.stderr)
+        return 2
+    return 1 if counts.get(Verdict.ERROR) else 0
+
+
+def _run_variants(args: argparse.Namespace) -> int:
+    """``gdflow grade DIR ANSWERS.csv``: each row graded against the spec of its ``variant``
+    column, ``DIR/variant-NN.toml`` (as ``gdflow variants -o DIR`` writes them; see
+    :func:`~gdflow.checks.grade.runner.variant_file`)."""
+    from .runner import AnswersError, VariantSpecs, grade_class, read_answers
+    from .verdict import Verdict
+
+    if args.question is not None or args.answer is not None or args.check_spec or not args.answers:
+        print(
+            f"gdflow grade: {args.spec} is a directory of variant specs: give a class CSV with "
+            "a `variant` column (not --question/--answer or --check-spec)",
+            file=sys.stderr,
+        )
+        return 2
+    if args.jobs < 1 or (args.timeout is not None and not 0 < args.timeout <= 600):
+        print("gdflow grade: --jobs must be at least 1 and --timeout in (0, 600]", file=sys.stderr)
+        return 2
+    try:
+        rows = read_answers(args.answers)
+    except AnswersError as exc:
+        print(f"gdflow grade: {exc}", file=sys.stderr)
+        return 2
+    variants = VariantSpecs(args.spec)
+    loaded = []
+    for name in sorted({r.variant for r in rows if not r.problem}):
+        got = variants.get(name)
+        if isinstance(got, str):
+            print(f"gdflow grade: {got}; its rows are graded invalid", file=sys.stderr)
+            continue
+        if args.timeout is not None:
+            for q in got.questions.values():
+                q.timeout = args.timeout
+        loaded.append(got)
+    if not loaded:
+        print(
+            f"gdflow grade: no row of {args.answers} names a variant in {args.spec} that loads",
+            file=sys.stderr,
+        )
+        return 2
+    fmt = args.format or ("jsonl" if args.output else "table")
+    try:
+        counts = grade_class(
+            loaded[0],
+            rows,
+            args.output,
+            fmt,
+            jobs=args.jobs,
+            memory_mb=args.memory,
+            variants=variants,
+        )
     except AnswersError as exc:
         print(f"gdflow grade: {exc}", file=sys.stderr)
         return 2

@@ -17,7 +17,25 @@ from gdflow.derive import numbers
 
 from .parse import LIMITS, ParseError, Scope, parse_answer
 
-__all__ = ["SpecError", "Fields", "parse_assumptions"]
+__all__ = [
+    "SpecError",
+    "Fields",
+    "parse_assumptions",
+    "MAX_DIGITS",
+    "NUMERIC_KEYS",
+    "spectrum_degree",
+]
+
+MAX_DIGITS = 50
+"""The most decimal digits of a spec number's numerator and of its denominator (``0.1`` is 1/10,
+two digits); a longer number is refused naming its key and entry, before any work on it."""
+
+NUMERIC_KEYS = frozenset({"learning_rate", "curvature", "b_tilde", "c", "ridge", "time"})
+"""Keys holding a number, or an expression in symbols declared in the question's ``assume``: a
+name that is not declared there (``"nan"``, ``"inf"``, a typo) is refused, never read as a new
+symbol."""
+
+_NOT_NUMBERS = frozenset({"nan", "inf", "infinity", "oo", "zoo"})
 
 
 class SpecError(ValueError):
@@ -29,13 +47,45 @@ class SpecError(ValueError):
         super().__init__("\n".join(self.errors))
 
 
+def _digits(n: int) -> int:
+    """Decimal digits of ``n`` (from its bit length: no conversion to text, exact enough)."""
+    return max(1, int(abs(n).bit_length() * 0.30103) + 1) if n else 1
+
+
+def bounded_number(val: sp.Expr, where: str, shown: Any) -> sp.Expr:
+    """``val`` when every rational in it has at most :data:`MAX_DIGITS` digits in numerator
+    and denominator; otherwise :class:`SpecError` at ``where``."""
+    for r in val.atoms(sp.Rational) if isinstance(val, sp.Basic) else ():
+        d = max(_digits(int(r.p)), _digits(int(r.q)))
+        if d > MAX_DIGITS:
+            text = shown if isinstance(shown, str) and len(shown) <= 40 else "a number"
+            raise SpecError(
+                f"{where}: {text!s} has about {d} digits; spec numbers are limited to "
+                f"{MAX_DIGITS} digits in numerator and denominator"
+            )
+    return val
+
+
 def exact_number(v: Any, where: str) -> sp.Expr:
-    """An exact SymPy number from a TOML value (int, Decimal/float, or a string like "1/10")."""
+    """An exact SymPy number from a TOML value (int, Decimal/float, or a string like "1/10");
+    NaN, infinities, names and numbers longer than :data:`MAX_DIGITS` digits are refused."""
     if isinstance(v, bool):
         raise SpecError(f"{where}: expected a number, got a boolean")
+    if isinstance(v, int) and _digits(v) > MAX_DIGITS:
+        raise SpecError(
+            f"{where}: an integer with about {_digits(v)} digits; spec numbers are limited to "
+            f"{MAX_DIGITS} digits"
+        )
+    if isinstance(v, decimal.Decimal) and v.is_finite():
+        sign, digits, exp = v.as_tuple()
+        if len(digits) > MAX_DIGITS or abs(int(exp)) > MAX_DIGITS:
+            raise SpecError(
+                f"{where}: {v} has more than {MAX_DIGITS} digits; spec numbers are limited to "
+                f"{MAX_DIGITS} digits in numerator and denominator"
+            )
     if isinstance(v, (int, float, decimal.Decimal)):  # the package's one reader: 0.1 is 1/10
         try:
-            return numbers.exact_number(v)
+            return bounded_number(numbers.exact_number(v), where, v)
         except (TypeError, ValueError) as exc:
             raise SpecError(f"{where}: {exc}") from None
     if isinstance(v, str):
@@ -47,7 +97,7 @@ def exact_number(v: Any, where: str) -> sp.Expr:
             raise SpecError(f"{where}: cannot read {v!r}: {exc.describe()}") from None
         if not (isinstance(val, sp.Expr) and val.is_Rational):
             raise SpecError(f"{where}: expected a rational number, got {v!r}")
-        return val
+        return bounded_number(val, where, v)
     raise SpecError(f"{where}: expected a number, got {type(v).__name__} {v!r}")
 
 
@@ -82,7 +132,12 @@ def parse_assumptions(items: Any, where: str) -> tuple[dict[str, dict], dict[str
                 raise SpecError(f"{where}: assumption {item!r} must involve exactly one symbol")
             (sym,) = rel.free_symbols
             names = [sym.name]
-            s = rel.as_set()
+            try:
+                s = rel.as_set()
+            except (NotImplementedError, TypeError, ValueError):
+                raise SpecError(
+                    f"{where}: assumption {item!r} does not describe an interval of {sym.name}"
+                ) from None
             sets[sym.name] = sets.get(sym.name, sp.S.Reals).intersect(s)
             if sets[sym.name].is_empty:
                 raise SpecError(f"{where}: assumptions on {sym.name} leave no admissible value")
@@ -135,6 +190,7 @@ class Fields:
         self.qid = qid
         self.data = data
         self.scope = scope
+        self.assumed = frozenset(scope.symbols)  # the names declared in `assume`
 
     def where(self, key: str) -> str:
         """``question ID: key `KEY``` for messages."""
@@ -181,7 +237,12 @@ class Fields:
                 raise SpecError(
                     f"{w}: row {i} has {len(r)} entries but row 1 has {width} (malformed matrix)"
                 )
-        m = sp.Matrix([[exact_number(x, f"{w} row {i + 1}") for x in r] for i, r in enumerate(v)])
+        m = sp.Matrix(
+            [
+                [exact_number(x, f"{w} row {i}, column {j}") for j, x in enumerate(r, 1)]
+                for i, r in enumerate(v, 1)
+            ]
+        )
         if rows is not None and m.shape[0] != rows:
             raise SpecError(f"{w}: expected {rows} rows, got a {m.shape[0]}×{m.shape[1]} matrix")
         if cols is not None and m.shape[1] != cols:
@@ -224,13 +285,34 @@ class Fields:
             return exact_number(v, w)
         if not isinstance(v, str):
             raise SpecError(f"{w}: expected a number or an expression string; got {v!r}")
+        numeric = key in NUMERIC_KEYS
+        if numeric:
+            self.refuse_names(key, v)
         try:
             val = parse_answer(v, self.scope).value
         except ParseError as exc:
             raise SpecError(f"{w}: cannot read {v!r}: {exc.describe()}") from None
         if not isinstance(val, sp.Expr):
             raise SpecError(f"{w}: expected a number or scalar expression; got {v!r}")
-        return val
+        if val.has(sp.nan, sp.oo, -sp.oo, sp.zoo):
+            raise SpecError(f"{w}: {v!r} is not a finite number")
+        if numeric:
+            undeclared = sorted(s.name for s in val.free_symbols if s.name not in self.assumed)
+            if undeclared:
+                raise SpecError(self._undeclared(key, v, undeclared[0]))
+        return bounded_number(val, w, v)
+
+    def _undeclared(self, key: str, v: str, name: str) -> str:
+        return (
+            f"{self.where(key)}: {v!r} is not a number: {name!r} is a name that `assume` does "
+            f'not declare (to use a symbol, declare it, e.g. assume = ["{name} > 0"])'
+        )
+
+    def refuse_names(self, key: str, v: str) -> None:
+        """Refuse ``nan``/``inf``-like names in a numeric key before reading it."""
+        for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", v):
+            if name.lower() in _NOT_NUMBERS:
+                raise SpecError(f"{self.where(key)}: {v!r} is not a finite number")
 
     def declare(self, name: str) -> sp.Symbol:
         """The question's symbol called ``name`` (declared real if the assumptions did not)."""
@@ -254,3 +336,17 @@ class Fields:
         sym = sp.Symbol(name, real=True)
         self.scope.symbols[name] = sym
         return sym
+
+
+def spectrum_degree(M: sp.Matrix) -> int:
+    """The largest degree of an irreducible factor (over the rationals) of the characteristic
+    polynomial of the rational matrix ``M`` (python-flint: milliseconds at 12×12). 1: rational
+    eigenvalues; 2: square roots at worst; 3 or more: eigenvalues without a usable closed form
+    (cubic radicals or none), so a formula needing them exactly is refused at load."""
+    import flint
+
+    rows = [
+        [flint.fmpq(int(sp.Rational(x).p), int(sp.Rational(x).q)) for x in r] for r in M.tolist()
+    ]
+    _, factors = flint.fmpq_mat(rows).charpoly().factor()
+    return max((f.degree() for f, _ in factors), default=0)

@@ -15,6 +15,7 @@ Reference computations come from ``derive/``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,10 +37,19 @@ from .equivalence import (
     relation_to_set,
     rounding_of,
 )
-from .fields import Fields, SpecError
+from .fields import Fields, SpecError, spectrum_degree
 from .parse import Scope, Shape
 
-__all__ = ["Reference", "Kind", "KINDS", "COMMON_KEYS", "STEP_LABELS"]
+__all__ = ["Reference", "Kind", "KINDS", "COMMON_KEYS", "STEP_LABELS", "MAX_STEPS"]
+
+MAX_STEPS = 1000
+"""The largest integer ``steps`` of ``closed_form_iterate`` and ``loss_after`` (a larger or
+negative count is a spec error naming the key): exact iterates after 1000 steps already have
+thousands of digits."""
+
+MAX_SYMBOLIC_STEPS = 50
+"""With a symbolic learning rate and a matrix whose eigenvalues have no closed form, the
+iterate is computed step by step as a polynomial in α, up to this many steps."""
 
 COMMON_KEYS = {
     "id",
@@ -363,8 +373,14 @@ def _iterate_setup(f: Fields) -> tuple[sp.Matrix, sp.Matrix, sp.Matrix, sp.Expr,
     alpha = f.expr("learning_rate")
     kname = f.raw("steps", "k")
     if isinstance(kname, int) and not isinstance(kname, bool):
+        if not 0 <= kname <= MAX_STEPS:
+            shown = kname if abs(kname) < 10**12 else "a larger number"
+            raise SpecError(
+                f"{f.where('steps')}: expected an integer from 0 to {MAX_STEPS} (or a symbol such "
+                f"as k); got {shown}"
+            )
         k = sp.Integer(kname)
-    elif isinstance(kname, str):
+    elif isinstance(kname, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", kname):
         found = f.scope.lookup(kname)
         k = (
             found
@@ -384,30 +400,101 @@ def _iterate_setup(f: Fields) -> tuple[sp.Matrix, sp.Matrix, sp.Matrix, sp.Expr,
     return A, b, w0, alpha, k
 
 
+def _iterate_exact(A: sp.Matrix, b: sp.Matrix, w0: sp.Matrix, alpha: sp.Expr, k: int) -> sp.Matrix:
+    r"""k steps of GD :math:`w \leftarrow w - \alpha(Aw + b)` (001 §2, the update whose closed
+    form is eq 13), exactly: with python-flint's rational matrices for a rational α, else in
+    SymPy's polynomial domain of α (no eigenvalues needed, whatever the spectrum of A)."""
+    if alpha.is_Rational:
+        import flint
+
+        def mat(m: sp.Matrix) -> Any:
+            return flint.fmpq_mat(
+                [
+                    [flint.fmpq(int(sp.Rational(x).p), int(sp.Rational(x).q)) for x in r]
+                    for r in m.tolist()
+                ]
+            )
+
+        Af, bf, w = mat(A), mat(b), mat(w0)
+        a = flint.fmpq(int(alpha.p), int(alpha.q))
+        for _ in range(k):
+            w = w - (Af * w + bf) * a
+        return sp.Matrix([sp.Rational(int(w[i, 0].p), int(w[i, 0].q)) for i in range(w.nrows())])
+    from sympy.polys.matrices import DomainMatrix
+
+    n = A.rows
+    big = DomainMatrix.from_Matrix(sp.Matrix.hstack(A, b, w0, sp.Matrix([alpha] * n)))
+    Ad, bd, w, ad = big[:, :n], big[:, n : n + 1], big[:, n + 1 : n + 2], big[0, n + 2]
+    for _ in range(k):
+        w = w - (Ad * w + bd) * ad
+    return w.to_Matrix()
+
+
+def _gd_iterate(
+    f: Fields, A: sp.Matrix, b: sp.Matrix, w0: sp.Matrix, alpha: sp.Expr, k: sp.Expr
+) -> Callable[[Any, Any], sp.Matrix]:
+    """``(α, k) -> w⁽ᵏ⁾`` for the question's A, b, w⁽⁰⁾, chosen so that loading is bounded: an
+    integer k by exact iteration (:func:`_iterate_exact`) when α is rational, k is at most
+    :data:`MAX_SYMBOLIC_STEPS` or the eigenvalues of A have no closed form; otherwise 001 eq 13
+    from ``derive.discrete``.  A symbolic
+    k needs the eigenvalues exactly: when the characteristic polynomial of A has an irreducible
+    factor of degree 3 or more, that is a spec error naming the key ``A``."""
+    degree = spectrum_degree(A)
+    if not k.is_Integer and degree > 2:
+        raise SpecError(
+            f"{f.where('A')}: its eigenvalues are roots of an irreducible polynomial of degree "
+            f"{degree}, with no usable closed form; w⁽ᵏ⁾ for a symbolic k needs them: choose A "
+            "with rational eigenvalues (or square roots), or give an integer `steps`"
+        )
+    if k.is_Integer and not alpha.is_Rational and degree > 2 and k > MAX_SYMBOLIC_STEPS:
+        raise SpecError(
+            f"{f.where('steps')}: with a symbolic learning rate and eigenvalues of A without a "
+            f"closed form, at most {MAX_SYMBOLIC_STEPS} steps; got {k}"
+        )
+
+    # an integer k is iterated (exact, no eigenvalues), unless α is symbolic and k large while
+    # the eigenvalues are rational or square roots (then the closed form is the smaller one)
+    iterate = k.is_Integer and (alpha.is_Rational or k <= MAX_SYMBOLIC_STEPS or degree > 2)
+
+    def run(al: Any, kk: Any) -> sp.Matrix:
+        if kk.is_Integer and kk < 0:
+            raise ValueError("a negative number of steps")
+        if kk.is_Integer and (iterate or al.is_Rational):
+            return _iterate_exact(A, b, w0, al, int(kk))
+        return sp.Matrix(closed_form_iterate(A, b, w0, al, kk))
+
+    return run
+
+
 def build_closed_form_iterate(f: Fields) -> Reference:
     r"""``closed_form_iterate``:
     :math:`w^{(k)} = w^{(\infty)} + (I-\alpha A)^k(w^{(0)} - w^{(\infty)})`
     with α = ``learning_rate`` (a number or a symbol) and k = ``steps`` (default the symbol
     ``k``, a nonnegative integer) (001 eq 13)."""
     A, b, w0, alpha, k = _iterate_setup(f)
-    ref = sp.Matrix(closed_form_iterate(A, b, w0, alpha, k))
+    run = _gd_iterate(f, A, b, w0, alpha, k)
+    ref = run(alpha, k)
     dom = _domain(f)
     items = [
         (
-            lambda: closed_form_iterate(A, b, w0, -alpha, k),  # (I + αA)^k
+            lambda: run(-alpha, k),  # (I + αA)^k
             "you used (1 + αa) where the update gives (1 − αa): w ← w − α(Aw + b) multiplies the "
             "error by (I − αA)",
         ),
         (
-            lambda: closed_form_iterate(A, b, w0, alpha, k + 1),
+            lambda: run(alpha, k + 1),
             "your exponent is off by one: after k steps the error is multiplied by (I − αA)^k",
         ),
         (
-            lambda: closed_form_iterate(A, b, w0, alpha, k - 1) if k != 0 else None,
+            lambda: run(alpha, k - 1) if k != 0 else None,
             "your exponent is off by one: after k steps the error is multiplied by (I − αA)^k",
         ),
         (
-            lambda: closed_form_iterate(A, sp.zeros(A.shape[0], 1), w0, alpha, k),  # (I − αA)^k w0
+            lambda: (  # (I − αA)^k w0
+                closed_form_iterate(A, sp.zeros(A.shape[0], 1), w0, alpha, k)
+                if not k.is_Integer
+                else _iterate_exact(A, sp.zeros(A.shape[0], 1), w0, alpha, int(k))
+            ),
             "you left out the fixed point: w⁽ᵏ⁾ − w⁽∞⁾ = (I − αA)^k (w⁽⁰⁾ − w⁽∞⁾)",
         ),
     ]
@@ -419,7 +506,14 @@ def build_loss_after(f: Fields) -> Reference:
     (``c`` default 0), α = ``learning_rate``, k = ``steps`` (number or symbol) (001 §2.3)."""
     A, b, w0, alpha, k = _iterate_setup(f)
     c = f.expr("c", 0)
-    J = loss_after(A, b, c, w0, alpha, k)
+    run = _gd_iterate(f, A, b, w0, alpha, k)
+
+    def loss(al: Any) -> Any:
+        if k.is_Integer:  # J at the exact iterate (bounded for every A within the limits)
+            return sp.expand(objective(A, b, c, run(al, k)))
+        return loss_after(A, b, c, w0, al, k)
+
+    J = loss(alpha)
     dom = _domain(f)
     Jstar = objective(A, b, c, limit_point(A, b, w0))
     items = [
@@ -433,7 +527,7 @@ def build_loss_after(f: Fields) -> Reference:
             "the loss decays like (1 − αa)^{2k}: check the power of the decay factor",
         ),
         (
-            lambda: loss_after(A, b, c, w0, -alpha, k),
+            lambda: loss(-alpha),
             "you used (1 + αa) where the update gives (1 − αa)",
         ),
     ]
@@ -450,6 +544,13 @@ def build_convergence_condition(f: Fields) -> Reference:
     if alpha.is_positive or alpha.is_nonnegative:
         raise SpecError(
             f"{f.where('assume')}: do not assume a sign for {alpha}: the answer must state it"
+        )
+    degree = spectrum_degree(A)
+    if degree > 2:
+        raise SpecError(
+            f"{f.where('A')}: its eigenvalues are roots of an irreducible polynomial of degree "
+            f"{degree}, so 2/λ_max has no usable closed form: choose A with rational eigenvalues "
+            "(or square roots)"
         )
     cond = convergence_condition(A, b, alpha)
     ref = relation_to_set(cond, alpha)
@@ -530,7 +631,8 @@ def build_step_size_case(f: Fields) -> Reference:
     try:
         case = step_size_case(alpha, a, bt)
     except ValueError as exc:
-        raise SpecError(f"question {f.qid}: {exc}") from None
+        key = "curvature" if a.is_number and a.is_negative else "learning_rate"
+        raise SpecError(f"{f.where(key)}: {exc}") from None
     x = alpha * a
     cond, _, why = case.words.partition(": ")
 
@@ -566,6 +668,7 @@ def build_gradient_flow(f: Fields) -> Reference:
     if traw in ("oo", "inf", "infinity"):
         t = sp.oo
     elif isinstance(traw, str):
+        f.refuse_names("time", traw)
         found = f.scope.lookup(traw)
         t = found if isinstance(found, sp.Symbol) else sp.Symbol(traw, nonnegative=True)
         f.scope.symbols[traw] = t
@@ -622,6 +725,8 @@ def build_ridge_limit(f: Fields) -> Reference:
     lam = None
     if f.has("ridge"):
         r = f.raw("ridge")
+        if isinstance(r, str):
+            f.refuse_names("ridge", r)
         if isinstance(r, str) and r.isidentifier():
             found = f.scope.lookup(r)
             lam = found if isinstance(found, sp.Symbol) else sp.Symbol(r, positive=True)

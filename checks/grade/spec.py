@@ -8,6 +8,11 @@ optionally ``prompt``, ``assume``, ``expected``, ``tolerance``, ``feedback``, ``
 and the key; an ``expected`` answer that disagrees with the computed reference is an error in
 the spec, reported before any student is graded. All errors of a spec are reported together.
 
+Numbers are bounded before any work (:data:`~gdflow.checks.grade.fields.MAX_DIGITS` digits, finite;
+names in numeric keys must be declared in ``assume``), as are ``steps``
+(:data:`~gdflow.checks.grade.kinds.MAX_STEPS`) and the matrices (12×12, and eigenvalues with a
+closed form where a formula needs them; see ``examples/homework/README.md``).
+
 Computing a question's reference (and checking its ``expected`` answer) is bounded by
 :data:`REFERENCE_SECONDS` (:func:`gdflow.derive.timebox.deadline`): data that makes the reference
 explode (a symbolic learning rate through 12 nonlinear steps) is a spec error naming the
@@ -18,6 +23,8 @@ from __future__ import annotations
 
 import decimal
 import hashlib
+import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +35,7 @@ import sympy as sp
 from gdflow.derive.timebox import OutOfTime, deadline
 
 from .equivalence import Domain, compare, stable_seed
-from .fields import Fields, SpecError, exact_number, make_symbol, parse_assumptions
+from .fields import MAX_DIGITS, Fields, SpecError, exact_number, make_symbol, parse_assumptions
 from .kinds import COMMON_KEYS, KINDS, Reference
 from .parse import DomainAnswerError, ParseError, Scope, parse_answer, parse_label
 from .verdict import Verdict
@@ -71,12 +78,15 @@ class ProblemSet:
     fingerprint: str = ""
 
 
+def _finite(v: Any) -> bool:
+    """A TOML number that is neither NaN nor infinite (a boolean is no number)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, decimal.Decimal)):
+        return False
+    return isinstance(v, int) or (v.is_finite() if isinstance(v, decimal.Decimal) else v == v)
+
+
 def _positive(v: Any, where: str, upper: float) -> float:
-    if (
-        isinstance(v, bool)
-        or not isinstance(v, (int, float, decimal.Decimal))
-        or not 0 < v <= upper
-    ):
+    if not _finite(v) or not 0 < v <= upper:
         raise SpecError(f"{where}: expected a number in (0, {upper}]; got {v!r}")
     return float(v)
 
@@ -132,9 +142,11 @@ def _build_question(q: dict[str, Any], defaults: dict[str, Any], index: int) -> 
     except SpecError:
         raise
     except OutOfTime:
+        data_keys = [k for k in q if k in set(kind.required) | set(kind.optional)]
         raise SpecError(
             f"question {qid}: computing the reference took longer than {REFERENCE_SECONDS:g} s "
-            "(the data make it too large; use smaller or numeric data)"
+            f"of CPU time (keys {', '.join(f'`{k}`' for k in data_keys)}: the data make it too "
+            "large; use smaller or numeric data)"
         ) from None
     except (
         ValueError,
@@ -144,7 +156,16 @@ def _build_question(q: dict[str, Any], defaults: dict[str, Any], index: int) -> 
         ArithmeticError,
         RecursionError,
     ) as exc:
-        raise SpecError(f"question {qid}: cannot compute the reference: {exc}") from None
+        raise SpecError(
+            f"question {qid}: cannot compute the reference from keys "
+            f"{', '.join(f'`{k}`' for k in q if k in set(kind.required) | set(kind.optional))}: "
+            f"{exc}"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - a backstop: never a traceback for a spec
+        raise SpecError(
+            f"question {qid}: cannot compute the reference (an internal error of the grader, "
+            f"{type(exc).__name__}; please report it with the spec)"
+        ) from None
     scope.declare_unknown = False
     tol = None
     if "tolerance" in q:
@@ -167,13 +188,9 @@ def _build_question(q: dict[str, Any], defaults: dict[str, Any], index: int) -> 
     if not isinstance(prompt, str):
         raise SpecError(f"question {qid}: key `prompt`: expected a string")
     points = q.get("points", 1)
-    if (
-        isinstance(points, bool)
-        or not isinstance(points, (int, float, decimal.Decimal))
-        or points < 0
-    ):
+    if not _finite(points) or not 0 <= points <= 10**6:
         raise SpecError(
-            f"question {qid}: key `points`: expected a nonnegative number; got {points!r}"
+            f"question {qid}: key `points`: expected a number from 0 to 1000000; got {points!r}"
         )
     feedback = {Verdict(k): v for k, v in fb.items()}
     question = Question(qid, kind_name, ref, prompt, tol, feedback, float(timeout), float(points))
@@ -234,13 +251,59 @@ def _unwrap(value: Any, ref: Any) -> Any:
     return value
 
 
+_TOML_DIGITS = 20000
+"""Integers up to this many digits are read from the TOML text (Python refuses more than 4300
+by default), so that a long one is refused by the spec's own bound naming its question, key and
+entry (:data:`~gdflow.checks.grade.fields.MAX_DIGITS`); a longer one is refused naming its line."""
+
+
+def _read_toml(text: str, path: str) -> dict[str, Any]:
+    old = sys.get_int_max_str_digits()
+    try:
+        if old:
+            sys.set_int_max_str_digits(max(old, _TOML_DIGITS))
+        return tomllib.loads(text, parse_float=decimal.Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{path}: not valid TOML: {exc}") from None
+    except ValueError:  # an integer beyond even _TOML_DIGITS digits
+        raise SpecError(_long_number(text, path)) from None
+    finally:
+        sys.set_int_max_str_digits(old)
+
+
+def _long_number(text: str, path: str) -> str:
+    """Name the question, key and line of the first number too long to read."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        run = max((len(m) for m in re.findall(r"[0-9_]+", line)), default=0)
+        if run <= _TOML_DIGITS:
+            continue
+        key, qid = "?", "?"
+        for j in range(i, -1, -1):
+            m = re.match(r"\s*([A-Za-z0-9_]+)\s*=", lines[j])
+            if m and key == "?":
+                key = m.group(1)
+            if lines[j].strip().startswith("[[question]]"):
+                block = lines[j + 1 : i + 1] + lines[i + 1 :]
+                for b in block:
+                    if b.strip().startswith("[["):
+                        break
+                    mid = re.match(r"\s*id\s*=\s*[\"']?([^\"'#]*)", b)
+                    if mid:
+                        qid = mid.group(1).strip()
+                        break
+                break
+        return (
+            f"question {qid}: key `{key}`: line {i + 1} holds a number with {run} digits; spec "
+            f"numbers are limited to {MAX_DIGITS} digits"
+        )
+    return f"{path}: a number is too long to read; spec numbers are limited to {MAX_DIGITS} digits"
+
+
 def loads_spec(text: str, path: str = "<spec>") -> ProblemSet:
     """Load and validate a spec from TOML text; raises :class:`SpecError` listing every
     problem found."""
-    try:
-        data = tomllib.loads(text, parse_float=decimal.Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: not valid TOML: {exc}") from None
+    data = _read_toml(text, path)
     errors: list[str] = []
     for key in data:
         if key not in _TOP_KEYS:
@@ -279,6 +342,12 @@ def loads_spec(text: str, path: str = "<spec>") -> ProblemSet:
             question = _build_question(q, {**defaults, "timeout": timeout}, i)
         except SpecError as exc:
             errors.extend(exc.errors)
+            continue
+        except Exception as exc:  # noqa: BLE001 - a backstop: never a traceback for a spec
+            errors.append(
+                f"question #{i} (id {q.get('id')!r}): cannot be checked (an internal error of the "
+                f"grader, {type(exc).__name__}; please report it with the spec)"
+            )
             continue
         if question.id in questions:
             errors.append(f"question {question.id}: duplicate id")
