@@ -6,7 +6,8 @@ A result is a plain dict (JSON-ready) with the keys ``student``, ``question``, `
 ``interpreted_as`` (LaTeX of what was read, or ``null``), ``feedback``, ``counterexample``
 (for ``incorrect`` where one exists: ``at`` the values of the free symbols, ``answer`` and
 ``reference`` values there, ``entry`` for matrices), ``method`` (how equivalence was decided)
-and ``seconds``.
+and ``seconds``: :data:`RESULT_KEYS`. A class graded from a CSV with a ``variant`` column adds
+``variant`` to each record (:func:`gdflow.checks.grade.runner.grade_class`).
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ kept). An existing file that holds no results in the chosen format is never over
 
 Formats:
 
-* ``jsonl``: one JSON object per line (keys: :data:`gdflow.checks.grade.grader.RESULT_KEYS`);
+* ``jsonl``: one JSON object per line (keys: :data:`gdflow.checks.grade.grader.RESULT_KEYS`,
+  and ``variant`` when the class CSV has a ``variant`` column: see :func:`grade_class`);
 * ``json``: a JSON array with one object per line; the closing ``]`` is written at the end
   (a file cut short by a kill is still read back by a rerun);
 * ``table``: a header line, then one ``|``-separated line per answer ending with its ``id``.
@@ -61,6 +62,7 @@ __all__ = [
     "grade_readable",
     "variant_file",
     "VariantSpecs",
+    "VARIANT_KEY",
 ]
 
 FORMATS = ("table", "json", "jsonl")
@@ -83,11 +85,12 @@ _SHOWN = 200  # characters of an unreadable cell kept in its record
 class Row(tuple):
     """One row of a class CSV: a ``(student, question, answer)`` tuple (it unpacks and compares
     as one) with ``line`` (the line of the file where the row starts), ``problem`` (why the row
-    cannot be graded, or ``None``) and ``variant`` (the ``variant`` column, ``""`` without one)."""
+    cannot be graded, or ``None``) and ``variant`` (the row's ``variant`` cell, ``""`` when it
+    is empty, ``None`` when the CSV has no ``variant`` column)."""
 
     line: int
     problem: str | None
-    variant: str
+    variant: str | None
 
     def __new__(
         cls,
@@ -96,7 +99,7 @@ class Row(tuple):
         answer: str,
         line: int = 0,
         problem: str | None = None,
-        variant: str = "",
+        variant: str | None = None,
     ) -> Row:
         row = super().__new__(cls, (student, question, answer))
         row.line, row.problem, row.variant = line, problem, variant
@@ -192,7 +195,14 @@ def _rows(path: str | Path, text: str) -> list[Row]:
             first = text.splitlines()[line - 1] if line - 1 < len(text.splitlines()) else ""
             who = _printable(first.split(",", 1)[0]).strip()
             rows.append(
-                Row(who, "", "", line, f"line {line} (student {who!r}): not readable CSV: {exc}")
+                Row(
+                    who,
+                    "",
+                    "",
+                    line,
+                    f"line {line} (student {who!r}): not readable CSV: {exc}",
+                    "" if "variant" in col else None,
+                )
             )
             last = reader.line_num
             continue
@@ -202,11 +212,9 @@ def _rows(path: str | Path, text: str) -> list[Row]:
         student = cells[col["student"]].strip() if len(cells) > col["student"] else ""
         question = cells[col["question"]].strip() if len(cells) > col["question"] else ""
         answer = cells[col["answer"]] if len(cells) > col["answer"] else ""
-        variant = (
-            cells[col["variant"]].strip()
-            if "variant" in col and len(cells) > col["variant"]
-            else ""
-        )
+        variant: str | None = None  # no `variant` column
+        if "variant" in col:
+            variant = cells[col["variant"]].strip() if len(cells) > col["variant"] else ""
         who = _printable(student)[:_SHOWN]
         problem = None
         if len(cells) < need:
@@ -216,7 +224,7 @@ def _rows(path: str | Path, text: str) -> list[Row]:
                 ("student", student),
                 ("question", question),
                 ("answer", answer),
-                ("variant", variant),
+                ("variant", variant or ""),
             ):
                 problem = _cell_problem(name, cell)
                 if problem:
@@ -229,7 +237,7 @@ def _rows(path: str | Path, text: str) -> list[Row]:
                     _printable(answer),
                     line,
                     f"line {line} (student {who!r}): {problem}",
-                    _printable(variant)[:_SHOWN],
+                    None if variant is None else _printable(variant)[:_SHOWN],
                 )
             )
             continue
@@ -245,9 +253,21 @@ def _cell(v: Any) -> str:
     return str(v).replace("|", "¦").replace("\n", " ").replace("\r", " ")
 
 
+VARIANT_KEY = "variant"
+"""The key a JSON record has after ``question`` when the class CSV has a ``variant`` column
+(its value: see :func:`grade_class`); without that column the records hold exactly
+:data:`~gdflow.checks.grade.grader.RESULT_KEYS`, as before variants existed."""
+
+
 def _record(rec: dict[str, Any]) -> dict[str, Any]:
-    """The JSON record: exactly :data:`~gdflow.checks.grade.grader.RESULT_KEYS`."""
-    return {k: rec.get(k) for k in RESULT_KEYS}
+    """The JSON record: :data:`~gdflow.checks.grade.grader.RESULT_KEYS` in that order, with
+    ``variant`` after ``question`` when ``rec`` has one."""
+    out: dict[str, Any] = {}
+    for k in RESULT_KEYS:
+        out[k] = rec.get(k)
+        if k == "question" and VARIANT_KEY in rec:
+            out[VARIANT_KEY] = rec[VARIANT_KEY]
+    return out
 
 
 class Writer:
@@ -457,8 +477,16 @@ class VariantSpecs:
         self.directory = Path(directory)
         self._loaded: dict[Path, ProblemSet | str] = {}
 
-    def get(self, name: str) -> ProblemSet | str:
+    def id(self, name: str | None) -> str | None:
+        """The id of the variant file ``name`` names (``"03"`` for ``variant-03.toml``, whether
+        the cell wrote ``3``, ``03`` or ``variant-03``), or ``None`` when there is no such file."""
+        path = variant_file(self.directory, name) if name and name.strip() else None
+        return None if path is None else path.stem.removeprefix("variant-")
+
+    def get(self, name: str | None) -> ProblemSet | str:
         """The loaded spec of variant ``name``, or why there is none (a sentence)."""
+        if name is None:
+            return "the class CSV has no `variant` column"
         if not name.strip():
             return "the row names no variant (the `variant` column is empty)"
         path = variant_file(self.directory, name)
@@ -514,7 +542,13 @@ def grade_class(
     points of the totals, and the fingerprint of rows without a usable variant). Returns the count
     of verdicts of the class's answers (those graded earlier included; results in ``out`` for
     another version of the spec or of the answers are kept there but not counted). Ends with
-    a summary and each student's points on ``log``."""
+    a summary and each student's points on ``log``.
+
+    When the rows have a ``variant`` column (:attr:`Row.variant` not ``None``), each record
+    carries ``variant`` (after ``question``): with ``variants``, the id of the variant file the
+    row was graded against (``"03"`` for ``variant-03.toml``, however the cell wrote it);
+    otherwise, or when the cell names no variant file, the cell as written; ``None`` (JSON
+    ``null``) for an empty cell. Rows without that column give records without the key."""
     from .parse import warm_up
 
     warm_up()  # build the LaTeX grammar once, before forking workers
@@ -533,6 +567,7 @@ def grade_class(
         writer.begin()
     done = {r["id"] for r in earlier}
     current = {answer_key(*row, spec.fingerprint) for row, spec in pairs}
+    tags = _variant_tags(pairs, variants)
     graded = [r for r in earlier if r["id"] in current]
     counts: Counter = Counter(r.get("verdict", "?") for r in graded)
     if earlier:
@@ -561,12 +596,14 @@ def grade_class(
     unique, same = _distinct(tasks)
     try:
         for rec in direct:
+            rec = _tagged(rec, tags)
             writer.write(rec)
             counts[rec["verdict"]] += 1
             graded.append(rec)
         mem = memory_mb if memory_mb is not None else ps.memory_mb
         for first in run_tasks(unique, jobs=jobs, memory_mb=mem):
             for rec in _fan_out(first, same):
+                rec = _tagged(rec, tags)
                 writer.write(rec)
                 counts[rec["verdict"]] += 1
                 graded.append(rec)
@@ -585,6 +622,26 @@ def grade_class(
     )
     _print_totals(ps, graded, log)
     return counts
+
+
+def _variant_tags(
+    pairs: list[tuple[Row, ProblemSet]], variants: VariantSpecs | None
+) -> dict[str, str | None]:
+    """For each answer id of a row with a ``variant`` cell, the ``variant`` of its record (see
+    :func:`grade_class`)."""
+    tags: dict[str, str | None] = {}
+    for row, spec in pairs:
+        if row.variant is None:
+            continue
+        name = (variants.id(row.variant) if variants is not None else None) or row.variant
+        tags[answer_key(*row, spec.fingerprint)] = name or None
+    return tags
+
+
+def _tagged(rec: dict[str, Any], tags: dict[str, str | None]) -> dict[str, Any]:
+    """``rec`` with its row's ``variant`` when the row has a ``variant`` cell."""
+    key = str(rec.get("id"))
+    return {**rec, VARIANT_KEY: tags[key]} if key in tags else rec
 
 
 def _print_totals(ps: ProblemSet, records: list[dict[str, Any]], log: IO[str]) -> None:
