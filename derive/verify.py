@@ -42,7 +42,7 @@ import hashlib
 import itertools
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -66,11 +66,18 @@ from .derivation import (
     Step,
 )
 from .evaluate import Undecided, Undefined, compare, evaluate_exact, sign_of
-from .instances import Instance, decide_condition, instances
+from .instances import Instance, decide_condition, instances, small_instances
 from .matrices import TimeDerivative, is_zero_matrix
 from .timebox import OutOfTime, deadline, remaining
 
-__all__ = ["verify", "verify_claim", "explicit", "DEFAULT_INSTANCES", "DEFAULT_TIMEOUT"]
+__all__ = [
+    "verify",
+    "verify_claim",
+    "explicit",
+    "DEFAULT_INSTANCES",
+    "DEFAULT_TIMEOUT",
+    "SHRINK_BUDGET",
+]
 
 DEFAULT_INSTANCES = 8
 """Instances per identity (more when a matrix has more strata or the sizes more plans)."""
@@ -83,6 +90,15 @@ _SYMBOLIC_SHARE = 0.3
 _SYMBOLIC_SECONDS = 3.0
 """... and at most this many seconds: a longer bound gives the exact and ball methods more
 room, not ``simplify`` (which decides within a few seconds or not at all)."""
+
+SHRINK_BUDGET = 40
+"""Draws at most that :func:`_shrink` tries below a counterexample (each decided exactly)."""
+_SHRINK_SECONDS = 2.0
+"""CPU seconds at most that shrinking one counterexample takes (and never more than half of
+what is left of the claim's bound).  A safety net: on the machine CI runs on the
+``SHRINK_BUDGET`` draws of a claim take well under a second, so the count decides and the
+same seed gives the same counterexample; should the net fire, the smallest counterexample
+found before it is kept (the first one, when none)."""
 
 explicit = evaluate_exact
 """The exact value of an instantiated expression (``gdflow.derive.evaluate.evaluate_exact``)."""
@@ -471,6 +487,76 @@ def _kink_points(
     return points[:60]
 
 
+def _weight(inst: Instance) -> tuple[int, int, int]:
+    """How hard an instance is to check by hand: its largest size, the sum of its sizes, the
+    number of characters of its values."""
+    sizes = [int(v) for v in inst.sizes.values()]
+    return max(sizes, default=0), sum(sizes), sum(len(_short(v)) for v in inst.subs.values())
+
+
+def _shrink(
+    exprs: list[Basic],
+    assume: Assumptions,
+    found: Instance,
+    refutes: Callable[[Instance], str | None],
+) -> tuple[Instance, str] | None:
+    """A smaller counterexample than ``found``: the first of
+    :func:`gdflow.derive.instances.small_instances` (sizes from 1 up to ``found``'s, entries in
+    {0, +-1, +-2} and their products, small scalars; every assumption met) that is lighter
+    (:func:`_weight`) and at which ``refutes`` (the engine's own exact decision, re-run) gives
+    a reason, as ``(instance, reason)``; None when none is found within
+    :data:`SHRINK_BUDGET` draws and ``_SHRINK_SECONDS``.  Seeded from the claim alone, so the
+    same claim shrinks to the same instance."""
+    rng = random.Random(_seed("shrink", *exprs))
+    left = remaining()
+    bound = _SHRINK_SECONDS if left is None else min(_SHRINK_SECONDS, left / 2)
+    if bound <= 0.01:
+        return None
+    heavy = _weight(found)
+    try:
+        with deadline(bound):
+            for inst in small_instances(
+                exprs,
+                conditions=_conditions(assume),
+                matrices=dict(assume.matrices),
+                definitions=dict(assume.definitions),
+                rng=rng,
+                below=found.sizes,
+                budget=SHRINK_BUDGET,
+            ):
+                if _weight(inst) >= heavy:
+                    continue
+                why = refutes(inst)
+                if why is not None:
+                    return inst, why
+    except OutOfTime:
+        return None
+    return None
+
+
+def _shrunk_from(found: Instance) -> str:
+    sizes = ", ".join(f"{k} = {v}" for k, v in found.sizes.items())
+    return f" (shrunk from a first counterexample{' at ' + sizes if sizes else ''})"
+
+
+def _differs(lhs: Basic, rhs: Basic, undefined: bool) -> Callable[[Instance], str | None]:
+    """The refutation test of :func:`_at_instances` at one instance: the detail of a rigorous
+    difference (``compare``) of the same kind as the first one (a side undefined or not)."""
+
+    def test(inst: Instance) -> str | None:
+        try:
+            outcome = compare(lhs.xreplace(inst.subs), rhs.xreplace(inst.subs))
+        except OutOfTime:
+            raise
+        except Exception:  # noqa: BLE001 - an instance that cannot be decided refutes nothing
+            return None
+        if outcome.verdict != "different" or ("undefined" in outcome.detail) != undefined:
+            return None
+        return outcome.detail
+
+    return test
+
+
 def _at_instances(
     lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Random, count: int, symbolic_zero: bool
 ) -> Certificate:
@@ -500,8 +586,15 @@ def _at_instances(
             skipped.append(f"{where}: {exc}")
             continue
         if outcome.verdict == "different":
+            detail, note = outcome.detail, ""
+            smaller = _shrink(
+                [lhs, rhs], assume, inst, _differs(lhs, rhs, "undefined" in outcome.detail)
+            )
+            if smaller is not None:
+                (first, inst), detail = (inst, smaller[0]), smaller[1]
+                note = _shrunk_from(first)
             return _rejected(
-                f"counterexample at {_describe(inst.subs)}: {outcome.detail}",
+                f"counterexample at {_describe(inst.subs)}: {detail}{note}",
                 _plain(inst.subs),
                 Level.PROVED,
             )
@@ -733,25 +826,42 @@ def _decide_matrix_condition(
                 subs = dict(inst.subs)
                 subs[m] = sp.zeros(*v.shape)
                 zeros.append(Instance(subs, dict(inst.strata), dict(inst.sizes)))
+
+    def verdict_at(inst: Instance) -> bool | None:
+        value = cond.xreplace(
+            {
+                r: r.func(
+                    _side_value(r.lhs.xreplace(inst.subs)),
+                    _side_value(r.rhs.xreplace(inst.subs)),
+                )
+                for r in rels
+            }
+        )
+        return decide_condition(value)
+
+    def fails(inst: Instance) -> str | None:
+        try:
+            return "" if verdict_at(inst) is False else None
+        except OutOfTime:
+            raise
+        except Exception:  # noqa: BLE001 - an instance that cannot be decided refutes nothing
+            return None
+
     checked = []
     for inst in zeros + draws:
         try:
-            value = cond.xreplace(
-                {
-                    r: r.func(
-                        _side_value(r.lhs.xreplace(inst.subs)),
-                        _side_value(r.rhs.xreplace(inst.subs)),
-                    )
-                    for r in rels
-                }
-            )
-            verdict = decide_condition(value)
+            verdict = verdict_at(inst)
         except Exception as exc:  # noqa: BLE001
             if inst in zeros:
                 continue
             return _unverified(f"cannot evaluate at {_describe(inst.subs)}: {type(exc).__name__}")
         if verdict is False:
-            return _rejected(f"fails at {_describe(inst.subs)}", _plain(inst.subs))
+            note = ""
+            smaller = _shrink([cond], assume, inst, fails)
+            if smaller is not None:
+                first, inst = inst, smaller[0]
+                note = _shrunk_from(first)
+            return _rejected(f"fails at {_describe(inst.subs)}{note}", _plain(inst.subs))
         if verdict is not True:
             if inst in zeros:
                 continue
