@@ -24,6 +24,10 @@ What makes them able to falsify:
   are met by drawing each symbol inside the set its conditions leave it (every root of an
   equality).
 - **Seeded per claim.**  The caller seeds the generator from the claim (never a public list).
+
+Once a claim is refuted, :func:`small_instances` offers instances a reader checks by hand to
+shrink the counterexample: sizes from 1 up, entries 0, +-1, +-2 (``draw_matrix(...,
+small=True)``), simple scalars; every assumption is checked on them just the same.
 """
 
 from __future__ import annotations

@@ -15,7 +15,10 @@ A claim no method decides is ``unverified`` (``unverified`` with ``out of time``
 bound ran out); a claim whose assumptions no instance satisfies is ``vacuous``; neither is ever
 passed.  One disagreement at an admissible instance — exact, or a ball of the difference that
 excludes 0, or a side undefined where the other has a value — *rejects* the claim with that
-instance as counterexample.
+instance as counterexample, shrunk for the reader where a smaller one exists: the first of up
+to :data:`SHRINK_BUDGET` admissible instances with sizes from 1 and entries 0, +-1, +-2
+(:func:`gdflow.derive.instances.small_instances`) at which the same exact comparison still
+refutes the claim (:func:`_shrink`).
 
 How instances can falsify (``gdflow.derive.instances``): sizes of at least 5 and above half the
 claim's degree, every rank stratum of every matrix property, scalars over wide ranges with
