@@ -55,6 +55,7 @@ __all__ = [
     "instances",
     "small_instances",
     "small_size_plans",
+    "SMALL_SCALARS",
 ]
 
 MIN_SIZE = 5
@@ -576,7 +577,7 @@ def _symbols_of(
     )
 
 
-_SMALL_SCALARS = tuple(
+SMALL_SCALARS = tuple(
     sp.Rational(v)
     for v in (
         "1", "-1", "2", "-2", "1/2", "-1/2", "0", "3", "-3", "1/3", "-1/3", "1/4", "3/2",
@@ -588,10 +589,10 @@ agree)."""
 
 
 def _small_scalar(rng: random.Random, s: sp.Symbol, allowed: sp.Set) -> Basic | None:
-    """One of the first three values of ``_SMALL_SCALARS`` that ``allowed`` holds and that meet
+    """One of the first three values of ``SMALL_SCALARS`` that ``allowed`` holds and that meet
     ``s``'s facts (integer, positive, ...), or None."""
     fits = []
-    for v in _SMALL_SCALARS:
+    for v in SMALL_SCALARS:
         if allowed.contains(v) is sp.true and facts_hold(s, v):
             fits.append(v)
             if len(fits) == 3:
@@ -608,7 +609,7 @@ def _attempt(
 ) -> tuple[Instance | None, str]:
     """One draw of every matrix (stratum chosen by ``pick``) and scalar at ``sizes``, kept when
     it meets every assumption: ``(instance, "")`` or ``(None, why not)``.  ``small``: small
-    entries (:func:`draw_matrix`) and small scalars (:data:`_SMALL_SCALARS`) first."""
+    entries (:func:`draw_matrix`) and small scalars (:data:`SMALL_SCALARS`) first."""
     from .evaluate import Undecided, Undefined, evaluate_exact  # evaluate imports this lazily
 
     subs: dict[Basic, Basic] = dict(sizes)
@@ -752,7 +753,7 @@ def small_instances(
     """Admissible instances that a reader checks by hand, smallest first: sizes from 1 up to
     ``below`` (a counterexample's sizes; :func:`small_size_plans`), at each size one draw per
     stratum (cycled through every matrix's strata at that shape), with small entries and
-    scalars (``draw_matrix(..., small=True)``, :data:`_SMALL_SCALARS`).  Every assumption is
+    scalars (``draw_matrix(..., small=True)``, :data:`SMALL_SCALARS`).  Every assumption is
     checked as in :func:`instances`.  At most ``budget`` draws in all (admissible or not)."""
     syms = _symbols_of(exprs, conditions, matrices, definitions, exclude)
     spent = 0

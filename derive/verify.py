@@ -429,14 +429,75 @@ def _by_scalar_core(
         return _cert(True, method, where, dec.level)
     if dec.verdict == "different":
         point = dict(dec.witness or {})
+        strength: Level | str = dec.level or Level.EVIDENCE
+        smaller = _shrink_scalar(lhs, rhs, domains, point)
+        if smaller is not None:
+            first = ", ".join(f"{k} = {v}" for k, v in point.items())
+            point, detail = smaller
+            where = f"{detail} (shrunk from a first counterexample at {first})"
+            strength = Level.PROVED
         return _rejected(
             f"counterexample at {', '.join(f'{k} = {v}' for k, v in point.items())}: {where}",
             point or None,
-            dec.level or Level.EVIDENCE,
+            strength,
         )
     if dec.method == "domain":
         return _vacuous(f"the assumptions cannot hold: {dec.detail}")
     return _unverified(where)
+
+
+def _shrink_scalar(
+    lhs: Basic, rhs: Basic, domains: Domains, witness: Mapping[str, str]
+) -> tuple[dict[str, str], str] | None:
+    """A scalar counterexample lighter than ``witness`` (fewer characters): the first point of
+    small values (:data:`gdflow.derive.instances.SMALL_SCALARS`, the first four that each
+    symbol's set and facts admit, simplest combinations first) at which
+    ``gdflow.derive.decide.compare_constants`` *proves* the sides different, both finite, as
+    ``(point, detail)``; None when none is within :data:`SHRINK_BUDGET` points and
+    ``_SHRINK_SECONDS``."""
+    from .decide import admissible_set, compare_constants
+    from .instances import SMALL_SCALARS
+
+    syms = sorted(lhs.free_symbols | rhs.free_symbols, key=str)
+    if not syms or not witness:
+        return None
+    options: list[list[Basic]] = []
+    for x in syms:
+        allowed = admissible_set(x, domains.get(x, (None, None))[0])
+        fits = [
+            v
+            for v in SMALL_SCALARS
+            if allowed.contains(v) is sp.true
+            and facts_hold(x, v)
+            and (not x.is_integer or v.is_integer)
+        ][:4]
+        if not fits:
+            return None
+        options.append(fits)
+    heavy = sum(len(str(v)) for v in witness.values())
+    combos = sorted(itertools.product(*(range(len(o)) for o in options)), key=lambda c: (sum(c), c))
+    left = remaining()
+    bound = _SHRINK_SECONDS if left is None else min(_SHRINK_SECONDS, left / 2)
+    if bound <= 0.01:
+        return None
+    try:
+        with deadline(bound):
+            for combo in combos[:SHRINK_BUDGET]:
+                point = {x: options[i][j] for i, (x, j) in enumerate(zip(syms, combo, strict=True))}
+                if sum(len(str(v)) for v in point.values()) >= heavy:
+                    continue
+                a, b = lhs.xreplace(point), rhs.xreplace(point)
+                if any(e.has(sp.zoo, sp.nan, sp.oo, -sp.oo) for e in (a, b)):
+                    continue
+                try:
+                    d = compare_constants(a, b, timeout=None)
+                except ValueError:
+                    continue
+                if d.verdict == "different" and d.level == "proved":
+                    return {str(k): str(v) for k, v in point.items()}, f"{d.method}: {d.detail}"
+    except OutOfTime:
+        return None
+    return None
 
 
 def _kink_points(

@@ -214,3 +214,20 @@ TRUE = [
 def test_true_identities_still_verify(text, decls):
     (rec,) = verify_chain(text, decls)
     assert rec.verdict == "verified", rec
+
+
+def test_scalar_counterexamples_shrink_to_small_values_that_keep_their_facts():
+    (rec,) = verify_chain(r"(a+b)^2 &= a^2 + b^2", ["scalar a real", "scalar b real"])
+    assert rec.verdict == "rejected"
+    a, b = (Fraction(rec.counterexample[k]) for k in "ab")
+    assert max(abs(a), abs(b)) <= 10 and (a + b) ** 2 != a**2 + b**2
+    (rec,) = verify_chain(
+        r"\frac{x^{k}}{\alpha} &= x",
+        [r"scalar \alpha positive", "scalar x real", "integer k positive"],
+    )
+    assert rec.verdict == "rejected"
+    cex = rec.counterexample
+    alpha, x, k = Fraction(cex["alpha"]), Fraction(cex["x"]), Fraction(cex["k"])
+    assert alpha > 0 and k.denominator == 1 and k >= 1  # the declarations are kept
+    assert max(abs(alpha), abs(x), k) <= 10
+    assert x ** int(k) / alpha != x
