@@ -415,9 +415,14 @@ def _by_scalar_core(
             if d.verdict == "different" and d.level == "proved":
                 shown = {str(k): str(v) for k, v in point.items()}
                 at = ", ".join(f"{k} = {v}" for k, v in shown.items())
-                return _rejected(
-                    f"counterexample at {at} (a kink of a piecewise part): {d.detail}", shown
-                )
+                detail = f"(a kink of a piecewise part): {d.detail}"
+                smaller = _shrink_scalar(lhs, rhs, domains, shown)
+                if smaller is not None:
+                    first = at
+                    shown, detail = smaller
+                    at = ", ".join(f"{k} = {v}" for k, v in shown.items())
+                    detail = f"{detail} (shrunk from a first counterexample at {first})"
+                return _rejected(f"counterexample at {at} {detail}", shown)
         if _symbolic(lhs, rhs) == "zero":
             return _cert(
                 True, Method.SYMBOLIC, f"the difference simplifies to 0; {where}", Level.PROVED
@@ -450,7 +455,7 @@ def _shrink_scalar(
     lhs: Basic, rhs: Basic, domains: Domains, witness: Mapping[str, str]
 ) -> tuple[dict[str, str], str] | None:
     """A scalar counterexample lighter than ``witness`` (fewer characters): the first point of
-    small values (:data:`gdflow.derive.instances.SMALL_SCALARS`, the first four that each
+    small values (:data:`gdflow.derive.instances.SMALL_SCALARS`, the first six that each
     symbol's set and facts admit, simplest combinations first) at which
     ``gdflow.derive.decide.compare_constants`` *proves* the sides different, both finite, as
     ``(point, detail)``; None when none is within :data:`SHRINK_BUDGET` points and
@@ -470,7 +475,7 @@ def _shrink_scalar(
             if allowed.contains(v) is sp.true
             and facts_hold(x, v)
             and (not x.is_integer or v.is_integer)
-        ][:4]
+        ][:6]
         if not fits:
             return None
         options.append(fits)
