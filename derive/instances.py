@@ -24,12 +24,17 @@ What makes them able to falsify:
   are met by drawing each symbol inside the set its conditions leave it (every root of an
   equality).
 - **Seeded per claim.**  The caller seeds the generator from the claim (never a public list).
+
+Once a claim is refuted, :func:`small_instances` offers instances a reader checks by hand to
+shrink the counterexample: sizes from 1 up, entries 0, +-1, +-2 (``draw_matrix(...,
+small=True)``), simple scalars; every assumption is checked on them just the same.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import sympy as sp
@@ -48,6 +53,9 @@ __all__ = [
     "claim_sizes",
     "Instance",
     "instances",
+    "small_instances",
+    "small_size_plans",
+    "SMALL_SCALARS",
 ]
 
 MIN_SIZE = 5
@@ -160,15 +168,30 @@ def _nonzero(rng: random.Random, positive: bool) -> Rational:
 
 
 def draw_matrix(
-    rng: random.Random, prop: str, stratum: Stratum, rows: int, cols: int
+    rng: random.Random,
+    prop: str,
+    stratum: Stratum,
+    rows: int,
+    cols: int,
+    *,
+    small: bool = False,
 ) -> ImmutableMatrix | None:
     """An exact matrix of shape ``rows x cols`` with property ``prop`` in ``stratum`` (None when
-    the stratum does not exist at this shape, e.g. rank n - 1 of a 1 x 1 matrix)."""
+    the stratum does not exist at this shape, e.g. rank n - 1 of a 1 x 1 matrix).
+
+    ``small``: entries a reader checks by hand (:func:`_small_matrix`: integers of size at most
+    2, products and sums of a few of them, signed permutations; the property and the rank of
+    the stratum decided exactly on the result); where no such matrix comes out, the ordinary
+    draw."""
     if prop in _SQUARE and rows != cols:
         return None
     r = _rank(stratum, rows, cols)
     if r is None:
         return None
+    if small:
+        m = _small_matrix(rng, prop, stratum, rows, cols, r)
+        if m is not None and has_property(m, prop) is True and sp.Matrix(m).rank() == r:
+            return m
     n = rows
     if prop == "any":
         return _general(rng, rows, cols, r)
@@ -231,6 +254,96 @@ def _general(rng: random.Random, rows: int, cols: int, rank: int) -> ImmutableMa
         if m.rank() == rank:
             return ImmutableMatrix(m)
     return random_matrix(rng, rows, cols, rank)
+
+
+_SMALL = (0, 1, -1, 1, -1, 2, -2)
+"""Entries of small matrices (0, 1 and -1 more often than 2 and -2)."""
+
+
+def _small_general(rng: random.Random, rows: int, cols: int, rank: int) -> sp.Matrix | None:
+    """An integer matrix of exact rank ``rank`` with entries in {0, +-1, +-2} (full rank) or a
+    product of factors with entries in {0, +-1} (lower rank); None when a few tries miss."""
+    if rank == 0:
+        return sp.zeros(rows, cols)
+    for _ in range(12):
+        if rank == min(rows, cols):
+            m = sp.Matrix(rows, cols, lambda i, j: rng.choice(_SMALL))
+        else:
+            left = sp.Matrix(rows, rank, lambda i, j: rng.choice(_SMALL[:5]))
+            right = sp.Matrix(rank, cols, lambda i, j: rng.choice(_SMALL[:5]))
+            m = left * right
+        if m.rank() == rank:
+            return m
+    return None
+
+
+def _small_orthogonal(rng: random.Random, n: int, det: int | None = None) -> sp.Matrix:
+    """A signed permutation matrix, times the rotation by (3/5, 4/5) in two coordinates half of
+    the time (n >= 2); with determinant ``det`` when given."""
+    perm = list(range(n))
+    rng.shuffle(perm)
+    q = sp.zeros(n, n)
+    for i, j in enumerate(perm):
+        q[i, j] = rng.choice((1, -1))
+    if n >= 2 and rng.random() < 0.5:
+        i, j = rng.sample(range(n), 2)
+        g = sp.eye(n)
+        g[i, i], g[i, j], g[j, i], g[j, j] = (
+            Rational(3, 5),
+            Rational(-4, 5),
+            Rational(4, 5),
+            Rational(3, 5),
+        )
+        q = g * q
+    if det is not None and q.det() != det:
+        q[0, :] = -q[0, :]
+    return q
+
+
+def _small_matrix(
+    rng: random.Random, prop: str, stratum: Stratum, rows: int, cols: int, r: int
+) -> ImmutableMatrix | None:
+    """A matrix of ``prop`` in ``stratum`` (rank ``r``) with small entries, or None: general
+    matrices from :func:`_small_general`; symmetric ones as ``B D B^T`` with B small of rank r
+    and D a diagonal of signs (Sylvester's law of inertia gives the signs of the eigenvalues:
+    all + for psd and pd, mixed for indefinite, - for negative); orthogonal and rational-SVD
+    ones from signed permutations (:func:`_small_orthogonal`); diagonal ones of +-1, +-2.  The
+    caller decides the property and the rank exactly."""
+    n = rows
+    if prop in ("any", "full_column_rank", "full_row_rank", "invertible"):
+        m = _small_general(rng, rows, cols, r)
+        return None if m is None else ImmutableMatrix(m)
+    if prop in ("rational_svd", "rational_svd_full_column_rank"):
+        s = sp.zeros(rows, cols)
+        for i in range(r):
+            s[i, i] = rng.choice((1, 1, 2, 3))
+        return ImmutableMatrix(_small_orthogonal(rng, rows) * s * _small_orthogonal(rng, cols).T)
+    if prop in ("symmetric", "psd", "pd", "singular_psd"):
+        if r == 0:
+            return ImmutableMatrix(sp.zeros(n, n))
+        b = _small_general(rng, n, r, r)
+        if b is None:
+            return None
+        signs = [1] * r
+        if prop == "symmetric":
+            if stratum.kind == "negative":
+                signs = [-1] * r
+            elif stratum.kind == "indefinite" and r >= 2:
+                signs[1] = -1
+            elif stratum.kind == "generic":
+                signs = [rng.choice((1, -1)) for _ in range(r)]
+        return ImmutableMatrix(b * sp.diag(*signs) * b.T)
+    if prop == "orthogonal":
+        if stratum.kind == "eigenvalue -1 pair" and n >= 2:
+            p = _small_orthogonal(rng, n)
+            return ImmutableMatrix(p * sp.diag(-1, -1, *([1] * (n - 2))) * p.T)
+        return ImmutableMatrix(_small_orthogonal(rng, n, -1 if stratum.kind == "reflection" else 1))
+    if prop in ("diagonal", "diagonal_nonneg"):
+        pool = (1, 2) if prop == "diagonal_nonneg" else (1, -1, 2, -2)
+        values = [rng.choice(pool) for _ in range(r)] + [0] * (n - r)
+        rng.shuffle(values)
+        return ImmutableMatrix(sp.diag(*values))
+    return None
 
 
 def _charpoly_signs_alternate(m: sp.Matrix) -> bool:
@@ -407,30 +520,29 @@ def decide_condition(cond: Basic) -> bool | None:
     return None
 
 
-def instances(
+@dataclass(frozen=True)
+class _Symbols:
+    """What an instance of a claim gives a value: its sizes, matrices and scalars, with the
+    conditions and properties the values must meet."""
+
+    sizes: list[sp.Symbol]
+    mats: list[sp.MatrixSymbol]
+    direct: dict[Basic, str]  # matrix -> its property
+    scalars: list[sp.Symbol]
+    exps: set[Basic]  # symbols in exponents of matrices
+    conditions: list[Basic]
+    exclude: set[Basic]
+    defined_props: list[tuple[Basic, str]]
+    definitions: Mapping[Basic, Basic]
+
+
+def _symbols_of(
     exprs: list[Basic],
-    *,
     conditions: list[Basic],
     matrices: Mapping[Basic, str],
     definitions: Mapping[Basic, Basic],
-    rng: random.Random,
-    count: int,
-    exclude: set | None = None,
-    max_tries: int = 60,
-) -> Iterator[tuple[Instance | None, str]]:
-    """Yield ``(instance, stratum description)`` for ``count`` stratum slots; ``instance`` is
-    None when no admissible instance could be drawn for a slot (the description says which).
-
-    ``exprs`` and ``conditions`` have their definitions substituted already; ``matrices``
-    holds the properties of every matrix symbol, also of defined ones (checked on their value).
-    Symbols in ``exclude`` are left free (conditions that mention them are not checked).
-    """
-    from .evaluate import (  # local import: evaluate imports this module lazily
-        Undecided,
-        Undefined,
-        evaluate_exact,
-    )
-
+    exclude: set[Basic] | None,
+) -> _Symbols:
     size_syms = sorted(
         {
             d
@@ -452,18 +564,128 @@ def instances(
         key=str,
     )
     scalars = [s for s in scalars if isinstance(s, sp.Symbol) and s not in (exclude or ())]
-    exps = _exponent_symbols(exprs)
-    size_plans = claim_sizes(exprs, size_syms)
-    defined_props = [(m, p) for m, p in matrices.items() if m in definitions]
-    direct = {m: matrices.get(m, "any") for m in mats}
+    return _Symbols(
+        sizes=size_syms,
+        mats=mats,
+        direct={m: matrices.get(m, "any") for m in mats},
+        scalars=scalars,
+        exps=_exponent_symbols(exprs),
+        conditions=conditions,
+        exclude=set(exclude or ()),
+        defined_props=[(m, p) for m, p in matrices.items() if m in definitions],
+        definitions=definitions,
+    )
+
+
+SMALL_SCALARS = tuple(
+    sp.Rational(v)
+    for v in (
+        "1", "-1", "2", "-2", "1/2", "-1/2", "3/2", "0", "3", "-3", "1/3", "-1/3", "1/4",
+        "1/10", "-1/10", "1/100", "1/1000", "4", "5", "10",
+    )
+)  # fmt: skip
+"""Scalars a reader checks by hand, simplest first (0 is not first: it makes many sides
+agree)."""
+
+
+def _small_scalar(rng: random.Random, s: sp.Symbol, allowed: sp.Set) -> Basic | None:
+    """One of the first three values of ``SMALL_SCALARS`` that ``allowed`` holds and that meet
+    ``s``'s facts (integer, positive, ...), or None."""
+    fits = []
+    for v in SMALL_SCALARS:
+        if allowed.contains(v) is sp.true and facts_hold(s, v):
+            fits.append(v)
+            if len(fits) == 3:
+                break
+    return rng.choice(fits) if fits else None
+
+
+def _attempt(
+    syms: _Symbols,
+    sizes: Mapping[Basic, int],
+    pick: Callable[[Basic, tuple[Stratum, ...]], Stratum],
+    rng: random.Random,
+    small: bool = False,
+) -> tuple[Instance | None, str]:
+    """One draw of every matrix (stratum chosen by ``pick``) and scalar at ``sizes``, kept when
+    it meets every assumption: ``(instance, "")`` or ``(None, why not)``.  ``small``: small
+    entries (:func:`draw_matrix`) and small scalars (:data:`SMALL_SCALARS`) first."""
+    from .evaluate import Undecided, Undefined, evaluate_exact  # evaluate imports this lazily
+
+    subs: dict[Basic, Basic] = dict(sizes)
+    chosen: dict[str, str] = {}
+    for m in syms.mats:
+        prop = syms.direct[m]
+        rows, cols = (int(sp.sympify(d).xreplace(subs)) for d in m.shape)
+        stratum = pick(m, strata(prop, rows, cols) or strata(prop))
+        value = draw_matrix(rng, prop, stratum, rows, cols, small=small)
+        if value is None:
+            value = draw_matrix(rng, prop, Stratum("full", ""), rows, cols, small=small)
+        if value is None:
+            return None, f"{m} cannot have property {prop} at {rows}x{cols}"
+        subs[m] = value
+        chosen[str(m)] = stratum.describe(rows, cols)
+    pending = [c for c in syms.conditions if not (syms.exclude and c.free_symbols & syms.exclude)]
+    for s in syms.scalars:
+        now = [c.xreplace(subs) for c in pending]
+        mine = [c for c in now if c.free_symbols == {s}]
+        allowed = _univariate_set(mine, s) if mine else sp.S.Reals
+        if allowed is None:
+            allowed = sp.S.Reals
+        if allowed is sp.S.EmptySet:
+            return None, f"the conditions leave {s} no value at {_brief(subs)}"
+        v = _small_scalar(rng, s, allowed) if small else None
+        if v is None:
+            v = _draw_in(rng, s, allowed, s in syms.exps)
+        if v is None:
+            return None, f"could not draw {s} in {allowed}"
+        subs[s] = v
+    if not all(facts_hold(s, subs[s]) for s in syms.scalars):
+        return None, "a symbol's own assumptions (e.g. prime, integer) failed"
+    verdicts = [decide_condition(c.xreplace(subs)) for c in pending]
+    if False in verdicts:
+        return None, "a condition failed"
+    if None in verdicts:
+        return None, "a condition could not be decided at the drawn values"
+    for m, prop in syms.defined_props:
+        try:
+            value = evaluate_exact(syms.definitions[m].xreplace(subs))
+        except (Undefined, Undecided):
+            return None, f"the definition of {m} cannot be evaluated exactly"
+        if not isinstance(value, sp.MatrixBase) or has_property(value, prop) is not True:
+            return None, f"the defined {m} is not {prop} at the drawn values"
+    return Instance(subs, chosen, dict(sizes)), ""
+
+
+def instances(
+    exprs: list[Basic],
+    *,
+    conditions: list[Basic],
+    matrices: Mapping[Basic, str],
+    definitions: Mapping[Basic, Basic],
+    rng: random.Random,
+    count: int,
+    exclude: set[Basic] | None = None,
+    max_tries: int = 60,
+) -> Iterator[tuple[Instance | None, str]]:
+    """Yield ``(instance, stratum description)`` for ``count`` stratum slots; ``instance`` is
+    None when no admissible instance could be drawn for a slot (the description says which).
+
+    ``exprs`` and ``conditions`` have their definitions substituted already; ``matrices``
+    holds the properties of every matrix symbol, also of defined ones (checked on their value).
+    Symbols in ``exclude`` are left free (conditions that mention them are not checked).
+    """
+    syms = _symbols_of(exprs, conditions, matrices, definitions, exclude)
+    mats = syms.mats
+    size_plans = claim_sizes(exprs, syms.sizes)
     # the plan: every size plan with every matrix generic, then each matrix in each of its
     # other strata while the others stay generic (a degenerate matrix paired with a zero
     # vector hides what it breaks), then random combinations up to ``count``
     shape0 = dict(size_plans[0])
-    plan: list[dict] = [{} for _ in size_plans]
+    plan: list[dict[Basic, Stratum | None]] = [{} for _ in size_plans]
     for m in mats:
         rows, cols = (int(sp.sympify(d).xreplace(shape0)) for d in m.shape)
-        for st in strata(direct[m], rows, cols) or strata(direct[m]):
+        for st in strata(syms.direct[m], rows, cols) or strata(syms.direct[m]):
             if not _generic(st):
                 plan.append({m: st})
     while len(plan) < count:
@@ -474,75 +696,25 @@ def instances(
         last_reason = "no admissible instance"
         found = None
         for attempt in range(max_tries):
-            subs: dict = dict(sizes)
-            chosen: dict = {}
-            ok = True
-            for m in mats:
-                prop = direct[m]
-                rows, cols = (int(sp.sympify(d).xreplace(subs)) for d in m.shape)
-                options = strata(prop, rows, cols) or strata(prop)
+
+            def pick(
+                m: Basic,
+                options: tuple[Stratum, ...],
+                forced: dict[Basic, Stratum | None] = forced,
+                attempt: int = attempt,
+            ) -> Stratum:
                 generic = [st for st in options if _generic(st)] or list(options)
                 if m in forced and forced[m] is None:
-                    stratum = rng.choice(options)
-                elif m in forced and attempt < max_tries // 2:
-                    stratum = forced[m]
-                else:
-                    stratum = rng.choice(generic)
-                value = draw_matrix(rng, prop, stratum, rows, cols)
-                if value is None:
-                    value = draw_matrix(rng, prop, Stratum("full", ""), rows, cols)
-                if value is None:
-                    ok, last_reason = False, f"{m} cannot have property {prop} at {rows}x{cols}"
-                    break
-                subs[m] = value
-                chosen[str(m)] = stratum.describe(rows, cols)
-            if not ok:
-                continue
-            pending = [c for c in conditions if not (exclude and c.free_symbols & exclude)]
-            for s in scalars:
-                now = [c.xreplace(subs) for c in pending]
-                mine = [c for c in now if c.free_symbols == {s}]
-                allowed = _univariate_set(mine, s) if mine else sp.S.Reals
-                if allowed is None:
-                    allowed = sp.S.Reals
-                if allowed is sp.S.EmptySet:
-                    ok, last_reason = False, f"the conditions leave {s} no value at {_brief(subs)}"
-                    break
-                v = _draw_in(rng, s, allowed, s in exps)
-                if v is None:
-                    ok, last_reason = False, f"could not draw {s} in {allowed}"
-                    break
-                subs[s] = v
-            if not ok:
-                continue
-            if not all(facts_hold(s, subs[s]) for s in scalars):
-                last_reason = "a symbol's own assumptions (e.g. prime, integer) failed"
-                continue
-            verdicts = [
-                decide_condition(c.xreplace(subs))
-                for c in conditions
-                if not (exclude and c.free_symbols & exclude)
-            ]
-            if False in verdicts:
-                last_reason = "a condition failed"
-                continue
-            if None in verdicts:
-                last_reason = "a condition could not be decided at the drawn values"
-                continue
-            good = True
-            for m, prop in defined_props:
-                try:
-                    value = evaluate_exact(definitions[m].xreplace(subs))
-                except (Undefined, Undecided):
-                    good, last_reason = False, f"the definition of {m} cannot be evaluated exactly"
-                    break
-                if not isinstance(value, sp.MatrixBase) or has_property(value, prop) is not True:
-                    good, last_reason = False, f"the defined {m} is not {prop} at the drawn values"
-                    break
-            if not good:
-                continue
-            found = Instance(subs, chosen, dict(sizes))
-            break
+                    return rng.choice(options)
+                wanted = forced.get(m)
+                if wanted is not None and attempt < max_tries // 2:
+                    return wanted
+                return rng.choice(generic)
+
+            found, reason = _attempt(syms, sizes, pick, rng)
+            if found is not None:
+                break
+            last_reason = reason
         tag = "; ".join(
             filter(
                 None,
@@ -553,6 +725,57 @@ def instances(
             )
         )
         yield (found, tag if found else f"{described}: {last_reason}")
+
+
+def small_size_plans(
+    size_syms: list[sp.Symbol], below: Mapping[Basic, int]
+) -> list[dict[Basic, int]]:
+    """Size assignments from all ones up to ``below`` (each size at most its value there),
+    smallest first (by the largest size, then the sum, then in order)."""
+    ranges = [range(1, int(below.get(s, 1)) + 1) for s in size_syms]
+    plans = [dict(zip(size_syms, values, strict=True)) for values in itertools.product(*ranges)]
+    return sorted(
+        plans, key=lambda p: (max(p.values(), default=0), sum(p.values()), list(p.values()))
+    )
+
+
+def small_instances(
+    exprs: list[Basic],
+    *,
+    conditions: list[Basic],
+    matrices: Mapping[Basic, str],
+    definitions: Mapping[Basic, Basic],
+    rng: random.Random,
+    below: Mapping[Basic, int],
+    budget: int,
+    exclude: set[Basic] | None = None,
+) -> Iterator[Instance]:
+    """Admissible instances that a reader checks by hand, smallest first: sizes from 1 up to
+    ``below`` (a counterexample's sizes; :func:`small_size_plans`), at each size one draw per
+    stratum (cycled through every matrix's strata at that shape), with small entries and
+    scalars (``draw_matrix(..., small=True)``, :data:`SMALL_SCALARS`).  Every assumption is
+    checked as in :func:`instances`.  At most ``budget`` draws in all (admissible or not)."""
+    syms = _symbols_of(exprs, conditions, matrices, definitions, exclude)
+    spent = 0
+    for sizes in small_size_plans(syms.sizes, below):
+        width = 1
+        for m in syms.mats:
+            rows, cols = (int(sp.sympify(d).xreplace(sizes)) for d in m.shape)
+            width = max(width, len(strata(syms.direct[m], rows, cols) or ()))
+        for k in range(min(width, 4) + 1):
+            if spent >= budget:
+                return
+            spent += 1
+
+            def pick(m: Basic, options: tuple[Stratum, ...], k: int = k) -> Stratum:
+                if k == 0:  # every matrix generic first
+                    generic = [st for st in options if _generic(st)] or list(options)
+                    return generic[0]
+                return options[(k - 1 + syms.mats.index(m)) % len(options)]
+
+            found, _ = _attempt(syms, sizes, pick, rng, small=True)
+            if found is not None:
+                yield found
 
 
 def _shape_symbols(m: sp.MatrixExpr) -> set[sp.Symbol]:

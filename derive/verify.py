@@ -15,7 +15,10 @@ A claim no method decides is ``unverified`` (``unverified`` with ``out of time``
 bound ran out); a claim whose assumptions no instance satisfies is ``vacuous``; neither is ever
 passed.  One disagreement at an admissible instance — exact, or a ball of the difference that
 excludes 0, or a side undefined where the other has a value — *rejects* the claim with that
-instance as counterexample.
+instance as counterexample, shrunk for the reader where a smaller one exists: the first of up
+to :data:`SHRINK_BUDGET` admissible instances with sizes from 1 and entries 0, +-1, +-2
+(:func:`gdflow.derive.instances.small_instances`) at which the same exact comparison still
+refutes the claim (:func:`_shrink`).
 
 How instances can falsify (``gdflow.derive.instances``): sizes of at least 5 and above half the
 claim's degree, every rank stratum of every matrix property, scalars over wide ranges with
@@ -42,7 +45,7 @@ import hashlib
 import itertools
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -66,11 +69,18 @@ from .derivation import (
     Step,
 )
 from .evaluate import Undecided, Undefined, compare, evaluate_exact, sign_of
-from .instances import Instance, decide_condition, instances
+from .instances import Instance, decide_condition, instances, small_instances
 from .matrices import TimeDerivative, is_zero_matrix
 from .timebox import OutOfTime, deadline, remaining
 
-__all__ = ["verify", "verify_claim", "explicit", "DEFAULT_INSTANCES", "DEFAULT_TIMEOUT"]
+__all__ = [
+    "verify",
+    "verify_claim",
+    "explicit",
+    "DEFAULT_INSTANCES",
+    "DEFAULT_TIMEOUT",
+    "SHRINK_BUDGET",
+]
 
 DEFAULT_INSTANCES = 8
 """Instances per identity (more when a matrix has more strata or the sizes more plans)."""
@@ -83,6 +93,15 @@ _SYMBOLIC_SHARE = 0.3
 _SYMBOLIC_SECONDS = 3.0
 """... and at most this many seconds: a longer bound gives the exact and ball methods more
 room, not ``simplify`` (which decides within a few seconds or not at all)."""
+
+SHRINK_BUDGET = 40
+"""Draws at most that :func:`_shrink` tries below a counterexample (each decided exactly)."""
+_SHRINK_SECONDS = 2.0
+"""CPU seconds at most that shrinking one counterexample takes (and never more than half of
+what is left of the claim's bound).  A safety net: on the machine CI runs on the
+``SHRINK_BUDGET`` draws of a claim take well under a second, so the count decides and the
+same seed gives the same counterexample; should the net fire, the smallest counterexample
+found before it is kept (the first one, when none)."""
 
 explicit = evaluate_exact
 """The exact value of an instantiated expression (``gdflow.derive.evaluate.evaluate_exact``)."""
@@ -396,9 +415,14 @@ def _by_scalar_core(
             if d.verdict == "different" and d.level == "proved":
                 shown = {str(k): str(v) for k, v in point.items()}
                 at = ", ".join(f"{k} = {v}" for k, v in shown.items())
-                return _rejected(
-                    f"counterexample at {at} (a kink of a piecewise part): {d.detail}", shown
-                )
+                detail = f"(a kink of a piecewise part): {d.detail}"
+                smaller = _shrink_scalar(lhs, rhs, domains, shown)
+                if smaller is not None:
+                    first = at
+                    shown, detail = smaller
+                    at = ", ".join(f"{k} = {v}" for k, v in shown.items())
+                    detail = f"{detail} (shrunk from a first counterexample at {first})"
+                return _rejected(f"counterexample at {at} {detail}", shown)
         if _symbolic(lhs, rhs) == "zero":
             return _cert(
                 True, Method.SYMBOLIC, f"the difference simplifies to 0; {where}", Level.PROVED
@@ -410,14 +434,75 @@ def _by_scalar_core(
         return _cert(True, method, where, dec.level)
     if dec.verdict == "different":
         point = dict(dec.witness or {})
+        strength: Level | str = dec.level or Level.EVIDENCE
+        smaller = _shrink_scalar(lhs, rhs, domains, point)
+        if smaller is not None:
+            first = ", ".join(f"{k} = {v}" for k, v in point.items())
+            point, detail = smaller
+            where = f"{detail} (shrunk from a first counterexample at {first})"
+            strength = Level.PROVED
         return _rejected(
             f"counterexample at {', '.join(f'{k} = {v}' for k, v in point.items())}: {where}",
             point or None,
-            dec.level or Level.EVIDENCE,
+            strength,
         )
     if dec.method == "domain":
         return _vacuous(f"the assumptions cannot hold: {dec.detail}")
     return _unverified(where)
+
+
+def _shrink_scalar(
+    lhs: Basic, rhs: Basic, domains: Domains, witness: Mapping[str, str]
+) -> tuple[dict[str, str], str] | None:
+    """A scalar counterexample lighter than ``witness`` (fewer characters): the first point of
+    small values (:data:`gdflow.derive.instances.SMALL_SCALARS`, the first six that each
+    symbol's set and facts admit, simplest combinations first) at which
+    ``gdflow.derive.decide.compare_constants`` *proves* the sides different, both finite, as
+    ``(point, detail)``; None when none is within :data:`SHRINK_BUDGET` points and
+    ``_SHRINK_SECONDS``."""
+    from .decide import admissible_set, compare_constants
+    from .instances import SMALL_SCALARS
+
+    syms = sorted(lhs.free_symbols | rhs.free_symbols, key=str)
+    if not syms or not witness:
+        return None
+    options: list[list[Basic]] = []
+    for x in syms:
+        allowed = admissible_set(x, domains.get(x, (None, None))[0])
+        fits = [
+            v
+            for v in SMALL_SCALARS
+            if allowed.contains(v) is sp.true
+            and facts_hold(x, v)
+            and (not x.is_integer or v.is_integer)
+        ][:6]
+        if not fits:
+            return None
+        options.append(fits)
+    heavy = sum(len(str(v)) for v in witness.values())
+    combos = sorted(itertools.product(*(range(len(o)) for o in options)), key=lambda c: (sum(c), c))
+    left = remaining()
+    bound = _SHRINK_SECONDS if left is None else min(_SHRINK_SECONDS, left / 2)
+    if bound <= 0.01:
+        return None
+    try:
+        with deadline(bound):
+            for combo in combos[:SHRINK_BUDGET]:
+                point = {x: options[i][j] for i, (x, j) in enumerate(zip(syms, combo, strict=True))}
+                if sum(len(str(v)) for v in point.values()) >= heavy:
+                    continue
+                a, b = lhs.xreplace(point), rhs.xreplace(point)
+                if any(e.has(sp.zoo, sp.nan, sp.oo, -sp.oo) for e in (a, b)):
+                    continue
+                try:
+                    d = compare_constants(a, b, timeout=None)
+                except ValueError:
+                    continue
+                if d.verdict == "different" and d.level == "proved":
+                    return {str(k): str(v) for k, v in point.items()}, f"{d.method}: {d.detail}"
+    except OutOfTime:
+        return None
+    return None
 
 
 def _kink_points(
@@ -471,6 +556,76 @@ def _kink_points(
     return points[:60]
 
 
+def _weight(inst: Instance) -> tuple[int, int, int]:
+    """How hard an instance is to check by hand: its largest size, the sum of its sizes, the
+    number of characters of its values."""
+    sizes = [int(v) for v in inst.sizes.values()]
+    return max(sizes, default=0), sum(sizes), sum(len(_short(v)) for v in inst.subs.values())
+
+
+def _shrink(
+    exprs: list[Basic],
+    assume: Assumptions,
+    found: Instance,
+    refutes: Callable[[Instance], str | None],
+) -> tuple[Instance, str] | None:
+    """A smaller counterexample than ``found``: the first of
+    :func:`gdflow.derive.instances.small_instances` (sizes from 1 up to ``found``'s, entries in
+    {0, +-1, +-2} and their products, small scalars; every assumption met) that is lighter
+    (:func:`_weight`) and at which ``refutes`` (the engine's own exact decision, re-run) gives
+    a reason, as ``(instance, reason)``; None when none is found within
+    :data:`SHRINK_BUDGET` draws and ``_SHRINK_SECONDS``.  Seeded from the claim alone, so the
+    same claim shrinks to the same instance."""
+    rng = random.Random(_seed("shrink", *exprs))
+    left = remaining()
+    bound = _SHRINK_SECONDS if left is None else min(_SHRINK_SECONDS, left / 2)
+    if bound <= 0.01:
+        return None
+    heavy = _weight(found)
+    try:
+        with deadline(bound):
+            for inst in small_instances(
+                exprs,
+                conditions=_conditions(assume),
+                matrices=dict(assume.matrices),
+                definitions=dict(assume.definitions),
+                rng=rng,
+                below=found.sizes,
+                budget=SHRINK_BUDGET,
+            ):
+                if _weight(inst) >= heavy:
+                    continue
+                why = refutes(inst)
+                if why is not None:
+                    return inst, why
+    except OutOfTime:
+        return None
+    return None
+
+
+def _shrunk_from(found: Instance) -> str:
+    sizes = ", ".join(f"{k} = {v}" for k, v in found.sizes.items())
+    return f" (shrunk from a first counterexample{' at ' + sizes if sizes else ''})"
+
+
+def _differs(lhs: Basic, rhs: Basic, undefined: bool) -> Callable[[Instance], str | None]:
+    """The refutation test of :func:`_at_instances` at one instance: the detail of a rigorous
+    difference (``compare``) of the same kind as the first one (a side undefined or not)."""
+
+    def test(inst: Instance) -> str | None:
+        try:
+            outcome = compare(lhs.xreplace(inst.subs), rhs.xreplace(inst.subs))
+        except OutOfTime:
+            raise
+        except Exception:  # noqa: BLE001 - an instance that cannot be decided refutes nothing
+            return None
+        if outcome.verdict != "different" or ("undefined" in outcome.detail) != undefined:
+            return None
+        return outcome.detail
+
+    return test
+
+
 def _at_instances(
     lhs: Basic, rhs: Basic, assume: Assumptions, rng: random.Random, count: int, symbolic_zero: bool
 ) -> Certificate:
@@ -500,8 +655,15 @@ def _at_instances(
             skipped.append(f"{where}: {exc}")
             continue
         if outcome.verdict == "different":
+            detail, note = outcome.detail, ""
+            smaller = _shrink(
+                [lhs, rhs], assume, inst, _differs(lhs, rhs, "undefined" in outcome.detail)
+            )
+            if smaller is not None:
+                (first, inst), detail = (inst, smaller[0]), smaller[1]
+                note = _shrunk_from(first)
             return _rejected(
-                f"counterexample at {_describe(inst.subs)}: {outcome.detail}",
+                f"counterexample at {_describe(inst.subs)}: {detail}{note}",
                 _plain(inst.subs),
                 Level.PROVED,
             )
@@ -733,25 +895,42 @@ def _decide_matrix_condition(
                 subs = dict(inst.subs)
                 subs[m] = sp.zeros(*v.shape)
                 zeros.append(Instance(subs, dict(inst.strata), dict(inst.sizes)))
+
+    def verdict_at(inst: Instance) -> bool | None:
+        value = cond.xreplace(
+            {
+                r: r.func(
+                    _side_value(r.lhs.xreplace(inst.subs)),
+                    _side_value(r.rhs.xreplace(inst.subs)),
+                )
+                for r in rels
+            }
+        )
+        return decide_condition(value)
+
+    def fails(inst: Instance) -> str | None:
+        try:
+            return "" if verdict_at(inst) is False else None
+        except OutOfTime:
+            raise
+        except Exception:  # noqa: BLE001 - an instance that cannot be decided refutes nothing
+            return None
+
     checked = []
     for inst in zeros + draws:
         try:
-            value = cond.xreplace(
-                {
-                    r: r.func(
-                        _side_value(r.lhs.xreplace(inst.subs)),
-                        _side_value(r.rhs.xreplace(inst.subs)),
-                    )
-                    for r in rels
-                }
-            )
-            verdict = decide_condition(value)
+            verdict = verdict_at(inst)
         except Exception as exc:  # noqa: BLE001
             if inst in zeros:
                 continue
             return _unverified(f"cannot evaluate at {_describe(inst.subs)}: {type(exc).__name__}")
         if verdict is False:
-            return _rejected(f"fails at {_describe(inst.subs)}", _plain(inst.subs))
+            note = ""
+            smaller = _shrink([cond], assume, inst, fails)
+            if smaller is not None:
+                first, inst = inst, smaller[0]
+                note = _shrunk_from(first)
+            return _rejected(f"fails at {_describe(inst.subs)}{note}", _plain(inst.subs))
         if verdict is not True:
             if inst in zeros:
                 continue
