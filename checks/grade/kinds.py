@@ -119,6 +119,97 @@ def _flow(X: sp.Matrix, y: sp.Matrix, w0: sp.Matrix, t: sp.Expr, target: str) ->
     return r + y if target == "f" else r
 
 
+def _flint(m: sp.Matrix) -> Any:
+    """A rational SymPy matrix as a python-flint ``fmpq_mat``."""
+    import flint
+
+    return flint.fmpq_mat(
+        m.rows,
+        m.cols,
+        [flint.fmpq(int(sp.Rational(x).p), int(sp.Rational(x).q)) for x in m],
+    )
+
+
+def _sympy(m: Any) -> sp.Matrix:
+    """A python-flint ``fmpq_mat`` as a SymPy matrix of rationals."""
+    return sp.Matrix(m.nrows(), m.ncols(), lambda i, j: sp.Rational(int(m[i, j].p), int(m[i, j].q)))
+
+
+def rational_spectrum(S: sp.Matrix) -> list[tuple[sp.Rational, sp.Matrix]] | None:
+    r"""The spectral decomposition :math:`S = \sum_i \lambda_i P_i` of a rational *symmetric*
+    matrix whose eigenvalues are all rational: each distinct eigenvalue with its orthogonal
+    projector :math:`P_i = \prod_{j\ne i} (S - \lambda_j I)/(\lambda_i - \lambda_j)`
+    (Sylvester's formula, exact in python-flint: milliseconds at 12×12); ``None`` when the
+    characteristic polynomial has an irreducible factor of degree 2 or more."""
+    import flint
+
+    Sf = _flint(S)
+    _, factors = Sf.charpoly().factor()
+    if any(fac.degree() != 1 for fac, _ in factors):
+        return None
+    roots = [-fac[0] / fac[1] for fac, _ in factors]
+    n = S.rows
+    eye = flint.fmpq_mat(n, n)
+    for i in range(n):
+        eye[i, i] = 1
+    out = []
+    for i, li in enumerate(roots):
+        P = eye
+        for j, lj in enumerate(roots):
+            if j != i:
+                P = P * (Sf - eye * lj) * (1 / (li - lj))
+        out.append((sp.Rational(int(li.p), int(li.q)), _sympy(P)))
+    return out
+
+
+def spectral_exp(spectrum: list[tuple[sp.Rational, sp.Matrix]], scale: sp.Expr) -> sp.Matrix:
+    r""":math:`e^{cS} = \sum_i e^{c\lambda_i} P_i` from :func:`rational_spectrum` (``scale`` =
+    c, e.g. :math:`-t`): the matrix exponential of 000's :math:`e^{-Kt}`, exactly."""
+    n = spectrum[0][1].rows
+    return sp.Matrix(
+        n,
+        n,
+        lambda i, j: sp.Add(*[P[i, j] * sp.exp(lam * scale) for lam, P in spectrum if P[i, j]]),
+    )
+
+
+def _spectral_flow(
+    spectrum: list[tuple[sp.Rational, sp.Matrix]],
+    X: sp.Matrix,
+    y: sp.Matrix,
+    w0: sp.Matrix,
+    t: sp.Expr,
+    target: str,
+) -> sp.Matrix:
+    r"""Gradient flow on :math:`L = \tfrac12\|Xw - y\|^2` (000) from the spectral decomposition
+    :math:`K = XX^\top = \sum_i \lambda_i P_i` (:func:`rational_spectrum`), exactly:
+    :math:`r(t) = \sum_i e^{-\lambda_i t} P_i r(0)` (000 eq 9), :math:`f = y + r`, and
+    :math:`w(t) = w_0 - \sum_{\lambda_i \ne 0} \tfrac{1 - e^{-\lambda_i t}}{\lambda_i}
+    X^\top P_i r(0)` (000 eq 16 with :math:`K^\dagger`); the same values as
+    ``gdflow.derive.function_space`` without a symbolic Jordan form (seconds to minutes at
+    12×12)."""
+    r0 = X * w0 - y
+    if target == "w":
+        const = sp.Matrix(w0)
+        terms = []
+        for lam, P in spectrum:
+            if lam != 0:
+                c = X.T * (P * r0) / lam
+                const -= c
+                terms.append((lam, c))
+        return sp.Matrix(
+            [
+                sp.Add(const[j], *[c[j] * sp.exp(-lam * t) for lam, c in terms if c[j]])
+                for j in range(len(w0))
+            ]
+        )
+    parts = [(lam, P * r0) for lam, P in spectrum]
+    r = sp.Matrix(
+        [sp.Add(*[v[j] * sp.exp(-lam * t) for lam, v in parts if v[j]]) for j in range(len(y))]
+    )
+    return r + y if target == "f" else r
+
+
 # ------------------------------------------------------------------------------ helpers
 
 
@@ -677,22 +768,45 @@ def build_gradient_flow(f: Fields) -> Reference:
         t = f.expr("time")
     K = X * X.T
     f.scope.matrices.update(X=X, y=y, w0=w0, K=K)
+    spectrum = None
+    if t != sp.oo:
+        degree = spectrum_degree(K)
+        if degree > 2:
+            raise SpecError(
+                f"{f.where('X')}: the eigenvalues of K = XXᵀ are roots of an irreducible "
+                f"polynomial of degree {degree}, so e^(−Kt) at a finite `time` has no usable "
+                "closed form: choose X with rational singular values (or square roots), or ask "
+                'for time = "oo"'
+            )
+        spectrum = rational_spectrum(K)
     if t != sp.oo and not t.is_number:
+        from .parse import build as _build
         from .parse import matrix_exp
 
         # exponentials formula answers use (and the sign slip), cached here for the forked workers
-        # (derive's parameter_evolution computes its own, uncached); this also refuses a K with
-        # cubic-radical eigenvalues before derive spends seconds on it
-        for M in (-K * t, K * t, -X.T * X * t):
-            matrix_exp(M)
+        # (derive's parameter_evolution computes its own, uncached); with rational eigenvalues
+        # they are built from the spectral decomposition (SymPy's symbolic Jordan form takes
+        # minutes at 12×12)
+        gram = rational_spectrum(X.T * X) if spectrum is not None else None
+        for M, spec, c in ((-K * t, spectrum, -t), (K * t, spectrum, t), (-X.T * X * t, gram, -t)):
+            if spec is None:
+                matrix_exp(M)
+            else:
+                _build._EXP_CACHE.setdefault(sp.ImmutableMatrix(M), spectral_exp(spec, c))
     f.scope.dimension = D if target == "w" else N
-    ref = _flow(X, y, w0, t, target)
+
+    def flow(tt: sp.Expr) -> sp.Matrix:
+        if spectrum is not None:
+            return _spectral_flow(spectrum, X, y, w0, tt, target)
+        return _flow(X, y, w0, tt, target)
+
+    ref = flow(t)
     dom = _domain(f)
     items = []
     if t != sp.oo:
         items.append(
             (
-                _flow(X, y, w0, -t, target),
+                flow(-t),
                 "your solution grows: gradient flow has e^{−Kt}, not e^{+Kt}",
             )
         )
@@ -746,7 +860,7 @@ def build_ridge_limit(f: Fields) -> Reference:
     if lam is not None:
         items.append(
             (
-                lambda: ((Phi.T * Phi + lam * sp.eye(D)).inv() * Phi.T * t).applyfunc(sp.simplify),
+                lambda: sp.Matrix(ridge_solution(Phi, t, lam, scale="sum")),  # (ΦᵀΦ + λI)⁻¹Φᵀt
                 "you dropped the N: with J = (1/2N)‖Φw − t‖² + (λ/2)‖w‖² the solution is "
                 "(ΦᵀΦ + NλI)⁻¹Φᵀt (001 prints it without N)",
             )
