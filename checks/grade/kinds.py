@@ -135,46 +135,85 @@ def _sympy(m: Any) -> sp.Matrix:
     return sp.Matrix(m.nrows(), m.ncols(), lambda i, j: sp.Rational(int(m[i, j].p), int(m[i, j].q)))
 
 
-def rational_spectrum(S: sp.Matrix) -> list[tuple[sp.Rational, sp.Matrix]] | None:
+Projector = list[tuple[sp.Expr, Any]]
+r"""A spectral projector :math:`P = \sum_k c_k M_k` as pairs of an exact scalar c (rational, or
+with a square root) and a rational python-flint matrix M."""
+
+
+def closed_form_spectrum(S: sp.Matrix) -> list[tuple[sp.Expr, Projector]] | None:
     r"""The spectral decomposition :math:`S = \sum_i \lambda_i P_i` of a rational *symmetric*
-    matrix whose eigenvalues are all rational: each distinct eigenvalue with its orthogonal
-    projector :math:`P_i = \prod_{j\ne i} (S - \lambda_j I)/(\lambda_i - \lambda_j)`
-    (Sylvester's formula, exact in python-flint: milliseconds at 12×12); ``None`` when the
-    characteristic polynomial has an irreducible factor of degree 2 or more."""
+    matrix whose characteristic polynomial has irreducible factors of degree at most 2 (the
+    eigenvalues are rational or :math:`(-b \pm \sqrt d)/2`): each distinct eigenvalue with its
+    orthogonal projector.  For an irreducible factor p of the minimal polynomial m, the
+    projector onto :math:`\ker p(S)` is :math:`E = u(S)\,(m/p)(S)` with
+    :math:`u\,(m/p) \equiv 1 \bmod p` (rational, in python-flint: milliseconds at 12×12); a
+    linear p gives :math:`P = E`, a quadratic one with roots :math:`\lambda_\pm` gives
+    :math:`P_\pm = (SE - \lambda_\mp E)/(\lambda_\pm - \lambda_\mp)`.  ``None`` when a factor
+    has degree 3 or more."""
     import flint
 
     Sf = _flint(S)
     _, factors = Sf.charpoly().factor()
-    if any(fac.degree() != 1 for fac, _ in factors):
+    if any(fac.degree() > 2 for fac, _ in factors):
         return None
-    roots = [-fac[0] / fac[1] for fac, _ in factors]
     n = S.rows
     eye = flint.fmpq_mat(n, n)
     for i in range(n):
         eye[i, i] = 1
-    out = []
-    for i, li in enumerate(roots):
-        P = eye
-        for j, lj in enumerate(roots):
-            if j != i:
-                P = P * (Sf - eye * lj) * (1 / (li - lj))
-        out.append((sp.Rational(int(li.p), int(li.q)), _sympy(P)))
+
+    def at(poly: Any) -> Any:  # poly(S) by Horner's rule
+        out = flint.fmpq_mat(n, n)
+        for c in reversed(poly.coeffs()):
+            out = out * Sf + eye * c
+        return out
+
+    polys = [fac for fac, _ in factors]
+    minimal = flint.fmpq_poly([1])
+    for fac in polys:
+        minimal *= fac
+    x = sp.Symbol("x")
+    out: list[tuple[sp.Expr, Projector]] = []
+    for fac in polys:
+        rest = minimal // fac
+        _, u, _ = rest.xgcd(fac)  # u·rest + v·fac = 1
+        E = at((u * rest) % minimal)
+        if fac.degree() == 1:
+            lam = -fac[0] / fac[1]
+            out.append((sp.Rational(int(lam.p), int(lam.q)), [(sp.Integer(1), E)]))
+            continue
+        coeffs = [sp.Rational(int(c.p), int(c.q)) for c in fac.coeffs()]
+        lo, hi = sorted(sp.roots(sp.Poly(coeffs[::-1], x)), key=lambda r: float(r))
+        SE = Sf * E
+        for lam, other in ((lo, hi), (hi, lo)):
+            gap = sp.radsimp(1 / (lam - other))
+            out.append((lam, [(gap, SE), (sp.expand(-other * gap), E)]))
     return out
 
 
-def spectral_exp(spectrum: list[tuple[sp.Rational, sp.Matrix]], scale: sp.Expr) -> sp.Matrix:
-    r""":math:`e^{cS} = \sum_i e^{c\lambda_i} P_i` from :func:`rational_spectrum` (``scale`` =
-    c, e.g. :math:`-t`): the matrix exponential of 000's :math:`e^{-Kt}`, exactly."""
-    n = spectrum[0][1].rows
-    return sp.Matrix(
-        n,
-        n,
-        lambda i, j: sp.Add(*[P[i, j] * sp.exp(lam * scale) for lam, P in spectrum if P[i, j]]),
-    )
+def _project(P: Projector, v: Any) -> sp.Matrix:
+    """:math:`Pv` for a :data:`Projector` and a rational python-flint matrix v, entries expanded."""
+    parts = [(c, _sympy(M * v)) for c, M in P]
+    rows, cols = parts[0][1].shape
+    return sp.Matrix(rows, cols, lambda i, j: sp.expand(sp.Add(*[c * m[i, j] for c, m in parts])))
+
+
+def spectral_exp(spectrum: list[tuple[sp.Expr, Projector]], scale: sp.Expr) -> sp.Matrix:
+    r""":math:`e^{cS} = \sum_i e^{c\lambda_i} P_i` from :func:`closed_form_spectrum` (``scale``
+    = c, e.g. :math:`-t`): the matrix exponential of 000's :math:`e^{-Kt}`, exactly."""
+    import flint
+
+    n = spectrum[0][1][0][1].nrows()
+    eye = flint.fmpq_mat(n, n)
+    for i in range(n):
+        eye[i, i] = 1
+    out = sp.zeros(n, n)
+    for lam, P in spectrum:
+        out += _project(P, eye) * sp.exp(lam * scale)
+    return out
 
 
 def _spectral_flow(
-    spectrum: list[tuple[sp.Rational, sp.Matrix]],
+    spectrum: list[tuple[sp.Expr, Projector]],
     X: sp.Matrix,
     y: sp.Matrix,
     w0: sp.Matrix,
@@ -182,28 +221,29 @@ def _spectral_flow(
     target: str,
 ) -> sp.Matrix:
     r"""Gradient flow on :math:`L = \tfrac12\|Xw - y\|^2` (000) from the spectral decomposition
-    :math:`K = XX^\top = \sum_i \lambda_i P_i` (:func:`rational_spectrum`), exactly:
+    :math:`K = XX^\top = \sum_i \lambda_i P_i` (:func:`closed_form_spectrum`), exactly:
     :math:`r(t) = \sum_i e^{-\lambda_i t} P_i r(0)` (000 eq 9), :math:`f = y + r`, and
     :math:`w(t) = w_0 - \sum_{\lambda_i \ne 0} \tfrac{1 - e^{-\lambda_i t}}{\lambda_i}
     X^\top P_i r(0)` (000 eq 16 with :math:`K^\dagger`); the same values as
     ``gdflow.derive.function_space`` without a symbolic Jordan form (seconds to minutes at
     12×12)."""
-    r0 = X * w0 - y
+    r0 = _flint(X * w0 - y)
     if target == "w":
+        Xt = _flint(X.T)
         const = sp.Matrix(w0)
         terms = []
         for lam, P in spectrum:
             if lam != 0:
-                c = X.T * (P * r0) / lam
+                c = _project([(coef / lam, Xt * M) for coef, M in P], r0).applyfunc(sp.radsimp)
                 const -= c
                 terms.append((lam, c))
         return sp.Matrix(
             [
-                sp.Add(const[j], *[c[j] * sp.exp(-lam * t) for lam, c in terms if c[j]])
+                sp.Add(sp.expand(const[j]), *[c[j] * sp.exp(-lam * t) for lam, c in terms if c[j]])
                 for j in range(len(w0))
             ]
         )
-    parts = [(lam, P * r0) for lam, P in spectrum]
+    parts = [(lam, _project(P, r0)) for lam, P in spectrum]
     r = sp.Matrix(
         [sp.Add(*[v[j] * sp.exp(-lam * t) for lam, v in parts if v[j]]) for j in range(len(y))]
     )
@@ -773,12 +813,12 @@ def build_gradient_flow(f: Fields) -> Reference:
         degree = spectrum_degree(K)
         if degree > 2:
             raise SpecError(
-                f"{f.where('X')}: the eigenvalues of K = XXᵀ are roots of an irreducible "
-                f"polynomial of degree {degree}, so e^(−Kt) at a finite `time` has no usable "
-                "closed form: choose X with rational singular values (or square roots), or ask "
-                'for time = "oo"'
+                f"{f.where('X')}: K = XXᵀ has an irreducible characteristic factor of degree "
+                f"{degree}, so its eigenvalues and e^(−Kt) at a finite `time` have no usable "
+                "closed form: choose X whose XXᵀ has rational eigenvalues (or square roots), "
+                'or ask for time = "oo"'
             )
-        spectrum = rational_spectrum(K)
+        spectrum = closed_form_spectrum(K)
     if t != sp.oo and not t.is_number:
         from .parse import build as _build
         from .parse import matrix_exp
@@ -787,7 +827,7 @@ def build_gradient_flow(f: Fields) -> Reference:
         # (derive's parameter_evolution computes its own, uncached); with rational eigenvalues
         # they are built from the spectral decomposition (SymPy's symbolic Jordan form takes
         # minutes at 12×12)
-        gram = rational_spectrum(X.T * X) if spectrum is not None else None
+        gram = closed_form_spectrum(X.T * X) if spectrum is not None else None
         for M, spec, c in ((-K * t, spectrum, -t), (K * t, spectrum, t), (-X.T * X * t, gram, -t)):
             if spec is None:
                 matrix_exp(M)
