@@ -11,9 +11,16 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from gdflow.checks.grade.kinds import _flow, _spectral_flow, closed_form_spectrum, spectral_exp
+from gdflow.checks.grade.kinds import (
+    _flow,
+    _spectral_flow,
+    _spectral_power,
+    closed_form_spectrum,
+    spectral_exp,
+)
 from gdflow.checks.grade.spec import loads_spec
 from gdflow.derive import function_space, pseudoinverse
+from gdflow.derive.discrete import closed_form_iterate, limit_point, loss_after
 from gdflow.derive.matrices import exact_matrix_exp
 from tests.test_grade_class import DENSE12, _errors, _spec, no_slow_reference  # noqa: F401
 
@@ -202,3 +209,71 @@ def test_spectral_flow_equals_the_derived_flow(X):
 
 def test_closed_form_spectrum_refuses_a_cubic():
     assert closed_form_spectrum(sp.Matrix([[2, 1, 0], [1, 3, 1], [0, 1, 1]])) is None
+
+
+def _quadratic_spec(kind: str, A: sp.Matrix, learning_rate: str) -> str:
+    """GD on ½wᵀAw + bᵀw from (0, …, 0, 1) with b = A e₁ (in the range of A), symbolic k."""
+    b = A * sp.Matrix([1] + [0] * (A.rows - 1))
+    body = (
+        f"A = {_toml(A)}\nb = {json.dumps([str(v) for v in b])}\n"
+        f'start = {[0] * (A.rows - 1) + [1]}\nlearning_rate = "{learning_rate}"\n'
+        'assume = ["k >= 0 integer", "alpha > 0"]'
+    )
+    return _spec(kind, body)
+
+
+def _numpy_iterate(A: sp.Matrix, alpha: float, steps: int) -> np.ndarray:
+    """``steps`` GD steps w ← w − α(Aw + b) in floating point."""
+    An = np.array(A.tolist(), dtype=float)
+    b = An[:, 0]
+    w = np.zeros(A.rows)
+    w[-1] = 1
+    for _ in range(steps):
+        w = w - alpha * (An @ w + b)
+    return w
+
+
+@pytest.mark.parametrize("X", [RATIONAL12, QUADRATIC12], ids=["rational", "square_roots"])
+@pytest.mark.parametrize("kind", ["closed_form_iterate", "loss_after"])
+def test_gd_with_symbolic_k_on_a_dense_12x12_with_closed_form_eigenvalues_is_exact(X, kind):
+    A = X * X.T  # PSD, dense, eigenvalues rational or with square roots
+    q = loads_spec(_quadratic_spec(kind, A, "alpha")).questions["q"]
+    k, alpha = q.reference.scope.symbols["k"], q.reference.scope.symbols["alpha"]
+    An = np.array(A.tolist(), dtype=float)
+    for steps in (0, 3, 20):
+        w = _numpy_iterate(A, 0.01, steps)
+        got = q.reference.value.subs({k: steps, alpha: sp.Rational(1, 100)})
+        if kind == "closed_form_iterate":
+            assert np.allclose(_at(got, {}), w, rtol=1e-9, atol=1e-9)
+        else:
+            witness = 0.5 * w @ An @ w + An[:, 0] @ w
+            assert abs(float(sp.N(got, 30)) - witness) <= 1e-9 * max(1.0, abs(witness))
+
+
+@pytest.mark.parametrize(
+    "A", [[[2, 1], [1, 2]], [[2, 1], [1, 1]], [[3, 1, 0], [1, 1, 0], [0, 0, 0]]]
+)
+def test_spectral_iterate_equals_the_derived_closed_form(A):
+    A = sp.Matrix(A)
+    n = A.rows
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    alpha = sp.Symbol("alpha", positive=True)
+    b = A * sp.Matrix([sp.Rational(i + 1, 3) for i in range(n)])
+    w0 = sp.Matrix([(-1) ** i for i in range(n)])
+    w_inf = sp.Matrix(limit_point(A, b, w0))
+    mine = w_inf + _spectral_power(closed_form_spectrum(A), alpha, k, w0 - w_inf)
+    derived = sp.Matrix(closed_form_iterate(A, b, w0, alpha, k))
+    for steps in (0, 1, 2, 5):
+        at = {k: steps, alpha: sp.Rational(1, 7)}
+        diff = (mine.subs(at) - derived.subs(at)).applyfunc(lambda e: sp.radsimp(sp.expand(e)))
+        assert diff == sp.zeros(n, 1), steps
+    spec = _quadratic_spec("loss_after", A, "alpha")
+    q = loads_spec(spec).questions["q"]
+    kq, aq = q.reference.scope.symbols["k"], q.reference.scope.symbols["alpha"]
+    bq = A * sp.Matrix([1] + [0] * (n - 1))
+    start = sp.Matrix([0] * (n - 1) + [1])
+    derived_loss = loss_after(A, bq, 0, start, alpha, k)
+    for steps in (0, 1, 2, 5):
+        mine_at = q.reference.value.subs({kq: steps, aq: sp.Rational(1, 7)})
+        derived_at = derived_loss.subs({k: steps, alpha: sp.Rational(1, 7)})
+        assert sp.radsimp(sp.expand(mine_at - derived_at)) == 0, steps

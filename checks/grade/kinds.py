@@ -212,6 +212,27 @@ def spectral_exp(spectrum: list[tuple[sp.Expr, Projector]], scale: sp.Expr) -> s
     return out
 
 
+_SPECTRA: dict[sp.ImmutableMatrix, list[tuple[sp.Expr, Projector]] | None] = {}
+
+
+def _spectrum_of(A: sp.Matrix) -> list[tuple[sp.Expr, Projector]] | None:
+    """:func:`closed_form_spectrum` of a symmetric ``A``, remembered per matrix (``None`` for a
+    matrix that is not symmetric)."""
+    key = sp.ImmutableMatrix(A)
+    if key not in _SPECTRA:
+        _SPECTRA[key] = closed_form_spectrum(A) if A == A.T else None
+    return _SPECTRA[key]
+
+
+def _spectral_power(
+    spectrum: list[tuple[sp.Expr, Projector]], alpha: sp.Expr, k: sp.Expr, v: sp.Matrix
+) -> sp.Matrix:
+    r""":math:`(I - \alpha A)^k v = \sum_i (1 - \alpha\lambda_i)^k P_i v` from the spectral
+    decomposition of A (:func:`closed_form_spectrum`): 001 eq 13's error factor, exactly."""
+    parts = [(1 - alpha * lam, _project(P, _flint(v))) for lam, P in spectrum]
+    return sp.Matrix([sp.Add(*[u[j] * rho**k for rho, u in parts if u[j]]) for j in range(len(v))])
+
+
 def _spectral_flow(
     spectrum: list[tuple[sp.Expr, Projector]],
     X: sp.Matrix,
@@ -592,6 +613,12 @@ def _gd_iterate(
             raise ValueError("a negative number of steps")
         if kk.is_Integer and (iterate or al.is_Rational):
             return _iterate_exact(A, b, w0, al, int(kk))
+        spectrum = _spectrum_of(A)
+        if (
+            spectrum is not None
+        ):  # 001 eq 13 per eigenvalue (derive's Jordan form: minutes at 12×12)
+            w_inf = sp.Matrix(limit_point(A, b, w0))
+            return w_inf + _spectral_power(spectrum, al, kk, w0 - w_inf)
         return sp.Matrix(closed_form_iterate(A, b, w0, al, kk))
 
     return run
@@ -622,7 +649,9 @@ def build_closed_form_iterate(f: Fields) -> Reference:
         ),
         (
             lambda: (  # (I − αA)^k w0
-                closed_form_iterate(A, sp.zeros(A.shape[0], 1), w0, alpha, k)
+                _spectral_power(spectrum, alpha, k, w0)
+                if not k.is_Integer and (spectrum := _spectrum_of(A)) is not None
+                else closed_form_iterate(A, sp.zeros(A.shape[0], 1), w0, alpha, k)
                 if not k.is_Integer
                 else _iterate_exact(A, sp.zeros(A.shape[0], 1), w0, alpha, int(k))
             ),
@@ -642,6 +671,17 @@ def build_loss_after(f: Fields) -> Reference:
     def loss(al: Any) -> Any:
         if k.is_Integer:  # J at the exact iterate (bounded for every A within the limits)
             return sp.expand(objective(A, b, c, run(al, k)))
+        spectrum = _spectrum_of(A)
+        if spectrum is not None:
+            # J(w∞ + e) = J⋆ + ½ eᵀAe with e = Σ (1 − αλ)^k P d, d = w⁽⁰⁾ − w∞ (Aw∞ + b = 0)
+            w_inf = sp.Matrix(limit_point(A, b, w0))
+            d = _flint(w0 - w_inf)
+            excess = []
+            for lam, P in spectrum:
+                q = sp.expand((sp.Matrix(w0 - w_inf).T * _project(P, d))[0])
+                if lam != 0 and q != 0:
+                    excess.append(lam * q / 2 * (1 - al * lam) ** (2 * k))
+            return sp.Add(objective(A, b, c, w_inf), *excess)
         return loss_after(A, b, c, w0, al, k)
 
     J = loss(alpha)
