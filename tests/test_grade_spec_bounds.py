@@ -277,3 +277,15 @@ def test_spectral_iterate_equals_the_derived_closed_form(A):
         mine_at = q.reference.value.subs({kq: steps, aq: sp.Rational(1, 7)})
         derived_at = derived_loss.subs({k: steps, alpha: sp.Rational(1, 7)})
         assert sp.radsimp(sp.expand(mine_at - derived_at)) == 0, steps
+
+
+def test_formula_answers_on_a_dense_12x12_flow_use_the_spectral_exponentials():
+    """The exponentials cached at load (from the spectral decomposition) grade a formula answer
+    on a dense 12×12 X: the right one is correct, e^{+Kt} gets the sign-slip explanation."""
+    from gdflow.checks.grade.grader import grade_answer
+
+    q = loads_spec(_flow_spec(RATIONAL12, '"t"')).questions["q"]
+    right = grade_answer(q, "w0 - transpose(X)*pinv(K)*(I - exp(-K*t))*(X*w0 - y)")
+    assert right["verdict"] == "correct"
+    slip = grade_answer(q, "w0 - transpose(X)*pinv(K)*(I - exp(K*t))*(X*w0 - y)")
+    assert slip["verdict"] == "incorrect" and "e^{−Kt}" in slip["feedback"]
