@@ -119,6 +119,158 @@ def _flow(X: sp.Matrix, y: sp.Matrix, w0: sp.Matrix, t: sp.Expr, target: str) ->
     return r + y if target == "f" else r
 
 
+def _flint(m: sp.Matrix) -> Any:
+    """A rational SymPy matrix as a python-flint ``fmpq_mat``."""
+    import flint
+
+    return flint.fmpq_mat(
+        m.rows,
+        m.cols,
+        [flint.fmpq(int(sp.Rational(x).p), int(sp.Rational(x).q)) for x in m],
+    )
+
+
+def _sympy(m: Any) -> sp.Matrix:
+    """A python-flint ``fmpq_mat`` as a SymPy matrix of rationals."""
+    return sp.Matrix(m.nrows(), m.ncols(), lambda i, j: sp.Rational(int(m[i, j].p), int(m[i, j].q)))
+
+
+Projector = list[tuple[sp.Expr, Any]]
+r"""A spectral projector :math:`P = \sum_k c_k M_k` as pairs of an exact scalar c (rational, or
+with a square root) and a rational python-flint matrix M."""
+
+
+def closed_form_spectrum(S: sp.Matrix) -> list[tuple[sp.Expr, Projector]] | None:
+    r"""The spectral decomposition :math:`S = \sum_i \lambda_i P_i` of a rational *symmetric*
+    matrix whose characteristic polynomial has irreducible factors of degree at most 2 (the
+    eigenvalues are rational or :math:`(-b \pm \sqrt d)/2`): each distinct eigenvalue with its
+    orthogonal projector.  For an irreducible factor p of the minimal polynomial m, the
+    projector onto :math:`\ker p(S)` is :math:`E = u(S)\,(m/p)(S)` with
+    :math:`u\,(m/p) \equiv 1 \bmod p` (rational, in python-flint: milliseconds at 12×12); a
+    linear p gives :math:`P = E`, a quadratic one with roots :math:`\lambda_\pm` gives
+    :math:`P_\pm = (SE - \lambda_\mp E)/(\lambda_\pm - \lambda_\mp)`.  ``None`` when a factor
+    has degree 3 or more."""
+    import flint
+
+    Sf = _flint(S)
+    _, factors = Sf.charpoly().factor()
+    if any(fac.degree() > 2 for fac, _ in factors):
+        return None
+    n = S.rows
+    eye = flint.fmpq_mat(n, n)
+    for i in range(n):
+        eye[i, i] = 1
+
+    def at(poly: Any) -> Any:  # poly(S) by Horner's rule
+        out = flint.fmpq_mat(n, n)
+        for c in reversed(poly.coeffs()):
+            out = out * Sf + eye * c
+        return out
+
+    polys = [fac for fac, _ in factors]
+    minimal = flint.fmpq_poly([1])
+    for fac in polys:
+        minimal *= fac
+    x = sp.Symbol("x")
+    out: list[tuple[sp.Expr, Projector]] = []
+    for fac in polys:
+        rest = minimal // fac
+        _, u, _ = rest.xgcd(fac)  # u·rest + v·fac = 1
+        E = at((u * rest) % minimal)
+        if fac.degree() == 1:
+            lam = -fac[0] / fac[1]
+            out.append((sp.Rational(int(lam.p), int(lam.q)), [(sp.Integer(1), E)]))
+            continue
+        coeffs = [sp.Rational(int(c.p), int(c.q)) for c in fac.coeffs()]
+        lo, hi = sorted(sp.roots(sp.Poly(coeffs[::-1], x)), key=lambda r: float(r))
+        SE = Sf * E
+        for lam, other in ((lo, hi), (hi, lo)):
+            gap = sp.radsimp(1 / (lam - other))
+            out.append((lam, [(gap, SE), (sp.expand(-other * gap), E)]))
+    return out
+
+
+def _project(P: Projector, v: Any) -> sp.Matrix:
+    """:math:`Pv` for a :data:`Projector` and a rational python-flint matrix v, entries expanded."""
+    parts = [(c, _sympy(M * v)) for c, M in P]
+    rows, cols = parts[0][1].shape
+    return sp.Matrix(rows, cols, lambda i, j: sp.expand(sp.Add(*[c * m[i, j] for c, m in parts])))
+
+
+def spectral_exp(spectrum: list[tuple[sp.Expr, Projector]], scale: sp.Expr) -> sp.Matrix:
+    r""":math:`e^{cS} = \sum_i e^{c\lambda_i} P_i` from :func:`closed_form_spectrum` (``scale``
+    = c, e.g. :math:`-t`): the matrix exponential of 000's :math:`e^{-Kt}`, exactly."""
+    import flint
+
+    n = spectrum[0][1][0][1].nrows()
+    eye = flint.fmpq_mat(n, n)
+    for i in range(n):
+        eye[i, i] = 1
+    out = sp.zeros(n, n)
+    for lam, P in spectrum:
+        out += _project(P, eye) * sp.exp(lam * scale)
+    return out
+
+
+_SPECTRA: dict[sp.ImmutableMatrix, list[tuple[sp.Expr, Projector]] | None] = {}
+
+
+def _spectrum_of(A: sp.Matrix) -> list[tuple[sp.Expr, Projector]] | None:
+    """:func:`closed_form_spectrum` of a symmetric ``A``, remembered per matrix (``None`` for a
+    matrix that is not symmetric)."""
+    key = sp.ImmutableMatrix(A)
+    if key not in _SPECTRA:
+        _SPECTRA[key] = closed_form_spectrum(A) if A == A.T else None
+    return _SPECTRA[key]
+
+
+def _spectral_power(
+    spectrum: list[tuple[sp.Expr, Projector]], alpha: sp.Expr, k: sp.Expr, v: sp.Matrix
+) -> sp.Matrix:
+    r""":math:`(I - \alpha A)^k v = \sum_i (1 - \alpha\lambda_i)^k P_i v` from the spectral
+    decomposition of A (:func:`closed_form_spectrum`): 001 eq 13's error factor, exactly."""
+    parts = [(1 - alpha * lam, _project(P, _flint(v))) for lam, P in spectrum]
+    return sp.Matrix([sp.Add(*[u[j] * rho**k for rho, u in parts if u[j]]) for j in range(len(v))])
+
+
+def _spectral_flow(
+    spectrum: list[tuple[sp.Expr, Projector]],
+    X: sp.Matrix,
+    y: sp.Matrix,
+    w0: sp.Matrix,
+    t: sp.Expr,
+    target: str,
+) -> sp.Matrix:
+    r"""Gradient flow on :math:`L = \tfrac12\|Xw - y\|^2` (000) from the spectral decomposition
+    :math:`K = XX^\top = \sum_i \lambda_i P_i` (:func:`closed_form_spectrum`), exactly:
+    :math:`r(t) = \sum_i e^{-\lambda_i t} P_i r(0)` (000 eq 9), :math:`f = y + r`, and
+    :math:`w(t) = w_0 - \sum_{\lambda_i \ne 0} \tfrac{1 - e^{-\lambda_i t}}{\lambda_i}
+    X^\top P_i r(0)` (000 eq 16 with :math:`K^\dagger`); the same values as
+    ``gdflow.derive.function_space`` without a symbolic Jordan form (seconds to minutes at
+    12×12)."""
+    r0 = _flint(X * w0 - y)
+    if target == "w":
+        Xt = _flint(X.T)
+        const = sp.Matrix(w0)
+        terms = []
+        for lam, P in spectrum:
+            if lam != 0:
+                c = _project([(coef / lam, Xt * M) for coef, M in P], r0).applyfunc(sp.radsimp)
+                const -= c
+                terms.append((lam, c))
+        return sp.Matrix(
+            [
+                sp.Add(sp.expand(const[j]), *[c[j] * sp.exp(-lam * t) for lam, c in terms if c[j]])
+                for j in range(len(w0))
+            ]
+        )
+    parts = [(lam, _project(P, r0)) for lam, P in spectrum]
+    r = sp.Matrix(
+        [sp.Add(*[v[j] * sp.exp(-lam * t) for lam, v in parts if v[j]]) for j in range(len(y))]
+    )
+    return r + y if target == "f" else r
+
+
 # ------------------------------------------------------------------------------ helpers
 
 
@@ -461,6 +613,12 @@ def _gd_iterate(
             raise ValueError("a negative number of steps")
         if kk.is_Integer and (iterate or al.is_Rational):
             return _iterate_exact(A, b, w0, al, int(kk))
+        spectrum = _spectrum_of(A)
+        if (
+            spectrum is not None
+        ):  # 001 eq 13 per eigenvalue (derive's Jordan form: minutes at 12×12)
+            w_inf = sp.Matrix(limit_point(A, b, w0))
+            return w_inf + _spectral_power(spectrum, al, kk, w0 - w_inf)
         return sp.Matrix(closed_form_iterate(A, b, w0, al, kk))
 
     return run
@@ -491,7 +649,9 @@ def build_closed_form_iterate(f: Fields) -> Reference:
         ),
         (
             lambda: (  # (I − αA)^k w0
-                closed_form_iterate(A, sp.zeros(A.shape[0], 1), w0, alpha, k)
+                _spectral_power(spectrum, alpha, k, w0)
+                if not k.is_Integer and (spectrum := _spectrum_of(A)) is not None
+                else closed_form_iterate(A, sp.zeros(A.shape[0], 1), w0, alpha, k)
                 if not k.is_Integer
                 else _iterate_exact(A, sp.zeros(A.shape[0], 1), w0, alpha, int(k))
             ),
@@ -511,6 +671,17 @@ def build_loss_after(f: Fields) -> Reference:
     def loss(al: Any) -> Any:
         if k.is_Integer:  # J at the exact iterate (bounded for every A within the limits)
             return sp.expand(objective(A, b, c, run(al, k)))
+        spectrum = _spectrum_of(A)
+        if spectrum is not None:
+            # J(w∞ + e) = J⋆ + ½ eᵀAe with e = Σ (1 − αλ)^k P d, d = w⁽⁰⁾ − w∞ (Aw∞ + b = 0)
+            w_inf = sp.Matrix(limit_point(A, b, w0))
+            d = _flint(w0 - w_inf)
+            excess = []
+            for lam, P in spectrum:
+                q = sp.expand((sp.Matrix(w0 - w_inf).T * _project(P, d))[0])
+                if lam != 0 and q != 0:
+                    excess.append(lam * q / 2 * (1 - al * lam) ** (2 * k))
+            return sp.Add(objective(A, b, c, w_inf), *excess)
         return loss_after(A, b, c, w0, al, k)
 
     J = loss(alpha)
@@ -677,22 +848,45 @@ def build_gradient_flow(f: Fields) -> Reference:
         t = f.expr("time")
     K = X * X.T
     f.scope.matrices.update(X=X, y=y, w0=w0, K=K)
+    spectrum = None
+    if t != sp.oo:
+        degree = spectrum_degree(K)
+        if degree > 2:
+            raise SpecError(
+                f"{f.where('X')}: K = XXᵀ has an irreducible characteristic factor of degree "
+                f"{degree}, so its eigenvalues and e^(−Kt) at a finite `time` have no usable "
+                "closed form: choose X whose XXᵀ has rational eigenvalues (or square roots), "
+                'or ask for time = "oo"'
+            )
+        spectrum = closed_form_spectrum(K)
     if t != sp.oo and not t.is_number:
+        from .parse import build as _build
         from .parse import matrix_exp
 
         # exponentials formula answers use (and the sign slip), cached here for the forked workers
-        # (derive's parameter_evolution computes its own, uncached); this also refuses a K with
-        # cubic-radical eigenvalues before derive spends seconds on it
-        for M in (-K * t, K * t, -X.T * X * t):
-            matrix_exp(M)
+        # (derive's parameter_evolution computes its own, uncached); with rational eigenvalues
+        # they are built from the spectral decomposition (SymPy's symbolic Jordan form takes
+        # minutes at 12×12)
+        gram = closed_form_spectrum(X.T * X) if spectrum is not None else None
+        for M, spec, c in ((-K * t, spectrum, -t), (K * t, spectrum, t), (-X.T * X * t, gram, -t)):
+            if spec is None:
+                matrix_exp(M)
+            else:
+                _build._EXP_CACHE.setdefault(sp.ImmutableMatrix(M), spectral_exp(spec, c))
     f.scope.dimension = D if target == "w" else N
-    ref = _flow(X, y, w0, t, target)
+
+    def flow(tt: sp.Expr) -> sp.Matrix:
+        if spectrum is not None:
+            return _spectral_flow(spectrum, X, y, w0, tt, target)
+        return _flow(X, y, w0, tt, target)
+
+    ref = flow(t)
     dom = _domain(f)
     items = []
     if t != sp.oo:
         items.append(
             (
-                _flow(X, y, w0, -t, target),
+                flow(-t),
                 "your solution grows: gradient flow has e^{−Kt}, not e^{+Kt}",
             )
         )
@@ -746,7 +940,7 @@ def build_ridge_limit(f: Fields) -> Reference:
     if lam is not None:
         items.append(
             (
-                lambda: ((Phi.T * Phi + lam * sp.eye(D)).inv() * Phi.T * t).applyfunc(sp.simplify),
+                lambda: sp.Matrix(ridge_solution(Phi, t, lam, scale="sum")),  # (ΦᵀΦ + λI)⁻¹Φᵀt
                 "you dropped the N: with J = (1/2N)‖Φw − t‖² + (λ/2)‖w‖² the solution is "
                 "(ΦᵀΦ + NλI)⁻¹Φᵀt (001 prints it without N)",
             )

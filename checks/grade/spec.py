@@ -11,7 +11,11 @@ the spec, reported before any student is graded. All errors of a spec are report
 Numbers are bounded before any work (:data:`~gdflow.checks.grade.fields.MAX_DIGITS` digits, finite;
 names in numeric keys must be declared in ``assume``), as are ``steps``
 (:data:`~gdflow.checks.grade.kinds.MAX_STEPS`) and the matrices (12×12, and eigenvalues with a
-closed form where a formula needs them; see ``examples/homework/README.md``).
+closed form where a formula needs them; see ``examples/homework/README.md``). Within these limits
+every kind loads in seconds: exactly where the spectrum allows it (``gradient_flow`` at a finite
+time from the spectral decomposition of K = XXᵀ, a symbolic ridge by a fraction-free solve),
+otherwise refused at once naming the key (``X`` for a K whose characteristic polynomial has an
+irreducible factor of degree 3 or more).
 
 Computing a question's reference (and checking its ``expected`` answer) is bounded by
 :data:`REFERENCE_SECONDS` (:func:`gdflow.derive.timebox.deadline`): data that makes the reference
