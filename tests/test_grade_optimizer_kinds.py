@@ -653,6 +653,27 @@ def test_bad_specs_name_question_and_key(kind, body, replace, words):
     assert words in msg, msg
 
 
+def test_adam_on_a_large_quadratic_is_bounded_before_any_work():
+    # 5x5 (one past the bound) with 2 steps is refused at A; 1 step, or 2 on a 4x4, loads
+    def body(n, steps):
+        eye = [[int(i == j) for j in range(n)] for i in range(n)]
+        return (
+            f"A = {eye}\nb = {[1] * n}\nstart = {[0] * n}\nlearning_rate = 0.1\n"
+            f"beta1 = 0.9\nbeta2 = 0.999\neps = 0.01\nsteps = {steps}\n"
+        )
+
+    msg = spec_error("adam_step", body(5, 2), base=False)
+    assert "key `A`" in msg and "4x4" in msg, msg
+    head = '[[question]]\nid = "q7"\nkind = "adam_step"\n'
+    for n, steps in [(5, 1), (4, 2)]:
+        q = loads_spec(head + body(n, steps)).questions["q7"]
+        # identity A, b = 1, from 0: every coordinate sees g = 1 at step 1, so the first step
+        # moves each by -alpha * 1/(1 + eps) (bias-corrected m = g, v = g^2)
+        if steps == 1:
+            expected = sp.Rational(-1, 10) / (1 + sp.Rational(1, 100))
+            assert all(sp.simplify(x - expected) == 0 for x in q.reference.value)
+
+
 def test_reduction_bound_is_documented():
     assert MAX_REDUCTIONS == 60
     with pytest.raises(ValueError):

@@ -43,6 +43,7 @@ __all__ = [
     "MAX_SYMBOLIC_SIZE",
     "MAX_ADAM_STEPS_QUADRATIC",
     "MAX_ADAM_STEPS_GIVEN",
+    "MAX_ADAM_SIZE_QUADRATIC",
 ]
 
 MAX_MOMENTUM_STEPS = 100
@@ -53,6 +54,11 @@ MAX_ADAM_STEPS_QUADRATIC = 3
 """The most Adam steps on a quadratic (each step nests the square roots one level deeper)."""
 MAX_ADAM_STEPS_GIVEN = 10
 """The most Adam steps along a given gradient sequence."""
+MAX_ADAM_SIZE_QUADRATIC = 4
+"""The largest A of an ``adam_step`` question on a quadratic with more than one step: from the
+second step on, A mixes the coordinates' square roots into every coordinate, and the exact
+reference grows with the size (a dense 4×4 with 3 steps loads in about 5 s, a 12×12 not within
+the time bound)."""
 
 
 def _number(f: Fields, key: str, default: Any = None, *, rational: bool = True) -> sp.Expr:
@@ -561,6 +567,12 @@ def build_adam_step(f: Fields) -> Reference:
             f"got {steps_raw!r}"
         )
     K = steps_raw
+    if f.has("A") and K > 1 and n > MAX_ADAM_SIZE_QUADRATIC:
+        raise SpecError(
+            f"{f.where('A')}: {n}x{n}; with more than one Adam step on a quadratic, A may be at "
+            f"most {MAX_ADAM_SIZE_QUADRATIC}x{MAX_ADAM_SIZE_QUADRATIC} (the exact iterate nests "
+            "square roots across the coordinates); use steps = 1, or give the `gradients`"
+        )
 
     def run(steps: int = K, **kw: Any) -> sp.Matrix:
         if steps < 1 or steps > available:
