@@ -885,6 +885,25 @@ def _decide_matrix_condition(
     if not rels:
         return _unverified("no relation to decide in the condition")
     draws = [inst for inst, _ in _draw([cond], assume, rng, count) if inst is not None]
+
+    def decided(expr: Basic, inst: Instance) -> bool | None:
+        value = expr.xreplace(
+            {
+                r: r.func(
+                    _side_value(r.lhs.xreplace(inst.subs)),
+                    _side_value(r.rhs.xreplace(inst.subs)),
+                )
+                for r in expr.atoms(sp.Rel)
+            }
+        )
+        return decide_condition(value)
+
+    def admissible(inst: Instance) -> bool:
+        try:
+            return all(decided(c, inst) is True for c in _conditions(assume))
+        except Exception:  # noqa: BLE001 - an assumption that cannot be decided: not admissible
+            return False
+
     zeros = []
     for inst in draws[:2]:
         for m in sorted(inst.subs, key=str):
@@ -894,19 +913,12 @@ def _decide_matrix_condition(
                     continue
                 subs = dict(inst.subs)
                 subs[m] = sp.zeros(*v.shape)
-                zeros.append(Instance(subs, dict(inst.strata), dict(inst.sizes)))
+                zero = Instance(subs, dict(inst.strata), dict(inst.sizes))
+                if admissible(zero):  # every assumption still holds with the zero
+                    zeros.append(zero)
 
     def verdict_at(inst: Instance) -> bool | None:
-        value = cond.xreplace(
-            {
-                r: r.func(
-                    _side_value(r.lhs.xreplace(inst.subs)),
-                    _side_value(r.rhs.xreplace(inst.subs)),
-                )
-                for r in rels
-            }
-        )
-        return decide_condition(value)
+        return decided(cond, inst)
 
     def fails(inst: Instance) -> str | None:
         try:

@@ -163,6 +163,11 @@ def test_matrix_conditions_are_decided_at_matrix_instances():
     assert not cert.ok and cert.method == "rejected"  # at w = 0
     # without PSD, w^T A w >= 0 is false: A = -I, w = e_1 gives -1
     assert not verify_claim(Holds(quad >= 0), Assumptions()).ok
+    # w = 0 is tried only where the assumptions allow it: with tr(w^T w) > 0 assumed, the
+    # claim tr(w^T w) > 0 holds (a sum of squares of a nonzero vector)
+    norm = sp.Trace(_mw.T * _mw)
+    assert verify_claim(Holds(norm > 0), Assumptions(conditions=(norm > 0,))).ok
+    assert not verify_claim(Holds(norm > 0), Assumptions()).ok
 
 
 def test_recurrence_by_induction():
