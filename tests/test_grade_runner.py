@@ -94,6 +94,23 @@ def test_resume_after_a_torn_write_grades_only_the_rest(spec, tmp_path, fmt):
     assert sum(counts.values()) == 6
 
 
+def _processes_naming(text: str) -> list[int]:
+    """Live processes whose command line contains ``text`` (from /proc; Linux)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (entry / "stat").read_text().split(") ")[-1][:1]
+        except OSError:
+            continue
+        if text in cmd and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
 def test_a_killed_run_keeps_what_it_wrote_and_a_rerun_finishes(tmp_path):
     spec = tmp_path / "spec.toml"
     spec.write_text(SPEC.replace("timeout = 5", "timeout = 1"))
@@ -114,8 +131,15 @@ def test_a_killed_run_keeps_what_it_wrote_and_a_rerun_finishes(tmp_path):
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and len(load_done(out, "jsonl")) < 2:
         time.sleep(0.1)
+    workers = _processes_naming(str(spec))
+    assert workers  # the run's forked workers carry its command line
     proc.kill()
     proc.wait()
+    # the workers die with their parent: none is left waiting for a task forever
+    gone = time.monotonic() + 30
+    while time.monotonic() < gone and _processes_naming(str(spec)):
+        time.sleep(0.2)
+    assert not _processes_naming(str(spec))
     before = load_done(out, "jsonl")
     assert 2 <= len(before) < 6  # streamed, and the kill came before the end
     assert all(r["verdict"] == "timeout" for r in before)

@@ -134,15 +134,40 @@ def _grade_one(task: Task, memory_mb: int) -> tuple[dict[str, Any], bool]:
     return out, hit
 
 
-def _serve(tasks: list[Task], conn: Any, memory_mb: int) -> None:
+def _die_with_parent() -> None:
+    """On Linux, have the kernel kill this worker when its parent dies (``PR_SET_PDEATHSIG``),
+    also in the middle of an answer; elsewhere the idle check in :func:`_serve` is what ends an
+    orphaned worker."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+
+
+_ORPHAN_POLL = 1.0
+"""Seconds an idle worker waits for a task before checking that its parent is still alive."""
+
+
+def _serve(tasks: list[Task], conn: Any, memory_mb: int, parent: int | None = None) -> None:
     """A worker's loop: receive a task index, grade it, send ``(index, result, replace_me)``;
-    stop on ``None`` or a closed pipe."""
+    stop on ``None``, a closed pipe, or the death of ``parent`` (a forked worker holds copies of
+    the parent's pipe ends, so a killed parent does not close its pipe: without this check the
+    worker would wait for a task forever)."""
     code = 0
     try:
         faulthandler.disable()  # a crash is reported by the parent, not dumped on stderr
         sys.setrecursionlimit(4000)
+        _die_with_parent()
         while True:
             try:
+                while parent is not None and not conn.poll(_ORPHAN_POLL):
+                    if os.getppid() != parent:
+                        raise EOFError("the parent process is gone")
                 i = conn.recv()
             except (EOFError, OSError):
                 break
@@ -170,7 +195,9 @@ class _Worker:
         self.conn, child = ctx.Pipe(duplex=True)
         sys.stdout.flush()
         sys.stderr.flush()
-        self.proc = ctx.Process(target=_serve, args=(tasks, child, memory_mb), daemon=True)
+        self.proc = ctx.Process(
+            target=_serve, args=(tasks, child, memory_mb, os.getpid()), daemon=True
+        )
         self.proc.start()
         child.close()
         self.task: int | None = None
