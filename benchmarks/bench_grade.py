@@ -24,6 +24,14 @@ still using it (load average 2.1; earlier runs at load 2.7-5.4 gave 36-95 answer
     verdicts: correct 143, incorrect 117, invalid 56
 
 (before the pool, with a fork per answer and no sharing of identical texts: 7.5-9.8 answers/s).
+
+Again on main after the last merges of issue 14 (commit 7355268), the machine otherwise idle
+(load average 0.45), ``python benchmarks/bench_grade.py``:
+
+    spec load (18 questions): 2.64 s
+    jobs 2: 316 answers in 1.25 s = 252.7 answers/s; worst answer 0.50 s of CPU
+    median answer, graded again alone in this process: 0.52 ms wall clock
+    distinct (question, answer) pairs graded: 116 (92.8/s; the others are copies)
 """
 
 from __future__ import annotations
