@@ -30,9 +30,9 @@ from typing import Any
 import sympy as sp
 
 from gdflow.checks.grade.parse.build import Builder
-from gdflow.checks.grade.parse.errors import ParseError
+from gdflow.checks.grade.parse.errors import BUILD_ERRORS, ParseError
 from gdflow.checks.grade.parse.latex import _Lowerer
-from gdflow.checks.grade.parse.plain import Walker
+from gdflow.checks.grade.parse.plain import Walker, parse_tokens
 from gdflow.checks.grade.parse.scope import Scope
 from gdflow.checks.grade.parse.tokens import (
     NAME,
@@ -41,7 +41,6 @@ from gdflow.checks.grade.parse.tokens import (
     bracket_depth,
     explicit_products,
     rewrite_factorials,
-    to_source,
 )
 from gdflow.checks.grade.parse.whitelist import (
     FUNCTIONS,
@@ -795,8 +794,6 @@ class _ChainWalker(Walker):
 
 
 def _read_tokens(tokens: list[Token], builder: SymbolicBuilder) -> Any:
-    import ast
-    import warnings
 
     if not tokens:
         raise ParseError("this side of the step is empty")
@@ -807,34 +804,12 @@ def _read_tokens(tokens: list[Token], builder: SymbolicBuilder) -> Any:
             raise ParseError("a second relation inside one side", t.column)
         if t.kind == NAME and t.text in FUNCTIONS and t.text in ("factorial",):
             raise ParseError("`!` is not read in a derivation", t.column)
-    # a value before a bracket is a product: written out here, so that `\\beta(BC)^{-1}` is
-    # beta times (BC)^{-1}, not (beta BC)^{-1} (a call binds tighter than a power)
-    spelled: list[Token] = []
-    for t in tokens:
-        prev = spelled[-1] if spelled else None
-        if (
-            prev is not None
-            and prev.kind == NAME
-            and t.kind == OP
-            and t.text == "("
-            and prev.text not in FUNCTIONS
-            and prev.text not in _CHAIN_FUNCTIONS
-        ):
-            spelled.append(Token(OP, "*", t.column))
-        spelled.append(t)
-    tokens = rewrite_factorials(explicit_products(spelled))
-    src, where = to_source(tokens)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(src, mode="eval")
-    except SyntaxError as exc:
-        offset = (exc.offset or 1) - 1
-        best = max((o for o in where if o <= offset), default=None)
-        col = where.get(best) if best is not None else None
-        raise ParseError("syntax error: this is not a formula that can be read", col) from None
-    except (RecursionError, MemoryError, ValueError):
-        raise ParseError("this side is nested too deeply or too long") from None
+    # a value before a bracket is a product (every name here is declared: the undeclared were
+    # refused before), so `\\beta(BC)^{-1}` is beta times (BC)^{-1}, not (beta BC)^{-1}
+    tokens = rewrite_factorials(
+        explicit_products(tokens, lambda name: name not in _CHAIN_FUNCTIONS)
+    )
+    tree, src, where = parse_tokens(tokens, "this side")
     return builder.finish(_ChainWalker(src, where, builder, "any").walk(tree))
 
 
@@ -890,16 +865,6 @@ def read_side(text: str, names: Names, keep_identity: bool = False) -> Any:
         return _read_tokens(tokens, SymbolicBuilder(names, keep_identity))
     except ParseError:
         raise
-    except (
-        TypeError,
-        ValueError,
-        AttributeError,
-        IndexError,
-        KeyError,
-        NotImplementedError,
-        ZeroDivisionError,
-        ArithmeticError,
-        RecursionError,
-    ) as exc:
+    except BUILD_ERRORS as exc:
         detail = str(exc).splitlines()[0][:100] if str(exc) else type(exc).__name__
         raise ParseError(f"this formula cannot be built ({detail})") from None

@@ -39,7 +39,7 @@ import re
 import sympy as sp
 
 from .build import Builder, DisplayBuilder, Eye, matrix_exp
-from .errors import DomainAnswerError, ParseError
+from .errors import BUILD_ERRORS, DomainAnswerError, ParseError
 from .latex import is_latex, latex_precheck, lower_latex
 from .plain import plain_tokens, read
 from .scope import Scope
@@ -208,17 +208,7 @@ def parse_answer(text: str, scope: Scope, expect: str = "any", named: bool = Fal
         return _read(answer_tokens(text, scope), scope, expect, named)
     except (ParseError, DomainAnswerError):
         raise
-    except (
-        TypeError,
-        ValueError,
-        AttributeError,
-        IndexError,
-        KeyError,
-        NotImplementedError,
-        ZeroDivisionError,
-        ArithmeticError,
-        RecursionError,
-    ):
+    except BUILD_ERRORS:
         # SymPy refused to build something the whitelist let through (e.g. exp of a 1×1
         # matrix holding oo): the answer cannot be read, say so rather than fail
         # (the library's own words never reach the student)

@@ -3,7 +3,7 @@ no value on this problem's data (:class:`DomainAnswerError`)."""
 
 from __future__ import annotations
 
-__all__ = ["ParseError", "DomainAnswerError"]
+__all__ = ["ParseError", "DomainAnswerError", "BUILD_ERRORS"]
 
 
 class ParseError(ValueError):
@@ -34,3 +34,19 @@ class DomainAnswerError(Exception):
     def __init__(self, feedback: str):
         self.feedback = feedback
         super().__init__(feedback)
+
+
+BUILD_ERRORS: tuple[type[BaseException], ...] = (
+    TypeError,
+    ValueError,
+    AttributeError,
+    IndexError,
+    KeyError,
+    NotImplementedError,
+    ZeroDivisionError,
+    ArithmeticError,
+    RecursionError,
+)
+"""What SymPy raises when it refuses to build something the whitelist let through (e.g. exp of
+a 1×1 matrix holding oo): such a formula cannot be read, and the library's words never reach
+the reader."""

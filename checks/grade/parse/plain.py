@@ -237,6 +237,15 @@ def read_value(tokens: list[Token], builder: Builder, expect: str = "any") -> An
             next(t.column for t in tokens if t.text == "≈"),
         )
     tokens = rewrite_factorials(explicit_products(rewrite_plus_dagger(tokens), builder.knows))
+    tree, src, where = parse_tokens(tokens, "answer")
+    return Walker(src, where, builder, expect).walk(tree)
+
+
+def parse_tokens(tokens: list[Token], what: str) -> tuple[ast.Expression, str, dict[int, int]]:
+    """The syntax tree of ``tokens`` (products already explicit), its source text and the map
+    from source offsets to the columns typed (:func:`.tokens.to_source`); a syntax error is a
+    :class:`ParseError` at the column typed, and ``what`` ("answer", "this side") names the
+    text in the message for one nested too deeply."""
     src, where = to_source(tokens)
     try:
         with warnings.catch_warnings():
@@ -248,8 +257,8 @@ def read_value(tokens: list[Token], builder: Builder, expect: str = "any") -> An
         col = where.get(best) if best is not None else None
         raise ParseError("syntax error: this is not a formula that can be read", col) from None
     except (RecursionError, MemoryError, ValueError):
-        raise ParseError("answer is nested too deeply or too long") from None
-    return Walker(src, where, builder, expect).walk(tree)
+        raise ParseError(f"{what} is nested too deeply or too long") from None
+    return tree, src, where
 
 
 def _top_level(tokens: list[Token], text: str) -> list[int]:
